@@ -1,0 +1,9 @@
+//! sockit: the classic socket tutorial's programs, made into software people can rely on.
+//!
+//! # Layout
+//!
+//! - [`addr`]: addresses as users type them (`host:port`, `[v6]:port`, `unix:/path`).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod addr;
