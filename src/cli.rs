@@ -14,4 +14,7 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Load a hello server: lockstep, pipeline, churn or idle connections, every reply checked.
+    Bench(sockit::bench::BenchArgs),
+}
