@@ -93,6 +93,14 @@ pub enum Mode {
     Idle,
 }
 
+impl std::fmt::Display for Mode {
+    /// The mode as it is spelled on the command line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let value = self.to_possible_value().expect("every mode has a name");
+        f.write_str(value.get_name())
+    }
+}
+
 /// The framing the server speaks; see `--framing`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -29,7 +29,12 @@ pub async fn show(mode: Mode, connections: u32, tally: Rc<Tally>, opened: Rc<Cel
             _ => format!("{connections} conns, {rate:.0} msg/s"),
         };
         let secs = (now - start).as_secs();
-        eprint!("\r\x1b[K{mode:?} {secs}s: {what}, {errors} errors");
+        let warm = if tally.phase() == Phase::Warmup {
+            " (warm-up)"
+        } else {
+            ""
+        };
+        eprint!("\r\x1b[K{mode}{warm} {secs}s: {what}, {errors} errors");
         let _ = std::io::stderr().flush();
     }
     eprint!("\r\x1b[K");
