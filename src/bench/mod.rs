@@ -146,7 +146,9 @@ async fn run_once(args: &BenchArgs, connections: u32, plan: Rc<Plan>) -> anyhow:
         _ => (steady(args, connections, warm, &plan, &tally).await?, None),
     };
     tally.set_phase(Phase::Stop);
-    progress.await.context("the progress line failed")?;
+    // Not awaited: it may be asleep for up to a second.
+    progress.abort();
+    progress::clear();
     Ok(RunReport::new(spec, &tally.snapshot(), elapsed, held))
 }
 

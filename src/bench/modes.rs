@@ -153,7 +153,7 @@ pub async fn idle(
         Ok(mut stream) => {
             // The sender lives until every connection is done, so this only waits.
             let _ = go.wait_for(|&go| go).await;
-            let _permit = gate.acquire().await.map_err(io::Error::other);
+            let _permit = gate.acquire().await;
             let start = Instant::now();
             ask(
                 &mut stream,

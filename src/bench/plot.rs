@@ -26,7 +26,9 @@ fn render(
         .collect();
     let x_max = points.iter().map(|p| p.0).fold(1.0, f64::max) * 1.5;
     let tp_max = points.iter().map(|p| p.1).fold(1.0, f64::max) * 1.15;
-    let p99_max = points.iter().map(|p| p.2).fold(1.0, f64::max) * 1.15;
+    // p99 spans orders of magnitude across a sweep: a log axis keeps the small ones visible.
+    let p99_max = points.iter().map(|p| p.2).fold(1.0, f64::max) * 1.5;
+    let p99_min = points.iter().map(|p| p.2).fold(p99_max, f64::min).max(1.0) / 1.5;
     let unit = match reports.first().map(|r| r.mode) {
         Some(super::args::Mode::Churn) => "connections/s",
         _ => "messages/s",
@@ -41,7 +43,7 @@ fn render(
         .y_label_area_size(80)
         .right_y_label_area_size(70)
         .build_cartesian_2d((0.7f64..x_max).log_scale(), 0f64..tp_max)?
-        .set_secondary_coord((0.7f64..x_max).log_scale(), 0f64..p99_max);
+        .set_secondary_coord((0.7f64..x_max).log_scale(), (p99_min..p99_max).log_scale());
     chart
         .configure_mesh()
         .x_desc("connections")
@@ -51,8 +53,8 @@ fn render(
         .draw()?;
     chart
         .configure_secondary_axes()
-        .y_desc("p99 latency (µs)")
-        .label_style(("sans-serif", 12))
+        .y_desc("p99 latency (µs, log scale)")
+        .y_label_formatter(&|y| format!("{y:.0}"))
         .draw()?;
 
     let throughput = points.iter().map(|p| (p.0, p.1));

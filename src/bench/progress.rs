@@ -7,8 +7,8 @@ use std::io::{IsTerminal, Write};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-/// Redraws the line every second until the run stops, then clears it. Returns at once when
-/// stderr is not a terminal, so logs and pipes never see it.
+/// Redraws the line every second until the run stops (or the task is aborted). Returns at once
+/// when stderr is not a terminal, so logs and pipes never see it.
 pub async fn show(mode: Mode, connections: u32, tally: Rc<Tally>, opened: Rc<Cell<u64>>) {
     if !std::io::stderr().is_terminal() {
         return;
@@ -37,5 +37,11 @@ pub async fn show(mode: Mode, connections: u32, tally: Rc<Tally>, opened: Rc<Cel
         eprint!("\r\x1b[K{mode}{warm} {secs}s: {what}, {errors} errors");
         let _ = std::io::stderr().flush();
     }
-    eprint!("\r\x1b[K");
+}
+
+/// Erases the progress line, if there is one.
+pub fn clear() {
+    if std::io::stderr().is_terminal() {
+        eprint!("\r\x1b[K");
+    }
 }
