@@ -3,9 +3,18 @@
 //! # Layout
 //!
 //! - [`addr`]: addresses as users type them (`host:port`, `[v6]:port`, `unix:/path`).
+//! - [`net`]: a connected TCP-or-Unix stream, and connecting with a deadline.
+//! - [`protocol`]: the hello protocol as a pure state machine (bytes in, replies out).
+//! - [`server`]: the hello server: builder, listeners and accept loop, one connection's life,
+//!   shutdown.
+//! - [`client`]: the hello client, one name at a time or pipelined.
 //! - [`bench`]: `sockit bench`, the load generator: modes, reply checker, report, chart.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod addr;
 pub mod bench;
+pub mod client;
+pub mod net;
+pub mod protocol;
+pub mod server;

@@ -1,9 +1,12 @@
 //! `sockit bench`: every mode end to end against a server on loopback, and proof that wrong,
 //! missing and reordered replies are caught and fail the run.
 
-use std::io::{BufRead, BufReader, Write};
+use crate::support::{self, ChildGuard, TestServer};
+use sockit::bench::{BenchArgs, RunReport};
+use sockit::protocol::Framing;
+use sockit::server::Server;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
@@ -94,46 +97,31 @@ fn serve_faulty(mut stream: TcpStream, fault: Fault) {
     }
 }
 
-/// Runs the real binary with a bounded time, killing it if it overstays.
+/// What a finished `sockit bench` left behind.
+struct Output {
+    status: std::process::ExitStatus,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+/// Runs the real binary to completion within the suite's bound (killed if it overstays).
 fn sockit_bench(args: &[&str]) -> Output {
-    let child = Command::new(env!("CARGO_BIN_EXE_sockit"))
-        .arg("bench")
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+    let mut cmd = support::sockit();
+    cmd.arg("bench").args(args);
+    let mut child = ChildGuard::spawn(cmd);
+    let (status, stderr) = child.wait();
+    let mut stdout = Vec::new();
+    child
+        .child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_end(&mut stdout)
         .unwrap();
-    let guard = KillOnDrop(Some(child));
-    guard.wait_with_timeout(Duration::from_secs(30))
-}
-
-/// Kills and reaps the child if the test ends (or panics) before it exits.
-struct KillOnDrop(Option<std::process::Child>);
-
-impl KillOnDrop {
-    fn wait_with_timeout(mut self, limit: Duration) -> Output {
-        let start = std::time::Instant::now();
-        loop {
-            let child = self.0.as_mut().unwrap();
-            if child.try_wait().unwrap().is_some() {
-                return self.0.take().unwrap().wait_with_output().unwrap();
-            }
-            assert!(
-                start.elapsed() < limit,
-                "sockit bench did not finish in {limit:?}"
-            );
-            thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.0.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+    Output {
+        status,
+        stdout,
+        stderr: stderr.into_bytes(),
     }
 }
 
@@ -239,4 +227,153 @@ fn pipeline_with_chunk_framing_is_refused() {
     let out = sockit_bench(&["-a", &addr, "-m", "pipeline", "--framing", "chunk"]);
     assert_failed_with_one_line(&out);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--framing line"));
+}
+
+/// Runs the bench in-process with these flags and returns its one report.
+async fn bench_in_process(args: &[&str]) -> RunReport {
+    #[derive(clap::Parser)]
+    struct Flags {
+        #[command(flatten)]
+        bench: BenchArgs,
+    }
+    let argv = std::iter::once("bench").chain(args.iter().copied());
+    let flags: Flags = clap::Parser::parse_from(argv);
+    let mut reports = sockit::bench::run(&flags.bench).await.unwrap();
+    assert_eq!(reports.len(), 1);
+    reports.remove(0)
+}
+
+fn assert_clean(r: &RunReport) {
+    assert_eq!(r.errors.total, 0, "{r:?}");
+    assert!(r.messages > 0, "{r:?}");
+    assert!(
+        r.latency_us.max >= r.latency_us.p99 && r.latency_us.p99 > 0.0,
+        "{r:?}"
+    );
+}
+
+/// Lockstep against sockit serve: every reply checked, none wrong.
+#[tokio::test]
+async fn lockstep_against_sockit_serve() {
+    let server = TestServer::default().await;
+    let addr = server.endpoint.to_string();
+    let r = bench_in_process(&["-a", &addr, "-c", "4", "-d", "200ms", "--warmup", "50ms"]).await;
+    assert_clean(&r);
+    server.stop().await;
+}
+
+/// Pipeline (depth 16) against sockit serve: every reply checked, in order.
+#[tokio::test]
+async fn pipeline_against_sockit_serve() {
+    let server = TestServer::default().await;
+    let addr = server.endpoint.to_string();
+    let r = bench_in_process(&[
+        "-a", &addr, "-m", "pipeline", "--depth", "16", "-c", "4", "-d", "200ms",
+    ])
+    .await;
+    assert_clean(&r);
+    assert_eq!(r.depth, Some(16));
+    server.stop().await;
+}
+
+/// Churn against sockit serve: whole connections, greeting to close, each one checked.
+#[tokio::test]
+async fn churn_against_sockit_serve() {
+    let server = TestServer::default().await;
+    let addr = server.endpoint.to_string();
+    let r = bench_in_process(&["-a", &addr, "-m", "churn", "-c", "4", "-d", "200ms"]).await;
+    assert_clean(&r);
+    server.stop().await;
+}
+
+/// Idle over two loopback source addresses: every connection held, and each answers after.
+#[tokio::test]
+async fn idle_over_two_source_addresses() {
+    let server = TestServer::default().await;
+    let addr = server.endpoint.to_string();
+    let r = bench_in_process(&[
+        "-a",
+        &addr,
+        "-m",
+        "idle",
+        "-c",
+        "300",
+        "--sources",
+        "2",
+        "-d",
+        "100ms",
+    ])
+    .await;
+    assert_clean(&r);
+    assert_eq!(r.held, Some(300));
+    assert_eq!(r.messages, 300);
+    server.stop().await;
+}
+
+/// The tutorial's chunk framing: lockstep, churn and idle all check out against
+/// `sockit serve --framing chunk`.
+#[tokio::test]
+async fn chunk_framing_modes() {
+    let builder = Server::builder()
+        .bind("127.0.0.1:0".parse().unwrap())
+        .framing(Framing::Chunk);
+    let server = TestServer::start(builder).await;
+    let addr = server.endpoint.to_string();
+    for mode in ["lockstep", "churn", "idle"] {
+        let r = bench_in_process(&[
+            "-a",
+            &addr,
+            "--framing",
+            "chunk",
+            "-m",
+            mode,
+            "-c",
+            "3",
+            "-d",
+            "150ms",
+        ])
+        .await;
+        assert_clean(&r);
+    }
+    server.stop().await;
+}
+
+/// A server on a Unix socket can be loaded too.
+#[tokio::test]
+async fn unix_socket() {
+    let dir = tempfile::tempdir().unwrap();
+    let bind = format!("unix:{}", dir.path().join("s.sock").display());
+    let server = TestServer::start(Server::builder().bind(bind.parse().unwrap())).await;
+    let addr = server.endpoint.to_string();
+    let r = bench_in_process(&["-a", &addr, "-m", "pipeline", "-c", "2", "-d", "150ms"]).await;
+    assert_clean(&r);
+    server.stop().await;
+}
+
+/// The binary against the binary: a sweep prints one JSON run per connection count, draws
+/// the chart, and exits 0.
+#[test]
+fn binary_sweep_json_and_plot() {
+    let (_server, addr) = support::spawn_server(&["-q"]);
+    let addr = addr.to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("sweep.svg");
+    let svg_arg = svg.to_str().unwrap();
+    let out = sockit_bench(&[
+        "-a", &addr, "--sweep", "1,3", "-d", "150ms", "--json", "--plot", svg_arg, "--cpu", "0",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let runs = json(&out)["runs"].as_array().unwrap().clone();
+    let conns: Vec<u64> = runs
+        .iter()
+        .map(|r| r["connections"].as_u64().unwrap())
+        .collect();
+    assert_eq!(conns, [1, 3]);
+    assert!(runs.iter().all(|r| r["errors"]["total"] == 0), "{runs:?}");
+    let chart = std::fs::read_to_string(&svg).unwrap();
+    assert!(chart.starts_with("<svg") && chart.contains("p99 latency"));
 }

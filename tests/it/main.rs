@@ -1,1 +1,8 @@
+//! sockit's integration tests: one binary, a module per area, helpers in `support`.
+
 mod bench;
+mod client;
+mod serve;
+mod serve_bin;
+mod support;
+mod tutorial;
