@@ -57,7 +57,7 @@ pub struct BenchArgs {
 
     /// Spread connections over this many loopback source addresses, 127.0.0.1 to 127.0.0.N,
     /// so that tens of thousands of connections do not run out of ephemeral ports.
-    /// Default: one address per 20,000 connections.
+    /// Default: one address per 10,000 connections.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..))]
     pub sources: Option<u8>,
 
