@@ -147,3 +147,10 @@ fn print_line(bytes: &[u8]) -> std::io::Result<()> {
     out.write_all(b"\n")?;
     out.flush()
 }
+
+/// mimalloc instead of the system allocator: tokio allocates each task and each socket's
+/// readiness state 128-byte aligned, and glibc pays heavily for aligned allocations. Measured
+/// with 10,000 idle connections: 1400 bytes per connection with glibc, 838 with mimalloc
+/// (bench idle mode, RSS delta).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
