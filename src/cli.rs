@@ -14,4 +14,7 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Download a URL over HTTP/1.1 or HTTPS, with curl's flags and exit codes.
+    Fetch(sockit::fetch::FetchArgs),
+}

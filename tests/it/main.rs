@@ -1,1 +1,3 @@
+//! sockit's integration tests: one binary, a module per area.
 
+mod fetch;
