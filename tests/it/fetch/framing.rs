@@ -106,6 +106,10 @@ fn output_flags() {
     let run = fetch_in(dir.path(), &["-o", "out.txt", &server.url("/x")]).expect(0);
     assert_eq!(run.out(), "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n");
     assert_eq!(
+        run.stderr, "",
+        "no progress bar when stderr is not a terminal"
+    );
+    assert_eq!(
         std::fs::read(dir.path().join("out.txt")).unwrap(),
         b"file body"
     );
@@ -165,4 +169,40 @@ fn scheme_defaults_to_http() {
     let server = Server::plain(|_, s| reply(s, &ok(b"plain")));
     let url = format!("{}/", server.addr);
     assert_eq!(fetch(&[&url]).expect(0).out(), "plain");
+}
+
+/// A reader that closes stdout early (`sockit fetch URL | head -c 10`) is not an error.
+#[test]
+fn closed_stdout_is_success() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let server = Server::plain(|_, s| reply(s, &ok(&pattern(20 << 20))));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sockit"))
+        .args(["fetch", &server.url("/")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 10];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("sockit kept running after stdout closed");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!((status.code(), stderr.as_str()), (Some(0), ""));
 }

@@ -5,6 +5,7 @@ mod compress;
 mod connect;
 mod errors;
 mod framing;
+mod nginx;
 mod output;
 mod props;
 mod redirect;
