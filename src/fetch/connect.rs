@@ -105,6 +105,7 @@ pub async fn connect(
         if attempts.is_empty() {
             match pending.next() {
                 Some(addr) => {
+                    tracing::debug!(%addr, "connecting");
                     attempts.spawn(TcpStream::connect(addr));
                 }
                 None => {
@@ -124,6 +125,7 @@ pub async fn connect(
                     return Ok(stream);
                 }
                 Ok(Err(e)) => {
+                    tracing::debug!(error = %e, "connect attempt failed");
                     last_error = Some(describe(&e));
                     if let Some(addr) = pending.next() {
                         attempts.spawn(TcpStream::connect(addr));
@@ -133,6 +135,7 @@ pub async fn connect(
             },
             () = tokio::time::sleep(delay), if pending.len() > 0 => {
                 if let Some(addr) = pending.next() {
+                    tracing::debug!(%addr, "no answer yet, also trying the next address");
                     attempts.spawn(TcpStream::connect(addr));
                 }
             }

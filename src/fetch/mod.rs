@@ -242,6 +242,7 @@ async fn fetch(args: &FetchArgs, plan: &Plan) -> Result<(), FetchError> {
         if args.location && is_redirect(head.status) {
             if let Some(location) = head.get("location") {
                 url = redirects.follow(&mut spec, &url, head.status, location)?;
+                tracing::debug!(status = head.status, %url, "following redirect");
                 continue;
             }
         }

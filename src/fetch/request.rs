@@ -95,6 +95,9 @@ impl RequestSpec {
             ("User-Agent".into(), self.user_agent.clone()),
             ("Accept".into(), "*/*".into()),
         ];
+        if let Some(credentials) = basic_auth(url) {
+            headers.push(("Authorization".into(), credentials));
+        }
         if self.compressed {
             headers.push(("Accept-Encoding".into(), "gzip, deflate, br".into()));
         }
@@ -148,6 +151,40 @@ fn host_header(url: &Url) -> String {
     }
 }
 
+/// `Basic` credentials from the URL's `user:password@`, as curl sends them.
+fn basic_auth(url: &Url) -> Option<String> {
+    if url.username().is_empty() && url.password().is_none() {
+        return None;
+    }
+    let decode = |s: &str| percent_encoding::percent_decode_str(s).collect::<Vec<u8>>();
+    let mut pair = decode(url.username());
+    pair.push(b':');
+    pair.extend(decode(url.password().unwrap_or("")));
+    Some(format!("Basic {}", base64(&pair)))
+}
+
+/// Standard base64 with padding (RFC 4648), for Basic credentials.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for group in bytes.chunks(3) {
+        let b = [
+            group[0],
+            *group.get(1).unwrap_or(&0),
+            *group.get(2).unwrap_or(&0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= group.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 /// Whether `method` is a valid HTTP token (so it cannot break the request line).
 pub fn valid_method(method: &str) -> bool {
     valid_name(method).is_ok()
@@ -185,6 +222,23 @@ mod tests {
         assert_eq!(host_header(&url), "[::1]:8080");
         let url = Url::parse("https://example.com:443/").unwrap();
         assert_eq!(host_header(&url), "example.com");
+    }
+
+    #[test]
+    fn url_credentials_become_basic_auth() {
+        assert_eq!(
+            base64(b"Aladdin:open sesame"),
+            "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+        );
+        assert_eq!(base64(b"ab"), "YWI=");
+        assert_eq!(base64(b""), "");
+        let url = Url::parse("http://us%20er:p%40ss@h/").unwrap();
+        let text = String::from_utf8(spec().render(&url, None)).unwrap();
+        assert!(text.contains(&format!(
+            "Authorization: Basic {}\r\n",
+            base64(b"us er:p@ss")
+        )));
+        assert!(text.starts_with("GET / HTTP/1.1\r\nHost: h\r\n"));
     }
 
     #[test]

@@ -203,3 +203,10 @@ fn corrupt_encoding_is_61() {
     fetch(&["--compressed", &server.url("/")]).expect(61);
     assert_eq!(fetch(&[&server.url("/")]).expect(0).out(), "not gzip!");
 }
+
+/// `-d @FILE` with a missing file is curl's read error (26), before any connection.
+#[test]
+fn missing_data_file_is_26() {
+    let run = fetch(&["-d", "@/nonexistent/data", "http://127.0.0.1:9/"]).expect(26);
+    assert!(run.stderr.contains("/nonexistent/data"), "{}", run.stderr);
+}

@@ -206,3 +206,67 @@ fn closed_stdout_is_success() {
         .unwrap();
     assert_eq!((status.code(), stderr.as_str()), (Some(0), ""));
 }
+
+/// -D - dumps the head to stdout, before the body.
+#[test]
+fn dump_header_to_stdout() {
+    let server = Server::plain(|_, s| reply(s, &ok(b"body")));
+    let run = fetch(&["-D", "-", &server.url("/")]).expect(0);
+    assert_eq!(
+        run.out(),
+        "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nbody"
+    );
+}
+
+/// Credentials in the URL are sent as Basic authorization, not in the request line.
+#[test]
+fn url_credentials_are_basic_auth() {
+    let server = Server::plain(|_, s| reply(s, &ok(b"")));
+    let url = server.url("/private").replace("://", "://user:pa%3Ass@");
+    fetch(&[&url]).expect(0);
+    let req = &server.requests()[0];
+    assert_eq!(req.header("authorization"), Some("Basic dXNlcjpwYTpzcw=="));
+    assert_eq!(req.target, "/private");
+}
+
+/// On a terminal the progress bar appears on stderr; -s hides it. Runs under `script(1)` for
+/// a pseudo-terminal, and is skipped when `script` is not installed.
+#[test]
+fn progress_bar_only_on_a_terminal() {
+    use std::process::Command;
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: script(1) is not installed");
+        return;
+    }
+    let server = Server::plain(|_, s| {
+        use std::io::Write;
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 400000\r\n\r\n");
+        for _ in 0..8 {
+            let _ = s.write_all(&[b'x'; 50_000]);
+            let _ = s.flush();
+            std::thread::sleep(std::time::Duration::from_millis(60));
+        }
+        super::server::End::Close
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_sockit");
+    let on_terminal = |flags: &str| {
+        let cmd = format!("{bin} fetch {flags} -o out {}", server.url("/"));
+        let out = Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .current_dir(dir.path())
+            .env("TERM", "xterm")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{cmd}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(
+        on_terminal("").contains("ETA"),
+        "no progress bar on a terminal"
+    );
+    assert!(
+        !on_terminal("-s").contains("ETA"),
+        "a progress bar despite -s"
+    );
+}
