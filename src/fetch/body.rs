@@ -83,6 +83,25 @@ impl BodyDecoder {
     }
 
     /// Decodes from `input`: returns how many bytes were used and what they gave.
+    ///
+    /// ```
+    /// use sockit::fetch::body::{BodyDecoder, Step};
+    /// use sockit::fetch::head::Framing;
+    ///
+    /// let mut body = BodyDecoder::new(Framing::Chunked);
+    /// let mut input = &b"5;ext\r\nhello\r\n0\r\n\r\nnext response"[..];
+    /// let mut out = Vec::new();
+    /// loop {
+    ///     let (used, step) = body.step(input).unwrap();
+    ///     input = &input[used..];
+    ///     match step {
+    ///         Step::Data(d) => out.extend_from_slice(d),
+    ///         Step::Need | Step::Done => break,
+    ///     }
+    /// }
+    /// assert_eq!((out.as_slice(), input), (&b"hello"[..], &b"next response"[..]));
+    /// assert!(body.is_done());
+    /// ```
     pub fn step<'a>(&mut self, input: &'a [u8]) -> Result<(usize, Step<'a>), BodyError> {
         let (used, step) = match &mut self.kind {
             Kind::Length { remaining: 0 } => (0, Step::Done),

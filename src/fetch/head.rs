@@ -74,6 +74,17 @@ pub enum Framing {
 }
 
 /// Parses a head from the start of `buf`, skipping empty lines before the status line.
+///
+/// ```
+/// use sockit::fetch::head::{parse, Framing, Parsed};
+///
+/// let wire = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+/// assert_eq!(parse(&wire[..10]), Ok(Parsed::Partial));
+/// let Ok(Parsed::Complete(head, used)) = parse(wire) else { panic!() };
+/// assert_eq!((head.status, &wire[used..]), (200, &b"hello"[..]));
+/// assert_eq!(head.framing("GET"), Ok(Framing::Length(5)));
+/// assert!(parse(b"HTTP/1.1 200 OK\nBare: LF\n\n").is_err());
+/// ```
 pub fn parse(buf: &[u8]) -> Result<Parsed, HeadError> {
     let mut skip = 0;
     while buf[skip..].starts_with(b"\r\n") {

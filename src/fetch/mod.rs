@@ -176,7 +176,7 @@ struct HeadSinks {
     /// Print heads on stdout (body going to a file, as the tutorial does).
     stdout: bool,
     /// `-D FILE`.
-    dump: Option<File>,
+    dump: Option<(File, PathBuf)>,
     /// `-i`/`-I`: heads collected for the body output.
     include: Option<Vec<u8>>,
 }
@@ -186,7 +186,8 @@ impl HeadSinks {
         let dump_stdout = args.dump_header.as_deref() == Some("-".as_ref());
         let dump = match &args.dump_header {
             Some(path) if !dump_stdout => {
-                Some(File::create(path).map_err(|e| FetchError::write(path, &e))?)
+                let file = File::create(path).map_err(|e| FetchError::write(path, &e))?;
+                Some((file, path.clone()))
             }
             _ => None,
         };
@@ -205,11 +206,9 @@ impl HeadSinks {
                 .and_then(|()| out.flush())
                 .map_err(|e| output::stdout_error(&e))?;
         }
-        if let Some(file) = &mut self.dump {
-            file.write_all(&head.raw).map_err(|e| FetchError::Write {
-                path: "the -D file".into(),
-                reason: error::describe(&e),
-            })?;
+        if let Some((file, path)) = &mut self.dump {
+            file.write_all(&head.raw)
+                .map_err(|e| FetchError::write(path, &e))?;
         }
         if let Some(buf) = &mut self.include {
             buf.extend_from_slice(&head.raw);
@@ -256,7 +255,8 @@ async fn fetch(args: &FetchArgs, plan: &Plan) -> Result<(), FetchError> {
                 },
             });
         }
-        return deliver(args, plan, &spec, offset, conn, buf, head, heads).await;
+        let response = Response { conn, buf, head };
+        return deliver(args, plan, &spec, offset, response, heads).await;
     }
 }
 
@@ -303,18 +303,28 @@ async fn open(
     }
 }
 
+/// The final response: its head, the connection its body comes on, and the body bytes
+/// already read with the head.
+struct Response {
+    conn: Conn,
+    buf: Buffer,
+    head: Head,
+}
+
 /// Streams the final response's body into its destination and commits it.
-#[allow(clippy::too_many_arguments)]
 async fn deliver(
     args: &FetchArgs,
     plan: &Plan,
     spec: &RequestSpec,
     offset: u64,
-    mut conn: Conn,
-    mut buf: Buffer,
-    head: Head,
+    response: Response,
     heads: HeadSinks,
 ) -> Result<(), FetchError> {
+    let Response {
+        mut conn,
+        mut buf,
+        head,
+    } = response;
     let framing = head
         .framing(&spec.method)
         .map_err(|e| FetchError::BadReply(e.to_string()))?;
