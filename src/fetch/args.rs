@@ -105,7 +105,8 @@ pub struct FetchArgs {
     #[arg(short = '6', long = "ipv6")]
     pub ipv6: bool,
 
-    /// Give up connecting (resolve, TCP and TLS handshake) after SECS (e.g. 2.5, 500ms).
+    /// Give up connecting (resolve, TCP and TLS handshake) after SECS (e.g. 2.5, 500ms)
+    /// [default: 300, as curl].
     #[arg(long = "connect-timeout", value_name = "SECS", value_parser = parse_secs)]
     pub connect_timeout: Option<Duration>,
 

@@ -37,8 +37,12 @@ use std::fs::File;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 use transfer::{Buffer, Conn};
 use url::Url;
+
+/// How long connecting may take without `--connect-timeout`: curl's default.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Fetches `args.url` as the flags say. A closed stdout pipe counts as success.
 pub async fn run(args: FetchArgs) -> Result<(), FetchError> {
@@ -292,15 +296,13 @@ async fn open(
             None => Ok(Conn::Plain(tcp)),
         }
     };
-    match args.connect_timeout {
-        Some(limit) => tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
-            Err(FetchError::Timeout(format!(
-                "connection to {label} port {port} timed out after {} ms",
-                limit.as_millis()
-            )))
-        }),
-        None => work.await,
-    }
+    let limit = args.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+    tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
+        Err(FetchError::Timeout(format!(
+            "connection to {label} port {port} timed out after {} ms",
+            limit.as_millis()
+        )))
+    })
 }
 
 /// The final response: its head, the connection its body comes on, and the body bytes

@@ -17,6 +17,9 @@ use tokio_rustls::client::TlsStream;
 
 /// The read buffer: large reads mean few syscalls per megabyte.
 pub const BUFFER_SIZE: usize = 256 * 1024;
+/// The most 1xx responses accepted before the final one: each is kept (for `-i`), so a
+/// server sending them forever must not grow memory forever.
+pub const MAX_INTERIM: usize = 32;
 
 /// A connection to the server.
 pub enum Conn {
@@ -98,6 +101,11 @@ pub async fn read_head(conn: &mut Conn, buf: &mut Buffer) -> Result<(Vec<Head>, 
                 buf.start += used;
                 if !h.is_interim() {
                     return Ok((interim, h));
+                }
+                if interim.len() == MAX_INTERIM {
+                    return Err(FetchError::BadReply(format!(
+                        "more than {MAX_INTERIM} interim (1xx) responses"
+                    )));
                 }
                 interim.push(h);
                 continue;

@@ -210,3 +210,18 @@ fn missing_data_file_is_26() {
     let run = fetch(&["-d", "@/nonexistent/data", "http://127.0.0.1:9/"]).expect(26);
     assert!(run.stderr.contains("/nonexistent/data"), "{}", run.stderr);
 }
+
+/// A server that sends 1xx responses forever is refused (8) instead of growing memory.
+#[test]
+fn endless_interim_responses_are_8() {
+    let server = Server::plain(|_, s| {
+        for _ in 0..1000 {
+            if s.write_all(b"HTTP/1.1 102 Processing\r\n\r\n").is_err() {
+                break;
+            }
+        }
+        End::Close
+    });
+    let run = fetch(&[&server.url("/")]).expect(8);
+    assert!(run.stderr.contains("interim"), "{}", run.stderr);
+}
