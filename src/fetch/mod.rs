@@ -22,7 +22,7 @@ mod tls;
 mod transfer;
 
 pub use args::{ContinueAt, FetchArgs};
-pub use connect::{connect as connect_happy_eyeballs, interleave, ATTEMPT_DELAY};
+pub use connect::{connect as connect_happy_eyeballs, ATTEMPT_DELAY};
 pub use error::FetchError;
 
 use connect::Family;
@@ -204,18 +204,32 @@ impl HeadSinks {
     }
 
     fn show(&mut self, head: &Head) -> Result<(), FetchError> {
+        self.print(&head.raw)?;
+        if let Some(buf) = &mut self.include {
+            buf.extend_from_slice(&head.raw);
+        }
+        Ok(())
+    }
+
+    /// A chunked body's trailer section goes where heads are printed and dumped, as curl
+    /// does (the bare final CRLF alone means there were none).
+    fn show_trailers(&mut self, trailers: &[u8]) -> Result<(), FetchError> {
+        if trailers.len() > 2 {
+            self.print(trailers)?;
+        }
+        Ok(())
+    }
+
+    fn print(&mut self, bytes: &[u8]) -> Result<(), FetchError> {
         if self.stdout {
             let mut out = std::io::stdout().lock();
-            out.write_all(&head.raw)
+            out.write_all(bytes)
                 .and_then(|()| out.flush())
                 .map_err(|e| output::stdout_error(&e))?;
         }
         if let Some((file, path)) = &mut self.dump {
-            file.write_all(&head.raw)
+            file.write_all(bytes)
                 .map_err(|e| FetchError::write(path, &e))?;
-        }
-        if let Some(buf) = &mut self.include {
-            buf.extend_from_slice(&head.raw);
         }
         Ok(())
     }
@@ -320,7 +334,7 @@ async fn deliver(
     spec: &RequestSpec,
     offset: u64,
     response: Response,
-    heads: HeadSinks,
+    mut heads: HeadSinks,
 ) -> Result<(), FetchError> {
     let Response {
         mut conn,
@@ -353,6 +367,7 @@ async fn deliver(
     let progress = Progress::new(!args.silent && !to_terminal, total);
     let mut body = body::BodyDecoder::new(framing);
     transfer::read_body(&mut conn, &mut buf, &mut body, &mut sink, &progress).await?;
+    heads.show_trailers(body.trailers())?;
     progress.finish();
     let out = sink.finish()?;
     if let (Some((_, Some(total))), Some(len)) = (head.content_range(), out.file_len()) {

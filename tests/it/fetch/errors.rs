@@ -225,3 +225,33 @@ fn endless_interim_responses_are_8() {
     let run = fetch(&[&server.url("/")]).expect(8);
     assert!(run.stderr.contains("interim"), "{}", run.stderr);
 }
+
+/// A server that resets the connection while the request body is still being sent is a
+/// send failure (55).
+#[test]
+fn reset_while_sending_is_55() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let resetter = std::thread::spawn(move || {
+        let (mut tcp, _) = listener.accept().unwrap();
+        // Read the start of the request first, so the client is surely sending by now.
+        tcp.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let mut start = [0u8; 1024];
+        std::io::Read::read_exact(&mut tcp, &mut start).unwrap();
+        socket2::SockRef::from(&tcp)
+            .set_linger(Some(std::time::Duration::ZERO))
+            .unwrap();
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::write(&data, vec![b'x'; 64 << 20]).unwrap();
+    let body = format!("@{}", data.display());
+    let run = fetch(&["-d", &body, &format!("http://{addr}/")]).expect(55);
+    assert!(
+        run.stderr.starts_with("sockit: (55) failure sending"),
+        "{}",
+        run.stderr
+    );
+    resetter.join().unwrap();
+}

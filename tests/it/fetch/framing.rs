@@ -35,6 +35,13 @@ fn chunked_with_extensions_and_trailers() {
     });
     let run = fetch(&[&server.url("/")]).expect(0);
     assert_eq!(run.out(), "hello 0123456789");
+    let dir = tempfile::tempdir().unwrap();
+    fetch_in(dir.path(), &["-D", "head", &server.url("/")]).expect(0);
+    let dumped = std::fs::read_to_string(dir.path().join("head")).unwrap();
+    assert!(
+        dumped.ends_with("chunked\r\n\r\nX-Trailer: yes\r\n\r\n"),
+        "{dumped}"
+    );
 }
 
 /// An HTTP/1.0 response without a length runs until the server closes.
