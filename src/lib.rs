@@ -4,8 +4,17 @@
 //!
 //! - [`addr`]: addresses as users type them (`host:port`, `[v6]:port`, `unix:/path`).
 //! - [`fetch`]: `sockit fetch`, the HTTP/1.1 and HTTPS downloader (curl's flags and exit codes).
+//! - [`net`]: a connected TCP-or-Unix stream, and connecting with a deadline.
+//! - [`protocol`]: the hello protocol as a pure state machine (bytes in, replies out).
+//! - [`server`]: the hello server: builder, listeners and accept loop, one connection's life,
+//!   shutdown.
+//! - [`client`]: the hello client, one name at a time or pipelined.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod addr;
+pub mod client;
 pub mod fetch;
+pub mod net;
+pub mod protocol;
+pub mod server;

@@ -1,16 +1,39 @@
-//! The `sockit` binary: parses flags, starts logging, runs a subcommand, maps errors to exit codes.
+//! The `sockit` binary: parses flags, starts logging, runs a subcommand, maps errors to exit
+//! codes. Everything else lives in the library.
 
 #![forbid(unsafe_code)]
 
 mod cli;
 
 use clap::Parser;
+use cli::{ClientArgs, Command, ServeArgs};
+use sockit::client::{Client, ClientError};
+use sockit::protocol::Framing;
+use sockit::server::{self, Server};
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match cli.command {
-        cli::Command::Fetch(args) => fetch(args),
+        Command::Serve(args) => {
+            init_logging("info");
+            report(serve(args).map_err(|e| (1, format!("error: {e:#}"))))
+        }
+        Command::Client(args) => {
+            init_logging("warn");
+            report(run_client(args).map_err(|e| match e {
+                ClientError::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                    (0, String::new())
+                }
+                e => (e.exit_code(), e.to_string()),
+            }))
+        }
+        Command::Fetch(args) => {
+            init_logging("warn");
+            fetch(args)
+        }
     }
 }
 
@@ -18,10 +41,7 @@ fn main() -> ExitCode {
 /// curl's exit code.
 fn fetch(args: sockit::fetch::FetchArgs) -> ExitCode {
     let quiet = args.silent && !args.show_error;
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime(Some(1)) {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("sockit: cannot start the async runtime: {e}");
@@ -38,4 +58,119 @@ fn fetch(args: sockit::fetch::FetchArgs) -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// Prints one `sockit: ...` line for a failure and turns it into the exit status.
+fn report(result: Result<(), (u8, String)>) -> ExitCode {
+    match result {
+        Ok(()) | Err((0, _)) => ExitCode::SUCCESS,
+        Err((code, message)) => {
+            eprintln!("sockit: {message}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// Logs go to stderr; `RUST_LOG` overrides the subcommand's default level.
+fn init_logging(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+/// A runtime with `threads` workers; one means a current-thread runtime, which spares the
+/// work-stealing machinery when there is only one CPU to run on anyway.
+fn runtime(threads: Option<usize>) -> std::io::Result<tokio::runtime::Runtime> {
+    let threads = threads
+        .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
+        .unwrap_or(1);
+    if threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .enable_all()
+            .build()
+    }
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let config = server::Config {
+        binds: args.bind,
+        framing: args.framing,
+        greeting: args.greeting,
+        max_line: args.max_line,
+        idle_timeout: args.idle_timeout,
+        max_connections: args.max_connections,
+        grace: args.grace,
+        backlog: args.backlog,
+        quiet: args.quiet,
+        raise_fd_limit: true,
+    };
+    runtime(args.threads)?.block_on(async {
+        let signals = server::shutdown::Signals::register()?;
+        let server = Server::builder().config(config).listen().await?;
+        server.run(signals.first_then_force_exit()).await
+    })
+}
+
+fn run_client(args: ClientArgs) -> Result<(), ClientError> {
+    runtime(Some(1))?.block_on(async {
+        let mut client = Client::connect(&args.addr, args.framing, args.timeout).await?;
+        print_line(&client.greeting().await?)?;
+        if !args.names.is_empty() {
+            for name in &args.names {
+                print_line(&client.hello(name.as_bytes()).await?)?;
+            }
+            client.exit().await
+        } else if std::io::stdin().is_terminal() {
+            interactive(client).await
+        } else if args.framing == Framing::Chunk {
+            one_at_a_time(client).await
+        } else {
+            let names = BufReader::with_capacity(64 * 1024, tokio::io::stdin());
+            client.pipeline(names, tokio::io::stdout()).await.map(drop)
+        }
+    })
+}
+
+/// A prompt per name; `exit` or Ctrl+D ends the session.
+async fn interactive(mut client: Client) -> Result<(), ClientError> {
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    loop {
+        let mut stderr = tokio::io::stderr();
+        stderr.write_all(b"name> ").await?;
+        stderr.flush().await?;
+        match lines.next_line().await? {
+            Some(name) if name != "exit" => print_line(&client.hello(name.as_bytes()).await?)?,
+            _ => return client.exit().await,
+        }
+    }
+}
+
+/// Chunk framing cannot pipeline (the server would see several names as one message), so
+/// each stdin line waits for its reply.
+async fn one_at_a_time(mut client: Client) -> Result<(), ClientError> {
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    while let Some(name) = lines.next_line().await? {
+        if name == "exit" {
+            break;
+        }
+        print_line(&client.hello(name.as_bytes()).await?)?;
+    }
+    client.exit().await
+}
+
+fn print_line(bytes: &[u8]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }

@@ -1,3 +1,8 @@
-//! sockit's integration tests: one binary, a module per area.
+//! sockit's integration tests: one binary, a module per area, helpers in `support`.
 
+mod client;
 mod fetch;
+mod serve;
+mod serve_bin;
+mod support;
+mod tutorial;

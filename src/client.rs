@@ -1,0 +1,267 @@
+//! The tutorial's client: connect, print the greeting, send names, print the replies.
+//!
+//! [`Client`] speaks one name at a time (what the tutorial does, and what a terminal session
+//! needs); [`Client::pipeline`] streams names from a reader and replies to a writer with the
+//! two directions running independently, the way `nc` moves stdin to a socket, so a million
+//! names cost one round trip, not a million, and memory stays constant.
+
+use crate::addr::Address;
+use crate::net::{self, ConnectError, Stream};
+use crate::protocol::Framing;
+use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{
+    AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader, ReadHalf,
+    WriteHalf,
+};
+
+/// The most bytes a single reply may have before the client gives up on the server.
+const MAX_REPLY: usize = 1 << 20;
+
+/// What can go wrong talking to a hello server.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// Resolving or connecting failed, or timed out.
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    /// The server sent an `ERR ...` line and closed.
+    #[error("server said: {0}")]
+    Server(String),
+    /// The server closed the connection before it replied.
+    #[error("the server closed the connection before replying")]
+    Closed,
+    /// No reply arrived within the timeout.
+    #[error("no reply within {0:?}")]
+    Timeout(Duration),
+    /// A name cannot be sent as one line.
+    #[error("a name cannot contain a newline: {0:?}")]
+    BadName(String),
+    /// Reading or writing failed.
+    #[error("{}", net::describe(.0))]
+    Io(#[from] io::Error),
+}
+
+impl ClientError {
+    /// The process exit status for this error, following curl where curl has one: 6 cannot
+    /// resolve, 7 cannot connect, 28 timed out, 56 failure receiving; 1 for an `ERR` reply,
+    /// 2 for a bad argument.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ClientError::Connect(ConnectError::Resolve { .. }) => 6,
+            ClientError::Connect(ConnectError::Connect { .. }) => 7,
+            ClientError::Connect(ConnectError::Timeout { .. }) | ClientError::Timeout(_) => 28,
+            ClientError::Server(_) => 1,
+            ClientError::BadName(_) => 2,
+            ClientError::Closed | ClientError::Io(_) => 56,
+        }
+    }
+}
+
+/// A connection to a hello server.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), sockit::client::ClientError> {
+/// use sockit::{client::Client, protocol::Framing};
+/// use std::time::Duration;
+/// let addr = "127.0.0.1:9999".parse().unwrap();
+/// let mut client = Client::connect(&addr, Framing::Line, Duration::from_secs(10)).await?;
+/// assert_eq!(client.greeting().await?, b"Welcome!");
+/// assert_eq!(client.hello(b"Michael").await?, b"Hello, Michael!");
+/// client.exit().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Client {
+    reader: BufReader<ReadHalf<Stream>>,
+    writer: WriteHalf<Stream>,
+    framing: Framing,
+    timeout: Duration,
+}
+
+impl Client {
+    /// Connects within `timeout`, which also bounds every later wait for a reply.
+    pub async fn connect(
+        address: &Address,
+        framing: Framing,
+        timeout: Duration,
+    ) -> Result<Self, ClientError> {
+        let stream = net::connect(address, timeout).await?;
+        let (reader, writer) = tokio::io::split(stream);
+        Ok(Client {
+            reader: BufReader::with_capacity(64 * 1024, reader),
+            writer,
+            framing,
+            timeout,
+        })
+    }
+
+    /// Reads the server's greeting (without its newline).
+    pub async fn greeting(&mut self) -> Result<Vec<u8>, ClientError> {
+        self.receive().await
+    }
+
+    /// Sends one name and returns the reply (without its newline).
+    pub async fn hello(&mut self, name: &[u8]) -> Result<Vec<u8>, ClientError> {
+        self.send(name).await?;
+        self.receive().await
+    }
+
+    /// Sends `exit` and closes the connection.
+    pub async fn exit(mut self) -> Result<(), ClientError> {
+        self.send(b"exit").await?;
+        self.writer.shutdown().await?;
+        Ok(())
+    }
+
+    async fn send(&mut self, name: &[u8]) -> Result<(), ClientError> {
+        match self.framing {
+            Framing::Line => {
+                if name.contains(&b'\n') {
+                    return Err(ClientError::BadName(String::from_utf8_lossy(name).into()));
+                }
+                let mut line = Vec::with_capacity(name.len() + 1);
+                line.extend_from_slice(name);
+                line.push(b'\n');
+                self.writer.write_all(&line).await?;
+            }
+            Framing::Chunk => self.writer.write_all(name).await?,
+        }
+        Ok(())
+    }
+
+    /// One message: a line with line framing, one read with chunk framing. An `ERR` line is
+    /// returned as [`ClientError::Server`].
+    async fn receive(&mut self) -> Result<Vec<u8>, ClientError> {
+        let mut msg = Vec::new();
+        let read = async {
+            match self.framing {
+                Framing::Line => {
+                    let mut limited = (&mut self.reader).take(MAX_REPLY as u64);
+                    limited.read_until(b'\n', &mut msg).await
+                }
+                Framing::Chunk => {
+                    let buf = self.reader.fill_buf().await?;
+                    msg.extend_from_slice(buf);
+                    let n = buf.len();
+                    self.reader.consume(n);
+                    Ok(n)
+                }
+            }
+        };
+        match tokio::time::timeout(self.timeout, read).await {
+            Err(_) => return Err(ClientError::Timeout(self.timeout)),
+            Ok(Err(e)) => return Err(e.into()),
+            Ok(Ok(0)) => return Err(ClientError::Closed),
+            Ok(Ok(_)) => {}
+        }
+        if msg.last() == Some(&b'\n') {
+            msg.pop();
+        } else if self.framing == Framing::Line && msg.len() >= MAX_REPLY {
+            return Err(ClientError::Io(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "reply too long",
+            )));
+        }
+        if let Some(err) = msg.strip_prefix(b"ERR ") {
+            return Err(ClientError::Server(
+                String::from_utf8_lossy(err).into_owned(),
+            ));
+        }
+        Ok(msg)
+    }
+
+    /// Sends every line of `names` without waiting for replies, and copies the replies to
+    /// `out` as they arrive, in order. At the end of `names` the client half-closes, so the
+    /// server answers everything (a last line without `\n` too) and closes. Returns how many
+    /// replies were received.
+    ///
+    /// Memory stays constant whatever the input size: both directions stream through fixed
+    /// buffers, and the kernel's socket buffers pace the sender.
+    pub async fn pipeline<R, W>(self, names: R, out: W) -> Result<u64, ClientError>
+    where
+        R: AsyncBufRead + Unpin + Send + 'static,
+        W: AsyncWrite + Unpin,
+    {
+        let Client {
+            mut reader,
+            writer,
+            timeout,
+            ..
+        } = self;
+        let sent = Arc::new(AtomicU64::new(0));
+        let sending = tokio::spawn(send_lines(names, writer, sent.clone()));
+        let received = copy_replies(&mut reader, out, &sent, timeout).await;
+        sending.abort();
+        let received = received?;
+        Ok(received)
+    }
+}
+
+/// Copies `names` to the socket as it arrives (each read of the input is one write),
+/// counting complete lines, then half-closes.
+async fn send_lines<R: AsyncBufRead + Unpin>(
+    mut names: R,
+    mut writer: WriteHalf<Stream>,
+    sent: Arc<AtomicU64>,
+) -> io::Result<()> {
+    loop {
+        let buf = names.fill_buf().await?;
+        if buf.is_empty() {
+            break;
+        }
+        let n = buf.len();
+        let lines = memchr::memchr_iter(b'\n', buf).count() as u64;
+        writer.write_all(buf).await?;
+        names.consume(n);
+        sent.fetch_add(lines, Ordering::Relaxed);
+    }
+    sent.fetch_add(1, Ordering::Relaxed); // a last line without '\n' is answered too
+    writer.shutdown().await
+}
+
+/// Copies reply lines to `out` until the server closes; an `ERR` line ends it as an error.
+async fn copy_replies<W: AsyncWrite + Unpin>(
+    reader: &mut BufReader<ReadHalf<Stream>>,
+    out: W,
+    sent: &AtomicU64,
+    timeout: Duration,
+) -> Result<u64, ClientError> {
+    let mut out = tokio::io::BufWriter::with_capacity(64 * 1024, out);
+    let mut received = 0u64;
+    let mut line = Vec::new();
+    loop {
+        // read_until keeps what it has read in `line` if the timeout cancels it, so a retry
+        // after a quiet spell loses nothing.
+        let mut limited = (&mut *reader).take(MAX_REPLY as u64);
+        let read = limited.read_until(b'\n', &mut line);
+        match tokio::time::timeout(timeout, read).await {
+            Ok(read) => {
+                read?;
+            }
+            Err(_) if sent.load(Ordering::Relaxed) > received => {
+                out.flush().await?;
+                return Err(ClientError::Timeout(timeout));
+            }
+            Err(_) => continue,
+        }
+        if line.is_empty() {
+            out.flush().await?;
+            return Ok(received);
+        }
+        if let Some(err) = line.strip_prefix(b"ERR ") {
+            out.flush().await?;
+            let text = String::from_utf8_lossy(err);
+            return Err(ClientError::Server(text.trim_end().to_owned()));
+        }
+        received += 1;
+        out.write_all(&line).await?;
+        line.clear();
+        // Replies that arrived together are written together; a pause flushes them, so a
+        // person watching sees each reply as it comes.
+        if reader.buffer().is_empty() {
+            out.flush().await?;
+        }
+    }
+}

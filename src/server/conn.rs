@@ -1,0 +1,292 @@
+//! One connection's life: greet, answer names as they arrive, and close without losing a
+//! reply.
+//!
+//! The loop moves bytes between the socket and a [`Session`]; it owns no framing rules. Three
+//! choices keep it cheap, each for a target in the benchmark issue:
+//!
+//! - Reads go into a buffer owned by the worker thread (`SCRATCH`), not the connection, and
+//!   replies are formatted into a second one and written in the same poll. A connection that
+//!   is idle, or whose replies the kernel took at once, holds no buffer at all; only replies
+//!   the socket refused are copied into a per-connection `unsent` buffer, and while that is
+//!   non-empty the connection stops reading (backpressure: memory stays bounded by one read's
+//!   worth of replies).
+//! - All replies completed by one read go out in one write.
+//! - The idle timer is not reset per message: the time of the last read is noted, and when the
+//!   timer fires it is pushed back to that time plus the timeout, or ends the connection.
+//!
+//! Every close that may leave the client's bytes unread (after `exit`, an `ERR` line, or
+//! shutdown) is a lingering close: half-close, then read and discard for a short while, so
+//! the kernel does not answer those bytes with a reset that would destroy replies in flight.
+
+use super::Shared;
+use crate::net::describe;
+use crate::protocol::{ErrorLine, Session, Step};
+use socket2::SockRef;
+use std::cell::RefCell;
+use std::fmt;
+use std::future::poll_fn;
+use std::io;
+use std::net::{Shutdown, SocketAddr};
+use std::os::fd::AsFd;
+use std::path::Path;
+use std::pin::{pin, Pin};
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::time::Instant;
+use tracing::{debug, info};
+
+/// The most bytes read from a socket at once. Small enough that the replies to one read
+/// (at most 9 bytes per 1-byte line) stay well under 64 KiB, large enough to take a burst of
+/// pipelined names in one syscall.
+const READ_SIZE: usize = 4096;
+
+/// How long a closing connection may take to accept its last replies and `ERR` line.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long a lingering close reads and discards before it gives up on the client's FIN.
+const LINGER: Duration = Duration::from_secs(2);
+
+/// The longest idle timeout honoured; longer ones are treated as "never" without overflow.
+const MAX_IDLE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// A stream socket a connection can be served on: TCP or Unix.
+pub(crate) trait Socket: AsyncRead + AsyncWrite + AsFd + Unpin + Send + 'static {}
+impl<T: AsyncRead + AsyncWrite + AsFd + Unpin + Send + 'static> Socket for T {}
+
+/// Who is on the other end, as shown in the log.
+#[derive(Debug, Clone)]
+pub(crate) enum Peer {
+    Tcp(SocketAddr),
+    /// A Unix socket client has no address of its own; it is shown by the listener's path.
+    Unix(Arc<Path>),
+}
+
+impl fmt::Display for Peer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Peer::Tcp(addr) => write!(f, "{addr}"),
+            Peer::Unix(path) => write!(f, "unix:{}", path.display()),
+        }
+    }
+}
+
+/// The per-worker-thread buffers every connection on that thread borrows for one poll.
+struct Scratch {
+    input: Box<[u8]>,
+    output: Vec<u8>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch {
+        input: vec![0; READ_SIZE].into_boxed_slice(),
+        output: Vec::with_capacity(READ_SIZE * 4),
+    });
+}
+
+/// Why the conversation ended, which decides how the connection is closed.
+#[derive(Debug)]
+enum End {
+    Exit,
+    Eof,
+    TooLong,
+    Idle,
+    Shutdown,
+    Failed(io::Error),
+}
+
+/// Serves one connection to the end. The slot permit is held until the socket is closed.
+pub(crate) async fn serve<S: Socket>(
+    mut sock: S,
+    peer: Peer,
+    shared: Arc<Shared>,
+    _slot: OwnedSemaphorePermit,
+) {
+    let quiet = shared.config.quiet;
+    if !quiet {
+        info!("Accept new connection from {peer}...");
+    }
+    let mut unsent = Vec::new();
+    let end = talk(&mut sock, &shared, &mut unsent).await;
+    close(sock, end, unsent, &peer).await;
+    if !quiet {
+        info!("Connection from {peer} closed.");
+    }
+}
+
+/// Tells a client it cannot be served (`ERR server busy`) and closes gracefully.
+pub(crate) async fn reject<S: Socket>(mut sock: S, line: ErrorLine, _permit: OwnedSemaphorePermit) {
+    if let Ok(Ok(())) = tokio::time::timeout(CLOSE_TIMEOUT, sock.write_all(line.as_bytes())).await {
+        lingering_close(sock).await;
+    }
+}
+
+/// The conversation: greeting, then names and replies until something ends it.
+async fn talk<S: Socket>(sock: &mut S, shared: &Shared, unsent: &mut Vec<u8>) -> End {
+    let config = &shared.config;
+    let mut session = Session::new(config.framing, config.max_line);
+    match poll_fn(|cx| Poll::Ready(write_some(sock, cx, &shared.greeting))).await {
+        Ok(n) => unsent.extend_from_slice(&shared.greeting[n..]),
+        Err(e) => return End::Failed(e),
+    }
+    let idle_timeout = config.idle_timeout.min(MAX_IDLE);
+    let mut last_read = Instant::now();
+    let mut idle = pin!(tokio::time::sleep_until(last_read + idle_timeout));
+    let mut drain = pin!(shared.drain.cancelled());
+    loop {
+        let progress = if unsent.is_empty() {
+            tokio::select! {
+                biased;
+                _ = &mut drain => return End::Shutdown,
+                read = poll_fn(|cx| poll_read_answer(sock, cx, &mut session, unsent)) => match read {
+                    Ok(Some(Step::Continue)) => {
+                        last_read = Instant::now();
+                        continue;
+                    }
+                    Ok(Some(Step::Exit)) => return End::Exit,
+                    Ok(Some(Step::LineTooLong)) => return End::TooLong,
+                    Ok(None) => {
+                        return match session.finish(unsent) {
+                            Step::LineTooLong => End::TooLong,
+                            _ => End::Eof,
+                        }
+                    }
+                    Err(e) => Err(e),
+                },
+                _ = &mut idle => Ok(()),
+            }
+        } else {
+            tokio::select! {
+                biased;
+                _ = &mut drain => return End::Shutdown,
+                flushed = poll_fn(|cx| poll_flush_unsent(sock, cx, unsent)) => flushed,
+                _ = &mut idle => Ok(()),
+            }
+        };
+        if let Err(e) = progress {
+            return End::Failed(e);
+        }
+        if idle.is_elapsed() {
+            let deadline = last_read + idle_timeout;
+            if Instant::now() >= deadline {
+                return End::Idle;
+            }
+            idle.as_mut().reset(deadline);
+        }
+    }
+}
+
+/// Reads once into the thread's scratch buffer, feeds the session, and writes the replies it
+/// produced in the same poll; what the socket does not take goes to `unsent`.
+///
+/// `Ok(None)` is end of stream. Reading through `poll_read` (not `readable` + `try_read`) lets
+/// tokio clear the readiness when a read comes back short, which saves the extra `read` that
+/// would otherwise return `EAGAIN` after every message.
+fn poll_read_answer<S: Socket>(
+    sock: &mut S,
+    cx: &mut Context<'_>,
+    session: &mut Session,
+    unsent: &mut Vec<u8>,
+) -> Poll<io::Result<Option<Step>>> {
+    SCRATCH.with_borrow_mut(|scratch| {
+        let Scratch { input, output } = scratch;
+        let mut buf = ReadBuf::new(input);
+        ready!(Pin::new(&mut *sock).poll_read(cx, &mut buf))?;
+        let read = buf.filled();
+        if read.is_empty() {
+            return Poll::Ready(Ok(None));
+        }
+        output.clear();
+        let step = session.feed(read, output);
+        let written = write_some(sock, cx, output)?;
+        unsent.extend_from_slice(&output[written..]);
+        Poll::Ready(Ok(Some(step)))
+    })
+}
+
+/// Writes as much of `buf` as the socket takes right now; returns how much that was.
+fn write_some<S: Socket>(sock: &mut S, cx: &mut Context<'_>, buf: &[u8]) -> io::Result<usize> {
+    let mut written = 0;
+    while written < buf.len() {
+        match Pin::new(&mut *sock).poll_write(cx, &buf[written..]) {
+            Poll::Ready(Ok(0)) => return Err(io::ErrorKind::WriteZero.into()),
+            Poll::Ready(Ok(n)) => written += n,
+            Poll::Ready(Err(e)) => return Err(e),
+            Poll::Pending => break,
+        }
+    }
+    Ok(written)
+}
+
+/// Writes some of `unsent` when the socket is writable; frees the buffer once it is empty so
+/// a connection that was slow once does not keep the memory.
+fn poll_flush_unsent<S: Socket>(
+    sock: &mut S,
+    cx: &mut Context<'_>,
+    unsent: &mut Vec<u8>,
+) -> Poll<io::Result<()>> {
+    let n = ready!(Pin::new(&mut *sock).poll_write(cx, unsent))?;
+    if n == 0 {
+        return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+    }
+    unsent.drain(..n);
+    if unsent.is_empty() {
+        *unsent = Vec::new();
+    }
+    Poll::Ready(Ok(()))
+}
+
+/// Delivers what is owed (pending replies, then the `ERR` line the end calls for) and closes.
+async fn close<S: Socket>(mut sock: S, end: End, mut unsent: Vec<u8>, peer: &Peer) {
+    let error_line = match end {
+        End::Exit | End::Eof => None,
+        End::TooLong => Some(ErrorLine::LineTooLong),
+        End::Idle => Some(ErrorLine::IdleTimeout),
+        End::Shutdown => Some(ErrorLine::ShuttingDown),
+        End::Failed(e) => {
+            debug!("{peer}: {}", describe(&e));
+            return;
+        }
+    };
+    if let Some(line) = error_line {
+        unsent.extend_from_slice(line.as_bytes());
+    }
+    match tokio::time::timeout(CLOSE_TIMEOUT, sock.write_all(&unsent)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return debug!("{peer}: {}", describe(&e)),
+        Err(_) => return debug!("{peer}: not reading its replies; closed"),
+    }
+    if matches!(end, End::Eof) {
+        // The client has finished sending, so nothing can arrive to provoke a reset.
+        let _ = SockRef::from(&sock).shutdown(Shutdown::Write);
+    } else {
+        lingering_close(sock).await;
+    }
+}
+
+/// Half-closes, then reads and discards until the client closes too (or [`LINGER`] passes),
+/// so that bytes the client sent after its last line cannot trigger a reset that would
+/// destroy the replies still in flight.
+async fn lingering_close<S: Socket>(mut sock: S) {
+    if SockRef::from(&sock).shutdown(Shutdown::Write).is_err() {
+        return;
+    }
+    let discard = async {
+        loop {
+            let read = poll_fn(|cx| {
+                SCRATCH.with_borrow_mut(|scratch| {
+                    let mut buf = ReadBuf::new(&mut scratch.input);
+                    ready!(Pin::new(&mut sock).poll_read(cx, &mut buf))?;
+                    Poll::Ready(Ok::<_, io::Error>(buf.filled().len()))
+                })
+            })
+            .await;
+            if !matches!(read, Ok(n) if n > 0) {
+                return;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(LINGER, discard).await;
+}

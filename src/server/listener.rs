@@ -1,0 +1,278 @@
+//! Binding listeners (TCP over IPv4 and IPv6, Unix sockets) and the accept loop with its
+//! limits.
+//!
+//! A connection past `--max-connections` is accepted and told `ERR server busy` rather than
+//! left in the kernel's queue, so a client learns at once that it should retry. Running out of
+//! file descriptors makes accept fail on every call; the loop then logs once and backs off
+//! instead of spinning, and resumes as soon as descriptors are free again.
+
+use super::{conn, Shared};
+use crate::addr::{Address, Endpoint};
+use crate::net::describe;
+use crate::protocol::ErrorLine;
+use anyhow::{anyhow, bail, Context as _};
+use socket2::{Domain, Protocol, Socket, Type};
+use std::io;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::{TcpListener, UnixListener};
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+
+/// How many `ERR server busy` replies may be in flight at once; past that, surplus
+/// connections are closed without a word, so a flood cannot grow the task count.
+pub(super) const MAX_PENDING_REJECTS: usize = 256;
+
+/// How long accept waits after running out of file descriptors.
+const FD_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Descriptors kept free for listeners, rejects, logging and the runtime itself.
+const FD_RESERVE: u64 = 64;
+
+/// A bound listening socket.
+#[derive(Debug)]
+pub(super) enum Listener {
+    Tcp(TcpListener, Endpoint),
+    Unix(UnixListener, Endpoint, SocketFile),
+}
+
+/// Removes a Unix socket's file when its listener is dropped.
+#[derive(Debug)]
+pub(super) struct SocketFile(PathBuf);
+
+impl Drop for SocketFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+impl Listener {
+    pub(super) fn endpoint(&self) -> &Endpoint {
+        match self {
+            Listener::Tcp(_, ep) | Listener::Unix(_, ep, _) => ep,
+        }
+    }
+}
+
+/// Binds every endpoint `address` resolves to.
+pub(super) async fn bind(address: &Address, backlog: u32) -> anyhow::Result<Vec<Listener>> {
+    let endpoints = address
+        .resolve()
+        .await
+        .with_context(|| format!("cannot resolve '{address}'"))?;
+    if endpoints.is_empty() {
+        bail!("cannot resolve '{address}': no addresses found");
+    }
+    endpoints
+        .into_iter()
+        .map(|ep| match ep {
+            Endpoint::Tcp(addr) => bind_tcp(addr, backlog),
+            Endpoint::Unix(path) => bind_unix(&path, backlog),
+        })
+        .collect()
+}
+
+fn bind_tcp(addr: SocketAddr, backlog: u32) -> anyhow::Result<Listener> {
+    let fail = |e: io::Error| {
+        anyhow!(
+            "cannot listen on {addr}: {}{}",
+            describe(&e),
+            bind_hint(&e, addr)
+        )
+    };
+    let socket =
+        Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP)).map_err(fail)?;
+    if addr.is_ipv6() {
+        // [::] and 0.0.0.0 are separate listeners, as on the command line: both may be bound.
+        socket.set_only_v6(true).map_err(fail)?;
+    }
+    socket.set_reuse_address(true).map_err(fail)?;
+    socket.set_nonblocking(true).map_err(fail)?;
+    socket.bind(&addr.into()).map_err(fail)?;
+    socket
+        .listen(backlog.min(i32::MAX as u32) as i32)
+        .map_err(fail)?;
+    let listener = TcpListener::from_std(socket.into()).map_err(fail)?;
+    let local = listener.local_addr().map_err(fail)?;
+    Ok(Listener::Tcp(listener, Endpoint::Tcp(local)))
+}
+
+fn bind_hint(err: &io::Error, addr: SocketAddr) -> &'static str {
+    match err.kind() {
+        io::ErrorKind::AddrInUse => " (is another server running?)",
+        io::ErrorKind::PermissionDenied if addr.port() < 1024 => {
+            " (ports below 1024 need root or the CAP_NET_BIND_SERVICE capability)"
+        }
+        io::ErrorKind::AddrNotAvailable => {
+            " (is that address on one of this machine's interfaces?)"
+        }
+        _ => "",
+    }
+}
+
+fn bind_unix(path: &Path, backlog: u32) -> anyhow::Result<Listener> {
+    let shown = format!("unix:{}", path.display());
+    replace_stale_socket(path).with_context(|| format!("cannot listen on {shown}"))?;
+    let fail = |e: io::Error| anyhow!("cannot listen on {shown}: {}", describe(&e));
+    let socket = Socket::new(Domain::UNIX, Type::STREAM, None).map_err(fail)?;
+    socket
+        .bind(&socket2::SockAddr::unix(path).map_err(fail)?)
+        .map_err(fail)?;
+    let file = SocketFile(path.to_owned());
+    socket
+        .listen(backlog.min(i32::MAX as u32) as i32)
+        .map_err(fail)?;
+    socket.set_nonblocking(true).map_err(fail)?;
+    let std_listener: std::os::unix::net::UnixListener = socket.into();
+    let listener = UnixListener::from_std(std_listener).map_err(fail)?;
+    Ok(Listener::Unix(
+        listener,
+        Endpoint::Unix(path.to_owned()),
+        file,
+    ))
+}
+
+/// A socket file left by a server that died is removed; one that a live server answers on,
+/// or a path that is not a socket at all, is refused.
+fn replace_stale_socket(path: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    if !meta.file_type().is_socket() {
+        bail!(
+            "{} exists and is not a socket (remove it or choose another path)",
+            path.display()
+        );
+    }
+    match std::os::unix::net::UnixStream::connect(path) {
+        Ok(_) => bail!("another server is listening there (is sockit serve already running?)"),
+        Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+            debug!("removing stale socket file {}", path.display());
+            std::fs::remove_file(path)?;
+            Ok(())
+        }
+        Err(e) => Err(e).context("cannot tell whether a server is listening there"),
+    }
+}
+
+/// Raises the soft open-file limit to the hard limit and returns `max_connections`, capped
+/// (with a warning) so that every connection can have its descriptor.
+pub(super) fn fit_fd_limit(max_connections: usize, listeners: usize) -> usize {
+    let limit = match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => limit,
+        Err(e) => {
+            warn!("cannot read or raise the open-file limit: {e}");
+            return max_connections;
+        }
+    };
+    let room = limit.saturating_sub(FD_RESERVE + listeners as u64) as usize;
+    if max_connections > room {
+        warn!(
+            "--max-connections {max_connections} does not fit the open-file limit of {limit}: \
+             capped to {room} (raise it with `ulimit -n` or LimitNOFILE=)"
+        );
+        room.max(1)
+    } else {
+        max_connections
+    }
+}
+
+/// Accepts connections until `stop` is cancelled, then drops the listener (so new connects
+/// are refused at once).
+pub(super) async fn accept_loop(listener: Listener, shared: Arc<Shared>, stop: CancellationToken) {
+    let mut out_of_fds = false;
+    loop {
+        let accepted = tokio::select! {
+            biased;
+            _ = stop.cancelled() => return,
+            accepted = accept_one(&listener, &shared) => accepted,
+        };
+        match accepted {
+            Ok(()) if out_of_fds => {
+                info!("accepting again: file descriptors are available");
+                out_of_fds = false;
+            }
+            Ok(()) => {}
+            Err(e) if is_out_of_fds(&e) => {
+                if !out_of_fds {
+                    warn!(
+                        "cannot accept on {}: {}; backing off until descriptors free up (raise `ulimit -n`?)",
+                        listener.endpoint(),
+                        describe(&e)
+                    );
+                    out_of_fds = true;
+                }
+                tokio::time::sleep(FD_BACKOFF).await;
+            }
+            Err(e) if is_per_connection(&e) => debug!("accept: {e}"),
+            Err(e) => {
+                warn!("accept on {} failed: {}", listener.endpoint(), describe(&e));
+                tokio::time::sleep(FD_BACKOFF).await;
+            }
+        }
+    }
+}
+
+/// Accepts one connection and hands it to a task (or turns it away when every slot is taken).
+async fn accept_one(listener: &Listener, shared: &Arc<Shared>) -> io::Result<()> {
+    match listener {
+        Listener::Tcp(l, _) => {
+            let (stream, peer) = l.accept().await?;
+            // Replies are written whole, so Nagle's algorithm could only delay them.
+            stream.set_nodelay(true)?;
+            admit(stream, conn::Peer::Tcp(peer), shared);
+        }
+        Listener::Unix(l, _, file) => {
+            let (stream, _) = l.accept().await?;
+            admit(stream, conn::Peer::Unix(file.0.clone().into()), shared);
+        }
+    }
+    Ok(())
+}
+
+/// Takes a connection slot before any work starts for the connection.
+fn admit<S: conn::Socket>(sock: S, peer: conn::Peer, shared: &Arc<Shared>) {
+    match shared.slots.clone().try_acquire_owned() {
+        Ok(permit) => {
+            shared
+                .tracker
+                .spawn(conn::serve(sock, peer, shared.clone(), permit));
+        }
+        Err(_) => match shared.rejects.clone().try_acquire_owned() {
+            Ok(permit) => {
+                debug!("{peer}: server busy");
+                shared
+                    .tracker
+                    .spawn(conn::reject(sock, ErrorLine::ServerBusy, permit));
+            }
+            Err(_) => debug!("{peer}: server busy, closed without a reply"),
+        },
+    }
+}
+
+/// EMFILE, ENFILE, ENOBUFS, ENOMEM: the process or the system is out of a resource that
+/// accept needs; retrying at once would fail the same way.
+fn is_out_of_fds(err: &io::Error) -> bool {
+    const ENOMEM: i32 = 12;
+    const ENFILE: i32 = 23;
+    const EMFILE: i32 = 24;
+    const ENOBUFS: i32 = 105;
+    matches!(err.raw_os_error(), Some(ENOMEM | ENFILE | EMFILE | ENOBUFS))
+}
+
+/// Errors that concern only the connection being accepted (it was reset or aborted before
+/// accept returned); the next accept is unaffected.
+fn is_per_connection(err: &io::Error) -> bool {
+    const EPROTO: i32 = 71;
+    matches!(
+        err.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::PermissionDenied
+    ) || err.raw_os_error() == Some(EPROTO)
+}

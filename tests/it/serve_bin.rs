@@ -1,0 +1,144 @@
+//! `sockit serve` as a person runs it: the real binary, its log lines, signals, exit codes.
+
+use crate::support::{sockit, spawn_server};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+fn connect(addr: std::net::SocketAddr) -> TcpStream {
+    let c = TcpStream::connect(addr).unwrap();
+    c.set_read_timeout(Some(crate::support::WAIT)).unwrap();
+    c
+}
+
+/// SIGTERM closes the listener at once, lets an open connection finish, logs how many are
+/// draining, and exits 0 once it has closed.
+#[test]
+fn sigterm_drains_and_exits_zero() {
+    let (mut server, addr) = spawn_server(&[]);
+    let mut c = connect(addr);
+    let mut greeting = [0u8; 9];
+    c.read_exact(&mut greeting).unwrap();
+    server.wait_for_stderr("Accept new connection from 127.0.0.1:");
+    server.signal("TERM");
+    let draining = server.wait_for_stderr("Shutting down");
+    assert!(draining.contains("1 connection(s) draining"), "{draining}");
+    assert!(
+        TcpStream::connect(addr).is_err(),
+        "new connections are refused"
+    );
+    c.write_all(b"Sarah\nexit\n").unwrap();
+    let mut rest = Vec::new();
+    c.read_to_end(&mut rest).unwrap();
+    assert_eq!(rest, b"Hello, Sarah!\n");
+    let (status, log) = server.wait();
+    assert_eq!(status.code(), Some(0), "{log}");
+    assert!(log.contains("closed."), "{log}");
+}
+
+/// A second signal does not wait for connections: exit status 130.
+#[test]
+fn second_signal_exits_at_once() {
+    let (mut server, addr) = spawn_server(&["--grace", "1m"]);
+    let _open = connect(addr);
+    server.wait_for_stderr("Accept new connection");
+    server.signal("INT");
+    server.wait_for_stderr("Shutting down");
+    server.signal("INT");
+    let (status, _) = server.wait();
+    assert_eq!(status.code(), Some(130));
+}
+
+/// A port already in use is one clear line and a non-zero exit, not a panic.
+#[test]
+fn port_in_use_is_a_clear_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = sockit().args(["serve", "--bind", &addr]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr.contains(&format!(
+            "error: cannot listen on {addr}: address already in use (is another server running?)"
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// A malformed address says which forms are expected; exit 2 (usage).
+#[test]
+fn malformed_address_says_what_is_expected() {
+    let out = sockit()
+        .args(["serve", "--bind", "localhost"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("expected HOST:PORT"), "{stderr}");
+}
+
+/// `-q` drops the per-connection lines but keeps the rest of the log.
+#[test]
+fn quiet_drops_per_connection_lines() {
+    let (mut server, addr) = spawn_server(&["-q"]);
+    let mut c = connect(addr);
+    c.write_all(b"exit\n").unwrap();
+    let mut all = Vec::new();
+    c.read_to_end(&mut all).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    server.signal("TERM");
+    let (status, log) = server.wait();
+    assert_eq!(status.code(), Some(0));
+    assert!(!log.contains("Accept new connection"), "{log}");
+    assert!(log.contains("Server stopped."), "{log}");
+}
+
+/// Both the binary's client and server agree on the tutorial's transcript.
+#[test]
+fn binary_client_prints_the_transcript() {
+    let (_server, addr) = spawn_server(&[]);
+    let out = sockit()
+        .args([
+            "client",
+            "--addr",
+            &addr.to_string(),
+            "Michael",
+            "Tracy",
+            "Sarah",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "Welcome!\nHello, Michael!\nHello, Tracy!\nHello, Sarah!\n"
+    );
+}
+
+/// stdin lines are pipelined and every reply printed in order.
+#[test]
+fn binary_client_pipelines_stdin() {
+    let (_server, addr) = spawn_server(&["-q"]);
+    let mut cmd = sockit();
+    cmd.args(["client", "--addr", &addr.to_string()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        for i in 0..50_000 {
+            writeln!(stdin, "n{i}").unwrap();
+        }
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("Welcome!"));
+    for i in 0..50_000 {
+        assert_eq!(lines.next(), Some(format!("Hello, n{i}!").as_str()));
+    }
+    assert_eq!(lines.next(), None);
+}

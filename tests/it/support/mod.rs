@@ -1,0 +1,225 @@
+//! Helpers shared by the integration tests: an in-process server on a loopback port chosen by
+//! the OS, the real `sockit` binary as a child that is killed when the test ends (also on a
+//! panic), and reads that give up after a bound instead of hanging the suite.
+
+#![allow(dead_code)] // each test module uses its own subset
+
+use sockit::addr::Endpoint;
+use sockit::server::{Builder, Server};
+use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
+use std::process::{Child, ChildStderr, Command, Stdio};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// The bound on any single wait in a test.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// A server running in this process; stopped (and awaited) by [`TestServer::stop`].
+pub struct TestServer {
+    pub endpoint: Endpoint,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestServer {
+    /// Starts `builder` (with `quiet` on and 127.0.0.1:0 if no address was set).
+    pub async fn start(builder: Builder) -> TestServer {
+        let server = builder.quiet(true).listen().await.expect("server binds");
+        Self::run(server)
+    }
+
+    /// Starts the default server on 127.0.0.1 with an ephemeral port.
+    pub async fn default() -> TestServer {
+        Self::start(Server::builder().bind("127.0.0.1:0".parse().unwrap())).await
+    }
+
+    pub fn run(server: Server) -> TestServer {
+        let endpoint = server.local_endpoints()[0].clone();
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(server.run(async move {
+            let _ = stopped.await;
+        }));
+        TestServer {
+            endpoint,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        match &self.endpoint {
+            Endpoint::Tcp(addr) => *addr,
+            Endpoint::Unix(_) => panic!("not a TCP server"),
+        }
+    }
+
+    pub async fn connect(&self) -> TcpStream {
+        let stream = tokio::time::timeout(WAIT, TcpStream::connect(self.addr()))
+            .await
+            .expect("connect in time")
+            .expect("connect");
+        stream.set_nodelay(true).unwrap();
+        stream
+    }
+
+    /// Starts a graceful shutdown and waits for it to finish.
+    pub async fn stop(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        let task = self.task.take().unwrap();
+        tokio::time::timeout(WAIT * 2, task)
+            .await
+            .expect("server stops in time")
+            .expect("server task")
+            .expect("server result");
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+    }
+}
+
+/// Reads until the peer closes, within [`WAIT`].
+pub async fn read_to_end<R: AsyncRead + Unpin>(r: &mut R) -> Vec<u8> {
+    let mut out = Vec::new();
+    tokio::time::timeout(WAIT, r.read_to_end(&mut out))
+        .await
+        .expect("peer closes in time")
+        .expect("read");
+    out
+}
+
+/// Reads exactly `n` bytes within [`WAIT`].
+pub async fn read_exact<R: AsyncRead + Unpin>(r: &mut R, n: usize) -> Vec<u8> {
+    let mut out = vec![0; n];
+    tokio::time::timeout(WAIT, r.read_exact(&mut out))
+        .await
+        .expect("bytes arrive in time")
+        .expect("read");
+    out
+}
+
+/// Reads one `\n`-terminated line (byte by byte, so nothing after it is consumed).
+pub async fn read_line<R: AsyncRead + Unpin>(r: &mut R) -> Vec<u8> {
+    let mut line = Vec::new();
+    let read = async {
+        let mut byte = [0u8; 1];
+        loop {
+            if r.read(&mut byte).await.expect("read") == 0 {
+                return;
+            }
+            line.push(byte[0]);
+            if byte[0] == b'\n' {
+                return;
+            }
+        }
+    };
+    tokio::time::timeout(WAIT, read)
+        .await
+        .expect("line arrives in time");
+    line
+}
+
+/// The real `sockit` binary.
+pub fn sockit() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sockit"));
+    cmd.env_remove("RUST_LOG");
+    cmd
+}
+
+/// A child process that is killed and reaped when dropped.
+pub struct ChildGuard {
+    pub child: Child,
+    pub stderr: Option<BufReader<ChildStderr>>,
+}
+
+impl ChildGuard {
+    pub fn spawn(mut cmd: Command) -> ChildGuard {
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let stderr = child.stderr.take().map(BufReader::new);
+        ChildGuard { child, stderr }
+    }
+
+    /// Reads stderr lines until one contains `needle`; returns that line.
+    pub fn wait_for_stderr(&mut self, needle: &str) -> String {
+        let stderr = self.stderr.as_mut().expect("stderr is piped");
+        let deadline = std::time::Instant::now() + WAIT;
+        let mut line = String::new();
+        while std::time::Instant::now() < deadline {
+            line.clear();
+            if stderr.read_line(&mut line).expect("read stderr") == 0 {
+                panic!("process ended before printing {needle:?}");
+            }
+            if line.contains(needle) {
+                return line;
+            }
+        }
+        panic!("no {needle:?} on stderr in time");
+    }
+
+    /// Sends a signal with kill(1), which keeps the tests free of unsafe code.
+    pub fn signal(&self, sig: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{sig}"), &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+    }
+
+    /// Waits for the process to exit within [`WAIT`]; returns its status and remaining stderr.
+    pub fn wait(&mut self) -> (std::process::ExitStatus, String) {
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                let mut rest = String::new();
+                if let Some(stderr) = self.stderr.as_mut() {
+                    let _ = stderr.read_to_string(&mut rest);
+                }
+                return (status, rest);
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "process did not exit in time"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `sockit serve` with `args` on an ephemeral port; returns the child and its address.
+pub fn spawn_server(args: &[&str]) -> (ChildGuard, SocketAddr) {
+    let mut cmd = sockit();
+    cmd.arg("serve").args(args);
+    if !args.contains(&"--bind") {
+        cmd.args(["--bind", "127.0.0.1:0"]);
+    }
+    let mut child = ChildGuard::spawn(cmd);
+    let line = child.wait_for_stderr("Waiting for connection on ");
+    let addr = line
+        .split("Waiting for connection on ")
+        .nth(1)
+        .and_then(|rest| rest.trim().strip_suffix("..."))
+        .expect("address in the log line")
+        .parse()
+        .expect("socket address");
+    (child, addr)
+}
