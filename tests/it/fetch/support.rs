@@ -1,8 +1,9 @@
-//! Runs the real `sockit` binary with a deadline and collects its exit code and output.
+//! Runs `sockit fetch` with a deadline and collects its exit code and all of its output
+//! (read while it runs, so a large body cannot fill the pipe and stall it).
 
+use crate::support::{sockit, ChildGuard};
 use std::io::Read;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -31,16 +32,6 @@ impl Run {
     }
 }
 
-/// Kills and reaps the child if the test panics while it runs.
-struct Reap(Child);
-
-impl Drop for Reap {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Runs `sockit fetch ARGS` in a fresh temporary directory.
 pub fn fetch(args: &[&str]) -> Run {
     let dir = tempfile::tempdir().unwrap();
@@ -49,19 +40,11 @@ pub fn fetch(args: &[&str]) -> Run {
 
 /// Runs `sockit fetch ARGS` in `dir`.
 pub fn fetch_in(dir: &Path, args: &[&str]) -> Run {
-    let child = Command::new(env!("CARGO_BIN_EXE_sockit"))
-        .arg("fetch")
-        .args(args)
-        .current_dir(dir)
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn sockit");
-    let mut child = Reap(child);
-    let mut out = child.0.stdout.take().unwrap();
-    let mut err = child.0.stderr.take().unwrap();
+    let mut cmd = sockit();
+    cmd.arg("fetch").args(args).current_dir(dir);
+    let mut child = ChildGuard::spawn(cmd);
+    let mut out = child.child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
     let out = thread::spawn(move || {
         let mut v = Vec::new();
         let _ = out.read_to_end(&mut v);
@@ -74,7 +57,7 @@ pub fn fetch_in(dir: &Path, args: &[&str]) -> Run {
     });
     let start = Instant::now();
     let status = loop {
-        if let Some(status) = child.0.try_wait().unwrap() {
+        if let Some(status) = child.child.try_wait().unwrap() {
             break status;
         }
         assert!(
