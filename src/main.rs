@@ -30,6 +30,33 @@ fn main() -> ExitCode {
                 e => (e.exit_code(), e.to_string()),
             }))
         }
+        Command::Fetch(args) => {
+            init_logging("warn");
+            fetch(args)
+        }
+    }
+}
+
+/// Runs `sockit fetch` on a current-thread runtime; errors become one line on stderr and
+/// curl's exit code.
+fn fetch(args: sockit::fetch::FetchArgs) -> ExitCode {
+    let quiet = args.silent && !args.show_error;
+    let runtime = match runtime(Some(1)) {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("sockit: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(sockit::fetch::run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let code = e.exit_code();
+            if !quiet {
+                eprintln!("sockit: ({code}) {e}");
+            }
+            ExitCode::from(code)
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! sockit's integration tests: one binary, a module per area, helpers in `support`.
 
 mod client;
+mod fetch;
 mod serve;
 mod serve_bin;
 mod support;
