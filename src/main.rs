@@ -30,6 +30,7 @@ fn main() -> ExitCode {
                 e => (e.exit_code(), e.to_string()),
             }))
         }
+        Command::Bench(args) => report(bench(args).map_err(|e| (1, format!("{e:#}")))),
         Command::Fetch(args) => {
             init_logging("warn");
             fetch(args)
@@ -58,6 +59,15 @@ fn fetch(args: sockit::fetch::FetchArgs) -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// Runs `sockit bench` on a current-thread runtime, pinned to `--cpu` when given, so the
+/// generator uses exactly one CPU and leaves the other to the server under test.
+fn bench(args: sockit::bench::BenchArgs) -> anyhow::Result<()> {
+    if let Some(cpu) = args.cpu {
+        sockit::bench::pin_to_cpu(cpu)?;
+    }
+    runtime(Some(1))?.block_on(sockit::bench::execute(args))
 }
 
 /// Prints one `sockit: ...` line for a failure and turns it into the exit status.
