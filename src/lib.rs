@@ -3,6 +3,7 @@
 //! # Layout
 //!
 //! - [`addr`]: addresses as users type them (`host:port`, `[v6]:port`, `unix:/path`).
+//! - [`fetch`]: `sockit fetch`, the HTTP/1.1 and HTTPS downloader (curl's flags and exit codes).
 //! - [`net`]: a connected TCP-or-Unix stream, and connecting with a deadline.
 //! - [`protocol`]: the hello protocol as a pure state machine (bytes in, replies out).
 //! - [`server`]: the hello server: builder, listeners and accept loop, one connection's life,
@@ -15,6 +16,7 @@
 pub mod addr;
 pub mod bench;
 pub mod client;
+pub mod fetch;
 pub mod net;
 pub mod protocol;
 pub mod server;

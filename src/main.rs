@@ -31,6 +31,33 @@ fn main() -> ExitCode {
             }))
         }
         Command::Bench(args) => report(bench(args).map_err(|e| (1, format!("{e:#}")))),
+        Command::Fetch(args) => {
+            init_logging("warn");
+            fetch(args)
+        }
+    }
+}
+
+/// Runs `sockit fetch` on a current-thread runtime; errors become one line on stderr and
+/// curl's exit code.
+fn fetch(args: sockit::fetch::FetchArgs) -> ExitCode {
+    let quiet = args.silent && !args.show_error;
+    let runtime = match runtime(Some(1)) {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("sockit: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(sockit::fetch::run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let code = e.exit_code();
+            if !quiet {
+                eprintln!("sockit: ({code}) {e}");
+            }
+            ExitCode::from(code)
+        }
     }
 }
 
@@ -157,3 +184,10 @@ fn print_line(bytes: &[u8]) -> std::io::Result<()> {
     out.write_all(b"\n")?;
     out.flush()
 }
+
+/// mimalloc instead of the system allocator: tokio allocates each task and each socket's
+/// readiness state 128-byte aligned, and glibc pays heavily for aligned allocations. Measured
+/// with 10,000 idle connections: 1400 bytes per connection with glibc, 838 with mimalloc
+/// (bench idle mode, RSS delta).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -2,6 +2,7 @@
 
 mod bench;
 mod client;
+mod fetch;
 mod serve;
 mod serve_bin;
 mod support;

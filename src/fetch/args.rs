@@ -1,0 +1,186 @@
+//! Defines `sockit fetch`'s flags: curl's spellings, `///` docs are the `--help` text.
+
+use clap::Args;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Download one URL over HTTP/1.1 or HTTPS, with curl's flags and exit codes.
+///
+/// The body goes to stdout, or with -o/-O to a file through FILE.part, renamed to FILE only
+/// when the whole body arrived: a failed download never leaves a partial file under FILE.
+#[derive(Debug, Clone, Args)]
+pub struct FetchArgs {
+    /// The URL to fetch: http:// or https:// (http:// is assumed when no scheme is given).
+    #[arg(value_name = "URL")]
+    pub url: String,
+
+    /// Write the body to FILE (through FILE.part) instead of stdout; the response head is
+    /// printed to stdout unless -s.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Write the body to a file in the current directory named after the URL's last path
+    /// segment (index.html when the path ends in /).
+    #[arg(short = 'O', long = "remote-name", conflicts_with = "output")]
+    pub remote_name: bool,
+
+    /// Include the response head in the output, before the body.
+    #[arg(short = 'i', long = "include")]
+    pub include: bool,
+
+    /// Send HEAD and print only the response head (also with -s).
+    #[arg(short = 'I', long = "head")]
+    pub head: bool,
+
+    /// Write the response head(s) to FILE (`-` for stdout).
+    #[arg(short = 'D', long = "dump-header", value_name = "FILE")]
+    pub dump_header: Option<PathBuf>,
+
+    /// Add or replace a request header, `Name: value` (repeatable); `Name:` removes it and
+    /// `Name;` sends it empty.
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub headers: Vec<String>,
+
+    /// The User-Agent header [default: sockit/VERSION].
+    #[arg(short = 'A', long = "user-agent", value_name = "NAME")]
+    pub user_agent: Option<String>,
+
+    /// The request method [default: GET, or POST with -d, HEAD with -I].
+    #[arg(short = 'X', long = "request", value_name = "METHOD")]
+    pub method: Option<String>,
+
+    /// Send DATA as the request body (POST, form content type); `@FILE` sends FILE's
+    /// contents without its line breaks, as curl does.
+    #[arg(short = 'd', long = "data", value_name = "DATA")]
+    pub data: Option<String>,
+
+    /// Silent: no head on stdout when writing a file, no progress bar, no error messages.
+    #[arg(short = 's', long = "silent")]
+    pub silent: bool,
+
+    /// Show the error message even with -s.
+    #[arg(short = 'S', long = "show-error")]
+    pub show_error: bool,
+
+    /// Fail on HTTP status 400 and above: exit 22 and write no body.
+    #[arg(short = 'f', long = "fail")]
+    pub fail: bool,
+
+    /// Follow redirects (301, 302, 303, 307, 308).
+    #[arg(short = 'L', long = "location")]
+    pub location: bool,
+
+    /// The most redirects -L follows before giving up with exit 47.
+    #[arg(long = "max-redirs", value_name = "N", default_value_t = 20)]
+    pub max_redirs: u32,
+
+    /// Resume at byte OFFSET, or with `-` where the .part file (or an existing FILE) ends.
+    #[arg(
+        short = 'C',
+        long = "continue-at",
+        value_name = "OFFSET",
+        allow_hyphen_values = true
+    )]
+    pub continue_at: Option<ContinueAt>,
+
+    /// Ask for a compressed body (gzip, deflate, br) and decode it; a decoded body over 1000
+    /// times its compressed size or 10 GiB is refused as a decompression bomb.
+    #[arg(long = "compressed")]
+    pub compressed: bool,
+
+    /// Do not verify the server's certificate (prints a warning).
+    #[arg(short = 'k', long = "insecure")]
+    pub insecure: bool,
+
+    /// Trust the CA certificates in this PEM file, in addition to the built-in roots.
+    #[arg(long = "cacert", value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+
+    /// Use IPv4 addresses only.
+    #[arg(short = '4', long = "ipv4", conflicts_with = "ipv6")]
+    pub ipv4: bool,
+
+    /// Use IPv6 addresses only.
+    #[arg(short = '6', long = "ipv6")]
+    pub ipv6: bool,
+
+    /// Give up connecting (resolve, TCP and TLS handshake) after SECS (e.g. 2.5, 500ms)
+    /// [default: 300, as curl].
+    #[arg(long = "connect-timeout", value_name = "SECS", value_parser = parse_secs)]
+    pub connect_timeout: Option<Duration>,
+
+    /// Give up on the whole transfer after SECS (e.g. 30, 1.5, 500ms, 5m).
+    #[arg(short = 'm', long = "max-time", value_name = "SECS", value_parser = parse_secs)]
+    pub max_time: Option<Duration>,
+
+    /// Remove FILE.part when the download fails instead of keeping it for -C -.
+    #[arg(long = "no-keep-partial")]
+    pub no_keep_partial: bool,
+}
+
+/// Where `-C` resumes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContinueAt {
+    /// `-C -`: where the local file ends.
+    Auto,
+    /// `-C N`: at byte N.
+    At(u64),
+}
+
+impl FromStr for ContinueAt {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "-" {
+            return Ok(ContinueAt::Auto);
+        }
+        s.parse()
+            .map(ContinueAt::At)
+            .map_err(|_| format!("{s:?} is neither - nor a byte offset"))
+    }
+}
+
+/// Parses curl's seconds (`2`, `0.5`) and sockit's suffixed durations (`500ms`, `3s`, `5m`).
+fn parse_secs(text: &str) -> Result<Duration, String> {
+    let (number, scale) = if let Some(n) = text.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (text, 1.0)
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration (e.g. 2, 0.5, 500ms, 5m)"))?;
+    if !value.is_finite() || value < 0.0 {
+        return Err(format!(
+            "{text:?} is not a duration (e.g. 2, 0.5, 500ms, 5m)"
+        ));
+    }
+    Duration::try_from_secs_f64(value * scale).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_take_curl_seconds_and_suffixes() {
+        assert_eq!(parse_secs("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_secs("0.5"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_secs("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_secs("5m"), Ok(Duration::from_secs(300)));
+        assert!(parse_secs("-1").is_err());
+        assert!(parse_secs("soon").is_err());
+    }
+
+    #[test]
+    fn continue_at_is_dash_or_offset() {
+        assert_eq!("-".parse(), Ok(ContinueAt::Auto));
+        assert_eq!("42".parse(), Ok(ContinueAt::At(42)));
+        assert!("x".parse::<ContinueAt>().is_err());
+    }
+}

@@ -1,0 +1,429 @@
+//! Owns body framing: Content-Length, chunked (extensions, trailers) and close-delimited
+//! bodies, as a pure state machine with bytes in and events out.
+//!
+//! [`BodyDecoder::step`] never copies: a [`Step::Data`] borrows from the input, so the
+//! transfer loop hands slices of its one read buffer straight to the output. The chunked
+//! decoder walks size lines and trailers a byte at a time, so it needs no line buffer and
+//! gives the same result however the input is split across reads (the property tests check
+//! this). It is as strict as llhttp: a chunk size is hex digits then `;extension` or CRLF,
+//! nothing else.
+
+use super::head::Framing;
+use thiserror::Error;
+
+/// The longest chunk-size line (digits and extensions) and the largest trailer section.
+const MAX_LINE: usize = 64 * 1024;
+
+/// Why a body could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum BodyError {
+    /// The chunked framing is malformed.
+    #[error("{0}")]
+    Malformed(&'static str),
+    /// The connection closed before the body's end.
+    #[error("{0}")]
+    Truncated(String),
+}
+
+/// One step of decoding.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Step<'a> {
+    /// Body bytes, borrowed from the input.
+    Data(&'a [u8]),
+    /// All input was used; feed more.
+    Need,
+    /// The body is complete; any further input is not part of it.
+    Done,
+}
+
+/// Decodes one response body.
+#[derive(Debug)]
+pub struct BodyDecoder {
+    kind: Kind,
+    /// Body bytes produced so far.
+    received: u64,
+}
+
+#[derive(Debug)]
+enum Kind {
+    Length { remaining: u64 },
+    Chunked(Chunked),
+    Close,
+}
+
+impl BodyDecoder {
+    /// A decoder for `framing`.
+    pub fn new(framing: Framing) -> Self {
+        let kind = match framing {
+            Framing::Empty => Kind::Length { remaining: 0 },
+            Framing::Length(n) => Kind::Length { remaining: n },
+            Framing::Chunked => Kind::Chunked(Chunked::default()),
+            Framing::Close => Kind::Close,
+        };
+        BodyDecoder { kind, received: 0 }
+    }
+
+    /// Body bytes produced so far.
+    pub fn received(&self) -> u64 {
+        self.received
+    }
+
+    /// True once the body is complete (never for a close-delimited body).
+    pub fn is_done(&self) -> bool {
+        match &self.kind {
+            Kind::Length { remaining } => *remaining == 0,
+            Kind::Chunked(c) => c.state == State::Done,
+            Kind::Close => false,
+        }
+    }
+
+    /// True for a body that ends only when the connection closes.
+    pub fn is_close_delimited(&self) -> bool {
+        matches!(self.kind, Kind::Close)
+    }
+
+    /// Decodes from `input`: returns how many bytes were used and what they gave.
+    ///
+    /// ```
+    /// use sockit::fetch::body::{BodyDecoder, Step};
+    /// use sockit::fetch::head::Framing;
+    ///
+    /// let mut body = BodyDecoder::new(Framing::Chunked);
+    /// let mut input = &b"5;ext\r\nhello\r\n0\r\n\r\nnext response"[..];
+    /// let mut out = Vec::new();
+    /// loop {
+    ///     let (used, step) = body.step(input).unwrap();
+    ///     input = &input[used..];
+    ///     match step {
+    ///         Step::Data(d) => out.extend_from_slice(d),
+    ///         Step::Need | Step::Done => break,
+    ///     }
+    /// }
+    /// assert_eq!((out.as_slice(), input), (&b"hello"[..], &b"next response"[..]));
+    /// assert!(body.is_done());
+    /// ```
+    pub fn step<'a>(&mut self, input: &'a [u8]) -> Result<(usize, Step<'a>), BodyError> {
+        let (used, step) = match &mut self.kind {
+            Kind::Length { remaining: 0 } => (0, Step::Done),
+            Kind::Length { remaining } => {
+                let n = input
+                    .len()
+                    .min(usize::try_from(*remaining).unwrap_or(usize::MAX));
+                *remaining -= n as u64;
+                data_or_need(input, n)
+            }
+            Kind::Chunked(chunked) => chunked.step(input)?,
+            Kind::Close => data_or_need(input, input.len()),
+        };
+        if let Step::Data(d) = step {
+            self.received += d.len() as u64;
+        }
+        Ok((used, step))
+    }
+
+    /// The connection closed: fine for a complete or close-delimited body, else truncation.
+    pub fn finish_at_eof(&self) -> Result<(), BodyError> {
+        match &self.kind {
+            Kind::Length { remaining: 0 } | Kind::Close => Ok(()),
+            Kind::Length { remaining } => Err(BodyError::Truncated(format!(
+                "connection closed with {remaining} bytes of the body missing"
+            ))),
+            Kind::Chunked(c) if c.state == State::Done => Ok(()),
+            Kind::Chunked(_) => Err(BodyError::Truncated(
+                "connection closed in the middle of the chunked body".into(),
+            )),
+        }
+    }
+
+    /// The trailer section of a chunked body, as received (empty when none).
+    pub fn trailers(&self) -> &[u8] {
+        match &self.kind {
+            Kind::Chunked(c) => &c.trailers,
+            _ => &[],
+        }
+    }
+}
+
+fn data_or_need(input: &[u8], n: usize) -> (usize, Step<'_>) {
+    if n == 0 {
+        (0, Step::Need)
+    } else {
+        (n, Step::Data(&input[..n]))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Reading hex digits of a chunk size.
+    Size,
+    /// Reading a chunk extension, after `;`.
+    Extension,
+    /// Expecting the LF after a size line's CR.
+    SizeLf,
+    /// Inside chunk data.
+    Data,
+    /// Expecting the CR after chunk data.
+    DataCr,
+    /// Expecting the LF after chunk data.
+    DataLf,
+    /// At the start of a trailer line (or the final blank line).
+    TrailerStart,
+    /// Inside a trailer line.
+    TrailerLine,
+    /// Expecting the LF after a trailer line's CR.
+    TrailerLf,
+    /// Expecting the LF of the final blank line.
+    EndLf,
+    /// The body is complete.
+    Done,
+}
+
+#[derive(Debug)]
+struct Chunked {
+    state: State,
+    /// The chunk size being read, then the bytes left in the chunk.
+    size: u64,
+    /// Digits read in the current size.
+    digits: usize,
+    /// Bytes in the current size line, or in the trailer section.
+    line: usize,
+    /// The trailer section as received, bounded by [`MAX_LINE`].
+    trailers: Vec<u8>,
+}
+
+impl Default for Chunked {
+    fn default() -> Self {
+        Chunked {
+            state: State::Size,
+            size: 0,
+            digits: 0,
+            line: 0,
+            trailers: Vec::new(),
+        }
+    }
+}
+
+impl Chunked {
+    fn step<'a>(&mut self, input: &'a [u8]) -> Result<(usize, Step<'a>), BodyError> {
+        let mut used = 0;
+        while used < input.len() {
+            if self.state == State::Data {
+                let n = input
+                    .len()
+                    .min(used + usize::try_from(self.size).unwrap_or(usize::MAX))
+                    - used;
+                self.size -= n as u64;
+                if self.size == 0 {
+                    self.state = State::DataCr;
+                }
+                return Ok((used + n, Step::Data(&input[used..used + n])));
+            }
+            let byte = input[used];
+            used += 1;
+            self.byte(byte)?;
+            if self.state == State::Done {
+                return Ok((used, Step::Done));
+            }
+        }
+        Ok((
+            used,
+            if self.state == State::Done {
+                Step::Done
+            } else {
+                Step::Need
+            },
+        ))
+    }
+
+    /// Advances the line-level states by one byte.
+    fn byte(&mut self, b: u8) -> Result<(), BodyError> {
+        match self.state {
+            State::Size => self.size_byte(b)?,
+            State::Extension => match b {
+                b'\r' => self.state = State::SizeLf,
+                b'\n' => return Err(BodyError::Malformed("LF-only line ending in chunk size")),
+                b'\t' | b' '..=b'~' | 0x80..=0xff => self.count_line()?,
+                _ => return Err(BodyError::Malformed("control character in chunk extension")),
+            },
+            State::SizeLf => {
+                expect(b, b'\n', "bare CR in chunk size line")?;
+                self.line = 0;
+                self.state = if self.size == 0 {
+                    State::TrailerStart
+                } else {
+                    State::Data
+                };
+            }
+            State::DataCr => {
+                expect(b, b'\r', "chunk data longer than its size")?;
+                self.state = State::DataLf;
+            }
+            State::DataLf => {
+                expect(b, b'\n', "chunk data not followed by CRLF")?;
+                self.size = 0;
+                self.digits = 0;
+                self.state = State::Size;
+            }
+            State::TrailerStart => {
+                self.keep_trailer(b)?;
+                self.state = match b {
+                    b'\r' => State::EndLf,
+                    b'\n' => return Err(BodyError::Malformed("LF-only line ending in trailers")),
+                    _ => State::TrailerLine,
+                };
+            }
+            State::TrailerLine => {
+                self.keep_trailer(b)?;
+                match b {
+                    b'\r' => self.state = State::TrailerLf,
+                    b'\n' => return Err(BodyError::Malformed("LF-only line ending in trailers")),
+                    _ => {}
+                }
+            }
+            State::TrailerLf => {
+                self.keep_trailer(b)?;
+                expect(b, b'\n', "bare CR in trailers")?;
+                self.state = State::TrailerStart;
+            }
+            State::EndLf => {
+                self.keep_trailer(b)?;
+                expect(b, b'\n', "bare CR after the last chunk")?;
+                self.state = State::Done;
+            }
+            State::Data | State::Done => unreachable!("handled by step"),
+        }
+        Ok(())
+    }
+
+    fn size_byte(&mut self, b: u8) -> Result<(), BodyError> {
+        let digit = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => b - b'a' + 10,
+            b'A'..=b'F' => b - b'A' + 10,
+            b';' | b'\r' if self.digits == 0 => {
+                return Err(BodyError::Malformed("chunk size without digits"))
+            }
+            b';' => {
+                self.state = State::Extension;
+                return self.count_line();
+            }
+            b'\r' => {
+                self.state = State::SizeLf;
+                return Ok(());
+            }
+            _ => return Err(BodyError::Malformed("invalid character in chunk size")),
+        };
+        if self.digits == 16 {
+            return Err(BodyError::Malformed("chunk size too large"));
+        }
+        self.size = self.size << 4 | u64::from(digit);
+        self.digits += 1;
+        Ok(())
+    }
+
+    fn count_line(&mut self) -> Result<(), BodyError> {
+        self.line += 1;
+        if self.line > MAX_LINE {
+            return Err(BodyError::Malformed("chunk extension too long"));
+        }
+        Ok(())
+    }
+
+    fn keep_trailer(&mut self, b: u8) -> Result<(), BodyError> {
+        if self.trailers.len() >= MAX_LINE {
+            return Err(BodyError::Malformed("trailer section too large"));
+        }
+        self.trailers.push(b);
+        Ok(())
+    }
+}
+
+fn expect(b: u8, want: u8, what: &'static str) -> Result<(), BodyError> {
+    if b == want {
+        Ok(())
+    } else {
+        Err(BodyError::Malformed(what))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Decodes `input` fed in pieces at `cuts`, returning the body or the error.
+    pub(crate) fn decode(
+        framing: Framing,
+        input: &[u8],
+        cuts: &[usize],
+    ) -> Result<(Vec<u8>, bool), BodyError> {
+        let mut decoder = BodyDecoder::new(framing);
+        let mut out = Vec::new();
+        let mut start = 0;
+        let mut bounds: Vec<usize> = cuts.iter().map(|&c| c.min(input.len())).collect();
+        bounds.sort_unstable();
+        bounds.push(input.len());
+        for end in bounds {
+            let mut piece = &input[start..end.max(start)];
+            start = end.max(start);
+            while !piece.is_empty() {
+                let (used, step) = decoder.step(piece)?;
+                match step {
+                    Step::Data(d) => out.extend_from_slice(d),
+                    Step::Need => assert_eq!(used, piece.len()),
+                    Step::Done => return Ok((out, true)),
+                }
+                piece = &piece[used..];
+            }
+        }
+        Ok((out, decoder.is_done()))
+    }
+
+    #[test]
+    fn chunked_with_extensions_and_trailers() {
+        let wire = b"5;name=value\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 1\r\n\r\nEXTRA";
+        let (body, done) = decode(Framing::Chunked, wire, &[]).unwrap();
+        assert_eq!((body.as_slice(), done), (&b"hello world"[..], true));
+        let mut d = BodyDecoder::new(Framing::Chunked);
+        let mut rest = &wire[..];
+        while !d.is_done() {
+            let (used, _) = d.step(rest).unwrap();
+            rest = &rest[used..];
+        }
+        assert_eq!(d.trailers(), b"X-Sum: 1\r\n\r\n");
+        assert_eq!(rest, b"EXTRA");
+    }
+
+    #[test]
+    fn chunked_refuses_llhttp_leniencies() {
+        for bad in [
+            &b"5 \r\nhello\r\n0\r\n\r\n"[..],
+            b"5 ext\r\nhello\r\n0\r\n\r\n",
+            b"5\nhello\r\n0\r\n\r\n",
+            b"5\r\nhelloX\r\n0\r\n\r\n",
+            b"\r\n",
+            b";x\r\n",
+            b"-5\r\n",
+            b"11111111111111111\r\n",
+            b"0\r\nX: y\n\r\n",
+        ] {
+            assert!(
+                decode(Framing::Chunked, bad, &[]).is_err(),
+                "{:?} was accepted",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn length_stops_at_its_end_and_reports_truncation() {
+        let (body, done) = decode(Framing::Length(3), b"abcdef", &[1]).unwrap();
+        assert_eq!((body.as_slice(), done), (&b"abc"[..], true));
+        let mut d = BodyDecoder::new(Framing::Length(10));
+        d.step(b"abc").unwrap();
+        assert!(matches!(d.finish_at_eof(), Err(BodyError::Truncated(_))));
+        let mut c = BodyDecoder::new(Framing::Chunked);
+        c.step(b"5\r\nab").unwrap();
+        assert!(matches!(c.finish_at_eof(), Err(BodyError::Truncated(_))));
+        assert_eq!(BodyDecoder::new(Framing::Close).finish_at_eof(), Ok(()));
+    }
+}

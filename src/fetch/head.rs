@@ -1,0 +1,376 @@
+//! Owns the response head: finding its end, parsing it with httparse, and deciding how the
+//! body is framed (RFC 9112 section 6.3).
+//!
+//! Parsing is pure (bytes in, [`Parsed`] out) and incremental by re-parsing: the caller
+//! appends what it read and calls [`parse`] again, which is cheap because a head is at most
+//! [`MAX_HEAD`] bytes. Where leniency would let a hostile server split or smuggle responses,
+//! we are as strict as Node's llhttp: a bare CR or an LF-only line ending in the head,
+//! conflicting Content-Length values, Content-Length together with Transfer-Encoding and an
+//! unrequested 101 are all errors.
+
+use memchr::memmem;
+use thiserror::Error;
+
+/// The largest head accepted, in bytes (status line, headers and the blank line).
+pub const MAX_HEAD: usize = 64 * 1024;
+/// The most header fields accepted in one head.
+pub const MAX_HEADERS: usize = 100;
+
+/// Why a head was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum HeadError {
+    /// No blank line within [`MAX_HEAD`] bytes.
+    #[error("response head larger than {MAX_HEAD} bytes")]
+    TooLarge,
+    /// More than [`MAX_HEADERS`] fields.
+    #[error("more than {MAX_HEADERS} header fields")]
+    TooManyHeaders,
+    /// A line ends in LF alone, or a CR is not followed by LF.
+    #[error("{0} in the response head")]
+    LineEnding(&'static str),
+    /// httparse refused the status line or a header.
+    #[error("malformed response head ({0})")]
+    Malformed(String),
+    /// The framing headers contradict each other or are invalid.
+    #[error("{0}")]
+    Framing(String),
+}
+
+/// A parsed response head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    /// 0 for HTTP/1.0, 1 for HTTP/1.1.
+    pub version: u8,
+    /// The status code.
+    pub status: u16,
+    /// The reason phrase (may be empty).
+    pub reason: String,
+    /// Header fields in order, names as received.
+    pub headers: Vec<(String, Vec<u8>)>,
+    /// The head exactly as received, blank line included.
+    pub raw: Vec<u8>,
+}
+
+/// The result of trying to parse a head from the bytes received so far.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Parsed {
+    /// More bytes are needed.
+    Partial,
+    /// A complete head, and how many input bytes it used (leading blank lines included).
+    Complete(Head, usize),
+}
+
+/// How the body after a head is delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// No body (HEAD, 1xx, 204, 304).
+    Empty,
+    /// Exactly this many bytes.
+    Length(u64),
+    /// Chunked transfer coding.
+    Chunked,
+    /// Until the server closes the connection.
+    Close,
+}
+
+/// Parses a head from the start of `buf`, skipping empty lines before the status line.
+///
+/// ```
+/// use sockit::fetch::head::{parse, Framing, Parsed};
+///
+/// let wire = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+/// assert_eq!(parse(&wire[..10]), Ok(Parsed::Partial));
+/// let Ok(Parsed::Complete(head, used)) = parse(wire) else { panic!() };
+/// assert_eq!((head.status, &wire[used..]), (200, &b"hello"[..]));
+/// assert_eq!(head.framing("GET"), Ok(Framing::Length(5)));
+/// assert!(parse(b"HTTP/1.1 200 OK\nBare: LF\n\n").is_err());
+/// ```
+pub fn parse(buf: &[u8]) -> Result<Parsed, HeadError> {
+    let mut skip = 0;
+    while buf[skip..].starts_with(b"\r\n") {
+        skip += 2;
+    }
+    let rest = &buf[skip..];
+    if rest.first() == Some(&b'\n') {
+        return Err(HeadError::LineEnding("an LF-only line ending"));
+    }
+    let Some(end) = memmem::find(rest, b"\r\n\r\n").map(|at| at + 4) else {
+        check_line_endings(rest)?;
+        return if rest.len() >= MAX_HEAD {
+            Err(HeadError::TooLarge)
+        } else {
+            Ok(Parsed::Partial)
+        };
+    };
+    if end > MAX_HEAD {
+        return Err(HeadError::TooLarge);
+    }
+    let raw = &rest[..end];
+    check_line_endings(raw)?;
+    let head = parse_complete(raw)?;
+    Ok(Parsed::Complete(head, skip + end))
+}
+
+/// Refuses an LF not preceded by CR and a CR not followed by LF (a CR at the very end may
+/// still get its LF).
+fn check_line_endings(bytes: &[u8]) -> Result<(), HeadError> {
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'\n' if i == 0 || bytes[i - 1] != b'\r' => {
+                return Err(HeadError::LineEnding("an LF-only line ending"))
+            }
+            b'\r' if i + 1 < bytes.len() && bytes[i + 1] != b'\n' => {
+                return Err(HeadError::LineEnding("a bare CR"))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn parse_complete(raw: &[u8]) -> Result<Head, HeadError> {
+    let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut response = httparse::Response::new(&mut fields);
+    match response.parse(raw) {
+        Ok(httparse::Status::Complete(_)) => {}
+        Ok(httparse::Status::Partial) => {
+            return Err(HeadError::Malformed("incomplete head".into()))
+        }
+        Err(httparse::Error::TooManyHeaders) => return Err(HeadError::TooManyHeaders),
+        Err(e) => return Err(HeadError::Malformed(e.to_string())),
+    }
+    let (Some(version), Some(status)) = (response.version, response.code) else {
+        return Err(HeadError::Malformed("no status line".into()));
+    };
+    Ok(Head {
+        version,
+        status,
+        reason: response.reason.unwrap_or("").to_string(),
+        headers: response
+            .headers
+            .iter()
+            .map(|h| (h.name.to_string(), h.value.to_vec()))
+            .collect(),
+        raw: raw.to_vec(),
+    })
+}
+
+impl Head {
+    /// The values of every field called `name` (case-insensitive), in order.
+    pub fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_slice())
+    }
+
+    /// The first value of `name` as text, if it is valid UTF-8.
+    pub fn get<'a>(&'a self, name: &'a str) -> Option<&'a str> {
+        self.values(name)
+            .next()
+            .and_then(|v| std::str::from_utf8(v).ok())
+            .map(str::trim)
+    }
+
+    /// A 1xx response other than 101, which the client skips.
+    pub fn is_interim(&self) -> bool {
+        (100..200).contains(&self.status) && self.status != 101
+    }
+
+    /// How the body after this head is framed, for a request with `method`.
+    pub fn framing(&self, method: &str) -> Result<Framing, HeadError> {
+        if self.status == 101 {
+            return Err(HeadError::Framing(
+                "server switched protocols (101) without being asked".into(),
+            ));
+        }
+        if method.eq_ignore_ascii_case("HEAD")
+            || (100..200).contains(&self.status)
+            || self.status == 204
+            || self.status == 304
+        {
+            return Ok(Framing::Empty);
+        }
+        let length = self.content_length()?;
+        let codings = self.transfer_codings()?;
+        match (codings, length) {
+            (Some(_), Some(_)) => Err(HeadError::Framing(
+                "both Transfer-Encoding and Content-Length".into(),
+            )),
+            (Some(chunked_last), None) => Ok(if chunked_last {
+                Framing::Chunked
+            } else {
+                Framing::Close
+            }),
+            (None, Some(n)) => Ok(Framing::Length(n)),
+            (None, None) => Ok(Framing::Close),
+        }
+    }
+
+    /// Some(true) when Transfer-Encoding is present and ends in chunked, Some(false) when it
+    /// ends in something else (the body then runs until close).
+    fn transfer_codings(&self) -> Result<Option<bool>, HeadError> {
+        let mut last: Option<String> = None;
+        for value in self.values("transfer-encoding") {
+            let text = std::str::from_utf8(value)
+                .map_err(|_| HeadError::Framing("Transfer-Encoding is not text".into()))?;
+            for coding in text.split(',') {
+                let coding = coding.trim();
+                if coding.is_empty() {
+                    return Err(HeadError::Framing("empty Transfer-Encoding".into()));
+                }
+                last = Some(coding.to_ascii_lowercase());
+            }
+        }
+        Ok(last.map(|c| c == "chunked"))
+    }
+
+    /// The Content-Length, refusing invalid and conflicting values.
+    fn content_length(&self) -> Result<Option<u64>, HeadError> {
+        let mut found: Option<u64> = None;
+        for value in self.values("content-length") {
+            for item in value.split(|&b| b == b',') {
+                let item = item.trim_ascii();
+                let n = parse_decimal(item).ok_or_else(|| {
+                    HeadError::Framing(format!(
+                        "invalid Content-Length {:?}",
+                        String::from_utf8_lossy(item)
+                    ))
+                })?;
+                match found {
+                    Some(prev) if prev != n => {
+                        return Err(HeadError::Framing(format!(
+                            "conflicting Content-Length values {prev} and {n}"
+                        )))
+                    }
+                    _ => found = Some(n),
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// From `Content-Range: bytes START-END/TOTAL`: START and TOTAL (None when `*`).
+    pub fn content_range(&self) -> Option<(u64, Option<u64>)> {
+        let value = self.get("content-range")?;
+        let spec = value.strip_prefix("bytes ")?.trim();
+        let (range, total) = spec.split_once('/')?;
+        let (start, _end) = range.split_once('-')?;
+        let start = parse_decimal(start.trim().as_bytes())?;
+        let total = match total.trim() {
+            "*" => None,
+            t => Some(parse_decimal(t.as_bytes())?),
+        };
+        Some((start, total))
+    }
+
+    /// From `Content-Range: bytes */TOTAL` on a 416: TOTAL.
+    pub fn unsatisfied_range_total(&self) -> Option<u64> {
+        let value = self.get("content-range")?;
+        let total = value.strip_prefix("bytes */")?;
+        parse_decimal(total.trim().as_bytes())
+    }
+}
+
+/// Digits only, at most 19 of them (no sign, no spaces), as llhttp accepts.
+fn parse_decimal(bytes: &[u8]) -> Option<u64> {
+    if bytes.is_empty() || bytes.len() > 19 || !bytes.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(bytes).ok()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(text: &str) -> Head {
+        match parse(text.as_bytes()) {
+            Ok(Parsed::Complete(h, _)) => h,
+            other => panic!("expected a head, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn parses_status_headers_and_length() {
+        let h = head("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX: y\r\n\r\nhello");
+        assert_eq!((h.version, h.status, h.reason.as_str()), (1, 200, "OK"));
+        assert_eq!(h.framing("GET"), Ok(Framing::Length(5)));
+        assert_eq!(h.get("x"), Some("y"));
+    }
+
+    #[test]
+    fn skips_leading_blank_lines() {
+        let text = "\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n";
+        assert!(matches!(parse(text.as_bytes()), Ok(Parsed::Complete(_, n)) if n == text.len()));
+    }
+
+    #[test]
+    fn refuses_bare_lf_and_bare_cr() {
+        assert!(matches!(
+            parse(b"HTTP/1.1 200 OK\nX: y\r\n\r\n"),
+            Err(HeadError::LineEnding(_))
+        ));
+        assert!(matches!(
+            parse(b"HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n"),
+            Err(HeadError::LineEnding(_))
+        ));
+        assert!(matches!(parse(b"\n"), Err(HeadError::LineEnding(_))));
+    }
+
+    #[test]
+    fn refuses_malformed_status_line() {
+        assert!(matches!(
+            parse(b"HTTP/1.1 abc OK\r\n\r\n"),
+            Err(HeadError::Malformed(_))
+        ));
+        assert!(matches!(
+            parse(b"SPDY/9 200 OK\r\n\r\n"),
+            Err(HeadError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn refuses_large_heads_and_many_headers() {
+        let endless = format!("HTTP/1.1 200 OK\r\n{}", "X: y\r\n".repeat(20_000));
+        assert_eq!(parse(endless.as_bytes()), Err(HeadError::TooLarge));
+        let many = format!("HTTP/1.1 200 OK\r\n{}\r\n", "X: y\r\n".repeat(101));
+        assert_eq!(parse(many.as_bytes()), Err(HeadError::TooManyHeaders));
+    }
+
+    #[test]
+    fn framing_follows_rfc_9112() {
+        let chunked = head("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n");
+        assert_eq!(chunked.framing("GET"), Ok(Framing::Chunked));
+        let not_last = head("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n");
+        assert_eq!(not_last.framing("GET"), Ok(Framing::Close));
+        let both =
+            head("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n");
+        assert!(both.framing("GET").is_err());
+        let same = head("HTTP/1.1 200 OK\r\nContent-Length: 3, 3\r\nContent-Length: 3\r\n\r\n");
+        assert_eq!(same.framing("GET"), Ok(Framing::Length(3)));
+        let conflict = head("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n");
+        assert!(conflict.framing("GET").is_err());
+        let signed = head("HTTP/1.1 200 OK\r\nContent-Length: +3\r\n\r\n");
+        assert!(signed.framing("GET").is_err());
+        let none = head("HTTP/1.0 200 OK\r\n\r\n");
+        assert_eq!(none.framing("GET"), Ok(Framing::Close));
+        let length = head("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n");
+        assert_eq!(length.framing("HEAD"), Ok(Framing::Empty));
+        assert_eq!(
+            head("HTTP/1.1 304 Not Modified\r\n\r\n").framing("GET"),
+            Ok(Framing::Empty)
+        );
+        assert!(head("HTTP/1.1 101 Switching\r\n\r\n")
+            .framing("GET")
+            .is_err());
+    }
+
+    #[test]
+    fn reads_content_range() {
+        let h = head("HTTP/1.1 206 Partial\r\nContent-Range: bytes 10-19/20\r\n\r\n");
+        assert_eq!(h.content_range(), Some((10, Some(20))));
+        let h = head("HTTP/1.1 416 No\r\nContent-Range: bytes */20\r\n\r\n");
+        assert_eq!(h.unsatisfied_range_total(), Some(20));
+    }
+}

@@ -1,0 +1,261 @@
+//! Owns the request: the method, headers and body from the flags, and their HTTP/1.1 bytes.
+//!
+//! Every request carries `Host` (with the port when it is not the scheme's default),
+//! `User-Agent`, `Accept: */*` and `Connection: close`: sockit fetch makes one request per
+//! connection, so the end of a close-delimited body is the end of the connection.
+
+use super::error::FetchError;
+use url::Url;
+
+/// What to send, independent of the URL (which changes across redirects).
+#[derive(Debug, Clone)]
+pub struct RequestSpec {
+    /// The method, upper-cased as given.
+    pub method: String,
+    /// The body (`-d`), if any.
+    pub body: Option<Vec<u8>>,
+    /// The default User-Agent, or `-A`.
+    pub user_agent: String,
+    /// Ask for gzip, deflate and br (`--compressed`).
+    pub compressed: bool,
+    /// `-H` edits, in order.
+    pub edits: Vec<HeaderEdit>,
+    /// Leave out `Authorization` (after a redirect to another origin).
+    pub drop_authorization: bool,
+}
+
+/// One `-H` flag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderEdit {
+    /// `Name: value`: add it, replacing any default of the same name.
+    Set(String, String),
+    /// `Name:`: leave the header out.
+    Remove(String),
+}
+
+impl HeaderEdit {
+    /// Parses curl's `-H` syntax: `Name: value`, `Name:` (remove), `Name;` (empty value).
+    pub fn parse(text: &str) -> Result<Self, FetchError> {
+        if text.contains(['\r', '\n']) {
+            return Err(FetchError::Usage(format!(
+                "header {text:?} contains a line break"
+            )));
+        }
+        if let Some(name) = text.strip_suffix(';') {
+            if !name.contains(':') {
+                return Ok(HeaderEdit::Set(valid_name(name)?, String::new()));
+            }
+        }
+        let Some((name, value)) = text.split_once(':') else {
+            return Err(FetchError::Usage(format!(
+                "header {text:?} is not `Name: value`"
+            )));
+        };
+        let name = valid_name(name)?;
+        let value = value.trim();
+        Ok(if value.is_empty() {
+            HeaderEdit::Remove(name)
+        } else {
+            HeaderEdit::Set(name, value.to_string())
+        })
+    }
+
+    fn name(&self) -> &str {
+        match self {
+            HeaderEdit::Set(n, _) | HeaderEdit::Remove(n) => n,
+        }
+    }
+}
+
+fn valid_name(name: &str) -> Result<String, FetchError> {
+    let ok = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    if ok {
+        Ok(name.to_string())
+    } else {
+        Err(FetchError::Usage(format!(
+            "{name:?} is not a valid header name"
+        )))
+    }
+}
+
+impl RequestSpec {
+    /// The request line, headers and body for `url`, with `Range: bytes=FROM-` when
+    /// resuming.
+    pub fn render(&self, url: &Url, range_from: Option<u64>) -> Vec<u8> {
+        let mut target = url.path().to_string();
+        if let Some(query) = url.query() {
+            target.push('?');
+            target.push_str(query);
+        }
+        let mut headers: Vec<(String, String)> = vec![
+            ("Host".into(), host_header(url)),
+            ("User-Agent".into(), self.user_agent.clone()),
+            ("Accept".into(), "*/*".into()),
+        ];
+        if let Some(credentials) = basic_auth(url) {
+            headers.push(("Authorization".into(), credentials));
+        }
+        if self.compressed {
+            headers.push(("Accept-Encoding".into(), "gzip, deflate, br".into()));
+        }
+        if let Some(from) = range_from.filter(|&f| f > 0) {
+            headers.push(("Range".into(), format!("bytes={from}-")));
+        }
+        if let Some(body) = &self.body {
+            headers.push((
+                "Content-Type".into(),
+                "application/x-www-form-urlencoded".into(),
+            ));
+            headers.push(("Content-Length".into(), body.len().to_string()));
+        }
+        headers.push(("Connection".into(), "close".into()));
+        for edit in &self.edits {
+            headers.retain(|(n, _)| !n.eq_ignore_ascii_case(edit.name()));
+            if let HeaderEdit::Set(n, v) = edit {
+                headers.push((n.clone(), v.clone()));
+            }
+        }
+        if self.drop_authorization {
+            headers.retain(|(n, _)| !n.eq_ignore_ascii_case("authorization"));
+        }
+        let mut out = format!("{} {target} HTTP/1.1\r\n", self.method);
+        for (name, value) in &headers {
+            out.push_str(name);
+            out.push_str(": ");
+            out.push_str(value);
+            out.push_str("\r\n");
+        }
+        out.push_str("\r\n");
+        let mut bytes = out.into_bytes();
+        if let Some(body) = &self.body {
+            bytes.extend_from_slice(body);
+        }
+        bytes
+    }
+
+    /// True when the request is a HEAD (its response has no body).
+    pub fn is_head(&self) -> bool {
+        self.method.eq_ignore_ascii_case("HEAD")
+    }
+}
+
+/// `host` or `host:port` when the port is not the scheme's default; IPv6 in brackets.
+fn host_header(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    }
+}
+
+/// `Basic` credentials from the URL's `user:password@`, as curl sends them.
+fn basic_auth(url: &Url) -> Option<String> {
+    if url.username().is_empty() && url.password().is_none() {
+        return None;
+    }
+    let decode = |s: &str| percent_encoding::percent_decode_str(s).collect::<Vec<u8>>();
+    let mut pair = decode(url.username());
+    pair.push(b':');
+    pair.extend(decode(url.password().unwrap_or("")));
+    Some(format!("Basic {}", base64(&pair)))
+}
+
+/// Standard base64 with padding (RFC 4648), for Basic credentials.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for group in bytes.chunks(3) {
+        let b = [
+            group[0],
+            *group.get(1).unwrap_or(&0),
+            *group.get(2).unwrap_or(&0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= group.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Whether `method` is a valid HTTP token (so it cannot break the request line).
+pub fn valid_method(method: &str) -> bool {
+    valid_name(method).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> RequestSpec {
+        RequestSpec {
+            method: "GET".into(),
+            body: None,
+            user_agent: "sockit/test".into(),
+            compressed: false,
+            edits: vec![],
+            drop_authorization: false,
+        }
+    }
+
+    #[test]
+    fn renders_the_tutorial_request() {
+        let url = Url::parse("http://example.com/a/b?x=1#frag").unwrap();
+        let text = String::from_utf8(spec().render(&url, None)).unwrap();
+        assert_eq!(
+            text,
+            "GET /a/b?x=1 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: sockit/test\r\n\
+             Accept: */*\r\nConnection: close\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn host_has_port_and_brackets() {
+        let url = Url::parse("http://[::1]:8080/").unwrap();
+        assert_eq!(host_header(&url), "[::1]:8080");
+        let url = Url::parse("https://example.com:443/").unwrap();
+        assert_eq!(host_header(&url), "example.com");
+    }
+
+    #[test]
+    fn url_credentials_become_basic_auth() {
+        assert_eq!(
+            base64(b"Aladdin:open sesame"),
+            "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+        );
+        assert_eq!(base64(b"ab"), "YWI=");
+        assert_eq!(base64(b""), "");
+        let url = Url::parse("http://us%20er:p%40ss@h/").unwrap();
+        let text = String::from_utf8(spec().render(&url, None)).unwrap();
+        assert!(text.contains(&format!(
+            "Authorization: Basic {}\r\n",
+            base64(b"us er:p@ss")
+        )));
+        assert!(text.starts_with("GET / HTTP/1.1\r\nHost: h\r\n"));
+    }
+
+    #[test]
+    fn header_edits_replace_remove_and_empty() {
+        let mut s = spec();
+        s.edits = vec![
+            HeaderEdit::parse("accept: text/html").unwrap(),
+            HeaderEdit::parse("User-Agent:").unwrap(),
+            HeaderEdit::parse("X-Empty;").unwrap(),
+        ];
+        let text = String::from_utf8(s.render(&Url::parse("http://h/").unwrap(), Some(7))).unwrap();
+        assert!(text.contains("accept: text/html\r\n"));
+        assert!(!text.contains("Accept: */*"));
+        assert!(!text.contains("User-Agent"));
+        assert!(text.contains("X-Empty: \r\n"));
+        assert!(text.contains("Range: bytes=7-\r\n"));
+        assert!(HeaderEdit::parse("X: a\r\nY: b").is_err());
+        assert!(HeaderEdit::parse("no colon").is_err());
+    }
+}

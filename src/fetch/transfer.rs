@@ -1,0 +1,187 @@
+//! Owns one exchange on a connection: sending the request, reading heads (skipping 1xx),
+//! and moving the body from the socket through the body decoder to the output.
+//!
+//! One read buffer of [`BUFFER_SIZE`] bytes serves the whole fetch: the head is parsed in
+//! place, and body bytes go from it to the output as borrowed slices, so the memory used is
+//! the same for a 1 KiB and a 1 TiB body and nothing is allocated per read.
+
+use super::body::{BodyDecoder, Step};
+use super::decode::{Decoder, Sink};
+use super::error::{describe, FetchError};
+use super::head::{self, Head, Parsed};
+use super::progress::Progress;
+use std::io;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+
+/// The read buffer: large reads mean few syscalls per megabyte.
+pub const BUFFER_SIZE: usize = 256 * 1024;
+/// The most 1xx responses accepted before the final one: each is kept (for `-i`), so a
+/// server sending them forever must not grow memory forever.
+pub const MAX_INTERIM: usize = 32;
+
+/// A connection to the server.
+pub enum Conn {
+    /// http://
+    Plain(TcpStream),
+    /// https://
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+/// What a read returned.
+enum Read {
+    Bytes(usize),
+    /// The peer closed; `clean` is false for TLS without close_notify.
+    Eof {
+        clean: bool,
+    },
+}
+
+impl Conn {
+    /// Sends the whole request.
+    pub async fn send(&mut self, request: &[u8]) -> Result<(), FetchError> {
+        let result = match self {
+            Conn::Plain(s) => s.write_all(request).await,
+            Conn::Tls(s) => match s.write_all(request).await {
+                Ok(()) => s.flush().await,
+                Err(e) => Err(e),
+            },
+        };
+        result.map_err(|e| FetchError::Send(describe(&e)))
+    }
+
+    async fn read(&mut self, buf: &mut [u8]) -> Result<Read, FetchError> {
+        let result = match self {
+            Conn::Plain(s) => s.read(buf).await,
+            Conn::Tls(s) => s.read(buf).await,
+        };
+        match result {
+            Ok(0) => Ok(Read::Eof { clean: true }),
+            Ok(n) => Ok(Read::Bytes(n)),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(Read::Eof { clean: false }),
+            Err(e) => Err(FetchError::Recv(describe(&e))),
+        }
+    }
+}
+
+/// The fetch's read buffer and the unconsumed bytes in it (`start..end`).
+pub struct Buffer {
+    bytes: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl Default for Buffer {
+    fn default() -> Self {
+        Buffer {
+            bytes: vec![0; BUFFER_SIZE],
+            start: 0,
+            end: 0,
+        }
+    }
+}
+
+impl Buffer {
+    /// Forgets what is buffered (before a new connection).
+    pub fn clear(&mut self) {
+        self.start = 0;
+        self.end = 0;
+    }
+}
+
+/// Reads heads until a final (non-1xx) one; returns the interim heads and the final head.
+/// Body bytes read along with the head stay in `buf`.
+pub async fn read_head(conn: &mut Conn, buf: &mut Buffer) -> Result<(Vec<Head>, Head), FetchError> {
+    let mut interim = Vec::new();
+    let mut received = 0usize;
+    loop {
+        match head::parse(&buf.bytes[buf.start..buf.end]) {
+            Ok(Parsed::Complete(h, used)) => {
+                buf.start += used;
+                if !h.is_interim() {
+                    return Ok((interim, h));
+                }
+                if interim.len() == MAX_INTERIM {
+                    return Err(FetchError::BadReply(format!(
+                        "more than {MAX_INTERIM} interim (1xx) responses"
+                    )));
+                }
+                interim.push(h);
+                continue;
+            }
+            Ok(Parsed::Partial) => {}
+            Err(e) => return Err(FetchError::BadReply(e.to_string())),
+        }
+        buf.bytes.copy_within(buf.start..buf.end, 0);
+        buf.end -= buf.start;
+        buf.start = 0;
+        match conn.read(&mut buf.bytes[buf.end..]).await? {
+            Read::Bytes(n) => {
+                buf.end += n;
+                received += n;
+            }
+            Read::Eof { .. } if received == 0 && interim.is_empty() => {
+                return Err(FetchError::EmptyReply)
+            }
+            Read::Eof { .. } => {
+                return Err(FetchError::BadReply(
+                    "connection closed before the response head was complete".into(),
+                ))
+            }
+        }
+    }
+}
+
+/// Streams the body: buffered bytes first, then reads until the decoder says it is complete
+/// (or, for a close-delimited body, until the server closes).
+pub async fn read_body<W: Sink>(
+    conn: &mut Conn,
+    buf: &mut Buffer,
+    body: &mut BodyDecoder,
+    sink: &mut Decoder<W>,
+    progress: &Progress,
+) -> Result<(), FetchError> {
+    let (start, end) = (buf.start, buf.end);
+    feed(body, &buf.bytes[start..end], sink)?;
+    buf.clear();
+    while !body.is_done() {
+        match conn.read(&mut buf.bytes).await? {
+            Read::Bytes(n) => {
+                progress.advance(n);
+                feed(body, &buf.bytes[..n], sink)?;
+            }
+            Read::Eof { clean } => {
+                if !clean && body.is_close_delimited() {
+                    return Err(FetchError::Partial(format!(
+                        "the TLS connection closed without close_notify after {} bytes: \
+                         the body may be truncated",
+                        body.received()
+                    )));
+                }
+                return body
+                    .finish_at_eof()
+                    .map_err(|e| FetchError::Partial(e.to_string()));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn feed<W: Sink>(
+    body: &mut BodyDecoder,
+    mut input: &[u8],
+    sink: &mut Decoder<W>,
+) -> Result<(), FetchError> {
+    while !input.is_empty() {
+        let (used, step) = body
+            .step(input)
+            .map_err(|e| FetchError::BadReply(e.to_string()))?;
+        match step {
+            Step::Data(data) => sink.push(data)?,
+            Step::Need | Step::Done => return Ok(()),
+        }
+        input = &input[used..];
+    }
+    Ok(())
+}

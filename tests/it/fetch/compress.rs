@@ -1,0 +1,101 @@
+//! `--compressed`: gzip, deflate and br decode as they stream; bombs are refused (61).
+
+use super::server::{pattern, reply, Server};
+use super::support::fetch;
+use std::io::Write;
+
+fn encode(coding: &str, data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    match coding {
+        "gzip" => {
+            let mut e = flate2::write::GzEncoder::new(&mut out, flate2::Compression::default());
+            e.write_all(data).unwrap();
+            e.finish().unwrap();
+        }
+        "deflate" => {
+            let mut e = flate2::write::ZlibEncoder::new(&mut out, flate2::Compression::default());
+            e.write_all(data).unwrap();
+            e.finish().unwrap();
+        }
+        "br" => {
+            let mut e = brotli::CompressorWriter::new(&mut out, 4096, 9, 22);
+            e.write_all(data).unwrap();
+            drop(e);
+        }
+        other => panic!("no encoder for {other}"),
+    }
+    out
+}
+
+/// Serves `body` compressed with `coding` (chunked when `chunked`).
+fn compressed(coding: &'static str, body: &[u8], chunked: bool) -> Server {
+    let wire = encode(coding, body);
+    Server::plain(move |_, s| {
+        let mut r = format!("HTTP/1.1 200 OK\r\nContent-Encoding: {coding}\r\n").into_bytes();
+        if chunked {
+            r.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n");
+            for piece in wire.chunks(1000) {
+                r.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+                r.extend_from_slice(piece);
+                r.extend_from_slice(b"\r\n");
+            }
+            r.extend_from_slice(b"0\r\n\r\n");
+        } else {
+            r.extend_from_slice(format!("Content-Length: {}\r\n\r\n", wire.len()).as_bytes());
+            r.extend_from_slice(&wire);
+        }
+        reply(s, &r)
+    })
+}
+
+/// Each coding decodes to the original bytes, with Content-Length and chunked framing.
+#[test]
+fn decodes_gzip_deflate_br() {
+    let mut body = pattern(50_000);
+    body.extend_from_slice(&b"some very repetitive text ".repeat(4000));
+    for coding in ["gzip", "deflate", "br"] {
+        for chunked in [false, true] {
+            let server = compressed(coding, &body, chunked);
+            let run = fetch(&["--compressed", &server.url("/")]).expect(0);
+            assert!(run.stdout == body, "{coding} chunked={chunked}");
+            let asked = server.requests()[0]
+                .header("accept-encoding")
+                .map(str::to_string);
+            assert_eq!(asked.as_deref(), Some("gzip, deflate, br"));
+        }
+    }
+}
+
+/// A small body that expands past 1000 times its size is refused as a bomb (61).
+#[test]
+fn bomb_is_61() {
+    let server = compressed("br", &vec![0u8; 8 << 20], false);
+    let dir = tempfile::tempdir().unwrap();
+    let run = super::support::fetch_in(
+        dir.path(),
+        &["-s", "-S", "--compressed", "-o", "f", &server.url("/")],
+    );
+    assert_eq!(run.code, 61, "{}", run.stderr);
+    assert!(run.stderr.contains("decompression bomb"), "{}", run.stderr);
+    assert!(!dir.path().join("f").exists());
+    let part = std::fs::metadata(dir.path().join("f.part")).unwrap().len();
+    assert!(part < 2 << 20, "wrote {part} bytes before stopping");
+}
+
+/// Without --compressed the body is passed on as received, as curl does.
+#[test]
+fn without_flag_passes_through() {
+    let wire = encode("gzip", b"hello");
+    let sent = wire.clone();
+    let server = Server::plain(move |_, s| {
+        let mut r = format!(
+            "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
+            sent.len()
+        )
+        .into_bytes();
+        r.extend_from_slice(&sent);
+        reply(s, &r)
+    });
+    assert_eq!(fetch(&[&server.url("/")]).expect(0).stdout, wire);
+    assert_eq!(server.requests()[0].header("accept-encoding"), None);
+}

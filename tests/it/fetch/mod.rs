@@ -1,0 +1,14 @@
+//! Tests for `sockit fetch`: the real binary against an in-test HTTP(S) server on loopback,
+//! plus property tests of the pure parsers and an interop test against a real nginx.
+
+mod compress;
+mod connect;
+mod errors;
+mod framing;
+mod nginx;
+mod output;
+mod props;
+mod redirect;
+mod server;
+mod support;
+mod tls;

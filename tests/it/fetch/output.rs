@@ -1,0 +1,143 @@
+//! Output safety: FILE appears only complete, an existing FILE survives a failed download,
+//! `.part` files are kept (or removed) and resumed byte for byte.
+
+use super::server::{pattern, reply, End, Server};
+use super::support::fetch_in;
+use std::fs;
+use std::io::Write;
+
+/// Serves `body` with Range support, cutting the connection after `cut` bytes of the body
+/// when `cut` is set (a download that fails half-way).
+fn ranged(body: Vec<u8>, cut: Option<usize>) -> Server {
+    Server::plain(move |req, s| {
+        let from: usize = req
+            .header("range")
+            .and_then(|r| r.strip_prefix("bytes="))
+            .and_then(|r| r.strip_suffix('-'))
+            .map_or(0, |n| n.parse().unwrap());
+        let head = if from > 0 {
+            format!(
+                "HTTP/1.1 206 Partial Content\r\nContent-Length: {}\r\nContent-Range: bytes {from}-{}/{}\r\n\r\n",
+                body.len() - from,
+                body.len() - 1,
+                body.len()
+            )
+        } else {
+            format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len())
+        };
+        let _ = s.write_all(head.as_bytes());
+        let end = cut.map_or(body.len(), |c| c.max(from));
+        let _ = s.write_all(&body[from..end]);
+        End::Close
+    })
+}
+
+/// A failed download leaves no FILE, keeps FILE.part, and leaves an existing FILE alone.
+#[test]
+fn failure_leaves_no_final_file() {
+    let body = pattern(50_000);
+    let server = ranged(body.clone(), Some(20_000));
+    let dir = tempfile::tempdir().unwrap();
+    fetch_in(dir.path(), &["-s", "-o", "f.bin", &server.url("/f")]).expect(18);
+    assert!(!dir.path().join("f.bin").exists());
+    assert_eq!(
+        fs::read(dir.path().join("f.bin.part")).unwrap(),
+        &body[..20_000]
+    );
+    fs::write(dir.path().join("old.bin"), b"precious").unwrap();
+    fetch_in(dir.path(), &["-s", "-o", "old.bin", &server.url("/f")]).expect(18);
+    assert_eq!(fs::read(dir.path().join("old.bin")).unwrap(), b"precious");
+}
+
+/// --no-keep-partial removes the .part file after a failure.
+#[test]
+fn no_keep_partial_removes_part() {
+    let server = ranged(pattern(50_000), Some(100));
+    let dir = tempfile::tempdir().unwrap();
+    fetch_in(
+        dir.path(),
+        &["-s", "--no-keep-partial", "-o", "f", &server.url("/")],
+    )
+    .expect(18);
+    assert!(!dir.path().join("f").exists());
+    assert!(!dir.path().join("f.part").exists());
+}
+
+/// -C - continues a .part file with a Range request and the result is byte-exact.
+#[test]
+fn resume_from_part_is_byte_exact() {
+    let body = pattern(200_000);
+    let dir = tempfile::tempdir().unwrap();
+    let broken = ranged(body.clone(), Some(75_000));
+    fetch_in(dir.path(), &["-s", "-o", "f", &broken.url("/")]).expect(18);
+    let good = ranged(body.clone(), None);
+    fetch_in(dir.path(), &["-s", "-C", "-", "-o", "f", &good.url("/")]).expect(0);
+    assert_eq!(fs::read(dir.path().join("f")).unwrap(), body);
+    assert!(!dir.path().join("f.part").exists());
+    assert_eq!(good.requests()[0].header("range"), Some("bytes=75000-"));
+}
+
+/// -C - without a .part file continues an existing FILE's length; -C N starts at byte N.
+#[test]
+fn resume_from_file_and_offset() {
+    let body = pattern(10_000);
+    let server = ranged(body.clone(), None);
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("f"), &body[..4000]).unwrap();
+    fetch_in(dir.path(), &["-s", "-C", "-", "-o", "f", &server.url("/")]).expect(0);
+    assert_eq!(fs::read(dir.path().join("f")).unwrap(), body);
+    fs::write(dir.path().join("g.part"), &body[..9000]).unwrap();
+    fetch_in(
+        dir.path(),
+        &["-s", "-C", "5000", "-o", "g", &server.url("/")],
+    )
+    .expect(0);
+    assert_eq!(fs::read(dir.path().join("g")).unwrap(), body);
+    let reqs = server.requests();
+    assert_eq!(reqs[0].header("range"), Some("bytes=4000-"));
+    assert_eq!(reqs[1].header("range"), Some("bytes=5000-"));
+    let run = fetch_in(
+        dir.path(),
+        &["-s", "-S", "-C", "99999", "-o", "h", &server.url("/")],
+    );
+    assert_eq!(run.code, 33, "{}", run.stderr);
+}
+
+/// A server that ignores Range (200, not 206) restarts the download from zero.
+#[test]
+fn ignored_range_restarts() {
+    let body = pattern(30_000);
+    let sent = body.clone();
+    let server = Server::plain(move |_, s| {
+        let mut r =
+            format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", sent.len()).into_bytes();
+        r.extend_from_slice(&sent);
+        reply(s, &r)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("f.part"), b"stale bytes that must go").unwrap();
+    fetch_in(dir.path(), &["-s", "-C", "-", "-o", "f", &server.url("/")]).expect(0);
+    assert_eq!(fs::read(dir.path().join("f")).unwrap(), body);
+}
+
+/// Resuming a file that is already complete (416 with the same length) succeeds.
+#[test]
+fn resume_of_complete_file_succeeds() {
+    let server = Server::plain(|_, s| {
+        reply(s, b"HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */5\r\nContent-Length: 0\r\n\r\n")
+    });
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("f.part"), b"12345").unwrap();
+    fetch_in(dir.path(), &["-s", "-C", "-", "-o", "f", &server.url("/")]).expect(0);
+    assert_eq!(fs::read(dir.path().join("f")).unwrap(), b"12345");
+}
+
+/// --fail on an error status creates no file at all.
+#[test]
+fn fail_creates_no_file() {
+    let server =
+        Server::plain(|_, s| reply(s, b"HTTP/1.1 500 Oops\r\nContent-Length: 3\r\n\r\nbad"));
+    let dir = tempfile::tempdir().unwrap();
+    fetch_in(dir.path(), &["-s", "-f", "-o", "f", &server.url("/")]).expect(22);
+    assert!(fs::read_dir(dir.path()).unwrap().next().is_none());
+}

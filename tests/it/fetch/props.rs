@@ -1,0 +1,148 @@
+//! Property tests: the chunked decoder and the head parser give the same answer however the
+//! input is split across reads, and never panic on arbitrary bytes.
+
+use proptest::prelude::*;
+use sockit::fetch::body::{BodyDecoder, BodyError, Step};
+use sockit::fetch::head::{self, Framing, HeadError, Parsed};
+
+/// Decodes `input` fed in pieces split at `cuts`: the body bytes produced, and whether the
+/// body completed (or the error), plus how many input bytes were used.
+fn decode(input: &[u8], cuts: &[usize]) -> (Vec<u8>, Result<bool, BodyError>, usize) {
+    let mut decoder = BodyDecoder::new(Framing::Chunked);
+    let mut out = Vec::new();
+    let mut bounds: Vec<usize> = cuts.iter().map(|&c| c % (input.len() + 1)).collect();
+    bounds.sort_unstable();
+    bounds.push(input.len());
+    let (mut start, mut used_total) = (0, 0);
+    for end in bounds {
+        let mut piece = &input[start..end];
+        start = end;
+        while !piece.is_empty() {
+            match decoder.step(piece) {
+                // Where inside a piece the error hit is not part of the outcome.
+                Err(e) => return (out, Err(e), 0),
+                Ok((used, step)) => {
+                    used_total += used;
+                    match step {
+                        Step::Data(d) => out.extend_from_slice(d),
+                        Step::Need => {}
+                        Step::Done => return (out, Ok(true), used_total),
+                    }
+                    piece = &piece[used..];
+                }
+            }
+        }
+    }
+    (out, Ok(decoder.is_done()), used_total)
+}
+
+/// Parses a head the way the transfer loop does: appending piece by piece until complete.
+fn parse_incrementally(input: &[u8], cuts: &[usize]) -> Result<Parsed, HeadError> {
+    let mut bounds: Vec<usize> = cuts.iter().map(|&c| c % (input.len() + 1)).collect();
+    bounds.sort_unstable();
+    bounds.push(input.len());
+    for end in bounds {
+        match head::parse(&input[..end])? {
+            Parsed::Partial => {}
+            done => return Ok(done),
+        }
+    }
+    Ok(Parsed::Partial)
+}
+
+fn chunked(body: &[u8], sizes: &[usize], ext: bool, trailer: bool) -> Vec<u8> {
+    let mut wire = Vec::new();
+    let mut rest = body;
+    let mut sizes = sizes.iter().cycle();
+    while !rest.is_empty() {
+        let n = (*sizes.next().unwrap()).clamp(1, rest.len());
+        wire.extend_from_slice(format!("{n:X}").as_bytes());
+        if ext {
+            wire.extend_from_slice(b";name=\"v a l\";flag");
+        }
+        wire.extend_from_slice(b"\r\n");
+        wire.extend_from_slice(&rest[..n]);
+        wire.extend_from_slice(b"\r\n");
+        rest = &rest[n..];
+    }
+    wire.extend_from_slice(b"0\r\n");
+    if trailer {
+        wire.extend_from_slice(b"X-Digest: abc\r\nX-Other: 1\r\n");
+    }
+    wire.extend_from_slice(b"\r\n");
+    wire
+}
+
+proptest! {
+    /// Any body, chunked any way, split anywhere, decodes to itself and uses exactly the
+    /// chunked bytes (what follows is left alone).
+    #[test]
+    fn chunked_roundtrip_over_any_split(
+        body in proptest::collection::vec(any::<u8>(), 0..2000),
+        sizes in proptest::collection::vec(1usize..300, 1..8),
+        ext in any::<bool>(),
+        trailer in any::<bool>(),
+        cuts in proptest::collection::vec(any::<usize>(), 0..12),
+    ) {
+        let mut wire = chunked(&body, &sizes, ext, trailer);
+        let len = wire.len();
+        wire.extend_from_slice(b"NEXT RESPONSE");
+        let (out, done, used) = decode(&wire, &cuts);
+        prop_assert_eq!(out, body);
+        prop_assert_eq!(done, Ok(true));
+        prop_assert_eq!(used, len);
+    }
+
+    /// Arbitrary bytes: no panic, and the outcome does not depend on the split.
+    #[test]
+    fn chunked_arbitrary_bytes_split_invariant(
+        input in proptest::collection::vec(any::<u8>(), 0..600),
+        cuts in proptest::collection::vec(any::<usize>(), 0..12),
+    ) {
+        prop_assert_eq!(decode(&input, &cuts), decode(&input, &[]));
+    }
+
+    /// Chunk-size lines from a small alphabet (digits, spaces, separators, CR, LF): the
+    /// strict rules hold over any split.
+    #[test]
+    fn chunked_size_lines_split_invariant(
+        input in proptest::collection::vec(
+            prop::sample::select(b"0123456789aAfF ;=\r\n\txz".to_vec()), 0..80),
+        cuts in proptest::collection::vec(any::<usize>(), 0..8),
+    ) {
+        prop_assert_eq!(decode(&input, &cuts), decode(&input, &[]));
+    }
+
+    /// A valid head, split anywhere, parses to the same head and length as in one piece.
+    #[test]
+    fn head_parse_over_any_split(
+        status in 100u16..600,
+        fields in proptest::collection::vec(("[A-Za-z][A-Za-z0-9-]{0,12}", "[ -~]{0,40}"), 0..20),
+        leading_blank in 0usize..3,
+        cuts in proptest::collection::vec(any::<usize>(), 0..10),
+    ) {
+        let mut text = "\r\n".repeat(leading_blank);
+        text.push_str(&format!("HTTP/1.1 {status} Reason Phrase\r\n"));
+        for (name, value) in &fields {
+            text.push_str(&format!("{name}: {value}\r\n"));
+        }
+        text.push_str("\r\nbody bytes");
+        let whole = head::parse(text.as_bytes());
+        prop_assert!(matches!(whole, Ok(Parsed::Complete(_, n)) if n == text.len() - 10));
+        prop_assert_eq!(parse_incrementally(text.as_bytes(), &cuts), whole);
+    }
+
+    /// Arbitrary bytes: the head parser never panics and splitting changes nothing.
+    #[test]
+    fn head_arbitrary_bytes_split_invariant(
+        input in proptest::collection::vec(
+            prop_oneof![any::<u8>(), Just(b'\r'), Just(b'\n'), Just(b':'), Just(b' ')], 0..400),
+        cuts in proptest::collection::vec(any::<usize>(), 0..10),
+    ) {
+        let mut with_status = b"HTTP/1.1 200 OK\r\n".to_vec();
+        with_status.extend_from_slice(&input);
+        for bytes in [&input, &with_status] {
+            prop_assert_eq!(parse_incrementally(bytes, &cuts), head::parse(bytes));
+        }
+    }
+}

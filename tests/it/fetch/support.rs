@@ -1,0 +1,74 @@
+//! Runs `sockit fetch` with a deadline and collects its exit code and all of its output
+//! (read while it runs, so a large body cannot fill the pipe and stall it).
+
+use crate::support::{sockit, ChildGuard};
+use std::io::Read;
+use std::path::Path;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How long any one `sockit fetch` may run before the test fails.
+const DEADLINE: Duration = Duration::from_secs(60);
+
+/// The outcome of one run.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Asserts the exit code, showing stderr when it differs.
+    #[track_caller]
+    pub fn expect(self, code: i32) -> Self {
+        assert_eq!(self.code, code, "exit code; stderr: {}", self.stderr);
+        self
+    }
+
+    /// stdout as text.
+    pub fn out(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+}
+
+/// Runs `sockit fetch ARGS` in a fresh temporary directory.
+pub fn fetch(args: &[&str]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    fetch_in(dir.path(), args)
+}
+
+/// Runs `sockit fetch ARGS` in `dir`.
+pub fn fetch_in(dir: &Path, args: &[&str]) -> Run {
+    let mut cmd = sockit();
+    cmd.arg("fetch").args(args).current_dir(dir);
+    let mut child = ChildGuard::spawn(cmd);
+    let mut out = child.child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out = thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out.read_to_end(&mut v);
+        v
+    });
+    let err = thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "sockit fetch {args:?} did not finish"
+        );
+        thread::sleep(Duration::from_millis(5));
+    };
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
+}
