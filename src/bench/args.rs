@@ -1,7 +1,7 @@
 //! Defines `sockit bench`'s flags: clap derive, the `///` docs are the `--help` text.
 
 use crate::addr::Address;
-use clap::{Args, ValueEnum};
+use clap::{Parser, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -10,7 +10,8 @@ use std::time::Duration;
 ///
 /// Any wrong, missing or late reply, or a connection that fails, is counted and makes the exit
 /// status non-zero.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Parser)]
+#[command(name = "sockit bench")]
 pub struct BenchArgs {
     /// Server to load: HOST:PORT or unix:/path/to.sock.
     #[arg(short, long, value_name = "ADDR", default_value = "127.0.0.1:9999")]
@@ -131,17 +132,9 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
-
-    #[derive(Parser)]
-    struct Wrapper {
-        #[command(flatten)]
-        bench: BenchArgs,
-    }
 
     fn parse(args: &[&str]) -> Result<BenchArgs, clap::Error> {
-        Wrapper::try_parse_from(std::iter::once("bench").chain(args.iter().copied()))
-            .map(|w| w.bench)
+        BenchArgs::try_parse_from(std::iter::once("bench").chain(args.iter().copied()))
     }
 
     /// The defaults are the documented ones: lockstep, 50 connections, 10s, depth 32.

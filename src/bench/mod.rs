@@ -65,6 +65,28 @@ pub async fn execute(args: BenchArgs) -> anyhow::Result<()> {
 /// Runs the mode at each connection count (`--sweep`, or just `-c`) and returns the reports.
 ///
 /// Runs on the current thread: call it from a current-thread runtime (or `#[tokio::test]`).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> anyhow::Result<()> {
+/// use clap::Parser;
+/// use sockit::bench::BenchArgs;
+/// use sockit::server::Server;
+///
+/// let server = Server::builder().bind("127.0.0.1:0".parse()?).quiet(true).listen().await?;
+/// let addr = server.local_endpoints()[0].to_string();
+/// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+/// let running = tokio::spawn(server.run(async move { let _ = stopped.await; }));
+///
+/// let args = BenchArgs::parse_from(["bench", "-a", &addr, "-m", "pipeline", "-d", "100ms"]);
+/// let reports = sockit::bench::run(&args).await?;
+/// assert_eq!(reports[0].errors.total, 0);
+/// assert!(reports[0].messages > 0);
+///
+/// stop.send(()).unwrap();
+/// running.await??;
+/// # Ok(()) }
+/// ```
 pub async fn run(args: &BenchArgs) -> anyhow::Result<Vec<RunReport>> {
     if args.mode == Mode::Pipeline && args.framing == Framing::Chunk {
         bail!("--mode pipeline needs --framing line: with chunk framing names sent together merge into one message");

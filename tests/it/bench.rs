@@ -231,14 +231,9 @@ fn pipeline_with_chunk_framing_is_refused() {
 
 /// Runs the bench in-process with these flags and returns its one report.
 async fn bench_in_process(args: &[&str]) -> RunReport {
-    #[derive(clap::Parser)]
-    struct Flags {
-        #[command(flatten)]
-        bench: BenchArgs,
-    }
     let argv = std::iter::once("bench").chain(args.iter().copied());
-    let flags: Flags = clap::Parser::parse_from(argv);
-    let mut reports = sockit::bench::run(&flags.bench).await.unwrap();
+    let flags = <BenchArgs as clap::Parser>::parse_from(argv);
+    let mut reports = sockit::bench::run(&flags).await.unwrap();
     assert_eq!(reports.len(), 1);
     reports.remove(0)
 }
