@@ -99,7 +99,8 @@ impl Plan {
             ));
         }
         let method = match (&args.method, args.head, &args.data) {
-            (Some(m), _, _) => m.to_ascii_uppercase(),
+            // Methods are case-sensitive (RFC 9110 9.1): sent as typed, as curl does.
+            (Some(m), _, _) => m.clone(),
             (None, true, _) => "HEAD".into(),
             (None, false, Some(_)) => "POST".into(),
             (None, false, None) => "GET".into(),
@@ -345,12 +346,11 @@ async fn deliver(
         .framing(&spec.method)
         .map_err(|e| FetchError::BadReply(e.to_string()))?;
     let keep = resumed_bytes(plan, offset, &head)?;
-    let out = match (&plan.output, keep) {
+    let mut out = match (&plan.output, keep) {
         (Some(path), Keep::AlreadyComplete) => return Output::file(path, offset)?.commit(),
         (Some(path), Keep::Bytes(n)) => Output::file(path, n)?,
         (None, _) => Output::stdout(),
     };
-    let mut out = out;
     if let Some(included) = &heads.include {
         if let Err(e) = out.write_all(included) {
             return Err(out

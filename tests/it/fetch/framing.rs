@@ -155,7 +155,7 @@ fn request_flags() {
         &server.url("/form"),
     ])
     .expect(0);
-    fetch(&["-X", "delete", "-H", "User-Agent:", &server.url("/thing")]).expect(0);
+    fetch(&["-X", "DELETE", "-H", "User-Agent:", &server.url("/thing")]).expect(0);
     let reqs = server.requests();
     assert_eq!(reqs[0].method, "POST");
     assert_eq!(reqs[0].body, b"a=1&b=2");
