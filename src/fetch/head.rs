@@ -300,6 +300,13 @@ mod tests {
     }
 
     #[test]
+    fn reason_phrase_is_optional() {
+        let h = head("HTTP/1.1 200\r\n\r\n");
+        assert_eq!((h.status, h.reason.as_str()), (200, ""));
+        assert_eq!(head("HTTP/1.0 404 \r\n\r\n").status, 404);
+    }
+
+    #[test]
     fn skips_leading_blank_lines() {
         let text = "\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n";
         assert!(matches!(parse(text.as_bytes()), Ok(Parsed::Complete(_, n)) if n == text.len()));

@@ -18,6 +18,8 @@ fn usage_is_2() {
     fetch(&["--no-such-flag", "http://127.0.0.1/"]).expect(2);
     let run = fetch(&["-C", "-", "http://127.0.0.1:9/"]).expect(2);
     assert!(run.stderr.contains("-C -"), "{}", run.stderr);
+    fetch(&["-H", "no colon here", "http://127.0.0.1:9/"]).expect(2);
+    fetch(&["-X", "GET /x HTTP/1.1\r\n", "http://127.0.0.1:9/"]).expect(2);
 }
 
 /// A URL that does not parse is 3; a scheme other than http(s) is curl's 1.
