@@ -25,6 +25,8 @@ pub enum Command {
     Client(ClientArgs),
     /// Download a URL over HTTP/1.1 or HTTPS, with curl's flags and exit codes.
     Fetch(sockit::fetch::FetchArgs),
+    /// Load a hello server: lockstep, pipeline, churn or idle connections, every reply checked.
+    Bench(sockit::bench::BenchArgs),
 }
 
 /// Flags of `sockit serve`.

@@ -9,10 +9,12 @@
 //! - [`server`]: the hello server: builder, listeners and accept loop, one connection's life,
 //!   shutdown.
 //! - [`client`]: the hello client, one name at a time or pipelined.
+//! - [`bench`]: `sockit bench`, the load generator: modes, reply checker, report, chart.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod addr;
+pub mod bench;
 pub mod client;
 pub mod fetch;
 pub mod net;

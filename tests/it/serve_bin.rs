@@ -142,3 +142,53 @@ fn binary_client_pipelines_stdin() {
     }
     assert_eq!(lines.next(), None);
 }
+
+/// With a low open-file limit, --max-connections is capped to fit, with a warning saying so.
+#[test]
+fn max_connections_is_capped_to_the_fd_limit() {
+    let bin = env!("CARGO_BIN_EXE_sockit");
+    let mut cmd = std::process::Command::new("sh");
+    cmd.args([
+        "-c",
+        &format!("ulimit -n 200 && exec {bin} serve --bind 127.0.0.1:0 --max-connections 5000"),
+    ]);
+    let mut server = crate::support::ChildGuard::spawn(cmd);
+    let warning = server.wait_for_stderr("--max-connections");
+    assert!(
+        warning.contains("does not fit the open-file limit of 200: capped to 135"),
+        "{warning}"
+    );
+}
+
+/// `localhost:PORT` listens on every address the name resolves to; each one answers.
+#[test]
+fn localhost_binds_every_address() {
+    use std::net::ToSocketAddrs;
+    let mut expected: Vec<std::net::IpAddr> = ("localhost", 0)
+        .to_socket_addrs()
+        .unwrap()
+        .map(|a| a.ip())
+        .collect();
+    expected.dedup();
+    let mut server = crate::support::ChildGuard::spawn({
+        let mut cmd = sockit();
+        cmd.args(["serve", "--bind", "localhost:0", "--threads", "1"]);
+        cmd
+    });
+    for _ in 0..expected.len() {
+        let line = server.wait_for_stderr("Waiting for connection on ");
+        let addr: std::net::SocketAddr = line
+            .split("Waiting for connection on ")
+            .nth(1)
+            .and_then(|rest| rest.trim().strip_suffix("..."))
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(expected.contains(&addr.ip()), "{addr} not in {expected:?}");
+        let mut c = connect(addr);
+        c.write_all(b"Tracy\nexit\n").unwrap();
+        let mut all = Vec::new();
+        c.read_to_end(&mut all).unwrap();
+        assert_eq!(all, b"Welcome!\nHello, Tracy!\n", "{addr}");
+    }
+}

@@ -1,0 +1,3 @@
+module hellopeer
+
+go 1.19

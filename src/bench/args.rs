@@ -1,0 +1,178 @@
+//! Defines `sockit bench`'s flags: clap derive, the `///` docs are the `--help` text.
+
+use crate::addr::Address;
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Load generator for the hello protocol: drives a server with many connections, checks every
+/// reply byte for byte, and reports throughput and latency percentiles.
+///
+/// Any wrong, missing or late reply, or a connection that fails, is counted and makes the exit
+/// status non-zero.
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// Server to load: HOST:PORT or unix:/path/to.sock.
+    #[arg(short, long, value_name = "ADDR", default_value = "127.0.0.1:9999")]
+    pub addr: Address,
+
+    /// What each connection does: lockstep (send a name, wait for its reply, repeat),
+    /// pipeline (keep --depth names in flight), churn (connect, greeting, one name, exit,
+    /// close, repeat) or idle (open -c connections, hold them for -d, then check each answers).
+    #[arg(short, long, value_enum, value_name = "MODE", default_value_t = Mode::Lockstep)]
+    pub mode: Mode,
+
+    /// Concurrent connections.
+    #[arg(short = 'c', long = "connections", value_name = "CONNS", default_value_t = 50,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub connections: u32,
+
+    /// How long to measure (idle mode: how long to hold the connections), e.g. 500ms, 10s, 1m.
+    #[arg(short, long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub duration: Duration,
+
+    /// Load applied before measuring starts, not counted in the results (lockstep, pipeline
+    /// and churn).
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
+    pub warmup: Duration,
+
+    /// Names in flight per connection in pipeline mode.
+    #[arg(long, value_name = "N", default_value_t = 32,
+          value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub depth: u32,
+
+    /// Framing the server speaks: line (newline-delimited) or chunk (the tutorial's
+    /// one-read-one-message; lockstep, churn and idle only).
+    #[arg(long, value_enum, value_name = "FRAMING", default_value_t = Framing::Line)]
+    pub framing: Framing,
+
+    /// A correct reply slower than this counts as late, an error.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub late: Duration,
+
+    /// Give up on a connection that has waited this long for a reply (or to connect); its
+    /// outstanding replies count as missing.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub timeout: Duration,
+
+    /// Spread connections over this many loopback source addresses, 127.0.0.1 to 127.0.0.N,
+    /// so that tens of thousands of connections do not run out of ephemeral ports.
+    /// Default: one address per 20,000 connections.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..))]
+    pub sources: Option<u8>,
+
+    /// Run the mode once per connection count, e.g. 1,10,100,1000 (overrides -c).
+    #[arg(long, value_name = "CONNS,...", value_delimiter = ',',
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub sweep: Vec<u32>,
+
+    /// Draw throughput and p99 latency against connections into this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+
+    /// Print the results as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Pin the load generator to this CPU (its runtime is single-threaded).
+    #[arg(long, value_name = "N")]
+    pub cpu: Option<usize>,
+}
+
+/// What each connection does; see `--mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Send a name, wait for its reply, repeat.
+    Lockstep,
+    /// Keep `--depth` names in flight.
+    Pipeline,
+    /// Connect, read the greeting, one name, `exit`, close, repeat.
+    Churn,
+    /// Open the connections, hold them, then check that each still answers.
+    Idle,
+}
+
+impl std::fmt::Display for Mode {
+    /// The mode as it is spelled on the command line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let value = self.to_possible_value().expect("every mode has a name");
+        f.write_str(value.get_name())
+    }
+}
+
+/// The framing the server speaks; see `--framing`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Framing {
+    /// Newline-delimited names and replies.
+    Line,
+    /// The tutorial's framing: one read is one message, no delimiter.
+    Chunk,
+}
+
+impl BenchArgs {
+    /// The connection counts to run: the `--sweep` list, or just `-c`.
+    pub fn connection_counts(&self) -> Vec<u32> {
+        if self.sweep.is_empty() {
+            vec![self.connections]
+        } else {
+            self.sweep.clone()
+        }
+    }
+}
+
+/// Parses `500ms`, `10s`, `5m` and the like.
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s)
+        .map_err(|e| format!("{e}; expected a duration such as 500ms, 10s or 5m"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        bench: BenchArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<BenchArgs, clap::Error> {
+        Wrapper::try_parse_from(std::iter::once("bench").chain(args.iter().copied()))
+            .map(|w| w.bench)
+    }
+
+    /// The defaults are the documented ones: lockstep, 50 connections, 10s, depth 32.
+    #[test]
+    fn defaults() {
+        let a = parse(&[]).unwrap();
+        assert_eq!(a.mode, Mode::Lockstep);
+        assert_eq!(a.connections, 50);
+        assert_eq!(a.duration, Duration::from_secs(10));
+        assert_eq!(a.depth, 32);
+        assert_eq!(a.framing, Framing::Line);
+        assert_eq!(a.connection_counts(), vec![50]);
+    }
+
+    /// `--sweep` takes a comma list and replaces `-c`; durations take units.
+    #[test]
+    fn sweep_and_durations() {
+        let a = parse(&[
+            "--sweep", "1,10,100", "-c", "7", "-d", "500ms", "--warmup", "1s",
+        ])
+        .unwrap();
+        assert_eq!(a.connection_counts(), vec![1, 10, 100]);
+        assert_eq!(a.duration, Duration::from_millis(500));
+        assert_eq!(a.warmup, Duration::from_secs(1));
+    }
+
+    /// Zero connections and unit-less durations are refused with a message.
+    #[test]
+    fn rejects_nonsense() {
+        assert!(parse(&["-c", "0"]).is_err());
+        let err = parse(&["-d", "10"]).unwrap_err().to_string();
+        assert!(err.contains("500ms"), "{err}");
+    }
+}

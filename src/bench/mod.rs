@@ -1,0 +1,238 @@
+//! `sockit bench`: the load generator for the hello protocol.
+//!
+//! A run opens `-c` connections to the server, each a task on one single-threaded runtime
+//! (optionally pinned to a CPU), drives them in one of four [`Mode`]s for a set time, checks
+//! every reply byte for byte ([`check`]) and reports throughput, latency percentiles from an
+//! HDR histogram and every error ([`report`]). `--sweep` repeats the run at several connection
+//! counts and `--plot` charts them ([`plot`]).
+//!
+//! The generator must never be what limits the numbers: requests and expected replies are
+//! preformatted per connection ([`script`]), buffers are reused, nothing is allocated per
+//! message, and the connections of a run share their counters without locks.
+
+mod args;
+pub mod check;
+mod conn;
+mod modes;
+pub mod plot;
+mod progress;
+pub mod report;
+pub mod script;
+mod stats;
+
+pub use args::{BenchArgs, Framing, Mode};
+pub use report::RunReport;
+
+use anyhow::{bail, Context};
+use conn::Sources;
+use modes::Plan;
+use report::RunSpec;
+use stats::{Phase, Tally};
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+use tokio::sync::{watch, Notify, Semaphore};
+use tokio::task::JoinHandle;
+
+/// Idle mode opens (and later checks) at most this many connections at a time, below the
+/// listen backlog of common servers (128 for a plain tokio or std listener), so no handshake
+/// is dropped and retried a second later.
+const IDLE_OPENING: usize = 100;
+
+/// Runs `sockit bench` from its flags: the runs, the table or JSON on stdout, the chart; an
+/// error if any reply was wrong, missing or late or any connection failed.
+pub async fn execute(args: BenchArgs) -> anyhow::Result<()> {
+    // Tens of thousands of idle connections need as many descriptors as the hard limit allows.
+    rlimit::increase_nofile_limit(u64::MAX).context("cannot raise the open-file limit")?;
+    let reports = run(&args).await?;
+    if args.json {
+        println!("{}", report::json(&reports));
+    } else {
+        print!("{}", report::table(&reports));
+    }
+    if let Some(path) = &args.plot {
+        let title =
+            format!("sockit bench --mode {:?} against {}", args.mode, args.addr).to_lowercase();
+        plot::draw(path, &title, &reports)?;
+    }
+    let errors: u64 = reports.iter().map(|r| r.errors.total).sum();
+    if errors > 0 {
+        bail!("{errors} errors against {} (wrong, missing or late replies, or failed connections; see the report)", args.addr);
+    }
+    Ok(())
+}
+
+/// Runs the mode at each connection count (`--sweep`, or just `-c`) and returns the reports.
+///
+/// Runs on the current thread: call it from a current-thread runtime (or `#[tokio::test]`).
+pub async fn run(args: &BenchArgs) -> anyhow::Result<Vec<RunReport>> {
+    if args.mode == Mode::Pipeline && args.framing == Framing::Chunk {
+        bail!("--mode pipeline needs --framing line: with chunk framing names sent together merge into one message");
+    }
+    let target = resolve(args).await?;
+    let local = tokio::task::LocalSet::new();
+    let mut reports = Vec::new();
+    for connections in args.connection_counts() {
+        let plan = Rc::new(Plan {
+            target: target.clone(),
+            sources: Sources::new(args.sources, connections),
+            framing: args.framing,
+            timeout: args.timeout,
+        });
+        reports.push(local.run_until(run_once(args, connections, plan)).await?);
+    }
+    Ok(reports)
+}
+
+/// Pins the calling thread to CPU `cpu`.
+pub fn pin_to_cpu(cpu: usize) -> anyhow::Result<()> {
+    let ids = core_affinity::get_core_ids().context("cannot list the CPUs")?;
+    let id = ids
+        .into_iter()
+        .find(|c| c.id == cpu)
+        .with_context(|| format!("--cpu {cpu}: no such CPU available to this process"))?;
+    if !core_affinity::set_for_current(id) {
+        bail!("--cpu {cpu}: cannot pin to that CPU");
+    }
+    Ok(())
+}
+
+/// Resolves the address and makes sure something answers there before loading it.
+async fn resolve(args: &BenchArgs) -> anyhow::Result<crate::addr::Endpoint> {
+    let endpoints = args
+        .addr
+        .resolve()
+        .await
+        .with_context(|| format!("cannot resolve {}", args.addr))?;
+    let target = endpoints
+        .into_iter()
+        .next()
+        .with_context(|| format!("{} resolves to no address", args.addr))?;
+    let sources = Sources::new(Some(1), 1);
+    let probe = conn::connect(&target, &sources, 0);
+    match tokio::time::timeout(args.timeout, probe).await {
+        Ok(Ok(_)) => Ok(target),
+        Ok(Err(e)) => {
+            Err(e).with_context(|| format!("cannot connect to {target} (is sockit serve running?)"))
+        }
+        Err(_) => bail!(
+            "cannot connect to {target}: timed out after {:?}",
+            args.timeout
+        ),
+    }
+}
+
+async fn run_once(args: &BenchArgs, connections: u32, plan: Rc<Plan>) -> anyhow::Result<RunReport> {
+    let spec = RunSpec {
+        mode: args.mode,
+        framing: args.framing,
+        connections,
+        depth: (args.mode == Mode::Pipeline).then_some(args.depth),
+    };
+    let warm = !args.warmup.is_zero() && args.mode != Mode::Idle;
+    let tally = Rc::new(Tally::new(
+        if warm { Phase::Warmup } else { Phase::Measure },
+        args.late,
+    ));
+    let opened = Rc::new(Cell::new(0u64));
+    let progress = tokio::task::spawn_local(progress::show(
+        args.mode,
+        connections,
+        tally.clone(),
+        opened.clone(),
+    ));
+    let (elapsed, held) = match args.mode {
+        Mode::Idle => idle(args, connections, &plan, &tally, &opened).await?,
+        _ => (steady(args, connections, warm, &plan, &tally).await?, None),
+    };
+    tally.set_phase(Phase::Stop);
+    // Not awaited: it may be asleep for up to a second.
+    progress.abort();
+    progress::clear();
+    Ok(RunReport::new(spec, &tally.snapshot(), elapsed, held))
+}
+
+/// Lockstep, pipeline and churn: warm up, measure for `-d`, stop, wait for the connections to
+/// drain. Returns the time measured.
+async fn steady(
+    args: &BenchArgs,
+    connections: u32,
+    warm: bool,
+    plan: &Rc<Plan>,
+    tally: &Rc<Tally>,
+) -> anyhow::Result<Duration> {
+    let tasks: Vec<JoinHandle<()>> = (0..connections)
+        .map(|i| {
+            let (plan, tally) = (plan.clone(), tally.clone());
+            match args.mode {
+                Mode::Lockstep => tokio::task::spawn_local(modes::steady(i, 1, plan, tally)),
+                Mode::Pipeline => {
+                    let depth = args.depth as usize;
+                    tokio::task::spawn_local(modes::steady(i, depth, plan, tally))
+                }
+                _ => tokio::task::spawn_local(modes::churn(i, plan, tally)),
+            }
+        })
+        .collect();
+    if warm {
+        tokio::time::sleep(args.warmup).await;
+        tally.set_phase(Phase::Measure);
+    }
+    tokio::time::sleep(args.duration).await;
+    let start = tally.measure_start().unwrap_or_else(Instant::now);
+    let elapsed = start.elapsed();
+    tally.set_phase(Phase::Stop);
+    join(tasks).await?;
+    Ok(elapsed)
+}
+
+/// Idle: open every connection, hold them for `-d`, then check each one answers. Returns the
+/// time the check took and how many connections were held.
+async fn idle(
+    args: &BenchArgs,
+    connections: u32,
+    plan: &Rc<Plan>,
+    tally: &Rc<Tally>,
+    opened: &Rc<Cell<u64>>,
+) -> anyhow::Result<(Duration, Option<u64>)> {
+    let gate = Rc::new(Semaphore::new(IDLE_OPENING));
+    let (go_tx, go_rx) = watch::channel(false);
+    let all_open = Rc::new(Notify::new());
+    let settled = Rc::new(Cell::new(0u32));
+    let on_open: Rc<dyn Fn(bool)> = {
+        let (opened, settled, all_open) = (opened.clone(), settled.clone(), all_open.clone());
+        Rc::new(move |ok| {
+            opened.set(opened.get() + u64::from(ok));
+            settled.set(settled.get() + 1);
+            if settled.get() == connections {
+                all_open.notify_one();
+            }
+        })
+    };
+    let tasks: Vec<JoinHandle<()>> = (0..connections)
+        .map(|i| {
+            tokio::task::spawn_local(modes::idle(
+                i,
+                plan.clone(),
+                tally.clone(),
+                gate.clone(),
+                on_open.clone(),
+                go_rx.clone(),
+            ))
+        })
+        .collect();
+    all_open.notified().await;
+    let held = opened.get();
+    tokio::time::sleep(args.duration).await;
+    let start = Instant::now();
+    go_tx.send_replace(true);
+    join(tasks).await?;
+    Ok((start.elapsed(), Some(held)))
+}
+
+async fn join(tasks: Vec<JoinHandle<()>>) -> anyhow::Result<()> {
+    for task in tasks {
+        task.await.context("a connection task failed")?;
+    }
+    Ok(())
+}

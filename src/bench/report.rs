@@ -1,0 +1,268 @@
+//! The results of a run and how they are shown: a table for people, JSON for machines.
+
+use super::args::{Framing, Mode};
+use super::stats::Counts;
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// The results of one run at one connection count.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    /// The mode that ran.
+    pub mode: Mode,
+    /// The framing used.
+    pub framing: Framing,
+    /// Concurrent connections.
+    pub connections: u32,
+    /// Names in flight per connection (pipeline mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub depth: Option<u32>,
+    /// Seconds measured (idle mode: seconds the final check took).
+    pub seconds: f64,
+    /// Correct replies while measuring (churn: connections completed).
+    pub messages: u64,
+    /// Correct replies over the whole run, warm-up and drain included: what the server did.
+    pub messages_total: u64,
+    /// `messages` per second.
+    pub throughput: f64,
+    /// Connections open and greeted when the hold ended (idle mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held: Option<u64>,
+    /// Reply latency percentiles in microseconds (churn: connect to reply).
+    pub latency_us: Latency,
+    /// Everything that went wrong.
+    pub errors: Errors,
+}
+
+/// Latency percentiles in microseconds.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Latency {
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// 99.9th percentile.
+    pub p999: f64,
+    /// Slowest.
+    pub max: f64,
+    /// Mean.
+    pub mean: f64,
+}
+
+/// Error counts of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Errors {
+    /// Replies that did not match, byte for byte, what was sent.
+    pub wrong: u64,
+    /// Replies that never came.
+    pub missing: u64,
+    /// Correct replies slower than `--late`.
+    pub late: u64,
+    /// Connections that could not be opened or broke.
+    pub failed: u64,
+    /// The sum of the above.
+    pub total: u64,
+    /// The first connection failure, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_failure: Option<String>,
+}
+
+/// What a run was asked to do, to label its report.
+#[derive(Debug, Clone, Copy)]
+pub struct RunSpec {
+    /// The mode.
+    pub mode: Mode,
+    /// The framing.
+    pub framing: Framing,
+    /// Concurrent connections.
+    pub connections: u32,
+    /// Pipeline depth, when it applies.
+    pub depth: Option<u32>,
+}
+
+impl RunReport {
+    /// Builds the report from a run's counts over `elapsed`.
+    pub fn new(spec: RunSpec, counts: &Counts, elapsed: Duration, held: Option<u64>) -> Self {
+        let h = &counts.latency;
+        let us = |ns: u64| ns as f64 / 1000.0;
+        let seconds = elapsed.as_secs_f64();
+        RunReport {
+            mode: spec.mode,
+            framing: spec.framing,
+            connections: spec.connections,
+            depth: spec.depth,
+            seconds,
+            messages: counts.measured,
+            messages_total: counts.total,
+            throughput: if seconds > 0.0 {
+                counts.measured as f64 / seconds
+            } else {
+                0.0
+            },
+            held,
+            latency_us: Latency {
+                p50: us(h.value_at_quantile(0.5)),
+                p90: us(h.value_at_quantile(0.9)),
+                p99: us(h.value_at_quantile(0.99)),
+                p999: us(h.value_at_quantile(0.999)),
+                max: us(h.max()),
+                mean: h.mean() / 1000.0,
+            },
+            errors: Errors {
+                wrong: counts.wrong,
+                missing: counts.missing,
+                late: counts.late,
+                failed: counts.failed,
+                total: counts.errors(),
+                first_failure: counts.first_failure.clone(),
+            },
+        }
+    }
+}
+
+/// The reports as one JSON document: `{"runs": [...]}`.
+pub fn json(reports: &[RunReport]) -> String {
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        runs: &'a [RunReport],
+    }
+    serde_json::to_string_pretty(&Doc { runs: reports }).expect("reports serialize")
+}
+
+/// The reports as a table, one row per run, then one line per run that had errors.
+pub fn table(reports: &[RunReport]) -> String {
+    let mut out = String::new();
+    let unit = match reports.first().map(|r| r.mode) {
+        Some(Mode::Churn) => "conn/s",
+        _ => "msg/s",
+    };
+    let _ = writeln!(
+        out,
+        "{:<9} {:>6} {:>6} {:>10} {:>11} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7}",
+        "mode", "conns", "secs", "messages", unit, "p50", "p90", "p99", "p99.9", "max", "errors"
+    );
+    for r in reports {
+        let l = &r.latency_us;
+        let _ = writeln!(
+            out,
+            "{:<9} {:>6} {:>6.1} {:>10} {:>11.0} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7}",
+            mode_name(r),
+            r.connections,
+            r.seconds,
+            r.messages,
+            r.throughput,
+            micros(l.p50),
+            micros(l.p90),
+            micros(l.p99),
+            micros(l.p999),
+            micros(l.max),
+            r.errors.total
+        );
+    }
+    for r in reports
+        .iter()
+        .filter(|r| r.errors.total > 0 || r.held.is_some())
+    {
+        let e = &r.errors;
+        let _ = write!(out, "{} conns:", r.connections);
+        if let Some(held) = r.held {
+            let _ = write!(out, " {held} held;");
+        }
+        let _ = write!(
+            out,
+            " {} wrong, {} missing, {} late, {} failed",
+            e.wrong, e.missing, e.late, e.failed
+        );
+        if let Some(why) = &e.first_failure {
+            let _ = write!(out, " (first: {why})");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn mode_name(r: &RunReport) -> String {
+    match (r.mode, r.depth) {
+        (Mode::Pipeline, Some(d)) => format!("pipe/{d}"),
+        (Mode::Lockstep, _) => "lockstep".into(),
+        (Mode::Pipeline, None) => "pipeline".into(),
+        (Mode::Churn, _) => "churn".into(),
+        (Mode::Idle, _) => "idle".into(),
+    }
+}
+
+/// `23µs`, `1.25ms`, `2.10s`.
+fn micros(us: f64) -> String {
+    if us < 1000.0 {
+        format!("{us:.0}µs")
+    } else if us < 1_000_000.0 {
+        format!("{:.2}ms", us / 1000.0)
+    } else {
+        format!("{:.2}s", us / 1_000_000.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::stats::{Phase, Tally};
+    use super::*;
+
+    fn sample() -> RunReport {
+        let t = Tally::new(Phase::Measure, Duration::from_secs(1));
+        for us in 1..=1000 {
+            t.reply(Duration::from_micros(us));
+        }
+        t.missing(2);
+        let spec = RunSpec {
+            mode: Mode::Pipeline,
+            framing: Framing::Line,
+            connections: 50,
+            depth: Some(32),
+        };
+        RunReport::new(spec, &t.snapshot(), Duration::from_secs(2), None)
+    }
+
+    /// Percentiles come from the histogram and throughput from the measured time.
+    #[test]
+    fn report_numbers() {
+        let r = sample();
+        assert_eq!(r.messages, 1000);
+        assert!((r.throughput - 500.0).abs() < 1e-9);
+        assert!(
+            (r.latency_us.p50 - 500.0).abs() < 1.0,
+            "{}",
+            r.latency_us.p50
+        );
+        assert!(
+            (r.latency_us.p99 - 990.0).abs() < 1.0,
+            "{}",
+            r.latency_us.p99
+        );
+        assert_eq!(r.errors.total, 2);
+    }
+
+    /// The table has a header, a row, and an error line; JSON carries the same numbers.
+    #[test]
+    fn table_and_json() {
+        let r = sample();
+        let t = table(std::slice::from_ref(&r));
+        assert!(t.starts_with("mode"), "{t}");
+        assert!(t.contains("pipe/32"), "{t}");
+        assert!(t.contains("2 missing"), "{t}");
+        let v: serde_json::Value = serde_json::from_str(&json(&[r])).unwrap();
+        assert_eq!(v["runs"][0]["mode"], "pipeline");
+        assert_eq!(v["runs"][0]["errors"]["missing"], 2);
+        assert_eq!(v["runs"][0]["messages"], 1000);
+    }
+
+    /// Latencies read naturally at every scale.
+    #[test]
+    fn latency_units() {
+        assert_eq!(micros(23.4), "23µs");
+        assert_eq!(micros(1250.0), "1.25ms");
+        assert_eq!(micros(2_100_000.0), "2.10s");
+    }
+}
