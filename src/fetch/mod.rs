@@ -62,7 +62,7 @@ pub async fn run(args: FetchArgs) -> Result<(), FetchError> {
         Err(FetchError::StdoutClosed) => Ok(()),
         Err(e) => {
             if args.no_keep_partial {
-                if let Some(path) = &plan.output {
+                if let Some(path) = plan.output.as_deref().filter(|p| !output::is_special(p)) {
                     // Nothing to clean up when the .part file was never created.
                     let _ = std::fs::remove_file(output::part_path(path));
                 }
@@ -89,8 +89,8 @@ impl Plan {
         let url = parse_url(&args.url)?;
         let output = match (&args.output, args.remote_name) {
             (Some(path), _) if path.as_os_str() == "-" => None,
-            (Some(path), _) => Some(path.clone()),
-            (None, true) => Some(output::remote_name(url.path())),
+            (Some(path), _) => Some(output::resolve_link(path)),
+            (None, true) => Some(output::resolve_link(&output::remote_name(url.path()))),
             (None, false) => None,
         };
         if output.is_none() && args.continue_at == Some(ContinueAt::Auto) {
