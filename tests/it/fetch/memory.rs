@@ -46,7 +46,7 @@ fn peak_rss_kib(url: &str) -> u64 {
     stderr.trim().lines().last().unwrap().parse().unwrap()
 }
 
-/// A 512 MiB body needs no more memory than a 16 MiB one (within 2 MiB of noise).
+/// A 512 MiB body needs no more memory than a 16 MiB one (within 4 MiB: two huge pages of allocator noise).
 #[test]
 fn peak_memory_does_not_grow_with_the_body() {
     if !std::path::Path::new(TIME).exists() {
@@ -56,8 +56,9 @@ fn peak_memory_does_not_grow_with_the_body() {
     let server = sized_server();
     let small = peak_rss_kib(&server.url("/16"));
     let large = peak_rss_kib(&server.url("/512"));
+    eprintln!("peak RSS: {small} KiB for 16 MiB, {large} KiB for 512 MiB");
     assert!(
-        large <= small + 2048,
+        large <= small + 4096,
         "peak RSS grew from {small} KiB (16 MiB body) to {large} KiB (512 MiB body)"
     );
 }
