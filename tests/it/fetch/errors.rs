@@ -7,8 +7,9 @@ use std::io::Write;
 use std::net::TcpListener;
 
 /// Serves `bytes` as the whole reply.
-fn replying(bytes: &'static [u8]) -> Server {
-    Server::plain(move |_, s| reply(s, bytes))
+fn replying(bytes: impl Into<Vec<u8>>) -> Server {
+    let bytes = bytes.into();
+    Server::plain(move |_, s| reply(s, &bytes))
 }
 
 /// A missing URL or an unknown flag is a usage error (2).
@@ -100,11 +101,7 @@ fn endless_head_is_8() {
         "{}",
         run.stderr
     );
-    let many: &'static [u8] = Box::leak(
-        format!("HTTP/1.1 200 OK\r\n{}\r\n", "X: y\r\n".repeat(101))
-            .into_bytes()
-            .into_boxed_slice(),
-    );
+    let many = format!("HTTP/1.1 200 OK\r\n{}\r\n", "X: y\r\n".repeat(101));
     let run = fetch(&[&replying(many).url("/")]).expect(8);
     assert!(
         run.stderr.contains("more than 100 header fields"),
