@@ -5,7 +5,8 @@
 //! a download fails, and a script that checks "does the file exist" then uses half a file.
 //! Here FILE appears complete or not at all, and an existing FILE is left untouched until
 //! the new one is complete. The `.part` file stays (unless `--no-keep-partial`) so `-C -`
-//! can continue it.
+//! can continue it. Devices, FIFOs and sockets (`-o /dev/null`) have no "complete or not"
+//! and are written in place.
 
 use super::args::ContinueAt;
 use super::decode::Sink;
