@@ -2,11 +2,11 @@
 //! with curl's flags and exit codes.
 //!
 //! [`run`] plans the fetch from the flags, then for each URL in a redirect chain opens a
-//! connection ([`connect`], [`tls`]), sends the request ([`request`]), reads the head
-//! ([`head`]), and either follows a redirect ([`redirect`]) or streams the body
-//! ([`body`], [`decode`]) into its destination ([`output`]). The byte-level parts (head,
-//! body framing, content decoding, redirects) are pure and tested on their own; this module
-//! only wires them to sockets and files.
+//! connection (`connect.rs`, `tls.rs`), sends the request (`request.rs`), reads the head
+//! ([`head`]), and either follows a redirect (`redirect.rs`) or streams the body ([`body`],
+//! [`decode`]) into its destination (`output.rs`). The byte-level parts (head, body framing,
+//! content decoding, redirects) are pure and tested on their own; this module only wires
+//! them to sockets and files.
 
 mod args;
 pub mod body;
