@@ -208,10 +208,7 @@ impl Chunked {
         let mut used = 0;
         while used < input.len() {
             if self.state == State::Data {
-                let n = input
-                    .len()
-                    .min(used + usize::try_from(self.size).unwrap_or(usize::MAX))
-                    - used;
+                let n = (input.len() - used).min(usize::try_from(self.size).unwrap_or(usize::MAX));
                 self.size -= n as u64;
                 if self.size == 0 {
                     self.state = State::DataCr;
@@ -412,6 +409,12 @@ mod tests {
                 String::from_utf8_lossy(bad)
             );
         }
+    }
+
+    #[test]
+    fn largest_chunk_size_does_not_overflow() {
+        let (body, done) = decode(Framing::Chunked, b"FFFFFFFFFFFFFFFF\r\nabc", &[2]).unwrap();
+        assert_eq!((body.as_slice(), done), (&b"abc"[..], false));
     }
 
     #[test]

@@ -279,6 +279,19 @@ mod tests {
     }
 
     #[test]
+    fn refuses_truncated_streams() {
+        let text = b"hello, compressed world! ".repeat(100);
+        for (coding, format) in [("gzip", "gzip"), ("deflate", "zlib"), ("br", "br")] {
+            let wire = compress(format, &text);
+            let cut = &wire[..wire.len() / 2];
+            assert!(
+                run(coding, cut).is_err(),
+                "{coding} cut in half was accepted"
+            );
+        }
+    }
+
+    #[test]
     fn refuses_bombs_corruption_and_unknown_codings() {
         let zeros = vec![0u8; 64 << 20];
         let bomb = compress("br", &zeros);

@@ -211,6 +211,7 @@ impl Head {
     /// ends in something else (the body then runs until close).
     fn transfer_codings(&self) -> Result<Option<bool>, HeadError> {
         let mut last: Option<String> = None;
+        let mut chunked = 0;
         for value in self.values("transfer-encoding") {
             let text = std::str::from_utf8(value)
                 .map_err(|_| HeadError::Framing("Transfer-Encoding is not text".into()))?;
@@ -219,8 +220,14 @@ impl Head {
                 if coding.is_empty() {
                     return Err(HeadError::Framing("empty Transfer-Encoding".into()));
                 }
-                last = Some(coding.to_ascii_lowercase());
+                let coding = coding.to_ascii_lowercase();
+                chunked += usize::from(coding == "chunked");
+                last = Some(coding);
             }
+        }
+        // RFC 9112 7: chunked is applied at most once; twice is a framing trick.
+        if chunked > 1 {
+            return Err(HeadError::Framing("chunked applied more than once".into()));
         }
         Ok(last.map(|c| c == "chunked"))
     }
@@ -300,6 +307,13 @@ mod tests {
     }
 
     #[test]
+    fn reason_phrase_is_optional() {
+        let h = head("HTTP/1.1 200\r\n\r\n");
+        assert_eq!((h.status, h.reason.as_str()), (200, ""));
+        assert_eq!(head("HTTP/1.0 404 \r\n\r\n").status, 404);
+    }
+
+    #[test]
     fn skips_leading_blank_lines() {
         let text = "\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n";
         assert!(matches!(parse(text.as_bytes()), Ok(Parsed::Complete(_, n)) if n == text.len()));
@@ -342,6 +356,10 @@ mod tests {
     fn framing_follows_rfc_9112() {
         let chunked = head("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n");
         assert_eq!(chunked.framing("GET"), Ok(Framing::Chunked));
+        let twice = head(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+        );
+        assert!(twice.framing("GET").is_err());
         let not_last = head("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n");
         assert_eq!(not_last.framing("GET"), Ok(Framing::Close));
         let both =

@@ -2,11 +2,11 @@
 //! with curl's flags and exit codes.
 //!
 //! [`run`] plans the fetch from the flags, then for each URL in a redirect chain opens a
-//! connection ([`connect`], [`tls`]), sends the request ([`request`]), reads the head
-//! ([`head`]), and either follows a redirect ([`redirect`]) or streams the body
-//! ([`body`], [`decode`]) into its destination ([`output`]). The byte-level parts (head,
-//! body framing, content decoding, redirects) are pure and tested on their own; this module
-//! only wires them to sockets and files.
+//! connection (`connect.rs`, `tls.rs`), sends the request (`request.rs`), reads the head
+//! ([`head`]), and either follows a redirect (`redirect.rs`) or streams the body ([`body`],
+//! [`decode`]) into its destination (`output.rs`). The byte-level parts (head, body framing,
+//! content decoding, redirects) are pure and tested on their own; this module only wires
+//! them to sockets and files.
 
 mod args;
 pub mod body;
@@ -62,7 +62,7 @@ pub async fn run(args: FetchArgs) -> Result<(), FetchError> {
         Err(FetchError::StdoutClosed) => Ok(()),
         Err(e) => {
             if args.no_keep_partial {
-                if let Some(path) = &plan.output {
+                if let Some(path) = plan.output.as_deref().filter(|p| !output::is_special(p)) {
                     // Nothing to clean up when the .part file was never created.
                     let _ = std::fs::remove_file(output::part_path(path));
                 }
@@ -89,8 +89,8 @@ impl Plan {
         let url = parse_url(&args.url)?;
         let output = match (&args.output, args.remote_name) {
             (Some(path), _) if path.as_os_str() == "-" => None,
-            (Some(path), _) => Some(path.clone()),
-            (None, true) => Some(output::remote_name(url.path())),
+            (Some(path), _) => Some(output::resolve_link(path)),
+            (None, true) => Some(output::resolve_link(&output::remote_name(url.path()))),
             (None, false) => None,
         };
         if output.is_none() && args.continue_at == Some(ContinueAt::Auto) {
@@ -99,7 +99,8 @@ impl Plan {
             ));
         }
         let method = match (&args.method, args.head, &args.data) {
-            (Some(m), _, _) => m.to_ascii_uppercase(),
+            // Methods are case-sensitive (RFC 9110 9.1): sent as typed, as curl does.
+            (Some(m), _, _) => m.clone(),
             (None, true, _) => "HEAD".into(),
             (None, false, Some(_)) => "POST".into(),
             (None, false, None) => "GET".into(),
@@ -345,12 +346,11 @@ async fn deliver(
         .framing(&spec.method)
         .map_err(|e| FetchError::BadReply(e.to_string()))?;
     let keep = resumed_bytes(plan, offset, &head)?;
-    let out = match (&plan.output, keep) {
+    let mut out = match (&plan.output, keep) {
         (Some(path), Keep::AlreadyComplete) => return Output::file(path, offset)?.commit(),
         (Some(path), Keep::Bytes(n)) => Output::file(path, n)?,
         (None, _) => Output::stdout(),
     };
-    let mut out = out;
     if let Some(included) = &heads.include {
         if let Err(e) = out.write_all(included) {
             return Err(out

@@ -5,7 +5,8 @@
 //! a download fails, and a script that checks "does the file exist" then uses half a file.
 //! Here FILE appears complete or not at all, and an existing FILE is left untouched until
 //! the new one is complete. The `.part` file stays (unless `--no-keep-partial`) so `-C -`
-//! can continue it.
+//! can continue it. Devices, FIFOs and sockets (`-o /dev/null`) have no "complete or not"
+//! and are written in place.
 
 use super::args::ContinueAt;
 use super::decode::Sink;
@@ -39,10 +40,30 @@ pub fn remote_name(url_path: &str) -> PathBuf {
     }
 }
 
+/// True for an existing file that is not a regular file or a directory: a device such as
+/// `/dev/null`, a FIFO, a socket. Those are written in place: a `.part` file renamed over
+/// them would replace the device node itself.
+pub fn is_special(path: &Path) -> bool {
+    fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
+/// The path to write: a symbolic link is followed (the download replaces the file it points
+/// to, as curl writes through it), anything else is used as given.
+pub fn resolve_link(path: &Path) -> PathBuf {
+    let is_link = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    match is_link {
+        true => fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+        false => path.to_path_buf(),
+    }
+}
+
 /// Where to resume, preparing `FILE.part` so it holds exactly the bytes before the offset:
 /// `-C -` continues `FILE.part`, else an existing FILE (copied, so FILE stays untouched);
 /// `-C N` cuts either back to N bytes.
 pub fn prepare_resume(path: &Path, at: ContinueAt) -> Result<u64, FetchError> {
+    if is_special(path) {
+        return Ok(0);
+    }
     let part = part_path(path);
     let len = |p: &Path| {
         fs::metadata(p)
@@ -95,6 +116,11 @@ enum Target {
         part: PathBuf,
         path: PathBuf,
     },
+    /// A device, FIFO or socket, written in place (see [`is_special`]).
+    Special {
+        file: File,
+        path: PathBuf,
+    },
 }
 
 impl Output {
@@ -109,6 +135,19 @@ impl Output {
     /// Writes to `path`'s `.part` file: appending after `keep` bytes (a resumed download),
     /// or from an empty file when `keep` is 0.
     pub fn file(path: &Path, keep: u64) -> Result<Self, FetchError> {
+        if is_special(path) {
+            let file = OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| FetchError::write(path, &e))?;
+            return Ok(Output {
+                target: Target::Special {
+                    file,
+                    path: path.to_path_buf(),
+                },
+                failure: None,
+            });
+        }
         let part = part_path(path);
         let mut options = OpenOptions::new();
         options.create(true);
@@ -143,7 +182,7 @@ impl Output {
     /// Bytes in the destination file (None for stdout).
     pub fn file_len(&self) -> Option<u64> {
         match &self.target {
-            Target::Stdout(_) => None,
+            Target::Stdout(_) | Target::Special { .. } => None,
             Target::File { file, .. } => file.metadata().ok().map(|m| m.len()),
         }
     }
@@ -157,6 +196,7 @@ impl Output {
                 file.sync_all().map_err(|e| FetchError::write(part, &e))?;
                 fs::rename(&*part, &*path).map_err(|e| FetchError::write(path, &e))
             }
+            Target::Special { .. } => Ok(()),
         }
     }
 
@@ -164,6 +204,7 @@ impl Output {
         self.failure = Some(match &self.target {
             Target::Stdout(_) => stdout_error(&err),
             Target::File { part, .. } => FetchError::write(part, &err),
+            Target::Special { path, .. } => FetchError::write(path, &err),
         });
         err
     }
@@ -186,7 +227,7 @@ impl Write for Output {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let result = match &mut self.target {
             Target::Stdout(out) => out.write(buf),
-            Target::File { file, .. } => file.write(buf),
+            Target::File { file, .. } | Target::Special { file, .. } => file.write(buf),
         };
         result.map_err(|e| self.record(e))
     }
@@ -194,7 +235,7 @@ impl Write for Output {
     fn flush(&mut self) -> io::Result<()> {
         let result = match &mut self.target {
             Target::Stdout(out) => out.flush(),
-            Target::File { .. } => Ok(()),
+            Target::File { .. } | Target::Special { .. } => Ok(()),
         };
         result.map_err(|e| self.record(e))
     }

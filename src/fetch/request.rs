@@ -10,7 +10,7 @@ use url::Url;
 /// What to send, independent of the URL (which changes across redirects).
 #[derive(Debug, Clone)]
 pub struct RequestSpec {
-    /// The method, upper-cased as given.
+    /// The method, as given.
     pub method: String,
     /// The body (`-d`), if any.
     pub body: Option<Vec<u8>>,

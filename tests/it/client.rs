@@ -93,3 +93,46 @@ async fn library_client_over_unix_socket() {
     client.exit().await.unwrap();
     server.stop().await;
 }
+
+/// On a terminal the client prompts for each name and ends on `exit`. Runs under `script(1)`
+/// for a pseudo-terminal, and is skipped when `script` is not installed.
+#[tokio::test]
+async fn interactive_on_a_terminal() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: script(1) is not installed");
+        return;
+    }
+    let server = TestServer::default().await;
+    let cmd = format!(
+        "{} client -a {}",
+        env!("CARGO_BIN_EXE_sockit"),
+        server.addr()
+    );
+    let out = tokio::task::spawn_blocking(move || {
+        let mut child = Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .env("TERM", "xterm")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"Michael\n").unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        stdin.write_all(b"exit\n").unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        drop(stdin);
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("Welcome!"), "{text}");
+    assert!(text.contains("name> "), "{text}");
+    assert!(text.contains("Hello, Michael!"), "{text}");
+    assert!(!text.contains("Hello, exit!"), "{text}");
+    server.stop().await;
+}

@@ -332,3 +332,34 @@ async fn chunk_framing_matches_the_tutorial() {
     assert_eq!(read_to_end(&mut c).await, b"");
     server.stop().await;
 }
+
+/// A client still sending when the server closes on an ERR line receives every reply and the
+/// ERR line intact: the lingering close keeps its unread bytes from triggering a reset.
+#[tokio::test]
+async fn error_close_does_not_reset_a_client_still_sending() {
+    let server = TestServer::start(
+        Server::builder()
+            .bind("127.0.0.1:0".parse().unwrap())
+            .max_line(16),
+    )
+    .await;
+    let c = server.connect().await;
+    let (mut r, mut w) = c.into_split();
+    let writer = tokio::spawn(async move {
+        w.write_all(b"first\nsecond\n").await.unwrap();
+        w.write_all(&[b'x'; 64]).await.unwrap();
+        // Keep sending after the over-long line; the server has stopped answering by now.
+        let more = b"late-name\n".repeat(1000);
+        for _ in 0..20 {
+            if w.write_all(&more).await.is_err() {
+                break;
+            }
+        }
+    });
+    assert_eq!(
+        read_to_end(&mut r).await,
+        b"Welcome!\nHello, first!\nHello, second!\nERR line too long\n"
+    );
+    writer.await.unwrap();
+    server.stop().await;
+}

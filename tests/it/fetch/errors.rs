@@ -7,8 +7,9 @@ use std::io::Write;
 use std::net::TcpListener;
 
 /// Serves `bytes` as the whole reply.
-fn replying(bytes: &'static [u8]) -> Server {
-    Server::plain(move |_, s| reply(s, bytes))
+fn replying(bytes: impl Into<Vec<u8>>) -> Server {
+    let bytes = bytes.into();
+    Server::plain(move |_, s| reply(s, &bytes))
 }
 
 /// A missing URL or an unknown flag is a usage error (2).
@@ -18,6 +19,8 @@ fn usage_is_2() {
     fetch(&["--no-such-flag", "http://127.0.0.1/"]).expect(2);
     let run = fetch(&["-C", "-", "http://127.0.0.1:9/"]).expect(2);
     assert!(run.stderr.contains("-C -"), "{}", run.stderr);
+    fetch(&["-H", "no colon here", "http://127.0.0.1:9/"]).expect(2);
+    fetch(&["-X", "GET /x HTTP/1.1\r\n", "http://127.0.0.1:9/"]).expect(2);
 }
 
 /// A URL that does not parse is 3; a scheme other than http(s) is curl's 1.
@@ -98,11 +101,7 @@ fn endless_head_is_8() {
         "{}",
         run.stderr
     );
-    let many: &'static [u8] = Box::leak(
-        format!("HTTP/1.1 200 OK\r\n{}\r\n", "X: y\r\n".repeat(101))
-            .into_bytes()
-            .into_boxed_slice(),
-    );
+    let many = format!("HTTP/1.1 200 OK\r\n{}\r\n", "X: y\r\n".repeat(101));
     let run = fetch(&[&replying(many).url("/")]).expect(8);
     assert!(
         run.stderr.contains("more than 100 header fields"),

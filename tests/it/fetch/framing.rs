@@ -155,7 +155,7 @@ fn request_flags() {
         &server.url("/form"),
     ])
     .expect(0);
-    fetch(&["-X", "delete", "-H", "User-Agent:", &server.url("/thing")]).expect(0);
+    fetch(&["-X", "DELETE", "-H", "User-Agent:", &server.url("/thing")]).expect(0);
     let reqs = server.requests();
     assert_eq!(reqs[0].method, "POST");
     assert_eq!(reqs[0].body, b"a=1&b=2");
@@ -237,12 +237,16 @@ fn url_credentials_are_basic_auth() {
 }
 
 /// On a terminal the progress bar appears on stderr; -s hides it. Runs under `script(1)` for
-/// a pseudo-terminal, and is skipped when `script` is not installed.
+/// a pseudo-terminal, and is skipped when `script` is missing or has no pty to give.
 #[test]
 fn progress_bar_only_on_a_terminal() {
     use std::process::Command;
-    if Command::new("script").arg("--version").output().is_err() {
-        eprintln!("skipped: script(1) is not installed");
+    let works = Command::new("script")
+        .args(["-qec", "true", "/dev/null"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !works {
+        eprintln!("skipped: script(1) is missing or cannot open a pseudo-terminal here");
         return;
     }
     let server = Server::plain(|_, s| {

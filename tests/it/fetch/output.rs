@@ -141,3 +141,36 @@ fn fail_creates_no_file() {
     fetch_in(dir.path(), &["-s", "-f", "-o", "f", &server.url("/")]).expect(22);
     assert!(fs::read_dir(dir.path()).unwrap().next().is_none());
 }
+
+/// `-o /dev/null` writes to the device: no `/dev/null.part`, and no rename that would
+/// replace the device node with a regular file.
+#[test]
+fn dev_null_is_written_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let server = Server::plain(|_, s| reply(s, &super::server::ok(b"discarded")));
+    let dir = tempfile::tempdir().unwrap();
+    fetch_in(dir.path(), &["-s", "-o", "/dev/null", &server.url("/")]).expect(0);
+    assert!(fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
+    assert!(!std::path::Path::new("/dev/null.part").exists());
+}
+
+/// A symbolic link as FILE: the download replaces the file it points to, the link stays.
+#[test]
+fn symlink_output_writes_through() {
+    let server = Server::plain(|_, s| reply(s, &super::server::ok(b"new contents")));
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("target"), b"old").unwrap();
+    std::os::unix::fs::symlink("target", dir.path().join("link")).unwrap();
+    fetch_in(dir.path(), &["-s", "-o", "link", &server.url("/")]).expect(0);
+    assert!(fs::symlink_metadata(dir.path().join("link"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        fs::read(dir.path().join("target")).unwrap(),
+        b"new contents"
+    );
+}
