@@ -112,6 +112,8 @@ pub struct Session {
     /// lines, which is the common case for an idle connection.
     partial: Vec<u8>,
     done: bool,
+    /// Bytes came after the `exit` line: the client is still sending.
+    input_after_exit: bool,
 }
 
 impl Session {
@@ -122,7 +124,13 @@ impl Session {
             max_line,
             partial: Vec::new(),
             done: false,
+            input_after_exit: false,
         }
+    }
+
+    /// Whether the client sent anything after its `exit` line (in what was fed so far).
+    pub fn input_after_exit(&self) -> bool {
+        self.input_after_exit
     }
 
     /// Whether a line has started but not ended.
@@ -182,17 +190,19 @@ impl Session {
             let mut line = std::mem::take(&mut self.partial);
             line.extend_from_slice(&input[..nl]);
             let step = self.answer(&line, out);
+            input = &input[nl + 1..];
             if step != Step::Continue {
+                self.input_after_exit = !input.is_empty();
                 return step;
             }
-            input = &input[nl + 1..];
         }
         while let Some(nl) = memchr(b'\n', input) {
             let step = self.answer(&input[..nl], out);
+            input = &input[nl + 1..];
             if step != Step::Continue {
+                self.input_after_exit = !input.is_empty();
                 return step;
             }
-            input = &input[nl + 1..];
         }
         if !input.is_empty() {
             self.partial.extend_from_slice(input);
@@ -315,6 +325,16 @@ mod tests {
         assert_eq!(s.feed(b"abcd\r", &mut out), Step::Continue);
         assert_eq!(s.feed(b"x", &mut out), Step::LineTooLong);
         assert!(!s.has_partial());
+    }
+
+    #[test]
+    fn notes_input_after_exit() {
+        let mut s = Session::new(Framing::Line, 100);
+        assert_eq!(s.feed(b"a\nexit\n", &mut Vec::new()), Step::Exit);
+        assert!(!s.input_after_exit());
+        let mut s = Session::new(Framing::Line, 100);
+        assert_eq!(s.feed(b"a\nexit\nb", &mut Vec::new()), Step::Exit);
+        assert!(s.input_after_exit());
     }
 
     #[test]
