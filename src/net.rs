@@ -17,24 +17,24 @@ use tokio::net::{TcpStream, UnixStream};
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     /// The host name did not resolve.
-    #[error("cannot resolve '{host}': {source}")]
+    #[error("cannot resolve '{host}': {}", crate::net::describe(cause))]
     Resolve {
         /// The name looked up.
         host: String,
-        /// What the resolver said.
-        source: io::Error,
+        /// What the resolver said (part of the message, so not chained as a source too).
+        cause: io::Error,
     },
     /// Every address was tried and none accepted the connection.
     #[error(
         "cannot connect to {endpoint}: {}{}",
-        crate::net::describe(source),
-        hint(source)
+        crate::net::describe(cause),
+        hint(cause)
     )]
     Connect {
         /// The last endpoint tried.
         endpoint: Endpoint,
-        /// Why it failed.
-        source: io::Error,
+        /// Why it failed (part of the message, so not chained as a source too).
+        cause: io::Error,
     },
     /// The deadline passed before any address answered.
     #[error("timed out after {timeout:?} connecting to {address}")]
@@ -95,20 +95,20 @@ pub async fn connect(address: &Address, timeout: Duration) -> Result<Stream, Con
         let endpoints = address
             .resolve()
             .await
-            .map_err(|source| ConnectError::Resolve {
+            .map_err(|cause| ConnectError::Resolve {
                 host: address.to_string(),
-                source,
+                cause,
             })?;
         let mut last = None;
         for endpoint in endpoints {
             match connect_endpoint(&endpoint).await {
                 Ok(stream) => return Ok(stream),
-                Err(source) => last = Some(ConnectError::Connect { endpoint, source }),
+                Err(cause) => last = Some(ConnectError::Connect { endpoint, cause }),
             }
         }
         Err(last.unwrap_or_else(|| ConnectError::Resolve {
             host: address.to_string(),
-            source: io::Error::new(io::ErrorKind::NotFound, "no addresses found"),
+            cause: io::Error::new(io::ErrorKind::NotFound, "no addresses found"),
         }))
     };
     match tokio::time::timeout(timeout, attempt).await {

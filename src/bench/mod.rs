@@ -23,6 +23,7 @@ mod stats;
 pub use args::{BenchArgs, Framing, Mode};
 pub use report::RunReport;
 
+use crate::net::ConnectError;
 use anyhow::{bail, Context};
 use conn::Sources;
 use modes::Plan;
@@ -130,18 +131,19 @@ async fn resolve(args: &BenchArgs) -> anyhow::Result<crate::addr::Endpoint> {
         .into_iter()
         .next()
         .with_context(|| format!("{} resolves to no address", args.addr))?;
-    let sources = Sources::new(Some(1), 1);
-    let probe = conn::connect(&target, &sources, 0);
-    match tokio::time::timeout(args.timeout, probe).await {
-        Ok(Ok(_)) => Ok(target),
-        Ok(Err(e)) => {
-            Err(e).with_context(|| format!("cannot connect to {target} (is sockit serve running?)"))
-        }
-        Err(_) => bail!(
-            "cannot connect to {target}: timed out after {:?}",
-            args.timeout
-        ),
-    }
+    let probe = crate::net::connect_endpoint(&target);
+    let error = match tokio::time::timeout(args.timeout, probe).await {
+        Ok(Ok(_)) => return Ok(target),
+        Ok(Err(cause)) => ConnectError::Connect {
+            endpoint: target,
+            cause,
+        },
+        Err(_) => ConnectError::Timeout {
+            address: args.addr.clone(),
+            timeout: args.timeout,
+        },
+    };
+    Err(error.into())
 }
 
 async fn run_once(args: &BenchArgs, connections: u32, plan: Rc<Plan>) -> anyhow::Result<RunReport> {
