@@ -176,14 +176,7 @@ fn localhost_binds_every_address() {
         cmd
     });
     for _ in 0..expected.len() {
-        let line = server.wait_for_stderr("Waiting for connection on ");
-        let addr: std::net::SocketAddr = line
-            .split("Waiting for connection on ")
-            .nth(1)
-            .and_then(|rest| rest.trim().strip_suffix("..."))
-            .unwrap()
-            .parse()
-            .unwrap();
+        let addr = server.wait_for_listen_addr();
         assert!(expected.contains(&addr.ip()), "{addr} not in {expected:?}");
         let mut c = connect(addr);
         c.write_all(b"Tracy\nexit\n").unwrap();

@@ -169,6 +169,17 @@ impl ChildGuard {
         panic!("no {needle:?} on stderr in time");
     }
 
+    /// Waits for the next `Waiting for connection on ADDR...` log line; returns ADDR.
+    pub fn wait_for_listen_addr(&mut self) -> SocketAddr {
+        let line = self.wait_for_stderr("Waiting for connection on ");
+        line.split("Waiting for connection on ")
+            .nth(1)
+            .and_then(|rest| rest.trim().strip_suffix("..."))
+            .expect("address in the log line")
+            .parse()
+            .expect("socket address")
+    }
+
     /// Sends a signal with kill(1), which keeps the tests free of unsafe code.
     pub fn signal(&self, sig: &str) {
         let status = Command::new("kill")
@@ -213,13 +224,6 @@ pub fn spawn_server(args: &[&str]) -> (ChildGuard, SocketAddr) {
         cmd.args(["--bind", "127.0.0.1:0"]);
     }
     let mut child = ChildGuard::spawn(cmd);
-    let line = child.wait_for_stderr("Waiting for connection on ");
-    let addr = line
-        .split("Waiting for connection on ")
-        .nth(1)
-        .and_then(|rest| rest.trim().strip_suffix("..."))
-        .expect("address in the log line")
-        .parse()
-        .expect("socket address");
+    let addr = child.wait_for_listen_addr();
     (child, addr)
 }

@@ -14,6 +14,13 @@ fn script(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The program succeeded and printed exactly the tutorial's transcript.
+fn assert_transcript(out: &std::process::Output) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), TRANSCRIPT);
+}
+
 fn python() -> Option<Command> {
     let ok = Command::new("python3")
         .arg("--version")
@@ -39,12 +46,7 @@ fn tutorial_client_against_sockit_server() {
         .arg(addr.port().to_string())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&out.stdout), TRANSCRIPT);
+    assert_transcript(&out);
 }
 
 /// `sockit client --framing chunk` prints the transcript against the tutorial's server.
@@ -73,10 +75,5 @@ fn sockit_client_against_tutorial_server() {
         .args(["Michael", "Tracy", "Sarah"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&out.stdout), TRANSCRIPT);
+    assert_transcript(&out);
 }
