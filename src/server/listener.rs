@@ -28,7 +28,8 @@ pub(super) const MAX_PENDING_REJECTS: usize = 256;
 /// How long accept waits after running out of file descriptors.
 const FD_BACKOFF: Duration = Duration::from_millis(100);
 
-/// Descriptors kept free for listeners, rejects, logging and the runtime itself.
+/// Descriptors kept free for the runtime, logging and stdio, beyond the listeners and the
+/// rejects in flight, which are counted separately.
 const FD_RESERVE: u64 = 64;
 
 /// A bound listening socket.
@@ -170,7 +171,8 @@ pub(super) fn fit_fd_limit(max_connections: usize, listeners: usize) -> usize {
             return max_connections;
         }
     };
-    let room = limit.saturating_sub(FD_RESERVE + listeners as u64) as usize;
+    let reserved = FD_RESERVE + MAX_PENDING_REJECTS as u64 + listeners as u64;
+    let room = limit.saturating_sub(reserved) as usize;
     if max_connections > room {
         warn!(
             "--max-connections {max_connections} does not fit the open-file limit of {limit}: \

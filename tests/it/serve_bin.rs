@@ -150,12 +150,12 @@ fn max_connections_is_capped_to_the_fd_limit() {
     let mut cmd = std::process::Command::new("sh");
     cmd.args([
         "-c",
-        &format!("ulimit -n 200 && exec {bin} serve --bind 127.0.0.1:0 --max-connections 5000"),
+        &format!("ulimit -n 1000 && exec {bin} serve --bind 127.0.0.1:0 --max-connections 5000"),
     ]);
     let mut server = crate::support::ChildGuard::spawn(cmd);
     let warning = server.wait_for_stderr("--max-connections");
     assert!(
-        warning.contains("does not fit the open-file limit of 200: capped to 135"),
+        warning.contains("does not fit the open-file limit of 1000: capped to 679"),
         "{warning}"
     );
 }
