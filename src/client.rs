@@ -61,11 +61,16 @@ impl ClientError {
 
 /// A connection to a hello server.
 ///
-/// ```no_run
-/// # async fn demo() -> Result<(), sockit::client::ClientError> {
-/// use sockit::{client::Client, protocol::Framing};
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> anyhow::Result<()> {
+/// use sockit::{client::Client, protocol::Framing, server::Server};
 /// use std::time::Duration;
-/// let addr = "127.0.0.1:9999".parse().unwrap();
+///
+/// let server = Server::builder().bind("127.0.0.1:0".parse()?).quiet(true).listen().await?;
+/// let addr = (&server.local_endpoints()[0]).into();
+/// tokio::spawn(server.run(std::future::pending()));
+///
 /// let mut client = Client::connect(&addr, Framing::Line, Duration::from_secs(10)).await?;
 /// assert_eq!(client.greeting().await?, b"Welcome!");
 /// assert_eq!(client.hello(b"Michael").await?, b"Hello, Michael!");
