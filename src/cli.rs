@@ -44,7 +44,7 @@ pub struct ServeArgs {
 
     /// How names are framed: `line` (one per line) or `chunk` (one per read, the tutorial's
     /// wire format).
-    #[arg(long, value_name = "FRAMING", default_value = "line")]
+    #[arg(long, value_enum, value_name = "FRAMING", default_value_t = Framing::Line)]
     pub framing: Framing,
 
     /// The greeting sent on accept.
@@ -89,7 +89,7 @@ pub struct ClientArgs {
     pub addr: Address,
 
     /// How names are framed: `line` or `chunk` (the tutorial's wire format).
-    #[arg(long, value_name = "FRAMING", default_value = "line")]
+    #[arg(long, value_enum, value_name = "FRAMING", default_value_t = Framing::Line)]
     pub framing: Framing,
 
     /// Bounds connecting and the wait for each reply (exit 28 when it runs out).

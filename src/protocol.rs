@@ -20,26 +20,16 @@ pub const DEFAULT_GREETING: &str = "Welcome!";
 /// The default limit on the length of one line, in bytes (without its `\n`).
 pub const DEFAULT_MAX_LINE: usize = 64 * 1024;
 
-/// How a byte stream is cut into messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How a byte stream is cut into messages. Also the value of every `--framing` flag, and of
+/// the `framing` field in `sockit bench --json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Framing {
     /// One message per `\n`-terminated line; replies end in `\n`.
     #[default]
     Line,
     /// One message per read, as the tutorial's `recv(1024)` does; replies have no newline.
     Chunk,
-}
-
-impl std::str::FromStr for Framing {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "line" => Ok(Framing::Line),
-            "chunk" => Ok(Framing::Chunk),
-            _ => Err(format!("unknown framing '{s}': expected 'line' or 'chunk'")),
-        }
-    }
 }
 
 /// What the session wants after the bytes it was just fed.

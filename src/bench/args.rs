@@ -1,6 +1,7 @@
 //! Defines `sockit bench`'s flags: clap derive, the `///` docs are the `--help` text.
 
 use crate::addr::Address;
+pub use crate::protocol::Framing;
 use clap::{Parser, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -100,16 +101,6 @@ impl std::fmt::Display for Mode {
         let value = self.to_possible_value().expect("every mode has a name");
         f.write_str(value.get_name())
     }
-}
-
-/// The framing the server speaks; see `--framing`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Framing {
-    /// Newline-delimited names and replies.
-    Line,
-    /// The tutorial's framing: one read is one message, no delimiter.
-    Chunk,
 }
 
 impl BenchArgs {
