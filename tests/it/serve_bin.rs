@@ -185,3 +185,34 @@ fn localhost_binds_every_address() {
         assert_eq!(all, b"Welcome!\nHello, Tracy!\n", "{addr}");
     }
 }
+
+/// A reader that goes away (`sockit client | head -1`) ends the client quietly with status 0.
+#[test]
+fn closed_stdout_is_not_an_error() {
+    use std::io::BufRead;
+    let (_server, addr) = spawn_server(&["-q"]);
+    let mut child = sockit()
+        .args(["client", "--addr", &addr.to_string()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        for i in 0..200_000 {
+            if writeln!(stdin, "n{i}").is_err() {
+                return;
+            }
+        }
+    });
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert_eq!(first, "Welcome!\n");
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
