@@ -55,7 +55,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "BYTES", default_value_t = sockit::protocol::DEFAULT_MAX_LINE)]
     pub max_line: usize,
 
-    /// Close a connection that sends nothing for this long (`500ms`, `30s`, `5m`).
+    /// Close a connection that sends nothing for this long (`500ms`, `30s`, `5m`); `0`
+    /// disables the timeout.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
     pub idle_timeout: Duration,
 

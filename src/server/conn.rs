@@ -185,7 +185,8 @@ async fn talk<S: Socket>(sock: &mut S, shared: &Shared, unsent: &mut Vec<u8>) ->
                 if shared.is_draining() {
                     return End::Shutdown;
                 }
-                if last_read.elapsed() >= config.idle_timeout {
+                let timeout = config.idle_timeout;
+                if !timeout.is_zero() && last_read.elapsed() >= timeout {
                     return End::Idle;
                 }
                 // A Notified hears every pulse from the moment it is created, so re-arming

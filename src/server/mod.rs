@@ -34,7 +34,7 @@ pub mod shutdown;
 
 use crate::addr::{Address, Endpoint};
 use crate::protocol::{self, Framing};
-use anyhow::Context as _;
+use anyhow::{bail, Context as _};
 use listener::Listener;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -56,7 +56,8 @@ pub struct Config {
     pub greeting: String,
     /// The longest line accepted, in bytes; a longer one gets `ERR line too long`.
     pub max_line: usize,
-    /// A connection that sends nothing for this long gets `ERR idle timeout`.
+    /// A connection that sends nothing for this long gets `ERR idle timeout`; zero disables
+    /// the timeout.
     pub idle_timeout: Duration,
     /// Connections served at once; one more gets `ERR server busy`.
     pub max_connections: usize,
@@ -118,7 +119,7 @@ impl Builder {
         self
     }
 
-    /// Sets the idle timeout (default 5 minutes).
+    /// Sets the idle timeout (default 5 minutes; zero disables it).
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.config.idle_timeout = timeout;
         self
@@ -163,6 +164,9 @@ impl Builder {
     /// Binds every address. Fails, naming the address and what to do, if any cannot be bound.
     pub async fn listen(self) -> anyhow::Result<Server> {
         let mut config = self.config;
+        if config.max_connections == 0 {
+            bail!("--max-connections must be at least 1");
+        }
         if config.binds.is_empty() {
             config.binds.push(Address::Tcp {
                 host: "127.0.0.1".into(),
@@ -228,8 +232,12 @@ impl Shared {
         self.draining.load(Ordering::Relaxed)
     }
 
-    /// Wakes every connection so it checks its idle time, until the server stops.
+    /// Wakes every connection so it checks its idle time, until the server stops. With the
+    /// idle timeout disabled there is nothing to check, and it only waits for the stop.
     async fn idle_ticker(shared: Arc<Shared>, stop: CancellationToken) {
+        if shared.config.idle_timeout.is_zero() {
+            return stop.cancelled().await;
+        }
         let mut ticks = tokio::time::interval(shared.tick);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {

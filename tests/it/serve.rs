@@ -363,3 +363,21 @@ async fn error_close_does_not_reset_a_client_still_sending() {
     writer.await.unwrap();
     server.stop().await;
 }
+
+/// An idle timeout of zero disables it, as `timeout 0` does in redis: a silent connection
+/// stays open and is served when it speaks.
+#[tokio::test]
+async fn zero_idle_timeout_never_expires() {
+    let server = TestServer::start(
+        Server::builder()
+            .bind("127.0.0.1:0".parse().unwrap())
+            .idle_timeout(Duration::ZERO),
+    )
+    .await;
+    let mut c = server.connect().await;
+    assert_eq!(read_line(&mut c).await, b"Welcome!\n");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    c.write_all(b"Sarah\n").await.unwrap();
+    assert_eq!(read_line(&mut c).await, b"Hello, Sarah!\n");
+    server.stop().await;
+}

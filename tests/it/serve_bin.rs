@@ -216,3 +216,17 @@ fn closed_stdout_is_not_an_error() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
+
+/// A connection limit of zero could serve nobody: refused at start with a clear line.
+#[test]
+fn zero_max_connections_is_refused() {
+    let out = sockit()
+        .args(["serve", "--bind", "127.0.0.1:0", "--max-connections", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "sockit: error: --max-connections must be at least 1"
+    );
+}
