@@ -1,6 +1,6 @@
 //! `sockit client` failures as a person meets them, and the library's `Client`.
 
-use crate::support::{sockit, TestServer};
+use crate::support::{loopback, sockit, TestServer};
 use sockit::client::{Client, ClientError};
 use sockit::protocol::Framing;
 use sockit::server::Server;
@@ -46,12 +46,7 @@ fn silent_server_times_out_with_28() {
 /// An `ERR` line from the server goes to stderr and the exit status is non-zero.
 #[tokio::test]
 async fn server_error_line_goes_to_stderr() {
-    let server = TestServer::start(
-        Server::builder()
-            .bind("127.0.0.1:0".parse().unwrap())
-            .max_line(4),
-    )
-    .await;
+    let server = TestServer::start(loopback().max_line(4)).await;
     let addr = server.addr().to_string();
     let out = tokio::task::spawn_blocking(move || {
         sockit()

@@ -1,7 +1,7 @@
 //! The hello protocol over real loopback sockets, against the server started through the
 //! library API.
 
-use crate::support::{read_exact, read_line, read_to_end, TestServer, WAIT};
+use crate::support::{loopback, read_exact, read_line, read_to_end, TestServer, WAIT};
 use sockit::server::Server;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -90,12 +90,7 @@ async fn half_close_answers_everything() {
 /// A line over --max-line gets `ERR line too long` after the replies before it, then close.
 #[tokio::test]
 async fn over_long_line_is_refused() {
-    let server = TestServer::start(
-        Server::builder()
-            .bind("127.0.0.1:0".parse().unwrap())
-            .max_line(16),
-    )
-    .await;
+    let server = TestServer::start(loopback().max_line(16)).await;
     let mut c = server.connect().await;
     let mut input = b"ok\n".to_vec();
     input.extend_from_slice(&[b'x'; 1000]);
@@ -192,12 +187,7 @@ async fn a_thousand_concurrent_clients_without_cross_talk() {
 /// A silent connection gets `ERR idle timeout` and is closed; one that keeps talking is not.
 #[tokio::test]
 async fn idle_connections_time_out() {
-    let server = TestServer::start(
-        Server::builder()
-            .bind("127.0.0.1:0".parse().unwrap())
-            .idle_timeout(Duration::from_millis(300)),
-    )
-    .await;
+    let server = TestServer::start(loopback().idle_timeout(Duration::from_millis(300))).await;
     let mut busy = server.connect().await;
     let mut idle = server.connect().await;
     assert_eq!(read_line(&mut busy).await, b"Welcome!\n");
@@ -218,12 +208,7 @@ async fn idle_connections_time_out() {
 /// Past --max-connections a client gets `ERR server busy` at once; a freed slot is reused.
 #[tokio::test]
 async fn connection_limit_rejects_then_reuses_slots() {
-    let server = TestServer::start(
-        Server::builder()
-            .bind("127.0.0.1:0".parse().unwrap())
-            .max_connections(2),
-    )
-    .await;
+    let server = TestServer::start(loopback().max_connections(2)).await;
     let mut a = server.connect().await;
     let mut b = server.connect().await;
     assert_eq!(read_line(&mut a).await, b"Welcome!\n");
@@ -253,12 +238,7 @@ async fn connection_limit_rejects_then_reuses_slots() {
 /// `ERR server shutting down`; new connections are refused as soon as shutdown starts.
 #[tokio::test]
 async fn shutdown_drains_then_says_so() {
-    let server = TestServer::start(
-        Server::builder()
-            .bind("127.0.0.1:0".parse().unwrap())
-            .grace(Duration::from_millis(300)),
-    )
-    .await;
+    let server = TestServer::start(loopback().grace(Duration::from_millis(300))).await;
     let addr = server.addr();
     let mut c = server.connect().await;
     c.write_all(b"Michael\n").await.unwrap();
@@ -318,8 +298,7 @@ async fn serves_unix_sockets() {
 #[tokio::test]
 async fn chunk_framing_matches_the_tutorial() {
     let server = TestServer::start(
-        Server::builder()
-            .bind("127.0.0.1:0".parse().unwrap())
+        loopback()
             .framing(sockit::protocol::Framing::Chunk)
             .greeting("Hi there"),
     )
@@ -337,12 +316,7 @@ async fn chunk_framing_matches_the_tutorial() {
 /// ERR line intact: the lingering close keeps its unread bytes from triggering a reset.
 #[tokio::test]
 async fn error_close_does_not_reset_a_client_still_sending() {
-    let server = TestServer::start(
-        Server::builder()
-            .bind("127.0.0.1:0".parse().unwrap())
-            .max_line(16),
-    )
-    .await;
+    let server = TestServer::start(loopback().max_line(16)).await;
     let c = server.connect().await;
     let (mut r, mut w) = c.into_split();
     let writer = tokio::spawn(async move {
@@ -368,12 +342,7 @@ async fn error_close_does_not_reset_a_client_still_sending() {
 /// stays open and is served when it speaks.
 #[tokio::test]
 async fn zero_idle_timeout_never_expires() {
-    let server = TestServer::start(
-        Server::builder()
-            .bind("127.0.0.1:0".parse().unwrap())
-            .idle_timeout(Duration::ZERO),
-    )
-    .await;
+    let server = TestServer::start(loopback().idle_timeout(Duration::ZERO)).await;
     let mut c = server.connect().await;
     assert_eq!(read_line(&mut c).await, b"Welcome!\n");
     tokio::time::sleep(Duration::from_millis(300)).await;

@@ -18,6 +18,11 @@ use tokio::task::JoinHandle;
 /// The bound on any single wait in a test.
 pub const WAIT: Duration = Duration::from_secs(10);
 
+/// A server builder bound to 127.0.0.1 on a port the OS chooses.
+pub fn loopback() -> Builder {
+    Server::builder().bind("127.0.0.1:0".parse().unwrap())
+}
+
 /// A server running in this process; stopped (and awaited) by [`TestServer::stop`].
 pub struct TestServer {
     pub endpoint: Endpoint,
@@ -34,7 +39,7 @@ impl TestServer {
 
     /// Starts the default server on 127.0.0.1 with an ephemeral port.
     pub async fn default() -> TestServer {
-        Self::start(Server::builder().bind("127.0.0.1:0".parse().unwrap())).await
+        Self::start(loopback()).await
     }
 
     pub fn run(server: Server) -> TestServer {
