@@ -92,7 +92,7 @@ impl Client {
         framing: Framing,
         timeout: Duration,
     ) -> Result<Self, ClientError> {
-        let stream = net::connect(address, timeout).await?;
+        let stream = net::connect(address, &net::ConnectOptions::new(timeout)).await?;
         let (reader, writer) = tokio::io::split(stream);
         Ok(Client {
             reader: BufReader::with_capacity(64 * 1024, reader),

@@ -36,8 +36,9 @@ pub enum Verdict {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Broken;
 
+/// Where the checker is in the reply stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
+enum CheckerState {
     /// Matching the greeting.
     Greeting,
     /// Matching the reply to request `next`.
@@ -51,7 +52,7 @@ enum Phase {
 /// Follows the replies on one connection; see the module docs.
 #[derive(Debug)]
 pub struct Checker {
-    phase: Phase,
+    state: CheckerState,
     /// Bytes of the current greeting or reply matched so far.
     pos: usize,
     /// The request whose reply comes next.
@@ -72,7 +73,7 @@ impl Checker {
     /// A checker for a fresh connection: the greeting comes first.
     pub fn new() -> Self {
         Checker {
-            phase: Phase::Greeting,
+            state: CheckerState::Greeting,
             pos: 0,
             next: 0,
             sent: 0,
@@ -97,7 +98,7 @@ impl Checker {
 
     /// Whether the greeting has arrived.
     pub fn greeted(&self) -> bool {
-        !matches!(self.phase, Phase::Greeting)
+        !matches!(self.state, CheckerState::Greeting)
     }
 
     /// Matches `data`, the next bytes from the server, reporting each verdict to `on`.
@@ -108,11 +109,11 @@ impl Checker {
         on: &mut impl FnMut(Verdict),
     ) -> Result<(), Broken> {
         while !data.is_empty() {
-            data = match self.phase {
-                Phase::Broken => return Err(Broken),
-                Phase::Greeting => self.greeting(script, data, on)?,
-                Phase::Replies => self.reply(script, data, on)?,
-                Phase::Resync => self.resync(script, data, on),
+            data = match self.state {
+                CheckerState::Broken => return Err(Broken),
+                CheckerState::Greeting => self.greeting(script, data, on)?,
+                CheckerState::Replies => self.reply(script, data, on)?,
+                CheckerState::Resync => self.resync(script, data, on),
             };
         }
         Ok(())
@@ -127,7 +128,7 @@ impl Checker {
         let want = &script.greeting()[self.pos..];
         let n = common_prefix(want, data);
         if n == want.len() {
-            self.phase = Phase::Replies;
+            self.state = CheckerState::Replies;
             self.pos = 0;
             on(Verdict::Greeted);
             Ok(&data[n..])
@@ -170,7 +171,7 @@ impl Checker {
         self.line.clear();
         self.line.extend_from_slice(&expected[..self.pos + n]);
         self.pos = 0;
-        self.phase = Phase::Resync;
+        self.state = CheckerState::Resync;
         Ok(&data[n..])
     }
 
@@ -188,7 +189,7 @@ impl Checker {
         self.line.extend_from_slice(&part[..part.len().min(room)]);
         if complete {
             self.settle(script, on);
-            self.phase = Phase::Replies;
+            self.state = CheckerState::Replies;
         }
         rest
     }
@@ -212,7 +213,7 @@ impl Checker {
     }
 
     fn broken(&mut self) -> Broken {
-        self.phase = Phase::Broken;
+        self.state = CheckerState::Broken;
         Broken
     }
 }

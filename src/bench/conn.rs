@@ -1,11 +1,11 @@
-//! Opening connections for the load: TCP (optionally from a chosen loopback source address)
-//! or a Unix socket, as the crate's [`Stream`].
+//! Which source address each connection of the load comes from, and opening it through
+//! [`crate::net`].
 
 use crate::addr::Endpoint;
-pub use crate::net::Stream;
+use crate::net::{ConnectOptions, Stream};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use tokio::net::TcpSocket;
+use std::time::Duration;
 
 /// Connections one loopback source address carries by default. The ephemeral port range
 /// (32768-60999 on Linux) holds about 28,000 ports, but on loopback the TIME_WAIT entries of
@@ -41,16 +41,21 @@ impl Sources {
     }
 }
 
-/// Connects connection `index` to `target`.
-pub async fn connect(target: &Endpoint, sources: &Sources, index: u32) -> io::Result<Stream> {
-    match (target, sources.for_connection(target, index)) {
-        (Endpoint::Tcp(addr), Some(ip)) => {
-            let socket = TcpSocket::new_v4()?;
-            socket.bind(SocketAddr::new(ip, 0))?;
-            let stream = socket.connect(*addr).await?;
-            stream.set_nodelay(true)?;
-            Ok(Stream::Tcp(stream))
-        }
-        _ => crate::net::connect_endpoint(target).await,
-    }
+/// Opens connection `index` to `target` within `timeout`.
+pub async fn connect(
+    target: &Endpoint,
+    sources: &Sources,
+    index: u32,
+    timeout: Duration,
+) -> io::Result<Stream> {
+    let options = ConnectOptions {
+        source: sources.for_connection(target, index),
+        ..ConnectOptions::new(timeout)
+    };
+    crate::net::connect_endpoint(target, &options)
+        .await
+        .map_err(|e| match e {
+            crate::net::ConnectError::Connect { cause, .. } => cause,
+            other => io::Error::new(io::ErrorKind::TimedOut, other.to_string()),
+        })
 }

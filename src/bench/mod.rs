@@ -23,12 +23,12 @@ mod stats;
 pub use args::{BenchArgs, Framing, Mode};
 pub use report::RunReport;
 
-use crate::net::ConnectError;
+use crate::net::ConnectOptions;
 use anyhow::{bail, Context};
 use conn::Sources;
-use modes::Plan;
+use modes::RunSetup;
 use report::RunSpec;
-use stats::{Phase, Tally};
+use stats::{RunPhase, Tally};
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -96,13 +96,13 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<Vec<RunReport>> {
     let local = tokio::task::LocalSet::new();
     let mut reports = Vec::new();
     for connections in args.connection_counts() {
-        let plan = Rc::new(Plan {
+        let setup = Rc::new(RunSetup {
             target: target.clone(),
             sources: Sources::new(args.sources, connections),
             framing: args.framing,
             timeout: args.timeout,
         });
-        reports.push(local.run_until(run_once(args, connections, plan)).await?);
+        reports.push(local.run_until(run_once(args, connections, setup)).await?);
     }
     Ok(reports)
 }
@@ -120,33 +120,20 @@ pub fn pin_to_cpu(cpu: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Resolves the address and makes sure something answers there before loading it.
+/// Connects once (Happy Eyeballs over every address the name has) to make sure something
+/// answers before loading it; every connection of the run then goes to the endpoint that
+/// answered.
 async fn resolve(args: &BenchArgs) -> anyhow::Result<crate::addr::Endpoint> {
-    let endpoints = args
-        .addr
-        .resolve()
-        .await
-        .with_context(|| format!("cannot resolve {}", args.addr))?;
-    let target = endpoints
-        .into_iter()
-        .next()
-        .with_context(|| format!("{} resolves to no address", args.addr))?;
-    let probe = crate::net::connect_endpoint(&target);
-    let error = match tokio::time::timeout(args.timeout, probe).await {
-        Ok(Ok(_)) => return Ok(target),
-        Ok(Err(cause)) => ConnectError::Connect {
-            endpoint: target,
-            cause,
-        },
-        Err(_) => ConnectError::Timeout {
-            address: args.addr.clone(),
-            timeout: args.timeout,
-        },
-    };
-    Err(error.into())
+    let options = ConnectOptions::new(args.timeout);
+    let (_probe, target) = crate::net::connect_first(&args.addr, &options).await?;
+    Ok(target)
 }
 
-async fn run_once(args: &BenchArgs, connections: u32, plan: Rc<Plan>) -> anyhow::Result<RunReport> {
+async fn run_once(
+    args: &BenchArgs,
+    connections: u32,
+    setup: Rc<RunSetup>,
+) -> anyhow::Result<RunReport> {
     let spec = RunSpec {
         mode: args.mode,
         framing: args.framing,
@@ -155,7 +142,11 @@ async fn run_once(args: &BenchArgs, connections: u32, plan: Rc<Plan>) -> anyhow:
     };
     let warm = !args.warmup.is_zero() && args.mode != Mode::Idle;
     let tally = Rc::new(Tally::new(
-        if warm { Phase::Warmup } else { Phase::Measure },
+        if warm {
+            RunPhase::Warmup
+        } else {
+            RunPhase::Measure
+        },
         args.late,
     ));
     let opened = Rc::new(Cell::new(0u64));
@@ -166,10 +157,10 @@ async fn run_once(args: &BenchArgs, connections: u32, plan: Rc<Plan>) -> anyhow:
         opened.clone(),
     ));
     let (elapsed, held) = match args.mode {
-        Mode::Idle => idle(args, connections, &plan, &tally, &opened).await?,
-        _ => (steady(args, connections, warm, &plan, &tally).await?, None),
+        Mode::Idle => idle(args, connections, &setup, &tally, &opened).await?,
+        _ => (steady(args, connections, warm, &setup, &tally).await?, None),
     };
-    tally.set_phase(Phase::Stop);
+    tally.set_phase(RunPhase::Stop);
     // Not awaited: it may be asleep for up to a second.
     progress.abort();
     progress::clear();
@@ -182,30 +173,30 @@ async fn steady(
     args: &BenchArgs,
     connections: u32,
     warm: bool,
-    plan: &Rc<Plan>,
+    setup: &Rc<RunSetup>,
     tally: &Rc<Tally>,
 ) -> anyhow::Result<Duration> {
     let tasks: Vec<JoinHandle<()>> = (0..connections)
         .map(|i| {
-            let (plan, tally) = (plan.clone(), tally.clone());
+            let (setup, tally) = (setup.clone(), tally.clone());
             match args.mode {
-                Mode::Lockstep => tokio::task::spawn_local(modes::steady(i, 1, plan, tally)),
+                Mode::Lockstep => tokio::task::spawn_local(modes::steady(i, 1, setup, tally)),
                 Mode::Pipeline => {
                     let depth = args.depth as usize;
-                    tokio::task::spawn_local(modes::steady(i, depth, plan, tally))
+                    tokio::task::spawn_local(modes::steady(i, depth, setup, tally))
                 }
-                _ => tokio::task::spawn_local(modes::churn(i, plan, tally)),
+                _ => tokio::task::spawn_local(modes::churn(i, setup, tally)),
             }
         })
         .collect();
     if warm {
         tokio::time::sleep(args.warmup).await;
-        tally.set_phase(Phase::Measure);
+        tally.set_phase(RunPhase::Measure);
     }
     tokio::time::sleep(args.duration).await;
     let start = tally.measure_start().unwrap_or_else(Instant::now);
     let elapsed = start.elapsed();
-    tally.set_phase(Phase::Stop);
+    tally.set_phase(RunPhase::Stop);
     join(tasks).await?;
     Ok(elapsed)
 }
@@ -215,7 +206,7 @@ async fn steady(
 async fn idle(
     args: &BenchArgs,
     connections: u32,
-    plan: &Rc<Plan>,
+    setup: &Rc<RunSetup>,
     tally: &Rc<Tally>,
     opened: &Rc<Cell<u64>>,
 ) -> anyhow::Result<(Duration, Option<u64>)> {
@@ -237,7 +228,7 @@ async fn idle(
         .map(|i| {
             tokio::task::spawn_local(modes::idle(
                 i,
-                plan.clone(),
+                setup.clone(),
                 tally.clone(),
                 gate.clone(),
                 on_open.clone(),

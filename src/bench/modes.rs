@@ -1,6 +1,6 @@
 //! What one connection does in each mode: the hot loops of the load generator.
 //!
-//! Every loop reads into one buffer allocated per connection, sends slices of its preformatted
+//! Every loop reads into one buffer allocated per connection task, sends slices of its preformatted
 //! [`Script`], and hands what it reads to the [`Checker`]: nothing is allocated or formatted
 //! per message. A pipeline refill of `k` requests is one write, and one read usually carries
 //! many replies, so the generator makes about one `read` and one `write` per batch.
@@ -10,10 +10,11 @@
 
 use super::args::Framing;
 use super::check::{Checker, Verdict};
-use super::conn::{connect, Sources, Stream};
+use super::conn::{connect, Sources};
 use super::script::Script;
-use super::stats::{Phase, Tally};
+use super::stats::{RunPhase, Tally};
 use crate::addr::Endpoint;
+use crate::net::Stream;
 use std::io;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -30,7 +31,7 @@ const RECONNECT_PAUSE: Duration = Duration::from_millis(20);
 
 /// What every connection of a run needs to know.
 #[derive(Debug)]
-pub struct Plan {
+pub struct RunSetup {
     /// The server.
     pub target: Endpoint,
     /// Source addresses to spread connections over.
@@ -43,24 +44,16 @@ pub struct Plan {
 
 /// Lockstep (`window` 1) and pipeline (`window` = depth): keeps `window` requests in flight
 /// until the run stops, reopening the connection if it breaks.
-pub async fn steady(index: u32, window: usize, plan: Rc<Plan>, tally: Rc<Tally>) {
+pub async fn steady(index: u32, window: usize, setup: Rc<RunSetup>, tally: Rc<Tally>) {
     // At least four names, so a reply to a neighbouring request never passes for this one.
-    let script = Script::new(plan.framing, index, window.max(4));
+    let script = Script::new(setup.framing, index, window.max(4));
     let mut buf = vec![0u8; READ_BUFFER];
     let mut sent_at = vec![Instant::now(); script.cycle()];
-    while tally.phase() != Phase::Stop {
+    while tally.phase() != RunPhase::Stop {
         let result = async {
-            let stream = open(&plan, index).await?;
-            steady_conversation(
-                stream,
-                &script,
-                window,
-                &mut buf,
-                &mut sent_at,
-                &plan,
-                &tally,
-            )
-            .await
+            let mut conv = Conversation::open(index, &script, &mut buf, &setup, &tally).await?;
+            conv.greet().await?;
+            conv.keep_window(window, &mut sent_at).await
         };
         if let Err(e) = result.await {
             tally.failed(|| format!("connection {index}: {e}"));
@@ -69,50 +62,18 @@ pub async fn steady(index: u32, window: usize, plan: Rc<Plan>, tally: Rc<Tally>)
     }
 }
 
-async fn steady_conversation(
-    mut stream: Stream,
-    script: &Script,
-    window: usize,
-    buf: &mut [u8],
-    sent_at: &mut [Instant],
-    plan: &Plan,
-    tally: &Tally,
-) -> io::Result<()> {
-    let mut checker = Checker::new();
-    let mut watchdog = Watchdog::new(plan.timeout);
-    greet(&mut stream, script, &mut checker, &mut watchdog, buf, tally).await?;
-    send(&mut stream, script, &mut checker, window, sent_at).await?;
-    loop {
-        let n = watchdog.read(&mut stream, buf).await;
-        let n = lost_on_error(n, &checker, tally)?;
-        let now = Instant::now();
-        watchdog.progress(now);
-        let mut done = 0;
-        let fed = checker.feed(script, &buf[..n], &mut |v| {
-            done += settle(v, tally, |seq| now - sent_at[slot(seq, script)])
-        });
-        if fed.is_err() {
-            tally.missing(checker.outstanding());
-            return Err(io::Error::other("the reply stream could not be followed"));
-        }
-        if tally.phase() == Phase::Stop {
-            if checker.outstanding() == 0 {
-                // Best effort: the run is over, a server that already closed is no error.
-                let _ = stream.write_all(script.exit()).await;
-                return Ok(());
-            }
-        } else if done > 0 {
-            send(&mut stream, script, &mut checker, done, sent_at).await?;
-        }
-    }
-}
-
 /// Churn: connect, greeting, one name, `exit`, close, again, until the run stops.
-pub async fn churn(index: u32, plan: Rc<Plan>, tally: Rc<Tally>) {
-    let script = Script::new(plan.framing, index, 2);
+pub async fn churn(index: u32, setup: Rc<RunSetup>, tally: Rc<Tally>) {
+    let script = Script::new(setup.framing, index, 2);
     let mut buf = vec![0u8; 1024];
-    while tally.phase() != Phase::Stop {
-        if let Err(e) = one_shot(&script, &mut buf, index, &plan, &tally).await {
+    while tally.phase() != RunPhase::Stop {
+        let result = async {
+            let start = Instant::now();
+            let mut conv = Conversation::open(index, &script, &mut buf, &setup, &tally).await?;
+            conv.greet().await?;
+            conv.ask(start).await
+        };
+        if let Err(e) = result.await {
             tally.failed(|| format!("connection {index}: {e}"));
             tokio::time::sleep(RECONNECT_PAUSE).await;
         }
@@ -123,48 +84,28 @@ pub async fn churn(index: u32, plan: Rc<Plan>, tally: Rc<Tally>) {
 /// still answers.
 pub async fn idle(
     index: u32,
-    plan: Rc<Plan>,
+    setup: Rc<RunSetup>,
     tally: Rc<Tally>,
     gate: Rc<Semaphore>,
     opened: Rc<dyn Fn(bool)>,
     mut go: watch::Receiver<bool>,
 ) {
     let mut buf = [0u8; 256];
-    let script = Script::new(plan.framing, index, 2);
-    let mut checker = Checker::new();
+    let script = Script::new(setup.framing, index, 2);
     let held = async {
         let _permit = gate.acquire().await.map_err(io::Error::other)?;
-        let mut stream = open(&plan, index).await?;
-        let mut watchdog = Watchdog::new(plan.timeout);
-        greet(
-            &mut stream,
-            &script,
-            &mut checker,
-            &mut watchdog,
-            &mut buf,
-            &tally,
-        )
-        .await?;
-        Ok::<_, io::Error>(stream)
+        let mut conv = Conversation::open(index, &script, &mut buf, &setup, &tally).await?;
+        conv.greet().await?;
+        Ok::<_, io::Error>(conv)
     }
     .await;
     opened(held.is_ok());
     let result = match held {
-        Ok(mut stream) => {
+        Ok(mut conv) => {
             // The sender lives until every connection is done, so this only waits.
             let _ = go.wait_for(|&go| go).await;
             let _permit = gate.acquire().await;
-            let start = Instant::now();
-            ask(
-                &mut stream,
-                &script,
-                &mut checker,
-                &mut buf,
-                start,
-                &plan,
-                &tally,
-            )
-            .await
+            conv.ask(Instant::now()).await
         }
         Err(e) => Err(e),
     };
@@ -173,121 +114,154 @@ pub async fn idle(
     }
 }
 
-/// One churn connection, start to close.
-async fn one_shot(
-    script: &Script,
-    buf: &mut [u8],
-    index: u32,
-    plan: &Plan,
-    tally: &Tally,
-) -> io::Result<()> {
-    let start = Instant::now();
-    let mut stream = open(plan, index).await?;
-    let mut checker = Checker::new();
-    let mut watchdog = Watchdog::new(plan.timeout);
-    greet(&mut stream, script, &mut checker, &mut watchdog, buf, tally).await?;
-    ask(&mut stream, script, &mut checker, buf, start, plan, tally).await
+/// One open connection and everything that works on it: the requests it sends, the checker
+/// following its replies, the read timer, the read buffer, and where it reports. The script
+/// and buffer belong to the connection's task and outlive a reconnect; the rest is per
+/// connection.
+struct Conversation<'a> {
+    stream: Stream,
+    script: &'a Script,
+    checker: Checker,
+    watchdog: Watchdog,
+    buf: &'a mut [u8],
+    setup: &'a RunSetup,
+    tally: &'a Tally,
 }
 
-/// Sends one name and `exit`, checks the reply and that the server then closes.
-async fn ask(
-    stream: &mut Stream,
-    script: &Script,
-    checker: &mut Checker,
-    buf: &mut [u8],
-    start: Instant,
-    plan: &Plan,
-    tally: &Tally,
-) -> io::Result<()> {
-    let mut watchdog = Watchdog::new(plan.timeout);
-    let seq = checker.next_to_send();
-    match plan.framing {
-        // Name and exit in one write: the server answers the name, then closes.
-        Framing::Line => {
-            stream.write_all(script.requests(seq, 1)).await?;
-            stream.write_all(script.exit()).await?;
-        }
-        // Chunk framing must not let the two merge into one read on the server.
-        Framing::Chunk => stream.write_all(script.requests(seq, 1)).await?,
+impl<'a> Conversation<'a> {
+    /// Opens connection `index`, within the timeout.
+    async fn open(
+        index: u32,
+        script: &'a Script,
+        buf: &'a mut [u8],
+        setup: &'a RunSetup,
+        tally: &'a Tally,
+    ) -> io::Result<Self> {
+        let stream = connect(&setup.target, &setup.sources, index, setup.timeout).await?;
+        Ok(Conversation {
+            stream,
+            script,
+            checker: Checker::new(),
+            watchdog: Watchdog::new(setup.timeout),
+            buf,
+            setup,
+            tally,
+        })
     }
-    checker.sent(1);
-    let mut exit_sent = plan.framing == Framing::Line;
-    loop {
-        let n = lost_on_error(watchdog.read(stream, buf).await, checker, tally)?;
-        if n == 0 {
-            return Ok(());
+
+    /// Reads until the greeting has been checked.
+    async fn greet(&mut self) -> io::Result<()> {
+        while !self.checker.greeted() {
+            let n = self.watchdog.read(&mut self.stream, self.buf).await?;
+            if n == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "closed before the greeting",
+                ));
+            }
+            let tally = self.tally;
+            let fed = self.checker.feed(self.script, &self.buf[..n], &mut |v| {
+                settle(v, tally, |_| Duration::ZERO);
+            });
+            if fed.is_err() {
+                let got = String::from_utf8_lossy(&self.buf[..n]);
+                return Err(io::Error::other(format!(
+                    "bad greeting: {:?}",
+                    got.trim_end()
+                )));
+            }
         }
+        Ok(())
+    }
+
+    /// Keeps `window` requests in flight until the run stops and every reply is in, then
+    /// says `exit`.
+    async fn keep_window(&mut self, window: usize, sent_at: &mut [Instant]) -> io::Result<()> {
+        self.send(window, sent_at).await?;
+        loop {
+            let n = self.read().await?;
+            let now = Instant::now();
+            let script = self.script;
+            let done = self.check(n, |seq| now - sent_at[slot(seq, script)])?;
+            if self.tally.phase() == RunPhase::Stop {
+                if self.checker.outstanding() == 0 {
+                    // Best effort: the run is over, a server that already closed is no error.
+                    let _ = self.stream.write_all(self.script.exit()).await;
+                    return Ok(());
+                }
+            } else if done > 0 {
+                self.send(done, sent_at).await?;
+            }
+        }
+    }
+
+    /// Sends one name and `exit`, checks the reply (its latency counted from `start`) and
+    /// that the server then closes.
+    async fn ask(&mut self, start: Instant) -> io::Result<()> {
+        // A fresh timer: an idle connection may have been held far longer than the timeout.
+        self.watchdog = Watchdog::new(self.setup.timeout);
+        let seq = self.checker.next_to_send();
+        let framing = self.setup.framing;
+        match framing {
+            // Name and exit in one write: the server answers the name, then closes.
+            Framing::Line => {
+                self.stream.write_all(self.script.requests(seq, 1)).await?;
+                self.stream.write_all(self.script.exit()).await?;
+            }
+            // Chunk framing must not let the two merge into one read on the server.
+            Framing::Chunk => self.stream.write_all(self.script.requests(seq, 1)).await?,
+        }
+        self.checker.sent(1);
+        let mut exit_sent = framing == Framing::Line;
+        loop {
+            let n = self.read().await?;
+            if n == 0 {
+                return Ok(());
+            }
+            let now = Instant::now();
+            self.check(n, |_| now - start)?;
+            if !exit_sent && self.checker.outstanding() == 0 {
+                self.stream.write_all(self.script.exit()).await?;
+                exit_sent = true;
+            }
+        }
+    }
+
+    /// Sends the next `n` requests in one write and stamps their send time.
+    async fn send(&mut self, n: usize, sent_at: &mut [Instant]) -> io::Result<()> {
+        let seq = self.checker.next_to_send();
+        self.stream.write_all(self.script.requests(seq, n)).await?;
         let now = Instant::now();
-        watchdog.progress(now);
-        let fed = checker.feed(script, &buf[..n], &mut |v| {
-            settle(v, tally, |_| now - start);
+        for k in 0..n as u64 {
+            sent_at[slot(seq + k, self.script)] = now;
+        }
+        self.checker.sent(n as u64);
+        Ok(())
+    }
+
+    /// Reads into the buffer; an error, or the end of the stream with replies outstanding,
+    /// counts those replies as missing.
+    async fn read(&mut self) -> io::Result<usize> {
+        let n = self.watchdog.read(&mut self.stream, self.buf).await;
+        let n = lost_on_error(n, &self.checker, self.tally)?;
+        self.watchdog.progress(Instant::now());
+        Ok(n)
+    }
+
+    /// Checks the first `n` bytes read, each reply's latency given by `latency(seq)`;
+    /// returns how many outstanding requests they settled.
+    fn check(&mut self, n: usize, latency: impl Fn(u64) -> Duration) -> io::Result<usize> {
+        let tally = self.tally;
+        let mut done = 0;
+        let fed = self.checker.feed(self.script, &self.buf[..n], &mut |v| {
+            done += settle(v, tally, &latency);
         });
         if fed.is_err() {
-            tally.missing(checker.outstanding());
+            tally.missing(self.checker.outstanding());
             return Err(io::Error::other("the reply stream could not be followed"));
         }
-        if !exit_sent && checker.outstanding() == 0 {
-            stream.write_all(script.exit()).await?;
-            exit_sent = true;
-        }
+        Ok(done)
     }
-}
-
-/// Opens connection `index`, within the timeout.
-async fn open(plan: &Plan, index: u32) -> io::Result<Stream> {
-    match tokio::time::timeout(plan.timeout, connect(&plan.target, &plan.sources, index)).await {
-        Ok(result) => result,
-        Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "connect timed out")),
-    }
-}
-
-/// Reads until the greeting has been checked.
-async fn greet(
-    stream: &mut Stream,
-    script: &Script,
-    checker: &mut Checker,
-    watchdog: &mut Watchdog,
-    buf: &mut [u8],
-    tally: &Tally,
-) -> io::Result<()> {
-    while !checker.greeted() {
-        let n = watchdog.read(stream, buf).await?;
-        if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "closed before the greeting",
-            ));
-        }
-        let fed = checker.feed(script, &buf[..n], &mut |v| {
-            settle(v, tally, |_| Duration::ZERO);
-        });
-        if fed.is_err() {
-            let got = String::from_utf8_lossy(&buf[..n]);
-            return Err(io::Error::other(format!(
-                "bad greeting: {:?}",
-                got.trim_end()
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// Sends the next `n` requests in one write and stamps their send time.
-async fn send(
-    stream: &mut Stream,
-    script: &Script,
-    checker: &mut Checker,
-    n: usize,
-    sent_at: &mut [Instant],
-) -> io::Result<()> {
-    let seq = checker.next_to_send();
-    stream.write_all(script.requests(seq, n)).await?;
-    let now = Instant::now();
-    for k in 0..n as u64 {
-        sent_at[slot(seq + k, script)] = now;
-    }
-    checker.sent(n as u64);
-    Ok(())
 }
 
 /// Records a verdict; returns how many outstanding requests it settled.

@@ -83,7 +83,7 @@ fn render(
 mod tests {
     use super::super::args::{Framing, Mode};
     use super::super::report::RunSpec;
-    use super::super::stats::{Phase, Tally};
+    use super::super::stats::{RunPhase, Tally};
     use super::*;
     use std::time::Duration;
 
@@ -93,7 +93,7 @@ mod tests {
         let reports: Vec<RunReport> = [1, 10, 100]
             .iter()
             .map(|&c| {
-                let t = Tally::new(Phase::Measure, Duration::from_secs(1));
+                let t = Tally::new(RunPhase::Measure, Duration::from_secs(1));
                 t.reply(Duration::from_micros(20 * u64::from(c)));
                 let spec = RunSpec {
                     mode: Mode::Lockstep,

@@ -1,7 +1,7 @@
 //! The live progress line, drawn on stderr only when stderr is a terminal.
 
 use super::args::Mode;
-use super::stats::{Phase, Tally};
+use super::stats::{RunPhase, Tally};
 use std::cell::Cell;
 use std::io::{IsTerminal, Write};
 use std::rc::Rc;
@@ -17,7 +17,7 @@ pub async fn show(mode: Mode, connections: u32, tally: Rc<Tally>, opened: Rc<Cel
     let mut last = (start, 0u64);
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.tick().await;
-    while tally.phase() != Phase::Stop {
+    while tally.phase() != RunPhase::Stop {
         tick.tick().await;
         let now = Instant::now();
         let (done, errors) = tally.progress();
@@ -29,7 +29,7 @@ pub async fn show(mode: Mode, connections: u32, tally: Rc<Tally>, opened: Rc<Cel
             _ => format!("{connections} conns, {rate:.0} msg/s"),
         };
         let secs = (now - start).as_secs();
-        let warm = if tally.phase() == Phase::Warmup {
+        let warm = if tally.phase() == RunPhase::Warmup {
             " (warm-up)"
         } else {
             ""

@@ -207,11 +207,11 @@ fn micros(us: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::stats::{Phase, Tally};
+    use super::super::stats::{RunPhase, Tally};
     use super::*;
 
     fn sample() -> RunReport {
-        let t = Tally::new(Phase::Measure, Duration::from_secs(1));
+        let t = Tally::new(RunPhase::Measure, Duration::from_secs(1));
         for us in 1..=1000 {
             t.reply(Duration::from_micros(us));
         }

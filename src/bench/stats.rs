@@ -13,7 +13,7 @@ const MAX_LATENCY_NS: u64 = 60_000_000_000;
 
 /// Where a run is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
+pub enum RunPhase {
     /// Load applied but not recorded.
     Warmup,
     /// Load applied and recorded.
@@ -53,7 +53,7 @@ impl Counts {
 /// The state the connections of one run share.
 #[derive(Debug)]
 pub struct Tally {
-    phase: Cell<Phase>,
+    phase: Cell<RunPhase>,
     late_after: Duration,
     counts: RefCell<Counts>,
     measure_start: Cell<Option<Instant>>,
@@ -61,7 +61,7 @@ pub struct Tally {
 
 impl Tally {
     /// A tally in `phase`; replies slower than `late_after` count as late.
-    pub fn new(phase: Phase, late_after: Duration) -> Self {
+    pub fn new(phase: RunPhase, late_after: Duration) -> Self {
         let latency = Histogram::new_with_bounds(1, MAX_LATENCY_NS, 3)
             .expect("constant histogram bounds are valid");
         Tally {
@@ -77,18 +77,18 @@ impl Tally {
                 failed: 0,
                 first_failure: None,
             }),
-            measure_start: Cell::new((phase == Phase::Measure).then(Instant::now)),
+            measure_start: Cell::new((phase == RunPhase::Measure).then(Instant::now)),
         }
     }
 
     /// The current phase.
-    pub fn phase(&self) -> Phase {
+    pub fn phase(&self) -> RunPhase {
         self.phase.get()
     }
 
-    /// Moves to `phase`; entering [`Phase::Measure`] starts the clock for throughput.
-    pub fn set_phase(&self, phase: Phase) {
-        if phase == Phase::Measure {
+    /// Moves to `phase`; entering [`RunPhase::Measure`] starts the clock for throughput.
+    pub fn set_phase(&self, phase: RunPhase) {
+        if phase == RunPhase::Measure {
             self.measure_start.set(Some(Instant::now()));
         }
         self.phase.set(phase);
@@ -101,7 +101,7 @@ impl Tally {
         if latency > self.late_after {
             c.late += 1;
         }
-        if self.phase.get() == Phase::Measure {
+        if self.phase.get() == RunPhase::Measure {
             c.measured += 1;
             let ns = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX).max(1);
             c.latency.saturating_record(ns);
@@ -151,9 +151,9 @@ mod tests {
     /// Warm-up replies count in the total only; late replies are errors but still recorded.
     #[test]
     fn warmup_is_not_measured_and_late_is_an_error() {
-        let t = Tally::new(Phase::Warmup, Duration::from_millis(10));
+        let t = Tally::new(RunPhase::Warmup, Duration::from_millis(10));
         t.reply(Duration::from_micros(5));
-        t.set_phase(Phase::Measure);
+        t.set_phase(RunPhase::Measure);
         t.reply(Duration::from_micros(7));
         t.reply(Duration::from_millis(20));
         t.wrong();

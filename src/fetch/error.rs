@@ -4,6 +4,7 @@
 //! picks curl's number (`exit_code`), and its `Display` is the one line a user sees after
 //! `sockit: (CODE) `. Messages name what failed and on what (host, port, path).
 
+pub(crate) use crate::net::describe;
 use std::io;
 use std::path::Path;
 use thiserror::Error;
@@ -158,20 +159,5 @@ impl FetchError {
             path: path.display().to_string(),
             reason: describe(err),
         }
-    }
-}
-
-/// An I/O error as a short lower-case phrase: "connection refused", not
-/// "Connection refused (os error 111)".
-pub(crate) fn describe(err: &io::Error) -> String {
-    let text = err.to_string();
-    let text = match text.find(" (os error ") {
-        Some(at) => &text[..at],
-        None => &text,
-    };
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
     }
 }

@@ -22,7 +22,6 @@ mod tls;
 mod transfer;
 
 pub use args::{ContinueAt, FetchArgs};
-pub use connect::{connect as connect_happy_eyeballs, ATTEMPT_DELAY};
 pub use error::FetchError;
 
 use connect::Family;
@@ -301,9 +300,9 @@ async fn open(
         *tls = Some(tls::config(args.cacert.as_deref(), args.insecure)?);
     }
     let config = tls.clone();
+    let limit = args.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
     let work = async {
-        let addrs = connect::resolve(&host, port, family).await?;
-        let tcp = connect::connect(&addrs, &label, ATTEMPT_DELAY).await?;
+        let tcp = connect::tcp(&host, port, family, limit).await?;
         match config.filter(|_| https) {
             Some(config) => Ok(Conn::Tls(Box::new(
                 tls::handshake(tcp, &host, config).await?,
@@ -311,7 +310,6 @@ async fn open(
             None => Ok(Conn::Plain(tcp)),
         }
     };
-    let limit = args.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
     tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
         Err(FetchError::Timeout(format!(
             "connection to {label} port {port} timed out after {} ms",

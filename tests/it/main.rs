@@ -3,6 +3,7 @@
 mod bench;
 mod client;
 mod fetch;
+mod net;
 mod serve;
 mod serve_bin;
 mod support;

@@ -232,3 +232,65 @@ pub fn spawn_server(args: &[&str]) -> (ChildGuard, SocketAddr) {
     let addr = child.wait_for_listen_addr();
     (child, addr)
 }
+
+/// Whether the test may use `name`, an external program looked up on `PATH`. When it is
+/// missing the test is skipped with a line saying so, except under `CI=true`, where .ci/run
+/// has installed every tool and a missing one fails the test instead of passing it unrun.
+pub fn require_tool(name: &str) -> bool {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = std::env::split_paths(&path).any(|dir| dir.join(name).is_file());
+    require(found, name)
+}
+
+/// [`require_tool`] for a tool found some other way: `installed` says whether it was.
+pub fn require(installed: bool, name: &str) -> bool {
+    skip_unless(
+        installed,
+        &format!("{name} is not installed"),
+        &format!("{name} is required; .ci/run installs it"),
+    )
+}
+
+/// `bound`, the result of binding something to `[::1]`, when this machine has an IPv6
+/// loopback; `None` (and the test skipped) when it has not. A machine property rather than a
+/// tool, but CI machines have one, so under `CI=true` its absence fails the test too.
+pub fn require_ipv6_loopback<T>(bound: Option<T>) -> Option<T> {
+    let ok = skip_unless(
+        bound.is_some(),
+        "this machine has no IPv6 loopback",
+        "an IPv6 loopback (::1) is required",
+    );
+    bound.filter(|_| ok)
+}
+
+fn skip_unless(ok: bool, skipped: &str, required: &str) -> bool {
+    if ok {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true: {required}"
+    );
+    eprintln!("skipped: {skipped}");
+    false
+}
+
+/// A loopback address whose SYNs go unanswered: a listener with a backlog of 0, its queue
+/// filled by one connection, drops further SYNs. Keep the returned sockets alive.
+pub fn black_hole() -> (SocketAddr, socket2::Socket, std::net::TcpStream) {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    socket
+        .bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into())
+        .unwrap();
+    socket.listen(0).unwrap();
+    let addr = socket.local_addr().unwrap().as_socket().unwrap();
+    let filler = std::net::TcpStream::connect_timeout(&addr, WAIT).unwrap();
+    (addr, socket, filler)
+}
+
+/// A loopback address where nothing listens: connecting is refused at once.
+pub fn refusing() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap()
+}

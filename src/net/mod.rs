@@ -1,0 +1,91 @@
+//! Owns the network edge every subcommand shares: one resolver, one connect (with Happy
+//! Eyeballs), the connected [`Stream`], and the one way an I/O error is worded for a user.
+//!
+//! The client, fetch and the load generator all connect to "an address the user typed",
+//! which may be a host name with addresses of both families or a Unix socket path. Doing
+//! that in one place means a refused, unreachable or slow address behaves, and reads, the
+//! same in every subcommand: `resolve.rs` orders the addresses, `connect.rs` races them.
+
+mod connect;
+mod resolve;
+
+pub use connect::{
+    connect, connect_addrs, connect_endpoint, connect_first, connect_tcp, ConnectError,
+    ConnectOptions, Family, ATTEMPT_DELAY,
+};
+pub use resolve::resolve;
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpStream, UnixStream};
+
+/// An `io::Error` as a short phrase starting in lower case ("connection refused"), without
+/// the "(os error 111)" suffix that means nothing to a user.
+pub fn describe(err: &io::Error) -> String {
+    if err.raw_os_error().is_some() && err.kind() == io::ErrorKind::AddrNotAvailable {
+        // EADDRNOTAVAIL's strerror, "Cannot assign requested address", reads as if the user
+        // had assigned something; this names what is wrong.
+        return "address not available".to_owned();
+    }
+    let text = err.to_string();
+    let text = match text.find(" (os error ") {
+        Some(at) => &text[..at],
+        None => &text,
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A connected stream: TCP (with `TCP_NODELAY` on) or a Unix socket.
+#[derive(Debug)]
+pub enum Stream {
+    /// A TCP connection.
+    Tcp(TcpStream),
+    /// A Unix domain socket connection.
+    Unix(UnixStream),
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Unix(s) => Pin::new(s).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Tcp(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Unix(s) => Pin::new(s).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Tcp(s) => Pin::new(s).poll_flush(cx),
+            Stream::Unix(s) => Pin::new(s).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Tcp(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Unix(s) => Pin::new(s).poll_shutdown(cx),
+        }
+    }
+}
