@@ -95,8 +95,7 @@ async fn library_client_over_unix_socket() {
 async fn interactive_on_a_terminal() {
     use std::io::Write;
     use std::process::{Command, Stdio};
-    if Command::new("script").arg("--version").output().is_err() {
-        eprintln!("skipped: script(1) is not installed");
+    if !crate::support::require_tool("script") {
         return;
     }
     let server = TestServer::default().await;

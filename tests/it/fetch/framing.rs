@@ -245,8 +245,7 @@ fn progress_bar_only_on_a_terminal() {
         .args(["-qec", "true", "/dev/null"])
         .output()
         .is_ok_and(|o| o.status.success());
-    if !works {
-        eprintln!("skipped: script(1) is missing or cannot open a pseudo-terminal here");
+    if !crate::support::require(works, "script(1) with a pseudo-terminal") {
         return;
     }
     let server = Server::plain(|_, s| {

@@ -49,8 +49,7 @@ fn peak_rss_kib(url: &str) -> u64 {
 /// A 512 MiB body needs no more memory than a 16 MiB one (within 4 MiB: two huge pages of allocator noise).
 #[test]
 fn peak_memory_does_not_grow_with_the_body() {
-    if !std::path::Path::new(TIME).exists() {
-        eprintln!("skipped: {TIME} is not installed (apt package `time`)");
+    if !crate::support::require(std::path::Path::new(TIME).exists(), TIME) {
         return;
     }
     let server = sized_server();

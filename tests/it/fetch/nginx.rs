@@ -137,10 +137,11 @@ fn sha256(bytes: &[u8]) -> Vec<u8> {
 /// 64 MiB over http and https, gzip over both, and a resumed download, all byte-exact.
 #[test]
 fn nginx_interop() {
-    let Some(binary) = find_nginx() else {
-        eprintln!("skipped: nginx is not installed (.ci/run installs it)");
+    let found = find_nginx();
+    if !crate::support::require(found.is_some(), "nginx") {
         return;
-    };
+    }
+    let binary = found.expect("checked above");
     let nginx = Nginx::start(&binary);
     let out = tempfile::tempdir().unwrap();
     let cacert = nginx.cacert();

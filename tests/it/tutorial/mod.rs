@@ -22,14 +22,7 @@ fn assert_transcript(out: &std::process::Output) {
 }
 
 fn python() -> Option<Command> {
-    let ok = Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("skipped: python3 is not installed");
-    }
-    ok.then(|| {
+    crate::support::require_tool("python3").then(|| {
         let mut cmd = Command::new("python3");
         cmd.arg("-u");
         cmd
