@@ -260,21 +260,19 @@ fn admit<S: conn::Socket>(sock: S, peer: conn::Peer, shared: &Arc<Shared>) {
 /// EMFILE, ENFILE, ENOBUFS, ENOMEM: the process or the system is out of a resource that
 /// accept needs; retrying at once would fail the same way.
 fn is_out_of_fds(err: &io::Error) -> bool {
-    const ENOMEM: i32 = 12;
-    const ENFILE: i32 = 23;
-    const EMFILE: i32 = 24;
-    const ENOBUFS: i32 = 105;
-    matches!(err.raw_os_error(), Some(ENOMEM | ENFILE | EMFILE | ENOBUFS))
+    matches!(
+        err.raw_os_error(),
+        Some(libc::ENOMEM | libc::ENFILE | libc::EMFILE | libc::ENOBUFS)
+    )
 }
 
 /// Errors that concern only the connection being accepted (it was reset or aborted before
 /// accept returned); the next accept is unaffected.
 fn is_per_connection(err: &io::Error) -> bool {
-    const EPROTO: i32 = 71;
     matches!(
         err.kind(),
         io::ErrorKind::ConnectionAborted
             | io::ErrorKind::ConnectionReset
             | io::ErrorKind::PermissionDenied
-    ) || err.raw_os_error() == Some(EPROTO)
+    ) || err.raw_os_error() == Some(libc::EPROTO)
 }
