@@ -3,6 +3,7 @@
 use crate::addr::Address;
 pub use crate::protocol::Framing;
 use clap::{Parser, ValueEnum};
+#[cfg(feature = "plot")]
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -69,6 +70,7 @@ pub struct BenchArgs {
     pub sweep: Vec<u32>,
 
     /// Draw throughput and p99 latency against connections into this SVG file.
+    #[cfg(feature = "plot")]
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
 

@@ -14,6 +14,7 @@ mod args;
 pub mod check;
 mod conn;
 mod modes;
+#[cfg(feature = "plot")]
 pub mod plot;
 mod progress;
 pub mod report;
@@ -51,6 +52,7 @@ pub async fn execute(args: BenchArgs) -> anyhow::Result<()> {
     } else {
         print!("{}", report::table(&reports));
     }
+    #[cfg(feature = "plot")]
     if let Some(path) = &args.plot {
         let title =
             format!("sockit bench --mode {:?} against {}", args.mode, args.addr).to_lowercase();

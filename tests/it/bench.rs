@@ -347,6 +347,7 @@ async fn unix_socket() {
 
 /// The binary against the binary: a sweep prints one JSON run per connection count, draws
 /// the chart, and exits 0.
+#[cfg(feature = "plot")]
 #[test]
 fn binary_sweep_json_and_plot() {
     let (_server, addr) = support::spawn_server(&["-q"]);
