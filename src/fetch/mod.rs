@@ -358,9 +358,9 @@ async fn deliver(
                 .unwrap_or_else(|| output::stdout_error(&e)));
         }
     }
-    let mut sink = decode::Decoder::new(out, head.get("content-encoding"), args.compressed)?;
+    let mut sink = decode::ContentDecoder::new(out, head.get("content-encoding"), args.compressed)?;
     let total = match framing {
-        head::Framing::Length(n) => Some(n),
+        head::BodyFraming::Length(n) => Some(n),
         _ => None,
     };
     let to_terminal = plan.output.is_none() && std::io::stdout().is_terminal();
