@@ -11,7 +11,7 @@ use super::heads::HeadSinks;
 use super::output::{self, Output};
 use super::plan::{ConnectPlan, FetchPlan};
 use super::progress::Progress;
-use super::redirect::{is_redirect, Redirects};
+use super::redirect::{self, is_redirect, Redirects};
 use super::request::RequestSpec;
 use super::tls;
 use super::transfer::{self, Buffer, Conn};
@@ -67,6 +67,7 @@ impl Exchange<'_> {
     async fn final_response(&mut self) -> Result<Response, FetchError> {
         let mut redirects = Redirects::new(
             self.plan.max_redirects.unwrap_or(0),
+            self.plan.location_trusted,
             &self.request,
             &self.url,
         );
@@ -81,9 +82,9 @@ impl Exchange<'_> {
                 self.heads.show(h)?;
             }
             if self.plan.max_redirects.is_some() && is_redirect(head.status) {
-                if let Some(location) = head.get("location") {
+                if let Some(location) = redirect::location(&head) {
                     self.url =
-                        redirects.follow(&mut self.request, &self.url, head.status, location)?;
+                        redirects.follow(&mut self.request, &self.url, head.status, &location)?;
                     tracing::debug!(status = head.status, url = %self.url, "following redirect");
                     continue;
                 }

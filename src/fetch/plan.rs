@@ -34,6 +34,8 @@ pub struct FetchPlan {
     pub connect: ConnectPlan,
     /// `-L`: how many redirects to follow; None when redirects are not followed.
     pub max_redirects: Option<u32>,
+    /// `--location-trusted`: credentials and cookies follow redirects to other origins.
+    pub location_trusted: bool,
     /// `-f`: a status of 400 or more fails without writing the body.
     pub fail: bool,
     /// Where response heads are shown.
@@ -109,7 +111,8 @@ impl FetchPlan {
                 insecure: args.insecure,
                 warn: !args.silent,
             },
-            max_redirects: args.location.then_some(args.max_redirs),
+            max_redirects: (args.location || args.location_trusted).then_some(args.max_redirs),
+            location_trusted: args.location_trusted,
             fail: args.fail,
             progress: !args.silent,
             max_time: args.max_time,
@@ -144,7 +147,8 @@ fn request_spec(args: &FetchArgs) -> Result<RequestSpec, FetchError> {
             .iter()
             .map(|h| HeaderEdit::parse(h))
             .collect::<Result<_, _>>()?,
-        drop_authorization: false,
+        user: args.user.clone(),
+        withheld: Vec::new(),
     })
 }
 
