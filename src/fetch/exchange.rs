@@ -8,7 +8,7 @@ use super::decode::{ContentDecoder, Sink};
 use super::error::FetchError;
 use super::head::{BodyFraming, Head};
 use super::heads::HeadSinks;
-use super::output::{self, Output};
+use super::output::{self, Output, Resume};
 use super::plan::{ConnectPlan, FetchPlan};
 use super::progress::Progress;
 use super::redirect::{self, is_redirect, Redirects};
@@ -42,14 +42,26 @@ struct Response {
     head: Head,
 }
 
-/// Runs `plan`'s fetch: requests, redirects, and the body into its destination.
-pub async fn fetch(plan: &FetchPlan) -> Result<(), FetchError> {
-    let offset = match (plan.resume, &plan.output) {
-        (None, _) => 0,
+/// The local side of the work, before any traffic: refuses an output that must not be
+/// replaced and prepares `-C`'s `.part` file.
+pub fn prepare(plan: &FetchPlan) -> Result<Resume, FetchError> {
+    if let Some(path) = &plan.output {
+        output::check_replaceable(path)?;
+    }
+    Ok(match (plan.resume, &plan.output) {
+        (None, _) => Resume::default(),
         (Some(at), Some(path)) => output::prepare_resume(path, at)?,
-        (Some(ContinueAt::At(n)), None) => n,
-        (Some(ContinueAt::Auto), None) => 0,
-    };
+        (Some(ContinueAt::At(n)), None) => Resume {
+            offset: n,
+            copied: false,
+        },
+        (Some(ContinueAt::Auto), None) => Resume::default(),
+    })
+}
+
+/// Runs `plan`'s fetch, the body resuming at `offset`: requests, redirects, and the body
+/// into its destination.
+pub async fn fetch(plan: &FetchPlan, offset: u64) -> Result<(), FetchError> {
     let mut exchange = Exchange {
         plan,
         url: plan.url.clone(),
@@ -89,7 +101,9 @@ impl Exchange<'_> {
                     continue;
                 }
             }
-            if self.plan.fail && head.status >= 400 {
+            // A 416 that says the local copy is already whole is success, -f or not.
+            let complete = matches!(self.resumed_bytes(&head), Ok(Keep::AlreadyComplete));
+            if self.plan.fail && head.status >= 400 && !complete {
                 return Err(FetchError::HttpStatus {
                     status: head.status,
                     reason: if head.reason.is_empty() {

@@ -6,7 +6,7 @@ use super::head::Head;
 use super::output;
 use super::plan::HeadPlan;
 use std::fs::File;
-use std::io::Write;
+use std::io::{ErrorKind, Write};
 use std::path::PathBuf;
 
 /// The open destinations for response heads.
@@ -62,9 +62,13 @@ impl HeadSinks {
     fn print(&mut self, bytes: &[u8]) -> Result<(), FetchError> {
         if self.stdout {
             let mut out = std::io::stdout().lock();
-            out.write_all(bytes)
-                .and_then(|()| out.flush())
-                .map_err(|e| output::stdout_error(&e))?;
+            match out.write_all(bytes).and_then(|()| out.flush()) {
+                Ok(()) => {}
+                // Nobody reads the heads any more (`| head -1`): the download itself goes
+                // on, and its outcome, not the reader's, decides the exit code (issue 10).
+                Err(e) if e.kind() == ErrorKind::BrokenPipe => self.stdout = false,
+                Err(e) => return Err(output::stdout_error(&e)),
+            }
         }
         if let Some((file, path)) = &mut self.dump {
             file.write_all(bytes)

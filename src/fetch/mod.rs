@@ -35,8 +35,10 @@ use plan::FetchPlan;
 /// Fetches `args.url` as the flags say. A closed stdout pipe counts as success.
 pub async fn run(args: FetchArgs) -> Result<(), FetchError> {
     let plan = FetchPlan::new(&args)?;
+    let resume = exchange::prepare(&plan)?;
+    let fetch = exchange::fetch(&plan, resume.offset);
     let result = match plan.max_time {
-        Some(limit) => tokio::time::timeout(limit, exchange::fetch(&plan))
+        Some(limit) => tokio::time::timeout(limit, fetch)
             .await
             .unwrap_or_else(|_| {
                 Err(FetchError::Timeout(format!(
@@ -44,16 +46,13 @@ pub async fn run(args: FetchArgs) -> Result<(), FetchError> {
                     limit.as_millis()
                 )))
             }),
-        None => exchange::fetch(&plan).await,
+        None => fetch.await,
     };
     match result {
         Err(FetchError::StdoutClosed) => Ok(()),
         Err(e) => {
-            if !plan.keep_partial {
-                if let Some(path) = plan.output.as_deref().filter(|p| !output::is_special(p)) {
-                    // Nothing to clean up when the .part file was never created.
-                    let _ = std::fs::remove_file(output::part_path(path));
-                }
+            if let Some(path) = &plan.output {
+                output::clean_up_part(path, resume, plan.keep_partial);
             }
             Err(e)
         }

@@ -134,6 +134,15 @@ fn request_spec(args: &FetchArgs) -> Result<RequestSpec, FetchError> {
             "{method:?} is not a valid method"
         )));
     }
+    if let Some(agent) = args
+        .user_agent
+        .as_deref()
+        .filter(|a| a.contains(['\r', '\n']))
+    {
+        return Err(FetchError::Usage(format!(
+            "user agent {agent:?} contains a line break"
+        )));
+    }
     Ok(RequestSpec {
         method,
         body: args.data.as_deref().map(request_body).transpose()?,

@@ -269,3 +269,11 @@ fn reset_while_sending_is_55() {
     );
     resetter.join().unwrap();
 }
+
+/// Issue 10: -A with CR or LF is refused (2) like -H and -X, before any connection.
+#[test]
+fn user_agent_with_line_break_is_2() {
+    let run = fetch(&["-A", "x\r\nEvil: 1", "http://127.0.0.1:9/"]).expect(2);
+    assert!(run.stderr.contains("line break"), "{}", run.stderr);
+    fetch(&["-A", "x\nEvil: 1", "http://127.0.0.1:9/"]).expect(2);
+}
