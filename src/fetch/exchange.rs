@@ -4,9 +4,9 @@
 use super::args::ContinueAt;
 use super::body::BodyDecoder;
 use super::connect::{self, ATTEMPT_DELAY};
-use super::decode::{ContentDecoder, Sink};
+use super::decode::ContentDecoder;
 use super::error::FetchError;
-use super::head::{BodyFraming, Head};
+use super::head::{self, BodyFraming, Head};
 use super::heads::HeadSinks;
 use super::output::{self, Output, Resume};
 use super::plan::{ConnectPlan, FetchPlan};
@@ -16,7 +16,7 @@ use super::request::RequestSpec;
 use super::tls;
 use super::transfer::{self, Buffer, Conn};
 use rustls::ClientConfig;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::sync::Arc;
 use url::Url;
 
@@ -172,11 +172,7 @@ impl Exchange<'_> {
             (None, _) => Output::stdout(),
         };
         if let Some(included) = self.heads.included() {
-            if let Err(e) = out.write_all(included) {
-                return Err(out
-                    .take_failure()
-                    .unwrap_or_else(|| output::stdout_error(&e)));
-            }
+            out.put(included)?;
         }
         let mut sink =
             ContentDecoder::new(out, head.get("content-encoding"), self.request.compressed)?;
@@ -188,9 +184,15 @@ impl Exchange<'_> {
         let progress = Progress::new(self.plan.progress && !to_terminal, total);
         let mut body = BodyDecoder::new(framing);
         transfer::read_body(&mut conn, &mut buf, &mut body, &mut sink, &progress).await?;
-        self.heads.show_trailers(body.trailers())?;
         progress.finish();
-        let out = sink.finish()?;
+        let trailers = body.trailers();
+        head::check_trailers(trailers).map_err(|e| FetchError::BadReply(e.to_string()))?;
+        self.heads.show_trailers(trailers)?;
+        let mut out = sink.finish()?;
+        if self.heads.included().is_some() && trailers.len() > 2 {
+            // -i: the trailers follow the body, as curl prints them.
+            out.put(trailers)?;
+        }
         if let (Some((_, Some(total))), Some(len)) = (head.content_range(), out.file_len()) {
             if head.status == 206 && len != total {
                 return Err(FetchError::Partial(format!(

@@ -279,6 +279,31 @@ impl Head {
     }
 }
 
+/// Checks a chunked body's trailer section (as [`crate::fetch::body::BodyDecoder::trailers`]
+/// keeps it, final CRLF included) like the lines of a head: token names, and values without
+/// control characters other than tab, so nothing a hostile server puts there reaches a
+/// terminal as an escape sequence.
+///
+/// ```
+/// use sockit::fetch::head::check_trailers;
+///
+/// assert!(check_trailers(b"X-Sum: 1\r\n\r\n").is_ok());
+/// assert!(check_trailers(b"X-Sum: \x1b[2J\r\n\r\n").is_err());
+/// ```
+pub fn check_trailers(raw: &[u8]) -> Result<(), HeadError> {
+    if raw.len() <= 2 {
+        return Ok(());
+    }
+    check_line_endings(raw)?;
+    let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    match httparse::parse_headers(raw, &mut fields) {
+        Ok(httparse::Status::Complete((used, _))) if used == raw.len() => Ok(()),
+        Ok(_) => Err(HeadError::Malformed("incomplete trailer section".into())),
+        Err(httparse::Error::TooManyHeaders) => Err(HeadError::TooManyHeaders),
+        Err(e) => Err(HeadError::Malformed(format!("trailer: {e}"))),
+    }
+}
+
 /// Digits only, at most 19 of them (no sign, no spaces), as llhttp accepts.
 fn parse_decimal(bytes: &[u8]) -> Option<u64> {
     if bytes.is_empty() || bytes.len() > 19 || !bytes.iter().all(u8::is_ascii_digit) {
@@ -382,6 +407,25 @@ mod tests {
         assert!(head("HTTP/1.1 101 Switching\r\n\r\n")
             .framing("GET")
             .is_err());
+    }
+
+    #[test]
+    fn trailers_are_checked_like_headers() {
+        assert_eq!(check_trailers(b"\r\n"), Ok(()));
+        assert_eq!(check_trailers(b"A: 1\r\nB: x\ty\r\n\r\n"), Ok(()));
+        for bad in [
+            &b"A: \x1b]0;owned\x07\r\n\r\n"[..],
+            b"A: \x00\r\n\r\n",
+            b"Bad Name: 1\r\n\r\n",
+            b"(x): 1\r\n\r\n",
+            b"no colon\r\n\r\n",
+        ] {
+            assert!(
+                check_trailers(bad).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
     }
 
     #[test]

@@ -278,6 +278,14 @@ impl Output {
         }
     }
 
+    /// Writes all of `bytes`, a failure as the error that says where.
+    pub fn put(&mut self, bytes: &[u8]) -> Result<(), FetchError> {
+        match self.write_all(bytes) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.take_failure().unwrap_or_else(|| stdout_error(&e))),
+        }
+    }
+
     fn record(&mut self, err: io::Error) -> io::Error {
         self.failure = Some(match &self.target {
             Target::Stdout(_) => stdout_error(&err),
