@@ -42,6 +42,11 @@ pub struct FetchArgs {
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
     pub headers: Vec<String>,
 
+    /// Send USER:PASSWORD as Basic credentials (no `:PASSWORD`: an empty password; sockit
+    /// never prompts). Sent to the first origin only unless --location-trusted.
+    #[arg(short = 'u', long = "user", value_name = "USER:PASSWORD")]
+    pub user: Option<String>,
+
     /// The User-Agent header [default: sockit/VERSION].
     #[arg(short = 'A', long = "user-agent", value_name = "NAME")]
     pub user_agent: Option<String>,
@@ -70,6 +75,11 @@ pub struct FetchArgs {
     /// Follow redirects (301, 302, 303, 307, 308).
     #[arg(short = 'L', long = "location")]
     pub location: bool,
+
+    /// Like -L, and send credentials (-u, Authorization, Cookie) to the other hosts
+    /// redirected to as well; without it they go to the first origin only.
+    #[arg(long = "location-trusted")]
+    pub location_trusted: bool,
 
     /// The most redirects -L follows before giving up with exit 47.
     #[arg(long = "max-redirs", value_name = "N", default_value_t = 20)]

@@ -1,14 +1,14 @@
 //! Owns body framing: Content-Length, chunked (extensions, trailers) and close-delimited
 //! bodies, as a pure state machine with bytes in and events out.
 //!
-//! [`BodyDecoder::step`] never copies: a [`Step::Data`] borrows from the input, so the
+//! [`BodyDecoder::step`] never copies: a [`BodyStep::Data`] borrows from the input, so the
 //! transfer loop hands slices of its one read buffer straight to the output. The chunked
 //! decoder walks size lines and trailers a byte at a time, so it needs no line buffer and
 //! gives the same result however the input is split across reads (the property tests check
 //! this). It is as strict as llhttp: a chunk size is hex digits then `;extension` or CRLF,
 //! nothing else.
 
-use super::head::Framing;
+use super::head::BodyFraming;
 use thiserror::Error;
 
 /// The longest chunk-size line (digits and extensions) and the largest trailer section.
@@ -27,7 +27,7 @@ pub enum BodyError {
 
 /// One step of decoding.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Step<'a> {
+pub enum BodyStep<'a> {
     /// Body bytes, borrowed from the input.
     Data(&'a [u8]),
     /// All input was used; feed more.
@@ -53,12 +53,12 @@ enum Kind {
 
 impl BodyDecoder {
     /// A decoder for `framing`.
-    pub fn new(framing: Framing) -> Self {
+    pub fn new(framing: BodyFraming) -> Self {
         let kind = match framing {
-            Framing::Empty => Kind::Length { remaining: 0 },
-            Framing::Length(n) => Kind::Length { remaining: n },
-            Framing::Chunked => Kind::Chunked(Chunked::default()),
-            Framing::Close => Kind::Close,
+            BodyFraming::Empty => Kind::Length { remaining: 0 },
+            BodyFraming::Length(n) => Kind::Length { remaining: n },
+            BodyFraming::Chunked => Kind::Chunked(Chunked::default()),
+            BodyFraming::Close => Kind::Close,
         };
         BodyDecoder { kind, received: 0 }
     }
@@ -85,26 +85,26 @@ impl BodyDecoder {
     /// Decodes from `input`: returns how many bytes were used and what they gave.
     ///
     /// ```
-    /// use sockit::fetch::body::{BodyDecoder, Step};
-    /// use sockit::fetch::head::Framing;
+    /// use sockit::fetch::body::{BodyDecoder, BodyStep};
+    /// use sockit::fetch::head::BodyFraming;
     ///
-    /// let mut body = BodyDecoder::new(Framing::Chunked);
+    /// let mut body = BodyDecoder::new(BodyFraming::Chunked);
     /// let mut input = &b"5;ext\r\nhello\r\n0\r\n\r\nnext response"[..];
     /// let mut out = Vec::new();
     /// loop {
     ///     let (used, step) = body.step(input).unwrap();
     ///     input = &input[used..];
     ///     match step {
-    ///         Step::Data(d) => out.extend_from_slice(d),
-    ///         Step::Need | Step::Done => break,
+    ///         BodyStep::Data(d) => out.extend_from_slice(d),
+    ///         BodyStep::Need | BodyStep::Done => break,
     ///     }
     /// }
     /// assert_eq!((out.as_slice(), input), (&b"hello"[..], &b"next response"[..]));
     /// assert!(body.is_done());
     /// ```
-    pub fn step<'a>(&mut self, input: &'a [u8]) -> Result<(usize, Step<'a>), BodyError> {
+    pub fn step<'a>(&mut self, input: &'a [u8]) -> Result<(usize, BodyStep<'a>), BodyError> {
         let (used, step) = match &mut self.kind {
-            Kind::Length { remaining: 0 } => (0, Step::Done),
+            Kind::Length { remaining: 0 } => (0, BodyStep::Done),
             Kind::Length { remaining } => {
                 let n = input
                     .len()
@@ -115,7 +115,7 @@ impl BodyDecoder {
             Kind::Chunked(chunked) => chunked.step(input)?,
             Kind::Close => data_or_need(input, input.len()),
         };
-        if let Step::Data(d) = step {
+        if let BodyStep::Data(d) = step {
             self.received += d.len() as u64;
         }
         Ok((used, step))
@@ -144,11 +144,11 @@ impl BodyDecoder {
     }
 }
 
-fn data_or_need(input: &[u8], n: usize) -> (usize, Step<'_>) {
+fn data_or_need(input: &[u8], n: usize) -> (usize, BodyStep<'_>) {
     if n == 0 {
-        (0, Step::Need)
+        (0, BodyStep::Need)
     } else {
-        (n, Step::Data(&input[..n]))
+        (n, BodyStep::Data(&input[..n]))
     }
 }
 
@@ -204,7 +204,7 @@ impl Default for Chunked {
 }
 
 impl Chunked {
-    fn step<'a>(&mut self, input: &'a [u8]) -> Result<(usize, Step<'a>), BodyError> {
+    fn step<'a>(&mut self, input: &'a [u8]) -> Result<(usize, BodyStep<'a>), BodyError> {
         let mut used = 0;
         while used < input.len() {
             if self.state == State::Data {
@@ -213,21 +213,21 @@ impl Chunked {
                 if self.size == 0 {
                     self.state = State::DataCr;
                 }
-                return Ok((used + n, Step::Data(&input[used..used + n])));
+                return Ok((used + n, BodyStep::Data(&input[used..used + n])));
             }
             let byte = input[used];
             used += 1;
             self.byte(byte)?;
             if self.state == State::Done {
-                return Ok((used, Step::Done));
+                return Ok((used, BodyStep::Done));
             }
         }
         Ok((
             used,
             if self.state == State::Done {
-                Step::Done
+                BodyStep::Done
             } else {
-                Step::Need
+                BodyStep::Need
             },
         ))
     }
@@ -349,7 +349,7 @@ mod tests {
 
     /// Decodes `input` fed in pieces at `cuts`, returning the body or the error.
     pub(crate) fn decode(
-        framing: Framing,
+        framing: BodyFraming,
         input: &[u8],
         cuts: &[usize],
     ) -> Result<(Vec<u8>, bool), BodyError> {
@@ -365,9 +365,9 @@ mod tests {
             while !piece.is_empty() {
                 let (used, step) = decoder.step(piece)?;
                 match step {
-                    Step::Data(d) => out.extend_from_slice(d),
-                    Step::Need => assert_eq!(used, piece.len()),
-                    Step::Done => return Ok((out, true)),
+                    BodyStep::Data(d) => out.extend_from_slice(d),
+                    BodyStep::Need => assert_eq!(used, piece.len()),
+                    BodyStep::Done => return Ok((out, true)),
                 }
                 piece = &piece[used..];
             }
@@ -378,9 +378,9 @@ mod tests {
     #[test]
     fn chunked_with_extensions_and_trailers() {
         let wire = b"5;name=value\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 1\r\n\r\nEXTRA";
-        let (body, done) = decode(Framing::Chunked, wire, &[]).unwrap();
+        let (body, done) = decode(BodyFraming::Chunked, wire, &[]).unwrap();
         assert_eq!((body.as_slice(), done), (&b"hello world"[..], true));
-        let mut d = BodyDecoder::new(Framing::Chunked);
+        let mut d = BodyDecoder::new(BodyFraming::Chunked);
         let mut rest = &wire[..];
         while !d.is_done() {
             let (used, _) = d.step(rest).unwrap();
@@ -404,7 +404,7 @@ mod tests {
             b"0\r\nX: y\n\r\n",
         ] {
             assert!(
-                decode(Framing::Chunked, bad, &[]).is_err(),
+                decode(BodyFraming::Chunked, bad, &[]).is_err(),
                 "{:?} was accepted",
                 String::from_utf8_lossy(bad)
             );
@@ -413,20 +413,20 @@ mod tests {
 
     #[test]
     fn largest_chunk_size_does_not_overflow() {
-        let (body, done) = decode(Framing::Chunked, b"FFFFFFFFFFFFFFFF\r\nabc", &[2]).unwrap();
+        let (body, done) = decode(BodyFraming::Chunked, b"FFFFFFFFFFFFFFFF\r\nabc", &[2]).unwrap();
         assert_eq!((body.as_slice(), done), (&b"abc"[..], false));
     }
 
     #[test]
     fn length_stops_at_its_end_and_reports_truncation() {
-        let (body, done) = decode(Framing::Length(3), b"abcdef", &[1]).unwrap();
+        let (body, done) = decode(BodyFraming::Length(3), b"abcdef", &[1]).unwrap();
         assert_eq!((body.as_slice(), done), (&b"abc"[..], true));
-        let mut d = BodyDecoder::new(Framing::Length(10));
+        let mut d = BodyDecoder::new(BodyFraming::Length(10));
         d.step(b"abc").unwrap();
         assert!(matches!(d.finish_at_eof(), Err(BodyError::Truncated(_))));
-        let mut c = BodyDecoder::new(Framing::Chunked);
+        let mut c = BodyDecoder::new(BodyFraming::Chunked);
         c.step(b"5\r\nab").unwrap();
         assert!(matches!(c.finish_at_eof(), Err(BodyError::Truncated(_))));
-        assert_eq!(BodyDecoder::new(Framing::Close).finish_at_eof(), Ok(()));
+        assert_eq!(BodyDecoder::new(BodyFraming::Close).finish_at_eof(), Ok(()));
     }
 }

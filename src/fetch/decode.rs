@@ -28,7 +28,7 @@ pub trait Sink: Write {
 }
 
 /// A content decoder in front of a sink.
-pub struct Decoder<W: Sink> {
+pub struct ContentDecoder<W: Sink> {
     inner: Option<Inner<W>>,
     compressed: u64,
 }
@@ -67,7 +67,7 @@ impl<W: Write> Write for Guard<W> {
     }
 }
 
-impl<W: Sink> Decoder<W> {
+impl<W: Sink> ContentDecoder<W> {
     /// A decoder for `content_encoding` when `enabled` (`--compressed`); without it, or
     /// for `identity`, bytes pass through unchanged.
     pub fn new(sink: W, content_encoding: Option<&str>, enabled: bool) -> Result<Self, FetchError> {
@@ -105,7 +105,7 @@ impl<W: Sink> Decoder<W> {
                 )))
             }
         };
-        Ok(Decoder {
+        Ok(ContentDecoder {
             inner: Some(inner),
             compressed: 0,
         })
@@ -232,7 +232,7 @@ mod tests {
     }
 
     fn run(encoding: &str, wire: &[u8]) -> Result<Vec<u8>, FetchError> {
-        let mut d = Decoder::new(Collect::default(), Some(encoding), true)?;
+        let mut d = ContentDecoder::new(Collect::default(), Some(encoding), true)?;
         for piece in wire.chunks(7) {
             d.push(piece)?;
         }

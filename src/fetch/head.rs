@@ -62,7 +62,7 @@ pub enum Parsed {
 
 /// How the body after a head is delimited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Framing {
+pub enum BodyFraming {
     /// No body (HEAD, 1xx, 204, 304).
     Empty,
     /// Exactly this many bytes.
@@ -76,13 +76,13 @@ pub enum Framing {
 /// Parses a head from the start of `buf`, skipping empty lines before the status line.
 ///
 /// ```
-/// use sockit::fetch::head::{parse, Framing, Parsed};
+/// use sockit::fetch::head::{parse, BodyFraming, Parsed};
 ///
 /// let wire = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
 /// assert_eq!(parse(&wire[..10]), Ok(Parsed::Partial));
 /// let Ok(Parsed::Complete(head, used)) = parse(wire) else { panic!() };
 /// assert_eq!((head.status, &wire[used..]), (200, &b"hello"[..]));
-/// assert_eq!(head.framing("GET"), Ok(Framing::Length(5)));
+/// assert_eq!(head.framing("GET"), Ok(BodyFraming::Length(5)));
 /// assert!(parse(b"HTTP/1.1 200 OK\nBare: LF\n\n").is_err());
 /// ```
 pub fn parse(buf: &[u8]) -> Result<Parsed, HeadError> {
@@ -178,7 +178,7 @@ impl Head {
     }
 
     /// How the body after this head is framed, for a request with `method`.
-    pub fn framing(&self, method: &str) -> Result<Framing, HeadError> {
+    pub fn framing(&self, method: &str) -> Result<BodyFraming, HeadError> {
         if self.status == 101 {
             return Err(HeadError::Framing(
                 "server switched protocols (101) without being asked".into(),
@@ -189,7 +189,7 @@ impl Head {
             || self.status == 204
             || self.status == 304
         {
-            return Ok(Framing::Empty);
+            return Ok(BodyFraming::Empty);
         }
         let length = self.content_length()?;
         let codings = self.transfer_codings()?;
@@ -198,12 +198,12 @@ impl Head {
                 "both Transfer-Encoding and Content-Length".into(),
             )),
             (Some(chunked_last), None) => Ok(if chunked_last {
-                Framing::Chunked
+                BodyFraming::Chunked
             } else {
-                Framing::Close
+                BodyFraming::Close
             }),
-            (None, Some(n)) => Ok(Framing::Length(n)),
-            (None, None) => Ok(Framing::Close),
+            (None, Some(n)) => Ok(BodyFraming::Length(n)),
+            (None, None) => Ok(BodyFraming::Close),
         }
     }
 
@@ -279,6 +279,31 @@ impl Head {
     }
 }
 
+/// Checks a chunked body's trailer section (as [`crate::fetch::body::BodyDecoder::trailers`]
+/// keeps it, final CRLF included) like the lines of a head: token names, and values without
+/// control characters other than tab, so nothing a hostile server puts there reaches a
+/// terminal as an escape sequence.
+///
+/// ```
+/// use sockit::fetch::head::check_trailers;
+///
+/// assert!(check_trailers(b"X-Sum: 1\r\n\r\n").is_ok());
+/// assert!(check_trailers(b"X-Sum: \x1b[2J\r\n\r\n").is_err());
+/// ```
+pub fn check_trailers(raw: &[u8]) -> Result<(), HeadError> {
+    if raw.len() <= 2 {
+        return Ok(());
+    }
+    check_line_endings(raw)?;
+    let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    match httparse::parse_headers(raw, &mut fields) {
+        Ok(httparse::Status::Complete((used, _))) if used == raw.len() => Ok(()),
+        Ok(_) => Err(HeadError::Malformed("incomplete trailer section".into())),
+        Err(httparse::Error::TooManyHeaders) => Err(HeadError::TooManyHeaders),
+        Err(e) => Err(HeadError::Malformed(format!("trailer: {e}"))),
+    }
+}
+
 /// Digits only, at most 19 of them (no sign, no spaces), as llhttp accepts.
 fn parse_decimal(bytes: &[u8]) -> Option<u64> {
     if bytes.is_empty() || bytes.len() > 19 || !bytes.iter().all(u8::is_ascii_digit) {
@@ -302,7 +327,7 @@ mod tests {
     fn parses_status_headers_and_length() {
         let h = head("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX: y\r\n\r\nhello");
         assert_eq!((h.version, h.status, h.reason.as_str()), (1, 200, "OK"));
-        assert_eq!(h.framing("GET"), Ok(Framing::Length(5)));
+        assert_eq!(h.framing("GET"), Ok(BodyFraming::Length(5)));
         assert_eq!(h.get("x"), Some("y"));
     }
 
@@ -355,33 +380,52 @@ mod tests {
     #[test]
     fn framing_follows_rfc_9112() {
         let chunked = head("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n");
-        assert_eq!(chunked.framing("GET"), Ok(Framing::Chunked));
+        assert_eq!(chunked.framing("GET"), Ok(BodyFraming::Chunked));
         let twice = head(
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
         );
         assert!(twice.framing("GET").is_err());
         let not_last = head("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n");
-        assert_eq!(not_last.framing("GET"), Ok(Framing::Close));
+        assert_eq!(not_last.framing("GET"), Ok(BodyFraming::Close));
         let both =
             head("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n");
         assert!(both.framing("GET").is_err());
         let same = head("HTTP/1.1 200 OK\r\nContent-Length: 3, 3\r\nContent-Length: 3\r\n\r\n");
-        assert_eq!(same.framing("GET"), Ok(Framing::Length(3)));
+        assert_eq!(same.framing("GET"), Ok(BodyFraming::Length(3)));
         let conflict = head("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n");
         assert!(conflict.framing("GET").is_err());
         let signed = head("HTTP/1.1 200 OK\r\nContent-Length: +3\r\n\r\n");
         assert!(signed.framing("GET").is_err());
         let none = head("HTTP/1.0 200 OK\r\n\r\n");
-        assert_eq!(none.framing("GET"), Ok(Framing::Close));
+        assert_eq!(none.framing("GET"), Ok(BodyFraming::Close));
         let length = head("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n");
-        assert_eq!(length.framing("HEAD"), Ok(Framing::Empty));
+        assert_eq!(length.framing("HEAD"), Ok(BodyFraming::Empty));
         assert_eq!(
             head("HTTP/1.1 304 Not Modified\r\n\r\n").framing("GET"),
-            Ok(Framing::Empty)
+            Ok(BodyFraming::Empty)
         );
         assert!(head("HTTP/1.1 101 Switching\r\n\r\n")
             .framing("GET")
             .is_err());
+    }
+
+    #[test]
+    fn trailers_are_checked_like_headers() {
+        assert_eq!(check_trailers(b"\r\n"), Ok(()));
+        assert_eq!(check_trailers(b"A: 1\r\nB: x\ty\r\n\r\n"), Ok(()));
+        for bad in [
+            &b"A: \x1b]0;owned\x07\r\n\r\n"[..],
+            b"A: \x00\r\n\r\n",
+            b"Bad Name: 1\r\n\r\n",
+            b"(x): 1\r\n\r\n",
+            b"no colon\r\n\r\n",
+        ] {
+            assert!(
+                check_trailers(bad).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
     }
 
     #[test]

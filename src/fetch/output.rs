@@ -11,16 +11,50 @@
 use super::args::ContinueAt;
 use super::decode::Sink;
 use super::error::{describe, FetchError};
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-/// The `.part` file next to `path`.
+/// The longest file name most file systems take, in bytes.
+const NAME_MAX: usize = 255;
+/// The most symbolic links followed to find where FILE really is (Linux's own limit).
+const MAX_LINKS: usize = 40;
+
+/// The `.part` file next to `path`. A name too long for `.part` to fit is shortened for the
+/// temporary file only (issue 10): the final name stays as asked.
 pub fn part_path(path: &Path) -> PathBuf {
-    let mut name: OsString = path.file_name().unwrap_or_default().to_owned();
-    name.push(".part");
-    path.with_file_name(name)
+    let name = path.file_name().unwrap_or_default().as_bytes();
+    let kept = &name[..name.len().min(NAME_MAX - ".part".len())];
+    let mut part: OsString = OsStr::from_bytes(kept).to_owned();
+    part.push(".part");
+    path.with_file_name(part)
+}
+
+/// Refuses, before anything is downloaded, a FILE the download must not replace: a
+/// directory, or a file the user could not write to (marked read-only, or not openable for
+/// writing), which curl would overwrite through its rename-free write (issue 10).
+pub fn check_replaceable(path: &Path) -> Result<(), FetchError> {
+    let Ok(meta) = fs::metadata(path) else {
+        return Ok(());
+    };
+    let refuse = |reason: &str| FetchError::Write {
+        path: path.display().to_string(),
+        reason: reason.into(),
+    };
+    if meta.is_dir() {
+        return Err(refuse("it is a directory"));
+    }
+    if !meta.is_file() {
+        return Ok(());
+    }
+    let read_only = meta.permissions().mode() & 0o222 == 0;
+    if read_only || OpenOptions::new().write(true).open(path).is_err() {
+        return Err(refuse("the file is read-only, so it is not replaced"));
+    }
+    Ok(())
 }
 
 /// `-O`'s file name: the URL path's last segment, sanitised so it cannot leave the current
@@ -48,21 +82,45 @@ pub fn is_special(path: &Path) -> bool {
 }
 
 /// The path to write: a symbolic link is followed (the download replaces the file it points
-/// to, as curl writes through it), anything else is used as given.
+/// to, as curl writes through it), also when that file does not exist yet (a dangling link:
+/// its target is created, as curl does); anything else is used as given.
 pub fn resolve_link(path: &Path) -> PathBuf {
-    let is_link = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
-    match is_link {
-        true => fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
-        false => path.to_path_buf(),
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match fs::read_link(&current) {
+            // A relative target is relative to the link's directory; join keeps an absolute one.
+            Ok(target) => {
+                current = match current.parent() {
+                    Some(dir) => dir.join(target),
+                    None => target,
+                }
+            }
+            Err(_) => break,
+        }
     }
+    current
+}
+
+/// Where a download resumes, and how `FILE.part` came to be.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Resume {
+    /// The byte the body continues at (0: from the start).
+    pub offset: u64,
+    /// `FILE.part` is a fresh copy of FILE: only a copy, so it is removed again when the
+    /// download fails before adding to it.
+    pub copied: bool,
 }
 
 /// Where to resume, preparing `FILE.part` so it holds exactly the bytes before the offset:
 /// `-C -` continues `FILE.part`, else an existing FILE (copied, so FILE stays untouched);
 /// `-C N` cuts either back to N bytes.
-pub fn prepare_resume(path: &Path, at: ContinueAt) -> Result<u64, FetchError> {
+pub fn prepare_resume(path: &Path, at: ContinueAt) -> Result<Resume, FetchError> {
+    let from = |offset| Resume {
+        offset,
+        copied: false,
+    };
     if is_special(path) {
-        return Ok(0);
+        return Ok(from(0));
     }
     let part = part_path(path);
     let len = |p: &Path| {
@@ -73,15 +131,15 @@ pub fn prepare_resume(path: &Path, at: ContinueAt) -> Result<u64, FetchError> {
     };
     let want = match at {
         ContinueAt::Auto => match (len(&part), len(path)) {
-            (Some(n), _) => return Ok(n),
+            (Some(n), _) => return Ok(from(n)),
             (None, Some(n)) => n,
-            (None, None) => return Ok(0),
+            (None, None) => return Ok(from(0)),
         },
-        ContinueAt::At(0) => return Ok(0),
+        ContinueAt::At(0) => return Ok(from(0)),
         ContinueAt::At(n) => n,
     };
-    let have_part = len(&part).filter(|&l| l >= want);
-    if have_part.is_none() {
+    let copied = len(&part).filter(|&l| l >= want).is_none();
+    if copied {
         match len(path) {
             Some(l) if l >= want => {
                 fs::copy(path, &part).map_err(|e| FetchError::write(&part, &e))?;
@@ -100,7 +158,26 @@ pub fn prepare_resume(path: &Path, at: ContinueAt) -> Result<u64, FetchError> {
         .map_err(|e| FetchError::write(&part, &e))?;
     file.set_len(want)
         .map_err(|e| FetchError::write(&part, &e))?;
-    Ok(want)
+    Ok(Resume {
+        offset: want,
+        copied,
+    })
+}
+
+/// After a failed download: removes `FILE.part` with `--no-keep-partial`, or when it is
+/// still only the copy of FILE that resuming made (so `-fC -` on a complete file leaves
+/// nothing behind).
+pub fn clean_up_part(path: &Path, resume: Resume, keep_partial: bool) {
+    if is_special(path) {
+        return;
+    }
+    let part = part_path(path);
+    let untouched_copy =
+        resume.copied && fs::metadata(&part).is_ok_and(|m| m.len() == resume.offset);
+    if !keep_partial || untouched_copy {
+        // Nothing to clean up when the .part file was never created.
+        let _ = fs::remove_file(part);
+    }
 }
 
 /// The body's destination.
@@ -193,10 +270,19 @@ impl Output {
         match &mut self.target {
             Target::Stdout(out) => out.flush().map_err(|e| stdout_error(&e)),
             Target::File { file, part, path } => {
+                adopt_owner_and_mode(file, path);
                 file.sync_all().map_err(|e| FetchError::write(part, &e))?;
                 fs::rename(&*part, &*path).map_err(|e| FetchError::write(path, &e))
             }
             Target::Special { .. } => Ok(()),
+        }
+    }
+
+    /// Writes all of `bytes`, a failure as the error that says where.
+    pub fn put(&mut self, bytes: &[u8]) -> Result<(), FetchError> {
+        match self.write_all(bytes) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.take_failure().unwrap_or_else(|| stdout_error(&e))),
         }
     }
 
@@ -207,6 +293,20 @@ impl Output {
             Target::Special { path, .. } => FetchError::write(path, &err),
         });
         err
+    }
+}
+
+/// Gives the new file the mode of the file it replaces, and its owner and group where
+/// permitted (owner first: chown may clear set-id bits that chmod then restores).
+fn adopt_owner_and_mode(file: &File, path: &Path) {
+    let Ok(old) = fs::metadata(path) else {
+        return;
+    };
+    if let Err(e) = std::os::unix::fs::fchown(file, Some(old.uid()), Some(old.gid())) {
+        tracing::debug!(error = %e, "cannot keep the replaced file's owner");
+    }
+    if let Err(e) = file.set_permissions(old.permissions()) {
+        tracing::debug!(error = %e, "cannot keep the replaced file's mode");
     }
 }
 
@@ -272,5 +372,9 @@ mod tests {
             part_path(Path::new("d/f.bin")),
             PathBuf::from("d/f.bin.part")
         );
+        let long = "x".repeat(255);
+        let part = part_path(Path::new(&long));
+        assert_eq!(part.as_os_str().len(), 255);
+        assert!(part.to_str().unwrap().ends_with("x.part"));
     }
 }

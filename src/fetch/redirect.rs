@@ -4,6 +4,7 @@
 //! Pure logic over [`RequestSpec`] and [`Url`]: no I/O, so every rule has a unit test.
 
 use super::error::FetchError;
+use super::head::Head;
 use super::request::RequestSpec;
 use std::collections::HashSet;
 use url::Url;
@@ -13,29 +14,52 @@ pub fn is_redirect(status: u16) -> bool {
     matches!(status, 301 | 302 | 303 | 307 | 308)
 }
 
+/// Where a redirect points: the Location value as text, with bytes that are not printable
+/// ASCII (a Location in Latin-1, raw UTF-8, spaces) percent-encoded as browsers and curl do.
+/// None when there is no Location or it is empty: the response is then the answer.
+pub fn location(head: &Head) -> Option<String> {
+    let value = head.values("location").next()?.trim_ascii();
+    if value.is_empty() {
+        return None;
+    }
+    let mut text = String::with_capacity(value.len());
+    for &b in value {
+        if b.is_ascii_graphic() {
+            text.push(char::from(b));
+        } else {
+            text.push_str(&format!("%{b:02X}"));
+        }
+    }
+    Some(text)
+}
+
 /// The redirects followed so far in one fetch.
 #[derive(Debug)]
 pub struct Redirects {
     max: u32,
+    /// `--location-trusted`: credentials and cookies follow the redirect to other origins.
+    trusted: bool,
     followed: u32,
     /// (method, URL) pairs already requested: asking again can only loop.
     seen: HashSet<(String, String)>,
 }
 
 impl Redirects {
-    /// Starts a chain at `first`, allowing `max` redirects.
-    pub fn new(max: u32, spec: &RequestSpec, first: &Url) -> Self {
+    /// Starts a chain at `first`, allowing `max` redirects; `trusted` is
+    /// `--location-trusted`.
+    pub fn new(max: u32, trusted: bool, spec: &RequestSpec, first: &Url) -> Self {
         let mut seen = HashSet::new();
         seen.insert((spec.method.clone(), first.to_string()));
         Redirects {
             max,
+            trusted,
             followed: 0,
             seen,
         }
     }
 
     /// Follows a `status` redirect from `from` to `location`: returns the next URL and
-    /// updates `spec` (method, body, Authorization) for it.
+    /// updates `spec` (method, body, credentials) for it.
     pub fn follow(
         &mut self,
         spec: &mut RequestSpec,
@@ -62,9 +86,7 @@ impl Redirects {
             spec.method = "GET".into();
             spec.body = None;
         }
-        if next.origin() != from.origin() {
-            spec.drop_authorization = true;
-        }
+        withhold_credentials(spec, from, &next, self.trusted);
         if !self.seen.insert((spec.method.clone(), next.to_string())) {
             return Err(FetchError::Redirects(format!(
                 "redirect loop: {} {next} was already requested",
@@ -73,6 +95,22 @@ impl Redirects {
         }
         self.followed += 1;
         Ok(next)
+    }
+}
+
+/// What curl withholds from another origin (scheme, host or port differ): a user-set Host
+/// always, and Authorization (`-u` included) and Cookie unless `trusted`. Going from https to
+/// http drops Cookie even when trusted: it would cross the network in the clear.
+fn withhold_credentials(spec: &mut RequestSpec, from: &Url, next: &Url, trusted: bool) {
+    if next.origin() != from.origin() {
+        spec.withhold("host");
+        if !trusted {
+            spec.withhold("authorization");
+            spec.withhold("cookie");
+        }
+    }
+    if from.scheme() == "https" && next.scheme() == "http" {
+        spec.withhold("cookie");
     }
 }
 
@@ -87,7 +125,8 @@ mod tests {
             user_agent: "t".into(),
             compressed: false,
             edits: vec![],
-            drop_authorization: false,
+            user: None,
+            withheld: vec![],
         }
     }
 
@@ -95,7 +134,7 @@ mod tests {
     fn relative_and_absolute_locations() {
         let from = Url::parse("http://a.test/x/y").unwrap();
         let mut s = spec("GET", None);
-        let mut r = Redirects::new(20, &s, &from);
+        let mut r = Redirects::new(20, false, &s, &from);
         assert_eq!(
             r.follow(&mut s, &from, 302, "z").unwrap().as_str(),
             "http://a.test/x/z"
@@ -106,7 +145,7 @@ mod tests {
                 .as_str(),
             "https://b.test/"
         );
-        assert!(s.drop_authorization);
+        assert_eq!(s.withheld, ["host", "authorization", "cookie"]);
     }
 
     #[test]
@@ -123,26 +162,54 @@ mod tests {
             (303, "HEAD", "HEAD", false),
         ] {
             let mut s = spec(method, (method != "HEAD").then_some("b"));
-            let mut r = Redirects::new(20, &s, &from);
+            let mut r = Redirects::new(20, false, &s, &from);
             r.follow(&mut s, &from, status, "/next").unwrap();
             assert_eq!(s.method, want, "{status} after {method}");
             assert_eq!(s.body.is_some(), keeps_body, "{status} after {method}");
-            assert!(!s.drop_authorization);
+            assert!(s.withheld.is_empty());
         }
+    }
+
+    #[test]
+    fn locations_are_percent_encoded_and_empty_is_none() {
+        let head = |raw: &[u8]| match crate::fetch::head::parse(raw) {
+            Ok(crate::fetch::head::Parsed::Complete(h, _)) => h,
+            other => panic!("{other:?}"),
+        };
+        let latin1 = head(b"HTTP/1.1 302 Found\r\nLocation: /caf\xe9 x\r\n\r\n");
+        assert_eq!(location(&latin1).as_deref(), Some("/caf%E9%20x"));
+        assert_eq!(
+            location(&head(b"HTTP/1.1 302 Found\r\nLocation: \r\n\r\n")),
+            None
+        );
+        assert_eq!(location(&head(b"HTTP/1.1 302 Found\r\n\r\n")), None);
+    }
+
+    #[test]
+    fn trusted_keeps_credentials_but_not_cookies_over_http() {
+        let from = Url::parse("https://a.test/").unwrap();
+        let mut s = spec("GET", None);
+        let mut r = Redirects::new(20, true, &s, &from);
+        r.follow(&mut s, &from, 302, "https://b.test/").unwrap();
+        assert_eq!(s.withheld, ["host"]);
+        let mut s = spec("GET", None);
+        let mut r = Redirects::new(20, true, &s, &from);
+        r.follow(&mut s, &from, 302, "http://a.test/").unwrap();
+        assert_eq!(s.withheld, ["host", "cookie"]);
     }
 
     #[test]
     fn loops_and_limits_stop() {
         let a = Url::parse("http://a.test/a").unwrap();
         let mut s = spec("GET", None);
-        let mut r = Redirects::new(20, &s, &a);
+        let mut r = Redirects::new(20, false, &s, &a);
         let b = r.follow(&mut s, &a, 302, "/b").unwrap();
         assert!(r.follow(&mut s, &b, 302, "/a").is_err());
-        let mut r = Redirects::new(1, &s, &a);
+        let mut r = Redirects::new(1, false, &s, &a);
         let b = r.follow(&mut s, &a, 302, "/b").unwrap();
         let err = r.follow(&mut s, &b, 302, "/c").unwrap_err();
         assert_eq!(err.exit_code(), 47);
-        let mut r = Redirects::new(5, &s, &a);
+        let mut r = Redirects::new(5, false, &s, &a);
         let err = r.follow(&mut s, &a, 302, "ftp://x/").unwrap_err();
         assert_eq!(err.exit_code(), 1);
     }

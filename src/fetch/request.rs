@@ -20,8 +20,11 @@ pub struct RequestSpec {
     pub compressed: bool,
     /// `-H` edits, in order.
     pub edits: Vec<HeaderEdit>,
-    /// Leave out `Authorization` (after a redirect to another origin).
-    pub drop_authorization: bool,
+    /// `-u USER:PASSWORD`, sent as Basic credentials (before those in the URL).
+    pub user: Option<String>,
+    /// The user's headers no longer sent since a redirect left the origin they were meant
+    /// for (lower-case names: `authorization`, `cookie`, `host`); the defaults stay.
+    pub withheld: Vec<&'static str>,
 }
 
 /// One `-H` flag.
@@ -95,7 +98,11 @@ impl RequestSpec {
             ("User-Agent".into(), self.user_agent.clone()),
             ("Accept".into(), "*/*".into()),
         ];
-        if let Some(credentials) = basic_auth(url) {
+        let user = self
+            .user
+            .as_deref()
+            .filter(|_| !self.is_withheld("authorization"));
+        if let Some(credentials) = user.map(basic).or_else(|| basic_auth(url)) {
             headers.push(("Authorization".into(), credentials));
         }
         if self.compressed {
@@ -112,14 +119,11 @@ impl RequestSpec {
             headers.push(("Content-Length".into(), body.len().to_string()));
         }
         headers.push(("Connection".into(), "close".into()));
-        for edit in &self.edits {
+        for edit in self.edits.iter().filter(|e| !self.is_withheld(e.name())) {
             headers.retain(|(n, _)| !n.eq_ignore_ascii_case(edit.name()));
             if let HeaderEdit::Set(n, v) = edit {
                 headers.push((n.clone(), v.clone()));
             }
-        }
-        if self.drop_authorization {
-            headers.retain(|(n, _)| !n.eq_ignore_ascii_case("authorization"));
         }
         let mut out = format!("{} {target} HTTP/1.1\r\n", self.method);
         for (name, value) in &headers {
@@ -134,6 +138,18 @@ impl RequestSpec {
             bytes.extend_from_slice(body);
         }
         bytes
+    }
+
+    fn is_withheld(&self, name: &str) -> bool {
+        self.withheld.iter().any(|w| w.eq_ignore_ascii_case(name))
+    }
+
+    /// Stops sending the user's header `name` (lower case) from now on; for
+    /// `authorization`, the `-u` credentials too.
+    pub fn withhold(&mut self, name: &'static str) {
+        if !self.withheld.contains(&name) {
+            self.withheld.push(name);
+        }
     }
 
     /// True when the request is a HEAD (its response has no body).
@@ -161,6 +177,17 @@ fn basic_auth(url: &Url) -> Option<String> {
     pair.push(b':');
     pair.extend(decode(url.password().unwrap_or("")));
     Some(format!("Basic {}", base64(&pair)))
+}
+
+/// `-u USER[:PASSWORD]` as a Basic credential (no password: an empty one; sockit never
+/// prompts, so a script cannot hang on a hidden question).
+fn basic(user: &str) -> String {
+    let pair = if user.contains(':') {
+        user.to_string()
+    } else {
+        format!("{user}:")
+    };
+    format!("Basic {}", base64(pair.as_bytes()))
 }
 
 /// Standard base64 with padding (RFC 4648), for Basic credentials.
@@ -201,7 +228,8 @@ mod tests {
             user_agent: "sockit/test".into(),
             compressed: false,
             edits: vec![],
-            drop_authorization: false,
+            user: None,
+            withheld: vec![],
         }
     }
 
@@ -239,6 +267,14 @@ mod tests {
             base64(b"us er:p@ss")
         )));
         assert!(text.starts_with("GET / HTTP/1.1\r\nHost: h\r\n"));
+        let mut s = spec();
+        s.user = Some("me".into());
+        let url = Url::parse("http://h/").unwrap();
+        let text = String::from_utf8(s.render(&url, None)).unwrap();
+        assert!(text.contains(&format!("Authorization: Basic {}\r\n", base64(b"me:"))));
+        s.withhold("authorization");
+        let text = String::from_utf8(s.render(&url, None)).unwrap();
+        assert!(!text.contains("Authorization"));
     }
 
     #[test]

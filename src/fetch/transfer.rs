@@ -5,8 +5,8 @@
 //! place, and body bytes go from it to the output as borrowed slices, so the memory used is
 //! the same for a 1 KiB and a 1 TiB body and nothing is allocated per read.
 
-use super::body::{BodyDecoder, Step};
-use super::decode::{Decoder, Sink};
+use super::body::{BodyDecoder, BodyStep};
+use super::decode::{ContentDecoder, Sink};
 use super::error::{describe, FetchError};
 use super::head::{self, Head, Parsed};
 use super::progress::Progress;
@@ -139,7 +139,7 @@ pub async fn read_body<W: Sink>(
     conn: &mut Conn,
     buf: &mut Buffer,
     body: &mut BodyDecoder,
-    sink: &mut Decoder<W>,
+    sink: &mut ContentDecoder<W>,
     progress: &Progress,
 ) -> Result<(), FetchError> {
     let (start, end) = (buf.start, buf.end);
@@ -171,15 +171,15 @@ pub async fn read_body<W: Sink>(
 fn feed<W: Sink>(
     body: &mut BodyDecoder,
     mut input: &[u8],
-    sink: &mut Decoder<W>,
+    sink: &mut ContentDecoder<W>,
 ) -> Result<(), FetchError> {
     while !input.is_empty() {
         let (used, step) = body
             .step(input)
             .map_err(|e| FetchError::BadReply(e.to_string()))?;
         match step {
-            Step::Data(data) => sink.push(data)?,
-            Step::Need | Step::Done => return Ok(()),
+            BodyStep::Data(data) => sink.push(data)?,
+            BodyStep::Need | BodyStep::Done => return Ok(()),
         }
         input = &input[used..];
     }

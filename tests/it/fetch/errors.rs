@@ -2,8 +2,8 @@
 //! provokes it, with its one-line message.
 
 use super::server::{reply, End, Server};
-use super::support::fetch;
-use std::io::Write;
+use super::support::{fetch, Running};
+use std::io::{Read, Write};
 use std::net::TcpListener;
 
 /// Serves `bytes` as the whole reply.
@@ -181,15 +181,30 @@ fn empty_reply_is_52() {
     fetch(&[&server.url("/")]).expect(52);
 }
 
-/// A connection reset in the middle of a body is a receive failure (56).
+/// A connection reset in the middle of a body is a receive failure (56): the server resets
+/// only once the client has passed the first body bytes on to stdout.
 #[test]
 fn reset_is_56() {
-    let server = Server::plain(|_, s| {
+    let (go, wait) = std::sync::mpsc::channel::<()>();
+    let wait = std::sync::Mutex::new(wait);
+    let server = Server::plain(move |_, s| {
         let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\npartial");
-        std::thread::sleep(std::time::Duration::from_millis(100));
+        let _ = s.flush();
+        let _ = wait.lock().unwrap().recv_timeout(crate::support::WAIT);
         End::Reset
     });
-    let run = fetch(&[&server.url("/")]).expect(56);
+    let dir = tempfile::tempdir().unwrap();
+    let mut running = Running::start(dir.path(), &[&server.url("/")]);
+    let mut first = [0u8; 7];
+    running
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
+    assert_eq!(&first, b"partial");
+    go.send(()).unwrap();
+    let run = running.finish().expect(56);
     assert!(run.stderr.contains("connection reset"), "{}", run.stderr);
 }
 
@@ -253,4 +268,12 @@ fn reset_while_sending_is_55() {
         run.stderr
     );
     resetter.join().unwrap();
+}
+
+/// Issue 10: -A with CR or LF is refused (2) like -H and -X, before any connection.
+#[test]
+fn user_agent_with_line_break_is_2() {
+    let run = fetch(&["-A", "x\r\nEvil: 1", "http://127.0.0.1:9/"]).expect(2);
+    assert!(run.stderr.contains("line break"), "{}", run.stderr);
+    fetch(&["-A", "x\nEvil: 1", "http://127.0.0.1:9/"]).expect(2);
 }

@@ -13,3 +13,4 @@ mod redirect;
 mod server;
 mod support;
 mod tls;
+mod trailers;

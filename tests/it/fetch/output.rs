@@ -2,7 +2,7 @@
 //! `.part` files are kept (or removed) and resumed byte for byte.
 
 use super::server::{pattern, reply, End, Server};
-use super::support::fetch_in;
+use super::support::{fetch_in, Running};
 use std::fs;
 use std::io::Write;
 
@@ -173,4 +173,121 @@ fn symlink_output_writes_through() {
         fs::read(dir.path().join("target")).unwrap(),
         b"new contents"
     );
+}
+
+/// Issue 10: `-o f URL | head -1`: the reader of the printed head goes away, the download
+/// still finishes, f is committed and the exit code is the download's.
+#[test]
+fn closed_stdout_does_not_lose_the_file() {
+    let (go, wait) = std::sync::mpsc::channel::<()>();
+    let wait = std::sync::Mutex::new(wait);
+    let body = pattern(300_000);
+    let sent = body.clone();
+    let server = Server::plain(move |_, s| {
+        let _ = wait.lock().unwrap().recv_timeout(crate::support::WAIT);
+        reply(s, &super::server::ok(&sent))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut running = Running::start(dir.path(), &["-o", "f", &server.url("/")]);
+    drop(running.stdout.take());
+    go.send(()).unwrap();
+    let run = running.finish().expect(0);
+    assert_eq!(run.stderr, "");
+    assert_eq!(fs::read(dir.path().join("f")).unwrap(), body);
+    assert!(!dir.path().join("f.part").exists());
+}
+
+/// Issue 10: a read-only FILE is not replaced (23, untouched, nothing downloaded), nor is a
+/// directory (23, no DIR.part).
+#[test]
+fn read_only_file_and_directory_are_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = Server::plain(|_, s| reply(s, &super::server::ok(b"new")));
+    let dir = tempfile::tempdir().unwrap();
+    let locked = dir.path().join("locked");
+    fs::write(&locked, b"keep me").unwrap();
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o444)).unwrap();
+    let run = fetch_in(dir.path(), &["-o", "locked", &server.url("/")]).expect(23);
+    assert!(run.stderr.contains("read-only"), "{}", run.stderr);
+    assert_eq!(fs::read(&locked).unwrap(), b"keep me");
+    fs::create_dir(dir.path().join("sub")).unwrap();
+    let run = fetch_in(dir.path(), &["-o", "sub", &server.url("/")]).expect(23);
+    assert!(run.stderr.contains("directory"), "{}", run.stderr);
+    assert!(!dir.path().join("sub.part").exists());
+    assert!(server.requests().is_empty(), "nothing is downloaded");
+}
+
+/// Issue 10: the new file keeps the mode of the one it replaces, and its owner and group
+/// where permitted (checked when the tests run as root).
+#[test]
+fn replacing_keeps_the_mode() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let server = Server::plain(|_, s| reply(s, &super::server::ok(b"#!/bin/sh\n")));
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("run.sh");
+    fs::write(&script, b"old").unwrap();
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o751)).unwrap();
+    let root = fs::metadata(&script).unwrap().uid() == 0;
+    if root {
+        std::os::unix::fs::chown(&script, Some(4321), Some(4322)).unwrap();
+    }
+    fetch_in(dir.path(), &["-s", "-o", "run.sh", &server.url("/")]).expect(0);
+    assert_eq!(fs::read(&script).unwrap(), b"#!/bin/sh\n");
+    let meta = fs::metadata(&script).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o7777, 0o751);
+    if root {
+        assert_eq!((meta.uid(), meta.gid()), (4321, 4322));
+    }
+}
+
+/// Issue 10: a dangling symbolic link as FILE: its target is created, the link stays.
+#[test]
+fn dangling_symlink_creates_its_target() {
+    let server = Server::plain(|_, s| reply(s, &super::server::ok(b"through")));
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("d")).unwrap();
+    std::os::unix::fs::symlink("d/new", dir.path().join("link")).unwrap();
+    fetch_in(dir.path(), &["-s", "-o", "link", &server.url("/")]).expect(0);
+    assert!(fs::symlink_metadata(dir.path().join("link"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(fs::read(dir.path().join("d/new")).unwrap(), b"through");
+}
+
+/// Issue 10: -O with a 255-byte name works: the .part name is shortened, not the final one.
+#[test]
+fn longest_remote_name_works() {
+    let name = "n".repeat(255);
+    let server = Server::plain(|_, s| reply(s, &super::server::ok(b"long")));
+    let dir = tempfile::tempdir().unwrap();
+    fetch_in(dir.path(), &["-s", "-O", &server.url(&format!("/{name}"))]).expect(0);
+    assert_eq!(fs::read(dir.path().join(&name)).unwrap(), b"long");
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+/// Issue 10: `-fC -` on a file that is already complete (416) succeeds and leaves no .part.
+#[test]
+fn fail_resume_of_complete_file_leaves_no_part() {
+    let server = Server::plain(|_, s| {
+        reply(s, b"HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */5\r\nContent-Length: 0\r\n\r\n")
+    });
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("f"), b"12345").unwrap();
+    fetch_in(dir.path(), &["-sf", "-C", "-", "-o", "f", &server.url("/")]).expect(0);
+    assert_eq!(fs::read(dir.path().join("f")).unwrap(), b"12345");
+    assert!(!dir.path().join("f.part").exists());
+    let refusing = Server::plain(|_, s| {
+        reply(
+            s,
+            b"HTTP/1.1 416 Range Not Satisfiable\r\nContent-Length: 0\r\n\r\n",
+        )
+    });
+    fetch_in(
+        dir.path(),
+        &["-sf", "-C", "-", "-o", "f", &refusing.url("/")],
+    )
+    .expect(22);
+    assert_eq!(fs::read(dir.path().join("f")).unwrap(), b"12345");
+    assert!(!dir.path().join("f.part").exists());
 }

@@ -2,13 +2,13 @@
 //! input is split across reads, and never panic on arbitrary bytes.
 
 use proptest::prelude::*;
-use sockit::fetch::body::{BodyDecoder, BodyError, Step};
-use sockit::fetch::head::{self, Framing, HeadError, Parsed};
+use sockit::fetch::body::{BodyDecoder, BodyError, BodyStep};
+use sockit::fetch::head::{self, BodyFraming, HeadError, Parsed};
 
 /// Decodes `input` fed in pieces split at `cuts`: the body bytes produced, and whether the
 /// body completed (or the error), plus how many input bytes were used.
 fn decode(input: &[u8], cuts: &[usize]) -> (Vec<u8>, Result<bool, BodyError>, usize) {
-    let mut decoder = BodyDecoder::new(Framing::Chunked);
+    let mut decoder = BodyDecoder::new(BodyFraming::Chunked);
     let mut out = Vec::new();
     let mut bounds: Vec<usize> = cuts.iter().map(|&c| c % (input.len() + 1)).collect();
     bounds.sort_unstable();
@@ -24,9 +24,9 @@ fn decode(input: &[u8], cuts: &[usize]) -> (Vec<u8>, Result<bool, BodyError>, us
                 Ok((used, step)) => {
                     used_total += used;
                     match step {
-                        Step::Data(d) => out.extend_from_slice(d),
-                        Step::Need => {}
-                        Step::Done => return (out, Ok(true), used_total),
+                        BodyStep::Data(d) => out.extend_from_slice(d),
+                        BodyStep::Need => {}
+                        BodyStep::Done => return (out, Ok(true), used_total),
                     }
                     piece = &piece[used..];
                 }

@@ -143,3 +143,66 @@ fn loops_and_limits_are_47() {
     );
     assert_eq!(counting.requests().len(), 4);
 }
+
+/// Issue 10: -u, Cookie and a user-set Host go to the first origin only; --location-trusted
+/// lets -u and Cookie follow (never Host), as curl does.
+#[test]
+fn credentials_stay_with_their_origin() {
+    let other = Server::plain(|_, s| reply(s, &ok(b"other")));
+    let to = other.url("/landed");
+    let first = Server::plain(move |_, s| {
+        reply(
+            s,
+            format!("HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\n\r\n").as_bytes(),
+        )
+    });
+    let flags = [
+        "-u",
+        "me:pw",
+        "-H",
+        "Cookie: id=1",
+        "-H",
+        "Host: example.test",
+    ];
+    fetch(&[&flags[..], &["-L", &first.url("/")]].concat()).expect(0);
+    fetch(&[&flags[..], &["--location-trusted", &first.url("/")]].concat()).expect(0);
+    let sent = &first.requests()[0];
+    assert_eq!(sent.header("authorization"), Some("Basic bWU6cHc="));
+    assert_eq!(sent.header("cookie"), Some("id=1"));
+    assert_eq!(sent.header("host"), Some("example.test"));
+    let plain = &other.requests()[0];
+    assert_eq!(plain.header("authorization"), None);
+    assert_eq!(plain.header("cookie"), None);
+    assert_eq!(plain.header("host"), Some(&*other.addr.to_string()));
+    let trusted = &other.requests()[1];
+    assert_eq!(trusted.header("authorization"), Some("Basic bWU6cHc="));
+    assert_eq!(trusted.header("cookie"), Some("id=1"));
+    assert_eq!(trusted.header("host"), Some(&*other.addr.to_string()));
+}
+
+/// Issue 10: an empty Location is no redirect: the response is the answer (exit 0).
+#[test]
+fn empty_location_stops() {
+    let server = Server::plain(|_, s| {
+        reply(
+            s,
+            b"HTTP/1.1 302 Found\r\nLocation: \r\nContent-Length: 4\r\n\r\nhere",
+        )
+    });
+    assert_eq!(fetch(&["-L", &server.url("/")]).expect(0).out(), "here");
+    assert_eq!(server.requests().len(), 1);
+}
+
+/// Issue 10: a Location that is not UTF-8 (Latin-1 here) is followed, percent-encoded.
+#[test]
+fn non_utf8_location_is_percent_encoded() {
+    let server = Server::plain(|req, s| match req.target.as_str() {
+        "/start" => reply(
+            s,
+            b"HTTP/1.1 301 Moved\r\nLocation: /caf\xe9\r\nContent-Length: 0\r\n\r\n",
+        ),
+        other => reply(s, &ok(other.as_bytes())),
+    });
+    let run = fetch(&["-L", &server.url("/start")]).expect(0);
+    assert_eq!(run.out(), "/caf%E9");
+}

@@ -4,6 +4,7 @@
 use crate::support::{sockit, ChildGuard};
 use std::io::Read;
 use std::path::Path;
+use std::process::ChildStdout;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -40,35 +41,62 @@ pub fn fetch(args: &[&str]) -> Run {
 
 /// Runs `sockit fetch ARGS` in `dir`.
 pub fn fetch_in(dir: &Path, args: &[&str]) -> Run {
-    let mut cmd = sockit();
-    cmd.arg("fetch").args(args).current_dir(dir);
-    let mut child = ChildGuard::spawn(cmd);
-    let mut out = child.child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out = thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out.read_to_end(&mut v);
-        v
-    });
-    let err = thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.child.try_wait().unwrap() {
-            break status;
+    Running::start(dir, args).finish()
+}
+
+/// A `sockit fetch` still running, for tests that act while it works.
+pub struct Running {
+    child: ChildGuard,
+    /// Its stdout, until a test takes it to read as the body arrives.
+    pub stdout: Option<ChildStdout>,
+    label: String,
+}
+
+impl Running {
+    /// Starts `sockit fetch ARGS` in `dir`.
+    pub fn start(dir: &Path, args: &[&str]) -> Running {
+        let mut cmd = sockit();
+        cmd.arg("fetch").args(args).current_dir(dir);
+        let mut child = ChildGuard::spawn(cmd);
+        let stdout = child.child.stdout.take();
+        Running {
+            child,
+            stdout,
+            label: format!("{args:?}"),
         }
-        assert!(
-            start.elapsed() < DEADLINE,
-            "sockit fetch {args:?} did not finish"
-        );
-        thread::sleep(Duration::from_millis(5));
-    };
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: out.join().unwrap(),
-        stderr: err.join().unwrap(),
+    }
+
+    /// Waits (within [`DEADLINE`]) for the exit, collecting what is left of its output.
+    pub fn finish(mut self) -> Run {
+        let out = self.stdout.take().map(|mut out| {
+            thread::spawn(move || {
+                let mut v = Vec::new();
+                let _ = out.read_to_end(&mut v);
+                v
+            })
+        });
+        let mut err = self.child.stderr.take().unwrap();
+        let err = thread::spawn(move || {
+            let mut s = String::new();
+            let _ = err.read_to_string(&mut s);
+            s
+        });
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "sockit fetch {} did not finish",
+                self.label
+            );
+            thread::sleep(Duration::from_millis(5));
+        };
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout: out.map_or_else(Vec::new, |t| t.join().unwrap()),
+            stderr: err.join().unwrap(),
+        }
     }
 }

@@ -1,0 +1,254 @@
+//! Owns one fetch from the first request to the committed output: connecting, following
+//! redirects, `-f`, the resume decision, and streaming the final body into its destination.
+
+use super::args::ContinueAt;
+use super::body::BodyDecoder;
+use super::connect;
+use super::decode::ContentDecoder;
+use super::error::FetchError;
+use super::head::{self, BodyFraming, Head};
+use super::heads::HeadSinks;
+use super::output::{self, Output, Resume};
+use super::plan::{ConnectPlan, FetchPlan};
+use super::progress::Progress;
+use super::redirect::{self, is_redirect, Redirects};
+use super::request::RequestSpec;
+use super::tls;
+use super::transfer::{self, Buffer, Conn};
+use rustls::ClientConfig;
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::Duration;
+use url::Url;
+
+/// One fetch in progress: the plan, and what changes along the redirect chain.
+struct Exchange<'a> {
+    plan: &'a FetchPlan,
+    /// The URL being requested.
+    url: Url,
+    /// The request for it (method and credentials change on some redirects).
+    request: RequestSpec,
+    /// The byte the body resumes at (0: from the start).
+    offset: u64,
+    heads: HeadSinks,
+    /// The TLS configuration, built on the first https URL.
+    tls: Option<Arc<ClientConfig>>,
+}
+
+/// The final response: its head, the connection its body comes on, and the body bytes
+/// already read with the head.
+struct Response {
+    conn: Conn,
+    buf: Buffer,
+    head: Head,
+}
+
+/// The local side of the work, before any traffic: refuses an output that must not be
+/// replaced and prepares `-C`'s `.part` file.
+pub fn prepare(plan: &FetchPlan) -> Result<Resume, FetchError> {
+    if let Some(path) = &plan.output {
+        output::check_replaceable(path)?;
+    }
+    Ok(match (plan.resume, &plan.output) {
+        (None, _) => Resume::default(),
+        (Some(at), Some(path)) => output::prepare_resume(path, at)?,
+        (Some(ContinueAt::At(n)), None) => Resume {
+            offset: n,
+            copied: false,
+        },
+        (Some(ContinueAt::Auto), None) => Resume::default(),
+    })
+}
+
+/// Runs `plan`'s fetch, the body resuming at `offset`: requests, redirects, and the body
+/// into its destination.
+pub async fn fetch(plan: &FetchPlan, offset: u64) -> Result<(), FetchError> {
+    let mut exchange = Exchange {
+        plan,
+        url: plan.url.clone(),
+        request: plan.request.clone(),
+        offset,
+        heads: HeadSinks::new(&plan.heads)?,
+        tls: None,
+    };
+    let response = exchange.final_response().await?;
+    exchange.deliver(response).await
+}
+
+impl Exchange<'_> {
+    /// Requests the URL, following redirects as `-L` allows, until a response to deliver.
+    async fn final_response(&mut self) -> Result<Response, FetchError> {
+        let mut redirects = Redirects::new(
+            self.plan.max_redirects.unwrap_or(0),
+            self.plan.location_trusted,
+            &self.request,
+            &self.url,
+        );
+        let mut buf = Buffer::default();
+        loop {
+            buf.clear();
+            let mut conn = self.open().await?;
+            conn.send(&self.request.render(&self.url, Some(self.offset)))
+                .await?;
+            let (interim, head) = transfer::read_head(&mut conn, &mut buf).await?;
+            for h in interim.iter().chain([&head]) {
+                self.heads.show(h)?;
+            }
+            if self.plan.max_redirects.is_some() && is_redirect(head.status) {
+                if let Some(location) = redirect::location(&head) {
+                    self.url =
+                        redirects.follow(&mut self.request, &self.url, head.status, &location)?;
+                    tracing::debug!(status = head.status, url = %self.url, "following redirect");
+                    continue;
+                }
+            }
+            // A 416 that says the local copy is already whole is success, -f or not.
+            let complete = matches!(self.resumed_bytes(&head), Ok(Keep::AlreadyComplete));
+            if self.plan.fail && head.status >= 400 && !complete {
+                return Err(FetchError::HttpStatus {
+                    status: head.status,
+                    reason: if head.reason.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {}", head.reason)
+                    },
+                });
+            }
+            return Ok(Response { conn, buf, head });
+        }
+    }
+
+    /// Opens a connection to the current URL's host: resolve, connect (Happy Eyeballs) and,
+    /// for https, the TLS handshake, all within `--connect-timeout`.
+    async fn open(&mut self) -> Result<Conn, FetchError> {
+        let url = &self.url;
+        let host = url.host().ok_or_else(|| FetchError::BadUrl {
+            url: url.to_string(),
+            reason: "no host".into(),
+        })?;
+        let port = url.port_or_known_default().unwrap_or(80);
+        let label = url.host_str().unwrap_or_default().to_string();
+        let how: &ConnectPlan = &self.plan.connect;
+        let tls = match url.scheme() {
+            "https" => Some(tls_config(&mut self.tls, how)?),
+            _ => None,
+        };
+        let work = async {
+            // No --connect-timeout (or 0) means no limit; tokio treats Duration::MAX as never.
+            let limit = how.timeout.unwrap_or(Duration::MAX);
+            let tcp = connect::tcp(&host, port, how.family, limit).await?;
+            match tls {
+                Some(config) => Ok(Conn::Tls(Box::new(
+                    tls::handshake(tcp, &host, config).await?,
+                ))),
+                None => Ok(Conn::Plain(tcp)),
+            }
+        };
+        let Some(limit) = how.timeout else {
+            return work.await;
+        };
+        tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
+            Err(FetchError::Timeout(format!(
+                "connection to {label} port {port} timed out after {} ms",
+                limit.as_millis()
+            )))
+        })
+    }
+
+    /// Streams the final response's body into its destination and commits it.
+    async fn deliver(&mut self, response: Response) -> Result<(), FetchError> {
+        let Response {
+            mut conn,
+            mut buf,
+            head,
+        } = response;
+        let framing = head
+            .framing(&self.request.method)
+            .map_err(|e| FetchError::BadReply(e.to_string()))?;
+        let keep = self.resumed_bytes(&head)?;
+        let mut out = match (&self.plan.output, keep) {
+            (Some(path), Keep::AlreadyComplete) => {
+                return Output::file(path, self.offset)?.commit()
+            }
+            (Some(path), Keep::Bytes(n)) => Output::file(path, n)?,
+            (None, _) => Output::stdout(),
+        };
+        if let Some(included) = self.heads.included() {
+            out.put(included)?;
+        }
+        let mut sink =
+            ContentDecoder::new(out, head.get("content-encoding"), self.request.compressed)?;
+        let total = match framing {
+            BodyFraming::Length(n) => Some(n),
+            _ => None,
+        };
+        let to_terminal = self.plan.output.is_none() && std::io::stdout().is_terminal();
+        let progress = Progress::new(self.plan.progress && !to_terminal, total);
+        let mut body = BodyDecoder::new(framing);
+        transfer::read_body(&mut conn, &mut buf, &mut body, &mut sink, &progress).await?;
+        progress.finish();
+        let trailers = body.trailers();
+        head::check_trailers(trailers).map_err(|e| FetchError::BadReply(e.to_string()))?;
+        self.heads.show_trailers(trailers)?;
+        let mut out = sink.finish()?;
+        if self.heads.included().is_some() && trailers.len() > 2 {
+            // -i: the trailers follow the body, as curl prints them.
+            out.put(trailers)?;
+        }
+        if let (Some((_, Some(total))), Some(len)) = (head.content_range(), out.file_len()) {
+            if head.status == 206 && len != total {
+                return Err(FetchError::Partial(format!(
+                    "the resumed file has {len} bytes, the server announced {total}"
+                )));
+            }
+        }
+        out.commit()
+    }
+
+    /// How much of the `.part` file the response continues.
+    fn resumed_bytes(&self, head: &Head) -> Result<Keep, FetchError> {
+        let offset = self.offset;
+        if offset == 0 || self.plan.output.is_none() {
+            return Ok(Keep::Bytes(0));
+        }
+        match head.status {
+            206 => match head.content_range() {
+                Some((start, _)) if start == offset => Ok(Keep::Bytes(offset)),
+                _ => Err(FetchError::Range(format!(
+                    "asked for bytes from {offset}, the server sent Content-Range {:?}",
+                    head.get("content-range").unwrap_or("")
+                ))),
+            },
+            416 if head.unsatisfied_range_total() == Some(offset) => Ok(Keep::AlreadyComplete),
+            // The server ignored the Range header: start over from zero.
+            200..=299 => Ok(Keep::Bytes(0)),
+            status => Err(FetchError::Range(format!(
+                "the server answered {status} to the request for bytes from {offset}"
+            ))),
+        }
+    }
+}
+
+/// The TLS configuration, built once per fetch (with the `-k` warning, once).
+fn tls_config(
+    cached: &mut Option<Arc<ClientConfig>>,
+    how: &ConnectPlan,
+) -> Result<Arc<ClientConfig>, FetchError> {
+    if let Some(config) = cached {
+        return Ok(config.clone());
+    }
+    if how.insecure && how.warn {
+        eprintln!("sockit: warning: --insecure: the server's certificate is not verified");
+    }
+    let config = tls::config(how.cacert.as_deref(), how.insecure)?;
+    *cached = Some(config.clone());
+    Ok(config)
+}
+
+/// How much of the `.part` file the response continues.
+enum Keep {
+    /// Append after this many bytes (0: start over).
+    Bytes(u64),
+    /// A 416 says the local copy already is the whole file.
+    AlreadyComplete,
+}

@@ -1,0 +1,79 @@
+//! Owns showing response heads as they arrive: on stdout beside a file download, into a
+//! `-D` file, and collected for `-i`/`-I` to go before the body.
+
+use super::error::FetchError;
+use super::head::Head;
+use super::output;
+use super::plan::HeadPlan;
+use std::fs::File;
+use std::io::{ErrorKind, Write};
+use std::path::PathBuf;
+
+/// The open destinations for response heads.
+pub struct HeadSinks {
+    /// Print heads on stdout.
+    stdout: bool,
+    /// `-D FILE`.
+    dump: Option<(File, PathBuf)>,
+    /// `-i`/`-I`: heads collected for the body output.
+    include: Option<Vec<u8>>,
+}
+
+impl HeadSinks {
+    /// Opens the destinations `plan` names (creating the `-D` file).
+    pub fn new(plan: &HeadPlan) -> Result<Self, FetchError> {
+        let dump = match &plan.dump {
+            Some(path) => {
+                let file = File::create(path).map_err(|e| FetchError::write(path, &e))?;
+                Some((file, path.clone()))
+            }
+            None => None,
+        };
+        Ok(HeadSinks {
+            stdout: plan.stdout,
+            dump,
+            include: plan.include.then(Vec::new),
+        })
+    }
+
+    /// Shows one head (interim or final).
+    pub fn show(&mut self, head: &Head) -> Result<(), FetchError> {
+        self.print(&head.raw)?;
+        if let Some(buf) = &mut self.include {
+            buf.extend_from_slice(&head.raw);
+        }
+        Ok(())
+    }
+
+    /// The heads collected for `-i`, to be written before the body.
+    pub fn included(&self) -> Option<&[u8]> {
+        self.include.as_deref()
+    }
+
+    /// A chunked body's trailer section goes where heads are printed and dumped, as curl
+    /// does (the bare final CRLF alone means there were none).
+    pub fn show_trailers(&mut self, trailers: &[u8]) -> Result<(), FetchError> {
+        if trailers.len() > 2 {
+            self.print(trailers)?;
+        }
+        Ok(())
+    }
+
+    fn print(&mut self, bytes: &[u8]) -> Result<(), FetchError> {
+        if self.stdout {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(bytes).and_then(|()| out.flush()) {
+                Ok(()) => {}
+                // Nobody reads the heads any more (`| head -1`): the download itself goes
+                // on, and its outcome, not the reader's, decides the exit code (issue 10).
+                Err(e) if e.kind() == ErrorKind::BrokenPipe => self.stdout = false,
+                Err(e) => return Err(output::stdout_error(&e)),
+            }
+        }
+        if let Some((file, path)) = &mut self.dump {
+            file.write_all(bytes)
+                .map_err(|e| FetchError::write(path, &e))?;
+        }
+        Ok(())
+    }
+}
