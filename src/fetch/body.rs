@@ -5,8 +5,9 @@
 //! transfer loop hands slices of its one read buffer straight to the output. The chunked
 //! decoder walks size lines and trailers a byte at a time, so it needs no line buffer and
 //! gives the same result however the input is split across reads (the property tests check
-//! this). It is as strict as llhttp: a chunk size is hex digits then `;extension` or CRLF,
-//! nothing else.
+//! this). It is as strict as llhttp: a chunk size is hex digits then CRLF or `;` and an
+//! extension, and every extension starts with a name (RFC 9112 section 7.1.1), so `a;\r\n`
+//! is refused.
 
 use super::head::BodyFraming;
 use thiserror::Error;
@@ -156,8 +157,14 @@ fn data_or_need(input: &[u8], n: usize) -> (usize, BodyStep<'_>) {
 enum State {
     /// Reading hex digits of a chunk size.
     Size,
-    /// Reading a chunk extension, after `;`.
+    /// Right after a `;` outside a quoted string: optional whitespace, then a name.
+    ExtensionStart,
+    /// Reading a chunk extension, after its name began.
     Extension,
+    /// Inside a quoted extension value, where `;` is text, not a separator.
+    ExtensionQuoted,
+    /// After a backslash in a quoted extension value.
+    ExtensionEscape,
     /// Expecting the LF after a size line's CR.
     SizeLf,
     /// Inside chunk data.
@@ -236,12 +243,8 @@ impl Chunked {
     fn byte(&mut self, b: u8) -> Result<(), BodyError> {
         match self.state {
             State::Size => self.size_byte(b)?,
-            State::Extension => match b {
-                b'\r' => self.state = State::SizeLf,
-                b'\n' => return Err(BodyError::Malformed("LF-only line ending in chunk size")),
-                b'\t' | b' '..=b'~' | 0x80..=0xff => self.count_line()?,
-                _ => return Err(BodyError::Malformed("control character in chunk extension")),
-            },
+            State::ExtensionStart | State::Extension => self.extension_byte(b)?,
+            State::ExtensionQuoted | State::ExtensionEscape => self.quoted_byte(b)?,
             State::SizeLf => {
                 expect(b, b'\n', "bare CR in chunk size line")?;
                 self.line = 0;
@@ -301,7 +304,7 @@ impl Chunked {
                 return Err(BodyError::Malformed("chunk size without digits"))
             }
             b';' => {
-                self.state = State::Extension;
+                self.state = State::ExtensionStart;
                 return self.count_line();
             }
             b'\r' => {
@@ -316,6 +319,41 @@ impl Chunked {
         self.size = self.size << 4 | u64::from(digit);
         self.digits += 1;
         Ok(())
+    }
+
+    /// An extension byte outside quotes: a name must follow each `;` (after optional
+    /// whitespace), as RFC 9112 requires and llhttp enforces.
+    fn extension_byte(&mut self, b: u8) -> Result<(), BodyError> {
+        let start = self.state == State::ExtensionStart;
+        match b {
+            b'\r' if start => return Err(BodyError::Malformed("chunk extension without a name")),
+            b'\r' => self.state = State::SizeLf,
+            b'\n' => return Err(BodyError::Malformed("LF-only line ending in chunk size")),
+            b'\t' | b' ' => {}
+            _ if start && !is_tchar(b) => {
+                return Err(BodyError::Malformed("chunk extension without a name"))
+            }
+            b';' => self.state = State::ExtensionStart,
+            b'"' => self.state = State::ExtensionQuoted,
+            b'!'..=b'~' | 0x80..=0xff => self.state = State::Extension,
+            _ => return Err(BodyError::Malformed("control character in chunk extension")),
+        }
+        self.count_line()
+    }
+
+    /// A byte of a quoted extension value.
+    fn quoted_byte(&mut self, b: u8) -> Result<(), BodyError> {
+        self.state = match (self.state, b) {
+            (_, b'\r' | b'\n') => {
+                return Err(BodyError::Malformed("unterminated quoted chunk extension"))
+            }
+            (State::ExtensionEscape, _) => State::ExtensionQuoted,
+            (_, b'\\') => State::ExtensionEscape,
+            (_, b'"') => State::Extension,
+            (_, b'\t' | b' '..=b'~' | 0x80..=0xff) => State::ExtensionQuoted,
+            _ => return Err(BodyError::Malformed("control character in chunk extension")),
+        };
+        self.count_line()
     }
 
     fn count_line(&mut self) -> Result<(), BodyError> {
@@ -333,6 +371,11 @@ impl Chunked {
         self.trailers.push(b);
         Ok(())
     }
+}
+
+/// A token character (RFC 9110 section 5.6.2), which chunk extension names are made of.
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 fn expect(b: u8, want: u8, what: &'static str) -> Result<(), BodyError> {
@@ -402,6 +445,12 @@ mod tests {
             b"-5\r\n",
             b"11111111111111111\r\n",
             b"0\r\nX: y\n\r\n",
+            // Issue 11: `;` must be followed by an extension name.
+            b"a;\r\n0123456789\r\n0\r\n\r\n",
+            b"5; \r\nhello\r\n0\r\n\r\n",
+            b"5;=v\r\nhello\r\n0\r\n\r\n",
+            b"5;a;\r\nhello\r\n0\r\n\r\n",
+            b"5;a=\"x\r\nhello\r\n0\r\n\r\n",
         ] {
             assert!(
                 decode(BodyFraming::Chunked, bad, &[]).is_err(),
@@ -409,6 +458,15 @@ mod tests {
                 String::from_utf8_lossy(bad)
             );
         }
+    }
+
+    /// Extensions as RFC 9112 writes them still pass: several, with whitespace around `;`,
+    /// and quoted values that hold `;` and escaped quotes.
+    #[test]
+    fn chunk_extensions_with_names_pass() {
+        let wire = b"5;a ; b=1;c=\"x;\\\"y\"\r\nhello\r\n0;last\r\n\r\n";
+        let (body, done) = decode(Framing::Chunked, wire, &[]).unwrap();
+        assert_eq!((body.as_slice(), done), (&b"hello"[..], true));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! provokes it, with its one-line message.
 
 use super::server::{reply, End, Server};
-use super::support::{fetch, Running};
+use super::support::{fetch, fetch_in, Running};
 use std::io::{Read, Write};
 use std::net::TcpListener;
 
@@ -80,6 +80,22 @@ fn weird_replies_are_8() {
         assert!(run.stderr.starts_with("sockit: (8) weird server reply"), "{}", run.stderr);
         assert_eq!(run.stderr.lines().count(), 1);
     }
+}
+
+/// Issue 11: a chunk size followed by `;` and no extension name (`a;`) is refused (8), as
+/// llhttp refuses it, and no `-o` file appears.
+#[test]
+fn chunk_extension_without_name_is_8() {
+    let server = replying(
+        &b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\na;\r\n0123456789\r\n0\r\n\r\n"[..],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let run = fetch_in(dir.path(), &["-o", "out", &server.url("/")]).expect(8);
+    assert_eq!(
+        run.stderr.trim(),
+        "sockit: (8) weird server reply: chunk extension without a name"
+    );
+    assert!(!dir.path().join("out").exists());
 }
 
 /// A head that never ends, or has more than 100 fields, is refused (8) without waiting for
