@@ -465,7 +465,7 @@ mod tests {
     #[test]
     fn chunk_extensions_with_names_pass() {
         let wire = b"5;a ; b=1;c=\"x;\\\"y\"\r\nhello\r\n0;last\r\n\r\n";
-        let (body, done) = decode(Framing::Chunked, wire, &[]).unwrap();
+        let (body, done) = decode(BodyFraming::Chunked, wire, &[]).unwrap();
         assert_eq!((body.as_slice(), done), (&b"hello"[..], true));
     }
 
