@@ -242,15 +242,16 @@ fn admit<S: conn::Socket>(sock: S, peer: conn::Peer, shared: &Arc<Shared>) {
     match shared.slots.clone().try_acquire_owned() {
         Ok(permit) => {
             shared
-                .tracker
+                .drain
                 .spawn(conn::serve(sock, peer, shared.clone(), permit));
         }
         Err(_) => match shared.rejects.clone().try_acquire_owned() {
             Ok(permit) => {
                 debug!("{peer}: server busy");
+                let close = (shared.config.close_timeout, shared.config.linger);
                 shared
-                    .tracker
-                    .spawn(conn::reject(sock, ErrorLine::ServerBusy, permit));
+                    .drain
+                    .spawn(conn::reject(sock, ErrorLine::ServerBusy, permit, close));
             }
             Err(_) => debug!("{peer}: server busy, closed without a reply"),
         },
@@ -260,21 +261,17 @@ fn admit<S: conn::Socket>(sock: S, peer: conn::Peer, shared: &Arc<Shared>) {
 /// EMFILE, ENFILE, ENOBUFS, ENOMEM: the process or the system is out of a resource that
 /// accept needs; retrying at once would fail the same way.
 fn is_out_of_fds(err: &io::Error) -> bool {
-    const ENOMEM: i32 = 12;
-    const ENFILE: i32 = 23;
-    const EMFILE: i32 = 24;
-    const ENOBUFS: i32 = 105;
+    use libc::{EMFILE, ENFILE, ENOBUFS, ENOMEM};
     matches!(err.raw_os_error(), Some(ENOMEM | ENFILE | EMFILE | ENOBUFS))
 }
 
 /// Errors that concern only the connection being accepted (it was reset or aborted before
 /// accept returned); the next accept is unaffected.
 fn is_per_connection(err: &io::Error) -> bool {
-    const EPROTO: i32 = 71;
     matches!(
         err.kind(),
         io::ErrorKind::ConnectionAborted
             | io::ErrorKind::ConnectionReset
             | io::ErrorKind::PermissionDenied
-    ) || err.raw_os_error() == Some(EPROTO)
+    ) || err.raw_os_error() == Some(libc::EPROTO)
 }

@@ -59,7 +59,7 @@ fn port_in_use_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr.contains(&format!(
-            "error: cannot listen on {addr}: address already in use (is another server running?)"
+            "sockit: cannot listen on {addr}: address already in use (is another server running?)"
         )),
         "{stderr}"
     );
@@ -217,16 +217,17 @@ fn closed_stdout_is_not_an_error() {
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
 
-/// A connection limit of zero could serve nobody: refused at start with a clear line.
+/// A connection limit of zero could serve nobody: refused at start with a clear line and the
+/// usage code, told apart from a failure to listen (1).
 #[test]
 fn zero_max_connections_is_refused() {
     let out = sockit()
         .args(["serve", "--bind", "127.0.0.1:0", "--max-connections", "0"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr).trim(),
-        "sockit: error: --max-connections must be at least 1"
+        "sockit: --max-connections must be at least 1"
     );
 }
