@@ -23,14 +23,14 @@ use tracing::{debug, info, warn};
 
 /// How many `ERR server busy` replies may be in flight at once; past that, surplus
 /// connections are closed without a word, so a flood cannot grow the task count.
-pub(super) const MAX_PENDING_REJECTS: usize = 256;
+pub const MAX_PENDING_REJECTS: usize = 256;
 
 /// How long accept waits after running out of file descriptors.
 const FD_BACKOFF: Duration = Duration::from_millis(100);
 
 /// Descriptors kept free for the runtime, logging and stdio, beyond the listeners and the
 /// rejects in flight, which are counted separately.
-const FD_RESERVE: u64 = 64;
+pub const FD_RESERVE: u64 = 64;
 
 /// A bound listening socket.
 #[derive(Debug)]

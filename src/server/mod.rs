@@ -37,6 +37,7 @@ use crate::duration::{self, shown};
 use crate::protocol::{self, Framing};
 use anyhow::Context as _;
 use listener::Listener;
+pub use listener::{FD_RESERVE, MAX_PENDING_REJECTS};
 use shutdown::Drain;
 use std::future::Future;
 use std::sync::Arc;
