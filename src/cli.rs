@@ -1,4 +1,5 @@
-//! Defines sockit's command line: one subcommand per program, `///` docs are the `--help` text.
+//! Defines sockit's command line: one subcommand per program, `///` docs are the `--help` text,
+//! and the completion scripts and man page generated from the same definitions.
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use clap_complete::Shell;

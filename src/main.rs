@@ -1,5 +1,5 @@
-//! The `sockit` binary: parses flags, starts logging, runs a subcommand, maps errors to exit
-//! codes. Everything else lives in the library.
+//! The `sockit` binary: parses flags, starts logging, runs a subcommand, and hands how it
+//! ended to [`sockit::exit`], which owns the exit codes. Everything else lives in the library.
 
 #![forbid(unsafe_code)]
 

@@ -1,7 +1,7 @@
 //! The hello server: a builder for its settings, binding, and [`Server::run`], which accepts
 //! connections until a shutdown future resolves and then drains them.
 //!
-//! The pieces live one per file: [`listener`] binds sockets and runs the accept loops with
+//! The pieces live one per file: `listener` binds sockets and runs the accept loops with
 //! their limits, `conn` owns one connection's life, and [`shutdown`] owns stopping: the signals
 //! that start it and the drain with its grace period that ends it.
 //!
@@ -66,7 +66,7 @@ pub const DEFAULT_LINGER: Duration = Duration::from_secs(2);
 /// [`Server::builder`] or parsed by clap.
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct Config {
-    /// Address to listen on (repeatable): HOST:PORT, [V6]:PORT or unix:PATH. A host name
+    /// Address to listen on (repeatable): HOST:PORT, `[V6]:PORT` or unix:PATH. A host name
     /// binds every address it resolves to; port 0 lets the OS choose (the port is logged).
     #[arg(short, long = "bind", value_name = "ADDR", default_value = DEFAULT_BIND)]
     pub binds: Vec<Address>,
@@ -372,5 +372,39 @@ impl Server {
         stop_ticking.cancel();
         ticker.await.context("the idle ticker failed")?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Flags {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    /// `sockit serve` with no flags is the library's default server: the defaults are defined
+    /// once, so the flags and the builder cannot drift apart.
+    #[test]
+    fn flag_defaults_are_the_builder_defaults() {
+        let flags = Flags::try_parse_from(["serve"]).unwrap().config;
+        let expected = Config {
+            binds: vec![DEFAULT_BIND.parse().unwrap()],
+            ..Config::default()
+        };
+        assert_eq!(flags, expected);
+    }
+
+    /// Durations on the command line take the one syntax: a bare number is seconds.
+    #[test]
+    fn duration_flags_take_seconds_and_units() {
+        let flags = Flags::try_parse_from(["serve", "--grace", "3", "--idle-timeout", "1h"])
+            .unwrap()
+            .config;
+        assert_eq!(flags.grace, Duration::from_secs(3));
+        assert_eq!(flags.idle_timeout, Duration::from_secs(3600));
     }
 }

@@ -4,9 +4,9 @@
 //! waits on. The first signal starts a graceful shutdown; a second one means the person really
 //! wants the process gone, so it exits at once with status 130, as shells report an interrupt.
 //!
-//! [`Drain`] tracks every connection task, lets them finish for the grace period, then flips
+//! `Drain` tracks every connection task, lets them finish for the grace period, then flips
 //! one flag and pulses the server-wide wake-up, so each connection sends its pending replies
-//! and `ERR server shutting down`. Connections only ask [`Drain::is_over`] when that pulse (or
+//! and `ERR server shutting down`. Connections only ask `Drain::is_over` when that pulse (or
 //! the idle tick) wakes them: no timer or cancellation future per connection, which keeps an
 //! idle connection under 1 KiB and the hot path free of extra work.
 

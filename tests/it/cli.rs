@@ -216,3 +216,60 @@ fn waiting_for_a_silent_child_has_a_deadline() {
     assert!(waited.is_err(), "the wait gave up");
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+/// README's table of serve's flags lists exactly the flags `sockit serve --help` has, with
+/// the same defaults.
+#[test]
+fn readme_serve_table_matches_the_help() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let table = readme
+        .split("## serve")
+        .nth(1)
+        .and_then(|s| s.split("\n\n| flag |").nth(1))
+        .and_then(|s| s.split("\n\n").next())
+        .expect("serve's flag table");
+    let help = sockit_with(&["serve", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    let mut documented = Vec::new();
+    for row in table.lines().skip(2) {
+        let cells: Vec<&str> = row.split(" | ").collect();
+        let flag = cells[0]
+            .split_whitespace()
+            .map(|w| w.trim_matches(|c| c == '`' || c == ','))
+            .find(|w| w.starts_with("--"))
+            .unwrap_or_else(|| panic!("no long flag in {row:?}"));
+        let default = cells[1].trim_matches('`');
+        let block = help_block(&help, flag);
+        if !default.is_empty() && !default.contains(' ') {
+            assert!(
+                block.contains(&format!("[default: {default}]")),
+                "README says {flag} defaults to {default}; --help says:\n{block}"
+            );
+        }
+        documented.push(flag.to_owned());
+    }
+    for line in help.lines() {
+        let Some(flag) = line.split_whitespace().find(|w| w.starts_with("--")) else {
+            continue;
+        };
+        let flag = flag.trim_end_matches(',');
+        if line.trim_start().starts_with('-') && !["--help", "--version"].contains(&flag) {
+            assert!(documented.iter().any(|d| d == flag), "README lacks {flag}");
+        }
+    }
+}
+
+/// The lines of `--help` that describe `flag`.
+fn help_block<'a>(help: &'a str, flag: &str) -> &'a str {
+    let start = help
+        .find(&format!("{flag} "))
+        .or_else(|| help.find(&format!("{flag}\n")))
+        .unwrap_or_else(|| panic!("--help lacks {flag}"));
+    let rest = &help[start..];
+    let end = rest[1..]
+        .find("\n  -")
+        .or_else(|| rest[1..].find("\n      --"))
+        .map_or(rest.len(), |i| i + 1);
+    &rest[..end]
+}
