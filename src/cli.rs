@@ -1,6 +1,8 @@
-//! Defines sockit's command line: one subcommand per program, `///` docs are the `--help` text.
+//! Defines sockit's command line: one subcommand per program, `///` docs are the `--help` text,
+//! and the completion scripts and man page generated from the same definitions.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap_complete::Shell;
 use sockit::addr::Address;
 use sockit::protocol::Framing;
 use std::time::Duration;
@@ -27,59 +29,24 @@ pub enum Command {
     Fetch(sockit::fetch::FetchArgs),
     /// Load a hello server: lockstep, pipeline, churn or idle connections, every reply checked.
     Bench(sockit::bench::BenchArgs),
+    /// Print a shell completion script: `sockit completions bash > /etc/bash_completion.d/sockit`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), every subcommand's flags included: `sockit man | man -l -`.
+    Man,
 }
 
-/// Flags of `sockit serve`.
+/// Flags of `sockit serve`: the server's own settings, defined next to what they configure,
+/// and the runtime's.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on (repeatable): HOST:PORT, [V6]:PORT or unix:PATH. A host name
-    /// binds every address it resolves to; port 0 lets the OS choose (the port is logged).
-    #[arg(
-        short,
-        long = "bind",
-        value_name = "ADDR",
-        default_value = "127.0.0.1:9999"
-    )]
-    pub bind: Vec<Address>,
-
-    /// How names are framed: `line` (one per line) or `chunk` (one per read, the tutorial's
-    /// wire format).
-    #[arg(long, value_enum, value_name = "FRAMING", default_value_t = Framing::Line)]
-    pub framing: Framing,
-
-    /// The greeting sent on accept.
-    #[arg(long, value_name = "TEXT", default_value = sockit::protocol::DEFAULT_GREETING)]
-    pub greeting: String,
-
-    /// The longest line accepted, in bytes; a longer one gets `ERR line too long`.
-    #[arg(long, value_name = "BYTES", default_value_t = sockit::protocol::DEFAULT_MAX_LINE)]
-    pub max_line: usize,
-
-    /// Close a connection that sends nothing for this long (`500ms`, `30s`, `5m`); `0`
-    /// disables the timeout.
-    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
-    pub idle_timeout: Duration,
-
-    /// Connections served at once; one more gets `ERR server busy`.
-    #[arg(long, value_name = "N", default_value_t = 10_000)]
-    pub max_connections: usize,
-
-    /// After SIGINT/SIGTERM, how long open connections may finish before they are closed.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
-    pub grace: Duration,
-
-    /// The listen(2) backlog.
-    #[arg(long, value_name = "N", default_value_t = 1024)]
-    pub backlog: u32,
+    /// The server's settings.
+    #[command(flatten)]
+    pub config: sockit::server::Config,
 
     /// Worker threads [default: the CPUs this process may run on]; 1 runs everything on one
     /// thread.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-
-    /// Leave out the per-connection log lines.
-    #[arg(short, long)]
-    pub quiet: bool,
 }
 
 /// Flags of `sockit client`.
@@ -94,7 +61,7 @@ pub struct ClientArgs {
     pub framing: Framing,
 
     /// Bounds connecting and the wait for each reply (exit 28 when it runs out).
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = sockit::duration::parse)]
     pub timeout: Duration,
 
     /// Names to send, one at a time. Without any, stdin lines are sent (pipelined when stdin
@@ -103,10 +70,33 @@ pub struct ClientArgs {
     pub names: Vec<String>,
 }
 
-/// Parses `500ms`, `1s`, `5m`, `1h30m`; a bare number is seconds.
-fn parse_duration(s: &str) -> Result<Duration, String> {
-    if let Ok(secs) = s.parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
+/// Flags of `sockit completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: Shell,
+}
+
+/// The shell completion script for `shell`, from the same definitions as `--help`.
+pub fn completions(shell: Shell) -> Vec<u8> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "sockit", &mut script);
+    script
+}
+
+/// The man page, in roff: the top-level page, then one options section per subcommand, so
+/// every flag is on the one page (`sockit man | man -l -`).
+pub fn man() -> std::io::Result<Vec<u8>> {
+    let cli = Cli::command();
+    let mut page = Vec::new();
+    clap_mangen::Man::new(cli.clone()).render(&mut page)?;
+    for sub in cli.get_subcommands() {
+        // clap wants a `'static` heading; this runs once, just before the process exits.
+        let heading: &'static str =
+            Box::leak(format!("sockit {} options", sub.get_name()).into_boxed_str());
+        let sub = sub.clone().mut_args(|arg| arg.help_heading(heading));
+        clap_mangen::Man::new(sub).render_options_section(&mut page)?;
     }
-    humantime::parse_duration(s).map_err(|e| format!("{e} (expected e.g. 500ms, 30s, 5m)"))
+    Ok(page)
 }

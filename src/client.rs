@@ -20,7 +20,8 @@ use tokio::io::{
 /// The most bytes a single reply may have before the client gives up on the server.
 const MAX_REPLY: usize = 1 << 20;
 
-/// What can go wrong talking to a hello server.
+/// What can go wrong talking to a hello server; [`crate::exit::Failure::client`] gives the
+/// exit code for each (curl's where curl has one).
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// Resolving or connecting failed, or timed out.
@@ -41,22 +42,6 @@ pub enum ClientError {
     /// Reading or writing failed.
     #[error("{}", net::describe(.0))]
     Io(#[from] io::Error),
-}
-
-impl ClientError {
-    /// The process exit status for this error, following curl where curl has one: 6 cannot
-    /// resolve, 7 cannot connect, 28 timed out, 56 failure receiving; 1 for an `ERR` reply,
-    /// 2 for a bad argument.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            ClientError::Connect(ConnectError::Resolve { .. }) => 6,
-            ClientError::Connect(ConnectError::Connect { .. }) => 7,
-            ClientError::Connect(ConnectError::Timeout { .. }) | ClientError::Timeout(_) => 28,
-            ClientError::Server(_) => 1,
-            ClientError::BadName(_) => 2,
-            ClientError::Closed | ClientError::Io(_) => 56,
-        }
-    }
 }
 
 /// A connection to a hello server.

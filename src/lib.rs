@@ -3,6 +3,8 @@
 //! # Layout
 //!
 //! - [`addr`]: addresses as users type them (`host:port`, `[v6]:port`, `unix:/path`).
+//! - [`duration`]: the one duration syntax of every flag (`10`, `0.5`, `500ms`, `5m`, `1h`).
+//! - [`exit`]: how every subcommand ends: exit codes per subcommand and the `sockit: ` line.
 //! - [`fetch`]: `sockit fetch`, the HTTP/1.1 and HTTPS downloader (curl's flags and exit codes).
 //! - [`net`]: a connected TCP-or-Unix stream, and connecting with a deadline.
 //! - [`protocol`]: the hello protocol as a pure state machine (bytes in, replies out).
@@ -16,6 +18,8 @@
 pub mod addr;
 pub mod bench;
 pub mod client;
+pub mod duration;
+pub mod exit;
 pub mod fetch;
 pub mod net;
 pub mod protocol;

@@ -1,5 +1,5 @@
-//! The `sockit` binary: parses flags, starts logging, runs a subcommand, maps errors to exit
-//! codes. Everything else lives in the library.
+//! The `sockit` binary: parses flags, starts logging, runs a subcommand, and hands how it
+//! ended to [`sockit::exit`], which owns the exit codes. Everything else lives in the library.
 
 #![forbid(unsafe_code)]
 
@@ -8,6 +8,7 @@ mod cli;
 use clap::Parser;
 use cli::{ClientArgs, Command, ServeArgs};
 use sockit::client::{Client, ClientError};
+use sockit::exit::{self, Failure};
 use sockit::protocol::Framing;
 use sockit::server::{self, Server};
 use std::io::{IsTerminal, Write};
@@ -15,49 +16,69 @@ use std::process::ExitCode;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
-    match cli.command {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage(&e),
+    };
+    let failure = match cli.command {
         Command::Serve(args) => {
             init_logging("info");
-            report(serve(args).map_err(|e| (1, format!("error: {e:#}"))))
+            serve(args).err().and_then(|e| Failure::serve(&e))
         }
         Command::Client(args) => {
             init_logging("warn");
-            report(run_client(args).map_err(|e| match e {
-                ClientError::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
-                    (0, String::new())
-                }
-                e => (e.exit_code(), e.to_string()),
-            }))
+            run_client(args).err().and_then(|e| Failure::client(&e))
         }
-        Command::Bench(args) => report(bench(args).map_err(|e| (1, format!("{e:#}")))),
+        Command::Bench(args) => bench(args).err().and_then(|e| Failure::bench(&e)),
         Command::Fetch(args) => {
             init_logging("warn");
-            fetch(args)
+            // `-s` without `-S` keeps a failure's line off stderr, as curl does, but not its
+            // exit code.
+            let quiet = args.silent && !args.show_error;
+            let failure = fetch(args);
+            return if quiet {
+                exit::silently(failure)
+            } else {
+                exit::report(failure)
+            };
         }
-    }
+        Command::Completions(args) => print(Ok(cli::completions(args.shell))),
+        Command::Man => print(cli::man()),
+    };
+    exit::report(failure)
 }
 
-/// Runs `sockit fetch` on a current-thread runtime; errors become one line on stderr and
-/// curl's exit code.
-fn fetch(args: sockit::fetch::FetchArgs) -> ExitCode {
-    let quiet = args.silent && !args.show_error;
-    let runtime = match runtime(Some(1)) {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("sockit: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(sockit::fetch::run(args)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            let code = e.exit_code();
-            if !quiet {
-                eprintln!("sockit: ({code}) {e}");
-            }
-            ExitCode::from(code)
-        }
+/// `--help` and `--version` go to stdout (a closed one is fine) with 0; a bad command line is
+/// one `sockit: ...` line and clap's usage hint on stderr, with the usage code.
+fn usage(err: &clap::Error) -> ExitCode {
+    if !err.use_stderr() {
+        let _ = err.print();
+        return ExitCode::from(exit::common::OK);
+    }
+    let text = err.render().to_string();
+    eprint!("sockit: {}", text.strip_prefix("error: ").unwrap_or(&text));
+    ExitCode::from(exit::common::USAGE)
+}
+
+/// Prints generated text (completions, the man page) to stdout.
+fn print(text: std::io::Result<Vec<u8>>) -> Option<Failure> {
+    let written = text.and_then(|text| exit::write_stdout(&text));
+    written
+        .err()
+        .map(|e| Failure::new(exit::common::FAILED, format!("cannot write to stdout: {e}")))
+}
+
+/// Runs `sockit fetch` on a current-thread runtime.
+fn fetch(args: sockit::fetch::FetchArgs) -> Option<Failure> {
+    match runtime(Some(1)) {
+        Ok(runtime) => runtime
+            .block_on(sockit::fetch::run(args))
+            .err()
+            .and_then(|e| Failure::fetch(&e)),
+        Err(e) => Some(Failure::new(
+            exit::common::FAILED,
+            format!("cannot start the async runtime: {e}"),
+        )),
     }
 }
 
@@ -68,17 +89,6 @@ fn bench(args: sockit::bench::BenchArgs) -> anyhow::Result<()> {
         sockit::bench::pin_to_cpu(cpu)?;
     }
     runtime(Some(1))?.block_on(sockit::bench::execute(args))
-}
-
-/// Prints one `sockit: ...` line for a failure and turns it into the exit status.
-fn report(result: Result<(), (u8, String)>) -> ExitCode {
-    match result {
-        Ok(()) | Err((0, _)) => ExitCode::SUCCESS,
-        Err((code, message)) => {
-            eprintln!("sockit: {message}");
-            ExitCode::from(code)
-        }
-    }
 }
 
 /// Logs go to stderr; `RUST_LOG` overrides the subcommand's default level.
@@ -112,21 +122,9 @@ fn runtime(threads: Option<usize>) -> std::io::Result<tokio::runtime::Runtime> {
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let config = server::Config {
-        binds: args.bind,
-        framing: args.framing,
-        greeting: args.greeting,
-        max_line: args.max_line,
-        idle_timeout: args.idle_timeout,
-        max_connections: args.max_connections,
-        grace: args.grace,
-        backlog: args.backlog,
-        quiet: args.quiet,
-        raise_fd_limit: true,
-    };
     runtime(args.threads)?.block_on(async {
         let signals = server::shutdown::Signals::register()?;
-        let server = Server::builder().config(config).listen().await?;
+        let server = Server::builder().config(args.config).listen().await?;
         server.run(signals.first_then_force_exit()).await
     })
 }

@@ -1,6 +1,7 @@
 //! Defines `sockit bench`'s flags: clap derive, the `///` docs are the `--help` text.
 
 use crate::addr::Address;
+use crate::duration;
 pub use crate::protocol::Framing;
 use clap::{Parser, ValueEnum};
 #[cfg(feature = "plot")]
@@ -31,12 +32,12 @@ pub struct BenchArgs {
     pub connections: u32,
 
     /// How long to measure (idle mode: how long to hold the connections), e.g. 500ms, 10s, 1m.
-    #[arg(short, long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    #[arg(short, long, value_name = "DURATION", default_value = "10s", value_parser = duration::parse)]
     pub duration: Duration,
 
     /// Load applied before measuring starts, not counted in the results (lockstep, pipeline
     /// and churn).
-    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = duration::parse)]
     pub warmup: Duration,
 
     /// Names in flight per connection in pipeline mode.
@@ -50,12 +51,12 @@ pub struct BenchArgs {
     pub framing: Framing,
 
     /// A correct reply slower than this counts as late, an error.
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration::parse)]
     pub late: Duration,
 
     /// Give up on a connection that has waited this long for a reply (or to connect); its
     /// outstanding replies count as missing.
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = duration::parse)]
     pub timeout: Duration,
 
     /// Spread connections over this many loopback source addresses, 127.0.0.1 to 127.0.0.N,
@@ -116,12 +117,6 @@ impl BenchArgs {
     }
 }
 
-/// Parses `500ms`, `10s`, `5m` and the like.
-fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s)
-        .map_err(|e| format!("{e}; expected a duration such as 500ms, 10s or 5m"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,11 +149,16 @@ mod tests {
         assert_eq!(a.warmup, Duration::from_secs(1));
     }
 
-    /// Zero connections and unit-less durations are refused with a message.
+    /// Zero connections and durations that are not one are refused with a message; a bare
+    /// number is seconds, as in every subcommand.
     #[test]
     fn rejects_nonsense() {
         assert!(parse(&["-c", "0"]).is_err());
-        let err = parse(&["-d", "10"]).unwrap_err().to_string();
+        let err = parse(&["-d", "soon"]).unwrap_err().to_string();
         assert!(err.contains("500ms"), "{err}");
+        assert_eq!(
+            parse(&["-d", "10"]).unwrap().duration,
+            Duration::from_secs(10)
+        );
     }
 }

@@ -47,11 +47,12 @@ pub async fn execute(args: BenchArgs) -> anyhow::Result<()> {
     // Tens of thousands of idle connections need as many descriptors as the hard limit allows.
     rlimit::increase_nofile_limit(u64::MAX).context("cannot raise the open-file limit")?;
     let reports = run(&args).await?;
-    if args.json {
-        println!("{}", report::json(&reports));
+    let text = if args.json {
+        format!("{}\n", report::json(&reports))
     } else {
-        print!("{}", report::table(&reports));
-    }
+        report::table(&reports)
+    };
+    crate::exit::write_stdout(text.as_bytes()).context("cannot write the report")?;
     #[cfg(feature = "plot")]
     if let Some(path) = &args.plot {
         let title =

@@ -117,11 +117,11 @@ pub struct FetchArgs {
 
     /// Give up connecting (resolve, TCP and TLS handshake) after SECS (e.g. 2.5, 500ms)
     /// [default: 300, as curl].
-    #[arg(long = "connect-timeout", value_name = "SECS", value_parser = parse_secs)]
+    #[arg(long = "connect-timeout", value_name = "SECS", value_parser = crate::duration::parse)]
     pub connect_timeout: Option<Duration>,
 
     /// Give up on the whole transfer after SECS (e.g. 30, 1.5, 500ms, 5m).
-    #[arg(short = 'm', long = "max-time", value_name = "SECS", value_parser = parse_secs)]
+    #[arg(short = 'm', long = "max-time", value_name = "SECS", value_parser = crate::duration::parse)]
     pub max_time: Option<Duration>,
 
     /// Remove FILE.part when the download fails instead of keeping it for -C -.
@@ -151,31 +151,10 @@ impl FromStr for ContinueAt {
     }
 }
 
-/// Parses curl's seconds (`2`, `0.5`) and sockit's suffixed durations (`500ms`, `3s`, `5m`).
-fn parse_secs(text: &str) -> Result<Duration, String> {
-    let (number, scale) = if let Some(n) = text.strip_suffix("ms") {
-        (n, 0.001)
-    } else if let Some(n) = text.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = text.strip_suffix('m') {
-        (n, 60.0)
-    } else {
-        (text, 1.0)
-    };
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration (e.g. 2, 0.5, 500ms, 5m)"))?;
-    if !value.is_finite() || value < 0.0 {
-        return Err(format!(
-            "{text:?} is not a duration (e.g. 2, 0.5, 500ms, 5m)"
-        ));
-    }
-    Duration::try_from_secs_f64(value * scale).map_err(|e| e.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::duration::parse as parse_secs;
 
     #[test]
     fn durations_take_curl_seconds_and_suffixes() {

@@ -44,12 +44,6 @@ use tracing::{debug, info};
 /// pipelined names in one syscall.
 const READ_SIZE: usize = 4096;
 
-/// How long a closing connection may take to accept its last replies and `ERR` line.
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// How long a lingering close reads and discards before it gives up on the client's FIN.
-const LINGER: Duration = Duration::from_secs(2);
-
 /// A stream socket a connection can be served on: TCP or Unix.
 pub(crate) trait Socket: AsyncRead + AsyncWrite + AsFd + Unpin + Send + 'static {}
 impl<T: AsyncRead + AsyncWrite + AsFd + Unpin + Send + 'static> Socket for T {}
@@ -119,7 +113,8 @@ pub(crate) fn serve<S: Socket>(
         let end = talk(&mut sock, &shared, &mut unsent).await;
         // Boxed: the closing steps carry two timers of their own, which every idle
         // connection would otherwise pay for.
-        Box::pin(close(sock, end, unsent, &peer)).await;
+        let limits = (shared.config.close_timeout, shared.config.linger);
+        Box::pin(close(sock, end, unsent, &peer, limits)).await;
         drop(slot);
         if !quiet {
             info!("Connection from {peer} closed.");
@@ -127,10 +122,17 @@ pub(crate) fn serve<S: Socket>(
     }
 }
 
-/// Tells a client it cannot be served (`ERR server busy`) and closes gracefully.
-pub(crate) async fn reject<S: Socket>(mut sock: S, line: ErrorLine, _permit: OwnedSemaphorePermit) {
-    if let Ok(Ok(())) = tokio::time::timeout(CLOSE_TIMEOUT, sock.write_all(line.as_bytes())).await {
-        lingering_close(sock).await;
+/// Tells a client it cannot be served (`ERR server busy`) and closes gracefully, within the
+/// close timeout and linger of `limits`.
+pub(crate) async fn reject<S: Socket>(
+    mut sock: S,
+    line: ErrorLine,
+    _permit: OwnedSemaphorePermit,
+    (close_timeout, linger): (Duration, Duration),
+) {
+    let write = sock.write_all(line.as_bytes());
+    if let Ok(Ok(())) = tokio::time::timeout(close_timeout, write).await {
+        lingering_close(sock, linger).await;
     }
 }
 
@@ -182,7 +184,7 @@ async fn talk<S: Socket>(sock: &mut S, shared: &Shared, unsent: &mut Vec<u8>) ->
             Event::Read(Err(e)) | Event::Flushed(Err(e)) => return End::Failed(e),
             Event::Flushed(Ok(())) => {}
             Event::Wake => {
-                if shared.is_draining() {
+                if shared.drain.is_over() {
                     return End::Shutdown;
                 }
                 let timeout = config.idle_timeout;
@@ -257,8 +259,15 @@ fn poll_flush_unsent<S: Socket>(
     Poll::Ready(Ok(()))
 }
 
-/// Delivers what is owed (pending replies, then the `ERR` line the end calls for) and closes.
-async fn close<S: Socket>(mut sock: S, end: End, mut unsent: Vec<u8>, peer: &Peer) {
+/// Delivers what is owed (pending replies, then the `ERR` line the end calls for) and closes,
+/// giving the client `close_timeout` to take the bytes and `linger` to close its side.
+async fn close<S: Socket>(
+    mut sock: S,
+    end: End,
+    mut unsent: Vec<u8>,
+    peer: &Peer,
+    (close_timeout, linger): (Duration, Duration),
+) {
     let error_line = match end {
         End::Exit { .. } | End::Eof => None,
         End::TooLong => Some(ErrorLine::LineTooLong),
@@ -273,7 +282,7 @@ async fn close<S: Socket>(mut sock: S, end: End, mut unsent: Vec<u8>, peer: &Pee
         unsent.extend_from_slice(line.as_bytes());
     }
     if !unsent.is_empty() {
-        match tokio::time::timeout(CLOSE_TIMEOUT, sock.write_all(&unsent)).await {
+        match tokio::time::timeout(close_timeout, sock.write_all(&unsent)).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return debug!("{peer}: {}", describe(&e)),
             Err(_) => return debug!("{peer}: not reading its replies; closed"),
@@ -290,7 +299,7 @@ async fn close<S: Socket>(mut sock: S, end: End, mut unsent: Vec<u8>, peer: &Pee
         // CPU per connection (three alternating 4 s churn runs, 50 clients, server and load
         // pinned apart: 34.5-37.9 -> 31.8-33.9 us per connection; C 29.5-30.0 us).
         End::Exit { more: false } if !input_pending(&sock) => {}
-        _ => lingering_close(sock).await,
+        _ => lingering_close(sock, linger).await,
     }
 }
 
@@ -301,10 +310,10 @@ fn input_pending<S: Socket>(sock: &S) -> bool {
     matches!(SockRef::from(sock).recv(&mut probe), Ok(n) if n > 0)
 }
 
-/// Half-closes, then reads and discards until the client closes too (or [`LINGER`] passes),
+/// Half-closes, then reads and discards until the client closes too (or `linger` passes),
 /// so that bytes the client sent after its last line cannot trigger a reset that would
 /// destroy the replies still in flight.
-async fn lingering_close<S: Socket>(mut sock: S) {
+async fn lingering_close<S: Socket>(mut sock: S, linger: Duration) {
     if SockRef::from(&sock).shutdown(Shutdown::Write).is_err() {
         return;
     }
@@ -323,7 +332,7 @@ async fn lingering_close<S: Socket>(mut sock: S) {
             }
         }
     };
-    let _ = tokio::time::timeout(LINGER, discard).await;
+    let _ = tokio::time::timeout(linger, discard).await;
 }
 #[cfg(test)]
 mod tests {

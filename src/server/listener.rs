@@ -23,14 +23,14 @@ use tracing::{debug, info, warn};
 
 /// How many `ERR server busy` replies may be in flight at once; past that, surplus
 /// connections are closed without a word, so a flood cannot grow the task count.
-pub(super) const MAX_PENDING_REJECTS: usize = 256;
+pub const MAX_PENDING_REJECTS: usize = 256;
 
 /// How long accept waits after running out of file descriptors.
 const FD_BACKOFF: Duration = Duration::from_millis(100);
 
 /// Descriptors kept free for the runtime, logging and stdio, beyond the listeners and the
 /// rejects in flight, which are counted separately.
-const FD_RESERVE: u64 = 64;
+pub const FD_RESERVE: u64 = 64;
 
 /// A bound listening socket.
 #[derive(Debug)]
@@ -242,15 +242,16 @@ fn admit<S: conn::Socket>(sock: S, peer: conn::Peer, shared: &Arc<Shared>) {
     match shared.slots.clone().try_acquire_owned() {
         Ok(permit) => {
             shared
-                .tracker
+                .drain
                 .spawn(conn::serve(sock, peer, shared.clone(), permit));
         }
         Err(_) => match shared.rejects.clone().try_acquire_owned() {
             Ok(permit) => {
                 debug!("{peer}: server busy");
+                let close = (shared.config.close_timeout, shared.config.linger);
                 shared
-                    .tracker
-                    .spawn(conn::reject(sock, ErrorLine::ServerBusy, permit));
+                    .drain
+                    .spawn(conn::reject(sock, ErrorLine::ServerBusy, permit, close));
             }
             Err(_) => debug!("{peer}: server busy, closed without a reply"),
         },

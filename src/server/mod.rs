@@ -1,9 +1,9 @@
 //! The hello server: a builder for its settings, binding, and [`Server::run`], which accepts
 //! connections until a shutdown future resolves and then drains them.
 //!
-//! The pieces live one per file: [`listener`] binds sockets and runs the accept loops with
-//! their limits, `conn` owns one connection's life, and `shutdown` turns signals into the
-//! future that [`Server::run`] waits on.
+//! The pieces live one per file: `listener` binds sockets and runs the accept loops with
+//! their limits, `conn` owns one connection's life, and [`shutdown`] owns stopping: the signals
+//! that start it and the drain with its grace period that ends it.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -33,59 +33,125 @@ mod listener;
 pub mod shutdown;
 
 use crate::addr::{Address, Endpoint};
+use crate::duration::{self, shown};
 use crate::protocol::{self, Framing};
-use anyhow::{bail, Context as _};
+use anyhow::Context as _;
 use listener::Listener;
+pub use listener::{FD_RESERVE, MAX_PENDING_REJECTS};
+use shutdown::Drain;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
-use tracing::{info, warn};
+use tracing::info;
 
-/// Everything that shapes the server's behaviour. Built with [`Server::builder`].
-#[derive(Debug, Clone)]
+/// Where the server listens when no address is given.
+pub const DEFAULT_BIND: &str = "127.0.0.1:9999";
+/// `--idle-timeout`'s default.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+/// `--max-connections`'s default.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+/// `--grace`'s default.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
+/// `--backlog`'s default.
+pub const DEFAULT_BACKLOG: u32 = 1024;
+/// How long a closing connection may take to accept its last replies and `ERR` line.
+pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a lingering close reads and discards before it gives up on the client's FIN.
+pub const DEFAULT_LINGER: Duration = Duration::from_secs(2);
+
+/// Everything that shapes the server's behaviour: `sockit serve`'s flags (the `///` docs are
+/// their `--help` text) and the library's settings, defined once. Built with
+/// [`Server::builder`] or parsed by clap.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct Config {
-    /// Addresses to listen on; a host name binds every address it resolves to.
+    /// Address to listen on (repeatable): HOST:PORT, `[V6]:PORT` or unix:PATH. A host name
+    /// binds every address it resolves to; port 0 lets the OS choose (the port is logged).
+    #[arg(short, long = "bind", value_name = "ADDR", default_value = DEFAULT_BIND)]
     pub binds: Vec<Address>,
-    /// How the byte stream is cut into names.
+
+    /// How names are framed: `line` (one per line) or `chunk` (one per read, the tutorial's
+    /// wire format).
+    #[arg(long, value_enum, value_name = "FRAMING", default_value_t = Framing::Line)]
     pub framing: Framing,
-    /// Sent on accept (a newline is added with line framing).
+
+    /// The greeting sent on accept (a newline is added with line framing).
+    #[arg(long, value_name = "TEXT", default_value = protocol::DEFAULT_GREETING)]
     pub greeting: String,
+
     /// The longest line accepted, in bytes; a longer one gets `ERR line too long`.
+    #[arg(long, value_name = "BYTES", default_value_t = protocol::DEFAULT_MAX_LINE)]
     pub max_line: usize,
-    /// A connection that sends nothing for this long gets `ERR idle timeout`; zero disables
-    /// the timeout.
+
+    /// Close a connection that sends nothing for this long (`500ms`, `30s`, `5m`) with
+    /// `ERR idle timeout`; `0` disables the timeout.
+    #[arg(long, value_name = "DURATION", default_value = shown!(DEFAULT_IDLE_TIMEOUT),
+          value_parser = duration::parse)]
     pub idle_timeout: Duration,
-    /// Connections served at once; one more gets `ERR server busy`.
+
+    /// Connections served at once; one more gets `ERR server busy` at once. Capped to fit the
+    /// open-file limit, with a warning.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS)]
     pub max_connections: usize,
-    /// After a shutdown signal, how long open connections may go on before they are closed.
+
+    /// After SIGINT/SIGTERM, how long open connections may finish before they are closed.
+    #[arg(long, value_name = "DURATION", default_value = shown!(DEFAULT_GRACE),
+          value_parser = duration::parse)]
     pub grace: Duration,
+
     /// The listen(2) backlog.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_BACKLOG)]
     pub backlog: u32,
+
     /// Leave out the per-connection log lines.
+    #[arg(short, long)]
     pub quiet: bool,
+
     /// Raise the soft open-file limit to the hard limit, and cap `max_connections` to fit.
+    #[arg(skip = true)]
     pub raise_fd_limit: bool,
+
+    /// How long a closing connection may take to accept its last replies and `ERR` line
+    /// before it is dropped.
+    #[arg(skip = DEFAULT_CLOSE_TIMEOUT)]
+    pub close_timeout: Duration,
+
+    /// How long a lingering close (half-close, then read and discard, so the client's unread
+    /// bytes cannot provoke a reset that destroys replies in flight) waits for the client's
+    /// FIN.
+    #[arg(skip = DEFAULT_LINGER)]
+    pub linger: Duration,
 }
 
 impl Default for Config {
+    /// The flags' defaults, except that no address is set: [`Builder::listen`] falls back to
+    /// [`DEFAULT_BIND`] when none is added.
     fn default() -> Self {
         Config {
             binds: Vec::new(),
             framing: Framing::Line,
             greeting: protocol::DEFAULT_GREETING.to_owned(),
             max_line: protocol::DEFAULT_MAX_LINE,
-            idle_timeout: Duration::from_secs(300),
-            max_connections: 10_000,
-            grace: Duration::from_secs(10),
-            backlog: 1024,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            grace: DEFAULT_GRACE,
+            backlog: DEFAULT_BACKLOG,
             quiet: false,
             raise_fd_limit: true,
+            close_timeout: DEFAULT_CLOSE_TIMEOUT,
+            linger: DEFAULT_LINGER,
         }
     }
+}
+
+/// A configuration that cannot work, told apart from a failure to listen so that it exits
+/// with the usage code.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// `max_connections` is zero: the server could serve no one.
+    #[error("--max-connections must be at least 1")]
+    NoConnections,
 }
 
 /// Builds a [`Server`]: set the addresses and limits, then [`Builder::listen`].
@@ -143,6 +209,18 @@ impl Builder {
         self
     }
 
+    /// Sets how long a closing connection may take to accept its last replies (default 2 s).
+    pub fn close_timeout(mut self, timeout: Duration) -> Self {
+        self.config.close_timeout = timeout;
+        self
+    }
+
+    /// Sets how long a lingering close waits for the client's FIN (default 2 s).
+    pub fn linger(mut self, linger: Duration) -> Self {
+        self.config.linger = linger;
+        self
+    }
+
     /// Leaves out the per-connection log lines.
     pub fn quiet(mut self, quiet: bool) -> Self {
         self.config.quiet = quiet;
@@ -165,13 +243,10 @@ impl Builder {
     pub async fn listen(self) -> anyhow::Result<Server> {
         let mut config = self.config;
         if config.max_connections == 0 {
-            bail!("--max-connections must be at least 1");
+            return Err(ConfigError::NoConnections.into());
         }
         if config.binds.is_empty() {
-            config.binds.push(Address::Tcp {
-                host: "127.0.0.1".into(),
-                port: 9999,
-            });
+            config.binds.push(DEFAULT_BIND.parse()?);
         }
         let mut listeners = Vec::new();
         for address in &config.binds {
@@ -200,10 +275,8 @@ struct Shared {
     slots: Arc<Semaphore>,
     /// Bounds the short-lived tasks that tell surplus clients `ERR server busy`.
     rejects: Arc<Semaphore>,
-    /// Every connection task, so shutdown can wait for them.
-    tracker: TaskTracker,
-    /// Set when the grace period is over: connections send `ERR server shutting down`.
-    draining: AtomicBool,
+    /// Every connection task, and the end of the grace period after a shutdown.
+    drain: Drain,
     /// Pulsed by the idle ticker and by the end of the grace period; every connection waits
     /// on it (one `Notified` each, instead of a timer and a cancellation future each, which
     /// keeps an idle connection under 1 KiB) and then checks its idle time and `draining`.
@@ -219,17 +292,12 @@ impl Shared {
             greeting: protocol::greeting_bytes(&config.greeting, config.framing),
             slots: Arc::new(Semaphore::new(config.max_connections)),
             rejects: Arc::new(Semaphore::new(listener::MAX_PENDING_REJECTS)),
-            tracker: TaskTracker::new(),
-            draining: AtomicBool::new(false),
+            drain: Drain::new(config.grace),
             wake: Notify::new(),
             tick: (config.idle_timeout / 10)
                 .clamp(Duration::from_millis(10), Duration::from_secs(5)),
             config,
         }
-    }
-
-    fn is_draining(&self) -> bool {
-        self.draining.load(Ordering::Relaxed)
     }
 
     /// Wakes every connection so it checks its idle time, until the server stops. With the
@@ -297,32 +365,46 @@ impl Server {
         for task in accept_loops {
             task.await.context("an accept loop failed")?;
         }
-        drain(&shared).await;
+        shared
+            .drain
+            .run(&shared.wake, || shared.open_connections())
+            .await;
         stop_ticking.cancel();
         ticker.await.context("the idle ticker failed")?;
         Ok(())
     }
 }
 
-/// Waits for open connections to finish within the grace period, then closes the rest.
-async fn drain(shared: &Shared) {
-    shared.tracker.close();
-    let grace = shared.config.grace;
-    let open = shared.open_connections();
-    if open > 0 {
-        info!("Shutting down: {open} connection(s) draining, up to {grace:?}...");
-    } else {
-        info!("Shutting down: no open connections.");
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Flags {
+        #[command(flatten)]
+        config: Config,
     }
-    if tokio::time::timeout(grace, shared.tracker.wait())
-        .await
-        .is_err()
-    {
-        let open = shared.open_connections();
-        warn!("Grace period over: closing {open} connection(s).");
-        shared.draining.store(true, Ordering::Relaxed);
-        shared.wake.notify_waiters();
-        shared.tracker.wait().await;
+
+    /// `sockit serve` with no flags is the library's default server: the defaults are defined
+    /// once, so the flags and the builder cannot drift apart.
+    #[test]
+    fn flag_defaults_are_the_builder_defaults() {
+        let flags = Flags::try_parse_from(["serve"]).unwrap().config;
+        let expected = Config {
+            binds: vec![DEFAULT_BIND.parse().unwrap()],
+            ..Config::default()
+        };
+        assert_eq!(flags, expected);
     }
-    info!("Server stopped.");
+
+    /// Durations on the command line take the one syntax: a bare number is seconds.
+    #[test]
+    fn duration_flags_take_seconds_and_units() {
+        let flags = Flags::try_parse_from(["serve", "--grace", "3", "--idle-timeout", "1h"])
+            .unwrap()
+            .config;
+        assert_eq!(flags.grace, Duration::from_secs(3));
+        assert_eq!(flags.idle_timeout, Duration::from_secs(3600));
+    }
 }

@@ -1,9 +1,8 @@
 //! `sockit client` failures as a person meets them, and the library's `Client`.
 
-use crate::support::{loopback, sockit, TestServer};
+use crate::support::{loopback, quick, sockit, ChildGuard, TestServer, WAIT};
 use sockit::client::{Client, ClientError};
 use sockit::protocol::Framing;
-use sockit::server::Server;
 use std::time::Duration;
 
 /// A refused connection names the address, hints at the server, and exits 7 like curl.
@@ -75,7 +74,7 @@ async fn library_client_over_unix_socket() {
     let address: sockit::addr::Address = format!("unix:{}", dir.path().join("s").display())
         .parse()
         .unwrap();
-    let server = TestServer::start(Server::builder().bind(address.clone())).await;
+    let server = TestServer::start(quick().bind(address.clone())).await;
     let mut client = Client::connect(&address, Framing::Line, Duration::from_secs(5))
         .await
         .unwrap();
@@ -94,7 +93,7 @@ async fn library_client_over_unix_socket() {
 #[tokio::test]
 async fn interactive_on_a_terminal() {
     use std::io::Write;
-    use std::process::{Command, Stdio};
+    use std::process::Command;
     if !crate::support::require_tool("script") {
         return;
     }
@@ -104,29 +103,73 @@ async fn interactive_on_a_terminal() {
         env!("CARGO_BIN_EXE_sockit"),
         server.addr()
     );
-    let out = tokio::task::spawn_blocking(move || {
-        let mut child = Command::new("script")
+    let (status, text) = tokio::task::spawn_blocking(move || {
+        let mut script = Command::new("script");
+        script
             .args(["-qec", &cmd, "/dev/null"])
-            .env("TERM", "xterm")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdin = child.stdin.take().unwrap();
+            .env("TERM", "xterm");
+        let mut child = ChildGuard::spawn_with_stdin(script, std::process::Stdio::piped());
+        let mut stdin = child.child.stdin.take().unwrap();
+        let mut screen = Screen::watch(child.child.stdout.take().unwrap());
+        screen.wait_for("name> ");
         stdin.write_all(b"Michael\n").unwrap();
-        std::thread::sleep(Duration::from_millis(300));
+        screen.wait_for("Hello, Michael!");
         stdin.write_all(b"exit\n").unwrap();
-        std::thread::sleep(Duration::from_millis(300));
+        let (status, _) = child.wait();
         drop(stdin);
-        child.wait_with_output().unwrap()
+        (status, screen.rest())
     })
     .await
     .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}");
+    assert!(status.success(), "{text}");
     assert!(text.contains("Welcome!"), "{text}");
     assert!(text.contains("name> "), "{text}");
     assert!(text.contains("Hello, Michael!"), "{text}");
     assert!(!text.contains("Hello, exit!"), "{text}");
     server.stop().await;
+}
+
+/// What a terminal program has printed so far, read by a thread so that every wait for a
+/// prompt or a reply has a deadline.
+struct Screen {
+    text: String,
+    chunks: std::sync::mpsc::Receiver<Vec<u8>>,
+}
+
+impl Screen {
+    fn watch(mut out: impl std::io::Read + Send + 'static) -> Screen {
+        let (send, chunks) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = out.read(&mut buf) {
+                if send.send(buf[..n].to_vec()).is_err() {
+                    return;
+                }
+            }
+        });
+        Screen {
+            text: String::new(),
+            chunks,
+        }
+    }
+
+    /// Waits, within [`WAIT`], until `needle` has been printed.
+    fn wait_for(&mut self, needle: &str) {
+        let deadline = std::time::Instant::now() + WAIT;
+        while !self.text.contains(needle) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.chunks.recv_timeout(left) {
+                Ok(chunk) => self.text.push_str(&String::from_utf8_lossy(&chunk)),
+                Err(e) => panic!("no {needle:?} on the terminal ({e}): {}", self.text),
+            }
+        }
+    }
+
+    /// Everything printed, once the program has ended.
+    fn rest(mut self) -> String {
+        while let Ok(chunk) = self.chunks.recv_timeout(WAIT) {
+            self.text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        self.text
+    }
 }

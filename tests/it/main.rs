@@ -1,6 +1,7 @@
 //! sockit's integration tests: one binary, a module per area, helpers in `support`.
 
 mod bench;
+mod cli;
 mod client;
 mod fetch;
 mod net;

@@ -1,7 +1,7 @@
 //! The hello protocol over real loopback sockets, against the server started through the
 //! library API.
 
-use crate::support::{loopback, read_exact, read_line, read_to_end, TestServer, WAIT};
+use crate::support::{loopback, quick, read_exact, read_line, read_to_end, TestServer, WAIT};
 use sockit::server::Server;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -31,6 +31,7 @@ async fn names_are_bytes() {
         read_to_end(&mut c).await,
         b"Welcome!\nHello, Tracy!\nHello, !\nHello, \xff\xfe\x00\x01!\n"
     );
+    drop(c);
     server.stop().await;
 }
 
@@ -69,6 +70,7 @@ async fn name_split_into_single_bytes() {
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     assert_eq!(read_line(&mut c).await, b"Hello, Sarah!\n");
+    drop(c);
     server.stop().await;
 }
 
@@ -99,6 +101,7 @@ async fn over_long_line_is_refused() {
         read_to_end(&mut c).await,
         b"Welcome!\nHello, ok!\nERR line too long\n"
     );
+    drop(c);
     server.stop().await;
 }
 
@@ -117,40 +120,78 @@ async fn reset_mid_stream_is_harmless() {
     let mut d = server.connect().await;
     d.write_all(b"next\nexit\n").await.unwrap();
     assert_eq!(read_to_end(&mut d).await, b"Welcome!\nHello, next!\n");
+    drop(d);
     server.stop().await;
 }
 
-/// A client that sends but never reads is throttled (the server stops reading from it rather
-/// than buffering without bound) while another client is served normally.
+/// A client that sends but never reads is throttled: the server stops reading from it rather
+/// than buffering replies without bound, and another client is served normally meanwhile.
+///
+/// The kernel's queues (`/proc/net/tcp`) tell how many bytes the server has read, and how
+/// many of its replies are queued in the kernel; it may hold at most one read's worth of
+/// replies itself, however much the client sends.
 #[tokio::test]
 async fn client_that_never_reads_is_throttled() {
     let server = TestServer::default().await;
     let hog = server.connect().await;
-    let chunk = b"a-name-to-answer\n".repeat(4096);
+    let line = b"a-name-to-answer\n";
+    let reply_per_line = b"Hello, a-name-to-answer!\n".len();
+    let chunk = line.repeat(4096);
     let mut sent = 0usize;
-    // Write until the kernel's buffers are full and the server has stopped reading.
+    // Write until the writes stall: the socket stays unwritable for a while, because the
+    // server has stopped reading.
     loop {
-        hog.writable().await.unwrap();
         match hog.try_write(&chunk) {
             Ok(n) => sent += n,
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                if hog.try_write(&chunk).is_err() {
+                let writable = tokio::time::timeout(Duration::from_millis(300), hog.writable());
+                if writable.await.is_err() {
                     break;
                 }
             }
             Err(e) => panic!("write: {e}"),
         }
-        assert!(
-            sent < 256 << 20,
-            "server kept reading: {sent} bytes accepted"
-        );
+        assert!(sent < 256 << 20, "server kept reading: {sent} bytes sent");
     }
+    let client = queues(hog.local_addr().unwrap(), server.addr());
+    let served = queues(server.addr(), hog.local_addr().unwrap());
+    let read_by_server = sent - client.send - served.receive;
+    let replies_in_kernel = served.send + client.receive;
+    let held = (read_by_server / line.len() * reply_per_line).saturating_sub(replies_in_kernel);
+    assert!(
+        held <= 4096 / line.len() * reply_per_line + b"Welcome!\n".len(),
+        "the server holds {held} bytes of replies: read {read_by_server} of {sent} bytes, \
+         {replies_in_kernel} bytes of replies queued in the kernel"
+    );
     let mut other = server.connect().await;
     other.write_all(b"Tracy\nexit\n").await.unwrap();
     assert_eq!(read_to_end(&mut other).await, b"Welcome!\nHello, Tracy!\n");
-    drop(hog);
+    drop((hog, other));
     server.stop().await;
+}
+
+/// A TCP socket's kernel queues: bytes not yet acknowledged by the peer, and bytes received
+/// but not yet read.
+struct Queues {
+    send: usize,
+    receive: usize,
+}
+
+/// The queues of the IPv4 loopback socket from `local` to `remote`, from `/proc/net/tcp`.
+fn queues(local: std::net::SocketAddr, remote: std::net::SocketAddr) -> Queues {
+    let table = std::fs::read_to_string("/proc/net/tcp").expect("read /proc/net/tcp");
+    let hex = |addr: std::net::SocketAddr| format!(":{:04X}", addr.port());
+    let line = table
+        .lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>())
+        .find(|f| f.len() > 4 && f[1].ends_with(&hex(local)) && f[2].ends_with(&hex(remote)))
+        .unwrap_or_else(|| panic!("no socket {local} -> {remote} in /proc/net/tcp"));
+    let (send, receive) = line[4].split_once(':').expect("tx_queue:rx_queue");
+    let parse = |q: &str| usize::from_str_radix(q, 16).expect("hex queue length");
+    Queues {
+        send: parse(send),
+        receive: parse(receive),
+    }
 }
 
 /// 1,000 clients at once each get exactly their own replies.
@@ -202,6 +243,7 @@ async fn idle_connections_time_out() {
     );
     busy.write_all(b"still here\n").await.unwrap();
     assert_eq!(read_line(&mut busy).await, b"Hello, still here!\n");
+    drop((busy, idle));
     server.stop().await;
 }
 
@@ -225,12 +267,14 @@ async fn connection_limit_rejects_then_reuses_slots() {
         if first == b"Welcome!\n" {
             d.write_all(b"Sarah\n").await.unwrap();
             assert_eq!(read_line(&mut d).await, b"Hello, Sarah!\n");
+            drop(d);
             break;
         }
         assert_eq!(first, b"ERR server busy\n");
         assert!(tokio::time::Instant::now() < deadline, "slot never freed");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    drop((b, c));
     server.stop().await;
 }
 
@@ -244,11 +288,14 @@ async fn shutdown_drains_then_says_so() {
     c.write_all(b"Michael\n").await.unwrap();
     assert_eq!(read_exact(&mut c, 25).await, b"Welcome!\nHello, Michael!\n");
     let stopping = tokio::spawn(server.stop());
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    assert!(
-        tokio::net::TcpStream::connect(addr).await.is_err(),
-        "listener closed"
-    );
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while tokio::net::TcpStream::connect(addr).await.is_ok() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "listener not closed"
+        );
+        tokio::task::yield_now().await;
+    }
     c.write_all(b"Tracy\n").await.unwrap();
     assert_eq!(read_line(&mut c).await, b"Hello, Tracy!\n");
     assert_eq!(read_to_end(&mut c).await, b"ERR server shutting down\n");
@@ -282,13 +329,14 @@ async fn serves_unix_sockets() {
     let path = dir.path().join("hello.sock");
     drop(std::os::unix::net::UnixListener::bind(&path).unwrap()); // leaves a stale file
     let address: sockit::addr::Address = format!("unix:{}", path.display()).parse().unwrap();
-    let server = TestServer::start(Server::builder().bind(address.clone())).await;
-    let again = Server::builder().bind(address).quiet(true).listen().await;
+    let server = TestServer::start(quick().bind(address.clone())).await;
+    let again = quick().bind(address).quiet(true).listen().await;
     let err = format!("{:#}", again.unwrap_err());
     assert!(err.contains("another server is listening there"), "{err}");
     let mut c = tokio::net::UnixStream::connect(&path).await.unwrap();
     c.write_all(b"Tracy\nexit\n").await.unwrap();
     assert_eq!(read_to_end(&mut c).await, b"Welcome!\nHello, Tracy!\n");
+    drop(c);
     server.stop().await;
     assert!(!path.exists(), "socket file removed");
 }
@@ -308,6 +356,7 @@ async fn chunk_framing_matches_the_tutorial() {
     assert_eq!(read_exact(&mut c, 15).await, b"Hello, Michael!");
     c.write_all(b"exit").await.unwrap();
     assert_eq!(read_to_end(&mut c).await, b"");
+    drop(c);
     server.stop().await;
 }
 
@@ -334,18 +383,29 @@ async fn error_close_does_not_reset_a_client_still_sending() {
         b"Welcome!\nHello, first!\nHello, second!\nERR line too long\n"
     );
     writer.await.unwrap();
+    drop(r);
     server.stop().await;
 }
 
 /// An idle timeout of zero disables it, as `timeout 0` does in redis: a silent connection
-/// stays open and is served when it speaks.
+/// stays open and is served when it speaks. Time is paused once both are connected, so an
+/// hour passes at once; the same hour closes a connection to a server with the default
+/// timeout, which shows the wait would catch a zero taken as the default (or as any other
+/// finite timeout).
 #[tokio::test]
 async fn zero_idle_timeout_never_expires() {
-    let server = TestServer::start(loopback().idle_timeout(Duration::ZERO)).await;
-    let mut c = server.connect().await;
-    assert_eq!(read_line(&mut c).await, b"Welcome!\n");
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    c.write_all(b"Sarah\n").await.unwrap();
-    assert_eq!(read_line(&mut c).await, b"Hello, Sarah!\n");
-    server.stop().await;
+    let never = TestServer::start(loopback().idle_timeout(Duration::ZERO)).await;
+    let default = TestServer::default().await;
+    let mut quiet = never.connect().await;
+    let mut control = default.connect().await;
+    assert_eq!(read_line(&mut quiet).await, b"Welcome!\n");
+    assert_eq!(read_line(&mut control).await, b"Welcome!\n");
+    tokio::time::pause();
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    assert_eq!(read_to_end(&mut control).await, b"ERR idle timeout\n");
+    quiet.write_all(b"Sarah\n").await.unwrap();
+    assert_eq!(read_line(&mut quiet).await, b"Hello, Sarah!\n");
+    drop((quiet, control));
+    never.stop().await;
+    default.stop().await;
 }

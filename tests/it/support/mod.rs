@@ -9,7 +9,8 @@ use sockit::server::{Builder, Server};
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
 use std::process::{Child, ChildStderr, Command, Stdio};
-use std::time::Duration;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
@@ -18,9 +19,26 @@ use tokio::task::JoinHandle;
 /// The bound on any single wait in a test.
 pub const WAIT: Duration = Duration::from_secs(10);
 
-/// A server builder bound to 127.0.0.1 on a port the OS chooses.
+/// The test server's grace period: tests close their clients before stopping the server, so
+/// only a test that leaves one open on purpose waits for it.
+pub const GRACE: Duration = Duration::from_millis(500);
+
+/// The test server's lingering close and close timeout, short so that a client that keeps its
+/// socket open does not hold the server's shutdown for the production default of 2 s.
+pub const LINGER: Duration = Duration::from_millis(100);
+pub const CLOSE_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// A server builder with the test server's short timeouts and no address.
+pub fn quick() -> Builder {
+    Server::builder()
+        .grace(GRACE)
+        .linger(LINGER)
+        .close_timeout(CLOSE_TIMEOUT)
+}
+
+/// A server builder bound to 127.0.0.1 on a port the OS chooses, with short timeouts.
 pub fn loopback() -> Builder {
-    Server::builder().bind("127.0.0.1:0".parse().unwrap())
+    quick().bind("127.0.0.1:0".parse().unwrap())
 }
 
 /// A server running in this process; stopped (and awaited) by [`TestServer::stop`].
@@ -143,35 +161,71 @@ pub fn sockit() -> Command {
 pub struct ChildGuard {
     pub child: Child,
     pub stderr: Option<BufReader<ChildStderr>>,
+    /// stderr's lines, read by a thread once a test waits for one, so that a wait has a
+    /// deadline even when the child prints nothing.
+    lines: Option<Receiver<String>>,
 }
 
 impl ChildGuard {
-    pub fn spawn(mut cmd: Command) -> ChildGuard {
+    /// Spawns `cmd` with stdin from /dev/null and stdout and stderr piped.
+    pub fn spawn(cmd: Command) -> ChildGuard {
+        Self::spawn_with_stdin(cmd, Stdio::null())
+    }
+
+    /// Spawns `cmd` with `stdin` (`Stdio::piped()` to write to it) and stdout and stderr piped.
+    pub fn spawn_with_stdin(mut cmd: Command, stdin: Stdio) -> ChildGuard {
         let mut child = cmd
-            .stdin(Stdio::null())
+            .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn");
         let stderr = child.stderr.take().map(BufReader::new);
-        ChildGuard { child, stderr }
+        ChildGuard {
+            child,
+            stderr,
+            lines: None,
+        }
     }
 
-    /// Reads stderr lines until one contains `needle`; returns that line.
+    /// Reads stderr lines until one contains `needle`, within [`WAIT`]; returns that line.
     pub fn wait_for_stderr(&mut self, needle: &str) -> String {
-        let stderr = self.stderr.as_mut().expect("stderr is piped");
-        let deadline = std::time::Instant::now() + WAIT;
-        let mut line = String::new();
-        while std::time::Instant::now() < deadline {
-            line.clear();
-            if stderr.read_line(&mut line).expect("read stderr") == 0 {
-                panic!("process ended before printing {needle:?}");
-            }
-            if line.contains(needle) {
-                return line;
+        self.wait_for_stderr_within(needle, WAIT)
+    }
+
+    /// Reads stderr lines until one contains `needle`; panics if none has come after
+    /// `bound`, even if the child is silent, or if the child ends first.
+    pub fn wait_for_stderr_within(&mut self, needle: &str, bound: Duration) -> String {
+        let deadline = Instant::now() + bound;
+        let lines = self.stderr_lines();
+        loop {
+            match lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(_) => {}
+                Err(RecvTimeoutError::Timeout) => panic!("no {needle:?} on stderr in {bound:?}"),
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!("process ended before printing {needle:?}")
+                }
             }
         }
-        panic!("no {needle:?} on stderr in time");
+    }
+
+    /// stderr as a channel of lines, fed by a thread that ends when the child's stderr closes.
+    fn stderr_lines(&mut self) -> &Receiver<String> {
+        if self.lines.is_none() {
+            let mut stderr = self.stderr.take().expect("stderr is piped");
+            let (send, lines) = mpsc::channel();
+            std::thread::spawn(move || {
+                let mut line = String::new();
+                while matches!(stderr.read_line(&mut line), Ok(n) if n > 0) {
+                    if send.send(std::mem::take(&mut line)).is_err() {
+                        return;
+                    }
+                }
+            });
+            self.lines = Some(lines);
+        }
+        self.lines.as_ref().expect("set above")
     }
 
     /// Waits for the next `Waiting for connection on ADDR...` log line; returns ADDR.
@@ -196,19 +250,22 @@ impl ChildGuard {
 
     /// Waits for the process to exit within [`WAIT`]; returns its status and remaining stderr.
     pub fn wait(&mut self) -> (std::process::ExitStatus, String) {
-        let deadline = std::time::Instant::now() + WAIT;
+        let deadline = Instant::now() + WAIT;
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
                 let mut rest = String::new();
                 if let Some(stderr) = self.stderr.as_mut() {
                     let _ = stderr.read_to_string(&mut rest);
                 }
+                if let Some(lines) = &self.lines {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    while let Ok(line) = lines.recv_timeout(left) {
+                        rest.push_str(&line);
+                    }
+                }
                 return (status, rest);
             }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "process did not exit in time"
-            );
+            assert!(Instant::now() < deadline, "process did not exit in time");
             std::thread::sleep(Duration::from_millis(20));
         }
     }
