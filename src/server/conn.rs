@@ -19,6 +19,7 @@
 //! shutdown) is a lingering close: half-close, then read and discard for a short while, so
 //! the kernel does not answer those bytes with a reset that would destroy replies in flight.
 
+use super::metrics::{Close, Metrics};
 use super::Shared;
 use crate::net::describe;
 use crate::protocol::{ErrorLine, Session, Step};
@@ -92,6 +93,25 @@ enum End {
     Failed(io::Error),
 }
 
+impl End {
+    /// The reason the metrics give for this end.
+    fn reason(&self) -> Close {
+        match self {
+            End::Exit { .. } => Close::Exit,
+            End::Eof => Close::Eof,
+            End::TooLong => Close::LineTooLong,
+            End::Idle => Close::IdleTimeout,
+            End::Shutdown => Close::Shutdown,
+            End::Failed(e) => match e.kind() {
+                io::ErrorKind::ConnectionReset
+                | io::ErrorKind::ConnectionAborted
+                | io::ErrorKind::BrokenPipe => Close::Reset,
+                _ => Close::Error,
+            },
+        }
+    }
+}
+
 /// Serves one connection to the end. The slot permit is held until the socket is closed.
 ///
 /// A plain fn around an `async move` block, not an `async fn`: an async fn copies its
@@ -109,12 +129,15 @@ pub(crate) fn serve<S: Socket>(
         if !quiet {
             info!("Accept new connection from {peer}...");
         }
+        let started = shared.metrics.clock();
         let mut unsent = Vec::new();
         let end = talk(&mut sock, &shared, &mut unsent).await;
+        let reason = end.reason();
         // Boxed: the closing steps carry two timers of their own, which every idle
         // connection would otherwise pay for.
         let limits = (shared.config.close_timeout, shared.config.linger);
-        Box::pin(close(sock, end, unsent, &peer, limits)).await;
+        Box::pin(close(sock, end, unsent, &peer, &shared.metrics, limits)).await;
+        shared.metrics.closed(reason, started);
         drop(slot);
         if !quiet {
             info!("Connection from {peer} closed.");
@@ -138,9 +161,20 @@ pub(crate) async fn reject<S: Socket>(
 
 /// What woke the conversation loop.
 enum Event {
-    Read(io::Result<Option<Step>>),
-    Flushed(io::Result<()>),
+    Read(io::Result<Option<Answered>>),
+    /// How many bytes of `unsent` went out.
+    Flushed(io::Result<usize>),
     Wake,
+}
+
+/// What one read came to: the session's step, and the figures the metrics count. They are
+/// counted by the loop rather than inside the poll, which would cost every connection's
+/// future a pointer per branch.
+struct Answered {
+    step: Step,
+    names: u32,
+    received: usize,
+    sent: usize,
 }
 
 /// The conversation: greeting, then names and replies until something ends it.
@@ -148,7 +182,10 @@ async fn talk<S: Socket>(sock: &mut S, shared: &Shared, unsent: &mut Vec<u8>) ->
     let config = &shared.config;
     let mut session = Session::new(config.framing, config.max_line);
     match poll_fn(|cx| Poll::Ready(write_some(sock, cx, &shared.greeting))).await {
-        Ok(n) => unsent.extend_from_slice(&shared.greeting[n..]),
+        Ok(n) => {
+            shared.metrics.sent(n);
+            unsent.extend_from_slice(&shared.greeting[n..]);
+        }
         Err(e) => return End::Failed(e),
     }
     let mut last_read = Instant::now();
@@ -168,21 +205,30 @@ async fn talk<S: Socket>(sock: &mut S, shared: &Shared, unsent: &mut Vec<u8>) ->
             }
         };
         match event {
-            Event::Read(Ok(Some(Step::Continue))) => last_read = Instant::now(),
-            Event::Read(Ok(Some(Step::Exit))) => {
-                return End::Exit {
-                    more: session.input_after_exit(),
+            Event::Read(Ok(Some(read))) => {
+                shared.metrics.traffic(read.names, read.received, read.sent);
+                match read.step {
+                    Step::Continue => last_read = Instant::now(),
+                    Step::Exit => {
+                        return End::Exit {
+                            more: session.input_after_exit(),
+                        }
+                    }
+                    Step::LineTooLong => return End::TooLong,
                 }
             }
-            Event::Read(Ok(Some(Step::LineTooLong))) => return End::TooLong,
             Event::Read(Ok(None)) => {
-                return match session.finish(unsent) {
+                let answered = session.answered();
+                let step = session.finish(unsent);
+                let names = session.answered().wrapping_sub(answered);
+                shared.metrics.traffic(names, 0, 0);
+                return match step {
                     Step::LineTooLong => End::TooLong,
                     _ => End::Eof,
-                }
+                };
             }
             Event::Read(Err(e)) | Event::Flushed(Err(e)) => return End::Failed(e),
-            Event::Flushed(Ok(())) => {}
+            Event::Flushed(Ok(n)) => shared.metrics.sent(n),
             Event::Wake => {
                 if shared.drain.is_over() {
                     return End::Shutdown;
@@ -200,7 +246,8 @@ async fn talk<S: Socket>(sock: &mut S, shared: &Shared, unsent: &mut Vec<u8>) ->
 }
 
 /// Reads once into the thread's scratch buffer, feeds the session, and writes the replies it
-/// produced in the same poll; what the socket does not take goes to `unsent`.
+/// produced in the same poll; what the socket does not take goes to `unsent`. The metrics
+/// count the returned figures once per read, not per name.
 ///
 /// `Ok(None)` is end of stream. Reading through `poll_read` (not `readable` + `try_read`) lets
 /// tokio clear the readiness when a read comes back short, which saves the extra `read` that
@@ -210,7 +257,7 @@ fn poll_read_answer<S: Socket>(
     cx: &mut Context<'_>,
     session: &mut Session,
     unsent: &mut Vec<u8>,
-) -> Poll<io::Result<Option<Step>>> {
+) -> Poll<io::Result<Option<Answered>>> {
     SCRATCH.with_borrow_mut(|scratch| {
         let Scratch { input, output } = scratch;
         let mut buf = ReadBuf::new(input);
@@ -220,10 +267,16 @@ fn poll_read_answer<S: Socket>(
             return Poll::Ready(Ok(None));
         }
         output.clear();
+        let answered = session.answered();
         let step = session.feed(read, output);
         let written = write_some(sock, cx, output)?;
         unsent.extend_from_slice(&output[written..]);
-        Poll::Ready(Ok(Some(step)))
+        Poll::Ready(Ok(Some(Answered {
+            step,
+            names: session.answered().wrapping_sub(answered),
+            received: read.len(),
+            sent: written,
+        })))
     })
 }
 
@@ -247,7 +300,7 @@ fn poll_flush_unsent<S: Socket>(
     sock: &mut S,
     cx: &mut Context<'_>,
     unsent: &mut Vec<u8>,
-) -> Poll<io::Result<()>> {
+) -> Poll<io::Result<usize>> {
     let n = ready!(Pin::new(&mut *sock).poll_write(cx, unsent))?;
     if n == 0 {
         return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
@@ -256,7 +309,7 @@ fn poll_flush_unsent<S: Socket>(
     if unsent.is_empty() {
         *unsent = Vec::new();
     }
-    Poll::Ready(Ok(()))
+    Poll::Ready(Ok(n))
 }
 
 /// Delivers what is owed (pending replies, then the `ERR` line the end calls for) and closes,
@@ -266,6 +319,7 @@ async fn close<S: Socket>(
     end: End,
     mut unsent: Vec<u8>,
     peer: &Peer,
+    metrics: &Metrics,
     (close_timeout, linger): (Duration, Duration),
 ) {
     let error_line = match end {
@@ -282,7 +336,11 @@ async fn close<S: Socket>(
         unsent.extend_from_slice(line.as_bytes());
     }
     if !unsent.is_empty() {
-        match tokio::time::timeout(close_timeout, sock.write_all(&unsent)).await {
+        let mut sent = 0;
+        let written =
+            tokio::time::timeout(close_timeout, write_counted(&mut sock, &unsent, &mut sent)).await;
+        metrics.sent(sent);
+        match written {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return debug!("{peer}: {}", describe(&e)),
             Err(_) => return debug!("{peer}: not reading its replies; closed"),
@@ -301,6 +359,18 @@ async fn close<S: Socket>(
         End::Exit { more: false } if !input_pending(&sock) => {}
         _ => lingering_close(sock, linger).await,
     }
+}
+
+/// Writes all of `buf`, adding to `sent` as the socket takes it, so that a write cut short
+/// by the close timeout still counts what went out.
+async fn write_counted<S: Socket>(sock: &mut S, buf: &[u8], sent: &mut usize) -> io::Result<()> {
+    while *sent < buf.len() {
+        match sock.write(&buf[*sent..]).await? {
+            0 => return Err(io::ErrorKind::WriteZero.into()),
+            n => *sent += n,
+        }
+    }
+    Ok(())
 }
 
 /// Whether the client has sent bytes the server has not read (one non-blocking `recv`; what

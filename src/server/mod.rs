@@ -3,7 +3,9 @@
 //!
 //! The pieces live one per file: `listener` binds sockets and runs the accept loops with
 //! their limits, `conn` owns one connection's life, and [`shutdown`] owns stopping: the signals
-//! that start it and the drain with its grace period that ends it.
+//! that start it and the drain with its grace period that ends it. [`metrics`] counts what
+//! happens and serves it (`--metrics`), with readiness; [`systemd`] takes sockets passed by
+//! systemd and tells it when the server is ready and when it stops.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -30,7 +32,9 @@
 
 mod conn;
 mod listener;
+pub mod metrics;
 pub mod shutdown;
+pub mod systemd;
 
 use crate::addr::{Address, Endpoint};
 use crate::duration::{self, shown};
@@ -38,8 +42,10 @@ use crate::protocol::{self, Framing};
 use anyhow::Context as _;
 use listener::Listener;
 pub use listener::{FD_RESERVE, MAX_PENDING_REJECTS};
+use metrics::Metrics;
 use shutdown::Drain;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, Semaphore};
@@ -104,6 +110,11 @@ pub struct Config {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_BACKLOG)]
     pub backlog: u32,
 
+    /// Serve Prometheus metrics at http://ADDR/metrics and readiness at /ready (200 while
+    /// accepting, 503 from the first shutdown signal on); port 0 lets the OS choose (logged).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<SocketAddr>,
+
     /// Leave out the per-connection log lines.
     #[arg(short, long)]
     pub quiet: bool,
@@ -137,6 +148,7 @@ impl Default for Config {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             grace: DEFAULT_GRACE,
             backlog: DEFAULT_BACKLOG,
+            metrics: None,
             quiet: false,
             raise_fd_limit: true,
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
@@ -158,6 +170,8 @@ pub enum ConfigError {
 #[derive(Debug, Default)]
 pub struct Builder {
     config: Config,
+    /// Sockets passed by systemd, served instead of `config.binds` when there are any.
+    inherited: Vec<systemd::Inherited>,
 }
 
 impl Builder {
@@ -221,6 +235,19 @@ impl Builder {
         self
     }
 
+    /// Serves metrics and readiness over HTTP on `addr` (port 0: the OS chooses).
+    pub fn metrics(mut self, addr: SocketAddr) -> Self {
+        self.config.metrics = Some(addr);
+        self
+    }
+
+    /// Serves on sockets passed by systemd ([`systemd::inherited_sockets`]) instead of the
+    /// bound addresses, when `sockets` is not empty.
+    pub fn inherited(mut self, sockets: Vec<systemd::Inherited>) -> Self {
+        self.inherited = sockets;
+        self
+    }
+
     /// Leaves out the per-connection log lines.
     pub fn quiet(mut self, quiet: bool) -> Self {
         self.config.quiet = quiet;
@@ -239,6 +266,25 @@ impl Builder {
         self
     }
 
+    /// The listeners: the sockets systemd passed, or else every address of `binds`.
+    async fn listeners(
+        inherited: Vec<systemd::Inherited>,
+        config: &Config,
+    ) -> anyhow::Result<Vec<Listener>> {
+        if !inherited.is_empty() {
+            info!(
+                "Socket activation: serving on {} socket(s) passed by systemd instead of --bind.",
+                inherited.len()
+            );
+            return inherited.into_iter().map(systemd::adopt).collect();
+        }
+        let mut listeners = Vec::new();
+        for address in &config.binds {
+            listeners.extend(listener::bind(address, config.backlog).await?);
+        }
+        Ok(listeners)
+    }
+
     /// Binds every address. Fails, naming the address and what to do, if any cannot be bound.
     pub async fn listen(self) -> anyhow::Result<Server> {
         let mut config = self.config;
@@ -248,10 +294,11 @@ impl Builder {
         if config.binds.is_empty() {
             config.binds.push(DEFAULT_BIND.parse()?);
         }
-        let mut listeners = Vec::new();
-        for address in &config.binds {
-            listeners.extend(listener::bind(address, config.backlog).await?);
-        }
+        let listeners = Self::listeners(self.inherited, &config).await?;
+        let metrics_listener = match config.metrics {
+            Some(addr) => Some(metrics::bind(addr).await?),
+            None => None,
+        };
         if config.raise_fd_limit {
             config.max_connections =
                 listener::fit_fd_limit(config.max_connections, listeners.len());
@@ -260,6 +307,7 @@ impl Builder {
         Ok(Server {
             listeners,
             endpoints,
+            metrics_listener,
             shared: Arc::new(Shared::new(config)),
         })
     }
@@ -284,6 +332,8 @@ struct Shared {
     /// How often connections check their idle time: a tenth of the idle timeout, between
     /// 10 ms and 5 s, so a timeout fires at most 10% late.
     tick: Duration,
+    /// What the connections count, and whether the server is ready.
+    metrics: Arc<Metrics>,
 }
 
 impl Shared {
@@ -296,6 +346,7 @@ impl Shared {
             wake: Notify::new(),
             tick: (config.idle_timeout / 10)
                 .clamp(Duration::from_millis(10), Duration::from_secs(5)),
+            metrics: Arc::new(Metrics::new()),
             config,
         }
     }
@@ -316,6 +367,17 @@ impl Shared {
         }
     }
 
+    /// Readiness, for `/ready` and systemd: on once every listener accepts, off from the
+    /// first shutdown signal.
+    fn announce_ready(&self, ready: bool) {
+        self.metrics.set_ready(ready);
+        if ready {
+            systemd::notify_ready();
+        } else {
+            systemd::notify_stopping();
+        }
+    }
+
     fn open_connections(&self) -> usize {
         self.config.max_connections - self.slots.available_permits()
     }
@@ -326,6 +388,9 @@ impl Shared {
 pub struct Server {
     listeners: Vec<Listener>,
     endpoints: Vec<Endpoint>,
+    /// The metrics endpoint's socket, bound with the listeners so that a taken port fails at
+    /// start.
+    metrics_listener: Option<tokio::net::TcpListener>,
     shared: Arc<Shared>,
 }
 
@@ -345,11 +410,25 @@ impl Server {
         self.shared.config.max_connections
     }
 
+    /// Where the metrics endpoint listens (with the port the OS chose for port 0), if
+    /// metrics were asked for.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener.as_ref()?.local_addr().ok()
+    }
+
+    /// The server's metrics, also readable after [`Server::run`] returns: the final counts.
+    pub fn metrics(&self) -> Arc<Metrics> {
+        self.shared.metrics.clone()
+    }
+
     /// Serves until `shutdown` resolves, then stops accepting at once, lets open connections
     /// finish for the grace period, and closes the rest with `ERR server shutting down`.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let Server {
-            listeners, shared, ..
+            listeners,
+            metrics_listener,
+            shared,
+            ..
         } = self;
         let stop_accepting = CancellationToken::new();
         let mut accept_loops = Vec::new();
@@ -360,7 +439,19 @@ impl Server {
         }
         let stop_ticking = CancellationToken::new();
         let ticker = tokio::spawn(Shared::idle_ticker(shared.clone(), stop_ticking.clone()));
+        shared.announce_ready(true);
+        let endpoint = metrics_listener.map(|l| {
+            if let Ok(addr) = l.local_addr() {
+                info!("Serving metrics on http://{addr}/metrics and readiness on /ready.");
+            }
+            tokio::spawn(metrics::serve(
+                l,
+                shared.metrics.clone(),
+                stop_ticking.clone(),
+            ))
+        });
         shutdown.await;
+        shared.announce_ready(false);
         stop_accepting.cancel();
         for task in accept_loops {
             task.await.context("an accept loop failed")?;
@@ -371,6 +462,9 @@ impl Server {
             .await;
         stop_ticking.cancel();
         ticker.await.context("the idle ticker failed")?;
+        if let Some(endpoint) = endpoint {
+            endpoint.await.context("the metrics endpoint failed")?;
+        }
         Ok(())
     }
 }
