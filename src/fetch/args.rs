@@ -94,10 +94,15 @@ pub struct FetchArgs {
     )]
     pub continue_at: Option<ContinueAt>,
 
-    /// Ask for a compressed body (gzip, deflate, br) and decode it; a decoded body over 1000
-    /// times its compressed size or 10 GiB is refused as a decompression bomb.
+    /// Ask for a compressed body (gzip, deflate, br) and decode it (a decoded body stops at
+    /// 10 GiB unless --max-filesize says otherwise).
     #[arg(long = "compressed")]
     pub compressed: bool,
+
+    /// Write at most BYTES of body (K, M, G suffixes: 1024-based), decoded size with
+    /// --compressed; larger is curl's exit 63, before the download when the length is known.
+    #[arg(long = "max-filesize", value_name = "BYTES", value_parser = parse_size)]
+    pub max_filesize: Option<u64>,
 
     /// Do not verify the server's certificate (prints a warning).
     #[arg(short = 'k', long = "insecure")]
@@ -173,6 +178,26 @@ fn parse_secs(text: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(value * scale).map_err(|e| e.to_string())
 }
 
+/// Parses a byte count as curl does: digits with an optional K, M, G or T (1024-based).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let bad = || format!("{text:?} is not a size (e.g. 5000, 500K, 1M, 2G)");
+    let (digits, shift) = match text.char_indices().last() {
+        Some((at, c)) if c.is_ascii_alphabetic() => {
+            let shift = match c.to_ascii_uppercase() {
+                'K' => 10,
+                'M' => 20,
+                'G' => 30,
+                'T' => 40,
+                _ => return Err(bad()),
+            };
+            (&text[..at], shift)
+        }
+        _ => (text, 0),
+    };
+    let n: u64 = digits.parse().map_err(|_| bad())?;
+    n.checked_mul(1 << shift).ok_or_else(bad)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,6 +210,18 @@ mod tests {
         assert_eq!(parse_secs("5m"), Ok(Duration::from_secs(300)));
         assert!(parse_secs("-1").is_err());
         assert!(parse_secs("soon").is_err());
+    }
+
+    #[test]
+    fn sizes_take_binary_suffixes() {
+        assert_eq!(parse_size("5000"), Ok(5000));
+        assert_eq!(parse_size("500K"), Ok(500 << 10));
+        assert_eq!(parse_size("1m"), Ok(1 << 20));
+        assert_eq!(parse_size("2G"), Ok(2 << 30));
+        assert!(parse_size("1X").is_err());
+        assert!(parse_size("-1").is_err());
+        assert!(parse_size("").is_err());
+        assert!(parse_size("99999999999T").is_err());
     }
 
     #[test]

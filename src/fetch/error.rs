@@ -110,6 +110,10 @@ pub enum FetchError {
     /// The body's content encoding is corrupt, unknown, or a decompression bomb (curl's 61).
     #[error("bad content encoding: {0}")]
     Encoding(String),
+    /// The body is larger than `--max-filesize` (or the default bound on a decoded body)
+    /// (curl's 63).
+    #[error("{0}")]
+    TooLarge(String),
     /// The reader of stdout went away (EPIPE); [`crate::fetch::run`] turns this into
     /// success, as a closed pipe is not an error.
     #[error("stdout was closed")]
@@ -147,6 +151,7 @@ impl FetchError {
             FetchError::Recv(_) => 56,
             FetchError::Certificate { .. } => 60,
             FetchError::Encoding(_) => 61,
+            FetchError::TooLarge(_) => 63,
             FetchError::CaFile { .. } => 77,
             FetchError::StdoutClosed => 0,
         }

@@ -164,6 +164,17 @@ impl Exchange<'_> {
             .framing(&self.request.method)
             .map_err(|e| FetchError::BadReply(e.to_string()))?;
         let keep = self.resumed_bytes(&head)?;
+        if let (Some(max), BodyFraming::Length(n), Keep::Bytes(k)) =
+            (self.plan.max_filesize, framing, &keep)
+        {
+            let decoded = self.request.compressed && head.get("content-encoding").is_some();
+            if !decoded && k + n > max {
+                return Err(FetchError::TooLarge(format!(
+                    "the body ({} bytes) is larger than --max-filesize {max} bytes",
+                    k + n
+                )));
+            }
+        }
         let mut out = match (&self.plan.output, keep) {
             (Some(path), Keep::AlreadyComplete) => {
                 return Output::file(path, self.offset)?.commit()
@@ -174,8 +185,12 @@ impl Exchange<'_> {
         if let Some(included) = self.heads.included() {
             out.put(included)?;
         }
-        let mut sink =
-            ContentDecoder::new(out, head.get("content-encoding"), self.request.compressed)?;
+        let mut sink = ContentDecoder::new(
+            out,
+            head.get("content-encoding"),
+            self.request.compressed,
+            self.plan.max_filesize,
+        )?;
         let total = match framing {
             BodyFraming::Length(n) => Some(n),
             _ => None,

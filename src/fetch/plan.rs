@@ -44,6 +44,8 @@ pub struct FetchPlan {
     pub progress: bool,
     /// `-m`: the bound on the whole transfer.
     pub max_time: Option<Duration>,
+    /// `--max-filesize`: the most body bytes written.
+    pub max_filesize: Option<u64>,
 }
 
 /// How connections are opened.
@@ -116,6 +118,7 @@ impl FetchPlan {
             fail: args.fail,
             progress: !args.silent,
             max_time: args.max_time,
+            max_filesize: args.max_filesize,
         })
     }
 }
