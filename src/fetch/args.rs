@@ -120,12 +120,12 @@ pub struct FetchArgs {
     #[arg(short = '6', long = "ipv6")]
     pub ipv6: bool,
 
-    /// Give up connecting (resolve, TCP and TLS handshake) after SECS (e.g. 2.5, 500ms)
-    /// [default: 300, as curl].
+    /// Give up connecting (resolve, TCP and TLS handshake) after SECS (e.g. 2.5, 500ms);
+    /// 0 means no limit [default: 300, as curl].
     #[arg(long = "connect-timeout", value_name = "SECS", value_parser = parse_secs)]
     pub connect_timeout: Option<Duration>,
 
-    /// Give up on the whole transfer after SECS (e.g. 30, 1.5, 500ms, 5m).
+    /// Give up on the whole transfer after SECS (e.g. 30, 1.5, 500ms, 5m); 0 means no limit.
     #[arg(short = 'm', long = "max-time", value_name = "SECS", value_parser = parse_secs)]
     pub max_time: Option<Duration>,
 

@@ -108,7 +108,12 @@ impl FetchPlan {
                     (_, true) => Family::V6,
                     _ => Family::Any,
                 },
-                timeout: Some(args.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT)),
+                // 0 means no limit, as in curl.
+                timeout: match args.connect_timeout {
+                    Some(limit) if limit.is_zero() => None,
+                    Some(limit) => Some(limit),
+                    None => Some(DEFAULT_CONNECT_TIMEOUT),
+                },
                 cacert: args.cacert.clone(),
                 insecure: args.insecure,
                 warn: !args.silent,
@@ -117,7 +122,7 @@ impl FetchPlan {
             location_trusted: args.location_trusted,
             fail: args.fail,
             progress: !args.silent,
-            max_time: args.max_time,
+            max_time: args.max_time.filter(|limit| !limit.is_zero()),
             max_filesize: args.max_filesize,
         })
     }

@@ -277,3 +277,11 @@ fn user_agent_with_line_break_is_2() {
     assert!(run.stderr.contains("line break"), "{}", run.stderr);
     fetch(&["-A", "x\nEvil: 1", "http://127.0.0.1:9/"]).expect(2);
 }
+
+/// Issue 10: -m 0 and --connect-timeout 0 mean no limit, as in curl (not "time out at once").
+#[test]
+fn zero_timeouts_mean_no_limit() {
+    let server = replying(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    let run = fetch(&["-m", "0", "--connect-timeout", "0", &server.url("/")]).expect(0);
+    assert_eq!(run.out(), "ok");
+}
