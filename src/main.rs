@@ -33,7 +33,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => report(bench(args).map_err(|e| (1, format!("{e:#}")))),
         Command::Fetch(args) => {
             init_logging("warn");
-            fetch(args)
+            fetch(*args)
         }
     }
 }

@@ -55,10 +55,42 @@ pub struct FetchArgs {
     #[arg(short = 'X', long = "request", value_name = "METHOD")]
     pub method: Option<String>,
 
-    /// Send DATA as the request body (POST, form content type); `@FILE` sends FILE's
-    /// contents without its line breaks, as curl does.
+    /// Send DATA as the request body (POST, form content type), repeatable (joined with
+    /// `&`); `@FILE` sends FILE's contents without its line breaks, `@-` stdin, as curl.
     #[arg(short = 'd', long = "data", value_name = "DATA")]
-    pub data: Option<String>,
+    pub data: Vec<String>,
+
+    /// Like -d, but `@FILE` is sent exactly as it is (line breaks kept).
+    #[arg(long = "data-binary", value_name = "DATA")]
+    pub data_binary: Vec<String>,
+
+    /// Like -d, but `@` has no special meaning.
+    #[arg(long = "data-raw", value_name = "DATA")]
+    pub data_raw: Vec<String>,
+
+    /// Send DATA (or `@FILE`) as JSON: POST, Content-Type and Accept application/json;
+    /// repeated pieces are concatenated.
+    #[arg(long = "json", value_name = "DATA", conflicts_with_all = ["data", "data_binary", "data_raw"])]
+    pub json: Vec<String>,
+
+    /// Upload FILE with PUT, streamed from disk (`-` reads stdin first); a URL ending in /
+    /// gets the file's name appended.
+    #[arg(short = 'T', long = "upload-file", value_name = "FILE", conflicts_with_all = ["data", "data_binary", "data_raw", "json"])]
+    pub upload_file: Option<PathBuf>,
+
+    /// Send the Referer header.
+    #[arg(short = 'e', long = "referer", value_name = "URL")]
+    pub referer: Option<String>,
+
+    /// Ask for only these bytes: `0-499`, `500-`, `-500` (the last 500), or several
+    /// comma-separated; the server's 206 reply is written as it comes.
+    #[arg(
+        short = 'r',
+        long = "range",
+        value_name = "RANGE",
+        conflicts_with = "continue_at"
+    )]
+    pub range: Option<String>,
 
     /// Silent: no head on stdout when writing a file, no progress bar, no error messages.
     #[arg(short = 's', long = "silent")]

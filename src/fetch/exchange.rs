@@ -12,9 +12,10 @@ use super::output::{self, Output, Resume};
 use super::plan::{ConnectPlan, FetchPlan};
 use super::progress::Progress;
 use super::redirect::{self, is_redirect, Redirects};
-use super::request::RequestSpec;
+use super::request::{Payload, RequestSpec};
 use super::tls;
 use super::transfer::{self, Buffer, Conn};
+use super::upload;
 use rustls::ClientConfig;
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -89,6 +90,9 @@ impl Exchange<'_> {
             let mut conn = self.open().await?;
             conn.send(&self.request.render(&self.url, Some(self.offset)))
                 .await?;
+            if let Some(Payload::File { path, len }) = &self.request.body {
+                upload::send_file(&mut conn, path, *len).await?;
+            }
             let (interim, head) = transfer::read_head(&mut conn, &mut buf).await?;
             for h in interim.iter().chain([&head]) {
                 self.heads.show(h)?;

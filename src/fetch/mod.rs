@@ -24,6 +24,7 @@ mod redirect;
 mod request;
 mod tls;
 mod transfer;
+mod upload;
 
 pub use args::{ContinueAt, FetchArgs};
 pub use connect::{connect as connect_happy_eyeballs, ATTEMPT_DELAY};

@@ -7,9 +7,10 @@
 
 use super::args::{ContinueAt, FetchArgs};
 use super::connect::Family;
-use super::error::{describe, FetchError};
+use super::error::FetchError;
 use super::output;
 use super::request::{self, HeaderEdit, RequestSpec};
+use super::upload;
 use std::path::PathBuf;
 use std::time::Duration;
 use url::Url;
@@ -77,7 +78,7 @@ pub struct HeadPlan {
 impl FetchPlan {
     /// Resolves and checks the flags.
     pub fn new(args: &FetchArgs) -> Result<Self, FetchError> {
-        let url = parse_url(&args.url)?;
+        let url = upload::upload_url(parse_url(&args.url)?, args.upload_file.as_ref());
         let output = match (&args.output, args.remote_name) {
             (Some(path), _) if path.as_os_str() == "-" => None,
             (Some(path), _) => Some(output::resolve_link(path)),
@@ -130,10 +131,12 @@ impl FetchPlan {
 
 /// The request from `-X`, `-I`, `-d`, `-A`, `-H` and `--compressed`.
 fn request_spec(args: &FetchArgs) -> Result<RequestSpec, FetchError> {
-    let method = match (&args.method, args.head, &args.data) {
+    let body = upload::payload(args)?;
+    let method = match (&args.method, args.head, &body) {
         // Methods are case-sensitive (RFC 9110 9.1): sent as typed, as curl does.
         (Some(m), _, _) => m.clone(),
         (None, true, _) => "HEAD".into(),
+        (None, false, Some(_)) if args.upload_file.is_some() => "PUT".into(),
         (None, false, Some(_)) => "POST".into(),
         (None, false, None) => "GET".into(),
     };
@@ -142,18 +145,25 @@ fn request_spec(args: &FetchArgs) -> Result<RequestSpec, FetchError> {
             "{method:?} is not a valid method"
         )));
     }
-    if let Some(agent) = args
-        .user_agent
-        .as_deref()
-        .filter(|a| a.contains(['\r', '\n']))
-    {
+    for (flag, value) in [("user agent", &args.user_agent), ("referer", &args.referer)] {
+        if let Some(text) = value.as_deref().filter(|t| t.contains(['\r', '\n'])) {
+            return Err(FetchError::Usage(format!(
+                "{flag} {text:?} contains a line break"
+            )));
+        }
+    }
+    let range = args.range.clone();
+    if let Some(r) = range.as_deref().filter(|r| !valid_range(r)) {
         return Err(FetchError::Usage(format!(
-            "user agent {agent:?} contains a line break"
+            "{r:?} is not a byte range (e.g. 0-499, 500-, -500, 0-1,5-9)"
         )));
     }
     Ok(RequestSpec {
         method,
-        body: args.data.as_deref().map(request_body).transpose()?,
+        body,
+        referer: args.referer.clone(),
+        range,
+        accept_json: !args.json.is_empty(),
         user_agent: args
             .user_agent
             .clone()
@@ -192,15 +202,13 @@ fn parse_url(text: &str) -> Result<Url, FetchError> {
     Ok(url)
 }
 
-/// `-d DATA`, or `-d @FILE`: the file's contents without line breaks, as curl sends them.
-fn request_body(data: &str) -> Result<Vec<u8>, FetchError> {
-    let Some(path) = data.strip_prefix('@') else {
-        return Ok(data.as_bytes().to_vec());
-    };
-    let mut bytes = std::fs::read(path).map_err(|e| FetchError::Read {
-        path: path.to_string(),
-        reason: describe(&e),
-    })?;
-    bytes.retain(|&b| b != b'\r' && b != b'\n');
-    Ok(bytes)
+/// `-r`'s ranges: `FIRST-LAST`, `FIRST-` or `-SUFFIX`, comma-separated, digits only.
+fn valid_range(text: &str) -> bool {
+    text.split(',').all(|r| match r.split_once('-') {
+        Some((a, b)) => {
+            let digits = |s: &str| s.bytes().all(|c| c.is_ascii_digit());
+            !(a.is_empty() && b.is_empty()) && digits(a) && digits(b)
+        }
+        None => false,
+    })
 }

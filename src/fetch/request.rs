@@ -12,8 +12,14 @@ use url::Url;
 pub struct RequestSpec {
     /// The method, as given.
     pub method: String,
-    /// The body (`-d`), if any.
-    pub body: Option<Vec<u8>>,
+    /// The body (`-d` and its kin, `--json`, `-T`), if any.
+    pub body: Option<Payload>,
+    /// `-e`: the Referer header.
+    pub referer: Option<String>,
+    /// `-r`: the byte ranges asked for, as in `Range: bytes=RANGE`.
+    pub range: Option<String>,
+    /// `--json`: ask for JSON back (Accept: application/json).
+    pub accept_json: bool,
     /// The default User-Agent, or `-A`.
     pub user_agent: String,
     /// Ask for gzip, deflate and br (`--compressed`).
@@ -25,6 +31,35 @@ pub struct RequestSpec {
     /// The user's headers no longer sent since a redirect left the origin they were meant
     /// for (lower-case names: `authorization`, `cookie`, `host`); the defaults stay.
     pub withheld: Vec<&'static str>,
+}
+
+/// A request body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payload {
+    /// Bytes sent as they are, with their Content-Type (`-d`, `--data-binary`,
+    /// `--data-raw`: a form; `--json`: JSON; `-T -`: none).
+    Bytes {
+        /// The bytes.
+        data: Vec<u8>,
+        /// The Content-Type header, if any.
+        content_type: Option<&'static str>,
+    },
+    /// `-T FILE`: streamed from the file (never held in memory), `len` bytes.
+    File {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Its length when the upload was planned: exactly this many bytes are sent.
+        len: u64,
+    },
+}
+
+impl Payload {
+    fn len(&self) -> u64 {
+        match self {
+            Payload::Bytes { data, .. } => data.len() as u64,
+            Payload::File { len, .. } => *len,
+        }
+    }
 }
 
 /// One `-H` flag.
@@ -96,7 +131,7 @@ impl RequestSpec {
         let mut headers: Vec<(String, String)> = vec![
             ("Host".into(), host_header(url)),
             ("User-Agent".into(), self.user_agent.clone()),
-            ("Accept".into(), "*/*".into()),
+            ("Accept".into(), accept(self.accept_json).into()),
         ];
         let user = self
             .user
@@ -110,12 +145,20 @@ impl RequestSpec {
         }
         if let Some(from) = range_from.filter(|&f| f > 0) {
             headers.push(("Range".into(), format!("bytes={from}-")));
+        } else if let Some(range) = &self.range {
+            headers.push(("Range".into(), format!("bytes={range}")));
+        }
+        if let Some(referer) = &self.referer {
+            headers.push(("Referer".into(), referer.clone()));
         }
         if let Some(body) = &self.body {
-            headers.push((
-                "Content-Type".into(),
-                "application/x-www-form-urlencoded".into(),
-            ));
+            if let Payload::Bytes {
+                content_type: Some(kind),
+                ..
+            } = body
+            {
+                headers.push(("Content-Type".into(), (*kind).into()));
+            }
             headers.push(("Content-Length".into(), body.len().to_string()));
         }
         headers.push(("Connection".into(), "close".into()));
@@ -134,8 +177,8 @@ impl RequestSpec {
         }
         out.push_str("\r\n");
         let mut bytes = out.into_bytes();
-        if let Some(body) = &self.body {
-            bytes.extend_from_slice(body);
+        if let Some(Payload::Bytes { data, .. }) = &self.body {
+            bytes.extend_from_slice(data);
         }
         bytes
     }
@@ -155,6 +198,14 @@ impl RequestSpec {
     /// True when the request is a HEAD (its response has no body).
     pub fn is_head(&self) -> bool {
         self.method.eq_ignore_ascii_case("HEAD")
+    }
+}
+
+fn accept(json: bool) -> &'static str {
+    if json {
+        "application/json"
+    } else {
+        "*/*"
     }
 }
 
@@ -225,6 +276,9 @@ mod tests {
         RequestSpec {
             method: "GET".into(),
             body: None,
+            referer: None,
+            range: None,
+            accept_json: false,
             user_agent: "sockit/test".into(),
             compressed: false,
             edits: vec![],

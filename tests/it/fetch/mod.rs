@@ -10,6 +10,7 @@ mod nginx;
 mod output;
 mod props;
 mod redirect;
+mod request;
 mod server;
 mod support;
 mod tls;
