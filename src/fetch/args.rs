@@ -92,6 +92,19 @@ pub struct FetchArgs {
     )]
     pub range: Option<String>,
 
+    /// Trace the exchange on stderr: `* ` what happens (resolving, connecting, TLS),
+    /// `> ` the request head, `< ` the response heads.
+    #[arg(short = 'v', long = "verbose")]
+    pub verbose: bool,
+
+    /// Print FORMAT after the transfer (also after a failure): `%{http_code}`,
+    /// `%{size_download}`, `%{size_header}`, `%{time_total}`, `%{time_connect}`,
+    /// `%{time_starttransfer}`, `%{speed_download}`, `%{url_effective}`, `%{num_redirects}`,
+    /// `%{exitcode}`, `%{errormsg}`, `%{content_type}`, `%{json}` (all of them),
+    /// `%{stderr}`/`%{stdout}` to switch streams, `\n`; `@FILE` reads FORMAT from FILE.
+    #[arg(short = 'w', long = "write-out", value_name = "FORMAT")]
+    pub write_out: Option<String>,
+
     /// Silent: no head on stdout when writing a file, no progress bar, no error messages.
     #[arg(short = 's', long = "silent")]
     pub silent: bool,

@@ -16,9 +16,12 @@ use super::request::{Payload, RequestSpec};
 use super::tls;
 use super::transfer::{self, Buffer, Conn};
 use super::upload;
+use super::verbose::Verbose;
+use super::writeout::Stats;
 use rustls::ClientConfig;
 use std::io::IsTerminal;
 use std::sync::Arc;
+use std::time::Instant;
 use url::Url;
 
 /// One fetch in progress: the plan, and what changes along the redirect chain.
@@ -33,6 +36,11 @@ struct Exchange<'a> {
     heads: HeadSinks,
     /// The TLS configuration, built on the first https URL.
     tls: Option<Arc<ClientConfig>>,
+    /// What `-w` reports, filled in as the fetch goes (kept when it fails half-way).
+    stats: &'a mut Stats,
+    /// When the fetch started, for the timings.
+    started: Instant,
+    trace: Verbose,
 }
 
 /// The final response: its head, the connection its body comes on, and the body bytes
@@ -61,8 +69,13 @@ pub fn prepare(plan: &FetchPlan) -> Result<Resume, FetchError> {
 }
 
 /// Runs `plan`'s fetch, the body resuming at `offset`: requests, redirects, and the body
-/// into its destination.
-pub async fn fetch(plan: &FetchPlan, offset: u64) -> Result<(), FetchError> {
+/// into its destination, noting in `stats` what happened (from `started`).
+pub async fn fetch(
+    plan: &FetchPlan,
+    offset: u64,
+    stats: &mut Stats,
+    started: Instant,
+) -> Result<(), FetchError> {
     let mut exchange = Exchange {
         plan,
         url: plan.url.clone(),
@@ -70,6 +83,9 @@ pub async fn fetch(plan: &FetchPlan, offset: u64) -> Result<(), FetchError> {
         offset,
         heads: HeadSinks::new(&plan.heads)?,
         tls: None,
+        stats,
+        started,
+        trace: Verbose(plan.verbose),
     };
     let response = exchange.final_response().await?;
     exchange.deliver(response).await
@@ -87,21 +103,32 @@ impl Exchange<'_> {
         let mut buf = Buffer::default();
         loop {
             buf.clear();
+            self.stats.url_effective = self.url.to_string();
             let mut conn = self.open().await?;
-            conn.send(&self.request.render(&self.url, Some(self.offset)))
-                .await?;
+            let request = self.request.render(&self.url, Some(self.offset));
+            self.trace.request(&request);
+            conn.send(&request).await?;
             if let Some(Payload::File { path, len }) = &self.request.body {
                 upload::send_file(&mut conn, path, *len).await?;
             }
-            let (interim, head) = transfer::read_head(&mut conn, &mut buf).await?;
+            let mut first_byte = None;
+            let read = transfer::read_head(&mut conn, &mut buf, &mut first_byte).await;
+            self.stats.time_starttransfer = first_byte.map(|t| t - self.started);
+            let (interim, head) = read?;
             for h in interim.iter().chain([&head]) {
+                self.trace.response(&h.raw);
+                self.stats.size_header += h.raw.len() as u64;
                 self.heads.show(h)?;
             }
+            self.stats.http_code = head.status;
+            self.stats.content_type = head.get("content-type").map(str::to_string);
             if self.plan.max_redirects.is_some() && is_redirect(head.status) {
                 if let Some(location) = redirect::location(&head) {
                     self.url =
                         redirects.follow(&mut self.request, &self.url, head.status, &location)?;
-                    tracing::debug!(status = head.status, url = %self.url, "following redirect");
+                    self.stats.num_redirects += 1;
+                    self.trace
+                        .info(format_args!("Following redirect to {}", self.url));
                     continue;
                 }
             }
@@ -136,13 +163,25 @@ impl Exchange<'_> {
             "https" => Some(tls_config(&mut self.tls, how)?),
             _ => None,
         };
+        let (trace, started) = (self.trace, self.started);
+        let connected = &mut self.stats.time_connect;
         let work = async {
             let addrs = connect::resolve(&host, port, how.family).await?;
+            trace.resolved(&label, port, &addrs);
             let tcp = connect::connect(&addrs, &label, ATTEMPT_DELAY).await?;
+            *connected = Some(started.elapsed());
+            if let Ok(peer) = tcp.peer_addr() {
+                trace.info(format_args!(
+                    "Connected to {label} ({}) port {port}",
+                    peer.ip()
+                ));
+            }
             match tls {
-                Some(config) => Ok(Conn::Tls(Box::new(
-                    tls::handshake(tcp, &host, config).await?,
-                ))),
+                Some(config) => {
+                    let stream = tls::handshake(tcp, &host, config).await?;
+                    trace.tls(stream.get_ref().1);
+                    Ok(Conn::Tls(Box::new(stream)))
+                }
                 None => Ok(Conn::Plain(tcp)),
             }
         };
@@ -202,10 +241,15 @@ impl Exchange<'_> {
         let to_terminal = self.plan.output.is_none() && std::io::stdout().is_terminal();
         let progress = Progress::new(self.plan.progress && !to_terminal, total);
         let mut body = BodyDecoder::new(framing);
-        transfer::read_body(&mut conn, &mut buf, &mut body, &mut sink, &progress).await?;
+        let read = transfer::read_body(&mut conn, &mut buf, &mut body, &mut sink, &progress).await;
+        self.stats.size_download = body.received();
+        read?;
         progress.finish();
         let trailers = body.trailers();
         head::check_trailers(trailers).map_err(|e| FetchError::BadReply(e.to_string()))?;
+        if trailers.len() > 2 {
+            self.trace.response(trailers);
+        }
         self.heads.show_trailers(trailers)?;
         let mut out = sink.finish()?;
         if self.heads.included().is_some() && trailers.len() > 2 {

@@ -47,6 +47,10 @@ pub struct FetchPlan {
     pub max_time: Option<Duration>,
     /// `--max-filesize`: the most body bytes written.
     pub max_filesize: Option<u64>,
+    /// `-v`: trace the exchange on stderr.
+    pub verbose: bool,
+    /// `-w`: the report printed at the end (the format itself, `@FILE` already read).
+    pub write_out: Option<String>,
 }
 
 /// How connections are opened.
@@ -125,6 +129,12 @@ impl FetchPlan {
             progress: !args.silent,
             max_time: args.max_time.filter(|limit| !limit.is_zero()),
             max_filesize: args.max_filesize,
+            verbose: args.verbose,
+            write_out: args
+                .write_out
+                .as_deref()
+                .map(write_out_format)
+                .transpose()?,
         })
     }
 }
@@ -200,6 +210,15 @@ fn parse_url(text: &str) -> Result<Url, FetchError> {
         });
     }
     Ok(url)
+}
+
+/// `-w FORMAT`, or `-w @FILE` (`@-`: stdin) holding the format.
+fn write_out_format(text: &str) -> Result<String, FetchError> {
+    let Some(path) = text.strip_prefix('@') else {
+        return Ok(text.to_string());
+    };
+    let bytes = upload::read_all(path)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// `-r`'s ranges: `FIRST-LAST`, `FIRST-` or `-SUFFIX`, comma-separated, digits only.

@@ -70,7 +70,8 @@ fn piece(data: &str, kind: Kind) -> Result<Vec<u8>, FetchError> {
     Ok(bytes)
 }
 
-fn read_all(path: &str) -> Result<Vec<u8>, FetchError> {
+/// FILE's bytes, or stdin's for `-`.
+pub fn read_all(path: &str) -> Result<Vec<u8>, FetchError> {
     let failed = |e: std::io::Error| FetchError::Read {
         path: path.to_string(),
         reason: describe(&e),

@@ -15,3 +15,4 @@ mod server;
 mod support;
 mod tls;
 mod trailers;
+mod writeout;
