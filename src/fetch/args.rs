@@ -174,6 +174,30 @@ pub struct FetchArgs {
     #[arg(short = 'm', long = "max-time", value_name = "SECS", value_parser = parse_secs)]
     pub max_time: Option<Duration>,
 
+    /// Retry up to N times on a transient error: a timeout, a name that does not resolve,
+    /// HTTP 408, 429, 500, 502, 503 or 504. Waits 1 s, doubling up to 10 minutes, or the
+    /// server's Retry-After. A retried response's body is never written.
+    #[arg(long = "retry", value_name = "N", default_value_t = 0)]
+    pub retry: u32,
+
+    /// Wait SECS between retries instead of the doubling backoff (0: the backoff).
+    #[arg(long = "retry-delay", value_name = "SECS", value_parser = parse_secs)]
+    pub retry_delay: Option<Duration>,
+
+    /// Start no retry after SECS since the first attempt (0: no limit).
+    #[arg(long = "retry-max-time", value_name = "SECS", value_parser = parse_secs)]
+    pub retry_max_time: Option<Duration>,
+
+    /// With --retry, a refused connection is transient too.
+    #[arg(long = "retry-connrefused")]
+    pub retry_connrefused: bool,
+
+    /// With --retry, every error is transient. A dropped download to a file continues with
+    /// Range and If-Range when the server offers ranges; one to stdout is not retried once
+    /// body bytes were written (they cannot be taken back).
+    #[arg(long = "retry-all-errors")]
+    pub retry_all_errors: bool,
+
     /// Remove FILE.part when the download fails instead of keeping it for -C -.
     #[arg(long = "no-keep-partial")]
     pub no_keep_partial: bool,

@@ -13,6 +13,7 @@ use super::plan::{ConnectPlan, FetchPlan};
 use super::progress::Progress;
 use super::redirect::{self, is_redirect, Redirects};
 use super::request::{Payload, RequestSpec};
+use super::retry::{self, ResumeHint};
 use super::tls;
 use super::transfer::{self, Buffer, Conn};
 use super::upload;
@@ -21,7 +22,7 @@ use super::writeout::Stats;
 use rustls::ClientConfig;
 use std::io::IsTerminal;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use url::Url;
 
 /// One fetch in progress: the plan, and what changes along the redirect chain.
@@ -31,16 +32,59 @@ struct Exchange<'a> {
     url: Url,
     /// The request for it (method and credentials change on some redirects).
     request: RequestSpec,
-    /// The byte the body resumes at (0: from the start).
-    offset: u64,
     heads: HeadSinks,
     /// The TLS configuration, built on the first https URL.
     tls: Option<Arc<ClientConfig>>,
-    /// What `-w` reports, filled in as the fetch goes (kept when it fails half-way).
-    stats: &'a mut Stats,
-    /// When the fetch started, for the timings.
-    started: Instant,
+    /// Where this attempt starts, and what it leaves behind (kept when it fails).
+    attempt: &'a mut Attempt,
     trace: Verbose,
+}
+
+/// One attempt at a fetch: what it starts from, and what it leaves behind for `-w` and for
+/// the next attempt.
+#[derive(Debug)]
+pub struct Attempt {
+    /// The byte the body resumes at (0: from the start).
+    pub offset: u64,
+    /// The validator sent as If-Range with a resumed retry's Range.
+    pub if_range: Option<String>,
+    /// A transient status (503 ...) would be retried: its body is not delivered.
+    pub retry_allowed: bool,
+    /// When the attempt started, for the timings.
+    pub started: Instant,
+    /// What `-w` reports, filled in as the attempt goes.
+    pub stats: Stats,
+    /// What the last response said about continuing it.
+    pub hint: ResumeHint,
+}
+
+impl Attempt {
+    /// An attempt starting now at `offset`.
+    pub fn new(offset: u64, if_range: Option<String>, retry_allowed: bool) -> Self {
+        Attempt {
+            offset,
+            if_range,
+            retry_allowed,
+            started: Instant::now(),
+            stats: Stats::default(),
+            hint: ResumeHint::default(),
+        }
+    }
+}
+
+/// How an attempt ended without an error.
+#[derive(Debug)]
+pub enum Done {
+    /// The body is in its destination.
+    Delivered,
+    /// The server answered with a transient status (its body dropped): try again, after
+    /// its Retry-After if it sent one.
+    Retry {
+        /// The status.
+        status: u16,
+        /// The server's Retry-After.
+        after: Option<Duration>,
+    },
 }
 
 /// The final response: its head, the connection its body comes on, and the body bytes
@@ -68,32 +112,37 @@ pub fn prepare(plan: &FetchPlan) -> Result<Resume, FetchError> {
     })
 }
 
-/// Runs `plan`'s fetch, the body resuming at `offset`: requests, redirects, and the body
-/// into its destination, noting in `stats` what happened (from `started`).
-pub async fn fetch(
-    plan: &FetchPlan,
-    offset: u64,
-    stats: &mut Stats,
-    started: Instant,
-) -> Result<(), FetchError> {
+/// Makes one attempt at `plan`'s fetch: requests, redirects, and the body into its
+/// destination, noting in `attempt` what happened.
+pub async fn fetch(plan: &FetchPlan, attempt: &mut Attempt) -> Result<Done, FetchError> {
+    let mut request = plan.request.clone();
+    request.if_range = attempt.if_range.clone();
     let mut exchange = Exchange {
         plan,
         url: plan.url.clone(),
-        request: plan.request.clone(),
-        offset,
+        request,
         heads: HeadSinks::new(&plan.heads)?,
         tls: None,
-        stats,
-        started,
+        attempt,
         trace: Verbose(plan.verbose),
     };
-    let response = exchange.final_response().await?;
-    exchange.deliver(response).await
+    match exchange.final_response().await? {
+        Reply::Deliver(response) => exchange.deliver(response).await.map(|()| Done::Delivered),
+        Reply::Retry(done) => Ok(done),
+    }
+}
+
+/// The response a request chain ended with.
+enum Reply {
+    /// Deliver its body.
+    Deliver(Response),
+    /// Drop it and try again.
+    Retry(Done),
 }
 
 impl Exchange<'_> {
     /// Requests the URL, following redirects as `-L` allows, until a response to deliver.
-    async fn final_response(&mut self) -> Result<Response, FetchError> {
+    async fn final_response(&mut self) -> Result<Reply, FetchError> {
         let mut redirects = Redirects::new(
             self.plan.max_redirects.unwrap_or(0),
             self.plan.location_trusted,
@@ -103,9 +152,9 @@ impl Exchange<'_> {
         let mut buf = Buffer::default();
         loop {
             buf.clear();
-            self.stats.url_effective = self.url.to_string();
+            self.attempt.stats.url_effective = self.url.to_string();
             let mut conn = self.open().await?;
-            let request = self.request.render(&self.url, Some(self.offset));
+            let request = self.request.render(&self.url, Some(self.attempt.offset));
             self.trace.request(&request);
             conn.send(&request).await?;
             if let Some(Payload::File { path, len }) = &self.request.body {
@@ -113,24 +162,31 @@ impl Exchange<'_> {
             }
             let mut first_byte = None;
             let read = transfer::read_head(&mut conn, &mut buf, &mut first_byte).await;
-            self.stats.time_starttransfer = first_byte.map(|t| t - self.started);
+            self.attempt.stats.time_starttransfer = first_byte.map(|t| t - self.attempt.started);
             let (interim, head) = read?;
             for h in interim.iter().chain([&head]) {
                 self.trace.response(&h.raw);
-                self.stats.size_header += h.raw.len() as u64;
+                self.attempt.stats.size_header += h.raw.len() as u64;
                 self.heads.show(h)?;
             }
-            self.stats.http_code = head.status;
-            self.stats.content_type = head.get("content-type").map(str::to_string);
+            self.attempt.stats.http_code = head.status;
+            self.attempt.stats.content_type = head.get("content-type").map(str::to_string);
             if self.plan.max_redirects.is_some() && is_redirect(head.status) {
                 if let Some(location) = redirect::location(&head) {
                     self.url =
                         redirects.follow(&mut self.request, &self.url, head.status, &location)?;
-                    self.stats.num_redirects += 1;
+                    self.attempt.stats.num_redirects += 1;
                     self.trace
                         .info(format_args!("Following redirect to {}", self.url));
                     continue;
                 }
+            }
+            self.attempt.hint = ResumeHint::from_head(&head);
+            if self.attempt.retry_allowed && retry::is_transient_status(head.status) {
+                return Ok(Reply::Retry(Done::Retry {
+                    status: head.status,
+                    after: retry::retry_after(&head),
+                }));
             }
             // A 416 that says the local copy is already whole is success, -f or not.
             let complete = matches!(self.resumed_bytes(&head), Ok(Keep::AlreadyComplete));
@@ -144,7 +200,7 @@ impl Exchange<'_> {
                     },
                 });
             }
-            return Ok(Response { conn, buf, head });
+            return Ok(Reply::Deliver(Response { conn, buf, head }));
         }
     }
 
@@ -163,8 +219,8 @@ impl Exchange<'_> {
             "https" => Some(tls_config(&mut self.tls, how)?),
             _ => None,
         };
-        let (trace, started) = (self.trace, self.started);
-        let connected = &mut self.stats.time_connect;
+        let (trace, started) = (self.trace, self.attempt.started);
+        let connected = &mut self.attempt.stats.time_connect;
         let work = async {
             let addrs = connect::resolve(&host, port, how.family).await?;
             trace.resolved(&label, port, &addrs);
@@ -220,7 +276,7 @@ impl Exchange<'_> {
         }
         let mut out = match (&self.plan.output, keep) {
             (Some(path), Keep::AlreadyComplete) => {
-                return Output::file(path, self.offset)?.commit()
+                return Output::file(path, self.attempt.offset)?.commit()
             }
             (Some(path), Keep::Bytes(n)) => Output::file(path, n)?,
             (None, _) => Output::stdout(),
@@ -242,7 +298,7 @@ impl Exchange<'_> {
         let progress = Progress::new(self.plan.progress && !to_terminal, total);
         let mut body = BodyDecoder::new(framing);
         let read = transfer::read_body(&mut conn, &mut buf, &mut body, &mut sink, &progress).await;
-        self.stats.size_download = body.received();
+        self.attempt.stats.size_download = body.received();
         read?;
         progress.finish();
         let trailers = body.trailers();
@@ -268,7 +324,7 @@ impl Exchange<'_> {
 
     /// How much of the `.part` file the response continues.
     fn resumed_bytes(&self, head: &Head) -> Result<Keep, FetchError> {
-        let offset = self.offset;
+        let offset = self.attempt.offset;
         if offset == 0 || self.plan.output.is_none() {
             return Ok(Keep::Bytes(0));
         }

@@ -10,6 +10,7 @@ use super::connect::Family;
 use super::error::FetchError;
 use super::output;
 use super::request::{self, HeaderEdit, RequestSpec};
+use super::retry::RetryPlan;
 use super::upload;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -47,6 +48,8 @@ pub struct FetchPlan {
     pub max_time: Option<Duration>,
     /// `--max-filesize`: the most body bytes written.
     pub max_filesize: Option<u64>,
+    /// `--retry` and its kin.
+    pub retry: RetryPlan,
     /// `-v`: trace the exchange on stderr.
     pub verbose: bool,
     /// `-w`: the report printed at the end (the format itself, `@FILE` already read).
@@ -77,6 +80,8 @@ pub struct HeadPlan {
     pub dump: Option<PathBuf>,
     /// `-i`/`-I`: heads go into the body's output, before the body.
     pub include: bool,
+    /// Print warnings on stderr (not with `-s`).
+    pub warn: bool,
 }
 
 impl FetchPlan {
@@ -102,6 +107,7 @@ impl FetchPlan {
                 stdout: dump_stdout || (output.is_some() && !include && !args.silent),
                 dump: args.dump_header.clone().filter(|_| !dump_stdout),
                 include,
+                warn: !args.silent,
             },
             url,
             output,
@@ -129,6 +135,14 @@ impl FetchPlan {
             progress: !args.silent,
             max_time: args.max_time.filter(|limit| !limit.is_zero()),
             max_filesize: args.max_filesize,
+            retry: RetryPlan {
+                count: args.retry,
+                // 0 means the backoff, as in curl.
+                delay: args.retry_delay.filter(|d| !d.is_zero()),
+                max_time: args.retry_max_time.filter(|d| !d.is_zero()),
+                connrefused: args.retry_connrefused,
+                all_errors: args.retry_all_errors,
+            },
             verbose: args.verbose,
             write_out: args
                 .write_out
@@ -174,6 +188,7 @@ fn request_spec(args: &FetchArgs) -> Result<RequestSpec, FetchError> {
         referer: args.referer.clone(),
         range,
         accept_json: !args.json.is_empty(),
+        if_range: None,
         user_agent: args
             .user_agent
             .clone()

@@ -129,6 +129,7 @@ mod tests {
             referer: None,
             range: None,
             accept_json: false,
+            if_range: None,
             user_agent: "t".into(),
             compressed: false,
             edits: vec![],

@@ -20,6 +20,9 @@ pub struct RequestSpec {
     pub range: Option<String>,
     /// `--json`: ask for JSON back (Accept: application/json).
     pub accept_json: bool,
+    /// Sent as If-Range with a resumed Range: the server sends the rest only if the
+    /// resource is unchanged (a retry continuing its `.part` file).
+    pub if_range: Option<String>,
     /// The default User-Agent, or `-A`.
     pub user_agent: String,
     /// Ask for gzip, deflate and br (`--compressed`).
@@ -145,6 +148,9 @@ impl RequestSpec {
         }
         if let Some(from) = range_from.filter(|&f| f > 0) {
             headers.push(("Range".into(), format!("bytes={from}-")));
+            if let Some(validator) = &self.if_range {
+                headers.push(("If-Range".into(), validator.clone()));
+            }
         } else if let Some(range) = &self.range {
             headers.push(("Range".into(), format!("bytes={range}")));
         }
@@ -279,6 +285,7 @@ mod tests {
             referer: None,
             range: None,
             accept_json: false,
+            if_range: None,
             user_agent: "sockit/test".into(),
             compressed: false,
             edits: vec![],

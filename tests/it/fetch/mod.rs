@@ -11,6 +11,7 @@ mod output;
 mod props;
 mod redirect;
 mod request;
+mod retry;
 mod server;
 mod support;
 mod tls;
