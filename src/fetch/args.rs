@@ -174,6 +174,10 @@ pub struct FetchArgs {
     #[arg(short = 'm', long = "max-time", value_name = "SECS", value_parser = parse_secs)]
     pub max_time: Option<Duration>,
 
+    /// Download at most RATE bytes per second on average (K, M, G suffixes: 500K, 1M).
+    #[arg(long = "limit-rate", value_name = "RATE", value_parser = parse_size)]
+    pub limit_rate: Option<u64>,
+
     /// Retry up to N times on a transient error: a timeout, a name that does not resolve,
     /// HTTP 408, 429, 500, 502, 503 or 504. Waits 1 s, doubling up to 10 minutes, or the
     /// server's Retry-After. A retried response's body is never written.

@@ -10,7 +10,7 @@ use super::head::{self, BodyFraming, Head};
 use super::heads::HeadSinks;
 use super::output::{self, Output, Resume};
 use super::plan::{ConnectPlan, FetchPlan};
-use super::progress::Progress;
+use super::progress::{Meter, Progress};
 use super::redirect::{self, is_redirect, Redirects};
 use super::request::{Payload, RequestSpec};
 use super::retry::{self, ResumeHint};
@@ -296,11 +296,12 @@ impl Exchange<'_> {
         };
         let to_terminal = self.plan.output.is_none() && std::io::stdout().is_terminal();
         let progress = Progress::new(self.plan.progress && !to_terminal, total);
+        let mut meter = Meter::new(progress, self.plan.limit_rate);
         let mut body = BodyDecoder::new(framing);
-        let read = transfer::read_body(&mut conn, &mut buf, &mut body, &mut sink, &progress).await;
+        let read = transfer::read_body(&mut conn, &mut buf, &mut body, &mut sink, &mut meter).await;
         self.attempt.stats.size_download = body.received();
         read?;
-        progress.finish();
+        meter.finish();
         let trailers = body.trailers();
         head::check_trailers(trailers).map_err(|e| FetchError::BadReply(e.to_string()))?;
         if trailers.len() > 2 {

@@ -48,6 +48,8 @@ pub struct FetchPlan {
     pub max_time: Option<Duration>,
     /// `--max-filesize`: the most body bytes written.
     pub max_filesize: Option<u64>,
+    /// `--limit-rate`: the most body bytes per second.
+    pub limit_rate: Option<u64>,
     /// `--retry` and its kin.
     pub retry: RetryPlan,
     /// `-v`: trace the exchange on stderr.
@@ -135,6 +137,7 @@ impl FetchPlan {
             progress: !args.silent,
             max_time: args.max_time.filter(|limit| !limit.is_zero()),
             max_filesize: args.max_filesize,
+            limit_rate: args.limit_rate,
             retry: RetryPlan {
                 count: args.retry,
                 // 0 means the backoff, as in curl.

@@ -9,7 +9,7 @@ use super::body::{BodyDecoder, BodyStep};
 use super::decode::{ContentDecoder, Sink};
 use super::error::{describe, FetchError};
 use super::head::{self, Head, Parsed};
-use super::progress::Progress;
+use super::progress::Meter;
 use std::io;
 use std::time::Instant;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -147,16 +147,18 @@ pub async fn read_body<W: Sink>(
     buf: &mut Buffer,
     body: &mut BodyDecoder,
     sink: &mut ContentDecoder<W>,
-    progress: &Progress,
+    meter: &mut Meter,
 ) -> Result<(), FetchError> {
     let (start, end) = (buf.start, buf.end);
     feed(body, &buf.bytes[start..end], sink)?;
+    meter.received(end - start).await;
     buf.clear();
+    let size = meter.read_size(buf.bytes.len());
     while !body.is_done() {
-        match conn.read(&mut buf.bytes).await? {
+        match conn.read(&mut buf.bytes[..size]).await? {
             Read::Bytes(n) => {
-                progress.advance(n);
                 feed(body, &buf.bytes[..n], sink)?;
+                meter.received(n).await;
             }
             Read::Eof { clean } => {
                 if !clean && body.is_close_delimited() {
