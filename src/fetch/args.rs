@@ -174,6 +174,22 @@ pub struct FetchArgs {
     #[arg(short = 'm', long = "max-time", value_name = "SECS", value_parser = parse_secs)]
     pub max_time: Option<Duration>,
 
+    /// Go through the HTTP proxy `[http://][USER:PASSWORD@]HOST[:PORT]` (port 1080 when
+    /// not given): plain http as absolute-form requests, https through a CONNECT tunnel.
+    /// `""` turns proxies off, the environment's too. Without -x, curl's variables are read:
+    /// `http_proxy` (lower case only), `HTTPS_PROXY`/`https_proxy`, `ALL_PROXY`/`all_proxy`.
+    #[arg(short = 'x', long = "proxy", value_name = "[PROTOCOL://]HOST[:PORT]")]
+    pub proxy: Option<String>,
+
+    /// The proxy's USER:PASSWORD (Basic), instead of those in the proxy URL.
+    #[arg(short = 'U', long = "proxy-user", value_name = "USER:PASSWORD")]
+    pub proxy_user: Option<String>,
+
+    /// Hosts to reach without the proxy, comma-separated: names (and their subdomains),
+    /// IP addresses, or `*` for all; instead of `NO_PROXY`/`no_proxy`.
+    #[arg(long = "noproxy", value_name = "LIST")]
+    pub noproxy: Option<String>,
+
     /// Download at most RATE bytes per second on average (K, M, G suffixes: 500K, 1M).
     #[arg(long = "limit-rate", value_name = "RATE", value_parser = parse_size)]
     pub limit_rate: Option<u64>,

@@ -25,6 +25,14 @@ pub enum FetchError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The proxy's host name has no usable address (curl's 5).
+    #[error("cannot resolve proxy {host}: {reason}")]
+    ResolveProxy {
+        /// The proxy's host name.
+        host: String,
+        /// Why it did not resolve.
+        reason: String,
+    },
     /// The host name has no usable address (curl's 6).
     #[error("cannot resolve host {host}: {reason}")]
     Resolve {
@@ -135,6 +143,7 @@ impl FetchError {
             FetchError::UnsupportedProtocol(_) => 1,
             FetchError::Usage(_) => 2,
             FetchError::BadUrl { .. } => 3,
+            FetchError::ResolveProxy { .. } => 5,
             FetchError::Resolve { .. } => 6,
             FetchError::Connect { .. } => 7,
             FetchError::BadReply(_) => 8,

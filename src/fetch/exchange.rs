@@ -11,6 +11,7 @@ use super::heads::HeadSinks;
 use super::output::{self, Output, Resume};
 use super::plan::{ConnectPlan, FetchPlan};
 use super::progress::{Meter, Progress};
+use super::proxy::{self, Proxy};
 use super::redirect::{self, is_redirect, Redirects};
 use super::request::{Payload, RequestSpec};
 use super::retry::{self, ResumeHint};
@@ -23,6 +24,7 @@ use rustls::ClientConfig;
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::net::TcpStream;
 use url::Url;
 
 /// One fetch in progress: the plan, and what changes along the redirect chain.
@@ -204,8 +206,9 @@ impl Exchange<'_> {
         }
     }
 
-    /// Opens a connection to the current URL's host: resolve, connect (Happy Eyeballs) and,
-    /// for https, the TLS handshake, all within `--connect-timeout`.
+    /// Opens a connection for the current URL: to its host, or to the proxy for it (a
+    /// CONNECT tunnel for https); resolve, connect (Happy Eyeballs) and, for https, the TLS
+    /// handshake, all within `--connect-timeout`.
     async fn open(&mut self) -> Result<Conn, FetchError> {
         let url = &self.url;
         let host = url.host().ok_or_else(|| FetchError::BadUrl {
@@ -219,14 +222,28 @@ impl Exchange<'_> {
             "https" => Some(tls_config(&mut self.tls, how)?),
             _ => None,
         };
+        let proxy = self.plan.proxies.for_url(url).cloned();
+        self.request.via_proxy = proxy
+            .as_ref()
+            .filter(|_| tls.is_none())
+            .map(|p| p.authorization.clone());
         let (trace, started) = (self.trace, self.attempt.started);
         let connected = &mut self.attempt.stats.time_connect;
         let work = async {
-            let addrs = connect::resolve(&host, port, how.family).await?;
-            trace.resolved(&label, port, &addrs);
-            let tcp = connect::connect(&addrs, &label, ATTEMPT_DELAY).await?;
+            let mut tcp = match &proxy {
+                Some(p) => {
+                    let tcp = dial_proxy(p, how, trace).await?;
+                    trace.info(format_args!("Connected to proxy {}:{}", p.host, p.port));
+                    tcp
+                }
+                None => {
+                    let addrs = connect::resolve(&host, port, how.family).await?;
+                    trace.resolved(&label, port, &addrs);
+                    connect::connect(&addrs, &label, ATTEMPT_DELAY).await?
+                }
+            };
             *connected = Some(started.elapsed());
-            if let Ok(peer) = tcp.peer_addr() {
+            if let (Ok(peer), None) = (tcp.peer_addr(), &proxy) {
                 trace.info(format_args!(
                     "Connected to {label} ({}) port {port}",
                     peer.ip()
@@ -234,6 +251,10 @@ impl Exchange<'_> {
             }
             match tls {
                 Some(config) => {
+                    if let Some(p) = &proxy {
+                        proxy::tunnel(&mut tcp, p, &label, port).await?;
+                        trace.info(format_args!("Tunnel to {label}:{port} established"));
+                    }
                     let stream = tls::handshake(tcp, &host, config).await?;
                     trace.tls(stream.get_ref().1);
                     Ok(Conn::Tls(Box::new(stream)))
@@ -345,6 +366,32 @@ impl Exchange<'_> {
             ))),
         }
     }
+}
+
+/// Connects to `proxy`; its name not resolving is curl's 5, not 6.
+async fn dial_proxy(
+    proxy: &Proxy,
+    how: &ConnectPlan,
+    trace: Verbose,
+) -> Result<TcpStream, FetchError> {
+    let host = url::Host::parse(&proxy.host).map_err(|e| FetchError::BadUrl {
+        url: proxy.host.clone(),
+        reason: e.to_string(),
+    })?;
+    let host = match &host {
+        url::Host::Domain(name) => url::Host::Domain(name.as_str()),
+        url::Host::Ipv4(ip) => url::Host::Ipv4(*ip),
+        url::Host::Ipv6(ip) => url::Host::Ipv6(*ip),
+    };
+    let addrs = match connect::resolve(&host, proxy.port, how.family).await {
+        Ok(addrs) => addrs,
+        Err(FetchError::Resolve { host, reason }) => {
+            return Err(FetchError::ResolveProxy { host, reason })
+        }
+        Err(e) => return Err(e),
+    };
+    trace.resolved(&proxy.host, proxy.port, &addrs);
+    connect::connect(&addrs, &proxy.host, ATTEMPT_DELAY).await
 }
 
 /// The TLS configuration, built once per fetch (with the `-k` warning, once).

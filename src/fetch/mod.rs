@@ -20,6 +20,7 @@ mod heads;
 mod output;
 mod plan;
 mod progress;
+mod proxy;
 mod redirect;
 mod request;
 mod retry;

@@ -9,6 +9,7 @@ use super::args::{ContinueAt, FetchArgs};
 use super::connect::Family;
 use super::error::FetchError;
 use super::output;
+use super::proxy::{Proxies, ProxyFlags};
 use super::request::{self, HeaderEdit, RequestSpec};
 use super::retry::RetryPlan;
 use super::upload;
@@ -48,6 +49,8 @@ pub struct FetchPlan {
     pub max_time: Option<Duration>,
     /// `--max-filesize`: the most body bytes written.
     pub max_filesize: Option<u64>,
+    /// The proxies, chosen from `-x`, `-U`, `--noproxy` and the environment.
+    pub proxies: Proxies,
     /// `--limit-rate`: the most body bytes per second.
     pub limit_rate: Option<u64>,
     /// `--retry` and its kin.
@@ -137,6 +140,14 @@ impl FetchPlan {
             progress: !args.silent,
             max_time: args.max_time.filter(|limit| !limit.is_zero()),
             max_filesize: args.max_filesize,
+            proxies: Proxies::choose(
+                &ProxyFlags {
+                    proxy: args.proxy.as_deref(),
+                    user: args.proxy_user.as_deref(),
+                    noproxy: args.noproxy.as_deref(),
+                },
+                |name| std::env::var(name).ok(),
+            )?,
             limit_rate: args.limit_rate,
             retry: RetryPlan {
                 count: args.retry,
@@ -192,6 +203,7 @@ fn request_spec(args: &FetchArgs) -> Result<RequestSpec, FetchError> {
         range,
         accept_json: !args.json.is_empty(),
         if_range: None,
+        via_proxy: None,
         user_agent: args
             .user_agent
             .clone()

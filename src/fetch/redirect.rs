@@ -130,6 +130,7 @@ mod tests {
             range: None,
             accept_json: false,
             if_range: None,
+            via_proxy: None,
             user_agent: "t".into(),
             compressed: false,
             edits: vec![],

@@ -20,6 +20,9 @@ pub struct RequestSpec {
     pub range: Option<String>,
     /// `--json`: ask for JSON back (Accept: application/json).
     pub accept_json: bool,
+    /// Through an http proxy: the request line names the whole URL (absolute form), and
+    /// this is the proxy's `Proxy-Authorization`, if any.
+    pub via_proxy: Option<Option<String>>,
     /// Sent as If-Range with a resumed Range: the server sends the rest only if the
     /// resource is unchanged (a retry continuing its `.part` file).
     pub if_range: Option<String>,
@@ -126,7 +129,10 @@ impl RequestSpec {
     /// The request line, headers and body for `url`, with `Range: bytes=FROM-` when
     /// resuming.
     pub fn render(&self, url: &Url, range_from: Option<u64>) -> Vec<u8> {
-        let mut target = url.path().to_string();
+        let mut target = match &self.via_proxy {
+            Some(_) => format!("{}://{}{}", url.scheme(), host_header(url), url.path()),
+            None => url.path().to_string(),
+        };
         if let Some(query) = url.query() {
             target.push('?');
             target.push_str(query);
@@ -166,6 +172,9 @@ impl RequestSpec {
                 headers.push(("Content-Type".into(), (*kind).into()));
             }
             headers.push(("Content-Length".into(), body.len().to_string()));
+        }
+        if let Some(Some(auth)) = &self.via_proxy {
+            headers.push(("Proxy-Authorization".into(), auth.clone()));
         }
         headers.push(("Connection".into(), "close".into()));
         for edit in self.edits.iter().filter(|e| !self.is_withheld(e.name())) {
@@ -238,7 +247,7 @@ fn basic_auth(url: &Url) -> Option<String> {
 
 /// `-u USER[:PASSWORD]` as a Basic credential (no password: an empty one; sockit never
 /// prompts, so a script cannot hang on a hidden question).
-fn basic(user: &str) -> String {
+pub fn basic(user: &str) -> String {
     let pair = if user.contains(':') {
         user.to_string()
     } else {
@@ -286,6 +295,7 @@ mod tests {
             range: None,
             accept_json: false,
             if_range: None,
+            via_proxy: None,
             user_agent: "sockit/test".into(),
             compressed: false,
             edits: vec![],
@@ -303,6 +313,16 @@ mod tests {
             "GET /a/b?x=1 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: sockit/test\r\n\
              Accept: */*\r\nConnection: close\r\n\r\n"
         );
+    }
+
+    #[test]
+    fn through_a_proxy_the_target_is_absolute() {
+        let mut s = spec();
+        s.via_proxy = Some(Some("Basic eA==".into()));
+        let url = Url::parse("http://u:p@h:8080/a?b#c").unwrap();
+        let text = String::from_utf8(s.render(&url, None)).unwrap();
+        assert!(text.starts_with("GET http://h:8080/a?b HTTP/1.1\r\nHost: h:8080\r\n"));
+        assert!(text.contains("Proxy-Authorization: Basic eA==\r\n"));
     }
 
     #[test]

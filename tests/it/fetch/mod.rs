@@ -9,6 +9,7 @@ mod memory;
 mod nginx;
 mod output;
 mod props;
+mod proxy;
 mod rate;
 mod redirect;
 mod request;
