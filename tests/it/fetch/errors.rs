@@ -188,21 +188,22 @@ fn reset_is_56() {
     let (go, wait) = std::sync::mpsc::channel::<()>();
     let wait = std::sync::Mutex::new(wait);
     let server = Server::plain(move |_, s| {
-        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\npartial");
+        // The newline makes the client's line-buffered stdout pass the bytes on at once.
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\npartial\n");
         let _ = s.flush();
         let _ = wait.lock().unwrap().recv_timeout(crate::support::WAIT);
         End::Reset
     });
     let dir = tempfile::tempdir().unwrap();
     let mut running = Running::start(dir.path(), &[&server.url("/")]);
-    let mut first = [0u8; 7];
+    let mut first = [0u8; 8];
     running
         .stdout
         .as_mut()
         .unwrap()
         .read_exact(&mut first)
         .unwrap();
-    assert_eq!(&first, b"partial");
+    assert_eq!(&first, b"partial\n");
     go.send(()).unwrap();
     let run = running.finish().expect(56);
     assert!(run.stderr.contains("connection reset"), "{}", run.stderr);
