@@ -10,6 +10,8 @@
 //!   shutdown.
 //! - [`client`]: the hello client, one name at a time or pipelined.
 //! - [`bench`]: `sockit bench`, the load generator: modes, reply checker, report, chart.
+//! - `fuzzing` (hidden): the fuzz targets' entry points, shared by `fuzz/` and the corpus
+//!   replay test.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -17,6 +19,8 @@ pub mod addr;
 pub mod bench;
 pub mod client;
 pub mod fetch;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod net;
 pub mod protocol;
 pub mod server;

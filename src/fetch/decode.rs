@@ -16,7 +16,7 @@ pub const MAX_RATIO: u64 = 1000;
 /// The largest decoded body accepted.
 pub const MAX_DECODED: u64 = 10 << 30;
 /// Below this much output the ratio is not checked.
-const RATIO_FLOOR: u64 = 1 << 20;
+pub const RATIO_FLOOR: u64 = 1 << 20;
 /// brotli's output buffer.
 const BROTLI_BUFFER: usize = 64 * 1024;
 

@@ -14,10 +14,10 @@ mod connect;
 pub mod decode;
 mod error;
 pub mod head;
-mod output;
+pub(crate) mod output;
 mod progress;
-mod redirect;
-mod request;
+pub(crate) mod redirect;
+pub(crate) mod request;
 mod tls;
 mod transfer;
 
@@ -141,7 +141,7 @@ impl Plan {
 }
 
 /// Parses the URL as curl does: http:// when no scheme is given; only http and https.
-fn parse_url(text: &str) -> Result<Url, FetchError> {
+pub(crate) fn parse_url(text: &str) -> Result<Url, FetchError> {
     let full = if text.contains("://") {
         text.to_string()
     } else {

@@ -2,6 +2,7 @@
 
 mod bench;
 mod client;
+mod corpus;
 mod fetch;
 mod serve;
 mod serve_bin;
