@@ -10,7 +10,7 @@
 //! | subcommand | codes |
 //! |---|---|
 //! | every one | 0 done, 1 could not start or write its output, 2 usage (a bad flag or flag value) |
-//! | `serve` | 1 cannot listen or failed while running, 2 a configuration that cannot work (`--max-connections 0`), 130 a second SIGINT/SIGTERM |
+//! | `serve` | 1 cannot listen or failed while running, 2 a configuration that cannot work (`--max-connections 0`, a `tls:` listener without a usable certificate and key), 130 a second SIGINT/SIGTERM |
 //! | `client` | curl's: 1 the server sent `ERR`, 6 cannot resolve, 7 cannot connect, 28 timed out, 56 the connection failed or closed early |
 //! | `fetch` | curl's, see [`FetchError::exit_code`] |
 //! | `bench` | 1 a reply was wrong, missing or late, a connection failed, or the run could not start |
