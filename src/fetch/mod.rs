@@ -22,7 +22,7 @@ mod plan;
 mod progress;
 mod redirect;
 mod request;
-mod tls;
+pub(crate) mod tls;
 mod transfer;
 
 pub use args::{ContinueAt, FetchArgs};

@@ -17,7 +17,7 @@ use super::listener::Listener;
 use super::Shared;
 use crate::duration::{self, shown};
 use crate::net::describe;
-use rustls::crypto::{ring, CryptoProvider};
+use crate::net::tls::crypto_provider as provider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
@@ -187,11 +187,6 @@ impl Reload {
             self.tls.reload();
         }
     }
-}
-
-/// The crypto provider for the server and the client (see docs/BENCHMARKS.md for why ring).
-pub(crate) fn provider() -> Arc<CryptoProvider> {
-    Arc::new(ring::default_provider())
 }
 
 /// Builds a server configuration from the files, checking that the key fits the certificate.

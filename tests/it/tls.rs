@@ -442,3 +442,128 @@ fn wait_output(child: std::process::Child) -> std::process::Output {
     }
     waiter.join().unwrap()
 }
+
+/// `sockit client` with `args`, against `addr`; returns its exit code, stdout and stderr.
+fn client(addr: SocketAddr, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = sockit()
+        .args([
+            "client",
+            "--timeout",
+            "5s",
+            "-a",
+            &format!("localhost:{}", addr.port()),
+        ])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.code(), text(&out.stdout), text(&out.stderr))
+}
+
+/// `sockit client --tls` verifies the server for the host name of `-a` against `--cacert`
+/// (or not at all with `-k`), and a `tls:` address means `--tls`; an untrusted server is 60
+/// with the reason on one line, a server that does not speak TLS is 35.
+#[test]
+fn client_tls_verifies_the_server() {
+    let pki = Pki::new("ca");
+    let pair = pki.server("server", Key::EcdsaP256);
+    let (_server, addr) = spawn_tls_server(&pair, &[]);
+    let ca = pki.ca.to_str().unwrap();
+    let transcript = "Welcome!\nHello, Michael!\n";
+    for args in [
+        vec!["--tls", "--cacert", ca, "Michael"],
+        vec!["--tls", "-k", "Michael"],
+    ] {
+        let (code, out, err) = client(addr, &args);
+        assert_eq!(
+            (code, out.as_str()),
+            (Some(0), transcript),
+            "{args:?}: {err}"
+        );
+    }
+    let by_ip = format!("tls:127.0.0.1:{}", addr.port());
+    let out = sockit()
+        .args(["client", "-a", &by_ip, "--cacert", ca, "Michael"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.stdout, transcript.as_bytes());
+
+    let mut piped = sockit()
+        .args(["client", "-a", &by_ip, "--cacert", ca])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    piped
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"Tracy\nSarah\n")
+        .unwrap();
+    let out = wait_output(piped);
+    let replies = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        replies, "Welcome!\nHello, Tracy!\nHello, Sarah!\n",
+        "pipelined over TLS"
+    );
+
+    let (code, _, err) = client(addr, &["--tls", "Michael"]);
+    assert_eq!(code, Some(60), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("sockit: certificate verification failed for localhost"),
+        "{err}"
+    );
+
+    let (_plain, plain_addr) = spawn_server(&[]);
+    let (code, _, err) = client(plain_addr, &["--tls", "-k", "Michael"]);
+    assert_eq!(code, Some(35), "{err}");
+    assert!(
+        err.starts_with("sockit: TLS handshake with localhost failed"),
+        "{err}"
+    );
+}
+
+/// Mutual TLS from the client's side: `--tls-cert`/`--tls-key` are presented and served; a
+/// client without them is refused (35); unusable files are 58, naming the file.
+#[test]
+fn client_presents_its_certificate() {
+    let pki = Pki::new("ca");
+    let clients = Pki::new("client-ca");
+    let pair = pki.server("server", Key::EcdsaP256);
+    let ca = clients.ca.to_str().unwrap();
+    let (_server, addr) = spawn_tls_server(&pair, &["--tls-client-ca", ca]);
+    let server_ca = pki.ca.to_str().unwrap();
+    let alice = clients.client("alice");
+    let bob = clients.client("bob");
+    let (cert, key) = (alice.cert.to_str().unwrap(), alice.key.to_str().unwrap());
+    let trusted = ["--tls", "--cacert", server_ca];
+
+    let with_cert = [
+        &trusted[..],
+        &["--tls-cert", cert, "--tls-key", key, "Michael"],
+    ]
+    .concat();
+    let (code, out, err) = client(addr, &with_cert);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, "Welcome!\nHello, Michael!\n");
+
+    let (code, _, err) = client(addr, &[&trusted[..], &["Michael"]].concat());
+    assert_eq!(code, Some(35), "{err}");
+
+    let bob_key = bob.key.to_str().unwrap();
+    let missing = clients.dir.path().join("missing.pem");
+    let missing = missing.to_str().unwrap();
+    for (files, named) in [
+        (["--tls-cert", cert, "--tls-key", bob_key], bob_key),
+        (["--tls-cert", missing, "--tls-key", key], missing),
+        (["--tls-cert", cert, "--tls-key", cert], cert),
+    ] {
+        let (code, _, err) = client(addr, &[&trusted[..], &files, &["Michael"]].concat());
+        assert_eq!(code, Some(58), "{files:?}: {err}");
+        assert!(err.starts_with(&format!("sockit: {named}: ")), "{err}");
+    }
+}
