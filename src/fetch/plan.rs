@@ -175,7 +175,7 @@ fn parse_url(text: &str) -> Result<Url, FetchError> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(FetchError::UnsupportedProtocol(url.scheme().to_string()));
     }
-    if url.host_str().map_or(true, str::is_empty) {
+    if url.host_str().is_none_or(str::is_empty) {
         return Err(FetchError::BadUrl {
             url: text.to_string(),
             reason: "no host".into(),
