@@ -567,3 +567,34 @@ fn client_presents_its_certificate() {
         assert!(err.starts_with(&format!("sockit: {named}: ")), "{err}");
     }
 }
+
+/// `sockit bench --tls` loads a `tls:` listener in every mode without an error: lockstep,
+/// pipeline, and churn with a full handshake per connection.
+#[tokio::test]
+async fn bench_speaks_tls_in_every_mode() {
+    use clap::Parser;
+    let pki = Pki::new("ca");
+    let pair = pki.server("server", Key::EcdsaP256);
+    let server = tls_server(&pair, quick()).await;
+    let addr = format!("localhost:{}", server.addr().port());
+    for mode in ["lockstep", "pipeline", "churn"] {
+        let args = sockit::bench::BenchArgs::parse_from([
+            "bench",
+            "-a",
+            &addr,
+            "-m",
+            mode,
+            "-c",
+            "4",
+            "-d",
+            "200ms",
+            "--tls",
+            "--cacert",
+            pki.ca.to_str().unwrap(),
+        ]);
+        let reports = sockit::bench::run(&args).await.unwrap();
+        assert_eq!(reports[0].errors.total, 0, "{mode}");
+        assert!(reports[0].messages > 0, "{mode}");
+    }
+    server.stop().await;
+}
