@@ -98,6 +98,49 @@ async fn every_key_type_serves_the_conversation() {
     }
 }
 
+/// Half-close over TLS (close_notify, then FIN) gets every line answered, the unterminated
+/// last one too, as over plain TCP.
+#[tokio::test]
+async fn half_close_over_tls_answers_everything() {
+    let pki = Pki::new("ca");
+    let pair = pki.server("server", Key::EcdsaP256);
+    let server = tls_server(&pair, quick()).await;
+    let mut tls = tls_connect(server.addr(), client_config(&pki.ca, None))
+        .await
+        .unwrap();
+    tls.write_all(b"Michael\nTracy").await.unwrap();
+    tls.shutdown().await.unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(WAIT, tls.read_to_end(&mut out))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(out, b"Welcome!\nHello, Michael!\nHello, Tracy!\n");
+    server.stop().await;
+}
+
+/// A graceful shutdown reaches a TLS client as over plain TCP: `ERR server shutting down`
+/// when the grace period ends, then close_notify.
+#[tokio::test]
+async fn shutdown_speaks_tls() {
+    let pki = Pki::new("ca");
+    let pair = pki.server("server", Key::EcdsaP256);
+    let server = tls_server(&pair, quick()).await;
+    let mut tls = tls_connect(server.addr(), client_config(&pki.ca, None))
+        .await
+        .unwrap();
+    let mut greeting = [0u8; 9];
+    tls.read_exact(&mut greeting).await.unwrap();
+    let stopping = tokio::spawn(server.stop());
+    let mut out = Vec::new();
+    tokio::time::timeout(WAIT, tls.read_to_end(&mut out))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(out, b"ERR server shutting down\n");
+    stopping.await.unwrap();
+}
+
 /// Plain and TLS listeners in one server, each speaking its own way.
 #[tokio::test]
 async fn plain_and_tls_listeners_mix() {
