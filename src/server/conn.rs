@@ -65,10 +65,9 @@ pub(crate) trait Socket: AsyncRead + AsyncWrite + Unpin + Send + 'static {
     /// `within` for the client to take it).
     fn close_write(&mut self, within: Duration) -> impl Future<Output = io::Result<()>> + Send;
 
-    /// What must be said before a plain close, within `within`: nothing for a bare socket,
-    /// whose close sends FIN; TLS's close_notify.
-    fn say_goodbye(&mut self, within: Duration) -> impl Future<Output = ()> + Send {
-        let _ = within;
+    /// What must be said before a plain close, bounded by the time given: nothing for a
+    /// bare socket, whose close sends FIN; TLS's close_notify.
+    fn say_goodbye(&mut self, _within: Duration) -> impl Future<Output = ()> + Send {
         async {}
     }
 }
