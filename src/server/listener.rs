@@ -6,7 +6,7 @@
 //! file descriptors makes accept fail on every call; the loop then logs once and backs off
 //! instead of spinning, and resumes as soon as descriptors are free again.
 
-use super::{conn, Shared};
+use super::{conn, tls, Shared};
 use crate::addr::{Address, Endpoint};
 use crate::net::describe;
 use crate::protocol::ErrorLine;
@@ -37,6 +37,8 @@ pub const FD_RESERVE: u64 = 64;
 pub(super) enum Listener {
     Tcp(TcpListener, Endpoint),
     Unix(UnixListener, Endpoint, SocketFile),
+    /// A TCP listener whose connections speak TLS.
+    Tls(TcpListener, Endpoint, Arc<tls::Tls>),
 }
 
 /// Removes a Unix socket's file when its listener is dropped.
@@ -52,7 +54,7 @@ impl Drop for SocketFile {
 impl Listener {
     pub(super) fn endpoint(&self) -> &Endpoint {
         match self {
-            Listener::Tcp(_, ep) | Listener::Unix(_, ep, _) => ep,
+            Listener::Tcp(_, ep) | Listener::Unix(_, ep, _) | Listener::Tls(_, ep, _) => ep,
         }
     }
 }
@@ -228,6 +230,11 @@ async fn accept_one(listener: &Listener, shared: &Arc<Shared>) -> io::Result<()>
             // Replies are written whole, so Nagle's algorithm could only delay them.
             stream.set_nodelay(true)?;
             admit(stream, conn::Peer::Tcp(peer), shared);
+        }
+        Listener::Tls(l, _, tls) => {
+            let (stream, peer) = l.accept().await?;
+            stream.set_nodelay(true)?;
+            tls::admit(stream, conn::Peer::Tcp(peer), tls, shared);
         }
         Listener::Unix(l, _, file) => {
             let (stream, _) = l.accept().await?;

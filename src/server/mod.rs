@@ -3,7 +3,8 @@
 //!
 //! The pieces live one per file: `listener` binds sockets and runs the accept loops with
 //! their limits, `conn` owns one connection's life, and [`shutdown`] owns stopping: the signals
-//! that start it and the drain with its grace period that ends it.
+//! that start it and the drain with its grace period that ends it. `tls` loads certificates
+//! for `tls:` listeners, reloads them on SIGHUP and runs each connection's handshake.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -31,6 +32,7 @@
 mod conn;
 mod listener;
 pub mod shutdown;
+mod tls;
 
 use crate::addr::{Address, Endpoint};
 use crate::duration::{self, shown};
@@ -40,8 +42,11 @@ use listener::Listener;
 pub use listener::{FD_RESERVE, MAX_PENDING_REJECTS};
 use shutdown::Drain;
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use tls::Tls;
+pub use tls::{TlsConfig, TlsError, DEFAULT_HANDSHAKE_TIMEOUT};
 use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tracing::info;
@@ -122,6 +127,10 @@ pub struct Config {
     /// FIN.
     #[arg(skip = DEFAULT_LINGER)]
     pub linger: Duration,
+
+    /// The certificate, key and handshake limit of `tls:` listeners.
+    #[command(flatten)]
+    pub tls: TlsConfig,
 }
 
 impl Default for Config {
@@ -141,6 +150,7 @@ impl Default for Config {
             raise_fd_limit: true,
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
             linger: DEFAULT_LINGER,
+            tls: TlsConfig::default(),
         }
     }
 }
@@ -152,6 +162,9 @@ pub enum ConfigError {
     /// `max_connections` is zero: the server could serve no one.
     #[error("--max-connections must be at least 1")]
     NoConnections,
+    /// A `tls:` listener without a usable certificate, or TLS flags without one.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
 }
 
 /// Builds a [`Server`]: set the addresses and limits, then [`Builder::listen`].
@@ -221,6 +234,25 @@ impl Builder {
         self
     }
 
+    /// Serves `tls:` listeners with this certificate chain and key (PEM files).
+    pub fn tls_cert(mut self, chain: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        self.config.tls.tls_cert = Some(chain.into());
+        self.config.tls.tls_key = Some(key.into());
+        self
+    }
+
+    /// Requires TLS clients to present a certificate signed by a CA in this PEM file.
+    pub fn tls_client_ca(mut self, ca: impl Into<PathBuf>) -> Self {
+        self.config.tls.tls_client_ca = Some(ca.into());
+        self
+    }
+
+    /// Sets how long a TLS client may take to finish its handshake (default 10 s).
+    pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.config.tls.handshake_timeout = timeout;
+        self
+    }
+
     /// Leaves out the per-connection log lines.
     pub fn quiet(mut self, quiet: bool) -> Self {
         self.config.quiet = quiet;
@@ -248,10 +280,21 @@ impl Builder {
         if config.binds.is_empty() {
             config.binds.push(DEFAULT_BIND.parse()?);
         }
+        let tls_binds: Vec<String> = (config.binds.iter())
+            .filter(|a| matches!(a, Address::Tls { .. }))
+            .map(|a| a.to_string())
+            .collect();
+        let tls = Tls::from_config(&config.tls, &tls_binds).map_err(ConfigError::from)?;
         let mut listeners = Vec::new();
         for address in &config.binds {
-            listeners.extend(listener::bind(address, config.backlog).await?);
+            for bound in listener::bind(address, config.backlog).await? {
+                listeners.push(match (address, &tls) {
+                    (Address::Tls { .. }, Some(tls)) => bound.over_tls(tls.clone()),
+                    _ => bound,
+                });
+            }
         }
+        let reload = tls.map(tls::Reload::register).transpose()?;
         if config.raise_fd_limit {
             config.max_connections =
                 listener::fit_fd_limit(config.max_connections, listeners.len());
@@ -260,6 +303,7 @@ impl Builder {
         Ok(Server {
             listeners,
             endpoints,
+            reload,
             shared: Arc::new(Shared::new(config)),
         })
     }
@@ -326,6 +370,8 @@ impl Shared {
 pub struct Server {
     listeners: Vec<Listener>,
     endpoints: Vec<Endpoint>,
+    /// SIGHUP reloads the TLS certificate, when there is one.
+    reload: Option<tls::Reload>,
     shared: Arc<Shared>,
 }
 
@@ -349,12 +395,21 @@ impl Server {
     /// finish for the grace period, and closes the rest with `ERR server shutting down`.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let Server {
-            listeners, shared, ..
+            listeners,
+            shared,
+            reload,
+            ..
         } = self;
+        let reloading = reload.map(|r| tokio::spawn(r.run()));
         let stop_accepting = CancellationToken::new();
         let mut accept_loops = Vec::new();
         for l in listeners {
-            info!("Waiting for connection on {}...", l.endpoint());
+            let tls = if matches!(l, Listener::Tls(..)) {
+                "tls:"
+            } else {
+                ""
+            };
+            info!("Waiting for connection on {tls}{}...", l.endpoint());
             let task = listener::accept_loop(l, shared.clone(), stop_accepting.clone());
             accept_loops.push(tokio::spawn(task));
         }
@@ -371,6 +426,9 @@ impl Server {
             .await;
         stop_ticking.cancel();
         ticker.await.context("the idle ticker failed")?;
+        if let Some(reloading) = reloading {
+            reloading.abort();
+        }
         Ok(())
     }
 }

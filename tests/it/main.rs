@@ -9,4 +9,5 @@ mod net;
 mod serve;
 mod serve_bin;
 mod support;
+mod tls;
 mod tutorial;
