@@ -122,18 +122,57 @@ pub(crate) fn serve<S: Socket>(
     }
 }
 
-/// Tells a client it cannot be served (`ERR server busy`) and closes gracefully, within the
-/// close timeout and linger of `limits`.
-pub(crate) async fn reject<S: Socket>(
-    mut sock: S,
-    line: ErrorLine,
-    _permit: OwnedSemaphorePermit,
-    (close_timeout, linger): (Duration, Duration),
-) {
-    let write = sock.write_all(line.as_bytes());
-    if let Ok(Ok(())) = tokio::time::timeout(close_timeout, write).await {
-        lingering_close(sock, linger).await;
+/// Tells a client it cannot be served (`ERR server busy`) without a task of its own unless it
+/// must linger: a fresh socket's send buffer is empty, so the line goes out in one
+/// non-blocking send. A client that has sent nothing is closed at once (a plain FIN follows
+/// the line). One that has sent bytes gets a lingering close, so that those bytes cannot turn
+/// the close into a reset that destroys the line; those closes are bounded by `rejects`, and
+/// past that bound its queued bytes are read and discarded before the close instead.
+pub(crate) fn reject<S: Socket>(sock: S, peer: &Peer, shared: &Shared) {
+    let line = ErrorLine::ServerBusy.as_bytes();
+    match SockRef::from(&sock).send(line) {
+        Ok(n) if n == line.len() => {}
+        Ok(_) => return debug!("{peer}: server busy; the line did not fit, closed"),
+        Err(e) => return debug!("{peer}: server busy; {}", describe(&e)),
     }
+    if !input_waiting(&sock) {
+        return debug!("{peer}: server busy");
+    }
+    match shared.rejects.clone().try_acquire_owned() {
+        Ok(permit) => {
+            debug!("{peer}: server busy; lingering");
+            let linger = shared.config.linger;
+            shared.drain.spawn(async move {
+                lingering_close(sock, linger).await;
+                drop(permit);
+            });
+        }
+        Err(_) => {
+            debug!("{peer}: server busy; its input discarded");
+            discard_queued(&sock);
+            let _ = SockRef::from(&sock).shutdown(Shutdown::Write);
+        }
+    }
+}
+
+/// Whether the client has sent bytes the server has not read, without taking them.
+fn input_waiting<S: Socket>(sock: &S) -> bool {
+    let mut probe = [std::mem::MaybeUninit::<u8>::uninit(); 1];
+    matches!(SockRef::from(sock).peek(&mut probe), Ok(n) if n > 0)
+}
+
+/// Reads and discards what the kernel has queued from the client (a bounded number of
+/// non-blocking reads), so that closing does not answer it with a reset.
+fn discard_queued<S: Socket>(sock: &S) {
+    use std::io::Read as _;
+    let sock = SockRef::from(sock);
+    SCRATCH.with_borrow_mut(|scratch| {
+        for _ in 0..16 {
+            if !matches!((&*sock).read(&mut scratch.input), Ok(n) if n > 0) {
+                return;
+            }
+        }
+    })
 }
 
 /// What woke the conversation loop.

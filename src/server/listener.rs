@@ -9,7 +9,6 @@
 use super::{conn, Shared};
 use crate::addr::{Address, Endpoint};
 use crate::net::describe;
-use crate::protocol::ErrorLine;
 use anyhow::{anyhow, bail, Context as _};
 use socket2::{Domain, Protocol, Socket, Type};
 use std::io;
@@ -21,8 +20,9 @@ use tokio::net::{TcpListener, UnixListener};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
-/// How many `ERR server busy` replies may be in flight at once; past that, surplus
-/// connections are closed without a word, so a flood cannot grow the task count.
+/// How many turned-away clients that had already sent bytes may be in their lingering close
+/// at once; past that, such a client's queued bytes are discarded and it is closed at once
+/// (after its `ERR server busy`), so a flood cannot grow the task count.
 pub const MAX_PENDING_REJECTS: usize = 256;
 
 /// How long accept waits after running out of file descriptors.
@@ -245,16 +245,7 @@ fn admit<S: conn::Socket>(sock: S, peer: conn::Peer, shared: &Arc<Shared>) {
                 .drain
                 .spawn(conn::serve(sock, peer, shared.clone(), permit));
         }
-        Err(_) => match shared.rejects.clone().try_acquire_owned() {
-            Ok(permit) => {
-                debug!("{peer}: server busy");
-                let close = (shared.config.close_timeout, shared.config.linger);
-                shared
-                    .drain
-                    .spawn(conn::reject(sock, ErrorLine::ServerBusy, permit, close));
-            }
-            Err(_) => debug!("{peer}: server busy, closed without a reply"),
-        },
+        Err(_) => conn::reject(sock, &peer, shared),
     }
 }
 

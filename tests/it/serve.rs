@@ -409,3 +409,58 @@ async fn zero_idle_timeout_never_expires() {
     never.stop().await;
     default.stop().await;
 }
+
+/// Issue 11: a connect flood past --max-connections hears `ERR server busy`, every surplus
+/// client of it, even while far more rejects are open at once than the 256 that may linger
+/// (the clients keep their sockets open, so a lingering close would wait out its full
+/// linger). 1,500 connects against 500 slots: 500 greetings and 1,000 busy lines, no silent
+/// close.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_flood_hears_server_busy() {
+    let server = TestServer::start(
+        loopback()
+            .max_connections(500)
+            .linger(sockit::server::DEFAULT_LINGER),
+    )
+    .await;
+    let addr = server.addr();
+    let mut clients = Vec::new();
+    for _ in 0..1500 {
+        clients.push(tokio::spawn(async move {
+            let mut c = tokio::time::timeout(WAIT, tokio::net::TcpStream::connect(addr))
+                .await
+                .expect("connect in time")
+                .expect("connect");
+            let first = read_line(&mut c).await;
+            (first, c)
+        }));
+    }
+    let (mut greeted, mut busy, mut other) = (0, 0, Vec::new());
+    let mut open = Vec::new();
+    for client in clients {
+        let (first, c) = client.await.unwrap();
+        match first.as_slice() {
+            b"Welcome!\n" => greeted += 1,
+            b"ERR server busy\n" => busy += 1,
+            _ => other.push(String::from_utf8_lossy(&first).into_owned()),
+        }
+        open.push(c);
+    }
+    assert_eq!((greeted, busy), (500, 1000), "other first lines: {other:?}");
+    drop(open);
+    server.stop().await;
+}
+
+/// A surplus client that sent its name before hearing `ERR server busy` still reads the line
+/// intact: its close lingers instead of resetting.
+#[tokio::test]
+async fn busy_client_that_already_sent_reads_the_line() {
+    let server = TestServer::start(loopback().max_connections(1)).await;
+    let mut first = server.connect().await;
+    assert_eq!(read_line(&mut first).await, b"Welcome!\n");
+    let mut late = server.connect().await;
+    late.write_all(&b"Michael\n".repeat(1000)).await.unwrap();
+    assert_eq!(read_to_end(&mut late).await, b"ERR server busy\n");
+    drop((first, late));
+    server.stop().await;
+}
