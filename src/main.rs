@@ -55,6 +55,11 @@ fn usage(err: &clap::Error) -> ExitCode {
         let _ = err.print();
         return ExitCode::from(exit::common::OK);
     }
+    if err.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        // `sockit` alone: the help is the message.
+        let _ = err.print();
+        return ExitCode::from(exit::common::USAGE);
+    }
     let text = err.render().to_string();
     eprint!("sockit: {}", text.strip_prefix("error: ").unwrap_or(&text));
     ExitCode::from(exit::common::USAGE)

@@ -115,6 +115,9 @@ fn usage_errors_exit_2_with_one_prefix() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("500ms"));
     let out = sockit_with(&["--help"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
+    let out = sockit_with(&[]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Usage: sockit <COMMAND>"));
 }
 
 /// Every shell's completions name each subcommand and their flags.
