@@ -150,14 +150,26 @@ fn replace_stale_socket(path: &Path) -> anyhow::Result<()> {
             path.display()
         );
     }
-    match std::os::unix::net::UnixStream::connect(path) {
-        Ok(_) => bail!("another server is listening there (is sockit serve already running?)"),
+    match probe_unix(path) {
+        Ok(()) => bail!("another server is listening there (is sockit serve already running?)"),
         Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
             debug!("removing stale socket file {}", path.display());
             std::fs::remove_file(path)?;
             Ok(())
         }
         Err(e) => Err(e).context("cannot tell whether a server is listening there"),
+    }
+}
+
+/// Connects to the socket at `path` without blocking: `Ok` when a server listens there,
+/// whether it took the connection or its accept queue is full (a blocking connect would wait
+/// on that queue past every signal); `ConnectionRefused` when no one does.
+fn probe_unix(path: &Path) -> io::Result<()> {
+    let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
+    socket.set_nonblocking(true)?;
+    match socket.connect(&socket2::SockAddr::unix(path)?) {
+        Err(e) if e.kind() != io::ErrorKind::WouldBlock => Err(e),
+        _ => Ok(()),
     }
 }
 
