@@ -10,6 +10,7 @@
 //! - [`protocol`]: the hello protocol as a pure state machine (bytes in, replies out).
 //! - [`server`]: the hello server: builder, listeners and accept loop, one connection's life,
 //!   shutdown.
+//! - [`size`]: the one size syntax of every flag (`1048576`, `512KiB`, `64MiB`).
 //! - [`client`]: the hello client, one name at a time or pipelined.
 //! - [`bench`]: `sockit bench`, the load generator: modes, reply checker, report, chart.
 #![forbid(unsafe_code)]
@@ -24,3 +25,4 @@ pub mod fetch;
 pub mod net;
 pub mod protocol;
 pub mod server;
+pub mod size;

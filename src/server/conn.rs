@@ -19,7 +19,7 @@
 //! shutdown) is a lingering close: half-close, then read and discard for a short while, so
 //! the kernel does not answer those bytes with a reset that would destroy replies in flight.
 
-use super::Shared;
+use super::{Config, Shared, FRAMING_HINT_AFTER};
 use crate::net::describe;
 use crate::protocol::{ErrorLine, Session, Step};
 use socket2::SockRef;
@@ -88,6 +88,8 @@ enum End {
     Eof,
     TooLong,
     Idle,
+    /// Pending replies made no progress for `--send-timeout`: the client does not read.
+    SendTimeout,
     Shutdown,
     Failed(io::Error),
 }
@@ -185,29 +187,38 @@ enum Event {
 /// The conversation: greeting, then names and replies until something ends it.
 async fn talk<S: Socket>(sock: &mut S, shared: &Shared, unsent: &mut Vec<u8>) -> End {
     let config = &shared.config;
-    let mut session = Session::new(config.framing, config.max_line);
+    let mut session = Session::with_budget(config.framing, config.max_line, &shared.input_budget);
     match poll_fn(|cx| Poll::Ready(write_some(sock, cx, &shared.greeting))).await {
         Ok(n) => unsent.extend_from_slice(&shared.greeting[n..]),
         Err(e) => return End::Failed(e),
     }
-    let mut last_read = Instant::now();
+    // The last progress: a read, or replies taken by the socket. The idle timeout counts from
+    // it while nothing is owed, the send timeout while replies wait.
+    let mut progress = Instant::now();
+    let mut hinted = false;
     let mut wake = pin!(shared.wake.notified());
     loop {
-        let event = if unsent.is_empty() {
-            tokio::select! {
-                biased;
-                _ = &mut wake => Event::Wake,
-                read = poll_fn(|cx| poll_read_answer(sock, cx, &mut session, unsent)) => Event::Read(read),
-            }
-        } else {
+        let starved = unsent.is_empty() && !session.make_room(READ_SIZE);
+        let event = if !unsent.is_empty() {
             tokio::select! {
                 biased;
                 _ = &mut wake => Event::Wake,
                 flushed = poll_fn(|cx| poll_flush_unsent(sock, cx, unsent)) => Event::Flushed(flushed),
             }
+        } else if starved {
+            // The input memory is spent: not reading pushes back on the client until the
+            // pulse finds some free again.
+            (&mut wake).await;
+            Event::Wake
+        } else {
+            tokio::select! {
+                biased;
+                _ = &mut wake => Event::Wake,
+                read = poll_fn(|cx| poll_read_answer(sock, cx, &mut session, unsent)) => Event::Read(read),
+            }
         };
         match event {
-            Event::Read(Ok(Some(Step::Continue))) => last_read = Instant::now(),
+            Event::Read(Ok(Some(Step::Continue))) => progress = Instant::now(),
             Event::Read(Ok(Some(Step::Exit))) => {
                 return End::Exit {
                     more: session.input_after_exit(),
@@ -221,20 +232,55 @@ async fn talk<S: Socket>(sock: &mut S, shared: &Shared, unsent: &mut Vec<u8>) ->
                 }
             }
             Event::Read(Err(e)) | Event::Flushed(Err(e)) => return End::Failed(e),
-            Event::Flushed(Ok(())) => {}
+            Event::Flushed(Ok(())) => progress = Instant::now(),
             Event::Wake => {
                 if shared.drain.is_over() {
                     return End::Shutdown;
                 }
-                let timeout = config.idle_timeout;
-                if !timeout.is_zero() && last_read.elapsed() >= timeout {
-                    return End::Idle;
+                if let Some(end) = overdue(config, !unsent.is_empty(), progress) {
+                    return end;
+                }
+                let stuck = session.has_partial() && unsent.is_empty();
+                if stuck && !hinted && progress.elapsed() >= FRAMING_HINT_AFTER {
+                    hinted = true;
+                    hint_chunk_framing(sock, config.quiet);
                 }
                 // A Notified hears every pulse from the moment it is created, so re-arming
                 // here misses none, even while the connection is busy.
                 wake.set(shared.wake.notified());
             }
         }
+    }
+}
+
+/// The timeout that has run out since the last progress, if any: the send timeout while
+/// replies wait, the idle timeout otherwise.
+fn overdue(config: &Config, sending: bool, progress: Instant) -> Option<End> {
+    let (timeout, end) = if sending {
+        (config.send_timeout, End::SendTimeout)
+    } else {
+        (config.idle_timeout, End::Idle)
+    };
+    (!timeout.is_zero() && progress.elapsed() >= timeout).then_some(end)
+}
+
+/// The learner's trap: the tutorial's client sends a name with no newline and waits for the
+/// reply, which line framing only gives at the newline. Said once per connection.
+///
+/// The peer is looked up here (a rare event) rather than passed down, which would cost every
+/// connection's future 8 bytes.
+fn hint_chunk_framing<S: Socket>(sock: &S, quiet: bool) {
+    if !quiet {
+        let peer = SockRef::from(sock)
+            .peer_addr()
+            .ok()
+            .and_then(|a| a.as_socket());
+        let peer = peer.map_or_else(|| "A Unix socket client".to_owned(), |a| a.to_string());
+        info!(
+            "{peer} sent bytes without a newline, then nothing for {}s: a client that sends \
+             one message per read, as the tutorial's does, needs `sockit serve --framing chunk`",
+            FRAMING_HINT_AFTER.as_secs()
+        );
     }
 }
 
@@ -312,6 +358,13 @@ async fn close<S: Socket>(
         End::TooLong => Some(ErrorLine::LineTooLong),
         End::Idle => Some(ErrorLine::IdleTimeout),
         End::Shutdown => Some(ErrorLine::ShuttingDown),
+        // Nothing more can reach a client that does not read: reset the connection, so the
+        // kernel frees its queued replies now instead of retrying them for minutes.
+        End::SendTimeout => {
+            info!("{peer}: replies not taken for the send timeout; connection reset");
+            let _ = SockRef::from(&sock).set_linger(Some(Duration::ZERO));
+            return;
+        }
         End::Failed(e) => {
             debug!("{peer}: {}", describe(&e));
             return;

@@ -7,5 +7,6 @@ mod fetch;
 mod net;
 mod serve;
 mod serve_bin;
+mod serve_hostile;
 mod support;
 mod tutorial;

@@ -1,7 +1,9 @@
 //! The hello protocol over real loopback sockets, against the server started through the
 //! library API.
 
-use crate::support::{loopback, quick, read_exact, read_line, read_to_end, TestServer, WAIT};
+use crate::support::{
+    loopback, queues, quick, read_exact, read_line, read_to_end, TestServer, WAIT,
+};
 use sockit::server::Server;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -168,30 +170,6 @@ async fn client_that_never_reads_is_throttled() {
     assert_eq!(read_to_end(&mut other).await, b"Welcome!\nHello, Tracy!\n");
     drop((hog, other));
     server.stop().await;
-}
-
-/// A TCP socket's kernel queues: bytes not yet acknowledged by the peer, and bytes received
-/// but not yet read.
-struct Queues {
-    send: usize,
-    receive: usize,
-}
-
-/// The queues of the IPv4 loopback socket from `local` to `remote`, from `/proc/net/tcp`.
-fn queues(local: std::net::SocketAddr, remote: std::net::SocketAddr) -> Queues {
-    let table = std::fs::read_to_string("/proc/net/tcp").expect("read /proc/net/tcp");
-    let hex = |addr: std::net::SocketAddr| format!(":{:04X}", addr.port());
-    let line = table
-        .lines()
-        .map(|line| line.split_whitespace().collect::<Vec<_>>())
-        .find(|f| f.len() > 4 && f[1].ends_with(&hex(local)) && f[2].ends_with(&hex(remote)))
-        .unwrap_or_else(|| panic!("no socket {local} -> {remote} in /proc/net/tcp"));
-    let (send, receive) = line[4].split_once(':').expect("tx_queue:rx_queue");
-    let parse = |q: &str| usize::from_str_radix(q, 16).expect("hex queue length");
-    Queues {
-        send: parse(send),
-        receive: parse(receive),
-    }
 }
 
 /// 1,000 clients at once each get exactly their own replies.
@@ -408,59 +386,4 @@ async fn zero_idle_timeout_never_expires() {
     drop((quiet, control));
     never.stop().await;
     default.stop().await;
-}
-
-/// Issue 11: a connect flood past --max-connections hears `ERR server busy`, every surplus
-/// client of it, even while far more rejects are open at once than the 256 that may linger
-/// (the clients keep their sockets open, so a lingering close would wait out its full
-/// linger). 1,500 connects against 500 slots: 500 greetings and 1,000 busy lines, no silent
-/// close.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn connect_flood_hears_server_busy() {
-    let server = TestServer::start(
-        loopback()
-            .max_connections(500)
-            .linger(sockit::server::DEFAULT_LINGER),
-    )
-    .await;
-    let addr = server.addr();
-    let mut clients = Vec::new();
-    for _ in 0..1500 {
-        clients.push(tokio::spawn(async move {
-            let mut c = tokio::time::timeout(WAIT, tokio::net::TcpStream::connect(addr))
-                .await
-                .expect("connect in time")
-                .expect("connect");
-            let first = read_line(&mut c).await;
-            (first, c)
-        }));
-    }
-    let (mut greeted, mut busy, mut other) = (0, 0, Vec::new());
-    let mut open = Vec::new();
-    for client in clients {
-        let (first, c) = client.await.unwrap();
-        match first.as_slice() {
-            b"Welcome!\n" => greeted += 1,
-            b"ERR server busy\n" => busy += 1,
-            _ => other.push(String::from_utf8_lossy(&first).into_owned()),
-        }
-        open.push(c);
-    }
-    assert_eq!((greeted, busy), (500, 1000), "other first lines: {other:?}");
-    drop(open);
-    server.stop().await;
-}
-
-/// A surplus client that sent its name before hearing `ERR server busy` still reads the line
-/// intact: its close lingers instead of resetting.
-#[tokio::test]
-async fn busy_client_that_already_sent_reads_the_line() {
-    let server = TestServer::start(loopback().max_connections(1)).await;
-    let mut first = server.connect().await;
-    assert_eq!(read_line(&mut first).await, b"Welcome!\n");
-    let mut late = server.connect().await;
-    late.write_all(&b"Michael\n".repeat(1000)).await.unwrap();
-    assert_eq!(read_to_end(&mut late).await, b"ERR server busy\n");
-    drop((first, late));
-    server.stop().await;
 }
