@@ -10,14 +10,17 @@
 //!   carry no newline and a message equal to `exit` ends the session.
 //!
 //! A [`Session`] holds no buffer while it has no unfinished line, so an idle connection costs
-//! no heap memory here. An unfinished line is held in a buffer charged to an [`InputBudget`]
-//! that every session of a server shares: the first read's worth of it is free (a line that
-//! fits in one read never needs the budget), and growing it past that takes from the budget,
-//! so the memory a server holds for unfinished lines is bounded however many clients send
-//! long ones. The connection asks [`Session::make_room`] before each read and stops reading
-//! while the budget is spent.
+//! no heap memory here. An unfinished line is charged to an [`InputBudget`] that every session
+//! of a server shares: the first read's worth of it is free (a line that fits in one read
+//! never needs the budget), and a line that grows past that is charged whole, so the memory a
+//! server holds for unfinished lines is bounded however many clients send long ones (see
+//! `partial` for where it lives). The connection asks [`Session::make_room`] before each
+//! read and stops reading while the budget is spent.
+
+mod partial;
 
 use memchr::memchr;
+use partial::Partial;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The greeting the tutorial's server sends on accept.
@@ -126,6 +129,7 @@ impl InputBudget {
     }
 
     /// Takes `n` bytes if they fit.
+    #[must_use]
     fn take(&self, n: usize) -> bool {
         let limit = self.limit;
         self.used
@@ -147,10 +151,9 @@ pub struct Session<'b> {
     max_line: usize,
     /// The start of a line whose `\n` has not arrived yet. Empty (and unallocated) between
     /// lines, which is the common case for an idle connection.
-    partial: Vec<u8>,
-    /// Where `partial`'s growth past one read is charged, and how much is charged now.
+    partial: Partial,
+    /// Where `partial` is charged once it grows past one read.
     budget: &'b InputBudget,
-    charged: usize,
     done: bool,
     /// Bytes came after the `exit` line: the client is still sending.
     input_after_exit: bool,
@@ -169,9 +172,8 @@ impl<'b> Session<'b> {
         Session {
             framing,
             max_line,
-            partial: Vec::new(),
+            partial: Partial::new(),
             budget,
-            charged: 0,
             done: false,
             input_after_exit: false,
         }
@@ -192,7 +194,7 @@ impl<'b> Session<'b> {
     /// some is given back. A session without an unfinished line always has room: a read's
     /// unfinished tail is kept without charge, so lines that fit in one read never wait.
     pub fn make_room(&mut self, read_size: usize) -> bool {
-        let len = self.partial.len();
+        let len = self.partial.as_slice().len();
         let needed = (len + read_size).min(self.max_line + 1);
         let capacity = self.partial.capacity();
         if len == 0 || capacity >= needed {
@@ -202,19 +204,7 @@ impl<'b> Session<'b> {
         let doubled = (capacity * 2).clamp(needed, self.max_line + 1);
         [doubled, needed]
             .into_iter()
-            .any(|grown| self.grow(grown, read_size))
-    }
-
-    /// Grows the unfinished line's buffer to `grown` bytes if the budget covers it.
-    fn grow(&mut self, grown: usize, read_size: usize) -> bool {
-        let charge = grown.saturating_sub(read_size);
-        let more = charge.saturating_sub(self.charged);
-        if !self.budget.take(more) {
-            return false;
-        }
-        self.charged += more;
-        self.partial.reserve_exact(grown - self.partial.len());
-        true
+            .any(|size| self.partial.grow(size, self.budget))
     }
 
     /// Takes the bytes of one read and appends every reply they complete to `out`.
@@ -242,11 +232,12 @@ impl<'b> Session<'b> {
             return Step::Exit;
         }
         self.done = true;
-        let step = if self.partial.len() > self.max_line {
+        let line = self.partial.as_slice();
+        let step = if line.len() > self.max_line {
             Step::LineTooLong
         } else {
-            if self.partial != b"exit" {
-                push_reply(out, &self.partial, self.framing);
+            if line != b"exit" {
+                push_reply(out, line, self.framing);
             }
             Step::Exit
         };
@@ -256,8 +247,7 @@ impl<'b> Session<'b> {
 
     /// Frees the unfinished line and gives its charge back.
     fn release(&mut self) {
-        self.partial = Vec::new();
-        self.budget.give_back(std::mem::take(&mut self.charged));
+        self.partial.release(self.budget);
     }
 
     fn feed_chunk(&mut self, input: &[u8], out: &mut Vec<u8>) -> Step {
@@ -312,13 +302,11 @@ impl<'b> Session<'b> {
     /// Answers the line made of the unfinished one and `rest` (up to its `\n`), without
     /// copying them together: the `\r` to drop may be the last byte of either.
     fn answer_joined(&self, rest: &[u8], out: &mut Vec<u8>) -> Step {
+        let partial = self.partial.as_slice();
         let (head, tail) = match rest.strip_suffix(b"\r") {
-            Some(tail) => (&self.partial[..], tail),
-            None if rest.is_empty() => {
-                let head = &self.partial[..];
-                (head.strip_suffix(b"\r").unwrap_or(head), rest)
-            }
-            None => (&self.partial[..], rest),
+            Some(tail) => (partial, tail),
+            None if rest.is_empty() => (partial.strip_suffix(b"\r").unwrap_or(partial), rest),
+            None => (partial, rest),
         };
         if head.len() + tail.len() > self.max_line {
             return Step::LineTooLong;
@@ -338,19 +326,19 @@ impl<'b> Session<'b> {
     /// it cannot fit: it may hold one byte more than the limit only if that is a `\r`, which
     /// the `\n` will drop.
     fn hold(&mut self, input: &[u8]) -> Step {
-        let len = self.partial.len() + input.len();
+        let len = self.partial.as_slice().len() + input.len();
         let limit = self.max_line + 1;
         if len > limit || (len == limit && !input.ends_with(b"\r")) {
             return Step::LineTooLong;
         }
-        self.partial.extend_from_slice(input);
+        self.partial.extend(input, self.budget);
         Step::Continue
     }
 }
 
 impl Drop for Session<'_> {
     fn drop(&mut self) {
-        self.budget.give_back(self.charged);
+        self.release();
     }
 }
 
@@ -499,7 +487,11 @@ mod tests {
         assert_eq!(long.feed(&[b'x'; 10], &mut out), Step::Continue);
         assert_eq!(budget.used(), 0, "the first read's tail is free");
         assert!(long.make_room(10));
-        assert_eq!(budget.used(), 10);
+        assert_eq!(
+            budget.used(),
+            20,
+            "past one read, the line is charged whole"
+        );
         assert_eq!(long.feed(&[b'x'; 10], &mut out), Step::Continue);
         let mut held = 20;
         while long.make_room(10) {
@@ -507,10 +499,10 @@ mod tests {
             held += 10;
             assert!(held <= 200, "the budget never ran out");
         }
+        let used = budget.used();
         assert!(
-            budget.used() <= 100 && held > 100,
-            "{held} held, {}",
-            budget.used()
+            used <= 100 && held + 10 > 100,
+            "{held} held, {used} charged"
         );
         let mut short = Session::with_budget(Framing::Line, 1000, &budget);
         assert!(short.make_room(10));
