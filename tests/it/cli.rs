@@ -153,7 +153,7 @@ fn man_page_renders_with_every_subcommand() {
         roff.contains("\n.TH sockit 1 "),
         "roff with a title: {roff}"
     );
-    if !tool_present("man") {
+    if !crate::support::require_tool("man") {
         return;
     }
     let mut man = Command::new("man");
@@ -187,23 +187,6 @@ fn man_page_renders_with_every_subcommand() {
             "the rendered page lacks {text:?}:\n{page}"
         );
     }
-}
-
-/// Whether `tool` is installed; when it is not, says the test skipped that part, and under
-/// `CI=true` (where .ci/run installs every tool) fails instead.
-fn tool_present(tool: &str) -> bool {
-    let present = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !present {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{tool} is not installed, and CI must run every test"
-        );
-        eprintln!("skipped: {tool} is not installed");
-    }
-    present
 }
 
 /// `wait_for_stderr` gives up on a child that prints nothing instead of blocking forever.
