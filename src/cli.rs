@@ -26,7 +26,7 @@ pub enum Command {
     /// Talk to a hello server: send NAMEs (or stdin lines) and print the replies.
     Client(ClientArgs),
     /// Download a URL over HTTP/1.1 or HTTPS, with curl's flags and exit codes.
-    Fetch(sockit::fetch::FetchArgs),
+    Fetch(Box<sockit::fetch::FetchArgs>),
     /// Load a hello server: lockstep, pipeline, churn or idle connections, every reply checked.
     Bench(sockit::bench::BenchArgs),
     /// Print a shell completion script: `sockit completions bash > /etc/bash_completion.d/sockit`.
@@ -63,6 +63,10 @@ pub struct ClientArgs {
     /// Bounds connecting and the wait for each reply (exit 28 when it runs out).
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = sockit::duration::parse)]
     pub timeout: Duration,
+
+    /// TLS: `--tls`, the certificates to trust and the one to present.
+    #[command(flatten)]
+    pub tls: sockit::net::tls::TlsArgs,
 
     /// Names to send, one at a time. Without any, stdin lines are sent (pipelined when stdin
     /// is not a terminal; with a prompt when it is).

@@ -9,6 +9,7 @@ use clap::Parser;
 use cli::{ClientArgs, Command, ServeArgs};
 use sockit::client::{Client, ClientError};
 use sockit::exit::{self, Failure};
+use sockit::net::tls::TlsClient;
 use sockit::protocol::Framing;
 use sockit::server::{self, Server};
 use std::io::{IsTerminal, Write};
@@ -35,7 +36,7 @@ fn main() -> ExitCode {
             // `-s` without `-S` keeps a failure's line off stderr, as curl does, but not its
             // exit code.
             let quiet = args.silent && !args.show_error;
-            let failure = fetch(args);
+            let failure = fetch(*args);
             return if quiet {
                 exit::silently(failure)
             } else {
@@ -142,7 +143,12 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
 fn run_client(args: ClientArgs) -> Result<(), ClientError> {
     runtime(Some(1))?.block_on(async {
-        let mut client = Client::connect(&args.addr, args.framing, args.timeout).await?;
+        let mut client = if args.tls.wanted(&args.addr) {
+            let tls = TlsClient::new(&args.tls)?;
+            Client::connect_tls(&args.addr, args.framing, args.timeout, &tls).await?
+        } else {
+            Client::connect(&args.addr, args.framing, args.timeout).await?
+        };
         print_line(&client.greeting().await?)?;
         if !args.names.is_empty() {
             for name in &args.names {

@@ -20,7 +20,7 @@
 //! the kernel does not answer those bytes with a reset that would destroy replies in flight.
 
 use super::metrics::{Close, Metrics};
-use super::Shared;
+use super::{Config, Shared, FRAMING_HINT_AFTER};
 use crate::net::describe;
 use crate::protocol::{ErrorLine, Session, Step};
 use socket2::SockRef;
@@ -45,9 +45,63 @@ use tracing::{debug, info};
 /// pipelined names in one syscall.
 const READ_SIZE: usize = 4096;
 
-/// A stream socket a connection can be served on: TCP or Unix.
-pub(crate) trait Socket: AsyncRead + AsyncWrite + AsFd + Unpin + Send + 'static {}
-impl<T: AsyncRead + AsyncWrite + AsFd + Unpin + Send + 'static> Socket for T {}
+/// A stream a connection can be served on: TCP or Unix here, TLS over TCP in `tls.rs`.
+///
+/// Closing is where they differ: a bare socket half-closes with one `shutdown(2)`, while TLS
+/// must first send its close_notify alert (and may hold encrypted bytes of its own that need
+/// a flush), or the client cannot tell a clean end from a cut connection.
+pub(crate) trait Socket: AsyncRead + AsyncWrite + Unpin + Send + 'static {
+    /// The kernel socket underneath, for the socket options and non-blocking probes that
+    /// work below any TLS layer (peer address, linger, peek).
+    fn sock_ref(&self) -> SockRef<'_>;
+
+    /// Whether the client has sent bytes the server has not read (one non-blocking `recv` on
+    /// the kernel socket; what it takes is discarded, which is fine since the caller then
+    /// drains the rest).
+    fn input_pending(&self) -> bool;
+
+    /// Whether written bytes wait in the stream's own buffer, not yet handed to the kernel
+    /// (TLS records); the connection flushes them before it reads on.
+    fn output_buffered(&self) -> bool {
+        false
+    }
+
+    /// Ends the sending direction (FIN; for TLS, close_notify first, which may wait up to
+    /// `within` for the client to take it).
+    fn close_write(&mut self, within: Duration) -> impl Future<Output = io::Result<()>> + Send;
+
+    /// What must be said before a plain close, bounded by the time given: nothing for a
+    /// bare socket, whose close sends FIN; TLS's close_notify.
+    fn say_goodbye(&mut self, _within: Duration) -> impl Future<Output = ()> + Send {
+        async {}
+    }
+}
+
+/// A bare socket's half of [`Socket`], through its descriptor.
+macro_rules! bare_socket {
+    ($($stream:ty),*) => {$(
+        impl Socket for $stream {
+            fn sock_ref(&self) -> SockRef<'_> {
+                SockRef::from(self)
+            }
+
+            fn input_pending(&self) -> bool {
+                input_pending(self)
+            }
+
+            async fn close_write(&mut self, _within: Duration) -> io::Result<()> {
+                SockRef::from(&*self).shutdown(Shutdown::Write)
+            }
+        }
+    )*};
+}
+bare_socket!(tokio::net::TcpStream, tokio::net::UnixStream);
+
+/// [`Socket::input_pending`] for anything with a socket descriptor.
+pub(crate) fn input_pending(sock: &impl AsFd) -> bool {
+    let mut probe = [std::mem::MaybeUninit::<u8>::uninit(); 1];
+    matches!(SockRef::from(sock).recv(&mut probe), Ok(n) if n > 0)
+}
 
 /// Who is on the other end, as shown in the log.
 #[derive(Debug, Clone)]
@@ -89,6 +143,8 @@ enum End {
     Eof,
     TooLong,
     Idle,
+    /// Pending replies made no progress for `--send-timeout`: the client does not read.
+    SendTimeout,
     Shutdown,
     Failed(io::Error),
 }
@@ -101,6 +157,7 @@ impl End {
             End::Eof => Close::Eof,
             End::TooLong => Close::LineTooLong,
             End::Idle => Close::IdleTimeout,
+            End::SendTimeout => Close::SendTimeout,
             End::Shutdown => Close::Shutdown,
             End::Failed(e) => match e.kind() {
                 io::ErrorKind::ConnectionReset
@@ -112,7 +169,9 @@ impl End {
     }
 }
 
-/// Serves one connection to the end. The slot permit is held until the socket is closed.
+/// Serves one connection to the end: its conversation starts here (after the TLS handshake,
+/// for TLS), so this is where the metrics count it. The slot permit is held until the
+/// socket is closed.
 ///
 /// A plain fn around an `async move` block, not an `async fn`: an async fn copies its
 /// arguments into locals and keeps both, which cost 96 bytes in every connection's task
@@ -129,15 +188,21 @@ pub(crate) fn serve<S: Socket>(
         if !quiet {
             info!("Accept new connection from {peer}...");
         }
+        shared.metrics.accepted();
         let started = shared.metrics.clock();
         let mut unsent = Vec::new();
         let end = talk(&mut sock, &shared, &mut unsent).await;
-        let reason = end.reason();
         // Boxed: the closing steps carry two timers of their own, which every idle
-        // connection would otherwise pay for.
+        // connection would otherwise pay for; the reason rides in the box too (held beside
+        // it, one byte cost 16 in every connection's future).
         let limits = (shared.config.close_timeout, shared.config.linger);
-        Box::pin(close(sock, end, unsent, &peer, &shared.metrics, limits)).await;
-        shared.metrics.closed(reason, started);
+        let metrics = &shared.metrics;
+        Box::pin(async {
+            let reason = end.reason();
+            close(sock, end, unsent, &peer, metrics, limits).await;
+            metrics.closed(reason, started);
+        })
+        .await;
         drop(slot);
         if !quiet {
             info!("Connection from {peer} closed.");
@@ -145,18 +210,57 @@ pub(crate) fn serve<S: Socket>(
     }
 }
 
-/// Tells a client it cannot be served (`ERR server busy`) and closes gracefully, within the
-/// close timeout and linger of `limits`.
-pub(crate) async fn reject<S: Socket>(
-    mut sock: S,
-    line: ErrorLine,
-    _permit: OwnedSemaphorePermit,
-    (close_timeout, linger): (Duration, Duration),
-) {
-    let write = sock.write_all(line.as_bytes());
-    if let Ok(Ok(())) = tokio::time::timeout(close_timeout, write).await {
-        lingering_close(sock, linger).await;
+/// Tells a client it cannot be served (`ERR server busy`) without a task of its own unless it
+/// must linger: a fresh socket's send buffer is empty, so the line goes out in one
+/// non-blocking send. A client that has sent nothing is closed at once (a plain FIN follows
+/// the line). One that has sent bytes gets a lingering close, so that those bytes cannot turn
+/// the close into a reset that destroys the line; those closes are bounded by `rejects`, and
+/// past that bound its queued bytes are read and discarded before the close instead.
+pub(crate) fn reject<S: Socket>(sock: S, peer: &Peer, shared: &Shared) {
+    let line = ErrorLine::ServerBusy.as_bytes();
+    match sock.sock_ref().send(line) {
+        Ok(n) if n == line.len() => {}
+        Ok(_) => return debug!("{peer}: server busy; the line did not fit, closed"),
+        Err(e) => return debug!("{peer}: server busy; {}", describe(&e)),
     }
+    if !input_waiting(&sock) {
+        return debug!("{peer}: server busy");
+    }
+    match shared.rejects.clone().try_acquire_owned() {
+        Ok(permit) => {
+            debug!("{peer}: server busy; lingering");
+            let linger = shared.config.linger;
+            shared.drain.spawn(async move {
+                lingering_close(sock, linger).await;
+                drop(permit);
+            });
+        }
+        Err(_) => {
+            debug!("{peer}: server busy; its input discarded");
+            discard_queued(&sock);
+            let _ = sock.sock_ref().shutdown(Shutdown::Write);
+        }
+    }
+}
+
+/// Whether the client has sent bytes the server has not read, without taking them.
+fn input_waiting<S: Socket>(sock: &S) -> bool {
+    let mut probe = [std::mem::MaybeUninit::<u8>::uninit(); 1];
+    matches!(sock.sock_ref().peek(&mut probe), Ok(n) if n > 0)
+}
+
+/// Reads and discards what the kernel has queued from the client (a bounded number of
+/// non-blocking reads), so that closing does not answer it with a reset.
+fn discard_queued<S: Socket>(sock: &S) {
+    use std::io::Read as _;
+    let sock = sock.sock_ref();
+    SCRATCH.with_borrow_mut(|scratch| {
+        for _ in 0..16 {
+            if !matches!((&*sock).read(&mut scratch.input), Ok(n) if n > 0) {
+                return;
+            }
+        }
+    })
 }
 
 /// What woke the conversation loop.
@@ -180,7 +284,7 @@ struct Answered {
 /// The conversation: greeting, then names and replies until something ends it.
 async fn talk<S: Socket>(sock: &mut S, shared: &Shared, unsent: &mut Vec<u8>) -> End {
     let config = &shared.config;
-    let mut session = Session::new(config.framing, config.max_line);
+    let mut session = Session::with_budget(config.framing, config.max_line, &shared.input_budget);
     match poll_fn(|cx| Poll::Ready(write_some(sock, cx, &shared.greeting))).await {
         Ok(n) => {
             shared.metrics.sent(n);
@@ -188,27 +292,39 @@ async fn talk<S: Socket>(sock: &mut S, shared: &Shared, unsent: &mut Vec<u8>) ->
         }
         Err(e) => return End::Failed(e),
     }
-    let mut last_read = Instant::now();
+    // The last progress: a read, or replies taken by the socket. The idle timeout counts from
+    // it while nothing is owed, the send timeout while replies wait.
+    let mut progress = Instant::now();
+    let mut hinted = false;
     let mut wake = pin!(shared.wake.notified());
     loop {
-        let event = if unsent.is_empty() {
-            tokio::select! {
-                biased;
-                _ = &mut wake => Event::Wake,
-                read = poll_fn(|cx| poll_read_answer(sock, cx, &mut session, unsent)) => Event::Read(read),
-            }
-        } else {
+        // Replies are owed while `unsent` holds some, or a TLS stream holds encrypted records
+        // it has not written yet.
+        let owed = !unsent.is_empty() || sock.output_buffered();
+        let starved = !owed && !session.make_room(READ_SIZE);
+        let event = if owed {
             tokio::select! {
                 biased;
                 _ = &mut wake => Event::Wake,
                 flushed = poll_fn(|cx| poll_flush_unsent(sock, cx, unsent)) => Event::Flushed(flushed),
+            }
+        } else if starved {
+            // The input memory is spent: not reading pushes back on the client until the
+            // pulse finds some free again.
+            (&mut wake).await;
+            Event::Wake
+        } else {
+            tokio::select! {
+                biased;
+                _ = &mut wake => Event::Wake,
+                read = poll_fn(|cx| poll_read_answer(sock, cx, &mut session, unsent)) => Event::Read(read),
             }
         };
         match event {
             Event::Read(Ok(Some(read))) => {
                 shared.metrics.traffic(read.names, read.received, read.sent);
                 match read.step {
-                    Step::Continue => last_read = Instant::now(),
+                    Step::Continue => progress = Instant::now(),
                     Step::Exit => {
                         return End::Exit {
                             more: session.input_after_exit(),
@@ -228,20 +344,59 @@ async fn talk<S: Socket>(sock: &mut S, shared: &Shared, unsent: &mut Vec<u8>) ->
                 };
             }
             Event::Read(Err(e)) | Event::Flushed(Err(e)) => return End::Failed(e),
-            Event::Flushed(Ok(n)) => shared.metrics.sent(n),
+            Event::Flushed(Ok(sent)) => {
+                shared.metrics.sent(sent);
+                progress = Instant::now();
+            }
             Event::Wake => {
                 if shared.drain.is_over() {
                     return End::Shutdown;
                 }
-                let timeout = config.idle_timeout;
-                if !timeout.is_zero() && last_read.elapsed() >= timeout {
-                    return End::Idle;
+                if let Some(end) = overdue(
+                    config,
+                    !unsent.is_empty() || sock.output_buffered(),
+                    progress,
+                ) {
+                    return end;
+                }
+                let stuck = session.has_partial() && unsent.is_empty();
+                if stuck && !hinted && progress.elapsed() >= FRAMING_HINT_AFTER {
+                    hinted = true;
+                    hint_chunk_framing(sock, config.quiet);
                 }
                 // A Notified hears every pulse from the moment it is created, so re-arming
                 // here misses none, even while the connection is busy.
                 wake.set(shared.wake.notified());
             }
         }
+    }
+}
+
+/// The timeout that has run out since the last progress, if any: the send timeout while
+/// replies wait, the idle timeout otherwise.
+fn overdue(config: &Config, sending: bool, progress: Instant) -> Option<End> {
+    let (timeout, end) = if sending {
+        (config.send_timeout, End::SendTimeout)
+    } else {
+        (config.idle_timeout, End::Idle)
+    };
+    (!timeout.is_zero() && progress.elapsed() >= timeout).then_some(end)
+}
+
+/// The learner's trap: the tutorial's client sends a name with no newline and waits for the
+/// reply, which line framing only gives at the newline. Said once per connection.
+///
+/// The peer is looked up here (a rare event) rather than passed down, which would cost every
+/// connection's future 8 bytes.
+fn hint_chunk_framing<S: Socket>(sock: &S, quiet: bool) {
+    if !quiet {
+        let peer = sock.sock_ref().peer_addr().ok().and_then(|a| a.as_socket());
+        let peer = peer.map_or_else(|| "A Unix socket client".to_owned(), |a| a.to_string());
+        info!(
+            "{peer} sent bytes without a newline, then nothing for {}s: a client that sends \
+             one message per read, as the tutorial's does, needs `sockit serve --framing chunk`",
+            FRAMING_HINT_AFTER.as_secs()
+        );
     }
 }
 
@@ -295,12 +450,16 @@ fn write_some<S: Socket>(sock: &mut S, cx: &mut Context<'_>, buf: &[u8]) -> io::
 }
 
 /// Writes some of `unsent` when the socket is writable; frees the buffer once it is empty so
-/// a connection that was slow once does not keep the memory.
+/// a connection that was slow once does not keep the memory. With nothing unsent, flushes
+/// the stream's own buffer (TLS records). Returns how many bytes of `unsent` went out.
 fn poll_flush_unsent<S: Socket>(
     sock: &mut S,
     cx: &mut Context<'_>,
     unsent: &mut Vec<u8>,
 ) -> Poll<io::Result<usize>> {
+    if unsent.is_empty() {
+        return Pin::new(&mut *sock).poll_flush(cx).map_ok(|()| 0);
+    }
     let n = ready!(Pin::new(&mut *sock).poll_write(cx, unsent))?;
     if n == 0 {
         return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
@@ -327,6 +486,13 @@ async fn close<S: Socket>(
         End::TooLong => Some(ErrorLine::LineTooLong),
         End::Idle => Some(ErrorLine::IdleTimeout),
         End::Shutdown => Some(ErrorLine::ShuttingDown),
+        // Nothing more can reach a client that does not read: reset the connection, so the
+        // kernel frees its queued replies now instead of retrying them for minutes.
+        End::SendTimeout => {
+            info!("{peer}: replies not taken for the send timeout; connection reset");
+            let _ = sock.sock_ref().set_linger(Some(Duration::ZERO));
+            return;
+        }
         End::Failed(e) => {
             debug!("{peer}: {}", describe(&e));
             return;
@@ -335,12 +501,15 @@ async fn close<S: Socket>(
     if let Some(line) = error_line {
         unsent.extend_from_slice(line.as_bytes());
     }
-    if !unsent.is_empty() {
+    if !unsent.is_empty() || sock.output_buffered() {
         let mut sent = 0;
-        let written =
-            tokio::time::timeout(close_timeout, write_counted(&mut sock, &unsent, &mut sent)).await;
+        let deliver = async {
+            write_counted(&mut sock, &unsent, &mut sent).await?;
+            sock.flush().await
+        };
+        let delivered = tokio::time::timeout(close_timeout, deliver).await;
         metrics.sent(sent);
-        match written {
+        match delivered {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return debug!("{peer}: {}", describe(&e)),
             Err(_) => return debug!("{peer}: not reading its replies; closed"),
@@ -349,20 +518,22 @@ async fn close<S: Socket>(
     match end {
         // The client has finished sending, so nothing can arrive to provoke a reset.
         End::Eof => {
-            let _ = SockRef::from(&sock).shutdown(Shutdown::Write);
+            let _ = sock.close_write(close_timeout).await;
         }
         // The common way to leave: `exit` was the last thing sent and nothing has arrived
         // since, so a plain close sends FIN, not RST. Lingering only when input is pending
         // (as nginx does) took churn from 1.16-1.26x to 1.07-1.13x of the C epoll server's
         // CPU per connection (three alternating 4 s churn runs, 50 clients, server and load
         // pinned apart: 34.5-37.9 -> 31.8-33.9 us per connection; C 29.5-30.0 us).
-        End::Exit { more: false } if !input_pending(&sock) => {}
+        End::Exit { more: false } if !sock.input_pending() => {
+            sock.say_goodbye(close_timeout).await;
+        }
         _ => lingering_close(sock, linger).await,
     }
 }
 
-/// Writes all of `buf`, adding to `sent` as the socket takes it, so that a write cut short
-/// by the close timeout still counts what went out.
+/// Writes all of `buf`, adding to `sent` as the stream takes it, so that a write cut short by
+/// the close timeout still counts what went out.
 async fn write_counted<S: Socket>(sock: &mut S, buf: &[u8], sent: &mut usize) -> io::Result<()> {
     while *sent < buf.len() {
         match sock.write(&buf[*sent..]).await? {
@@ -373,18 +544,11 @@ async fn write_counted<S: Socket>(sock: &mut S, buf: &[u8], sent: &mut usize) ->
     Ok(())
 }
 
-/// Whether the client has sent bytes the server has not read (one non-blocking `recv`; what
-/// it takes is discarded, which is fine since the caller then drains the rest).
-fn input_pending<S: Socket>(sock: &S) -> bool {
-    let mut probe = [std::mem::MaybeUninit::<u8>::uninit(); 1];
-    matches!(SockRef::from(sock).recv(&mut probe), Ok(n) if n > 0)
-}
-
 /// Half-closes, then reads and discards until the client closes too (or `linger` passes),
 /// so that bytes the client sent after its last line cannot trigger a reset that would
 /// destroy the replies still in flight.
 async fn lingering_close<S: Socket>(mut sock: S, linger: Duration) {
-    if SockRef::from(&sock).shutdown(Shutdown::Write).is_err() {
+    if sock.close_write(linger).await.is_err() {
         return;
     }
     let discard = async {

@@ -83,6 +83,8 @@ pub(crate) enum Close {
     LineTooLong,
     /// The client reset the connection (or it was aborted under us).
     Reset,
+    /// Pending replies made no progress for `--send-timeout`.
+    SendTimeout,
     /// `ERR server shutting down`, after the grace period.
     Shutdown,
     /// Any other socket error.
@@ -90,12 +92,13 @@ pub(crate) enum Close {
 }
 
 impl Close {
-    const ALL: [Close; 7] = [
+    const ALL: [Close; 8] = [
         Close::Exit,
         Close::Eof,
         Close::IdleTimeout,
         Close::LineTooLong,
         Close::Reset,
+        Close::SendTimeout,
         Close::Shutdown,
         Close::Error,
     ];
@@ -107,6 +110,7 @@ impl Close {
             Close::IdleTimeout => "idle_timeout",
             Close::LineTooLong => "line_too_long",
             Close::Reset => "reset",
+            Close::SendTimeout => "send_timeout",
             Close::Shutdown => "shutdown",
             Close::Error => "error",
         }

@@ -3,9 +3,10 @@
 //!
 //! The pieces live one per file: `listener` binds sockets and runs the accept loops with
 //! their limits, `conn` owns one connection's life, and [`shutdown`] owns stopping: the signals
-//! that start it and the drain with its grace period that ends it. [`metrics`] counts what
-//! happens and serves it (`--metrics`), with readiness; [`systemd`] takes sockets passed by
-//! systemd and tells it when the server is ready and when it stops.
+//! that start it and the drain with its grace period that ends it. `tls` loads certificates
+//! for `tls:` listeners, reloads them on SIGHUP and runs each connection's handshake.
+//! [`metrics`] counts what happens and serves it (`--metrics`), with readiness; [`systemd`]
+//! takes sockets passed by systemd and tells it when the server is ready and when it stops.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -35,10 +36,11 @@ mod listener;
 pub mod metrics;
 pub mod shutdown;
 pub mod systemd;
+mod tls;
 
 use crate::addr::{Address, Endpoint};
 use crate::duration::{self, shown};
-use crate::protocol::{self, Framing};
+use crate::protocol::{self, Framing, InputBudget};
 use anyhow::Context as _;
 use listener::Listener;
 pub use listener::{FD_RESERVE, MAX_PENDING_REJECTS};
@@ -46,8 +48,11 @@ use metrics::Metrics;
 use shutdown::Drain;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use tls::Tls;
+pub use tls::{TlsConfig, TlsError, DEFAULT_HANDSHAKE_TIMEOUT};
 use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tracing::info;
@@ -66,6 +71,13 @@ pub const DEFAULT_BACKLOG: u32 = 1024;
 pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long a lingering close reads and discards before it gives up on the client's FIN.
 pub const DEFAULT_LINGER: Duration = Duration::from_secs(2);
+/// `--send-timeout`'s default, nginx's `send_timeout`.
+pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_secs(60);
+/// `--max-input-memory`'s default, as `--help` shows it.
+pub const DEFAULT_MAX_INPUT_MEMORY: &str = "64MiB";
+/// How long a connection may sit on an unfinished line before the log suggests
+/// `--framing chunk` (the tutorial's client sends a name without a newline, then waits).
+pub const FRAMING_HINT_AFTER: Duration = Duration::from_secs(2);
 
 /// Everything that shapes the server's behaviour: `sockit serve`'s flags (the `///` docs are
 /// their `--help` text) and the library's settings, defined once. Built with
@@ -95,6 +107,19 @@ pub struct Config {
     #[arg(long, value_name = "DURATION", default_value = shown!(DEFAULT_IDLE_TIMEOUT),
           value_parser = duration::parse)]
     pub idle_timeout: Duration,
+
+    /// Close a connection whose pending replies make no progress for this long (the client
+    /// does not read them); no `ERR` line can reach it. `0` disables the timeout.
+    #[arg(long, value_name = "DURATION", default_value = shown!(DEFAULT_SEND_TIMEOUT),
+          value_parser = duration::parse)]
+    pub send_timeout: Duration,
+
+    /// Memory for unfinished lines, all connections together (`16MiB`, `1GiB`, bytes). A line
+    /// that fits in one read needs none; a connection that needs more while it is spent is not
+    /// read until some frees (its idle timeout still runs). At least `--max-line`.
+    #[arg(long, value_name = "SIZE", default_value = DEFAULT_MAX_INPUT_MEMORY,
+          value_parser = crate::size::parse)]
+    pub max_input_memory: usize,
 
     /// Connections served at once; one more gets `ERR server busy` at once. Capped to fit the
     /// open-file limit, with a warning.
@@ -133,6 +158,10 @@ pub struct Config {
     /// FIN.
     #[arg(skip = DEFAULT_LINGER)]
     pub linger: Duration,
+
+    /// The certificate, key and handshake limit of `tls:` listeners.
+    #[command(flatten)]
+    pub tls: TlsConfig,
 }
 
 impl Default for Config {
@@ -145,6 +174,9 @@ impl Default for Config {
             greeting: protocol::DEFAULT_GREETING.to_owned(),
             max_line: protocol::DEFAULT_MAX_LINE,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            send_timeout: DEFAULT_SEND_TIMEOUT,
+            max_input_memory: crate::size::parse(DEFAULT_MAX_INPUT_MEMORY)
+                .expect("the default is a size"),
             max_connections: DEFAULT_MAX_CONNECTIONS,
             grace: DEFAULT_GRACE,
             backlog: DEFAULT_BACKLOG,
@@ -153,6 +185,7 @@ impl Default for Config {
             raise_fd_limit: true,
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
             linger: DEFAULT_LINGER,
+            tls: TlsConfig::default(),
         }
     }
 }
@@ -164,6 +197,17 @@ pub enum ConfigError {
     /// `max_connections` is zero: the server could serve no one.
     #[error("--max-connections must be at least 1")]
     NoConnections,
+    /// A `tls:` listener without a usable certificate, or TLS flags without one.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    /// The input memory could not hold one line of the longest length allowed.
+    #[error("--max-input-memory ({memory} bytes) must be at least --max-line ({line} bytes)")]
+    InputMemoryBelowLine {
+        /// `max_input_memory`.
+        memory: usize,
+        /// `max_line`.
+        line: usize,
+    },
 }
 
 /// Builds a [`Server`]: set the addresses and limits, then [`Builder::listen`].
@@ -205,6 +249,19 @@ impl Builder {
         self
     }
 
+    /// Sets how long pending replies may make no progress before the connection is closed
+    /// (default 60 s; zero disables it).
+    pub fn send_timeout(mut self, timeout: Duration) -> Self {
+        self.config.send_timeout = timeout;
+        self
+    }
+
+    /// Sets the memory for unfinished lines, all connections together (default 64 MiB).
+    pub fn max_input_memory(mut self, bytes: usize) -> Self {
+        self.config.max_input_memory = bytes;
+        self
+    }
+
     /// Sets how many connections are served at once (default 10000).
     pub fn max_connections(mut self, n: usize) -> Self {
         self.config.max_connections = n;
@@ -232,6 +289,25 @@ impl Builder {
     /// Sets how long a lingering close waits for the client's FIN (default 2 s).
     pub fn linger(mut self, linger: Duration) -> Self {
         self.config.linger = linger;
+        self
+    }
+
+    /// Serves `tls:` listeners with this certificate chain and key (PEM files).
+    pub fn tls_cert(mut self, chain: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        self.config.tls.tls_cert = Some(chain.into());
+        self.config.tls.tls_key = Some(key.into());
+        self
+    }
+
+    /// Requires TLS clients to present a certificate signed by a CA in this PEM file.
+    pub fn tls_client_ca(mut self, ca: impl Into<PathBuf>) -> Self {
+        self.config.tls.tls_client_ca = Some(ca.into());
+        self
+    }
+
+    /// Sets how long a TLS client may take to finish its handshake (default 10 s).
+    pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.config.tls.handshake_timeout = timeout;
         self
     }
 
@@ -266,39 +342,43 @@ impl Builder {
         self
     }
 
-    /// The listeners: the sockets systemd passed, or else every address of `binds`.
-    async fn listeners(
-        inherited: Vec<systemd::Inherited>,
-        config: &Config,
-    ) -> anyhow::Result<Vec<Listener>> {
-        if !inherited.is_empty() {
-            info!(
-                "Socket activation: serving on {} socket(s) passed by systemd instead of --bind.",
-                inherited.len()
-            );
-            return inherited.into_iter().map(systemd::adopt).collect();
-        }
-        let mut listeners = Vec::new();
-        for address in &config.binds {
-            listeners.extend(listener::bind(address, config.backlog).await?);
-        }
-        Ok(listeners)
-    }
-
     /// Binds every address. Fails, naming the address and what to do, if any cannot be bound.
     pub async fn listen(self) -> anyhow::Result<Server> {
         let mut config = self.config;
         if config.max_connections == 0 {
             return Err(ConfigError::NoConnections.into());
         }
+        if config.max_input_memory < config.max_line {
+            return Err(ConfigError::InputMemoryBelowLine {
+                memory: config.max_input_memory,
+                line: config.max_line,
+            }
+            .into());
+        }
         if config.binds.is_empty() {
             config.binds.push(DEFAULT_BIND.parse()?);
         }
-        let listeners = Self::listeners(self.inherited, &config).await?;
+        let tls_binds: Vec<String> = (config.binds.iter())
+            .filter(|a| matches!(a, Address::Tls { .. }))
+            .map(|a| a.to_string())
+            .collect();
+        let tls = Tls::from_config(&config.tls, &tls_binds).map_err(ConfigError::from)?;
+        let listeners = if self.inherited.is_empty() {
+            Self::bind_all(&config, tls.as_ref()).await?
+        } else {
+            info!(
+                "Socket activation: serving on {} socket(s) passed by systemd instead of --bind.",
+                self.inherited.len()
+            );
+            (self.inherited.into_iter())
+                .map(systemd::adopt)
+                .collect::<anyhow::Result<_>>()?
+        };
         let metrics_listener = match config.metrics {
             Some(addr) => Some(metrics::bind(addr).await?),
             None => None,
         };
+        let reload = tls.map(tls::Reload::register).transpose()?;
         if config.raise_fd_limit {
             config.max_connections =
                 listener::fit_fd_limit(config.max_connections, listeners.len());
@@ -307,9 +387,24 @@ impl Builder {
         Ok(Server {
             listeners,
             endpoints,
+            reload,
             metrics_listener,
             shared: Arc::new(Shared::new(config)),
         })
+    }
+
+    /// Binds every address of `config.binds`, `tls:` ones over `tls`.
+    async fn bind_all(config: &Config, tls: Option<&Arc<Tls>>) -> anyhow::Result<Vec<Listener>> {
+        let mut listeners = Vec::new();
+        for address in &config.binds {
+            for bound in listener::bind(address, config.backlog).await? {
+                listeners.push(match (address, tls) {
+                    (Address::Tls { .. }, Some(tls)) => bound.over_tls(tls.clone()),
+                    _ => bound,
+                });
+            }
+        }
+        Ok(listeners)
     }
 }
 
@@ -329,9 +424,12 @@ struct Shared {
     /// on it (one `Notified` each, instead of a timer and a cancellation future each, which
     /// keeps an idle connection under 1 KiB) and then checks its idle time and `draining`.
     wake: Notify,
-    /// How often connections check their idle time: a tenth of the idle timeout, between
-    /// 10 ms and 5 s, so a timeout fires at most 10% late.
+    /// How often connections check their timers: a tenth of the shortest timeout, so it
+    /// fires at most 10% late, but at least every half [`FRAMING_HINT_AFTER`] (the hint comes
+    /// 2 to 3 s after the last byte) and at most every 10 ms.
     tick: Duration,
+    /// The memory every connection's unfinished line is charged to.
+    input_budget: InputBudget,
     /// What the connections count, and whether the server is ready.
     metrics: Arc<Metrics>,
 }
@@ -344,19 +442,25 @@ impl Shared {
             rejects: Arc::new(Semaphore::new(listener::MAX_PENDING_REJECTS)),
             drain: Drain::new(config.grace),
             wake: Notify::new(),
-            tick: (config.idle_timeout / 10)
-                .clamp(Duration::from_millis(10), Duration::from_secs(5)),
+            tick: Self::tick(&config),
+            input_budget: InputBudget::new(config.max_input_memory),
             metrics: Arc::new(Metrics::new()),
             config,
         }
     }
 
-    /// Wakes every connection so it checks its idle time, until the server stops. With the
-    /// idle timeout disabled there is nothing to check, and it only waits for the stop.
+    fn tick(config: &Config) -> Duration {
+        [config.idle_timeout, config.send_timeout]
+            .into_iter()
+            .filter(|t| !t.is_zero())
+            .map(|t| t / 10)
+            .fold(FRAMING_HINT_AFTER / 2, Duration::min)
+            .max(Duration::from_millis(10))
+    }
+
+    /// Wakes every connection so it checks its timers (and whether input memory freed up),
+    /// until the server stops.
     async fn idle_ticker(shared: Arc<Shared>, stop: CancellationToken) {
-        if shared.config.idle_timeout.is_zero() {
-            return stop.cancelled().await;
-        }
         let mut ticks = tokio::time::interval(shared.tick);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -388,6 +492,8 @@ impl Shared {
 pub struct Server {
     listeners: Vec<Listener>,
     endpoints: Vec<Endpoint>,
+    /// SIGHUP reloads the TLS certificate, when there is one.
+    reload: Option<tls::Reload>,
     /// The metrics endpoint's socket, bound with the listeners so that a taken port fails at
     /// start.
     metrics_listener: Option<tokio::net::TcpListener>,
@@ -426,14 +532,21 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let Server {
             listeners,
-            metrics_listener,
             shared,
+            reload,
+            metrics_listener,
             ..
         } = self;
+        let reloading = reload.map(|r| tokio::spawn(r.run()));
         let stop_accepting = CancellationToken::new();
         let mut accept_loops = Vec::new();
         for l in listeners {
-            info!("Waiting for connection on {}...", l.endpoint());
+            let tls = if matches!(l, Listener::Tls(..)) {
+                "tls:"
+            } else {
+                ""
+            };
+            info!("Waiting for connection on {tls}{}...", l.endpoint());
             let task = listener::accept_loop(l, shared.clone(), stop_accepting.clone());
             accept_loops.push(tokio::spawn(task));
         }
@@ -462,6 +575,9 @@ impl Server {
             .await;
         stop_ticking.cancel();
         ticker.await.context("the idle ticker failed")?;
+        if let Some(reloading) = reloading {
+            reloading.abort();
+        }
         if let Some(endpoint) = endpoint {
             endpoint.await.context("the metrics endpoint failed")?;
         }
@@ -500,5 +616,34 @@ mod tests {
             .config;
         assert_eq!(flags.grace, Duration::from_secs(3));
         assert_eq!(flags.idle_timeout, Duration::from_secs(3600));
+    }
+
+    /// Sizes take units or bytes; the default is at most the 128 MiB issue 11 allows.
+    #[test]
+    fn max_input_memory_takes_sizes() {
+        let parse = |arg: &str| {
+            Flags::try_parse_from(["serve", "--max-input-memory", arg]).map(|f| f.config)
+        };
+        assert_eq!(parse("16MiB").unwrap().max_input_memory, 16 << 20);
+        assert_eq!(parse("1048576").unwrap().max_input_memory, 1 << 20);
+        assert!(parse("plenty").is_err());
+        assert!(Config::default().max_input_memory <= 128 << 20);
+    }
+
+    /// The wake-up pulse follows the shortest timeout, and never sleeps past half the
+    /// framing hint's wait, even with every timeout disabled.
+    #[test]
+    fn tick_follows_the_shortest_timeout() {
+        let tick = |idle: u64, send: u64| {
+            Shared::tick(&Config {
+                idle_timeout: Duration::from_millis(idle),
+                send_timeout: Duration::from_millis(send),
+                ..Config::default()
+            })
+        };
+        assert_eq!(tick(300, 60_000), Duration::from_millis(30));
+        assert_eq!(tick(0, 500), Duration::from_millis(50));
+        assert_eq!(tick(0, 0), FRAMING_HINT_AFTER / 2);
+        assert_eq!(tick(300_000, 60_000), FRAMING_HINT_AFTER / 2);
     }
 }

@@ -3,11 +3,14 @@
 mod bench;
 mod cli;
 mod client;
+mod corpus;
 mod fetch;
 mod metrics;
 mod net;
 mod serve;
 mod serve_bin;
+mod serve_hostile;
 mod support;
 mod systemd;
+mod tls;
 mod tutorial;

@@ -328,3 +328,48 @@ fn metrics_port_in_use_is_a_clear_error() {
         format!("sockit: cannot serve metrics on {addr}: address already in use (is another server running?)")
     );
 }
+
+/// Over TLS: a plaintext client fails the handshake and counts only as
+/// `rejected{reason="tls_handshake"}`; a TLS conversation is counted like a plain one, its
+/// bytes as the conversation's, not TLS records.
+#[tokio::test]
+async fn tls_handshakes_and_conversations_are_counted() {
+    use crate::support::pki::{Key, Pki};
+    use crate::tls::{client_config, tls_connect, transcript};
+    let pki = Pki::new("ca");
+    let pair = pki.server("server", Key::EcdsaP256);
+    let builder = crate::support::quick()
+        .bind("tls:127.0.0.1:0".parse().unwrap())
+        .tls_cert(&pair.cert, &pair.key);
+    let m = start(builder).await;
+    let mut plain = m.server.connect().await;
+    plain.write_all(b"Michael\nexit\n").await.unwrap();
+    read_to_end(&mut plain).await;
+    wait_for_sample(
+        m.http,
+        "sockit_connections_rejected_total{reason=\"tls_handshake\"}",
+        1.0,
+    )
+    .await;
+    let tls = tls_connect(m.server.addr(), client_config(&pki.ca, None)).await;
+    assert_eq!(
+        transcript(tls.unwrap()).await.unwrap(),
+        b"Welcome!\nHello, Michael!\n"
+    );
+    wait_for_sample(m.http, "sockit_connections_open", 0.0).await;
+    m.server.stop().await;
+    assert_counts(
+        &m.metrics.render(),
+        &[
+            ("sockit_connections_accepted_total", 1.0),
+            (
+                "sockit_connections_rejected_total{reason=\"tls_handshake\"}",
+                1.0,
+            ),
+            ("sockit_connections_closed_total{reason=\"exit\"}", 1.0),
+            ("sockit_messages_total", 1.0),
+            ("sockit_received_bytes_total", 13.0),
+            ("sockit_sent_bytes_total", (9 + 16) as f64),
+        ],
+    );
+}

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test module uses its own subset
 
+pub mod pki;
+
 use sockit::addr::Endpoint;
 use sockit::server::{Builder, Server};
 use std::io::{BufRead, BufReader, Read};
@@ -228,12 +230,14 @@ impl ChildGuard {
         self.lines.as_ref().expect("set above")
     }
 
-    /// Waits for the next `Waiting for connection on ADDR...` log line; returns ADDR.
+    /// Waits for the next `Waiting for connection on ADDR...` log line; returns ADDR (without
+    /// the `tls:` of a TLS listener).
     pub fn wait_for_listen_addr(&mut self) -> SocketAddr {
         let line = self.wait_for_stderr("Waiting for connection on ");
         line.split("Waiting for connection on ")
             .nth(1)
             .and_then(|rest| rest.trim().strip_suffix("..."))
+            .map(|addr| addr.strip_prefix("tls:").unwrap_or(addr))
             .expect("address in the log line")
             .parse()
             .expect("socket address")
@@ -350,4 +354,43 @@ pub fn black_hole() -> (SocketAddr, socket2::Socket, std::net::TcpStream) {
 pub fn refusing() -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap()
+}
+
+/// A TCP socket's kernel queues: bytes not yet acknowledged by the peer, and bytes received
+/// but not yet read.
+pub struct Queues {
+    pub send: usize,
+    pub receive: usize,
+}
+
+/// The queues of the IPv4 loopback socket from `local` to `remote`, from `/proc/net/tcp`.
+pub fn queues(local: SocketAddr, remote: SocketAddr) -> Queues {
+    queue_table()
+        .remove(&(local.port(), remote.port()))
+        .unwrap_or_else(|| panic!("no socket {local} -> {remote} in /proc/net/tcp"))
+}
+
+/// Every IPv4 TCP socket's queues, by (local port, remote port), from one read of
+/// `/proc/net/tcp`.
+pub fn queue_table() -> std::collections::HashMap<(u16, u16), Queues> {
+    let table = std::fs::read_to_string("/proc/net/tcp").expect("read /proc/net/tcp");
+    let port = |field: &str| {
+        let hex = field.rsplit(':').next().expect("ADDR:PORT");
+        u16::from_str_radix(hex, 16).expect("hex port")
+    };
+    let parse = |q: &str| usize::from_str_radix(q, 16).expect("hex queue length");
+    table
+        .lines()
+        .skip(1)
+        .map(|line| line.split_whitespace().collect::<Vec<_>>())
+        .filter(|f| f.len() > 4)
+        .map(|f| {
+            let (send, receive) = f[4].split_once(':').expect("tx_queue:rx_queue");
+            let queues = Queues {
+                send: parse(send),
+                receive: parse(receive),
+            };
+            ((port(f[1]), port(f[2])), queues)
+        })
+        .collect()
 }
