@@ -9,7 +9,7 @@
 //! - [`net`]: a connected TCP-or-Unix stream, and connecting with a deadline.
 //! - [`protocol`]: the hello protocol as a pure state machine (bytes in, replies out).
 //! - [`server`]: the hello server: builder, listeners and accept loop, one connection's life,
-//!   shutdown.
+//!   shutdown, TLS, metrics and readiness (`--metrics`), systemd's sockets and notifications.
 //! - [`size`]: the one size syntax of every flag (`1048576`, `512KiB`, `64MiB`).
 //! - [`client`]: the hello client, one name at a time or pipelined.
 //! - [`bench`]: `sockit bench`, the load generator: modes, reply checker, report, chart.
