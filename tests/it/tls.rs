@@ -282,6 +282,21 @@ fn bad_tls_setups_are_one_line_and_exit_2() {
             format!("{b_key}: the key does not match the certificate in {a_cert}"),
         ),
         (
+            [
+                &tls[..],
+                &[
+                    "--tls-cert",
+                    &a_cert,
+                    "--tls-key",
+                    &a_key,
+                    "--handshake-timeout",
+                    "0",
+                ],
+            ]
+            .concat(),
+            "--handshake-timeout must be more than 0".into(),
+        ),
+        (
             vec![
                 "--bind",
                 "127.0.0.1:0",
