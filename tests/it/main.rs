@@ -8,6 +8,7 @@ mod fetch;
 mod net;
 mod serve;
 mod serve_bin;
+mod serve_hostile;
 mod support;
 mod tls;
 mod tutorial;
