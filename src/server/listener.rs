@@ -6,7 +6,8 @@
 //! file descriptors makes accept fail on every call; the loop then logs once and backs off
 //! instead of spinning, and resumes as soon as descriptors are free again.
 
-use super::{conn, Shared};
+use super::proxy::Peek;
+use super::{conn, gate, Shared};
 use crate::addr::{Address, Endpoint};
 use crate::net::describe;
 use crate::protocol::ErrorLine;
@@ -238,8 +239,13 @@ async fn accept_one(listener: &Listener, shared: &Arc<Shared>) -> io::Result<()>
 }
 
 /// Takes a connection slot before any work starts for the connection.
-fn admit<S: conn::Socket>(sock: S, peer: conn::Peer, shared: &Arc<Shared>) {
+fn admit<S: conn::Socket + Peek>(sock: S, peer: conn::Peer, shared: &Arc<Shared>) {
     match shared.slots.clone().try_acquire_owned() {
+        Ok(permit) if gate::needed(&shared.config) => {
+            shared
+                .drain
+                .spawn(gate::serve(sock, peer, shared.clone(), permit));
+        }
         Ok(permit) => {
             shared
                 .drain

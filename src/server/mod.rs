@@ -29,7 +29,10 @@
 //! ```
 
 mod conn;
+mod gate;
 mod listener;
+mod per_address;
+pub mod proxy;
 pub mod shutdown;
 
 use crate::addr::{Address, Endpoint};
@@ -38,8 +41,11 @@ use crate::protocol::{self, Framing};
 use anyhow::Context as _;
 use listener::Listener;
 pub use listener::{FD_RESERVE, MAX_PENDING_REJECTS};
+use per_address::PerAddress;
+use proxy::ProxyConfig;
 use shutdown::Drain;
 use std::future::Future;
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, Semaphore};
@@ -56,6 +62,8 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
 /// `--backlog`'s default.
 pub const DEFAULT_BACKLOG: u32 = 1024;
+/// `--handshake-timeout`'s default.
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a closing connection may take to accept its last replies and `ERR` line.
 pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long a lingering close reads and discards before it gives up on the client's FIN.
@@ -95,6 +103,17 @@ pub struct Config {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS)]
     pub max_connections: usize,
 
+    /// Connections one client address may hold at once (IPv6 clients are counted by their
+    /// /64, behind a balancer by the PROXY header's address); one more gets
+    /// `ERR too many connections from your address`. Off by default.
+    #[arg(long, value_name = "N")]
+    pub max_connections_per_ip: Option<NonZeroUsize>,
+
+    /// Drop a client that has not finished its handshake (the PROXY header) after this long.
+    #[arg(long, value_name = "DURATION", default_value = shown!(DEFAULT_HANDSHAKE_TIMEOUT),
+          value_parser = duration::parse)]
+    pub handshake_timeout: Duration,
+
     /// After SIGINT/SIGTERM, how long open connections may finish before they are closed.
     #[arg(long, value_name = "DURATION", default_value = shown!(DEFAULT_GRACE),
           value_parser = duration::parse)]
@@ -122,6 +141,10 @@ pub struct Config {
     /// FIN.
     #[arg(skip = DEFAULT_LINGER)]
     pub linger: Duration,
+
+    /// Running behind a load balancer: the PROXY protocol and whom to believe.
+    #[command(flatten)]
+    pub proxy: ProxyConfig,
 }
 
 impl Default for Config {
@@ -135,12 +158,15 @@ impl Default for Config {
             max_line: protocol::DEFAULT_MAX_LINE,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_ip: None,
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
             grace: DEFAULT_GRACE,
             backlog: DEFAULT_BACKLOG,
             quiet: false,
             raise_fd_limit: true,
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
             linger: DEFAULT_LINGER,
+            proxy: ProxyConfig::default(),
         }
     }
 }
@@ -194,6 +220,28 @@ impl Builder {
     /// Sets how many connections are served at once (default 10000).
     pub fn max_connections(mut self, n: usize) -> Self {
         self.config.max_connections = n;
+        self
+    }
+
+    /// Lets one client address hold at most `n` connections at once (default: no limit).
+    pub fn max_connections_per_ip(mut self, n: NonZeroUsize) -> Self {
+        self.config.max_connections_per_ip = Some(n);
+        self
+    }
+
+    /// Sets how long a client may take to send its PROXY header (default 10 s).
+    pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.config.handshake_timeout = timeout;
+        self
+    }
+
+    /// Requires a PROXY protocol header on every connection, believed from `trusted`
+    /// networks only (the flags' default is loopback).
+    pub fn proxy_protocol(mut self, trusted: Vec<ipnet::IpNet>) -> Self {
+        self.config.proxy = ProxyConfig {
+            proxy_protocol: true,
+            proxy_from: trusted,
+        };
         self
     }
 
@@ -277,6 +325,8 @@ struct Shared {
     rejects: Arc<Semaphore>,
     /// Every connection task, and the end of the grace period after a shutdown.
     drain: Drain,
+    /// Each client address's open connections, with `--max-connections-per-ip`.
+    per_address: Option<Arc<PerAddress>>,
     /// Pulsed by the idle ticker and by the end of the grace period; every connection waits
     /// on it (one `Notified` each, instead of a timer and a cancellation future each, which
     /// keeps an idle connection under 1 KiB) and then checks its idle time and `draining`.
@@ -293,6 +343,7 @@ impl Shared {
             slots: Arc::new(Semaphore::new(config.max_connections)),
             rejects: Arc::new(Semaphore::new(listener::MAX_PENDING_REJECTS)),
             drain: Drain::new(config.grace),
+            per_address: config.max_connections_per_ip.map(PerAddress::new),
             wake: Notify::new(),
             tick: (config.idle_timeout / 10)
                 .clamp(Duration::from_millis(10), Duration::from_secs(5)),

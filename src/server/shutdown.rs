@@ -88,6 +88,18 @@ impl Drain {
         self.over.load(Ordering::Relaxed)
     }
 
+    /// Resolves once the grace period is over (`wake` is the pulse that announces it), for
+    /// waits before a conversation that must not outlast it.
+    pub(crate) async fn over(&self, wake: &Notify) {
+        loop {
+            let pulse = wake.notified();
+            if self.is_over() {
+                return;
+            }
+            pulse.await;
+        }
+    }
+
     /// Waits for the open connections to finish within the grace period; then ends it,
     /// pulses `wake` so every connection sees [`Drain::is_over`], and waits for them to close.
     /// `open` counts the connections still open, for the log.

@@ -5,6 +5,7 @@ mod cli;
 mod client;
 mod fetch;
 mod net;
+mod proxy;
 mod serve;
 mod serve_bin;
 mod support;

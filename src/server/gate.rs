@@ -1,0 +1,99 @@
+//! What a connection passes before its greeting when the server runs behind a load balancer:
+//! the PROXY header that names its client (`--proxy-protocol`), then its client's share of
+//! `--max-connections-per-ip`.
+//!
+//! Both run in the connection's own task, after its `--max-connections` slot is taken, so a
+//! balancer that is slow to send a header never holds up the accept loop, and the wait for a
+//! header is bounded by `--handshake-timeout` and by the end of the grace period. A server
+//! with neither flag does not come through here at all: its connections go straight to
+//! `conn::serve`, as before.
+
+use super::conn::{self, Peer, Socket};
+use super::per_address::Share;
+use super::proxy::{self, Header, Peek, Refusal};
+use super::Config;
+use super::Shared;
+use crate::protocol::ErrorLine;
+use std::sync::Arc;
+use tokio::sync::OwnedSemaphorePermit;
+use tracing::{debug, warn};
+
+/// Whether connections must pass the gate before their conversation.
+pub(super) fn needed(config: &Config) -> bool {
+    config.proxy.proxy_protocol || config.max_connections_per_ip.is_some()
+}
+
+/// Takes the PROXY header and the client's share, then holds the conversation with the
+/// client as the header names it. The slot is held throughout.
+pub(super) async fn serve<S: Socket + Peek>(
+    mut sock: S,
+    peer: Peer,
+    shared: Arc<Shared>,
+    slot: OwnedSemaphorePermit,
+) {
+    let peer = match client(&mut sock, peer.clone(), &shared).await {
+        Ok(client) => client,
+        Err(why) => return proxy_header_refused(&peer, &why),
+    };
+    let share = match share(&peer, &shared) {
+        Ok(share) => share,
+        Err(()) => {
+            too_many_from(&peer);
+            let close = (shared.config.close_timeout, shared.config.linger);
+            return conn::reject(sock, ErrorLine::TooManyFromAddress, slot, close).await;
+        }
+    };
+    conn::serve(sock, peer, shared, slot).await;
+    drop(share);
+}
+
+/// The client on the other end: the one the PROXY header names, or the peer itself when
+/// the server takes no header or the header is LOCAL.
+async fn client<S: Peek>(sock: &mut S, peer: Peer, shared: &Shared) -> Result<Peer, Refusal> {
+    let config = &shared.config;
+    if !config.proxy.proxy_protocol {
+        return Ok(peer);
+    }
+    if let Peer::Tcp(addr) = &peer {
+        if !config.proxy.trusts(addr.ip()) {
+            return Err(Refusal::Untrusted);
+        }
+    }
+    let reading = tokio::time::timeout(config.handshake_timeout, proxy::take_header(sock));
+    let header = tokio::select! {
+        read = reading => read.map_err(|_| Refusal::TimedOut)??,
+        () = shared.drain.over(&shared.wake) => return Err(Refusal::ShuttingDown),
+    };
+    Ok(match header {
+        Header::Proxied(client) => {
+            debug!("{peer}: PROXY header names {client}");
+            Peer::Tcp(client)
+        }
+        Header::Local => peer,
+    })
+}
+
+/// The client's share of `--max-connections-per-ip`: `Ok(None)` when there is no such limit
+/// or the client has no IP address (a Unix socket peer), `Err` when its client holds the
+/// limit already.
+fn share(peer: &Peer, shared: &Shared) -> Result<Option<Share>, ()> {
+    match (&shared.per_address, peer) {
+        (Some(table), Peer::Tcp(addr)) => table.admit(addr.ip()).map(Some).ok_or(()),
+        _ => Ok(None),
+    }
+}
+
+/// The one place a refused PROXY header is reported (`reason="proxy_header"`): one line with
+/// the address the connection really came from, never one a header claimed.
+fn proxy_header_refused(peer: &Peer, why: &Refusal) {
+    match why {
+        Refusal::ShuttingDown => debug!("{peer}: {why}; closed"),
+        _ => warn!("{peer}: {why}; closed without a greeting"),
+    }
+}
+
+/// The one place a client over `--max-connections-per-ip` is reported
+/// (`reason="per_address"`).
+fn too_many_from(peer: &Peer) {
+    debug!("{peer}: too many connections from this address");
+}
