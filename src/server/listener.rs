@@ -58,8 +58,18 @@ impl Listener {
     }
 }
 
+/// How a TCP listening socket is set up.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct TcpOptions {
+    /// The listen(2) backlog (also used for Unix listeners).
+    pub(super) backlog: u32,
+    /// SO_REUSEPORT: other processes with it set may bind the same port, and the kernel
+    /// spreads new connections among them.
+    pub(super) reuse_port: bool,
+}
+
 /// Binds every endpoint `address` resolves to.
-pub(super) async fn bind(address: &Address, backlog: u32) -> anyhow::Result<Vec<Listener>> {
+pub(super) async fn bind(address: &Address, options: TcpOptions) -> anyhow::Result<Vec<Listener>> {
     let endpoints = address
         .resolve()
         .await
@@ -70,13 +80,13 @@ pub(super) async fn bind(address: &Address, backlog: u32) -> anyhow::Result<Vec<
     endpoints
         .into_iter()
         .map(|ep| match ep {
-            Endpoint::Tcp(addr) => bind_tcp(addr, backlog),
-            Endpoint::Unix(path) => bind_unix(&path, backlog),
+            Endpoint::Tcp(addr) => bind_tcp(addr, options),
+            Endpoint::Unix(path) => bind_unix(&path, options.backlog),
         })
         .collect()
 }
 
-fn bind_tcp(addr: SocketAddr, backlog: u32) -> anyhow::Result<Listener> {
+fn bind_tcp(addr: SocketAddr, options: TcpOptions) -> anyhow::Result<Listener> {
     let fail = |e: io::Error| {
         anyhow!(
             "cannot listen on {addr}: {}{}",
@@ -91,10 +101,13 @@ fn bind_tcp(addr: SocketAddr, backlog: u32) -> anyhow::Result<Listener> {
         socket.set_only_v6(true).map_err(fail)?;
     }
     socket.set_reuse_address(true).map_err(fail)?;
+    if options.reuse_port {
+        socket.set_reuse_port(true).map_err(fail)?;
+    }
     socket.set_nonblocking(true).map_err(fail)?;
     socket.bind(&addr.into()).map_err(fail)?;
     socket
-        .listen(backlog.min(i32::MAX as u32) as i32)
+        .listen(options.backlog.min(i32::MAX as u32) as i32)
         .map_err(fail)?;
     let listener = TcpListener::from_std(socket.into()).map_err(fail)?;
     let local = listener.local_addr().map_err(fail)?;

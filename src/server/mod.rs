@@ -123,6 +123,12 @@ pub struct Config {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_BACKLOG)]
     pub backlog: u32,
 
+    /// Set SO_REUSEPORT on TCP listeners, so that several `sockit serve` processes can
+    /// share a port (the kernel spreads connections among them) and a new one can start on
+    /// the port before the old one stops.
+    #[arg(long)]
+    pub reuse_port: bool,
+
     /// Leave out the per-connection log lines.
     #[arg(short, long)]
     pub quiet: bool,
@@ -162,11 +168,21 @@ impl Default for Config {
             handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
             grace: DEFAULT_GRACE,
             backlog: DEFAULT_BACKLOG,
+            reuse_port: false,
             quiet: false,
             raise_fd_limit: true,
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
             linger: DEFAULT_LINGER,
             proxy: ProxyConfig::default(),
+        }
+    }
+}
+
+impl Config {
+    fn tcp_options(&self) -> listener::TcpOptions {
+        listener::TcpOptions {
+            backlog: self.backlog,
+            reuse_port: self.reuse_port,
         }
     }
 }
@@ -269,6 +285,12 @@ impl Builder {
         self
     }
 
+    /// Sets SO_REUSEPORT on TCP listeners (default off).
+    pub fn reuse_port(mut self, reuse: bool) -> Self {
+        self.config.reuse_port = reuse;
+        self
+    }
+
     /// Leaves out the per-connection log lines.
     pub fn quiet(mut self, quiet: bool) -> Self {
         self.config.quiet = quiet;
@@ -298,7 +320,7 @@ impl Builder {
         }
         let mut listeners = Vec::new();
         for address in &config.binds {
-            listeners.extend(listener::bind(address, config.backlog).await?);
+            listeners.extend(listener::bind(address, config.tcp_options()).await?);
         }
         if config.raise_fd_limit {
             config.max_connections =

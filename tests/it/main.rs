@@ -4,6 +4,7 @@ mod bench;
 mod cli;
 mod client;
 mod fetch;
+mod lb;
 mod net;
 mod proxy;
 mod serve;
