@@ -198,14 +198,14 @@ pub(super) fn fit_fd_limit(max_connections: usize, listeners: usize) -> usize {
     }
 }
 
-/// Accepts connections until `stop` is cancelled, then drops the listener (so new connects
-/// are refused at once).
+/// Accepts connections until `stop` is cancelled, then takes what is queued and drops the
+/// listener (so new connects are refused at once).
 pub(super) async fn accept_loop(listener: Listener, shared: Arc<Shared>, stop: CancellationToken) {
     let mut out_of_fds = false;
     loop {
         let accepted = tokio::select! {
             biased;
-            _ = stop.cancelled() => return,
+            _ = stop.cancelled() => return accept_queued(listener, &shared),
             accepted = accept_one(&listener, &shared) => accepted,
         };
         match accepted {
@@ -274,6 +274,74 @@ fn admit<S: conn::Socket + Peek>(sock: S, peer: conn::Peer, shared: &Arc<Shared>
             }
             Err(_) => debug!("{peer}: server busy, closed without a reply"),
         },
+    }
+}
+
+/// Accepts every connection already in the listener's queue, without waiting: closing a
+/// listener resets the connections still queued, which the kernel had completed and their
+/// clients believe accepted. Each is served like any other during the grace period.
+fn accept_queued(listener: Listener, shared: &Arc<Shared>) {
+    let queued = match listener {
+        Listener::Tcp(l, _) => drain_queue(l.into_std(), |(stream, peer)| {
+            stream.set_nonblocking(true)?;
+            let stream = tokio::net::TcpStream::from_std(stream)?;
+            stream.set_nodelay(true)?;
+            admit(stream, conn::Peer::Tcp(peer), shared);
+            Ok(())
+        }),
+        Listener::Unix(l, _, file) => drain_queue(l.into_std(), |(stream, _)| {
+            stream.set_nonblocking(true)?;
+            let stream = tokio::net::UnixStream::from_std(stream)?;
+            admit(stream, conn::Peer::Unix(file.0.clone().into()), shared);
+            Ok(())
+        }),
+    };
+    if queued > 0 {
+        debug!("accepted {queued} queued connection(s) before closing a listener");
+    }
+}
+
+/// A listener's side of [`accept_queued`]: std's non-blocking accept.
+trait Queue {
+    type Accepted;
+    fn accept_now(&self) -> io::Result<Self::Accepted>;
+}
+
+impl Queue for std::net::TcpListener {
+    type Accepted = (std::net::TcpStream, SocketAddr);
+    fn accept_now(&self) -> io::Result<Self::Accepted> {
+        self.accept()
+    }
+}
+
+impl Queue for std::os::unix::net::UnixListener {
+    type Accepted = (
+        std::os::unix::net::UnixStream,
+        std::os::unix::net::SocketAddr,
+    );
+    fn accept_now(&self) -> io::Result<Self::Accepted> {
+        self.accept()
+    }
+}
+
+/// Accepts from a listener turned non-blocking std until its queue is empty; returns how many.
+fn drain_queue<L: Queue>(
+    listener: io::Result<L>,
+    mut serve: impl FnMut(L::Accepted) -> io::Result<()>,
+) -> usize {
+    let Ok(listener) = listener else { return 0 };
+    let mut queued = 0;
+    loop {
+        match listener.accept_now() {
+            Ok(accepted) => {
+                queued += 1;
+                if let Err(e) = serve(accepted) {
+                    debug!("a queued connection: {}", describe(&e));
+                }
+            }
+            Err(e) if is_per_connection(&e) => {}
+            Err(_) => return queued,
+        }
     }
 }
 

@@ -114,6 +114,12 @@ pub struct Config {
           value_parser = duration::parse)]
     pub handshake_timeout: Duration,
 
+    /// After the first SIGINT/SIGTERM, keep accepting and serving for this long before the
+    /// graceful shutdown starts, while `/ready` already answers 503: time for a load balancer
+    /// that health-checks it to stop sending new clients.
+    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = duration::parse)]
+    pub drain_delay: Duration,
+
     /// After SIGINT/SIGTERM, how long open connections may finish before they are closed.
     #[arg(long, value_name = "DURATION", default_value = shown!(DEFAULT_GRACE),
           value_parser = duration::parse)]
@@ -166,6 +172,7 @@ impl Default for Config {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_connections_per_ip: None,
             handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+            drain_delay: Duration::ZERO,
             grace: DEFAULT_GRACE,
             backlog: DEFAULT_BACKLOG,
             reuse_port: false,
@@ -258,6 +265,12 @@ impl Builder {
             proxy_protocol: true,
             proxy_from: trusted,
         };
+        self
+    }
+
+    /// Sets how long the server keeps accepting after a shutdown signal (default 0).
+    pub fn drain_delay(mut self, delay: Duration) -> Self {
+        self.config.drain_delay = delay;
         self
     }
 
@@ -418,8 +431,9 @@ impl Server {
         self.shared.config.max_connections
     }
 
-    /// Serves until `shutdown` resolves, then stops accepting at once, lets open connections
-    /// finish for the grace period, and closes the rest with `ERR server shutting down`.
+    /// Serves until `shutdown` resolves, keeps accepting for the drain delay, then stops
+    /// accepting (taking what is queued first), lets open connections finish for the grace
+    /// period, and closes the rest with `ERR server shutting down`.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let Server {
             listeners, shared, ..
@@ -434,6 +448,7 @@ impl Server {
         let stop_ticking = CancellationToken::new();
         let ticker = tokio::spawn(Shared::idle_ticker(shared.clone(), stop_ticking.clone()));
         shutdown.await;
+        shared.drain.keep_accepting(shared.config.drain_delay).await;
         stop_accepting.cancel();
         for task in accept_loops {
             task.await.context("an accept loop failed")?;
