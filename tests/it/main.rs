@@ -4,6 +4,7 @@ mod bench;
 mod cli;
 mod client;
 mod fetch;
+mod hosts;
 mod lb;
 mod net;
 mod proxy;
