@@ -26,7 +26,7 @@ pub enum Command {
     /// Talk to a hello server: send NAMEs (or stdin lines) and print the replies.
     Client(ClientArgs),
     /// Download a URL over HTTP/1.1 or HTTPS, with curl's flags and exit codes.
-    Fetch(sockit::fetch::FetchArgs),
+    Fetch(Box<sockit::fetch::FetchArgs>),
     /// Load a hello server: lockstep, pipeline, churn or idle connections, every reply checked.
     Bench(sockit::bench::BenchArgs),
     /// Print a shell completion script: `sockit completions bash > /etc/bash_completion.d/sockit`.

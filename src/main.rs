@@ -35,7 +35,7 @@ fn main() -> ExitCode {
             // `-s` without `-S` keeps a failure's line off stderr, as curl does, but not its
             // exit code.
             let quiet = args.silent && !args.show_error;
-            let failure = fetch(args);
+            let failure = fetch(*args);
             return if quiet {
                 exit::silently(failure)
             } else {

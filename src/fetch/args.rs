@@ -55,10 +55,55 @@ pub struct FetchArgs {
     #[arg(short = 'X', long = "request", value_name = "METHOD")]
     pub method: Option<String>,
 
-    /// Send DATA as the request body (POST, form content type); `@FILE` sends FILE's
-    /// contents without its line breaks, as curl does.
+    /// Send DATA as the request body (POST, form content type), repeatable (joined with
+    /// `&`); `@FILE` sends FILE's contents without its line breaks, `@-` stdin, as curl.
     #[arg(short = 'd', long = "data", value_name = "DATA")]
-    pub data: Option<String>,
+    pub data: Vec<String>,
+
+    /// Like -d, but `@FILE` is sent exactly as it is (line breaks kept).
+    #[arg(long = "data-binary", value_name = "DATA")]
+    pub data_binary: Vec<String>,
+
+    /// Like -d, but `@` has no special meaning.
+    #[arg(long = "data-raw", value_name = "DATA")]
+    pub data_raw: Vec<String>,
+
+    /// Send DATA (or `@FILE`) as JSON: POST, Content-Type and Accept application/json;
+    /// repeated pieces are concatenated.
+    #[arg(long = "json", value_name = "DATA", conflicts_with_all = ["data", "data_binary", "data_raw"])]
+    pub json: Vec<String>,
+
+    /// Upload FILE with PUT, streamed from disk (`-` reads stdin first); a URL ending in /
+    /// gets the file's name appended.
+    #[arg(short = 'T', long = "upload-file", value_name = "FILE", conflicts_with_all = ["data", "data_binary", "data_raw", "json"])]
+    pub upload_file: Option<PathBuf>,
+
+    /// Send the Referer header.
+    #[arg(short = 'e', long = "referer", value_name = "URL")]
+    pub referer: Option<String>,
+
+    /// Ask for only these bytes: `0-499`, `500-`, `-500` (the last 500), or several
+    /// comma-separated; the server's 206 reply is written as it comes.
+    #[arg(
+        short = 'r',
+        long = "range",
+        value_name = "RANGE",
+        conflicts_with = "continue_at"
+    )]
+    pub range: Option<String>,
+
+    /// Trace the exchange on stderr: `* ` what happens (resolving, connecting, TLS),
+    /// `> ` the request head, `< ` the response heads.
+    #[arg(short = 'v', long = "verbose")]
+    pub verbose: bool,
+
+    /// Print FORMAT after the transfer (also after a failure): `%{http_code}`,
+    /// `%{size_download}`, `%{size_header}`, `%{time_total}`, `%{time_connect}`,
+    /// `%{time_starttransfer}`, `%{speed_download}`, `%{url_effective}`, `%{num_redirects}`,
+    /// `%{exitcode}`, `%{errormsg}`, `%{content_type}`, `%{json}` (all of them),
+    /// `%{stderr}`/`%{stdout}` to switch streams, `\n`; `@FILE` reads FORMAT from FILE.
+    #[arg(short = 'w', long = "write-out", value_name = "FORMAT")]
+    pub write_out: Option<String>,
 
     /// Silent: no head on stdout when writing a file, no progress bar, no error messages.
     #[arg(short = 's', long = "silent")]
@@ -94,10 +139,15 @@ pub struct FetchArgs {
     )]
     pub continue_at: Option<ContinueAt>,
 
-    /// Ask for a compressed body (gzip, deflate, br) and decode it; a decoded body over 1000
-    /// times its compressed size or 10 GiB is refused as a decompression bomb.
+    /// Ask for a compressed body (gzip, deflate, br) and decode it (a decoded body stops at
+    /// 10 GiB unless --max-filesize says otherwise).
     #[arg(long = "compressed")]
     pub compressed: bool,
+
+    /// Write at most BYTES of body (K, M, G suffixes: 1024-based), decoded size with
+    /// --compressed; larger is curl's exit 63, before the download when the length is known.
+    #[arg(long = "max-filesize", value_name = "BYTES", value_parser = parse_size)]
+    pub max_filesize: Option<u64>,
 
     /// Do not verify the server's certificate (prints a warning).
     #[arg(short = 'k', long = "insecure")]
@@ -115,14 +165,58 @@ pub struct FetchArgs {
     #[arg(short = '6', long = "ipv6")]
     pub ipv6: bool,
 
-    /// Give up connecting (resolve, TCP and TLS handshake) after SECS (e.g. 2.5, 500ms)
-    /// [default: 300, as curl].
+    /// Give up connecting (resolve, TCP and TLS handshake) after SECS (e.g. 2.5, 500ms);
+    /// 0 means no limit [default: 300, as curl].
     #[arg(long = "connect-timeout", value_name = "SECS", value_parser = crate::duration::parse)]
     pub connect_timeout: Option<Duration>,
 
-    /// Give up on the whole transfer after SECS (e.g. 30, 1.5, 500ms, 5m).
+    /// Give up on the whole transfer after SECS (e.g. 30, 1.5, 500ms, 5m); 0 means no limit.
     #[arg(short = 'm', long = "max-time", value_name = "SECS", value_parser = crate::duration::parse)]
     pub max_time: Option<Duration>,
+
+    /// Go through the HTTP proxy `[http://][USER:PASSWORD@]HOST[:PORT]` (port 1080 when
+    /// not given): plain http as absolute-form requests, https through a CONNECT tunnel.
+    /// `""` turns proxies off, the environment's too. Without -x, curl's variables are read:
+    /// `http_proxy` (lower case only), `HTTPS_PROXY`/`https_proxy`, `ALL_PROXY`/`all_proxy`.
+    #[arg(short = 'x', long = "proxy", value_name = "[PROTOCOL://]HOST[:PORT]")]
+    pub proxy: Option<String>,
+
+    /// The proxy's USER:PASSWORD (Basic), instead of those in the proxy URL.
+    #[arg(short = 'U', long = "proxy-user", value_name = "USER:PASSWORD")]
+    pub proxy_user: Option<String>,
+
+    /// Hosts to reach without the proxy, comma-separated: names (and their subdomains),
+    /// IP addresses, or `*` for all; instead of `NO_PROXY`/`no_proxy`.
+    #[arg(long = "noproxy", value_name = "LIST")]
+    pub noproxy: Option<String>,
+
+    /// Download at most RATE bytes per second on average (K, M, G suffixes: 500K, 1M).
+    #[arg(long = "limit-rate", value_name = "RATE", value_parser = parse_size)]
+    pub limit_rate: Option<u64>,
+
+    /// Retry up to N times on a transient error: a timeout, a name that does not resolve,
+    /// HTTP 408, 429, 500, 502, 503 or 504. Waits 1 s, doubling up to 10 minutes, or the
+    /// server's Retry-After. A retried response's body is never written.
+    #[arg(long = "retry", value_name = "N", default_value_t = 0)]
+    pub retry: u32,
+
+    /// Wait SECS between retries instead of the doubling backoff (0: the backoff).
+    #[arg(long = "retry-delay", value_name = "SECS", value_parser = crate::duration::parse)]
+    pub retry_delay: Option<Duration>,
+
+    /// Start no retry after SECS since the first attempt (0: no limit).
+    #[arg(long = "retry-max-time", value_name = "SECS", value_parser = crate::duration::parse)]
+    pub retry_max_time: Option<Duration>,
+
+    /// With --retry, a refused connection is transient too.
+    #[arg(long = "retry-connrefused")]
+    pub retry_connrefused: bool,
+
+    /// With --retry, every error is transient. A dropped download to a file continues with
+    /// Range and If-Range when the server offers ranges; one to stdout is not retried once
+    /// body bytes were written (they cannot be taken back).
+    #[arg(long = "retry-all-errors")]
+    pub retry_all_errors: bool,
 
     /// Remove FILE.part when the download fails instead of keeping it for -C -.
     #[arg(long = "no-keep-partial")]
@@ -151,6 +245,26 @@ impl FromStr for ContinueAt {
     }
 }
 
+/// Parses a byte count as curl does: digits with an optional K, M, G or T (1024-based).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let bad = || format!("{text:?} is not a size (e.g. 5000, 500K, 1M, 2G)");
+    let (digits, shift) = match text.char_indices().last() {
+        Some((at, c)) if c.is_ascii_alphabetic() => {
+            let shift = match c.to_ascii_uppercase() {
+                'K' => 10,
+                'M' => 20,
+                'G' => 30,
+                'T' => 40,
+                _ => return Err(bad()),
+            };
+            (&text[..at], shift)
+        }
+        _ => (text, 0),
+    };
+    let n: u64 = digits.parse().map_err(|_| bad())?;
+    n.checked_mul(1 << shift).ok_or_else(bad)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +278,18 @@ mod tests {
         assert_eq!(parse_secs("5m"), Ok(Duration::from_secs(300)));
         assert!(parse_secs("-1").is_err());
         assert!(parse_secs("soon").is_err());
+    }
+
+    #[test]
+    fn sizes_take_binary_suffixes() {
+        assert_eq!(parse_size("5000"), Ok(5000));
+        assert_eq!(parse_size("500K"), Ok(500 << 10));
+        assert_eq!(parse_size("1m"), Ok(1 << 20));
+        assert_eq!(parse_size("2G"), Ok(2 << 30));
+        assert!(parse_size("1X").is_err());
+        assert!(parse_size("-1").is_err());
+        assert!(parse_size("").is_err());
+        assert!(parse_size("99999999999T").is_err());
     }
 
     #[test]

@@ -1,22 +1,20 @@
-//! Owns `--compressed`: decoding gzip, deflate and br bodies as they stream, with a guard
-//! against decompression bombs.
+//! Owns `--compressed` and `--max-filesize`: decoding gzip, deflate and br bodies as they
+//! stream, and bounding how much of a body is written.
 //!
 //! The decoders are flate2's and brotli's `Write` adapters, which decode into a fixed
-//! buffer and write it on, so memory stays constant. Between them and the output sits a
-//! [`Guard`] that refuses to pass on more than 1000 times the compressed bytes seen so far
-//! (with a 1 MiB floor, so small, very compressible bodies pass) or more than 10 GiB: a
-//! hostile server cannot make us write without bound.
+//! buffer and write it on, so memory stays constant however well a body compresses. What a
+//! decompression bomb could still do is fill the disk, so between the decoder and the output
+//! sits a [`Guard`] that refuses to pass on more than `--max-filesize` bytes (curl's exit
+//! 63), or [`DEFAULT_MAX_DECODED`] for a decoded body when that flag is not given. There is
+//! no ratio limit: legitimate content (a file of zeros, gzip -9) compresses 1000:1 and more.
 
 use super::error::FetchError;
 use flate2::write::{DeflateDecoder, GzDecoder, ZlibDecoder};
 use std::io::{self, Write};
 
-/// The most a decoded body may exceed its compressed size by.
-pub const MAX_RATIO: u64 = 1000;
-/// The largest decoded body accepted.
-pub const MAX_DECODED: u64 = 10 << 30;
-/// Below this much output the ratio is not checked.
-const RATIO_FLOOR: u64 = 1 << 20;
+/// The largest decoded body accepted without `--max-filesize`: 10 GiB, beyond what people
+/// fetch with `--compressed`, yet a bound on what a bomb can write.
+pub const DEFAULT_MAX_DECODED: u64 = 10 << 30;
 /// brotli's output buffer.
 const BROTLI_BUFFER: usize = 64 * 1024;
 
@@ -30,11 +28,12 @@ pub trait Sink: Write {
 /// A content decoder in front of a sink.
 pub struct ContentDecoder<W: Sink> {
     inner: Option<Inner<W>>,
-    compressed: u64,
+    /// The bound on bytes written, and whether it is the default for decoded bodies.
+    limit: (u64, bool),
 }
 
 enum Inner<W: Sink> {
-    Identity(W),
+    Identity(Guard<W>),
     Gzip(GzDecoder<Guard<W>>),
     /// `deflate` before its first byte: servers send zlib (as RFC 9110 says) or raw deflate.
     DeflateUnknown(Guard<W>),
@@ -43,22 +42,22 @@ enum Inner<W: Sink> {
     Brotli(Box<brotli::DecompressorWriter<Guard<W>>>),
 }
 
-/// Counts decoded bytes and stops them past the current allowance.
+/// Counts the bytes written and stops them past the limit.
 pub struct Guard<W> {
     inner: W,
-    decoded: u64,
+    written: u64,
     allowed: u64,
     tripped: bool,
 }
 
 impl<W: Write> Write for Guard<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.decoded + buf.len() as u64 > self.allowed {
+        if self.written + buf.len() as u64 > self.allowed {
             self.tripped = true;
-            return Err(io::Error::other("decompression bomb"));
+            return Err(io::Error::other("body larger than the limit"));
         }
         let n = self.inner.write(buf)?;
-        self.decoded += n as u64;
+        self.written += n as u64;
         Ok(n)
     }
 
@@ -69,23 +68,34 @@ impl<W: Write> Write for Guard<W> {
 
 impl<W: Sink> ContentDecoder<W> {
     /// A decoder for `content_encoding` when `enabled` (`--compressed`); without it, or
-    /// for `identity`, bytes pass through unchanged.
-    pub fn new(sink: W, content_encoding: Option<&str>, enabled: bool) -> Result<Self, FetchError> {
+    /// for `identity`, bytes pass through unchanged. At most `max_size` bytes are written
+    /// (`--max-filesize`; a decoded body gets [`DEFAULT_MAX_DECODED`] when None).
+    pub fn new(
+        sink: W,
+        content_encoding: Option<&str>,
+        enabled: bool,
+        max_size: Option<u64>,
+    ) -> Result<Self, FetchError> {
         let codings: Vec<String> = content_encoding
             .unwrap_or("")
             .split(',')
             .map(|c| c.trim().to_ascii_lowercase())
             .filter(|c| !c.is_empty() && c != "identity")
             .collect();
+        let decoding = enabled && !codings.is_empty();
+        let limit = match max_size {
+            Some(n) => (n, false),
+            None if decoding => (DEFAULT_MAX_DECODED, true),
+            None => (u64::MAX, false),
+        };
         let guard = Guard {
             inner: sink,
-            decoded: 0,
-            allowed: RATIO_FLOOR,
+            written: 0,
+            allowed: limit.0,
             tripped: false,
         };
         let inner = match codings.as_slice() {
-            _ if !enabled => Inner::Identity(guard.inner),
-            [] => Inner::Identity(guard.inner),
+            _ if !decoding => Inner::Identity(guard),
             [one] => match one.as_str() {
                 "gzip" | "x-gzip" => Inner::Gzip(GzDecoder::new(guard)),
                 "deflate" => Inner::DeflateUnknown(guard),
@@ -107,38 +117,21 @@ impl<W: Sink> ContentDecoder<W> {
         };
         Ok(ContentDecoder {
             inner: Some(inner),
-            compressed: 0,
+            limit,
         })
     }
 
     /// Decodes `data` (body bytes as received) into the sink.
     pub fn push(&mut self, data: &[u8]) -> Result<(), FetchError> {
-        self.compressed += data.len() as u64;
-        let allowed = self
-            .compressed
-            .saturating_mul(MAX_RATIO)
-            .clamp(RATIO_FLOOR, MAX_DECODED);
         if let Some(Inner::DeflateUnknown(_)) = &self.inner {
             self.pick_deflate(data);
         }
         let result = match self.inner.as_mut() {
             Some(Inner::Identity(w)) => w.write_all(data),
-            Some(Inner::Gzip(d)) => {
-                d.get_mut().allowed = allowed;
-                d.write_all(data)
-            }
-            Some(Inner::Zlib(d)) => {
-                d.get_mut().allowed = allowed;
-                d.write_all(data)
-            }
-            Some(Inner::RawDeflate(d)) => {
-                d.get_mut().allowed = allowed;
-                d.write_all(data)
-            }
-            Some(Inner::Brotli(d)) => {
-                d.get_mut().allowed = allowed;
-                d.write_all(data)
-            }
+            Some(Inner::Gzip(d)) => d.write_all(data),
+            Some(Inner::Zlib(d)) => d.write_all(data),
+            Some(Inner::RawDeflate(d)) => d.write_all(data),
+            Some(Inner::Brotli(d)) => d.write_all(data),
             Some(Inner::DeflateUnknown(_)) | None => Ok(()),
         };
         result.map_err(|e| self.classify(&e))
@@ -162,8 +155,7 @@ impl<W: Sink> ContentDecoder<W> {
     /// Flushes the decoder and returns the sink.
     pub fn finish(mut self) -> Result<W, FetchError> {
         let finished = match self.inner.take() {
-            Some(Inner::Identity(w)) => return Ok(w),
-            Some(Inner::DeflateUnknown(g)) => Ok(g),
+            Some(Inner::Identity(g)) | Some(Inner::DeflateUnknown(g)) => Ok(g),
             Some(Inner::Gzip(d)) => d.finish(),
             Some(Inner::Zlib(d)) => d.finish(),
             Some(Inner::RawDeflate(d)) => d.finish(),
@@ -178,11 +170,11 @@ impl<W: Sink> ContentDecoder<W> {
             .map_err(|e| FetchError::Encoding(e.to_string()))
     }
 
-    /// Tells a bomb, an output failure and corrupt content apart after a failed write.
+    /// Tells a body over the limit, an output failure and corrupt content apart after a
+    /// failed write.
     fn classify(&mut self, err: &io::Error) -> FetchError {
-        let compressed = self.compressed;
         let (tripped, failure) = match self.inner.as_mut() {
-            Some(Inner::Identity(w)) => (false, w.take_failure()),
+            Some(Inner::Identity(g)) => guard_state(g),
             Some(Inner::Gzip(d)) => guard_state(d.get_mut()),
             Some(Inner::Zlib(d)) => guard_state(d.get_mut()),
             Some(Inner::RawDeflate(d)) => guard_state(d.get_mut()),
@@ -194,11 +186,14 @@ impl<W: Sink> ContentDecoder<W> {
             return failure;
         }
         if tripped {
-            return FetchError::Encoding(format!(
-                "decompression bomb: the body decodes to more than {MAX_RATIO} times its \
-                 {compressed} compressed bytes (or beyond {} GiB)",
-                MAX_DECODED >> 30
-            ));
+            return FetchError::TooLarge(match self.limit {
+                (n, true) => format!(
+                    "the decoded body is larger than {} GiB (a decompression bomb?); \
+                     --max-filesize sets another limit",
+                    n >> 30
+                ),
+                (n, false) => format!("the body is larger than --max-filesize {n} bytes"),
+            });
         }
         FetchError::Encoding(format!("corrupt compressed body: {err}"))
     }
@@ -232,7 +227,11 @@ mod tests {
     }
 
     fn run(encoding: &str, wire: &[u8]) -> Result<Vec<u8>, FetchError> {
-        let mut d = ContentDecoder::new(Collect::default(), Some(encoding), true)?;
+        run_limited(encoding, wire, None)
+    }
+
+    fn run_limited(encoding: &str, wire: &[u8], max: Option<u64>) -> Result<Vec<u8>, FetchError> {
+        let mut d = ContentDecoder::new(Collect::default(), Some(encoding), true, max)?;
         for piece in wire.chunks(7) {
             d.push(piece)?;
         }
@@ -292,11 +291,19 @@ mod tests {
     }
 
     #[test]
-    fn refuses_bombs_corruption_and_unknown_codings() {
-        let zeros = vec![0u8; 64 << 20];
+    fn bounds_the_written_size_not_the_ratio() {
+        let zeros = vec![0u8; 16 << 20];
         let bomb = compress("br", &zeros);
-        let err = run("br", &bomb).unwrap_err();
-        assert!(err.to_string().contains("bomb"), "{err}");
+        assert_eq!(run("br", &bomb).unwrap(), zeros);
+        let err = run_limited("br", &bomb, Some(1 << 20)).unwrap_err();
+        assert_eq!(err.exit_code(), 63, "{err}");
+        assert_eq!(run_limited("identity", b"abcd", Some(4)).unwrap(), b"abcd");
+        let err = run_limited("identity", b"abcde", Some(4)).unwrap_err();
+        assert_eq!(err.exit_code(), 63, "{err}");
+    }
+
+    #[test]
+    fn refuses_corruption_and_unknown_codings() {
         assert_eq!(run("gzip", b"not gzip at all").unwrap_err().exit_code(), 61);
         assert_eq!(run("zstd", b"x").unwrap_err().exit_code(), 61);
         assert_eq!(run("gzip, br", b"x").unwrap_err().exit_code(), 61);

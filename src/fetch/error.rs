@@ -26,6 +26,14 @@ pub enum FetchError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The proxy's host name has no usable address (curl's 5).
+    #[error("cannot resolve proxy {host}: {reason}")]
+    ResolveProxy {
+        /// The proxy's host name.
+        host: String,
+        /// Why it did not resolve.
+        reason: String,
+    },
     /// The host name has no usable address (curl's 6).
     #[error("cannot resolve host {host}: {reason}")]
     Resolve {
@@ -111,6 +119,10 @@ pub enum FetchError {
     /// The body's content encoding is corrupt, unknown, or a decompression bomb (curl's 61).
     #[error("bad content encoding: {0}")]
     Encoding(String),
+    /// The body is larger than `--max-filesize` (or the default bound on a decoded body)
+    /// (curl's 63).
+    #[error("{0}")]
+    TooLarge(String),
     /// The reader of stdout went away (EPIPE); [`crate::fetch::run`] turns this into
     /// success, as a closed pipe is not an error.
     #[error("stdout was closed")]
@@ -132,6 +144,7 @@ impl FetchError {
             FetchError::UnsupportedProtocol(_) => 1,
             FetchError::Usage(_) => 2,
             FetchError::BadUrl { .. } => 3,
+            FetchError::ResolveProxy { .. } => 5,
             FetchError::Resolve { .. } => 6,
             FetchError::Connect { .. } => 7,
             FetchError::BadReply(_) => 8,
@@ -148,6 +161,7 @@ impl FetchError {
             FetchError::Recv(_) => 56,
             FetchError::Certificate { .. } => 60,
             FetchError::Encoding(_) => 61,
+            FetchError::TooLarge(_) => 63,
             FetchError::CaFile { .. } => 77,
             FetchError::StdoutClosed => 0,
         }

@@ -10,15 +10,21 @@ use super::head::{self, BodyFraming, Head};
 use super::heads::HeadSinks;
 use super::output::{self, Output, Resume};
 use super::plan::{ConnectPlan, FetchPlan};
-use super::progress::Progress;
+use super::progress::{Meter, Progress};
+use super::proxy::{self, Proxy};
 use super::redirect::{self, is_redirect, Redirects};
-use super::request::RequestSpec;
+use super::request::{Payload, RequestSpec};
+use super::retry::{self, ResumeHint};
 use super::tls;
 use super::transfer::{self, Buffer, Conn};
+use super::upload;
+use super::verbose::Verbose;
+use super::writeout::Stats;
 use rustls::ClientConfig;
 use std::io::IsTerminal;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+use tokio::net::TcpStream;
 use url::Url;
 
 /// One fetch in progress: the plan, and what changes along the redirect chain.
@@ -28,11 +34,59 @@ struct Exchange<'a> {
     url: Url,
     /// The request for it (method and credentials change on some redirects).
     request: RequestSpec,
-    /// The byte the body resumes at (0: from the start).
-    offset: u64,
     heads: HeadSinks,
     /// The TLS configuration, built on the first https URL.
     tls: Option<Arc<ClientConfig>>,
+    /// Where this attempt starts, and what it leaves behind (kept when it fails).
+    attempt: &'a mut Attempt,
+    trace: Verbose,
+}
+
+/// One attempt at a fetch: what it starts from, and what it leaves behind for `-w` and for
+/// the next attempt.
+#[derive(Debug)]
+pub struct Attempt {
+    /// The byte the body resumes at (0: from the start).
+    pub offset: u64,
+    /// The validator sent as If-Range with a resumed retry's Range.
+    pub if_range: Option<String>,
+    /// A transient status (503 ...) would be retried: its body is not delivered.
+    pub retry_allowed: bool,
+    /// When the attempt started, for the timings.
+    pub started: Instant,
+    /// What `-w` reports, filled in as the attempt goes.
+    pub stats: Stats,
+    /// What the last response said about continuing it.
+    pub hint: ResumeHint,
+}
+
+impl Attempt {
+    /// An attempt starting now at `offset`.
+    pub fn new(offset: u64, if_range: Option<String>, retry_allowed: bool) -> Self {
+        Attempt {
+            offset,
+            if_range,
+            retry_allowed,
+            started: Instant::now(),
+            stats: Stats::default(),
+            hint: ResumeHint::default(),
+        }
+    }
+}
+
+/// How an attempt ended without an error.
+#[derive(Debug)]
+pub enum Done {
+    /// The body is in its destination.
+    Delivered,
+    /// The server answered with a transient status (its body dropped): try again, after
+    /// its Retry-After if it sent one.
+    Retry {
+        /// The status.
+        status: u16,
+        /// The server's Retry-After.
+        after: Option<Duration>,
+    },
 }
 
 /// The final response: its head, the connection its body comes on, and the body bytes
@@ -60,24 +114,37 @@ pub fn prepare(plan: &FetchPlan) -> Result<Resume, FetchError> {
     })
 }
 
-/// Runs `plan`'s fetch, the body resuming at `offset`: requests, redirects, and the body
-/// into its destination.
-pub async fn fetch(plan: &FetchPlan, offset: u64) -> Result<(), FetchError> {
+/// Makes one attempt at `plan`'s fetch: requests, redirects, and the body into its
+/// destination, noting in `attempt` what happened.
+pub async fn fetch(plan: &FetchPlan, attempt: &mut Attempt) -> Result<Done, FetchError> {
+    let mut request = plan.request.clone();
+    request.if_range = attempt.if_range.clone();
     let mut exchange = Exchange {
         plan,
         url: plan.url.clone(),
-        request: plan.request.clone(),
-        offset,
+        request,
         heads: HeadSinks::new(&plan.heads)?,
         tls: None,
+        attempt,
+        trace: Verbose(plan.verbose),
     };
-    let response = exchange.final_response().await?;
-    exchange.deliver(response).await
+    match exchange.final_response().await? {
+        Reply::Deliver(response) => exchange.deliver(response).await.map(|()| Done::Delivered),
+        Reply::Retry(done) => Ok(done),
+    }
+}
+
+/// The response a request chain ended with.
+enum Reply {
+    /// Deliver its body.
+    Deliver(Response),
+    /// Drop it and try again.
+    Retry(Done),
 }
 
 impl Exchange<'_> {
     /// Requests the URL, following redirects as `-L` allows, until a response to deliver.
-    async fn final_response(&mut self) -> Result<Response, FetchError> {
+    async fn final_response(&mut self) -> Result<Reply, FetchError> {
         let mut redirects = Redirects::new(
             self.plan.max_redirects.unwrap_or(0),
             self.plan.location_trusted,
@@ -87,20 +154,41 @@ impl Exchange<'_> {
         let mut buf = Buffer::default();
         loop {
             buf.clear();
+            self.attempt.stats.url_effective = self.url.to_string();
             let mut conn = self.open().await?;
-            conn.send(&self.request.render(&self.url, Some(self.offset)))
-                .await?;
-            let (interim, head) = transfer::read_head(&mut conn, &mut buf).await?;
+            let request = self.request.render(&self.url, Some(self.attempt.offset));
+            self.trace.request(&request);
+            conn.send(&request).await?;
+            if let Some(Payload::File { path, len }) = &self.request.body {
+                upload::send_file(&mut conn, path, *len).await?;
+            }
+            let mut first_byte = None;
+            let read = transfer::read_head(&mut conn, &mut buf, &mut first_byte).await;
+            self.attempt.stats.time_starttransfer = first_byte.map(|t| t - self.attempt.started);
+            let (interim, head) = read?;
             for h in interim.iter().chain([&head]) {
+                self.trace.response(&h.raw);
+                self.attempt.stats.size_header += h.raw.len() as u64;
                 self.heads.show(h)?;
             }
+            self.attempt.stats.http_code = head.status;
+            self.attempt.stats.content_type = head.get("content-type").map(str::to_string);
             if self.plan.max_redirects.is_some() && is_redirect(head.status) {
                 if let Some(location) = redirect::location(&head) {
                     self.url =
                         redirects.follow(&mut self.request, &self.url, head.status, &location)?;
-                    tracing::debug!(status = head.status, url = %self.url, "following redirect");
+                    self.attempt.stats.num_redirects += 1;
+                    self.trace
+                        .info(format_args!("Following redirect to {}", self.url));
                     continue;
                 }
+            }
+            self.attempt.hint = ResumeHint::from_head(&head);
+            if self.attempt.retry_allowed && retry::is_transient_status(head.status) {
+                return Ok(Reply::Retry(Done::Retry {
+                    status: head.status,
+                    after: retry::retry_after(&head),
+                }));
             }
             // A 416 that says the local copy is already whole is success, -f or not.
             let complete = matches!(self.resumed_bytes(&head), Ok(Keep::AlreadyComplete));
@@ -114,12 +202,13 @@ impl Exchange<'_> {
                     },
                 });
             }
-            return Ok(Response { conn, buf, head });
+            return Ok(Reply::Deliver(Response { conn, buf, head }));
         }
     }
 
-    /// Opens a connection to the current URL's host: resolve, connect (Happy Eyeballs) and,
-    /// for https, the TLS handshake, all within `--connect-timeout`.
+    /// Opens a connection for the current URL: to its host, or to the proxy for it (a
+    /// CONNECT tunnel for https); resolve, connect (Happy Eyeballs) and, for https, the TLS
+    /// handshake, all within `--connect-timeout`.
     async fn open(&mut self) -> Result<Conn, FetchError> {
         let url = &self.url;
         let host = url.host().ok_or_else(|| FetchError::BadUrl {
@@ -133,14 +222,43 @@ impl Exchange<'_> {
             "https" => Some(tls_config(&mut self.tls, how)?),
             _ => None,
         };
+        let proxy = self.plan.proxies.for_url(url).cloned();
+        self.request.via_proxy = proxy
+            .as_ref()
+            .filter(|_| tls.is_none())
+            .map(|p| p.authorization.clone());
+        let (trace, started) = (self.trace, self.attempt.started);
+        let connected = &mut self.attempt.stats.time_connect;
         let work = async {
-            // No --connect-timeout (or 0) means no limit; tokio treats Duration::MAX as never.
-            let limit = how.timeout.unwrap_or(Duration::MAX);
-            let tcp = connect::tcp(&host, port, how.family, limit).await?;
+            let mut tcp = match &proxy {
+                Some(p) => {
+                    let tcp = dial_proxy(p, how, trace).await?;
+                    trace.info(format_args!("Connected to proxy {}:{}", p.host, p.port));
+                    tcp
+                }
+                None => {
+                    let addrs = connect::resolve(&host, port, how.family).await?;
+                    trace.resolved(&label, port, &addrs);
+                    connect::connect(&addrs, &label, how.timeout).await?
+                }
+            };
+            *connected = Some(started.elapsed());
+            if let (Ok(peer), None) = (tcp.peer_addr(), &proxy) {
+                trace.info(format_args!(
+                    "Connected to {label} ({}) port {port}",
+                    peer.ip()
+                ));
+            }
             match tls {
-                Some(config) => Ok(Conn::Tls(Box::new(
-                    tls::handshake(tcp, &host, config).await?,
-                ))),
+                Some(config) => {
+                    if let Some(p) = &proxy {
+                        proxy::tunnel(&mut tcp, p, &label, port).await?;
+                        trace.info(format_args!("Tunnel to {label}:{port} established"));
+                    }
+                    let stream = tls::handshake(tcp, &host, config).await?;
+                    trace.tls(stream.get_ref().1);
+                    Ok(Conn::Tls(Box::new(stream)))
+                }
                 None => Ok(Conn::Plain(tcp)),
             }
         };
@@ -166,9 +284,20 @@ impl Exchange<'_> {
             .framing(&self.request.method)
             .map_err(|e| FetchError::BadReply(e.to_string()))?;
         let keep = self.resumed_bytes(&head)?;
+        if let (Some(max), BodyFraming::Length(n), Keep::Bytes(k)) =
+            (self.plan.max_filesize, framing, &keep)
+        {
+            let decoded = self.request.compressed && head.get("content-encoding").is_some();
+            if !decoded && k + n > max {
+                return Err(FetchError::TooLarge(format!(
+                    "the body ({} bytes) is larger than --max-filesize {max} bytes",
+                    k + n
+                )));
+            }
+        }
         let mut out = match (&self.plan.output, keep) {
             (Some(path), Keep::AlreadyComplete) => {
-                return Output::file(path, self.offset)?.commit()
+                return Output::file(path, self.attempt.offset)?.commit()
             }
             (Some(path), Keep::Bytes(n)) => Output::file(path, n)?,
             (None, _) => Output::stdout(),
@@ -176,19 +305,29 @@ impl Exchange<'_> {
         if let Some(included) = self.heads.included() {
             out.put(included)?;
         }
-        let mut sink =
-            ContentDecoder::new(out, head.get("content-encoding"), self.request.compressed)?;
+        let mut sink = ContentDecoder::new(
+            out,
+            head.get("content-encoding"),
+            self.request.compressed,
+            self.plan.max_filesize,
+        )?;
         let total = match framing {
             BodyFraming::Length(n) => Some(n),
             _ => None,
         };
         let to_terminal = self.plan.output.is_none() && std::io::stdout().is_terminal();
         let progress = Progress::new(self.plan.progress && !to_terminal, total);
+        let mut meter = Meter::new(progress, self.plan.limit_rate);
         let mut body = BodyDecoder::new(framing);
-        transfer::read_body(&mut conn, &mut buf, &mut body, &mut sink, &progress).await?;
-        progress.finish();
+        let read = transfer::read_body(&mut conn, &mut buf, &mut body, &mut sink, &mut meter).await;
+        self.attempt.stats.size_download = body.received();
+        read?;
+        meter.finish();
         let trailers = body.trailers();
         head::check_trailers(trailers).map_err(|e| FetchError::BadReply(e.to_string()))?;
+        if trailers.len() > 2 {
+            self.trace.response(trailers);
+        }
         self.heads.show_trailers(trailers)?;
         let mut out = sink.finish()?;
         if self.heads.included().is_some() && trailers.len() > 2 {
@@ -207,7 +346,7 @@ impl Exchange<'_> {
 
     /// How much of the `.part` file the response continues.
     fn resumed_bytes(&self, head: &Head) -> Result<Keep, FetchError> {
-        let offset = self.offset;
+        let offset = self.attempt.offset;
         if offset == 0 || self.plan.output.is_none() {
             return Ok(Keep::Bytes(0));
         }
@@ -227,6 +366,32 @@ impl Exchange<'_> {
             ))),
         }
     }
+}
+
+/// Connects to `proxy`; its name not resolving is curl's 5, not 6.
+async fn dial_proxy(
+    proxy: &Proxy,
+    how: &ConnectPlan,
+    trace: Verbose,
+) -> Result<TcpStream, FetchError> {
+    let host = url::Host::parse(&proxy.host).map_err(|e| FetchError::BadUrl {
+        url: proxy.host.clone(),
+        reason: e.to_string(),
+    })?;
+    let host = match &host {
+        url::Host::Domain(name) => url::Host::Domain(name.as_str()),
+        url::Host::Ipv4(ip) => url::Host::Ipv4(*ip),
+        url::Host::Ipv6(ip) => url::Host::Ipv6(*ip),
+    };
+    let addrs = match connect::resolve(&host, proxy.port, how.family).await {
+        Ok(addrs) => addrs,
+        Err(FetchError::Resolve { host, reason }) => {
+            return Err(FetchError::ResolveProxy { host, reason })
+        }
+        Err(e) => return Err(e),
+    };
+    trace.resolved(&proxy.host, proxy.port, &addrs);
+    connect::connect(&addrs, &proxy.host, how.timeout).await
 }
 
 /// The TLS configuration, built once per fetch (with the `-k` warning, once).

@@ -164,6 +164,11 @@ pub fn prepare_resume(path: &Path, at: ContinueAt) -> Result<Resume, FetchError>
     })
 }
 
+/// The length of `path`'s `.part` file (0 when there is none).
+pub fn part_len(path: &Path) -> u64 {
+    fs::metadata(part_path(path)).map_or(0, |m| m.len())
+}
+
 /// After a failed download: removes `FILE.part` with `--no-keep-partial`, or when it is
 /// still only the copy of FILE that resuming made (so `-fC -` on a complete file leaves
 /// nothing behind).

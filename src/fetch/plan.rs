@@ -7,9 +7,12 @@
 
 use super::args::{ContinueAt, FetchArgs};
 use super::connect::Family;
-use super::error::{describe, FetchError};
+use super::error::FetchError;
 use super::output;
+use super::proxy::{Proxies, ProxyFlags};
 use super::request::{self, HeaderEdit, RequestSpec};
+use super::retry::RetryPlan;
+use super::upload;
 use std::path::PathBuf;
 use std::time::Duration;
 use url::Url;
@@ -44,6 +47,18 @@ pub struct FetchPlan {
     pub progress: bool,
     /// `-m`: the bound on the whole transfer.
     pub max_time: Option<Duration>,
+    /// `--max-filesize`: the most body bytes written.
+    pub max_filesize: Option<u64>,
+    /// The proxies, chosen from `-x`, `-U`, `--noproxy` and the environment.
+    pub proxies: Proxies,
+    /// `--limit-rate`: the most body bytes per second.
+    pub limit_rate: Option<u64>,
+    /// `--retry` and its kin.
+    pub retry: RetryPlan,
+    /// `-v`: trace the exchange on stderr.
+    pub verbose: bool,
+    /// `-w`: the report printed at the end (the format itself, `@FILE` already read).
+    pub write_out: Option<String>,
 }
 
 /// How connections are opened.
@@ -70,12 +85,14 @@ pub struct HeadPlan {
     pub dump: Option<PathBuf>,
     /// `-i`/`-I`: heads go into the body's output, before the body.
     pub include: bool,
+    /// Print warnings on stderr (not with `-s`).
+    pub warn: bool,
 }
 
 impl FetchPlan {
     /// Resolves and checks the flags.
     pub fn new(args: &FetchArgs) -> Result<Self, FetchError> {
-        let url = parse_url(&args.url)?;
+        let url = upload::upload_url(parse_url(&args.url)?, args.upload_file.as_ref());
         let output = match (&args.output, args.remote_name) {
             (Some(path), _) if path.as_os_str() == "-" => None,
             (Some(path), _) => Some(output::resolve_link(path)),
@@ -95,6 +112,7 @@ impl FetchPlan {
                 stdout: dump_stdout || (output.is_some() && !include && !args.silent),
                 dump: args.dump_header.clone().filter(|_| !dump_stdout),
                 include,
+                warn: !args.silent,
             },
             url,
             output,
@@ -106,7 +124,12 @@ impl FetchPlan {
                     (_, true) => Family::V6,
                     _ => Family::Any,
                 },
-                timeout: Some(args.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT)),
+                // 0 means no limit, as in curl.
+                timeout: match args.connect_timeout {
+                    Some(limit) if limit.is_zero() => None,
+                    Some(limit) => Some(limit),
+                    None => Some(DEFAULT_CONNECT_TIMEOUT),
+                },
                 cacert: args.cacert.clone(),
                 insecure: args.insecure,
                 warn: !args.silent,
@@ -115,17 +138,43 @@ impl FetchPlan {
             location_trusted: args.location_trusted,
             fail: args.fail,
             progress: !args.silent,
-            max_time: args.max_time,
+            max_time: args.max_time.filter(|limit| !limit.is_zero()),
+            max_filesize: args.max_filesize,
+            proxies: Proxies::choose(
+                &ProxyFlags {
+                    proxy: args.proxy.as_deref(),
+                    user: args.proxy_user.as_deref(),
+                    noproxy: args.noproxy.as_deref(),
+                },
+                |name| std::env::var(name).ok(),
+            )?,
+            limit_rate: args.limit_rate,
+            retry: RetryPlan {
+                count: args.retry,
+                // 0 means the backoff, as in curl.
+                delay: args.retry_delay.filter(|d| !d.is_zero()),
+                max_time: args.retry_max_time.filter(|d| !d.is_zero()),
+                connrefused: args.retry_connrefused,
+                all_errors: args.retry_all_errors,
+            },
+            verbose: args.verbose,
+            write_out: args
+                .write_out
+                .as_deref()
+                .map(write_out_format)
+                .transpose()?,
         })
     }
 }
 
 /// The request from `-X`, `-I`, `-d`, `-A`, `-H` and `--compressed`.
 fn request_spec(args: &FetchArgs) -> Result<RequestSpec, FetchError> {
-    let method = match (&args.method, args.head, &args.data) {
+    let body = upload::payload(args)?;
+    let method = match (&args.method, args.head, &body) {
         // Methods are case-sensitive (RFC 9110 9.1): sent as typed, as curl does.
         (Some(m), _, _) => m.clone(),
         (None, true, _) => "HEAD".into(),
+        (None, false, Some(_)) if args.upload_file.is_some() => "PUT".into(),
         (None, false, Some(_)) => "POST".into(),
         (None, false, None) => "GET".into(),
     };
@@ -134,18 +183,27 @@ fn request_spec(args: &FetchArgs) -> Result<RequestSpec, FetchError> {
             "{method:?} is not a valid method"
         )));
     }
-    if let Some(agent) = args
-        .user_agent
-        .as_deref()
-        .filter(|a| a.contains(['\r', '\n']))
-    {
+    for (flag, value) in [("user agent", &args.user_agent), ("referer", &args.referer)] {
+        if let Some(text) = value.as_deref().filter(|t| t.contains(['\r', '\n'])) {
+            return Err(FetchError::Usage(format!(
+                "{flag} {text:?} contains a line break"
+            )));
+        }
+    }
+    let range = args.range.clone();
+    if let Some(r) = range.as_deref().filter(|r| !valid_range(r)) {
         return Err(FetchError::Usage(format!(
-            "user agent {agent:?} contains a line break"
+            "{r:?} is not a byte range (e.g. 0-499, 500-, -500, 0-1,5-9)"
         )));
     }
     Ok(RequestSpec {
         method,
-        body: args.data.as_deref().map(request_body).transpose()?,
+        body,
+        referer: args.referer.clone(),
+        range,
+        accept_json: !args.json.is_empty(),
+        if_range: None,
+        via_proxy: None,
         user_agent: args
             .user_agent
             .clone()
@@ -184,15 +242,22 @@ fn parse_url(text: &str) -> Result<Url, FetchError> {
     Ok(url)
 }
 
-/// `-d DATA`, or `-d @FILE`: the file's contents without line breaks, as curl sends them.
-fn request_body(data: &str) -> Result<Vec<u8>, FetchError> {
-    let Some(path) = data.strip_prefix('@') else {
-        return Ok(data.as_bytes().to_vec());
+/// `-w FORMAT`, or `-w @FILE` (`@-`: stdin) holding the format.
+fn write_out_format(text: &str) -> Result<String, FetchError> {
+    let Some(path) = text.strip_prefix('@') else {
+        return Ok(text.to_string());
     };
-    let mut bytes = std::fs::read(path).map_err(|e| FetchError::Read {
-        path: path.to_string(),
-        reason: describe(&e),
-    })?;
-    bytes.retain(|&b| b != b'\r' && b != b'\n');
-    Ok(bytes)
+    let bytes = upload::read_all(path)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// `-r`'s ranges: `FIRST-LAST`, `FIRST-` or `-SUFFIX`, comma-separated, digits only.
+fn valid_range(text: &str) -> bool {
+    text.split(',').all(|r| match r.split_once('-') {
+        Some((a, b)) => {
+            let digits = |s: &str| s.bytes().all(|c| c.is_ascii_digit());
+            !(a.is_empty() && b.is_empty()) && digits(a) && digits(b)
+        }
+        None => false,
+    })
 }

@@ -1,8 +1,15 @@
-//! Owns the progress display: an indicatif bar (bytes, rate, ETA) when the length is known,
-//! a spinner when it is not, and nothing at all unless stderr is a terminal and `-s` is off.
+//! Owns watching the body arrive: the progress display (an indicatif bar with bytes, rate
+//! and ETA when the length is known, a spinner when it is not, nothing unless stderr is a
+//! terminal and `-s` is off) and `--limit-rate`'s pacing.
+//!
+//! Pacing sleeps after a read until the average since the start is back under the limit,
+//! and reads at most a quarter second's worth at a time, so the kernel's receive window,
+//! not a burst into our buffer, is what slows the server down.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
+use std::time::Duration;
+use tokio::time::Instant;
 
 const BAR: &str = "{bar:40.cyan/blue} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}";
 const SPINNER: &str = "{spinner} {bytes} {binary_bytes_per_sec} {elapsed}";
@@ -46,5 +53,51 @@ impl Progress {
 impl Drop for Progress {
     fn drop(&mut self) {
         self.finish();
+    }
+}
+
+/// Counts body bytes as they arrive: advances the progress display and keeps the average
+/// rate under `--limit-rate`.
+pub struct Meter {
+    progress: Progress,
+    /// Bytes per second, when limited.
+    limit: Option<u64>,
+    started: Instant,
+    received: u64,
+}
+
+impl Meter {
+    /// Watches a body shown by `progress`, at most `limit` bytes per second.
+    pub fn new(progress: Progress, limit: Option<u64>) -> Self {
+        Meter {
+            progress,
+            limit: limit.filter(|&l| l > 0),
+            started: Instant::now(),
+            received: 0,
+        }
+    }
+
+    /// The most to read at once: everything fits when unlimited, else a quarter second's
+    /// worth (at least 1 KiB).
+    pub fn read_size(&self, buffer: usize) -> usize {
+        match self.limit {
+            Some(rate) => usize::try_from(rate / 4).map_or(buffer, |q| q.clamp(1024, buffer)),
+            None => buffer,
+        }
+    }
+
+    /// Counts `n` more bytes, then waits as long as the limit asks.
+    pub async fn received(&mut self, n: usize) {
+        self.progress.advance(n);
+        self.received += n as u64;
+        if let Some(rate) = self.limit {
+            let due = Duration::from_secs_f64(self.received as f64 / rate as f64);
+            tokio::time::sleep_until(self.started + due).await;
+        }
+    }
+
+    /// Removes the progress display.
+    pub fn finish(&self) {
+        self.progress.finish();
     }
 }

@@ -117,11 +117,20 @@ fn withhold_credentials(spec: &mut RequestSpec, from: &Url, next: &Url, trusted:
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fetch::request::Payload;
 
     fn spec(method: &str, body: Option<&str>) -> RequestSpec {
         RequestSpec {
             method: method.into(),
-            body: body.map(|b| b.as_bytes().to_vec()),
+            body: body.map(|b| Payload::Bytes {
+                data: b.as_bytes().to_vec(),
+                content_type: None,
+            }),
+            referer: None,
+            range: None,
+            accept_json: false,
+            if_range: None,
+            via_proxy: None,
             user_agent: "t".into(),
             compressed: false,
             edits: vec![],

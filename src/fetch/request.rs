@@ -12,8 +12,20 @@ use url::Url;
 pub struct RequestSpec {
     /// The method, as given.
     pub method: String,
-    /// The body (`-d`), if any.
-    pub body: Option<Vec<u8>>,
+    /// The body (`-d` and its kin, `--json`, `-T`), if any.
+    pub body: Option<Payload>,
+    /// `-e`: the Referer header.
+    pub referer: Option<String>,
+    /// `-r`: the byte ranges asked for, as in `Range: bytes=RANGE`.
+    pub range: Option<String>,
+    /// `--json`: ask for JSON back (Accept: application/json).
+    pub accept_json: bool,
+    /// Through an http proxy: the request line names the whole URL (absolute form), and
+    /// this is the proxy's `Proxy-Authorization`, if any.
+    pub via_proxy: Option<Option<String>>,
+    /// Sent as If-Range with a resumed Range: the server sends the rest only if the
+    /// resource is unchanged (a retry continuing its `.part` file).
+    pub if_range: Option<String>,
     /// The default User-Agent, or `-A`.
     pub user_agent: String,
     /// Ask for gzip, deflate and br (`--compressed`).
@@ -25,6 +37,35 @@ pub struct RequestSpec {
     /// The user's headers no longer sent since a redirect left the origin they were meant
     /// for (lower-case names: `authorization`, `cookie`, `host`); the defaults stay.
     pub withheld: Vec<&'static str>,
+}
+
+/// A request body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payload {
+    /// Bytes sent as they are, with their Content-Type (`-d`, `--data-binary`,
+    /// `--data-raw`: a form; `--json`: JSON; `-T -`: none).
+    Bytes {
+        /// The bytes.
+        data: Vec<u8>,
+        /// The Content-Type header, if any.
+        content_type: Option<&'static str>,
+    },
+    /// `-T FILE`: streamed from the file (never held in memory), `len` bytes.
+    File {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Its length when the upload was planned: exactly this many bytes are sent.
+        len: u64,
+    },
+}
+
+impl Payload {
+    fn len(&self) -> u64 {
+        match self {
+            Payload::Bytes { data, .. } => data.len() as u64,
+            Payload::File { len, .. } => *len,
+        }
+    }
 }
 
 /// One `-H` flag.
@@ -88,7 +129,10 @@ impl RequestSpec {
     /// The request line, headers and body for `url`, with `Range: bytes=FROM-` when
     /// resuming.
     pub fn render(&self, url: &Url, range_from: Option<u64>) -> Vec<u8> {
-        let mut target = url.path().to_string();
+        let mut target = match &self.via_proxy {
+            Some(_) => format!("{}://{}{}", url.scheme(), host_header(url), url.path()),
+            None => url.path().to_string(),
+        };
         if let Some(query) = url.query() {
             target.push('?');
             target.push_str(query);
@@ -96,7 +140,7 @@ impl RequestSpec {
         let mut headers: Vec<(String, String)> = vec![
             ("Host".into(), host_header(url)),
             ("User-Agent".into(), self.user_agent.clone()),
-            ("Accept".into(), "*/*".into()),
+            ("Accept".into(), accept(self.accept_json).into()),
         ];
         let user = self
             .user
@@ -110,13 +154,27 @@ impl RequestSpec {
         }
         if let Some(from) = range_from.filter(|&f| f > 0) {
             headers.push(("Range".into(), format!("bytes={from}-")));
+            if let Some(validator) = &self.if_range {
+                headers.push(("If-Range".into(), validator.clone()));
+            }
+        } else if let Some(range) = &self.range {
+            headers.push(("Range".into(), format!("bytes={range}")));
+        }
+        if let Some(referer) = &self.referer {
+            headers.push(("Referer".into(), referer.clone()));
         }
         if let Some(body) = &self.body {
-            headers.push((
-                "Content-Type".into(),
-                "application/x-www-form-urlencoded".into(),
-            ));
+            if let Payload::Bytes {
+                content_type: Some(kind),
+                ..
+            } = body
+            {
+                headers.push(("Content-Type".into(), (*kind).into()));
+            }
             headers.push(("Content-Length".into(), body.len().to_string()));
+        }
+        if let Some(Some(auth)) = &self.via_proxy {
+            headers.push(("Proxy-Authorization".into(), auth.clone()));
         }
         headers.push(("Connection".into(), "close".into()));
         for edit in self.edits.iter().filter(|e| !self.is_withheld(e.name())) {
@@ -134,8 +192,8 @@ impl RequestSpec {
         }
         out.push_str("\r\n");
         let mut bytes = out.into_bytes();
-        if let Some(body) = &self.body {
-            bytes.extend_from_slice(body);
+        if let Some(Payload::Bytes { data, .. }) = &self.body {
+            bytes.extend_from_slice(data);
         }
         bytes
     }
@@ -155,6 +213,14 @@ impl RequestSpec {
     /// True when the request is a HEAD (its response has no body).
     pub fn is_head(&self) -> bool {
         self.method.eq_ignore_ascii_case("HEAD")
+    }
+}
+
+fn accept(json: bool) -> &'static str {
+    if json {
+        "application/json"
+    } else {
+        "*/*"
     }
 }
 
@@ -181,7 +247,7 @@ fn basic_auth(url: &Url) -> Option<String> {
 
 /// `-u USER[:PASSWORD]` as a Basic credential (no password: an empty one; sockit never
 /// prompts, so a script cannot hang on a hidden question).
-fn basic(user: &str) -> String {
+pub fn basic(user: &str) -> String {
     let pair = if user.contains(':') {
         user.to_string()
     } else {
@@ -225,6 +291,11 @@ mod tests {
         RequestSpec {
             method: "GET".into(),
             body: None,
+            referer: None,
+            range: None,
+            accept_json: false,
+            if_range: None,
+            via_proxy: None,
             user_agent: "sockit/test".into(),
             compressed: false,
             edits: vec![],
@@ -242,6 +313,16 @@ mod tests {
             "GET /a/b?x=1 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: sockit/test\r\n\
              Accept: */*\r\nConnection: close\r\n\r\n"
         );
+    }
+
+    #[test]
+    fn through_a_proxy_the_target_is_absolute() {
+        let mut s = spec();
+        s.via_proxy = Some(Some("Basic eA==".into()));
+        let url = Url::parse("http://u:p@h:8080/a?b#c").unwrap();
+        let text = String::from_utf8(s.render(&url, None)).unwrap();
+        assert!(text.starts_with("GET http://h:8080/a?b HTTP/1.1\r\nHost: h:8080\r\n"));
+        assert!(text.contains("Proxy-Authorization: Basic eA==\r\n"));
     }
 
     #[test]

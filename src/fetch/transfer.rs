@@ -9,8 +9,9 @@ use super::body::{BodyDecoder, BodyStep};
 use super::decode::{ContentDecoder, Sink};
 use super::error::{describe, FetchError};
 use super::head::{self, Head, Parsed};
-use super::progress::Progress;
+use super::progress::Meter;
 use std::io;
+use std::time::Instant;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
@@ -90,9 +91,14 @@ impl Buffer {
     }
 }
 
-/// Reads heads until a final (non-1xx) one; returns the interim heads and the final head.
-/// Body bytes read along with the head stay in `buf`.
-pub async fn read_head(conn: &mut Conn, buf: &mut Buffer) -> Result<(Vec<Head>, Head), FetchError> {
+/// Reads heads until a final (non-1xx) one; returns the interim heads and the final head,
+/// noting in `first_byte` when the response began. Body bytes read along with the head stay
+/// in `buf`.
+pub async fn read_head(
+    conn: &mut Conn,
+    buf: &mut Buffer,
+    first_byte: &mut Option<Instant>,
+) -> Result<(Vec<Head>, Head), FetchError> {
     let mut interim = Vec::new();
     let mut received = 0usize;
     loop {
@@ -120,6 +126,7 @@ pub async fn read_head(conn: &mut Conn, buf: &mut Buffer) -> Result<(Vec<Head>, 
             Read::Bytes(n) => {
                 buf.end += n;
                 received += n;
+                first_byte.get_or_insert_with(Instant::now);
             }
             Read::Eof { .. } if received == 0 && interim.is_empty() => {
                 return Err(FetchError::EmptyReply)
@@ -140,16 +147,18 @@ pub async fn read_body<W: Sink>(
     buf: &mut Buffer,
     body: &mut BodyDecoder,
     sink: &mut ContentDecoder<W>,
-    progress: &Progress,
+    meter: &mut Meter,
 ) -> Result<(), FetchError> {
     let (start, end) = (buf.start, buf.end);
     feed(body, &buf.bytes[start..end], sink)?;
+    meter.received(end - start).await;
     buf.clear();
+    let size = meter.read_size(buf.bytes.len());
     while !body.is_done() {
-        match conn.read(&mut buf.bytes).await? {
+        match conn.read(&mut buf.bytes[..size]).await? {
             Read::Bytes(n) => {
-                progress.advance(n);
                 feed(body, &buf.bytes[..n], sink)?;
+                meter.received(n).await;
             }
             Read::Eof { clean } => {
                 if !clean && body.is_close_delimited() {

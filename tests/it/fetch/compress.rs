@@ -66,20 +66,77 @@ fn decodes_gzip_deflate_br() {
     }
 }
 
-/// A small body that expands past 1000 times its size is refused as a bomb (61).
+/// Issue 10: legitimate, very compressible content decodes: 64 MiB of zeros at gzip -9
+/// (over 1000:1) arrives whole, exit 0.
 #[test]
-fn bomb_is_61() {
-    let server = compressed("br", &vec![0u8; 8 << 20], false);
+fn zeros_at_gzip_9_decode() {
+    let zeros = vec![0u8; 64 << 20];
+    let mut wire = Vec::new();
+    let mut e = flate2::write::GzEncoder::new(&mut wire, flate2::Compression::best());
+    e.write_all(&zeros).unwrap();
+    e.finish().unwrap();
+    let server = Server::plain(move |_, s| {
+        let mut r = format!(
+            "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
+            wire.len()
+        )
+        .into_bytes();
+        r.extend_from_slice(&wire);
+        reply(s, &r)
+    });
     let dir = tempfile::tempdir().unwrap();
     let run = super::support::fetch_in(
         dir.path(),
-        &["-s", "-S", "--compressed", "-o", "f", &server.url("/")],
+        &["-s", "-S", "--compressed", "-o", "zeros", &server.url("/")],
     );
-    assert_eq!(run.code, 61, "{}", run.stderr);
-    assert!(run.stderr.contains("decompression bomb"), "{}", run.stderr);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let got = std::fs::read(dir.path().join("zeros")).unwrap();
+    assert!(got == zeros, "{} bytes, not 64 MiB of zeros", got.len());
+}
+
+/// Issue 10: what bounds a bomb is --max-filesize on the decoded size (curl's 63), and
+/// without --compressed a Content-Length over it is refused before anything is written.
+#[test]
+fn max_filesize_is_63() {
+    let server = compressed("br", &vec![0u8; 8 << 20], false);
+    let dir = tempfile::tempdir().unwrap();
+    let url = server.url("/");
+    let flags = [
+        "-s",
+        "-S",
+        "--compressed",
+        "--max-filesize",
+        "1M",
+        "-o",
+        "f",
+        &url,
+    ];
+    let run = super::support::fetch_in(dir.path(), &flags);
+    assert_eq!(run.code, 63, "{}", run.stderr);
+    assert!(run.stderr.contains("--max-filesize"), "{}", run.stderr);
     assert!(!dir.path().join("f").exists());
     let part = std::fs::metadata(dir.path().join("f.part")).unwrap().len();
-    assert!(part < 2 << 20, "wrote {part} bytes before stopping");
+    assert!(part <= 1 << 20, "wrote {part} bytes past the limit");
+    let plain = Server::plain(|_, s| reply(s, &super::server::ok(&pattern(5000))));
+    let run = super::support::fetch_in(
+        dir.path(),
+        &[
+            "-s",
+            "-S",
+            "--max-filesize",
+            "4999",
+            "-o",
+            "g",
+            &plain.url("/"),
+        ],
+    );
+    assert_eq!(run.code, 63, "{}", run.stderr);
+    assert!(!dir.path().join("g.part").exists());
+    let run = super::support::fetch_in(
+        dir.path(),
+        &["-s", "--max-filesize", "5000", "-o", "g", &plain.url("/")],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
 /// Without --compressed the body is passed on as received, as curl does.

@@ -204,21 +204,22 @@ fn reset_is_56() {
     let (go, wait) = std::sync::mpsc::channel::<()>();
     let wait = std::sync::Mutex::new(wait);
     let server = Server::plain(move |_, s| {
-        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\npartial");
+        // The newline makes the client's line-buffered stdout pass the bytes on at once.
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\npartial\n");
         let _ = s.flush();
         let _ = wait.lock().unwrap().recv_timeout(crate::support::WAIT);
         End::Reset
     });
     let dir = tempfile::tempdir().unwrap();
     let mut running = Running::start(dir.path(), &[&server.url("/")]);
-    let mut first = [0u8; 7];
+    let mut first = [0u8; 8];
     running
         .stdout
         .as_mut()
         .unwrap()
         .read_exact(&mut first)
         .unwrap();
-    assert_eq!(&first, b"partial");
+    assert_eq!(&first, b"partial\n");
     go.send(()).unwrap();
     let run = running.finish().expect(56);
     assert!(run.stderr.contains("connection reset"), "{}", run.stderr);
@@ -292,4 +293,12 @@ fn user_agent_with_line_break_is_2() {
     let run = fetch(&["-A", "x\r\nEvil: 1", "http://127.0.0.1:9/"]).expect(2);
     assert!(run.stderr.contains("line break"), "{}", run.stderr);
     fetch(&["-A", "x\nEvil: 1", "http://127.0.0.1:9/"]).expect(2);
+}
+
+/// Issue 10: -m 0 and --connect-timeout 0 mean no limit, as in curl (not "time out at once").
+#[test]
+fn zero_timeouts_mean_no_limit() {
+    let server = replying(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    let run = fetch(&["-m", "0", "--connect-timeout", "0", &server.url("/")]).expect(0);
+    assert_eq!(run.out(), "ok");
 }

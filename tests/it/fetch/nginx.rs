@@ -1,4 +1,4 @@
-//! Interop with a real nginx: plain and TLS, gzip, a 64 MiB file, resume, checked by
+//! Interop with a real nginx: plain and TLS, gzip, a 16 MiB file, resume, checked by
 //! SHA-256. Skipped (with a message) when nginx is not installed; `.ci/run` installs it.
 //!
 //! nginx runs as our child in the foreground (`daemon off`, `master_process off`, so it
@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIG: usize = 64 << 20;
+const BIG: usize = 16 << 20;
 
 /// A running nginx; killed and reaped on drop.
 struct Nginx {
@@ -134,7 +134,7 @@ fn sha256(bytes: &[u8]) -> Vec<u8> {
         .to_vec()
 }
 
-/// 64 MiB over http and https, gzip over both, and a resumed download, all byte-exact.
+/// 16 MiB over http and https, gzip over both, and a resumed download, all byte-exact.
 #[test]
 fn nginx_interop() {
     let found = find_nginx();

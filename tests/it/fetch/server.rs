@@ -6,7 +6,7 @@
 //! handler with it and the stream. Every socket has read and write timeouts, so no thread
 //! outlives its test by more than a few seconds, and dropping the [`Server`] stops accepting.
 
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::{ServerConfig, ServerConnection, StreamOwned};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -151,16 +151,26 @@ impl Server {
     ) -> Self {
         let names = names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
         let cert = rcgen::generate_simple_self_signed(names).unwrap();
+        Self::tls_with(&cert.cert, &cert.signing_key, handler)
+    }
+
+    /// An HTTPS server presenting `cert` (its key: `key`); `cert_pem()` is that
+    /// certificate.
+    pub fn tls_with(
+        cert: &rcgen::Certificate,
+        key: &rcgen::KeyPair,
+        handler: impl Fn(&Req, &mut Stream) -> End + Send + Sync + 'static,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let pem = dir.path().join("cert.pem");
-        std::fs::write(&pem, cert.cert.pem()).unwrap();
-        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.signing_key.serialize_der()));
+        std::fs::write(&pem, cert.pem()).unwrap();
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
         let mut config =
             ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
                 .with_safe_default_protocol_versions()
                 .unwrap()
                 .with_no_client_auth()
-                .with_single_cert(vec![CertificateDer::from(cert.cert.der().to_vec())], key)
+                .with_single_cert(vec![cert.der().clone()], key)
                 .unwrap();
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         let mut server = Self::start(Some(Arc::new(config)), Arc::new(handler));

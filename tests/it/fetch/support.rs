@@ -11,6 +11,18 @@ use std::time::{Duration, Instant};
 /// How long any one `sockit fetch` may run before the test fails.
 const DEADLINE: Duration = Duration::from_secs(60);
 
+/// The variables curl (and sockit fetch) read proxies from.
+const PROXY_VARS: [&str; 8] = [
+    "http_proxy",
+    "HTTP_PROXY",
+    "https_proxy",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+];
+
 /// The outcome of one run.
 #[derive(Debug)]
 pub struct Run {
@@ -55,8 +67,18 @@ pub struct Running {
 impl Running {
     /// Starts `sockit fetch ARGS` in `dir`.
     pub fn start(dir: &Path, args: &[&str]) -> Running {
+        Self::start_with_env(dir, args, &[])
+    }
+
+    /// Starts `sockit fetch ARGS` in `dir` with `env` set; the proxy variables of the
+    /// environment the tests run in are cleared, so only the test's own apply.
+    pub fn start_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Running {
         let mut cmd = sockit();
         cmd.arg("fetch").args(args).current_dir(dir);
+        for var in PROXY_VARS {
+            cmd.env_remove(var);
+        }
+        cmd.envs(env.iter().copied());
         let mut child = ChildGuard::spawn(cmd);
         let stdout = child.child.stdout.take();
         Running {

@@ -83,3 +83,82 @@ fn bad_cacert_is_77() {
     std::fs::write(&empty, "not a certificate\n").unwrap();
     fetch(&["--cacert", empty.to_str().unwrap(), "https://127.0.0.1:9/"]).expect(77);
 }
+
+/// Params for a certificate naming `names`, valid from 2020 for a century (or `expired`).
+fn params(names: &[&str], expired: bool) -> rcgen::CertificateParams {
+    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    let mut p = rcgen::CertificateParams::new(names.clone()).unwrap();
+    let cn = names.first().map_or("sockit test CA", String::as_str);
+    p.distinguished_name = rcgen::DistinguishedName::new();
+    p.distinguished_name.push(rcgen::DnType::CommonName, cn);
+    p.not_before = rcgen::date_time_ymd(2020, 1, 1);
+    p.not_after = rcgen::date_time_ymd(if expired { 2021 } else { 2120 }, 1, 1);
+    p
+}
+
+/// A self-signed CA:TRUE certificate, as `openssl req -x509` makes by default.
+fn openssl_style(names: &[&str], expired: bool) -> (rcgen::Certificate, rcgen::KeyPair) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut p = params(names, expired);
+    p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    (p.self_signed(&key).unwrap(), key)
+}
+
+/// Issue 10: a self-signed CA:TRUE certificate given to --cacert is trusted when it is
+/// exactly the server's, as curl does (rustls alone says "CA used as end entity"); the name
+/// and the dates are still checked.
+#[test]
+fn exact_self_signed_ca_certificate_is_trusted() {
+    let (cert, key) = openssl_style(&["localhost"], false);
+    let server = Server::tls_with(&cert, &key, |_, s| reply(s, &ok(b"pinned")));
+    let cacert = server.cert_pem().to_str().unwrap().to_string();
+    let run = fetch(&["--cacert", &cacert, &server.url_localhost("/")]).expect(0);
+    assert_eq!(run.out(), "pinned");
+    let run = fetch(&["--cacert", &cacert, &server.url("/")]).expect(60);
+    assert!(
+        run.stderr.contains("for another name, not 127.0.0.1"),
+        "{}",
+        run.stderr
+    );
+    let run = fetch(&[&server.url_localhost("/")]).expect(60);
+    assert!(
+        run.stderr.contains("presents a CA certificate"),
+        "{}",
+        run.stderr
+    );
+    let (old, old_key) = openssl_style(&["localhost"], true);
+    let expired = Server::tls_with(&old, &old_key, |_, s| reply(s, &ok(b"stale")));
+    let cacert = expired.cert_pem().to_str().unwrap().to_string();
+    let run = fetch(&["--cacert", &cacert, &expired.url_localhost("/")]).expect(60);
+    assert!(
+        run.stderr.contains("the certificate has expired"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Issue 10: the server's leaf certificate alone as --cacert (its CA unknown) is trusted
+/// when it is exactly the one presented; any other certificate from that CA is not.
+#[test]
+fn exact_leaf_certificate_is_trusted() {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca = params(&[], false);
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let issuer = rcgen::Issuer::new(ca, ca_key);
+    let leaf = |name: &str| {
+        let key = rcgen::KeyPair::generate().unwrap();
+        (
+            params(&[name], false).signed_by(&key, &issuer).unwrap(),
+            key,
+        )
+    };
+    let (cert, key) = leaf("localhost");
+    let server = Server::tls_with(&cert, &key, |_, s| reply(s, &ok(b"leaf")));
+    let cacert = server.cert_pem().to_str().unwrap().to_string();
+    let run = fetch(&["--cacert", &cacert, &server.url_localhost("/")]).expect(0);
+    assert_eq!(run.out(), "leaf");
+    let (other, other_key) = leaf("localhost");
+    let sibling = Server::tls_with(&other, &other_key, |_, s| reply(s, &ok(b"other")));
+    let run = fetch(&["--cacert", &cacert, &sibling.url_localhost("/")]).expect(60);
+    assert!(run.stderr.contains("unknown issuer"), "{}", run.stderr);
+}

@@ -1,0 +1,226 @@
+//! Owns `--retry`: which failures are transient (curl's meaning), how long to wait before
+//! the next attempt (1 s doubling up to 10 minutes, `--retry-delay`, or the server's
+//! Retry-After), and when to stop (`--retry`, `--retry-max-time`).
+//!
+//! Two things differ from curl, both so that no data is lost or duplicated: the body of a
+//! response that is going to be retried is never written (curl writes it, then the next
+//! attempt's body after it), and a retry after a dropped connection continues the `.part`
+//! file with Range and If-Range when the server offered ranges, instead of starting over.
+
+use super::error::FetchError;
+use super::head::Head;
+use std::time::{Duration, Instant, SystemTime};
+
+/// The first wait between attempts, doubled after each one.
+const FIRST_BACKOFF: Duration = Duration::from_secs(1);
+/// The longest wait between attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(600);
+
+/// The retry flags.
+#[derive(Debug, Clone, Default)]
+pub struct RetryPlan {
+    /// `--retry N`: how many more attempts after the first.
+    pub count: u32,
+    /// `--retry-delay`: a fixed wait instead of the backoff.
+    pub delay: Option<Duration>,
+    /// `--retry-max-time`: no new attempt once this much time has passed.
+    pub max_time: Option<Duration>,
+    /// `--retry-connrefused`: a refused connection is transient too.
+    pub connrefused: bool,
+    /// `--retry-all-errors`: every failure is transient.
+    pub all_errors: bool,
+}
+
+/// HTTP statuses curl retries: 408, 429, 500, 502, 503, 504.
+pub fn is_transient_status(status: u16) -> bool {
+    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// The attempts of one fetch so far.
+#[derive(Debug)]
+pub struct Attempts<'a> {
+    plan: &'a RetryPlan,
+    started: Instant,
+    made: u32,
+    backoff: Duration,
+}
+
+impl<'a> Attempts<'a> {
+    /// Starts counting at the first attempt.
+    pub fn new(plan: &'a RetryPlan) -> Self {
+        Attempts {
+            plan,
+            started: Instant::now(),
+            made: 0,
+            backoff: FIRST_BACKOFF,
+        }
+    }
+
+    /// Whether a transient failure of the current attempt would be retried: attempts are
+    /// left and `--retry-max-time` has not passed.
+    pub fn can_retry(&self) -> bool {
+        self.made < self.plan.count
+            && self
+                .plan
+                .max_time
+                .is_none_or(|limit| self.started.elapsed() < limit)
+    }
+
+    /// Whether `err` is worth another attempt.
+    pub fn is_transient(&self, err: &FetchError) -> bool {
+        if self.plan.all_errors {
+            return !matches!(err, FetchError::Usage(_) | FetchError::StdoutClosed);
+        }
+        match err {
+            FetchError::Timeout(_) | FetchError::Resolve { .. } => true,
+            // The reason is io::ErrorKind::ConnectionRefused in words ("connection refused");
+            // connect.rs keeps no other trace of the kind.
+            FetchError::Connect { reason, .. } => {
+                self.plan.connrefused && reason.contains("connection refused")
+            }
+            FetchError::HttpStatus { status, .. } => is_transient_status(*status),
+            _ => false,
+        }
+    }
+
+    /// Counts one more attempt and says how long to wait before it: the server's
+    /// Retry-After when it sent one, else `--retry-delay`, else the backoff.
+    pub fn next(&mut self, retry_after: Option<Duration>) -> Duration {
+        self.made += 1;
+        let backoff = self.backoff;
+        self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
+        retry_after.or(self.plan.delay).unwrap_or(backoff)
+    }
+
+    /// Retries left after the one being scheduled.
+    pub fn left(&self) -> u32 {
+        self.plan.count - self.made
+    }
+}
+
+/// What a response said about continuing its body later with a Range request.
+#[derive(Debug, Clone, Default)]
+pub struct ResumeHint {
+    /// A strong ETag, else Last-Modified: what If-Range can name (RFC 9110 13.1.5).
+    pub validator: Option<String>,
+    /// `Accept-Ranges: bytes`, or a 206.
+    pub ranges: bool,
+}
+
+impl ResumeHint {
+    /// What `head` offers.
+    pub fn from_head(head: &Head) -> Self {
+        let etag = head.get("etag").filter(|e| e.starts_with('"'));
+        ResumeHint {
+            validator: etag
+                .or_else(|| head.get("last-modified"))
+                .map(str::to_string),
+            ranges: head.status == 206
+                || head
+                    .get("accept-ranges")
+                    .is_some_and(|r| r.eq_ignore_ascii_case("bytes")),
+        }
+    }
+
+    /// The If-Range value when the body can be continued, None when it cannot.
+    pub fn if_range(&self) -> Option<&str> {
+        self.validator.as_deref().filter(|_| self.ranges)
+    }
+}
+
+/// Retry-After: delay-seconds or an HTTP date (RFC 9110 10.2.3); None when absent or
+/// unreadable. A date in the past means now.
+pub fn retry_after(head: &Head) -> Option<Duration> {
+    let value = head.get("retry-after")?;
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(SystemTime::now()).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(extra: &str) -> Head {
+        let raw = format!("HTTP/1.1 503 Busy\r\n{extra}\r\n");
+        match crate::fetch::head::parse(raw.as_bytes()) {
+            Ok(crate::fetch::head::Parsed::Complete(h, _)) => h,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_to_ten_minutes_unless_told() {
+        let plan = RetryPlan {
+            count: 20,
+            ..RetryPlan::default()
+        };
+        let mut attempts = Attempts::new(&plan);
+        let waits: Vec<u64> = (0..12).map(|_| attempts.next(None).as_secs()).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 600, 600]);
+        assert_eq!(attempts.next(Some(Duration::from_secs(3))).as_secs(), 3);
+        let fixed = RetryPlan {
+            count: 2,
+            delay: Some(Duration::from_millis(10)),
+            ..RetryPlan::default()
+        };
+        let mut attempts = Attempts::new(&fixed);
+        assert!(attempts.can_retry());
+        assert_eq!(attempts.next(None), Duration::from_millis(10));
+        assert_eq!(attempts.left(), 1);
+        attempts.next(None);
+        assert!(!attempts.can_retry());
+    }
+
+    #[test]
+    fn transient_is_curls_meaning() {
+        let plan = RetryPlan::default();
+        let attempts = Attempts::new(&plan);
+        assert!(attempts.is_transient(&FetchError::Timeout("t".into())));
+        assert!(!attempts.is_transient(&FetchError::Partial("p".into())));
+        let refused = FetchError::Connect {
+            host: "h".into(),
+            port: 1,
+            reason: "connection refused".into(),
+        };
+        assert!(!attempts.is_transient(&refused));
+        let plan = RetryPlan {
+            connrefused: true,
+            ..RetryPlan::default()
+        };
+        assert!(Attempts::new(&plan).is_transient(&refused));
+        let plan = RetryPlan {
+            all_errors: true,
+            ..RetryPlan::default()
+        };
+        assert!(Attempts::new(&plan).is_transient(&FetchError::Partial("p".into())));
+        assert!(is_transient_status(503) && !is_transient_status(404));
+    }
+
+    #[test]
+    fn resume_needs_ranges_and_a_strong_validator() {
+        let h = head("Accept-Ranges: bytes\r\nETag: \"v1\"\r\n");
+        assert_eq!(ResumeHint::from_head(&h).if_range(), Some("\"v1\""));
+        let weak = head("Accept-Ranges: bytes\r\nETag: W/\"v1\"\r\n");
+        assert_eq!(ResumeHint::from_head(&weak).if_range(), None);
+        let dated =
+            head("Accept-Ranges: bytes\r\nLast-Modified: Wed, 21 Oct 2015 07:28:00 GMT\r\n");
+        assert!(ResumeHint::from_head(&dated).if_range().is_some());
+        let no_ranges = head("ETag: \"v1\"\r\n");
+        assert_eq!(ResumeHint::from_head(&no_ranges).if_range(), None);
+    }
+
+    #[test]
+    fn retry_after_takes_seconds_and_dates() {
+        assert_eq!(
+            retry_after(&head("Retry-After: 7\r\n")),
+            Some(Duration::from_secs(7))
+        );
+        let past = head("Retry-After: Wed, 21 Oct 2015 07:28:00 GMT\r\n");
+        assert_eq!(retry_after(&past), Some(Duration::ZERO));
+        assert_eq!(retry_after(&head("Retry-After: soon\r\n")), None);
+        assert_eq!(retry_after(&head("")), None);
+    }
+}

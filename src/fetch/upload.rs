@@ -1,0 +1,166 @@
+//! Owns request bodies: building one from `-d`, `--data-binary`, `--data-raw`, `--json`
+//! and `-T` as curl does, and streaming a `-T FILE` onto the connection.
+//!
+//! Form and JSON data are small and held in memory; an uploaded file is sent from disk
+//! through one buffer, so uploading a large file costs no more memory than downloading it.
+
+use super::args::FetchArgs;
+use super::error::{describe, FetchError};
+use super::request::Payload;
+use super::transfer::Conn;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use tokio::io::AsyncReadExt;
+use url::Url;
+
+/// The content type curl gives every `-d` flavour.
+const FORM: &str = "application/x-www-form-urlencoded";
+/// `--json`'s content type.
+const JSON: &str = "application/json";
+/// The chunk an uploaded file is read in.
+const CHUNK: usize = 64 * 1024;
+
+/// The request body the flags ask for, if any.
+pub fn payload(args: &FetchArgs) -> Result<Option<Payload>, FetchError> {
+    if let Some(path) = &args.upload_file {
+        return upload(path).map(Some);
+    }
+    if !args.json.is_empty() {
+        let pieces = args.json.iter().map(|d| piece(d, Kind::Binary));
+        let data = pieces.collect::<Result<Vec<_>, _>>()?.concat();
+        return Ok(Some(Payload::Bytes {
+            data,
+            content_type: Some(JSON),
+        }));
+    }
+    let pieces = args
+        .data
+        .iter()
+        .map(|d| piece(d, Kind::Text))
+        .chain(args.data_binary.iter().map(|d| piece(d, Kind::Binary)))
+        .chain(args.data_raw.iter().map(|d| Ok(d.as_bytes().to_vec())))
+        .collect::<Result<Vec<_>, _>>()?;
+    if pieces.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Payload::Bytes {
+        data: pieces.join(&b'&'),
+        content_type: Some(FORM),
+    }))
+}
+
+/// How `@FILE` is read.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// `-d`: without line breaks.
+    Text,
+    /// `--data-binary`, `--json`: as it is.
+    Binary,
+}
+
+/// One data flag's bytes: the text itself, or `@FILE`'s contents (`@-`: stdin).
+fn piece(data: &str, kind: Kind) -> Result<Vec<u8>, FetchError> {
+    let Some(path) = data.strip_prefix('@') else {
+        return Ok(data.as_bytes().to_vec());
+    };
+    let mut bytes = read_all(path)?;
+    if let Kind::Text = kind {
+        bytes.retain(|&b| b != b'\r' && b != b'\n');
+    }
+    Ok(bytes)
+}
+
+/// FILE's bytes, or stdin's for `-`.
+pub fn read_all(path: &str) -> Result<Vec<u8>, FetchError> {
+    let failed = |e: std::io::Error| FetchError::Read {
+        path: path.to_string(),
+        reason: describe(&e),
+    };
+    if path == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes).map_err(failed)?;
+        return Ok(bytes);
+    }
+    std::fs::read(path).map_err(failed)
+}
+
+/// `-T FILE` (streamed from disk) or `-T -` (stdin, read first: its length must be known).
+fn upload(path: &Path) -> Result<Payload, FetchError> {
+    if path.as_os_str() == "-" {
+        return Ok(Payload::Bytes {
+            data: read_all("-")?,
+            content_type: None,
+        });
+    }
+    let meta = std::fs::metadata(path).map_err(|e| FetchError::Read {
+        path: path.display().to_string(),
+        reason: describe(&e),
+    })?;
+    if !meta.is_file() {
+        return Err(FetchError::Read {
+            path: path.display().to_string(),
+            reason: "not a regular file".into(),
+        });
+    }
+    Ok(Payload::File {
+        path: path.to_path_buf(),
+        len: meta.len(),
+    })
+}
+
+/// `-T FILE` to a URL ending in `/` uploads to that directory under the file's name, as
+/// curl does.
+pub fn upload_url(mut url: Url, upload: Option<&PathBuf>) -> Url {
+    let name = upload
+        .filter(|p| p.as_os_str() != "-")
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str());
+    if let Some(name) = name.filter(|_| url.path().ends_with('/')) {
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments.pop_if_empty().push(name);
+        }
+    }
+    url
+}
+
+/// Sends `len` bytes of `path` on `conn`, a chunk at a time.
+pub async fn send_file(conn: &mut Conn, path: &Path, len: u64) -> Result<(), FetchError> {
+    let failed = |e: std::io::Error| FetchError::Read {
+        path: path.display().to_string(),
+        reason: describe(&e),
+    };
+    let mut file = tokio::fs::File::open(path).await.map_err(failed)?;
+    let mut left = len;
+    let mut chunk = vec![0u8; CHUNK];
+    while left > 0 {
+        let want = usize::try_from(left).map_or(CHUNK, |l| l.min(CHUNK));
+        let n = file.read(&mut chunk[..want]).await.map_err(failed)?;
+        if n == 0 {
+            return Err(FetchError::Read {
+                path: path.display().to_string(),
+                reason: format!("the file shrank by {left} bytes during the upload"),
+            });
+        }
+        conn.send(&chunk[..n]).await?;
+        left -= n as u64;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upload_to_a_directory_url_appends_the_name() {
+        let url = Url::parse("http://h/dir/").unwrap();
+        let file = PathBuf::from("/tmp/report.txt");
+        assert_eq!(
+            upload_url(url.clone(), Some(&file)).as_str(),
+            "http://h/dir/report.txt"
+        );
+        let exact = Url::parse("http://h/dir/name").unwrap();
+        assert_eq!(upload_url(exact, Some(&file)).as_str(), "http://h/dir/name");
+        assert_eq!(upload_url(url, None).as_str(), "http://h/dir/");
+    }
+}

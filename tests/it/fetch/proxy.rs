@@ -1,0 +1,178 @@
+//! Proxies (issue 10) through a real tinyproxy started by the test: absolute-form http,
+//! CONNECT for https, -U, the environment as curl reads it, --noproxy, and the exit codes
+//! for a proxy that is unreachable (7) or refuses the tunnel (56).
+//!
+//! tinyproxy is a Debian package that .ci/run installs; without it (outside CI) the tests
+//! say they are skipped.
+
+use super::server::{ok, reply, Server};
+use super::support::{fetch, Run, Running};
+use crate::support::ChildGuard;
+use std::net::{TcpListener, TcpStream};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A tinyproxy on 127.0.0.1, stopped when dropped.
+struct TinyProxy {
+    port: u16,
+    _child: ChildGuard,
+    _dir: tempfile::TempDir,
+}
+
+impl TinyProxy {
+    /// Starts tinyproxy with `extra` config lines; None when tinyproxy is not installed
+    /// (a failure under CI=true, where it must be).
+    fn start(extra: &str) -> Option<TinyProxy> {
+        if Command::new("tinyproxy").arg("-v").output().is_err() {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "tinyproxy is missing under CI"
+            );
+            eprintln!("skipped: tinyproxy is not installed");
+            return None;
+        }
+        // tinyproxy needs its port in the config: take a free one from the OS, and try
+        // again in the rare case another process takes it first.
+        for _ in 0..5 {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let dir = tempfile::tempdir().unwrap();
+            let conf = dir.path().join("tinyproxy.conf");
+            std::fs::write(
+                &conf,
+                format!(
+                    "Port {port}\nListen 127.0.0.1\nTimeout 20\nAllow 127.0.0.1\n\
+                     MaxClients 20\nLogLevel Error\n{extra}\n"
+                ),
+            )
+            .unwrap();
+            let mut cmd = Command::new("tinyproxy");
+            cmd.args(["-d", "-c"]).arg(&conf);
+            let mut child = ChildGuard::spawn(cmd);
+            if wait_until_listening(port, &mut child) {
+                return Some(TinyProxy {
+                    port,
+                    _child: child,
+                    _dir: dir,
+                });
+            }
+        }
+        panic!("tinyproxy did not start");
+    }
+
+    fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+/// Waits (within 10 s) until `port` accepts, or the process has exited.
+fn wait_until_listening(port: u16, child: &mut ChildGuard) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return true;
+        }
+        if child.child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    false
+}
+
+/// Runs `sockit fetch ARGS` with `env` set (proxy variables are cleared otherwise).
+fn fetch_env(env: &[(&str, &str)], args: &[&str]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    Running::start_with_env(dir.path(), args, env).finish()
+}
+
+/// Plain http goes through -x as an absolute-form request (tinyproxy adds its Via), with
+/// -U's credentials; https goes through a CONNECT tunnel to the real server.
+#[test]
+fn http_and_https_through_the_proxy() {
+    let Some(proxy) = TinyProxy::start("BasicAuth me secret") else {
+        return;
+    };
+    let plain = Server::plain(|_, s| reply(s, &ok(b"via proxy")));
+    let flags = ["-x", &proxy.addr(), "-U", "me:secret"];
+    let run = fetch(&[&flags[..], &[&plain.url("/p")]].concat()).expect(0);
+    assert_eq!(run.out(), "via proxy");
+    let seen = &plain.requests()[0];
+    assert!(
+        seen.header("via").is_some_and(|v| v.contains("tinyproxy")),
+        "{seen:?}"
+    );
+    assert_eq!(
+        seen.header("proxy-authorization"),
+        None,
+        "the proxy keeps its credentials"
+    );
+    let secure = Server::tls(|_, s| reply(s, &ok(b"tunnelled")));
+    let cacert = secure.cert_pem().to_str().unwrap().to_string();
+    let url = secure.url_localhost("/s");
+    let run = fetch(&[&flags[..], &["--cacert", &cacert, &url]].concat()).expect(0);
+    assert_eq!(run.out(), "tunnelled");
+    let run = fetch(&["-x", &proxy.addr(), &plain.url("/p")]).expect(0);
+    assert!(
+        run.out().contains("407"),
+        "without -U the proxy asks for credentials"
+    );
+}
+
+/// The environment as curl reads it: http_proxy (lower case only), HTTPS_PROXY, and
+/// NO_PROXY / --noproxy to go direct; -x "" turns the environment off.
+#[test]
+fn environment_and_noproxy() {
+    let Some(proxy) = TinyProxy::start("") else {
+        return;
+    };
+    let server = Server::plain(|_, s| reply(s, &ok(b"hi")));
+    let url = server.url("/");
+    let via = |server: &Server, i: usize| server.requests()[i].header("via").is_some();
+    let proxied = format!("http://{}", proxy.addr());
+    fetch_env(&[("http_proxy", &proxied)], &[&url]).expect(0);
+    assert!(via(&server, 0), "http_proxy is used");
+    fetch_env(&[("HTTP_PROXY", &proxied)], &[&url]).expect(0);
+    assert!(!via(&server, 1), "HTTP_PROXY is ignored, as curl does");
+    fetch_env(
+        &[("http_proxy", &proxied), ("NO_PROXY", "127.0.0.1")],
+        &[&url],
+    )
+    .expect(0);
+    assert!(!via(&server, 2), "NO_PROXY goes direct");
+    fetch_env(&[("http_proxy", &proxied)], &["--noproxy", "*", &url]).expect(0);
+    assert!(!via(&server, 3), "--noproxy goes direct");
+    fetch_env(&[("http_proxy", &proxied)], &["-x", "", &url]).expect(0);
+    assert!(!via(&server, 4), "-x \"\" turns proxies off");
+    let secure = Server::tls(|_, s| reply(s, &ok(b"s")));
+    let cacert = secure.cert_pem().to_str().unwrap().to_string();
+    let env = [("HTTPS_PROXY", proxied.as_str())];
+    fetch_env(&env, &["--cacert", &cacert, &secure.url_localhost("/")]).expect(0);
+}
+
+/// A proxy that is not listening is a connect failure (7); one that refuses CONNECT is
+/// curl's 56, with its status in words.
+#[test]
+fn unreachable_and_refusing_proxies() {
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let run = fetch(&["-x", &closed.to_string(), "http://127.0.0.1:9/"]).expect(7);
+    assert!(
+        run.stderr.contains(&closed.port().to_string()),
+        "{}",
+        run.stderr
+    );
+    let Some(proxy) = TinyProxy::start("ConnectPort 1") else {
+        return;
+    };
+    let secure = Server::tls(|_, s| reply(s, &ok(b"never")));
+    let run = fetch(&["-k", "-x", &proxy.addr(), &secure.url("/")]).expect(56);
+    assert!(run.stderr.contains("refused the tunnel"), "{}", run.stderr);
+    assert!(run.stderr.contains("403"), "{}", run.stderr);
+    assert!(secure.requests().is_empty());
+}

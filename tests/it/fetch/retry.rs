@@ -1,0 +1,152 @@
+//! --retry and its kin (issue 10): curl's transient errors and backoff, Retry-After, no
+//! body written for a retried response, and a dropped download resumed with If-Range.
+
+use super::server::{ok, pattern, reply, End, Server};
+use super::support::{fetch, fetch_in};
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+const BUSY: &[u8] = b"HTTP/1.1 503 Busy\r\nRetry-After: 0\r\nContent-Length: 11\r\n\r\nbusy, later";
+
+/// Answers 503 (Retry-After: 0) to the first `busy` requests, then 200 "done".
+fn busy_then_ok(busy: usize) -> Server {
+    let seen = AtomicUsize::new(0);
+    Server::plain(move |_, s| {
+        if seen.fetch_add(1, Ordering::SeqCst) < busy {
+            reply(s, BUSY)
+        } else {
+            reply(s, &ok(b"done"))
+        }
+    })
+}
+
+/// A 503 is retried after its Retry-After, and its body is never written.
+#[test]
+fn transient_status_is_retried_without_its_body() {
+    let server = busy_then_ok(2);
+    let run = fetch(&["--retry", "3", &server.url("/")]).expect(0);
+    assert_eq!(run.out(), "done");
+    assert_eq!(server.requests().len(), 3);
+    assert_eq!(run.stderr.matches("retrying").count(), 2, "{}", run.stderr);
+    let quiet = busy_then_ok(1);
+    let run = fetch(&["-s", "--retry", "1", &quiet.url("/")]).expect(0);
+    assert_eq!((run.out().as_str(), run.stderr.as_str()), ("done", ""));
+}
+
+/// Without --retry, or once retries run out, the last response is the answer (its body
+/// written; with -f, exit 22).
+#[test]
+fn exhausted_retries_deliver_the_last_response() {
+    let server = busy_then_ok(10);
+    assert_eq!(fetch(&[&server.url("/")]).expect(0).out(), "busy, later");
+    let run = fetch(&["--retry", "1", &server.url("/")]).expect(0);
+    assert_eq!(run.out(), "busy, later");
+    fetch(&["-f", "--retry", "1", &server.url("/")]).expect(22);
+    assert_eq!(server.requests().len(), 5);
+}
+
+/// A refused connection is retried only with --retry-connrefused.
+#[test]
+fn connrefused_needs_its_flag() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/");
+    let run = fetch(&["--retry", "2", "--retry-delay", "10ms", &url]).expect(7);
+    assert!(!run.stderr.contains("retrying"), "{}", run.stderr);
+    let flags = [
+        "--retry",
+        "2",
+        "--retry-delay",
+        "10ms",
+        "--retry-connrefused",
+        &url,
+    ];
+    let run = fetch(&flags).expect(7);
+    assert_eq!(
+        run.stderr.matches("retrying in 10 ms").count(),
+        2,
+        "{}",
+        run.stderr
+    );
+}
+
+/// Serves `body` with an ETag and ranges, dropping the first response after `cut` bytes;
+/// a request whose If-Range is not the current ETag gets the whole body (200).
+fn dropping_once(body: Vec<u8>, cut: usize, etag: &'static str) -> Server {
+    let first = Arc::new(AtomicUsize::new(0));
+    Server::plain(move |req, s| {
+        let from: usize = req
+            .header("range")
+            .and_then(|r| r.strip_prefix("bytes="))
+            .and_then(|r| r.strip_suffix('-'))
+            .map_or(0, |n| n.parse().unwrap());
+        let from = if req.header("if-range") == Some(etag) {
+            from
+        } else {
+            0
+        };
+        let status = if from > 0 {
+            "206 Partial Content"
+        } else {
+            "200 OK"
+        };
+        let head = format!(
+            "HTTP/1.1 {status}\r\nETag: {etag}\r\nAccept-Ranges: bytes\r\nContent-Length: {}\r\n\
+             Content-Range: bytes {from}-{}/{}\r\n\r\n",
+            body.len() - from,
+            body.len() - 1,
+            body.len()
+        );
+        let _ = s.write_all(head.as_bytes());
+        if first.fetch_add(1, Ordering::SeqCst) == 0 {
+            let _ = s.write_all(&body[..cut]);
+            return End::Close;
+        }
+        let _ = s.write_all(&body[from..]);
+        End::Close
+    })
+}
+
+/// Beyond curl: with --retry-all-errors a dropped download continues its .part file with
+/// Range and If-Range instead of starting over, byte for byte.
+#[test]
+fn dropped_download_resumes_with_if_range() {
+    let body = pattern(300_000);
+    let server = dropping_once(body.clone(), 100_000, "\"v1\"");
+    let dir = tempfile::tempdir().unwrap();
+    let flags = [
+        "--retry",
+        "2",
+        "--retry-delay",
+        "10ms",
+        "--retry-all-errors",
+        "-o",
+        "f",
+    ];
+    fetch_in(dir.path(), &[&flags[..], &[&server.url("/")]].concat()).expect(0);
+    assert!(std::fs::read(dir.path().join("f")).unwrap() == body);
+    let second = &server.requests()[1];
+    assert_eq!(second.header("range"), Some("bytes=100000-"));
+    assert_eq!(second.header("if-range"), Some("\"v1\""));
+}
+
+/// A download to stdout that already wrote body bytes is not retried: a second copy after
+/// them would corrupt the output.
+#[test]
+fn stdout_download_is_not_retried_after_bytes() {
+    let server = dropping_once(pattern(300_000), 100_000, "\"v1\"");
+    let flags = [
+        "--retry",
+        "2",
+        "--retry-delay",
+        "10ms",
+        "--retry-all-errors",
+    ];
+    let run = fetch(&[&flags[..], &[&server.url("/")]].concat()).expect(18);
+    assert_eq!(run.stdout.len(), 100_000);
+    assert_eq!(server.requests().len(), 1);
+}
