@@ -12,6 +12,8 @@
 //!   shutdown.
 //! - [`client`]: the hello client, one name at a time or pipelined.
 //! - [`bench`]: `sockit bench`, the load generator: modes, reply checker, report, chart.
+//! - `fuzzing` (hidden): the fuzz targets' entry points, shared by `fuzz/` and the corpus
+//!   replay test.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -21,6 +23,8 @@ pub mod client;
 pub mod duration;
 pub mod exit;
 pub mod fetch;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod net;
 pub mod protocol;
 pub mod server;

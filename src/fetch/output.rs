@@ -57,8 +57,13 @@ pub fn check_replaceable(path: &Path) -> Result<(), FetchError> {
     Ok(())
 }
 
+/// The longest `-O` file name, in bytes: NAME_MAX on Linux and macOS. The `.part` file
+/// beside it shortens its own name to fit ([`part_path`]), so the final name keeps all 255.
+pub const MAX_REMOTE_NAME: usize = NAME_MAX;
+
 /// `-O`'s file name: the URL path's last segment, sanitised so it cannot leave the current
-/// directory, hide itself, look like a flag, or carry control characters.
+/// directory, hide itself, look like a flag, or carry control characters, and cut to
+/// [`MAX_REMOTE_NAME`] bytes so it and its `.part` file can be created.
 pub fn remote_name(url_path: &str) -> PathBuf {
     let last = url_path.rsplit('/').next().unwrap_or("");
     let cleaned: String = last
@@ -66,7 +71,14 @@ pub fn remote_name(url_path: &str) -> PathBuf {
         .filter(|c| !c.is_control())
         .map(|c| if c == '\\' { '_' } else { c })
         .collect();
-    let trimmed = cleaned.trim_start_matches(['.', '-']);
+    let mut trimmed = cleaned.trim_start_matches(['.', '-']);
+    if trimmed.len() > MAX_REMOTE_NAME {
+        let cut = (0..=MAX_REMOTE_NAME)
+            .rev()
+            .find(|&i| trimmed.is_char_boundary(i))
+            .unwrap_or(0);
+        trimmed = &trimmed[..cut];
+    }
     if trimmed.is_empty() {
         PathBuf::from("index.html")
     } else {
@@ -369,6 +381,20 @@ mod tests {
         assert_eq!(remote_name("/-rf"), PathBuf::from("rf"));
         assert_eq!(remote_name("/a\u{1b}b"), PathBuf::from("ab"));
         assert_eq!(remote_name("/x\\..\\y"), PathBuf::from("x_.._y"));
+    }
+
+    /// Found by the fuzz corpus (issue 11): a 300-byte last segment gave a name no file
+    /// system accepts; it is cut to 255 bytes (NAME_MAX), on a character boundary.
+    #[test]
+    fn remote_names_fit_a_file_system() {
+        let long = format!("/a/{}", "x".repeat(300));
+        assert_eq!(
+            remote_name(&long),
+            PathBuf::from("x".repeat(MAX_REMOTE_NAME))
+        );
+        let wide = format!("/a{}", "\u{e9}".repeat(200));
+        let name = remote_name(&wide).into_os_string().into_string().unwrap();
+        assert_eq!(name, format!("a{}", "\u{e9}".repeat(127)));
     }
 
     #[test]

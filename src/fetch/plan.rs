@@ -220,7 +220,7 @@ fn request_spec(args: &FetchArgs) -> Result<RequestSpec, FetchError> {
 }
 
 /// Parses the URL as curl does: http:// when no scheme is given; only http and https.
-fn parse_url(text: &str) -> Result<Url, FetchError> {
+pub(crate) fn parse_url(text: &str) -> Result<Url, FetchError> {
     let full = if text.contains("://") {
         text.to_string()
     } else {

@@ -3,6 +3,7 @@
 mod bench;
 mod cli;
 mod client;
+mod corpus;
 mod fetch;
 mod hosts;
 mod lb;
