@@ -24,7 +24,7 @@ mod proxy;
 pub(crate) mod redirect;
 pub(crate) mod request;
 mod retry;
-mod tls;
+pub(crate) mod tls;
 mod transfer;
 mod upload;
 mod verbose;

@@ -44,9 +44,55 @@ use tracing::{debug, info};
 /// pipelined names in one syscall.
 const READ_SIZE: usize = 4096;
 
-/// A stream socket a connection can be served on: TCP or Unix.
-pub(crate) trait Socket: AsyncRead + AsyncWrite + AsFd + Unpin + Send + 'static {}
-impl<T: AsyncRead + AsyncWrite + AsFd + Unpin + Send + 'static> Socket for T {}
+/// A stream a connection can be served on: TCP or Unix here, TLS over TCP in `tls.rs`.
+///
+/// Closing is where they differ: a bare socket half-closes with one `shutdown(2)`, while TLS
+/// must first send its close_notify alert (and may hold encrypted bytes of its own that need
+/// a flush), or the client cannot tell a clean end from a cut connection.
+pub(crate) trait Socket: AsyncRead + AsyncWrite + Unpin + Send + 'static {
+    /// Whether the client has sent bytes the server has not read (one non-blocking `recv` on
+    /// the kernel socket; what it takes is discarded, which is fine since the caller then
+    /// drains the rest).
+    fn input_pending(&self) -> bool;
+
+    /// Whether written bytes wait in the stream's own buffer, not yet handed to the kernel
+    /// (TLS records); the connection flushes them before it reads on.
+    fn output_buffered(&self) -> bool {
+        false
+    }
+
+    /// Ends the sending direction (FIN; for TLS, close_notify first, which may wait up to
+    /// `within` for the client to take it).
+    fn close_write(&mut self, within: Duration) -> impl Future<Output = io::Result<()>> + Send;
+
+    /// What must be said before a plain close, bounded by the time given: nothing for a
+    /// bare socket, whose close sends FIN; TLS's close_notify.
+    fn say_goodbye(&mut self, _within: Duration) -> impl Future<Output = ()> + Send {
+        async {}
+    }
+}
+
+/// A bare socket's half of [`Socket`], through its descriptor.
+macro_rules! bare_socket {
+    ($($stream:ty),*) => {$(
+        impl Socket for $stream {
+            fn input_pending(&self) -> bool {
+                input_pending(self)
+            }
+
+            async fn close_write(&mut self, _within: Duration) -> io::Result<()> {
+                SockRef::from(&*self).shutdown(Shutdown::Write)
+            }
+        }
+    )*};
+}
+bare_socket!(tokio::net::TcpStream, tokio::net::UnixStream);
+
+/// [`Socket::input_pending`] for anything with a socket descriptor.
+pub(crate) fn input_pending(sock: &impl AsFd) -> bool {
+    let mut probe = [std::mem::MaybeUninit::<u8>::uninit(); 1];
+    matches!(SockRef::from(sock).recv(&mut probe), Ok(n) if n > 0)
+}
 
 /// Who is on the other end, as shown in the log.
 #[derive(Debug, Clone)]
@@ -154,7 +200,7 @@ async fn talk<S: Socket>(sock: &mut S, shared: &Shared, unsent: &mut Vec<u8>) ->
     let mut last_read = Instant::now();
     let mut wake = pin!(shared.wake.notified());
     loop {
-        let event = if unsent.is_empty() {
+        let event = if unsent.is_empty() && !sock.output_buffered() {
             tokio::select! {
                 biased;
                 _ = &mut wake => Event::Wake,
@@ -242,12 +288,16 @@ fn write_some<S: Socket>(sock: &mut S, cx: &mut Context<'_>, buf: &[u8]) -> io::
 }
 
 /// Writes some of `unsent` when the socket is writable; frees the buffer once it is empty so
-/// a connection that was slow once does not keep the memory.
+/// a connection that was slow once does not keep the memory. With nothing unsent, flushes
+/// the stream's own buffer (TLS records).
 fn poll_flush_unsent<S: Socket>(
     sock: &mut S,
     cx: &mut Context<'_>,
     unsent: &mut Vec<u8>,
 ) -> Poll<io::Result<()>> {
+    if unsent.is_empty() {
+        return Pin::new(&mut *sock).poll_flush(cx);
+    }
     let n = ready!(Pin::new(&mut *sock).poll_write(cx, unsent))?;
     if n == 0 {
         return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
@@ -281,8 +331,12 @@ async fn close<S: Socket>(
     if let Some(line) = error_line {
         unsent.extend_from_slice(line.as_bytes());
     }
-    if !unsent.is_empty() {
-        match tokio::time::timeout(close_timeout, sock.write_all(&unsent)).await {
+    if !unsent.is_empty() || sock.output_buffered() {
+        let deliver = async {
+            sock.write_all(&unsent).await?;
+            sock.flush().await
+        };
+        match tokio::time::timeout(close_timeout, deliver).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return debug!("{peer}: {}", describe(&e)),
             Err(_) => return debug!("{peer}: not reading its replies; closed"),
@@ -291,30 +345,25 @@ async fn close<S: Socket>(
     match end {
         // The client has finished sending, so nothing can arrive to provoke a reset.
         End::Eof => {
-            let _ = SockRef::from(&sock).shutdown(Shutdown::Write);
+            let _ = sock.close_write(close_timeout).await;
         }
         // The common way to leave: `exit` was the last thing sent and nothing has arrived
         // since, so a plain close sends FIN, not RST. Lingering only when input is pending
         // (as nginx does) took churn from 1.16-1.26x to 1.07-1.13x of the C epoll server's
         // CPU per connection (three alternating 4 s churn runs, 50 clients, server and load
         // pinned apart: 34.5-37.9 -> 31.8-33.9 us per connection; C 29.5-30.0 us).
-        End::Exit { more: false } if !input_pending(&sock) => {}
+        End::Exit { more: false } if !sock.input_pending() => {
+            sock.say_goodbye(close_timeout).await;
+        }
         _ => lingering_close(sock, linger).await,
     }
-}
-
-/// Whether the client has sent bytes the server has not read (one non-blocking `recv`; what
-/// it takes is discarded, which is fine since the caller then drains the rest).
-fn input_pending<S: Socket>(sock: &S) -> bool {
-    let mut probe = [std::mem::MaybeUninit::<u8>::uninit(); 1];
-    matches!(SockRef::from(sock).recv(&mut probe), Ok(n) if n > 0)
 }
 
 /// Half-closes, then reads and discards until the client closes too (or `linger` passes),
 /// so that bytes the client sent after its last line cannot trigger a reset that would
 /// destroy the replies still in flight.
 async fn lingering_close<S: Socket>(mut sock: S, linger: Duration) {
-    if SockRef::from(&sock).shutdown(Shutdown::Write).is_err() {
+    if sock.close_write(linger).await.is_err() {
         return;
     }
     let discard = async {

@@ -4,9 +4,12 @@
 //!
 //! Both run in the connection's own task, after its `--max-connections` slot is taken, so a
 //! balancer that is slow to send a header never holds up the accept loop, and the wait for a
-//! header is bounded by `--handshake-timeout` and by the end of the grace period. A server
-//! with neither flag does not come through here at all: its connections go straight to
-//! `conn::serve`, as before.
+//! header is bounded by the end of the grace period and by `--handshake-timeout`, which on a
+//! `tls:` listener covers the header and the TLS handshake after it together. On a plain
+//! listener a server with neither flag does not come through here at all: its connections
+//! go straight to `conn::serve`, as before. A TLS connection takes the header before its
+//! handshake ([`proxied`]) and its share after it ([`converse`]), so that an `ERR` line is
+//! sent encrypted.
 
 use super::conn::{self, Peer, Socket};
 use super::per_address::Share;
@@ -16,6 +19,7 @@ use super::Shared;
 use crate::protocol::ErrorLine;
 use std::sync::Arc;
 use tokio::sync::OwnedSemaphorePermit;
+use tokio::time::Instant;
 use tracing::{debug, warn};
 
 /// Whether connections must pass the gate before their conversation.
@@ -31,35 +35,63 @@ pub(super) async fn serve<S: Socket + Peek>(
     shared: Arc<Shared>,
     slot: OwnedSemaphorePermit,
 ) {
-    let peer = match client(&mut sock, peer.clone(), &shared).await {
-        Ok(client) => client,
-        Err(why) => return proxy_header_refused(&peer, &why),
-    };
-    let share = match share(&peer, &shared) {
-        Ok(share) => share,
-        Err(()) => {
-            too_many_from(&peer);
-            let close = (shared.config.close_timeout, shared.config.linger);
-            return conn::reject(sock, ErrorLine::TooManyFromAddress, slot, close).await;
+    let deadline = Instant::now() + shared.config.tls.handshake_timeout;
+    if let Some(client) = proxied(&mut sock, peer, &shared, deadline).await {
+        converse(sock, client, shared, slot).await;
+    }
+}
+
+/// The client the connection's PROXY header names (or the peer itself, with no
+/// `--proxy-protocol` or a LOCAL header), taken by `deadline`; `None`, reported once, when
+/// the header is refused and the connection is to be closed.
+pub(super) async fn proxied<S: Peek>(
+    sock: &mut S,
+    peer: Peer,
+    shared: &Shared,
+    deadline: Instant,
+) -> Option<Peer> {
+    match client(sock, &peer, shared, deadline).await {
+        Ok(client) => Some(client),
+        Err(why) => {
+            proxy_header_refused(&peer, &why);
+            None
         }
+    }
+}
+
+/// Takes the client's share of `--max-connections-per-ip`, then holds the conversation; a
+/// client over its limit gets `ERR too many connections from your address` instead.
+pub(super) async fn converse<S: Socket>(
+    sock: S,
+    peer: Peer,
+    shared: Arc<Shared>,
+    slot: OwnedSemaphorePermit,
+) {
+    let Ok(share) = share(&peer, &shared) else {
+        too_many_from(&peer);
+        let close = (shared.config.close_timeout, shared.config.linger);
+        return conn::reject(sock, ErrorLine::TooManyFromAddress, slot, close).await;
     };
     conn::serve(sock, peer, shared, slot).await;
     drop(share);
 }
 
-/// The client on the other end: the one the PROXY header names, or the peer itself when
-/// the server takes no header or the header is LOCAL.
-async fn client<S: Peek>(sock: &mut S, peer: Peer, shared: &Shared) -> Result<Peer, Refusal> {
+async fn client<S: Peek>(
+    sock: &mut S,
+    peer: &Peer,
+    shared: &Shared,
+    deadline: Instant,
+) -> Result<Peer, Refusal> {
     let config = &shared.config;
     if !config.proxy.proxy_protocol {
-        return Ok(peer);
+        return Ok(peer.clone());
     }
-    if let Peer::Tcp(addr) = &peer {
+    if let Peer::Tcp(addr) = peer {
         if !config.proxy.trusts(addr.ip()) {
             return Err(Refusal::Untrusted);
         }
     }
-    let reading = tokio::time::timeout(config.handshake_timeout, proxy::take_header(sock));
+    let reading = tokio::time::timeout_at(deadline, proxy::take_header(sock));
     let header = tokio::select! {
         read = reading => read.map_err(|_| Refusal::TimedOut)??,
         () = shared.drain.over(&shared.wake) => return Err(Refusal::ShuttingDown),
@@ -69,7 +101,7 @@ async fn client<S: Peek>(sock: &mut S, peer: Peer, shared: &Shared) -> Result<Pe
             debug!("{peer}: PROXY header names {client}");
             Peer::Tcp(client)
         }
-        Header::Local => peer,
+        Header::Local => peer.clone(),
     })
 }
 

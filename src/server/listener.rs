@@ -7,7 +7,7 @@
 //! instead of spinning, and resumes as soon as descriptors are free again.
 
 use super::proxy::Peek;
-use super::{conn, gate, Shared};
+use super::{conn, gate, tls, Shared};
 use crate::addr::{Address, Endpoint};
 use crate::net::describe;
 use crate::protocol::ErrorLine;
@@ -38,6 +38,8 @@ pub const FD_RESERVE: u64 = 64;
 pub(super) enum Listener {
     Tcp(TcpListener, Endpoint),
     Unix(UnixListener, Endpoint, SocketFile),
+    /// A TCP listener whose connections speak TLS.
+    Tls(TcpListener, Endpoint, Arc<tls::Tls>),
 }
 
 /// Removes a Unix socket's file when its listener is dropped.
@@ -53,7 +55,7 @@ impl Drop for SocketFile {
 impl Listener {
     pub(super) fn endpoint(&self) -> &Endpoint {
         match self {
-            Listener::Tcp(_, ep) | Listener::Unix(_, ep, _) => ep,
+            Listener::Tcp(_, ep) | Listener::Unix(_, ep, _) | Listener::Tls(_, ep, _) => ep,
         }
     }
 }
@@ -243,6 +245,11 @@ async fn accept_one(listener: &Listener, shared: &Arc<Shared>) -> io::Result<()>
             stream.set_nodelay(true)?;
             admit(stream, conn::Peer::Tcp(peer), shared);
         }
+        Listener::Tls(l, _, tls) => {
+            let (stream, peer) = l.accept().await?;
+            stream.set_nodelay(true)?;
+            tls::admit(stream, conn::Peer::Tcp(peer), tls, shared);
+        }
         Listener::Unix(l, _, file) => {
             let (stream, _) = l.accept().await?;
             admit(stream, conn::Peer::Unix(file.0.clone().into()), shared);
@@ -287,6 +294,13 @@ fn accept_queued(listener: Listener, shared: &Arc<Shared>) {
             let stream = tokio::net::TcpStream::from_std(stream)?;
             stream.set_nodelay(true)?;
             admit(stream, conn::Peer::Tcp(peer), shared);
+            Ok(())
+        }),
+        Listener::Tls(l, _, tls) => drain_queue(l.into_std(), |(stream, peer)| {
+            stream.set_nonblocking(true)?;
+            let stream = tokio::net::TcpStream::from_std(stream)?;
+            stream.set_nodelay(true)?;
+            tls::admit(stream, conn::Peer::Tcp(peer), &tls, shared);
             Ok(())
         }),
         Listener::Unix(l, _, file) => drain_queue(l.into_std(), |(stream, _)| {

@@ -3,7 +3,8 @@
 //!
 //! The pieces live one per file: `listener` binds sockets and runs the accept loops with
 //! their limits, `conn` owns one connection's life, and [`shutdown`] owns stopping: the signals
-//! that start it and the drain with its grace period that ends it.
+//! that start it and the drain with its grace period that ends it. `tls` loads certificates
+//! for `tls:` listeners, reloads them on SIGHUP and runs each connection's handshake.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -34,6 +35,7 @@ mod listener;
 mod per_address;
 pub mod proxy;
 pub mod shutdown;
+mod tls;
 
 use crate::addr::{Address, Endpoint};
 use crate::duration::{self, shown};
@@ -46,8 +48,11 @@ use proxy::ProxyConfig;
 use shutdown::Drain;
 use std::future::Future;
 use std::num::NonZeroUsize;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use tls::Tls;
+pub use tls::{TlsConfig, TlsError, DEFAULT_HANDSHAKE_TIMEOUT};
 use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tracing::info;
@@ -62,8 +67,6 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
 /// `--backlog`'s default.
 pub const DEFAULT_BACKLOG: u32 = 1024;
-/// `--handshake-timeout`'s default.
-pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a closing connection may take to accept its last replies and `ERR` line.
 pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long a lingering close reads and discards before it gives up on the client's FIN.
@@ -109,11 +112,6 @@ pub struct Config {
     #[arg(long, value_name = "N")]
     pub max_connections_per_ip: Option<NonZeroUsize>,
 
-    /// Drop a client that has not finished its handshake (the PROXY header) after this long.
-    #[arg(long, value_name = "DURATION", default_value = shown!(DEFAULT_HANDSHAKE_TIMEOUT),
-          value_parser = duration::parse)]
-    pub handshake_timeout: Duration,
-
     /// After the first SIGINT/SIGTERM, keep accepting and serving for this long before the
     /// graceful shutdown starts, while `/ready` already answers 503: time for a load balancer
     /// that health-checks it to stop sending new clients.
@@ -157,6 +155,10 @@ pub struct Config {
     /// Running behind a load balancer: the PROXY protocol and whom to believe.
     #[command(flatten)]
     pub proxy: ProxyConfig,
+
+    /// The certificate, key and handshake limit of `tls:` listeners.
+    #[command(flatten)]
+    pub tls: TlsConfig,
 }
 
 impl Default for Config {
@@ -171,7 +173,6 @@ impl Default for Config {
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_connections_per_ip: None,
-            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
             drain_delay: Duration::ZERO,
             grace: DEFAULT_GRACE,
             backlog: DEFAULT_BACKLOG,
@@ -180,6 +181,7 @@ impl Default for Config {
             raise_fd_limit: true,
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
             linger: DEFAULT_LINGER,
+            tls: TlsConfig::default(),
             proxy: ProxyConfig::default(),
         }
     }
@@ -201,6 +203,9 @@ pub enum ConfigError {
     /// `max_connections` is zero: the server could serve no one.
     #[error("--max-connections must be at least 1")]
     NoConnections,
+    /// A `tls:` listener without a usable certificate, or TLS flags without one.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
 }
 
 /// Builds a [`Server`]: set the addresses and limits, then [`Builder::listen`].
@@ -252,12 +257,6 @@ impl Builder {
         self
     }
 
-    /// Sets how long a client may take to send its PROXY header (default 10 s).
-    pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
-        self.config.handshake_timeout = timeout;
-        self
-    }
-
     /// Requires a PROXY protocol header on every connection, believed from `trusted`
     /// networks only (the flags' default is loopback).
     pub fn proxy_protocol(mut self, trusted: Vec<ipnet::IpNet>) -> Self {
@@ -304,6 +303,26 @@ impl Builder {
         self
     }
 
+    /// Serves `tls:` listeners with this certificate chain and key (PEM files).
+    pub fn tls_cert(mut self, chain: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        self.config.tls.tls_cert = Some(chain.into());
+        self.config.tls.tls_key = Some(key.into());
+        self
+    }
+
+    /// Requires TLS clients to present a certificate signed by a CA in this PEM file.
+    pub fn tls_client_ca(mut self, ca: impl Into<PathBuf>) -> Self {
+        self.config.tls.tls_client_ca = Some(ca.into());
+        self
+    }
+
+    /// Sets how long a client may take to finish its handshake, the PROXY header and the TLS
+    /// one (default 10 s).
+    pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.config.tls.handshake_timeout = timeout;
+        self
+    }
+
     /// Leaves out the per-connection log lines.
     pub fn quiet(mut self, quiet: bool) -> Self {
         self.config.quiet = quiet;
@@ -331,10 +350,21 @@ impl Builder {
         if config.binds.is_empty() {
             config.binds.push(DEFAULT_BIND.parse()?);
         }
+        let tls_binds: Vec<String> = (config.binds.iter())
+            .filter(|a| matches!(a, Address::Tls { .. }))
+            .map(|a| a.to_string())
+            .collect();
+        let tls = Tls::from_config(&config.tls, &tls_binds).map_err(ConfigError::from)?;
         let mut listeners = Vec::new();
         for address in &config.binds {
-            listeners.extend(listener::bind(address, config.tcp_options()).await?);
+            for bound in listener::bind(address, config.tcp_options()).await? {
+                listeners.push(match (address, &tls) {
+                    (Address::Tls { .. }, Some(tls)) => bound.over_tls(tls.clone()),
+                    _ => bound,
+                });
+            }
         }
+        let reload = tls.map(tls::Reload::register).transpose()?;
         if config.raise_fd_limit {
             config.max_connections =
                 listener::fit_fd_limit(config.max_connections, listeners.len());
@@ -343,6 +373,7 @@ impl Builder {
         Ok(Server {
             listeners,
             endpoints,
+            reload,
             shared: Arc::new(Shared::new(config)),
         })
     }
@@ -412,6 +443,8 @@ impl Shared {
 pub struct Server {
     listeners: Vec<Listener>,
     endpoints: Vec<Endpoint>,
+    /// SIGHUP reloads the TLS certificate, when there is one.
+    reload: Option<tls::Reload>,
     shared: Arc<Shared>,
 }
 
@@ -436,12 +469,21 @@ impl Server {
     /// period, and closes the rest with `ERR server shutting down`.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let Server {
-            listeners, shared, ..
+            listeners,
+            shared,
+            reload,
+            ..
         } = self;
+        let reloading = reload.map(|r| tokio::spawn(r.run()));
         let stop_accepting = CancellationToken::new();
         let mut accept_loops = Vec::new();
         for l in listeners {
-            info!("Waiting for connection on {}...", l.endpoint());
+            let tls = if matches!(l, Listener::Tls(..)) {
+                "tls:"
+            } else {
+                ""
+            };
+            info!("Waiting for connection on {tls}{}...", l.endpoint());
             let task = listener::accept_loop(l, shared.clone(), stop_accepting.clone());
             accept_loops.push(tokio::spawn(task));
         }
@@ -459,6 +501,9 @@ impl Server {
             .await;
         stop_ticking.cancel();
         ticker.await.context("the idle ticker failed")?;
+        if let Some(reloading) = reloading {
+            reloading.abort();
+        }
         Ok(())
     }
 }

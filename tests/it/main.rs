@@ -12,4 +12,5 @@ mod proxy;
 mod serve;
 mod serve_bin;
 mod support;
+mod tls;
 mod tutorial;

@@ -5,6 +5,7 @@
 #![allow(dead_code)] // each test module uses its own subset
 
 pub mod balancers;
+pub mod pki;
 
 use sockit::addr::Endpoint;
 use sockit::server::{Builder, Server};
@@ -230,12 +231,14 @@ impl ChildGuard {
         self.lines.as_ref().expect("set above")
     }
 
-    /// Waits for the next `Waiting for connection on ADDR...` log line; returns ADDR.
+    /// Waits for the next `Waiting for connection on ADDR...` log line; returns ADDR (without
+    /// the `tls:` of a TLS listener).
     pub fn wait_for_listen_addr(&mut self) -> SocketAddr {
         let line = self.wait_for_stderr("Waiting for connection on ");
         line.split("Waiting for connection on ")
             .nth(1)
             .and_then(|rest| rest.trim().strip_suffix("..."))
+            .map(|addr| addr.strip_prefix("tls:").unwrap_or(addr))
             .expect("address in the log line")
             .parse()
             .expect("socket address")
