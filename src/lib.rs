@@ -10,6 +10,7 @@
 //! - [`protocol`]: the hello protocol as a pure state machine (bytes in, replies out).
 //! - [`server`]: the hello server: builder, listeners and accept loop, one connection's life,
 //!   shutdown.
+//! - [`size`]: the one size syntax of every flag (`1048576`, `512KiB`, `64MiB`).
 //! - [`client`]: the hello client, one name at a time or pipelined.
 //! - [`bench`]: `sockit bench`, the load generator: modes, reply checker, report, chart.
 //! - `fuzzing` (hidden): the fuzz targets' entry points, shared by `fuzz/` and the corpus
@@ -28,3 +29,4 @@ pub mod fuzzing;
 pub mod net;
 pub mod protocol;
 pub mod server;
+pub mod size;

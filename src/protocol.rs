@@ -10,9 +10,18 @@
 //!   carry no newline and a message equal to `exit` ends the session.
 //!
 //! A [`Session`] holds no buffer while it has no unfinished line, so an idle connection costs
-//! no heap memory here.
+//! no heap memory here. An unfinished line is charged to an [`InputBudget`] that every session
+//! of a server shares: the first read's worth of it is free (a line that fits in one read
+//! never needs the budget), and a line that grows past that is charged whole, so the memory a
+//! server holds for unfinished lines is bounded however many clients send long ones (see
+//! `partial` for where it lives). The connection asks [`Session::make_room`] before each
+//! read and stops reading while the budget is spent.
+
+mod partial;
 
 use memchr::memchr;
+use partial::Partial;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The greeting the tutorial's server sends on accept.
 pub const DEFAULT_GREETING: &str = "Welcome!";
@@ -96,26 +105,78 @@ pub fn push_reply(out: &mut Vec<u8>, name: &[u8], framing: Framing) {
     });
 }
 
+/// A server-wide allowance of bytes for unfinished lines, shared by every [`Session`] of a
+/// server. Sessions take from it as their unfinished line grows past one read and give it
+/// back when the line ends or the session is dropped.
+#[derive(Debug)]
+pub struct InputBudget {
+    limit: usize,
+    used: AtomicUsize,
+}
+
+/// The budget of sessions made with [`Session::new`]: no limit.
+static UNLIMITED: InputBudget = InputBudget::new(usize::MAX);
+
+impl InputBudget {
+    /// A budget of `limit` bytes.
+    pub const fn new(limit: usize) -> Self {
+        InputBudget {
+            limit,
+            used: AtomicUsize::new(0),
+        }
+    }
+
+    /// The bytes taken now.
+    pub fn used(&self) -> usize {
+        self.used.load(Ordering::Relaxed)
+    }
+
+    /// Takes `n` bytes if they fit.
+    #[must_use]
+    fn take(&self, n: usize) -> bool {
+        let limit = self.limit;
+        self.used
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |used| {
+                used.checked_add(n).filter(|&after| after <= limit)
+            })
+            .is_ok()
+    }
+
+    fn give_back(&self, n: usize) {
+        self.used.fetch_sub(n, Ordering::Relaxed);
+    }
+}
+
 /// One connection's protocol state.
 #[derive(Debug)]
-pub struct Session {
+pub struct Session<'b> {
     framing: Framing,
     max_line: usize,
     /// The start of a line whose `\n` has not arrived yet. Empty (and unallocated) between
     /// lines, which is the common case for an idle connection.
-    partial: Vec<u8>,
+    partial: Partial,
+    /// Where `partial` is charged once it grows past one read.
+    budget: &'b InputBudget,
     done: bool,
     /// Bytes came after the `exit` line: the client is still sending.
     input_after_exit: bool,
 }
 
-impl Session {
-    /// A session for one connection.
+impl Session<'static> {
+    /// A session for one connection, its unfinished lines bounded only by `max_line`.
     pub fn new(framing: Framing, max_line: usize) -> Self {
+        Session::with_budget(framing, max_line, &UNLIMITED)
+    }
+}
+
+impl<'b> Session<'b> {
+    /// A session whose unfinished lines, past one read's worth, are charged to `budget`.
+    pub fn with_budget(framing: Framing, max_line: usize, budget: &'b InputBudget) -> Self {
         Session {
             framing,
             max_line,
-            partial: Vec::new(),
+            partial: Partial::new(),
+            budget,
             done: false,
             input_after_exit: false,
         }
@@ -131,6 +192,24 @@ impl Session {
         !self.partial.is_empty()
     }
 
+    /// Makes sure the next read, of at most `read_size` bytes, can be kept whole: `false`
+    /// when that needs more of the budget than is left, and the caller should not read until
+    /// some is given back. A session without an unfinished line always has room: a read's
+    /// unfinished tail is kept without charge, so lines that fit in one read never wait.
+    pub fn make_room(&mut self, read_size: usize) -> bool {
+        let len = self.partial.as_slice().len();
+        let needed = (len + read_size).min(self.max_line + 1);
+        let capacity = self.partial.capacity();
+        if len == 0 || capacity >= needed {
+            return true;
+        }
+        // Doubling keeps the copies few; when the budget cannot cover that, just enough.
+        let doubled = (capacity * 2).clamp(needed, self.max_line + 1);
+        [doubled, needed]
+            .into_iter()
+            .any(|size| self.partial.grow(size, self.budget))
+    }
+
     /// Takes the bytes of one read and appends every reply they complete to `out`.
     ///
     /// After [`Step::Exit`] or [`Step::LineTooLong`] the session ignores further input.
@@ -144,7 +223,7 @@ impl Session {
         };
         if step != Step::Continue {
             self.done = true;
-            self.partial = Vec::new();
+            self.release();
         }
         step
     }
@@ -155,15 +234,23 @@ impl Session {
         if self.done || self.partial.is_empty() {
             return Step::Exit;
         }
-        let line = std::mem::take(&mut self.partial);
         self.done = true;
-        if line.len() > self.max_line {
-            return Step::LineTooLong;
-        }
-        if line != b"exit" {
-            push_reply(out, &line, self.framing);
-        }
-        Step::Exit
+        let line = self.partial.as_slice();
+        let step = if line.len() > self.max_line {
+            Step::LineTooLong
+        } else {
+            if line != b"exit" {
+                push_reply(out, line, self.framing);
+            }
+            Step::Exit
+        };
+        self.release();
+        step
+    }
+
+    /// Frees the unfinished line and gives its charge back.
+    fn release(&mut self) {
+        self.partial.release(self.budget);
     }
 
     fn feed_chunk(&mut self, input: &[u8], out: &mut Vec<u8>) -> Step {
@@ -177,12 +264,10 @@ impl Session {
     fn feed_lines(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Step {
         if !self.partial.is_empty() {
             let Some(nl) = memchr(b'\n', input) else {
-                self.partial.extend_from_slice(input);
-                return self.check_partial();
+                return self.hold(input);
             };
-            let mut line = std::mem::take(&mut self.partial);
-            line.extend_from_slice(&input[..nl]);
-            let step = self.answer(&line, out);
+            let step = self.answer_joined(&input[..nl], out);
+            self.release();
             input = &input[nl + 1..];
             if step != Step::Continue {
                 self.input_after_exit = !input.is_empty();
@@ -198,8 +283,7 @@ impl Session {
             }
         }
         if !input.is_empty() {
-            self.partial.extend_from_slice(input);
-            return self.check_partial();
+            return self.hold(input);
         }
         Step::Continue
     }
@@ -218,17 +302,46 @@ impl Session {
         Step::Continue
     }
 
-    /// An unfinished line may hold one byte more than the limit only if it is the `\r` that
-    /// will be dropped; anything longer can never become a valid line.
-    fn check_partial(&self) -> Step {
-        let len = self.partial.len();
-        let over =
-            len > self.max_line + 1 || (len == self.max_line + 1 && !self.partial.ends_with(b"\r"));
-        if over {
-            Step::LineTooLong
-        } else {
-            Step::Continue
+    /// Answers the line made of the unfinished one and `rest` (up to its `\n`), without
+    /// copying them together: the `\r` to drop may be the last byte of either.
+    fn answer_joined(&self, rest: &[u8], out: &mut Vec<u8>) -> Step {
+        let partial = self.partial.as_slice();
+        let (head, tail) = match rest.strip_suffix(b"\r") {
+            Some(tail) => (partial, tail),
+            None if rest.is_empty() => (partial.strip_suffix(b"\r").unwrap_or(partial), rest),
+            None => (partial, rest),
+        };
+        if head.len() + tail.len() > self.max_line {
+            return Step::LineTooLong;
         }
+        if head.iter().chain(tail).eq(b"exit") {
+            return Step::Exit;
+        }
+        out.reserve(head.len() + tail.len() + 9);
+        out.extend_from_slice(b"Hello, ");
+        out.extend_from_slice(head);
+        out.extend_from_slice(tail);
+        out.extend_from_slice(b"!\n");
+        Step::Continue
+    }
+
+    /// Keeps `input` (not empty) as the start of an unfinished line, or refuses the line once
+    /// it cannot fit: it may hold one byte more than the limit only if that is a `\r`, which
+    /// the `\n` will drop.
+    fn hold(&mut self, input: &[u8]) -> Step {
+        let len = self.partial.as_slice().len() + input.len();
+        let limit = self.max_line + 1;
+        if len > limit || (len == limit && !input.ends_with(b"\r")) {
+            return Step::LineTooLong;
+        }
+        self.partial.extend(input, self.budget);
+        Step::Continue
+    }
+}
+
+impl Drop for Session<'_> {
+    fn drop(&mut self) {
+        self.release();
     }
 }
 
@@ -238,8 +351,23 @@ mod tests {
     use proptest::prelude::*;
 
     /// Runs a whole input through a session, cut at the given read boundaries, then EOF.
+    ///
+    /// Room is made before each read, as the server does, against a budget that fits; every
+    /// byte taken from it is given back once the session is gone.
     fn run(input: &[u8], cuts: &[usize], max_line: usize) -> (Vec<u8>, Step) {
-        let mut session = Session::new(Framing::Line, max_line);
+        let budget = InputBudget::new(1 << 20);
+        let result = run_with(&budget, input, cuts, max_line);
+        assert_eq!(budget.used(), 0, "budget given back");
+        result
+    }
+
+    fn run_with(
+        budget: &InputBudget,
+        input: &[u8],
+        cuts: &[usize],
+        max_line: usize,
+    ) -> (Vec<u8>, Step) {
+        let mut session = Session::with_budget(Framing::Line, max_line, budget);
         let mut out = Vec::new();
         let mut start = 0;
         let mut points: Vec<usize> = cuts.iter().map(|c| c % (input.len() + 1)).collect();
@@ -249,6 +377,7 @@ mod tests {
             if end <= start {
                 continue;
             }
+            assert!(session.make_room(end - start), "the budget fits");
             let step = session.feed(&input[start..end], &mut out);
             if step != Step::Continue {
                 return (out, step);
@@ -347,6 +476,62 @@ mod tests {
         s.feed(b"ab", &mut out);
         s.feed(b"c\n", &mut out);
         assert_eq!(s.partial.capacity(), 0);
+    }
+
+    /// Issue 11: an unfinished line grows past one read only with budget; while it is spent
+    /// the session has no room (the server stops reading it), a session without an unfinished
+    /// line still answers lines that fit in one read, and ending the line gives it back.
+    #[test]
+    fn unfinished_lines_past_one_read_are_charged_to_the_budget() {
+        let budget = InputBudget::new(100);
+        let mut out = Vec::new();
+        let mut long = Session::with_budget(Framing::Line, 1000, &budget);
+        assert!(long.make_room(10));
+        assert_eq!(long.feed(&[b'x'; 10], &mut out), Step::Continue);
+        assert_eq!(budget.used(), 0, "the first read's tail is free");
+        assert!(long.make_room(10));
+        assert_eq!(
+            budget.used(),
+            20,
+            "past one read, the line is charged whole"
+        );
+        assert_eq!(long.feed(&[b'x'; 10], &mut out), Step::Continue);
+        let mut held = 20;
+        while long.make_room(10) {
+            long.feed(&[b'x'; 10], &mut out);
+            held += 10;
+            assert!(held <= 200, "the budget never ran out");
+        }
+        let used = budget.used();
+        assert!(
+            used <= 100 && held + 10 > 100,
+            "{held} held, {used} charged"
+        );
+        let mut short = Session::with_budget(Framing::Line, 1000, &budget);
+        assert!(short.make_room(10));
+        assert_eq!(short.feed(b"Sarah\nTr", &mut out), Step::Continue);
+        assert_eq!(short.feed(b"acy\n", &mut out), Step::Continue);
+        assert_eq!(out, b"Hello, Sarah!\nHello, Tracy!\n");
+        assert_eq!(long.feed(b"\n", &mut out), Step::Continue);
+        assert_eq!(budget.used(), 0, "the ended line gave its charge back");
+        assert!(long.make_room(10));
+        long.feed(&[b'y'; 10], &mut out);
+        assert!(long.make_room(10));
+        assert!(budget.used() > 0);
+        drop(long);
+        assert_eq!(budget.used(), 0, "a dropped session gives its charge back");
+    }
+
+    /// A line completed across reads is answered whole, its `\r` dropped wherever it fell.
+    #[test]
+    fn a_line_joined_across_reads_drops_one_cr() {
+        for cut in 1..8 {
+            let input = b"Tracy\r\nexi";
+            let (out, _) = run(input, &[cut], 100);
+            assert_eq!(out, b"Hello, Tracy!\nHello, exi!\n", "cut at {cut}");
+        }
+        let (out, step) = run(b"ex\r\r\nexit\r\n", &[2, 3, 4], 100);
+        assert_eq!((out.as_slice(), step), (&b"Hello, ex\r!\n"[..], Step::Exit));
     }
 
     proptest! {

@@ -19,7 +19,7 @@
 //! shutdown) is a lingering close: half-close, then read and discard for a short while, so
 //! the kernel does not answer those bytes with a reset that would destroy replies in flight.
 
-use super::Shared;
+use super::{Config, Shared, FRAMING_HINT_AFTER};
 use crate::net::describe;
 use crate::protocol::{ErrorLine, Session, Step};
 use socket2::SockRef;
@@ -50,6 +50,10 @@ const READ_SIZE: usize = 4096;
 /// must first send its close_notify alert (and may hold encrypted bytes of its own that need
 /// a flush), or the client cannot tell a clean end from a cut connection.
 pub(crate) trait Socket: AsyncRead + AsyncWrite + Unpin + Send + 'static {
+    /// The kernel socket underneath, for the socket options and non-blocking probes that
+    /// work below any TLS layer (peer address, linger, peek).
+    fn sock_ref(&self) -> SockRef<'_>;
+
     /// Whether the client has sent bytes the server has not read (one non-blocking `recv` on
     /// the kernel socket; what it takes is discarded, which is fine since the caller then
     /// drains the rest).
@@ -76,6 +80,10 @@ pub(crate) trait Socket: AsyncRead + AsyncWrite + Unpin + Send + 'static {
 macro_rules! bare_socket {
     ($($stream:ty),*) => {$(
         impl Socket for $stream {
+            fn sock_ref(&self) -> SockRef<'_> {
+                SockRef::from(self)
+            }
+
             fn input_pending(&self) -> bool {
                 input_pending(self)
             }
@@ -134,6 +142,8 @@ enum End {
     Eof,
     TooLong,
     Idle,
+    /// Pending replies made no progress for `--send-timeout`: the client does not read.
+    SendTimeout,
     Shutdown,
     Failed(io::Error),
 }
@@ -168,18 +178,70 @@ pub(crate) fn serve<S: Socket>(
     }
 }
 
-/// Tells a client it cannot be served (`ERR server busy`) and closes gracefully, within the
-/// close timeout and linger of `limits`.
-pub(crate) async fn reject<S: Socket>(
-    mut sock: S,
-    line: ErrorLine,
-    _permit: OwnedSemaphorePermit,
-    (close_timeout, linger): (Duration, Duration),
-) {
-    let write = sock.write_all(line.as_bytes());
-    if let Ok(Ok(())) = tokio::time::timeout(close_timeout, write).await {
-        lingering_close(sock, linger).await;
+/// Tells a client it cannot be served (`ERR server busy`) without a task of its own unless it
+/// must linger: a fresh socket's send buffer is empty, so the line goes out in one
+/// non-blocking send. A client that has sent nothing is closed at once (a plain FIN follows
+/// the line). One that has sent bytes gets a lingering close, so that those bytes cannot turn
+/// the close into a reset that destroys the line; those closes are bounded by `rejects`, and
+/// past that bound its queued bytes are read and discarded before the close instead.
+pub(crate) fn reject<S: Socket>(sock: S, peer: &Peer, shared: &Shared) {
+    let line = ErrorLine::ServerBusy.as_bytes();
+    match sock.sock_ref().send(line) {
+        Ok(n) if n == line.len() => {}
+        Ok(_) => return debug!("{peer}: server busy; the line did not fit, closed"),
+        Err(e) => return debug!("{peer}: server busy; {}", describe(&e)),
     }
+    if !input_waiting(&sock) {
+        return debug!("{peer}: server busy");
+    }
+    match shared.rejects.clone().try_acquire_owned() {
+        Ok(permit) => {
+            debug!("{peer}: server busy; lingering");
+            let linger = shared.config.linger;
+            shared.drain.spawn(async move {
+                lingering_close(sock, linger).await;
+                drop(permit);
+            });
+        }
+        Err(_) => {
+            debug!("{peer}: server busy; its input discarded");
+            discard_queued(&sock);
+            let _ = sock.sock_ref().shutdown(Shutdown::Write);
+        }
+    }
+}
+
+/// Tells a client that already holds a slot and a task why it is not served (an `ERR` line
+/// instead of the greeting, through the stream, so over TLS too) and closes gracefully,
+/// within the close timeout and the linger.
+pub(crate) async fn turn_away<S: Socket>(mut sock: S, line: ErrorLine, shared: &Shared) {
+    let deliver = async {
+        sock.write_all(line.as_bytes()).await?;
+        sock.flush().await
+    };
+    if let Ok(Ok(())) = tokio::time::timeout(shared.config.close_timeout, deliver).await {
+        lingering_close(sock, shared.config.linger).await;
+    }
+}
+
+/// Whether the client has sent bytes the server has not read, without taking them.
+fn input_waiting<S: Socket>(sock: &S) -> bool {
+    let mut probe = [std::mem::MaybeUninit::<u8>::uninit(); 1];
+    matches!(sock.sock_ref().peek(&mut probe), Ok(n) if n > 0)
+}
+
+/// Reads and discards what the kernel has queued from the client (a bounded number of
+/// non-blocking reads), so that closing does not answer it with a reset.
+fn discard_queued<S: Socket>(sock: &S) {
+    use std::io::Read as _;
+    let sock = sock.sock_ref();
+    SCRATCH.with_borrow_mut(|scratch| {
+        for _ in 0..16 {
+            if !matches!((&*sock).read(&mut scratch.input), Ok(n) if n > 0) {
+                return;
+            }
+        }
+    })
 }
 
 /// What woke the conversation loop.
@@ -192,29 +254,41 @@ enum Event {
 /// The conversation: greeting, then names and replies until something ends it.
 async fn talk<S: Socket>(sock: &mut S, shared: &Shared, unsent: &mut Vec<u8>) -> End {
     let config = &shared.config;
-    let mut session = Session::new(config.framing, config.max_line);
+    let mut session = Session::with_budget(config.framing, config.max_line, &shared.input_budget);
     match poll_fn(|cx| Poll::Ready(write_some(sock, cx, &shared.greeting))).await {
         Ok(n) => unsent.extend_from_slice(&shared.greeting[n..]),
         Err(e) => return End::Failed(e),
     }
-    let mut last_read = Instant::now();
+    // The last progress: a read, or replies taken by the socket. The idle timeout counts from
+    // it while nothing is owed, the send timeout while replies wait.
+    let mut progress = Instant::now();
+    let mut hinted = false;
     let mut wake = pin!(shared.wake.notified());
     loop {
-        let event = if unsent.is_empty() && !sock.output_buffered() {
-            tokio::select! {
-                biased;
-                _ = &mut wake => Event::Wake,
-                read = poll_fn(|cx| poll_read_answer(sock, cx, &mut session, unsent)) => Event::Read(read),
-            }
-        } else {
+        // Replies are owed while `unsent` holds some, or a TLS stream holds encrypted records
+        // it has not written yet.
+        let owed = !unsent.is_empty() || sock.output_buffered();
+        let starved = !owed && !session.make_room(READ_SIZE);
+        let event = if owed {
             tokio::select! {
                 biased;
                 _ = &mut wake => Event::Wake,
                 flushed = poll_fn(|cx| poll_flush_unsent(sock, cx, unsent)) => Event::Flushed(flushed),
             }
+        } else if starved {
+            // The input memory is spent: not reading pushes back on the client until the
+            // pulse finds some free again.
+            (&mut wake).await;
+            Event::Wake
+        } else {
+            tokio::select! {
+                biased;
+                _ = &mut wake => Event::Wake,
+                read = poll_fn(|cx| poll_read_answer(sock, cx, &mut session, unsent)) => Event::Read(read),
+            }
         };
         match event {
-            Event::Read(Ok(Some(Step::Continue))) => last_read = Instant::now(),
+            Event::Read(Ok(Some(Step::Continue))) => progress = Instant::now(),
             Event::Read(Ok(Some(Step::Exit))) => {
                 return End::Exit {
                     more: session.input_after_exit(),
@@ -228,20 +302,56 @@ async fn talk<S: Socket>(sock: &mut S, shared: &Shared, unsent: &mut Vec<u8>) ->
                 }
             }
             Event::Read(Err(e)) | Event::Flushed(Err(e)) => return End::Failed(e),
-            Event::Flushed(Ok(())) => {}
+            Event::Flushed(Ok(())) => progress = Instant::now(),
             Event::Wake => {
                 if shared.drain.is_over() {
                     return End::Shutdown;
                 }
-                let timeout = config.idle_timeout;
-                if !timeout.is_zero() && last_read.elapsed() >= timeout {
-                    return End::Idle;
+                if let Some(end) = overdue(
+                    config,
+                    !unsent.is_empty() || sock.output_buffered(),
+                    progress,
+                ) {
+                    return end;
+                }
+                let stuck = session.has_partial() && unsent.is_empty();
+                if stuck && !hinted && progress.elapsed() >= FRAMING_HINT_AFTER {
+                    hinted = true;
+                    hint_chunk_framing(sock, config.quiet);
                 }
                 // A Notified hears every pulse from the moment it is created, so re-arming
                 // here misses none, even while the connection is busy.
                 wake.set(shared.wake.notified());
             }
         }
+    }
+}
+
+/// The timeout that has run out since the last progress, if any: the send timeout while
+/// replies wait, the idle timeout otherwise.
+fn overdue(config: &Config, sending: bool, progress: Instant) -> Option<End> {
+    let (timeout, end) = if sending {
+        (config.send_timeout, End::SendTimeout)
+    } else {
+        (config.idle_timeout, End::Idle)
+    };
+    (!timeout.is_zero() && progress.elapsed() >= timeout).then_some(end)
+}
+
+/// The learner's trap: the tutorial's client sends a name with no newline and waits for the
+/// reply, which line framing only gives at the newline. Said once per connection.
+///
+/// The peer is looked up here (a rare event) rather than passed down, which would cost every
+/// connection's future 8 bytes.
+fn hint_chunk_framing<S: Socket>(sock: &S, quiet: bool) {
+    if !quiet {
+        let peer = sock.sock_ref().peer_addr().ok().and_then(|a| a.as_socket());
+        let peer = peer.map_or_else(|| "A Unix socket client".to_owned(), |a| a.to_string());
+        info!(
+            "{peer} sent bytes without a newline, then nothing for {}s: a client that sends \
+             one message per read, as the tutorial's does, needs `sockit serve --framing chunk`",
+            FRAMING_HINT_AFTER.as_secs()
+        );
     }
 }
 
@@ -323,6 +433,13 @@ async fn close<S: Socket>(
         End::TooLong => Some(ErrorLine::LineTooLong),
         End::Idle => Some(ErrorLine::IdleTimeout),
         End::Shutdown => Some(ErrorLine::ShuttingDown),
+        // Nothing more can reach a client that does not read: reset the connection, so the
+        // kernel frees its queued replies now instead of retrying them for minutes.
+        End::SendTimeout => {
+            info!("{peer}: replies not taken for the send timeout; connection reset");
+            let _ = sock.sock_ref().set_linger(Some(Duration::ZERO));
+            return;
+        }
         End::Failed(e) => {
             debug!("{peer}: {}", describe(&e));
             return;

@@ -69,8 +69,8 @@ pub(super) async fn converse<S: Socket>(
 ) {
     let Ok(share) = share(&peer, &shared) else {
         too_many_from(&peer);
-        let close = (shared.config.close_timeout, shared.config.linger);
-        return conn::reject(sock, ErrorLine::TooManyFromAddress, slot, close).await;
+        // The slot is held until the line is delivered, and given back on return.
+        return conn::turn_away(sock, ErrorLine::TooManyFromAddress, &shared).await;
     };
     conn::serve(sock, peer, shared, slot).await;
     drop(share);

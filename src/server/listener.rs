@@ -10,7 +10,6 @@ use super::proxy::Peek;
 use super::{conn, gate, tls, Shared};
 use crate::addr::{Address, Endpoint};
 use crate::net::describe;
-use crate::protocol::ErrorLine;
 use anyhow::{anyhow, bail, Context as _};
 use socket2::{Domain, Protocol, Socket, Type};
 use std::io;
@@ -22,8 +21,9 @@ use tokio::net::{TcpListener, UnixListener};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
-/// How many `ERR server busy` replies may be in flight at once; past that, surplus
-/// connections are closed without a word, so a flood cannot grow the task count.
+/// How many turned-away clients that had already sent bytes may be in their lingering close
+/// at once; past that, such a client's queued bytes are discarded and it is closed at once
+/// (after its `ERR server busy`), so a flood cannot grow the task count.
 pub const MAX_PENDING_REJECTS: usize = 256;
 
 /// How long accept waits after running out of file descriptors.
@@ -166,14 +166,26 @@ fn replace_stale_socket(path: &Path) -> anyhow::Result<()> {
             path.display()
         );
     }
-    match std::os::unix::net::UnixStream::connect(path) {
-        Ok(_) => bail!("another server is listening there (is sockit serve already running?)"),
+    match probe_unix(path) {
+        Ok(()) => bail!("another server is listening there (is sockit serve already running?)"),
         Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
             debug!("removing stale socket file {}", path.display());
             std::fs::remove_file(path)?;
             Ok(())
         }
         Err(e) => Err(e).context("cannot tell whether a server is listening there"),
+    }
+}
+
+/// Connects to the socket at `path` without blocking: `Ok` when a server listens there,
+/// whether it took the connection or its accept queue is full (a blocking connect would wait
+/// on that queue past every signal); `ConnectionRefused` when no one does.
+fn probe_unix(path: &Path) -> io::Result<()> {
+    let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
+    socket.set_nonblocking(true)?;
+    match socket.connect(&socket2::SockAddr::unix(path)?) {
+        Err(e) if e.kind() != io::ErrorKind::WouldBlock => Err(e),
+        _ => Ok(()),
     }
 }
 
@@ -271,16 +283,7 @@ fn admit<S: conn::Socket + Peek>(sock: S, peer: conn::Peer, shared: &Arc<Shared>
                 .drain
                 .spawn(conn::serve(sock, peer, shared.clone(), permit));
         }
-        Err(_) => match shared.rejects.clone().try_acquire_owned() {
-            Ok(permit) => {
-                debug!("{peer}: server busy");
-                let close = (shared.config.close_timeout, shared.config.linger);
-                shared
-                    .drain
-                    .spawn(conn::reject(sock, ErrorLine::ServerBusy, permit, close));
-            }
-            Err(_) => debug!("{peer}: server busy, closed without a reply"),
-        },
+        Err(_) => conn::reject(sock, &peer, shared),
     }
 }
 

@@ -39,7 +39,7 @@ mod tls;
 
 use crate::addr::{Address, Endpoint};
 use crate::duration::{self, shown};
-use crate::protocol::{self, Framing};
+use crate::protocol::{self, Framing, InputBudget};
 use anyhow::Context as _;
 use listener::Listener;
 pub use listener::{FD_RESERVE, MAX_PENDING_REJECTS};
@@ -71,6 +71,13 @@ pub const DEFAULT_BACKLOG: u32 = 1024;
 pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long a lingering close reads and discards before it gives up on the client's FIN.
 pub const DEFAULT_LINGER: Duration = Duration::from_secs(2);
+/// `--send-timeout`'s default, nginx's `send_timeout`.
+pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_secs(60);
+/// `--max-input-memory`'s default, as `--help` shows it.
+pub const DEFAULT_MAX_INPUT_MEMORY: &str = "64MiB";
+/// How long a connection may sit on an unfinished line before the log suggests
+/// `--framing chunk` (the tutorial's client sends a name without a newline, then waits).
+pub const FRAMING_HINT_AFTER: Duration = Duration::from_secs(2);
 
 /// Everything that shapes the server's behaviour: `sockit serve`'s flags (the `///` docs are
 /// their `--help` text) and the library's settings, defined once. Built with
@@ -100,6 +107,19 @@ pub struct Config {
     #[arg(long, value_name = "DURATION", default_value = shown!(DEFAULT_IDLE_TIMEOUT),
           value_parser = duration::parse)]
     pub idle_timeout: Duration,
+
+    /// Close a connection whose pending replies make no progress for this long (the client
+    /// does not read them); no `ERR` line can reach it. `0` disables the timeout.
+    #[arg(long, value_name = "DURATION", default_value = shown!(DEFAULT_SEND_TIMEOUT),
+          value_parser = duration::parse)]
+    pub send_timeout: Duration,
+
+    /// Memory for unfinished lines, all connections together (`16MiB`, `1GiB`, bytes). A line
+    /// that fits in one read needs none; a connection that needs more while it is spent is not
+    /// read until some frees (its idle timeout still runs). At least `--max-line`.
+    #[arg(long, value_name = "SIZE", default_value = DEFAULT_MAX_INPUT_MEMORY,
+          value_parser = crate::size::parse)]
+    pub max_input_memory: usize,
 
     /// Connections served at once; one more gets `ERR server busy` at once. Capped to fit the
     /// open-file limit, with a warning.
@@ -171,6 +191,9 @@ impl Default for Config {
             greeting: protocol::DEFAULT_GREETING.to_owned(),
             max_line: protocol::DEFAULT_MAX_LINE,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            send_timeout: DEFAULT_SEND_TIMEOUT,
+            max_input_memory: crate::size::parse(DEFAULT_MAX_INPUT_MEMORY)
+                .expect("the default is a size"),
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_connections_per_ip: None,
             drain_delay: Duration::ZERO,
@@ -206,6 +229,14 @@ pub enum ConfigError {
     /// A `tls:` listener without a usable certificate, or TLS flags without one.
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// The input memory could not hold one line of the longest length allowed.
+    #[error("--max-input-memory ({memory} bytes) must be at least --max-line ({line} bytes)")]
+    InputMemoryBelowLine {
+        /// `max_input_memory`.
+        memory: usize,
+        /// `max_line`.
+        line: usize,
+    },
 }
 
 /// Builds a [`Server`]: set the addresses and limits, then [`Builder::listen`].
@@ -242,6 +273,19 @@ impl Builder {
     /// Sets the idle timeout (default 5 minutes; zero disables it).
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.config.idle_timeout = timeout;
+        self
+    }
+
+    /// Sets how long pending replies may make no progress before the connection is closed
+    /// (default 60 s; zero disables it).
+    pub fn send_timeout(mut self, timeout: Duration) -> Self {
+        self.config.send_timeout = timeout;
+        self
+    }
+
+    /// Sets the memory for unfinished lines, all connections together (default 64 MiB).
+    pub fn max_input_memory(mut self, bytes: usize) -> Self {
+        self.config.max_input_memory = bytes;
         self
     }
 
@@ -347,6 +391,13 @@ impl Builder {
         if config.max_connections == 0 {
             return Err(ConfigError::NoConnections.into());
         }
+        if config.max_input_memory < config.max_line {
+            return Err(ConfigError::InputMemoryBelowLine {
+                memory: config.max_input_memory,
+                line: config.max_line,
+            }
+            .into());
+        }
         if config.binds.is_empty() {
             config.binds.push(DEFAULT_BIND.parse()?);
         }
@@ -397,9 +448,12 @@ struct Shared {
     /// on it (one `Notified` each, instead of a timer and a cancellation future each, which
     /// keeps an idle connection under 1 KiB) and then checks its idle time and `draining`.
     wake: Notify,
-    /// How often connections check their idle time: a tenth of the idle timeout, between
-    /// 10 ms and 5 s, so a timeout fires at most 10% late.
+    /// How often connections check their timers: a tenth of the shortest timeout, so it
+    /// fires at most 10% late, but at least every half [`FRAMING_HINT_AFTER`] (the hint comes
+    /// 2 to 3 s after the last byte) and at most every 10 ms.
     tick: Duration,
+    /// The memory every connection's unfinished line is charged to.
+    input_budget: InputBudget,
 }
 
 impl Shared {
@@ -411,18 +465,24 @@ impl Shared {
             drain: Drain::new(config.grace),
             per_address: config.max_connections_per_ip.map(PerAddress::new),
             wake: Notify::new(),
-            tick: (config.idle_timeout / 10)
-                .clamp(Duration::from_millis(10), Duration::from_secs(5)),
+            tick: Self::tick(&config),
+            input_budget: InputBudget::new(config.max_input_memory),
             config,
         }
     }
 
-    /// Wakes every connection so it checks its idle time, until the server stops. With the
-    /// idle timeout disabled there is nothing to check, and it only waits for the stop.
+    fn tick(config: &Config) -> Duration {
+        [config.idle_timeout, config.send_timeout]
+            .into_iter()
+            .filter(|t| !t.is_zero())
+            .map(|t| t / 10)
+            .fold(FRAMING_HINT_AFTER / 2, Duration::min)
+            .max(Duration::from_millis(10))
+    }
+
+    /// Wakes every connection so it checks its timers (and whether input memory freed up),
+    /// until the server stops.
     async fn idle_ticker(shared: Arc<Shared>, stop: CancellationToken) {
-        if shared.config.idle_timeout.is_zero() {
-            return stop.cancelled().await;
-        }
         let mut ticks = tokio::time::interval(shared.tick);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -539,5 +599,34 @@ mod tests {
             .config;
         assert_eq!(flags.grace, Duration::from_secs(3));
         assert_eq!(flags.idle_timeout, Duration::from_secs(3600));
+    }
+
+    /// Sizes take units or bytes; the default is at most the 128 MiB issue 11 allows.
+    #[test]
+    fn max_input_memory_takes_sizes() {
+        let parse = |arg: &str| {
+            Flags::try_parse_from(["serve", "--max-input-memory", arg]).map(|f| f.config)
+        };
+        assert_eq!(parse("16MiB").unwrap().max_input_memory, 16 << 20);
+        assert_eq!(parse("1048576").unwrap().max_input_memory, 1 << 20);
+        assert!(parse("plenty").is_err());
+        assert!(Config::default().max_input_memory <= 128 << 20);
+    }
+
+    /// The wake-up pulse follows the shortest timeout, and never sleeps past half the
+    /// framing hint's wait, even with every timeout disabled.
+    #[test]
+    fn tick_follows_the_shortest_timeout() {
+        let tick = |idle: u64, send: u64| {
+            Shared::tick(&Config {
+                idle_timeout: Duration::from_millis(idle),
+                send_timeout: Duration::from_millis(send),
+                ..Config::default()
+            })
+        };
+        assert_eq!(tick(300, 60_000), Duration::from_millis(30));
+        assert_eq!(tick(0, 500), Duration::from_millis(50));
+        assert_eq!(tick(0, 0), FRAMING_HINT_AFTER / 2);
+        assert_eq!(tick(300_000, 60_000), FRAMING_HINT_AFTER / 2);
     }
 }

@@ -348,6 +348,10 @@ fn refusal(err: &io::Error) -> String {
 }
 
 impl Socket for TlsStream<TcpStream> {
+    fn sock_ref(&self) -> socket2::SockRef<'_> {
+        socket2::SockRef::from(self.get_ref().0)
+    }
+
     fn input_pending(&self) -> bool {
         conn::input_pending(self.get_ref().0)
     }

@@ -11,6 +11,7 @@ mod net;
 mod proxy;
 mod serve;
 mod serve_bin;
+mod serve_hostile;
 mod support;
 mod tls;
 mod tutorial;

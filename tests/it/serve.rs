@@ -1,7 +1,9 @@
 //! The hello protocol over real loopback sockets, against the server started through the
 //! library API.
 
-use crate::support::{loopback, quick, read_exact, read_line, read_to_end, TestServer, WAIT};
+use crate::support::{
+    loopback, queues, quick, read_exact, read_line, read_to_end, TestServer, WAIT,
+};
 use sockit::server::Server;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -168,30 +170,6 @@ async fn client_that_never_reads_is_throttled() {
     assert_eq!(read_to_end(&mut other).await, b"Welcome!\nHello, Tracy!\n");
     drop((hog, other));
     server.stop().await;
-}
-
-/// A TCP socket's kernel queues: bytes not yet acknowledged by the peer, and bytes received
-/// but not yet read.
-struct Queues {
-    send: usize,
-    receive: usize,
-}
-
-/// The queues of the IPv4 loopback socket from `local` to `remote`, from `/proc/net/tcp`.
-fn queues(local: std::net::SocketAddr, remote: std::net::SocketAddr) -> Queues {
-    let table = std::fs::read_to_string("/proc/net/tcp").expect("read /proc/net/tcp");
-    let hex = |addr: std::net::SocketAddr| format!(":{:04X}", addr.port());
-    let line = table
-        .lines()
-        .map(|line| line.split_whitespace().collect::<Vec<_>>())
-        .find(|f| f.len() > 4 && f[1].ends_with(&hex(local)) && f[2].ends_with(&hex(remote)))
-        .unwrap_or_else(|| panic!("no socket {local} -> {remote} in /proc/net/tcp"));
-    let (send, receive) = line[4].split_once(':').expect("tx_queue:rx_queue");
-    let parse = |q: &str| usize::from_str_radix(q, 16).expect("hex queue length");
-    Queues {
-        send: parse(send),
-        receive: parse(receive),
-    }
 }
 
 /// 1,000 clients at once each get exactly their own replies.

@@ -236,3 +236,40 @@ fn zero_max_connections_is_refused() {
         "sockit: --max-connections must be at least 1"
     );
 }
+
+/// Issue 11: `--bind unix:PATH` where a live server's accept queue is full used to block in
+/// connect past every signal. The probe does not block: the server is seen as live, the bind
+/// is refused with one line and exit 1, and its socket file stays.
+#[test]
+fn unix_bind_next_to_a_full_accept_queue_is_refused_at_once() {
+    use socket2::{Domain, SockAddr, Socket, Type};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("busy.sock");
+    let live = Socket::new(Domain::UNIX, Type::STREAM, None).unwrap();
+    live.bind(&SockAddr::unix(&path).unwrap()).unwrap();
+    live.listen(0).unwrap();
+    // Fill the queue: connect until a non-blocking connect would block.
+    let mut queued = Vec::new();
+    loop {
+        let c = Socket::new(Domain::UNIX, Type::STREAM, None).unwrap();
+        c.set_nonblocking(true).unwrap();
+        match c.connect(&SockAddr::unix(&path).unwrap()) {
+            Ok(()) => queued.push(c),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+            Err(e) => panic!("filling the accept queue: {e}"),
+        }
+        assert!(queued.len() < 64, "the accept queue never filled");
+    }
+    let mut cmd = sockit();
+    cmd.args(["serve", "--bind", &format!("unix:{}", path.display())]);
+    let mut server = crate::support::ChildGuard::spawn(cmd);
+    let (status, log) = server.wait();
+    assert_eq!(
+        status.code(),
+        Some(sockit::exit::serve::CANNOT_LISTEN.into()),
+        "{log}"
+    );
+    assert!(log.contains("another server is listening there"), "{log}");
+    assert_eq!(log.trim().lines().count(), 1, "{log}");
+    assert!(path.exists(), "the live server's socket file is left alone");
+}

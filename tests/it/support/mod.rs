@@ -361,3 +361,42 @@ pub fn refusing() -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap()
 }
+
+/// A TCP socket's kernel queues: bytes not yet acknowledged by the peer, and bytes received
+/// but not yet read.
+pub struct Queues {
+    pub send: usize,
+    pub receive: usize,
+}
+
+/// The queues of the IPv4 loopback socket from `local` to `remote`, from `/proc/net/tcp`.
+pub fn queues(local: SocketAddr, remote: SocketAddr) -> Queues {
+    queue_table()
+        .remove(&(local.port(), remote.port()))
+        .unwrap_or_else(|| panic!("no socket {local} -> {remote} in /proc/net/tcp"))
+}
+
+/// Every IPv4 TCP socket's queues, by (local port, remote port), from one read of
+/// `/proc/net/tcp`.
+pub fn queue_table() -> std::collections::HashMap<(u16, u16), Queues> {
+    let table = std::fs::read_to_string("/proc/net/tcp").expect("read /proc/net/tcp");
+    let port = |field: &str| {
+        let hex = field.rsplit(':').next().expect("ADDR:PORT");
+        u16::from_str_radix(hex, 16).expect("hex port")
+    };
+    let parse = |q: &str| usize::from_str_radix(q, 16).expect("hex queue length");
+    table
+        .lines()
+        .skip(1)
+        .map(|line| line.split_whitespace().collect::<Vec<_>>())
+        .filter(|f| f.len() > 4)
+        .map(|f| {
+            let (send, receive) = f[4].split_once(':').expect("tx_queue:rx_queue");
+            let queues = Queues {
+                send: parse(send),
+                receive: parse(receive),
+            };
+            ((port(f[1]), port(f[2])), queues)
+        })
+        .collect()
+}
