@@ -1,29 +1,20 @@
 //! Defines `sockit fetch`'s flags: curl's spellings, `///` docs are the `--help` text.
 
+use super::targets::Targets;
 use clap::Args;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-/// Download one URL over HTTP/1.1 or HTTPS, with curl's flags and exit codes.
+/// Download URLs over HTTP/1.1 or HTTPS, with curl's flags and exit codes.
 ///
 /// The body goes to stdout, or with -o/-O to a file through FILE.part, renamed to FILE only
 /// when the whole body arrived: a failed download never leaves a partial file under FILE.
 #[derive(Debug, Clone, Args)]
 pub struct FetchArgs {
-    /// The URL to fetch: http:// or https:// (http:// is assumed when no scheme is given).
-    #[arg(value_name = "URL")]
-    pub url: String,
-
-    /// Write the body to FILE (through FILE.part) instead of stdout; the response head is
-    /// printed to stdout unless -s.
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
-    pub output: Option<PathBuf>,
-
-    /// Write the body to a file in the current directory named after the URL's last path
-    /// segment (index.html when the path ends in /).
-    #[arg(short = 'O', long = "remote-name", conflicts_with = "output")]
-    pub remote_name: bool,
+    /// The URLs and where each body goes.
+    #[command(flatten)]
+    pub targets: Targets,
 
     /// Include the response head in the output, before the body.
     #[arg(short = 'i', long = "include")]
@@ -217,6 +208,15 @@ pub struct FetchArgs {
     /// body bytes were written (they cannot be taken back).
     #[arg(long = "retry-all-errors")]
     pub retry_all_errors: bool,
+
+    /// Fetch the URLs at once instead of one after another.
+    #[arg(short = 'Z', long = "parallel")]
+    pub parallel: bool,
+
+    /// With -Z, at most N fetches at a time.
+    #[arg(long = "parallel-max", value_name = "N", default_value_t = 50,
+          value_parser = clap::value_parser!(u16).range(1..=300))]
+    pub parallel_max: u16,
 
     /// Remove FILE.part when the download fails instead of keeping it for -C -.
     #[arg(long = "no-keep-partial")]

@@ -316,7 +316,11 @@ impl Exchange<'_> {
             _ => None,
         };
         let to_terminal = self.plan.output.is_none() && std::io::stdout().is_terminal();
-        let progress = Progress::new(self.plan.progress && !to_terminal, total);
+        let progress = Progress::new(
+            self.plan.progress && !to_terminal,
+            total,
+            self.plan.bars.as_ref(),
+        );
         let mut meter = Meter::new(progress, self.plan.limit_rate);
         let mut body = BodyDecoder::new(framing);
         let read = transfer::read_body(&mut conn, &mut buf, &mut body, &mut sink, &mut meter).await;

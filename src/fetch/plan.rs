@@ -12,6 +12,7 @@ use super::output;
 use super::proxy::{Proxies, ProxyFlags};
 use super::request::{self, HeaderEdit, RequestSpec};
 use super::retry::RetryPlan;
+use super::targets::OutputFlag;
 use super::upload;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -20,8 +21,8 @@ use url::Url;
 /// How long connecting may take without `--connect-timeout`: curl's default.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// What one fetch does, resolved from the flags.
-#[derive(Debug)]
+/// What one URL's fetch does, resolved from the flags.
+#[derive(Debug, Clone)]
 pub struct FetchPlan {
     /// The URL asked for.
     pub url: Url,
@@ -59,6 +60,8 @@ pub struct FetchPlan {
     pub verbose: bool,
     /// `-w`: the report printed at the end (the format itself, `@FILE` already read).
     pub write_out: Option<String>,
+    /// `-Z`: the display the progress bars of all parallel fetches share.
+    pub bars: Option<indicatif::MultiProgress>,
 }
 
 /// How connections are opened.
@@ -90,24 +93,57 @@ pub struct HeadPlan {
 }
 
 impl FetchPlan {
-    /// Resolves and checks the flags.
-    pub fn new(args: &FetchArgs) -> Result<Self, FetchError> {
-        let url = upload::upload_url(parse_url(&args.url)?, args.upload_file.as_ref());
-        let output = match (&args.output, args.remote_name) {
-            (Some(path), _) if path.as_os_str() == "-" => None,
-            (Some(path), _) => Some(output::resolve_link(path)),
-            (None, true) => Some(output::resolve_link(&output::remote_name(url.path()))),
-            (None, false) => None,
-        };
-        if output.is_none() && args.continue_at == Some(ContinueAt::Auto) {
-            return Err(FetchError::Usage(
-                "-C - needs a file to resume (-o FILE or -O)".into(),
-            ));
+    /// Resolves and checks the flags: one plan per URL, in order.
+    pub fn for_each_url(args: &FetchArgs) -> Result<Vec<Self>, FetchError> {
+        if args.targets.urls.is_empty() {
+            return Err(FetchError::Usage("no URL given".into()));
         }
+        // Read once: `-d @-` and `-w @-` consume stdin.
+        let request = request_spec(args)?;
+        let write_out = args
+            .write_out
+            .as_deref()
+            .map(write_out_format)
+            .transpose()?;
+        let mut plans = Vec::with_capacity(args.targets.urls.len());
+        for (text, flag) in args.targets.pairs() {
+            let url = upload::upload_url(parse_url(text)?, args.upload_file.as_ref());
+            let output = match flag {
+                Some(OutputFlag::File(path)) if path.as_os_str() == "-" => None,
+                Some(OutputFlag::File(path)) => Some(output::resolve_link(path)),
+                Some(OutputFlag::Remote) => {
+                    Some(output::resolve_link(&output::remote_name(url.path())))
+                }
+                None => None,
+            };
+            if output.is_none() && args.continue_at == Some(ContinueAt::Auto) {
+                return Err(FetchError::Usage(
+                    "-C - needs a file to resume (-o FILE or -O)".into(),
+                ));
+            }
+            plans.push(Self::build(
+                args,
+                request.clone(),
+                write_out.clone(),
+                url,
+                output,
+            )?);
+        }
+        Ok(plans)
+    }
+
+    /// The plan for `url` into `output`, with the request and `-w` format all URLs share.
+    fn build(
+        args: &FetchArgs,
+        request: RequestSpec,
+        write_out: Option<String>,
+        url: Url,
+        output: Option<PathBuf>,
+    ) -> Result<Self, FetchError> {
         let include = args.include || args.head;
         let dump_stdout = args.dump_header.as_deref() == Some("-".as_ref());
         Ok(FetchPlan {
-            request: request_spec(args)?,
+            request,
             heads: HeadPlan {
                 stdout: dump_stdout || (output.is_some() && !include && !args.silent),
                 dump: args.dump_header.clone().filter(|_| !dump_stdout),
@@ -158,11 +194,8 @@ impl FetchPlan {
                 all_errors: args.retry_all_errors,
             },
             verbose: args.verbose,
-            write_out: args
-                .write_out
-                .as_deref()
-                .map(write_out_format)
-                .transpose()?,
+            write_out,
+            bars: None,
         })
     }
 }

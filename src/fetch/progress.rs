@@ -6,7 +6,7 @@
 //! and reads at most a quarter second's worth at a time, so the kernel's receive window,
 //! not a burst into our buffer, is what slows the server down.
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -19,8 +19,8 @@ pub struct Progress(Option<ProgressBar>);
 
 impl Progress {
     /// A bar for a body of `total` bytes (a spinner when unknown), shown only when `wanted`
-    /// and stderr is a terminal.
-    pub fn new(wanted: bool, total: Option<u64>) -> Self {
+    /// and stderr is a terminal; one of `bars` when fetches run in parallel.
+    pub fn new(wanted: bool, total: Option<u64>, bars: Option<&MultiProgress>) -> Self {
         if !wanted || !std::io::stderr().is_terminal() {
             return Progress(None);
         }
@@ -28,7 +28,13 @@ impl Progress {
             Some(n) => (ProgressBar::new(n), BAR),
             None => (ProgressBar::new_spinner(), SPINNER),
         };
-        bar.set_draw_target(ProgressDrawTarget::stderr());
+        let bar = match bars {
+            Some(bars) => bars.add(bar),
+            None => {
+                bar.set_draw_target(ProgressDrawTarget::stderr());
+                bar
+            }
+        };
         if let Ok(style) = ProgressStyle::with_template(template) {
             bar.set_style(style);
         }

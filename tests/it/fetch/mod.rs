@@ -5,6 +5,7 @@ mod compress;
 mod connect;
 mod errors;
 mod framing;
+mod many;
 mod memory;
 mod nginx;
 mod output;
