@@ -1,5 +1,6 @@
 //! Defines `sockit fetch`'s flags: curl's spellings, `///` docs are the `--help` text.
 
+use super::checksum::Checksum;
 use super::targets::Targets;
 use clap::Args;
 use std::path::PathBuf;
@@ -217,6 +218,11 @@ pub struct FetchArgs {
     #[arg(long = "parallel-max", value_name = "N", default_value_t = 50,
           value_parser = clap::value_parser!(u16).range(1..=300))]
     pub parallel_max: u16,
+
+    /// Verify the body against ALGO=HEX (sha256, sha512, sha1, md5) while it streams; a
+    /// mismatch deletes FILE.part, leaves FILE untouched and exits 32.
+    #[arg(long = "checksum", value_name = "ALGO=HEX")]
+    pub checksum: Option<Checksum>,
 
     /// Remove FILE.part when the download fails instead of keeping it for -C -.
     #[arg(long = "no-keep-partial")]

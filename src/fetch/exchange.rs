@@ -295,12 +295,15 @@ impl Exchange<'_> {
                 )));
             }
         }
+        let check = self.plan.checksum.clone();
         let mut out = match (&self.plan.output, keep) {
             (Some(path), Keep::AlreadyComplete) => {
-                return Output::file(path, self.attempt.offset)?.commit()
+                return Output::file(path, self.attempt.offset)?
+                    .verify_with(check)?
+                    .commit()
             }
-            (Some(path), Keep::Bytes(n)) => Output::file(path, n)?,
-            (None, _) => Output::stdout(),
+            (Some(path), Keep::Bytes(n)) => Output::file(path, n)?.verify_with(check)?,
+            (None, _) => Output::stdout().verify_with(check)?,
         };
         if let Some(included) = self.heads.included() {
             out.put(included)?;

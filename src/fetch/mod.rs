@@ -11,6 +11,7 @@
 
 mod args;
 pub mod body;
+mod checksum;
 mod connect;
 pub mod decode;
 mod error;

@@ -6,6 +6,7 @@
 //! spec, which both asks for the encodings and decides whether to decode them).
 
 use super::args::{ContinueAt, FetchArgs};
+use super::checksum::Checksum;
 use super::connect::Family;
 use super::error::FetchError;
 use super::output;
@@ -60,6 +61,8 @@ pub struct FetchPlan {
     pub verbose: bool,
     /// `-w`: the report printed at the end (the format itself, `@FILE` already read).
     pub write_out: Option<String>,
+    /// `--checksum`: the digest the body must have.
+    pub checksum: Option<Checksum>,
     /// `-Z`: the display the progress bars of all parallel fetches share.
     pub bars: Option<indicatif::MultiProgress>,
 }
@@ -97,6 +100,11 @@ impl FetchPlan {
     pub fn for_each_url(args: &FetchArgs) -> Result<Vec<Self>, FetchError> {
         if args.targets.urls.is_empty() {
             return Err(FetchError::Usage("no URL given".into()));
+        }
+        if args.checksum.is_some() && args.targets.urls.len() > 1 {
+            return Err(FetchError::Usage(
+                "--checksum names one body's digest: give one URL with it".into(),
+            ));
         }
         // Read once: `-d @-` and `-w @-` consume stdin.
         let request = request_spec(args)?;
@@ -195,6 +203,7 @@ impl FetchPlan {
             },
             verbose: args.verbose,
             write_out,
+            checksum: args.checksum.clone(),
             bars: None,
         })
     }
