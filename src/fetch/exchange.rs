@@ -3,19 +3,17 @@
 
 use super::args::ContinueAt;
 use super::body::BodyDecoder;
-use super::connect::{self, ATTEMPT_DELAY};
 use super::decode::ContentDecoder;
+use super::dial;
 use super::error::FetchError;
 use super::head::{self, BodyFraming, Head};
 use super::heads::HeadSinks;
 use super::output::{self, Output, Resume};
-use super::plan::{ConnectPlan, FetchPlan};
+use super::plan::FetchPlan;
 use super::progress::{Meter, Progress};
-use super::proxy::{self, Proxy};
 use super::redirect::{self, is_redirect, Redirects};
 use super::request::{Payload, RequestSpec};
 use super::retry::{self, ResumeHint};
-use super::tls;
 use super::transfer::{self, Buffer, Conn};
 use super::upload;
 use super::verbose::Verbose;
@@ -24,7 +22,6 @@ use rustls::ClientConfig;
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::net::TcpStream;
 use url::Url;
 
 /// One fetch in progress: the plan, and what changes along the redirect chain.
@@ -206,71 +203,18 @@ impl Exchange<'_> {
         }
     }
 
-    /// Opens a connection for the current URL: to its host, or to the proxy for it (a
-    /// CONNECT tunnel for https); resolve, connect (Happy Eyeballs) and, for https, the TLS
-    /// handshake, all within `--connect-timeout`.
+    /// Opens a connection for the current URL (directly or through its proxy), noting when
+    /// TCP was up for `-w`.
     async fn open(&mut self) -> Result<Conn, FetchError> {
-        let url = &self.url;
-        let host = url.host().ok_or_else(|| FetchError::BadUrl {
-            url: url.to_string(),
-            reason: "no host".into(),
-        })?;
-        let port = url.port_or_known_default().unwrap_or(80);
-        let label = url.host_str().unwrap_or_default().to_string();
-        let how: &ConnectPlan = &self.plan.connect;
-        let tls = match url.scheme() {
-            "https" => Some(tls_config(&mut self.tls, how)?),
+        let tls = match self.url.scheme() {
+            "https" => Some(dial::tls_config(&mut self.tls, &self.plan.connect)?),
             _ => None,
         };
-        let proxy = self.plan.proxies.for_url(url).cloned();
-        self.request.via_proxy = proxy
-            .as_ref()
-            .filter(|_| tls.is_none())
-            .map(|p| p.authorization.clone());
-        let (trace, started) = (self.trace, self.attempt.started);
-        let connected = &mut self.attempt.stats.time_connect;
-        let work = async {
-            let mut tcp = match &proxy {
-                Some(p) => {
-                    let tcp = dial_proxy(p, how, trace).await?;
-                    trace.info(format_args!("Connected to proxy {}:{}", p.host, p.port));
-                    tcp
-                }
-                None => {
-                    let addrs = connect::resolve(&host, port, how.family).await?;
-                    trace.resolved(&label, port, &addrs);
-                    connect::connect(&addrs, &label, ATTEMPT_DELAY).await?
-                }
-            };
-            *connected = Some(started.elapsed());
-            if let (Ok(peer), None) = (tcp.peer_addr(), &proxy) {
-                trace.info(format_args!(
-                    "Connected to {label} ({}) port {port}",
-                    peer.ip()
-                ));
-            }
-            match tls {
-                Some(config) => {
-                    if let Some(p) = &proxy {
-                        proxy::tunnel(&mut tcp, p, &label, port).await?;
-                        trace.info(format_args!("Tunnel to {label}:{port} established"));
-                    }
-                    let stream = tls::handshake(tcp, &host, config).await?;
-                    trace.tls(stream.get_ref().1);
-                    Ok(Conn::Tls(Box::new(stream)))
-                }
-                None => Ok(Conn::Plain(tcp)),
-            }
-        };
-        let Some(limit) = how.timeout else {
-            return work.await;
-        };
-        tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
-            Err(FetchError::Timeout(format!(
-                "connection to {label} port {port} timed out after {} ms",
-                limit.as_millis()
-            )))
-        })
+        self.request.via_proxy = dial::via_proxy(self.plan, &self.url);
+        let mut connected = None;
+        let conn = dial::dial(self.plan, &self.url, tls, self.trace, &mut connected).await;
+        self.attempt.stats.time_connect = connected.map(|t| t - self.attempt.started);
+        conn
     }
 
     /// Streams the final response's body into its destination and commits it.
@@ -373,48 +317,6 @@ impl Exchange<'_> {
             ))),
         }
     }
-}
-
-/// Connects to `proxy`; its name not resolving is curl's 5, not 6.
-async fn dial_proxy(
-    proxy: &Proxy,
-    how: &ConnectPlan,
-    trace: Verbose,
-) -> Result<TcpStream, FetchError> {
-    let host = url::Host::parse(&proxy.host).map_err(|e| FetchError::BadUrl {
-        url: proxy.host.clone(),
-        reason: e.to_string(),
-    })?;
-    let host = match &host {
-        url::Host::Domain(name) => url::Host::Domain(name.as_str()),
-        url::Host::Ipv4(ip) => url::Host::Ipv4(*ip),
-        url::Host::Ipv6(ip) => url::Host::Ipv6(*ip),
-    };
-    let addrs = match connect::resolve(&host, proxy.port, how.family).await {
-        Ok(addrs) => addrs,
-        Err(FetchError::Resolve { host, reason }) => {
-            return Err(FetchError::ResolveProxy { host, reason })
-        }
-        Err(e) => return Err(e),
-    };
-    trace.resolved(&proxy.host, proxy.port, &addrs);
-    connect::connect(&addrs, &proxy.host, ATTEMPT_DELAY).await
-}
-
-/// The TLS configuration, built once per fetch (with the `-k` warning, once).
-fn tls_config(
-    cached: &mut Option<Arc<ClientConfig>>,
-    how: &ConnectPlan,
-) -> Result<Arc<ClientConfig>, FetchError> {
-    if let Some(config) = cached {
-        return Ok(config.clone());
-    }
-    if how.insecure && how.warn {
-        eprintln!("sockit: warning: --insecure: the server's certificate is not verified");
-    }
-    let config = tls::config(how.cacert.as_deref(), how.insecure)?;
-    *cached = Some(config.clone());
-    Ok(config)
 }
 
 /// How much of the `.part` file the response continues.

@@ -14,6 +14,7 @@ pub mod body;
 mod checksum;
 mod connect;
 pub mod decode;
+mod dial;
 mod error;
 mod exchange;
 pub mod head;
