@@ -219,6 +219,13 @@ pub struct FetchArgs {
           value_parser = clap::value_parser!(u16).range(1..=300))]
     pub parallel_max: u16,
 
+    /// Download over N ranged connections at once into FILE.part (when the server sends a
+    /// length and Accept-Ranges; one connection otherwise). Resumable with -C - (or a retry)
+    /// through FILE.segments, removed on success. Beyond curl, as aria2c does.
+    #[arg(long = "segments", value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub segments: u16,
+
     /// Verify the body against ALGO=HEX (sha256, sha512, sha1, md5) while it streams; a
     /// mismatch deletes FILE.part, leaves FILE untouched and exits 32.
     #[arg(long = "checksum", value_name = "ALGO=HEX")]

@@ -14,6 +14,7 @@ use super::progress::{Meter, Progress};
 use super::redirect::{self, is_redirect, Redirects};
 use super::request::{Payload, RequestSpec};
 use super::retry::{self, ResumeHint};
+use super::segments;
 use super::transfer::{self, Buffer, Conn};
 use super::upload;
 use super::verbose::Verbose;
@@ -99,6 +100,11 @@ struct Response {
 pub fn prepare(plan: &FetchPlan) -> Result<Resume, FetchError> {
     if let Some(path) = &plan.output {
         output::check_replaceable(path)?;
+        if segments::in_progress(path) {
+            // The .part file is sparse, filled segment by segment: never a prefix to
+            // continue; the segments continue themselves from their sidecar.
+            return Ok(Resume::default());
+        }
     }
     Ok(match (plan.resume, &plan.output) {
         (None, _) => Resume::default(),
@@ -239,6 +245,15 @@ impl Exchange<'_> {
                 )));
             }
         }
+        if let Keep::Bytes(0) = keep {
+            if let Some(length) = segments::length_to_split(self.plan, &self.request, &head) {
+                let first = segments::First { conn, buf, head };
+                return self.deliver_in_segments(first, length).await;
+            }
+            if let Some(path) = &self.plan.output {
+                segments::forget(path);
+            }
+        }
         let check = self.plan.checksum.clone();
         let mut out = match (&self.plan.output, keep) {
             (Some(path), Keep::AlreadyComplete) => {
@@ -293,6 +308,37 @@ impl Exchange<'_> {
             }
         }
         out.commit()
+    }
+
+    /// `--segments`: the body over several ranged connections, then verified and renamed
+    /// like any other.
+    async fn deliver_in_segments(
+        &mut self,
+        first: segments::First,
+        length: u64,
+    ) -> Result<(), FetchError> {
+        let progress = Progress::new(self.plan.progress, Some(length), self.plan.bars.as_ref());
+        let tls = self.tls.clone();
+        segments::download(
+            self.plan,
+            &self.url,
+            &self.request,
+            tls,
+            first,
+            length,
+            progress.share(),
+        )
+        .await?;
+        progress.finish();
+        self.attempt.stats.size_download = length;
+        let path = self
+            .plan
+            .output
+            .as_deref()
+            .expect("segments write to a file");
+        Output::file(path, length)?
+            .verify_with(self.plan.checksum.clone())?
+            .commit()
     }
 
     /// How much of the `.part` file the response continues.

@@ -6,6 +6,7 @@ use super::exchange::{self, Attempt, Done};
 use super::output;
 use super::plan::FetchPlan;
 use super::retry::Attempts;
+use super::segments;
 use super::writeout::{self, Stats};
 use std::io::Write;
 
@@ -51,6 +52,9 @@ async fn fetch_with_retries(plan: &FetchPlan) -> (Result<(), FetchError>, Stats)
             Err(e) => {
                 if let Some(path) = &plan.output {
                     output::clean_up_part(path, resume, plan.keep_partial);
+                    if !plan.keep_partial {
+                        segments::forget(path);
+                    }
                 }
                 return (Err(e), attempt.stats);
             }
@@ -81,7 +85,8 @@ fn next_start(
     plan: &FetchPlan,
     last: &Attempt,
 ) -> Result<(output::Resume, Option<String>), FetchError> {
-    if let (Some(path), Some(validator)) = (&plan.output, last.hint.if_range()) {
+    let segmented = plan.output.as_deref().is_some_and(segments::in_progress);
+    if let (Some(path), Some(validator), false) = (&plan.output, last.hint.if_range(), segmented) {
         let have = output::part_len(path);
         if have > 0 {
             let resume = output::Resume {

@@ -28,6 +28,7 @@ mod proxy;
 mod redirect;
 mod request;
 mod retry;
+mod segments;
 mod targets;
 mod tls;
 mod transfer;

@@ -27,11 +27,16 @@ const MAX_LINKS: usize = 40;
 /// The `.part` file next to `path`. A name too long for `.part` to fit is shortened for the
 /// temporary file only (issue 10): the final name stays as asked.
 pub fn part_path(path: &Path) -> PathBuf {
+    beside(path, ".part")
+}
+
+/// `path` with `suffix` added to its name, the name shortened if it would not fit.
+pub fn beside(path: &Path, suffix: &str) -> PathBuf {
     let name = path.file_name().unwrap_or_default().as_bytes();
-    let kept = &name[..name.len().min(NAME_MAX - ".part".len())];
-    let mut part: OsString = OsStr::from_bytes(kept).to_owned();
-    part.push(".part");
-    path.with_file_name(part)
+    let kept = &name[..name.len().min(NAME_MAX - suffix.len())];
+    let mut sibling: OsString = OsStr::from_bytes(kept).to_owned();
+    sibling.push(suffix);
+    path.with_file_name(sibling)
 }
 
 /// Refuses, before anything is downloaded, a FILE the download must not replace: a

@@ -61,6 +61,8 @@ pub struct FetchPlan {
     pub verbose: bool,
     /// `-w`: the report printed at the end (the format itself, `@FILE` already read).
     pub write_out: Option<String>,
+    /// `--segments`: how many ranged connections one download may use.
+    pub segments: u16,
     /// `--checksum`: the digest the body must have.
     pub checksum: Option<Checksum>,
     /// `-Z`: the display the progress bars of all parallel fetches share.
@@ -203,6 +205,7 @@ impl FetchPlan {
             },
             verbose: args.verbose,
             write_out,
+            segments: args.segments,
             checksum: args.checksum.clone(),
             bars: None,
         })

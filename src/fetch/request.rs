@@ -152,13 +152,15 @@ impl RequestSpec {
         if self.compressed {
             headers.push(("Accept-Encoding".into(), "gzip, deflate, br".into()));
         }
-        if let Some(from) = range_from.filter(|&f| f > 0) {
-            headers.push(("Range".into(), format!("bytes={from}-")));
+        let range = match range_from.filter(|&f| f > 0) {
+            Some(from) => Some(format!("bytes={from}-")),
+            None => self.range.as_ref().map(|r| format!("bytes={r}")),
+        };
+        if let Some(range) = range {
+            headers.push(("Range".into(), range));
             if let Some(validator) = &self.if_range {
                 headers.push(("If-Range".into(), validator.clone()));
             }
-        } else if let Some(range) = &self.range {
-            headers.push(("Range".into(), format!("bytes={range}")));
         }
         if let Some(referer) = &self.referer {
             headers.push(("Referer".into(), referer.clone()));

@@ -84,6 +84,16 @@ impl Default for Buffer {
 }
 
 impl Buffer {
+    /// A smaller buffer, for one of several connections at once (`--segments`); it still
+    /// holds the largest head accepted.
+    pub fn small() -> Self {
+        Buffer {
+            bytes: vec![0; 2 * head::MAX_HEAD],
+            start: 0,
+            end: 0,
+        }
+    }
+
     /// Forgets what is buffered (before a new connection).
     pub fn clear(&mut self) {
         self.start = 0;

@@ -16,6 +16,7 @@ mod rate;
 mod redirect;
 mod request;
 mod retry;
+mod segments;
 mod server;
 mod support;
 mod tls;
