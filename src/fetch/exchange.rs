@@ -10,6 +10,7 @@ use super::head::{self, BodyFraming, Head};
 use super::heads::HeadSinks;
 use super::output::{self, Output, Resume};
 use super::plan::FetchPlan;
+use super::pool::Pool;
 use super::progress::{Meter, Progress};
 use super::redirect::{self, is_redirect, Redirects};
 use super::request::{Payload, RequestSpec};
@@ -33,6 +34,8 @@ struct Exchange<'a> {
     /// The request for it (method and credentials change on some redirects).
     request: RequestSpec,
     heads: HeadSinks,
+    /// Connections kept alive between the run's URLs.
+    pool: &'a Pool,
     /// The TLS configuration, built on the first https URL.
     tls: Option<Arc<ClientConfig>>,
     /// Where this attempt starts, and what it leaves behind (kept when it fails).
@@ -119,7 +122,11 @@ pub fn prepare(plan: &FetchPlan) -> Result<Resume, FetchError> {
 
 /// Makes one attempt at `plan`'s fetch: requests, redirects, and the body into its
 /// destination, noting in `attempt` what happened.
-pub async fn fetch(plan: &FetchPlan, attempt: &mut Attempt) -> Result<Done, FetchError> {
+pub async fn fetch(
+    plan: &FetchPlan,
+    pool: &Pool,
+    attempt: &mut Attempt,
+) -> Result<Done, FetchError> {
     let mut request = plan.request.clone();
     request.if_range = attempt.if_range.clone();
     let mut exchange = Exchange {
@@ -127,6 +134,7 @@ pub async fn fetch(plan: &FetchPlan, attempt: &mut Attempt) -> Result<Done, Fetc
         url: plan.url.clone(),
         request,
         heads: HeadSinks::new(&plan.heads)?,
+        pool,
         tls: None,
         attempt,
         trace: Verbose(plan.verbose),
@@ -158,17 +166,7 @@ impl Exchange<'_> {
         loop {
             buf.clear();
             self.attempt.stats.url_effective = self.url.to_string();
-            let mut conn = self.open().await?;
-            let request = self.request.render(&self.url, Some(self.attempt.offset));
-            self.trace.request(&request);
-            conn.send(&request).await?;
-            if let Some(Payload::File { path, len }) = &self.request.body {
-                upload::send_file(&mut conn, path, *len).await?;
-            }
-            let mut first_byte = None;
-            let read = transfer::read_head(&mut conn, &mut buf, &mut first_byte).await;
-            self.attempt.stats.time_starttransfer = first_byte.map(|t| t - self.attempt.started);
-            let (interim, head) = read?;
+            let (conn, interim, head) = self.request_head(&mut buf).await?;
             for h in interim.iter().chain([&head]) {
                 self.trace.response(&h.raw);
                 self.attempt.stats.size_header += h.raw.len() as u64;
@@ -207,6 +205,54 @@ impl Exchange<'_> {
             }
             return Ok(Reply::Deliver(Response { conn, buf, head }));
         }
+    }
+
+    /// Sends the request and reads the response head, on a kept-alive connection when the
+    /// pool has one for this origin (and on a fresh one when that turns out closed).
+    async fn request_head(
+        &mut self,
+        buf: &mut Buffer,
+    ) -> Result<(Conn, Vec<Head>, Head), FetchError> {
+        if let Some(kept) = self.pool.take(&self.url).filter(|_| self.direct()) {
+            self.trace
+                .info("Re-using the connection kept from the last URL");
+            match self.exchange_on(kept, buf).await {
+                Ok(answer) => return Ok(answer),
+                // Closed while idle: nothing of this exchange happened yet.
+                Err(FetchError::EmptyReply | FetchError::Send(_) | FetchError::Recv(_)) => {
+                    self.trace
+                        .info("The kept connection was closed; opening a new one");
+                    buf.clear();
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let conn = self.open().await?;
+        self.exchange_on(conn, buf).await
+    }
+
+    /// Sends the request on `conn` and reads the response head.
+    async fn exchange_on(
+        &mut self,
+        mut conn: Conn,
+        buf: &mut Buffer,
+    ) -> Result<(Conn, Vec<Head>, Head), FetchError> {
+        let request = self.request.render(&self.url, Some(self.attempt.offset));
+        self.trace.request(&request);
+        conn.send(&request).await?;
+        if let Some(Payload::File { path, len }) = &self.request.body {
+            upload::send_file(&mut conn, path, *len).await?;
+        }
+        let mut first_byte = None;
+        let read = transfer::read_head(&mut conn, buf, &mut first_byte).await;
+        self.attempt.stats.time_starttransfer = first_byte.map(|t| t - self.attempt.started);
+        let (interim, head) = read?;
+        Ok((conn, interim, head))
+    }
+
+    /// Whether the current URL is reached without a proxy (only those connections are kept).
+    fn direct(&self) -> bool {
+        self.plan.proxies.for_url(&self.url).is_none()
     }
 
     /// Opens a connection for the current URL (directly or through its proxy), noting when
@@ -287,7 +333,7 @@ impl Exchange<'_> {
         let mut body = BodyDecoder::new(framing);
         let read = transfer::read_body(&mut conn, &mut buf, &mut body, &mut sink, &mut meter).await;
         self.attempt.stats.size_download = body.received();
-        read?;
+        let reusable = read? && self.request.keep_alive && head.keeps_alive() && self.direct();
         meter.finish();
         let trailers = body.trailers();
         head::check_trailers(trailers).map_err(|e| FetchError::BadReply(e.to_string()))?;
@@ -306,6 +352,9 @@ impl Exchange<'_> {
                     "the resumed file has {len} bytes, the server announced {total}"
                 )));
             }
+        }
+        if reusable {
+            self.pool.put(&self.url, conn);
         }
         out.commit()
     }

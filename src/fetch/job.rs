@@ -5,14 +5,16 @@ use super::error::FetchError;
 use super::exchange::{self, Attempt, Done};
 use super::output;
 use super::plan::FetchPlan;
+use super::pool::Pool;
 use super::retry::Attempts;
 use super::segments;
 use super::writeout::{self, Stats};
 use std::io::Write;
 
-/// Fetches `plan`'s URL; a closed stdout pipe counts as success.
-pub async fn fetch(plan: &FetchPlan) -> Result<(), FetchError> {
-    let (result, mut stats) = fetch_with_retries(plan).await;
+/// Fetches `plan`'s URL (on a connection from `pool` when one is kept for its origin); a
+/// closed stdout pipe counts as success.
+pub async fn fetch(plan: &FetchPlan, pool: &Pool) -> Result<(), FetchError> {
+    let (result, mut stats) = fetch_with_retries(plan, pool).await;
     let result = match result {
         Err(FetchError::StdoutClosed) => Ok(()),
         other => other,
@@ -29,7 +31,7 @@ pub async fn fetch(plan: &FetchPlan) -> Result<(), FetchError> {
 
 /// Runs attempts until one delivers, fails for good, or `--retry` runs out; returns the
 /// outcome and the last attempt's stats.
-async fn fetch_with_retries(plan: &FetchPlan) -> (Result<(), FetchError>, Stats) {
+async fn fetch_with_retries(plan: &FetchPlan, pool: &Pool) -> (Result<(), FetchError>, Stats) {
     let mut attempts = Attempts::new(&plan.retry);
     let mut next = exchange::prepare(plan).map(|resume| (resume, None));
     loop {
@@ -38,7 +40,7 @@ async fn fetch_with_retries(plan: &FetchPlan) -> (Result<(), FetchError>, Stats)
             Err(e) => return (Err(e), Stats::default()),
         };
         let mut attempt = Attempt::new(resume.offset, if_range, attempts.can_retry());
-        let result = within(plan.max_time, exchange::fetch(plan, &mut attempt)).await;
+        let result = within(plan.max_time, exchange::fetch(plan, pool, &mut attempt)).await;
         attempt.stats.time_total = attempt.started.elapsed();
         let (wait, why) = match result {
             Ok(Done::Delivered) => return (Ok(()), attempt.stats),

@@ -23,6 +23,7 @@ mod job;
 mod output;
 mod parallel;
 mod plan;
+mod pool;
 mod progress;
 mod proxy;
 mod redirect;
@@ -42,17 +43,20 @@ pub use error::FetchError;
 pub use plan::DEFAULT_CONNECT_TIMEOUT;
 
 use plan::FetchPlan;
+use pool::Pool;
+use std::sync::Arc;
 
 /// Fetches every URL the flags name, one after another or `-Z` at once; the result is the
 /// last failure (in URL order), each earlier one already reported on stderr.
 pub async fn run(args: FetchArgs) -> Result<(), FetchError> {
     let plans = FetchPlan::for_each_url(&args)?;
+    let pool = Arc::new(Pool::default());
     let results = if args.parallel && plans.len() > 1 {
-        parallel::fetch_all(plans, usize::from(args.parallel_max)).await
+        parallel::fetch_all(plans, usize::from(args.parallel_max), pool).await
     } else {
         let mut results = Vec::with_capacity(plans.len());
         for plan in &plans {
-            results.push(job::fetch(plan).await);
+            results.push(job::fetch(plan, &pool).await);
         }
         results
     };

@@ -8,13 +8,18 @@
 use super::error::FetchError;
 use super::job;
 use super::plan::FetchPlan;
+use super::pool::Pool;
 use indicatif::MultiProgress;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tokio::task::LocalSet;
 
 /// Fetches all `plans`, `max` at a time; the results in the plans' order.
-pub async fn fetch_all(plans: Vec<FetchPlan>, max: usize) -> Vec<Result<(), FetchError>> {
+pub async fn fetch_all(
+    plans: Vec<FetchPlan>,
+    max: usize,
+    pool: Arc<Pool>,
+) -> Vec<Result<(), FetchError>> {
     let permits = Arc::new(Semaphore::new(max.max(1)));
     let bars = MultiProgress::new();
     let local = LocalSet::new();
@@ -22,10 +27,10 @@ pub async fn fetch_all(plans: Vec<FetchPlan>, max: usize) -> Vec<Result<(), Fetc
         .into_iter()
         .map(|mut plan| {
             plan.bars = Some(bars.clone());
-            let permits = permits.clone();
+            let (permits, pool) = (permits.clone(), pool.clone());
             local.spawn_local(async move {
                 let _permit = permits.acquire_owned().await;
-                job::fetch(&plan).await
+                job::fetch(&plan, &pool).await
             })
         })
         .collect();

@@ -109,7 +109,8 @@ impl FetchPlan {
             ));
         }
         // Read once: `-d @-` and `-w @-` consume stdin.
-        let request = request_spec(args)?;
+        let mut request = request_spec(args)?;
+        request.keep_alive = args.targets.urls.len() > 1;
         let write_out = args
             .write_out
             .as_deref()
@@ -249,6 +250,7 @@ fn request_spec(args: &FetchArgs) -> Result<RequestSpec, FetchError> {
         accept_json: !args.json.is_empty(),
         if_range: None,
         via_proxy: None,
+        keep_alive: false,
         user_agent: args
             .user_agent
             .clone()

@@ -362,6 +362,7 @@ async fn fetch_segment(
         .map(|r| r / u64::from(shared.plan.segments.max(1)));
     let mut meter = Meter::new(shared.progress.share(), rate);
     let mut body = BodyDecoder::new(BodyFraming::Length(left));
+    // The connection is dropped after its segment, whatever follows on it.
     transfer::read_body(&mut conn, &mut buf, &mut body, &mut sink, &mut meter).await?;
     sink.finish()?;
     Ok(())

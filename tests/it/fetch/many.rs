@@ -85,3 +85,31 @@ fn parallel_fetches_every_url() {
     }
     fetch(&["-Z", "--parallel-max", "0", &server.url("/")]).expect(2);
 }
+
+/// URLs to the same origin share one kept-alive connection; a kept connection the server
+/// closed meanwhile is replaced by a fresh one, not reported.
+#[test]
+fn connections_are_kept_alive_between_urls() {
+    use super::server::End;
+    let keeping = Server::plain(|req, s| {
+        let _ = std::io::Write::write_all(s, &ok(req.target.as_bytes()));
+        End::Next
+    });
+    let run = fetch(&[&keeping.url("/1"), &keeping.url("/2"), &keeping.url("/3")]).expect(0);
+    assert_eq!(run.out(), "/1/2/3");
+    let reqs = keeping.requests();
+    assert!(
+        reqs.iter().all(|r| r.peer == reqs[0].peer),
+        "one connection for all"
+    );
+    assert_eq!(
+        reqs[0].header("connection"),
+        None,
+        "keep-alive is HTTP/1.1's default"
+    );
+    let closing = named();
+    let run = fetch(&[&closing.url("/a"), &closing.url("/b")]).expect(0);
+    assert_eq!(run.out(), "/a/b");
+    let reqs = closing.requests();
+    assert_ne!(reqs[0].peer, reqs[1].peer);
+}
