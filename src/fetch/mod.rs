@@ -1,13 +1,22 @@
 //! `sockit fetch`: the tutorial's page fetcher made real, an HTTP/1.1 and HTTPS downloader
 //! with curl's flags and exit codes.
 //!
-//! [`run`] turns the flags into a [`FetchPlan`] (`plan.rs`), the only thing later layers
-//! read. [`exchange`] then, for each URL in a redirect chain, opens a connection
-//! (`connect.rs`, `tls.rs`), sends the request (`request.rs`), reads the head ([`head`],
-//! shown by `heads.rs`), and either follows a redirect (`redirect.rs`) or streams the body
-//! ([`body`], [`decode`]) into its destination (`output.rs`). The byte-level parts (head,
-//! body framing, content decoding, redirects) are pure and tested on their own; the rest
-//! only wires them to sockets and files.
+//! # Layout
+//!
+//! - Flags: `args.rs` (clap derive), `targets.rs` (URLs and `-o`/`-O` in typed order);
+//!   `plan.rs` turns them into one `FetchPlan` per URL, the only thing later layers read.
+//! - [`run`] fetches the URLs in turn or `-Z` at once (`parallel.rs`), sharing kept-alive
+//!   connections (`pool.rs`); `job.rs` owns one URL: attempts and `--retry` (`retry.rs`),
+//!   then `-w` ([`writeout`]).
+//! - `exchange.rs` owns one attempt: it dials (`dial.rs`: `connect.rs`, `proxy.rs`,
+//!   `tls.rs`), sends the request (`request.rs`, `upload.rs`), reads heads ([`head`], shown
+//!   by `heads.rs` and traced by `verbose.rs`), follows redirects (`redirect.rs`) and streams
+//!   the body ([`body`], [`decode`], `transfer.rs`, `progress.rs`) into its destination
+//!   (`output.rs`, `checksum.rs`), or over several connections (`segments.rs`).
+//! - `error.rs`: every failure and its curl exit code.
+//!
+//! The byte-level parts (head, body framing, content decoding, redirects, `-w`) are pure
+//! and tested on their own; the rest only wires them to sockets and files.
 
 mod args;
 pub mod body;
