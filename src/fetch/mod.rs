@@ -59,6 +59,9 @@ use std::sync::Arc;
 /// last failure (in URL order), each earlier one already reported on stderr.
 pub async fn run(args: FetchArgs) -> Result<(), FetchError> {
     let plans = FetchPlan::for_each_url(&args)?;
+    if let Some(first) = plans.first() {
+        heads::HeadSinks::start_dump(&first.heads)?;
+    }
     let pool = Arc::new(Pool::default());
     let results = if args.parallel && plans.len() > 1 {
         parallel::fetch_all(plans, usize::from(args.parallel_max), pool).await

@@ -113,3 +113,19 @@ fn connections_are_kept_alive_between_urls() {
     let reqs = closing.requests();
     assert_ne!(reqs[0].peer, reqs[1].peer);
 }
+
+/// -D with several URLs keeps every URL's heads, one after another, as curl does.
+#[test]
+fn dump_header_keeps_every_url() {
+    let server = named();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("h"), "stale from an earlier run").unwrap();
+    fetch_in(
+        dir.path(),
+        &["-D", "h", &server.url("/a"), &server.url("/b")],
+    )
+    .expect(0);
+    let heads = std::fs::read_to_string(dir.path().join("h")).unwrap();
+    assert_eq!(heads.matches("HTTP/1.1 200 OK").count(), 2, "{heads}");
+    assert!(!heads.contains("stale"), "{heads}");
+}
