@@ -213,7 +213,12 @@ impl Exchange<'_> {
         &mut self,
         buf: &mut Buffer,
     ) -> Result<(Conn, Vec<Head>, Head), FetchError> {
-        if let Some(kept) = self.pool.take(&self.url).filter(|_| self.direct()) {
+        let kept = if self.direct() {
+            self.pool.take(&self.url)
+        } else {
+            None
+        };
+        if let Some(kept) = kept {
             self.trace
                 .info("Re-using the connection kept from the last URL");
             match self.exchange_on(kept, buf).await {
