@@ -1,6 +1,7 @@
 //! Defines `sockit fetch`'s flags: curl's spellings, `///` docs are the `--help` text.
 
 use super::checksum::Checksum;
+use super::data_args::DataFlags;
 use super::targets::Targets;
 use clap::Args;
 use std::path::PathBuf;
@@ -47,23 +48,9 @@ pub struct FetchArgs {
     #[arg(short = 'X', long = "request", value_name = "METHOD")]
     pub method: Option<String>,
 
-    /// Send DATA as the request body (POST, form content type), repeatable (joined with
-    /// `&`); `@FILE` sends FILE's contents without its line breaks, `@-` stdin, as curl.
-    #[arg(short = 'd', long = "data", value_name = "DATA")]
-    pub data: Vec<String>,
-
-    /// Like -d, but `@FILE` is sent exactly as it is (line breaks kept).
-    #[arg(long = "data-binary", value_name = "DATA")]
-    pub data_binary: Vec<String>,
-
-    /// Like -d, but `@` has no special meaning.
-    #[arg(long = "data-raw", value_name = "DATA")]
-    pub data_raw: Vec<String>,
-
-    /// Send DATA (or `@FILE`) as JSON: POST, Content-Type and Accept application/json;
-    /// repeated pieces are concatenated.
-    #[arg(long = "json", value_name = "DATA", conflicts_with_all = ["data", "data_binary", "data_raw"])]
-    pub json: Vec<String>,
+    /// The request data, in the order typed.
+    #[command(flatten)]
+    pub data: DataFlags,
 
     /// Upload FILE with PUT, streamed from disk (`-` reads stdin first); a URL ending in /
     /// gets the file's name appended.

@@ -3,7 +3,8 @@
 //!
 //! # Layout
 //!
-//! - Flags: `args.rs` (clap derive), `targets.rs` (URLs and `-o`/`-O` in typed order);
+//! - Flags: `args.rs` (clap derive), `targets.rs` and `data_args.rs` (URLs, outputs and
+//!   request data, kept in typed order);
 //!   `plan.rs` turns them into one `FetchPlan` per URL, the only thing later layers read.
 //! - [`run`] fetches the URLs in turn or `-Z` at once (`parallel.rs`), sharing kept-alive
 //!   connections (`pool.rs`); `job.rs` owns one URL: attempts and `--retry` (`retry.rs`),
@@ -22,6 +23,7 @@ mod args;
 pub mod body;
 mod checksum;
 mod connect;
+mod data_args;
 pub mod decode;
 mod dial;
 mod error;

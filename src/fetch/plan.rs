@@ -247,7 +247,7 @@ fn request_spec(args: &FetchArgs) -> Result<RequestSpec, FetchError> {
         body,
         referer: args.referer.clone(),
         range,
-        accept_json: !args.json.is_empty(),
+        accept_json: !args.data.json.is_empty(),
         if_range: None,
         via_proxy: None,
         keep_alive: false,
