@@ -153,3 +153,39 @@ fn no_ranges_means_one_connection() {
     assert!(fs::read(dir.path().join("f")).unwrap() == body);
     assert_eq!(server.requests().len(), 1);
 }
+
+/// With --retry-all-errors a cut segment is retried in the same run: every segment goes on
+/// from its sidecar, nothing is fetched twice from byte 0.
+#[test]
+fn retry_continues_segments() {
+    let body = Arc::new(pattern(SIZE));
+    let once = AtomicBool::new(true);
+    let last = SIZE / 4 * 3;
+    let server = ranged(body.clone(), move |from| {
+        from == last && once.swap(false, Ordering::SeqCst)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let flags = [
+        "-s",
+        "--retry",
+        "1",
+        "--retry-all-errors",
+        "--retry-delay",
+        "10ms",
+    ];
+    let more = ["--segments", "4", "-o", "f"];
+    fetch_in(
+        dir.path(),
+        &[&flags[..], &more[..], &[&server.url("/")]].concat(),
+    )
+    .expect(0);
+    assert!(fs::read(dir.path().join("f")).unwrap() == *body);
+    assert!(!dir.path().join("f.segments").exists());
+    let starts: Vec<usize> = server
+        .requests()
+        .iter()
+        .filter_map(|r| range(r, SIZE))
+        .map(|(a, _)| a)
+        .collect();
+    assert!(starts.contains(&(last + SIZE / 8)), "{starts:?}");
+}
