@@ -282,6 +282,21 @@ fn bad_tls_setups_are_one_line_and_exit_2() {
             format!("{b_key}: the key does not match the certificate in {a_cert}"),
         ),
         (
+            [
+                &tls[..],
+                &[
+                    "--tls-cert",
+                    &a_cert,
+                    "--tls-key",
+                    &a_key,
+                    "--handshake-timeout",
+                    "0",
+                ],
+            ]
+            .concat(),
+            "--handshake-timeout must be more than 0".into(),
+        ),
+        (
             vec![
                 "--bind",
                 "127.0.0.1:0",
@@ -382,6 +397,18 @@ async fn a_refused_client_is_logged_with_its_address() {
     let line = server.wait_for_stderr("TLS handshake failed");
     assert!(line.contains(&format!("127.0.0.1:{port}")), "{line}");
     assert!(line.contains("no client certificate"), "{line}");
+
+    let strangers = Pki::new("stranger-ca");
+    let stranger = strangers.client("mallory");
+    let config = client_config(&pki.ca, Some(&stranger));
+    if let Ok(tls) = tls_connect(addr, config).await {
+        assert!(transcript(tls).await.is_err());
+    }
+    let line = server.wait_for_stderr("TLS handshake failed");
+    assert!(
+        line.contains("client certificate refused: unknown issuer"),
+        "{line}"
+    );
 }
 
 /// openssl s_client, verifying the server against the test CA, holds the conversation.
@@ -560,6 +587,10 @@ fn client_tls_verifies_the_server() {
         err.starts_with("sockit: certificate verification failed for localhost"),
         "{err}"
     );
+    assert!(
+        !err.contains("Error(") && !err.contains('{'),
+        "words, not a dump: {err}"
+    );
 
     let (_plain, plain_addr) = spawn_server(&[]);
     let (code, _, err) = client(plain_addr, &["--tls", "-k", "Michael"]);
@@ -639,5 +670,41 @@ async fn bench_speaks_tls_in_every_mode() {
         assert_eq!(reports[0].errors.total, 0, "{mode}");
         assert!(reports[0].messages > 0, "{mode}");
     }
+    server.stop().await;
+}
+
+/// Behind HAProxy's `send-proxy-v2` on a `tls:` listener: the PROXY header comes before the
+/// handshake, and the per-address limit counts the client it names; the `ERR` line for one
+/// connection too many is sent over TLS.
+#[tokio::test]
+async fn proxy_header_comes_before_the_handshake() {
+    let pki = Pki::new("ca");
+    let pair = pki.server("server", Key::EcdsaP256);
+    let builder = quick()
+        .proxy_protocol(vec!["127.0.0.0/8".parse().unwrap()])
+        .max_connections_per_ip(std::num::NonZeroUsize::new(1).unwrap());
+    let server = tls_server(&pair, builder).await;
+    let header = crate::proxy::v2_header("192.0.2.7:4000".parse().unwrap(), server.addr(), &[]);
+    let connect = || async {
+        let mut tcp = TcpStream::connect(server.addr()).await.unwrap();
+        tcp.write_all(&header).await.unwrap();
+        let name = ServerName::try_from("localhost").unwrap();
+        let config = client_config(&pki.ca, None);
+        let connecting = TlsConnector::from(config).connect(name, tcp);
+        tokio::time::timeout(WAIT, connecting)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let mut held = connect().await;
+    let mut greeting = [0; 9];
+    held.read_exact(&mut greeting).await.unwrap();
+    let mut second = Vec::new();
+    tokio::time::timeout(WAIT, connect().await.read_to_end(&mut second))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(second, b"ERR too many connections from your address\n");
+    assert_eq!(transcript(held).await.unwrap(), b"Hello, Michael!\n");
     server.stop().await;
 }
