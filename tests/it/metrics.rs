@@ -373,3 +373,82 @@ async fn tls_handshakes_and_conversations_are_counted() {
         ],
     );
 }
+
+/// Behind a balancer: a client over `--max-connections-per-ip` counts as
+/// `rejected{reason="per_address"}`, a bad PROXY header as `reason="proxy_header"`; the
+/// header is not part of the conversation's bytes.
+#[tokio::test]
+async fn per_address_and_proxy_header_rejections_are_counted() {
+    let builder = loopback()
+        .max_connections_per_ip(std::num::NonZeroUsize::new(1).unwrap())
+        .proxy_protocol(vec!["127.0.0.0/8".parse().unwrap()]);
+    let m = start(builder).await;
+    let header = b"PROXY TCP4 192.0.2.7 198.51.100.1 56324 9999\r\n";
+    let mut first = m.server.connect().await;
+    first.write_all(header).await.unwrap();
+    assert_eq!(read_exact(&mut first, 9).await, b"Welcome!\n");
+    let mut second = m.server.connect().await;
+    second.write_all(header).await.unwrap();
+    assert_eq!(
+        read_to_end(&mut second).await,
+        b"ERR too many connections from your address\n"
+    );
+    let mut garbled = m.server.connect().await;
+    garbled.write_all(b"HELLO there\r\n").await.unwrap();
+    // Closed without a greeting; unread bytes may turn the close into a reset.
+    let mut got = Vec::new();
+    let _ = tokio::time::timeout(WAIT, garbled.read_to_end(&mut got))
+        .await
+        .expect("closed in time");
+    assert_eq!(got, b"");
+    first.write_all(b"exit\n").await.unwrap();
+    read_to_end(&mut first).await;
+    wait_for_sample(m.http, "sockit_connections_open", 0.0).await;
+    wait_for_sample(
+        m.http,
+        "sockit_connections_rejected_total{reason=\"proxy_header\"}",
+        1.0,
+    )
+    .await;
+    m.server.stop().await;
+    assert_counts(
+        &m.metrics.render(),
+        &[
+            ("sockit_connections_accepted_total", 1.0),
+            (
+                "sockit_connections_rejected_total{reason=\"per_address\"}",
+                1.0,
+            ),
+            (
+                "sockit_connections_rejected_total{reason=\"proxy_header\"}",
+                1.0,
+            ),
+            ("sockit_connections_closed_total{reason=\"exit\"}", 1.0),
+            ("sockit_received_bytes_total", 5.0),
+            ("sockit_sent_bytes_total", 9.0),
+        ],
+    );
+}
+
+/// With `--drain-delay`, `/ready` answers 503 from the first signal while the listeners
+/// still accept and serve new clients.
+#[tokio::test]
+async fn ready_is_503_during_the_drain_delay() {
+    let (mut server, addr) = spawn_server(&["--metrics", "127.0.0.1:0", "--drain-delay", "1m"]);
+    let line = server.wait_for_stderr("Serving metrics on http://");
+    let http: SocketAddr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|addr| addr.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    server.signal("TERM");
+    let deadline = Instant::now() + WAIT;
+    while get(http, "/ready").await.0 != 503 {
+        assert!(Instant::now() < deadline, "/ready never turned 503");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"Tracy\nexit\n").await.unwrap();
+    assert_eq!(read_to_end(&mut c).await, b"Welcome!\nHello, Tracy!\n");
+}
