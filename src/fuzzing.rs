@@ -25,13 +25,14 @@ use std::rc::Rc;
 pub type Target = fn(&[u8]);
 
 /// The names of the targets, as directories under `fuzz/corpus/`, with their entry points.
-pub const TARGETS: [(&str, Target); 6] = [
+pub const TARGETS: [(&str, Target); 7] = [
     ("protocol", protocol),
     ("head", head),
     ("chunked", chunked),
     ("content", content),
     ("url", url),
     ("remote_name", remote_name),
+    ("proxy_header", proxy_header),
 ];
 
 /// The first byte of `data` as flags, then up to 7 read boundaries (two bytes each, taken
@@ -339,6 +340,7 @@ pub fn url(data: &[u8]) {
         edits: Vec::new(),
         user: None,
         withheld: Vec::new(),
+        keep_alive: false,
     };
     check_request(&spec, &first);
     let status = [301, 302, 303, 307, 308][usize::from(status_byte % 5)];
@@ -388,6 +390,29 @@ fn check_remote_name(name: &Path) {
         "{} bytes",
         text.len()
     );
+}
+
+/// The PROXY protocol header (`server::proxy::parse`, over the `ppp` crate): no panic; a
+/// whole header lies within the input, at most 107 bytes for v1 and 16 + 65535 for v2, and
+/// reads the same without what follows it; every shorter prefix of a header, whole or
+/// unfinished, is unfinished, so a header split across reads is taken as if sent at once.
+pub fn proxy_header(data: &[u8]) {
+    use crate::server::proxy::{parse, Parsed, V1_MAX, V2_MAX};
+    let parsed = parse(data);
+    let prefixes = match &parsed {
+        Parsed::Done { len, .. } => {
+            assert!(0 < *len && *len <= data.len(), "{len} of {}", data.len());
+            assert!(*len <= if data[0] == b'P' { V1_MAX } else { V2_MAX });
+            assert_eq!(parse(&data[..*len]), parsed);
+            *len
+        }
+        Parsed::Incomplete => data.len(),
+        Parsed::Invalid(_) => return,
+    };
+    // Every prefix below 300 bytes, then every 97th: v2 headers may be 64 KiB long.
+    for cut in (0..prefixes).filter(|&cut| cut < 300 || cut % 97 == 0) {
+        assert_eq!(parse(&data[..cut]), Parsed::Incomplete, "cut at {cut}");
+    }
 }
 
 #[cfg(test)]

@@ -211,6 +211,19 @@ pub(crate) fn reject<S: Socket>(sock: S, peer: &Peer, shared: &Shared) {
     }
 }
 
+/// Tells a client that already holds a slot and a task why it is not served (an `ERR` line
+/// instead of the greeting, through the stream, so over TLS too) and closes gracefully,
+/// within the close timeout and the linger.
+pub(crate) async fn turn_away<S: Socket>(mut sock: S, line: ErrorLine, shared: &Shared) {
+    let deliver = async {
+        sock.write_all(line.as_bytes()).await?;
+        sock.flush().await
+    };
+    if let Ok(Ok(())) = tokio::time::timeout(shared.config.close_timeout, deliver).await {
+        lingering_close(sock, shared.config.linger).await;
+    }
+}
+
 /// Whether the client has sent bytes the server has not read, without taking them.
 fn input_waiting<S: Socket>(sock: &S) -> bool {
     let mut probe = [std::mem::MaybeUninit::<u8>::uninit(); 1];

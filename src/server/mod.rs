@@ -30,7 +30,10 @@
 //! ```
 
 mod conn;
+mod gate;
 mod listener;
+mod per_address;
+pub mod proxy;
 pub mod shutdown;
 mod tls;
 
@@ -40,8 +43,11 @@ use crate::protocol::{self, Framing, InputBudget};
 use anyhow::Context as _;
 use listener::Listener;
 pub use listener::{FD_RESERVE, MAX_PENDING_REJECTS};
+use per_address::PerAddress;
+use proxy::ProxyConfig;
 use shutdown::Drain;
 use std::future::Future;
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -120,6 +126,18 @@ pub struct Config {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS)]
     pub max_connections: usize,
 
+    /// Connections one client address may hold at once (IPv6 clients are counted by their
+    /// /64, behind a balancer by the PROXY header's address); one more gets
+    /// `ERR too many connections from your address`. Off by default.
+    #[arg(long, value_name = "N")]
+    pub max_connections_per_ip: Option<NonZeroUsize>,
+
+    /// After the first SIGINT/SIGTERM, keep accepting and serving for this long before the
+    /// graceful shutdown starts, while `/ready` already answers 503: time for a load balancer
+    /// that health-checks it to stop sending new clients.
+    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = duration::parse)]
+    pub drain_delay: Duration,
+
     /// After SIGINT/SIGTERM, how long open connections may finish before they are closed.
     #[arg(long, value_name = "DURATION", default_value = shown!(DEFAULT_GRACE),
           value_parser = duration::parse)]
@@ -128,6 +146,12 @@ pub struct Config {
     /// The listen(2) backlog.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_BACKLOG)]
     pub backlog: u32,
+
+    /// Set SO_REUSEPORT on TCP listeners, so that several `sockit serve` processes can
+    /// share a port (the kernel spreads connections among them) and a new one can start on
+    /// the port before the old one stops.
+    #[arg(long)]
+    pub reuse_port: bool,
 
     /// Leave out the per-connection log lines.
     #[arg(short, long)]
@@ -148,6 +172,10 @@ pub struct Config {
     #[arg(skip = DEFAULT_LINGER)]
     pub linger: Duration,
 
+    /// Running behind a load balancer: the PROXY protocol and whom to believe.
+    #[command(flatten)]
+    pub proxy: ProxyConfig,
+
     /// The certificate, key and handshake limit of `tls:` listeners.
     #[command(flatten)]
     pub tls: TlsConfig,
@@ -167,13 +195,26 @@ impl Default for Config {
             max_input_memory: crate::size::parse(DEFAULT_MAX_INPUT_MEMORY)
                 .expect("the default is a size"),
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_ip: None,
+            drain_delay: Duration::ZERO,
             grace: DEFAULT_GRACE,
             backlog: DEFAULT_BACKLOG,
+            reuse_port: false,
             quiet: false,
             raise_fd_limit: true,
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
             linger: DEFAULT_LINGER,
             tls: TlsConfig::default(),
+            proxy: ProxyConfig::default(),
+        }
+    }
+}
+
+impl Config {
+    fn tcp_options(&self) -> listener::TcpOptions {
+        listener::TcpOptions {
+            backlog: self.backlog,
+            reuse_port: self.reuse_port,
         }
     }
 }
@@ -254,6 +295,28 @@ impl Builder {
         self
     }
 
+    /// Lets one client address hold at most `n` connections at once (default: no limit).
+    pub fn max_connections_per_ip(mut self, n: NonZeroUsize) -> Self {
+        self.config.max_connections_per_ip = Some(n);
+        self
+    }
+
+    /// Requires a PROXY protocol header on every connection, believed from `trusted`
+    /// networks only (the flags' default is loopback).
+    pub fn proxy_protocol(mut self, trusted: Vec<ipnet::IpNet>) -> Self {
+        self.config.proxy = ProxyConfig {
+            proxy_protocol: true,
+            proxy_from: trusted,
+        };
+        self
+    }
+
+    /// Sets how long the server keeps accepting after a shutdown signal (default 0).
+    pub fn drain_delay(mut self, delay: Duration) -> Self {
+        self.config.drain_delay = delay;
+        self
+    }
+
     /// Sets how long connections may drain after shutdown begins (default 10 s).
     pub fn grace(mut self, grace: Duration) -> Self {
         self.config.grace = grace;
@@ -278,6 +341,12 @@ impl Builder {
         self
     }
 
+    /// Sets SO_REUSEPORT on TCP listeners (default off).
+    pub fn reuse_port(mut self, reuse: bool) -> Self {
+        self.config.reuse_port = reuse;
+        self
+    }
+
     /// Serves `tls:` listeners with this certificate chain and key (PEM files).
     pub fn tls_cert(mut self, chain: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
         self.config.tls.tls_cert = Some(chain.into());
@@ -291,7 +360,8 @@ impl Builder {
         self
     }
 
-    /// Sets how long a TLS client may take to finish its handshake (default 10 s).
+    /// Sets how long a client may take to finish its handshake, the PROXY header and the TLS
+    /// one (default 10 s).
     pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
         self.config.tls.handshake_timeout = timeout;
         self
@@ -338,7 +408,7 @@ impl Builder {
         let tls = Tls::from_config(&config.tls, &tls_binds).map_err(ConfigError::from)?;
         let mut listeners = Vec::new();
         for address in &config.binds {
-            for bound in listener::bind(address, config.backlog).await? {
+            for bound in listener::bind(address, config.tcp_options()).await? {
                 listeners.push(match (address, &tls) {
                     (Address::Tls { .. }, Some(tls)) => bound.over_tls(tls.clone()),
                     _ => bound,
@@ -372,6 +442,8 @@ struct Shared {
     rejects: Arc<Semaphore>,
     /// Every connection task, and the end of the grace period after a shutdown.
     drain: Drain,
+    /// Each client address's open connections, with `--max-connections-per-ip`.
+    per_address: Option<Arc<PerAddress>>,
     /// Pulsed by the idle ticker and by the end of the grace period; every connection waits
     /// on it (one `Notified` each, instead of a timer and a cancellation future each, which
     /// keeps an idle connection under 1 KiB) and then checks its idle time and `draining`.
@@ -391,6 +463,7 @@ impl Shared {
             slots: Arc::new(Semaphore::new(config.max_connections)),
             rejects: Arc::new(Semaphore::new(listener::MAX_PENDING_REJECTS)),
             drain: Drain::new(config.grace),
+            per_address: config.max_connections_per_ip.map(PerAddress::new),
             wake: Notify::new(),
             tick: Self::tick(&config),
             input_budget: InputBudget::new(config.max_input_memory),
@@ -451,8 +524,9 @@ impl Server {
         self.shared.config.max_connections
     }
 
-    /// Serves until `shutdown` resolves, then stops accepting at once, lets open connections
-    /// finish for the grace period, and closes the rest with `ERR server shutting down`.
+    /// Serves until `shutdown` resolves, keeps accepting for the drain delay, then stops
+    /// accepting (taking what is queued first), lets open connections finish for the grace
+    /// period, and closes the rest with `ERR server shutting down`.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let Server {
             listeners,
@@ -476,6 +550,7 @@ impl Server {
         let stop_ticking = CancellationToken::new();
         let ticker = tokio::spawn(Shared::idle_ticker(shared.clone(), stop_ticking.clone()));
         shutdown.await;
+        shared.drain.keep_accepting(shared.config.drain_delay).await;
         stop_accepting.cancel();
         for task in accept_loops {
             task.await.context("an accept loop failed")?;

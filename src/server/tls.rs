@@ -14,7 +14,7 @@
 
 use super::conn::{self, Peer, Socket};
 use super::listener::Listener;
-use super::Shared;
+use super::{gate, Shared};
 use crate::duration::{self, shown};
 use crate::fetch::tls::words;
 use crate::net::describe;
@@ -31,6 +31,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::OwnedSemaphorePermit;
+use tokio::time::Instant;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 use tracing::{debug, error, info};
@@ -53,7 +54,8 @@ pub struct TlsConfig {
     #[arg(long, value_name = "FILE")]
     pub tls_client_ca: Option<PathBuf>,
 
-    /// Drop a client that has not finished the TLS handshake after this long.
+    /// Drop a client that has not finished its handshake after this long: the TLS handshake
+    /// on `tls:` listeners, and the PROXY protocol header before it with `--proxy-protocol`.
     #[arg(long, value_name = "DURATION", default_value = shown!(DEFAULT_HANDSHAKE_TIMEOUT),
           value_parser = duration::parse)]
     pub handshake_timeout: Duration,
@@ -277,35 +279,29 @@ pub(super) fn admit(tcp: TcpStream, peer: Peer, tls: &Tls, shared: &Arc<Shared>)
 
 /// Shakes hands, then holds the conversation; the slot is held throughout.
 async fn serve(
-    tcp: TcpStream,
+    mut tcp: TcpStream,
     peer: Peer,
     acceptor: TlsAcceptor,
     shared: Arc<Shared>,
     slot: OwnedSemaphorePermit,
 ) {
-    let shaking = tokio::time::timeout(shared.config.tls.handshake_timeout, acceptor.accept(tcp));
+    // One deadline for the PROXY header and the handshake after it.
+    let deadline = Instant::now() + shared.config.tls.handshake_timeout;
+    let Some(peer) = gate::proxied(&mut tcp, peer, &shared, deadline).await else {
+        return;
+    };
+    let shaking = tokio::time::timeout_at(deadline, acceptor.accept(tcp));
     let outcome = tokio::select! {
         shaken = shaking => match shaken {
             Ok(Ok(stream)) => Ok(stream),
             Ok(Err(e)) => Err(Failure::Refused(e)),
             Err(_) => Err(Failure::TimedOut),
         },
-        () = grace_over(&shared) => Err(Failure::ShuttingDown),
+        () = shared.drain.over(&shared.wake) => Err(Failure::ShuttingDown),
     };
     match outcome {
-        Ok(stream) => conn::serve(stream, peer, shared, slot).await,
+        Ok(stream) => gate::converse(stream, peer, shared, slot).await,
         Err(why) => handshake_failed(&peer, &why),
-    }
-}
-
-/// Resolves when the grace period after a shutdown is over.
-async fn grace_over(shared: &Shared) {
-    loop {
-        let pulse = shared.wake.notified();
-        if shared.drain.is_over() {
-            return;
-        }
-        pulse.await;
     }
 }
 

@@ -672,3 +672,39 @@ async fn bench_speaks_tls_in_every_mode() {
     }
     server.stop().await;
 }
+
+/// Behind HAProxy's `send-proxy-v2` on a `tls:` listener: the PROXY header comes before the
+/// handshake, and the per-address limit counts the client it names; the `ERR` line for one
+/// connection too many is sent over TLS.
+#[tokio::test]
+async fn proxy_header_comes_before_the_handshake() {
+    let pki = Pki::new("ca");
+    let pair = pki.server("server", Key::EcdsaP256);
+    let builder = quick()
+        .proxy_protocol(vec!["127.0.0.0/8".parse().unwrap()])
+        .max_connections_per_ip(std::num::NonZeroUsize::new(1).unwrap());
+    let server = tls_server(&pair, builder).await;
+    let header = crate::proxy::v2_header("192.0.2.7:4000".parse().unwrap(), server.addr(), &[]);
+    let connect = || async {
+        let mut tcp = TcpStream::connect(server.addr()).await.unwrap();
+        tcp.write_all(&header).await.unwrap();
+        let name = ServerName::try_from("localhost").unwrap();
+        let config = client_config(&pki.ca, None);
+        let connecting = TlsConnector::from(config).connect(name, tcp);
+        tokio::time::timeout(WAIT, connecting)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let mut held = connect().await;
+    let mut greeting = [0; 9];
+    held.read_exact(&mut greeting).await.unwrap();
+    let mut second = Vec::new();
+    tokio::time::timeout(WAIT, connect().await.read_to_end(&mut second))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(second, b"ERR too many connections from your address\n");
+    assert_eq!(transcript(held).await.unwrap(), b"Hello, Michael!\n");
+    server.stop().await;
+}

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)] // each test module uses its own subset
 
+pub mod balancers;
 pub mod pki;
 
 use sockit::addr::Endpoint;
@@ -254,7 +255,12 @@ impl ChildGuard {
 
     /// Waits for the process to exit within [`WAIT`]; returns its status and remaining stderr.
     pub fn wait(&mut self) -> (std::process::ExitStatus, String) {
-        let deadline = Instant::now() + WAIT;
+        self.wait_within(WAIT)
+    }
+
+    /// [`ChildGuard::wait`] with another bound.
+    pub fn wait_within(&mut self, bound: Duration) -> (std::process::ExitStatus, String) {
+        let deadline = Instant::now() + bound;
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
                 let mut rest = String::new();
