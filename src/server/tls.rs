@@ -16,6 +16,7 @@ use super::conn::{self, Peer, Socket};
 use super::listener::Listener;
 use super::{gate, Shared};
 use crate::duration::{self, shown};
+use crate::fetch::tls::words;
 use crate::net::describe;
 use crate::net::tls::crypto_provider as provider;
 use rustls::pki_types::pem::PemObject;
@@ -336,9 +337,15 @@ fn refusal(err: &io::Error) -> String {
             "not a TLS client (plaintext on a TLS port?)".to_owned()
         }
         Some(E::NoCertificatesPresented) => "no client certificate".to_owned(),
-        Some(E::InvalidCertificate(why)) => format!("client certificate refused: {why}"),
-        Some(E::AlertReceived(alert)) => format!("the client refused: {alert:?}"),
-        Some(E::PeerIncompatible(why)) => format!("no TLS settings in common: {why:?}"),
+        Some(E::InvalidCertificate(why)) => {
+            format!("client certificate refused: {}", words(&format!("{why:?}")))
+        }
+        Some(E::AlertReceived(alert)) => {
+            format!("the client refused: {}", words(&format!("{alert:?}")))
+        }
+        Some(E::PeerIncompatible(why)) => {
+            format!("no TLS settings in common: {}", words(&format!("{why:?}")))
+        }
         Some(other) => other.to_string(),
         None if err.kind() == io::ErrorKind::UnexpectedEof => {
             "the client closed the connection".to_owned()

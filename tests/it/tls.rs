@@ -282,6 +282,21 @@ fn bad_tls_setups_are_one_line_and_exit_2() {
             format!("{b_key}: the key does not match the certificate in {a_cert}"),
         ),
         (
+            [
+                &tls[..],
+                &[
+                    "--tls-cert",
+                    &a_cert,
+                    "--tls-key",
+                    &a_key,
+                    "--handshake-timeout",
+                    "0",
+                ],
+            ]
+            .concat(),
+            "--handshake-timeout must be more than 0".into(),
+        ),
+        (
             vec![
                 "--bind",
                 "127.0.0.1:0",
@@ -382,6 +397,18 @@ async fn a_refused_client_is_logged_with_its_address() {
     let line = server.wait_for_stderr("TLS handshake failed");
     assert!(line.contains(&format!("127.0.0.1:{port}")), "{line}");
     assert!(line.contains("no client certificate"), "{line}");
+
+    let strangers = Pki::new("stranger-ca");
+    let stranger = strangers.client("mallory");
+    let config = client_config(&pki.ca, Some(&stranger));
+    if let Ok(tls) = tls_connect(addr, config).await {
+        assert!(transcript(tls).await.is_err());
+    }
+    let line = server.wait_for_stderr("TLS handshake failed");
+    assert!(
+        line.contains("client certificate refused: unknown issuer"),
+        "{line}"
+    );
 }
 
 /// openssl s_client, verifying the server against the test CA, holds the conversation.
@@ -559,6 +586,10 @@ fn client_tls_verifies_the_server() {
     assert!(
         err.starts_with("sockit: certificate verification failed for localhost"),
         "{err}"
+    );
+    assert!(
+        !err.contains("Error(") && !err.contains('{'),
+        "words, not a dump: {err}"
     );
 
     let (_plain, plain_addr) = spawn_server(&[]);
