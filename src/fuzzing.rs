@@ -340,6 +340,7 @@ pub fn url(data: &[u8]) {
         edits: Vec::new(),
         user: None,
         withheld: Vec::new(),
+        keep_alive: false,
     };
     check_request(&spec, &first);
     let status = [301, 302, 303, 307, 308][usize::from(status_byte % 5)];
