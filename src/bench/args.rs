@@ -79,8 +79,9 @@ pub struct BenchArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// TLS: `--tls` (each connection shakes hands; in churn mode every connection is a full
-    /// handshake), the certificates to trust and the one to present.
+    /// TLS: `--tls` (each connection shakes hands in full, without session resumption, so in
+    /// churn mode every connection is a full handshake), the certificates to trust and the
+    /// one to present.
     #[command(flatten)]
     pub tls: crate::net::tls::TlsArgs,
 

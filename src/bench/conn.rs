@@ -80,7 +80,8 @@ impl Secure {
             Address::Tcp { host, .. } | Address::Tls { host, .. } => host.clone(),
             Address::Unix(_) => anyhow::bail!("--tls needs a TCP address, not {}", args.addr),
         };
-        let client = TlsClient::new(&args.tls)?;
+        // Resuming would replace most handshakes with a cheaper one; churn measures full ones.
+        let client = TlsClient::new(&args.tls)?.without_resumption();
         Ok(Some(Secure { client, host }))
     }
 

@@ -97,6 +97,13 @@ impl TlsClient {
         })
     }
 
+    /// The same configuration without session resumption, so that every connection is a
+    /// full handshake (the load generator's churn measures exactly that).
+    pub fn without_resumption(mut self) -> Self {
+        Arc::make_mut(&mut self.config).resumption = rustls::client::Resumption::disabled();
+        self
+    }
+
     /// Shakes hands over `tcp` with the server named `host` (a name, or an IP literal).
     pub async fn handshake(
         &self,

@@ -417,6 +417,9 @@ impl Builder {
         if config.max_connections == 0 {
             return Err(ConfigError::NoConnections.into());
         }
+        if config.proxy.proxy_protocol && config.tls.handshake_timeout.is_zero() {
+            return Err(ConfigError::Tls(TlsError::NoHandshakeTime).into());
+        }
         if config.max_input_memory < config.max_line {
             return Err(ConfigError::InputMemoryBelowLine {
                 memory: config.max_input_memory,
