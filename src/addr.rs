@@ -1,4 +1,5 @@
-//! Addresses as users type them: `host:port`, `[v6]:port`, `unix:/path`.
+//! Addresses as users type them: `host:port`, `[v6]:port`, `unix:/path`, and `tls:host:port`
+//! for a TLS listener.
 //!
 //! [`Address`] is what a flag holds before any name is looked up; [`Endpoint`] is one concrete
 //! place a socket can bind or connect to. Keeping the two apart lets `localhost:9999` bind every
@@ -11,7 +12,8 @@ use std::str::FromStr;
 
 /// The forms an address may take, shown in every parse error.
 pub const ADDRESS_FORMS: &str =
-    "expected HOST:PORT (127.0.0.1:9999, [::1]:9999, localhost:9999) or unix:/path/to.sock";
+    "expected HOST:PORT (127.0.0.1:9999, [::1]:9999, localhost:9999), unix:/path/to.sock \
+     or tls:HOST:PORT";
 
 /// An address as given on the command line, before name resolution.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +27,13 @@ pub enum Address {
     },
     /// A Unix domain socket path.
     Unix(PathBuf),
+    /// A host name or IP literal with a port, spoken to over TLS (`tls:HOST:PORT`).
+    Tls {
+        /// Host name or IP literal (IPv6 without brackets).
+        host: String,
+        /// TCP port; 0 asks the OS to choose one.
+        port: u16,
+    },
 }
 
 /// One concrete socket address: an IP and port, or a Unix socket path.
@@ -57,6 +66,15 @@ impl FromStr for Address {
     type Err = AddressError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Some(rest) = s.strip_prefix("tls:") {
+            let parsed = rest
+                .parse()
+                .map_err(|e: AddressError| AddressError::new(s, e.reason))?;
+            return match parsed {
+                Address::Tcp { host, port } => Ok(Address::Tls { host, port }),
+                _ => Err(AddressError::new(s, "tls: takes HOST:PORT")),
+            };
+        }
         if let Some(path) = s.strip_prefix("unix:") {
             if path.is_empty() {
                 return Err(AddressError::new(s, "the unix socket path is empty"));
@@ -105,6 +123,8 @@ impl fmt::Display for Address {
             Address::Tcp { host, port } if host.contains(':') => write!(f, "[{host}]:{port}"),
             Address::Tcp { host, port } => write!(f, "{host}:{port}"),
             Address::Unix(path) => write!(f, "unix:{}", path.display()),
+            Address::Tls { host, port } if host.contains(':') => write!(f, "tls:[{host}]:{port}"),
+            Address::Tls { host, port } => write!(f, "tls:{host}:{port}"),
         }
     }
 }
@@ -115,7 +135,7 @@ impl Address {
     pub async fn resolve(&self) -> std::io::Result<Vec<Endpoint>> {
         match self {
             Address::Unix(path) => Ok(vec![Endpoint::Unix(path.clone())]),
-            Address::Tcp { host, port } => {
+            Address::Tcp { host, port } | Address::Tls { host, port } => {
                 if let Ok(ip) = host.parse::<IpAddr>() {
                     return Ok(vec![Endpoint::Tcp(SocketAddr::new(ip, *port))]);
                 }
@@ -182,6 +202,13 @@ mod tests {
             "unix:/tmp/s.sock".parse(),
             Ok(Address::Unix("/tmp/s.sock".into()))
         );
+        assert_eq!(
+            "tls:[::1]:443".parse(),
+            Ok(Address::Tls {
+                host: "::1".into(),
+                port: 443
+            })
+        );
     }
 
     #[test]
@@ -197,6 +224,8 @@ mod tests {
             "host:99999",
             "host:port",
             "unix:",
+            "tls:unix:/x",
+            "tls:9999",
         ] {
             let err = bad.parse::<Address>().unwrap_err().to_string();
             assert!(err.contains(ADDRESS_FORMS), "{bad}: {err}");
@@ -206,7 +235,14 @@ mod tests {
 
     #[test]
     fn displays_round_trip() {
-        for s in ["127.0.0.1:9999", "[::1]:9999", "localhost:1", "unix:/x/y"] {
+        for s in [
+            "127.0.0.1:9999",
+            "[::1]:9999",
+            "localhost:1",
+            "unix:/x/y",
+            "tls:[::1]:1",
+            "tls:h:2",
+        ] {
             assert_eq!(s.parse::<Address>().unwrap().to_string(), s);
         }
         let ep = Endpoint::Tcp("[::1]:5".parse().unwrap());

@@ -64,6 +64,10 @@ pub struct ClientArgs {
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = sockit::duration::parse)]
     pub timeout: Duration,
 
+    /// TLS: `--tls`, the certificates to trust and the one to present.
+    #[command(flatten)]
+    pub tls: sockit::net::tls::TlsArgs,
+
     /// Names to send, one at a time. Without any, stdin lines are sent (pipelined when stdin
     /// is not a terminal; with a prompt when it is).
     #[arg(value_name = "NAME")]

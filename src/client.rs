@@ -6,6 +6,7 @@
 //! names cost one round trip, not a million, and memory stays constant.
 
 use crate::addr::Address;
+use crate::net::tls::{TlsClient, TlsError};
 use crate::net::{self, ConnectError, Stream};
 use crate::protocol::Framing;
 use std::io;
@@ -42,6 +43,9 @@ pub enum ClientError {
     /// Reading or writing failed.
     #[error("{}", net::describe(.0))]
     Io(#[from] io::Error),
+    /// TLS could not be set up, the handshake failed, or the server was not trusted.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
 }
 
 /// A connection to a hello server.
@@ -78,13 +82,38 @@ impl Client {
         timeout: Duration,
     ) -> Result<Self, ClientError> {
         let stream = net::connect(address, &net::ConnectOptions::new(timeout)).await?;
+        Ok(Self::over(stream, framing, timeout))
+    }
+
+    /// Connects and shakes hands over TLS, within `timeout` each.
+    pub async fn connect_tls(
+        address: &Address,
+        framing: Framing,
+        timeout: Duration,
+        tls: &TlsClient,
+    ) -> Result<Self, ClientError> {
+        let host = match address {
+            Address::Tcp { host, .. } | Address::Tls { host, .. } => host,
+            Address::Unix(_) => return Err(TlsError::NotTcp(address.to_string()).into()),
+        };
+        let Stream::Tcp(tcp) = net::connect(address, &net::ConnectOptions::new(timeout)).await?
+        else {
+            return Err(TlsError::NotTcp(address.to_string()).into());
+        };
+        let shaken = tokio::time::timeout(timeout, tls.handshake(tcp, host))
+            .await
+            .map_err(|_| ClientError::Timeout(timeout))??;
+        Ok(Self::over(Stream::Tls(Box::new(shaken)), framing, timeout))
+    }
+
+    fn over(stream: Stream, framing: Framing, timeout: Duration) -> Self {
         let (reader, writer) = tokio::io::split(stream);
-        Ok(Client {
+        Client {
             reader: BufReader::with_capacity(64 * 1024, reader),
             writer,
             framing,
             timeout,
-        })
+        }
     }
 
     /// Reads the server's greeting (without its newline).
@@ -118,6 +147,8 @@ impl Client {
             }
             Framing::Chunk => self.writer.write_all(name).await?,
         }
+        // A no-op for a bare socket; TLS may hold the record until flushed.
+        self.writer.flush().await?;
         Ok(())
     }
 
@@ -204,6 +235,7 @@ async fn send_lines<R: AsyncBufRead + Unpin>(
         let n = buf.len();
         let lines = memchr::memchr_iter(b'\n', buf).count() as u64;
         writer.write_all(buf).await?;
+        writer.flush().await?;
         names.consume(n);
         sent.fetch_add(lines, Ordering::Relaxed);
     }

@@ -10,13 +10,14 @@
 //! | subcommand | codes |
 //! |---|---|
 //! | every one | 0 done, 1 could not start or write its output, 2 usage (a bad flag or flag value) |
-//! | `serve` | 1 cannot listen or failed while running, 2 a configuration that cannot work (`--max-connections 0`), 130 a second SIGINT/SIGTERM |
-//! | `client` | curl's: 1 the server sent `ERR`, 6 cannot resolve, 7 cannot connect, 28 timed out, 56 the connection failed or closed early |
+//! | `serve` | 1 cannot listen or failed while running, 2 a configuration that cannot work (`--max-connections 0`, a `tls:` listener without a usable certificate and key), 130 a second SIGINT/SIGTERM |
+//! | `client` | curl's: 1 the server sent `ERR`, 6 cannot resolve, 7 cannot connect, 28 timed out, 35 TLS handshake failed, 56 the connection failed or closed early, 58 a bad client certificate file, 60 the server's certificate is not trusted, 77 a bad `--cacert` file |
 //! | `fetch` | curl's, see [`FetchError::exit_code`] |
 //! | `bench` | 1 a reply was wrong, missing or late, a connection failed, or the run could not start |
 
 use crate::client::ClientError;
 use crate::fetch::FetchError;
+use crate::net::tls::TlsError;
 use crate::net::ConnectError;
 use std::fmt;
 use std::io;
@@ -57,6 +58,14 @@ pub mod client {
     pub const TIMEOUT: u8 = 28;
     /// The connection failed or closed before the replies came (curl's 56).
     pub const RECV: u8 = 56;
+    /// The TLS handshake failed (curl's 35).
+    pub const TLS_HANDSHAKE: u8 = 35;
+    /// A `--tls-cert` or `--tls-key` file cannot be used (curl's 58).
+    pub const CLIENT_CERTIFICATE: u8 = 58;
+    /// The server's certificate is not trusted (curl's 60).
+    pub const CERTIFICATE: u8 = 60;
+    /// The `--cacert` file cannot be used (curl's 77).
+    pub const CA_FILE: u8 = 77;
 }
 
 /// `sockit bench`'s codes.
@@ -107,7 +116,11 @@ impl Failure {
             }
             ClientError::Server(_) => client::SERVER_ERR,
             ClientError::BadName(_) => client::BAD_NAME,
+            // TLS 1.3 lets the client finish its handshake before the server checks the
+            // client's certificate, so a refusal arrives as an alert on the first read.
+            ClientError::Io(e) if is_tls_alert(e) => client::TLS_HANDSHAKE,
             ClientError::Closed | ClientError::Io(_) => client::RECV,
+            ClientError::Tls(e) => tls_code(e),
         };
         Some(Failure::new(code, err.to_string()))
     }
@@ -156,6 +169,25 @@ pub fn silently(failure: Option<Failure>) -> ExitCode {
 /// the second shutdown signal, which must not wait for anything.
 pub fn now(code: u8) -> ! {
     std::process::exit(i32::from(code))
+}
+
+/// The client's code for a TLS failure: curl's numbers, as fetch uses them.
+fn tls_code(err: &TlsError) -> u8 {
+    match err {
+        TlsError::ClientCertificate { .. } => client::CLIENT_CERTIFICATE,
+        TlsError::Fetch(FetchError::Certificate { .. }) => client::CERTIFICATE,
+        TlsError::Fetch(FetchError::CaFile { .. }) => client::CA_FILE,
+        TlsError::Fetch(_) => client::TLS_HANDSHAKE,
+        TlsError::NotTcp(_) => common::USAGE,
+    }
+}
+
+/// Whether a read failed because the TLS peer sent a fatal alert.
+fn is_tls_alert(err: &io::Error) -> bool {
+    let tls = err
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<rustls::Error>());
+    matches!(tls, Some(rustls::Error::AlertReceived(_)))
 }
 
 /// Whether `err` is, somewhere in its chain, a write to a pipe whose reader went away.

@@ -2,17 +2,21 @@
 //!
 //! # Layout
 //!
-//! - [`addr`]: addresses as users type them (`host:port`, `[v6]:port`, `unix:/path`).
+//! - [`addr`]: addresses as users type them (`host:port`, `[v6]:port`, `unix:/path`,
+//!   `tls:host:port`).
 //! - [`duration`]: the one duration syntax of every flag (`10`, `0.5`, `500ms`, `5m`, `1h`).
 //! - [`exit`]: how every subcommand ends: exit codes per subcommand and the `sockit: ` line.
 //! - [`fetch`]: `sockit fetch`, the HTTP/1.1 and HTTPS downloader (curl's flags and exit codes).
-//! - [`net`]: a connected TCP-or-Unix stream, and connecting with a deadline.
+//! - [`net`]: a connected TCP, Unix or TLS stream, connecting with a deadline, and the
+//!   client side of TLS for `client` and `bench` ([`net::tls`]).
 //! - [`protocol`]: the hello protocol as a pure state machine (bytes in, replies out).
 //! - [`server`]: the hello server: builder, listeners and accept loop, one connection's life,
-//!   shutdown.
+//!   shutdown, and `tls:` listeners (certificates, SIGHUP reload, the handshake).
 //! - [`size`]: the one size syntax of every flag (`1048576`, `512KiB`, `64MiB`).
 //! - [`client`]: the hello client, one name at a time or pipelined.
 //! - [`bench`]: `sockit bench`, the load generator: modes, reply checker, report, chart.
+//! - `fuzzing` (hidden): the fuzz targets' entry points, shared by `fuzz/` and the corpus
+//!   replay test.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -22,6 +26,8 @@ pub mod client;
 pub mod duration;
 pub mod exit;
 pub mod fetch;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod net;
 pub mod protocol;
 pub mod server;

@@ -9,6 +9,7 @@ use clap::Parser;
 use cli::{ClientArgs, Command, ServeArgs};
 use sockit::client::{Client, ClientError};
 use sockit::exit::{self, Failure};
+use sockit::net::tls::TlsClient;
 use sockit::protocol::Framing;
 use sockit::server::{self, Server};
 use std::io::{IsTerminal, Write};
@@ -136,7 +137,12 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
 fn run_client(args: ClientArgs) -> Result<(), ClientError> {
     runtime(Some(1))?.block_on(async {
-        let mut client = Client::connect(&args.addr, args.framing, args.timeout).await?;
+        let mut client = if args.tls.wanted(&args.addr) {
+            let tls = TlsClient::new(&args.tls)?;
+            Client::connect_tls(&args.addr, args.framing, args.timeout, &tls).await?
+        } else {
+            Client::connect(&args.addr, args.framing, args.timeout).await?
+        };
         print_line(&client.greeting().await?)?;
         if !args.names.is_empty() {
             for name in &args.names {

@@ -63,6 +63,8 @@ pub enum ErrorLine {
     ServerBusy,
     /// The server is stopping and `--grace` has run out.
     ShuttingDown,
+    /// The client's address holds `--max-connections-per-ip` connections already.
+    TooManyFromAddress,
 }
 
 impl ErrorLine {
@@ -73,6 +75,7 @@ impl ErrorLine {
             ErrorLine::IdleTimeout => b"ERR idle timeout\n",
             ErrorLine::ServerBusy => b"ERR server busy\n",
             ErrorLine::ShuttingDown => b"ERR server shutting down\n",
+            ErrorLine::TooManyFromAddress => b"ERR too many connections from your address\n",
         }
     }
 }

@@ -16,7 +16,7 @@ use std::time::Duration;
 #[derive(Debug, Clone, Parser)]
 #[command(name = "sockit bench")]
 pub struct BenchArgs {
-    /// Server to load: HOST:PORT or unix:/path/to.sock.
+    /// Server to load: HOST:PORT, unix:/path/to.sock, or tls:HOST:PORT (as `--tls`).
     #[arg(short, long, value_name = "ADDR", default_value = "127.0.0.1:9999")]
     pub addr: Address,
 
@@ -78,6 +78,12 @@ pub struct BenchArgs {
     /// Print the results as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+
+    /// TLS: `--tls` (each connection shakes hands in full, without session resumption, so in
+    /// churn mode every connection is a full handshake), the certificates to trust and the
+    /// one to present.
+    #[command(flatten)]
+    pub tls: crate::net::tls::TlsArgs,
 
     /// Pin the load generator to this CPU (its runtime is single-threaded).
     #[arg(long, value_name = "N")]

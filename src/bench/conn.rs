@@ -1,7 +1,9 @@
-//! Which source address each connection of the load comes from, and opening it through
-//! [`crate::net`].
+//! Which source address each connection of the load comes from, opening it through
+//! [`crate::net`], and its TLS handshake with `--tls`.
 
-use crate::addr::Endpoint;
+use super::BenchArgs;
+use crate::addr::{Address, Endpoint};
+use crate::net::tls::TlsClient;
 use crate::net::{ConnectOptions, Stream};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -58,4 +60,44 @@ pub async fn connect(
             crate::net::ConnectError::Connect { cause, .. } => cause,
             other => io::Error::new(io::ErrorKind::TimedOut, other.to_string()),
         })
+}
+
+/// The TLS side of every connection with `--tls`: the client configuration, made once, and
+/// the server's name from `-a`.
+#[derive(Debug, Clone)]
+pub struct Secure {
+    client: TlsClient,
+    host: String,
+}
+
+impl Secure {
+    /// The TLS set-up `args` ask for, if any.
+    pub fn from_args(args: &BenchArgs) -> anyhow::Result<Option<Self>> {
+        if !args.tls.wanted(&args.addr) {
+            return Ok(None);
+        }
+        let host = match &args.addr {
+            Address::Tcp { host, .. } | Address::Tls { host, .. } => host.clone(),
+            Address::Unix(_) => anyhow::bail!("--tls needs a TCP address, not {}", args.addr),
+        };
+        // Resuming would replace most handshakes with a cheaper one; churn measures full ones.
+        let client = TlsClient::new(&args.tls)?.without_resumption();
+        Ok(Some(Secure { client, host }))
+    }
+
+    /// Shakes hands over `stream` within `timeout`.
+    pub async fn handshake(&self, stream: Stream, timeout: Duration) -> io::Result<Stream> {
+        let Stream::Tcp(tcp) = stream else {
+            return Err(io::Error::other("--tls needs a TCP connection"));
+        };
+        let shaking = self.client.handshake(tcp, &self.host);
+        match tokio::time::timeout(timeout, shaking).await {
+            Ok(Ok(tls)) => Ok(Stream::Tls(Box::new(tls))),
+            Ok(Err(e)) => Err(io::Error::other(e.to_string())),
+            Err(_) => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "TLS handshake timed out",
+            )),
+        }
+    }
 }

@@ -96,6 +96,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<Vec<RunReport>> {
         bail!("--mode pipeline needs --framing line: with chunk framing names sent together merge into one message");
     }
     let target = resolve(args).await?;
+    let tls = conn::Secure::from_args(args)?;
     let local = tokio::task::LocalSet::new();
     let mut reports = Vec::new();
     for connections in args.connection_counts() {
@@ -104,6 +105,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<Vec<RunReport>> {
             sources: Sources::new(args.sources, connections),
             framing: args.framing,
             timeout: args.timeout,
+            tls: tls.clone(),
         });
         reports.push(local.run_until(run_once(args, connections, setup)).await?);
     }

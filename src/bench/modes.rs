@@ -10,7 +10,7 @@
 
 use super::args::Framing;
 use super::check::{Checker, Verdict};
-use super::conn::{connect, Sources};
+use super::conn::{connect, Secure, Sources};
 use super::script::Script;
 use super::stats::{RunPhase, Tally};
 use crate::addr::Endpoint;
@@ -40,6 +40,8 @@ pub struct RunSetup {
     pub framing: Framing,
     /// Longest wait for a connect or a reply.
     pub timeout: Duration,
+    /// With `--tls`, how to shake hands on each connection.
+    pub tls: Option<Secure>,
 }
 
 /// Lockstep (`window` 1) and pipeline (`window` = depth): keeps `window` requests in flight
@@ -137,7 +139,10 @@ impl<'a> Conversation<'a> {
         setup: &'a RunSetup,
         tally: &'a Tally,
     ) -> io::Result<Self> {
-        let stream = connect(&setup.target, &setup.sources, index, setup.timeout).await?;
+        let mut stream = connect(&setup.target, &setup.sources, index, setup.timeout).await?;
+        if let Some(tls) = &setup.tls {
+            stream = tls.handshake(stream, setup.timeout).await?;
+        }
         Ok(Conversation {
             stream,
             script,
@@ -186,7 +191,7 @@ impl<'a> Conversation<'a> {
             if self.tally.phase() == RunPhase::Stop {
                 if self.checker.outstanding() == 0 {
                     // Best effort: the run is over, a server that already closed is no error.
-                    let _ = self.stream.write_all(self.script.exit()).await;
+                    let _ = self.write(self.script.exit()).await;
                     return Ok(());
                 }
             } else if done > 0 {
@@ -205,11 +210,11 @@ impl<'a> Conversation<'a> {
         match framing {
             // Name and exit in one write: the server answers the name, then closes.
             Framing::Line => {
-                self.stream.write_all(self.script.requests(seq, 1)).await?;
-                self.stream.write_all(self.script.exit()).await?;
+                self.write(self.script.requests(seq, 1)).await?;
+                self.write(self.script.exit()).await?;
             }
             // Chunk framing must not let the two merge into one read on the server.
-            Framing::Chunk => self.stream.write_all(self.script.requests(seq, 1)).await?,
+            Framing::Chunk => self.write(self.script.requests(seq, 1)).await?,
         }
         self.checker.sent(1);
         let mut exit_sent = framing == Framing::Line;
@@ -221,7 +226,7 @@ impl<'a> Conversation<'a> {
             let now = Instant::now();
             self.check(n, |_| now - start)?;
             if !exit_sent && self.checker.outstanding() == 0 {
-                self.stream.write_all(self.script.exit()).await?;
+                self.write(self.script.exit()).await?;
                 exit_sent = true;
             }
         }
@@ -230,13 +235,20 @@ impl<'a> Conversation<'a> {
     /// Sends the next `n` requests in one write and stamps their send time.
     async fn send(&mut self, n: usize, sent_at: &mut [Instant]) -> io::Result<()> {
         let seq = self.checker.next_to_send();
-        self.stream.write_all(self.script.requests(seq, n)).await?;
+        self.write(self.script.requests(seq, n)).await?;
         let now = Instant::now();
         for k in 0..n as u64 {
             sent_at[slot(seq + k, self.script)] = now;
         }
         self.checker.sent(n as u64);
         Ok(())
+    }
+
+    /// Writes `bytes` and flushes them (a no-op for a bare socket; TLS may hold a record
+    /// until flushed).
+    async fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.stream.write_all(bytes).await?;
+        self.stream.flush().await
     }
 
     /// Reads into the buffer; an error, or the end of the stream with replies outstanding,

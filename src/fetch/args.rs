@@ -1,29 +1,22 @@
 //! Defines `sockit fetch`'s flags: curl's spellings, `///` docs are the `--help` text.
 
+use super::checksum::Checksum;
+use super::data_args::DataFlags;
+use super::targets::Targets;
 use clap::Args;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-/// Download one URL over HTTP/1.1 or HTTPS, with curl's flags and exit codes.
+/// Download URLs over HTTP/1.1 or HTTPS, with curl's flags and exit codes.
 ///
 /// The body goes to stdout, or with -o/-O to a file through FILE.part, renamed to FILE only
 /// when the whole body arrived: a failed download never leaves a partial file under FILE.
 #[derive(Debug, Clone, Args)]
 pub struct FetchArgs {
-    /// The URL to fetch: http:// or https:// (http:// is assumed when no scheme is given).
-    #[arg(value_name = "URL")]
-    pub url: String,
-
-    /// Write the body to FILE (through FILE.part) instead of stdout; the response head is
-    /// printed to stdout unless -s.
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
-    pub output: Option<PathBuf>,
-
-    /// Write the body to a file in the current directory named after the URL's last path
-    /// segment (index.html when the path ends in /).
-    #[arg(short = 'O', long = "remote-name", conflicts_with = "output")]
-    pub remote_name: bool,
+    /// The URLs and where each body goes.
+    #[command(flatten)]
+    pub targets: Targets,
 
     /// Include the response head in the output, before the body.
     #[arg(short = 'i', long = "include")]
@@ -55,23 +48,9 @@ pub struct FetchArgs {
     #[arg(short = 'X', long = "request", value_name = "METHOD")]
     pub method: Option<String>,
 
-    /// Send DATA as the request body (POST, form content type), repeatable (joined with
-    /// `&`); `@FILE` sends FILE's contents without its line breaks, `@-` stdin, as curl.
-    #[arg(short = 'd', long = "data", value_name = "DATA")]
-    pub data: Vec<String>,
-
-    /// Like -d, but `@FILE` is sent exactly as it is (line breaks kept).
-    #[arg(long = "data-binary", value_name = "DATA")]
-    pub data_binary: Vec<String>,
-
-    /// Like -d, but `@` has no special meaning.
-    #[arg(long = "data-raw", value_name = "DATA")]
-    pub data_raw: Vec<String>,
-
-    /// Send DATA (or `@FILE`) as JSON: POST, Content-Type and Accept application/json;
-    /// repeated pieces are concatenated.
-    #[arg(long = "json", value_name = "DATA", conflicts_with_all = ["data", "data_binary", "data_raw"])]
-    pub json: Vec<String>,
+    /// The request data, in the order typed.
+    #[command(flatten)]
+    pub data: DataFlags,
 
     /// Upload FILE with PUT, streamed from disk (`-` reads stdin first); a URL ending in /
     /// gets the file's name appended.
@@ -217,6 +196,27 @@ pub struct FetchArgs {
     /// body bytes were written (they cannot be taken back).
     #[arg(long = "retry-all-errors")]
     pub retry_all_errors: bool,
+
+    /// Fetch the URLs at once instead of one after another.
+    #[arg(short = 'Z', long = "parallel")]
+    pub parallel: bool,
+
+    /// With -Z, at most N fetches at a time.
+    #[arg(long = "parallel-max", value_name = "N", default_value_t = 50,
+          value_parser = clap::value_parser!(u16).range(1..=300))]
+    pub parallel_max: u16,
+
+    /// Download over N ranged connections at once into FILE.part (when the server sends a
+    /// length and Accept-Ranges; one connection otherwise). Resumable with -C - (or a retry)
+    /// through FILE.segments, removed on success. Beyond curl, as aria2c does.
+    #[arg(long = "segments", value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub segments: u16,
+
+    /// Verify the body against ALGO=HEX (sha256, sha512, sha1, md5) while it streams; a
+    /// mismatch deletes FILE.part, leaves FILE untouched and exits 32.
+    #[arg(long = "checksum", value_name = "ALGO=HEX")]
+    pub checksum: Option<Checksum>,
 
     /// Remove FILE.part when the download fails instead of keeping it for -C -.
     #[arg(long = "no-keep-partial")]

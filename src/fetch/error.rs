@@ -123,6 +123,9 @@ pub enum FetchError {
     /// (curl's 63).
     #[error("{0}")]
     TooLarge(String),
+    /// The body does not match `--checksum` (aria2c's 32; unused by curl).
+    #[error("{0}")]
+    Checksum(String),
     /// The reader of stdout went away (EPIPE); [`crate::fetch::run`] turns this into
     /// success, as a closed pipe is not an error.
     #[error("stdout was closed")]
@@ -153,6 +156,7 @@ impl FetchError {
             FetchError::Write { .. } => 23,
             FetchError::Read { .. } => 26,
             FetchError::Timeout(_) => 28,
+            FetchError::Checksum(_) => 32,
             FetchError::Range(_) => 33,
             FetchError::Tls { .. } => 35,
             FetchError::Redirects(_) => 47,

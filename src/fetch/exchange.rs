@@ -3,19 +3,19 @@
 
 use super::args::ContinueAt;
 use super::body::BodyDecoder;
-use super::connect;
 use super::decode::ContentDecoder;
+use super::dial;
 use super::error::FetchError;
 use super::head::{self, BodyFraming, Head};
 use super::heads::HeadSinks;
 use super::output::{self, Output, Resume};
-use super::plan::{ConnectPlan, FetchPlan};
+use super::plan::FetchPlan;
+use super::pool::Pool;
 use super::progress::{Meter, Progress};
-use super::proxy::{self, Proxy};
 use super::redirect::{self, is_redirect, Redirects};
 use super::request::{Payload, RequestSpec};
 use super::retry::{self, ResumeHint};
-use super::tls;
+use super::segments;
 use super::transfer::{self, Buffer, Conn};
 use super::upload;
 use super::verbose::Verbose;
@@ -24,7 +24,6 @@ use rustls::ClientConfig;
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::net::TcpStream;
 use url::Url;
 
 /// One fetch in progress: the plan, and what changes along the redirect chain.
@@ -35,6 +34,8 @@ struct Exchange<'a> {
     /// The request for it (method and credentials change on some redirects).
     request: RequestSpec,
     heads: HeadSinks,
+    /// Connections kept alive between the run's URLs.
+    pool: &'a Pool,
     /// The TLS configuration, built on the first https URL.
     tls: Option<Arc<ClientConfig>>,
     /// Where this attempt starts, and what it leaves behind (kept when it fails).
@@ -102,6 +103,11 @@ struct Response {
 pub fn prepare(plan: &FetchPlan) -> Result<Resume, FetchError> {
     if let Some(path) = &plan.output {
         output::check_replaceable(path)?;
+        if segments::in_progress(path) {
+            // The .part file is sparse, filled segment by segment: never a prefix to
+            // continue; the segments continue themselves from their sidecar.
+            return Ok(Resume::default());
+        }
     }
     Ok(match (plan.resume, &plan.output) {
         (None, _) => Resume::default(),
@@ -116,7 +122,11 @@ pub fn prepare(plan: &FetchPlan) -> Result<Resume, FetchError> {
 
 /// Makes one attempt at `plan`'s fetch: requests, redirects, and the body into its
 /// destination, noting in `attempt` what happened.
-pub async fn fetch(plan: &FetchPlan, attempt: &mut Attempt) -> Result<Done, FetchError> {
+pub async fn fetch(
+    plan: &FetchPlan,
+    pool: &Pool,
+    attempt: &mut Attempt,
+) -> Result<Done, FetchError> {
     let mut request = plan.request.clone();
     request.if_range = attempt.if_range.clone();
     let mut exchange = Exchange {
@@ -124,6 +134,7 @@ pub async fn fetch(plan: &FetchPlan, attempt: &mut Attempt) -> Result<Done, Fetc
         url: plan.url.clone(),
         request,
         heads: HeadSinks::new(&plan.heads)?,
+        pool,
         tls: None,
         attempt,
         trace: Verbose(plan.verbose),
@@ -155,17 +166,7 @@ impl Exchange<'_> {
         loop {
             buf.clear();
             self.attempt.stats.url_effective = self.url.to_string();
-            let mut conn = self.open().await?;
-            let request = self.request.render(&self.url, Some(self.attempt.offset));
-            self.trace.request(&request);
-            conn.send(&request).await?;
-            if let Some(Payload::File { path, len }) = &self.request.body {
-                upload::send_file(&mut conn, path, *len).await?;
-            }
-            let mut first_byte = None;
-            let read = transfer::read_head(&mut conn, &mut buf, &mut first_byte).await;
-            self.attempt.stats.time_starttransfer = first_byte.map(|t| t - self.attempt.started);
-            let (interim, head) = read?;
+            let (conn, interim, head) = self.request_head(&mut buf).await?;
             for h in interim.iter().chain([&head]) {
                 self.trace.response(&h.raw);
                 self.attempt.stats.size_header += h.raw.len() as u64;
@@ -206,71 +207,71 @@ impl Exchange<'_> {
         }
     }
 
-    /// Opens a connection for the current URL: to its host, or to the proxy for it (a
-    /// CONNECT tunnel for https); resolve, connect (Happy Eyeballs) and, for https, the TLS
-    /// handshake, all within `--connect-timeout`.
+    /// Sends the request and reads the response head, on a kept-alive connection when the
+    /// pool has one for this origin (and on a fresh one when that turns out closed).
+    async fn request_head(
+        &mut self,
+        buf: &mut Buffer,
+    ) -> Result<(Conn, Vec<Head>, Head), FetchError> {
+        let kept = if self.direct() {
+            self.pool.take(&self.url)
+        } else {
+            None
+        };
+        if let Some(kept) = kept {
+            self.trace
+                .info("Re-using the connection kept from the last URL");
+            match self.exchange_on(kept, buf).await {
+                Ok(answer) => return Ok(answer),
+                // Closed while idle: nothing of this exchange happened yet.
+                Err(FetchError::EmptyReply | FetchError::Send(_) | FetchError::Recv(_)) => {
+                    self.trace
+                        .info("The kept connection was closed; opening a new one");
+                    buf.clear();
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let conn = self.open().await?;
+        self.exchange_on(conn, buf).await
+    }
+
+    /// Sends the request on `conn` and reads the response head.
+    async fn exchange_on(
+        &mut self,
+        mut conn: Conn,
+        buf: &mut Buffer,
+    ) -> Result<(Conn, Vec<Head>, Head), FetchError> {
+        let request = self.request.render(&self.url, Some(self.attempt.offset));
+        self.trace.request(&request);
+        conn.send(&request).await?;
+        if let Some(Payload::File { path, len }) = &self.request.body {
+            upload::send_file(&mut conn, path, *len).await?;
+        }
+        let mut first_byte = None;
+        let read = transfer::read_head(&mut conn, buf, &mut first_byte).await;
+        self.attempt.stats.time_starttransfer = first_byte.map(|t| t - self.attempt.started);
+        let (interim, head) = read?;
+        Ok((conn, interim, head))
+    }
+
+    /// Whether the current URL is reached without a proxy (only those connections are kept).
+    fn direct(&self) -> bool {
+        self.plan.proxies.for_url(&self.url).is_none()
+    }
+
+    /// Opens a connection for the current URL (directly or through its proxy), noting when
+    /// TCP was up for `-w`.
     async fn open(&mut self) -> Result<Conn, FetchError> {
-        let url = &self.url;
-        let host = url.host().ok_or_else(|| FetchError::BadUrl {
-            url: url.to_string(),
-            reason: "no host".into(),
-        })?;
-        let port = url.port_or_known_default().unwrap_or(80);
-        let label = url.host_str().unwrap_or_default().to_string();
-        let how: &ConnectPlan = &self.plan.connect;
-        let tls = match url.scheme() {
-            "https" => Some(tls_config(&mut self.tls, how)?),
+        let tls = match self.url.scheme() {
+            "https" => Some(dial::tls_config(&mut self.tls, &self.plan.connect)?),
             _ => None,
         };
-        let proxy = self.plan.proxies.for_url(url).cloned();
-        self.request.via_proxy = proxy
-            .as_ref()
-            .filter(|_| tls.is_none())
-            .map(|p| p.authorization.clone());
-        let (trace, started) = (self.trace, self.attempt.started);
-        let connected = &mut self.attempt.stats.time_connect;
-        let work = async {
-            let mut tcp = match &proxy {
-                Some(p) => {
-                    let tcp = dial_proxy(p, how, trace).await?;
-                    trace.info(format_args!("Connected to proxy {}:{}", p.host, p.port));
-                    tcp
-                }
-                None => {
-                    let addrs = connect::resolve(&host, port, how.family).await?;
-                    trace.resolved(&label, port, &addrs);
-                    connect::connect(&addrs, &label, how.timeout).await?
-                }
-            };
-            *connected = Some(started.elapsed());
-            if let (Ok(peer), None) = (tcp.peer_addr(), &proxy) {
-                trace.info(format_args!(
-                    "Connected to {label} ({}) port {port}",
-                    peer.ip()
-                ));
-            }
-            match tls {
-                Some(config) => {
-                    if let Some(p) = &proxy {
-                        proxy::tunnel(&mut tcp, p, &label, port).await?;
-                        trace.info(format_args!("Tunnel to {label}:{port} established"));
-                    }
-                    let stream = tls::handshake(tcp, &host, config).await?;
-                    trace.tls(stream.get_ref().1);
-                    Ok(Conn::Tls(Box::new(stream)))
-                }
-                None => Ok(Conn::Plain(tcp)),
-            }
-        };
-        let Some(limit) = how.timeout else {
-            return work.await;
-        };
-        tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
-            Err(FetchError::Timeout(format!(
-                "connection to {label} port {port} timed out after {} ms",
-                limit.as_millis()
-            )))
-        })
+        self.request.via_proxy = dial::via_proxy(self.plan, &self.url);
+        let mut connected = None;
+        let conn = dial::dial(self.plan, &self.url, tls, self.trace, &mut connected).await;
+        self.attempt.stats.time_connect = connected.map(|t| t - self.attempt.started);
+        conn
     }
 
     /// Streams the final response's body into its destination and commits it.
@@ -295,12 +296,24 @@ impl Exchange<'_> {
                 )));
             }
         }
+        if let Keep::Bytes(0) = keep {
+            if let Some(length) = segments::length_to_split(self.plan, &self.request, &head) {
+                let first = segments::First { conn, buf, head };
+                return self.deliver_in_segments(first, length).await;
+            }
+            if let Some(path) = &self.plan.output {
+                segments::forget(path);
+            }
+        }
+        let check = self.plan.checksum.clone();
         let mut out = match (&self.plan.output, keep) {
             (Some(path), Keep::AlreadyComplete) => {
-                return Output::file(path, self.attempt.offset)?.commit()
+                return Output::file(path, self.attempt.offset)?
+                    .verify_with(check)?
+                    .commit()
             }
-            (Some(path), Keep::Bytes(n)) => Output::file(path, n)?,
-            (None, _) => Output::stdout(),
+            (Some(path), Keep::Bytes(n)) => Output::file(path, n)?.verify_with(check)?,
+            (None, _) => Output::stdout().verify_with(check)?,
         };
         if let Some(included) = self.heads.included() {
             out.put(included)?;
@@ -316,12 +329,16 @@ impl Exchange<'_> {
             _ => None,
         };
         let to_terminal = self.plan.output.is_none() && std::io::stdout().is_terminal();
-        let progress = Progress::new(self.plan.progress && !to_terminal, total);
+        let progress = Progress::new(
+            self.plan.progress && !to_terminal,
+            total,
+            self.plan.bars.as_ref(),
+        );
         let mut meter = Meter::new(progress, self.plan.limit_rate);
         let mut body = BodyDecoder::new(framing);
         let read = transfer::read_body(&mut conn, &mut buf, &mut body, &mut sink, &mut meter).await;
         self.attempt.stats.size_download = body.received();
-        read?;
+        let reusable = read? && self.request.keep_alive && head.keeps_alive() && self.direct();
         meter.finish();
         let trailers = body.trailers();
         head::check_trailers(trailers).map_err(|e| FetchError::BadReply(e.to_string()))?;
@@ -341,7 +358,41 @@ impl Exchange<'_> {
                 )));
             }
         }
+        if reusable {
+            self.pool.put(&self.url, conn);
+        }
         out.commit()
+    }
+
+    /// `--segments`: the body over several ranged connections, then verified and renamed
+    /// like any other.
+    async fn deliver_in_segments(
+        &mut self,
+        first: segments::First,
+        length: u64,
+    ) -> Result<(), FetchError> {
+        let progress = Progress::new(self.plan.progress, Some(length), self.plan.bars.as_ref());
+        let tls = self.tls.clone();
+        segments::download(
+            self.plan,
+            &self.url,
+            &self.request,
+            tls,
+            first,
+            length,
+            progress.share(),
+        )
+        .await?;
+        progress.finish();
+        self.attempt.stats.size_download = length;
+        let path = self
+            .plan
+            .output
+            .as_deref()
+            .expect("segments write to a file");
+        Output::file(path, length)?
+            .verify_with(self.plan.checksum.clone())?
+            .commit()
     }
 
     /// How much of the `.part` file the response continues.
@@ -366,48 +417,6 @@ impl Exchange<'_> {
             ))),
         }
     }
-}
-
-/// Connects to `proxy`; its name not resolving is curl's 5, not 6.
-async fn dial_proxy(
-    proxy: &Proxy,
-    how: &ConnectPlan,
-    trace: Verbose,
-) -> Result<TcpStream, FetchError> {
-    let host = url::Host::parse(&proxy.host).map_err(|e| FetchError::BadUrl {
-        url: proxy.host.clone(),
-        reason: e.to_string(),
-    })?;
-    let host = match &host {
-        url::Host::Domain(name) => url::Host::Domain(name.as_str()),
-        url::Host::Ipv4(ip) => url::Host::Ipv4(*ip),
-        url::Host::Ipv6(ip) => url::Host::Ipv6(*ip),
-    };
-    let addrs = match connect::resolve(&host, proxy.port, how.family).await {
-        Ok(addrs) => addrs,
-        Err(FetchError::Resolve { host, reason }) => {
-            return Err(FetchError::ResolveProxy { host, reason })
-        }
-        Err(e) => return Err(e),
-    };
-    trace.resolved(&proxy.host, proxy.port, &addrs);
-    connect::connect(&addrs, &proxy.host, how.timeout).await
-}
-
-/// The TLS configuration, built once per fetch (with the `-k` warning, once).
-fn tls_config(
-    cached: &mut Option<Arc<ClientConfig>>,
-    how: &ConnectPlan,
-) -> Result<Arc<ClientConfig>, FetchError> {
-    if let Some(config) = cached {
-        return Ok(config.clone());
-    }
-    if how.insecure && how.warn {
-        eprintln!("sockit: warning: --insecure: the server's certificate is not verified");
-    }
-    let config = tls::config(how.cacert.as_deref(), how.insecure)?;
-    *cached = Some(config.clone());
-    Ok(config)
 }
 
 /// How much of the `.part` file the response continues.

@@ -172,6 +172,16 @@ impl Head {
             .map(str::trim)
     }
 
+    /// Whether the connection stays open after this response: HTTP/1.1 without
+    /// `Connection: close` (RFC 9112 9.3).
+    pub fn keeps_alive(&self) -> bool {
+        let close = self.values("connection").any(|v| {
+            v.split(|&b| b == b',')
+                .any(|token| token.trim_ascii().eq_ignore_ascii_case(b"close"))
+        });
+        self.version == 1 && !close
+    }
+
     /// A 1xx response other than 101, which the client skips.
     pub fn is_interim(&self) -> bool {
         (100..200).contains(&self.status) && self.status != 101

@@ -5,7 +5,7 @@ use super::error::FetchError;
 use super::head::Head;
 use super::output;
 use super::plan::HeadPlan;
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Write};
 use std::path::PathBuf;
 
@@ -20,11 +20,23 @@ pub struct HeadSinks {
 }
 
 impl HeadSinks {
-    /// Opens the destinations `plan` names (creating the `-D` file).
+    /// Starts the run's `-D` file empty: every URL's heads then go after one another.
+    pub fn start_dump(plan: &HeadPlan) -> Result<(), FetchError> {
+        if let Some(path) = &plan.dump {
+            File::create(path).map_err(|e| FetchError::write(path, &e))?;
+        }
+        Ok(())
+    }
+
+    /// Opens the destinations `plan` names (appending to the `-D` file).
     pub fn new(plan: &HeadPlan) -> Result<Self, FetchError> {
         let dump = match &plan.dump {
             Some(path) => {
-                let file = File::create(path).map_err(|e| FetchError::write(path, &e))?;
+                let file = OpenOptions::new()
+                    .append(true)
+                    .create(true)
+                    .open(path)
+                    .map_err(|e| FetchError::write(path, &e))?;
                 Some((file, path.clone()))
             }
             None => None,

@@ -1,30 +1,48 @@
 //! `sockit fetch`: the tutorial's page fetcher made real, an HTTP/1.1 and HTTPS downloader
 //! with curl's flags and exit codes.
 //!
-//! [`run`] turns the flags into a [`FetchPlan`] (`plan.rs`), the only thing later layers
-//! read. [`exchange`] then, for each URL in a redirect chain, opens a connection
-//! (`connect.rs`, `tls.rs`), sends the request (`request.rs`), reads the head ([`head`],
-//! shown by `heads.rs`), and either follows a redirect (`redirect.rs`) or streams the body
-//! ([`body`], [`decode`]) into its destination (`output.rs`). The byte-level parts (head,
-//! body framing, content decoding, redirects) are pure and tested on their own; the rest
-//! only wires them to sockets and files.
+//! # Layout
+//!
+//! - Flags: `args.rs` (clap derive), `targets.rs` and `data_args.rs` (URLs, outputs and
+//!   request data, kept in typed order);
+//!   `plan.rs` turns them into one `FetchPlan` per URL, the only thing later layers read.
+//! - [`run`] fetches the URLs in turn or `-Z` at once (`parallel.rs`), sharing kept-alive
+//!   connections (`pool.rs`); `job.rs` owns one URL: attempts and `--retry` (`retry.rs`),
+//!   then `-w` ([`writeout`]).
+//! - `exchange.rs` owns one attempt: it dials (`dial.rs`: `connect.rs`, `proxy.rs`,
+//!   `tls.rs`), sends the request (`request.rs`, `upload.rs`), reads heads ([`head`], shown
+//!   by `heads.rs` and traced by `verbose.rs`), follows redirects (`redirect.rs`) and streams
+//!   the body ([`body`], [`decode`], `transfer.rs`, `progress.rs`) into its destination
+//!   (`output.rs`, `checksum.rs`), or over several connections (`segments.rs`).
+//! - `error.rs`: every failure and its curl exit code.
+//!
+//! The byte-level parts (head, body framing, content decoding, redirects, `-w`) are pure
+//! and tested on their own; the rest only wires them to sockets and files.
 
 mod args;
 pub mod body;
+mod checksum;
 mod connect;
+mod data_args;
 pub mod decode;
+mod dial;
 mod error;
 mod exchange;
 pub mod head;
 mod heads;
-mod output;
+mod job;
+pub(crate) mod output;
+mod parallel;
 mod plan;
+mod pool;
 mod progress;
 mod proxy;
-mod redirect;
-mod request;
+pub(crate) mod redirect;
+pub(crate) mod request;
 mod retry;
-mod tls;
+mod segments;
+mod targets;
+pub(crate) mod tls;
 mod transfer;
 mod upload;
 mod verbose;
@@ -34,125 +52,38 @@ pub use args::{ContinueAt, FetchArgs};
 pub use error::FetchError;
 pub use plan::DEFAULT_CONNECT_TIMEOUT;
 
-use exchange::{Attempt, Done};
+pub(crate) use plan::parse_url;
 use plan::FetchPlan;
-use retry::Attempts;
-use std::io::Write;
-use writeout::Stats;
+use pool::Pool;
+use std::sync::Arc;
 
-/// Fetches `args.url` as the flags say. A closed stdout pipe counts as success.
+/// Fetches every URL the flags name, one after another or `-Z` at once; the result is the
+/// last failure (in URL order), each earlier one already reported on stderr.
 pub async fn run(args: FetchArgs) -> Result<(), FetchError> {
-    let plan = FetchPlan::new(&args)?;
-    let (result, mut stats) = fetch_with_retries(&plan).await;
-    let result = match result {
-        Err(FetchError::StdoutClosed) => Ok(()),
-        other => other,
-    };
-    if let Some(format) = &plan.write_out {
-        if let Err(e) = &result {
-            stats.exitcode = e.exit_code();
-            stats.errormsg = e.to_string();
-        }
-        write_out(format, &stats);
+    let plans = FetchPlan::for_each_url(&args)?;
+    if let Some(first) = plans.first() {
+        heads::HeadSinks::start_dump(&first.heads)?;
     }
-    result
-}
-
-/// Runs attempts until one delivers, fails for good, or `--retry` runs out; returns the
-/// outcome and the last attempt's stats.
-async fn fetch_with_retries(plan: &FetchPlan) -> (Result<(), FetchError>, Stats) {
-    let mut attempts = Attempts::new(&plan.retry);
-    let mut next = exchange::prepare(plan).map(|resume| (resume, None));
-    loop {
-        let (resume, if_range) = match next {
-            Ok(start) => start,
-            Err(e) => return (Err(e), Stats::default()),
-        };
-        let mut attempt = Attempt::new(resume.offset, if_range, attempts.can_retry());
-        let result = within(plan.max_time, exchange::fetch(plan, &mut attempt)).await;
-        attempt.stats.time_total = attempt.started.elapsed();
-        let (wait, why) = match result {
-            Ok(Done::Delivered) => return (Ok(()), attempt.stats),
-            Ok(Done::Retry { status, after }) => (
-                attempts.next(after),
-                format!("the server answered {status}"),
-            ),
-            Err(e) if retryable(plan, &attempts, &attempt, &e) => {
-                (attempts.next(None), e.to_string())
-            }
-            Err(e) => {
-                if let Some(path) = &plan.output {
-                    output::clean_up_part(path, resume, plan.keep_partial);
+    let pool = Arc::new(Pool::default());
+    let results = if args.parallel && plans.len() > 1 {
+        parallel::fetch_all(plans, usize::from(args.parallel_max), pool).await
+    } else {
+        let mut results = Vec::with_capacity(plans.len());
+        for plan in &plans {
+            results.push(job::fetch(plan, &pool).await);
+        }
+        results
+    };
+    let quiet = args.silent && !args.show_error;
+    let mut last = Ok(());
+    for result in results {
+        if let Err(e) = result {
+            if let Err(earlier) = std::mem::replace(&mut last, Err(e)) {
+                if !quiet {
+                    eprintln!("sockit: ({}) {earlier}", earlier.exit_code());
                 }
-                return (Err(e), attempt.stats);
             }
-        };
-        if plan.heads.warn {
-            eprintln!(
-                "sockit: warning: {why}; retrying in {} ms, {} retries left",
-                wait.as_millis(),
-                attempts.left()
-            );
-        }
-        tokio::time::sleep(wait).await;
-        next = next_start(plan, &attempt);
-    }
-}
-
-/// A failed attempt is retried when the error is transient and attempts are left, but not
-/// when body bytes already went to stdout: they cannot be taken back, and a second copy
-/// after them would corrupt the output (curl writes it anyway).
-fn retryable(plan: &FetchPlan, attempts: &Attempts, attempt: &Attempt, err: &FetchError) -> bool {
-    let written_to_stdout = plan.output.is_none() && attempt.stats.size_download > 0;
-    attempts.can_retry() && attempts.is_transient(err) && !written_to_stdout
-}
-
-/// Where the next attempt starts: continuing the `.part` file with Range and If-Range when
-/// the last response allowed it (beyond curl, which starts over), else as the first did.
-fn next_start(
-    plan: &FetchPlan,
-    last: &Attempt,
-) -> Result<(output::Resume, Option<String>), FetchError> {
-    if let (Some(path), Some(validator)) = (&plan.output, last.hint.if_range()) {
-        let have = output::part_len(path);
-        if have > 0 {
-            let resume = output::Resume {
-                offset: have,
-                copied: false,
-            };
-            return Ok((resume, Some(validator.to_string())));
         }
     }
-    exchange::prepare(plan).map(|resume| (resume, None))
-}
-
-/// Runs `fetch` within `-m`'s limit, if any.
-async fn within(
-    limit: Option<std::time::Duration>,
-    fetch: impl std::future::Future<Output = Result<Done, FetchError>>,
-) -> Result<Done, FetchError> {
-    let Some(limit) = limit else {
-        return fetch.await;
-    };
-    tokio::time::timeout(limit, fetch)
-        .await
-        .unwrap_or_else(|_| {
-            Err(FetchError::Timeout(format!(
-                "operation timed out after {} ms",
-                limit.as_millis()
-            )))
-        })
-}
-
-/// Prints `-w`'s report; a closed stream is not an error here either.
-fn write_out(format: &str, stats: &Stats) {
-    for (stream, text) in writeout::render(format, stats) {
-        let _ = match stream {
-            writeout::Stream::Stdout => {
-                let mut out = std::io::stdout().lock();
-                out.write_all(text.as_bytes()).and_then(|()| out.flush())
-            }
-            writeout::Stream::Stderr => std::io::stderr().write_all(text.as_bytes()),
-        };
-    }
+    last
 }

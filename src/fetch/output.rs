@@ -9,11 +9,12 @@
 //! and are written in place.
 
 use super::args::ContinueAt;
+use super::checksum::{Checksum, Verifier};
 use super::decode::Sink;
 use super::error::{describe, FetchError};
 use std::ffi::{OsStr, OsString};
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -26,11 +27,16 @@ const MAX_LINKS: usize = 40;
 /// The `.part` file next to `path`. A name too long for `.part` to fit is shortened for the
 /// temporary file only (issue 10): the final name stays as asked.
 pub fn part_path(path: &Path) -> PathBuf {
+    beside(path, ".part")
+}
+
+/// `path` with `suffix` added to its name, the name shortened if it would not fit.
+pub fn beside(path: &Path, suffix: &str) -> PathBuf {
     let name = path.file_name().unwrap_or_default().as_bytes();
-    let kept = &name[..name.len().min(NAME_MAX - ".part".len())];
-    let mut part: OsString = OsStr::from_bytes(kept).to_owned();
-    part.push(".part");
-    path.with_file_name(part)
+    let kept = &name[..name.len().min(NAME_MAX - suffix.len())];
+    let mut sibling: OsString = OsStr::from_bytes(kept).to_owned();
+    sibling.push(suffix);
+    path.with_file_name(sibling)
 }
 
 /// Refuses, before anything is downloaded, a FILE the download must not replace: a
@@ -57,8 +63,13 @@ pub fn check_replaceable(path: &Path) -> Result<(), FetchError> {
     Ok(())
 }
 
+/// The longest `-O` file name, in bytes: NAME_MAX on Linux and macOS. The `.part` file
+/// beside it shortens its own name to fit ([`part_path`]), so the final name keeps all 255.
+pub const MAX_REMOTE_NAME: usize = NAME_MAX;
+
 /// `-O`'s file name: the URL path's last segment, sanitised so it cannot leave the current
-/// directory, hide itself, look like a flag, or carry control characters.
+/// directory, hide itself, look like a flag, or carry control characters, and cut to
+/// [`MAX_REMOTE_NAME`] bytes so it and its `.part` file can be created.
 pub fn remote_name(url_path: &str) -> PathBuf {
     let last = url_path.rsplit('/').next().unwrap_or("");
     let cleaned: String = last
@@ -66,7 +77,14 @@ pub fn remote_name(url_path: &str) -> PathBuf {
         .filter(|c| !c.is_control())
         .map(|c| if c == '\\' { '_' } else { c })
         .collect();
-    let trimmed = cleaned.trim_start_matches(['.', '-']);
+    let mut trimmed = cleaned.trim_start_matches(['.', '-']);
+    if trimmed.len() > MAX_REMOTE_NAME {
+        let cut = (0..=MAX_REMOTE_NAME)
+            .rev()
+            .find(|&i| trimmed.is_char_boundary(i))
+            .unwrap_or(0);
+        trimmed = &trimmed[..cut];
+    }
     if trimmed.is_empty() {
         PathBuf::from("index.html")
     } else {
@@ -189,6 +207,8 @@ pub fn clean_up_part(path: &Path, resume: Resume, keep_partial: bool) {
 pub struct Output {
     target: Target,
     failure: Option<FetchError>,
+    /// `--checksum`: the digest of everything in the destination so far.
+    verifier: Option<Verifier>,
 }
 
 enum Target {
@@ -211,6 +231,7 @@ impl Output {
         Output {
             target: Target::Stdout(io::stdout().lock()),
             failure: None,
+            verifier: None,
         }
     }
 
@@ -228,6 +249,7 @@ impl Output {
                     path: path.to_path_buf(),
                 },
                 failure: None,
+                verifier: None,
             });
         }
         let part = part_path(path);
@@ -258,6 +280,7 @@ impl Output {
                 path: path.to_path_buf(),
             },
             failure: None,
+            verifier: None,
         })
     }
 
@@ -271,16 +294,50 @@ impl Output {
 
     /// The body is complete: flush stdout, or make the `.part` file durable and rename it to
     /// its final name.
+    /// With `--checksum`, the digest must match first: a mismatch removes the `.part`
+    /// file and leaves FILE untouched.
     pub fn commit(mut self) -> Result<(), FetchError> {
+        let verifier = self.verifier.take();
+        let verify =
+            |what: &Path| verifier.map_or(Ok(()), |v| v.verify(&what.display().to_string()));
         match &mut self.target {
-            Target::Stdout(out) => out.flush().map_err(|e| stdout_error(&e)),
+            Target::Stdout(out) => {
+                out.flush().map_err(|e| stdout_error(&e))?;
+                verify(Path::new("the body"))
+            }
             Target::File { file, part, path } => {
+                if let Err(e) = verify(path) {
+                    let _ = fs::remove_file(&*part);
+                    return Err(e);
+                }
                 adopt_owner_and_mode(file, path);
                 file.sync_all().map_err(|e| FetchError::write(part, &e))?;
                 fs::rename(&*part, &*path).map_err(|e| FetchError::write(path, &e))
             }
-            Target::Special { .. } => Ok(()),
+            Target::Special { path, .. } => verify(path),
         }
+    }
+
+    /// Verifies what is written against `check` (`--checksum`), starting with the bytes a
+    /// resumed `.part` file already holds.
+    pub fn verify_with(mut self, check: Option<Checksum>) -> Result<Self, FetchError> {
+        let Some(check) = check else {
+            return Ok(self);
+        };
+        let mut verifier = Verifier::new(check);
+        if let Target::File { part, .. } = &self.target {
+            let mut kept = File::open(part).map_err(|e| FetchError::write(part, &e))?;
+            let mut chunk = vec![0u8; 64 * 1024];
+            loop {
+                match kept.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => verifier.update(&chunk[..n]),
+                    Err(e) => return Err(FetchError::write(part, &e)),
+                }
+            }
+        }
+        self.verifier = Some(verifier);
+        Ok(self)
     }
 
     /// Writes all of `bytes`, a failure as the error that says where.
@@ -334,6 +391,9 @@ impl Write for Output {
             Target::Stdout(out) => out.write(buf),
             Target::File { file, .. } | Target::Special { file, .. } => file.write(buf),
         };
+        if let (Ok(n), Some(v)) = (&result, &mut self.verifier) {
+            v.update(&buf[..*n]);
+        }
         result.map_err(|e| self.record(e))
     }
 
@@ -369,6 +429,20 @@ mod tests {
         assert_eq!(remote_name("/-rf"), PathBuf::from("rf"));
         assert_eq!(remote_name("/a\u{1b}b"), PathBuf::from("ab"));
         assert_eq!(remote_name("/x\\..\\y"), PathBuf::from("x_.._y"));
+    }
+
+    /// Found by the fuzz corpus (issue 11): a 300-byte last segment gave a name no file
+    /// system accepts; it is cut to 255 bytes (NAME_MAX), on a character boundary.
+    #[test]
+    fn remote_names_fit_a_file_system() {
+        let long = format!("/a/{}", "x".repeat(300));
+        assert_eq!(
+            remote_name(&long),
+            PathBuf::from("x".repeat(MAX_REMOTE_NAME))
+        );
+        let wide = format!("/a{}", "\u{e9}".repeat(200));
+        let name = remote_name(&wide).into_os_string().into_string().unwrap();
+        assert_eq!(name, format!("a{}", "\u{e9}".repeat(127)));
     }
 
     #[test]

@@ -6,12 +6,14 @@
 //! spec, which both asks for the encodings and decides whether to decode them).
 
 use super::args::{ContinueAt, FetchArgs};
+use super::checksum::Checksum;
 use super::connect::Family;
 use super::error::FetchError;
 use super::output;
 use super::proxy::{Proxies, ProxyFlags};
 use super::request::{self, HeaderEdit, RequestSpec};
 use super::retry::RetryPlan;
+use super::targets::OutputFlag;
 use super::upload;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -20,8 +22,8 @@ use url::Url;
 /// How long connecting may take without `--connect-timeout`: curl's default.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// What one fetch does, resolved from the flags.
-#[derive(Debug)]
+/// What one URL's fetch does, resolved from the flags.
+#[derive(Debug, Clone)]
 pub struct FetchPlan {
     /// The URL asked for.
     pub url: Url,
@@ -59,6 +61,12 @@ pub struct FetchPlan {
     pub verbose: bool,
     /// `-w`: the report printed at the end (the format itself, `@FILE` already read).
     pub write_out: Option<String>,
+    /// `--segments`: how many ranged connections one download may use.
+    pub segments: u16,
+    /// `--checksum`: the digest the body must have.
+    pub checksum: Option<Checksum>,
+    /// `-Z`: the display the progress bars of all parallel fetches share.
+    pub bars: Option<indicatif::MultiProgress>,
 }
 
 /// How connections are opened.
@@ -90,24 +98,63 @@ pub struct HeadPlan {
 }
 
 impl FetchPlan {
-    /// Resolves and checks the flags.
-    pub fn new(args: &FetchArgs) -> Result<Self, FetchError> {
-        let url = upload::upload_url(parse_url(&args.url)?, args.upload_file.as_ref());
-        let output = match (&args.output, args.remote_name) {
-            (Some(path), _) if path.as_os_str() == "-" => None,
-            (Some(path), _) => Some(output::resolve_link(path)),
-            (None, true) => Some(output::resolve_link(&output::remote_name(url.path()))),
-            (None, false) => None,
-        };
-        if output.is_none() && args.continue_at == Some(ContinueAt::Auto) {
+    /// Resolves and checks the flags: one plan per URL, in order.
+    pub fn for_each_url(args: &FetchArgs) -> Result<Vec<Self>, FetchError> {
+        if args.targets.urls.is_empty() {
+            return Err(FetchError::Usage("no URL given".into()));
+        }
+        if args.checksum.is_some() && args.targets.urls.len() > 1 {
             return Err(FetchError::Usage(
-                "-C - needs a file to resume (-o FILE or -O)".into(),
+                "--checksum names one body's digest: give one URL with it".into(),
             ));
         }
+        // Read once: `-d @-` and `-w @-` consume stdin.
+        let mut request = request_spec(args)?;
+        request.keep_alive = args.targets.urls.len() > 1;
+        let write_out = args
+            .write_out
+            .as_deref()
+            .map(write_out_format)
+            .transpose()?;
+        let mut plans = Vec::with_capacity(args.targets.urls.len());
+        for (text, flag) in args.targets.pairs() {
+            let url = upload::upload_url(parse_url(text)?, args.upload_file.as_ref());
+            let output = match flag {
+                Some(OutputFlag::File(path)) if path.as_os_str() == "-" => None,
+                Some(OutputFlag::File(path)) => Some(output::resolve_link(path)),
+                Some(OutputFlag::Remote) => {
+                    Some(output::resolve_link(&output::remote_name(url.path())))
+                }
+                None => None,
+            };
+            if output.is_none() && args.continue_at == Some(ContinueAt::Auto) {
+                return Err(FetchError::Usage(
+                    "-C - needs a file to resume (-o FILE or -O)".into(),
+                ));
+            }
+            plans.push(Self::build(
+                args,
+                request.clone(),
+                write_out.clone(),
+                url,
+                output,
+            )?);
+        }
+        Ok(plans)
+    }
+
+    /// The plan for `url` into `output`, with the request and `-w` format all URLs share.
+    fn build(
+        args: &FetchArgs,
+        request: RequestSpec,
+        write_out: Option<String>,
+        url: Url,
+        output: Option<PathBuf>,
+    ) -> Result<Self, FetchError> {
         let include = args.include || args.head;
         let dump_stdout = args.dump_header.as_deref() == Some("-".as_ref());
         Ok(FetchPlan {
-            request: request_spec(args)?,
+            request,
             heads: HeadPlan {
                 stdout: dump_stdout || (output.is_some() && !include && !args.silent),
                 dump: args.dump_header.clone().filter(|_| !dump_stdout),
@@ -158,11 +205,10 @@ impl FetchPlan {
                 all_errors: args.retry_all_errors,
             },
             verbose: args.verbose,
-            write_out: args
-                .write_out
-                .as_deref()
-                .map(write_out_format)
-                .transpose()?,
+            write_out,
+            segments: args.segments,
+            checksum: args.checksum.clone(),
+            bars: None,
         })
     }
 }
@@ -201,9 +247,10 @@ fn request_spec(args: &FetchArgs) -> Result<RequestSpec, FetchError> {
         body,
         referer: args.referer.clone(),
         range,
-        accept_json: !args.json.is_empty(),
+        accept_json: !args.data.json.is_empty(),
         if_range: None,
         via_proxy: None,
+        keep_alive: false,
         user_agent: args
             .user_agent
             .clone()
@@ -220,7 +267,7 @@ fn request_spec(args: &FetchArgs) -> Result<RequestSpec, FetchError> {
 }
 
 /// Parses the URL as curl does: http:// when no scheme is given; only http and https.
-fn parse_url(text: &str) -> Result<Url, FetchError> {
+pub(crate) fn parse_url(text: &str) -> Result<Url, FetchError> {
     let full = if text.contains("://") {
         text.to_string()
     } else {

@@ -6,7 +6,7 @@
 //! and reads at most a quarter second's worth at a time, so the kernel's receive window,
 //! not a burst into our buffer, is what slows the server down.
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -14,37 +14,68 @@ use tokio::time::Instant;
 const BAR: &str = "{bar:40.cyan/blue} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}";
 const SPINNER: &str = "{spinner} {bytes} {binary_bytes_per_sec} {elapsed}";
 
-/// Progress of one body; a no-op when disabled.
-pub struct Progress(Option<ProgressBar>);
+/// Progress of one body; a no-op when disabled. The owner clears the bar when dropped;
+/// shares (one per `--segments` connection) only advance it.
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    owner: bool,
+}
 
 impl Progress {
     /// A bar for a body of `total` bytes (a spinner when unknown), shown only when `wanted`
-    /// and stderr is a terminal.
-    pub fn new(wanted: bool, total: Option<u64>) -> Self {
+    /// and stderr is a terminal; one of `bars` when fetches run in parallel.
+    pub fn new(wanted: bool, total: Option<u64>, bars: Option<&MultiProgress>) -> Self {
         if !wanted || !std::io::stderr().is_terminal() {
-            return Progress(None);
+            return Progress {
+                bar: None,
+                owner: true,
+            };
         }
         let (bar, template) = match total {
             Some(n) => (ProgressBar::new(n), BAR),
             None => (ProgressBar::new_spinner(), SPINNER),
         };
-        bar.set_draw_target(ProgressDrawTarget::stderr());
+        let bar = match bars {
+            Some(bars) => bars.add(bar),
+            None => {
+                bar.set_draw_target(ProgressDrawTarget::stderr());
+                bar
+            }
+        };
         if let Ok(style) = ProgressStyle::with_template(template) {
             bar.set_style(style);
         }
-        Progress(Some(bar))
+        Progress {
+            bar: Some(bar),
+            owner: true,
+        }
     }
 
     /// Counts `n` more bytes received.
     pub fn advance(&self, n: usize) {
-        if let Some(bar) = &self.0 {
+        if let Some(bar) = &self.bar {
             bar.inc(n as u64);
+        }
+    }
+
+    /// Starts the count at `n` bytes (a resumed body).
+    pub fn advance_to(&self, n: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(n);
+        }
+    }
+
+    /// Another handle on the same bar, which does not clear it when dropped.
+    pub fn share(&self) -> Progress {
+        Progress {
+            bar: self.bar.clone(),
+            owner: false,
         }
     }
 
     /// Removes the bar (on success and on failure alike, so the error line stands alone).
     pub fn finish(&self) {
-        if let Some(bar) = &self.0 {
+        if let Some(bar) = self.bar.as_ref().filter(|_| self.owner) {
             bar.finish_and_clear();
         }
     }

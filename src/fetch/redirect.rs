@@ -131,6 +131,7 @@ mod tests {
             accept_json: false,
             if_range: None,
             via_proxy: None,
+            keep_alive: false,
             user_agent: "t".into(),
             compressed: false,
             edits: vec![],

@@ -1,8 +1,8 @@
 //! Owns the request: the method, headers and body from the flags, and their HTTP/1.1 bytes.
 //!
 //! Every request carries `Host` (with the port when it is not the scheme's default),
-//! `User-Agent`, `Accept: */*` and `Connection: close`: sockit fetch makes one request per
-//! connection, so the end of a close-delimited body is the end of the connection.
+//! `User-Agent`, `Accept: */*`, and `Connection: close` unless more URLs follow in the run
+//! (then the connection may be kept for them: `pool.rs`).
 
 use super::error::FetchError;
 use url::Url;
@@ -23,6 +23,8 @@ pub struct RequestSpec {
     /// Through an http proxy: the request line names the whole URL (absolute form), and
     /// this is the proxy's `Proxy-Authorization`, if any.
     pub via_proxy: Option<Option<String>>,
+    /// Leave the connection open for another request (more URLs follow in this run).
+    pub keep_alive: bool,
     /// Sent as If-Range with a resumed Range: the server sends the rest only if the
     /// resource is unchanged (a retry continuing its `.part` file).
     pub if_range: Option<String>,
@@ -152,13 +154,15 @@ impl RequestSpec {
         if self.compressed {
             headers.push(("Accept-Encoding".into(), "gzip, deflate, br".into()));
         }
-        if let Some(from) = range_from.filter(|&f| f > 0) {
-            headers.push(("Range".into(), format!("bytes={from}-")));
+        let range = match range_from.filter(|&f| f > 0) {
+            Some(from) => Some(format!("bytes={from}-")),
+            None => self.range.as_ref().map(|r| format!("bytes={r}")),
+        };
+        if let Some(range) = range {
+            headers.push(("Range".into(), range));
             if let Some(validator) = &self.if_range {
                 headers.push(("If-Range".into(), validator.clone()));
             }
-        } else if let Some(range) = &self.range {
-            headers.push(("Range".into(), format!("bytes={range}")));
         }
         if let Some(referer) = &self.referer {
             headers.push(("Referer".into(), referer.clone()));
@@ -176,7 +180,9 @@ impl RequestSpec {
         if let Some(Some(auth)) = &self.via_proxy {
             headers.push(("Proxy-Authorization".into(), auth.clone()));
         }
-        headers.push(("Connection".into(), "close".into()));
+        if !self.keep_alive {
+            headers.push(("Connection".into(), "close".into()));
+        }
         for edit in self.edits.iter().filter(|e| !self.is_withheld(e.name())) {
             headers.retain(|(n, _)| !n.eq_ignore_ascii_case(edit.name()));
             if let HeaderEdit::Set(n, v) = edit {
@@ -296,6 +302,7 @@ mod tests {
             accept_json: false,
             if_range: None,
             via_proxy: None,
+            keep_alive: false,
             user_agent: "sockit/test".into(),
             compressed: false,
             edits: vec![],

@@ -258,7 +258,7 @@ fn handshake_problem(e: &rustls::Error) -> String {
 
 /// `CaUsedAsEndEntity` as "ca used as end entity": a variant name as the words it spells
 /// (anything after a `(` or `{` is dropped, so no debug structure leaks through).
-fn words(name: &str) -> String {
+pub(crate) fn words(name: &str) -> String {
     let name = name.split(['(', '{']).next().unwrap_or(name).trim();
     let mut out = String::with_capacity(name.len() + 8);
     for (i, c) in name.chars().enumerate() {

@@ -84,6 +84,16 @@ impl Default for Buffer {
 }
 
 impl Buffer {
+    /// A smaller buffer, for one of several connections at once (`--segments`); it still
+    /// holds the largest head accepted.
+    pub fn small() -> Self {
+        Buffer {
+            bytes: vec![0; 2 * head::MAX_HEAD],
+            start: 0,
+            end: 0,
+        }
+    }
+
     /// Forgets what is buffered (before a new connection).
     pub fn clear(&mut self) {
         self.start = 0;
@@ -141,23 +151,24 @@ pub async fn read_head(
 }
 
 /// Streams the body: buffered bytes first, then reads until the decoder says it is complete
-/// (or, for a close-delimited body, until the server closes).
+/// (or, for a close-delimited body, until the server closes). True when the connection
+/// stands exactly at the body's end, so it can carry another request (keep-alive).
 pub async fn read_body<W: Sink>(
     conn: &mut Conn,
     buf: &mut Buffer,
     body: &mut BodyDecoder,
     sink: &mut ContentDecoder<W>,
     meter: &mut Meter,
-) -> Result<(), FetchError> {
+) -> Result<bool, FetchError> {
     let (start, end) = (buf.start, buf.end);
-    feed(body, &buf.bytes[start..end], sink)?;
+    let mut beyond = feed(body, &buf.bytes[start..end], sink)?;
     meter.received(end - start).await;
     buf.clear();
     let size = meter.read_size(buf.bytes.len());
     while !body.is_done() {
         match conn.read(&mut buf.bytes[..size]).await? {
             Read::Bytes(n) => {
-                feed(body, &buf.bytes[..n], sink)?;
+                beyond |= feed(body, &buf.bytes[..n], sink)?;
                 meter.received(n).await;
             }
             Read::Eof { clean } => {
@@ -170,27 +181,30 @@ pub async fn read_body<W: Sink>(
                 }
                 return body
                     .finish_at_eof()
+                    .map(|()| false)
                     .map_err(|e| FetchError::Partial(e.to_string()));
             }
         }
     }
-    Ok(())
+    Ok(!beyond)
 }
 
+/// Decodes `input` into `sink`; true when bytes followed the body's end.
 fn feed<W: Sink>(
     body: &mut BodyDecoder,
     mut input: &[u8],
     sink: &mut ContentDecoder<W>,
-) -> Result<(), FetchError> {
+) -> Result<bool, FetchError> {
     while !input.is_empty() {
         let (used, step) = body
             .step(input)
             .map_err(|e| FetchError::BadReply(e.to_string()))?;
         match step {
             BodyStep::Data(data) => sink.push(data)?,
-            BodyStep::Need | BodyStep::Done => return Ok(()),
+            BodyStep::Need => return Ok(false),
+            BodyStep::Done => return Ok(used < input.len()),
         }
         input = &input[used..];
     }
-    Ok(())
+    Ok(false)
 }

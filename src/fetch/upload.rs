@@ -5,6 +5,7 @@
 //! through one buffer, so uploading a large file costs no more memory than downloading it.
 
 use super::args::FetchArgs;
+use super::data_args::DataKind;
 use super::error::{describe, FetchError};
 use super::request::Payload;
 use super::transfer::Conn;
@@ -25,8 +26,8 @@ pub fn payload(args: &FetchArgs) -> Result<Option<Payload>, FetchError> {
     if let Some(path) = &args.upload_file {
         return upload(path).map(Some);
     }
-    if !args.json.is_empty() {
-        let pieces = args.json.iter().map(|d| piece(d, Kind::Binary));
+    if !args.data.json.is_empty() {
+        let pieces = args.data.json.iter().map(|d| piece(d, DataKind::Binary));
         let data = pieces.collect::<Result<Vec<_>, _>>()?.concat();
         return Ok(Some(Payload::Bytes {
             data,
@@ -35,10 +36,9 @@ pub fn payload(args: &FetchArgs) -> Result<Option<Payload>, FetchError> {
     }
     let pieces = args
         .data
+        .form
         .iter()
-        .map(|d| piece(d, Kind::Text))
-        .chain(args.data_binary.iter().map(|d| piece(d, Kind::Binary)))
-        .chain(args.data_raw.iter().map(|d| Ok(d.as_bytes().to_vec())))
+        .map(|(kind, text)| piece(text, *kind))
         .collect::<Result<Vec<_>, _>>()?;
     if pieces.is_empty() {
         return Ok(None);
@@ -49,22 +49,15 @@ pub fn payload(args: &FetchArgs) -> Result<Option<Payload>, FetchError> {
     }))
 }
 
-/// How `@FILE` is read.
-#[derive(Clone, Copy)]
-enum Kind {
-    /// `-d`: without line breaks.
-    Text,
-    /// `--data-binary`, `--json`: as it is.
-    Binary,
-}
-
-/// One data flag's bytes: the text itself, or `@FILE`'s contents (`@-`: stdin).
-fn piece(data: &str, kind: Kind) -> Result<Vec<u8>, FetchError> {
-    let Some(path) = data.strip_prefix('@') else {
-        return Ok(data.as_bytes().to_vec());
+/// One data flag's bytes: the text itself, or `@FILE`'s contents (`@-`: stdin) for `-d`
+/// (without line breaks), `--data-binary` and `--json` (as they are).
+fn piece(data: &str, kind: DataKind) -> Result<Vec<u8>, FetchError> {
+    let path = match data.strip_prefix('@') {
+        Some(path) if kind != DataKind::Raw => path,
+        _ => return Ok(data.as_bytes().to_vec()),
     };
     let mut bytes = read_all(path)?;
-    if let Kind::Text = kind {
+    if kind == DataKind::Text {
         bytes.retain(|&b| b != b'\r' && b != b'\n');
     }
     Ok(bytes)

@@ -138,7 +138,7 @@ pub async fn connect_first(
                 let stream = attempt_unix(path).await?;
                 Ok((stream, Endpoint::Unix(path.clone())))
             }
-            Address::Tcp { .. } => {
+            Address::Tcp { .. } | Address::Tls { .. } => {
                 let (tcp, addr) = happy_eyeballs(address, options).await?;
                 Ok((Stream::Tcp(tcp), Endpoint::Tcp(addr)))
             }

@@ -44,9 +44,63 @@ use tracing::{debug, info};
 /// pipelined names in one syscall.
 const READ_SIZE: usize = 4096;
 
-/// A stream socket a connection can be served on: TCP or Unix.
-pub(crate) trait Socket: AsyncRead + AsyncWrite + AsFd + Unpin + Send + 'static {}
-impl<T: AsyncRead + AsyncWrite + AsFd + Unpin + Send + 'static> Socket for T {}
+/// A stream a connection can be served on: TCP or Unix here, TLS over TCP in `tls.rs`.
+///
+/// Closing is where they differ: a bare socket half-closes with one `shutdown(2)`, while TLS
+/// must first send its close_notify alert (and may hold encrypted bytes of its own that need
+/// a flush), or the client cannot tell a clean end from a cut connection.
+pub(crate) trait Socket: AsyncRead + AsyncWrite + Unpin + Send + 'static {
+    /// The kernel socket underneath, for the socket options and non-blocking probes that
+    /// work below any TLS layer (peer address, linger, peek).
+    fn sock_ref(&self) -> SockRef<'_>;
+
+    /// Whether the client has sent bytes the server has not read (one non-blocking `recv` on
+    /// the kernel socket; what it takes is discarded, which is fine since the caller then
+    /// drains the rest).
+    fn input_pending(&self) -> bool;
+
+    /// Whether written bytes wait in the stream's own buffer, not yet handed to the kernel
+    /// (TLS records); the connection flushes them before it reads on.
+    fn output_buffered(&self) -> bool {
+        false
+    }
+
+    /// Ends the sending direction (FIN; for TLS, close_notify first, which may wait up to
+    /// `within` for the client to take it).
+    fn close_write(&mut self, within: Duration) -> impl Future<Output = io::Result<()>> + Send;
+
+    /// What must be said before a plain close, bounded by the time given: nothing for a
+    /// bare socket, whose close sends FIN; TLS's close_notify.
+    fn say_goodbye(&mut self, _within: Duration) -> impl Future<Output = ()> + Send {
+        async {}
+    }
+}
+
+/// A bare socket's half of [`Socket`], through its descriptor.
+macro_rules! bare_socket {
+    ($($stream:ty),*) => {$(
+        impl Socket for $stream {
+            fn sock_ref(&self) -> SockRef<'_> {
+                SockRef::from(self)
+            }
+
+            fn input_pending(&self) -> bool {
+                input_pending(self)
+            }
+
+            async fn close_write(&mut self, _within: Duration) -> io::Result<()> {
+                SockRef::from(&*self).shutdown(Shutdown::Write)
+            }
+        }
+    )*};
+}
+bare_socket!(tokio::net::TcpStream, tokio::net::UnixStream);
+
+/// [`Socket::input_pending`] for anything with a socket descriptor.
+pub(crate) fn input_pending(sock: &impl AsFd) -> bool {
+    let mut probe = [std::mem::MaybeUninit::<u8>::uninit(); 1];
+    matches!(SockRef::from(sock).recv(&mut probe), Ok(n) if n > 0)
+}
 
 /// Who is on the other end, as shown in the log.
 #[derive(Debug, Clone)]
@@ -132,7 +186,7 @@ pub(crate) fn serve<S: Socket>(
 /// past that bound its queued bytes are read and discarded before the close instead.
 pub(crate) fn reject<S: Socket>(sock: S, peer: &Peer, shared: &Shared) {
     let line = ErrorLine::ServerBusy.as_bytes();
-    match SockRef::from(&sock).send(line) {
+    match sock.sock_ref().send(line) {
         Ok(n) if n == line.len() => {}
         Ok(_) => return debug!("{peer}: server busy; the line did not fit, closed"),
         Err(e) => return debug!("{peer}: server busy; {}", describe(&e)),
@@ -152,22 +206,35 @@ pub(crate) fn reject<S: Socket>(sock: S, peer: &Peer, shared: &Shared) {
         Err(_) => {
             debug!("{peer}: server busy; its input discarded");
             discard_queued(&sock);
-            let _ = SockRef::from(&sock).shutdown(Shutdown::Write);
+            let _ = sock.sock_ref().shutdown(Shutdown::Write);
         }
+    }
+}
+
+/// Tells a client that already holds a slot and a task why it is not served (an `ERR` line
+/// instead of the greeting, through the stream, so over TLS too) and closes gracefully,
+/// within the close timeout and the linger.
+pub(crate) async fn turn_away<S: Socket>(mut sock: S, line: ErrorLine, shared: &Shared) {
+    let deliver = async {
+        sock.write_all(line.as_bytes()).await?;
+        sock.flush().await
+    };
+    if let Ok(Ok(())) = tokio::time::timeout(shared.config.close_timeout, deliver).await {
+        lingering_close(sock, shared.config.linger).await;
     }
 }
 
 /// Whether the client has sent bytes the server has not read, without taking them.
 fn input_waiting<S: Socket>(sock: &S) -> bool {
     let mut probe = [std::mem::MaybeUninit::<u8>::uninit(); 1];
-    matches!(SockRef::from(sock).peek(&mut probe), Ok(n) if n > 0)
+    matches!(sock.sock_ref().peek(&mut probe), Ok(n) if n > 0)
 }
 
 /// Reads and discards what the kernel has queued from the client (a bounded number of
 /// non-blocking reads), so that closing does not answer it with a reset.
 fn discard_queued<S: Socket>(sock: &S) {
     use std::io::Read as _;
-    let sock = SockRef::from(sock);
+    let sock = sock.sock_ref();
     SCRATCH.with_borrow_mut(|scratch| {
         for _ in 0..16 {
             if !matches!((&*sock).read(&mut scratch.input), Ok(n) if n > 0) {
@@ -198,8 +265,11 @@ async fn talk<S: Socket>(sock: &mut S, shared: &Shared, unsent: &mut Vec<u8>) ->
     let mut hinted = false;
     let mut wake = pin!(shared.wake.notified());
     loop {
-        let starved = unsent.is_empty() && !session.make_room(READ_SIZE);
-        let event = if !unsent.is_empty() {
+        // Replies are owed while `unsent` holds some, or a TLS stream holds encrypted records
+        // it has not written yet.
+        let owed = !unsent.is_empty() || sock.output_buffered();
+        let starved = !owed && !session.make_room(READ_SIZE);
+        let event = if owed {
             tokio::select! {
                 biased;
                 _ = &mut wake => Event::Wake,
@@ -237,7 +307,11 @@ async fn talk<S: Socket>(sock: &mut S, shared: &Shared, unsent: &mut Vec<u8>) ->
                 if shared.drain.is_over() {
                     return End::Shutdown;
                 }
-                if let Some(end) = overdue(config, !unsent.is_empty(), progress) {
+                if let Some(end) = overdue(
+                    config,
+                    !unsent.is_empty() || sock.output_buffered(),
+                    progress,
+                ) {
                     return end;
                 }
                 let stuck = session.has_partial() && unsent.is_empty();
@@ -271,10 +345,7 @@ fn overdue(config: &Config, sending: bool, progress: Instant) -> Option<End> {
 /// connection's future 8 bytes.
 fn hint_chunk_framing<S: Socket>(sock: &S, quiet: bool) {
     if !quiet {
-        let peer = SockRef::from(sock)
-            .peer_addr()
-            .ok()
-            .and_then(|a| a.as_socket());
+        let peer = sock.sock_ref().peer_addr().ok().and_then(|a| a.as_socket());
         let peer = peer.map_or_else(|| "A Unix socket client".to_owned(), |a| a.to_string());
         info!(
             "{peer} sent bytes without a newline, then nothing for {}s: a client that sends \
@@ -327,12 +398,16 @@ fn write_some<S: Socket>(sock: &mut S, cx: &mut Context<'_>, buf: &[u8]) -> io::
 }
 
 /// Writes some of `unsent` when the socket is writable; frees the buffer once it is empty so
-/// a connection that was slow once does not keep the memory.
+/// a connection that was slow once does not keep the memory. With nothing unsent, flushes
+/// the stream's own buffer (TLS records).
 fn poll_flush_unsent<S: Socket>(
     sock: &mut S,
     cx: &mut Context<'_>,
     unsent: &mut Vec<u8>,
 ) -> Poll<io::Result<()>> {
+    if unsent.is_empty() {
+        return Pin::new(&mut *sock).poll_flush(cx);
+    }
     let n = ready!(Pin::new(&mut *sock).poll_write(cx, unsent))?;
     if n == 0 {
         return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
@@ -362,7 +437,7 @@ async fn close<S: Socket>(
         // kernel frees its queued replies now instead of retrying them for minutes.
         End::SendTimeout => {
             info!("{peer}: replies not taken for the send timeout; connection reset");
-            let _ = SockRef::from(&sock).set_linger(Some(Duration::ZERO));
+            let _ = sock.sock_ref().set_linger(Some(Duration::ZERO));
             return;
         }
         End::Failed(e) => {
@@ -373,8 +448,12 @@ async fn close<S: Socket>(
     if let Some(line) = error_line {
         unsent.extend_from_slice(line.as_bytes());
     }
-    if !unsent.is_empty() {
-        match tokio::time::timeout(close_timeout, sock.write_all(&unsent)).await {
+    if !unsent.is_empty() || sock.output_buffered() {
+        let deliver = async {
+            sock.write_all(&unsent).await?;
+            sock.flush().await
+        };
+        match tokio::time::timeout(close_timeout, deliver).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return debug!("{peer}: {}", describe(&e)),
             Err(_) => return debug!("{peer}: not reading its replies; closed"),
@@ -383,7 +462,7 @@ async fn close<S: Socket>(
     let linger_needed = match end {
         // The client has finished sending, so nothing can arrive to provoke a reset.
         End::Eof => {
-            let _ = SockRef::from(&sock).shutdown(Shutdown::Write);
+            let _ = sock.close_write(close_timeout).await;
             return;
         }
         // The common way to leave: `exit` was the last thing sent and nothing has arrived
@@ -396,16 +475,17 @@ async fn close<S: Socket>(
     };
     if linger_needed {
         lingering_close(sock, linger).await;
+    } else {
+        sock.say_goodbye(close_timeout).await;
     }
 }
 
 /// Whether the client may have sent bytes the server has not read. Asked of the socket's
 /// readiness first, as nginx asks its read event's `ready` flag: a short read cleared it, so
-/// after the usual `exit` this costs no syscall (it saved one `recvfrom` per connection in
-/// churn); only when the socket is flagged readable does a non-blocking `recv` look (what it
-/// takes is discarded, which is fine since the caller then drains the rest). Bytes that
-/// arrive after the runtime last polled the kernel go unseen, as they do for nginx: the
-/// close may then reset.
+/// after the usual `exit` on a bare socket this costs no syscall (it saved one `recvfrom`
+/// per connection in churn); only when the stream may have input does
+/// [`Socket::input_pending`] look. Bytes that arrive after the runtime last polled the
+/// kernel go unseen, as they do for nginx: the close may then reset.
 async fn may_have_input<S: Socket>(sock: &mut S) -> bool {
     let flagged = poll_fn(|cx| {
         // An empty read never takes bytes: tokio answers `Pending` without a syscall when
@@ -414,20 +494,14 @@ async fn may_have_input<S: Socket>(sock: &mut S) -> bool {
         Poll::Ready(Pin::new(&mut *sock).poll_read(cx, &mut nothing).is_ready())
     })
     .await;
-    flagged && input_pending(sock)
-}
-
-/// Whether the client has sent bytes the server has not read (one non-blocking `recv`).
-fn input_pending<S: Socket>(sock: &S) -> bool {
-    let mut probe = [std::mem::MaybeUninit::<u8>::uninit(); 1];
-    matches!(SockRef::from(sock).recv(&mut probe), Ok(n) if n > 0)
+    flagged && sock.input_pending()
 }
 
 /// Half-closes, then reads and discards until the client closes too (or `linger` passes),
 /// so that bytes the client sent after its last line cannot trigger a reset that would
 /// destroy the replies still in flight.
 async fn lingering_close<S: Socket>(mut sock: S, linger: Duration) {
-    if SockRef::from(&sock).shutdown(Shutdown::Write).is_err() {
+    if sock.close_write(linger).await.is_err() {
         return;
     }
     let discard = async {

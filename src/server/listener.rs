@@ -6,7 +6,8 @@
 //! file descriptors makes accept fail on every call; the loop then logs once and backs off
 //! instead of spinning, and resumes as soon as descriptors are free again.
 
-use super::{conn, Shared};
+use super::proxy::Peek;
+use super::{conn, gate, tls, Shared};
 use crate::addr::{Address, Endpoint};
 use crate::net::describe;
 use anyhow::{anyhow, bail, Context as _};
@@ -37,6 +38,8 @@ pub const FD_RESERVE: u64 = 64;
 pub(super) enum Listener {
     Tcp(TcpListener, Endpoint),
     Unix(UnixListener, Endpoint, SocketFile),
+    /// A TCP listener whose connections speak TLS.
+    Tls(TcpListener, Endpoint, Arc<tls::Tls>),
 }
 
 /// Removes a Unix socket's file when its listener is dropped.
@@ -52,13 +55,23 @@ impl Drop for SocketFile {
 impl Listener {
     pub(super) fn endpoint(&self) -> &Endpoint {
         match self {
-            Listener::Tcp(_, ep) | Listener::Unix(_, ep, _) => ep,
+            Listener::Tcp(_, ep) | Listener::Unix(_, ep, _) | Listener::Tls(_, ep, _) => ep,
         }
     }
 }
 
+/// How a TCP listening socket is set up.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct TcpOptions {
+    /// The listen(2) backlog (also used for Unix listeners).
+    pub(super) backlog: u32,
+    /// SO_REUSEPORT: other processes with it set may bind the same port, and the kernel
+    /// spreads new connections among them.
+    pub(super) reuse_port: bool,
+}
+
 /// Binds every endpoint `address` resolves to.
-pub(super) async fn bind(address: &Address, backlog: u32) -> anyhow::Result<Vec<Listener>> {
+pub(super) async fn bind(address: &Address, options: TcpOptions) -> anyhow::Result<Vec<Listener>> {
     let endpoints = address
         .resolve()
         .await
@@ -69,13 +82,13 @@ pub(super) async fn bind(address: &Address, backlog: u32) -> anyhow::Result<Vec<
     endpoints
         .into_iter()
         .map(|ep| match ep {
-            Endpoint::Tcp(addr) => bind_tcp(addr, backlog),
-            Endpoint::Unix(path) => bind_unix(&path, backlog),
+            Endpoint::Tcp(addr) => bind_tcp(addr, options),
+            Endpoint::Unix(path) => bind_unix(&path, options.backlog),
         })
         .collect()
 }
 
-fn bind_tcp(addr: SocketAddr, backlog: u32) -> anyhow::Result<Listener> {
+fn bind_tcp(addr: SocketAddr, options: TcpOptions) -> anyhow::Result<Listener> {
     let fail = |e: io::Error| {
         anyhow!(
             "cannot listen on {addr}: {}{}",
@@ -90,10 +103,13 @@ fn bind_tcp(addr: SocketAddr, backlog: u32) -> anyhow::Result<Listener> {
         socket.set_only_v6(true).map_err(fail)?;
     }
     socket.set_reuse_address(true).map_err(fail)?;
+    if options.reuse_port {
+        socket.set_reuse_port(true).map_err(fail)?;
+    }
     socket.set_nonblocking(true).map_err(fail)?;
     socket.bind(&addr.into()).map_err(fail)?;
     socket
-        .listen(backlog.min(i32::MAX as u32) as i32)
+        .listen(options.backlog.min(i32::MAX as u32) as i32)
         .map_err(fail)?;
     let listener = TcpListener::from_std(socket.into()).map_err(fail)?;
     let local = listener.local_addr().map_err(fail)?;
@@ -196,14 +212,14 @@ pub(super) fn fit_fd_limit(max_connections: usize, listeners: usize) -> usize {
     }
 }
 
-/// Accepts connections until `stop` is cancelled, then drops the listener (so new connects
-/// are refused at once).
+/// Accepts connections until `stop` is cancelled, then takes what is queued and drops the
+/// listener (so new connects are refused at once).
 pub(super) async fn accept_loop(listener: Listener, shared: Arc<Shared>, stop: CancellationToken) {
     let mut out_of_fds = false;
     loop {
         let accepted = tokio::select! {
             biased;
-            _ = stop.cancelled() => return,
+            _ = stop.cancelled() => return accept_queued(listener, &shared),
             accepted = accept_one(&listener, &shared) => accepted,
         };
         match accepted {
@@ -241,6 +257,11 @@ async fn accept_one(listener: &Listener, shared: &Arc<Shared>) -> io::Result<()>
             stream.set_nodelay(true)?;
             admit(stream, conn::Peer::Tcp(peer), shared);
         }
+        Listener::Tls(l, _, tls) => {
+            let (stream, peer) = l.accept().await?;
+            stream.set_nodelay(true)?;
+            tls::admit(stream, conn::Peer::Tcp(peer), tls, shared);
+        }
         Listener::Unix(l, _, file) => {
             let (stream, _) = l.accept().await?;
             admit(stream, conn::Peer::Unix(file.0.clone().into()), shared);
@@ -250,14 +271,94 @@ async fn accept_one(listener: &Listener, shared: &Arc<Shared>) -> io::Result<()>
 }
 
 /// Takes a connection slot before any work starts for the connection.
-fn admit<S: conn::Socket>(sock: S, peer: conn::Peer, shared: &Arc<Shared>) {
+fn admit<S: conn::Socket + Peek>(sock: S, peer: conn::Peer, shared: &Arc<Shared>) {
     match shared.slots.clone().try_acquire_owned() {
+        Ok(permit) if gate::needed(&shared.config) => {
+            shared
+                .drain
+                .spawn(gate::serve(sock, peer, shared.clone(), permit));
+        }
         Ok(permit) => {
             shared
                 .drain
                 .spawn(conn::serve(sock, peer, shared.clone(), permit));
         }
         Err(_) => conn::reject(sock, &peer, shared),
+    }
+}
+
+/// Accepts every connection already in the listener's queue, without waiting: closing a
+/// listener resets the connections still queued, which the kernel had completed and their
+/// clients believe accepted. Each is served like any other during the grace period.
+fn accept_queued(listener: Listener, shared: &Arc<Shared>) {
+    let queued = match listener {
+        Listener::Tcp(l, _) => drain_queue(l.into_std(), |(stream, peer)| {
+            stream.set_nonblocking(true)?;
+            let stream = tokio::net::TcpStream::from_std(stream)?;
+            stream.set_nodelay(true)?;
+            admit(stream, conn::Peer::Tcp(peer), shared);
+            Ok(())
+        }),
+        Listener::Tls(l, _, tls) => drain_queue(l.into_std(), |(stream, peer)| {
+            stream.set_nonblocking(true)?;
+            let stream = tokio::net::TcpStream::from_std(stream)?;
+            stream.set_nodelay(true)?;
+            tls::admit(stream, conn::Peer::Tcp(peer), &tls, shared);
+            Ok(())
+        }),
+        Listener::Unix(l, _, file) => drain_queue(l.into_std(), |(stream, _)| {
+            stream.set_nonblocking(true)?;
+            let stream = tokio::net::UnixStream::from_std(stream)?;
+            admit(stream, conn::Peer::Unix(file.0.clone().into()), shared);
+            Ok(())
+        }),
+    };
+    if queued > 0 {
+        debug!("accepted {queued} queued connection(s) before closing a listener");
+    }
+}
+
+/// A listener's side of [`accept_queued`]: std's non-blocking accept.
+trait Queue {
+    type Accepted;
+    fn accept_now(&self) -> io::Result<Self::Accepted>;
+}
+
+impl Queue for std::net::TcpListener {
+    type Accepted = (std::net::TcpStream, SocketAddr);
+    fn accept_now(&self) -> io::Result<Self::Accepted> {
+        self.accept()
+    }
+}
+
+impl Queue for std::os::unix::net::UnixListener {
+    type Accepted = (
+        std::os::unix::net::UnixStream,
+        std::os::unix::net::SocketAddr,
+    );
+    fn accept_now(&self) -> io::Result<Self::Accepted> {
+        self.accept()
+    }
+}
+
+/// Accepts from a listener turned non-blocking std until its queue is empty; returns how many.
+fn drain_queue<L: Queue>(
+    listener: io::Result<L>,
+    mut serve: impl FnMut(L::Accepted) -> io::Result<()>,
+) -> usize {
+    let Ok(listener) = listener else { return 0 };
+    let mut queued = 0;
+    loop {
+        match listener.accept_now() {
+            Ok(accepted) => {
+                queued += 1;
+                if let Err(e) = serve(accepted) {
+                    debug!("a queued connection: {}", describe(&e));
+                }
+            }
+            Err(e) if is_per_connection(&e) => {}
+            Err(_) => return queued,
+        }
     }
 }
 

@@ -3,7 +3,8 @@
 //!
 //! The pieces live one per file: `listener` binds sockets and runs the accept loops with
 //! their limits, `conn` owns one connection's life, and [`shutdown`] owns stopping: the signals
-//! that start it and the drain with its grace period that ends it.
+//! that start it and the drain with its grace period that ends it. `tls` loads certificates
+//! for `tls:` listeners, reloads them on SIGHUP and runs each connection's handshake.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -29,8 +30,12 @@
 //! ```
 
 mod conn;
+mod gate;
 mod listener;
+mod per_address;
+pub mod proxy;
 pub mod shutdown;
+mod tls;
 
 use crate::addr::{Address, Endpoint};
 use crate::duration::{self, shown};
@@ -38,10 +43,16 @@ use crate::protocol::{self, Framing, InputBudget};
 use anyhow::Context as _;
 use listener::Listener;
 pub use listener::{FD_RESERVE, MAX_PENDING_REJECTS};
+use per_address::PerAddress;
+use proxy::ProxyConfig;
 use shutdown::Drain;
 use std::future::Future;
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use tls::Tls;
+pub use tls::{TlsConfig, TlsError, DEFAULT_HANDSHAKE_TIMEOUT};
 use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tracing::info;
@@ -115,6 +126,18 @@ pub struct Config {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS)]
     pub max_connections: usize,
 
+    /// Connections one client address may hold at once (IPv6 clients are counted by their
+    /// /64, behind a balancer by the PROXY header's address); one more gets
+    /// `ERR too many connections from your address`. Off by default.
+    #[arg(long, value_name = "N")]
+    pub max_connections_per_ip: Option<NonZeroUsize>,
+
+    /// After the first SIGINT/SIGTERM, keep accepting and serving for this long before the
+    /// graceful shutdown starts, while `/ready` already answers 503: time for a load balancer
+    /// that health-checks it to stop sending new clients.
+    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = duration::parse)]
+    pub drain_delay: Duration,
+
     /// After SIGINT/SIGTERM, how long open connections may finish before they are closed.
     #[arg(long, value_name = "DURATION", default_value = shown!(DEFAULT_GRACE),
           value_parser = duration::parse)]
@@ -123,6 +146,12 @@ pub struct Config {
     /// The listen(2) backlog.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_BACKLOG)]
     pub backlog: u32,
+
+    /// Set SO_REUSEPORT on TCP listeners, so that several `sockit serve` processes can
+    /// share a port (the kernel spreads connections among them) and a new one can start on
+    /// the port before the old one stops.
+    #[arg(long)]
+    pub reuse_port: bool,
 
     /// Leave out the per-connection log lines.
     #[arg(short, long)]
@@ -142,6 +171,14 @@ pub struct Config {
     /// FIN.
     #[arg(skip = DEFAULT_LINGER)]
     pub linger: Duration,
+
+    /// Running behind a load balancer: the PROXY protocol and whom to believe.
+    #[command(flatten)]
+    pub proxy: ProxyConfig,
+
+    /// The certificate, key and handshake limit of `tls:` listeners.
+    #[command(flatten)]
+    pub tls: TlsConfig,
 }
 
 impl Default for Config {
@@ -158,12 +195,26 @@ impl Default for Config {
             max_input_memory: crate::size::parse(DEFAULT_MAX_INPUT_MEMORY)
                 .expect("the default is a size"),
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_ip: None,
+            drain_delay: Duration::ZERO,
             grace: DEFAULT_GRACE,
             backlog: DEFAULT_BACKLOG,
+            reuse_port: false,
             quiet: false,
             raise_fd_limit: true,
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
             linger: DEFAULT_LINGER,
+            tls: TlsConfig::default(),
+            proxy: ProxyConfig::default(),
+        }
+    }
+}
+
+impl Config {
+    fn tcp_options(&self) -> listener::TcpOptions {
+        listener::TcpOptions {
+            backlog: self.backlog,
+            reuse_port: self.reuse_port,
         }
     }
 }
@@ -175,6 +226,9 @@ pub enum ConfigError {
     /// `max_connections` is zero: the server could serve no one.
     #[error("--max-connections must be at least 1")]
     NoConnections,
+    /// A `tls:` listener without a usable certificate, or TLS flags without one.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
     /// The input memory could not hold one line of the longest length allowed.
     #[error("--max-input-memory ({memory} bytes) must be at least --max-line ({line} bytes)")]
     InputMemoryBelowLine {
@@ -241,6 +295,28 @@ impl Builder {
         self
     }
 
+    /// Lets one client address hold at most `n` connections at once (default: no limit).
+    pub fn max_connections_per_ip(mut self, n: NonZeroUsize) -> Self {
+        self.config.max_connections_per_ip = Some(n);
+        self
+    }
+
+    /// Requires a PROXY protocol header on every connection, believed from `trusted`
+    /// networks only (the flags' default is loopback).
+    pub fn proxy_protocol(mut self, trusted: Vec<ipnet::IpNet>) -> Self {
+        self.config.proxy = ProxyConfig {
+            proxy_protocol: true,
+            proxy_from: trusted,
+        };
+        self
+    }
+
+    /// Sets how long the server keeps accepting after a shutdown signal (default 0).
+    pub fn drain_delay(mut self, delay: Duration) -> Self {
+        self.config.drain_delay = delay;
+        self
+    }
+
     /// Sets how long connections may drain after shutdown begins (default 10 s).
     pub fn grace(mut self, grace: Duration) -> Self {
         self.config.grace = grace;
@@ -262,6 +338,32 @@ impl Builder {
     /// Sets how long a lingering close waits for the client's FIN (default 2 s).
     pub fn linger(mut self, linger: Duration) -> Self {
         self.config.linger = linger;
+        self
+    }
+
+    /// Sets SO_REUSEPORT on TCP listeners (default off).
+    pub fn reuse_port(mut self, reuse: bool) -> Self {
+        self.config.reuse_port = reuse;
+        self
+    }
+
+    /// Serves `tls:` listeners with this certificate chain and key (PEM files).
+    pub fn tls_cert(mut self, chain: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        self.config.tls.tls_cert = Some(chain.into());
+        self.config.tls.tls_key = Some(key.into());
+        self
+    }
+
+    /// Requires TLS clients to present a certificate signed by a CA in this PEM file.
+    pub fn tls_client_ca(mut self, ca: impl Into<PathBuf>) -> Self {
+        self.config.tls.tls_client_ca = Some(ca.into());
+        self
+    }
+
+    /// Sets how long a client may take to finish its handshake, the PROXY header and the TLS
+    /// one (default 10 s).
+    pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.config.tls.handshake_timeout = timeout;
         self
     }
 
@@ -299,10 +401,21 @@ impl Builder {
         if config.binds.is_empty() {
             config.binds.push(DEFAULT_BIND.parse()?);
         }
+        let tls_binds: Vec<String> = (config.binds.iter())
+            .filter(|a| matches!(a, Address::Tls { .. }))
+            .map(|a| a.to_string())
+            .collect();
+        let tls = Tls::from_config(&config.tls, &tls_binds).map_err(ConfigError::from)?;
         let mut listeners = Vec::new();
         for address in &config.binds {
-            listeners.extend(listener::bind(address, config.backlog).await?);
+            for bound in listener::bind(address, config.tcp_options()).await? {
+                listeners.push(match (address, &tls) {
+                    (Address::Tls { .. }, Some(tls)) => bound.over_tls(tls.clone()),
+                    _ => bound,
+                });
+            }
         }
+        let reload = tls.map(tls::Reload::register).transpose()?;
         if config.raise_fd_limit {
             config.max_connections =
                 listener::fit_fd_limit(config.max_connections, listeners.len());
@@ -311,6 +424,7 @@ impl Builder {
         Ok(Server {
             listeners,
             endpoints,
+            reload,
             shared: Arc::new(Shared::new(config)),
         })
     }
@@ -328,6 +442,8 @@ struct Shared {
     rejects: Arc<Semaphore>,
     /// Every connection task, and the end of the grace period after a shutdown.
     drain: Drain,
+    /// Each client address's open connections, with `--max-connections-per-ip`.
+    per_address: Option<Arc<PerAddress>>,
     /// Pulsed by the idle ticker and by the end of the grace period; every connection waits
     /// on it (one `Notified` each, instead of a timer and a cancellation future each, which
     /// keeps an idle connection under 1 KiB) and then checks its idle time and `draining`.
@@ -347,6 +463,7 @@ impl Shared {
             slots: Arc::new(Semaphore::new(config.max_connections)),
             rejects: Arc::new(Semaphore::new(listener::MAX_PENDING_REJECTS)),
             drain: Drain::new(config.grace),
+            per_address: config.max_connections_per_ip.map(PerAddress::new),
             wake: Notify::new(),
             tick: Self::tick(&config),
             input_budget: InputBudget::new(config.max_input_memory),
@@ -386,6 +503,8 @@ impl Shared {
 pub struct Server {
     listeners: Vec<Listener>,
     endpoints: Vec<Endpoint>,
+    /// SIGHUP reloads the TLS certificate, when there is one.
+    reload: Option<tls::Reload>,
     shared: Arc<Shared>,
 }
 
@@ -405,22 +524,33 @@ impl Server {
         self.shared.config.max_connections
     }
 
-    /// Serves until `shutdown` resolves, then stops accepting at once, lets open connections
-    /// finish for the grace period, and closes the rest with `ERR server shutting down`.
+    /// Serves until `shutdown` resolves, keeps accepting for the drain delay, then stops
+    /// accepting (taking what is queued first), lets open connections finish for the grace
+    /// period, and closes the rest with `ERR server shutting down`.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let Server {
-            listeners, shared, ..
+            listeners,
+            shared,
+            reload,
+            ..
         } = self;
+        let reloading = reload.map(|r| tokio::spawn(r.run()));
         let stop_accepting = CancellationToken::new();
         let mut accept_loops = Vec::new();
         for l in listeners {
-            info!("Waiting for connection on {}...", l.endpoint());
+            let tls = if matches!(l, Listener::Tls(..)) {
+                "tls:"
+            } else {
+                ""
+            };
+            info!("Waiting for connection on {tls}{}...", l.endpoint());
             let task = listener::accept_loop(l, shared.clone(), stop_accepting.clone());
             accept_loops.push(tokio::spawn(task));
         }
         let stop_ticking = CancellationToken::new();
         let ticker = tokio::spawn(Shared::idle_ticker(shared.clone(), stop_ticking.clone()));
         shutdown.await;
+        shared.drain.keep_accepting(shared.config.drain_delay).await;
         stop_accepting.cancel();
         for task in accept_loops {
             task.await.context("an accept loop failed")?;
@@ -431,6 +561,9 @@ impl Server {
             .await;
         stop_ticking.cancel();
         ticker.await.context("the idle ticker failed")?;
+        if let Some(reloading) = reloading {
+            reloading.abort();
+        }
         Ok(())
     }
 }

@@ -88,6 +88,27 @@ impl Drain {
         self.over.load(Ordering::Relaxed)
     }
 
+    /// The drain delay: the listeners keep accepting for `delay` after the first signal, so a
+    /// balancer that saw `/ready` turn 503 stops sending before they close.
+    pub(crate) async fn keep_accepting(&self, delay: Duration) {
+        if !delay.is_zero() {
+            info!("Still accepting for {delay:?} (--drain-delay) before shutting down...");
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// Resolves once the grace period is over (`wake` is the pulse that announces it), for
+    /// waits before a conversation that must not outlast it.
+    pub(crate) async fn over(&self, wake: &Notify) {
+        loop {
+            let pulse = wake.notified();
+            if self.is_over() {
+                return;
+            }
+            pulse.await;
+        }
+    }
+
     /// Waits for the open connections to finish within the grace period; then ends it,
     /// pulses `wake` so every connection sees [`Drain::is_over`], and waits for them to close.
     /// `open` counts the connections still open, for the log.

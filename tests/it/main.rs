@@ -3,10 +3,15 @@
 mod bench;
 mod cli;
 mod client;
+mod corpus;
 mod fetch;
+mod hosts;
+mod lb;
 mod net;
+mod proxy;
 mod serve;
 mod serve_bin;
 mod serve_hostile;
 mod support;
+mod tls;
 mod tutorial;

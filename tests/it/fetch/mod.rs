@@ -1,10 +1,12 @@
 //! Tests for `sockit fetch`: the real binary against an in-test HTTP(S) server on loopback,
 //! plus property tests of the pure parsers and an interop test against a real nginx.
 
+mod checksum;
 mod compress;
 mod connect;
 mod errors;
 mod framing;
+mod many;
 mod memory;
 mod nginx;
 mod output;
@@ -14,6 +16,7 @@ mod rate;
 mod redirect;
 mod request;
 mod retry;
+mod segments;
 mod server;
 mod support;
 mod tls;

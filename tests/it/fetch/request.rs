@@ -22,7 +22,7 @@ fn echo() -> Server {
 }
 
 /// -d pieces join with &; -d @FILE drops line breaks, --data-binary @FILE keeps them,
-/// --data-raw sends @ literally; all are a POSTed form.
+/// --data-raw sends @ literally; all are a POSTed form, joined in the order typed.
 #[test]
 fn data_flags_build_a_form() {
     let server = echo();
@@ -35,6 +35,21 @@ fn data_flags_build_a_form() {
     assert_eq!(run.out(), format!("POST /p {form}\nx=1\ny=2\n"));
     let run = fetch_in(dir.path(), &["--data-raw", "@f", &server.url("/p")]).expect(0);
     assert_eq!(run.out(), format!("POST /p {form}\n@f"));
+    let mixed = [
+        "--data-raw",
+        "@f",
+        "-d",
+        "@f",
+        "--data-binary",
+        "b",
+        &server.url("/p"),
+    ];
+    let run = fetch_in(dir.path(), &mixed).expect(0);
+    assert_eq!(
+        run.out(),
+        format!("POST /p {form}\n@f&x=1y=2&b"),
+        "in the order typed"
+    );
 }
 
 /// --json sends JSON and asks for JSON back.

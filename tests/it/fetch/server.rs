@@ -29,6 +29,8 @@ pub struct Req {
     /// TLS only: the SNI name and the negotiated ALPN protocol.
     pub sni: Option<String>,
     pub alpn: Option<Vec<u8>>,
+    /// The client's address: the same for requests on one kept-alive connection.
+    pub peer: Option<SocketAddr>,
 }
 
 impl Req {
@@ -51,6 +53,8 @@ pub enum End {
     Reset,
     /// Say nothing more and wait for the client to go away.
     Hold,
+    /// Keep the connection: read the next request on it (keep-alive).
+    Next,
 }
 
 /// The server side of a connection.
@@ -112,6 +116,7 @@ impl Stream {
                 let _ = self.flush();
                 let _ = socket2::SockRef::from(self.tcp()).set_linger(Some(Duration::ZERO));
             }
+            End::Next => unreachable!("serve reads the next request instead"),
             End::Hold => {
                 let mut sink = [0u8; 4096];
                 while matches!(self.tcp().read(&mut sink), Ok(n) if n > 0) {}
@@ -258,16 +263,23 @@ fn serve(tcp: TcpStream, tls: Option<Arc<ServerConfig>>, handler: &Handler, log:
         }
         None => Stream::Plain(tcp),
     };
-    let Some(mut req) = read_request(&mut stream) else {
-        return;
-    };
-    if let Stream::Tls(s) = &stream {
-        req.sni = s.conn.server_name().map(str::to_string);
-        req.alpn = s.conn.alpn_protocol().map(<[u8]>::to_vec);
+    loop {
+        let Some(mut req) = read_request(&mut stream) else {
+            return;
+        };
+        if let Stream::Tls(s) = &stream {
+            req.sni = s.conn.server_name().map(str::to_string);
+            req.alpn = s.conn.alpn_protocol().map(<[u8]>::to_vec);
+        }
+        req.peer = stream.tcp().peer_addr().ok();
+        log.lock().unwrap().push(req.clone());
+        match handler(&req, &mut stream) {
+            End::Next => {
+                let _ = stream.flush();
+            }
+            end => return stream.end(end),
+        }
     }
-    log.lock().unwrap().push(req.clone());
-    let end = handler(&req, &mut stream);
-    stream.end(end);
 }
 
 fn read_request(stream: &mut Stream) -> Option<Req> {
@@ -299,6 +311,7 @@ fn read_request(stream: &mut Stream) -> Option<Req> {
                 body: buf[len..].to_vec(),
                 sni: None,
                 alpn: None,
+                peer: None,
             };
             let want: usize = req
                 .header("content-length")

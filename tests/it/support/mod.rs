@@ -4,6 +4,9 @@
 
 #![allow(dead_code)] // each test module uses its own subset
 
+pub mod balancers;
+pub mod pki;
+
 use sockit::addr::Endpoint;
 use sockit::server::{Builder, Server};
 use std::io::{BufRead, BufReader, Read};
@@ -228,12 +231,14 @@ impl ChildGuard {
         self.lines.as_ref().expect("set above")
     }
 
-    /// Waits for the next `Waiting for connection on ADDR...` log line; returns ADDR.
+    /// Waits for the next `Waiting for connection on ADDR...` log line; returns ADDR (without
+    /// the `tls:` of a TLS listener).
     pub fn wait_for_listen_addr(&mut self) -> SocketAddr {
         let line = self.wait_for_stderr("Waiting for connection on ");
         line.split("Waiting for connection on ")
             .nth(1)
             .and_then(|rest| rest.trim().strip_suffix("..."))
+            .map(|addr| addr.strip_prefix("tls:").unwrap_or(addr))
             .expect("address in the log line")
             .parse()
             .expect("socket address")
@@ -250,7 +255,12 @@ impl ChildGuard {
 
     /// Waits for the process to exit within [`WAIT`]; returns its status and remaining stderr.
     pub fn wait(&mut self) -> (std::process::ExitStatus, String) {
-        let deadline = Instant::now() + WAIT;
+        self.wait_within(WAIT)
+    }
+
+    /// [`ChildGuard::wait`] with another bound.
+    pub fn wait_within(&mut self, bound: Duration) -> (std::process::ExitStatus, String) {
+        let deadline = Instant::now() + bound;
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
                 let mut rest = String::new();

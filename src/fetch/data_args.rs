@@ -1,0 +1,123 @@
+//! Defines the request-data flags, `-d`, `--data-binary`, `--data-raw` and `--json`, kept
+//! in command-line order: curl joins `-d` pieces in the order typed, whichever of the three
+//! spellings each uses, so (as with URLs and outputs in `targets.rs`) this group is read by
+//! hand from clap's argument indices.
+
+use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
+
+/// How one piece of data is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataKind {
+    /// `-d`: `@FILE` without its line breaks.
+    Text,
+    /// `--data-binary`: `@FILE` as it is.
+    Binary,
+    /// `--data-raw`: no `@`.
+    Raw,
+}
+
+/// The data flags, in command-line order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DataFlags {
+    /// `-d`, `--data-binary` and `--data-raw` pieces, in order: a POSTed form joined by `&`.
+    pub form: Vec<(DataKind, String)>,
+    /// `--json` pieces, concatenated.
+    pub json: Vec<String>,
+}
+
+const FLAGS: [(&str, DataKind); 3] = [
+    ("data", DataKind::Text),
+    ("data_binary", DataKind::Binary),
+    ("data_raw", DataKind::Raw),
+];
+
+impl FromArgMatches for DataFlags {
+    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
+        let mut form: Vec<(usize, (DataKind, String))> = Vec::new();
+        for (id, kind) in FLAGS {
+            if let (Some(at), Some(values)) = (m.indices_of(id), m.get_many::<String>(id)) {
+                form.extend(at.zip(values.map(|v| (kind, v.clone()))));
+            }
+        }
+        form.sort_by_key(|(at, _)| *at);
+        Ok(DataFlags {
+            form: form.into_iter().map(|(_, piece)| piece).collect(),
+            json: m
+                .get_many::<String>("json")
+                .map(|v| v.cloned().collect())
+                .unwrap_or_default(),
+        })
+    }
+
+    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(m)?;
+        Ok(())
+    }
+}
+
+impl Args for DataFlags {
+    fn augment_args(cmd: Command) -> Command {
+        let piece = |id: &'static str| {
+            Arg::new(id)
+                .value_name("DATA")
+                .action(ArgAction::Append)
+                .allow_hyphen_values(true)
+        };
+        cmd.arg(piece("data").short('d').long("data").help(
+            "Send DATA as the request body (POST, form content type), repeatable (joined with \
+             `&` in the order typed, with --data-binary and --data-raw too); `@FILE` sends \
+             FILE's contents without its line breaks, `@-` stdin, as curl",
+        ))
+        .arg(
+            piece("data_binary")
+                .long("data-binary")
+                .help("Like -d, but `@FILE` is sent exactly as it is (line breaks kept)"),
+        )
+        .arg(
+            piece("data_raw")
+                .long("data-raw")
+                .help("Like -d, but `@` has no special meaning"),
+        )
+        .arg(
+            piece("json")
+                .long("json")
+                .conflicts_with_all(["data", "data_binary", "data_raw"])
+                .help(
+                    "Send DATA (or `@FILE`) as JSON: POST, Content-Type and Accept \
+                     application/json; repeated pieces are concatenated",
+                ),
+        )
+    }
+
+    fn augment_args_for_update(cmd: Command) -> Command {
+        Self::augment_args(cmd)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        data: DataFlags,
+    }
+
+    #[test]
+    fn pieces_keep_their_typed_order() {
+        let cli =
+            Cli::try_parse_from(["t", "--data-raw", "@r", "-d", "a=1", "--data-binary", "@b"])
+                .unwrap();
+        assert_eq!(
+            cli.data.form,
+            [
+                (DataKind::Raw, "@r".to_string()),
+                (DataKind::Text, "a=1".into()),
+                (DataKind::Binary, "@b".into())
+            ]
+        );
+        assert!(Cli::try_parse_from(["t", "--json", "{}", "-d", "x"]).is_err());
+    }
+}

@@ -1,0 +1,126 @@
+//! Owns opening a connection for a URL: straight to its host (resolve, Happy Eyeballs), or
+//! to the proxy chosen for it (a CONNECT tunnel for https), then TLS, all within
+//! `--connect-timeout`. The exchange and `--segments` both dial through here.
+
+use super::connect;
+use super::error::FetchError;
+use super::plan::{ConnectPlan, FetchPlan};
+use super::proxy::{self, Proxy};
+use super::tls;
+use super::transfer::Conn;
+use super::verbose::Verbose;
+use rustls::ClientConfig;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::net::TcpStream;
+use url::Url;
+
+/// What a request to `url` needs for its proxy: Some(Proxy-Authorization) when it goes to
+/// an http proxy in absolute form, None when direct or tunnelled.
+pub fn via_proxy(plan: &FetchPlan, url: &Url) -> Option<Option<String>> {
+    let proxy = plan.proxies.for_url(url)?;
+    (url.scheme() == "http").then(|| proxy.authorization.clone())
+}
+
+/// Connects for `url`; `tls` is the configuration for https. `connected` is set when TCP
+/// is up (to the host or the proxy).
+pub async fn dial(
+    plan: &FetchPlan,
+    url: &Url,
+    tls: Option<Arc<ClientConfig>>,
+    trace: Verbose,
+    connected: &mut Option<Instant>,
+) -> Result<Conn, FetchError> {
+    let host = url.host().ok_or_else(|| FetchError::BadUrl {
+        url: url.to_string(),
+        reason: "no host".into(),
+    })?;
+    let port = url.port_or_known_default().unwrap_or(80);
+    let label = url.host_str().unwrap_or_default().to_string();
+    let how = &plan.connect;
+    let proxy = plan.proxies.for_url(url);
+    let work = async {
+        let mut tcp = match proxy {
+            Some(p) => {
+                let tcp = dial_proxy(p, how, trace).await?;
+                trace.info(format_args!("Connected to proxy {}:{}", p.host, p.port));
+                tcp
+            }
+            None => {
+                let addrs = connect::resolve(&host, port, how.family).await?;
+                trace.resolved(&label, port, &addrs);
+                connect::connect(&addrs, &label, how.timeout).await?
+            }
+        };
+        *connected = Some(Instant::now());
+        if let (Ok(peer), None) = (tcp.peer_addr(), proxy) {
+            trace.info(format_args!(
+                "Connected to {label} ({}) port {port}",
+                peer.ip()
+            ));
+        }
+        match tls {
+            Some(config) => {
+                if let Some(p) = proxy {
+                    proxy::tunnel(&mut tcp, p, &label, port).await?;
+                    trace.info(format_args!("Tunnel to {label}:{port} established"));
+                }
+                let stream = tls::handshake(tcp, &host, config).await?;
+                trace.tls(stream.get_ref().1);
+                Ok(Conn::Tls(Box::new(stream)))
+            }
+            None => Ok(Conn::Plain(tcp)),
+        }
+    };
+    let Some(limit) = how.timeout else {
+        return work.await;
+    };
+    tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
+        Err(FetchError::Timeout(format!(
+            "connection to {label} port {port} timed out after {} ms",
+            limit.as_millis()
+        )))
+    })
+}
+
+/// Connects to `proxy`; its name not resolving is curl's 5, not 6.
+async fn dial_proxy(
+    proxy: &Proxy,
+    how: &ConnectPlan,
+    trace: Verbose,
+) -> Result<TcpStream, FetchError> {
+    let host = url::Host::parse(&proxy.host).map_err(|e| FetchError::BadUrl {
+        url: proxy.host.clone(),
+        reason: e.to_string(),
+    })?;
+    let host = match &host {
+        url::Host::Domain(name) => url::Host::Domain(name.as_str()),
+        url::Host::Ipv4(ip) => url::Host::Ipv4(*ip),
+        url::Host::Ipv6(ip) => url::Host::Ipv6(*ip),
+    };
+    let addrs = match connect::resolve(&host, proxy.port, how.family).await {
+        Ok(addrs) => addrs,
+        Err(FetchError::Resolve { host, reason }) => {
+            return Err(FetchError::ResolveProxy { host, reason })
+        }
+        Err(e) => return Err(e),
+    };
+    trace.resolved(&proxy.host, proxy.port, &addrs);
+    connect::connect(&addrs, &proxy.host, how.timeout).await
+}
+
+/// The TLS configuration, built once per fetch (with the `-k` warning, once).
+pub fn tls_config(
+    cached: &mut Option<Arc<ClientConfig>>,
+    how: &ConnectPlan,
+) -> Result<Arc<ClientConfig>, FetchError> {
+    if let Some(config) = cached {
+        return Ok(config.clone());
+    }
+    if how.insecure && how.warn {
+        eprintln!("sockit: warning: --insecure: the server's certificate is not verified");
+    }
+    let config = tls::config(how.cacert.as_deref(), how.insecure)?;
+    *cached = Some(config.clone());
+    Ok(config)
+}

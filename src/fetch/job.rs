@@ -1,0 +1,133 @@
+//! Owns one URL's whole fetch: attempts until one delivers or `--retry` gives up, the
+//! `.part` clean-up after a failure, and `-w`'s report.
+
+use super::error::FetchError;
+use super::exchange::{self, Attempt, Done};
+use super::output;
+use super::plan::FetchPlan;
+use super::pool::Pool;
+use super::retry::Attempts;
+use super::segments;
+use super::writeout::{self, Stats};
+use std::io::Write;
+
+/// Fetches `plan`'s URL (on a connection from `pool` when one is kept for its origin); a
+/// closed stdout pipe counts as success.
+pub async fn fetch(plan: &FetchPlan, pool: &Pool) -> Result<(), FetchError> {
+    let (result, mut stats) = fetch_with_retries(plan, pool).await;
+    let result = match result {
+        Err(FetchError::StdoutClosed) => Ok(()),
+        other => other,
+    };
+    if let Some(format) = &plan.write_out {
+        if let Err(e) = &result {
+            stats.exitcode = e.exit_code();
+            stats.errormsg = e.to_string();
+        }
+        write_out(format, &stats);
+    }
+    result
+}
+
+/// Runs attempts until one delivers, fails for good, or `--retry` runs out; returns the
+/// outcome and the last attempt's stats.
+async fn fetch_with_retries(plan: &FetchPlan, pool: &Pool) -> (Result<(), FetchError>, Stats) {
+    let mut attempts = Attempts::new(&plan.retry);
+    let mut next = exchange::prepare(plan).map(|resume| (resume, None));
+    loop {
+        let (resume, if_range) = match next {
+            Ok(start) => start,
+            Err(e) => return (Err(e), Stats::default()),
+        };
+        let mut attempt = Attempt::new(resume.offset, if_range, attempts.can_retry());
+        let result = within(plan.max_time, exchange::fetch(plan, pool, &mut attempt)).await;
+        attempt.stats.time_total = attempt.started.elapsed();
+        let (wait, why) = match result {
+            Ok(Done::Delivered) => return (Ok(()), attempt.stats),
+            Ok(Done::Retry { status, after }) => (
+                attempts.next(after),
+                format!("the server answered {status}"),
+            ),
+            Err(e) if retryable(plan, &attempts, &attempt, &e) => {
+                (attempts.next(None), e.to_string())
+            }
+            Err(e) => {
+                if let Some(path) = &plan.output {
+                    output::clean_up_part(path, resume, plan.keep_partial);
+                    if !plan.keep_partial {
+                        segments::forget(path);
+                    }
+                }
+                return (Err(e), attempt.stats);
+            }
+        };
+        if plan.heads.warn {
+            eprintln!(
+                "sockit: warning: {why}; retrying in {} ms, {} retries left",
+                wait.as_millis(),
+                attempts.left()
+            );
+        }
+        tokio::time::sleep(wait).await;
+        next = next_start(plan, &attempt);
+    }
+}
+
+/// A failed attempt is retried when the error is transient and attempts are left, but not
+/// when body bytes already went to stdout: they cannot be taken back, and a second copy
+/// after them would corrupt the output (curl writes it anyway).
+fn retryable(plan: &FetchPlan, attempts: &Attempts, attempt: &Attempt, err: &FetchError) -> bool {
+    let written_to_stdout = plan.output.is_none() && attempt.stats.size_download > 0;
+    attempts.can_retry() && attempts.is_transient(err) && !written_to_stdout
+}
+
+/// Where the next attempt starts: continuing the `.part` file with Range and If-Range when
+/// the last response allowed it (beyond curl, which starts over), else as the first did.
+fn next_start(
+    plan: &FetchPlan,
+    last: &Attempt,
+) -> Result<(output::Resume, Option<String>), FetchError> {
+    let segmented = plan.output.as_deref().is_some_and(segments::in_progress);
+    if let (Some(path), Some(validator), false) = (&plan.output, last.hint.if_range(), segmented) {
+        let have = output::part_len(path);
+        if have > 0 {
+            let resume = output::Resume {
+                offset: have,
+                copied: false,
+            };
+            return Ok((resume, Some(validator.to_string())));
+        }
+    }
+    exchange::prepare(plan).map(|resume| (resume, None))
+}
+
+/// Runs `fetch` within `-m`'s limit, if any.
+async fn within(
+    limit: Option<std::time::Duration>,
+    fetch: impl std::future::Future<Output = Result<Done, FetchError>>,
+) -> Result<Done, FetchError> {
+    let Some(limit) = limit else {
+        return fetch.await;
+    };
+    tokio::time::timeout(limit, fetch)
+        .await
+        .unwrap_or_else(|_| {
+            Err(FetchError::Timeout(format!(
+                "operation timed out after {} ms",
+                limit.as_millis()
+            )))
+        })
+}
+
+/// Prints `-w`'s report; a closed stream is not an error here either.
+fn write_out(format: &str, stats: &Stats) {
+    for (stream, text) in writeout::render(format, stats) {
+        let _ = match stream {
+            writeout::Stream::Stdout => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(text.as_bytes()).and_then(|()| out.flush())
+            }
+            writeout::Stream::Stderr => std::io::stderr().write_all(text.as_bytes()),
+        };
+    }
+}

@@ -1,0 +1,430 @@
+//! Fuzz entry points: one function per parser, each taking arbitrary bytes and panicking when
+//! a property of that parser breaks.
+//!
+//! The cargo-fuzz targets in `fuzz/` and the corpus replay test (`tests/it/corpus.rs`) call
+//! these same functions, so every input a fuzzer ever kept is checked again by `cargo test`
+//! on the stable toolchain. They wrap crate-internal parsers, which is why they live in the
+//! library; they are not an API (`#[doc(hidden)]`). See docs/TESTING.md for how to run them.
+//!
+//! Most targets read their first bytes as parameters (a framing, a limit, where to cut the
+//! input into reads) and the rest as the input, so a fuzzer explores both at once.
+
+use crate::fetch::body::{BodyDecoder, BodyError, BodyStep};
+use crate::fetch::decode::{ContentDecoder, Sink};
+use crate::fetch::head::{self, BodyFraming, Parsed};
+use crate::fetch::redirect::{is_redirect, Redirects};
+use crate::fetch::request::RequestSpec;
+use crate::fetch::{output, parse_url, FetchError};
+use crate::protocol::{Framing, Session, Step, DEFAULT_MAX_LINE};
+use std::cell::Cell;
+use std::io::{self, Write};
+use std::path::{Component, Path};
+use std::rc::Rc;
+
+/// A fuzz target's entry point: arbitrary bytes in, a panic when a property breaks.
+pub type Target = fn(&[u8]);
+
+/// The names of the targets, as directories under `fuzz/corpus/`, with their entry points.
+pub const TARGETS: [(&str, Target); 7] = [
+    ("protocol", protocol),
+    ("head", head),
+    ("chunked", chunked),
+    ("content", content),
+    ("url", url),
+    ("remote_name", remote_name),
+    ("proxy_header", proxy_header),
+];
+
+/// The first byte of `data` as flags, then up to 7 read boundaries (two bytes each, taken
+/// modulo the input length), then the input itself.
+struct Split<'a> {
+    flags: u8,
+    cuts: Vec<usize>,
+    input: &'a [u8],
+}
+
+impl<'a> Split<'a> {
+    fn new(data: &'a [u8]) -> Self {
+        let Some((&flags, rest)) = data.split_first() else {
+            return Split {
+                flags: 0,
+                cuts: Vec::new(),
+                input: data,
+            };
+        };
+        let count = usize::from(flags >> 5).min(rest.len() / 2);
+        let (header, input) = rest.split_at(count * 2);
+        let mut cuts: Vec<usize> = header
+            .chunks(2)
+            .map(|p| usize::from(u16::from_le_bytes([p[0], p[1]])) % (input.len() + 1))
+            .collect();
+        cuts.sort_unstable();
+        Split { flags, cuts, input }
+    }
+
+    /// The input cut at the boundaries into non-empty reads.
+    fn pieces(&self) -> Vec<&'a [u8]> {
+        let mut pieces = Vec::new();
+        let mut start = 0;
+        for &end in self.cuts.iter().chain(std::iter::once(&self.input.len())) {
+            if end > start {
+                pieces.push(&self.input[start..end]);
+                start = end;
+            }
+        }
+        pieces
+    }
+
+    /// The input as one read.
+    fn whole(&self) -> Vec<&'a [u8]> {
+        if self.input.is_empty() {
+            Vec::new()
+        } else {
+            vec![self.input]
+        }
+    }
+}
+
+/// The hello protocol over arbitrary reads: line framing gives the same replies however the
+/// bytes are split (and matches a slow model of the spec); chunk framing answers each read.
+pub fn protocol(data: &[u8]) {
+    let split = Split::new(data);
+    let max_line = match split.flags & 0x1f {
+        0x1f => DEFAULT_MAX_LINE,
+        n => usize::from(n >> 1) + 1,
+    };
+    if split.flags & 1 == 0 {
+        let whole = run_session(Framing::Line, max_line, &split.whole());
+        assert_eq!(whole, run_session(Framing::Line, max_line, &split.pieces()));
+        assert_eq!(whole.0, line_model(split.input, max_line));
+        if split.input.len() <= 4096 {
+            let bytes: Vec<&[u8]> = split.input.chunks(1).collect();
+            assert_eq!(whole, run_session(Framing::Line, max_line, &bytes));
+        }
+    } else {
+        let pieces = split.pieces();
+        let got = run_session(Framing::Chunk, max_line, &pieces);
+        assert_eq!(got.0, chunk_model(&pieces));
+    }
+}
+
+/// Feeds `reads` to a fresh session, then EOF; returns the replies and the final step.
+fn run_session(framing: Framing, max_line: usize, reads: &[&[u8]]) -> (Vec<u8>, Step) {
+    let mut session = Session::new(framing, max_line);
+    let mut out = Vec::new();
+    for read in reads {
+        let step = session.feed(read, &mut out);
+        if step != Step::Continue {
+            assert!(!session.has_partial(), "a finished session keeps a buffer");
+            return (out, step);
+        }
+        if framing == Framing::Line && read.ends_with(b"\n") {
+            assert!(!session.has_partial(), "a buffer outlives its line");
+        }
+    }
+    let step = session.finish(&mut out);
+    (out, step)
+}
+
+/// Line framing as docs/PROTOCOL.md states it, the slow obvious way.
+fn line_model(input: &[u8], max_line: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut rest = input;
+    while !rest.is_empty() {
+        let (line, next, terminated) = match rest.iter().position(|&b| b == b'\n') {
+            Some(i) => (&rest[..i], &rest[i + 1..], true),
+            None => (rest, &rest[rest.len()..], false),
+        };
+        let line = match terminated {
+            true => line.strip_suffix(b"\r").unwrap_or(line),
+            false => line,
+        };
+        if line.len() > max_line || line == b"exit" {
+            break;
+        }
+        out.extend_from_slice(b"Hello, ");
+        out.extend_from_slice(line);
+        out.extend_from_slice(b"!\n");
+        rest = next;
+    }
+    out
+}
+
+/// Chunk framing: one reply per read, no newline, until a read that is exactly `exit`.
+fn chunk_model(reads: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for read in reads.iter().take_while(|r| **r != b"exit") {
+        out.extend_from_slice(b"Hello, ");
+        out.extend_from_slice(read);
+        out.extend_from_slice(b"!");
+    }
+    out
+}
+
+/// The response head parser: never panics; parsing by re-parsing is consistent (a prefix
+/// that parses completely gives what the whole input gives, every prefix shorter than a
+/// complete head is partial); the framing and range helpers never panic on what it accepts.
+pub fn head(data: &[u8]) {
+    let split = Split::new(data);
+    let input = split.input;
+    let whole = head::parse(input);
+    for &cut in &split.cuts {
+        let prefix = head::parse(&input[..cut]);
+        match &whole {
+            Ok(Parsed::Complete(_, used)) if cut < *used => {
+                assert_eq!(prefix, Ok(Parsed::Partial), "prefix of {cut} bytes")
+            }
+            Ok(Parsed::Complete(..)) => assert_eq!(prefix, whole, "prefix of {cut} bytes"),
+            _ => assert!(
+                !matches!(prefix, Ok(Parsed::Complete(..))),
+                "prefix of {cut}"
+            ),
+        }
+    }
+    let Ok(Parsed::Complete(parsed, used)) = whole else {
+        return;
+    };
+    assert!(used <= input.len() && input[..used].ends_with(&parsed.raw));
+    for method in ["GET", "HEAD"] {
+        if let Ok(BodyFraming::Length(n)) = parsed.framing(method) {
+            assert!(parsed.values("content-length").next().is_some() || n == 0);
+        }
+    }
+    let _ = (parsed.content_range(), parsed.unsatisfied_range_total());
+    let _ = (parsed.get("location"), parsed.is_interim());
+}
+
+/// What a body decoder made of some reads.
+#[derive(Debug, PartialEq, Eq)]
+struct Decoded {
+    body: Vec<u8>,
+    done: bool,
+    trailers: Vec<u8>,
+    /// Input bytes after the body's end.
+    left: usize,
+}
+
+/// Body framing (chunked with extensions and trailers, mostly): the same body, trailers,
+/// end and error however the input is split into reads.
+pub fn chunked(data: &[u8]) {
+    let split = Split::new(data);
+    let framing = match split.flags & 3 {
+        0 | 1 => BodyFraming::Chunked,
+        2 => BodyFraming::Length(u64::from(split.flags >> 2) * 37),
+        _ => BodyFraming::Close,
+    };
+    let whole = decode_body(framing, &split.whole());
+    assert_eq!(whole, decode_body(framing, &split.pieces()));
+    if let Ok(d) = &whole {
+        assert!(d.trailers.len() <= 64 * 1024, "trailers past their bound");
+    }
+}
+
+fn decode_body(framing: BodyFraming, reads: &[&[u8]]) -> Result<Decoded, BodyError> {
+    let mut decoder = BodyDecoder::new(framing);
+    let mut body = Vec::new();
+    let mut left = 0;
+    for (i, read) in reads.iter().enumerate() {
+        let mut piece = *read;
+        while !piece.is_empty() && !decoder.is_done() {
+            let (used, step) = decoder.step(piece)?;
+            assert!(used <= piece.len());
+            match step {
+                BodyStep::Data(d) => body.extend_from_slice(d),
+                BodyStep::Need => assert_eq!(used, piece.len(), "Need before the read ends"),
+                BodyStep::Done => assert!(decoder.is_done()),
+            }
+            piece = &piece[used..];
+        }
+        if decoder.is_done() {
+            left = piece.len() + reads[i + 1..].iter().map(|r| r.len()).sum::<usize>();
+            break;
+        }
+    }
+    assert_eq!(decoder.received(), body.len() as u64);
+    Ok(Decoded {
+        body,
+        done: decoder.is_done(),
+        trailers: decoder.trailers().to_vec(),
+        left,
+    })
+}
+
+/// Collects decoded bytes for [`content`], with a count the caller can watch while the
+/// decoder owns the sink.
+#[derive(Default)]
+struct Collect {
+    bytes: Vec<u8>,
+    written: Rc<Cell<u64>>,
+}
+
+impl Write for Collect {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.bytes.extend_from_slice(buf);
+        self.written.set(self.bytes.len() as u64);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Sink for Collect {
+    fn take_failure(&mut self) -> Option<FetchError> {
+        None
+    }
+}
+
+/// The content decoders (gzip, deflate, br): never panic, never write more than the bomb
+/// guard allows for the compressed bytes seen so far, and give the same output however the
+/// body is split when both runs succeed.
+pub fn content(data: &[u8]) {
+    let split = Split::new(data);
+    let coding = ["gzip", "deflate", "br", "x-gzip"][usize::from(split.flags & 3)];
+    let whole = decode_content(coding, &split.whole());
+    let pieces = decode_content(coding, &split.pieces());
+    if let (Ok(a), Ok(b)) = (&whole, &pieces) {
+        assert_eq!(a, b, "{coding} output depends on the read boundaries");
+    }
+}
+
+/// The `--max-filesize` the content target decodes under: what bounds a decompression bomb.
+const DECODED_LIMIT: u64 = 1 << 20;
+
+fn decode_content(coding: &str, reads: &[&[u8]]) -> Result<Vec<u8>, FetchError> {
+    let sink = Collect::default();
+    let written = Rc::clone(&sink.written);
+    let mut decoder = ContentDecoder::new(sink, Some(coding), true, Some(DECODED_LIMIT))?;
+    for read in reads {
+        let result = decoder.push(read);
+        assert!(
+            written.get() <= DECODED_LIMIT,
+            "{coding} wrote past the limit"
+        );
+        result?;
+    }
+    let out = decoder.finish()?.bytes;
+    assert!(
+        out.len() as u64 <= DECODED_LIMIT,
+        "{coding} wrote past the limit at the end"
+    );
+    Ok(out)
+}
+
+/// URLs and redirects: the command-line URL (before the first `\n`) and a `Location` (after
+/// it), with a redirect status from the first byte. Whatever parses renders a request whose
+/// head is one well-formed HTTP/1.1 request (no header or line injection), and a followed
+/// redirect only ever leads to http or https.
+pub fn url(data: &[u8]) {
+    let Some((&status_byte, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
+    let (given, location) = text.split_once('\n').unwrap_or((text, ""));
+    let Ok(first) = parse_url(given) else {
+        return;
+    };
+    let mut spec = RequestSpec {
+        method: "GET".into(),
+        body: None,
+        referer: None,
+        range: None,
+        accept_json: false,
+        via_proxy: None,
+        if_range: None,
+        user_agent: "sockit-fuzz".into(),
+        compressed: false,
+        edits: Vec::new(),
+        user: None,
+        withheld: Vec::new(),
+        keep_alive: false,
+    };
+    check_request(&spec, &first);
+    let status = [301, 302, 303, 307, 308][usize::from(status_byte % 5)];
+    assert!(is_redirect(status));
+    let mut redirects = Redirects::new(5, false, &spec, &first);
+    if let Ok(next) = redirects.follow(&mut spec, &first, status, location.trim()) {
+        assert!(matches!(next.scheme(), "http" | "https"), "{next}");
+        check_request(&spec, &next);
+        check_remote_name(&output::remote_name(next.path()));
+    }
+    check_remote_name(&output::remote_name(first.path()));
+}
+
+/// The request for `url` parses back as exactly one request head with the URL's target.
+fn check_request(spec: &RequestSpec, url: &url::Url) {
+    let wire = spec.render(url, None);
+    let mut fields = [httparse::EMPTY_HEADER; 16];
+    let mut request = httparse::Request::new(&mut fields);
+    let parsed = request.parse(&wire);
+    assert!(
+        matches!(parsed, Ok(httparse::Status::Complete(n)) if n == wire.len()),
+        "{url} renders a malformed request: {:?}",
+        String::from_utf8_lossy(&wire)
+    );
+    let target = request.path.unwrap_or_default();
+    assert!(target.starts_with('/') && url.as_str().contains(target.split('?').next().unwrap()));
+}
+
+/// `-O`'s file name from any URL path: one plain file name in the current directory.
+pub fn remote_name(data: &[u8]) {
+    let path = String::from_utf8_lossy(data);
+    check_remote_name(&output::remote_name(&path));
+}
+
+fn check_remote_name(name: &Path) {
+    let text = name.to_str().expect("a name made from text is text");
+    let mut components = name.components();
+    assert!(
+        matches!(components.next(), Some(Component::Normal(_))) && components.next().is_none(),
+        "{text:?} is not one plain name"
+    );
+    assert!(!text.contains(['/', '\\', '\0']), "{text:?}");
+    assert!(!text.starts_with(['.', '-']), "{text:?}");
+    assert!(!text.chars().any(char::is_control), "{text:?}");
+    assert!(
+        text.len() <= output::MAX_REMOTE_NAME,
+        "{} bytes",
+        text.len()
+    );
+}
+
+/// The PROXY protocol header (`server::proxy::parse`, over the `ppp` crate): no panic; a
+/// whole header lies within the input, at most 107 bytes for v1 and 16 + 65535 for v2, and
+/// reads the same without what follows it; every shorter prefix of a header, whole or
+/// unfinished, is unfinished, so a header split across reads is taken as if sent at once.
+pub fn proxy_header(data: &[u8]) {
+    use crate::server::proxy::{parse, Parsed, V1_MAX, V2_MAX};
+    let parsed = parse(data);
+    let prefixes = match &parsed {
+        Parsed::Done { len, .. } => {
+            assert!(0 < *len && *len <= data.len(), "{len} of {}", data.len());
+            assert!(*len <= if data[0] == b'P' { V1_MAX } else { V2_MAX });
+            assert_eq!(parse(&data[..*len]), parsed);
+            *len
+        }
+        Parsed::Incomplete => data.len(),
+        Parsed::Invalid(_) => return,
+    };
+    // Every prefix below 300 bytes, then every 97th: v2 headers may be 64 KiB long.
+    for cut in (0..prefixes).filter(|&cut| cut < 300 || cut % 97 == 0) {
+        assert_eq!(parse(&data[..cut]), Parsed::Incomplete, "cut at {cut}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first byte's top three bits count the cuts; each takes two bytes.
+    #[test]
+    fn split_reads_flags_cuts_and_input() {
+        let split = Split::new(&[0b0100_0001, 3, 0, 1, 0, b'a', b'b', b'c', b'd']);
+        assert_eq!((split.flags & 1, split.input), (1, &b"abcd"[..]));
+        assert_eq!(split.pieces(), [&b"a"[..], b"bc", b"d"]);
+        assert_eq!(Split::new(b"").pieces(), Vec::<&[u8]>::new());
+    }
+}

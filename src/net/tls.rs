@@ -1,0 +1,180 @@
+//! TLS for the hello protocol's client side (`sockit client --tls`, `sockit bench --tls`): the
+//! flags, the client configuration and the handshake.
+//!
+//! The server's certificate is checked exactly as `sockit fetch` checks it (built-in roots
+//! plus `--cacert`, `-k` to skip, failures told in words), by reusing fetch's configuration
+//! and handshake: the hello protocol differs only in offering no ALPN protocol and in
+//! presenting a client certificate for mutual TLS.
+
+use crate::addr::Address;
+use crate::fetch::{tls as fetch_tls, FetchError};
+use rustls::client::ResolvesClientCert;
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::sign::CertifiedKey;
+use rustls::{ClientConfig, SignatureScheme};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+
+/// The rustls crypto provider of every TLS connection sockit makes or takes: ring (see
+/// docs/BENCHMARKS.md for how it was chosen).
+pub fn crypto_provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// The TLS flags of `sockit client` and `sockit bench`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TlsArgs {
+    /// Speak TLS (also implied by a `tls:HOST:PORT` address): verify the server against the
+    /// built-in roots plus `--cacert`, for the host name of `-a`.
+    #[arg(long)]
+    pub tls: bool,
+
+    /// Also trust the certificates in this PEM file (a CA, or the server's own certificate).
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+
+    /// Do not verify the server's certificate (the handshake's signatures are still checked).
+    #[arg(short = 'k', long)]
+    pub insecure: bool,
+
+    /// Present this certificate chain to a server that asks for one (PEM; mutual TLS).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key of `--tls-cert` (PEM: PKCS#8, RSA or SEC1 EC).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+}
+
+impl TlsArgs {
+    /// Whether to speak TLS to `address`.
+    pub fn wanted(&self, address: &Address) -> bool {
+        self.tls || matches!(address, Address::Tls { .. })
+    }
+}
+
+/// Why a TLS connection could not be set up or made.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    /// A `--tls-cert` or `--tls-key` file cannot be used (curl's 58).
+    #[error("{}: {reason}", path.display())]
+    ClientCertificate {
+        /// The file at fault.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The handshake failed (35), the certificate is not trusted (60) or `--cacert` cannot
+    /// be used (77), as fetch words and numbers them.
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    /// TLS over a Unix socket is not offered.
+    #[error("--tls needs a TCP address, not {0}")]
+    NotTcp(String),
+}
+
+/// A client configuration made once and used for every connection.
+#[derive(Debug, Clone)]
+pub struct TlsClient {
+    config: Arc<ClientConfig>,
+}
+
+impl TlsClient {
+    /// Builds the configuration from the flags: reads `--cacert` and the client certificate.
+    pub fn new(args: &TlsArgs) -> Result<Self, TlsError> {
+        let fetch_config = fetch_tls::config(args.cacert.as_deref(), args.insecure)?;
+        let mut config = ClientConfig::clone(&fetch_config);
+        config.alpn_protocols.clear();
+        if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+            config.client_auth_cert_resolver = Arc::new(Identity(identity(cert, key)?));
+        }
+        Ok(TlsClient {
+            config: Arc::new(config),
+        })
+    }
+
+    /// The same configuration without session resumption, so that every connection is a
+    /// full handshake (the load generator's churn measures exactly that).
+    pub fn without_resumption(mut self) -> Self {
+        Arc::make_mut(&mut self.config).resumption = rustls::client::Resumption::disabled();
+        self
+    }
+
+    /// Shakes hands over `tcp` with the server named `host` (a name, or an IP literal).
+    pub async fn handshake(
+        &self,
+        tcp: TcpStream,
+        host: &str,
+    ) -> Result<TlsStream<TcpStream>, TlsError> {
+        let host = url::Host::parse(host)
+            .or_else(|_| url::Host::parse(&format!("[{host}]")))
+            .map_err(|e| FetchError::Tls {
+                host: host.to_owned(),
+                reason: e.to_string(),
+            })?;
+        let host = match &host {
+            url::Host::Domain(d) => url::Host::Domain(d.as_str()),
+            url::Host::Ipv4(ip) => url::Host::Ipv4(*ip),
+            url::Host::Ipv6(ip) => url::Host::Ipv6(*ip),
+        };
+        Ok(fetch_tls::handshake(tcp, &host, self.config.clone()).await?)
+    }
+}
+
+/// The client certificate and its key, checked to belong together.
+fn identity(cert: &Path, key: &Path) -> Result<Arc<CertifiedKey>, TlsError> {
+    let bad = |path: &Path, reason: String| TlsError::ClientCertificate {
+        path: path.to_owned(),
+        reason,
+    };
+    let chain = CertificateDer::pem_file_iter(cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| bad(cert, pem_problem(&e)))?;
+    if chain.is_empty() {
+        return Err(bad(cert, "no PEM certificate in it".into()));
+    }
+    let der = PrivateKeyDer::from_pem_file(key).map_err(|e| bad(key, pem_problem(&e)))?;
+    CertifiedKey::from_der(chain, der, &crypto_provider())
+        .map(Arc::new)
+        .map_err(|e| match e {
+            rustls::Error::InconsistentKeys(_) => bad(
+                key,
+                format!(
+                    "the key does not match the certificate in {}",
+                    cert.display()
+                ),
+            ),
+            e => bad(key, format!("unusable private key: {e}")),
+        })
+}
+
+fn pem_problem(err: &rustls::pki_types::pem::Error) -> String {
+    use rustls::pki_types::pem::Error;
+    match err {
+        Error::Io(e) => format!("cannot read: {}", super::describe(e)),
+        Error::NoItemsFound => "nothing usable in it (PEM expected)".into(),
+        e => format!("broken PEM: {e}"),
+    }
+}
+
+/// Presents one certificate to every server that asks.
+#[derive(Debug)]
+struct Identity(Arc<CertifiedKey>);
+
+impl ResolvesClientCert for Identity {
+    fn resolve(
+        &self,
+        _root_hint_subjects: &[&[u8]],
+        _sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        Some(self.0.clone())
+    }
+
+    fn has_certs(&self) -> bool {
+        true
+    }
+}

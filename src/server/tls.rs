@@ -1,0 +1,446 @@
+//! TLS listeners (`--bind tls:HOST:PORT`): the certificate and key loaded from PEM files, the
+//! acceptor that SIGHUP reloads, and the handshake each connection runs before its
+//! conversation.
+//!
+//! The handshake runs in the connection's own task after its slot is taken, bounded by
+//! `--handshake-timeout` (and by the end of the grace period), so a client that connects and
+//! never speaks holds a slot for that long at most and never blocks the accept loop. After
+//! the handshake the conversation is the plain one: `conn` serves any [`Socket`], and the TLS
+//! stream is one whose close sends close_notify before the lingering close.
+//!
+//! A reload builds a whole new configuration from the same paths and swaps it in for new
+//! connections, as nginx does; a connection keeps the configuration it shook hands with. A
+//! reload that fails keeps the old one.
+
+use super::conn::{self, Peer, Socket};
+use super::listener::Listener;
+use super::{gate, Shared};
+use crate::duration::{self, shown};
+use crate::fetch::tls::words;
+use crate::net::describe;
+use crate::net::tls::crypto_provider as provider;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::server::WebPkiClientVerifier;
+use rustls::{RootCertStore, ServerConfig};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::signal::unix::{signal, Signal, SignalKind};
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::time::Instant;
+use tokio_rustls::server::TlsStream;
+use tokio_rustls::TlsAcceptor;
+use tracing::{debug, error, info};
+
+/// `--handshake-timeout`'s default.
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The TLS flags of `sockit serve`.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct TlsConfig {
+    /// The certificate chain for `tls:` listeners (PEM, the server's certificate first).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key of `--tls-cert` (PEM: PKCS#8, RSA or SEC1 EC).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Require client certificates signed by a CA in this PEM file (mutual TLS).
+    #[arg(long, value_name = "FILE")]
+    pub tls_client_ca: Option<PathBuf>,
+
+    /// Drop a client that has not finished its handshake after this long: the TLS handshake
+    /// on `tls:` listeners, and the PROXY protocol header before it with `--proxy-protocol`.
+    #[arg(long, value_name = "DURATION", default_value = shown!(DEFAULT_HANDSHAKE_TIMEOUT),
+          value_parser = duration::parse)]
+    pub handshake_timeout: Duration,
+}
+
+impl Default for TlsConfig {
+    fn default() -> Self {
+        TlsConfig {
+            tls_cert: None,
+            tls_key: None,
+            tls_client_ca: None,
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+        }
+    }
+}
+
+/// A TLS set-up that cannot work; each names the file or flag at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    /// A `tls:` listener without a certificate.
+    #[error("--bind {0} needs --tls-cert FILE and --tls-key FILE")]
+    NoCertificate(String),
+    /// TLS flags without a `tls:` listener to use them.
+    #[error("--tls-cert, --tls-key and --tls-client-ca need a --bind tls:HOST:PORT")]
+    NoListener,
+    /// `--handshake-timeout 0` would drop every client.
+    #[error("--handshake-timeout must be more than 0")]
+    NoHandshakeTime,
+    /// A file cannot be read or does not hold what it should.
+    #[error("{}: {reason}", path.display())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+impl TlsError {
+    fn file(path: &Path, reason: impl Into<String>) -> Self {
+        TlsError::File {
+            path: path.to_owned(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The files a configuration is loaded from, again on every reload.
+#[derive(Debug, Clone)]
+struct Files {
+    cert: PathBuf,
+    key: PathBuf,
+    client_ca: Option<PathBuf>,
+}
+
+/// The TLS side of every `tls:` listener: the files, and the acceptor for new connections.
+#[derive(Debug)]
+pub(super) struct Tls {
+    files: Files,
+    current: RwLock<Arc<ServerConfig>>,
+}
+
+impl Tls {
+    /// Loads the certificate, key and client CA when a `tls:` listener needs them; `None`
+    /// when there is no `tls:` listener. `tls_binds` names the `tls:` binds, for the error.
+    pub(super) fn from_config(
+        config: &TlsConfig,
+        tls_binds: &[String],
+    ) -> Result<Option<Arc<Tls>>, TlsError> {
+        let files = match (&config.tls_cert, &config.tls_key) {
+            (Some(cert), Some(key)) => Files {
+                cert: cert.clone(),
+                key: key.clone(),
+                client_ca: config.tls_client_ca.clone(),
+            },
+            _ if !tls_binds.is_empty() => return Err(TlsError::NoCertificate(tls_binds.join(" "))),
+            _ if config.tls_client_ca.is_some() => return Err(TlsError::NoListener),
+            _ => return Ok(None),
+        };
+        if tls_binds.is_empty() {
+            return Err(TlsError::NoListener);
+        }
+        if config.handshake_timeout.is_zero() {
+            return Err(TlsError::NoHandshakeTime);
+        }
+        let current = RwLock::new(load(&files)?);
+        Ok(Some(Arc::new(Tls { files, current })))
+    }
+
+    fn acceptor(&self) -> TlsAcceptor {
+        let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
+        TlsAcceptor::from(current.clone())
+    }
+
+    /// Loads the files again; on success new connections use them, on failure the old
+    /// configuration stays and one line says why.
+    fn reload(&self) {
+        match load(&self.files) {
+            Ok(config) => {
+                *self.current.write().unwrap_or_else(PoisonError::into_inner) = config;
+                info!(
+                    "TLS certificate reloaded from {}",
+                    self.files.cert.display()
+                );
+            }
+            Err(e) => error!("TLS reload failed, still serving the previous certificate: {e}"),
+        }
+    }
+}
+
+/// SIGHUP, registered when the server binds so that one arriving early does not take the
+/// default action (ending the process).
+#[derive(Debug)]
+pub(super) struct Reload {
+    tls: Arc<Tls>,
+    hangup: Signal,
+}
+
+impl Reload {
+    /// Registers SIGHUP for `tls`. Needs a running tokio runtime.
+    pub(super) fn register(tls: Arc<Tls>) -> io::Result<Self> {
+        Ok(Reload {
+            tls,
+            hangup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    /// Reloads on every SIGHUP, until dropped.
+    pub(super) async fn run(mut self) {
+        while self.hangup.recv().await.is_some() {
+            info!("SIGHUP received: reloading the TLS certificate");
+            self.tls.reload();
+        }
+    }
+}
+
+/// Builds a server configuration from the files, checking that the key fits the certificate.
+fn load(files: &Files) -> Result<Arc<ServerConfig>, TlsError> {
+    let chain = read_certificates(&files.cert)?;
+    let key = read_key(&files.key)?;
+    let provider = provider();
+    let builder = ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| TlsError::file(&files.cert, e.to_string()))?;
+    let builder = match &files.client_ca {
+        None => builder.with_no_client_auth(),
+        Some(path) => {
+            let mut roots = RootCertStore::empty();
+            for cert in read_certificates(path)? {
+                roots
+                    .add(cert)
+                    .map_err(|e| TlsError::file(path, format!("not a usable CA: {e}")))?;
+            }
+            let verifier = WebPkiClientVerifier::builder_with_provider(roots.into(), provider)
+                .build()
+                .map_err(|e| TlsError::file(path, format!("not a usable CA: {e}")))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    let config = builder.with_single_cert(chain, key).map_err(|e| match e {
+        rustls::Error::InconsistentKeys(_) => TlsError::file(
+            &files.key,
+            format!(
+                "the key does not match the certificate in {}",
+                files.cert.display()
+            ),
+        ),
+        e => TlsError::file(&files.key, format!("unusable private key: {e}")),
+    })?;
+    Ok(Arc::new(config))
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, TlsError> {
+    std::fs::read(path).map_err(|e| TlsError::file(path, format!("cannot read: {}", describe(&e))))
+}
+
+fn read_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+    let pem = read(path)?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| TlsError::file(path, format!("broken PEM: {e}")))?;
+    if certs.is_empty() {
+        return Err(TlsError::file(path, "no PEM certificate in it"));
+    }
+    Ok(certs)
+}
+
+fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
+    let pem = read(path)?;
+    PrivateKeyDer::from_pem_slice(&pem).map_err(|e| match e {
+        rustls::pki_types::pem::Error::NoItemsFound => {
+            TlsError::file(path, "no private key in it (PEM: PKCS#8, RSA or SEC1 EC)")
+        }
+        e => TlsError::file(path, format!("broken PEM: {e}")),
+    })
+}
+
+impl Listener {
+    /// The same listener, its connections spoken to over TLS.
+    pub(super) fn over_tls(self, tls: Arc<Tls>) -> Listener {
+        match self {
+            Listener::Tcp(listener, endpoint) => Listener::Tls(listener, endpoint, tls),
+            other => other,
+        }
+    }
+}
+
+/// Takes a slot for a TLS client, or closes it at once when every slot is taken: an
+/// `ERR server busy` line in plaintext would only be a broken record to a TLS client.
+pub(super) fn admit(tcp: TcpStream, peer: Peer, tls: &Tls, shared: &Arc<Shared>) {
+    match shared.slots.clone().try_acquire_owned() {
+        Ok(slot) => {
+            let acceptor = tls.acceptor();
+            shared
+                .drain
+                .spawn(serve(tcp, peer, acceptor, shared.clone(), slot));
+        }
+        Err(_) => debug!("{peer}: server busy, TLS connection closed"),
+    }
+}
+
+/// Shakes hands, then holds the conversation; the slot is held throughout.
+async fn serve(
+    mut tcp: TcpStream,
+    peer: Peer,
+    acceptor: TlsAcceptor,
+    shared: Arc<Shared>,
+    slot: OwnedSemaphorePermit,
+) {
+    // One deadline for the PROXY header and the handshake after it.
+    let deadline = Instant::now() + shared.config.tls.handshake_timeout;
+    let Some(peer) = gate::proxied(&mut tcp, peer, &shared, deadline).await else {
+        return;
+    };
+    let shaking = tokio::time::timeout_at(deadline, acceptor.accept(tcp));
+    let outcome = tokio::select! {
+        shaken = shaking => match shaken {
+            Ok(Ok(stream)) => Ok(stream),
+            Ok(Err(e)) => Err(Failure::Refused(e)),
+            Err(_) => Err(Failure::TimedOut),
+        },
+        () = shared.drain.over(&shared.wake) => Err(Failure::ShuttingDown),
+    };
+    match outcome {
+        Ok(stream) => gate::converse(stream, peer, shared, slot).await,
+        Err(why) => handshake_failed(&peer, &why),
+    }
+}
+
+/// Why a handshake did not complete.
+#[derive(Debug)]
+pub(super) enum Failure {
+    /// The client broke off, sent something that is not TLS, or was refused.
+    Refused(io::Error),
+    /// `--handshake-timeout` passed.
+    TimedOut,
+    /// The grace period ended first.
+    ShuttingDown,
+}
+
+/// The one place a failed handshake is reported: one log line with the client's address.
+pub(super) fn handshake_failed(peer: &Peer, why: &Failure) {
+    let reason = match why {
+        Failure::Refused(e) => refusal(e),
+        Failure::TimedOut => "no handshake within --handshake-timeout".to_owned(),
+        Failure::ShuttingDown => "the server is shutting down".to_owned(),
+    };
+    info!("{peer}: TLS handshake failed: {reason}");
+}
+
+/// A handshake error in words.
+fn refusal(err: &io::Error) -> String {
+    use rustls::Error as E;
+    let tls = err
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<rustls::Error>());
+    match tls {
+        Some(E::InvalidMessage(_) | E::InappropriateMessage { .. }) => {
+            "not a TLS client (plaintext on a TLS port?)".to_owned()
+        }
+        Some(E::NoCertificatesPresented) => "no client certificate".to_owned(),
+        Some(E::InvalidCertificate(why)) => {
+            format!("client certificate refused: {}", words(&format!("{why:?}")))
+        }
+        Some(E::AlertReceived(alert)) => {
+            format!("the client refused: {}", words(&format!("{alert:?}")))
+        }
+        Some(E::PeerIncompatible(why)) => {
+            format!("no TLS settings in common: {}", words(&format!("{why:?}")))
+        }
+        Some(other) => other.to_string(),
+        None if err.kind() == io::ErrorKind::UnexpectedEof => {
+            "the client closed the connection".to_owned()
+        }
+        None => describe(err),
+    }
+}
+
+impl Socket for TlsStream<TcpStream> {
+    fn sock_ref(&self) -> socket2::SockRef<'_> {
+        socket2::SockRef::from(self.get_ref().0)
+    }
+
+    fn input_pending(&self) -> bool {
+        conn::input_pending(self.get_ref().0)
+    }
+
+    fn output_buffered(&self) -> bool {
+        self.get_ref().1.wants_write()
+    }
+
+    /// close_notify, then FIN (tokio-rustls's shutdown does both).
+    async fn close_write(&mut self, within: Duration) -> io::Result<()> {
+        match tokio::time::timeout(within, self.shutdown()).await {
+            Ok(done) => done,
+            Err(_) => Err(io::ErrorKind::TimedOut.into()),
+        }
+    }
+
+    async fn say_goodbye(&mut self, within: Duration) {
+        let _ = self.close_write(within).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustls::pki_types::ServerName;
+    use tokio::io::AsyncReadExt;
+
+    /// Replies the kernel cannot take at once wait as TLS records in the stream's own buffer;
+    /// they must go out when the socket drains, even though the client, waiting for them,
+    /// sends nothing more. Small socket buffers on both ends make the kernel refuse most of
+    /// the replies, so without the flush the client would wait for ever.
+    #[tokio::test]
+    async fn buffered_records_are_flushed_without_more_input() {
+        let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+        let chain = vec![cert.cert.der().clone()];
+        let key = PrivateKeyDer::try_from(cert.signing_key.serialize_der()).unwrap();
+        let server_config = ServerConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(chain.clone(), key)
+            .unwrap();
+        let mut roots = RootCertStore::empty();
+        roots.add(chain[0].clone()).unwrap();
+        let client_config = rustls::ClientConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let client = socket
+            .connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server_side, peer) = listener.accept().await.unwrap();
+        socket2::SockRef::from(&server_side)
+            .set_send_buffer_size(4096)
+            .unwrap();
+        let shared = Arc::new(Shared::new(Default::default()));
+        let slot = shared.slots.clone().try_acquire_owned().unwrap();
+        let acceptor = TlsAcceptor::from(Arc::new(server_config));
+        tokio::spawn(serve(server_side, Peer::Tcp(peer), acceptor, shared, slot));
+
+        let name = ServerName::try_from("localhost").unwrap();
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(client_config));
+        let mut tls = connector.connect(name, client).await.unwrap();
+        // About 40 KiB of replies: more than both socket buffers hold, less than rustls's
+        // own 64 KiB, so the server reads every name before it has to wait.
+        let names: Vec<u8> = (0..3000)
+            .flat_map(|i| format!("n{i}\n").into_bytes())
+            .collect();
+        tls.write_all(&names).await.unwrap();
+        let expected: usize = b"Welcome!\n".len()
+            + (0..3000)
+                .map(|i| format!("Hello, n{i}!\n").len())
+                .sum::<usize>();
+        let mut replies = vec![0; expected];
+        let read = tokio::time::timeout(Duration::from_secs(10), tls.read_exact(&mut replies));
+        assert!(read.await.is_ok(), "the last replies never came");
+        assert!(replies.ends_with(b"Hello, n2999!\n"));
+    }
+}

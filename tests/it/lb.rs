@@ -1,0 +1,164 @@
+//! Many processes on one port and restarts without dropping a client: `--reuse-port` and
+//! `--drain-delay`, with the real binary, alone and behind nginx and HAProxy on loopback,
+//! with `sockit bench` churning through the balancer while every instance is replaced.
+
+use crate::support::balancers::{find_program, nginx_config, stream_module, wait_listening};
+use crate::support::{read_to_end, require, spawn_server, ChildGuard, TestServer};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+
+/// One conversation: a name and `exit`; the whole transcript.
+fn converse(addr: SocketAddr) -> std::io::Result<String> {
+    let mut c = TcpStream::connect(addr)?;
+    c.set_read_timeout(Some(crate::support::WAIT))?;
+    c.write_all(b"Michael\nexit\n")?;
+    let mut transcript = String::new();
+    c.read_to_string(&mut transcript)?;
+    Ok(transcript)
+}
+
+const TRANSCRIPT: &str = "Welcome!\nHello, Michael!\n";
+
+/// Two processes with `--reuse-port` share one port and both get connections; when one stops
+/// (exit 0), the other serves every new one. Without the flag the second cannot bind.
+#[test]
+fn reuse_port_shares_a_port_between_processes() {
+    let (mut first, addr) = spawn_server(&["--reuse-port"]);
+    let bind = addr.to_string();
+    let (mut second, _) = spawn_server(&["--reuse-port", "--bind", &bind]);
+    for _ in 0..32 {
+        assert_eq!(converse(addr).unwrap(), TRANSCRIPT);
+    }
+    first.wait_for_stderr("Accept new connection");
+    second.wait_for_stderr("Accept new connection");
+
+    let mut refused = crate::support::sockit();
+    refused.args(["serve", "--bind", &bind]);
+    let (status, stderr) = ChildGuard::spawn(refused).wait();
+    assert_eq!(status.code(), Some(1), "{stderr}");
+
+    first.signal("TERM");
+    assert!(first.wait().0.success());
+    for _ in 0..16 {
+        assert_eq!(converse(addr).unwrap(), TRANSCRIPT);
+    }
+}
+
+/// Connections the kernel completed but the server had not accepted when it stopped are
+/// accepted and served (greeting, then `ERR server shutting down` after the grace period)
+/// instead of being reset with the listener.
+#[tokio::test]
+async fn queued_connections_are_served_at_shutdown() {
+    let server = TestServer::default().await;
+    // Connected by the kernel before the server's accept loop first runs: this test task
+    // does not yield until the stop is sent.
+    let queued: Vec<_> = (0..5)
+        .map(|_| std::net::TcpStream::connect(server.addr()).unwrap())
+        .collect();
+    let stopping = tokio::spawn(server.stop());
+    for c in queued {
+        c.set_nonblocking(true).unwrap();
+        let mut c = tokio::net::TcpStream::from_std(c).unwrap();
+        assert_eq!(
+            read_to_end(&mut c).await,
+            b"Welcome!\nERR server shutting down\n"
+        );
+    }
+    stopping.await.unwrap();
+}
+
+/// After SIGTERM with `--drain-delay`, the server keeps accepting and serving new clients
+/// for the delay, then shuts down and exits 0.
+#[test]
+fn drain_delay_keeps_serving_after_sigterm() {
+    let (mut server, addr) = spawn_server(&["--drain-delay", "2s", "--grace", "1s"]);
+    server.signal("TERM");
+    server.wait_for_stderr("Still accepting");
+    assert_eq!(converse(addr).unwrap(), TRANSCRIPT);
+    server.wait_for_stderr("Shutting down");
+    assert!(server.wait().0.success());
+    assert!(TcpStream::connect(addr).is_err());
+}
+
+/// `sockit serve` on `port` (0: the OS chooses) as a restartable instance behind a
+/// balancer: SO_REUSEPORT, PROXY headers, a drain delay, quiet.
+fn instance(port: u16, extra: &[&str]) -> (ChildGuard, SocketAddr) {
+    let bind = format!("127.0.0.1:{port}");
+    let mut args = vec!["--bind", &bind, "--reuse-port", "--proxy-protocol", "-q"];
+    args.extend(["--drain-delay", "1s", "--grace", "2s"]);
+    args.extend(extra);
+    spawn_server(&args)
+}
+
+/// `sockit bench -m churn` against `front` for `seconds`, started now.
+fn churn(front: SocketAddr, seconds: u32) -> ChildGuard {
+    let mut cmd = crate::support::sockit();
+    cmd.args(["bench", "-m", "churn", "-c", "4", "--late", "5s", "--json"])
+        .args(["-d", &format!("{seconds}s"), "-a", &front.to_string()]);
+    ChildGuard::spawn(cmd)
+}
+
+/// Replaces each instance in turn: a new process on the same port (SO_REUSEPORT lets the
+/// two overlap), then SIGTERM to the old one, which must drain and exit 0.
+fn roll(instances: &mut [(ChildGuard, SocketAddr)], extra: impl Fn(usize) -> Vec<String>) {
+    for (i, slot) in instances.iter_mut().enumerate() {
+        let extra = extra(i);
+        let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+        let replacement = instance(slot.1.port(), &extra);
+        let (mut old, _) = std::mem::replace(slot, replacement);
+        old.signal("TERM");
+        let (status, stderr) = old.wait();
+        assert!(status.success(), "old instance {i}: {status}\n{stderr}");
+    }
+}
+
+/// The churn must outlast the restarts, or it proved nothing about them.
+fn assert_still_running(bench: &mut ChildGuard) {
+    let ended = bench.child.try_wait().unwrap();
+    assert!(ended.is_none(), "the bench ended before the restarts did");
+}
+
+/// The bench's report once it ends: zero errors (wrong, missing, late or failed) and some
+/// conversations completed.
+fn assert_clean_run(mut bench: ChildGuard) {
+    let (status, stderr) = bench.wait_within(crate::support::WAIT * 2);
+    let mut report = String::new();
+    let stdout = bench.child.stdout.as_mut().expect("stdout is piped");
+    stdout.read_to_string(&mut report).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&report).expect(&stderr);
+    let run = &doc["runs"][0];
+    assert_eq!(run["errors"]["total"], 0, "{report}");
+    assert!(run["messages"].as_u64() > Some(0), "{report}");
+    assert!(status.success(), "{report}\n{stderr}");
+}
+
+/// A rolling restart behind nginx's stream module (PROXY v1, no health checks: a refused
+/// connect goes to the next server) while churn runs through it: no client sees an error.
+#[test]
+fn rolling_restart_behind_nginx_loses_no_client() {
+    let (Some(nginx), Some(module)) = (find_program("nginx"), stream_module()) else {
+        require(false, "nginx and libnginx-mod-stream");
+        return;
+    };
+    let mut instances = [instance(0, &[]), instance(0, &[])];
+    let servers = instances.each_ref().map(|(_, addr)| addr.to_string());
+    let front = free_addr();
+    let dir = tempfile::tempdir().unwrap();
+    let servers = servers.each_ref().map(String::as_str);
+    let config = nginx_config(dir.path(), &module, &front.to_string(), &servers);
+    let mut cmd = std::process::Command::new(nginx);
+    cmd.arg("-p").arg(dir.path()).arg("-c").arg(&config);
+    let _nginx = ChildGuard::spawn(cmd);
+    wait_listening(front);
+
+    let mut bench = churn(front, 5);
+    roll(&mut instances, |_| Vec::new());
+    assert_still_running(&mut bench);
+    assert_clean_run(bench);
+}
+
+/// A loopback address with a port free a moment ago, for a balancer's configuration.
+fn free_addr() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap()
+}
