@@ -11,7 +11,8 @@
 //!   client side of TLS for `client` and `bench` ([`net::tls`]).
 //! - [`protocol`]: the hello protocol as a pure state machine (bytes in, replies out).
 //! - [`server`]: the hello server: builder, listeners and accept loop, one connection's life,
-//!   shutdown, and `tls:` listeners (certificates, SIGHUP reload, the handshake).
+//!   shutdown, `tls:` listeners (certificates, SIGHUP reload, the handshake), metrics and
+//!   readiness (`--metrics`), systemd's sockets and notifications.
 //! - [`size`]: the one size syntax of every flag (`1048576`, `512KiB`, `64MiB`).
 //! - [`client`]: the hello client, one name at a time or pipelined.
 //! - [`bench`]: `sockit bench`, the load generator: modes, reply checker, report, chart.

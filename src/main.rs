@@ -128,9 +128,15 @@ fn runtime(threads: Option<usize>) -> std::io::Result<tokio::runtime::Runtime> {
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    // Before the runtime starts threads: taking the sockets clears LISTEN_FDS.
+    let inherited = server::systemd::inherited_sockets()?;
     runtime(args.threads)?.block_on(async {
         let signals = server::shutdown::Signals::register()?;
-        let server = Server::builder().config(args.config).listen().await?;
+        let server = Server::builder()
+            .config(args.config)
+            .inherited(inherited)
+            .listen()
+            .await?;
         server.run(signals.first_then_force_exit()).await
     })
 }

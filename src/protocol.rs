@@ -160,6 +160,9 @@ pub struct Session<'b> {
     done: bool,
     /// Bytes came after the `exit` line: the client is still sending.
     input_after_exit: bool,
+    /// Names answered so far, wrapping: the server counts the difference across one read,
+    /// and a `u32` packs beside the flags where a `u64` would grow every connection.
+    answered: u32,
 }
 
 impl Session<'static> {
@@ -179,12 +182,19 @@ impl<'b> Session<'b> {
             budget,
             done: false,
             input_after_exit: false,
+            answered: 0,
         }
     }
 
     /// Whether the client sent anything after its `exit` line (in what was fed so far).
     pub fn input_after_exit(&self) -> bool {
         self.input_after_exit
+    }
+
+    /// How many names have been answered so far, modulo 2^32: take differences with
+    /// `wrapping_sub`.
+    pub fn answered(&self) -> u32 {
+        self.answered
     }
 
     /// Whether a line has started but not ended.
@@ -241,6 +251,7 @@ impl<'b> Session<'b> {
         } else {
             if line != b"exit" {
                 push_reply(out, line, self.framing);
+                self.answered = self.answered.wrapping_add(1);
             }
             Step::Exit
         };
@@ -258,6 +269,7 @@ impl<'b> Session<'b> {
             return Step::Exit;
         }
         push_reply(out, input, Framing::Chunk);
+        self.answered = self.answered.wrapping_add(1);
         Step::Continue
     }
 
@@ -273,6 +285,7 @@ impl<'b> Session<'b> {
                 self.input_after_exit = !input.is_empty();
                 return step;
             }
+            self.answered = self.answered.wrapping_add(1);
         }
         while let Some(nl) = memchr(b'\n', input) {
             let step = self.answer(&input[..nl], out);
@@ -281,6 +294,7 @@ impl<'b> Session<'b> {
                 self.input_after_exit = !input.is_empty();
                 return step;
             }
+            self.answered = self.answered.wrapping_add(1);
         }
         if !input.is_empty() {
             return self.hold(input);
@@ -476,6 +490,32 @@ mod tests {
         s.feed(b"ab", &mut out);
         s.feed(b"c\n", &mut out);
         assert_eq!(s.partial.capacity(), 0);
+    }
+
+    /// Every reply is counted once, in both framings and at end of stream; `exit` and an
+    /// over-long line are not replies.
+    #[test]
+    fn answered_counts_replies() {
+        let mut out = Vec::new();
+        let mut lines = Session::new(Framing::Line, 8);
+        lines.feed(b"a\nb\r\nc", &mut out);
+        assert_eq!(lines.answered(), 2);
+        lines.finish(&mut out);
+        assert_eq!(lines.answered(), 3);
+        let mut joined = Session::new(Framing::Line, 8);
+        joined.feed(b"ab", &mut out);
+        joined.feed(b"c\nd\n", &mut out);
+        assert_eq!(joined.answered(), 2);
+        let mut exit = Session::new(Framing::Line, 8);
+        exit.feed(b"a\nexit\nb\n", &mut out);
+        assert_eq!(exit.answered(), 1);
+        let mut long = Session::new(Framing::Line, 2);
+        long.feed(b"a\nlong\n", &mut out);
+        assert_eq!(long.answered(), 1);
+        let mut chunks = Session::new(Framing::Chunk, 8);
+        chunks.feed(b"a", &mut out);
+        chunks.feed(b"exit", &mut out);
+        assert_eq!(chunks.answered(), 1);
     }
 
     /// Issue 11: an unfinished line grows past one read only with budget; while it is spent

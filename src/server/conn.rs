@@ -19,6 +19,7 @@
 //! shutdown) is a lingering close: half-close, then read and discard for a short while, so
 //! the kernel does not answer those bytes with a reset that would destroy replies in flight.
 
+use super::metrics::{Close, Metrics};
 use super::{Config, Shared, FRAMING_HINT_AFTER};
 use crate::net::describe;
 use crate::protocol::{ErrorLine, Session, Step};
@@ -59,6 +60,14 @@ pub(crate) trait Socket: AsyncRead + AsyncWrite + Unpin + Send + 'static {
     /// drains the rest).
     fn input_pending(&self) -> bool;
 
+    /// Whether the client may have sent bytes the server has not read, asked as cheaply as
+    /// the stream allows (a bare socket first asks its readiness flag, see
+    /// [`may_have_input`]); a TLS stream asks the kernel socket under it.
+    fn may_have_input(&mut self) -> impl Future<Output = bool> + Send {
+        let pending = self.input_pending();
+        async move { pending }
+    }
+
     /// Whether written bytes wait in the stream's own buffer, not yet handed to the kernel
     /// (TLS records); the connection flushes them before it reads on.
     fn output_buffered(&self) -> bool {
@@ -86,6 +95,10 @@ macro_rules! bare_socket {
 
             fn input_pending(&self) -> bool {
                 input_pending(self)
+            }
+
+            async fn may_have_input(&mut self) -> bool {
+                may_have_input(self).await
             }
 
             async fn close_write(&mut self, _within: Duration) -> io::Result<()> {
@@ -148,7 +161,29 @@ enum End {
     Failed(io::Error),
 }
 
-/// Serves one connection to the end. The slot permit is held until the socket is closed.
+impl End {
+    /// The reason the metrics give for this end.
+    fn reason(&self) -> Close {
+        match self {
+            End::Exit { .. } => Close::Exit,
+            End::Eof => Close::Eof,
+            End::TooLong => Close::LineTooLong,
+            End::Idle => Close::IdleTimeout,
+            End::SendTimeout => Close::SendTimeout,
+            End::Shutdown => Close::Shutdown,
+            End::Failed(e) => match e.kind() {
+                io::ErrorKind::ConnectionReset
+                | io::ErrorKind::ConnectionAborted
+                | io::ErrorKind::BrokenPipe => Close::Reset,
+                _ => Close::Error,
+            },
+        }
+    }
+}
+
+/// Serves one connection to the end: its conversation starts here (after the TLS handshake,
+/// for TLS), so this is where the metrics count it. The slot permit is held until the
+/// socket is closed.
 ///
 /// A plain fn around an `async move` block, not an `async fn`: an async fn copies its
 /// arguments into locals and keeps both, which cost 96 bytes in every connection's task
@@ -165,12 +200,21 @@ pub(crate) fn serve<S: Socket>(
         if !quiet {
             info!("Accept new connection from {peer}...");
         }
+        shared.metrics.accepted();
+        let started = shared.metrics.clock();
         let mut unsent = Vec::new();
         let end = talk(&mut sock, &shared, &mut unsent).await;
         // Boxed: the closing steps carry two timers of their own, which every idle
-        // connection would otherwise pay for.
+        // connection would otherwise pay for; the reason rides in the box too (held beside
+        // it, one byte cost 16 in every connection's future).
         let limits = (shared.config.close_timeout, shared.config.linger);
-        Box::pin(close(sock, end, unsent, &peer, limits)).await;
+        let metrics = &shared.metrics;
+        Box::pin(async {
+            let reason = end.reason();
+            close(sock, end, unsent, &peer, metrics, limits).await;
+            metrics.closed(reason, started);
+        })
+        .await;
         drop(slot);
         if !quiet {
             info!("Connection from {peer} closed.");
@@ -246,9 +290,20 @@ fn discard_queued<S: Socket>(sock: &S) {
 
 /// What woke the conversation loop.
 enum Event {
-    Read(io::Result<Option<Step>>),
-    Flushed(io::Result<()>),
+    Read(io::Result<Option<Answered>>),
+    /// How many bytes of `unsent` went out.
+    Flushed(io::Result<usize>),
     Wake,
+}
+
+/// What one read came to: the session's step, and the figures the metrics count. They are
+/// counted by the loop rather than inside the poll, which would cost every connection's
+/// future a pointer per branch.
+struct Answered {
+    step: Step,
+    names: u32,
+    received: usize,
+    sent: usize,
 }
 
 /// The conversation: greeting, then names and replies until something ends it.
@@ -256,7 +311,10 @@ async fn talk<S: Socket>(sock: &mut S, shared: &Shared, unsent: &mut Vec<u8>) ->
     let config = &shared.config;
     let mut session = Session::with_budget(config.framing, config.max_line, &shared.input_budget);
     match poll_fn(|cx| Poll::Ready(write_some(sock, cx, &shared.greeting))).await {
-        Ok(n) => unsent.extend_from_slice(&shared.greeting[n..]),
+        Ok(n) => {
+            shared.metrics.sent(n);
+            unsent.extend_from_slice(&shared.greeting[n..]);
+        }
         Err(e) => return End::Failed(e),
     }
     // The last progress: a read, or replies taken by the socket. The idle timeout counts from
@@ -288,21 +346,33 @@ async fn talk<S: Socket>(sock: &mut S, shared: &Shared, unsent: &mut Vec<u8>) ->
             }
         };
         match event {
-            Event::Read(Ok(Some(Step::Continue))) => progress = Instant::now(),
-            Event::Read(Ok(Some(Step::Exit))) => {
-                return End::Exit {
-                    more: session.input_after_exit(),
+            Event::Read(Ok(Some(read))) => {
+                shared.metrics.traffic(read.names, read.received, read.sent);
+                match read.step {
+                    Step::Continue => progress = Instant::now(),
+                    Step::Exit => {
+                        return End::Exit {
+                            more: session.input_after_exit(),
+                        }
+                    }
+                    Step::LineTooLong => return End::TooLong,
                 }
             }
-            Event::Read(Ok(Some(Step::LineTooLong))) => return End::TooLong,
             Event::Read(Ok(None)) => {
-                return match session.finish(unsent) {
+                let answered = session.answered();
+                let step = session.finish(unsent);
+                let names = session.answered().wrapping_sub(answered);
+                shared.metrics.traffic(names, 0, 0);
+                return match step {
                     Step::LineTooLong => End::TooLong,
                     _ => End::Eof,
-                }
+                };
             }
             Event::Read(Err(e)) | Event::Flushed(Err(e)) => return End::Failed(e),
-            Event::Flushed(Ok(())) => progress = Instant::now(),
+            Event::Flushed(Ok(sent)) => {
+                shared.metrics.sent(sent);
+                progress = Instant::now();
+            }
             Event::Wake => {
                 if shared.drain.is_over() {
                     return End::Shutdown;
@@ -356,7 +426,8 @@ fn hint_chunk_framing<S: Socket>(sock: &S, quiet: bool) {
 }
 
 /// Reads once into the thread's scratch buffer, feeds the session, and writes the replies it
-/// produced in the same poll; what the socket does not take goes to `unsent`.
+/// produced in the same poll; what the socket does not take goes to `unsent`. The metrics
+/// count the returned figures once per read, not per name.
 ///
 /// `Ok(None)` is end of stream. Reading through `poll_read` (not `readable` + `try_read`) lets
 /// tokio clear the readiness when a read comes back short, which saves the extra `read` that
@@ -366,7 +437,7 @@ fn poll_read_answer<S: Socket>(
     cx: &mut Context<'_>,
     session: &mut Session,
     unsent: &mut Vec<u8>,
-) -> Poll<io::Result<Option<Step>>> {
+) -> Poll<io::Result<Option<Answered>>> {
     SCRATCH.with_borrow_mut(|scratch| {
         let Scratch { input, output } = scratch;
         let mut buf = ReadBuf::new(input);
@@ -376,10 +447,16 @@ fn poll_read_answer<S: Socket>(
             return Poll::Ready(Ok(None));
         }
         output.clear();
+        let answered = session.answered();
         let step = session.feed(read, output);
         let written = write_some(sock, cx, output)?;
         unsent.extend_from_slice(&output[written..]);
-        Poll::Ready(Ok(Some(step)))
+        Poll::Ready(Ok(Some(Answered {
+            step,
+            names: session.answered().wrapping_sub(answered),
+            received: read.len(),
+            sent: written,
+        })))
     })
 }
 
@@ -399,14 +476,14 @@ fn write_some<S: Socket>(sock: &mut S, cx: &mut Context<'_>, buf: &[u8]) -> io::
 
 /// Writes some of `unsent` when the socket is writable; frees the buffer once it is empty so
 /// a connection that was slow once does not keep the memory. With nothing unsent, flushes
-/// the stream's own buffer (TLS records).
+/// the stream's own buffer (TLS records). Returns how many bytes of `unsent` went out.
 fn poll_flush_unsent<S: Socket>(
     sock: &mut S,
     cx: &mut Context<'_>,
     unsent: &mut Vec<u8>,
-) -> Poll<io::Result<()>> {
+) -> Poll<io::Result<usize>> {
     if unsent.is_empty() {
-        return Pin::new(&mut *sock).poll_flush(cx);
+        return Pin::new(&mut *sock).poll_flush(cx).map_ok(|()| 0);
     }
     let n = ready!(Pin::new(&mut *sock).poll_write(cx, unsent))?;
     if n == 0 {
@@ -416,7 +493,7 @@ fn poll_flush_unsent<S: Socket>(
     if unsent.is_empty() {
         *unsent = Vec::new();
     }
-    Poll::Ready(Ok(()))
+    Poll::Ready(Ok(n))
 }
 
 /// Delivers what is owed (pending replies, then the `ERR` line the end calls for) and closes,
@@ -426,6 +503,7 @@ async fn close<S: Socket>(
     end: End,
     mut unsent: Vec<u8>,
     peer: &Peer,
+    metrics: &Metrics,
     (close_timeout, linger): (Duration, Duration),
 ) {
     let error_line = match end {
@@ -449,11 +527,14 @@ async fn close<S: Socket>(
         unsent.extend_from_slice(line.as_bytes());
     }
     if !unsent.is_empty() || sock.output_buffered() {
+        let mut sent = 0;
         let deliver = async {
-            sock.write_all(&unsent).await?;
+            write_counted(&mut sock, &unsent, &mut sent).await?;
             sock.flush().await
         };
-        match tokio::time::timeout(close_timeout, deliver).await {
+        let delivered = tokio::time::timeout(close_timeout, deliver).await;
+        metrics.sent(sent);
+        match delivered {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return debug!("{peer}: {}", describe(&e)),
             Err(_) => return debug!("{peer}: not reading its replies; closed"),
@@ -463,14 +544,14 @@ async fn close<S: Socket>(
         // The client has finished sending, so nothing can arrive to provoke a reset.
         End::Eof => {
             let _ = sock.close_write(close_timeout).await;
-            return;
+            false
         }
         // The common way to leave: `exit` was the last thing sent and nothing has arrived
         // since, so a plain close sends FIN, not RST. Lingering only when input is pending
         // (as nginx does) took churn from 1.16-1.26x to 1.07-1.13x of the C epoll server's
         // CPU per connection (three alternating 4 s churn runs, 50 clients, server and load
         // pinned apart: 34.5-37.9 -> 31.8-33.9 us per connection; C 29.5-30.0 us).
-        End::Exit { more: false } => may_have_input(&mut sock).await,
+        End::Exit { more: false } => sock.may_have_input().await,
         _ => true,
     };
     if linger_needed {
@@ -480,13 +561,26 @@ async fn close<S: Socket>(
     }
 }
 
+/// Writes all of `buf`, adding to `sent` as the stream takes it, so that a write cut short by
+/// the close timeout still counts what went out.
+async fn write_counted<S: Socket>(sock: &mut S, buf: &[u8], sent: &mut usize) -> io::Result<()> {
+    while *sent < buf.len() {
+        match sock.write(&buf[*sent..]).await? {
+            0 => return Err(io::ErrorKind::WriteZero.into()),
+            n => *sent += n,
+        }
+    }
+    Ok(())
+}
+
 /// Whether the client may have sent bytes the server has not read. Asked of the socket's
 /// readiness first, as nginx asks its read event's `ready` flag: a short read cleared it, so
-/// after the usual `exit` on a bare socket this costs no syscall (it saved one `recvfrom`
-/// per connection in churn); only when the stream may have input does
-/// [`Socket::input_pending`] look. Bytes that arrive after the runtime last polled the
-/// kernel go unseen, as they do for nginx: the close may then reset.
-async fn may_have_input<S: Socket>(sock: &mut S) -> bool {
+/// after the usual `exit` this costs no syscall (it saved one `recvfrom` per connection in
+/// churn); only when the socket is flagged readable does a non-blocking `recv` look (what it
+/// takes is discarded, which is fine since the caller then drains the rest). Bytes that
+/// arrive after the runtime last polled the kernel go unseen, as they do for nginx: the
+/// close may then reset.
+async fn may_have_input<S: AsyncRead + AsFd + Unpin>(sock: &mut S) -> bool {
     let flagged = poll_fn(|cx| {
         // An empty read never takes bytes: tokio answers `Pending` without a syscall when
         // the socket is not flagged readable.
@@ -494,7 +588,7 @@ async fn may_have_input<S: Socket>(sock: &mut S) -> bool {
         Poll::Ready(Pin::new(&mut *sock).poll_read(cx, &mut nothing).is_ready())
     })
     .await;
-    flagged && sock.input_pending()
+    flagged && input_pending(sock)
 }
 
 /// Half-closes, then reads and discards until the client closes too (or `linger` passes),

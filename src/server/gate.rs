@@ -12,6 +12,7 @@
 //! sent encrypted.
 
 use super::conn::{self, Peer, Socket};
+use super::metrics::Rejection;
 use super::per_address::Share;
 use super::proxy::{self, Header, Peek, Refusal};
 use super::Config;
@@ -53,6 +54,7 @@ pub(super) async fn proxied<S: Peek>(
     match client(sock, &peer, shared, deadline).await {
         Ok(client) => Some(client),
         Err(why) => {
+            shared.metrics.rejected(Rejection::ProxyHeader);
             proxy_header_refused(&peer, &why);
             None
         }
@@ -68,6 +70,7 @@ pub(super) async fn converse<S: Socket>(
     slot: OwnedSemaphorePermit,
 ) {
     let Ok(share) = share(&peer, &shared) else {
+        shared.metrics.rejected(Rejection::PerAddress);
         too_many_from(&peer);
         // The slot is held until the line is delivered, and given back on return.
         return conn::turn_away(sock, ErrorLine::TooManyFromAddress, &shared).await;

@@ -6,6 +6,7 @@
 //! file descriptors makes accept fail on every call; the loop then logs once and backs off
 //! instead of spinning, and resumes as soon as descriptors are free again.
 
+use super::metrics::Rejection;
 use super::proxy::Peek;
 use super::{conn, gate, tls, Shared};
 use crate::addr::{Address, Endpoint};
@@ -42,13 +43,37 @@ pub(super) enum Listener {
     Tls(TcpListener, Endpoint, Arc<tls::Tls>),
 }
 
-/// Removes a Unix socket's file when its listener is dropped.
+/// A Unix listener's socket file: removed when the listener is dropped if this server
+/// created it, left alone if systemd passed the socket in.
 #[derive(Debug)]
-pub(super) struct SocketFile(PathBuf);
+pub(super) struct SocketFile {
+    path: PathBuf,
+    created: bool,
+}
+
+impl SocketFile {
+    /// A file this server bound, and so removes.
+    fn created(path: PathBuf) -> Self {
+        SocketFile {
+            path,
+            created: true,
+        }
+    }
+
+    /// A file someone else bound (systemd), which outlives this server.
+    pub(super) fn borrowed(path: PathBuf) -> Self {
+        SocketFile {
+            path,
+            created: false,
+        }
+    }
+}
 
 impl Drop for SocketFile {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
+        if self.created {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 }
 
@@ -116,7 +141,7 @@ fn bind_tcp(addr: SocketAddr, options: TcpOptions) -> anyhow::Result<Listener> {
     Ok(Listener::Tcp(listener, Endpoint::Tcp(local)))
 }
 
-fn bind_hint(err: &io::Error, addr: SocketAddr) -> &'static str {
+pub(super) fn bind_hint(err: &io::Error, addr: SocketAddr) -> &'static str {
     match err.kind() {
         io::ErrorKind::AddrInUse => " (is another server running?)",
         io::ErrorKind::PermissionDenied if addr.port() < 1024 => {
@@ -137,7 +162,7 @@ fn bind_unix(path: &Path, backlog: u32) -> anyhow::Result<Listener> {
     socket
         .bind(&socket2::SockAddr::unix(path).map_err(fail)?)
         .map_err(fail)?;
-    let file = SocketFile(path.to_owned());
+    let file = SocketFile::created(path.to_owned());
     socket
         .listen(backlog.min(i32::MAX as u32) as i32)
         .map_err(fail)?;
@@ -264,7 +289,7 @@ async fn accept_one(listener: &Listener, shared: &Arc<Shared>) -> io::Result<()>
         }
         Listener::Unix(l, _, file) => {
             let (stream, _) = l.accept().await?;
-            admit(stream, conn::Peer::Unix(file.0.clone().into()), shared);
+            admit(stream, conn::Peer::Unix(file.path.clone().into()), shared);
         }
     }
     Ok(())
@@ -283,7 +308,10 @@ fn admit<S: conn::Socket + Peek>(sock: S, peer: conn::Peer, shared: &Arc<Shared>
                 .drain
                 .spawn(conn::serve(sock, peer, shared.clone(), permit));
         }
-        Err(_) => conn::reject(sock, &peer, shared),
+        Err(_) => {
+            shared.metrics.rejected(Rejection::Busy);
+            conn::reject(sock, &peer, shared);
+        }
     }
 }
 
@@ -309,7 +337,7 @@ fn accept_queued(listener: Listener, shared: &Arc<Shared>) {
         Listener::Unix(l, _, file) => drain_queue(l.into_std(), |(stream, _)| {
             stream.set_nonblocking(true)?;
             let stream = tokio::net::UnixStream::from_std(stream)?;
-            admit(stream, conn::Peer::Unix(file.0.clone().into()), shared);
+            admit(stream, conn::Peer::Unix(file.path.clone().into()), shared);
             Ok(())
         }),
     };

@@ -5,6 +5,8 @@
 //! their limits, `conn` owns one connection's life, and [`shutdown`] owns stopping: the signals
 //! that start it and the drain with its grace period that ends it. `tls` loads certificates
 //! for `tls:` listeners, reloads them on SIGHUP and runs each connection's handshake.
+//! [`metrics`] counts what happens and serves it (`--metrics`), with readiness; [`systemd`]
+//! takes sockets passed by systemd and tells it when the server is ready and when it stops.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -32,9 +34,11 @@
 mod conn;
 mod gate;
 mod listener;
+pub mod metrics;
 mod per_address;
 pub mod proxy;
 pub mod shutdown;
+pub mod systemd;
 mod tls;
 
 use crate::addr::{Address, Endpoint};
@@ -43,10 +47,12 @@ use crate::protocol::{self, Framing, InputBudget};
 use anyhow::Context as _;
 use listener::Listener;
 pub use listener::{FD_RESERVE, MAX_PENDING_REJECTS};
+use metrics::Metrics;
 use per_address::PerAddress;
 use proxy::ProxyConfig;
 use shutdown::Drain;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -147,6 +153,10 @@ pub struct Config {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_BACKLOG)]
     pub backlog: u32,
 
+    /// Serve Prometheus metrics at http://ADDR/metrics and readiness at /ready (200 while
+    /// accepting, 503 from the first shutdown signal on); port 0 lets the OS choose (logged).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<SocketAddr>,
     /// Set SO_REUSEPORT on TCP listeners, so that several `sockit serve` processes can
     /// share a port (the kernel spreads connections among them) and a new one can start on
     /// the port before the old one stops.
@@ -199,6 +209,7 @@ impl Default for Config {
             drain_delay: Duration::ZERO,
             grace: DEFAULT_GRACE,
             backlog: DEFAULT_BACKLOG,
+            metrics: None,
             reuse_port: false,
             quiet: false,
             raise_fd_limit: true,
@@ -243,6 +254,8 @@ pub enum ConfigError {
 #[derive(Debug, Default)]
 pub struct Builder {
     config: Config,
+    /// Sockets passed by systemd, served instead of `config.binds` when there are any.
+    inherited: Vec<systemd::Inherited>,
 }
 
 impl Builder {
@@ -367,6 +380,19 @@ impl Builder {
         self
     }
 
+    /// Serves metrics and readiness over HTTP on `addr` (port 0: the OS chooses).
+    pub fn metrics(mut self, addr: SocketAddr) -> Self {
+        self.config.metrics = Some(addr);
+        self
+    }
+
+    /// Serves on sockets passed by systemd ([`systemd::inherited_sockets`]) instead of the
+    /// bound addresses, when `sockets` is not empty.
+    pub fn inherited(mut self, sockets: Vec<systemd::Inherited>) -> Self {
+        self.inherited = sockets;
+        self
+    }
+
     /// Leaves out the per-connection log lines.
     pub fn quiet(mut self, quiet: bool) -> Self {
         self.config.quiet = quiet;
@@ -391,6 +417,9 @@ impl Builder {
         if config.max_connections == 0 {
             return Err(ConfigError::NoConnections.into());
         }
+        if config.proxy.proxy_protocol && config.tls.handshake_timeout.is_zero() {
+            return Err(ConfigError::Tls(TlsError::NoHandshakeTime).into());
+        }
         if config.max_input_memory < config.max_line {
             return Err(ConfigError::InputMemoryBelowLine {
                 memory: config.max_input_memory,
@@ -406,15 +435,21 @@ impl Builder {
             .map(|a| a.to_string())
             .collect();
         let tls = Tls::from_config(&config.tls, &tls_binds).map_err(ConfigError::from)?;
-        let mut listeners = Vec::new();
-        for address in &config.binds {
-            for bound in listener::bind(address, config.tcp_options()).await? {
-                listeners.push(match (address, &tls) {
-                    (Address::Tls { .. }, Some(tls)) => bound.over_tls(tls.clone()),
-                    _ => bound,
-                });
-            }
-        }
+        let listeners = if self.inherited.is_empty() {
+            Self::bind_all(&config, tls.as_ref()).await?
+        } else {
+            info!(
+                "Socket activation: serving on {} socket(s) passed by systemd instead of --bind.",
+                self.inherited.len()
+            );
+            (self.inherited.into_iter())
+                .map(systemd::adopt)
+                .collect::<anyhow::Result<_>>()?
+        };
+        let metrics_listener = match config.metrics {
+            Some(addr) => Some(metrics::bind(addr).await?),
+            None => None,
+        };
         let reload = tls.map(tls::Reload::register).transpose()?;
         if config.raise_fd_limit {
             config.max_connections =
@@ -425,8 +460,23 @@ impl Builder {
             listeners,
             endpoints,
             reload,
+            metrics_listener,
             shared: Arc::new(Shared::new(config)),
         })
+    }
+
+    /// Binds every address of `config.binds`, `tls:` ones over `tls`.
+    async fn bind_all(config: &Config, tls: Option<&Arc<Tls>>) -> anyhow::Result<Vec<Listener>> {
+        let mut listeners = Vec::new();
+        for address in &config.binds {
+            for bound in listener::bind(address, config.tcp_options()).await? {
+                listeners.push(match (address, tls) {
+                    (Address::Tls { .. }, Some(tls)) => bound.over_tls(tls.clone()),
+                    _ => bound,
+                });
+            }
+        }
+        Ok(listeners)
     }
 }
 
@@ -454,6 +504,8 @@ struct Shared {
     tick: Duration,
     /// The memory every connection's unfinished line is charged to.
     input_budget: InputBudget,
+    /// What the connections count, and whether the server is ready.
+    metrics: Arc<Metrics>,
 }
 
 impl Shared {
@@ -467,6 +519,7 @@ impl Shared {
             wake: Notify::new(),
             tick: Self::tick(&config),
             input_budget: InputBudget::new(config.max_input_memory),
+            metrics: Arc::new(Metrics::new()),
             config,
         }
     }
@@ -493,6 +546,17 @@ impl Shared {
         }
     }
 
+    /// Readiness, for `/ready` and systemd: on once every listener accepts, off from the
+    /// first shutdown signal.
+    fn announce_ready(&self, ready: bool) {
+        self.metrics.set_ready(ready);
+        if ready {
+            systemd::notify_ready();
+        } else {
+            systemd::notify_stopping();
+        }
+    }
+
     fn open_connections(&self) -> usize {
         self.config.max_connections - self.slots.available_permits()
     }
@@ -505,6 +569,9 @@ pub struct Server {
     endpoints: Vec<Endpoint>,
     /// SIGHUP reloads the TLS certificate, when there is one.
     reload: Option<tls::Reload>,
+    /// The metrics endpoint's socket, bound with the listeners so that a taken port fails at
+    /// start.
+    metrics_listener: Option<tokio::net::TcpListener>,
     shared: Arc<Shared>,
 }
 
@@ -524,6 +591,17 @@ impl Server {
         self.shared.config.max_connections
     }
 
+    /// Where the metrics endpoint listens (with the port the OS chose for port 0), if
+    /// metrics were asked for.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener.as_ref()?.local_addr().ok()
+    }
+
+    /// The server's metrics, also readable after [`Server::run`] returns: the final counts.
+    pub fn metrics(&self) -> Arc<Metrics> {
+        self.shared.metrics.clone()
+    }
+
     /// Serves until `shutdown` resolves, keeps accepting for the drain delay, then stops
     /// accepting (taking what is queued first), lets open connections finish for the grace
     /// period, and closes the rest with `ERR server shutting down`.
@@ -532,6 +610,7 @@ impl Server {
             listeners,
             shared,
             reload,
+            metrics_listener,
             ..
         } = self;
         let reloading = reload.map(|r| tokio::spawn(r.run()));
@@ -549,7 +628,19 @@ impl Server {
         }
         let stop_ticking = CancellationToken::new();
         let ticker = tokio::spawn(Shared::idle_ticker(shared.clone(), stop_ticking.clone()));
+        shared.announce_ready(true);
+        let endpoint = metrics_listener.map(|l| {
+            if let Ok(addr) = l.local_addr() {
+                info!("Serving metrics on http://{addr}/metrics and readiness on /ready.");
+            }
+            tokio::spawn(metrics::serve(
+                l,
+                shared.metrics.clone(),
+                stop_ticking.clone(),
+            ))
+        });
         shutdown.await;
+        shared.announce_ready(false);
         shared.drain.keep_accepting(shared.config.drain_delay).await;
         stop_accepting.cancel();
         for task in accept_loops {
@@ -563,6 +654,9 @@ impl Server {
         ticker.await.context("the idle ticker failed")?;
         if let Some(reloading) = reloading {
             reloading.abort();
+        }
+        if let Some(endpoint) = endpoint {
+            endpoint.await.context("the metrics endpoint failed")?;
         }
         Ok(())
     }

@@ -14,6 +14,7 @@
 
 use super::conn::{self, Peer, Socket};
 use super::listener::Listener;
+use super::metrics::Rejection;
 use super::{gate, Shared};
 use crate::duration::{self, shown};
 use crate::fetch::tls::words;
@@ -273,7 +274,10 @@ pub(super) fn admit(tcp: TcpStream, peer: Peer, tls: &Tls, shared: &Arc<Shared>)
                 .drain
                 .spawn(serve(tcp, peer, acceptor, shared.clone(), slot));
         }
-        Err(_) => debug!("{peer}: server busy, TLS connection closed"),
+        Err(_) => {
+            shared.metrics.rejected(Rejection::Busy);
+            debug!("{peer}: server busy, TLS connection closed");
+        }
     }
 }
 
@@ -301,7 +305,10 @@ async fn serve(
     };
     match outcome {
         Ok(stream) => gate::converse(stream, peer, shared, slot).await,
-        Err(why) => handshake_failed(&peer, &why),
+        Err(why) => {
+            shared.metrics.rejected(Rejection::TlsHandshake);
+            handshake_failed(&peer, &why);
+        }
     }
 }
 

@@ -2,7 +2,9 @@
 //! `--drain-delay`, with the real binary, alone and behind nginx and HAProxy on loopback,
 //! with `sockit bench` churning through the balancer while every instance is replaced.
 
-use crate::support::balancers::{find_program, nginx_config, stream_module, wait_listening};
+use crate::support::balancers::{
+    find_program, haproxy_config, nginx_config, stream_module, wait_listening,
+};
 use crate::support::{read_to_end, require, spawn_server, ChildGuard, TestServer};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -140,15 +142,41 @@ fn rolling_restart_behind_nginx_loses_no_client() {
         require(false, "nginx and libnginx-mod-stream");
         return;
     };
+    rolling_restart_behind(|front, servers, dir| {
+        let config = nginx_config(dir, &module, &front.to_string(), servers);
+        let mut cmd = std::process::Command::new(&nginx);
+        cmd.arg("-p").arg(dir).arg("-c").arg(&config);
+        cmd
+    });
+}
+
+/// The same behind HAProxy (PROXY v2, `retries` with `option redispatch`).
+#[test]
+fn rolling_restart_behind_haproxy_loses_no_client() {
+    let Some(haproxy) = find_program("haproxy") else {
+        require(false, "haproxy");
+        return;
+    };
+    rolling_restart_behind(|front, servers, dir| {
+        let config = dir.join("haproxy.cfg");
+        std::fs::write(&config, haproxy_config(&front.to_string(), servers, None)).unwrap();
+        let mut cmd = std::process::Command::new(&haproxy);
+        cmd.arg("-db").arg("-f").arg(&config);
+        cmd
+    });
+}
+
+/// Two instances behind the balancer that `balancer(front, servers, dir)` starts, churn
+/// through it, every instance replaced while it runs; then the bench's verdict.
+fn rolling_restart_behind(
+    balancer: impl FnOnce(SocketAddr, &[&str], &std::path::Path) -> std::process::Command,
+) {
     let mut instances = [instance(0, &[]), instance(0, &[])];
     let servers = instances.each_ref().map(|(_, addr)| addr.to_string());
     let front = free_addr();
     let dir = tempfile::tempdir().unwrap();
     let servers = servers.each_ref().map(String::as_str);
-    let config = nginx_config(dir.path(), &module, &front.to_string(), &servers);
-    let mut cmd = std::process::Command::new(nginx);
-    cmd.arg("-p").arg(dir.path()).arg("-c").arg(&config);
-    let _nginx = ChildGuard::spawn(cmd);
+    let _balancer = ChildGuard::spawn(balancer(front, &servers, dir.path()));
     wait_listening(front);
 
     let mut bench = churn(front, 5);

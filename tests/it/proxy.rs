@@ -240,3 +240,17 @@ fn log_shows_the_proxied_client_and_refusals_the_real_peer() {
     assert!(status.success());
     assert!(!rest.contains("192.0.2.9"), "{rest}");
 }
+
+/// `--handshake-timeout 0` with `--proxy-protocol` would refuse every header: a usage error.
+#[test]
+fn zero_handshake_timeout_is_refused() {
+    let mut cmd = crate::support::sockit();
+    cmd.args(["serve", "--bind", "127.0.0.1:0", "--proxy-protocol"])
+        .args(["--handshake-timeout", "0"]);
+    let (status, stderr) = crate::support::ChildGuard::spawn(cmd).wait();
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--handshake-timeout must be more than 0"),
+        "{stderr}"
+    );
+}

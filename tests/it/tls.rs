@@ -28,7 +28,7 @@ async fn tls_server(pair: &Pair, builder: sockit::server::Builder) -> TestServer
 }
 
 /// A client configuration trusting `ca`, presenting `identity` when given.
-fn client_config(ca: &std::path::Path, identity: Option<&Pair>) -> Arc<ClientConfig> {
+pub(crate) fn client_config(ca: &std::path::Path, identity: Option<&Pair>) -> Arc<ClientConfig> {
     let mut roots = RootCertStore::empty();
     for cert in CertificateDer::pem_file_iter(ca).unwrap() {
         roots.add(cert.unwrap()).unwrap();
@@ -53,7 +53,7 @@ fn client_config(ca: &std::path::Path, identity: Option<&Pair>) -> Arc<ClientCon
 }
 
 /// Connects and shakes hands as `localhost`, within [`WAIT`].
-async fn tls_connect(
+pub(crate) async fn tls_connect(
     addr: SocketAddr,
     config: Arc<ClientConfig>,
 ) -> std::io::Result<TlsStream<TcpStream>> {
@@ -68,7 +68,7 @@ async fn tls_connect(
 }
 
 /// Sends `Michael` and `exit`, returns everything the server sent until close_notify.
-async fn transcript(mut tls: TlsStream<TcpStream>) -> std::io::Result<Vec<u8>> {
+pub(crate) async fn transcript(mut tls: TlsStream<TcpStream>) -> std::io::Result<Vec<u8>> {
     tls.write_all(b"Michael\nexit\n").await?;
     let mut out = Vec::new();
     tokio::time::timeout(WAIT, tls.read_to_end(&mut out))

@@ -1,0 +1,419 @@
+//! What the server counts, and the HTTP endpoint (`--metrics ADDR`) that serves it to
+//! Prometheus at `GET /metrics`, with readiness for load balancers and supervisors at
+//! `GET /ready`.
+//!
+//! The names and their meanings are an interface dashboards rely on; the README lists them.
+//! Counts are exact. The per-connection events (accepted, rejected, closed, the duration) are
+//! plain prometheus-client metrics, one atomic add each, pre-created for every label value so
+//! a reason that never happened reads 0 rather than missing. The per-message figures
+//! (messages, bytes) are touched on every read, so they live in [`Traffic`]: one cache line
+//! of relaxed atomics per worker thread (indexed by a thread-local), added up only when
+//! scraped. A read costs three uncontended atomic adds on a line its own thread owns.
+//!
+//! Readiness is a flag, not the listeners' state: it turns on once every listener is
+//! accepting and off at the first shutdown signal, while listeners may still accept (a
+//! balancer health-checking `/ready` stops sending before they close).
+
+use crate::net::describe;
+use anyhow::anyhow;
+use http_body_util::Full;
+use hyper::body::Bytes;
+use hyper::{header, Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::metrics::MetricType;
+use prometheus_client::registry::Registry;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, warn};
+
+/// Why a connection was turned away before its conversation began
+/// (`sockit_connections_rejected_total{reason}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Rejection {
+    /// Every `--max-connections` slot was taken: `ERR server busy`.
+    Busy,
+    /// Too many connections from one client address.
+    PerAddress,
+    /// The TLS handshake failed or timed out.
+    TlsHandshake,
+    /// A missing, malformed or untrusted PROXY protocol header.
+    ProxyHeader,
+}
+
+impl Rejection {
+    const ALL: [Rejection; 4] = [
+        Rejection::Busy,
+        Rejection::PerAddress,
+        Rejection::TlsHandshake,
+        Rejection::ProxyHeader,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Rejection::Busy => "busy",
+            Rejection::PerAddress => "per_address",
+            Rejection::TlsHandshake => "tls_handshake",
+            Rejection::ProxyHeader => "proxy_header",
+        }
+    }
+}
+
+/// Why an admitted connection ended (`sockit_connections_closed_total{reason}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Close {
+    /// The client sent `exit`.
+    Exit,
+    /// The client closed its sending side.
+    Eof,
+    /// `ERR idle timeout`.
+    IdleTimeout,
+    /// `ERR line too long`.
+    LineTooLong,
+    /// The client reset the connection (or it was aborted under us).
+    Reset,
+    /// Pending replies made no progress for `--send-timeout`.
+    SendTimeout,
+    /// `ERR server shutting down`, after the grace period.
+    Shutdown,
+    /// Any other socket error.
+    Error,
+}
+
+impl Close {
+    const ALL: [Close; 8] = [
+        Close::Exit,
+        Close::Eof,
+        Close::IdleTimeout,
+        Close::LineTooLong,
+        Close::Reset,
+        Close::SendTimeout,
+        Close::Shutdown,
+        Close::Error,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Close::Exit => "exit",
+            Close::Eof => "eof",
+            Close::IdleTimeout => "idle_timeout",
+            Close::LineTooLong => "line_too_long",
+            Close::Reset => "reset",
+            Close::SendTimeout => "send_timeout",
+            Close::Shutdown => "shutdown",
+            Close::Error => "error",
+        }
+    }
+}
+
+/// Upper bounds of `sockit_connection_duration_seconds`'s buckets: from a churn client's few
+/// milliseconds to an hour-long session.
+const DURATION_BUCKETS: [f64; 12] = [
+    0.001, 0.005, 0.025, 0.1, 0.5, 1.0, 5.0, 30.0, 60.0, 300.0, 900.0, 3600.0,
+];
+
+type Labels = [(&'static str, &'static str); 1];
+
+/// The server's metrics and readiness, shared by every connection and the endpoint.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    accepted: Counter,
+    open: Gauge,
+    rejected: [Counter; Rejection::ALL.len()],
+    closed: [Counter; Close::ALL.len()],
+    durations: Histogram,
+    traffic: Arc<Traffic>,
+    ready: AtomicBool,
+    /// Where [`Metrics::clock`] counts from.
+    epoch: Instant,
+}
+
+/// When a connection began, as nanoseconds since the metrics were created: 8 bytes in every
+/// connection's future where an `Instant` would take 16.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Started(u64);
+
+impl Metrics {
+    pub(crate) fn new() -> Self {
+        let mut registry = Registry::with_prefix("sockit");
+        let accepted = Counter::default();
+        registry.register(
+            "connections_accepted",
+            "Connections admitted to a conversation (one turned away counts only in rejected)",
+            accepted.clone(),
+        );
+        let open = Gauge::default();
+        registry.register(
+            "connections_open",
+            "Connections in a conversation now",
+            open.clone(),
+        );
+        let rejected = Family::<Labels, Counter>::default();
+        registry.register(
+            "connections_rejected",
+            "Connections turned away before their conversation, by reason",
+            rejected.clone(),
+        );
+        let closed = Family::<Labels, Counter>::default();
+        registry.register(
+            "connections_closed",
+            "Admitted connections that ended, by reason",
+            closed.clone(),
+        );
+        let durations = Histogram::new(DURATION_BUCKETS);
+        registry.register(
+            "connection_duration_seconds",
+            "How long admitted connections lasted, from accept to close",
+            durations.clone(),
+        );
+        let traffic = Arc::new(Traffic::default());
+        registry.register_collector(Box::new(traffic.clone()));
+        let build = Family::<Labels, Gauge>::default();
+        build
+            .get_or_create(&[("version", env!("CARGO_PKG_VERSION"))])
+            .set(1);
+        registry.register("build_info", "The sockit build serving (always 1)", build);
+        Metrics {
+            registry,
+            accepted,
+            open,
+            rejected: Rejection::ALL
+                .map(|r| rejected.get_or_create(&[("reason", r.label())]).clone()),
+            closed: Close::ALL.map(|c| closed.get_or_create(&[("reason", c.label())]).clone()),
+            durations,
+            traffic,
+            ready: AtomicBool::new(false),
+            epoch: Instant::now(),
+        }
+    }
+
+    /// A connection was admitted to a conversation.
+    pub(crate) fn accepted(&self) {
+        self.accepted.inc();
+        self.open.inc();
+    }
+
+    /// A connection was turned away for `why`.
+    pub(crate) fn rejected(&self, why: Rejection) {
+        self.rejected[why as usize].inc();
+    }
+
+    /// Now, for a connection's start; [`Metrics::closed`] takes it back.
+    pub(crate) fn clock(&self) -> Started {
+        Started(self.epoch.elapsed().as_nanos() as u64)
+    }
+
+    /// An admitted connection that began at `started` ended for `why`.
+    pub(crate) fn closed(&self, why: Close, started: Started) {
+        self.closed[why as usize].inc();
+        self.open.dec();
+        let lasted = self.clock().0.saturating_sub(started.0);
+        self.durations.observe(lasted as f64 / 1e9);
+    }
+
+    /// One read's worth of conversation: names answered and bytes read and written.
+    #[inline]
+    pub(crate) fn traffic(&self, messages: u32, received: usize, sent: usize) {
+        let shard = self.traffic.shard();
+        shard.messages.fetch_add(messages.into(), Relaxed);
+        shard.received.fetch_add(received as u64, Relaxed);
+        shard.sent.fetch_add(sent as u64, Relaxed);
+    }
+
+    /// Bytes written outside a read (the greeting, replies the socket took later, the
+    /// closing `ERR` line).
+    pub(crate) fn sent(&self, bytes: usize) {
+        self.traffic.shard().sent.fetch_add(bytes as u64, Relaxed);
+    }
+
+    /// Whether `/ready` answers 200: every listener is accepting and no shutdown has begun.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Relaxed)
+    }
+
+    pub(crate) fn set_ready(&self, ready: bool) {
+        self.ready.store(ready, Relaxed);
+    }
+
+    /// Every metric in the Prometheus text format (version 0.0.4), as `GET /metrics` serves
+    /// it.
+    pub fn render(&self) -> String {
+        let mut text = String::new();
+        prometheus_client::encoding::prometheus_text::encode(&mut text, &self.registry)
+            .expect("writing to a String cannot fail");
+        text
+    }
+}
+
+/// How many cache lines of per-message counters there are; worker threads beyond this many
+/// share lines, which stays exact and only costs contention.
+const SHARDS: usize = 16;
+
+static NEXT_SHARD: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// This thread's line of [`Traffic`], handed out in turn as threads first count.
+    static SHARD: usize = NEXT_SHARD.fetch_add(1, Relaxed) % SHARDS;
+}
+
+/// The per-message counters of one thread, on a cache line of its own (two, for the
+/// adjacent-line prefetcher) so that threads never write to each other's lines.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct Shard {
+    messages: AtomicU64,
+    received: AtomicU64,
+    sent: AtomicU64,
+}
+
+/// `sockit_messages_total`, `sockit_received_bytes_total` and `sockit_sent_bytes_total`,
+/// split per thread while counting and added up when scraped.
+#[derive(Debug, Default)]
+struct Traffic {
+    shards: [Shard; SHARDS],
+}
+
+impl Traffic {
+    fn shard(&self) -> &Shard {
+        &self.shards[SHARD.with(|s| *s)]
+    }
+
+    fn sum(&self, field: impl Fn(&Shard) -> &AtomicU64) -> u64 {
+        self.shards.iter().map(|s| field(s).load(Relaxed)).sum()
+    }
+}
+
+impl Collector for Traffic {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let counters = [
+            ("messages", "Names answered.", self.sum(|s| &s.messages)),
+            (
+                "received_bytes",
+                "Bytes read from admitted clients in their conversation (not TLS framing).",
+                self.sum(|s| &s.received),
+            ),
+            (
+                "sent_bytes",
+                "Bytes written to admitted clients in their conversation (not TLS framing).",
+                self.sum(|s| &s.sent),
+            ),
+        ];
+        for (name, help, value) in counters {
+            let counter = ConstCounter::new(value);
+            let metric = encoder.encode_descriptor(name, help, None, MetricType::Counter)?;
+            counter.encode(metric)?;
+        }
+        Ok(())
+    }
+}
+
+/// How many scrapers may be connected at once; more are closed at accept, so the endpoint's
+/// cost stays bounded whatever connects to it.
+const MAX_SCRAPERS: usize = 16;
+
+/// How long a scraper may take to send its request head.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Binds the metrics endpoint's address.
+pub(crate) async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr).await.map_err(|e| {
+        anyhow!(
+            "cannot serve metrics on {addr}: {}{}",
+            describe(&e),
+            super::listener::bind_hint(&e, addr)
+        )
+    })
+}
+
+/// Serves `/metrics` and `/ready` on `listener` until `stop` is cancelled; open scrapes are
+/// then dropped with it.
+pub(crate) async fn serve(listener: TcpListener, metrics: Arc<Metrics>, stop: CancellationToken) {
+    let mut scrapers = JoinSet::new();
+    loop {
+        let accepted = tokio::select! {
+            _ = stop.cancelled() => return,
+            accepted = listener.accept() => accepted,
+        };
+        while scrapers.try_join_next().is_some() {}
+        match accepted {
+            Ok((stream, peer)) if scrapers.len() < MAX_SCRAPERS => {
+                scrapers.spawn(answer(stream, peer, metrics.clone()));
+            }
+            Ok((_, peer)) => debug!("metrics: {peer}: too many scrapers, closed"),
+            Err(e) => {
+                warn!("metrics: accept failed: {}", describe(&e));
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+/// Serves one scraper's HTTP/1.1 connection.
+async fn answer(stream: tokio::net::TcpStream, peer: SocketAddr, metrics: Arc<Metrics>) {
+    let service = hyper::service::service_fn(move |request| {
+        let response = respond(&metrics, &request);
+        async move { Ok::<_, Infallible>(response) }
+    });
+    let served = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEAD_TIMEOUT)
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
+    if let Err(e) = served {
+        debug!("metrics: {peer}: {e}");
+    }
+}
+
+/// `GET /metrics`, `GET /ready` (200 or 503), 405 for other methods on those, 404 elsewhere.
+fn respond<B>(metrics: &Metrics, request: &Request<B>) -> Response<Full<Bytes>> {
+    let path = request.uri().path();
+    if path != "/metrics" && path != "/ready" {
+        return plain(StatusCode::NOT_FOUND, "not found: try /metrics or /ready\n");
+    }
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, "use GET\n");
+        response
+            .headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("GET, HEAD"));
+        return response;
+    }
+    match path {
+        "/metrics" => {
+            let mut response = Response::new(Full::new(Bytes::from(metrics.render())));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static(
+                    prometheus_client::encoding::prometheus_text::CONTENT_TYPE,
+                ),
+            );
+            response
+        }
+        _ if metrics.is_ready() => plain(StatusCode::OK, "ready\n"),
+        _ => plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not ready: shutting down\n",
+        ),
+    }
+}
+
+fn plain(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}

@@ -1,0 +1,454 @@
+//! `--metrics`: every figure counted exactly after known traffic, the output accepted by
+//! Prometheus's own checker, and `/ready` turning 503 at the first shutdown signal.
+
+use crate::support::{
+    loopback, read_exact, read_to_end, require_tool, spawn_server, TestServer, WAIT,
+};
+use sockit::server::metrics::Metrics;
+use sockit::server::Builder;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// `GET path` over HTTP/1.1 within [`WAIT`]: the status code and the body.
+async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
+    let exchange = async {
+        let mut c = TcpStream::connect(addr)
+            .await
+            .expect("connect to the metrics port");
+        let request = format!("GET {path} HTTP/1.1\r\nHost: sockit\r\nConnection: close\r\n\r\n");
+        c.write_all(request.as_bytes()).await.unwrap();
+        let mut response = String::new();
+        c.read_to_string(&mut response).await.unwrap();
+        response
+    };
+    let response = tokio::time::timeout(WAIT, exchange)
+        .await
+        .expect("metrics answer in time");
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {response:?}"));
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    (status, body.to_owned())
+}
+
+/// The samples of a Prometheus text exposition: `name{labels}` to value.
+fn samples(text: &str) -> BTreeMap<String, f64> {
+    text.lines()
+        .filter(|line| !line.starts_with('#') && !line.is_empty())
+        .map(|line| {
+            let (name, value) = line.rsplit_once(' ').expect("name and value");
+            (name.to_owned(), value.parse().expect("a number"))
+        })
+        .collect()
+}
+
+/// Scrapes `/metrics` until `sample` reads `value`, within [`WAIT`]: the server counts a
+/// close only after the client has seen it.
+async fn wait_for_sample(addr: SocketAddr, sample: &str, value: f64) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let (status, body) = get(addr, "/metrics").await;
+        assert_eq!(status, 200);
+        if samples(&body).get(sample) == Some(&value) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{sample} never reached {value}:\n{body}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// A server started from `builder` with metrics on 127.0.0.1:0.
+struct Measured {
+    server: TestServer,
+    /// Where `/metrics` and `/ready` are served.
+    http: SocketAddr,
+    /// The same metrics, readable after the server has stopped.
+    metrics: Arc<Metrics>,
+}
+
+async fn start(builder: Builder) -> Measured {
+    let server = builder
+        .metrics("127.0.0.1:0".parse().unwrap())
+        .quiet(true)
+        .listen()
+        .await
+        .expect("server binds");
+    let http = server.metrics_addr().expect("metrics are on");
+    let metrics = server.metrics();
+    Measured {
+        server: TestServer::run(server),
+        http,
+        metrics,
+    }
+}
+
+/// Asserts every sample in `expected` and that each sample of those families not listed
+/// there is zero.
+fn assert_counts(text: &str, expected: &[(&str, f64)]) {
+    let got = samples(text);
+    for (name, value) in expected {
+        assert_eq!(got.get(*name), Some(value), "{name} in:\n{text}");
+    }
+    for (name, value) in &got {
+        let listed = expected.iter().any(|(n, _)| n == name);
+        let counted_family = name.starts_with("sockit_connections_rejected_total")
+            || name.starts_with("sockit_connections_closed_total");
+        if counted_family && !listed {
+            assert_eq!(*value, 0.0, "{name} in:\n{text}");
+        }
+    }
+}
+
+/// Known traffic of every kind, then the exact figures: connections accepted, open,
+/// rejected as busy, closed by exit, end of stream, an over-long line, a reset and shutdown;
+/// names answered, bytes each way, one duration per connection, and the build.
+#[tokio::test]
+async fn counts_are_exact_after_known_traffic() {
+    let m = start(
+        loopback()
+            .max_connections(2)
+            .max_line(16)
+            .idle_timeout(Duration::ZERO),
+    )
+    .await;
+
+    // exit: 19 bytes in, greeting (9) + 16 + 14 out, 2 names.
+    let mut c = m.server.connect().await;
+    c.write_all(b"Michael\nTracy\nexit\n").await.unwrap();
+    assert_eq!(
+        read_to_end(&mut c).await,
+        b"Welcome!\nHello, Michael!\nHello, Tracy!\n"
+    );
+    // Each step waits for its slot to be given back, so that none is taken for busy.
+    wait_for_sample(m.http, "sockit_connections_open", 0.0).await;
+    // end of stream with an unterminated last name: 5 in, 9 + 14 out, 1 name.
+    let mut c = m.server.connect().await;
+    c.write_all(b"Sarah").await.unwrap();
+    c.shutdown().await.unwrap();
+    assert_eq!(read_to_end(&mut c).await, b"Welcome!\nHello, Sarah!\n");
+    wait_for_sample(m.http, "sockit_connections_open", 0.0).await;
+    // a line past --max-line 16 (17 would be allowed for a \r): 18 in, 9 + 18 out.
+    let mut c = m.server.connect().await;
+    c.write_all(&[b'x'; 18]).await.unwrap();
+    assert_eq!(read_to_end(&mut c).await, b"Welcome!\nERR line too long\n");
+    wait_for_sample(m.http, "sockit_connections_open", 0.0).await;
+    // a reset: 9 out.
+    let mut c = m.server.connect().await;
+    assert_eq!(read_exact(&mut c, 9).await, b"Welcome!\n");
+    socket2::SockRef::from(&c)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
+    drop(c);
+    wait_for_sample(
+        m.http,
+        "sockit_connections_closed_total{reason=\"reset\"}",
+        1.0,
+    )
+    .await;
+    wait_for_sample(m.http, "sockit_connections_open", 0.0).await;
+
+    // Both slots taken (9 out each), so the next client is told it is busy.
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut c = m.server.connect().await;
+        assert_eq!(read_exact(&mut c, 9).await, b"Welcome!\n");
+        held.push(c);
+    }
+    wait_for_sample(m.http, "sockit_connections_open", 2.0).await;
+    let mut busy = m.server.connect().await;
+    assert_eq!(read_to_end(&mut busy).await, b"ERR server busy\n");
+    wait_for_sample(
+        m.http,
+        "sockit_connections_rejected_total{reason=\"busy\"}",
+        1.0,
+    )
+    .await;
+
+    // Shutdown with both still open: the grace period runs out, each is told (25 out).
+    m.server.stop().await;
+    for c in &mut held {
+        assert_eq!(read_to_end(c).await, b"ERR server shutting down\n");
+    }
+
+    let text = m.metrics.render();
+    assert_counts(
+        &text,
+        &[
+            ("sockit_connections_accepted_total", 6.0),
+            ("sockit_connections_open", 0.0),
+            ("sockit_connections_rejected_total{reason=\"busy\"}", 1.0),
+            ("sockit_connections_closed_total{reason=\"exit\"}", 1.0),
+            ("sockit_connections_closed_total{reason=\"eof\"}", 1.0),
+            (
+                "sockit_connections_closed_total{reason=\"line_too_long\"}",
+                1.0,
+            ),
+            ("sockit_connections_closed_total{reason=\"reset\"}", 1.0),
+            ("sockit_connections_closed_total{reason=\"shutdown\"}", 2.0),
+            ("sockit_messages_total", 3.0),
+            ("sockit_received_bytes_total", (19 + 5 + 18) as f64),
+            (
+                "sockit_sent_bytes_total",
+                (39 + 23 + 27 + 9 + 2 * (9 + 25)) as f64,
+            ),
+            ("sockit_connection_duration_seconds_count", 6.0),
+            (
+                "sockit_connection_duration_seconds_bucket{le=\"+Inf\"}",
+                6.0,
+            ),
+            (
+                &format!(
+                    "sockit_build_info{{version=\"{}\"}}",
+                    env!("CARGO_PKG_VERSION")
+                ),
+                1.0,
+            ),
+        ],
+    );
+}
+
+/// A silent client is closed by the idle timeout and counted as such.
+#[tokio::test]
+async fn idle_timeout_is_counted() {
+    let m = start(loopback().idle_timeout(Duration::from_millis(100))).await;
+    let mut c = m.server.connect().await;
+    assert_eq!(read_to_end(&mut c).await, b"Welcome!\nERR idle timeout\n");
+    wait_for_sample(m.http, "sockit_connections_open", 0.0).await;
+    m.server.stop().await;
+    assert_counts(
+        &m.metrics.render(),
+        &[
+            ("sockit_connections_accepted_total", 1.0),
+            (
+                "sockit_connections_closed_total{reason=\"idle_timeout\"}",
+                1.0,
+            ),
+            ("sockit_sent_bytes_total", (9 + 17) as f64),
+            ("sockit_received_bytes_total", 0.0),
+        ],
+    );
+}
+
+/// `/ready` answers 200 while the server accepts; paths other than `/metrics` and `/ready`
+/// are 404; `/metrics` is Prometheus text.
+#[tokio::test]
+async fn endpoint_serves_ready_metrics_and_404() {
+    let m = start(loopback()).await;
+    assert_eq!(get(m.http, "/ready").await, (200, "ready\n".to_owned()));
+    assert_eq!(get(m.http, "/").await.0, 404);
+    assert_eq!(get(m.http, "/metrics/extra").await.0, 404);
+    let (status, body) = get(m.http, "/metrics").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("# TYPE sockit_connections_accepted_total counter"),
+        "{body}"
+    );
+    m.server.stop().await;
+}
+
+/// `promtool check metrics` (Prometheus's own linter) accepts the output after traffic.
+#[tokio::test]
+async fn promtool_accepts_the_output() {
+    if !require_tool("promtool") {
+        return;
+    }
+    let m = start(loopback()).await;
+    let mut c = m.server.connect().await;
+    c.write_all(b"Michael\nexit\n").await.unwrap();
+    read_to_end(&mut c).await;
+    wait_for_sample(m.http, "sockit_connections_open", 0.0).await;
+    let (_, body) = get(m.http, "/metrics").await;
+    m.server.stop().await;
+    let mut check = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("promtool runs");
+    std::io::Write::write_all(&mut check.stdin.take().unwrap(), body.as_bytes()).unwrap();
+    let out = check.wait_with_output().unwrap();
+    assert!(
+        out.status.success() && out.stdout.is_empty() && out.stderr.is_empty(),
+        "promtool: {}{}\n{body}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The binary: `--metrics 127.0.0.1:0` logs its port; `/ready` is 200, then 503 from the
+/// first SIGTERM on while a connection still drains (the endpoint stays up until the end).
+#[tokio::test]
+async fn ready_turns_503_at_the_first_signal() {
+    let (mut server, addr) = spawn_server(&["--metrics", "127.0.0.1:0", "--grace", "1m"]);
+    let line = server.wait_for_stderr("Serving metrics on http://");
+    let http: SocketAddr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|addr| addr.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    assert_eq!(get(http, "/ready").await.0, 200);
+    let mut open = TcpStream::connect(addr).await.unwrap();
+    assert_eq!(read_exact(&mut open, 9).await, b"Welcome!\n");
+    server.signal("TERM");
+    server.wait_for_stderr("Shutting down: 1 connection(s) draining");
+    assert_eq!(
+        get(http, "/ready").await,
+        (503, "not ready: shutting down\n".to_owned())
+    );
+    assert_eq!(get(http, "/elsewhere").await.0, 404);
+    open.write_all(b"exit\n").await.unwrap();
+    read_to_end(&mut open).await;
+    let (status, log) = server.wait();
+    assert_eq!(status.code(), Some(0), "{log}");
+}
+
+/// An address already in use for metrics fails at start, naming it, exit 1.
+#[test]
+fn metrics_port_in_use_is_a_clear_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = crate::support::sockit()
+        .args(["serve", "--bind", "127.0.0.1:0", "--metrics", &addr])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        format!("sockit: cannot serve metrics on {addr}: address already in use (is another server running?)")
+    );
+}
+
+/// Over TLS: a plaintext client fails the handshake and counts only as
+/// `rejected{reason="tls_handshake"}`; a TLS conversation is counted like a plain one, its
+/// bytes as the conversation's, not TLS records.
+#[tokio::test]
+async fn tls_handshakes_and_conversations_are_counted() {
+    use crate::support::pki::{Key, Pki};
+    use crate::tls::{client_config, tls_connect, transcript};
+    let pki = Pki::new("ca");
+    let pair = pki.server("server", Key::EcdsaP256);
+    let builder = crate::support::quick()
+        .bind("tls:127.0.0.1:0".parse().unwrap())
+        .tls_cert(&pair.cert, &pair.key);
+    let m = start(builder).await;
+    let mut plain = m.server.connect().await;
+    plain.write_all(b"Michael\nexit\n").await.unwrap();
+    read_to_end(&mut plain).await;
+    wait_for_sample(
+        m.http,
+        "sockit_connections_rejected_total{reason=\"tls_handshake\"}",
+        1.0,
+    )
+    .await;
+    let tls = tls_connect(m.server.addr(), client_config(&pki.ca, None)).await;
+    assert_eq!(
+        transcript(tls.unwrap()).await.unwrap(),
+        b"Welcome!\nHello, Michael!\n"
+    );
+    wait_for_sample(m.http, "sockit_connections_open", 0.0).await;
+    m.server.stop().await;
+    assert_counts(
+        &m.metrics.render(),
+        &[
+            ("sockit_connections_accepted_total", 1.0),
+            (
+                "sockit_connections_rejected_total{reason=\"tls_handshake\"}",
+                1.0,
+            ),
+            ("sockit_connections_closed_total{reason=\"exit\"}", 1.0),
+            ("sockit_messages_total", 1.0),
+            ("sockit_received_bytes_total", 13.0),
+            ("sockit_sent_bytes_total", (9 + 16) as f64),
+        ],
+    );
+}
+
+/// Behind a balancer: a client over `--max-connections-per-ip` counts as
+/// `rejected{reason="per_address"}`, a bad PROXY header as `reason="proxy_header"`; the
+/// header is not part of the conversation's bytes.
+#[tokio::test]
+async fn per_address_and_proxy_header_rejections_are_counted() {
+    let builder = loopback()
+        .max_connections_per_ip(std::num::NonZeroUsize::new(1).unwrap())
+        .proxy_protocol(vec!["127.0.0.0/8".parse().unwrap()]);
+    let m = start(builder).await;
+    let header = b"PROXY TCP4 192.0.2.7 198.51.100.1 56324 9999\r\n";
+    let mut first = m.server.connect().await;
+    first.write_all(header).await.unwrap();
+    assert_eq!(read_exact(&mut first, 9).await, b"Welcome!\n");
+    let mut second = m.server.connect().await;
+    second.write_all(header).await.unwrap();
+    assert_eq!(
+        read_to_end(&mut second).await,
+        b"ERR too many connections from your address\n"
+    );
+    let mut garbled = m.server.connect().await;
+    garbled.write_all(b"HELLO there\r\n").await.unwrap();
+    // Closed without a greeting; unread bytes may turn the close into a reset.
+    let mut got = Vec::new();
+    let _ = tokio::time::timeout(WAIT, garbled.read_to_end(&mut got))
+        .await
+        .expect("closed in time");
+    assert_eq!(got, b"");
+    first.write_all(b"exit\n").await.unwrap();
+    read_to_end(&mut first).await;
+    wait_for_sample(m.http, "sockit_connections_open", 0.0).await;
+    wait_for_sample(
+        m.http,
+        "sockit_connections_rejected_total{reason=\"proxy_header\"}",
+        1.0,
+    )
+    .await;
+    m.server.stop().await;
+    assert_counts(
+        &m.metrics.render(),
+        &[
+            ("sockit_connections_accepted_total", 1.0),
+            (
+                "sockit_connections_rejected_total{reason=\"per_address\"}",
+                1.0,
+            ),
+            (
+                "sockit_connections_rejected_total{reason=\"proxy_header\"}",
+                1.0,
+            ),
+            ("sockit_connections_closed_total{reason=\"exit\"}", 1.0),
+            ("sockit_received_bytes_total", 5.0),
+            ("sockit_sent_bytes_total", 9.0),
+        ],
+    );
+}
+
+/// With `--drain-delay`, `/ready` answers 503 from the first signal while the listeners
+/// still accept and serve new clients.
+#[tokio::test]
+async fn ready_is_503_during_the_drain_delay() {
+    let (mut server, addr) = spawn_server(&["--metrics", "127.0.0.1:0", "--drain-delay", "1m"]);
+    let line = server.wait_for_stderr("Serving metrics on http://");
+    let http: SocketAddr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|addr| addr.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    server.signal("TERM");
+    let deadline = Instant::now() + WAIT;
+    while get(http, "/ready").await.0 != 503 {
+        assert!(Instant::now() < deadline, "/ready never turned 503");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"Tracy\nexit\n").await.unwrap();
+    assert_eq!(read_to_end(&mut c).await, b"Welcome!\nHello, Tracy!\n");
+}
