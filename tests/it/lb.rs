@@ -69,17 +69,39 @@ async fn queued_connections_are_served_at_shutdown() {
     stopping.await.unwrap();
 }
 
-/// After SIGTERM with `--drain-delay`, the server keeps accepting and serving new clients
-/// for the delay, then shuts down and exits 0.
+/// After SIGTERM with `--drain-delay`, `/ready` answers 503 at once while the server keeps
+/// accepting and serving new clients for the delay; then it shuts down and exits 0.
 #[test]
 fn drain_delay_keeps_serving_after_sigterm() {
-    let (mut server, addr) = spawn_server(&["--drain-delay", "2s", "--grace", "1s"]);
+    let metrics = free_addr();
+    let (mut server, addr) = spawn_server(&[
+        "--drain-delay",
+        "2s",
+        "--grace",
+        "1s",
+        "--metrics",
+        &metrics.to_string(),
+    ]);
+    server.wait_for_stderr("Serving metrics");
+    assert!(ready_status(metrics).starts_with("HTTP/1.1 200"));
     server.signal("TERM");
     server.wait_for_stderr("Still accepting");
+    assert!(ready_status(metrics).starts_with("HTTP/1.1 503"));
     assert_eq!(converse(addr).unwrap(), TRANSCRIPT);
     server.wait_for_stderr("Shutting down");
     assert!(server.wait().0.success());
     assert!(TcpStream::connect(addr).is_err());
+}
+
+/// The status line of `GET /ready` on the metrics endpoint.
+fn ready_status(metrics: SocketAddr) -> String {
+    let mut c = TcpStream::connect(metrics).unwrap();
+    c.set_read_timeout(Some(crate::support::WAIT)).unwrap();
+    c.write_all(b"GET /ready HTTP/1.1\r\nHost: sockit\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    c.read_to_string(&mut response).unwrap();
+    response.lines().next().unwrap_or_default().to_owned()
 }
 
 /// `sockit serve` on `port` (0: the OS chooses) as a restartable instance behind a
