@@ -69,24 +69,46 @@ async fn queued_connections_are_served_at_shutdown() {
     stopping.await.unwrap();
 }
 
-/// After SIGTERM with `--drain-delay`, the server keeps accepting and serving new clients
-/// for the delay, then shuts down and exits 0.
+/// After SIGTERM with `--drain-delay`, `/ready` answers 503 at once while the server keeps
+/// accepting and serving new clients for the delay; then it shuts down and exits 0.
 #[test]
 fn drain_delay_keeps_serving_after_sigterm() {
-    let (mut server, addr) = spawn_server(&["--drain-delay", "2s", "--grace", "1s"]);
+    let metrics = free_addr();
+    let (mut server, addr) = spawn_server(&[
+        "--drain-delay",
+        "2s",
+        "--grace",
+        "1s",
+        "--metrics",
+        &metrics.to_string(),
+    ]);
+    server.wait_for_stderr("Serving metrics");
+    assert!(ready_status(metrics).starts_with("HTTP/1.1 200"));
     server.signal("TERM");
     server.wait_for_stderr("Still accepting");
+    assert!(ready_status(metrics).starts_with("HTTP/1.1 503"));
     assert_eq!(converse(addr).unwrap(), TRANSCRIPT);
     server.wait_for_stderr("Shutting down");
     assert!(server.wait().0.success());
     assert!(TcpStream::connect(addr).is_err());
 }
 
+/// The status line of `GET /ready` on the metrics endpoint.
+fn ready_status(metrics: SocketAddr) -> String {
+    let mut c = TcpStream::connect(metrics).unwrap();
+    c.set_read_timeout(Some(crate::support::WAIT)).unwrap();
+    c.write_all(b"GET /ready HTTP/1.1\r\nHost: sockit\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    c.read_to_string(&mut response).unwrap();
+    response.lines().next().unwrap_or_default().to_owned()
+}
+
 /// `sockit serve` on `port` (0: the OS chooses) as a restartable instance behind a
 /// balancer: SO_REUSEPORT, PROXY headers, a drain delay, quiet.
 fn instance(port: u16, extra: &[&str]) -> (ChildGuard, SocketAddr) {
     let bind = format!("127.0.0.1:{port}");
-    let mut args = vec!["--bind", &bind, "--reuse-port", "--proxy-protocol", "-q"];
+    let mut args = vec!["--bind", &bind, "--reuse-port", "--proxy-protocol"];
     args.extend(["--drain-delay", "1s", "--grace", "2s"]);
     args.extend(extra);
     spawn_server(&args)
@@ -166,12 +188,55 @@ fn rolling_restart_behind_haproxy_loses_no_client() {
     });
 }
 
+/// A rolling restart behind HAProxy checking `/ready` on each instance's metrics port
+/// (`option httpchk`), as across machines: each instance gets SIGTERM, its `/ready` turns
+/// 503 at once and HAProxy takes it out while it still serves for the drain delay; once it
+/// has exited 0, a new one takes the same ports, and the next goes only when HAProxy sends
+/// the new one traffic. Churn through HAProxy sees no error.
+#[test]
+fn rolling_restart_behind_haproxy_health_checks_loses_no_client() {
+    let Some(haproxy) = find_program("haproxy") else {
+        require(false, "haproxy");
+        return;
+    };
+    let metrics = [free_addr(), free_addr()].map(|a| a.to_string());
+    let start = |i: usize, port: u16| instance(port, &["--metrics", &metrics[i]]);
+    let mut instances = [start(0, 0), start(1, 0)];
+    let servers = instances.each_ref().map(|(_, addr)| addr.to_string());
+    let front = free_addr();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("haproxy.cfg");
+    let servers = servers.each_ref().map(String::as_str);
+    let checks = metrics.each_ref().map(String::as_str);
+    let text = haproxy_config(&front.to_string(), &servers, Some(&checks));
+    std::fs::write(&config, text).unwrap();
+    let mut cmd = std::process::Command::new(haproxy);
+    cmd.arg("-db").arg("-f").arg(&config);
+    let mut haproxy = ChildGuard::spawn(cmd);
+    wait_listening(front);
+
+    let mut bench = churn(front, 6);
+    for (i, slot) in instances.iter_mut().enumerate() {
+        slot.0.signal("TERM");
+        // Out of rotation for its 503, while it still serves: not for a refused connect.
+        let down = haproxy.wait_for_stderr(&format!("s{i} is DOWN"));
+        assert!(down.contains("503"), "{down}");
+        let (status, stderr) = slot.0.wait();
+        assert!(status.success(), "old instance {i}: {status}\n{stderr}");
+        *slot = start(i, slot.1.port());
+        slot.0
+            .wait_for_stderr("Accept new connection from 127.0.0.1:");
+    }
+    assert_still_running(&mut bench);
+    assert_clean_run(bench);
+}
+
 /// Two instances behind the balancer that `balancer(front, servers, dir)` starts, churn
 /// through it, every instance replaced while it runs; then the bench's verdict.
 fn rolling_restart_behind(
     balancer: impl FnOnce(SocketAddr, &[&str], &std::path::Path) -> std::process::Command,
 ) {
-    let mut instances = [instance(0, &[]), instance(0, &[])];
+    let mut instances = [instance(0, &["-q"]), instance(0, &["-q"])];
     let servers = instances.each_ref().map(|(_, addr)| addr.to_string());
     let front = free_addr();
     let dir = tempfile::tempdir().unwrap();
@@ -180,7 +245,7 @@ fn rolling_restart_behind(
     wait_listening(front);
 
     let mut bench = churn(front, 5);
-    roll(&mut instances, |_| Vec::new());
+    roll(&mut instances, |_| vec!["-q".into()]);
     assert_still_running(&mut bench);
     assert_clean_run(bench);
 }

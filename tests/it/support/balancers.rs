@@ -33,7 +33,9 @@ pub fn haproxy_config(front: &str, servers: &[&str], metrics: Option<&[&str]>) -
          backend sockit\n    balance roundrobin\n"
     );
     if metrics.is_some() {
+        // Checks every 100 ms, but a slow answer (a loaded test machine) is not a failure.
         config.push_str("    option httpchk GET /ready\n    http-check expect status 200\n");
+        config.push_str("    timeout check 2s\n");
     }
     for (i, server) in servers.iter().enumerate() {
         config.push_str(&format!("    server s{i} {server} send-proxy-v2"));
