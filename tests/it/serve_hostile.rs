@@ -163,7 +163,9 @@ async fn a_connection_waiting_for_input_memory_times_out() {
         loopback()
             .max_line(8192)
             .max_input_memory(8192)
-            .idle_timeout(Duration::from_millis(500)),
+            // Long enough that a loaded machine still sees the starved connection's queue before
+            // the timeout closes it (500 ms failed there).
+            .idle_timeout(Duration::from_secs(2)),
     )
     .await;
     let mut first = server.connect().await;
