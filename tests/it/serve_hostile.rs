@@ -163,9 +163,10 @@ async fn a_connection_waiting_for_input_memory_times_out() {
         loopback()
             .max_line(8192)
             .max_input_memory(8192)
-            // Long enough that a loaded machine still sees the starved connection's queue before
-            // the timeout closes it (500 ms failed there).
-            .idle_timeout(Duration::from_secs(2)),
+            // Long enough that the test still sees the starved connection's queue before the
+            // timeout closes it on a loaded machine, where this thread (which also runs the
+            // server) can stall: 500 ms and then 2 s failed with 8 test threads on 2 cores.
+            .idle_timeout(Duration::from_secs(5)),
     )
     .await;
     let mut first = server.connect().await;
