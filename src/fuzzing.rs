@@ -126,8 +126,9 @@ fn run_session(framing: Framing, max_line: usize, reads: &[&[u8]]) -> (Vec<u8>, 
     (out, step)
 }
 
-/// Line framing as docs/PROTOCOL.md states it, the slow obvious way.
-fn line_model(input: &[u8], max_line: usize) -> Vec<u8> {
+/// Line framing as docs/PROTOCOL.md states it, the slow obvious way: the reference both the
+/// `protocol` target and the property tests in `protocol.rs` compare the session with.
+pub fn line_model(input: &[u8], max_line: usize) -> Vec<u8> {
     let mut out = Vec::new();
     let mut rest = input;
     while !rest.is_empty() {

@@ -402,32 +402,6 @@ mod tests {
         (out, step)
     }
 
-    /// The protocol as the spec states it, written the slow, obvious way.
-    fn model(input: &[u8], max_line: usize) -> Vec<u8> {
-        let mut out = Vec::new();
-        let mut rest = input;
-        while !rest.is_empty() {
-            let (line, next) = match rest.iter().position(|&b| b == b'\n') {
-                Some(i) => (&rest[..i], &rest[i + 1..]),
-                None => (rest, &rest[rest.len()..]),
-            };
-            let terminated = rest.len() > line.len();
-            let line = if terminated {
-                line.strip_suffix(b"\r").unwrap_or(line)
-            } else {
-                line
-            };
-            if line.len() > max_line || line == b"exit" {
-                break;
-            }
-            out.extend_from_slice(b"Hello, ");
-            out.extend_from_slice(line);
-            out.extend_from_slice(b"!\n");
-            rest = next;
-        }
-        out
-    }
-
     #[test]
     fn answers_each_line_and_stops_at_exit() {
         let (out, step) = run(b"Michael\nTracy\r\n\nexit\nSarah\n", &[], 100);
@@ -597,7 +571,7 @@ mod tests {
             let whole = run(&input, &[], max_line);
             let split = run(&input, &cuts, max_line);
             prop_assert_eq!(&whole, &split);
-            prop_assert_eq!(&whole.0, &model(&input, max_line));
+            prop_assert_eq!(&whole.0, &crate::fuzzing::line_model(&input, max_line));
             let bytewise: Vec<usize> = (0..input.len()).collect();
             prop_assert_eq!(&whole, &run(&input, &bytewise, max_line));
         }
