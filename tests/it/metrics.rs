@@ -290,13 +290,7 @@ async fn promtool_accepts_the_output() {
 #[tokio::test]
 async fn ready_turns_503_at_the_first_signal() {
     let (mut server, addr) = spawn_server(&["--metrics", "127.0.0.1:0", "--grace", "1m"]);
-    let line = server.wait_for_stderr("Serving metrics on http://");
-    let http: SocketAddr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .and_then(|addr| addr.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    let http = server.wait_for_metrics_addr();
     assert_eq!(get(http, "/ready").await.0, 200);
     let mut open = TcpStream::connect(addr).await.unwrap();
     assert_eq!(read_exact(&mut open, 9).await, b"Welcome!\n");
@@ -435,13 +429,7 @@ async fn per_address_and_proxy_header_rejections_are_counted() {
 #[tokio::test]
 async fn ready_is_503_during_the_drain_delay() {
     let (mut server, addr) = spawn_server(&["--metrics", "127.0.0.1:0", "--drain-delay", "1m"]);
-    let line = server.wait_for_stderr("Serving metrics on http://");
-    let http: SocketAddr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .and_then(|addr| addr.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    let http = server.wait_for_metrics_addr();
     server.signal("TERM");
     let deadline = Instant::now() + WAIT;
     while get(http, "/ready").await.0 != 503 {

@@ -244,6 +244,16 @@ impl ChildGuard {
             .expect("socket address")
     }
 
+    /// Waits for the `--metrics` endpoint's log line and returns the address it serves on.
+    pub fn wait_for_metrics_addr(&mut self) -> SocketAddr {
+        let line = self.wait_for_stderr("Serving metrics on http://");
+        line.split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|addr| addr.parse().ok())
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+    }
+
     /// Sends a signal with kill(1), which keeps the tests free of unsafe code.
     pub fn signal(&self, sig: &str) {
         let status = Command::new("kill")
