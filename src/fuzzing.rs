@@ -328,21 +328,7 @@ pub fn url(data: &[u8]) {
     let Ok(first) = parse_url(given) else {
         return;
     };
-    let mut spec = RequestSpec {
-        method: "GET".into(),
-        body: None,
-        referer: None,
-        range: None,
-        accept_json: false,
-        via_proxy: None,
-        if_range: None,
-        user_agent: "sockit-fuzz".into(),
-        compressed: false,
-        edits: Vec::new(),
-        user: None,
-        withheld: Vec::new(),
-        keep_alive: false,
-    };
+    let mut spec = RequestSpec::plain("GET", "sockit-fuzz");
     check_request(&spec, &first);
     let status = [301, 302, 303, 307, 308][usize::from(status_byte % 5)];
     assert!(is_redirect(status));

@@ -121,22 +121,11 @@ mod tests {
 
     fn spec(method: &str, body: Option<&str>) -> RequestSpec {
         RequestSpec {
-            method: method.into(),
             body: body.map(|b| Payload::Bytes {
                 data: b.as_bytes().to_vec(),
                 content_type: None,
             }),
-            referer: None,
-            range: None,
-            accept_json: false,
-            if_range: None,
-            via_proxy: None,
-            keep_alive: false,
-            user_agent: "t".into(),
-            compressed: false,
-            edits: vec![],
-            user: None,
-            withheld: vec![],
+            ..RequestSpec::plain(method, "t")
         }
     }
 

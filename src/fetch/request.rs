@@ -128,6 +128,26 @@ fn valid_name(name: &str) -> Result<String, FetchError> {
 }
 
 impl RequestSpec {
+    /// A plain `method` request with `user_agent` and nothing else: no body, no user headers,
+    /// no credentials, no range. The flags add the rest (`plan.rs`).
+    pub fn plain(method: &str, user_agent: &str) -> Self {
+        RequestSpec {
+            method: method.into(),
+            body: None,
+            referer: None,
+            range: None,
+            accept_json: false,
+            via_proxy: None,
+            if_range: None,
+            user_agent: user_agent.into(),
+            compressed: false,
+            edits: Vec::new(),
+            user: None,
+            withheld: Vec::new(),
+            keep_alive: false,
+        }
+    }
+
     /// The request line, headers and body for `url`, with `Range: bytes=FROM-` when
     /// resuming.
     pub fn render(&self, url: &Url, range_from: Option<u64>) -> Vec<u8> {
@@ -294,21 +314,7 @@ mod tests {
     use super::*;
 
     fn spec() -> RequestSpec {
-        RequestSpec {
-            method: "GET".into(),
-            body: None,
-            referer: None,
-            range: None,
-            accept_json: false,
-            if_range: None,
-            via_proxy: None,
-            keep_alive: false,
-            user_agent: "sockit/test".into(),
-            compressed: false,
-            edits: vec![],
-            user: None,
-            withheld: vec![],
-        }
+        RequestSpec::plain("GET", "sockit/test")
     }
 
     #[test]
