@@ -19,7 +19,7 @@
 //! shutdown) is a lingering close: half-close, then read and discard for a short while, so
 //! the kernel does not answer those bytes with a reset that would destroy replies in flight.
 
-use super::metrics::{Close, Metrics};
+use super::metrics::{Close, Metrics, Started};
 use super::{Config, Shared, FRAMING_HINT_AFTER};
 use crate::net::describe;
 use crate::protocol::{ErrorLine, Session, Step};
@@ -201,25 +201,41 @@ pub(crate) fn serve<S: Socket>(
             info!("Accept new connection from {peer}...");
         }
         shared.metrics.accepted();
-        let started = shared.metrics.clock();
         let mut unsent = Vec::new();
-        let end = talk(&mut sock, &shared, &mut unsent).await;
-        // Boxed: the closing steps carry two timers of their own, which every idle
-        // connection would otherwise pay for; the reason rides in the box too (held beside
-        // it, one byte cost 16 in every connection's future).
-        let limits = (shared.config.close_timeout, shared.config.linger);
-        let metrics = &shared.metrics;
-        Box::pin(async {
-            let reason = end.reason();
-            close(sock, end, unsent, &peer, metrics, limits).await;
-            metrics.closed(reason, started);
-        })
-        .await;
+        let (end, started) = talk(&mut sock, &shared, &mut unsent).await;
+        let reason = if closes_plainly(&mut sock, &end, &unsent).await {
+            sock.say_goodbye(shared.config.close_timeout).await;
+            drop(sock);
+            end.reason()
+        } else {
+            // Boxed: the closing steps carry two timers of their own, which every idle
+            // connection would otherwise pay for; the reason rides in the box too (held
+            // beside it, one byte cost 16 in every connection's future).
+            let limits = (shared.config.close_timeout, shared.config.linger);
+            let metrics = &shared.metrics;
+            Box::pin(async {
+                let reason = end.reason();
+                close(sock, end, unsent, &peer, metrics, limits).await;
+                reason
+            })
+            .await
+        };
+        shared.metrics.closed(reason, started);
         drop(slot);
         if !quiet {
             info!("Connection from {peer} closed.");
         }
     }
+}
+
+/// Whether the conversation ended the common way, so that closing is only saying goodbye:
+/// the client said `exit` last, every reply is out, and nothing has arrived since. Asked
+/// before [`close`] is boxed, which saves the churn path an allocation per connection.
+async fn closes_plainly<S: Socket>(sock: &mut S, end: &End, unsent: &[u8]) -> bool {
+    matches!(end, End::Exit { more: false })
+        && unsent.is_empty()
+        && !sock.output_buffered()
+        && !sock.may_have_input().await
 }
 
 /// Tells a client it cannot be served (`ERR server busy`) without a task of its own unless it
@@ -307,43 +323,54 @@ struct Answered {
 }
 
 /// The conversation: greeting, then names and replies until something ends it.
-async fn talk<S: Socket>(sock: &mut S, shared: &Shared, unsent: &mut Vec<u8>) -> End {
+///
+/// Also returns when it started, for the metrics: the clock is read once for that and for
+/// the idle timeout (a clock read is one of the few user-space costs a churn connection has).
+async fn talk<S: Socket>(sock: &mut S, shared: &Shared, unsent: &mut Vec<u8>) -> (End, Started) {
     let config = &shared.config;
+    // The last progress: a read, or replies taken by the socket. The idle timeout counts from
+    // it while nothing is owed, the send timeout while replies wait.
+    let mut progress = Instant::now();
+    let started = shared.metrics.started_at(progress.into_std());
     let mut session = Session::with_budget(config.framing, config.max_line, &shared.input_budget);
     match poll_fn(|cx| Poll::Ready(write_some(sock, cx, &shared.greeting))).await {
         Ok(n) => {
             shared.metrics.sent(n);
             unsent.extend_from_slice(&shared.greeting[n..]);
         }
-        Err(e) => return End::Failed(e),
+        Err(e) => return (End::Failed(e), started),
     }
-    // The last progress: a read, or replies taken by the socket. The idle timeout counts from
-    // it while nothing is owed, the send timeout while replies wait.
-    let mut progress = Instant::now();
     let mut hinted = false;
     let mut wake = pin!(shared.wake.notified());
-    loop {
+    let end = loop {
         // Replies are owed while `unsent` holds some, or a TLS stream holds encrypted records
         // it has not written yet.
         let owed = !unsent.is_empty() || sock.output_buffered();
         let starved = !owed && !session.make_room(READ_SIZE);
+        // The pulse is polled after the socket, and only when the socket is not ready: a
+        // first poll that finds the socket ready never registers with the pulse, and each
+        // later one costs a lock less (a churn connection's whole life is two polls). A
+        // socket that is always ready still yields to it, since tokio's cooperative budget
+        // makes it answer `Pending` after 128 operations in one poll.
         let event = if owed {
-            tokio::select! {
-                biased;
-                _ = &mut wake => Event::Wake,
-                flushed = poll_fn(|cx| poll_flush_unsent(sock, cx, unsent)) => Event::Flushed(flushed),
-            }
+            poll_fn(|cx| match poll_flush_unsent(sock, cx, unsent) {
+                Poll::Ready(flushed) => Poll::Ready(Event::Flushed(flushed)),
+                Poll::Pending => wake.as_mut().poll(cx).map(|()| Event::Wake),
+            })
+            .await
         } else if starved {
             // The input memory is spent: not reading pushes back on the client until the
             // pulse finds some free again.
             (&mut wake).await;
             Event::Wake
         } else {
-            tokio::select! {
-                biased;
-                _ = &mut wake => Event::Wake,
-                read = poll_fn(|cx| poll_read_answer(sock, cx, &mut session, unsent)) => Event::Read(read),
-            }
+            poll_fn(
+                |cx| match poll_read_answer(sock, cx, &mut session, unsent) {
+                    Poll::Ready(read) => Poll::Ready(Event::Read(read)),
+                    Poll::Pending => wake.as_mut().poll(cx).map(|()| Event::Wake),
+                },
+            )
+            .await
         };
         match event {
             Event::Read(Ok(Some(read))) => {
@@ -351,11 +378,11 @@ async fn talk<S: Socket>(sock: &mut S, shared: &Shared, unsent: &mut Vec<u8>) ->
                 match read.step {
                     Step::Continue => progress = Instant::now(),
                     Step::Exit => {
-                        return End::Exit {
+                        break End::Exit {
                             more: session.input_after_exit(),
                         }
                     }
-                    Step::LineTooLong => return End::TooLong,
+                    Step::LineTooLong => break End::TooLong,
                 }
             }
             Event::Read(Ok(None)) => {
@@ -363,26 +390,26 @@ async fn talk<S: Socket>(sock: &mut S, shared: &Shared, unsent: &mut Vec<u8>) ->
                 let step = session.finish(unsent);
                 let names = session.answered().wrapping_sub(answered);
                 shared.metrics.traffic(names, 0, 0);
-                return match step {
+                break match step {
                     Step::LineTooLong => End::TooLong,
                     _ => End::Eof,
                 };
             }
-            Event::Read(Err(e)) | Event::Flushed(Err(e)) => return End::Failed(e),
+            Event::Read(Err(e)) | Event::Flushed(Err(e)) => break End::Failed(e),
             Event::Flushed(Ok(sent)) => {
                 shared.metrics.sent(sent);
                 progress = Instant::now();
             }
             Event::Wake => {
                 if shared.drain.is_over() {
-                    return End::Shutdown;
+                    break End::Shutdown;
                 }
                 if let Some(end) = overdue(
                     config,
                     !unsent.is_empty() || sock.output_buffered(),
                     progress,
                 ) {
-                    return end;
+                    break end;
                 }
                 let stuck = session.has_partial() && unsent.is_empty();
                 if stuck && !hinted && progress.elapsed() >= FRAMING_HINT_AFTER {
@@ -394,7 +421,8 @@ async fn talk<S: Socket>(sock: &mut S, shared: &Shared, unsent: &mut Vec<u8>) ->
                 wake.set(shared.wake.notified());
             }
         }
-    }
+    };
+    (end, started)
 }
 
 /// The timeout that has run out since the last progress, if any: the send timeout while

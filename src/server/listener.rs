@@ -13,10 +13,13 @@ use crate::addr::{Address, Endpoint};
 use crate::net::describe;
 use anyhow::{anyhow, bail, Context as _};
 use socket2::{Domain, Protocol, Socket, Type};
+use std::future::{poll_fn, Future};
 use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::pin::{pin, Pin};
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 use tokio::net::{TcpListener, UnixListener};
 use tokio_util::sync::CancellationToken;
@@ -132,6 +135,7 @@ fn bind_tcp(addr: SocketAddr, options: TcpOptions) -> anyhow::Result<Listener> {
         socket.set_reuse_port(true).map_err(fail)?;
     }
     socket.set_nonblocking(true).map_err(fail)?;
+    socket.set_nodelay(true).map_err(fail)?;
     socket.bind(&addr.into()).map_err(fail)?;
     socket
         .listen(options.backlog.min(i32::MAX as u32) as i32)
@@ -241,11 +245,15 @@ pub(super) fn fit_fd_limit(max_connections: usize, listeners: usize) -> usize {
 /// listener (so new connects are refused at once).
 pub(super) async fn accept_loop(listener: Listener, shared: Arc<Shared>, stop: CancellationToken) {
     let mut out_of_fds = false;
+    // Made once: a cancellation future registers its waker on its first poll and keeps it.
+    let mut stopping = pin!(stop.cancelled());
     loop {
-        let accepted = tokio::select! {
-            biased;
-            _ = stop.cancelled() => return accept_queued(listener, &shared),
-            accepted = accept_one(&listener, &shared) => accepted,
+        let accepted = {
+            let accepting = pin!(accept_one(&listener, &shared));
+            first_unless(accepting, stopping.as_mut()).await
+        };
+        let Some(accepted) = accepted else {
+            return accept_queued(listener, &shared);
         };
         match accepted {
             Ok(()) if out_of_fds => {
@@ -273,18 +281,33 @@ pub(super) async fn accept_loop(listener: Listener, shared: Arc<Shared>, stop: C
     }
 }
 
+/// `work`'s output, unless `stop` resolves first (`None`). `stop` is polled only while `work`
+/// is pending: accepting first and looking at the cancellation only when nothing is queued
+/// saves a lock per connection (polling the cancellation takes one). A listener whose
+/// queue never empties still stops, since tokio's cooperative budget makes accept answer
+/// `Pending` after 128 connections in one poll.
+async fn first_unless<T>(
+    mut work: Pin<&mut impl Future<Output = T>>,
+    mut stop: Pin<&mut impl Future<Output = ()>>,
+) -> Option<T> {
+    poll_fn(|cx| match work.as_mut().poll(cx) {
+        Poll::Ready(done) => Poll::Ready(Some(done)),
+        Poll::Pending => stop.as_mut().poll(cx).map(|()| None),
+    })
+    .await
+}
+
 /// Accepts one connection and hands it to a task (or turns it away when every slot is taken).
 async fn accept_one(listener: &Listener, shared: &Arc<Shared>) -> io::Result<()> {
     match listener {
         Listener::Tcp(l, _) => {
             let (stream, peer) = l.accept().await?;
-            // Replies are written whole, so Nagle's algorithm could only delay them.
-            stream.set_nodelay(true)?;
+            set_nodelay(&stream)?;
             admit(stream, conn::Peer::Tcp(peer), shared);
         }
         Listener::Tls(l, _, tls) => {
             let (stream, peer) = l.accept().await?;
-            stream.set_nodelay(true)?;
+            set_nodelay(&stream)?;
             tls::admit(stream, conn::Peer::Tcp(peer), tls, shared);
         }
         Listener::Unix(l, _, file) => {
@@ -293,6 +316,19 @@ async fn accept_one(listener: &Listener, shared: &Arc<Shared>) -> io::Result<()>
         }
     }
     Ok(())
+}
+
+/// Replies are written whole, so Nagle's algorithm could only delay them: every accepted TCP
+/// socket has TCP_NODELAY. Linux copies it from the listening socket, which `bind_tcp` and
+/// systemd's `adopt` set, so there it costs no syscall per connection (one `setsockopt` of
+/// the ~11 a churn connection makes); elsewhere it is set here. The tests of `bind_tcp` and
+/// `adopt` check the inheritance.
+pub(super) fn set_nodelay(stream: &tokio::net::TcpStream) -> io::Result<()> {
+    if cfg!(target_os = "linux") {
+        Ok(())
+    } else {
+        stream.set_nodelay(true)
+    }
 }
 
 /// Takes a connection slot before any work starts for the connection.
@@ -306,7 +342,7 @@ fn admit<S: conn::Socket + Peek>(sock: S, peer: conn::Peer, shared: &Arc<Shared>
         Ok(permit) => {
             shared
                 .drain
-                .spawn(conn::serve(sock, peer, shared.clone(), permit));
+                .spawn(Box::pin(conn::serve(sock, peer, shared.clone(), permit)));
         }
         Err(_) => {
             shared.metrics.rejected(Rejection::Busy);
@@ -323,14 +359,14 @@ fn accept_queued(listener: Listener, shared: &Arc<Shared>) {
         Listener::Tcp(l, _) => drain_queue(l.into_std(), |(stream, peer)| {
             stream.set_nonblocking(true)?;
             let stream = tokio::net::TcpStream::from_std(stream)?;
-            stream.set_nodelay(true)?;
+            set_nodelay(&stream)?;
             admit(stream, conn::Peer::Tcp(peer), shared);
             Ok(())
         }),
         Listener::Tls(l, _, tls) => drain_queue(l.into_std(), |(stream, peer)| {
             stream.set_nonblocking(true)?;
             let stream = tokio::net::TcpStream::from_std(stream)?;
-            stream.set_nodelay(true)?;
+            set_nodelay(&stream)?;
             tls::admit(stream, conn::Peer::Tcp(peer), &tls, shared);
             Ok(())
         }),
@@ -408,4 +444,36 @@ fn is_per_connection(err: &io::Error) -> bool {
             | io::ErrorKind::ConnectionReset
             | io::ErrorKind::PermissionDenied
     ) || err.raw_os_error() == Some(libc::EPROTO)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn accepted_sockets_have_nodelay_over_ipv4_and_ipv6() {
+        for addr in ["127.0.0.1:0", "[::1]:0"] {
+            let addr: SocketAddr = addr.parse().unwrap();
+            let options = TcpOptions {
+                backlog: 16,
+                reuse_port: false,
+            };
+            let listener = match bind_tcp(addr, options) {
+                Ok(Listener::Tcp(listener, _)) => listener,
+                Ok(other) => panic!("bound {other:?}"),
+                // A host without IPv6 loopback has nothing to check there (CI has one).
+                Err(e) if addr.is_ipv6() && std::env::var("CI").as_deref() != Ok("true") => {
+                    eprintln!("skipping {addr}: {e:#}");
+                    continue;
+                }
+                Err(e) => panic!("{e:#}"),
+            };
+            let _client = tokio::net::TcpStream::connect(listener.local_addr().unwrap())
+                .await
+                .unwrap();
+            let (accepted, _) = listener.accept().await.unwrap();
+            set_nodelay(&accepted).unwrap();
+            assert!(accepted.nodelay().unwrap(), "{addr}");
+        }
+    }
 }

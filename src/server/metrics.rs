@@ -210,16 +210,18 @@ impl Metrics {
         self.rejected[why as usize].inc();
     }
 
-    /// Now, for a connection's start; [`Metrics::closed`] takes it back.
-    pub(crate) fn clock(&self) -> Started {
-        Started(self.epoch.elapsed().as_nanos() as u64)
+    /// A connection's start, at `at` (a time the connection has read anyway: the clock is
+    /// one of the few user-space costs a churn connection pays); [`Metrics::closed`] takes it
+    /// back.
+    pub(crate) fn started_at(&self, at: Instant) -> Started {
+        Started(at.saturating_duration_since(self.epoch).as_nanos() as u64)
     }
 
     /// An admitted connection that began at `started` ended for `why`.
     pub(crate) fn closed(&self, why: Close, started: Started) {
         self.closed[why as usize].inc();
         self.open.dec();
-        let lasted = self.clock().0.saturating_sub(started.0);
+        let lasted = self.started_at(Instant::now()).0.saturating_sub(started.0);
         self.durations.observe(lasted as f64 / 1e9);
     }
 

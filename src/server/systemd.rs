@@ -55,6 +55,10 @@ pub(super) fn adopt(socket: Inherited) -> anyhow::Result<Listener> {
     match socket {
         Inherited::Tcp(socket) => {
             socket.set_nonblocking(true).context(context)?;
+            // Accepted sockets inherit it (see `listener::set_nodelay`).
+            socket2::SockRef::from(&socket)
+                .set_nodelay(true)
+                .context(context)?;
             let listener = tokio::net::TcpListener::from_std(socket).context(context)?;
             let local = listener.local_addr().context(context)?;
             Ok(Listener::Tcp(listener, Endpoint::Tcp(local)))
@@ -86,5 +90,25 @@ pub(super) fn notify_stopping() {
 fn notify(state: sd_notify::NotifyState) {
     if let Err(e) = sd_notify::notify(&[state]) {
         warn!("cannot notify systemd (NOTIFY_SOCKET): {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A socket systemd made knows nothing of Nagle; the server's connections on it must
+    /// still go out unbuffered, which on Linux they inherit from the listener.
+    #[tokio::test]
+    async fn connections_on_an_adopted_socket_have_nodelay() {
+        let socket = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = socket.local_addr().unwrap();
+        let Listener::Tcp(listener, _) = adopt(Inherited::Tcp(socket)).unwrap() else {
+            panic!("a TCP socket adopted as something else");
+        };
+        let _client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (accepted, _) = listener.accept().await.unwrap();
+        super::super::listener::set_nodelay(&accepted).unwrap();
+        assert!(accepted.nodelay().unwrap());
     }
 }
