@@ -338,6 +338,43 @@ async fn chunk_framing_matches_the_tutorial() {
     server.stop().await;
 }
 
+/// `exit` that ends a read which filled the server's 4 KiB buffer may have more bytes queued
+/// behind it: the server must linger as it does when bytes follow `exit` in the same read,
+/// or those bytes (and the ones the client keeps sending) turn its close into a reset.
+#[tokio::test]
+async fn exit_at_the_end_of_a_full_read_does_not_reset_a_client_still_sending() {
+    let server = TestServer::start(loopback()).await;
+    let mut c = server.connect().await;
+    assert_eq!(read_exact(&mut c, 9).await, b"Welcome!\n");
+    let long = [b'x'; 99];
+    let last = [b'y'; 90];
+    let mut first = Vec::new();
+    let mut expected = Vec::new();
+    for name in std::iter::repeat_n(&long[..], 40).chain([&last[..]]) {
+        first.extend_from_slice(name);
+        first.push(b'\n');
+        expected.extend_from_slice(&[b"Hello, ", name, b"!\n"].concat());
+    }
+    first.extend_from_slice(b"exit\n");
+    assert_eq!(first.len(), 4096, "exit must end the server's first read");
+    // One write, so the server's first read finds it all, and more queued behind it.
+    first.extend_from_slice(&b"late-name\n".repeat(100));
+    let (mut r, mut w) = c.into_split();
+    let writer = tokio::spawn(async move {
+        w.write_all(&first).await.unwrap();
+        let more = b"late-name\n".repeat(1000);
+        for _ in 0..20 {
+            if w.write_all(&more).await.is_err() {
+                break;
+            }
+        }
+    });
+    assert_eq!(read_to_end(&mut r).await, expected);
+    writer.await.unwrap();
+    drop(r);
+    server.stop().await;
+}
+
 /// A client still sending when the server closes on an ERR line receives every reply and the
 /// ERR line intact: the lingering close keeps its unread bytes from triggering a reset.
 #[tokio::test]
