@@ -12,8 +12,9 @@
 //!   worth of replies).
 //! - All replies completed by one read go out in one write.
 //! - There is no timer per connection: the time of the last read is noted, and a server-wide
-//!   pulse (`Shared::wake`, every tenth of the idle timeout, and once when the grace period
-//!   ends) makes each connection compare it with the timeout and check for shutdown.
+//!   pulse (`Shared::wake`, from a kernel timer every tenth of the idle timeout, and once
+//!   when the grace period ends) makes each connection compare it with the timeout and
+//!   check for shutdown.
 //!
 //! Every close that may leave the client's bytes unread (after `exit`, an `ERR` line, or
 //! shutdown) is a lingering close: half-close, then read and discard for a short while, so

@@ -37,6 +37,7 @@ mod listener;
 pub mod metrics;
 mod per_address;
 pub mod proxy;
+mod pulse;
 pub mod shutdown;
 pub mod systemd;
 mod tls;
@@ -494,7 +495,7 @@ struct Shared {
     drain: Drain,
     /// Each client address's open connections, with `--max-connections-per-ip`.
     per_address: Option<Arc<PerAddress>>,
-    /// Pulsed by the idle ticker and by the end of the grace period; every connection waits
+    /// Pulsed by the [`pulse`] thread and by the end of the grace period; every connection waits
     /// on it (one `Notified` each, instead of a timer and a cancellation future each, which
     /// keeps an idle connection under 1 KiB) and then checks its idle time and `draining`.
     wake: Notify,
@@ -531,19 +532,6 @@ impl Shared {
             .map(|t| t / 10)
             .fold(FRAMING_HINT_AFTER / 2, Duration::min)
             .max(Duration::from_millis(10))
-    }
-
-    /// Wakes every connection so it checks its timers (and whether input memory freed up),
-    /// until the server stops.
-    async fn idle_ticker(shared: Arc<Shared>, stop: CancellationToken) {
-        let mut ticks = tokio::time::interval(shared.tick);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = stop.cancelled() => return,
-                _ = ticks.tick() => shared.wake.notify_waiters(),
-            }
-        }
     }
 
     /// Readiness, for `/ready` and systemd: on once every listener accepts, off from the
@@ -627,7 +615,7 @@ impl Server {
             accept_loops.push(tokio::spawn(task));
         }
         let stop_ticking = CancellationToken::new();
-        let ticker = tokio::spawn(Shared::idle_ticker(shared.clone(), stop_ticking.clone()));
+        let ticker = tokio::spawn(pulse::run(shared.clone(), stop_ticking.clone()));
         shared.announce_ready(true);
         let endpoint = metrics_listener.map(|l| {
             if let Ok(addr) = l.local_addr() {
@@ -651,7 +639,7 @@ impl Server {
             .run(&shared.wake, || shared.open_connections())
             .await;
         stop_ticking.cancel();
-        ticker.await.context("the idle ticker failed")?;
+        ticker.await.context("the pulse failed")?;
         if let Some(reloading) = reloading {
             reloading.abort();
         }

@@ -406,7 +406,8 @@ async fn error_close_does_not_reset_a_client_still_sending() {
 /// stays open and is served when it speaks. Time is paused once both are connected, so an
 /// hour passes at once; the same hour closes a connection to a server with the default
 /// timeout, which shows the wait would catch a zero taken as the default (or as any other
-/// finite timeout).
+/// finite timeout). Time runs again after the hour: the pulse that makes connections check
+/// their timeouts comes from a kernel timer, in real time.
 #[tokio::test]
 async fn zero_idle_timeout_never_expires() {
     let never = TestServer::start(loopback().idle_timeout(Duration::ZERO)).await;
@@ -417,6 +418,7 @@ async fn zero_idle_timeout_never_expires() {
     assert_eq!(read_line(&mut control).await, b"Welcome!\n");
     tokio::time::pause();
     tokio::time::sleep(Duration::from_secs(3600)).await;
+    tokio::time::resume();
     assert_eq!(read_to_end(&mut control).await, b"ERR idle timeout\n");
     quiet.write_all(b"Sarah\n").await.unwrap();
     assert_eq!(read_line(&mut quiet).await, b"Hello, Sarah!\n");
