@@ -21,7 +21,7 @@
 //! the kernel does not answer those bytes with a reset that would destroy replies in flight.
 
 use super::metrics::{Close, Metrics, Started};
-use super::{Config, Shared, FRAMING_HINT_AFTER};
+use super::{first_unless, Config, Shared, FRAMING_HINT_AFTER};
 use crate::net::describe;
 use crate::protocol::{ErrorLine, Session, Step};
 use socket2::SockRef;
@@ -359,30 +359,20 @@ async fn talk<S: Socket>(sock: &mut S, shared: &Shared, unsent: &mut Vec<u8>) ->
         // it has not written yet.
         let owed = !unsent.is_empty() || sock.output_buffered();
         let starved = !owed && !session.make_room(READ_SIZE);
-        // The pulse is polled after the socket, and only when the socket is not ready: a
-        // first poll that finds the socket ready never registers with the pulse, and each
-        // later one costs a lock less (a churn connection's whole life is two polls). A
-        // socket that is always ready still yields to it, since tokio's cooperative budget
-        // makes it answer `Pending` after 128 operations in one poll.
+        // The pulse is looked at only when the socket is not ready (see `first_unless`).
         let event = if owed {
-            poll_fn(|cx| match poll_flush_unsent(sock, cx, unsent) {
-                Poll::Ready(flushed) => Poll::Ready(Event::Flushed(flushed)),
-                Poll::Pending => wake.as_mut().poll(cx).map(|()| Event::Wake),
-            })
-            .await
+            let flushing = |cx: &mut Context<'_>| poll_flush_unsent(sock, cx, unsent);
+            let flushed = first_unless(flushing, wake.as_mut()).await;
+            flushed.map_or(Event::Wake, Event::Flushed)
         } else if starved {
             // The input memory is spent: not reading pushes back on the client until the
             // pulse finds some free again.
             (&mut wake).await;
             Event::Wake
         } else {
-            poll_fn(
-                |cx| match poll_read_answer(sock, cx, &mut session, unsent) {
-                    Poll::Ready(read) => Poll::Ready(Event::Read(read)),
-                    Poll::Pending => wake.as_mut().poll(cx).map(|()| Event::Wake),
-                },
-            )
-            .await
+            let reading = |cx: &mut Context<'_>| poll_read_answer(sock, cx, &mut session, unsent);
+            let read = first_unless(reading, wake.as_mut()).await;
+            read.map_or(Event::Wake, Event::Read)
         };
         match event {
             Event::Read(Ok(Some(read))) => {

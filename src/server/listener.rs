@@ -8,18 +8,17 @@
 
 use super::metrics::Rejection;
 use super::proxy::Peek;
-use super::{conn, gate, tls, Shared};
+use super::{conn, first_unless, gate, tls, Shared};
 use crate::addr::{Address, Endpoint};
 use crate::net::describe;
 use anyhow::{anyhow, bail, Context as _};
 use socket2::{Domain, Protocol, Socket, Type};
-use std::future::{poll_fn, Future};
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::pin::{pin, Pin};
+use std::pin::pin;
 use std::sync::Arc;
-use std::task::Poll;
 use std::time::Duration;
 use tokio::net::{TcpListener, UnixListener};
 use tokio_util::sync::CancellationToken;
@@ -248,9 +247,10 @@ pub(super) async fn accept_loop(listener: Listener, shared: Arc<Shared>, stop: C
     // Made once: a cancellation future registers its waker on its first poll and keeps it.
     let mut stopping = pin!(stop.cancelled());
     loop {
+        // Stopping is looked at only when nothing is queued (see `first_unless`).
         let accepted = {
-            let accepting = pin!(accept_one(&listener, &shared));
-            first_unless(accepting, stopping.as_mut()).await
+            let mut accepting = pin!(accept_one(&listener, &shared));
+            first_unless(|cx| accepting.as_mut().poll(cx), stopping.as_mut()).await
         };
         let Some(accepted) = accepted else {
             return accept_queued(listener, &shared);
@@ -279,22 +279,6 @@ pub(super) async fn accept_loop(listener: Listener, shared: Arc<Shared>, stop: C
             }
         }
     }
-}
-
-/// `work`'s output, unless `stop` resolves first (`None`). `stop` is polled only while `work`
-/// is pending: accepting first and looking at the cancellation only when nothing is queued
-/// saves a lock per connection (polling the cancellation takes one). A listener whose
-/// queue never empties still stops, since tokio's cooperative budget makes accept answer
-/// `Pending` after 128 connections in one poll.
-async fn first_unless<T>(
-    mut work: Pin<&mut impl Future<Output = T>>,
-    mut stop: Pin<&mut impl Future<Output = ()>>,
-) -> Option<T> {
-    poll_fn(|cx| match work.as_mut().poll(cx) {
-        Poll::Ready(done) => Poll::Ready(Some(done)),
-        Poll::Pending => stop.as_mut().poll(cx).map(|()| None),
-    })
-    .await
 }
 
 /// Accepts one connection and hands it to a task (or turns it away when every slot is taken).

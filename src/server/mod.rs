@@ -52,11 +52,13 @@ use metrics::Metrics;
 use per_address::PerAddress;
 use proxy::ProxyConfig;
 use shutdown::Drain;
-use std::future::Future;
+use std::future::{poll_fn, Future};
 use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 use tls::Tls;
 pub use tls::{TlsConfig, TlsError, DEFAULT_HANDSHAKE_TIMEOUT};
@@ -548,6 +550,22 @@ impl Shared {
     fn open_connections(&self) -> usize {
         self.config.max_connections - self.slots.available_permits()
     }
+}
+
+/// What `work` (a poll function) comes to, unless `interrupt` resolves first (`None`);
+/// `interrupt` is polled only while `work` is pending. This is how a connection waits on its
+/// socket and the pulse, and an accept loop on its queue and the stop token: polling a
+/// `Notified` or a cancellation first took a lock on every poll, and a churn connection's
+/// whole life is two polls. Work that is always ready still yields to the interrupt, since
+/// tokio's cooperative budget makes socket operations answer `Pending` after 128 in one poll.
+pub(crate) fn first_unless<'a, T>(
+    mut work: impl FnMut(&mut Context<'_>) -> Poll<T> + 'a,
+    mut interrupt: Pin<&'a mut impl Future<Output = ()>>,
+) -> impl Future<Output = Option<T>> + 'a {
+    poll_fn(move |cx| match work(cx) {
+        Poll::Ready(done) => Poll::Ready(Some(done)),
+        Poll::Pending => interrupt.as_mut().poll(cx).map(|()| None),
+    })
 }
 
 /// A bound server, ready to [`run`](Server::run).
