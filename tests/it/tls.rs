@@ -110,11 +110,7 @@ async fn half_close_over_tls_answers_everything() {
         .unwrap();
     tls.write_all(b"Michael\nTracy").await.unwrap();
     tls.shutdown().await.unwrap();
-    let mut out = Vec::new();
-    tokio::time::timeout(WAIT, tls.read_to_end(&mut out))
-        .await
-        .unwrap()
-        .unwrap();
+    let out = read_to_end(&mut tls).await;
     assert_eq!(out, b"Welcome!\nHello, Michael!\nHello, Tracy!\n");
     server.stop().await;
 }
@@ -132,11 +128,7 @@ async fn shutdown_speaks_tls() {
     let mut greeting = [0u8; 9];
     tls.read_exact(&mut greeting).await.unwrap();
     let stopping = tokio::spawn(server.stop());
-    let mut out = Vec::new();
-    tokio::time::timeout(WAIT, tls.read_to_end(&mut out))
-        .await
-        .unwrap()
-        .unwrap();
+    let out = read_to_end(&mut tls).await;
     assert_eq!(out, b"ERR server shutting down\n");
     stopping.await.unwrap();
 }
@@ -215,11 +207,7 @@ async fn idle_timeout_speaks_tls() {
     let mut tls = tls_connect(server.addr(), client_config(&pki.ca, None))
         .await
         .unwrap();
-    let mut out = Vec::new();
-    tokio::time::timeout(WAIT, tls.read_to_end(&mut out))
-        .await
-        .unwrap()
-        .unwrap();
+    let out = read_to_end(&mut tls).await;
     assert_eq!(out, b"Welcome!\nERR idle timeout\n");
     server.stop().await;
 }
@@ -699,11 +687,7 @@ async fn proxy_header_comes_before_the_handshake() {
     let mut held = connect().await;
     let mut greeting = [0; 9];
     held.read_exact(&mut greeting).await.unwrap();
-    let mut second = Vec::new();
-    tokio::time::timeout(WAIT, connect().await.read_to_end(&mut second))
-        .await
-        .unwrap()
-        .unwrap();
+    let second = read_to_end(&mut connect().await).await;
     assert_eq!(second, b"ERR too many connections from your address\n");
     assert_eq!(transcript(held).await.unwrap(), b"Hello, Michael!\n");
     server.stop().await;
