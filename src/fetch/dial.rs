@@ -93,11 +93,7 @@ async fn dial_proxy(
         url: proxy.host.clone(),
         reason: e.to_string(),
     })?;
-    let host = match &host {
-        url::Host::Domain(name) => url::Host::Domain(name.as_str()),
-        url::Host::Ipv4(ip) => url::Host::Ipv4(*ip),
-        url::Host::Ipv6(ip) => url::Host::Ipv6(*ip),
-    };
+    let host = crate::net::borrow_host(&host);
     let addrs = match connect::resolve(&host, proxy.port, how.family).await {
         Ok(addrs) => addrs,
         Err(FetchError::Resolve { host, reason }) => {

@@ -23,6 +23,16 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpStream, UnixStream};
 use tokio_rustls::client::TlsStream;
 
+/// A parsed host, borrowed (`url::Host<String>` has no `as_ref`): what the resolver and the
+/// TLS handshake take.
+pub(crate) fn borrow_host(host: &url::Host<String>) -> url::Host<&str> {
+    match host {
+        url::Host::Domain(name) => url::Host::Domain(name.as_str()),
+        url::Host::Ipv4(ip) => url::Host::Ipv4(*ip),
+        url::Host::Ipv6(ip) => url::Host::Ipv6(*ip),
+    }
+}
+
 /// An `io::Error` as a short phrase starting in lower case ("connection refused"), without
 /// the "(os error 111)" suffix that means nothing to a user.
 pub fn describe(err: &io::Error) -> String {

@@ -116,11 +116,7 @@ impl TlsClient {
                 host: host.to_owned(),
                 reason: e.to_string(),
             })?;
-        let host = match &host {
-            url::Host::Domain(d) => url::Host::Domain(d.as_str()),
-            url::Host::Ipv4(ip) => url::Host::Ipv4(*ip),
-            url::Host::Ipv6(ip) => url::Host::Ipv6(*ip),
-        };
+        let host = crate::net::borrow_host(&host);
         Ok(fetch_tls::handshake(tcp, &host, self.config.clone()).await?)
     }
 }
