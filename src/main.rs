@@ -6,20 +6,26 @@
 
 mod cli;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use cli::{ClientArgs, Command, ServeArgs};
 use sockit::client::{Client, ClientError};
 use sockit::exit::{self, Failure};
+use sockit::fetch::config_file;
 use sockit::fetch::FetchError;
 use sockit::net::tls::TlsClient;
 use sockit::protocol::Framing;
 use sockit::server::{self, Server};
+use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    let argv = match expand_config_files(std::env::args_os().collect()) {
+        Ok(argv) => argv,
+        Err(code) => return code,
+    };
+    let cli = match cli::Cli::try_parse_from(argv) {
         Ok(cli) => cli,
         Err(e) => return usage(&e),
     };
@@ -62,6 +68,33 @@ fn main() -> ExitCode {
         Command::Man => print(cli::man()).into_iter().collect(),
     };
     exit::finish(failures, quiet)
+}
+
+/// `sockit fetch`'s command line with curl's config files read in (`-K FILE`, `.curlrc`),
+/// before clap parses it; their warnings on stderr, as curl prints them.
+fn expand_config_files(mut argv: Vec<OsString>) -> Result<Vec<OsString>, ExitCode> {
+    if argv.get(1).is_none_or(|sub| sub != "fetch") {
+        return Ok(argv);
+    }
+    let fetch_args = argv.split_off(2);
+    let command = cli::Cli::command();
+    let fetch = command
+        .find_subcommand("fetch")
+        .expect("the fetch subcommand is defined");
+    match config_file::expand(fetch_args, fetch, &config_file::Sources::process()) {
+        Ok((expanded, warnings)) => {
+            eprint!("{warnings}");
+            argv.extend(expanded);
+            Ok(argv)
+        }
+        Err(e) => Err(exit::finish(
+            [Failure::new(
+                e.exit_code(),
+                format!("({}) {e}", e.exit_code()),
+            )],
+            false,
+        )),
+    }
 }
 
 /// `--help` and `--version` go to stdout (a closed one is fine) with 0; a bad command line is

@@ -12,7 +12,11 @@ use std::time::Duration;
 ///
 /// The body goes to stdout, or with -o/-O to a file through FILE.part, renamed to FILE only
 /// when the whole body arrived: a failed download never leaves a partial file under FILE.
+///
+/// Any flag may be given again, as curl allows (an alias plus the same flag typed by hand,
+/// or a config file and the command line): a value flag takes the last value.
 #[derive(Debug, Clone, Args)]
+#[command(args_override_self = true)]
 pub struct FetchArgs {
     /// The URLs and where each body goes.
     #[command(flatten)]
@@ -221,6 +225,16 @@ pub struct FetchArgs {
     /// Remove FILE.part when the download fails instead of keeping it for -C -.
     #[arg(long = "no-keep-partial")]
     pub no_keep_partial: bool,
+
+    /// Read more options from FILE, curl's config syntax (`-` for stdin), as if they stood
+    /// here on the command line; repeatable. `~/.curlrc` (or `$CURL_HOME/.curlrc`,
+    /// `$XDG_CONFIG_HOME/.curlrc`) is read first unless -q is the first option.
+    #[arg(short = 'K', long = "config", value_name = "FILE")]
+    pub config: Vec<PathBuf>,
+
+    /// As the first option: do not read `.curlrc`.
+    #[arg(short = 'q', long = "disable")]
+    pub disable: bool,
 }
 
 impl FetchArgs {

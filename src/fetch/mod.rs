@@ -22,6 +22,7 @@
 mod args;
 pub mod body;
 mod checksum;
+pub mod config_file;
 mod connect;
 mod data_args;
 pub mod decode;
