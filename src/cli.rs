@@ -52,7 +52,7 @@ pub struct ServeArgs {
 /// Flags of `sockit client`.
 #[derive(Debug, Args)]
 pub struct ClientArgs {
-    /// The server: HOST:PORT, [V6]:PORT or unix:PATH.
+    /// The server: HOST:PORT, [V6]:PORT, unix:PATH, or tls:HOST:PORT (as `--tls`).
     #[arg(short, long, value_name = "ADDR", default_value = "127.0.0.1:9999")]
     pub addr: Address,
 

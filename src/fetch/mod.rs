@@ -4,7 +4,7 @@
 //! # Layout
 //!
 //! - Flags: `args.rs` (clap derive), `targets.rs` and `data_args.rs` (URLs, outputs and
-//!   request data, kept in typed order);
+//!   request data, kept in typed order), grouped in `--help` under `headings.rs`;
 //!   `plan.rs` turns them into one `FetchPlan` per URL, the only thing later layers read.
 //! - [`run`] fetches the URLs in turn or `-Z` at once (`parallel.rs`), sharing kept-alive
 //!   connections (`pool.rs`); `job.rs` owns one URL: attempts and `--retry` (`retry.rs`),
@@ -29,6 +29,7 @@ mod dial;
 mod error;
 mod exchange;
 pub mod head;
+mod headings;
 mod heads;
 mod job;
 pub(crate) mod output;
