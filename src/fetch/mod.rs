@@ -5,6 +5,7 @@
 //!
 //! - Flags: `args.rs` (clap derive), `targets.rs` and `data_args.rs` (URLs, outputs and
 //!   request data, kept in typed order), grouped in `--help` under `headings.rs`;
+//!   [`curl_options`] lists curl's options, for the one line that refuses one fetch lacks;
 //!   `plan.rs` turns them into one `FetchPlan` per URL, the only thing later layers read.
 //! - [`run`] fetches the URLs in turn or `-Z` at once (`parallel.rs`), sharing kept-alive
 //!   connections (`pool.rs`); `job.rs` owns one URL: attempts and `--retry` (`retry.rs`),
@@ -23,6 +24,7 @@ mod args;
 pub mod body;
 mod checksum;
 mod connect;
+pub mod curl_options;
 mod data_args;
 pub mod decode;
 mod dial;

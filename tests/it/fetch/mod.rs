@@ -4,6 +4,7 @@
 mod checksum;
 mod compress;
 mod connect;
+mod curl_options;
 mod errors;
 mod framing;
 mod many;
