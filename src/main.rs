@@ -98,8 +98,13 @@ fn expand_config_files(mut argv: Vec<OsString>) -> Result<Vec<OsString>, ExitCod
 }
 
 /// `--help` and `--version` go to stdout (a closed one is fine) with 0; a bad command line is
-/// one `sockit: ...` line and clap's usage hint on stderr, with the usage code.
+/// one `sockit: ...` line and clap's usage hint on stderr, with the usage code; a curl option
+/// fetch does not take is that one line alone.
 fn usage(err: &clap::Error) -> ExitCode {
+    if let Some(refusal) = cli::unsupported_curl_option(err, std::env::args_os()) {
+        let failure = Failure::new(refusal.exit_code(), refusal.to_string());
+        return exit::finish([failure], false);
+    }
     if !err.use_stderr() {
         let _ = err.print();
         return ExitCode::from(exit::common::OK);

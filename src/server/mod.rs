@@ -94,8 +94,9 @@ pub const FRAMING_HINT_AFTER: Duration = Duration::from_secs(2);
 /// [`Server::builder`] or parsed by clap.
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct Config {
-    /// Address to listen on (repeatable): HOST:PORT, `[V6]:PORT` or unix:PATH. A host name
-    /// binds every address it resolves to; port 0 lets the OS choose (the port is logged).
+    /// Address to listen on (repeatable): HOST:PORT, `[V6]:PORT`, unix:PATH, or tls:HOST:PORT
+    /// (TLS with `--tls-cert` and `--tls-key`). A host name binds every address it resolves
+    /// to; port 0 lets the OS choose (the port is logged).
     #[arg(short, long = "bind", value_name = "ADDR", default_value = DEFAULT_BIND)]
     pub binds: Vec<Address>,
 

@@ -5,6 +5,7 @@ mod cli;
 mod client;
 mod corpus;
 mod fetch;
+mod help;
 mod hosts;
 mod lb;
 mod metrics;

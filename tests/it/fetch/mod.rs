@@ -5,6 +5,7 @@ mod checksum;
 mod compress;
 mod config;
 mod connect;
+mod curl_options;
 mod errors;
 mod framing;
 mod many;
