@@ -403,7 +403,14 @@ impl Exchange<'_> {
         }
         match head.status {
             206 => match head.content_range() {
-                Some((start, _)) if start == offset => Ok(Keep::Bytes(offset)),
+                Some((start, _)) if start == offset => match self.attempt.if_range.as_deref() {
+                    Some(v) if !retry::same_version(v, head) => Err(FetchError::Range(format!(
+                        "the server sent another version of the file from byte {offset} \
+                         ({}, the download started from {v})",
+                        retry::version_of(head)
+                    ))),
+                    _ => Ok(Keep::Bytes(offset)),
+                },
                 _ => Err(FetchError::Range(format!(
                     "asked for bytes from {offset}, the server sent Content-Range {:?}",
                     head.get("content-range").unwrap_or("")

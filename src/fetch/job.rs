@@ -83,12 +83,20 @@ fn retryable(plan: &FetchPlan, attempts: &Attempts, attempt: &Attempt, err: &Fet
 
 /// Where the next attempt starts: continuing the `.part` file with Range and If-Range when
 /// the last response allowed it (beyond curl, which starts over), else as the first did.
+/// The If-Range is the version the `.part` file's bytes are of: the one the last attempt
+/// resumed from when it answered 206, so a server that sent another version then is asked
+/// for the old one again, never mixed in (issue 17).
 fn next_start(
     plan: &FetchPlan,
     last: &Attempt,
 ) -> Result<(output::Resume, Option<String>), FetchError> {
     let segmented = plan.output.as_deref().is_some_and(segments::in_progress);
-    if let (Some(path), Some(validator), false) = (&plan.output, last.hint.if_range(), segmented) {
+    let resumed = last.offset > 0 && last.stats.http_code == 206;
+    let validator = match resumed {
+        true => last.if_range.as_deref().or(last.hint.if_range()),
+        false => last.hint.if_range(),
+    };
+    if let (Some(path), Some(validator), false) = (&plan.output, validator, segmented) {
         let have = output::part_len(path);
         if have > 0 {
             let resume = output::Resume {

@@ -128,6 +128,28 @@ impl ResumeHint {
     }
 }
 
+/// Whether a ranged response is of the version of the resource a download started from:
+/// `validator` is the ETag or Last-Modified it started from. A 206 must carry the ETag
+/// a 200 would (RFC 9110 15.3.7), so a missing one counts as another version; Last-Modified
+/// is compared only when sent.
+pub fn same_version(validator: &str, head: &Head) -> bool {
+    if validator.starts_with('"') {
+        head.get("etag") == Some(validator)
+    } else {
+        head.get("last-modified")
+            .is_none_or(|date| date == validator)
+    }
+}
+
+/// How `head` names its version, for an error message.
+pub fn version_of(head: &Head) -> String {
+    match (head.get("etag"), head.get("last-modified")) {
+        (Some(etag), _) => format!("ETag {etag}"),
+        (None, Some(date)) => format!("Last-Modified {date}"),
+        (None, None) => "no ETag".to_string(),
+    }
+}
+
 /// Retry-After: delay-seconds or an HTTP date (RFC 9110 10.2.3); None when absent or
 /// unreadable. A date in the past means now.
 pub fn retry_after(head: &Head) -> Option<Duration> {

@@ -150,3 +150,53 @@ fn stdout_download_is_not_retried_after_bytes() {
     assert_eq!(run.stdout.len(), 100_000);
     assert_eq!(server.requests().len(), 1);
 }
+
+/// Issue 17: a retry that resumes the `.part` file with If-Range, answered by a server that
+/// ignores If-Range with a 206 of another version (another ETag), is refused with 33
+/// instead of appending version 2 to version 1 (it exited 0 with the mix).
+#[test]
+fn resumed_retry_of_another_version_is_refused() {
+    let v1 = pattern(300_000);
+    let v2: Vec<u8> = v1.iter().map(|b| b ^ 0xff).collect();
+    let first = Arc::new(AtomicUsize::new(0));
+    let server = Server::plain(move |req, s| {
+        let from: usize = req
+            .header("range")
+            .and_then(|r| r.strip_prefix("bytes="))
+            .and_then(|r| r.strip_suffix('-'))
+            .map_or(0, |n| n.parse().unwrap());
+        let (status, etag, body) = match from {
+            0 => ("200 OK", "\"v1\"", &v1),
+            _ => ("206 Partial Content", "\"v2\"", &v2),
+        };
+        let head = format!(
+            "HTTP/1.1 {status}\r\nETag: {etag}\r\nAccept-Ranges: bytes\r\nContent-Length: {}\r\n\
+             Content-Range: bytes {from}-{}/{}\r\n\r\n",
+            body.len() - from,
+            body.len() - 1,
+            body.len()
+        );
+        let _ = s.write_all(head.as_bytes());
+        let to = match first.fetch_add(1, Ordering::SeqCst) {
+            0 => 100_000,
+            _ => body.len(),
+        };
+        let _ = s.write_all(&body[from..to]);
+        End::Close
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let flags = [
+        "-sS",
+        "--retry",
+        "2",
+        "--retry-delay",
+        "10ms",
+        "--retry-all-errors",
+        "-o",
+        "f",
+    ];
+    let run = fetch_in(dir.path(), &[&flags[..], &[&server.url("/")]].concat()).expect(33);
+    assert!(run.stderr.contains("another version"), "{}", run.stderr);
+    assert!(!dir.path().join("f").exists());
+    assert_eq!(server.requests()[1].header("if-range"), Some("\"v1\""));
+}
