@@ -200,3 +200,82 @@ fn resumed_retry_of_another_version_is_refused() {
     assert!(!dir.path().join("f").exists());
     assert_eq!(server.requests()[1].header("if-range"), Some("\"v1\""));
 }
+
+/// Answers every request 503 with `Retry-After: {after}` and the body "busy".
+fn busy_for(after: &'static str) -> Server {
+    Server::plain(move |_, s| {
+        let head =
+            format!("HTTP/1.1 503 Busy\r\nRetry-After: {after}\r\nContent-Length: 4\r\n\r\n");
+        reply(s, &[head.as_bytes(), b"busy"].concat())
+    })
+}
+
+/// Issue 17: a Retry-After whose wait would pass --retry-max-time is not waited (it slept
+/// 11 days): as curl 7.88, the retry is refused with curl's warning and the 503 is the
+/// answer, also for numbers past u64 and dates in the year 9999.
+#[test]
+fn retry_after_past_retry_max_time_is_refused() {
+    let far = [
+        "999999",
+        "99999999999999999999999",
+        "Fri, 31 Dec 9999 23:59:59 GMT",
+    ];
+    for after in far {
+        let server = busy_for(after);
+        let flags = ["--retry", "2", "--retry-max-time", "3", &server.url("/")];
+        let run = fetch(&flags).expect(0);
+        assert_eq!(run.out(), "busy");
+        assert!(
+            run.stderr.contains(
+                "the Retry-After: time would make this command line exceed the maximum \
+                 allowed time for retries"
+            ),
+            "{after}: {}",
+            run.stderr
+        );
+        assert_eq!(server.requests().len(), 1, "{after}");
+        let quiet = [
+            "-sf",
+            "--retry",
+            "2",
+            "--retry-max-time",
+            "3",
+            &server.url("/"),
+        ];
+        assert_eq!(fetch(&quiet).expect(22).stderr, "");
+    }
+}
+
+/// Issue 17, beyond curl (which sleeps as asked): with -m, a Retry-After longer than -m is
+/// not waited either; a short one still is.
+#[test]
+fn retry_after_longer_than_max_time_is_refused() {
+    let server = busy_for("999999");
+    let run = fetch(&["-f", "--retry", "2", "-m", "3", &server.url("/")]).expect(22);
+    assert!(run.stderr.contains("--max-time"), "{}", run.stderr);
+    assert_eq!(server.requests().len(), 1);
+    let short = busy_for("0");
+    fetch(&["-f", "--retry", "2", "-m", "3", &short.url("/")]).expect(22);
+    assert_eq!(short.requests().len(), 3);
+}
+
+/// Issue 16: whether a 503 is retried is decided when it arrives: one that comes after
+/// --retry-max-time has passed is the answer, as curl has it (the decision used to be
+/// taken before the request, and retried it once more).
+#[test]
+fn status_after_retry_max_time_is_not_retried() {
+    let server = Server::plain(|_, s| {
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        reply(s, BUSY)
+    });
+    let flags = [
+        "-f",
+        "--retry",
+        "1",
+        "--retry-max-time",
+        "1",
+        &server.url("/"),
+    ];
+    fetch(&flags).expect(22);
+    assert_eq!(server.requests().len(), 1);
+}
