@@ -45,6 +45,7 @@ pub(crate) mod redirect;
 pub(crate) mod request;
 mod retry;
 mod segments;
+pub(crate) mod sidecar;
 mod targets;
 pub(crate) mod tls;
 mod transfer;
