@@ -238,9 +238,9 @@ async fn client_certificates_are_required_with_a_client_ca() {
     server.stop().await;
 }
 
-/// Start-up errors: a `tls:` bind without a certificate, a missing file, a key that is not
-/// the certificate's, TLS flags without a `tls:` bind: one line naming the file or flag,
-/// exit 2.
+/// Start-up errors: a `tls:` bind without a certificate, a missing file, a certificate cut
+/// short (its PEM tag named as text, issue 17, not as a byte array), a key that is not the
+/// certificate's, TLS flags without a `tls:` bind: one line naming the file or flag, exit 2.
 #[test]
 fn bad_tls_setups_are_one_line_and_exit_2() {
     let pki = Pki::new("ca");
@@ -249,8 +249,10 @@ fn bad_tls_setups_are_one_line_and_exit_2() {
     let missing = pki.dir.path().join("missing.pem");
     let garbage = pki.dir.path().join("garbage.pem");
     std::fs::write(&garbage, "not a certificate\n").unwrap();
-    let [a_cert, a_key, b_key, missing, garbage] =
-        [&a.cert, &a.key, &b.key, &missing, &garbage].map(|p| p.display().to_string());
+    let cut = pki.dir.path().join("cut.pem");
+    std::fs::write(&cut, "-----BEGIN CERTIFICATE-----\nhalf-writ").unwrap();
+    let [a_cert, a_key, b_key, missing, garbage, cut] =
+        [&a.cert, &a.key, &b.key, &missing, &garbage, &cut].map(|p| p.display().to_string());
     let tls = ["--bind", "tls:127.0.0.1:0"];
     let cases: Vec<(Vec<&str>, String)> = vec![
         (
@@ -264,6 +266,13 @@ fn bad_tls_setups_are_one_line_and_exit_2() {
         (
             [&tls[..], &["--tls-cert", &garbage, "--tls-key", &a_key]].concat(),
             format!("{garbage}: no PEM certificate in it"),
+        ),
+        (
+            [&tls[..], &["--tls-cert", &cut, "--tls-key", &a_key]].concat(),
+            format!(
+                "{cut}: broken PEM: no -----END CERTIFICATE----- line after its \
+                 -----BEGIN CERTIFICATE-----"
+            ),
         ),
         (
             [&tls[..], &["--tls-cert", &a_cert, "--tls-key", &b_key]].concat(),
