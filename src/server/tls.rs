@@ -294,6 +294,14 @@ async fn serve(
     let Some(peer) = gate::proxied(&mut tcp, peer, &shared, deadline).await else {
         return;
     };
+    // The client's share before the handshake: one address holding silent connections in
+    // their handshakes must not take every slot. Over its share it is closed at once, as
+    // when the server is busy: an `ERR` line needs the handshake it is denied.
+    let Ok(share) = gate::share(&peer, &shared) else {
+        shared.metrics.rejected(Rejection::PerAddress);
+        gate::too_many_from(&peer);
+        return;
+    };
     let shaking = tokio::time::timeout_at(deadline, acceptor.accept(tcp));
     let outcome = tokio::select! {
         shaken = shaking => match shaken {
@@ -304,7 +312,10 @@ async fn serve(
         () = shared.drain.over(&shared.wake) => Err(Failure::ShuttingDown),
     };
     match outcome {
-        Ok(stream) => gate::converse(stream, peer, shared, slot).await,
+        Ok(stream) => {
+            conn::serve(stream, peer, shared, slot).await;
+            drop(share);
+        }
         Err(why) => {
             shared.metrics.rejected(Rejection::TlsHandshake);
             handshake_failed(&peer, &why);
