@@ -187,6 +187,10 @@ pub struct Config {
     #[arg(skip = DEFAULT_LINGER)]
     pub linger: Duration,
 
+    /// How long a connection to the metrics endpoint may take to send a request head.
+    #[arg(skip = metrics::HEAD_TIMEOUT)]
+    pub metrics_head_timeout: Duration,
+
     /// Running behind a load balancer: the PROXY protocol and whom to believe.
     #[command(flatten)]
     pub proxy: ProxyConfig,
@@ -220,6 +224,7 @@ impl Default for Config {
             raise_fd_limit: true,
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
             linger: DEFAULT_LINGER,
+            metrics_head_timeout: metrics::HEAD_TIMEOUT,
             tls: TlsConfig::default(),
             proxy: ProxyConfig::default(),
         }
@@ -397,6 +402,13 @@ impl Builder {
     /// one (default 10 s).
     pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
         self.config.tls.handshake_timeout = timeout;
+        self
+    }
+
+    /// Sets how long a connection to the metrics endpoint may take to send a request head
+    /// (default 500 ms).
+    pub fn metrics_head_timeout(mut self, timeout: Duration) -> Self {
+        self.config.metrics_head_timeout = timeout;
         self
     }
 
@@ -659,6 +671,7 @@ impl Server {
             tokio::spawn(metrics::serve(
                 l,
                 shared.metrics.clone(),
+                shared.config.metrics_head_timeout,
                 stop_ticking.clone(),
             ))
         });
