@@ -513,6 +513,8 @@ struct Shared {
 
 impl Shared {
     fn new(config: Config) -> Self {
+        let metrics = Arc::new(Metrics::new());
+        metrics.set_max_connections(config.max_connections);
         Shared {
             greeting: protocol::greeting_bytes(&config.greeting, config.framing),
             slots: Arc::new(Semaphore::new(config.max_connections)),
@@ -522,7 +524,7 @@ impl Shared {
             wake: Notify::new(),
             tick: Self::tick(&config),
             input_budget: InputBudget::new(config.max_input_memory),
-            metrics: Arc::new(Metrics::new()),
+            metrics,
             config,
         }
     }

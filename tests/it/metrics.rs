@@ -440,3 +440,15 @@ async fn ready_is_503_during_the_drain_delay() {
     c.write_all(b"Tracy\nexit\n").await.unwrap();
     assert_eq!(read_to_end(&mut c).await, b"Welcome!\nHello, Tracy!\n");
 }
+
+/// `sockit_ready` follows `/ready` (1 while serving, 0 after the stop), and
+/// `sockit_connections_max` is the connection limit in force, what the saturation alert
+/// divides by.
+#[tokio::test]
+async fn readiness_and_the_connection_limit_are_samples() {
+    let m = start(loopback().max_connections(7)).await;
+    wait_for_sample(m.http, "sockit_ready", 1.0).await;
+    wait_for_sample(m.http, "sockit_connections_max", 7.0).await;
+    m.server.stop().await;
+    assert_counts(&m.metrics.render(), &[("sockit_ready", 0.0)]);
+}
