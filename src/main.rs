@@ -12,6 +12,7 @@ use sockit::client::{Client, ClientError};
 use sockit::exit::{self, Failure};
 use sockit::fetch::config_file;
 use sockit::fetch::FetchError;
+use sockit::logging::{LogFormat, Logging};
 use sockit::net::tls::TlsClient;
 use sockit::protocol::Framing;
 use sockit::server::{self, Server};
@@ -32,7 +33,7 @@ fn main() -> ExitCode {
     let mut quiet = false;
     let failures: Vec<Failure> = match cli.command {
         Command::Serve(args) => {
-            init_logging("info");
+            init_logging("info", args.config.log_format);
             serve(args)
                 .err()
                 .and_then(|e| {
@@ -43,7 +44,7 @@ fn main() -> ExitCode {
                 .collect()
         }
         Command::Client(args) => {
-            init_logging("warn");
+            init_logging("warn", LogFormat::Text);
             run_client(args)
                 .err()
                 .and_then(|e| e.failure())
@@ -58,7 +59,7 @@ fn main() -> ExitCode {
             .into_iter()
             .collect(),
         Command::Fetch(args) => {
-            init_logging("warn");
+            init_logging("warn", LogFormat::Text);
             quiet = args.quiet_failures();
             fetch(*args)
         }
@@ -151,16 +152,9 @@ fn bench(args: sockit::bench::BenchArgs) -> anyhow::Result<()> {
     runtime(Some(1))?.block_on(sockit::bench::execute(args))
 }
 
-/// Logs go to stderr; `RUST_LOG` overrides the subcommand's default level.
-fn init_logging(default: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(filter)
-        .with_target(false)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+/// Logs go to stderr in `format`; `RUST_LOG` overrides the subcommand's default level.
+fn init_logging(default: &str, format: LogFormat) -> Option<Logging> {
+    Logging::init(default, format)
 }
 
 /// A runtime with `threads` workers; one means a current-thread runtime, which spares the

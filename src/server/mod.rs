@@ -45,6 +45,7 @@ mod tls;
 use crate::addr::{Address, Endpoint};
 use crate::duration::{self, shown};
 use crate::exit;
+use crate::logging::LogFormat;
 use crate::protocol::{self, Framing, InputBudget};
 use anyhow::Context as _;
 use listener::Listener;
@@ -172,6 +173,11 @@ pub struct Config {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// How log lines are written: `text`, or `json` (one object per line with `timestamp`,
+    /// `level`, `message` and the event's fields) for a log shipper.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     /// Raise the soft open-file limit to the hard limit, and cap `max_connections` to fit.
     #[arg(skip = true)]
     pub raise_fd_limit: bool,
@@ -221,6 +227,7 @@ impl Default for Config {
             metrics: None,
             reuse_port: false,
             quiet: false,
+            log_format: LogFormat::Text,
             raise_fd_limit: true,
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
             linger: DEFAULT_LINGER,
@@ -542,6 +549,8 @@ struct Shared {
 
 impl Shared {
     fn new(config: Config) -> Self {
+        let metrics = Arc::new(Metrics::new());
+        metrics.set_max_connections(config.max_connections);
         Shared {
             greeting: protocol::greeting_bytes(&config.greeting, config.framing),
             slots: Arc::new(Semaphore::new(config.max_connections)),
@@ -551,7 +560,7 @@ impl Shared {
             wake: Notify::new(),
             tick: Self::tick(&config),
             input_budget: InputBudget::new(config.max_input_memory),
-            metrics: Arc::new(Metrics::new()),
+            metrics,
             config,
         }
     }

@@ -1,5 +1,7 @@
 //! sockit's integration tests: one binary, a module per area, helpers in `support`.
 
+mod access_log;
+mod alerting;
 mod bench;
 mod cli;
 mod client;
