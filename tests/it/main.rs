@@ -4,6 +4,7 @@ mod bench;
 mod cli;
 mod client;
 mod corpus;
+mod curl_diff;
 mod fetch;
 mod hosts;
 mod lb;
