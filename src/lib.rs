@@ -5,7 +5,8 @@
 //! - [`addr`]: addresses as users type them (`host:port`, `[v6]:port`, `unix:/path`,
 //!   `tls:host:port`).
 //! - [`duration`]: the one duration syntax of every flag (`10`, `0.5`, `500ms`, `5m`, `1h`).
-//! - [`exit`]: how every subcommand ends: exit codes per subcommand and the `sockit: ` line.
+//! - [`exit`]: what every ending shares: the exit-code tables (curl's among them), the one
+//!   `sockit: ` line and the broken-pipe rule; each error type picks its own code.
 //! - [`fetch`]: `sockit fetch`, the HTTP/1.1 and HTTPS downloader (curl's flags and exit codes).
 //! - [`net`]: a connected TCP, Unix or TLS stream, connecting with a deadline, and the
 //!   client side of TLS for `client` and `bench` ([`net::tls`]).

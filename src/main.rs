@@ -1,5 +1,6 @@
 //! The `sockit` binary: parses flags, starts logging, runs a subcommand, and hands how it
-//! ended to [`sockit::exit`], which owns the exit codes. Everything else lives in the library.
+//! ended to [`sockit::exit::finish`]; each error type decides its own exit code. Everything
+//! else lives in the library.
 
 #![forbid(unsafe_code)]
 
@@ -9,6 +10,7 @@ use clap::Parser;
 use cli::{ClientArgs, Command, ServeArgs};
 use sockit::client::{Client, ClientError};
 use sockit::exit::{self, Failure};
+use sockit::fetch::FetchError;
 use sockit::net::tls::TlsClient;
 use sockit::protocol::Framing;
 use sockit::server::{self, Server};
@@ -21,32 +23,45 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage(&e),
     };
-    let failure = match cli.command {
+    let mut quiet = false;
+    let failures: Vec<Failure> = match cli.command {
         Command::Serve(args) => {
             init_logging("info");
-            serve(args).err().and_then(|e| Failure::serve(&e))
+            serve(args)
+                .err()
+                .and_then(|e| {
+                    let code = server::exit_code(&e);
+                    Failure::unless_closed_stdout(code, format!("{e:#}"), e.as_ref())
+                })
+                .into_iter()
+                .collect()
         }
         Command::Client(args) => {
             init_logging("warn");
-            run_client(args).err().and_then(|e| Failure::client(&e))
+            run_client(args)
+                .err()
+                .and_then(|e| e.failure())
+                .into_iter()
+                .collect()
         }
-        Command::Bench(args) => bench(args).err().and_then(|e| Failure::bench(&e)),
+        Command::Bench(args) => bench(args)
+            .err()
+            .and_then(|e| {
+                Failure::unless_closed_stdout(exit::bench::FAILED, format!("{e:#}"), e.as_ref())
+            })
+            .into_iter()
+            .collect(),
         Command::Fetch(args) => {
             init_logging("warn");
-            // `-s` without `-S` keeps a failure's line off stderr, as curl does, but not its
-            // exit code.
-            let quiet = args.silent && !args.show_error;
-            let failure = fetch(*args);
-            return if quiet {
-                exit::silently(failure)
-            } else {
-                exit::report(failure)
-            };
+            quiet = args.quiet_failures();
+            fetch(*args)
         }
-        Command::Completions(args) => print(Ok(cli::completions(args.shell))),
-        Command::Man => print(cli::man()),
+        Command::Completions(args) => print(Ok(cli::completions(args.shell)))
+            .into_iter()
+            .collect(),
+        Command::Man => print(cli::man()).into_iter().collect(),
     };
-    exit::report(failure)
+    exit::finish(failures, quiet)
 }
 
 /// `--help` and `--version` go to stdout (a closed one is fine) with 0; a bad command line is
@@ -74,17 +89,18 @@ fn print(text: std::io::Result<Vec<u8>>) -> Option<Failure> {
         .map(|e| Failure::new(exit::common::FAILED, format!("cannot write to stdout: {e}")))
 }
 
-/// Runs `sockit fetch` on a current-thread runtime.
-fn fetch(args: sockit::fetch::FetchArgs) -> Option<Failure> {
+/// Runs `sockit fetch` on a current-thread runtime; its failures, in URL order.
+fn fetch(args: sockit::fetch::FetchArgs) -> Vec<Failure> {
     match runtime(Some(1)) {
         Ok(runtime) => runtime
             .block_on(sockit::fetch::run(args))
-            .err()
-            .and_then(|e| Failure::fetch(&e)),
-        Err(e) => Some(Failure::new(
+            .iter()
+            .filter_map(FetchError::failure)
+            .collect(),
+        Err(e) => vec![Failure::new(
             exit::common::FAILED,
             format!("cannot start the async runtime: {e}"),
-        )),
+        )],
     }
 }
 

@@ -225,6 +225,14 @@ pub struct FetchArgs {
     pub no_keep_partial: bool,
 }
 
+impl FetchArgs {
+    /// Whether a failure's line stays off stderr: `-s` without `-S`, as curl (the exit code
+    /// is kept).
+    pub fn quiet_failures(&self) -> bool {
+        self.silent && !self.show_error
+    }
+}
+
 /// Where `-C` resumes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContinueAt {

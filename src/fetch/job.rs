@@ -16,7 +16,7 @@ use std::io::Write;
 pub async fn fetch(plan: &FetchPlan, pool: &Pool) -> Result<(), FetchError> {
     let (result, mut stats) = fetch_with_retries(plan, pool).await;
     let result = match result {
-        Err(FetchError::StdoutClosed) => Ok(()),
+        Err(FetchError::StdoutClosed(_)) => Ok(()),
         other => other,
     };
     if let Some(format) = &plan.write_out {

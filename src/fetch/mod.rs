@@ -57,12 +57,18 @@ use plan::FetchPlan;
 use pool::Pool;
 use std::sync::Arc;
 
-/// Fetches every URL the flags name, one after another or `-Z` at once; the result is the
-/// last failure (in URL order), each earlier one already reported on stderr.
-pub async fn run(args: FetchArgs) -> Result<(), FetchError> {
-    let plans = FetchPlan::for_each_url(&args)?;
+/// Fetches every URL the flags name, one after another or `-Z` at once, and returns the
+/// failures in URL order (none when every URL was fetched): the caller reports each, and the
+/// last one decides the exit code, as in curl.
+pub async fn run(args: FetchArgs) -> Vec<FetchError> {
+    let plans = match FetchPlan::for_each_url(&args) {
+        Ok(plans) => plans,
+        Err(e) => return vec![e],
+    };
     if let Some(first) = plans.first() {
-        heads::HeadSinks::start_dump(&first.heads)?;
+        if let Err(e) = heads::HeadSinks::start_dump(&first.heads) {
+            return vec![e];
+        }
     }
     let pool = Arc::new(Pool::default());
     let results = if args.parallel && plans.len() > 1 {
@@ -74,16 +80,5 @@ pub async fn run(args: FetchArgs) -> Result<(), FetchError> {
         }
         results
     };
-    let quiet = args.silent && !args.show_error;
-    let mut last = Ok(());
-    for result in results {
-        if let Err(e) = result {
-            if let Err(earlier) = std::mem::replace(&mut last, Err(e)) {
-                if !quiet {
-                    eprintln!("sockit: ({}) {earlier}", earlier.exit_code());
-                }
-            }
-        }
-    }
-    last
+    results.into_iter().filter_map(Result::err).collect()
 }

@@ -44,6 +44,7 @@ mod tls;
 
 use crate::addr::{Address, Endpoint};
 use crate::duration::{self, shown};
+use crate::exit;
 use crate::protocol::{self, Framing, InputBudget};
 use anyhow::Context as _;
 use listener::Listener;
@@ -251,6 +252,21 @@ pub enum ConfigError {
         /// `max_line`.
         line: usize,
     },
+}
+
+impl ConfigError {
+    /// The exit code of a configuration that cannot work: usage, as for a bad flag.
+    pub fn exit_code(&self) -> u8 {
+        exit::serve::BAD_CONFIG
+    }
+}
+
+/// The exit code for an error from building or running the server: a [`ConfigError`]'s own
+/// code wherever it sits in the error's chain, else [`exit::serve::CANNOT_LISTEN`] (cannot
+/// listen, or failed while running).
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    err.downcast_ref::<ConfigError>()
+        .map_or(exit::serve::CANNOT_LISTEN, ConfigError::exit_code)
 }
 
 /// Builds a [`Server`]: set the addresses and limits, then [`Builder::listen`].
@@ -728,5 +744,15 @@ mod tests {
         assert_eq!(tick(0, 500), Duration::from_millis(50));
         assert_eq!(tick(0, 0), FRAMING_HINT_AFTER / 2);
         assert_eq!(tick(300_000, 60_000), FRAMING_HINT_AFTER / 2);
+    }
+
+    /// A configuration error is usage (2) wherever it sits in the chain; a bind failure is 1.
+    #[test]
+    fn exit_codes_tell_configuration_from_listening() {
+        let config =
+            anyhow::Error::from(ConfigError::NoConnections).context("cannot start the server");
+        assert_eq!(exit_code(&config), 2);
+        let bind = anyhow::anyhow!("cannot listen on 127.0.0.1:1: permission denied");
+        assert_eq!(exit_code(&bind), 1);
     }
 }
