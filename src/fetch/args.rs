@@ -35,9 +35,9 @@ pub struct FetchArgs {
     #[arg(help_heading = OUTPUT, short = 'D', long = "dump-header", value_name = "FILE")]
     pub dump_header: Option<PathBuf>,
 
-    /// Add or replace a request header, `Name: value` (repeatable).
-    ///
-    /// `Name:` removes it and `Name;` sends it empty.
+    /// Add a request header, `Name: value`, sent as typed after the built-in ones, any
+    /// built-in of that name left out (repeatable); `Name:` removes it, `Name;` sends it
+    /// empty, `@FILE` reads one header per line from FILE.
     #[arg(help_heading = REQUEST, short = 'H', long = "header", value_name = "HEADER")]
     pub headers: Vec<String>,
 
@@ -79,6 +79,7 @@ pub struct FetchArgs {
         short = 'r',
         long = "range",
         value_name = "RANGE",
+        allow_hyphen_values = true,
         conflicts_with = "continue_at"
     )]
     pub range: Option<String>,

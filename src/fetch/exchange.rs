@@ -13,7 +13,7 @@ use super::plan::FetchPlan;
 use super::pool::Pool;
 use super::progress::{Meter, Progress};
 use super::redirect::{self, is_redirect, Redirects};
-use super::request::{Payload, RequestSpec};
+use super::request::RequestSpec;
 use super::retry::{self, Attempts, ResumeHint};
 use super::segments;
 use super::transfer::{self, Buffer, Conn};
@@ -25,6 +25,10 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use url::Url;
+
+/// How long an upload waits for `100 Continue` before sending its body anyway: curl's
+/// `--expect100-timeout` default.
+const CONTINUE_WAIT: Duration = Duration::from_secs(1);
 
 /// One fetch in progress: the plan, and what changes along the redirect chain.
 struct Exchange<'a> {
@@ -261,8 +265,15 @@ impl Exchange<'_> {
         let request = self.request.render(&self.url, Some(self.attempt.offset));
         self.trace.request(&request);
         conn.send(&request).await?;
-        if let Some(Payload::File { path, len }) = &self.request.body {
-            upload::send_file(&mut conn, path, *len).await?;
+        if let Some(body) = &self.request.body {
+            let send = !self.request.expects_continue()
+                || transfer::await_continue(&mut conn, buf, CONTINUE_WAIT).await?;
+            if send {
+                upload::send_body(&mut conn, body).await?;
+            } else {
+                // The server still waits for a body it will not get: never reuse this one.
+                self.request.keep_alive = false;
+            }
         }
         let mut first_byte = None;
         let read = transfer::read_head(&mut conn, buf, &mut first_byte).await;
@@ -358,12 +369,14 @@ impl Exchange<'_> {
         meter.finish();
         let trailers = body.trailers();
         head::check_trailers(trailers).map_err(|e| FetchError::BadReply(e.to_string()))?;
-        if trailers.len() > 2 {
+        // The trailer lines without the blank line that ends them, as curl shows them.
+        let trailers = trailers.strip_suffix(b"\r\n").unwrap_or(trailers);
+        if !trailers.is_empty() {
             self.trace.response(trailers);
         }
         self.heads.show_trailers(trailers)?;
         let mut out = sink.finish()?;
-        if self.heads.included().is_some() && trailers.len() > 2 {
+        if self.heads.included().is_some() && !trailers.is_empty() {
             // -i: the trailers follow the body, as curl prints them.
             out.put(trailers)?;
         }

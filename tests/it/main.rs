@@ -6,6 +6,7 @@ mod bench;
 mod cli;
 mod client;
 mod corpus;
+mod curl_diff;
 mod fetch;
 mod help;
 mod hosts;

@@ -6,6 +6,7 @@
 
 pub mod balancers;
 pub mod pki;
+pub mod recorder;
 
 use sockit::addr::Endpoint;
 use sockit::server::{Builder, Server};
