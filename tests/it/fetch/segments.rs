@@ -305,10 +305,18 @@ fn a_sidecar_with_more_segments_opens_no_more_connections() {
     let open = Arc::new(Open::default());
     let counted = open.clone();
     let sent = body.clone();
+    // Only the segments' ranged requests are counted: the first request's connection is
+    // closed by the client before the segments open, but the server may notice only later,
+    // when its write of the whole body fails, and a loaded machine then saw three at once.
     let server = Server::plain(move |req: &Req, s: &mut Stream| {
-        counted.enter(2);
+        let ranged = req.header("range").is_some();
+        if ranged {
+            counted.enter(2);
+        }
         let end = answer(&sent, req, s, &|_| false);
-        counted.leave();
+        if ranged {
+            counted.leave();
+        }
         end
     });
     let flags = ["-s", "-S", "--segments", "2", "-o", "f"];
@@ -318,7 +326,8 @@ fn a_sidecar_with_more_segments_opens_no_more_connections() {
         server.requests().len() > 3,
         "the sidecar's segments were continued"
     );
-    assert_eq!(*open.most.lock().unwrap(), 2, "connections open at once");
+    let most = *open.most.lock().unwrap();
+    assert!((1..=2).contains(&most), "{most} segments open at once");
 }
 
 /// Issue 17: a server that ignores If-Range and answers a segment with another version of
