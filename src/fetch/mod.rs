@@ -35,6 +35,7 @@ pub mod head;
 mod headings;
 mod heads;
 mod job;
+pub mod netrc;
 pub(crate) mod output;
 mod parallel;
 mod plan;
