@@ -31,6 +31,7 @@ mod exchange;
 pub mod head;
 mod heads;
 mod job;
+mod noproxy;
 pub(crate) mod output;
 mod parallel;
 mod plan;

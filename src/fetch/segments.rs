@@ -421,18 +421,31 @@ async fn fetch_segment(
     left: u64,
     writer: PlacedWriter,
 ) -> Result<(), FetchError> {
-    let (mut conn, mut buf, _permit) = match first {
-        Some((first, permit)) => (first.conn, first.buf, permit),
+    let (first, permit) = match first {
+        Some((first, permit)) => (Some(first), permit),
         None => {
-            let permit = shared
-                .connections
-                .clone()
-                .acquire_owned()
-                .await
-                .expect("the semaphore is never closed");
-            let (conn, buf) = ranged(&shared, next, left).await?;
-            (conn, buf, permit)
+            let permit = shared.connections.clone().acquire_owned().await;
+            (None, permit.expect("the semaphore is never closed"))
         }
+    };
+    let result = stream_segment(&shared, first, next, left, writer).await;
+    // The connection is closed by now: only then may another open.
+    drop(permit);
+    result
+}
+
+/// Streams the segment over `first`'s connection, or a ranged one opened for it; the
+/// connection is dropped after its segment, whatever follows on it.
+async fn stream_segment(
+    shared: &Shared,
+    first: Option<First>,
+    next: u64,
+    left: u64,
+    writer: PlacedWriter,
+) -> Result<(), FetchError> {
+    let (mut conn, mut buf) = match first {
+        Some(first) => (first.conn, first.buf),
+        None => ranged(shared, next, left).await?,
     };
     let mut sink = ContentDecoder::new(writer, None, false, None)?;
     let rate = shared
@@ -441,7 +454,6 @@ async fn fetch_segment(
         .map(|r| r / u64::from(shared.plan.segments.max(1)));
     let mut meter = Meter::new(shared.progress.share(), rate);
     let mut body = BodyDecoder::new(BodyFraming::Length(left));
-    // The connection is dropped after its segment, whatever follows on it.
     transfer::read_body(&mut conn, &mut buf, &mut body, &mut sink, &mut meter).await?;
     sink.finish()?;
     Ok(())
