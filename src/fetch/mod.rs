@@ -34,6 +34,7 @@ mod job;
 mod noproxy;
 pub(crate) mod output;
 mod parallel;
+mod part_lock;
 mod plan;
 mod pool;
 mod progress;
