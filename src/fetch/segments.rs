@@ -293,8 +293,7 @@ pub async fn download(
         resumed
             .unwrap_or_else(|| Layout::fresh(length, validator.clone(), u64::from(plan.segments))),
     );
-    file.set_len(length)
-        .map_err(|e| FetchError::write(&part_path, &e))?;
+    reserve(&file, length).map_err(|e| FetchError::write(&part_path, &e))?;
     let files = Arc::new(Files {
         part: Arc::new(file),
         part_path,
@@ -377,6 +376,20 @@ pub async fn download(
         }
     }
     result
+}
+
+/// Gives the `.part` file its full length with the disk space reserved where the file
+/// system can (fallocate), so a disk too small for the body fails here, naming the `.part`
+/// file, before a byte is fetched or a sidecar written (issue 17: it failed later, in the
+/// sidecar's save, and named the sidecar).
+fn reserve(file: &File, length: u64) -> io::Result<()> {
+    use rustix::fs::{fallocate, FallocateFlags};
+    use rustix::io::Errno;
+    match fallocate(file, FallocateFlags::empty(), 0, length) {
+        Ok(()) => Ok(()),
+        Err(Errno::OPNOTSUPP | Errno::NOSYS) => file.set_len(length),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Waits for every segment, saving progress as it goes; the first failure stops the rest.

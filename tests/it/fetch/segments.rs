@@ -380,3 +380,44 @@ fn a_segment_of_another_version_is_refused() {
     assert!(run.stderr.contains("another version"), "{}", run.stderr);
     assert!(!dir.path().join("f").exists());
 }
+
+/// Whether this machine can give a test a private mount namespace (`unshare -rm`: as root,
+/// or through a user namespace), where a small tmpfs can fill up without touching the host.
+fn private_mounts() -> bool {
+    let works = std::process::Command::new("unshare")
+        .args(["-rm", "true"])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    crate::support::require(works, "unshare -rm (a private mount namespace)")
+}
+
+/// Issue 17: a `--segments` download to a disk without room for it fails with 23 naming
+/// the `.part` file, and leaves no empty `FILE.segments.new` (it named the sidecar, whose
+/// first save failed, and left the empty temporary file). The download runs in its own
+/// mount namespace on a 3 MiB tmpfs, filled but for a few pages before it starts.
+#[test]
+fn a_full_disk_names_the_part_file_and_leaves_no_temporary_sidecar() {
+    if !private_mounts() {
+        return;
+    }
+    let body = Arc::new(pattern(SIZE));
+    let server = ranged(body, |_| false);
+    let dir = tempfile::tempdir().unwrap();
+    let script = r#"mount -t tmpfs -o size=3m tmpfs "$1" && cd "$1" || exit 99
+dd if=/dev/zero of=filler bs=4k count=760 2>/dev/null || exit 98
+"$2" fetch -sS --segments 4 -o f "$3"
+code=$?
+echo "left: $(ls -A | tr '\n' ' ')" >&2
+exit $code"#;
+    let mut cmd = std::process::Command::new("unshare");
+    cmd.args(["-rm", "sh", "-c", script, "sh"])
+        .arg(dir.path())
+        .arg(env!("CARGO_BIN_EXE_sockit"))
+        .arg(server.url("/"));
+    let mut child = crate::support::ChildGuard::spawn(cmd);
+    let (status, stderr) = child.wait_within(Duration::from_secs(60));
+    assert_eq!(status.code(), Some(23), "{stderr}");
+    assert!(stderr.contains("cannot write to f.part"), "{stderr}");
+    assert!(stderr.contains("left: filler \n"), "{stderr}");
+}
