@@ -147,8 +147,10 @@ pub fn prepare_resume(path: &Path, at: ContinueAt) -> Result<Resume, FetchError>
             .filter(|m| m.is_file())
             .map(|m| m.len())
     };
+    // An empty `.part` file holds nothing to continue (this run's claim may have just
+    // created it).
     let want = match at {
-        ContinueAt::Auto => match (len(&part), len(path)) {
+        ContinueAt::Auto => match (len(&part).filter(|&n| n > 0), len(path)) {
             (Some(n), _) => return Ok(from(n)),
             (None, Some(n)) => n,
             (None, None) => return Ok(from(0)),
