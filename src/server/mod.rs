@@ -125,7 +125,8 @@ pub struct Config {
 
     /// Memory for unfinished lines, all connections together (`16MiB`, `1GiB`, bytes). A line
     /// that fits in one read needs none; a connection that needs more while it is spent is not
-    /// read until some frees (its idle timeout still runs). At least `--max-line`.
+    /// read until some frees (its idle timeout still runs). A PROXY v2 header longer than 232
+    /// bytes is charged here too, and refused when it does not fit. At least `--max-line`.
     #[arg(long, value_name = "SIZE", default_value = DEFAULT_MAX_INPUT_MEMORY,
           value_parser = crate::size::parse)]
     pub max_input_memory: usize,
