@@ -95,7 +95,7 @@ async fn client<S: Peek>(
             return Err(Refusal::Untrusted);
         }
     }
-    let reading = tokio::time::timeout_at(deadline, proxy::take_header(sock));
+    let reading = tokio::time::timeout_at(deadline, proxy::take_header(sock, &shared.input_budget));
     let header = tokio::select! {
         read = reading => read.map_err(|_| Refusal::TimedOut)??,
         () = shared.drain.over(&shared.wake) => return Err(Refusal::ShuttingDown),

@@ -128,7 +128,8 @@ pub struct Config {
 
     /// Memory for unfinished lines, all connections together (`16MiB`, `1GiB`, bytes). A line
     /// that fits in one read needs none; a connection that needs more while it is spent is not
-    /// read until some frees (its idle timeout still runs). At least `--max-line`.
+    /// read until some frees (its idle timeout still runs). A PROXY v2 header longer than 232
+    /// bytes is charged here too, and refused when it does not fit. At least `--max-line`.
     #[arg(long, value_name = "SIZE", default_value = DEFAULT_MAX_INPUT_MEMORY,
           value_parser = crate::size::parse)]
     pub max_input_memory: usize,
@@ -241,7 +242,6 @@ impl Default for Config {
 impl Config {
     fn tcp_options(&self) -> listener::TcpOptions {
         listener::TcpOptions {
-            backlog: self.backlog,
             reuse_port: self.reuse_port,
         }
     }
@@ -474,8 +474,28 @@ impl Builder {
             .map(|a| a.to_string())
             .collect();
         let tls = Tls::from_config(&config.tls, &tls_binds).map_err(ConfigError::from)?;
+        // Everything that can fail comes before the service sockets listen (see
+        // `listener::Bound`): a failed start must reset no connection the kernel queued.
+        let bound = if self.inherited.is_empty() {
+            Self::bind_all(&config).await?
+        } else {
+            Vec::new()
+        };
+        let metrics_listener = match config.metrics {
+            Some(addr) => Some(metrics::bind(addr).await?),
+            None => None,
+        };
+        let reload = tls.clone().map(tls::Reload::register).transpose()?;
         let listeners = if self.inherited.is_empty() {
-            Self::bind_all(&config, tls.as_ref()).await?
+            (bound.into_iter())
+                .map(|(bound, is_tls)| {
+                    let listener = bound.listen(config.backlog)?;
+                    Ok(match (&tls, is_tls) {
+                        (Some(tls), true) => listener.over_tls(tls.clone()),
+                        _ => listener,
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?
         } else {
             info!(
                 "Socket activation: serving on {} socket(s) passed by systemd instead of --bind.",
@@ -485,11 +505,6 @@ impl Builder {
                 .map(systemd::adopt)
                 .collect::<anyhow::Result<_>>()?
         };
-        let metrics_listener = match config.metrics {
-            Some(addr) => Some(metrics::bind(addr).await?),
-            None => None,
-        };
-        let reload = tls.map(tls::Reload::register).transpose()?;
         if config.raise_fd_limit {
             config.max_connections =
                 listener::fit_fd_limit(config.max_connections, listeners.len());
@@ -504,18 +519,17 @@ impl Builder {
         })
     }
 
-    /// Binds every address of `config.binds`, `tls:` ones over `tls`.
-    async fn bind_all(config: &Config, tls: Option<&Arc<Tls>>) -> anyhow::Result<Vec<Listener>> {
-        let mut listeners = Vec::new();
+    /// Binds every address of `config.binds`, without listening yet; each says whether it is
+    /// a `tls:` one.
+    async fn bind_all(config: &Config) -> anyhow::Result<Vec<(listener::Bound, bool)>> {
+        let mut bound = Vec::new();
         for address in &config.binds {
-            for bound in listener::bind(address, config.tcp_options()).await? {
-                listeners.push(match (address, tls) {
-                    (Address::Tls { .. }, Some(tls)) => bound.over_tls(tls.clone()),
-                    _ => bound,
-                });
+            let is_tls = matches!(address, Address::Tls { .. });
+            for socket in listener::bind(address, config.tcp_options()).await? {
+                bound.push((socket, is_tls));
             }
         }
-        Ok(listeners)
+        Ok(bound)
     }
 }
 
