@@ -648,8 +648,10 @@ async fn bench_speaks_tls_in_every_mode() {
             mode,
             "-c",
             "4",
+            // Long enough for a debug build's handshakes on a loaded machine: with 200 ms,
+            // lockstep and pipeline sometimes ended before any handshake had finished.
             "-d",
-            "200ms",
+            "1s",
             "--tls",
             "--cacert",
             pki.ca.to_str().unwrap(),
