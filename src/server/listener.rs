@@ -8,7 +8,7 @@
 
 use super::metrics::Rejection;
 use super::proxy::Peek;
-use super::{conn, first_unless, gate, tls, Shared};
+use super::{conn, first_unless, gate, rate, tls, Shared};
 use crate::addr::{Address, Endpoint};
 use crate::net::{bind_hint, describe};
 use anyhow::{anyhow, bail, Context as _};
@@ -337,6 +337,9 @@ pub(super) fn set_nodelay(stream: &tokio::net::TcpStream) -> io::Result<()> {
 
 /// Takes a connection slot before any work starts for the connection.
 fn admit<S: conn::Socket + Peek>(sock: S, peer: conn::Peer, shared: &Arc<Shared>) {
+    if rate::refused_at_accept(shared, &peer, Some(sock.sock_ref())) {
+        return;
+    }
     match shared.slots.clone().try_acquire_owned() {
         Ok(permit) if gate::needed(&shared.config) => {
             shared
@@ -349,7 +352,7 @@ fn admit<S: conn::Socket + Peek>(sock: S, peer: conn::Peer, shared: &Arc<Shared>
                 .spawn(Box::pin(conn::serve(sock, peer, shared.clone(), permit)));
         }
         Err(_) => {
-            shared.metrics.rejected(Rejection::Busy);
+            shared.reject(Rejection::Busy, &peer, "");
             conn::reject(sock, &peer, shared);
         }
     }

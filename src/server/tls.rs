@@ -37,7 +37,7 @@ use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
-use tracing::{debug, error, info};
+use tracing::{error, info};
 
 /// How long a SIGHUP reload may take to read the certificate files before it gives up and
 /// keeps the old ones; reading a local file takes microseconds.
@@ -320,6 +320,9 @@ impl Listener {
 /// Takes a slot for a TLS client, or closes it at once when every slot is taken: an
 /// `ERR server busy` line in plaintext would only be a broken record to a TLS client.
 pub(super) fn admit(tcp: TcpStream, peer: Peer, tls: &Tls, shared: &Arc<Shared>) {
+    if super::rate::refused_at_accept(shared, &peer, None) {
+        return;
+    }
     match shared.slots.clone().try_acquire_owned() {
         Ok(slot) => {
             let acceptor = tls.acceptor();
@@ -328,8 +331,7 @@ pub(super) fn admit(tcp: TcpStream, peer: Peer, tls: &Tls, shared: &Arc<Shared>)
                 .spawn(serve(tcp, peer, acceptor, shared.clone(), slot));
         }
         Err(_) => {
-            shared.metrics.rejected(Rejection::Busy);
-            debug!("{peer}: server busy, TLS connection closed");
+            shared.reject(Rejection::Busy, &peer, ": TLS connection closed");
         }
     }
 }
