@@ -93,15 +93,15 @@ mod tests {
         let reports: Vec<RunReport> = [1, 10, 100]
             .iter()
             .map(|&c| {
-                let t = Tally::new(RunPhase::Measure, Duration::from_secs(1), true);
-                t.reply(Duration::from_micros(20 * u64::from(c)));
+                let t = Tally::new(RunPhase::Measure, Duration::from_secs(1), true, false);
+                t.reply_after(Duration::from_micros(20 * u64::from(c)));
                 let spec = RunSpec {
                     mode: Mode::Lockstep,
                     framing: Framing::Line,
                     connections: c,
                     depth: None,
                 };
-                RunReport::new(spec, &t.snapshot(), Duration::from_millis(10), None)
+                RunReport::new(spec, &t.snapshot(), Duration::from_millis(10), None, None)
             })
             .collect();
         let dir = tempfile::tempdir().unwrap();

@@ -1,6 +1,7 @@
 //! sockit's integration tests: one binary, a module per area, helpers in `support`.
 
 mod bench;
+mod bench_rate;
 mod cli;
 mod client;
 mod corpus;
