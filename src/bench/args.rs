@@ -98,7 +98,8 @@ pub struct BenchArgs {
           value_parser = clap::value_parser!(u32).range(1..))]
     pub sweep: Vec<u32>,
 
-    /// Draw throughput and p99 latency against connections into this SVG file.
+    /// Draw a chart into this SVG file: with --sweep, throughput and p99 latency against
+    /// connections; otherwise latency (p50, p99, max) second by second.
     #[cfg(feature = "plot")]
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,

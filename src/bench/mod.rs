@@ -22,6 +22,7 @@ pub mod report;
 pub mod schedule;
 pub mod script;
 mod stats;
+pub mod timeline;
 
 pub use args::{BenchArgs, Framing, Mode};
 pub use report::RunReport;
@@ -60,7 +61,11 @@ pub async fn execute(args: BenchArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.plot {
         let title =
             format!("sockit bench --mode {:?} against {}", args.mode, args.addr).to_lowercase();
-        plot::draw(path, &title, &reports)?;
+        if args.sweep.is_empty() {
+            plot::draw_timeline(path, &title, &reports[0])?;
+        } else {
+            plot::draw(path, &title, &reports)?;
+        }
     }
     let errors: u64 = reports.iter().map(|r| r.errors.total).sum();
     if errors > 0 {

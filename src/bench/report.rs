@@ -2,6 +2,7 @@
 
 use super::args::{Framing, Mode};
 use super::stats::Counts;
+use super::timeline::Second;
 use hdrhistogram::Histogram;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -41,6 +42,8 @@ pub struct RunReport {
     pub rate: Option<Rate>,
     /// Everything that went wrong.
     pub errors: Errors,
+    /// The measured replies and errors second by second.
+    pub timeline: Vec<Second>,
 }
 
 /// Latency percentiles in microseconds.
@@ -150,6 +153,11 @@ impl RunReport {
                 achieved: throughput,
                 behind_schedule: counts.behind_schedule,
             }),
+            timeline: counts
+                .timeline
+                .as_ref()
+                .map(|t| t.seconds())
+                .unwrap_or_default(),
             errors: Errors {
                 wrong: counts.wrong,
                 missing: counts.missing,

@@ -5,6 +5,7 @@
 //! histogram increment.
 
 use super::schedule::Stamp;
+use super::timeline::Timeline;
 use hdrhistogram::Histogram;
 use std::cell::{Cell, RefCell};
 use std::time::{Duration, Instant};
@@ -33,6 +34,8 @@ pub struct Counts {
     pub uncorrected: Option<Histogram<u64>>,
     /// Under `--rate`, messages sent while measuring that went late on their schedule.
     pub behind_schedule: u64,
+    /// The measured replies and errors second by second, once measuring has started.
+    pub timeline: Option<Timeline>,
     /// Correct replies while measuring.
     pub measured: u64,
     /// Correct replies over the whole run, warm-up and drain included.
@@ -85,6 +88,8 @@ impl Tally {
                 latency,
                 uncorrected: paced.then(new_histogram),
                 behind_schedule: 0,
+                timeline: (phase == RunPhase::Measure)
+                    .then(|| Timeline::new(Instant::now(), &new_histogram())),
                 measured: 0,
                 total: 0,
                 wrong: 0,
@@ -108,7 +113,12 @@ impl Tally {
     /// Moves to `phase`; entering [`RunPhase::Measure`] starts the clock for throughput.
     pub fn set_phase(&self, phase: RunPhase) {
         match phase {
-            RunPhase::Measure => self.measure_start.set(Some(Instant::now())),
+            RunPhase::Measure => {
+                let now = Instant::now();
+                self.measure_start.set(Some(now));
+                let mut c = self.counts.borrow_mut();
+                c.timeline = Some(Timeline::new(now, &c.latency));
+            }
             RunPhase::Stop => self.stopped_at.set(Some(Instant::now())),
             RunPhase::Warmup => {}
         }
@@ -156,8 +166,17 @@ impl Tally {
         c.total += 1;
         if self.measures(stamp) {
             c.measured += 1;
-            c.late += u64::from(latency > self.late_after);
-            c.latency.saturating_record(nanos(latency));
+            let late = latency > self.late_after;
+            let late_error = late && c.late_is_error;
+            c.late += u64::from(late);
+            let ns = nanos(latency);
+            c.latency.saturating_record(ns);
+            if let Some(timeline) = &mut c.timeline {
+                timeline.reply(now, ns);
+                if late_error {
+                    timeline.errors(now, 1);
+                }
+            }
             if let Some(uncorrected) = &mut c.uncorrected {
                 uncorrected.saturating_record(nanos(now.saturating_duration_since(stamp.sent)));
             }
@@ -181,19 +200,31 @@ impl Tally {
     /// A reply that did not match.
     pub fn wrong(&self) {
         self.counts.borrow_mut().wrong += 1;
+        self.timeline_errors(1);
     }
 
     /// `n` replies that never came.
     pub fn missing(&self, n: u64) {
         self.counts.borrow_mut().missing += n;
+        self.timeline_errors(n);
     }
 
     /// A connection that failed to open or broke.
     pub fn failed(&self, why: impl FnOnce() -> String) {
+        self.timeline_errors(1);
         let mut c = self.counts.borrow_mut();
         c.failed += 1;
         if c.first_failure.is_none() {
             c.first_failure = Some(why());
+        }
+    }
+
+    /// Puts `n` errors into the timeline's current second, while measuring.
+    fn timeline_errors(&self, n: u64) {
+        if n > 0 && self.phase.get() == RunPhase::Measure {
+            if let Some(timeline) = &mut self.counts.borrow_mut().timeline {
+                timeline.errors(Instant::now(), n);
+            }
         }
     }
 

@@ -171,3 +171,50 @@ fn too_few_connections_are_said_at_start() {
         "{run}"
     );
 }
+
+/// `--json` has a timeline, one entry per second whose messages add up to the run's, in
+/// which the stalls show; `--plot` on a single run draws latency over time.
+#[cfg(feature = "plot")]
+#[test]
+fn timeline_adds_up_and_shows_the_stalls() {
+    let server = stalling_server();
+    let addr = server.addr();
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("timeline.svg");
+    let out = sockit_bench(&[
+        "-a",
+        &addr,
+        "-c",
+        "2",
+        "--rate",
+        "200",
+        "-d",
+        "2500ms",
+        "--json",
+        "--plot",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = &json(&out)["runs"][0];
+    let seconds = run["timeline"].as_array().unwrap();
+    assert!(seconds.len() >= 3, "{run}");
+    for (i, s) in seconds.iter().enumerate() {
+        assert_eq!(s["second"], i as u64, "{s}");
+    }
+    let sum: u64 = seconds
+        .iter()
+        .map(|s| s["messages"].as_u64().unwrap())
+        .sum();
+    assert_eq!(sum, run["messages"].as_u64().unwrap(), "{run}");
+    let worst = seconds
+        .iter()
+        .map(|s| s["latency_us"]["max"].as_f64().unwrap())
+        .fold(0.0, f64::max);
+    assert!(worst >= 150_000.0, "{run}");
+    let chart = std::fs::read_to_string(&svg).unwrap();
+    assert!(chart.starts_with("<svg") && chart.contains("seconds since measuring started"));
+}
