@@ -6,6 +6,7 @@
 //! names cost one round trip, not a million, and memory stays constant.
 
 use crate::addr::Address;
+use crate::exit;
 use crate::net::tls::{TlsClient, TlsError};
 use crate::net::{self, ConnectError, Stream};
 use crate::protocol::Framing;
@@ -21,8 +22,8 @@ use tokio::io::{
 /// The most bytes a single reply may have before the client gives up on the server.
 const MAX_REPLY: usize = 1 << 20;
 
-/// What can go wrong talking to a hello server; [`crate::exit::Failure::client`] gives the
-/// exit code for each (curl's where curl has one).
+/// What can go wrong talking to a hello server; [`ClientError::exit_code`] gives the exit
+/// code for each (curl's where curl has one).
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// Resolving or connecting failed, or timed out.
@@ -46,6 +47,40 @@ pub enum ClientError {
     /// TLS could not be set up, the handshake failed, or the server was not trusted.
     #[error(transparent)]
     Tls(#[from] TlsError),
+}
+
+impl ClientError {
+    /// The exit code for this error: curl's numbers where curl has one
+    /// ([`crate::exit::client`]).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ClientError::Connect(ConnectError::Resolve { .. }) => exit::client::RESOLVE,
+            ClientError::Connect(ConnectError::Connect { .. }) => exit::client::CONNECT,
+            ClientError::Connect(ConnectError::Timeout { .. }) | ClientError::Timeout(_) => {
+                exit::client::TIMEOUT
+            }
+            ClientError::Server(_) => exit::client::SERVER_ERR,
+            ClientError::BadName(_) => exit::client::BAD_NAME,
+            // TLS 1.3 lets the client finish its handshake before the server checks the
+            // client's certificate, so a refusal arrives as an alert on the first read.
+            ClientError::Io(e) if is_tls_alert(e) => exit::curl::SSL_CONNECT_ERROR,
+            ClientError::Closed | ClientError::Io(_) => exit::client::RECV,
+            ClientError::Tls(e) => e.exit_code(),
+        }
+    }
+
+    /// What `main` reports for this error; none for a closed stdout.
+    pub fn failure(&self) -> Option<exit::Failure> {
+        exit::Failure::unless_closed_stdout(self.exit_code(), self.to_string(), self)
+    }
+}
+
+/// Whether a read failed because the TLS peer sent a fatal alert.
+fn is_tls_alert(err: &io::Error) -> bool {
+    let tls = err
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<rustls::Error>());
+    matches!(tls, Some(rustls::Error::AlertReceived(_)))
 }
 
 /// A connection to a hello server.

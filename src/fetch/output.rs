@@ -376,7 +376,7 @@ fn adopt_owner_and_mode(file: &File, path: &Path) {
 /// write errors.
 pub fn stdout_error(err: &io::Error) -> FetchError {
     if err.kind() == io::ErrorKind::BrokenPipe {
-        FetchError::StdoutClosed
+        FetchError::StdoutClosed(io::ErrorKind::BrokenPipe.into())
     } else {
         FetchError::Write {
             path: "stdout".into(),

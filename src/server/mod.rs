@@ -44,6 +44,8 @@ mod tls;
 
 use crate::addr::{Address, Endpoint};
 use crate::duration::{self, shown};
+use crate::exit;
+use crate::logging::LogFormat;
 use crate::protocol::{self, Framing, InputBudget};
 use anyhow::Context as _;
 use listener::Listener;
@@ -93,8 +95,9 @@ pub const FRAMING_HINT_AFTER: Duration = Duration::from_secs(2);
 /// [`Server::builder`] or parsed by clap.
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct Config {
-    /// Address to listen on (repeatable): HOST:PORT, `[V6]:PORT` or unix:PATH. A host name
-    /// binds every address it resolves to; port 0 lets the OS choose (the port is logged).
+    /// Address to listen on (repeatable): HOST:PORT, `[V6]:PORT`, unix:PATH, or tls:HOST:PORT
+    /// (TLS with `--tls-cert` and `--tls-key`). A host name binds every address it resolves
+    /// to; port 0 lets the OS choose (the port is logged).
     #[arg(short, long = "bind", value_name = "ADDR", default_value = DEFAULT_BIND)]
     pub binds: Vec<Address>,
 
@@ -170,6 +173,11 @@ pub struct Config {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// How log lines are written: `text`, or `json` (one object per line with `timestamp`,
+    /// `level`, `message` and the event's fields) for a log shipper.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     /// Raise the soft open-file limit to the hard limit, and cap `max_connections` to fit.
     #[arg(skip = true)]
     pub raise_fd_limit: bool,
@@ -184,6 +192,10 @@ pub struct Config {
     /// FIN.
     #[arg(skip = DEFAULT_LINGER)]
     pub linger: Duration,
+
+    /// How long a connection to the metrics endpoint may take to send a request head.
+    #[arg(skip = metrics::HEAD_TIMEOUT)]
+    pub metrics_head_timeout: Duration,
 
     /// Running behind a load balancer: the PROXY protocol and whom to believe.
     #[command(flatten)]
@@ -215,9 +227,11 @@ impl Default for Config {
             metrics: None,
             reuse_port: false,
             quiet: false,
+            log_format: LogFormat::Text,
             raise_fd_limit: true,
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
             linger: DEFAULT_LINGER,
+            metrics_head_timeout: metrics::HEAD_TIMEOUT,
             tls: TlsConfig::default(),
             proxy: ProxyConfig::default(),
         }
@@ -251,6 +265,21 @@ pub enum ConfigError {
         /// `max_line`.
         line: usize,
     },
+}
+
+impl ConfigError {
+    /// The exit code of a configuration that cannot work: usage, as for a bad flag.
+    pub fn exit_code(&self) -> u8 {
+        exit::serve::BAD_CONFIG
+    }
+}
+
+/// The exit code for an error from building or running the server: a [`ConfigError`]'s own
+/// code wherever it sits in the error's chain, else [`exit::serve::CANNOT_LISTEN`] (cannot
+/// listen, or failed while running).
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    err.downcast_ref::<ConfigError>()
+        .map_or(exit::serve::CANNOT_LISTEN, ConfigError::exit_code)
 }
 
 /// Builds a [`Server`]: set the addresses and limits, then [`Builder::listen`].
@@ -380,6 +409,13 @@ impl Builder {
     /// one (default 10 s).
     pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
         self.config.tls.handshake_timeout = timeout;
+        self
+    }
+
+    /// Sets how long a connection to the metrics endpoint may take to send a request head
+    /// (default 500 ms).
+    pub fn metrics_head_timeout(mut self, timeout: Duration) -> Self {
+        self.config.metrics_head_timeout = timeout;
         self
     }
 
@@ -513,6 +549,8 @@ struct Shared {
 
 impl Shared {
     fn new(config: Config) -> Self {
+        let metrics = Arc::new(Metrics::new());
+        metrics.set_max_connections(config.max_connections);
         Shared {
             greeting: protocol::greeting_bytes(&config.greeting, config.framing),
             slots: Arc::new(Semaphore::new(config.max_connections)),
@@ -522,7 +560,7 @@ impl Shared {
             wake: Notify::new(),
             tick: Self::tick(&config),
             input_budget: InputBudget::new(config.max_input_memory),
-            metrics: Arc::new(Metrics::new()),
+            metrics,
             config,
         }
     }
@@ -642,6 +680,7 @@ impl Server {
             tokio::spawn(metrics::serve(
                 l,
                 shared.metrics.clone(),
+                shared.config.metrics_head_timeout,
                 stop_ticking.clone(),
             ))
         });
@@ -728,5 +767,15 @@ mod tests {
         assert_eq!(tick(0, 500), Duration::from_millis(50));
         assert_eq!(tick(0, 0), FRAMING_HINT_AFTER / 2);
         assert_eq!(tick(300_000, 60_000), FRAMING_HINT_AFTER / 2);
+    }
+
+    /// A configuration error is usage (2) wherever it sits in the chain; a bind failure is 1.
+    #[test]
+    fn exit_codes_tell_configuration_from_listening() {
+        let config =
+            anyhow::Error::from(ConfigError::NoConnections).context("cannot start the server");
+        assert_eq!(exit_code(&config), 2);
+        let bind = anyhow::anyhow!("cannot listen on 127.0.0.1:1: permission denied");
+        assert_eq!(exit_code(&bind), 1);
     }
 }
