@@ -13,7 +13,11 @@ use std::time::Duration;
 ///
 /// The body goes to stdout, or with -o/-O to a file through FILE.part, renamed to FILE only
 /// when the whole body arrived: a failed download never leaves a partial file under FILE.
+///
+/// Any flag may be given again, as curl allows (an alias plus the same flag typed by hand,
+/// or a config file and the command line): a value flag takes the last value.
 #[derive(Debug, Clone, Args)]
+#[command(args_override_self = true)]
 pub struct FetchArgs {
     /// The URLs and where each body goes.
     #[command(flatten)]
@@ -31,9 +35,9 @@ pub struct FetchArgs {
     #[arg(help_heading = OUTPUT, short = 'D', long = "dump-header", value_name = "FILE")]
     pub dump_header: Option<PathBuf>,
 
-    /// Add or replace a request header, `Name: value` (repeatable).
-    ///
-    /// `Name:` removes it and `Name;` sends it empty.
+    /// Add a request header, `Name: value`, sent as typed after the built-in ones, any
+    /// built-in of that name left out (repeatable); `Name:` removes it, `Name;` sends it
+    /// empty, `@FILE` reads one header per line from FILE.
     #[arg(help_heading = REQUEST, short = 'H', long = "header", value_name = "HEADER")]
     pub headers: Vec<String>,
 
@@ -75,6 +79,7 @@ pub struct FetchArgs {
         short = 'r',
         long = "range",
         value_name = "RANGE",
+        allow_hyphen_values = true,
         conflicts_with = "continue_at"
     )]
     pub range: Option<String>,
@@ -258,6 +263,16 @@ pub struct FetchArgs {
     /// Remove FILE.part when the download fails instead of keeping it for -C -.
     #[arg(help_heading = BEYOND, long = "no-keep-partial")]
     pub no_keep_partial: bool,
+
+    /// Read more options from FILE, curl's config syntax (`-` for stdin), as if they stood
+    /// here on the command line; repeatable. `~/.curlrc` (or `$CURL_HOME/.curlrc`,
+    /// `$XDG_CONFIG_HOME/.curlrc`) is read first unless -q is the first option.
+    #[arg(short = 'K', long = "config", value_name = "FILE")]
+    pub config: Vec<PathBuf>,
+
+    /// As the first option: do not read `.curlrc`.
+    #[arg(short = 'q', long = "disable")]
+    pub disable: bool,
 }
 
 impl FetchArgs {

@@ -62,10 +62,10 @@ impl HeadSinks {
         self.include.as_deref()
     }
 
-    /// A chunked body's trailer section goes where heads are printed and dumped, as curl
-    /// does (the bare final CRLF alone means there were none).
+    /// A chunked body's trailer lines go where heads are printed and dumped, as curl
+    /// does (without the blank line that ends them: nothing when there were none).
     pub fn show_trailers(&mut self, trailers: &[u8]) -> Result<(), FetchError> {
-        if trailers.len() > 2 {
+        if !trailers.is_empty() {
             self.print(trailers)?;
         }
         Ok(())

@@ -23,6 +23,7 @@
 mod args;
 pub mod body;
 mod checksum;
+pub mod config_file;
 mod connect;
 pub mod curl_options;
 mod data_args;
@@ -44,6 +45,7 @@ pub(crate) mod redirect;
 pub(crate) mod request;
 mod retry;
 mod segments;
+pub(crate) mod sidecar;
 mod targets;
 pub(crate) mod tls;
 mod transfer;

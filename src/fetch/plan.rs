@@ -87,7 +87,8 @@ pub struct ConnectPlan {
 /// Where response heads go.
 #[derive(Debug, Clone, Default)]
 pub struct HeadPlan {
-    /// Print heads on stdout: the body goes to a file (the tutorial's habit), or `-D -`.
+    /// `-D -`: print heads on stdout (with `-o FILE`, the tutorial's "print the head, save
+    /// the body"; `-o` alone prints nothing there, as curl).
     pub stdout: bool,
     /// `-D FILE`.
     pub dump: Option<PathBuf>,
@@ -127,11 +128,6 @@ impl FetchPlan {
                 }
                 None => None,
             };
-            if output.is_none() && args.continue_at == Some(ContinueAt::Auto) {
-                return Err(FetchError::Usage(
-                    "-C - needs a file to resume (-o FILE or -O)".into(),
-                ));
-            }
             plans.push(Self::build(
                 args,
                 request.clone(),
@@ -156,7 +152,7 @@ impl FetchPlan {
         Ok(FetchPlan {
             request,
             heads: HeadPlan {
-                stdout: dump_stdout || (output.is_some() && !include && !args.silent),
+                stdout: dump_stdout,
                 dump: args.dump_header.clone().filter(|_| !dump_stdout),
                 include,
                 warn: !args.silent,
@@ -256,14 +252,30 @@ fn request_spec(args: &FetchArgs) -> Result<RequestSpec, FetchError> {
             .clone()
             .unwrap_or_else(|| concat!("sockit/", env!("CARGO_PKG_VERSION")).into()),
         compressed: args.compressed,
-        edits: args
-            .headers
-            .iter()
-            .map(|h| HeaderEdit::parse(h))
-            .collect::<Result<_, _>>()?,
+        edits: header_edits(&args.headers)?,
         user: args.user.clone(),
         withheld: Vec::new(),
     })
+}
+
+/// The `-H` flags in order, `-H @FILE` standing for FILE's lines (`@-`: stdin's), one header
+/// each, as curl reads them.
+fn header_edits(flags: &[String]) -> Result<Vec<HeaderEdit>, FetchError> {
+    let mut edits = Vec::with_capacity(flags.len());
+    for flag in flags {
+        let Some(path) = flag.strip_prefix('@') else {
+            edits.push(HeaderEdit::parse(flag)?);
+            continue;
+        };
+        let bytes = upload::read_all(path)?;
+        for line in String::from_utf8_lossy(&bytes).lines() {
+            let line = line.trim_end_matches('\r');
+            if !line.trim().is_empty() {
+                edits.push(HeaderEdit::parse(line)?);
+            }
+        }
+    }
+    Ok(edits)
 }
 
 /// Parses the URL as curl does: http:// when no scheme is given; only http and https.
@@ -289,12 +301,14 @@ pub(crate) fn parse_url(text: &str) -> Result<Url, FetchError> {
     Ok(url)
 }
 
-/// `-w FORMAT`, or `-w @FILE` (`@-`: stdin) holding the format.
+/// `-w FORMAT`, or `-w @FILE` (`@-`: stdin) holding the format, its line breaks dropped as
+/// curl drops them (`\n` in the format writes one).
 fn write_out_format(text: &str) -> Result<String, FetchError> {
     let Some(path) = text.strip_prefix('@') else {
         return Ok(text.to_string());
     };
-    let bytes = upload::read_all(path)?;
+    let mut bytes = upload::read_all(path)?;
+    bytes.retain(|&b| b != b'\r' && b != b'\n');
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 

@@ -3,6 +3,7 @@
 
 mod checksum;
 mod compress;
+mod config;
 mod connect;
 mod curl_options;
 mod errors;

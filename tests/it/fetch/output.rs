@@ -175,7 +175,7 @@ fn symlink_output_writes_through() {
     );
 }
 
-/// Issue 10: `-o f URL | head -1`: the reader of the printed head goes away, the download
+/// Issue 10: `-D - -o f URL | head -1`: the reader of the printed head goes away, the download
 /// still finishes, f is committed and the exit code is the download's.
 #[test]
 fn closed_stdout_does_not_lose_the_file() {
@@ -188,7 +188,7 @@ fn closed_stdout_does_not_lose_the_file() {
         reply(s, &super::server::ok(&sent))
     });
     let dir = tempfile::tempdir().unwrap();
-    let mut running = Running::start(dir.path(), &["-o", "f", &server.url("/")]);
+    let mut running = Running::start(dir.path(), &["-D", "-", "-o", "f", &server.url("/")]);
     drop(running.stdout.take());
     go.send(()).unwrap();
     let run = running.finish().expect(0);

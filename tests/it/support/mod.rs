@@ -6,6 +6,7 @@
 
 pub mod balancers;
 pub mod pki;
+pub mod recorder;
 
 use sockit::addr::Endpoint;
 use sockit::server::{Builder, Server};
@@ -231,13 +232,13 @@ impl ChildGuard {
         self.lines.as_ref().expect("set above")
     }
 
-    /// Waits for the next `Waiting for connection on ADDR...` log line; returns ADDR (without
-    /// the `tls:` of a TLS listener).
+    /// Waits for the next `Waiting for connection on ADDR...` log line (text or JSON);
+    /// returns ADDR (without the `tls:` of a TLS listener).
     pub fn wait_for_listen_addr(&mut self) -> SocketAddr {
         let line = self.wait_for_stderr("Waiting for connection on ");
         line.split("Waiting for connection on ")
             .nth(1)
-            .and_then(|rest| rest.trim().strip_suffix("..."))
+            .and_then(|rest| rest.split_once("...").map(|(addr, _)| addr))
             .map(|addr| addr.strip_prefix("tls:").unwrap_or(addr))
             .expect("address in the log line")
             .parse()
