@@ -35,9 +35,10 @@ pub struct FetchArgs {
     #[arg(help_heading = OUTPUT, short = 'D', long = "dump-header", value_name = "FILE")]
     pub dump_header: Option<PathBuf>,
 
-    /// Add a request header, `Name: value`, sent as typed after the built-in ones, any
-    /// built-in of that name left out (repeatable); `Name:` removes it, `Name;` sends it
-    /// empty, `@FILE` reads one header per line from FILE.
+    /// Add a request header, `Name: value` (repeatable).
+    ///
+    /// Sent as typed after the built-in ones, any built-in of that name left out; `Name:`
+    /// removes it, `Name;` sends it empty, `@FILE` reads one header per line from FILE.
     #[arg(help_heading = REQUEST, short = 'H', long = "header", value_name = "HEADER")]
     pub headers: Vec<String>,
 
@@ -264,8 +265,9 @@ pub struct FetchArgs {
     #[arg(help_heading = BEYOND, long = "no-keep-partial")]
     pub no_keep_partial: bool,
 
-    /// Read more options from FILE, curl's config syntax (`-` for stdin), as if they stood
-    /// here on the command line; repeatable. `~/.curlrc` (or `$CURL_HOME/.curlrc`,
+    /// Read more options from FILE, curl's config syntax (`-` for stdin).
+    ///
+    /// As if they stood here on the command line; repeatable. `~/.curlrc` (or `$CURL_HOME/.curlrc`,
     /// `$XDG_CONFIG_HOME/.curlrc`) is read first unless -q is the first option.
     #[arg(short = 'K', long = "config", value_name = "FILE")]
     pub config: Vec<PathBuf>,
