@@ -43,6 +43,10 @@ const CLIENT_CODES: &[(&str, &str)] = &[
     ("6", "cannot resolve"),
     ("7", "cannot connect"),
     (
+        "8",
+        "the server is no hello server: it answered with an HTTP status line",
+    ),
+    (
         "28",
         "timed out (`--timeout` bounds connecting, the TLS handshake and each reply)",
     ),
