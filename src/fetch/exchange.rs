@@ -7,7 +7,7 @@ use super::decode::ContentDecoder;
 use super::dial;
 use super::error::FetchError;
 use super::head::{self, BodyFraming, Head};
-use super::heads::HeadSinks;
+use super::heads::{self, HeadSinks};
 use super::output::{self, Output, Resume};
 use super::plan::FetchPlan;
 use super::pool::Pool;
@@ -353,16 +353,15 @@ impl Exchange<'_> {
         meter.finish();
         let trailers = body.trailers();
         head::check_trailers(trailers).map_err(|e| FetchError::BadReply(e.to_string()))?;
-        // The trailer lines without the blank line that ends them, as curl shows them.
-        let trailers = trailers.strip_suffix(b"\r\n").unwrap_or(trailers);
+        let trailers = heads::trailer_lines(trailers);
         if !trailers.is_empty() {
-            self.trace.response(trailers);
+            self.trace.response(&trailers);
         }
-        self.heads.show_trailers(trailers)?;
+        self.heads.show_trailers(&trailers)?;
         let mut out = sink.finish()?;
         if self.heads.included().is_some() && !trailers.is_empty() {
             // -i: the trailers follow the body, as curl prints them.
-            out.put(trailers)?;
+            out.put(&trailers)?;
         }
         if let (Some((_, Some(total))), Some(len)) = (head.content_range(), out.file_len()) {
             if head.status == 206 && len != total {
