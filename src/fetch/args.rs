@@ -107,8 +107,9 @@ pub struct FetchArgs {
     #[arg(long = "location-trusted")]
     pub location_trusted: bool,
 
-    /// The most redirects -L follows before giving up with exit 47.
-    #[arg(long = "max-redirs", value_name = "N", default_value_t = 20)]
+    /// The most redirects -L follows before giving up with exit 47 (a redirect to the same
+    /// URL counts like any other).
+    #[arg(long = "max-redirs", value_name = "N", default_value_t = 50)]
     pub max_redirs: u32,
 
     /// Resume at byte OFFSET, or with `-` where the .part file (or an existing FILE) ends.
@@ -171,7 +172,8 @@ pub struct FetchArgs {
     #[arg(long = "noproxy", value_name = "LIST")]
     pub noproxy: Option<String>,
 
-    /// Download at most RATE bytes per second on average (K, M, G suffixes: 500K, 1M).
+    /// Download at most RATE bytes per second on average (B, K, M, G suffixes: 1000B, 500K,
+    /// 1M).
     #[arg(long = "limit-rate", value_name = "RATE", value_parser = parse_size)]
     pub limit_rate: Option<u64>,
 
@@ -255,12 +257,14 @@ impl FromStr for ContinueAt {
     }
 }
 
-/// Parses a byte count as curl does: digits with an optional K, M, G or T (1024-based).
+/// Parses a byte count as curl does: digits with an optional B (bytes), K, M, G or T
+/// (1024-based), either case.
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let bad = || format!("{text:?} is not a size (e.g. 5000, 500K, 1M, 2G)");
     let (digits, shift) = match text.char_indices().last() {
         Some((at, c)) if c.is_ascii_alphabetic() => {
             let shift = match c.to_ascii_uppercase() {
+                'B' => 0,
                 'K' => 10,
                 'M' => 20,
                 'G' => 30,
@@ -296,6 +300,9 @@ mod tests {
         assert_eq!(parse_size("500K"), Ok(500 << 10));
         assert_eq!(parse_size("1m"), Ok(1 << 20));
         assert_eq!(parse_size("2G"), Ok(2 << 30));
+        assert_eq!(parse_size("1000B"), Ok(1000));
+        assert_eq!(parse_size("7b"), Ok(7));
+        assert!(parse_size("B").is_err());
         assert!(parse_size("1X").is_err());
         assert!(parse_size("-1").is_err());
         assert!(parse_size("").is_err());

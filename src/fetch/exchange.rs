@@ -53,6 +53,8 @@ struct Exchange<'a> {
 pub struct Attempt {
     /// The byte the body resumes at (0: from the start).
     pub offset: u64,
+    /// Where the request's Range starts (see [`Resume::ask_from`]).
+    pub ask_from: u64,
     /// The validator sent as If-Range with a resumed retry's Range.
     pub if_range: Option<String>,
     /// A transient status (503 ...) would be retried: its body is not delivered.
@@ -66,10 +68,11 @@ pub struct Attempt {
 }
 
 impl Attempt {
-    /// An attempt starting now at `offset`.
-    pub fn new(offset: u64, if_range: Option<String>, retry_allowed: bool) -> Self {
+    /// An attempt starting now where `resume` says.
+    pub fn new(resume: &Resume, if_range: Option<String>, retry_allowed: bool) -> Self {
         Attempt {
-            offset,
+            offset: resume.offset,
+            ask_from: resume.ask_from,
             if_range,
             retry_allowed,
             started: Instant::now(),
@@ -119,6 +122,7 @@ pub fn prepare(plan: &FetchPlan) -> Result<Resume, FetchError> {
         (Some(ContinueAt::At(n)), None) => Resume {
             offset: n,
             copied: false,
+            ask_from: n,
         },
         (Some(ContinueAt::Auto), None) => Resume::default(),
     })
@@ -163,8 +167,6 @@ impl Exchange<'_> {
         let mut redirects = Redirects::new(
             self.plan.max_redirects.unwrap_or(0),
             self.plan.location_trusted,
-            &self.request,
-            &self.url,
         );
         let mut buf = Buffer::default();
         loop {
@@ -246,7 +248,7 @@ impl Exchange<'_> {
         mut conn: Conn,
         buf: &mut Buffer,
     ) -> Result<(Conn, Vec<Head>, Head), FetchError> {
-        let request = self.request.render(&self.url, Some(self.attempt.offset));
+        let request = self.request.render(&self.url, Some(self.attempt.ask_from));
         self.trace.request(&request);
         conn.send(&request).await?;
         if let Some(body) = &self.request.body {
@@ -363,7 +365,10 @@ impl Exchange<'_> {
             // -i: the trailers follow the body, as curl prints them.
             out.put(&trailers)?;
         }
-        if let (Some((_, Some(total))), Some(len)) = (head.content_range(), out.file_len()) {
+        let resumed = self.attempt.offset > 0;
+        if let (Some((_, Some(total))), Some(len), true) =
+            (head.content_range(), out.file_len(), resumed)
+        {
             if head.status == 206 && len != total {
                 return Err(FetchError::Partial(format!(
                     "the resumed file has {len} bytes, the server announced {total}"

@@ -39,7 +39,7 @@ async fn fetch_with_retries(plan: &FetchPlan, pool: &Pool) -> (Result<(), FetchE
             Ok(start) => start,
             Err(e) => return (Err(e), Stats::default()),
         };
-        let mut attempt = Attempt::new(resume.offset, if_range, attempts.can_retry());
+        let mut attempt = Attempt::new(&resume, if_range, attempts.can_retry());
         let result = within(plan.max_time, exchange::fetch(plan, pool, &mut attempt)).await;
         attempt.stats.time_total = attempt.started.elapsed();
         let (wait, why) = match result {
@@ -88,12 +88,20 @@ fn next_start(
     last: &Attempt,
 ) -> Result<(output::Resume, Option<String>), FetchError> {
     let segmented = plan.output.as_deref().is_some_and(segments::in_progress);
-    if let (Some(path), Some(validator), false) = (&plan.output, last.hint.if_range(), segmented) {
+    // A range the user asked for (`-r`, `-H Range`, `-C N` with nothing local) starts over:
+    // its .part does not begin at byte 0.
+    let ranged = plan.request.range.is_some()
+        || plan.request.sends_range_header()
+        || last.ask_from != last.offset;
+    if let (Some(path), Some(validator), false) =
+        (&plan.output, last.hint.if_range(), segmented || ranged)
+    {
         let have = output::part_len(path);
         if have > 0 {
             let resume = output::Resume {
                 offset: have,
                 copied: false,
+                ask_from: have,
             };
             return Ok((resume, Some(validator.to_string())));
         }

@@ -56,6 +56,9 @@ fn table() -> Vec<Line> {
             .differs(&[Aspect::Files], NO_PARTIAL),
         line(&["-s", "-o", "out", "--max-filesize", "3", "{u}/hello"]),
         line(&["-s", "-w", "%{http_code}", "{u}/hello"]),
+        line(&["-s", "--limit-rate", "1000B", "{u}/hello"]),
+        line(&["-s", "--limit-rate", "100k", "-o", "out", "{u}/data"]),
+        line(&["-s", "--max-filesize", "1k", "{u}/data"]),
         line(&["-s", "-w", "%{http_code}\\n", "-o", "out", "{u}/status/404"]),
         line(&[
             "-s",
