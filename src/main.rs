@@ -6,27 +6,34 @@
 
 mod cli;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use cli::{ClientArgs, Command, ServeArgs};
 use sockit::client::{Client, ClientError};
 use sockit::exit::{self, Failure};
+use sockit::fetch::config_file;
 use sockit::fetch::FetchError;
+use sockit::logging::{LogFormat, Logging};
 use sockit::net::tls::TlsClient;
 use sockit::protocol::Framing;
 use sockit::server::{self, Server};
+use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    let argv = match expand_config_files(std::env::args_os().collect()) {
+        Ok(argv) => argv,
+        Err(code) => return code,
+    };
+    let cli = match cli::Cli::try_parse_from(argv) {
         Ok(cli) => cli,
         Err(e) => return usage(&e),
     };
     let mut quiet = false;
     let failures: Vec<Failure> = match cli.command {
         Command::Serve(args) => {
-            init_logging("info");
+            init_logging("info", args.config.log_format);
             serve(args)
                 .err()
                 .and_then(|e| {
@@ -37,7 +44,7 @@ fn main() -> ExitCode {
                 .collect()
         }
         Command::Client(args) => {
-            init_logging("warn");
+            init_logging("warn", LogFormat::Text);
             run_client(args)
                 .err()
                 .and_then(|e| e.failure())
@@ -52,7 +59,7 @@ fn main() -> ExitCode {
             .into_iter()
             .collect(),
         Command::Fetch(args) => {
-            init_logging("warn");
+            init_logging("warn", LogFormat::Text);
             quiet = args.quiet_failures();
             fetch(*args)
         }
@@ -64,9 +71,41 @@ fn main() -> ExitCode {
     exit::finish(failures, quiet)
 }
 
+/// `sockit fetch`'s command line with curl's config files read in (`-K FILE`, `.curlrc`),
+/// before clap parses it; their warnings on stderr, as curl prints them.
+fn expand_config_files(mut argv: Vec<OsString>) -> Result<Vec<OsString>, ExitCode> {
+    if argv.get(1).is_none_or(|sub| sub != "fetch") {
+        return Ok(argv);
+    }
+    let fetch_args = argv.split_off(2);
+    let command = cli::Cli::command();
+    let fetch = command
+        .find_subcommand("fetch")
+        .expect("the fetch subcommand is defined");
+    match config_file::expand(fetch_args, fetch, &config_file::Sources::process()) {
+        Ok((expanded, warnings)) => {
+            eprint!("{warnings}");
+            argv.extend(expanded);
+            Ok(argv)
+        }
+        Err(e) => Err(exit::finish(
+            [Failure::new(
+                e.exit_code(),
+                format!("({}) {e}", e.exit_code()),
+            )],
+            false,
+        )),
+    }
+}
+
 /// `--help` and `--version` go to stdout (a closed one is fine) with 0; a bad command line is
-/// one `sockit: ...` line and clap's usage hint on stderr, with the usage code.
+/// one `sockit: ...` line and clap's usage hint on stderr, with the usage code; a curl option
+/// fetch does not take is that one line alone.
 fn usage(err: &clap::Error) -> ExitCode {
+    if let Some(refusal) = cli::unsupported_curl_option(err, std::env::args_os()) {
+        let failure = Failure::new(refusal.exit_code(), refusal.to_string());
+        return exit::finish([failure], false);
+    }
     if !err.use_stderr() {
         let _ = err.print();
         return ExitCode::from(exit::common::OK);
@@ -113,16 +152,9 @@ fn bench(args: sockit::bench::BenchArgs) -> anyhow::Result<()> {
     runtime(Some(1))?.block_on(sockit::bench::execute(args))
 }
 
-/// Logs go to stderr; `RUST_LOG` overrides the subcommand's default level.
-fn init_logging(default: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(filter)
-        .with_target(false)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+/// Logs go to stderr in `format`; `RUST_LOG` overrides the subcommand's default level.
+fn init_logging(default: &str, format: LogFormat) -> Option<Logging> {
+    Logging::init(default, format)
 }
 
 /// A runtime with `threads` workers; one means a current-thread runtime, which spares the

@@ -11,8 +11,8 @@ use std::time::Duration;
 /// Load generator for the hello protocol: drives a server with many connections, checks every
 /// reply byte for byte, and reports throughput and latency percentiles.
 ///
-/// Any wrong, missing or late reply, or a connection that fails, is counted and makes the exit
-/// status non-zero.
+/// Any wrong or missing reply, or a connection that fails, is counted and makes the exit status
+/// non-zero; a late reply too with --fail-on-late.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "sockit bench")]
 pub struct BenchArgs {
@@ -50,9 +50,30 @@ pub struct BenchArgs {
     #[arg(long, value_enum, value_name = "FRAMING", default_value_t = Framing::Line)]
     pub framing: Framing,
 
-    /// A correct reply slower than this counts as late, an error.
+    /// A correct reply slower than this counts as late: reported, and an error only with
+    /// --fail-on-late.
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration::parse)]
     pub late: Duration,
+
+    /// Make late replies errors, so that any of them makes the exit status non-zero.
+    #[arg(long)]
+    pub fail_on_late: bool,
+
+    /// What the server sends first (line framing adds the newline), or `none` for a server
+    /// that greets nothing.
+    #[arg(long, value_name = "TEXT|none", default_value = "Welcome!")]
+    pub greeting: String,
+
+    /// The payload of each message. `{conn}` becomes the connection's number and `{seq}` the
+    /// message's place in a short cycle, so that a reply given to the wrong message or
+    /// connection is caught; a name without them is the same every time, and such a mix-up
+    /// cannot be seen.
+    #[arg(long, value_name = "TEXT", default_value = "c{conn}n{seq}")]
+    pub name: String,
+
+    /// The reply each name must get, byte for byte; `{name}` stands for the name sent.
+    #[arg(long, value_name = "TEMPLATE", default_value = "Hello, {name}!")]
+    pub reply: String,
 
     /// Give up on a connection that has waited this long for a reply (or to connect); its
     /// outstanding replies count as missing.

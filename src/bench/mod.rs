@@ -13,6 +13,7 @@
 mod args;
 pub mod check;
 mod conn;
+pub mod dialogue;
 mod modes;
 #[cfg(feature = "plot")]
 pub mod plot;
@@ -42,7 +43,8 @@ use tokio::task::JoinHandle;
 const IDLE_OPENING: usize = 100;
 
 /// Runs `sockit bench` from its flags: the runs, the table or JSON on stdout, the chart; an
-/// error if any reply was wrong, missing or late or any connection failed.
+/// error if any reply was wrong or missing, or any connection failed (or, with
+/// `--fail-on-late`, any reply was late).
 pub async fn execute(args: BenchArgs) -> anyhow::Result<()> {
     // Tens of thousands of idle connections need as many descriptors as the hard limit allows.
     rlimit::increase_nofile_limit(u64::MAX).context("cannot raise the open-file limit")?;
@@ -61,7 +63,11 @@ pub async fn execute(args: BenchArgs) -> anyhow::Result<()> {
     }
     let errors: u64 = reports.iter().map(|r| r.errors.total).sum();
     if errors > 0 {
-        bail!("{errors} errors against {} (wrong, missing or late replies, or failed connections; see the report)", args.addr);
+        let first = reports
+            .iter()
+            .find_map(|r| r.errors.first_failure.as_deref());
+        let first = first.map(|f| format!("; first: {f}")).unwrap_or_default();
+        bail!("{errors} errors against {} (wrong, missing or late replies, or failed connections; see the report){first}", args.addr);
     }
     Ok(())
 }
@@ -95,6 +101,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<Vec<RunReport>> {
     if args.mode == Mode::Pipeline && args.framing == Framing::Chunk {
         bail!("--mode pipeline needs --framing line: with chunk framing names sent together merge into one message");
     }
+    let dialogue = dialogue::Dialogue::from_args(args)?;
     let target = resolve(args).await?;
     let tls = conn::Secure::from_args(args)?;
     let local = tokio::task::LocalSet::new();
@@ -103,7 +110,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<Vec<RunReport>> {
         let setup = Rc::new(RunSetup {
             target: target.clone(),
             sources: Sources::new(args.sources, connections),
-            framing: args.framing,
+            dialogue: dialogue.clone(),
             timeout: args.timeout,
             tls: tls.clone(),
         });
@@ -153,6 +160,7 @@ async fn run_once(
             RunPhase::Measure
         },
         args.late,
+        args.fail_on_late,
     ));
     let opened = Rc::new(Cell::new(0u64));
     let progress = tokio::task::spawn_local(progress::show(

@@ -11,6 +11,7 @@
 use super::args::Framing;
 use super::check::{Checker, Verdict};
 use super::conn::{connect, Secure, Sources};
+use super::dialogue::Dialogue;
 use super::script::Script;
 use super::stats::{RunPhase, Tally};
 use crate::addr::Endpoint;
@@ -36,8 +37,8 @@ pub struct RunSetup {
     pub target: Endpoint,
     /// Source addresses to spread connections over.
     pub sources: Sources,
-    /// The framing the server speaks.
-    pub framing: Framing,
+    /// What the server says and is asked, in its framing.
+    pub dialogue: Dialogue,
     /// Longest wait for a connect or a reply.
     pub timeout: Duration,
     /// With `--tls`, how to shake hands on each connection.
@@ -48,7 +49,7 @@ pub struct RunSetup {
 /// until the run stops, reopening the connection if it breaks.
 pub async fn steady(index: u32, window: usize, setup: Rc<RunSetup>, tally: Rc<Tally>) {
     // At least four names, so a reply to a neighbouring request never passes for this one.
-    let script = Script::new(setup.framing, index, window.max(4));
+    let script = Script::new(&setup.dialogue, index, window.max(4));
     let mut buf = vec![0u8; READ_BUFFER];
     let mut sent_at = vec![Instant::now(); script.cycle()];
     while tally.phase() != RunPhase::Stop {
@@ -66,7 +67,7 @@ pub async fn steady(index: u32, window: usize, setup: Rc<RunSetup>, tally: Rc<Ta
 
 /// Churn: connect, greeting, one name, `exit`, close, again, until the run stops.
 pub async fn churn(index: u32, setup: Rc<RunSetup>, tally: Rc<Tally>) {
-    let script = Script::new(setup.framing, index, 2);
+    let script = Script::new(&setup.dialogue, index, 2);
     let mut buf = vec![0u8; 1024];
     while tally.phase() != RunPhase::Stop {
         let result = async {
@@ -93,7 +94,7 @@ pub async fn idle(
     mut go: watch::Receiver<bool>,
 ) {
     let mut buf = [0u8; 256];
-    let script = Script::new(setup.framing, index, 2);
+    let script = Script::new(&setup.dialogue, index, 2);
     let held = async {
         let _permit = gate.acquire().await.map_err(io::Error::other)?;
         let mut conv = Conversation::open(index, &script, &mut buf, &setup, &tally).await?;
@@ -154,10 +155,16 @@ impl<'a> Conversation<'a> {
         })
     }
 
-    /// Reads until the greeting has been checked.
+    /// Reads until the greeting has been checked (at once for a server that greets nothing).
     async fn greet(&mut self) -> io::Result<()> {
+        if self.script.greeting().is_empty() {
+            self.checker.skip_greeting();
+        }
         while !self.checker.greeted() {
-            let n = self.watchdog.read(&mut self.stream, self.buf).await?;
+            let n = match self.watchdog.read(&mut self.stream, self.buf).await {
+                Ok(n) => n,
+                Err(e) => return Err(self.greeting_hint(e)),
+            };
             if n == 0 {
                 return Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
@@ -169,16 +176,28 @@ impl<'a> Conversation<'a> {
                 settle(v, tally, |_| Duration::ZERO);
             });
             if fed.is_err() {
-                let got = String::from_utf8_lossy(&self.buf[..n]);
-                return Err(io::Error::other(format!(
-                    "bad greeting: {:?}",
-                    got.trim_end()
-                )));
+                return Err(bad_greeting(self.script, &self.buf[..n]));
             }
         }
         Ok(())
     }
 
+    /// `err`, or what it probably means when all of the greeting but its newline came: the
+    /// server speaks the tutorial's chunk framing, which ends nothing with a newline.
+    fn greeting_hint(&self, err: io::Error) -> io::Error {
+        let greeting = self.script.greeting();
+        let unframed = greeting.len().saturating_sub(1);
+        if self.script.framing() == Framing::Line
+            && self.checker.greeting_so_far() == Some(unframed)
+        {
+            let text = String::from_utf8_lossy(&greeting[..unframed]);
+            return io::Error::new(
+                err.kind(),
+                format!("the greeting {text:?} came without a newline: the server may speak the tutorial's framing (try --framing chunk)"),
+            );
+        }
+        err
+    }
     /// Keeps `window` requests in flight until the run stops and every reply is in, then
     /// says `exit`.
     async fn keep_window(&mut self, window: usize, sent_at: &mut [Instant]) -> io::Result<()> {
@@ -206,7 +225,7 @@ impl<'a> Conversation<'a> {
         // A fresh timer: an idle connection may have been held far longer than the timeout.
         self.watchdog = Watchdog::new(self.setup.timeout);
         let seq = self.checker.next_to_send();
-        let framing = self.setup.framing;
+        let framing = self.script.framing();
         match framing {
             // Name and exit in one write: the server answers the name, then closes.
             Framing::Line => {
@@ -297,6 +316,21 @@ fn settle(v: Verdict, tally: &Tally, latency: impl FnOnce(u64) -> Duration) -> u
             0
         }
     }
+}
+
+/// The error for a greeting that is not the expected one, with what to try.
+fn bad_greeting(script: &Script, got: &[u8]) -> io::Error {
+    let text = String::from_utf8_lossy(got);
+    let want = script.greeting();
+    let hint = if script.framing() == Framing::Chunk
+        && got.starts_with(want)
+        && got[want.len()..].starts_with(b"\n")
+    {
+        "the greeting ends with a newline: the server may speak line framing (try --framing line)"
+    } else {
+        "give the server's greeting with --greeting TEXT, or --greeting none"
+    };
+    io::Error::other(format!("bad greeting: {:?} ({hint})", text.trim_end()))
 }
 
 /// On a read error or end of stream with replies outstanding, counts them as missing.

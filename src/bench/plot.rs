@@ -93,7 +93,7 @@ mod tests {
         let reports: Vec<RunReport> = [1, 10, 100]
             .iter()
             .map(|&c| {
-                let t = Tally::new(RunPhase::Measure, Duration::from_secs(1));
+                let t = Tally::new(RunPhase::Measure, Duration::from_secs(1), true);
                 t.reply(Duration::from_micros(20 * u64::from(c)));
                 let spec = RunSpec {
                     mode: Mode::Lockstep,

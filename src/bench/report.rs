@@ -59,11 +59,11 @@ pub struct Errors {
     pub wrong: u64,
     /// Replies that never came.
     pub missing: u64,
-    /// Correct replies slower than `--late`.
+    /// Correct replies slower than `--late`, among `messages`.
     pub late: u64,
     /// Connections that could not be opened or broke.
     pub failed: u64,
-    /// The sum of the above.
+    /// The errors that fail the run: the sum of the above, `late` only with `--fail-on-late`.
     pub total: u64,
     /// The first connection failure, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -164,7 +164,7 @@ pub fn table(reports: &[RunReport]) -> String {
     }
     for r in reports
         .iter()
-        .filter(|r| r.errors.total > 0 || r.held.is_some())
+        .filter(|r| r.errors.total > 0 || r.errors.late > 0 || r.held.is_some())
     {
         let e = &r.errors;
         let _ = write!(out, "{} conns:", r.connections);
@@ -211,7 +211,7 @@ mod tests {
     use super::*;
 
     fn sample() -> RunReport {
-        let t = Tally::new(RunPhase::Measure, Duration::from_secs(1));
+        let t = Tally::new(RunPhase::Measure, Duration::from_secs(1), true);
         for us in 1..=1000 {
             t.reply(Duration::from_micros(us));
         }

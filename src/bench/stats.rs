@@ -35,8 +35,10 @@ pub struct Counts {
     pub wrong: u64,
     /// Replies that never came.
     pub missing: u64,
-    /// Correct replies slower than `--late`.
+    /// Correct replies slower than `--late`, among the `measured` ones.
     pub late: u64,
+    /// Whether late replies are errors (`--fail-on-late`).
+    pub late_is_error: bool,
     /// Connections that could not be opened or failed with an I/O error.
     pub failed: u64,
     /// The first failure, to show what went wrong.
@@ -44,9 +46,10 @@ pub struct Counts {
 }
 
 impl Counts {
-    /// Errors of every kind.
+    /// Errors of every kind that fails the run: late replies only with `--fail-on-late`.
     pub fn errors(&self) -> u64 {
-        self.wrong + self.missing + self.late + self.failed
+        let late = if self.late_is_error { self.late } else { 0 };
+        self.wrong + self.missing + late + self.failed
     }
 }
 
@@ -60,8 +63,9 @@ pub struct Tally {
 }
 
 impl Tally {
-    /// A tally in `phase`; replies slower than `late_after` count as late.
-    pub fn new(phase: RunPhase, late_after: Duration) -> Self {
+    /// A tally in `phase`; replies slower than `late_after` count as late, and as errors if
+    /// `late_is_error`.
+    pub fn new(phase: RunPhase, late_after: Duration, late_is_error: bool) -> Self {
         let latency = Histogram::new_with_bounds(1, MAX_LATENCY_NS, 3)
             .expect("constant histogram bounds are valid");
         Tally {
@@ -74,6 +78,7 @@ impl Tally {
                 wrong: 0,
                 missing: 0,
                 late: 0,
+                late_is_error,
                 failed: 0,
                 first_failure: None,
             }),
@@ -94,15 +99,14 @@ impl Tally {
         self.phase.set(phase);
     }
 
-    /// A correct reply that took `latency`.
+    /// A correct reply that took `latency`. Late ones are counted among the measured replies
+    /// only, so that `late` never exceeds `messages` in the report.
     pub fn reply(&self, latency: Duration) {
         let mut c = self.counts.borrow_mut();
         c.total += 1;
-        if latency > self.late_after {
-            c.late += 1;
-        }
         if self.phase.get() == RunPhase::Measure {
             c.measured += 1;
+            c.late += u64::from(latency > self.late_after);
             let ns = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX).max(1);
             c.latency.saturating_record(ns);
         }
@@ -148,10 +152,11 @@ impl Tally {
 mod tests {
     use super::*;
 
-    /// Warm-up replies count in the total only; late replies are errors but still recorded.
+    /// Warm-up replies count in the total only; late replies are errors with
+    /// `--fail-on-late`, and still recorded.
     #[test]
     fn warmup_is_not_measured_and_late_is_an_error() {
-        let t = Tally::new(RunPhase::Warmup, Duration::from_millis(10));
+        let t = Tally::new(RunPhase::Warmup, Duration::from_millis(10), true);
         t.reply(Duration::from_micros(5));
         t.set_phase(RunPhase::Measure);
         t.reply(Duration::from_micros(7));
@@ -165,5 +170,21 @@ mod tests {
         assert_eq!(c.errors(), 5);
         assert_eq!(c.first_failure.as_deref(), Some("refused"));
         assert!(t.measure_start().is_some());
+    }
+
+    /// Regression (issue 22: "20 messages ... 25 late"): replies that arrive during warm-up
+    /// or the drain are not measured, so they are not counted late either; and without
+    /// `--fail-on-late` late replies are no error.
+    #[test]
+    fn late_replies_are_among_the_measured_ones() {
+        let t = Tally::new(RunPhase::Warmup, Duration::from_millis(10), false);
+        t.reply(Duration::from_secs(1));
+        t.set_phase(RunPhase::Measure);
+        t.reply(Duration::from_secs(1));
+        t.set_phase(RunPhase::Stop);
+        t.reply(Duration::from_secs(1));
+        let c = t.snapshot();
+        assert_eq!((c.total, c.measured, c.late), (3, 1, 1));
+        assert_eq!(c.errors(), 0);
     }
 }

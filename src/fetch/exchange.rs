@@ -14,7 +14,7 @@ use super::pool::Pool;
 use super::progress::{Meter, Progress};
 use super::redirect::{self, is_redirect, Redirects};
 use super::request::RequestSpec;
-use super::retry::{self, ResumeHint};
+use super::retry::{self, Attempts, ResumeHint};
 use super::segments;
 use super::transfer::{self, Buffer, Conn};
 use super::upload;
@@ -44,6 +44,8 @@ struct Exchange<'a> {
     tls: Option<Arc<ClientConfig>>,
     /// Where this attempt starts, and what it leaves behind (kept when it fails).
     attempt: &'a mut Attempt,
+    /// The attempts so far: asked, when a transient status arrives, whether to retry it.
+    retries: &'a Attempts<'a>,
     trace: Verbose,
 }
 
@@ -57,27 +59,28 @@ pub struct Attempt {
     pub ask_from: u64,
     /// The validator sent as If-Range with a resumed retry's Range.
     pub if_range: Option<String>,
-    /// A transient status (503 ...) would be retried: its body is not delivered.
-    pub retry_allowed: bool,
     /// When the attempt started, for the timings.
     pub started: Instant,
     /// What `-w` reports, filled in as the attempt goes.
     pub stats: Stats,
     /// What the last response said about continuing it.
     pub hint: ResumeHint,
+    /// A transient status came with a Retry-After too long to wait: no retry, whatever
+    /// the answer turns into (`-f`'s 22 included).
+    pub retry_refused: bool,
 }
 
 impl Attempt {
     /// An attempt starting now where `resume` says.
-    pub fn new(resume: &Resume, if_range: Option<String>, retry_allowed: bool) -> Self {
+    pub fn new(resume: &Resume, if_range: Option<String>) -> Self {
         Attempt {
             offset: resume.offset,
             ask_from: resume.ask_from,
             if_range,
-            retry_allowed,
             started: Instant::now(),
             stats: Stats::default(),
             hint: ResumeHint::default(),
+            retry_refused: false,
         }
     }
 }
@@ -130,10 +133,11 @@ pub fn prepare(plan: &FetchPlan) -> Result<Resume, FetchError> {
 
 /// Makes one attempt at `plan`'s fetch: requests, redirects, and the body into its
 /// destination, noting in `attempt` what happened.
-pub async fn fetch(
-    plan: &FetchPlan,
-    pool: &Pool,
-    attempt: &mut Attempt,
+pub async fn fetch<'a>(
+    plan: &'a FetchPlan,
+    pool: &'a Pool,
+    attempt: &'a mut Attempt,
+    retries: &'a Attempts<'a>,
 ) -> Result<Done, FetchError> {
     let mut request = plan.request.clone();
     request.if_range = attempt.if_range.clone();
@@ -145,6 +149,7 @@ pub async fn fetch(
         pool,
         tls: None,
         attempt,
+        retries,
         trace: Verbose(plan.verbose),
     };
     match exchange.final_response().await? {
@@ -191,11 +196,22 @@ impl Exchange<'_> {
                 }
             }
             self.attempt.hint = ResumeHint::from_head(&head);
-            if self.attempt.retry_allowed && retry::is_transient_status(head.status) {
-                return Ok(Reply::Retry(Done::Retry {
-                    status: head.status,
-                    after: retry::retry_after(&head),
-                }));
+            if retry::is_transient_status(head.status) && self.retries.can_retry() {
+                let after = retry::retry_after(&head);
+                match self.retries.refuses_wait(after) {
+                    None => {
+                        return Ok(Reply::Retry(Done::Retry {
+                            status: head.status,
+                            after,
+                        }))
+                    }
+                    Some(why) => {
+                        self.attempt.retry_refused = true;
+                        if self.plan.heads.warn {
+                            eprintln!("sockit: warning: {why}");
+                        }
+                    }
+                }
             }
             // A 416 that says the local copy is already whole is success, -f or not.
             let complete = matches!(self.resumed_bytes(&head), Ok(Keep::AlreadyComplete));
@@ -420,7 +436,14 @@ impl Exchange<'_> {
         }
         match head.status {
             206 => match head.content_range() {
-                Some((start, _)) if start == offset => Ok(Keep::Bytes(offset)),
+                Some((start, _)) if start == offset => match self.attempt.if_range.as_deref() {
+                    Some(v) if !retry::same_version(v, head) => Err(FetchError::Range(format!(
+                        "the server sent another version of the file from byte {offset} \
+                         ({}, the download started from {v})",
+                        retry::version_of(head)
+                    ))),
+                    _ => Ok(Keep::Bytes(offset)),
+                },
                 _ => Err(FetchError::Range(format!(
                     "asked for bytes from {offset}, the server sent Content-Range {:?}",
                     head.get("content-range").unwrap_or("")

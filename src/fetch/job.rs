@@ -32,15 +32,19 @@ pub async fn fetch(plan: &FetchPlan, pool: &Pool) -> Result<(), FetchError> {
 /// Runs attempts until one delivers, fails for good, or `--retry` runs out; returns the
 /// outcome and the last attempt's stats.
 async fn fetch_with_retries(plan: &FetchPlan, pool: &Pool) -> (Result<(), FetchError>, Stats) {
-    let mut attempts = Attempts::new(&plan.retry);
+    let mut attempts = Attempts::new(&plan.retry, plan.max_time);
     let mut next = exchange::prepare(plan).map(|resume| (resume, None));
     loop {
         let (resume, if_range) = match next {
             Ok(start) => start,
             Err(e) => return (Err(e), Stats::default()),
         };
-        let mut attempt = Attempt::new(&resume, if_range, attempts.can_retry());
-        let result = within(plan.max_time, exchange::fetch(plan, pool, &mut attempt)).await;
+        let mut attempt = Attempt::new(&resume, if_range);
+        let result = within(
+            plan.max_time,
+            exchange::fetch(plan, pool, &mut attempt, &attempts),
+        )
+        .await;
         attempt.stats.time_total = attempt.started.elapsed();
         let (wait, why) = match result {
             Ok(Done::Delivered) => return (Ok(()), attempt.stats),
@@ -78,11 +82,17 @@ async fn fetch_with_retries(plan: &FetchPlan, pool: &Pool) -> (Result<(), FetchE
 /// after them would corrupt the output (curl writes it anyway).
 fn retryable(plan: &FetchPlan, attempts: &Attempts, attempt: &Attempt, err: &FetchError) -> bool {
     let written_to_stdout = plan.output.is_none() && attempt.stats.size_download > 0;
-    attempts.can_retry() && attempts.is_transient(err) && !written_to_stdout
+    attempts.can_retry()
+        && attempts.is_transient(err)
+        && !written_to_stdout
+        && !attempt.retry_refused
 }
 
 /// Where the next attempt starts: continuing the `.part` file with Range and If-Range when
 /// the last response allowed it (beyond curl, which starts over), else as the first did.
+/// The If-Range is the version the `.part` file's bytes are of: the one the last attempt
+/// resumed from when it answered 206, so a server that sent another version then is asked
+/// for the old one again, never mixed in (issue 17).
 fn next_start(
     plan: &FetchPlan,
     last: &Attempt,
@@ -93,9 +103,12 @@ fn next_start(
     let ranged = plan.request.range.is_some()
         || plan.request.sends_range_header()
         || last.ask_from != last.offset;
-    if let (Some(path), Some(validator), false) =
-        (&plan.output, last.hint.if_range(), segmented || ranged)
-    {
+    let resumed = last.offset > 0 && last.stats.http_code == 206;
+    let validator = match resumed {
+        true => last.if_range.as_deref().or(last.hint.if_range()),
+        false => last.hint.if_range(),
+    };
+    if let (Some(path), Some(validator), false) = (&plan.output, validator, segmented || ranged) {
         let have = output::part_len(path);
         if have > 0 {
             let resume = output::Resume {

@@ -10,7 +10,7 @@ use super::metrics::Rejection;
 use super::proxy::Peek;
 use super::{conn, first_unless, gate, tls, Shared};
 use crate::addr::{Address, Endpoint};
-use crate::net::describe;
+use crate::net::{bind_hint, describe};
 use anyhow::{anyhow, bail, Context as _};
 use socket2::{Domain, Protocol, Socket, Type};
 use std::future::Future;
@@ -142,19 +142,6 @@ fn bind_tcp(addr: SocketAddr, options: TcpOptions) -> anyhow::Result<Listener> {
     let listener = TcpListener::from_std(socket.into()).map_err(fail)?;
     let local = listener.local_addr().map_err(fail)?;
     Ok(Listener::Tcp(listener, Endpoint::Tcp(local)))
-}
-
-pub(super) fn bind_hint(err: &io::Error, addr: SocketAddr) -> &'static str {
-    match err.kind() {
-        io::ErrorKind::AddrInUse => " (is another server running?)",
-        io::ErrorKind::PermissionDenied if addr.port() < 1024 => {
-            " (ports below 1024 need root or the CAP_NET_BIND_SERVICE capability)"
-        }
-        io::ErrorKind::AddrNotAvailable => {
-            " (is that address on one of this machine's interfaces?)"
-        }
-        _ => "",
-    }
 }
 
 fn bind_unix(path: &Path, backlog: u32) -> anyhow::Result<Listener> {

@@ -45,6 +45,7 @@ mod tls;
 use crate::addr::{Address, Endpoint};
 use crate::duration::{self, shown};
 use crate::exit;
+use crate::logging::LogFormat;
 use crate::protocol::{self, Framing, InputBudget};
 use anyhow::Context as _;
 use listener::Listener;
@@ -94,8 +95,9 @@ pub const FRAMING_HINT_AFTER: Duration = Duration::from_secs(2);
 /// [`Server::builder`] or parsed by clap.
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct Config {
-    /// Address to listen on (repeatable): HOST:PORT, `[V6]:PORT` or unix:PATH. A host name
-    /// binds every address it resolves to; port 0 lets the OS choose (the port is logged).
+    /// Address to listen on (repeatable): HOST:PORT, `[V6]:PORT`, unix:PATH, or tls:HOST:PORT
+    /// (TLS with `--tls-cert` and `--tls-key`). A host name binds every address it resolves
+    /// to; port 0 lets the OS choose (the port is logged).
     #[arg(short, long = "bind", value_name = "ADDR", default_value = DEFAULT_BIND)]
     pub binds: Vec<Address>,
 
@@ -171,6 +173,11 @@ pub struct Config {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// How log lines are written: `text`, or `json` (one object per line with `timestamp`,
+    /// `level`, `message` and the event's fields) for a log shipper.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     /// Raise the soft open-file limit to the hard limit, and cap `max_connections` to fit.
     #[arg(skip = true)]
     pub raise_fd_limit: bool,
@@ -185,6 +192,10 @@ pub struct Config {
     /// FIN.
     #[arg(skip = DEFAULT_LINGER)]
     pub linger: Duration,
+
+    /// How long a connection to the metrics endpoint may take to send a request head.
+    #[arg(skip = metrics::HEAD_TIMEOUT)]
+    pub metrics_head_timeout: Duration,
 
     /// Running behind a load balancer: the PROXY protocol and whom to believe.
     #[command(flatten)]
@@ -216,9 +227,11 @@ impl Default for Config {
             metrics: None,
             reuse_port: false,
             quiet: false,
+            log_format: LogFormat::Text,
             raise_fd_limit: true,
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
             linger: DEFAULT_LINGER,
+            metrics_head_timeout: metrics::HEAD_TIMEOUT,
             tls: TlsConfig::default(),
             proxy: ProxyConfig::default(),
         }
@@ -399,6 +412,13 @@ impl Builder {
         self
     }
 
+    /// Sets how long a connection to the metrics endpoint may take to send a request head
+    /// (default 500 ms).
+    pub fn metrics_head_timeout(mut self, timeout: Duration) -> Self {
+        self.config.metrics_head_timeout = timeout;
+        self
+    }
+
     /// Serves metrics and readiness over HTTP on `addr` (port 0: the OS chooses).
     pub fn metrics(mut self, addr: SocketAddr) -> Self {
         self.config.metrics = Some(addr);
@@ -529,6 +549,8 @@ struct Shared {
 
 impl Shared {
     fn new(config: Config) -> Self {
+        let metrics = Arc::new(Metrics::new());
+        metrics.set_max_connections(config.max_connections);
         Shared {
             greeting: protocol::greeting_bytes(&config.greeting, config.framing),
             slots: Arc::new(Semaphore::new(config.max_connections)),
@@ -538,7 +560,7 @@ impl Shared {
             wake: Notify::new(),
             tick: Self::tick(&config),
             input_budget: InputBudget::new(config.max_input_memory),
-            metrics: Arc::new(Metrics::new()),
+            metrics,
             config,
         }
     }
@@ -658,6 +680,7 @@ impl Server {
             tokio::spawn(metrics::serve(
                 l,
                 shared.metrics.clone(),
+                shared.config.metrics_head_timeout,
                 stop_ticking.clone(),
             ))
         });

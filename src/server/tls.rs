@@ -19,7 +19,7 @@ use super::{gate, Shared};
 use crate::duration::{self, shown};
 use crate::fetch::tls::words;
 use crate::net::describe;
-use crate::net::tls::crypto_provider as provider;
+use crate::net::tls::{crypto_provider as provider, pem_problem};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
@@ -237,7 +237,7 @@ fn read_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsErr
     let pem = read(path)?;
     let certs = CertificateDer::pem_slice_iter(&pem)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| TlsError::file(path, format!("broken PEM: {e}")))?;
+        .map_err(|e| TlsError::file(path, pem_problem(&e)))?;
     if certs.is_empty() {
         return Err(TlsError::file(path, "no PEM certificate in it"));
     }
@@ -250,7 +250,7 @@ fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
         rustls::pki_types::pem::Error::NoItemsFound => {
             TlsError::file(path, "no private key in it (PEM: PKCS#8, RSA or SEC1 EC)")
         }
-        e => TlsError::file(path, format!("broken PEM: {e}")),
+        e => TlsError::file(path, pem_problem(&e)),
     })
 }
 
@@ -294,6 +294,14 @@ async fn serve(
     let Some(peer) = gate::proxied(&mut tcp, peer, &shared, deadline).await else {
         return;
     };
+    // The client's share before the handshake: one address holding silent connections in
+    // their handshakes must not take every slot. Over its share it is closed at once, as
+    // when the server is busy: an `ERR` line needs the handshake it is denied.
+    let Ok(share) = gate::share(&peer, &shared) else {
+        shared.metrics.rejected(Rejection::PerAddress);
+        gate::too_many_from(&peer);
+        return;
+    };
     let shaking = tokio::time::timeout_at(deadline, acceptor.accept(tcp));
     let outcome = tokio::select! {
         shaken = shaking => match shaken {
@@ -304,7 +312,10 @@ async fn serve(
         () = shared.drain.over(&shared.wake) => Err(Failure::ShuttingDown),
     };
     match outcome {
-        Ok(stream) => gate::converse(stream, peer, shared, slot).await,
+        Ok(stream) => {
+            conn::serve(stream, peer, shared, slot).await;
+            drop(share);
+        }
         Err(why) => {
             shared.metrics.rejected(Rejection::TlsHandshake);
             handshake_failed(&peer, &why);

@@ -5,7 +5,7 @@
 use crate::support::balancers::{
     find_program, haproxy_config, nginx_config, stream_module, wait_listening,
 };
-use crate::support::{read_to_end, require, spawn_server, ChildGuard, TestServer};
+use crate::support::{read_to_end, require, require_all, spawn_server, ChildGuard, TestServer};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 
@@ -160,13 +160,17 @@ fn assert_clean_run(mut bench: ChildGuard) {
 /// connect goes to the next server) while churn runs through it: no client sees an error.
 #[test]
 fn rolling_restart_behind_nginx_loses_no_client() {
-    let (Some(nginx), Some(module)) = (find_program("nginx"), stream_module()) else {
-        require(false, "nginx and libnginx-mod-stream");
+    let (nginx, module) = (find_program("nginx"), stream_module());
+    let (Some(nginx), Some(module)) = (&nginx, &module) else {
+        require_all(&[
+            (nginx.is_some(), "nginx"),
+            (module.is_some(), "libnginx-mod-stream"),
+        ]);
         return;
     };
     rolling_restart_behind(|front, servers, dir| {
-        let config = nginx_config(dir, &module, &front.to_string(), servers);
-        let mut cmd = std::process::Command::new(&nginx);
+        let config = nginx_config(dir, module, &front.to_string(), servers);
+        let mut cmd = std::process::Command::new(nginx);
         cmd.arg("-p").arg(dir).arg("-c").arg(&config);
         cmd
     });

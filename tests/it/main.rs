@@ -1,11 +1,14 @@
 //! sockit's integration tests: one binary, a module per area, helpers in `support`.
 
+mod access_log;
+mod alerting;
 mod bench;
 mod cli;
 mod client;
 mod corpus;
 mod curl_diff;
 mod fetch;
+mod help;
 mod hosts;
 mod lb;
 mod metrics;

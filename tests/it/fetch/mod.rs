@@ -3,7 +3,9 @@
 
 mod checksum;
 mod compress;
+mod config;
 mod connect;
+mod curl_options;
 mod errors;
 mod framing;
 mod many;
