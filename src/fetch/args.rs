@@ -76,10 +76,14 @@ pub struct FetchArgs {
     #[command(flatten)]
     pub data: DataFlags,
 
+    /// Send the -d data in the URL's query, with GET (HEAD with -I).
+    #[arg(help_heading = REQUEST, short = 'G', long = "get")]
+    pub get: bool,
+
     /// Upload FILE with PUT, streamed from disk.
     ///
     /// `-` reads stdin first; a URL ending in / gets the file's name appended.
-    #[arg(help_heading = REQUEST, short = 'T', long = "upload-file", value_name = "FILE", conflicts_with_all = ["data", "data_binary", "data_raw", "json"])]
+    #[arg(help_heading = REQUEST, short = 'T', long = "upload-file", value_name = "FILE", conflicts_with_all = ["data", "data_binary", "data_raw", "data_urlencode", "json"])]
     pub upload_file: Option<PathBuf>,
 
     /// Send the Referer header.
@@ -135,7 +139,7 @@ pub struct FetchArgs {
     #[arg(help_heading = REQUEST, short = 'L', long = "location")]
     pub location: bool,
 
-    /// Like -L, and send credentials to the other hosts redirected to as well.
+    /// Like -L, and send credentials to the hosts redirected to as well.
     ///
     /// Without it -u, Authorization and Cookie go to the first origin only.
     #[arg(help_heading = REQUEST, long = "location-trusted")]

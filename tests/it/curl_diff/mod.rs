@@ -10,6 +10,7 @@
 //! The table is split by area (`requests.rs`, `responses.rs`, ...), each area one test with
 //! its own server, so the areas run in parallel.
 
+mod forms;
 mod outputs;
 mod ranges;
 mod requests;
