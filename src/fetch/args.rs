@@ -31,6 +31,16 @@ pub struct FetchArgs {
     #[arg(help_heading = OUTPUT, short = 'I', long = "head")]
     pub head: bool,
 
+    /// Put -o and -O files in DIR.
+    ///
+    /// Joined as curl joins them, `DIR/FILE`, an absolute -o included.
+    #[arg(help_heading = OUTPUT, long = "output-dir", value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+
+    /// Make the output's missing directories (mode 0750, as curl).
+    #[arg(help_heading = OUTPUT, long = "create-dirs")]
+    pub create_dirs: bool,
+
     /// Write the response head(s) to FILE (`-` for stdout).
     #[arg(help_heading = OUTPUT, short = 'D', long = "dump-header", value_name = "FILE")]
     pub dump_header: Option<PathBuf>,

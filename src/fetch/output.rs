@@ -99,6 +99,19 @@ pub fn is_special(path: &Path) -> bool {
     fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
+/// `--create-dirs`: makes `path`'s missing parent directories, mode 0750 as curl makes them.
+pub fn create_dirs(path: &Path) -> Result<(), FetchError> {
+    use std::os::unix::fs::DirBuilderExt;
+    let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o750)
+        .create(dir)
+        .map_err(|e| FetchError::write(dir, &e))
+}
+
 /// The path to write: a symbolic link is followed (the download replaces the file it points
 /// to, as curl writes through it), also when that file does not exist yet (a dangling link:
 /// its target is created, as curl does); anything else is used as given.

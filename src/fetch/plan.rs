@@ -17,7 +17,7 @@ use super::retry::RetryPlan;
 use super::targets::OutputFlag;
 use super::upload;
 use percent_encoding::percent_decode_str;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use url::Url;
 
@@ -67,6 +67,8 @@ pub struct FetchPlan {
     pub segments: u16,
     /// `--checksum`: the digest the body must have.
     pub checksum: Option<Checksum>,
+    /// `--create-dirs`: the output's missing directories are made (mode 0750, as curl).
+    pub create_dirs: bool,
     /// `-Z`: the display the progress bars of all parallel fetches share.
     pub bars: Option<indicatif::MultiProgress>,
 }
@@ -127,9 +129,12 @@ impl FetchPlan {
             }
             let output = match flag {
                 Some(OutputFlag::File(path)) if path.as_os_str() == "-" => None,
-                Some(OutputFlag::File(path)) => Some(output::resolve_link(path)),
+                Some(OutputFlag::File(path)) => {
+                    Some(output::resolve_link(&in_output_dir(args, path)))
+                }
                 Some(OutputFlag::Remote) => {
-                    Some(output::resolve_link(&output::remote_name(url.path())))
+                    let name = output::remote_name(url.path());
+                    Some(output::resolve_link(&in_output_dir(args, &name)))
                 }
                 None => None,
             };
@@ -212,6 +217,7 @@ impl FetchPlan {
             write_out,
             segments: args.segments,
             checksum: args.checksum.clone(),
+            create_dirs: args.create_dirs,
             bars: None,
         })
     }
@@ -271,6 +277,20 @@ fn read_limited(path: &std::path::Path, limit: usize) -> std::io::Result<String>
         .take(limit as u64 + 1)
         .read_to_string(&mut text)?;
     Ok(text)
+}
+
+/// `--output-dir DIR`: `path` inside DIR, joined as curl joins them (`DIR/PATH`, so an
+/// absolute `-o` lands inside DIR too).
+fn in_output_dir(args: &FetchArgs, path: &Path) -> PathBuf {
+    match &args.output_dir {
+        Some(dir) => {
+            let mut joined = dir.clone().into_os_string();
+            joined.push("/");
+            joined.push(path);
+            PathBuf::from(joined)
+        }
+        None => path.to_path_buf(),
+    }
 }
 
 /// `-G`: `data` after the URL's query (`?` or `&` first, as curl joins them).

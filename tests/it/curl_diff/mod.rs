@@ -10,6 +10,7 @@
 //! The table is split by area (`requests.rs`, `responses.rs`, ...), each area one test with
 //! its own server, so the areas run in parallel.
 
+mod dirs;
 mod forms;
 mod outputs;
 mod ranges;
@@ -229,15 +230,23 @@ fn normalised(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Every file in `dir`, by name.
+/// Every file under `dir`, by its path relative to `dir`.
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.is_file())
-        .map(|path| {
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read(&path).unwrap())
-        })
-        .collect()
+    let mut found = BTreeMap::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(at) = dirs.pop() {
+        for path in std::fs::read_dir(&at).unwrap().map(|e| e.unwrap().path()) {
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.is_file() {
+                let name = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                found.insert(name, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    found
 }

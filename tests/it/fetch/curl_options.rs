@@ -24,8 +24,8 @@ fn fetch_flags() -> Vec<String> {
 fn an_http_option_it_lacks_is_one_line_and_exit_2() {
     for (args, line) in [
         (
-            &["--create-dirs", "-o", "a/b", "http://127.0.0.1:9/"][..],
-            "sockit: fetch does not support curl's --create-dirs yet\n",
+            &["--xattr", "-o", "a/b", "http://127.0.0.1:9/"][..],
+            "sockit: fetch does not support curl's --xattr yet\n",
         ),
         (
             &["-sSc", "jar.txt", "http://127.0.0.1:9/"],
