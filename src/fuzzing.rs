@@ -25,7 +25,7 @@ use std::rc::Rc;
 pub type Target = fn(&[u8]);
 
 /// The names of the targets, as directories under `fuzz/corpus/`, with their entry points.
-pub const TARGETS: [(&str, Target); 7] = [
+pub const TARGETS: [(&str, Target); 8] = [
     ("protocol", protocol),
     ("head", head),
     ("chunked", chunked),
@@ -33,6 +33,7 @@ pub const TARGETS: [(&str, Target); 7] = [
     ("url", url),
     ("remote_name", remote_name),
     ("proxy_header", proxy_header),
+    ("segments_sidecar", segments_sidecar),
 ];
 
 /// The first byte of `data` as flags, then up to 7 read boundaries (two bytes each, taken
@@ -399,6 +400,20 @@ pub fn proxy_header(data: &[u8]) {
     // Every prefix below 300 bytes, then every 97th: v2 headers may be 64 KiB long.
     for cut in (0..prefixes).filter(|&cut| cut < 300 || cut % 97 == 0) {
         assert_eq!(parse(&data[..cut]), Parsed::Incomplete, "cut at {cut}");
+    }
+}
+
+/// The `--segments` sidecar (`FILE.segments`, `fetch::sidecar::parse`), text a previous
+/// run, a crash or another program left: no panic; what parses covers the body exactly in
+/// no more than one segment per MiB, claims no more than each segment holds, and renders
+/// back to the same sidecar.
+pub fn segments_sidecar(data: &[u8]) {
+    use crate::fetch::sidecar;
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Some(parsed) = sidecar::parse(text) {
+        sidecar::check(&parsed);
     }
 }
 
