@@ -1,24 +1,27 @@
-//! Owns how every subcommand ends: the exit codes, one table per subcommand, and the one
-//! `sockit: ...` line printed for a failure.
+//! Owns what every subcommand's ending shares: the exit-code tables, the one `sockit: ...`
+//! line printed for a failure, and the broken-pipe rule.
 //!
-//! Errors stay typed where they arise ([`ClientError`], [`FetchError`], the server's
-//! [`ConfigError`](crate::server::ConfigError)); this module alone turns them into a process
-//! exit, as ripgrep's and xh's `main` do. A closed stdout (the reader of a pipe went away, as
-//! in `sockit bench --json | true`) is not a failure: the work was done, nobody is listening,
-//! so the subcommand ends quietly with 0.
+//! Each error type decides its own code beside its variants ([`FetchError::exit_code`],
+//! [`ClientError::exit_code`], [`TlsError::exit_code`], the server's
+//! [`exit_code`](crate::server::exit_code)), reading the numbers from the tables here, as
+//! ripgrep's and xh's errors do; `main.rs` only hands what ended to [`finish`]. This module
+//! imports nothing above it. A closed stdout (the reader of a pipe went away, as in
+//! `sockit bench --json | true`) is not a failure: the work was done, nobody is listening, so
+//! the subcommand ends quietly with 0 ([`Failure::unless_closed_stdout`]).
 //!
 //! | subcommand | codes |
 //! |---|---|
 //! | every one | 0 done, 1 could not start or write its output, 2 usage (a bad flag or flag value) |
 //! | `serve` | 1 cannot listen or failed while running, 2 a configuration that cannot work (`--max-connections 0`, a `tls:` listener without a usable certificate and key), 130 a second SIGINT/SIGTERM |
-//! | `client` | curl's: 1 the server sent `ERR`, 6 cannot resolve, 7 cannot connect, 28 timed out, 35 TLS handshake failed, 56 the connection failed or closed early, 58 a bad client certificate file, 60 the server's certificate is not trusted, 77 a bad `--cacert` file |
-//! | `fetch` | curl's, see [`FetchError::exit_code`] |
+//! | `client` | curl's: 1 the server sent `ERR`, 6 cannot resolve, 7 cannot connect, 8 the server speaks HTTP, 28 timed out, 35 TLS handshake failed, 56 the connection failed or closed early, 58 a bad client certificate file, 60 the server's certificate is not trusted, 77 a bad `--cacert` file |
+//! | `fetch` | curl's, see [`curl`] |
 //! | `bench` | 1 a reply was wrong, missing or late, a connection failed, or the run could not start |
+//!
+//! [`FetchError::exit_code`]: crate::fetch::FetchError::exit_code
+//! [`ClientError::exit_code`]: crate::client::ClientError::exit_code
+//! [`TlsError::exit_code`]: crate::net::tls::TlsError::exit_code
 
-use crate::client::ClientError;
-use crate::fetch::FetchError;
-use crate::net::tls::TlsError;
-use crate::net::ConnectError;
+use std::error::Error;
 use std::fmt;
 use std::io;
 use std::process::ExitCode;
@@ -31,6 +34,59 @@ pub mod common {
     pub const FAILED: u8 = 1;
     /// The command line cannot be acted on (clap's own code for a bad flag).
     pub const USAGE: u8 = 2;
+}
+
+/// curl's exit codes (its `CURLcode` numbers), for `fetch` and, where one fits, `client`:
+/// scripts written against curl test these numbers.
+pub mod curl {
+    /// The URL's scheme is not one curl speaks (`CURLE_UNSUPPORTED_PROTOCOL`).
+    pub const UNSUPPORTED_PROTOCOL: u8 = 1;
+    /// A bad option or option value (`CURLE_FAILED_INIT`, curl's 2 for usage).
+    pub const USAGE: u8 = super::common::USAGE;
+    /// The URL is malformed.
+    pub const URL_MALFORMAT: u8 = 3;
+    /// The proxy's name does not resolve.
+    pub const COULDNT_RESOLVE_PROXY: u8 = 5;
+    /// The host's name does not resolve.
+    pub const COULDNT_RESOLVE_HOST: u8 = 6;
+    /// No address accepted the connection.
+    pub const COULDNT_CONNECT: u8 = 7;
+    /// The server's reply cannot be parsed (`CURLE_WEIRD_SERVER_REPLY`).
+    pub const WEIRD_SERVER_REPLY: u8 = 8;
+    /// The body ended before its announced end (`CURLE_PARTIAL_FILE`).
+    pub const PARTIAL_FILE: u8 = 18;
+    /// `--fail` and a status of 400 or more (`CURLE_HTTP_RETURNED_ERROR`).
+    pub const HTTP_RETURNED_ERROR: u8 = 22;
+    /// Writing the output failed.
+    pub const WRITE_ERROR: u8 = 23;
+    /// A local file cannot be read.
+    pub const READ_ERROR: u8 = 26;
+    /// A timeout ran out (`CURLE_OPERATION_TIMEDOUT`).
+    pub const OPERATION_TIMEDOUT: u8 = 28;
+    /// The body does not match `--checksum` (aria2c's 32; curl leaves 32 unused).
+    pub const CHECKSUM: u8 = 32;
+    /// A resume cannot continue at the requested offset (`CURLE_RANGE_ERROR`).
+    pub const RANGE_ERROR: u8 = 33;
+    /// The TLS handshake failed (`CURLE_SSL_CONNECT_ERROR`).
+    pub const SSL_CONNECT_ERROR: u8 = 35;
+    /// Too many redirects, or a loop (`CURLE_TOO_MANY_REDIRECTS`).
+    pub const TOO_MANY_REDIRECTS: u8 = 47;
+    /// The server closed without a byte of reply (`CURLE_GOT_NOTHING`).
+    pub const GOT_NOTHING: u8 = 52;
+    /// Sending failed (`CURLE_SEND_ERROR`).
+    pub const SEND_ERROR: u8 = 55;
+    /// Receiving failed (`CURLE_RECV_ERROR`).
+    pub const RECV_ERROR: u8 = 56;
+    /// A client certificate or key cannot be used (`CURLE_SSL_CERTPROBLEM`).
+    pub const SSL_CERTPROBLEM: u8 = 58;
+    /// The peer's certificate did not verify (`CURLE_PEER_FAILED_VERIFICATION`).
+    pub const PEER_FAILED_VERIFICATION: u8 = 60;
+    /// The content encoding is corrupt or unknown (`CURLE_BAD_CONTENT_ENCODING`).
+    pub const BAD_CONTENT_ENCODING: u8 = 61;
+    /// The body passes `--max-filesize` (`CURLE_FILESIZE_EXCEEDED`).
+    pub const FILESIZE_EXCEEDED: u8 = 63;
+    /// The CA file cannot be used (`CURLE_SSL_CACERT_BADFILE`).
+    pub const SSL_CACERT_BADFILE: u8 = 77;
 }
 
 /// `sockit serve`'s codes.
@@ -46,26 +102,23 @@ pub mod serve {
 
 /// `sockit client`'s codes, curl's numbers where curl has one.
 pub mod client {
+    use super::curl;
+
     /// The server sent an `ERR` line.
     pub const SERVER_ERR: u8 = 1;
     /// A name cannot be sent (it holds a newline).
     pub const BAD_NAME: u8 = super::common::USAGE;
     /// The host name does not resolve (curl's 6).
-    pub const RESOLVE: u8 = 6;
+    pub const RESOLVE: u8 = curl::COULDNT_RESOLVE_HOST;
     /// No address accepted the connection (curl's 7).
-    pub const CONNECT: u8 = 7;
+    pub const CONNECT: u8 = curl::COULDNT_CONNECT;
     /// Connecting or a reply took longer than `--timeout` (curl's 28).
-    pub const TIMEOUT: u8 = 28;
+    pub const TIMEOUT: u8 = curl::OPERATION_TIMEDOUT;
     /// The connection failed or closed before the replies came (curl's 56).
-    pub const RECV: u8 = 56;
-    /// The TLS handshake failed (curl's 35).
-    pub const TLS_HANDSHAKE: u8 = 35;
-    /// A `--tls-cert` or `--tls-key` file cannot be used (curl's 58).
-    pub const CLIENT_CERTIFICATE: u8 = 58;
-    /// The server's certificate is not trusted (curl's 60).
-    pub const CERTIFICATE: u8 = 60;
-    /// The `--cacert` file cannot be used (curl's 77).
-    pub const CA_FILE: u8 = 77;
+    pub const RECV: u8 = curl::RECV_ERROR;
+    /// The server is no hello server: it answered with an HTTP status line (curl's 8, a
+    /// reply it cannot parse).
+    pub const NOT_HELLO: u8 = curl::WEIRD_SERVER_REPLY;
 }
 
 /// `sockit bench`'s codes.
@@ -92,54 +145,14 @@ impl Failure {
         }
     }
 
-    /// `sockit serve`'s failure for an error from building or running the server.
-    pub fn serve(err: &anyhow::Error) -> Option<Self> {
-        if closed_stdout(err) {
-            return None;
-        }
-        let code = if err.downcast_ref::<crate::server::ConfigError>().is_some() {
-            serve::BAD_CONFIG
-        } else {
-            serve::CANNOT_LISTEN
-        };
-        Some(Failure::new(code, format!("{err:#}")))
-    }
-
-    /// `sockit client`'s failure for `err`.
-    pub fn client(err: &ClientError) -> Option<Self> {
-        let code = match err {
-            ClientError::Io(e) if e.kind() == io::ErrorKind::BrokenPipe => return None,
-            ClientError::Connect(ConnectError::Resolve { .. }) => client::RESOLVE,
-            ClientError::Connect(ConnectError::Connect { .. }) => client::CONNECT,
-            ClientError::Connect(ConnectError::Timeout { .. }) | ClientError::Timeout(_) => {
-                client::TIMEOUT
-            }
-            ClientError::Server(_) => client::SERVER_ERR,
-            ClientError::BadName(_) => client::BAD_NAME,
-            // TLS 1.3 lets the client finish its handshake before the server checks the
-            // client's certificate, so a refusal arrives as an alert on the first read.
-            ClientError::Io(e) if is_tls_alert(e) => client::TLS_HANDSHAKE,
-            ClientError::Closed | ClientError::Io(_) => client::RECV,
-            ClientError::Tls(e) => tls_code(e),
-        };
-        Some(Failure::new(code, err.to_string()))
-    }
-
-    /// `sockit fetch`'s failure for `err`: curl's code, and curl's `(CODE)` before the
-    /// message, which scripts written against curl look for.
-    pub fn fetch(err: &FetchError) -> Option<Self> {
-        match err {
-            FetchError::StdoutClosed => None,
-            err => {
-                let code = err.exit_code();
-                Some(Failure::new(code, format!("({code}) {err}")))
-            }
-        }
-    }
-
-    /// `sockit bench`'s failure for an error from the run.
-    pub fn bench(err: &anyhow::Error) -> Option<Self> {
-        (!closed_stdout(err)).then(|| Failure::new(bench::FAILED, format!("{err:#}")))
+    /// The failure for `err`, whose code its type decided, or none where the broken-pipe
+    /// rule says the work was done: somewhere in `err`'s chain a write met a closed pipe.
+    pub fn unless_closed_stdout(
+        code: u8,
+        message: impl Into<String>,
+        err: &(dyn Error + 'static),
+    ) -> Option<Self> {
+        (!closed_stdout(err)).then(|| Failure::new(code, message))
     }
 }
 
@@ -149,20 +162,18 @@ impl fmt::Display for Failure {
     }
 }
 
-/// How a subcommand ended: done (`None`) or a failure to report.
-pub fn report(failure: Option<Failure>) -> ExitCode {
-    match failure {
-        None => ExitCode::from(common::OK),
-        Some(failure) => {
+/// How a subcommand ended: each failure's line on stderr, unless `quiet` (`fetch -s`), in
+/// the order they happened, and the exit status of the last one (0 when there is none), as
+/// curl reports the last failed transfer of several.
+pub fn finish(failures: impl IntoIterator<Item = Failure>, quiet: bool) -> ExitCode {
+    let mut code = common::OK;
+    for failure in failures {
+        if !quiet {
             eprintln!("{failure}");
-            ExitCode::from(failure.code)
         }
+        code = failure.code;
     }
-}
-
-/// How a subcommand ended, without a word on stderr (`fetch -s`).
-pub fn silently(failure: Option<Failure>) -> ExitCode {
-    ExitCode::from(failure.map_or(common::OK, |failure| failure.code))
+    ExitCode::from(code)
 }
 
 /// Ends the process at once with `code`, for the one place that cannot return to `main`:
@@ -171,32 +182,19 @@ pub fn now(code: u8) -> ! {
     std::process::exit(i32::from(code))
 }
 
-/// The client's code for a TLS failure: curl's numbers, as fetch uses them.
-fn tls_code(err: &TlsError) -> u8 {
-    match err {
-        TlsError::ClientCertificate { .. } => client::CLIENT_CERTIFICATE,
-        TlsError::Fetch(FetchError::Certificate { .. }) => client::CERTIFICATE,
-        TlsError::Fetch(FetchError::CaFile { .. }) => client::CA_FILE,
-        TlsError::Fetch(_) => client::TLS_HANDSHAKE,
-        TlsError::NotTcp(_) => common::USAGE,
-    }
-}
-
-/// Whether a read failed because the TLS peer sent a fatal alert.
-fn is_tls_alert(err: &io::Error) -> bool {
-    let tls = err
-        .get_ref()
-        .and_then(|e| e.downcast_ref::<rustls::Error>());
-    matches!(tls, Some(rustls::Error::AlertReceived(_)))
-}
-
-/// Whether `err` is, somewhere in its chain, a write to a pipe whose reader went away.
-fn closed_stdout(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        cause
-            .downcast_ref::<io::Error>()
+/// The broken-pipe rule: whether `err`, or anything in its chain of sources, is a write to a
+/// pipe whose reader went away.
+pub fn closed_stdout(err: &(dyn Error + 'static)) -> bool {
+    let mut cause = Some(err);
+    while let Some(e) = cause {
+        if e.downcast_ref::<io::Error>()
             .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
-    })
+        {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 /// Writes to stdout, treating a closed stdout as done: `Ok` when the reader went away.
@@ -213,44 +211,28 @@ pub fn write_stdout(bytes: &[u8]) -> io::Result<()> {
 mod tests {
     use super::*;
 
-    /// A broken pipe anywhere in an error's chain ends the subcommand as done.
+    /// A broken pipe anywhere in an error's chain ends the subcommand as done; another error
+    /// does not.
     #[test]
     fn a_closed_stdout_is_not_a_failure() {
         let pipe = anyhow::Error::from(io::Error::from(io::ErrorKind::BrokenPipe))
             .context("cannot write the report");
-        assert_eq!(Failure::bench(&pipe), None);
-        assert_eq!(Failure::serve(&pipe), None);
-        let pipe = ClientError::Io(io::ErrorKind::BrokenPipe.into());
-        assert_eq!(Failure::client(&pipe), None);
-        assert_eq!(Failure::fetch(&FetchError::StdoutClosed), None);
-    }
-
-    /// A configuration error is usage (2); a bind failure is 1.
-    #[test]
-    fn serve_tells_configuration_from_listening() {
-        let config = anyhow::Error::from(crate::server::ConfigError::NoConnections);
-        assert_eq!(Failure::serve(&config).unwrap().code, 2);
-        let bind = anyhow::anyhow!("cannot listen on 127.0.0.1:1: permission denied");
-        let failure = Failure::serve(&bind).unwrap();
-        assert_eq!(failure.code, 1);
+        assert_eq!(Failure::unless_closed_stdout(1, "x", pipe.as_ref()), None);
+        let refused = anyhow::Error::from(io::Error::from(io::ErrorKind::ConnectionRefused))
+            .context("cannot connect");
         assert_eq!(
-            failure.to_string(),
-            "sockit: cannot listen on 127.0.0.1:1: permission denied"
+            Failure::unless_closed_stdout(7, "x", refused.as_ref()),
+            Some(Failure::new(7, "x"))
         );
     }
 
-    /// fetch keeps curl's codes and curl's `(CODE)` spelling.
+    /// The line is `sockit: ` and the message.
     #[test]
-    fn fetch_keeps_curls_codes() {
-        let err = FetchError::HttpStatus {
-            status: 404,
-            reason: " Not Found".into(),
-        };
-        let failure = Failure::fetch(&err).unwrap();
-        assert_eq!(failure.code, 22);
-        assert!(
-            failure.to_string().starts_with("sockit: (22) "),
-            "{failure}"
+    fn a_failure_reads_as_one_sockit_line() {
+        let failure = Failure::new(1, "cannot listen on 127.0.0.1:1: permission denied");
+        assert_eq!(
+            failure.to_string(),
+            "sockit: cannot listen on 127.0.0.1:1: permission denied"
         );
     }
 }

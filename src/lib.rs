@@ -5,8 +5,10 @@
 //! - [`addr`]: addresses as users type them (`host:port`, `[v6]:port`, `unix:/path`,
 //!   `tls:host:port`).
 //! - [`duration`]: the one duration syntax of every flag (`10`, `0.5`, `500ms`, `5m`, `1h`).
-//! - [`exit`]: how every subcommand ends: exit codes per subcommand and the `sockit: ` line.
+//! - [`exit`]: what every ending shares: the exit-code tables (curl's among them), the one
+//!   `sockit: ` line and the broken-pipe rule; each error type picks its own code.
 //! - [`fetch`]: `sockit fetch`, the HTTP/1.1 and HTTPS downloader (curl's flags and exit codes).
+//! - [`logging`]: the log subscriber, in text or JSON (`--log-format`), switchable at run time.
 //! - [`net`]: a connected TCP, Unix or TLS stream, connecting with a deadline, and the
 //!   client side of TLS for `client` and `bench` ([`net::tls`]).
 //! - [`protocol`]: the hello protocol as a pure state machine (bytes in, replies out).
@@ -29,6 +31,7 @@ pub mod exit;
 pub mod fetch;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod logging;
 pub mod net;
 pub mod protocol;
 pub mod server;

@@ -1,57 +1,112 @@
 //! The `sockit` binary: parses flags, starts logging, runs a subcommand, and hands how it
-//! ended to [`sockit::exit`], which owns the exit codes. Everything else lives in the library.
+//! ended to [`sockit::exit::finish`]; each error type decides its own exit code. Everything
+//! else lives in the library.
 
 #![forbid(unsafe_code)]
 
 mod cli;
+mod man;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use cli::{ClientArgs, Command, ServeArgs};
 use sockit::client::{Client, ClientError};
 use sockit::exit::{self, Failure};
+use sockit::fetch::config_file;
+use sockit::fetch::FetchError;
+use sockit::logging::{LogFormat, Logging};
 use sockit::net::tls::TlsClient;
 use sockit::protocol::Framing;
 use sockit::server::{self, Server};
+use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    let argv = match expand_config_files(std::env::args_os().collect()) {
+        Ok(argv) => argv,
+        Err(code) => return code,
+    };
+    let cli = match cli::Cli::try_parse_from(argv) {
         Ok(cli) => cli,
         Err(e) => return usage(&e),
     };
-    let failure = match cli.command {
+    let mut quiet = false;
+    let failures: Vec<Failure> = match cli.command {
         Command::Serve(args) => {
-            init_logging("info");
-            serve(args).err().and_then(|e| Failure::serve(&e))
+            init_logging("info", args.config.log_format);
+            serve(args)
+                .err()
+                .and_then(|e| {
+                    let code = server::exit_code(&e);
+                    Failure::unless_closed_stdout(code, format!("{e:#}"), e.as_ref())
+                })
+                .into_iter()
+                .collect()
         }
         Command::Client(args) => {
-            init_logging("warn");
-            run_client(args).err().and_then(|e| Failure::client(&e))
+            init_logging("warn", LogFormat::Text);
+            run_client(args)
+                .err()
+                .and_then(|e| e.failure())
+                .into_iter()
+                .collect()
         }
-        Command::Bench(args) => bench(args).err().and_then(|e| Failure::bench(&e)),
+        Command::Bench(args) => bench(args)
+            .err()
+            .and_then(|e| {
+                Failure::unless_closed_stdout(exit::bench::FAILED, format!("{e:#}"), e.as_ref())
+            })
+            .into_iter()
+            .collect(),
         Command::Fetch(args) => {
-            init_logging("warn");
-            // `-s` without `-S` keeps a failure's line off stderr, as curl does, but not its
-            // exit code.
-            let quiet = args.silent && !args.show_error;
-            let failure = fetch(*args);
-            return if quiet {
-                exit::silently(failure)
-            } else {
-                exit::report(failure)
-            };
+            init_logging("warn", LogFormat::Text);
+            quiet = args.quiet_failures();
+            fetch(*args)
         }
-        Command::Completions(args) => print(Ok(cli::completions(args.shell))),
-        Command::Man => print(cli::man()),
+        Command::Completions(args) => print(Ok(cli::completions(args.shell)))
+            .into_iter()
+            .collect(),
+        Command::Man => print(Ok(man::page())).into_iter().collect(),
     };
-    exit::report(failure)
+    exit::finish(failures, quiet)
+}
+
+/// `sockit fetch`'s command line with curl's config files read in (`-K FILE`, `.curlrc`),
+/// before clap parses it; their warnings on stderr, as curl prints them.
+fn expand_config_files(mut argv: Vec<OsString>) -> Result<Vec<OsString>, ExitCode> {
+    if argv.get(1).is_none_or(|sub| sub != "fetch") {
+        return Ok(argv);
+    }
+    let fetch_args = argv.split_off(2);
+    let command = cli::Cli::command();
+    let fetch = command
+        .find_subcommand("fetch")
+        .expect("the fetch subcommand is defined");
+    match config_file::expand(fetch_args, fetch, &config_file::Sources::process()) {
+        Ok((expanded, warnings)) => {
+            eprint!("{warnings}");
+            argv.extend(expanded);
+            Ok(argv)
+        }
+        Err(e) => Err(exit::finish(
+            [Failure::new(
+                e.exit_code(),
+                format!("({}) {e}", e.exit_code()),
+            )],
+            false,
+        )),
+    }
 }
 
 /// `--help` and `--version` go to stdout (a closed one is fine) with 0; a bad command line is
-/// one `sockit: ...` line and clap's usage hint on stderr, with the usage code.
+/// one `sockit: ...` line and clap's usage hint on stderr, with the usage code; a curl option
+/// fetch does not take is that one line alone.
 fn usage(err: &clap::Error) -> ExitCode {
+    if let Some(refusal) = cli::unsupported_curl_option(err, std::env::args_os()) {
+        let failure = Failure::new(refusal.exit_code(), refusal.to_string());
+        return exit::finish([failure], false);
+    }
     if !err.use_stderr() {
         let _ = err.print();
         return ExitCode::from(exit::common::OK);
@@ -74,17 +129,18 @@ fn print(text: std::io::Result<Vec<u8>>) -> Option<Failure> {
         .map(|e| Failure::new(exit::common::FAILED, format!("cannot write to stdout: {e}")))
 }
 
-/// Runs `sockit fetch` on a current-thread runtime.
-fn fetch(args: sockit::fetch::FetchArgs) -> Option<Failure> {
+/// Runs `sockit fetch` on a current-thread runtime; its failures, in URL order.
+fn fetch(args: sockit::fetch::FetchArgs) -> Vec<Failure> {
     match runtime(Some(1)) {
         Ok(runtime) => runtime
             .block_on(sockit::fetch::run(args))
-            .err()
-            .and_then(|e| Failure::fetch(&e)),
-        Err(e) => Some(Failure::new(
+            .iter()
+            .filter_map(FetchError::failure)
+            .collect(),
+        Err(e) => vec![Failure::new(
             exit::common::FAILED,
             format!("cannot start the async runtime: {e}"),
-        )),
+        )],
     }
 }
 
@@ -97,16 +153,9 @@ fn bench(args: sockit::bench::BenchArgs) -> anyhow::Result<()> {
     runtime(Some(1))?.block_on(sockit::bench::execute(args))
 }
 
-/// Logs go to stderr; `RUST_LOG` overrides the subcommand's default level.
-fn init_logging(default: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(filter)
-        .with_target(false)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+/// Logs go to stderr in `format`; `RUST_LOG` overrides the subcommand's default level.
+fn init_logging(default: &str, format: LogFormat) -> Option<Logging> {
+    Logging::init(default, format)
 }
 
 /// A runtime with `threads` workers; one means a current-thread runtime, which spares the

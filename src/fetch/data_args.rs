@@ -3,6 +3,7 @@
 //! spellings each uses, so (as with URLs and outputs in `targets.rs`) this group is read by
 //! hand from clap's argument indices.
 
+use super::headings::REQUEST;
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 
 /// How one piece of data is read.
@@ -62,12 +63,20 @@ impl Args for DataFlags {
                 .value_name("DATA")
                 .action(ArgAction::Append)
                 .allow_hyphen_values(true)
+                .help_heading(REQUEST)
         };
-        cmd.arg(piece("data").short('d').long("data").help(
-            "Send DATA as the request body (POST, form content type), repeatable (joined with \
-             `&` in the order typed, with --data-binary and --data-raw too); `@FILE` sends \
-             FILE's contents without its line breaks, `@-` stdin, as curl",
-        ))
+        cmd.arg(
+            piece("data")
+                .short('d')
+                .long("data")
+                .help("Send DATA as the request body (POST, form content type)")
+                .long_help(
+                    "Send DATA as the request body (POST, form content type).\n\n\
+                     Repeatable (joined with `&` in the order typed, with --data-binary and \
+                     --data-raw too); `@FILE` sends FILE's contents without its line breaks, \
+                     `@-` stdin, as curl.",
+                ),
+        )
         .arg(
             piece("data_binary")
                 .long("data-binary")
@@ -82,9 +91,11 @@ impl Args for DataFlags {
             piece("json")
                 .long("json")
                 .conflicts_with_all(["data", "data_binary", "data_raw"])
-                .help(
-                    "Send DATA (or `@FILE`) as JSON: POST, Content-Type and Accept \
-                     application/json; repeated pieces are concatenated",
+                .help("Send DATA (or `@FILE`) as JSON")
+                .long_help(
+                    "Send DATA (or `@FILE`) as JSON.\n\n\
+                     POST, Content-Type and Accept application/json; repeated pieces are \
+                     concatenated.",
                 ),
         )
     }

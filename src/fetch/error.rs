@@ -1,9 +1,11 @@
 //! Owns [`FetchError`], every way a fetch can fail, and the curl exit code each one maps to.
 //!
 //! Scripts written against curl test its exit codes, so each variant carries the kind that
-//! picks curl's number (`exit_code`), and its `Display` is the one line a user sees after
-//! `sockit: (CODE) `. Messages name what failed and on what (host, port, path).
+//! picks curl's number (`exit_code`, from the table in [`crate::exit::curl`]), and its
+//! `Display` is the one line a user sees after `sockit: (CODE) `. Messages name what failed
+//! and on what (host, port, path).
 
+use crate::exit::{common, curl, Failure};
 pub(crate) use crate::net::describe;
 use std::io;
 use std::path::Path;
@@ -126,10 +128,10 @@ pub enum FetchError {
     /// The body does not match `--checksum` (aria2c's 32; unused by curl).
     #[error("{0}")]
     Checksum(String),
-    /// The reader of stdout went away (EPIPE); [`crate::fetch::run`] turns this into
-    /// success, as a closed pipe is not an error.
+    /// The reader of stdout went away (EPIPE): the broken-pipe rule
+    /// ([`crate::exit::closed_stdout`]) makes this a success, as a closed pipe is not an error.
     #[error("stdout was closed")]
-    StdoutClosed,
+    StdoutClosed(#[source] io::Error),
     /// `--cacert` does not hold usable certificates (curl's 77).
     #[error("cannot use CA file {path}: {reason}")]
     CaFile {
@@ -144,31 +146,38 @@ impl FetchError {
     /// The curl exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            FetchError::UnsupportedProtocol(_) => 1,
-            FetchError::Usage(_) => 2,
-            FetchError::BadUrl { .. } => 3,
-            FetchError::ResolveProxy { .. } => 5,
-            FetchError::Resolve { .. } => 6,
-            FetchError::Connect { .. } => 7,
-            FetchError::BadReply(_) => 8,
-            FetchError::Partial(_) => 18,
-            FetchError::HttpStatus { .. } => 22,
-            FetchError::Write { .. } => 23,
-            FetchError::Read { .. } => 26,
-            FetchError::Timeout(_) => 28,
-            FetchError::Checksum(_) => 32,
-            FetchError::Range(_) => 33,
-            FetchError::Tls { .. } => 35,
-            FetchError::Redirects(_) => 47,
-            FetchError::EmptyReply => 52,
-            FetchError::Send(_) => 55,
-            FetchError::Recv(_) => 56,
-            FetchError::Certificate { .. } => 60,
-            FetchError::Encoding(_) => 61,
-            FetchError::TooLarge(_) => 63,
-            FetchError::CaFile { .. } => 77,
-            FetchError::StdoutClosed => 0,
+            FetchError::UnsupportedProtocol(_) => curl::UNSUPPORTED_PROTOCOL,
+            FetchError::Usage(_) => curl::USAGE,
+            FetchError::BadUrl { .. } => curl::URL_MALFORMAT,
+            FetchError::ResolveProxy { .. } => curl::COULDNT_RESOLVE_PROXY,
+            FetchError::Resolve { .. } => curl::COULDNT_RESOLVE_HOST,
+            FetchError::Connect { .. } => curl::COULDNT_CONNECT,
+            FetchError::BadReply(_) => curl::WEIRD_SERVER_REPLY,
+            FetchError::Partial(_) => curl::PARTIAL_FILE,
+            FetchError::HttpStatus { .. } => curl::HTTP_RETURNED_ERROR,
+            FetchError::Write { .. } => curl::WRITE_ERROR,
+            FetchError::Read { .. } => curl::READ_ERROR,
+            FetchError::Timeout(_) => curl::OPERATION_TIMEDOUT,
+            FetchError::Checksum(_) => curl::CHECKSUM,
+            FetchError::Range(_) => curl::RANGE_ERROR,
+            FetchError::Tls { .. } => curl::SSL_CONNECT_ERROR,
+            FetchError::Redirects(_) => curl::TOO_MANY_REDIRECTS,
+            FetchError::EmptyReply => curl::GOT_NOTHING,
+            FetchError::Send(_) => curl::SEND_ERROR,
+            FetchError::Recv(_) => curl::RECV_ERROR,
+            FetchError::Certificate { .. } => curl::PEER_FAILED_VERIFICATION,
+            FetchError::Encoding(_) => curl::BAD_CONTENT_ENCODING,
+            FetchError::TooLarge(_) => curl::FILESIZE_EXCEEDED,
+            FetchError::CaFile { .. } => curl::SSL_CACERT_BADFILE,
+            FetchError::StdoutClosed(_) => common::OK,
         }
+    }
+
+    /// What `main` reports for this error: curl's code, and curl's `(CODE)` before the
+    /// message, which scripts written against curl look for; none for a closed stdout.
+    pub fn failure(&self) -> Option<Failure> {
+        let code = self.exit_code();
+        Failure::unless_closed_stdout(code, format!("({code}) {self}"), self)
     }
 
     /// A write error on `path`.
@@ -177,5 +186,27 @@ impl FetchError {
             path: path.display().to_string(),
             reason: describe(err),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// fetch keeps curl's codes and curl's `(CODE)` spelling; a closed stdout is no failure.
+    #[test]
+    fn failures_keep_curls_codes() {
+        let err = FetchError::HttpStatus {
+            status: 404,
+            reason: " Not Found".into(),
+        };
+        let failure = err.failure().unwrap();
+        assert_eq!(failure.code, 22);
+        assert_eq!(
+            failure.to_string(),
+            "sockit: (22) the requested URL returned error: 404 Not Found"
+        );
+        let closed = FetchError::StdoutClosed(io::ErrorKind::BrokenPipe.into());
+        assert_eq!(closed.failure(), None);
     }
 }

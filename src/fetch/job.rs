@@ -17,7 +17,7 @@ use std::io::Write;
 pub async fn fetch(plan: &FetchPlan, pool: &Pool) -> Result<(), FetchError> {
     let (result, mut stats) = fetch_with_retries(plan, pool).await;
     let result = match result {
-        Err(FetchError::StdoutClosed) => Ok(()),
+        Err(FetchError::StdoutClosed(_)) => Ok(()),
         other => other,
     };
     if let Some(format) = &plan.write_out {
@@ -49,7 +49,7 @@ async fn fetch_with_retries(plan: &FetchPlan, pool: &Pool) -> (Result<(), FetchE
                 return (Err(e), Stats::default());
             }
         };
-        let mut attempt = Attempt::new(resume.offset, if_range);
+        let mut attempt = Attempt::new(&resume, if_range);
         let result = within(
             plan.max_time,
             exchange::fetch(plan, pool, &mut attempt, &attempts),
@@ -111,17 +111,23 @@ fn next_start(
     last: &Attempt,
 ) -> Result<(output::Resume, Option<String>), FetchError> {
     let segmented = plan.output.as_deref().is_some_and(segments::in_progress);
+    // A range the user asked for (`-r`, `-H Range`, `-C N` with nothing local) starts over:
+    // its .part does not begin at byte 0.
+    let ranged = plan.request.range.is_some()
+        || plan.request.sends_range_header()
+        || last.ask_from != last.offset;
     let resumed = last.offset > 0 && last.stats.http_code == 206;
     let validator = match resumed {
         true => last.if_range.as_deref().or(last.hint.if_range()),
         false => last.hint.if_range(),
     };
-    if let (Some(path), Some(validator), false) = (&plan.output, validator, segmented) {
+    if let (Some(path), Some(validator), false) = (&plan.output, validator, segmented || ranged) {
         let have = output::part_len(path);
         if have > 0 {
             let resume = output::Resume {
                 offset: have,
                 copied: false,
+                ask_from: have,
             };
             return Ok((resume, Some(validator.to_string())));
         }

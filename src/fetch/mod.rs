@@ -4,7 +4,8 @@
 //! # Layout
 //!
 //! - Flags: `args.rs` (clap derive), `targets.rs` and `data_args.rs` (URLs, outputs and
-//!   request data, kept in typed order);
+//!   request data, kept in typed order), grouped in `--help` under `headings.rs`;
+//!   [`curl_options`] lists curl's options, for the one line that refuses one fetch lacks;
 //!   `plan.rs` turns them into one `FetchPlan` per URL, the only thing later layers read.
 //! - [`run`] fetches the URLs in turn or `-Z` at once (`parallel.rs`), sharing kept-alive
 //!   connections (`pool.rs`); `job.rs` owns one URL: attempts and `--retry` (`retry.rs`),
@@ -22,15 +23,19 @@
 mod args;
 pub mod body;
 mod checksum;
+pub mod config_file;
 mod connect;
+pub mod curl_options;
 mod data_args;
 pub mod decode;
 mod dial;
 mod error;
 mod exchange;
 pub mod head;
+mod headings;
 mod heads;
 mod job;
+pub mod netrc;
 mod noproxy;
 pub(crate) mod output;
 mod parallel;
@@ -60,12 +65,18 @@ use plan::FetchPlan;
 use pool::Pool;
 use std::sync::Arc;
 
-/// Fetches every URL the flags name, one after another or `-Z` at once; the result is the
-/// last failure (in URL order), each earlier one already reported on stderr.
-pub async fn run(args: FetchArgs) -> Result<(), FetchError> {
-    let plans = FetchPlan::for_each_url(&args)?;
+/// Fetches every URL the flags name, one after another or `-Z` at once, and returns the
+/// failures in URL order (none when every URL was fetched): the caller reports each, and the
+/// last one decides the exit code, as in curl.
+pub async fn run(args: FetchArgs) -> Vec<FetchError> {
+    let plans = match FetchPlan::for_each_url(&args) {
+        Ok(plans) => plans,
+        Err(e) => return vec![e],
+    };
     if let Some(first) = plans.first() {
-        heads::HeadSinks::start_dump(&first.heads)?;
+        if let Err(e) = heads::HeadSinks::start_dump(&first.heads) {
+            return vec![e];
+        }
     }
     let pool = Arc::new(Pool::default());
     let results = if args.parallel && plans.len() > 1 {
@@ -77,16 +88,5 @@ pub async fn run(args: FetchArgs) -> Result<(), FetchError> {
         }
         results
     };
-    let quiet = args.silent && !args.show_error;
-    let mut last = Ok(());
-    for result in results {
-        if let Err(e) = result {
-            if let Err(earlier) = std::mem::replace(&mut last, Err(e)) {
-                if !quiet {
-                    eprintln!("sockit: ({}) {earlier}", earlier.exit_code());
-                }
-            }
-        }
-    }
-    last
+    results.into_iter().filter_map(Result::err).collect()
 }

@@ -92,7 +92,7 @@ impl<'a> Attempts<'a> {
     /// Whether `err` is worth another attempt.
     pub fn is_transient(&self, err: &FetchError) -> bool {
         if self.plan.all_errors {
-            return !matches!(err, FetchError::Usage(_) | FetchError::StdoutClosed);
+            return !matches!(err, FetchError::Usage(_) | FetchError::StdoutClosed(_));
         }
         match err {
             FetchError::Timeout(_) | FetchError::Resolve { .. } => true,

@@ -77,13 +77,11 @@ pub fn read_all(path: &str) -> Result<Vec<u8>, FetchError> {
     std::fs::read(path).map_err(failed)
 }
 
-/// `-T FILE` (streamed from disk) or `-T -` (stdin, read first: its length must be known).
+/// `-T FILE` (streamed from disk) or `-T -` (stdin, read first so a retry can send it
+/// again, and sent chunked as curl does).
 fn upload(path: &Path) -> Result<Payload, FetchError> {
     if path.as_os_str() == "-" {
-        return Ok(Payload::Bytes {
-            data: read_all("-")?,
-            content_type: None,
-        });
+        return Ok(Payload::Chunked(read_all("-")?));
     }
     let meta = std::fs::metadata(path).map_err(|e| FetchError::Read {
         path: path.display().to_string(),
@@ -116,8 +114,27 @@ pub fn upload_url(mut url: Url, upload: Option<&PathBuf>) -> Url {
     url
 }
 
+/// Sends the body a head went out without (`-T`): the file from disk, or stdin's bytes as
+/// one chunk and the last, empty one.
+pub async fn send_body(conn: &mut Conn, body: &Payload) -> Result<(), FetchError> {
+    match body {
+        Payload::File { path, len } => send_file(conn, path, *len).await,
+        Payload::Chunked(data) => {
+            let mut wire = Vec::with_capacity(data.len() + 16);
+            if !data.is_empty() {
+                wire.extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
+                wire.extend_from_slice(data);
+                wire.extend_from_slice(b"\r\n");
+            }
+            wire.extend_from_slice(b"0\r\n\r\n");
+            conn.send(&wire).await
+        }
+        Payload::Bytes { .. } => Ok(()),
+    }
+}
+
 /// Sends `len` bytes of `path` on `conn`, a chunk at a time.
-pub async fn send_file(conn: &mut Conn, path: &Path, len: u64) -> Result<(), FetchError> {
+async fn send_file(conn: &mut Conn, path: &Path, len: u64) -> Result<(), FetchError> {
     let failed = |e: std::io::Error| FetchError::Read {
         path: path.display().to_string(),
         reason: describe(&e),

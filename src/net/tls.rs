@@ -7,6 +7,7 @@
 //! presenting a client certificate for mutual TLS.
 
 use crate::addr::Address;
+use crate::exit::{common, curl};
 use crate::fetch::{tls as fetch_tls, FetchError};
 use rustls::client::ResolvesClientCert;
 use rustls::crypto::CryptoProvider;
@@ -75,6 +76,21 @@ pub enum TlsError {
     /// TLS over a Unix socket is not offered.
     #[error("--tls needs a TCP address, not {0}")]
     NotTcp(String),
+}
+
+impl TlsError {
+    /// curl's code for this failure, as fetch numbers it: 58 a client certificate file that
+    /// cannot be used, 60 an untrusted server, 77 a bad `--cacert`, 35 any other handshake
+    /// failure; usage (2) for TLS over a Unix socket.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            TlsError::ClientCertificate { .. } => curl::SSL_CERTPROBLEM,
+            TlsError::Fetch(FetchError::Certificate { .. }) => curl::PEER_FAILED_VERIFICATION,
+            TlsError::Fetch(FetchError::CaFile { .. }) => curl::SSL_CACERT_BADFILE,
+            TlsError::Fetch(_) => curl::SSL_CONNECT_ERROR,
+            TlsError::NotTcp(_) => common::USAGE,
+        }
+    }
 }
 
 /// A client configuration made once and used for every connection.
@@ -148,11 +164,21 @@ fn identity(cert: &Path, key: &Path) -> Result<Arc<CertifiedKey>, TlsError> {
         })
 }
 
-fn pem_problem(err: &rustls::pki_types::pem::Error) -> String {
+/// A PEM file's problem in words. The parser's own text shows a section's tag and a bad line
+/// as byte arrays (`missing section end marker: [67, 69, 82, ...]`); these say `CERTIFICATE`.
+pub(crate) fn pem_problem(err: &rustls::pki_types::pem::Error) -> String {
     use rustls::pki_types::pem::Error;
     match err {
         Error::Io(e) => format!("cannot read: {}", super::describe(e)),
         Error::NoItemsFound => "nothing usable in it (PEM expected)".into(),
+        Error::MissingSectionEnd { end_marker } => {
+            let tag = String::from_utf8_lossy(end_marker);
+            format!("broken PEM: no -----END {tag}----- line after its -----BEGIN {tag}-----")
+        }
+        Error::IllegalSectionStart { line } => format!(
+            "broken PEM: a bad -----BEGIN line: {:?}",
+            String::from_utf8_lossy(line).trim_end()
+        ),
         e => format!("broken PEM: {e}"),
     }
 }

@@ -1,22 +1,23 @@
 //! What a connection passes before its greeting when the server runs behind a load balancer:
-//! the PROXY header that names its client (`--proxy-protocol`), then its client's share of
-//! `--max-connections-per-ip`.
+//! the PROXY header that names its client (`--proxy-protocol`), then its client's
+//! `--max-connection-rate-per-ip` and share of `--max-connections-per-ip`.
 //!
 //! Both run in the connection's own task, after its `--max-connections` slot is taken, so a
 //! balancer that is slow to send a header never holds up the accept loop, and the wait for a
 //! header is bounded by the end of the grace period and by `--handshake-timeout`, which on a
 //! `tls:` listener covers the header and the TLS handshake after it together. On a plain
 //! listener a server with neither flag does not come through here at all: its connections
-//! go straight to `conn::serve`, as before. A TLS connection takes the header before its
-//! handshake ([`proxied`]) and its share after it ([`converse`]), so that an `ERR` line is
-//! sent encrypted.
+//! go straight to `conn::serve`, as before. A TLS connection takes the header ([`proxied`])
+//! and its share ([`share`]) before its handshake, so that one address cannot hold every
+//! slot with handshakes it never finishes; over its share it is closed without an `ERR`
+//! line, which would need the handshake.
 
 use super::conn::{self, Peer, Socket};
 use super::metrics::Rejection;
 use super::per_address::Share;
 use super::proxy::{self, Header, Peek, Refusal};
 use super::Config;
-use super::Shared;
+use super::{rate, Shared};
 use crate::protocol::ErrorLine;
 use std::sync::Arc;
 use tokio::sync::OwnedSemaphorePermit;
@@ -25,7 +26,9 @@ use tracing::{debug, warn};
 
 /// Whether connections must pass the gate before their conversation.
 pub(super) fn needed(config: &Config) -> bool {
-    config.proxy.proxy_protocol || config.max_connections_per_ip.is_some()
+    config.proxy.proxy_protocol
+        || config.max_connections_per_ip.is_some()
+        || config.max_connection_rate_per_ip.is_some()
 }
 
 /// Takes the PROXY header and the client's share, then holds the conversation with the
@@ -61,17 +64,19 @@ pub(super) async fn proxied<S: Peek>(
     }
 }
 
-/// Takes the client's share of `--max-connections-per-ip`, then holds the conversation; a
-/// client over its limit gets `ERR too many connections from your address` instead.
+/// Checks the client's connection rate and takes its share of `--max-connections-per-ip`,
+/// then holds the conversation; a client over either gets its `ERR` line instead.
 pub(super) async fn converse<S: Socket>(
     sock: S,
     peer: Peer,
     shared: Arc<Shared>,
     slot: OwnedSemaphorePermit,
 ) {
+    let Some(sock) = rate::admit_client(sock, &peer, &shared).await else {
+        return;
+    };
     let Ok(share) = share(&peer, &shared) else {
-        shared.metrics.rejected(Rejection::PerAddress);
-        too_many_from(&peer);
+        shared.reject(Rejection::PerAddress, &peer, "");
         // The slot is held until the line is delivered, and given back on return.
         return conn::turn_away(sock, ErrorLine::TooManyFromAddress, &shared).await;
     };
@@ -94,7 +99,7 @@ async fn client<S: Peek>(
             return Err(Refusal::Untrusted);
         }
     }
-    let reading = tokio::time::timeout_at(deadline, proxy::take_header(sock));
+    let reading = tokio::time::timeout_at(deadline, proxy::take_header(sock, &shared.input_budget));
     let header = tokio::select! {
         read = reading => read.map_err(|_| Refusal::TimedOut)??,
         () = shared.drain.over(&shared.wake) => return Err(Refusal::ShuttingDown),
@@ -111,7 +116,7 @@ async fn client<S: Peek>(
 /// The client's share of `--max-connections-per-ip`: `Ok(None)` when there is no such limit
 /// or the client has no IP address (a Unix socket peer), `Err` when its client holds the
 /// limit already.
-fn share(peer: &Peer, shared: &Shared) -> Result<Option<Share>, ()> {
+pub(super) fn share(peer: &Peer, shared: &Shared) -> Result<Option<Share>, ()> {
     match (&shared.per_address, peer) {
         (Some(table), Peer::Tcp(addr)) => table.admit(addr.ip()).map(Some).ok_or(()),
         _ => Ok(None),
@@ -129,6 +134,6 @@ fn proxy_header_refused(peer: &Peer, why: &Refusal) {
 
 /// The one place a client over `--max-connections-per-ip` is reported
 /// (`reason="per_address"`).
-fn too_many_from(peer: &Peer) {
+pub(super) fn too_many_from(peer: &Peer) {
     debug!("{peer}: too many connections from this address");
 }

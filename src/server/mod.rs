@@ -38,23 +38,29 @@ pub mod metrics;
 mod per_address;
 pub mod proxy;
 mod pulse;
+mod rate;
+mod rejection_log;
 pub mod shutdown;
 pub mod systemd;
 mod tls;
 
 use crate::addr::{Address, Endpoint};
 use crate::duration::{self, shown};
+use crate::exit;
+use crate::logging::LogFormat;
 use crate::protocol::{self, Framing, InputBudget};
 use anyhow::Context as _;
 use listener::Listener;
 pub use listener::{FD_RESERVE, MAX_PENDING_REJECTS};
-use metrics::Metrics;
+use metrics::{Metrics, Rejection};
 use per_address::PerAddress;
 use proxy::ProxyConfig;
+use rate::RateLimits;
+use rejection_log::RejectionLog;
 use shutdown::Drain;
 use std::future::{poll_fn, Future};
 use std::net::SocketAddr;
-use std::num::NonZeroUsize;
+use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -93,8 +99,9 @@ pub const FRAMING_HINT_AFTER: Duration = Duration::from_secs(2);
 /// [`Server::builder`] or parsed by clap.
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct Config {
-    /// Address to listen on (repeatable): HOST:PORT, `[V6]:PORT` or unix:PATH. A host name
-    /// binds every address it resolves to; port 0 lets the OS choose (the port is logged).
+    /// Address to listen on (repeatable): HOST:PORT, `[V6]:PORT`, unix:PATH, or tls:HOST:PORT
+    /// (TLS with `--tls-cert` and `--tls-key`). A host name binds every address it resolves
+    /// to; port 0 lets the OS choose (the port is logged).
     #[arg(short, long = "bind", value_name = "ADDR", default_value = DEFAULT_BIND)]
     pub binds: Vec<Address>,
 
@@ -125,7 +132,8 @@ pub struct Config {
 
     /// Memory for unfinished lines, all connections together (`16MiB`, `1GiB`, bytes). A line
     /// that fits in one read needs none; a connection that needs more while it is spent is not
-    /// read until some frees (its idle timeout still runs). At least `--max-line`.
+    /// read until some frees (its idle timeout still runs). A PROXY v2 header longer than 232
+    /// bytes is charged here too, and refused when it does not fit. At least `--max-line`.
     #[arg(long, value_name = "SIZE", default_value = DEFAULT_MAX_INPUT_MEMORY,
           value_parser = crate::size::parse)]
     pub max_input_memory: usize,
@@ -140,6 +148,18 @@ pub struct Config {
     /// `ERR too many connections from your address`. Off by default.
     #[arg(long, value_name = "N")]
     pub max_connections_per_ip: Option<NonZeroUsize>,
+
+    /// New connections per second over all listeners, in bursts of up to N (a token bucket);
+    /// one more gets `ERR too many connections, slow down` at once and is closed (a TLS one
+    /// before its handshake, without the line). Off by default.
+    #[arg(long, value_name = "N")]
+    pub max_connection_rate: Option<NonZeroU32>,
+
+    /// New connections per second from one client address (counted as for
+    /// `--max-connections-per-ip`), in bursts of up to N; one more gets
+    /// `ERR too many connections, slow down` at once and is closed. Off by default.
+    #[arg(long, value_name = "N")]
+    pub max_connection_rate_per_ip: Option<NonZeroU32>,
 
     /// After the first SIGINT/SIGTERM, keep accepting and serving for this long before the
     /// graceful shutdown starts, while `/ready` already answers 503: time for a load balancer
@@ -170,6 +190,11 @@ pub struct Config {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// How log lines are written: `text`, or `json` (one object per line with `timestamp`,
+    /// `level`, `message` and the event's fields) for a log shipper.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     /// Raise the soft open-file limit to the hard limit, and cap `max_connections` to fit.
     #[arg(skip = true)]
     pub raise_fd_limit: bool,
@@ -184,6 +209,10 @@ pub struct Config {
     /// FIN.
     #[arg(skip = DEFAULT_LINGER)]
     pub linger: Duration,
+
+    /// How long a connection to the metrics endpoint may take to send a request head.
+    #[arg(skip = metrics::HEAD_TIMEOUT)]
+    pub metrics_head_timeout: Duration,
 
     /// Running behind a load balancer: the PROXY protocol and whom to believe.
     #[command(flatten)]
@@ -209,15 +238,19 @@ impl Default for Config {
                 .expect("the default is a size"),
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_connections_per_ip: None,
+            max_connection_rate: None,
+            max_connection_rate_per_ip: None,
             drain_delay: Duration::ZERO,
             grace: DEFAULT_GRACE,
             backlog: DEFAULT_BACKLOG,
             metrics: None,
             reuse_port: false,
             quiet: false,
+            log_format: LogFormat::Text,
             raise_fd_limit: true,
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
             linger: DEFAULT_LINGER,
+            metrics_head_timeout: metrics::HEAD_TIMEOUT,
             tls: TlsConfig::default(),
             proxy: ProxyConfig::default(),
         }
@@ -227,7 +260,6 @@ impl Default for Config {
 impl Config {
     fn tcp_options(&self) -> listener::TcpOptions {
         listener::TcpOptions {
-            backlog: self.backlog,
             reuse_port: self.reuse_port,
         }
     }
@@ -251,6 +283,21 @@ pub enum ConfigError {
         /// `max_line`.
         line: usize,
     },
+}
+
+impl ConfigError {
+    /// The exit code of a configuration that cannot work: usage, as for a bad flag.
+    pub fn exit_code(&self) -> u8 {
+        exit::serve::BAD_CONFIG
+    }
+}
+
+/// The exit code for an error from building or running the server: a [`ConfigError`]'s own
+/// code wherever it sits in the error's chain, else [`exit::serve::CANNOT_LISTEN`] (cannot
+/// listen, or failed while running).
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    err.downcast_ref::<ConfigError>()
+        .map_or(exit::serve::CANNOT_LISTEN, ConfigError::exit_code)
 }
 
 /// Builds a [`Server`]: set the addresses and limits, then [`Builder::listen`].
@@ -314,6 +361,20 @@ impl Builder {
     /// Lets one client address hold at most `n` connections at once (default: no limit).
     pub fn max_connections_per_ip(mut self, n: NonZeroUsize) -> Self {
         self.config.max_connections_per_ip = Some(n);
+        self
+    }
+
+    /// Lets at most `n` new connections a second in, in bursts of up to `n` (default: no
+    /// limit).
+    pub fn max_connection_rate(mut self, n: NonZeroU32) -> Self {
+        self.config.max_connection_rate = Some(n);
+        self
+    }
+
+    /// Lets at most `n` new connections a second in from one client address, in bursts of up
+    /// to `n` (default: no limit).
+    pub fn max_connection_rate_per_ip(mut self, n: NonZeroU32) -> Self {
+        self.config.max_connection_rate_per_ip = Some(n);
         self
     }
 
@@ -383,6 +444,13 @@ impl Builder {
         self
     }
 
+    /// Sets how long a connection to the metrics endpoint may take to send a request head
+    /// (default 500 ms).
+    pub fn metrics_head_timeout(mut self, timeout: Duration) -> Self {
+        self.config.metrics_head_timeout = timeout;
+        self
+    }
+
     /// Serves metrics and readiness over HTTP on `addr` (port 0: the OS chooses).
     pub fn metrics(mut self, addr: SocketAddr) -> Self {
         self.config.metrics = Some(addr);
@@ -438,8 +506,28 @@ impl Builder {
             .map(|a| a.to_string())
             .collect();
         let tls = Tls::from_config(&config.tls, &tls_binds).map_err(ConfigError::from)?;
+        // Everything that can fail comes before the service sockets listen (see
+        // `listener::Bound`): a failed start must reset no connection the kernel queued.
+        let bound = if self.inherited.is_empty() {
+            Self::bind_all(&config).await?
+        } else {
+            Vec::new()
+        };
+        let metrics_listener = match config.metrics {
+            Some(addr) => Some(metrics::bind(addr).await?),
+            None => None,
+        };
+        let reload = tls.clone().map(tls::Reload::register).transpose()?;
         let listeners = if self.inherited.is_empty() {
-            Self::bind_all(&config, tls.as_ref()).await?
+            (bound.into_iter())
+                .map(|(bound, is_tls)| {
+                    let listener = bound.listen(config.backlog)?;
+                    Ok(match (&tls, is_tls) {
+                        (Some(tls), true) => listener.over_tls(tls.clone()),
+                        _ => listener,
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?
         } else {
             info!(
                 "Socket activation: serving on {} socket(s) passed by systemd instead of --bind.",
@@ -449,11 +537,6 @@ impl Builder {
                 .map(systemd::adopt)
                 .collect::<anyhow::Result<_>>()?
         };
-        let metrics_listener = match config.metrics {
-            Some(addr) => Some(metrics::bind(addr).await?),
-            None => None,
-        };
-        let reload = tls.map(tls::Reload::register).transpose()?;
         if config.raise_fd_limit {
             config.max_connections =
                 listener::fit_fd_limit(config.max_connections, listeners.len());
@@ -468,18 +551,17 @@ impl Builder {
         })
     }
 
-    /// Binds every address of `config.binds`, `tls:` ones over `tls`.
-    async fn bind_all(config: &Config, tls: Option<&Arc<Tls>>) -> anyhow::Result<Vec<Listener>> {
-        let mut listeners = Vec::new();
+    /// Binds every address of `config.binds`, without listening yet; each says whether it is
+    /// a `tls:` one.
+    async fn bind_all(config: &Config) -> anyhow::Result<Vec<(listener::Bound, bool)>> {
+        let mut bound = Vec::new();
         for address in &config.binds {
-            for bound in listener::bind(address, config.tcp_options()).await? {
-                listeners.push(match (address, tls) {
-                    (Address::Tls { .. }, Some(tls)) => bound.over_tls(tls.clone()),
-                    _ => bound,
-                });
+            let is_tls = matches!(address, Address::Tls { .. });
+            for socket in listener::bind(address, config.tcp_options()).await? {
+                bound.push((socket, is_tls));
             }
         }
-        Ok(listeners)
+        Ok(bound)
     }
 }
 
@@ -497,6 +579,10 @@ struct Shared {
     drain: Drain,
     /// Each client address's open connections, with `--max-connections-per-ip`.
     per_address: Option<Arc<PerAddress>>,
+    /// `--max-connection-rate` and `--max-connection-rate-per-ip`.
+    rate: RateLimits,
+    /// The log lines of turned-away connections, a few a second at most.
+    rejections: RejectionLog,
     /// Pulsed by the [`pulse`] thread and by the end of the grace period; every connection waits
     /// on it (one `Notified` each, instead of a timer and a cancellation future each, which
     /// keeps an idle connection under 1 KiB) and then checks its idle time and `draining`.
@@ -513,16 +599,23 @@ struct Shared {
 
 impl Shared {
     fn new(config: Config) -> Self {
+        let metrics = Arc::new(Metrics::new());
+        metrics.set_max_connections(config.max_connections);
         Shared {
             greeting: protocol::greeting_bytes(&config.greeting, config.framing),
             slots: Arc::new(Semaphore::new(config.max_connections)),
             rejects: Arc::new(Semaphore::new(listener::MAX_PENDING_REJECTS)),
             drain: Drain::new(config.grace),
             per_address: config.max_connections_per_ip.map(PerAddress::new),
+            rate: RateLimits::new(
+                config.max_connection_rate,
+                config.max_connection_rate_per_ip,
+            ),
+            rejections: RejectionLog::default(),
             wake: Notify::new(),
             tick: Self::tick(&config),
             input_budget: InputBudget::new(config.max_input_memory),
-            metrics: Arc::new(Metrics::new()),
+            metrics,
             config,
         }
     }
@@ -545,6 +638,19 @@ impl Shared {
         } else {
             systemd::notify_stopping();
         }
+    }
+
+    /// Counts and logs (a few a second at most) a connection turned away for `why`.
+    fn reject(&self, why: Rejection, peer: &conn::Peer, detail: impl std::fmt::Display) {
+        self.metrics.rejected(why);
+        self.rejections.note(why, peer, detail);
+    }
+
+    /// What the pulse does each tick: wakes every connection to check its timers, and writes
+    /// the count of rejection lines left out.
+    fn pulse(&self) {
+        self.wake.notify_waiters();
+        self.rejections.flush();
     }
 
     fn open_connections(&self) -> usize {
@@ -642,6 +748,7 @@ impl Server {
             tokio::spawn(metrics::serve(
                 l,
                 shared.metrics.clone(),
+                shared.config.metrics_head_timeout,
                 stop_ticking.clone(),
             ))
         });
@@ -728,5 +835,15 @@ mod tests {
         assert_eq!(tick(0, 500), Duration::from_millis(50));
         assert_eq!(tick(0, 0), FRAMING_HINT_AFTER / 2);
         assert_eq!(tick(300_000, 60_000), FRAMING_HINT_AFTER / 2);
+    }
+
+    /// A configuration error is usage (2) wherever it sits in the chain; a bind failure is 1.
+    #[test]
+    fn exit_codes_tell_configuration_from_listening() {
+        let config =
+            anyhow::Error::from(ConfigError::NoConnections).context("cannot start the server");
+        assert_eq!(exit_code(&config), 2);
+        let bind = anyhow::anyhow!("cannot listen on 127.0.0.1:1: permission denied");
+        assert_eq!(exit_code(&bind), 1);
     }
 }

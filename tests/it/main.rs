@@ -1,15 +1,21 @@
 //! sockit's integration tests: one binary, a module per area, helpers in `support`.
 
+mod access_log;
+mod alerting;
 mod bench;
+mod bench_rate;
 mod cli;
 mod client;
 mod corpus;
+mod curl_diff;
 mod fetch;
+mod help;
 mod hosts;
 mod lb;
 mod metrics;
 mod net;
 mod proxy;
+mod rate;
 mod serve;
 mod serve_bin;
 mod serve_hostile;

@@ -72,7 +72,7 @@ async fn the_deadline_ends_a_silent_connect() {
         format!("timed out after 300ms connecting to {dead}")
     );
     let client = sockit::client::ClientError::Connect(err);
-    assert_eq!(sockit::exit::Failure::client(&client).unwrap().code, 28);
+    assert_eq!(client.exit_code(), 28);
 }
 
 /// Every address refused: the error names the last one and why, and maps to 7.
@@ -87,7 +87,7 @@ async fn all_refused_is_a_connect_error() {
         format!("cannot connect to {last}: connection refused (is sockit serve running?)")
     );
     let client = sockit::client::ClientError::Connect(err);
-    assert_eq!(sockit::exit::Failure::client(&client).unwrap().code, 7);
+    assert_eq!(client.exit_code(), 7);
 }
 
 /// The source option binds the local address before connecting: the server sees 127.0.0.2.

@@ -77,7 +77,10 @@ fn resume_from_part_is_byte_exact() {
     assert_eq!(good.requests()[0].header("range"), Some("bytes=75000-"));
 }
 
-/// -C - without a .part file continues an existing FILE's length; -C N starts at byte N.
+/// -C - without a .part file continues an existing FILE's length; -C N starts at byte N;
+/// with nothing local, -C N asks for the bytes from N and writes them as they come, as
+/// curl does; a local copy shorter than N is refused (33) and left alone, where curl would
+/// append after it and leave a file with a hole.
 #[test]
 fn resume_from_file_and_offset() {
     let body = pattern(10_000);
@@ -96,11 +99,20 @@ fn resume_from_file_and_offset() {
     let reqs = server.requests();
     assert_eq!(reqs[0].header("range"), Some("bytes=4000-"));
     assert_eq!(reqs[1].header("range"), Some("bytes=5000-"));
+    fetch_in(
+        dir.path(),
+        &["-s", "-C", "9000", "-o", "h", &server.url("/")],
+    )
+    .expect(0);
+    assert_eq!(fs::read(dir.path().join("h")).unwrap(), &body[9000..]);
+    assert_eq!(server.requests()[2].header("range"), Some("bytes=9000-"));
+    fs::write(dir.path().join("short"), &body[..10]).unwrap();
     let run = fetch_in(
         dir.path(),
-        &["-s", "-S", "-C", "99999", "-o", "h", &server.url("/")],
+        &["-s", "-S", "-C", "9000", "-o", "short", &server.url("/")],
     );
     assert_eq!(run.code, 33, "{}", run.stderr);
+    assert_eq!(fs::read(dir.path().join("short")).unwrap(), &body[..10]);
 }
 
 /// A server that ignores Range (200, not 206) restarts the download from zero.
@@ -175,7 +187,7 @@ fn symlink_output_writes_through() {
     );
 }
 
-/// Issue 10: `-o f URL | head -1`: the reader of the printed head goes away, the download
+/// Issue 10: `-D - -o f URL | head -1`: the reader of the printed head goes away, the download
 /// still finishes, f is committed and the exit code is the download's.
 #[test]
 fn closed_stdout_does_not_lose_the_file() {
@@ -188,7 +200,7 @@ fn closed_stdout_does_not_lose_the_file() {
         reply(s, &super::server::ok(&sent))
     });
     let dir = tempfile::tempdir().unwrap();
-    let mut running = Running::start(dir.path(), &["-o", "f", &server.url("/")]);
+    let mut running = Running::start(dir.path(), &["-D", "-", "-o", "f", &server.url("/")]);
     drop(running.stdout.take());
     go.send(()).unwrap();
     let run = running.finish().expect(0);
