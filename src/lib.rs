@@ -9,8 +9,9 @@
 //!   `sockit: ` line and the broken-pipe rule; each error type picks its own code.
 //! - [`fetch`]: `sockit fetch`, the HTTP/1.1 and HTTPS downloader (curl's flags and exit codes).
 //! - [`logging`]: the log subscriber, in text or JSON (`--log-format`), switchable at run time.
-//! - [`net`]: a connected TCP, Unix or TLS stream, connecting with a deadline, and the
-//!   client side of TLS for `client` and `bench` ([`net::tls`]).
+//! - [`net`]: a connected TCP, Unix or TLS stream, connecting with a deadline, and TLS for
+//!   every subcommand ([`net::tls`]: the one crypto provider, whom a client trusts, the
+//!   client handshake, one `TlsError`). It imports no subcommand.
 //! - [`protocol`]: the hello protocol as a pure state machine (bytes in, replies out).
 //! - [`server`]: the hello server: builder, listeners and accept loop, one connection's life,
 //!   shutdown, `tls:` listeners (certificates, SIGHUP reload, the handshake), metrics and
