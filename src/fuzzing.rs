@@ -454,6 +454,8 @@ pub fn config_file(data: &[u8]) {
             let from_text = text.contains(arg) || text.contains('"');
             assert!(arg.starts_with('-') || from_text, "{arg:?}");
         }
+    }
+}
 
 /// The `--segments` sidecar (`FILE.segments`, `fetch::sidecar::parse`), text a previous
 /// run, a crash or another program left: no panic; what parses covers the body exactly in
