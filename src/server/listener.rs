@@ -1,10 +1,13 @@
-//! Binding listeners (TCP over IPv4 and IPv6, Unix sockets) and the accept loop with its
-//! limits.
+//! Binding listeners (TCP over IPv4 and IPv6, Unix sockets) and the accept loop that hands
+//! each connection to `admit`.
 //!
-//! A connection past `--max-connections` is accepted and told `ERR server busy` rather than
-//! left in the kernel's queue, so a client learns at once that it should retry. Running out of
-//! file descriptors makes accept fail on every call; the loop then logs once and backs off
-//! instead of spinning, and resumes as soon as descriptors are free again.
+//! Binding comes in two steps: bind now, listen once the whole start has succeeded (see
+//! [`Bound`]), so a start that fails resets no connection. A `tls:` listener is a TCP one
+//! with a [`Tls`] beside it, not another kind: the accept loop is the same, and `admit` runs
+//! the handshake. A connection past `--max-connections` is accepted and told `ERR server
+//! busy` rather than left in the kernel's queue, so a client learns at once that it should
+//! retry. Running out of file descriptors makes accept fail on every call; the loop then logs
+//! once and backs off instead of spinning, and resumes as soon as descriptors are free again.
 
 use super::admit::admit;
 use super::conn::Peer;
@@ -471,9 +474,11 @@ mod tests {
                     ..
                 }) => listener,
                 Ok(other) => panic!("bound {other:?}"),
-                // A host without IPv6 loopback has nothing to check there (CI has one).
+                // A host without IPv6 loopback has nothing to check there; under CI=true,
+                // where every machine has one, its absence fails the test, as the
+                // integration tests' `require_ipv6_loopback` does.
                 Err(e) if addr.is_ipv6() && std::env::var("CI").as_deref() != Ok("true") => {
-                    eprintln!("skipping {addr}: {e:#}");
+                    eprintln!("skipped: {addr}: this machine has no IPv6 loopback ({e:#})");
                     continue;
                 }
                 Err(e) => panic!("{e:#}"),

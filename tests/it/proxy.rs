@@ -2,7 +2,9 @@
 //! LOCAL, refusals) and `--max-connections-per-ip`, in-process and through the real binary
 //! where the log is what is checked.
 
-use crate::support::{loopback, quick, read_to_end, spawn_server, TestServer, WAIT};
+use crate::support::{
+    loopback, quick, read_to_end, spawn_server, wait_until_read, TestServer, WAIT,
+};
 use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 use std::time::Duration;
@@ -62,8 +64,8 @@ async fn v2_header_in_pieces_with_tlvs() {
     let header = v2_header("192.0.2.7:4000".parse().unwrap(), server.addr(), &tlv);
     for piece in header.chunks(5) {
         c.write_all(piece).await.unwrap();
-        // Spaced out so each piece arrives alone and the server sees the header unfinished.
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        // Each piece read alone, so the server sees the header unfinished.
+        wait_until_read(&c).await;
     }
     c.write_all(b"Tracy\nexit\n").await.unwrap();
     assert_eq!(read_to_end(&mut c).await, b"Welcome!\nHello, Tracy!\n");
