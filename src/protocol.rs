@@ -65,6 +65,9 @@ pub enum ErrorLine {
     ShuttingDown,
     /// The client's address holds `--max-connections-per-ip` connections already.
     TooManyFromAddress,
+    /// The client connects faster than `--max-connection-rate` or
+    /// `--max-connection-rate-per-ip` allow.
+    SlowDown,
 }
 
 impl ErrorLine {
@@ -76,6 +79,7 @@ impl ErrorLine {
             ErrorLine::ServerBusy => b"ERR server busy\n",
             ErrorLine::ShuttingDown => b"ERR server shutting down\n",
             ErrorLine::TooManyFromAddress => b"ERR too many connections from your address\n",
+            ErrorLine::SlowDown => b"ERR too many connections, slow down\n",
         }
     }
 }

@@ -1,6 +1,7 @@
-//! A connection's way in, in one order for every listener: a `--max-connections` slot, the
-//! PROXY header that names its client (`--proxy-protocol`), the client's share of
-//! `--max-connections-per-ip`, the TLS handshake (`tls:` listeners), then the conversation.
+//! A connection's way in, in one order for every listener: `--max-connection-rate` and a
+//! `--max-connections` slot at accept, the PROXY header that names its client
+//! (`--proxy-protocol`), the client's share of `--max-connections-per-ip`, the TLS handshake
+//! (`tls:` listeners), the client's `--max-connection-rate-per-ip`, then the conversation.
 //!
 //! The slot is taken in the accept loop, before any work starts, as mini-redis takes its
 //! permit; everything after it runs in the connection's own task, so a balancer slow to send
@@ -11,14 +12,15 @@
 //! (issue 17). A plain connection turned away hears why in an `ERR` line; a TLS one is closed
 //! without one, since a line in plaintext would only be a broken record to it.
 //!
-//! A plain listener with neither `--proxy-protocol` nor `--max-connections-per-ip` skips the
-//! steps between the slot and the conversation: its connections go straight to
+//! A plain listener without `--proxy-protocol` and the per-address limits skips the steps
+//! between the slot and the conversation: its connections go straight to
 //! `conn::serve`, the churn path, without the extra future.
 
 use super::conn::{self, Peer, Socket};
 use super::metrics::Rejection;
 use super::per_address::Share;
 use super::proxy::{self, Header, Peek, Refusal};
+use super::rate;
 use super::tls::{self, Tls};
 use super::{Config, Shared};
 use crate::protocol::ErrorLine;
@@ -36,11 +38,17 @@ pub(super) fn admit<S: Socket + Peek>(
     tls: Option<&Tls>,
     shared: &Arc<Shared>,
 ) {
+    // Over --max-connection-rate, a plain client hears why; a TLS one cannot.
+    if rate::refused_at_accept(shared, &peer, tls.is_none().then(|| sock.sock_ref())) {
+        return;
+    }
     let Ok(slot) = shared.slots.clone().try_acquire_owned() else {
-        shared.metrics.rejected(Rejection::Busy);
         match tls {
-            None => conn::reject(sock, &peer, shared),
-            Some(_) => debug!("{peer}: server busy, TLS connection closed"),
+            None => {
+                shared.reject(Rejection::Busy, &peer, "");
+                conn::reject(sock, &peer, shared);
+            }
+            Some(_) => shared.reject(Rejection::Busy, &peer, ": TLS connection closed"),
         }
         return;
     };
@@ -59,7 +67,9 @@ pub(super) fn admit<S: Socket + Peek>(
 
 /// Whether a plain connection has steps to pass between its slot and its conversation.
 fn steps_needed(config: &Config) -> bool {
-    config.proxy.proxy_protocol || config.max_connections_per_ip.is_some()
+    config.proxy.proxy_protocol
+        || config.max_connections_per_ip.is_some()
+        || config.max_connection_rate_per_ip.is_some()
 }
 
 /// The steps after the slot, which is held throughout: the PROXY header, the client's share,
@@ -78,8 +88,7 @@ async fn enter<S: Socket + Peek>(
         Err(why) => return proxy_header_refused(&peer, &why, &shared),
     };
     let Ok(share) = share(&client, &shared) else {
-        shared.metrics.rejected(Rejection::PerAddress);
-        debug!("{client}: too many connections from this address");
+        shared.reject(Rejection::PerAddress, &client, "");
         if acceptor.is_none() {
             // The slot is held until the line is delivered, and given back on return.
             conn::turn_away(sock, ErrorLine::TooManyFromAddress, &shared).await;
@@ -87,11 +96,11 @@ async fn enter<S: Socket + Peek>(
         return;
     };
     match acceptor {
-        None => conn::serve(sock, client, shared, slot).await,
+        None => converse(sock, client, shared, slot).await,
         Some(acceptor) => {
             let over = shared.drain.over(&shared.wake);
             match tls::handshake(sock, acceptor, deadline, over).await {
-                Ok(stream) => conn::serve(stream, client, shared, slot).await,
+                Ok(stream) => converse(stream, client, shared, slot).await,
                 Err(why) => {
                     shared.metrics.rejected(Rejection::TlsHandshake);
                     tls::handshake_failed(&client, &why);
@@ -100,6 +109,20 @@ async fn enter<S: Socket + Peek>(
         }
     }
     drop(share);
+}
+
+/// The last step, once the client can be spoken to (after the handshake, over TLS): its
+/// `--max-connection-rate-per-ip`, whose `ERR` line goes through the stream; then the
+/// conversation.
+async fn converse<S: Socket>(
+    sock: S,
+    client: Peer,
+    shared: Arc<Shared>,
+    slot: OwnedSemaphorePermit,
+) {
+    if let Some(sock) = rate::admit_client(sock, &client, &shared).await {
+        conn::serve(sock, client, shared, slot).await;
+    }
 }
 
 /// The client the connection's PROXY header names (or the peer itself, with no

@@ -47,6 +47,8 @@ pub mod metrics;
 mod per_address;
 pub mod proxy;
 mod pulse;
+mod rate;
+mod rejection_log;
 mod shutdown;
 pub mod systemd;
 mod tls;
@@ -59,13 +61,15 @@ use crate::protocol::{self, Framing, InputBudget};
 use anyhow::Context as _;
 use listener::Listener;
 pub use listener::{FD_RESERVE, MAX_PENDING_REJECTS};
-use metrics::Metrics;
+use metrics::{Metrics, Rejection};
 use per_address::PerAddress;
 use proxy::ProxyConfig;
+use rate::RateLimits;
+use rejection_log::RejectionLog;
 use shutdown::Drain;
 use std::future::{poll_fn, Future};
 use std::net::SocketAddr;
-use std::num::NonZeroUsize;
+use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -154,6 +158,18 @@ pub struct Config {
     #[arg(long, value_name = "N")]
     pub max_connections_per_ip: Option<NonZeroUsize>,
 
+    /// New connections per second over all listeners, in bursts of up to N (a token bucket);
+    /// one more gets `ERR too many connections, slow down` at once and is closed (a TLS one
+    /// before its handshake, without the line). Off by default.
+    #[arg(long, value_name = "N")]
+    pub max_connection_rate: Option<NonZeroU32>,
+
+    /// New connections per second from one client address (counted as for
+    /// `--max-connections-per-ip`), in bursts of up to N; one more gets
+    /// `ERR too many connections, slow down` at once and is closed. Off by default.
+    #[arg(long, value_name = "N")]
+    pub max_connection_rate_per_ip: Option<NonZeroU32>,
+
     /// After the first SIGINT/SIGTERM, keep accepting and serving for this long before the
     /// graceful shutdown starts, while `/ready` already answers 503: time for a load balancer
     /// that health-checks it to stop sending new clients.
@@ -231,6 +247,8 @@ impl Default for Config {
                 .expect("the default is a size"),
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_connections_per_ip: None,
+            max_connection_rate: None,
+            max_connection_rate_per_ip: None,
             drain_delay: Duration::ZERO,
             grace: DEFAULT_GRACE,
             backlog: DEFAULT_BACKLOG,
@@ -352,6 +370,20 @@ impl Builder {
     /// Lets one client address hold at most `n` connections at once (default: no limit).
     pub fn max_connections_per_ip(mut self, n: NonZeroUsize) -> Self {
         self.config.max_connections_per_ip = Some(n);
+        self
+    }
+
+    /// Lets at most `n` new connections a second in, in bursts of up to `n` (default: no
+    /// limit).
+    pub fn max_connection_rate(mut self, n: NonZeroU32) -> Self {
+        self.config.max_connection_rate = Some(n);
+        self
+    }
+
+    /// Lets at most `n` new connections a second in from one client address, in bursts of up
+    /// to `n` (default: no limit).
+    pub fn max_connection_rate_per_ip(mut self, n: NonZeroU32) -> Self {
+        self.config.max_connection_rate_per_ip = Some(n);
         self
     }
 
@@ -556,6 +588,10 @@ struct Shared {
     drain: Drain,
     /// Each client address's open connections, with `--max-connections-per-ip`.
     per_address: Option<Arc<PerAddress>>,
+    /// `--max-connection-rate` and `--max-connection-rate-per-ip`.
+    rate: RateLimits,
+    /// The log lines of turned-away connections, a few a second at most.
+    rejections: RejectionLog,
     /// Pulsed by the [`pulse`] thread and by the end of the grace period; every connection waits
     /// on it (one `Notified` each, instead of a timer and a cancellation future each, which
     /// keeps an idle connection under 1 KiB) and then checks its idle time and `draining`.
@@ -580,6 +616,11 @@ impl Shared {
             rejects: Arc::new(Semaphore::new(listener::MAX_PENDING_REJECTS)),
             drain: Drain::new(config.grace),
             per_address: config.max_connections_per_ip.map(PerAddress::new),
+            rate: RateLimits::new(
+                config.max_connection_rate,
+                config.max_connection_rate_per_ip,
+            ),
+            rejections: RejectionLog::default(),
             wake: Notify::new(),
             tick: Self::tick(&config),
             input_budget: InputBudget::new(config.max_input_memory),
@@ -606,6 +647,19 @@ impl Shared {
         } else {
             systemd::notify_stopping();
         }
+    }
+
+    /// Counts and logs (a few a second at most) a connection turned away for `why`.
+    fn reject(&self, why: Rejection, peer: &conn::Peer, detail: impl std::fmt::Display) {
+        self.metrics.rejected(why);
+        self.rejections.note(why, peer, detail);
+    }
+
+    /// What the pulse does each tick: wakes every connection to check its timers, and writes
+    /// the count of rejection lines left out.
+    fn pulse(&self) {
+        self.wake.notify_waiters();
+        self.rejections.flush();
     }
 
     fn open_connections(&self) -> usize {
