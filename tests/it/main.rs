@@ -16,6 +16,7 @@ mod lb;
 mod metrics;
 mod net;
 mod proxy;
+mod rate;
 mod serve;
 mod serve_bin;
 mod serve_hostile;
