@@ -332,7 +332,7 @@ pub fn url(data: &[u8]) {
     check_request(&spec, &first);
     let status = [301, 302, 303, 307, 308][usize::from(status_byte % 5)];
     assert!(is_redirect(status));
-    let mut redirects = Redirects::new(5, false, &spec, &first);
+    let mut redirects = Redirects::new(5, false);
     if let Ok(next) = redirects.follow(&mut spec, &first, status, location.trim()) {
         assert!(matches!(next.scheme(), "http" | "https"), "{next}");
         check_request(&spec, &next);

@@ -37,8 +37,8 @@ pub struct FetchArgs {
 
     /// Add a request header, `Name: value` (repeatable).
     ///
-    /// Sent as typed after the built-in ones, any built-in of that name left out; `Name:`
-    /// removes it, `Name;` sends it empty, `@FILE` reads one header per line from FILE.
+    /// Sent as typed, after the built-in headers, leaving out any built-in of that name.
+    /// `Name:` removes a header, `Name;` sends it empty, `@FILE` reads one header per line.
     #[arg(help_heading = REQUEST, short = 'H', long = "header", value_name = "HEADER")]
     pub headers: Vec<String>,
 
@@ -48,6 +48,21 @@ pub struct FetchArgs {
     /// only unless --location-trusted.
     #[arg(help_heading = REQUEST, short = 'u', long = "user", value_name = "USER:PASSWORD")]
     pub user: Option<String>,
+
+    /// Take the login and password for the URL's host from ~/.netrc.
+    ///
+    /// As curl: credentials the file gives win over the URL's; a missing file gives none.
+    /// Sent to that host only, never to another after a redirect.
+    #[arg(help_heading = REQUEST, short = 'n', long = "netrc")]
+    pub netrc: bool,
+
+    /// As --netrc, but credentials in the URL win over the file's.
+    #[arg(help_heading = REQUEST, long = "netrc-optional")]
+    pub netrc_optional: bool,
+
+    /// As --netrc, reading FILE instead of ~/.netrc.
+    #[arg(help_heading = REQUEST, long = "netrc-file", value_name = "FILE")]
+    pub netrc_file: Option<PathBuf>,
 
     /// The User-Agent header [default: sockit/VERSION].
     #[arg(help_heading = REQUEST, short = 'A', long = "user-agent", value_name = "NAME")]
@@ -125,7 +140,9 @@ pub struct FetchArgs {
     pub location_trusted: bool,
 
     /// The most redirects -L follows (exit 47 beyond).
-    #[arg(help_heading = REQUEST, long = "max-redirs", value_name = "N", default_value_t = 20)]
+    ///
+    /// A redirect to the same URL counts like any other, as in curl.
+    #[arg(help_heading = REQUEST, long = "max-redirs", value_name = "N", default_value_t = 50)]
     pub max_redirs: u32,
 
     /// Resume at byte OFFSET, or with `-` where the download stopped.
@@ -201,7 +218,7 @@ pub struct FetchArgs {
     #[arg(help_heading = PROXY, long = "noproxy", value_name = "LIST")]
     pub noproxy: Option<String>,
 
-    /// Download at most RATE bytes per second on average (500K, 1M).
+    /// Download at most RATE bytes per second on average (1000B, 500K, 1M).
     #[arg(help_heading = CONNECTION, long = "limit-rate", value_name = "RATE", value_parser = parse_size)]
     pub limit_rate: Option<u64>,
 
@@ -263,10 +280,11 @@ pub struct FetchArgs {
     #[arg(help_heading = BEYOND, long = "no-keep-partial")]
     pub no_keep_partial: bool,
 
-    /// Read more options from FILE, curl's config syntax (`-` for stdin).
+    /// Read more options from FILE, in curl's config syntax (repeatable).
     ///
-    /// As if they stood here on the command line; repeatable. `~/.curlrc` (or `$CURL_HOME/.curlrc`,
-    /// `$XDG_CONFIG_HOME/.curlrc`) is read first unless -q is the first option.
+    /// `-` reads stdin; the options count as if they stood here on the command line.
+    /// `~/.curlrc` (or `$CURL_HOME/.curlrc`, `$XDG_CONFIG_HOME/.curlrc`) is read first unless
+    /// -q is the first option.
     #[arg(short = 'K', long = "config", value_name = "FILE")]
     pub config: Vec<PathBuf>,
 
@@ -305,12 +323,14 @@ impl FromStr for ContinueAt {
     }
 }
 
-/// Parses a byte count as curl does: digits with an optional K, M, G or T (1024-based).
+/// Parses a byte count as curl does: digits with an optional B (bytes), K, M, G or T
+/// (1024-based), either case.
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let bad = || format!("{text:?} is not a size (e.g. 5000, 500K, 1M, 2G)");
     let (digits, shift) = match text.char_indices().last() {
         Some((at, c)) if c.is_ascii_alphabetic() => {
             let shift = match c.to_ascii_uppercase() {
+                'B' => 0,
                 'K' => 10,
                 'M' => 20,
                 'G' => 30,
@@ -346,6 +366,9 @@ mod tests {
         assert_eq!(parse_size("500K"), Ok(500 << 10));
         assert_eq!(parse_size("1m"), Ok(1 << 20));
         assert_eq!(parse_size("2G"), Ok(2 << 30));
+        assert_eq!(parse_size("1000B"), Ok(1000));
+        assert_eq!(parse_size("7b"), Ok(7));
+        assert!(parse_size("B").is_err());
         assert!(parse_size("1X").is_err());
         assert!(parse_size("-1").is_err());
         assert!(parse_size("").is_err());

@@ -7,7 +7,7 @@ use super::decode::ContentDecoder;
 use super::dial;
 use super::error::FetchError;
 use super::head::{self, BodyFraming, Head};
-use super::heads::HeadSinks;
+use super::heads::{self, HeadSinks};
 use super::output::{self, Output, Resume};
 use super::plan::FetchPlan;
 use super::pool::Pool;
@@ -55,6 +55,8 @@ struct Exchange<'a> {
 pub struct Attempt {
     /// The byte the body resumes at (0: from the start).
     pub offset: u64,
+    /// Where the request's Range starts (see [`Resume::ask_from`]).
+    pub ask_from: u64,
     /// The validator sent as If-Range with a resumed retry's Range.
     pub if_range: Option<String>,
     /// When the attempt started, for the timings.
@@ -69,10 +71,11 @@ pub struct Attempt {
 }
 
 impl Attempt {
-    /// An attempt starting now at `offset`.
-    pub fn new(offset: u64, if_range: Option<String>) -> Self {
+    /// An attempt starting now where `resume` says.
+    pub fn new(resume: &Resume, if_range: Option<String>) -> Self {
         Attempt {
-            offset,
+            offset: resume.offset,
+            ask_from: resume.ask_from,
             if_range,
             started: Instant::now(),
             stats: Stats::default(),
@@ -122,6 +125,7 @@ pub fn prepare(plan: &FetchPlan) -> Result<Resume, FetchError> {
         (Some(ContinueAt::At(n)), None) => Resume {
             offset: n,
             copied: false,
+            ask_from: n,
         },
         (Some(ContinueAt::Auto), None) => Resume::default(),
     })
@@ -168,8 +172,6 @@ impl Exchange<'_> {
         let mut redirects = Redirects::new(
             self.plan.max_redirects.unwrap_or(0),
             self.plan.location_trusted,
-            &self.request,
-            &self.url,
         );
         let mut buf = Buffer::default();
         loop {
@@ -262,7 +264,7 @@ impl Exchange<'_> {
         mut conn: Conn,
         buf: &mut Buffer,
     ) -> Result<(Conn, Vec<Head>, Head), FetchError> {
-        let request = self.request.render(&self.url, Some(self.attempt.offset));
+        let request = self.request.render(&self.url, Some(self.attempt.ask_from));
         self.trace.request(&request);
         conn.send(&request).await?;
         if let Some(body) = &self.request.body {
@@ -369,18 +371,20 @@ impl Exchange<'_> {
         meter.finish();
         let trailers = body.trailers();
         head::check_trailers(trailers).map_err(|e| FetchError::BadReply(e.to_string()))?;
-        // The trailer lines without the blank line that ends them, as curl shows them.
-        let trailers = trailers.strip_suffix(b"\r\n").unwrap_or(trailers);
+        let trailers = heads::trailer_lines(trailers);
         if !trailers.is_empty() {
-            self.trace.response(trailers);
+            self.trace.response(&trailers);
         }
-        self.heads.show_trailers(trailers)?;
+        self.heads.show_trailers(&trailers)?;
         let mut out = sink.finish()?;
         if self.heads.included().is_some() && !trailers.is_empty() {
             // -i: the trailers follow the body, as curl prints them.
-            out.put(trailers)?;
+            out.put(&trailers)?;
         }
-        if let (Some((_, Some(total))), Some(len)) = (head.content_range(), out.file_len()) {
+        let resumed = self.attempt.offset > 0;
+        if let (Some((_, Some(total))), Some(len), true) =
+            (head.content_range(), out.file_len(), resumed)
+        {
             if head.status == 206 && len != total {
                 return Err(FetchError::Partial(format!(
                     "the resumed file has {len} bytes, the server announced {total}"

@@ -4,6 +4,7 @@
 use super::error::FetchError;
 use super::exchange::{self, Attempt, Done};
 use super::output;
+use super::part_lock::PartLock;
 use super::plan::FetchPlan;
 use super::pool::Pool;
 use super::retry::Attempts;
@@ -30,16 +31,25 @@ pub async fn fetch(plan: &FetchPlan, pool: &Pool) -> Result<(), FetchError> {
 }
 
 /// Runs attempts until one delivers, fails for good, or `--retry` runs out; returns the
-/// outcome and the last attempt's stats.
+/// outcome and the last attempt's stats. The `.part` file is claimed for the whole run.
 async fn fetch_with_retries(plan: &FetchPlan, pool: &Pool) -> (Result<(), FetchError>, Stats) {
+    let lock = match plan.output.as_deref().map(PartLock::claim).transpose() {
+        Ok(lock) => lock.flatten(),
+        Err(e) => return (Err(e), Stats::default()),
+    };
     let mut attempts = Attempts::new(&plan.retry, plan.max_time);
     let mut next = exchange::prepare(plan).map(|resume| (resume, None));
     loop {
         let (resume, if_range) = match next {
             Ok(start) => start,
-            Err(e) => return (Err(e), Stats::default()),
+            Err(e) => {
+                if let Some(lock) = lock {
+                    lock.drop_if_unused();
+                }
+                return (Err(e), Stats::default());
+            }
         };
-        let mut attempt = Attempt::new(resume.offset, if_range);
+        let mut attempt = Attempt::new(&resume, if_range);
         let result = within(
             plan.max_time,
             exchange::fetch(plan, pool, &mut attempt, &attempts),
@@ -61,6 +71,9 @@ async fn fetch_with_retries(plan: &FetchPlan, pool: &Pool) -> (Result<(), FetchE
                     if !plan.keep_partial {
                         segments::forget(path);
                     }
+                }
+                if let Some(lock) = lock {
+                    lock.drop_if_unused();
                 }
                 return (Err(e), attempt.stats);
             }
@@ -98,17 +111,23 @@ fn next_start(
     last: &Attempt,
 ) -> Result<(output::Resume, Option<String>), FetchError> {
     let segmented = plan.output.as_deref().is_some_and(segments::in_progress);
+    // A range the user asked for (`-r`, `-H Range`, `-C N` with nothing local) starts over:
+    // its .part does not begin at byte 0.
+    let ranged = plan.request.range.is_some()
+        || plan.request.sends_range_header()
+        || last.ask_from != last.offset;
     let resumed = last.offset > 0 && last.stats.http_code == 206;
     let validator = match resumed {
         true => last.if_range.as_deref().or(last.hint.if_range()),
         false => last.hint.if_range(),
     };
-    if let (Some(path), Some(validator), false) = (&plan.output, validator, segmented) {
+    if let (Some(path), Some(validator), false) = (&plan.output, validator, segmented || ranged) {
         let have = output::part_len(path);
         if have > 0 {
             let resume = output::Resume {
                 offset: have,
                 copied: false,
+                ask_from: have,
             };
             return Ok((resume, Some(validator.to_string())));
         }

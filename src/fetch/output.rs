@@ -127,15 +127,20 @@ pub struct Resume {
     /// `FILE.part` is a fresh copy of FILE: only a copy, so it is removed again when the
     /// download fails before adding to it.
     pub copied: bool,
+    /// Where the request's Range starts: `offset`, except for `-C N` with nothing local to
+    /// continue, where it is N while the body is written from FILE's start, as curl does.
+    pub ask_from: u64,
 }
 
 /// Where to resume, preparing `FILE.part` so it holds exactly the bytes before the offset:
 /// `-C -` continues `FILE.part`, else an existing FILE (copied, so FILE stays untouched);
-/// `-C N` cuts either back to N bytes.
+/// `-C N` cuts either back to N bytes, and with neither there asks for the bytes from N
+/// and writes them as they come.
 pub fn prepare_resume(path: &Path, at: ContinueAt) -> Result<Resume, FetchError> {
     let from = |offset| Resume {
         offset,
         copied: false,
+        ask_from: offset,
     };
     if is_special(path) {
         return Ok(from(0));
@@ -147,13 +152,21 @@ pub fn prepare_resume(path: &Path, at: ContinueAt) -> Result<Resume, FetchError>
             .filter(|m| m.is_file())
             .map(|m| m.len())
     };
+    // An empty `.part` file holds nothing to continue (this run's claim may have just
+    // created it).
     let want = match at {
-        ContinueAt::Auto => match (len(&part), len(path)) {
+        ContinueAt::Auto => match (len(&part).filter(|&n| n > 0), len(path)) {
             (Some(n), _) => return Ok(from(n)),
             (None, Some(n)) => n,
             (None, None) => return Ok(from(0)),
         },
         ContinueAt::At(0) => return Ok(from(0)),
+        ContinueAt::At(n) if len(&part).is_none() && len(path).is_none() => {
+            return Ok(Resume {
+                ask_from: n,
+                ..from(0)
+            })
+        }
         ContinueAt::At(n) => n,
     };
     let copied = len(&part).filter(|&l| l >= want).is_none();
@@ -179,6 +192,7 @@ pub fn prepare_resume(path: &Path, at: ContinueAt) -> Result<Resume, FetchError>
     Ok(Resume {
         offset: want,
         copied,
+        ask_from: want,
     })
 }
 

@@ -282,6 +282,11 @@ impl RequestSpec {
             && self.user_header("expect").is_none()
     }
 
+    /// Whether a `-H` sends its own `Range`.
+    pub fn sends_range_header(&self) -> bool {
+        matches!(self.user_header("range"), Some(HeaderEdit::Send { .. }))
+    }
+
     fn is_withheld(&self, name: &str) -> bool {
         self.withheld.iter().any(|w| w.eq_ignore_ascii_case(name))
     }

@@ -50,12 +50,15 @@ fn table() -> Vec<Line> {
         line(&["-s", "-O", "{u}/hello", "-O", "{u}/json"]),
         line(&["-s", "-o", "out", "{u}/hello"]).file("out", b"old contents\n"),
         line(&["-s", "{u}/truncated"]),
-        line(&["-s", "-o", "out", "{u}/truncated"]).differs(Aspect::Files, NO_PARTIAL),
+        line(&["-s", "-o", "out", "{u}/truncated"]).differs(&[Aspect::Files], NO_PARTIAL),
         line(&["-s", "-o", "out", "{u}/truncated"])
             .file("out", b"old contents\n")
-            .differs(Aspect::Files, NO_PARTIAL),
+            .differs(&[Aspect::Files], NO_PARTIAL),
         line(&["-s", "-o", "out", "--max-filesize", "3", "{u}/hello"]),
         line(&["-s", "-w", "%{http_code}", "{u}/hello"]),
+        line(&["-s", "--limit-rate", "1000B", "{u}/hello"]),
+        line(&["-s", "--limit-rate", "100k", "-o", "out", "{u}/data"]),
+        line(&["-s", "--max-filesize", "1k", "{u}/data"]),
         line(&["-s", "-w", "%{http_code}\\n", "-o", "out", "{u}/status/404"]),
         line(&[
             "-s",

@@ -328,6 +328,8 @@ fn canned(request: &Request, addr: SocketAddr) -> Reply {
         ),
         "/lf" => b"HTTP/1.1 200 OK\nContent-Type: text/plain\nContent-Length: 6\n\nhello\n".to_vec(),
         "/lf-chunked" => b"HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n3\nhel\n3\nlo\n\n0\nX-Sum: 6\n\n".to_vec(),
+        "/lf-redirect" => b"HTTP/1.1 302 Found\nLocation: /lf\nContent-Length: 0\n\n".to_vec(),
+        "/bare-cr" => b"HTTP/1.1 200 OK\r\nX: a\rb\r\nContent-Length: 6\r\n\r\nhello\n".to_vec(),
         "/chunked" => b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nhel\r\n3\r\nlo\n\r\n0\r\n\r\n".to_vec(),
         "/trailers" => b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n3\r\nhel\r\n3\r\nlo\n\r\n0\r\nX-Sum: 6\r\n\r\n".to_vec(),
         "/close" => {
