@@ -161,7 +161,7 @@ pub fn prepare_resume(path: &Path, at: ContinueAt) -> Result<Resume, FetchError>
             (None, None) => return Ok(from(0)),
         },
         ContinueAt::At(0) => return Ok(from(0)),
-        ContinueAt::At(n) if len(&part).is_none() && len(path).is_none() => {
+        ContinueAt::At(n) if len(&part).is_none_or(|l| l == 0) && len(path).is_none() => {
             return Ok(Resume {
                 ask_from: n,
                 ..from(0)
