@@ -132,8 +132,6 @@ pub struct FetchArgs {
     pub write_out: Option<String>,
 
     /// Silent: no progress bar, no error messages.
-    ///
-    /// Nor the head on stdout when writing the body to a file.
     #[arg(help_heading = OUTPUT, short = 's', long = "silent")]
     pub silent: bool,
 
