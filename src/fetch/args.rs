@@ -94,11 +94,18 @@ pub struct FetchArgs {
 
     /// Print FORMAT after the transfer, e.g. `%{http_code}\n`.
     ///
-    /// Also after a failure. The variables: `%{http_code}`,
-    /// `%{size_download}`, `%{size_header}`, `%{time_total}`, `%{time_connect}`,
-    /// `%{time_starttransfer}`, `%{speed_download}`, `%{url_effective}`, `%{num_redirects}`,
-    /// `%{exitcode}`, `%{errormsg}`, `%{content_type}`, `%{json}` (all of them),
-    /// `%{stderr}`/`%{stdout}` to switch streams, `\n`; `@FILE` reads FORMAT from FILE.
+    /// Also after a failure. Every variable of curl 7.88: `%{http_code}`, `%{redirect_url}`,
+    /// `%{url_effective}`, `%{url}`, `%{urlnum}`, `%{method}`, `%{scheme}`,
+    /// `%{http_version}`, `%{content_type}`, `%{num_headers}`, `%{num_redirects}`,
+    /// `%{num_connects}`, `%{size_download}`, `%{size_header}`, `%{size_request}`,
+    /// `%{size_upload}`, `%{speed_download}`, `%{speed_upload}`, `%{time_namelookup}`,
+    /// `%{time_connect}`, `%{time_appconnect}`, `%{time_pretransfer}`, `%{time_redirect}`,
+    /// `%{time_starttransfer}`, `%{time_total}`, `%{local_ip}`, `%{local_port}`,
+    /// `%{remote_ip}`, `%{remote_port}`, `%{referer}`, `%{filename_effective}`,
+    /// `%{ssl_verify_result}`, `%{exitcode}`, `%{errormsg}`, `%header{NAME}`,
+    /// `%{header_json}`, `%{json}` (all of them), `%{onerror}` (the rest only after a
+    /// failure), `%{stderr}`/`%{stdout}` to switch streams, `\n`; `@FILE` reads FORMAT from
+    /// FILE.
     #[arg(help_heading = OUTPUT, short = 'w', long = "write-out", value_name = "FORMAT")]
     pub write_out: Option<String>,
 

@@ -27,6 +27,8 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(300);
 pub struct FetchPlan {
     /// The URL asked for.
     pub url: Url,
+    /// Which of the run's URLs this is, from 0 (`%{urlnum}`).
+    pub urlnum: usize,
     /// The request to send (changes along a redirect chain).
     pub request: RequestSpec,
     /// The file the body goes to; None for stdout.
@@ -128,13 +130,9 @@ impl FetchPlan {
                 }
                 None => None,
             };
-            plans.push(Self::build(
-                args,
-                request.clone(),
-                write_out.clone(),
-                url,
-                output,
-            )?);
+            let mut plan = Self::build(args, request.clone(), write_out.clone(), url, output)?;
+            plan.urlnum = plans.len();
+            plans.push(plan);
         }
         Ok(plans)
     }
@@ -158,6 +156,7 @@ impl FetchPlan {
                 warn: !args.silent,
             },
             url,
+            urlnum: 0,
             output,
             resume: args.continue_at,
             keep_partial: !args.no_keep_partial,

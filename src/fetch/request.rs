@@ -67,7 +67,8 @@ pub enum Payload {
 }
 
 impl Payload {
-    fn len(&self) -> u64 {
+    /// The body's length in bytes (before chunked framing).
+    pub fn len(&self) -> u64 {
         match self {
             Payload::Bytes { data, .. } => data.len() as u64,
             Payload::Chunked(data) => data.len() as u64,
