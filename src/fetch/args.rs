@@ -164,6 +164,25 @@ pub struct FetchArgs {
     #[arg(help_heading = OUTPUT, long = "max-filesize", value_name = "BYTES", value_parser = parse_size)]
     pub max_filesize: Option<u64>,
 
+    /// Send requests as HTTP/1.0.
+    #[arg(help_heading = REQUEST, short = '0', long = "http1.0", overrides_with = "http11")]
+    pub http10: bool,
+
+    /// Send requests as HTTP/1.1 (the default; undoes an earlier -0).
+    #[arg(help_heading = REQUEST, long = "http1.1", overrides_with = "http10")]
+    pub http11: bool,
+
+    /// How long an upload waits for `100 Continue`.
+    ///
+    /// Then the body goes out anyway, as curl sends it.
+    #[arg(help_heading = CONNECTION, long = "expect100-timeout", value_name = "SECS",
+          default_value = "1", value_parser = crate::duration::parse)]
+    pub expect100_timeout: Duration,
+
+    /// No progress meter; error messages as usual.
+    #[arg(help_heading = OUTPUT, long = "no-progress-meter")]
+    pub no_progress_meter: bool,
+
     /// Use IPv4 addresses only.
     #[arg(help_heading = CONNECTION, short = '4', long = "ipv4", conflicts_with = "ipv6")]
     pub ipv4: bool,
@@ -212,7 +231,7 @@ pub struct FetchArgs {
     #[arg(help_heading = PROXY, long = "noproxy", value_name = "LIST")]
     pub noproxy: Option<String>,
 
-    /// Download at most RATE bytes per second on average (1000B, 500K, 1M).
+    /// Download at most RATE bytes a second on average (1000B, 500K, 1M).
     #[arg(help_heading = CONNECTION, long = "limit-rate", value_name = "RATE", value_parser = parse_size)]
     pub limit_rate: Option<u64>,
 

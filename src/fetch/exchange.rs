@@ -26,10 +26,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use url::Url;
 
-/// How long an upload waits for `100 Continue` before sending its body anyway: curl's
-/// `--expect100-timeout` default.
-const CONTINUE_WAIT: Duration = Duration::from_secs(1);
-
 /// One fetch in progress: the plan, and what changes along the redirect chain.
 struct Exchange<'a> {
     plan: &'a FetchPlan,
@@ -273,7 +269,7 @@ impl Exchange<'_> {
         conn.send(&request).await?;
         if let Some(body) = &self.request.body {
             let send = !self.request.expects_continue()
-                || transfer::await_continue(&mut conn, buf, CONTINUE_WAIT).await?;
+                || transfer::await_continue(&mut conn, buf, self.plan.expect_wait).await?;
             if send {
                 // Not counted in size_request: curl counts only what goes with the head.
                 upload::send_body(&mut conn, body).await?;

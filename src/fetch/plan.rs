@@ -49,6 +49,8 @@ pub struct FetchPlan {
     pub heads: HeadPlan,
     /// Show a progress bar on a terminal (not with `-s`).
     pub progress: bool,
+    /// `--expect100-timeout`: how long an upload waits for `100 Continue`.
+    pub expect_wait: Duration,
     /// `-m`: the bound on the whole transfer.
     pub max_time: Option<Duration>,
     /// `--max-filesize`: the most body bytes written.
@@ -179,7 +181,8 @@ impl FetchPlan {
             max_redirects: (args.location || args.location_trusted).then_some(args.max_redirs),
             location_trusted: args.location_trusted,
             fail: args.fail,
-            progress: !args.silent,
+            progress: !args.silent && !args.no_progress_meter,
+            expect_wait: args.expect100_timeout,
             max_time: args.max_time.filter(|limit| !limit.is_zero()),
             max_filesize: args.max_filesize,
             proxies: Proxies::choose(
@@ -251,6 +254,7 @@ fn request_spec(args: &FetchArgs) -> Result<RequestSpec, FetchError> {
             .clone()
             .unwrap_or_else(|| concat!("sockit/", env!("CARGO_PKG_VERSION")).into()),
         compressed: args.compressed,
+        http10: args.http10,
         edits: header_edits(&args.headers)?,
         user: args.user.clone(),
         withheld: Vec::new(),

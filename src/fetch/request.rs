@@ -35,6 +35,8 @@ pub struct RequestSpec {
     pub user_agent: String,
     /// Ask for gzip, deflate and br (`--compressed`).
     pub compressed: bool,
+    /// `-0`: say HTTP/1.0 in the request line.
+    pub http10: bool,
     /// `-H` edits, in order.
     pub edits: Vec<HeaderEdit>,
     /// `-u USER:PASSWORD`, sent as Basic credentials (before those in the URL).
@@ -159,6 +161,7 @@ impl RequestSpec {
             if_range: None,
             user_agent: user_agent.into(),
             compressed: false,
+            http10: false,
             edits: Vec::new(),
             user: None,
             withheld: Vec::new(),
@@ -264,7 +267,8 @@ impl RequestSpec {
             target.push('?');
             target.push_str(query);
         }
-        format!("{} {target} HTTP/1.1\r\n", self.method)
+        let version = if self.http10 { "1.0" } else { "1.1" };
+        format!("{} {target} HTTP/{version}\r\n", self.method)
     }
 
     /// The `-H` edit of header `name` still in force (the last one given), if any.
