@@ -1,5 +1,5 @@
 //! Defines sockit's command line: one subcommand per program, `///` docs are the `--help` text,
-//! and the completion scripts and man page generated from the same definitions.
+//! and the completion scripts generated from the same definitions (the man page: `man.rs`).
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, CommandFactory, Parser, Subcommand};
@@ -108,20 +108,4 @@ pub fn completions(shell: Shell) -> Vec<u8> {
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "sockit", &mut script);
     script
-}
-
-/// The man page, in roff: the top-level page, then one options section per subcommand, so
-/// every flag is on the one page (`sockit man | man -l -`).
-pub fn man() -> std::io::Result<Vec<u8>> {
-    let cli = Cli::command();
-    let mut page = Vec::new();
-    clap_mangen::Man::new(cli.clone()).render(&mut page)?;
-    for sub in cli.get_subcommands() {
-        // clap wants a `'static` heading; this runs once, just before the process exits.
-        let heading: &'static str =
-            Box::leak(format!("sockit {} options", sub.get_name()).into_boxed_str());
-        let sub = sub.clone().mut_args(|arg| arg.help_heading(heading));
-        clap_mangen::Man::new(sub).render_options_section(&mut page)?;
-    }
-    Ok(page)
 }

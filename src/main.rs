@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+mod man;
 
 use clap::{CommandFactory, Parser};
 use cli::{ClientArgs, Command, ServeArgs};
@@ -66,7 +67,7 @@ fn main() -> ExitCode {
         Command::Completions(args) => print(Ok(cli::completions(args.shell)))
             .into_iter()
             .collect(),
-        Command::Man => print(cli::man()).into_iter().collect(),
+        Command::Man => print(Ok(man::page())).into_iter().collect(),
     };
     exit::finish(failures, quiet)
 }

@@ -65,6 +65,9 @@ pub enum ErrorLine {
     ShuttingDown,
     /// The client's address holds `--max-connections-per-ip` connections already.
     TooManyFromAddress,
+    /// The client connects faster than `--max-connection-rate` or
+    /// `--max-connection-rate-per-ip` allow.
+    SlowDown,
 }
 
 impl ErrorLine {
@@ -76,6 +79,7 @@ impl ErrorLine {
             ErrorLine::ServerBusy => b"ERR server busy\n",
             ErrorLine::ShuttingDown => b"ERR server shutting down\n",
             ErrorLine::TooManyFromAddress => b"ERR too many connections from your address\n",
+            ErrorLine::SlowDown => b"ERR too many connections, slow down\n",
         }
     }
 }
@@ -145,7 +149,7 @@ impl InputBudget {
 
     /// Takes `n` bytes if they fit.
     #[must_use]
-    fn take(&self, n: usize) -> bool {
+    pub(crate) fn take(&self, n: usize) -> bool {
         let limit = self.limit;
         self.used
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |used| {
@@ -154,7 +158,8 @@ impl InputBudget {
             .is_ok()
     }
 
-    fn give_back(&self, n: usize) {
+    /// Gives back `n` bytes taken before.
+    pub(crate) fn give_back(&self, n: usize) {
         self.used.fetch_sub(n, Ordering::Relaxed);
     }
 }

@@ -40,6 +40,13 @@ pub struct BenchArgs {
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = duration::parse)]
     pub warmup: Duration,
 
+    /// Open-loop load at this many messages per second over all connections (churn:
+    /// conversations per second), each sent when its fixed schedule says, whether or not the
+    /// server kept up; latency counts from when a message was due (corrected for coordinated
+    /// omission, as wrk2 does). Without it, each connection sends as fast as replies come.
+    #[arg(long, value_name = "R", value_parser = parse_rate)]
+    pub rate: Option<f64>,
+
     /// Names in flight per connection in pipeline mode.
     #[arg(long, value_name = "N", default_value_t = 32,
           value_parser = clap::value_parser!(u32).range(1..=4096))]
@@ -91,7 +98,8 @@ pub struct BenchArgs {
           value_parser = clap::value_parser!(u32).range(1..))]
     pub sweep: Vec<u32>,
 
-    /// Draw throughput and p99 latency against connections into this SVG file.
+    /// Draw a chart into this SVG file: with --sweep, throughput and p99 latency against
+    /// connections; otherwise latency (p50, p99, max) second by second.
     #[cfg(feature = "plot")]
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
@@ -144,6 +152,16 @@ impl BenchArgs {
     }
 }
 
+/// A `--rate`: a positive number of messages per second.
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!(
+            "{text:?} is not a rate: give messages per second, e.g. 1000 or 2.5"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,5 +205,9 @@ mod tests {
             parse(&["-d", "10"]).unwrap().duration,
             Duration::from_secs(10)
         );
+        for rate in ["0", "-5", "fast", "inf", "NaN"] {
+            assert!(parse(&["--rate", rate]).is_err(), "{rate}");
+        }
+        assert_eq!(parse(&["--rate", "2.5"]).unwrap().rate, Some(2.5));
     }
 }

@@ -49,6 +49,21 @@ pub struct FetchArgs {
     #[arg(help_heading = REQUEST, short = 'u', long = "user", value_name = "USER:PASSWORD")]
     pub user: Option<String>,
 
+    /// Take the login and password for the URL's host from ~/.netrc.
+    ///
+    /// As curl: credentials the file gives win over the URL's; a missing file gives none.
+    /// Sent to that host only, never to another after a redirect.
+    #[arg(help_heading = REQUEST, short = 'n', long = "netrc")]
+    pub netrc: bool,
+
+    /// As --netrc, but credentials in the URL win over the file's.
+    #[arg(help_heading = REQUEST, long = "netrc-optional")]
+    pub netrc_optional: bool,
+
+    /// As --netrc, reading FILE instead of ~/.netrc.
+    #[arg(help_heading = REQUEST, long = "netrc-file", value_name = "FILE")]
+    pub netrc_file: Option<PathBuf>,
+
     /// The User-Agent header [default: sockit/VERSION].
     #[arg(help_heading = REQUEST, short = 'A', long = "user-agent", value_name = "NAME")]
     pub user_agent: Option<String>,

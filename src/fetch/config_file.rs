@@ -107,6 +107,17 @@ fn unquote(text: &str) -> String {
     out
 }
 
+impl Line {
+    /// A usage error about this line of `file`.
+    fn error(&self, file: &str, reason: String) -> ConfigFileError {
+        ConfigFileError::Option {
+            path: file.to_owned(),
+            line: self.number,
+            reason,
+        }
+    }
+}
+
 /// Why the command line could not be expanded.
 #[derive(Debug, Error)]
 pub enum ConfigFileError {
@@ -426,11 +437,7 @@ impl Expander<'_> {
         depth: usize,
         out: &mut Vec<OsString>,
     ) -> Result<(), ConfigFileError> {
-        let fail = |reason: String| ConfigFileError::Option {
-            path: file.to_owned(),
-            line: line.number,
-            reason,
-        };
+        let fail = |reason: String| line.error(file, reason);
         if line.trailing {
             self.warn(
                 file,
@@ -483,11 +490,7 @@ impl Expander<'_> {
         depth: usize,
         out: &mut Vec<OsString>,
     ) -> Result<(), ConfigFileError> {
-        let fail = |reason: String| ConfigFileError::Option {
-            path: file.to_owned(),
-            line: line.number,
-            reason,
-        };
+        let fail = |reason: String| line.error(file, reason);
         let cluster = &line.option[1..];
         if cluster.is_empty() {
             return Err(fail("'-' is not an option of sockit fetch".into()));

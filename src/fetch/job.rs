@@ -4,6 +4,7 @@
 use super::error::FetchError;
 use super::exchange::{self, Attempt, Done};
 use super::output;
+use super::part_lock::PartLock;
 use super::plan::FetchPlan;
 use super::pool::Pool;
 use super::retry::Attempts;
@@ -30,14 +31,23 @@ pub async fn fetch(plan: &FetchPlan, pool: &Pool) -> Result<(), FetchError> {
 }
 
 /// Runs attempts until one delivers, fails for good, or `--retry` runs out; returns the
-/// outcome and the last attempt's stats.
+/// outcome and the last attempt's stats. The `.part` file is claimed for the whole run.
 async fn fetch_with_retries(plan: &FetchPlan, pool: &Pool) -> (Result<(), FetchError>, Stats) {
+    let lock = match plan.output.as_deref().map(PartLock::claim).transpose() {
+        Ok(lock) => lock.flatten(),
+        Err(e) => return (Err(e), Stats::default()),
+    };
     let mut attempts = Attempts::new(&plan.retry, plan.max_time);
     let mut next = exchange::prepare(plan).map(|resume| (resume, None));
     loop {
         let (resume, if_range) = match next {
             Ok(start) => start,
-            Err(e) => return (Err(e), Stats::default()),
+            Err(e) => {
+                if let Some(lock) = lock {
+                    lock.drop_if_unused();
+                }
+                return (Err(e), Stats::default());
+            }
         };
         let mut attempt = Attempt::new(&resume, if_range);
         let result = within(
@@ -61,6 +71,9 @@ async fn fetch_with_retries(plan: &FetchPlan, pool: &Pool) -> (Result<(), FetchE
                     if !plan.keep_partial {
                         segments::forget(path);
                     }
+                }
+                if let Some(lock) = lock {
+                    lock.drop_if_unused();
                 }
                 return (Err(e), attempt.stats);
             }

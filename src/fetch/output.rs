@@ -152,14 +152,16 @@ pub fn prepare_resume(path: &Path, at: ContinueAt) -> Result<Resume, FetchError>
             .filter(|m| m.is_file())
             .map(|m| m.len())
     };
+    // An empty `.part` file holds nothing to continue (this run's claim may have just
+    // created it).
     let want = match at {
-        ContinueAt::Auto => match (len(&part), len(path)) {
+        ContinueAt::Auto => match (len(&part).filter(|&n| n > 0), len(path)) {
             (Some(n), _) => return Ok(from(n)),
             (None, Some(n)) => n,
             (None, None) => return Ok(from(0)),
         },
         ContinueAt::At(0) => return Ok(from(0)),
-        ContinueAt::At(n) if len(&part).is_none() && len(path).is_none() => {
+        ContinueAt::At(n) if len(&part).is_none_or(|l| l == 0) && len(path).is_none() => {
             return Ok(Resume {
                 ask_from: n,
                 ..from(0)

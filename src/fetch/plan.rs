@@ -8,13 +8,15 @@
 use super::args::{ContinueAt, FetchArgs};
 use super::checksum::Checksum;
 use super::connect::Family;
-use super::error::FetchError;
+use super::error::{describe, FetchError};
+use super::netrc;
 use super::output;
 use super::proxy::{Proxies, ProxyFlags};
 use super::request::{self, HeaderEdit, RequestSpec};
 use super::retry::RetryPlan;
 use super::targets::OutputFlag;
 use super::upload;
+use percent_encoding::percent_decode_str;
 use std::path::PathBuf;
 use std::time::Duration;
 use url::Url;
@@ -142,11 +144,14 @@ impl FetchPlan {
     /// The plan for `url` into `output`, with the request and `-w` format all URLs share.
     fn build(
         args: &FetchArgs,
-        request: RequestSpec,
+        mut request: RequestSpec,
         write_out: Option<String>,
         url: Url,
         output: Option<PathBuf>,
     ) -> Result<Self, FetchError> {
+        if request.user.is_none() {
+            request.user = netrc_user(args, &url)?;
+        }
         let include = args.include || args.head;
         let dump_stdout = args.dump_header.as_deref() == Some("-".as_ref());
         Ok(FetchPlan {
@@ -209,6 +214,62 @@ impl FetchPlan {
             bars: None,
         })
     }
+}
+
+/// `-n`, `--netrc-optional`, `--netrc-file`: the netrc file's credentials for `url`'s host,
+/// as `-u` would give them (so they follow the same rule: never sent to another origin after
+/// a redirect unless --location-trusted); none without those flags, with `-u`, or where the
+/// file has no entry for the host (a missing file is no error, as in curl).
+///
+/// Where the URL names a login the file has no password for, curl 7.88 sends the password of
+/// the file's other login for the host; sockit sends the URL's own password (or none) instead.
+fn netrc_user(args: &FetchArgs, url: &Url) -> Result<Option<String>, FetchError> {
+    if !(args.netrc || args.netrc_optional || args.netrc_file.is_some()) || args.user.is_some() {
+        return Ok(None);
+    }
+    let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
+    let url_user = decode(url.username());
+    let url_password = url.password().map(decode);
+    if args.netrc_optional && (!url_user.is_empty() || url_password.is_some()) {
+        return Ok(None);
+    }
+    let path = match &args.netrc_file {
+        Some(path) => path.clone(),
+        None => match std::env::var_os("HOME") {
+            Some(home) => PathBuf::from(home).join(".netrc"),
+            None => return Ok(None),
+        },
+    };
+    let read_error = |reason: String| FetchError::Read {
+        path: path.display().to_string(),
+        reason,
+    };
+    let text = match read_limited(&path, netrc::MAX_FILE) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(read_error(describe(&e))),
+    };
+    let host = match url.host() {
+        Some(url::Host::Ipv6(addr)) => addr.to_string(),
+        _ => url.host_str().unwrap_or_default().to_owned(),
+    };
+    let named = (!url_user.is_empty()).then_some(url_user.as_str());
+    let entry = netrc::lookup(&text, &host, named).map_err(|e| read_error(e.to_string()))?;
+    Ok(entry.map(|entry| {
+        let login = entry.login.unwrap_or(url_user);
+        let password = entry.password.or(url_password).unwrap_or_default();
+        format!("{login}:{password}")
+    }))
+}
+
+/// A text file's contents, or one byte past `limit` of them (enough to tell it is too large).
+fn read_limited(path: &std::path::Path, limit: usize) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(limit as u64 + 1)
+        .read_to_string(&mut text)?;
+    Ok(text)
 }
 
 /// The request from `-X`, `-I`, `-d`, `-A`, `-H` and `--compressed`.

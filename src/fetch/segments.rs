@@ -293,8 +293,7 @@ pub async fn download(
         resumed
             .unwrap_or_else(|| Layout::fresh(length, validator.clone(), u64::from(plan.segments))),
     );
-    file.set_len(length)
-        .map_err(|e| FetchError::write(&part_path, &e))?;
+    reserve(&file, length).map_err(|e| FetchError::write(&part_path, &e))?;
     let files = Arc::new(Files {
         part: Arc::new(file),
         part_path,
@@ -379,6 +378,20 @@ pub async fn download(
     result
 }
 
+/// Gives the `.part` file its full length with the disk space reserved where the file
+/// system can (fallocate), so a disk too small for the body fails here, naming the `.part`
+/// file, before a byte is fetched or a sidecar written (issue 17: it failed later, in the
+/// sidecar's save, and named the sidecar).
+fn reserve(file: &File, length: u64) -> io::Result<()> {
+    use rustix::fs::{fallocate, FallocateFlags};
+    use rustix::io::Errno;
+    match fallocate(file, FallocateFlags::empty(), 0, length) {
+        Ok(()) => Ok(()),
+        Err(Errno::OPNOTSUPP | Errno::NOSYS) => file.set_len(length),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Waits for every segment, saving progress as it goes; the first failure stops the rest.
 /// A sidecar that cannot be written stops the download too, but only after the segments
 /// had their chance to report a failure of their own (a full disk fails both).
@@ -421,18 +434,31 @@ async fn fetch_segment(
     left: u64,
     writer: PlacedWriter,
 ) -> Result<(), FetchError> {
-    let (mut conn, mut buf, _permit) = match first {
-        Some((first, permit)) => (first.conn, first.buf, permit),
+    let (first, permit) = match first {
+        Some((first, permit)) => (Some(first), permit),
         None => {
-            let permit = shared
-                .connections
-                .clone()
-                .acquire_owned()
-                .await
-                .expect("the semaphore is never closed");
-            let (conn, buf) = ranged(&shared, next, left).await?;
-            (conn, buf, permit)
+            let permit = shared.connections.clone().acquire_owned().await;
+            (None, permit.expect("the semaphore is never closed"))
         }
+    };
+    let result = stream_segment(&shared, first, next, left, writer).await;
+    // The connection is closed by now: only then may another open.
+    drop(permit);
+    result
+}
+
+/// Streams the segment over `first`'s connection, or a ranged one opened for it; the
+/// connection is dropped after its segment, whatever follows on it.
+async fn stream_segment(
+    shared: &Shared,
+    first: Option<First>,
+    next: u64,
+    left: u64,
+    writer: PlacedWriter,
+) -> Result<(), FetchError> {
+    let (mut conn, mut buf) = match first {
+        Some(first) => (first.conn, first.buf),
+        None => ranged(shared, next, left).await?,
     };
     let mut sink = ContentDecoder::new(writer, None, false, None)?;
     let rate = shared
@@ -441,7 +467,6 @@ async fn fetch_segment(
         .map(|r| r / u64::from(shared.plan.segments.max(1)));
     let mut meter = Meter::new(shared.progress.share(), rate);
     let mut body = BodyDecoder::new(BodyFraming::Length(left));
-    // The connection is dropped after its segment, whatever follows on it.
     transfer::read_body(&mut conn, &mut buf, &mut body, &mut sink, &mut meter).await?;
     sink.finish()?;
     Ok(())

@@ -277,7 +277,7 @@ pub(crate) fn reject<S: Socket>(sock: S, peer: &Peer, shared: &Shared) {
         }
         Err(_) => {
             debug!("{peer}: server busy; its input discarded");
-            discard_queued(&sock);
+            discard_queued(sock.sock_ref());
             let _ = sock.sock_ref().shutdown(Shutdown::Write);
         }
     }
@@ -304,9 +304,8 @@ fn input_waiting<S: Socket>(sock: &S) -> bool {
 
 /// Reads and discards what the kernel has queued from the client (a bounded number of
 /// non-blocking reads), so that closing does not answer it with a reset.
-fn discard_queued<S: Socket>(sock: &S) {
+pub(crate) fn discard_queued(sock: SockRef<'_>) {
     use std::io::Read as _;
-    let sock = sock.sock_ref();
     SCRATCH.with_borrow_mut(|scratch| {
         for _ in 0..16 {
             if !matches!((&*sock).read(&mut scratch.input), Ok(n) if n > 0) {

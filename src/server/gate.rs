@@ -1,6 +1,6 @@
 //! What a connection passes before its greeting when the server runs behind a load balancer:
-//! the PROXY header that names its client (`--proxy-protocol`), then its client's share of
-//! `--max-connections-per-ip`.
+//! the PROXY header that names its client (`--proxy-protocol`), then its client's
+//! `--max-connection-rate-per-ip` and share of `--max-connections-per-ip`.
 //!
 //! Both run in the connection's own task, after its `--max-connections` slot is taken, so a
 //! balancer that is slow to send a header never holds up the accept loop, and the wait for a
@@ -17,7 +17,7 @@ use super::metrics::Rejection;
 use super::per_address::Share;
 use super::proxy::{self, Header, Peek, Refusal};
 use super::Config;
-use super::Shared;
+use super::{rate, Shared};
 use crate::protocol::ErrorLine;
 use std::sync::Arc;
 use tokio::sync::OwnedSemaphorePermit;
@@ -26,7 +26,9 @@ use tracing::{debug, warn};
 
 /// Whether connections must pass the gate before their conversation.
 pub(super) fn needed(config: &Config) -> bool {
-    config.proxy.proxy_protocol || config.max_connections_per_ip.is_some()
+    config.proxy.proxy_protocol
+        || config.max_connections_per_ip.is_some()
+        || config.max_connection_rate_per_ip.is_some()
 }
 
 /// Takes the PROXY header and the client's share, then holds the conversation with the
@@ -62,17 +64,19 @@ pub(super) async fn proxied<S: Peek>(
     }
 }
 
-/// Takes the client's share of `--max-connections-per-ip`, then holds the conversation; a
-/// client over its limit gets `ERR too many connections from your address` instead.
+/// Checks the client's connection rate and takes its share of `--max-connections-per-ip`,
+/// then holds the conversation; a client over either gets its `ERR` line instead.
 pub(super) async fn converse<S: Socket>(
     sock: S,
     peer: Peer,
     shared: Arc<Shared>,
     slot: OwnedSemaphorePermit,
 ) {
+    let Some(sock) = rate::admit_client(sock, &peer, &shared).await else {
+        return;
+    };
     let Ok(share) = share(&peer, &shared) else {
-        shared.metrics.rejected(Rejection::PerAddress);
-        too_many_from(&peer);
+        shared.reject(Rejection::PerAddress, &peer, "");
         // The slot is held until the line is delivered, and given back on return.
         return conn::turn_away(sock, ErrorLine::TooManyFromAddress, &shared).await;
     };
@@ -95,7 +99,7 @@ async fn client<S: Peek>(
             return Err(Refusal::Untrusted);
         }
     }
-    let reading = tokio::time::timeout_at(deadline, proxy::take_header(sock));
+    let reading = tokio::time::timeout_at(deadline, proxy::take_header(sock, &shared.input_budget));
     let header = tokio::select! {
         read = reading => read.map_err(|_| Refusal::TimedOut)??,
         () = shared.drain.over(&shared.wake) => return Err(Refusal::ShuttingDown),

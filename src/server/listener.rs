@@ -8,7 +8,7 @@
 
 use super::metrics::Rejection;
 use super::proxy::Peek;
-use super::{conn, first_unless, gate, tls, Shared};
+use super::{conn, first_unless, gate, rate, tls, Shared};
 use crate::addr::{Address, Endpoint};
 use crate::net::{bind_hint, describe};
 use anyhow::{anyhow, bail, Context as _};
@@ -90,15 +90,52 @@ impl Listener {
 /// How a TCP listening socket is set up.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct TcpOptions {
-    /// The listen(2) backlog (also used for Unix listeners).
-    pub(super) backlog: u32,
     /// SO_REUSEPORT: other processes with it set may bind the same port, and the kernel
     /// spreads new connections among them.
     pub(super) reuse_port: bool,
 }
 
-/// Binds every endpoint `address` resolves to.
-pub(super) async fn bind(address: &Address, options: TcpOptions) -> anyhow::Result<Vec<Listener>> {
+/// A socket bound to its address but not yet listening. The kernel queues no connection for
+/// it, and with SO_REUSEPORT it is not yet among the sockets the kernel spreads a port's
+/// connections over: a start that fails after binding (the `--metrics` port taken by the
+/// instance being replaced) resets no one. Before this, three such failed starts beside a
+/// running instance reset 23 conversations the kernel had queued on the new listeners.
+#[derive(Debug)]
+pub(super) struct Bound {
+    socket: Socket,
+    endpoint: Endpoint,
+    /// A Unix socket's file, removed if the start fails.
+    file: Option<SocketFile>,
+}
+
+impl Bound {
+    /// Starts listening: from here on the kernel completes connections for this socket.
+    pub(super) fn listen(self, backlog: u32) -> anyhow::Result<Listener> {
+        let Bound {
+            socket,
+            endpoint,
+            file,
+        } = self;
+        let fail = |e: io::Error| anyhow!("cannot listen on {endpoint}: {}", describe(&e));
+        socket
+            .listen(backlog.min(i32::MAX as u32) as i32)
+            .map_err(fail)?;
+        Ok(match file {
+            None => Listener::Tcp(
+                TcpListener::from_std(socket.into()).map_err(fail)?,
+                endpoint,
+            ),
+            Some(file) => {
+                let std_listener: std::os::unix::net::UnixListener = socket.into();
+                let listener = UnixListener::from_std(std_listener).map_err(fail)?;
+                Listener::Unix(listener, endpoint, file)
+            }
+        })
+    }
+}
+
+/// Binds every endpoint `address` resolves to, without listening yet (see [`Bound`]).
+pub(super) async fn bind(address: &Address, options: TcpOptions) -> anyhow::Result<Vec<Bound>> {
     let endpoints = address
         .resolve()
         .await
@@ -110,12 +147,12 @@ pub(super) async fn bind(address: &Address, options: TcpOptions) -> anyhow::Resu
         .into_iter()
         .map(|ep| match ep {
             Endpoint::Tcp(addr) => bind_tcp(addr, options),
-            Endpoint::Unix(path) => bind_unix(&path, options.backlog),
+            Endpoint::Unix(path) => bind_unix(&path),
         })
         .collect()
 }
 
-fn bind_tcp(addr: SocketAddr, options: TcpOptions) -> anyhow::Result<Listener> {
+fn bind_tcp(addr: SocketAddr, options: TcpOptions) -> anyhow::Result<Bound> {
     let fail = |e: io::Error| {
         anyhow!(
             "cannot listen on {addr}: {}{}",
@@ -136,15 +173,16 @@ fn bind_tcp(addr: SocketAddr, options: TcpOptions) -> anyhow::Result<Listener> {
     socket.set_nonblocking(true).map_err(fail)?;
     socket.set_nodelay(true).map_err(fail)?;
     socket.bind(&addr.into()).map_err(fail)?;
-    socket
-        .listen(options.backlog.min(i32::MAX as u32) as i32)
-        .map_err(fail)?;
-    let listener = TcpListener::from_std(socket.into()).map_err(fail)?;
-    let local = listener.local_addr().map_err(fail)?;
-    Ok(Listener::Tcp(listener, Endpoint::Tcp(local)))
+    let local = (socket.local_addr().map_err(fail)?.as_socket())
+        .ok_or_else(|| anyhow!("cannot listen on {addr}: bound to no IP address"))?;
+    Ok(Bound {
+        socket,
+        endpoint: Endpoint::Tcp(local),
+        file: None,
+    })
 }
 
-fn bind_unix(path: &Path, backlog: u32) -> anyhow::Result<Listener> {
+fn bind_unix(path: &Path) -> anyhow::Result<Bound> {
     let shown = format!("unix:{}", path.display());
     replace_stale_socket(path).with_context(|| format!("cannot listen on {shown}"))?;
     let fail = |e: io::Error| anyhow!("cannot listen on {shown}: {}", describe(&e));
@@ -153,17 +191,12 @@ fn bind_unix(path: &Path, backlog: u32) -> anyhow::Result<Listener> {
         .bind(&socket2::SockAddr::unix(path).map_err(fail)?)
         .map_err(fail)?;
     let file = SocketFile::created(path.to_owned());
-    socket
-        .listen(backlog.min(i32::MAX as u32) as i32)
-        .map_err(fail)?;
     socket.set_nonblocking(true).map_err(fail)?;
-    let std_listener: std::os::unix::net::UnixListener = socket.into();
-    let listener = UnixListener::from_std(std_listener).map_err(fail)?;
-    Ok(Listener::Unix(
-        listener,
-        Endpoint::Unix(path.to_owned()),
-        file,
-    ))
+    Ok(Bound {
+        socket,
+        endpoint: Endpoint::Unix(path.to_owned()),
+        file: Some(file),
+    })
 }
 
 /// A socket file left by a server that died is removed; one that a live server answers on,
@@ -304,6 +337,9 @@ pub(super) fn set_nodelay(stream: &tokio::net::TcpStream) -> io::Result<()> {
 
 /// Takes a connection slot before any work starts for the connection.
 fn admit<S: conn::Socket + Peek>(sock: S, peer: conn::Peer, shared: &Arc<Shared>) {
+    if rate::refused_at_accept(shared, &peer, Some(sock.sock_ref())) {
+        return;
+    }
     match shared.slots.clone().try_acquire_owned() {
         Ok(permit) if gate::needed(&shared.config) => {
             shared
@@ -316,7 +352,7 @@ fn admit<S: conn::Socket + Peek>(sock: S, peer: conn::Peer, shared: &Arc<Shared>
                 .spawn(Box::pin(conn::serve(sock, peer, shared.clone(), permit)));
         }
         Err(_) => {
-            shared.metrics.rejected(Rejection::Busy);
+            shared.reject(Rejection::Busy, &peer, "");
             conn::reject(sock, &peer, shared);
         }
     }
@@ -425,11 +461,8 @@ mod tests {
     async fn accepted_sockets_have_nodelay_over_ipv4_and_ipv6() {
         for addr in ["127.0.0.1:0", "[::1]:0"] {
             let addr: SocketAddr = addr.parse().unwrap();
-            let options = TcpOptions {
-                backlog: 16,
-                reuse_port: false,
-            };
-            let listener = match bind_tcp(addr, options) {
+            let options = TcpOptions { reuse_port: false };
+            let listener = match bind_tcp(addr, options).and_then(|b| b.listen(16)) {
                 Ok(Listener::Tcp(listener, _)) => listener,
                 Ok(other) => panic!("bound {other:?}"),
                 // A host without IPv6 loopback has nothing to check there (CI has one).

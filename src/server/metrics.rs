@@ -53,22 +53,31 @@ pub(crate) enum Rejection {
     TlsHandshake,
     /// A missing, malformed or untrusted PROXY protocol header.
     ProxyHeader,
+    /// Over `--max-connection-rate`.
+    Rate,
+    /// Over `--max-connection-rate-per-ip`.
+    RatePerAddress,
 }
 
 impl Rejection {
-    const ALL: [Rejection; 4] = [
+    const ALL: [Rejection; 6] = [
         Rejection::Busy,
         Rejection::PerAddress,
         Rejection::TlsHandshake,
         Rejection::ProxyHeader,
+        Rejection::Rate,
+        Rejection::RatePerAddress,
     ];
 
-    fn label(self) -> &'static str {
+    /// The `reason` label, also the access log's.
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Rejection::Busy => "busy",
             Rejection::PerAddress => "per_address",
             Rejection::TlsHandshake => "tls_handshake",
             Rejection::ProxyHeader => "proxy_header",
+            Rejection::Rate => "rate",
+            Rejection::RatePerAddress => "rate_per_address",
         }
     }
 }

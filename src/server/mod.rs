@@ -38,6 +38,8 @@ pub mod metrics;
 mod per_address;
 pub mod proxy;
 mod pulse;
+mod rate;
+mod rejection_log;
 pub mod shutdown;
 pub mod systemd;
 mod tls;
@@ -50,13 +52,15 @@ use crate::protocol::{self, Framing, InputBudget};
 use anyhow::Context as _;
 use listener::Listener;
 pub use listener::{FD_RESERVE, MAX_PENDING_REJECTS};
-use metrics::Metrics;
+use metrics::{Metrics, Rejection};
 use per_address::PerAddress;
 use proxy::ProxyConfig;
+use rate::RateLimits;
+use rejection_log::RejectionLog;
 use shutdown::Drain;
 use std::future::{poll_fn, Future};
 use std::net::SocketAddr;
-use std::num::NonZeroUsize;
+use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -128,7 +132,8 @@ pub struct Config {
 
     /// Memory for unfinished lines, all connections together (`16MiB`, `1GiB`, bytes). A line
     /// that fits in one read needs none; a connection that needs more while it is spent is not
-    /// read until some frees (its idle timeout still runs). At least `--max-line`.
+    /// read until some frees (its idle timeout still runs). A PROXY v2 header longer than 232
+    /// bytes is charged here too, and refused when it does not fit. At least `--max-line`.
     #[arg(long, value_name = "SIZE", default_value = DEFAULT_MAX_INPUT_MEMORY,
           value_parser = crate::size::parse)]
     pub max_input_memory: usize,
@@ -143,6 +148,18 @@ pub struct Config {
     /// `ERR too many connections from your address`. Off by default.
     #[arg(long, value_name = "N")]
     pub max_connections_per_ip: Option<NonZeroUsize>,
+
+    /// New connections per second over all listeners, in bursts of up to N (a token bucket);
+    /// one more gets `ERR too many connections, slow down` at once and is closed (a TLS one
+    /// before its handshake, without the line). Off by default.
+    #[arg(long, value_name = "N")]
+    pub max_connection_rate: Option<NonZeroU32>,
+
+    /// New connections per second from one client address (counted as for
+    /// `--max-connections-per-ip`), in bursts of up to N; one more gets
+    /// `ERR too many connections, slow down` at once and is closed. Off by default.
+    #[arg(long, value_name = "N")]
+    pub max_connection_rate_per_ip: Option<NonZeroU32>,
 
     /// After the first SIGINT/SIGTERM, keep accepting and serving for this long before the
     /// graceful shutdown starts, while `/ready` already answers 503: time for a load balancer
@@ -221,6 +238,8 @@ impl Default for Config {
                 .expect("the default is a size"),
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_connections_per_ip: None,
+            max_connection_rate: None,
+            max_connection_rate_per_ip: None,
             drain_delay: Duration::ZERO,
             grace: DEFAULT_GRACE,
             backlog: DEFAULT_BACKLOG,
@@ -241,7 +260,6 @@ impl Default for Config {
 impl Config {
     fn tcp_options(&self) -> listener::TcpOptions {
         listener::TcpOptions {
-            backlog: self.backlog,
             reuse_port: self.reuse_port,
         }
     }
@@ -343,6 +361,20 @@ impl Builder {
     /// Lets one client address hold at most `n` connections at once (default: no limit).
     pub fn max_connections_per_ip(mut self, n: NonZeroUsize) -> Self {
         self.config.max_connections_per_ip = Some(n);
+        self
+    }
+
+    /// Lets at most `n` new connections a second in, in bursts of up to `n` (default: no
+    /// limit).
+    pub fn max_connection_rate(mut self, n: NonZeroU32) -> Self {
+        self.config.max_connection_rate = Some(n);
+        self
+    }
+
+    /// Lets at most `n` new connections a second in from one client address, in bursts of up
+    /// to `n` (default: no limit).
+    pub fn max_connection_rate_per_ip(mut self, n: NonZeroU32) -> Self {
+        self.config.max_connection_rate_per_ip = Some(n);
         self
     }
 
@@ -474,8 +506,28 @@ impl Builder {
             .map(|a| a.to_string())
             .collect();
         let tls = Tls::from_config(&config.tls, &tls_binds).map_err(ConfigError::from)?;
+        // Everything that can fail comes before the service sockets listen (see
+        // `listener::Bound`): a failed start must reset no connection the kernel queued.
+        let bound = if self.inherited.is_empty() {
+            Self::bind_all(&config).await?
+        } else {
+            Vec::new()
+        };
+        let metrics_listener = match config.metrics {
+            Some(addr) => Some(metrics::bind(addr).await?),
+            None => None,
+        };
+        let reload = tls.clone().map(tls::Reload::register).transpose()?;
         let listeners = if self.inherited.is_empty() {
-            Self::bind_all(&config, tls.as_ref()).await?
+            (bound.into_iter())
+                .map(|(bound, is_tls)| {
+                    let listener = bound.listen(config.backlog)?;
+                    Ok(match (&tls, is_tls) {
+                        (Some(tls), true) => listener.over_tls(tls.clone()),
+                        _ => listener,
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?
         } else {
             info!(
                 "Socket activation: serving on {} socket(s) passed by systemd instead of --bind.",
@@ -485,11 +537,6 @@ impl Builder {
                 .map(systemd::adopt)
                 .collect::<anyhow::Result<_>>()?
         };
-        let metrics_listener = match config.metrics {
-            Some(addr) => Some(metrics::bind(addr).await?),
-            None => None,
-        };
-        let reload = tls.map(tls::Reload::register).transpose()?;
         if config.raise_fd_limit {
             config.max_connections =
                 listener::fit_fd_limit(config.max_connections, listeners.len());
@@ -504,18 +551,17 @@ impl Builder {
         })
     }
 
-    /// Binds every address of `config.binds`, `tls:` ones over `tls`.
-    async fn bind_all(config: &Config, tls: Option<&Arc<Tls>>) -> anyhow::Result<Vec<Listener>> {
-        let mut listeners = Vec::new();
+    /// Binds every address of `config.binds`, without listening yet; each says whether it is
+    /// a `tls:` one.
+    async fn bind_all(config: &Config) -> anyhow::Result<Vec<(listener::Bound, bool)>> {
+        let mut bound = Vec::new();
         for address in &config.binds {
-            for bound in listener::bind(address, config.tcp_options()).await? {
-                listeners.push(match (address, tls) {
-                    (Address::Tls { .. }, Some(tls)) => bound.over_tls(tls.clone()),
-                    _ => bound,
-                });
+            let is_tls = matches!(address, Address::Tls { .. });
+            for socket in listener::bind(address, config.tcp_options()).await? {
+                bound.push((socket, is_tls));
             }
         }
-        Ok(listeners)
+        Ok(bound)
     }
 }
 
@@ -533,6 +579,10 @@ struct Shared {
     drain: Drain,
     /// Each client address's open connections, with `--max-connections-per-ip`.
     per_address: Option<Arc<PerAddress>>,
+    /// `--max-connection-rate` and `--max-connection-rate-per-ip`.
+    rate: RateLimits,
+    /// The log lines of turned-away connections, a few a second at most.
+    rejections: RejectionLog,
     /// Pulsed by the [`pulse`] thread and by the end of the grace period; every connection waits
     /// on it (one `Notified` each, instead of a timer and a cancellation future each, which
     /// keeps an idle connection under 1 KiB) and then checks its idle time and `draining`.
@@ -557,6 +607,11 @@ impl Shared {
             rejects: Arc::new(Semaphore::new(listener::MAX_PENDING_REJECTS)),
             drain: Drain::new(config.grace),
             per_address: config.max_connections_per_ip.map(PerAddress::new),
+            rate: RateLimits::new(
+                config.max_connection_rate,
+                config.max_connection_rate_per_ip,
+            ),
+            rejections: RejectionLog::default(),
             wake: Notify::new(),
             tick: Self::tick(&config),
             input_budget: InputBudget::new(config.max_input_memory),
@@ -583,6 +638,19 @@ impl Shared {
         } else {
             systemd::notify_stopping();
         }
+    }
+
+    /// Counts and logs (a few a second at most) a connection turned away for `why`.
+    fn reject(&self, why: Rejection, peer: &conn::Peer, detail: impl std::fmt::Display) {
+        self.metrics.rejected(why);
+        self.rejections.note(why, peer, detail);
+    }
+
+    /// What the pulse does each tick: wakes every connection to check its timers, and writes
+    /// the count of rejection lines left out.
+    fn pulse(&self) {
+        self.wake.notify_waiters();
+        self.rejections.flush();
     }
 
     fn open_connections(&self) -> usize {

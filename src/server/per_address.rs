@@ -67,7 +67,7 @@ impl Drop for Share {
 }
 
 /// The client an address counts as: itself for IPv4, its /64 for IPv6.
-fn client_of(peer: IpAddr) -> IpAddr {
+pub(super) fn client_of(peer: IpAddr) -> IpAddr {
     match peer.to_canonical() {
         IpAddr::V6(v6) => {
             let prefix = v6.to_bits() & !(u128::from(u64::MAX));

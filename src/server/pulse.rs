@@ -40,7 +40,7 @@ async fn interval(shared: &Shared, tick: Duration, stop: &CancellationToken) {
     loop {
         tokio::select! {
             _ = stop.cancelled() => return,
-            _ = ticks.tick() => shared.wake.notify_waiters(),
+            _ = ticks.tick() => shared.pulse(),
         }
     }
 }
@@ -96,7 +96,7 @@ mod timerfd {
                     expired = self.expired() => expired,
                 };
                 match expired {
-                    Ok(()) => shared.wake.notify_waiters(),
+                    Ok(()) => shared.pulse(),
                     Err(e) => {
                         tracing::warn!(
                             "the pulse's timerfd failed ({}); using a tokio interval",

@@ -10,7 +10,8 @@
 //!
 //! A reload builds a whole new configuration from the same paths and swaps it in for new
 //! connections, as nginx does; a connection keeps the configuration it shook hands with. A
-//! reload that fails keeps the old one.
+//! reload that fails keeps the old one, and so does one whose files take longer than a few
+//! seconds to read: they are read off the runtime, which serves on meanwhile.
 
 use super::conn::{self, Peer, Socket};
 use super::listener::Listener;
@@ -26,6 +27,7 @@ use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
@@ -35,7 +37,11 @@ use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
-use tracing::{debug, error, info};
+use tracing::{error, info};
+
+/// How long a SIGHUP reload may take to read the certificate files before it gives up and
+/// keeps the old ones; reading a local file takes microseconds.
+const RELOAD_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// `--handshake-timeout`'s default.
 pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -117,6 +123,8 @@ struct Files {
 pub(super) struct Tls {
     files: Files,
     current: RwLock<Arc<ServerConfig>>,
+    /// A reload's thread is reading the files.
+    reading: AtomicBool,
 }
 
 impl Tls {
@@ -143,7 +151,11 @@ impl Tls {
             return Err(TlsError::NoHandshakeTime);
         }
         let current = RwLock::new(load(&files)?);
-        Ok(Some(Arc::new(Tls { files, current })))
+        Ok(Some(Arc::new(Tls {
+            files,
+            current,
+            reading: AtomicBool::new(false),
+        })))
     }
 
     fn acceptor(&self) -> TlsAcceptor {
@@ -153,16 +165,57 @@ impl Tls {
 
     /// Loads the files again; on success new connections use them, on failure the old
     /// configuration stays and one line says why.
-    fn reload(&self) {
-        match load(&self.files) {
-            Ok(config) => {
+    ///
+    /// The files are read on a thread of their own, bounded by [`RELOAD_TIMEOUT`], while the
+    /// runtime goes on serving with the old configuration: a path that blocks (a FIFO, a hung
+    /// network mount) stopped every TLS handshake when the read ran on a runtime worker. Not
+    /// tokio's blocking pool: the runtime waits for its tasks when it shuts down, so a read
+    /// that never returns would keep the process from exiting. One read at a time: a SIGHUP
+    /// while one is still stuck says so instead of starting another thread.
+    async fn reload(self: &Arc<Self>) {
+        if self.reading.swap(true, Ordering::AcqRel) {
+            error!(
+                "TLS reload skipped: the previous one is still reading {} (a hung mount?)",
+                self.files.cert.display()
+            );
+            return;
+        }
+        let (done, loaded) = tokio::sync::oneshot::channel();
+        let tls = self.clone();
+        let reader = std::thread::Builder::new()
+            .name("tls-reload".into())
+            .spawn(move || {
+                let loaded = load(&tls.files);
+                tls.reading.store(false, Ordering::Release);
+                if done.send(loaded).is_err() {
+                    info!(
+                        "The TLS reload that gave up has finished reading {}: send SIGHUP \
+                         again to load the files",
+                        tls.files.cert.display()
+                    );
+                }
+            });
+        if let Err(e) = reader {
+            self.reading.store(false, Ordering::Release);
+            return error!("TLS reload failed, still serving the previous certificate: {e}");
+        }
+        match tokio::time::timeout(RELOAD_TIMEOUT, loaded).await {
+            Ok(Ok(Ok(config))) => {
                 *self.current.write().unwrap_or_else(PoisonError::into_inner) = config;
                 info!(
                     "TLS certificate reloaded from {}",
                     self.files.cert.display()
                 );
             }
-            Err(e) => error!("TLS reload failed, still serving the previous certificate: {e}"),
+            Ok(Ok(Err(e))) => {
+                error!("TLS reload failed, still serving the previous certificate: {e}")
+            }
+            Ok(Err(_)) => error!("TLS reload failed, still serving the previous certificate"),
+            Err(_) => error!(
+                "TLS reload failed, still serving the previous certificate: reading {} took \
+                 longer than {RELOAD_TIMEOUT:?}",
+                self.files.cert.display()
+            ),
         }
     }
 }
@@ -188,7 +241,7 @@ impl Reload {
     pub(super) async fn run(mut self) {
         while self.hangup.recv().await.is_some() {
             info!("SIGHUP received: reloading the TLS certificate");
-            self.tls.reload();
+            self.tls.reload().await;
         }
     }
 }
@@ -267,6 +320,9 @@ impl Listener {
 /// Takes a slot for a TLS client, or closes it at once when every slot is taken: an
 /// `ERR server busy` line in plaintext would only be a broken record to a TLS client.
 pub(super) fn admit(tcp: TcpStream, peer: Peer, tls: &Tls, shared: &Arc<Shared>) {
+    if super::rate::refused_at_accept(shared, &peer, None) {
+        return;
+    }
     match shared.slots.clone().try_acquire_owned() {
         Ok(slot) => {
             let acceptor = tls.acceptor();
@@ -275,8 +331,7 @@ pub(super) fn admit(tcp: TcpStream, peer: Peer, tls: &Tls, shared: &Arc<Shared>)
                 .spawn(serve(tcp, peer, acceptor, shared.clone(), slot));
         }
         Err(_) => {
-            shared.metrics.rejected(Rejection::Busy);
-            debug!("{peer}: server busy, TLS connection closed");
+            shared.reject(Rejection::Busy, &peer, ": TLS connection closed");
         }
     }
 }

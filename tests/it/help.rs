@@ -1,7 +1,10 @@
 //! What `--help`, `-h` and the man page tell a newcomer, read off the real binary: the short
-//! form is short, the long form is grouped, and every address flag names every address kind.
+//! form is short, the long form is grouped, every address flag names every address kind, and
+//! the man page is one page that `man` and `lexgrog` read without a warning.
 
-use crate::support::sockit;
+use crate::support::{on_path, require_all, sockit};
+use std::path::Path;
+use std::process::Command;
 
 /// The text the real binary prints for `args`, which must succeed.
 fn stdout_of(args: &[&str]) -> String {
@@ -77,4 +80,90 @@ fn address_flags_name_tls() {
             .collect();
         assert!(block.contains("tls:HOST:PORT"), "{sub}: {block}");
     }
+}
+
+/// The page in `file`, rendered by `man -l` with `--warnings` at 100 columns: the text and
+/// the warnings.
+fn render_man(file: &Path) -> (String, String) {
+    let out = Command::new("man")
+        .arg("--warnings")
+        .arg("-l")
+        .arg(file)
+        .env("MANWIDTH", "100")
+        .env("MANPAGER", "cat")
+        .env("LC_ALL", "C.UTF-8")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// `sockit man` is one page that reads like a Debian one (the bugs: it pointed to
+/// `sockit-serve(1)` and other pages that do not exist, had a stray `OPTIONS -h, --help`
+/// block between the subcommands, no EXIT STATUS or EXAMPLES, and literal Markdown
+/// backticks): a section per subcommand with every flag, man and lexgrog without a warning.
+#[test]
+fn man_page_is_one_page_a_section_per_subcommand() {
+    let roff = sockit().arg("man").output().unwrap();
+    assert_eq!(roff.status.code(), Some(0));
+    let source = String::from_utf8(roff.stdout.clone()).unwrap();
+    assert!(source.contains("\n.TH SOCKIT 1 "), "{source}");
+    if !require_all(&[(on_path("man"), "man"), (on_path("lexgrog"), "lexgrog")]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sockit.1");
+    std::fs::write(&file, &roff.stdout).unwrap();
+    let (page, warnings) = render_man(&file);
+    assert_eq!(warnings, "", "man --warnings");
+    let sections: Vec<&str> = page
+        .lines()
+        .filter(|l| l.starts_with(|c: char| c.is_ascii_uppercase()))
+        .skip(1)
+        .collect();
+    assert_eq!(
+        sections,
+        [
+            "NAME",
+            "SYNOPSIS",
+            "DESCRIPTION",
+            "SERVE",
+            "CLIENT",
+            "FETCH",
+            "BENCH",
+            "COMPLETIONS",
+            "MAN",
+            "EXIT STATUS",
+            "EXAMPLES",
+            "SEE ALSO",
+        ]
+    );
+    for text in [
+        "--idle-timeout",
+        "--max-time",
+        "--json",
+        "   Output",
+        "   Beyond curl",
+    ] {
+        assert!(page.contains(text), "the page lacks {text:?}:\n{page}");
+    }
+    assert!(!page.contains('`'), "backticks:\n{page}");
+    assert!(
+        !page.contains("sockit-"),
+        "a page that does not exist:\n{page}"
+    );
+    assert!(
+        page.contains("       63     larger than --max-filesize"),
+        "fetch's exit codes:\n{page}"
+    );
+    let lexgrog = Command::new("lexgrog").arg(&file).output().unwrap();
+    let whatis = String::from_utf8_lossy(&lexgrog.stdout);
+    assert!(lexgrog.status.success(), "{whatis}");
+    assert!(
+        whatis.contains("\"sockit - the socket tutorial's"),
+        "{whatis}"
+    );
 }

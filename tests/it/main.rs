@@ -3,6 +3,7 @@
 mod access_log;
 mod alerting;
 mod bench;
+mod bench_rate;
 mod cli;
 mod client;
 mod corpus;
@@ -14,6 +15,7 @@ mod lb;
 mod metrics;
 mod net;
 mod proxy;
+mod rate;
 mod serve;
 mod serve_bin;
 mod serve_hostile;

@@ -374,6 +374,47 @@ async fn sighup_reloads_and_a_broken_reload_keeps_serving() {
     assert_eq!(status.code(), Some(0), "{log}");
 }
 
+/// Issue 17: a SIGHUP reload whose certificate path blocks (a FIFO standing in for a hung
+/// network mount) does not stop the server: with one worker thread, a handshake made while the
+/// read hangs completes with the old certificate, the reload gives up after its timeout and
+/// says so, and once the path is a file again the next SIGHUP reloads. Before the fix the
+/// read blocked the worker and every handshake with it.
+#[tokio::test]
+async fn a_reload_that_blocks_keeps_serving_with_the_old_certificate() {
+    if !crate::support::require_tool("mkfifo") {
+        return;
+    }
+    let pki = Pki::new("ca");
+    let live = pki.server("live", Key::EcdsaP256);
+    let (mut server, addr) = spawn_tls_server(&live, &["--threads", "1"]);
+    let saved = pki.dir.path().join("saved.pem");
+    std::fs::rename(&live.cert, &saved).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&live.cert)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    server.signal("HUP");
+    server.wait_for_stderr("SIGHUP received");
+    let during = tls_connect(addr, client_config(&pki.ca, None)).await;
+    assert_eq!(transcript(during.unwrap()).await.unwrap(), HELLO);
+    let failed = server.wait_for_stderr("TLS reload failed");
+    assert!(failed.contains("took longer than"), "{failed}");
+
+    // Free the stuck reader: it is blocked opening the FIFO, so opening it to write returns.
+    std::fs::write(&live.cert, std::fs::read(&saved).unwrap()).unwrap();
+    server.wait_for_stderr("has finished reading");
+    std::fs::remove_file(&live.cert).unwrap();
+    std::fs::rename(&saved, &live.cert).unwrap();
+    server.signal("HUP");
+    server.wait_for_stderr("TLS certificate reloaded");
+    let after = tls_connect(addr, client_config(&pki.ca, None)).await;
+    assert_eq!(transcript(after.unwrap()).await.unwrap(), HELLO);
+    server.signal("TERM");
+    let (status, log) = server.wait();
+    assert_eq!(status.code(), Some(0), "{log}");
+}
+
 /// A refused client certificate is logged with the client's address.
 #[tokio::test]
 async fn a_refused_client_is_logged_with_its_address() {

@@ -10,6 +10,7 @@ mod errors;
 mod framing;
 mod many;
 mod memory;
+mod netrc;
 mod nginx;
 mod output;
 mod props;

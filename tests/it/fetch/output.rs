@@ -303,3 +303,53 @@ fn fail_resume_of_complete_file_leaves_no_part() {
     assert_eq!(fs::read(dir.path().join("f")).unwrap(), b"12345");
     assert!(!dir.path().join("f.part").exists());
 }
+
+/// A server that sends `body` in two halves, holding the second until `release` says so;
+/// `arrived` hears of each request as it comes.
+fn held_halfway(
+    body: Vec<u8>,
+    arrived: std::sync::mpsc::Sender<String>,
+    release: std::sync::mpsc::Receiver<()>,
+) -> Server {
+    let arrived = std::sync::Mutex::new(arrived);
+    let release = std::sync::Mutex::new(release);
+    Server::plain(move |req, s| {
+        let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
+        let _ = s.write_all(head.as_bytes());
+        let _ = s.write_all(&body[..body.len() / 2]);
+        let _ = s.flush();
+        let _ = arrived.lock().unwrap().send(req.target.clone());
+        if req.target == "/held" {
+            let wait = std::time::Duration::from_secs(30);
+            let _ = release.lock().unwrap().recv_timeout(wait);
+        }
+        let _ = s.write_all(&body[body.len() / 2..]);
+        End::Close
+    })
+}
+
+/// Issue 17: two runs to one `-o FILE` at once do not share `FILE.part`: the second is
+/// refused (23) while the first writes it, and the first delivers its bytes whole (the
+/// second used to finish and rename, and the first kept writing into the delivered file).
+#[test]
+fn two_runs_to_one_file_do_not_share_the_part_file() {
+    let body = pattern(200_000);
+    let (arrived, heard) = std::sync::mpsc::channel();
+    let (release, released) = std::sync::mpsc::channel();
+    let server = held_halfway(body.clone(), arrived, released);
+    let dir = tempfile::tempdir().unwrap();
+    let first = Running::start(dir.path(), &["-sS", "-o", "f", &server.url("/held")]);
+    let wait = std::time::Duration::from_secs(30);
+    assert_eq!(heard.recv_timeout(wait).unwrap(), "/held");
+    let second = fetch_in(dir.path(), &["-sS", "-o", "f", &server.url("/other")]).expect(23);
+    assert!(second.stderr.contains("f.part"), "{}", second.stderr);
+    assert!(
+        second.stderr.contains("another download"),
+        "{}",
+        second.stderr
+    );
+    release.send(()).unwrap();
+    first.finish().expect(0);
+    assert!(fs::read(dir.path().join("f")).unwrap() == body);
+    assert!(!dir.path().join("f.part").exists());
+}

@@ -315,9 +315,13 @@ pub fn spawn_server(args: &[&str]) -> (ChildGuard, SocketAddr) {
 /// missing the test is skipped with a line saying so, except under `CI=true`, where .ci/run
 /// has installed every tool and a missing one fails the test instead of passing it unrun.
 pub fn require_tool(name: &str) -> bool {
+    require(on_path(name), name)
+}
+
+/// Whether `name` is a program on `PATH`.
+pub fn on_path(name: &str) -> bool {
     let path = std::env::var_os("PATH").unwrap_or_default();
-    let found = std::env::split_paths(&path).any(|dir| dir.join(name).is_file());
-    require(found, name)
+    std::env::split_paths(&path).any(|dir| dir.join(name).is_file())
 }
 
 /// [`require_tool`] for a tool found some other way: `installed` says whether it was.
