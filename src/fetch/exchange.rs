@@ -351,7 +351,7 @@ impl Exchange<'_> {
             head,
         } = response;
         let framing = head
-            .framing(&self.request.method)
+            .framing(self.request.framing_method())
             .map_err(|e| FetchError::BadReply(e.to_string()))?;
         let keep = self.resumed_bytes(&head)?;
         if let (Some(max), BodyFraming::Length(n), Keep::Bytes(k)) =

@@ -316,6 +316,7 @@ fn request_spec(args: &FetchArgs) -> Result<RequestSpec, FetchError> {
             .unwrap_or_else(|| concat!("sockit/", env!("CARGO_PKG_VERSION")).into()),
         compressed: args.compressed,
         http10: args.http10,
+        head_only: args.head,
         edits: header_edits(&args.headers)?,
         user: args.user.clone(),
         withheld: Vec::new(),
@@ -342,9 +343,11 @@ fn header_edits(flags: &[String]) -> Result<Vec<HeaderEdit>, FetchError> {
     Ok(edits)
 }
 
-/// Parses the URL as curl does: http:// when no scheme is given; only http and https.
+/// Parses the URL as curl does: http:// when no scheme is given, `http:/host` with one
+/// slash repaired; only http and https.
 pub(crate) fn parse_url(text: &str) -> Result<Url, FetchError> {
-    let full = if text.contains("://") {
+    let lower = text.get(..6).unwrap_or(text).to_ascii_lowercase();
+    let full = if text.contains("://") || lower.starts_with("http:") || lower == "https:" {
         text.to_string()
     } else {
         format!("http://{text}")

@@ -37,6 +37,8 @@ pub struct RequestSpec {
     pub compressed: bool,
     /// `-0`: say HTTP/1.0 in the request line.
     pub http10: bool,
+    /// `-I`: the response has no body to read, whatever the method (`-I -X GET` too).
+    pub head_only: bool,
     /// `-H` edits, in order.
     pub edits: Vec<HeaderEdit>,
     /// `-u USER:PASSWORD`, sent as Basic credentials (before those in the URL).
@@ -162,6 +164,7 @@ impl RequestSpec {
             user_agent: user_agent.into(),
             compressed: false,
             http10: false,
+            head_only: false,
             edits: Vec::new(),
             user: None,
             withheld: Vec::new(),
@@ -304,9 +307,19 @@ impl RequestSpec {
         }
     }
 
-    /// True when the request is a HEAD (its response has no body).
+    /// True when the request is a HEAD (its response has no body), or `-I` said to take it
+    /// as one.
     pub fn is_head(&self) -> bool {
-        self.method.eq_ignore_ascii_case("HEAD")
+        self.head_only || self.method.eq_ignore_ascii_case("HEAD")
+    }
+
+    /// The method the response is framed for: HEAD under `-I`, as curl reads no body then.
+    pub fn framing_method(&self) -> &str {
+        if self.head_only {
+            "HEAD"
+        } else {
+            &self.method
+        }
     }
 }
 

@@ -47,7 +47,8 @@ pub enum Aspect {
 
 /// One command line of the table.
 pub struct Line {
-    /// The arguments after `curl` or `sockit fetch`; `{u}` stands for `http://127.0.0.1:PORT`.
+    /// The arguments after `curl` or `sockit fetch`; `{u}` stands for `http://127.0.0.1:PORT`
+    /// and `{a}` for `127.0.0.1:PORT`.
     args: Vec<&'static str>,
     /// Files in the working directory before the run.
     files: Vec<(&'static str, Vec<u8>)>,
@@ -128,12 +129,19 @@ pub fn check(table: Vec<Line>) {
     if !require_tool("curl") {
         return;
     }
-    let _turn = TURN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _turn = TURN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let server = Recorder::start();
     let base = server.base();
     let mut report = String::new();
     for line in &table {
-        let args: Vec<String> = line.args.iter().map(|a| a.replace("{u}", &base)).collect();
+        let addr = server.addr.to_string();
+        let args: Vec<String> = line
+            .args
+            .iter()
+            .map(|a| a.replace("{u}", &base).replace("{a}", &addr))
+            .collect();
         let mut curl = Command::new("curl");
         curl.args(&args);
         let theirs = run(curl, line, &server);
