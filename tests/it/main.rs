@@ -6,7 +6,6 @@ mod bench;
 mod bench_rate;
 mod cli;
 mod client;
-mod corpus;
 mod curl_diff;
 mod fetch;
 mod help;
