@@ -12,12 +12,12 @@ use super::error::{describe, FetchError};
 use super::netrc;
 use super::output;
 use super::proxy::{Proxies, ProxyFlags};
-use super::request::{self, HeaderEdit, RequestSpec};
+use super::request::{self, HeaderEdit, Payload, RequestSpec};
 use super::retry::RetryPlan;
 use super::targets::OutputFlag;
 use super::upload;
 use percent_encoding::percent_decode_str;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use url::Url;
 
@@ -29,6 +29,8 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(300);
 pub struct FetchPlan {
     /// The URL asked for.
     pub url: Url,
+    /// Which of the run's URLs this is, from 0 (`%{urlnum}`).
+    pub urlnum: usize,
     /// The request to send (changes along a redirect chain).
     pub request: RequestSpec,
     /// The file the body goes to; None for stdout.
@@ -49,6 +51,8 @@ pub struct FetchPlan {
     pub heads: HeadPlan,
     /// Show a progress bar on a terminal (not with `-s`).
     pub progress: bool,
+    /// `--expect100-timeout`: how long an upload waits for `100 Continue`.
+    pub expect_wait: Duration,
     /// `-m`: the bound on the whole transfer.
     pub max_time: Option<Duration>,
     /// `--max-filesize`: the most body bytes written.
@@ -67,6 +71,8 @@ pub struct FetchPlan {
     pub segments: u16,
     /// `--checksum`: the digest the body must have.
     pub checksum: Option<Checksum>,
+    /// `--create-dirs`: the output's missing directories are made (mode 0750, as curl).
+    pub create_dirs: bool,
     /// `-Z`: the display the progress bars of all parallel fetches share.
     pub bars: Option<indicatif::MultiProgress>,
 }
@@ -112,7 +118,7 @@ impl FetchPlan {
             ));
         }
         // Read once: `-d @-` and `-w @-` consume stdin.
-        let mut request = request_spec(args)?;
+        let (mut request, query) = request_spec(args)?;
         request.keep_alive = args.targets.urls.len() > 1;
         let write_out = args
             .write_out
@@ -121,22 +127,24 @@ impl FetchPlan {
             .transpose()?;
         let mut plans = Vec::with_capacity(args.targets.urls.len());
         for (text, flag) in args.targets.pairs() {
-            let url = upload::upload_url(parse_url(text)?, args.upload_file.as_ref());
+            let mut url = upload::upload_url(parse_url(text)?, args.upload_file.as_ref());
+            if let Some(query) = &query {
+                append_query(&mut url, query);
+            }
             let output = match flag {
                 Some(OutputFlag::File(path)) if path.as_os_str() == "-" => None,
-                Some(OutputFlag::File(path)) => Some(output::resolve_link(path)),
+                Some(OutputFlag::File(path)) => {
+                    Some(output::resolve_link(&in_output_dir(args, path)))
+                }
                 Some(OutputFlag::Remote) => {
-                    Some(output::resolve_link(&output::remote_name(url.path())))
+                    let name = output::remote_name(url.path());
+                    Some(output::resolve_link(&in_output_dir(args, &name)))
                 }
                 None => None,
             };
-            plans.push(Self::build(
-                args,
-                request.clone(),
-                write_out.clone(),
-                url,
-                output,
-            )?);
+            let mut plan = Self::build(args, request.clone(), write_out.clone(), url, output)?;
+            plan.urlnum = plans.len();
+            plans.push(plan);
         }
         Ok(plans)
     }
@@ -163,6 +171,7 @@ impl FetchPlan {
                 warn: !args.silent,
             },
             url,
+            urlnum: 0,
             output,
             resume: args.continue_at,
             keep_partial: !args.no_keep_partial,
@@ -185,7 +194,8 @@ impl FetchPlan {
             max_redirects: (args.location || args.location_trusted).then_some(args.max_redirs),
             location_trusted: args.location_trusted,
             fail: args.fail,
-            progress: !args.silent,
+            progress: !args.silent && !args.no_progress_meter,
+            expect_wait: args.expect100_timeout,
             max_time: args.max_time.filter(|limit| !limit.is_zero()),
             max_filesize: args.max_filesize,
             proxies: Proxies::choose(
@@ -209,6 +219,7 @@ impl FetchPlan {
             write_out,
             segments: args.segments,
             checksum: args.checksum.clone(),
+            create_dirs: args.create_dirs,
             bars: None,
         })
     }
@@ -270,9 +281,42 @@ fn read_limited(path: &std::path::Path, limit: usize) -> std::io::Result<String>
     Ok(text)
 }
 
-/// The request from `-X`, `-I`, `-d`, `-A`, `-H` and `--compressed`.
-fn request_spec(args: &FetchArgs) -> Result<RequestSpec, FetchError> {
-    let body = upload::payload(args)?;
+/// `--output-dir DIR`: `path` inside DIR, joined as curl joins them (`DIR/PATH`, so an
+/// absolute `-o` lands inside DIR too).
+fn in_output_dir(args: &FetchArgs, path: &Path) -> PathBuf {
+    match &args.output_dir {
+        Some(dir) => {
+            let mut joined = dir.clone().into_os_string();
+            joined.push("/");
+            joined.push(path);
+            PathBuf::from(joined)
+        }
+        None => path.to_path_buf(),
+    }
+}
+
+/// `-G`: `data` after the URL's query (`?` or `&` first, as curl joins them).
+fn append_query(url: &mut Url, data: &str) {
+    let query = match url.query() {
+        Some(q) if !q.is_empty() => format!("{q}&{data}"),
+        _ => data.to_owned(),
+    };
+    url.set_query(Some(&query));
+}
+
+/// The request from `-X`, `-I`, `-d`, `-G`, `-A`, `-H` and `--compressed`, and with `-G`
+/// the data for every URL's query instead of a body.
+fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), FetchError> {
+    let mut body = upload::payload(args)?;
+    let query = match body.take() {
+        Some(Payload::Bytes { data, .. }) if args.get => {
+            Some(String::from_utf8_lossy(&data).into_owned())
+        }
+        other => {
+            body = other;
+            None
+        }
+    };
     let method = match (&args.method, args.head, &body) {
         // Methods are case-sensitive (RFC 9110 9.1): sent as typed, as curl does.
         (Some(m), _, _) => m.clone(),
@@ -299,7 +343,7 @@ fn request_spec(args: &FetchArgs) -> Result<RequestSpec, FetchError> {
             "{r:?} is not a byte range (e.g. 0-499, 500-, -500, 0-1,5-9)"
         )));
     }
-    Ok(RequestSpec {
+    let spec = RequestSpec {
         method,
         body,
         referer: args.referer.clone(),
@@ -313,10 +357,13 @@ fn request_spec(args: &FetchArgs) -> Result<RequestSpec, FetchError> {
             .clone()
             .unwrap_or_else(|| concat!("sockit/", env!("CARGO_PKG_VERSION")).into()),
         compressed: args.compressed,
+        http10: args.http10,
+        head_only: args.head,
         edits: header_edits(&args.headers)?,
         user: args.user.clone(),
         withheld: Vec::new(),
-    })
+    };
+    Ok((spec, query))
 }
 
 /// The `-H` flags in order, `-H @FILE` standing for FILE's lines (`@-`: stdin's), one header
@@ -339,9 +386,11 @@ fn header_edits(flags: &[String]) -> Result<Vec<HeaderEdit>, FetchError> {
     Ok(edits)
 }
 
-/// Parses the URL as curl does: http:// when no scheme is given; only http and https.
+/// Parses the URL as curl does: http:// when no scheme is given, `http:/host` with one
+/// slash repaired; only http and https.
 pub(crate) fn parse_url(text: &str) -> Result<Url, FetchError> {
-    let full = if text.contains("://") {
+    let lower = text.get(..6).unwrap_or(text).to_ascii_lowercase();
+    let full = if text.contains("://") || lower.starts_with("http:") || lower == "https:" {
         text.to_string()
     } else {
         format!("http://{text}")
