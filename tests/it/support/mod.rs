@@ -451,9 +451,33 @@ pub struct Queues {
 
 /// The queues of the IPv4 loopback socket from `local` to `remote`, from `/proc/net/tcp`.
 pub fn queues(local: SocketAddr, remote: SocketAddr) -> Queues {
-    queue_table()
-        .remove(&(local.port(), remote.port()))
+    find_queues(local, remote)
         .unwrap_or_else(|| panic!("no socket {local} -> {remote} in /proc/net/tcp"))
+}
+
+/// [`queues`], `None` when there is no such socket. Only the line of that socket is parsed:
+/// on a machine where other test runs hold 20,000 sockets, parsing the whole table took
+/// long enough for a 5 s timeout to pass between two looks.
+fn find_queues(local: SocketAddr, remote: SocketAddr) -> Option<Queues> {
+    let table = std::fs::read_to_string("/proc/net/tcp").expect("read /proc/net/tcp");
+    let (local, remote) = (
+        format!("0100007F:{:04X}", local.port()),
+        format!("0100007F:{:04X}", remote.port()),
+    );
+    let parse = |q: &str| usize::from_str_radix(q, 16).ok();
+    table
+        .lines()
+        .filter_map(|line| line.split_once(": ").map(|(_, rest)| rest))
+        .filter(|rest| rest.starts_with(local.as_str()))
+        .map(|rest| rest.split_whitespace().collect::<Vec<_>>())
+        .find(|f| f.len() > 3 && f[0] == local && f[1] == remote)
+        .and_then(|f| {
+            let (send, receive) = f[3].split_once(':')?;
+            Some(Queues {
+                send: parse(send)?,
+                receive: parse(receive)?,
+            })
+        })
 }
 
 /// Every IPv4 TCP socket's queues, by (local port, remote port), from one read of
@@ -508,9 +532,7 @@ pub async fn wait_until_read(client: &TcpStream) {
     let deadline = Instant::now() + WAIT;
     let mut pause = Duration::from_micros(50);
     loop {
-        let unread = queue_table()
-            .get(&(remote.port(), local.port()))
-            .map(|q| q.receive);
+        let unread = find_queues(remote, local).map(|q| q.receive);
         if unread == Some(0) {
             return;
         }
