@@ -12,8 +12,8 @@
 //! process running at a time on the shared 2-core machine, beside the suite's timing tests.
 
 mod dirs;
-mod forms;
 mod flags;
+mod forms;
 mod outputs;
 mod ranges;
 mod requests;
