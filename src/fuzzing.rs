@@ -25,7 +25,7 @@ use std::rc::Rc;
 pub type Target = fn(&[u8]);
 
 /// The names of the targets, as directories under `fuzz/corpus/`, with their entry points.
-pub const TARGETS: [(&str, Target); 9] = [
+pub const TARGETS: [(&str, Target); 10] = [
     ("protocol", protocol),
     ("head", head),
     ("chunked", chunked),
@@ -35,6 +35,7 @@ pub const TARGETS: [(&str, Target); 9] = [
     ("proxy_header", proxy_header),
     ("netrc", netrc),
     ("config_file", config_file),
+    ("segments_sidecar", segments_sidecar),
 ];
 
 /// The first byte of `data` as flags, then up to 7 read boundaries (two bytes each, taken
@@ -453,6 +454,20 @@ pub fn config_file(data: &[u8]) {
             let from_text = text.contains(arg) || text.contains('"');
             assert!(arg.starts_with('-') || from_text, "{arg:?}");
         }
+    }
+}
+
+/// The `--segments` sidecar (`FILE.segments`, `fetch::sidecar::parse`), text a previous
+/// run, a crash or another program left: no panic; what parses covers the body exactly in
+/// no more than one segment per MiB, claims no more than each segment holds, and renders
+/// back to the same sidecar.
+pub fn segments_sidecar(data: &[u8]) {
+    use crate::fetch::sidecar;
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Some(parsed) = sidecar::parse(text) {
+        sidecar::check(&parsed);
     }
 }
 

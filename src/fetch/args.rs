@@ -31,6 +31,16 @@ pub struct FetchArgs {
     #[arg(help_heading = OUTPUT, short = 'I', long = "head")]
     pub head: bool,
 
+    /// Put -o and -O files in DIR.
+    ///
+    /// Joined as curl joins them, `DIR/FILE`, an absolute -o included.
+    #[arg(help_heading = OUTPUT, long = "output-dir", value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+
+    /// Make the output's missing directories (mode 0750, as curl).
+    #[arg(help_heading = OUTPUT, long = "create-dirs")]
+    pub create_dirs: bool,
+
     /// Write the response head(s) to FILE (`-` for stdout).
     #[arg(help_heading = OUTPUT, short = 'D', long = "dump-header", value_name = "FILE")]
     pub dump_header: Option<PathBuf>,
@@ -76,10 +86,14 @@ pub struct FetchArgs {
     #[command(flatten)]
     pub data: DataFlags,
 
+    /// Send the -d data in the URL's query, with GET (HEAD with -I).
+    #[arg(help_heading = REQUEST, short = 'G', long = "get")]
+    pub get: bool,
+
     /// Upload FILE with PUT, streamed from disk.
     ///
     /// `-` reads stdin first; a URL ending in / gets the file's name appended.
-    #[arg(help_heading = REQUEST, short = 'T', long = "upload-file", value_name = "FILE", conflicts_with_all = ["data", "data_binary", "data_raw", "json"])]
+    #[arg(help_heading = REQUEST, short = 'T', long = "upload-file", value_name = "FILE", conflicts_with_all = ["data", "data_binary", "data_raw", "data_urlencode", "json"])]
     pub upload_file: Option<PathBuf>,
 
     /// Send the Referer header.
@@ -125,8 +139,6 @@ pub struct FetchArgs {
     pub write_out: Option<String>,
 
     /// Silent: no progress bar, no error messages.
-    ///
-    /// Nor the head on stdout when writing the body to a file.
     #[arg(help_heading = OUTPUT, short = 's', long = "silent")]
     pub silent: bool,
 
@@ -142,7 +154,7 @@ pub struct FetchArgs {
     #[arg(help_heading = REQUEST, short = 'L', long = "location")]
     pub location: bool,
 
-    /// Like -L, and send credentials to the other hosts redirected to as well.
+    /// Like -L, and send credentials to the hosts redirected to as well.
     ///
     /// Without it -u, Authorization and Cookie go to the first origin only.
     #[arg(help_heading = REQUEST, long = "location-trusted")]

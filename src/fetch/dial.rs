@@ -1,14 +1,16 @@
 //! Owns opening a connection for a URL: straight to its host (resolve, Happy Eyeballs), or
 //! to the proxy chosen for it (a CONNECT tunnel for https), then TLS, all within
-//! `--connect-timeout`. The exchange and `--segments` both dial through here.
+//! `--connect-timeout`. The exchange and `--segments` both dial through here. TLS itself
+//! (trust, handshake, its failures) is `net::tls`'s; fetch adds ALPN `http/1.1`, builds
+//! the configuration once per fetch, and warns once about `-k`.
 
 use super::connect;
 use super::error::FetchError;
 use super::plan::{ConnectPlan, FetchPlan};
 use super::proxy::{self, Proxy};
-use super::tls;
 use super::transfer::Conn;
 use super::verbose::Verbose;
+use crate::net::tls;
 use rustls::ClientConfig;
 use std::sync::Arc;
 use std::time::Instant;
@@ -139,7 +141,11 @@ pub fn tls_config(
     if how.insecure && how.warn {
         eprintln!("sockit: warning: --insecure: the server's certificate is not verified");
     }
-    let config = tls::config(how.cacert.as_deref(), how.insecure)?;
+    let config = Arc::new(tls::client_config(
+        how.cacert.as_deref(),
+        how.insecure,
+        &[b"http/1.1"],
+    )?);
     *cached = Some(config.clone());
     Ok(config)
 }

@@ -33,6 +33,11 @@ pub async fn fetch(plan: &FetchPlan, pool: &Pool) -> Result<(), FetchError> {
 /// Runs attempts until one delivers, fails for good, or `--retry` runs out; returns the
 /// outcome and the last attempt's stats. The `.part` file is claimed for the whole run.
 async fn fetch_with_retries(plan: &FetchPlan, pool: &Pool) -> (Result<(), FetchError>, Stats) {
+    if let Some(path) = plan.output.as_deref().filter(|_| plan.create_dirs) {
+        if let Err(e) = output::create_dirs(path) {
+            return (Err(e), Stats::default());
+        }
+    }
     let lock = match plan.output.as_deref().map(PartLock::claim).transpose() {
         Ok(lock) => lock.flatten(),
         Err(e) => return (Err(e), Stats::default()),

@@ -99,6 +99,19 @@ pub fn is_special(path: &Path) -> bool {
     fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
+/// `--create-dirs`: makes `path`'s missing parent directories, mode 0750 as curl makes them.
+pub fn create_dirs(path: &Path) -> Result<(), FetchError> {
+    use std::os::unix::fs::DirBuilderExt;
+    let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o750)
+        .create(dir)
+        .map_err(|e| FetchError::write(dir, &e))
+}
+
 /// The path to write: a symbolic link is followed (the download replaces the file it points
 /// to, as curl writes through it), also when that file does not exist yet (a dangling link:
 /// its target is created, as curl does); anything else is used as given.
@@ -153,15 +166,16 @@ pub fn prepare_resume(path: &Path, at: ContinueAt) -> Result<Resume, FetchError>
             .map(|m| m.len())
     };
     // An empty `.part` file holds nothing to continue (this run's claim may have just
-    // created it).
+    // created it): it counts as none.
+    let part_len = len(&part).filter(|&n| n > 0);
     let want = match at {
-        ContinueAt::Auto => match (len(&part).filter(|&n| n > 0), len(path)) {
+        ContinueAt::Auto => match (part_len, len(path)) {
             (Some(n), _) => return Ok(from(n)),
             (None, Some(n)) => n,
             (None, None) => return Ok(from(0)),
         },
         ContinueAt::At(0) => return Ok(from(0)),
-        ContinueAt::At(n) if len(&part).is_none_or(|l| l == 0) && len(path).is_none() => {
+        ContinueAt::At(n) if part_len.is_none() && len(path).is_none() => {
             return Ok(Resume {
                 ask_from: n,
                 ..from(0)
@@ -169,7 +183,7 @@ pub fn prepare_resume(path: &Path, at: ContinueAt) -> Result<Resume, FetchError>
         }
         ContinueAt::At(n) => n,
     };
-    let copied = len(&part).filter(|&l| l >= want).is_none();
+    let copied = part_len.filter(|&l| l >= want).is_none();
     if copied {
         match len(path) {
             Some(l) if l >= want => {
@@ -178,7 +192,7 @@ pub fn prepare_resume(path: &Path, at: ContinueAt) -> Result<Resume, FetchError>
             other => {
                 return Err(FetchError::Range(format!(
                     "cannot resume at byte {want}: the local copy has only {} bytes",
-                    other.or(len(&part)).unwrap_or(0)
+                    other.or(part_len).unwrap_or(0)
                 )))
             }
         }

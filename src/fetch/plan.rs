@@ -12,12 +12,12 @@ use super::error::{describe, FetchError};
 use super::netrc;
 use super::output;
 use super::proxy::{Proxies, ProxyFlags};
-use super::request::{self, HeaderEdit, RequestSpec};
+use super::request::{self, HeaderEdit, Payload, RequestSpec};
 use super::retry::RetryPlan;
 use super::targets::OutputFlag;
 use super::upload;
 use percent_encoding::percent_decode_str;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use url::Url;
 
@@ -71,6 +71,8 @@ pub struct FetchPlan {
     pub segments: u16,
     /// `--checksum`: the digest the body must have.
     pub checksum: Option<Checksum>,
+    /// `--create-dirs`: the output's missing directories are made (mode 0750, as curl).
+    pub create_dirs: bool,
     /// `-Z`: the display the progress bars of all parallel fetches share.
     pub bars: Option<indicatif::MultiProgress>,
 }
@@ -116,7 +118,7 @@ impl FetchPlan {
             ));
         }
         // Read once: `-d @-` and `-w @-` consume stdin.
-        let mut request = request_spec(args)?;
+        let (mut request, query) = request_spec(args)?;
         request.keep_alive = args.targets.urls.len() > 1;
         let write_out = args
             .write_out
@@ -125,12 +127,18 @@ impl FetchPlan {
             .transpose()?;
         let mut plans = Vec::with_capacity(args.targets.urls.len());
         for (text, flag) in args.targets.pairs() {
-            let url = upload::upload_url(parse_url(text)?, args.upload_file.as_ref());
+            let mut url = upload::upload_url(parse_url(text)?, args.upload_file.as_ref());
+            if let Some(query) = &query {
+                append_query(&mut url, query);
+            }
             let output = match flag {
                 Some(OutputFlag::File(path)) if path.as_os_str() == "-" => None,
-                Some(OutputFlag::File(path)) => Some(output::resolve_link(path)),
+                Some(OutputFlag::File(path)) => {
+                    Some(output::resolve_link(&in_output_dir(args, path)))
+                }
                 Some(OutputFlag::Remote) => {
-                    Some(output::resolve_link(&output::remote_name(url.path())))
+                    let name = output::remote_name(url.path());
+                    Some(output::resolve_link(&in_output_dir(args, &name)))
                 }
                 None => None,
             };
@@ -211,6 +219,7 @@ impl FetchPlan {
             write_out,
             segments: args.segments,
             checksum: args.checksum.clone(),
+            create_dirs: args.create_dirs,
             bars: None,
         })
     }
@@ -272,9 +281,42 @@ fn read_limited(path: &std::path::Path, limit: usize) -> std::io::Result<String>
     Ok(text)
 }
 
-/// The request from `-X`, `-I`, `-d`, `-A`, `-H` and `--compressed`.
-fn request_spec(args: &FetchArgs) -> Result<RequestSpec, FetchError> {
-    let body = upload::payload(args)?;
+/// `--output-dir DIR`: `path` inside DIR, joined as curl joins them (`DIR/PATH`, so an
+/// absolute `-o` lands inside DIR too).
+fn in_output_dir(args: &FetchArgs, path: &Path) -> PathBuf {
+    match &args.output_dir {
+        Some(dir) => {
+            let mut joined = dir.clone().into_os_string();
+            joined.push("/");
+            joined.push(path);
+            PathBuf::from(joined)
+        }
+        None => path.to_path_buf(),
+    }
+}
+
+/// `-G`: `data` after the URL's query (`?` or `&` first, as curl joins them).
+fn append_query(url: &mut Url, data: &str) {
+    let query = match url.query() {
+        Some(q) if !q.is_empty() => format!("{q}&{data}"),
+        _ => data.to_owned(),
+    };
+    url.set_query(Some(&query));
+}
+
+/// The request from `-X`, `-I`, `-d`, `-G`, `-A`, `-H` and `--compressed`, and with `-G`
+/// the data for every URL's query instead of a body.
+fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), FetchError> {
+    let mut body = upload::payload(args)?;
+    let query = match body.take() {
+        Some(Payload::Bytes { data, .. }) if args.get => {
+            Some(String::from_utf8_lossy(&data).into_owned())
+        }
+        other => {
+            body = other;
+            None
+        }
+    };
     let method = match (&args.method, args.head, &body) {
         // Methods are case-sensitive (RFC 9110 9.1): sent as typed, as curl does.
         (Some(m), _, _) => m.clone(),
@@ -301,7 +343,7 @@ fn request_spec(args: &FetchArgs) -> Result<RequestSpec, FetchError> {
             "{r:?} is not a byte range (e.g. 0-499, 500-, -500, 0-1,5-9)"
         )));
     }
-    Ok(RequestSpec {
+    let spec = RequestSpec {
         method,
         body,
         referer: args.referer.clone(),
@@ -320,7 +362,8 @@ fn request_spec(args: &FetchArgs) -> Result<RequestSpec, FetchError> {
         edits: header_edits(&args.headers)?,
         user: args.user.clone(),
         withheld: Vec::new(),
-    })
+    };
+    Ok((spec, query))
 }
 
 /// The `-H` flags in order, `-H @FILE` standing for FILE's lines (`@-`: stdin's), one header

@@ -52,6 +52,9 @@ pub fn payload(args: &FetchArgs) -> Result<Option<Payload>, FetchError> {
 /// One data flag's bytes: the text itself, or `@FILE`'s contents (`@-`: stdin) for `-d`
 /// (without line breaks), `--data-binary` and `--json` (as they are).
 fn piece(data: &str, kind: DataKind) -> Result<Vec<u8>, FetchError> {
+    if kind == DataKind::UrlEncode {
+        return url_encoded_piece(data);
+    }
     let path = match data.strip_prefix('@') {
         Some(path) if kind != DataKind::Raw => path,
         _ => return Ok(data.as_bytes().to_vec()),
@@ -61,6 +64,37 @@ fn piece(data: &str, kind: DataKind) -> Result<Vec<u8>, FetchError> {
         bytes.retain(|&b| b != b'\r' && b != b'\n');
     }
     Ok(bytes)
+}
+
+/// `--data-urlencode`'s piece, split as curl splits it: at the first `=` (`NAME=CONTENT`,
+/// `=CONTENT`), else at the first `@` (`NAME@FILE`, `@FILE`), else all content; the name
+/// is sent as typed, the content encoded.
+fn url_encoded_piece(data: &str) -> Result<Vec<u8>, FetchError> {
+    let (name, content) = match data.find('=').or_else(|| data.find('@')) {
+        Some(at) if data.as_bytes()[at] == b'@' => (&data[..at], read_all(&data[at + 1..])?),
+        Some(at) => (&data[..at], data.as_bytes()[at + 1..].to_vec()),
+        None => ("", data.as_bytes().to_vec()),
+    };
+    let mut out = Vec::with_capacity(name.len() + 1 + content.len() * 3);
+    if !name.is_empty() {
+        out.extend_from_slice(name.as_bytes());
+        out.push(b'=');
+    }
+    form_encode(&content, &mut out);
+    Ok(out)
+}
+
+/// curl's encoding of form content: letters, digits and `-._~` as they are, space as `+`,
+/// every other byte as `%XX` (upper-case hex).
+fn form_encode(content: &[u8], out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in content {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(b),
+            b' ' => out.push(b'+'),
+            _ => out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]),
+        }
+    }
 }
 
 /// FILE's bytes, or stdin's for `-`.

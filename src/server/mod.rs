@@ -1,12 +1,21 @@
 //! The hello server: a builder for its settings, binding, and [`Server::run`], which accepts
-//! connections until a shutdown future resolves and then drains them.
+//! connections until a shutdown future resolves and then drains them. The library never ends
+//! the process: the binary owns the signals and the exit codes.
 //!
-//! The pieces live one per file: `listener` binds sockets and runs the accept loops with
-//! their limits, `conn` owns one connection's life, and [`shutdown`] owns stopping: the signals
-//! that start it and the drain with its grace period that ends it. `tls` loads certificates
-//! for `tls:` listeners, reloads them on SIGHUP and runs each connection's handshake.
-//! [`metrics`] counts what happens and serves it (`--metrics`), with readiness; [`systemd`]
-//! takes sockets passed by systemd and tells it when the server is ready and when it stops.
+//! The pieces live one per file, each importing only those below it (this file, with the
+//! settings and the state every connection shares, is the root):
+//!
+//! - `listener`: binding (listening only once the whole start has succeeded) and the accept
+//!   loop, with the TLS of a `tls:` listener as an option rather than a kind of listener.
+//! - `admit`: the one order every connection passes: a `--max-connections` slot, the PROXY
+//!   header, the client's per-address share, the TLS handshake, the conversation.
+//! - `conn`: one connection's life, for a plain or a TLS stream alike.
+//! - `tls`: certificates, their SIGHUP reload and the acceptor; the handshake's deadline.
+//! - `proxy` and `per_address`: the PROXY protocol parser, and the per-address counts.
+//! - `shutdown`: the drain and its grace period; `pulse`: the server-wide wake-up.
+//! - [`metrics`] counts what happens and serves it (`--metrics`), with readiness;
+//!   [`systemd`] takes sockets passed by systemd and tells it when the server is ready and
+//!   when it stops.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -31,8 +40,8 @@
 //! # Ok(()) }
 //! ```
 
+mod admit;
 mod conn;
-mod gate;
 mod listener;
 pub mod metrics;
 mod per_address;
@@ -40,7 +49,7 @@ pub mod proxy;
 mod pulse;
 mod rate;
 mod rejection_log;
-pub mod shutdown;
+mod shutdown;
 pub mod systemd;
 mod tls;
 
@@ -523,7 +532,7 @@ impl Builder {
                 .map(|(bound, is_tls)| {
                     let listener = bound.listen(config.backlog)?;
                     Ok(match (&tls, is_tls) {
-                        (Some(tls), true) => listener.over_tls(tls.clone()),
+                        (Some(tls), true) => listener.with_tls(tls.clone()),
                         _ => listener,
                     })
                 })
@@ -729,11 +738,7 @@ impl Server {
         let stop_accepting = CancellationToken::new();
         let mut accept_loops = Vec::new();
         for l in listeners {
-            let tls = if matches!(l, Listener::Tls(..)) {
-                "tls:"
-            } else {
-                ""
-            };
+            let tls = if l.is_tls() { "tls:" } else { "" };
             info!("Waiting for connection on {tls}{}...", l.endpoint());
             let task = listener::accept_loop(l, shared.clone(), stop_accepting.clone());
             accept_loops.push(tokio::spawn(task));

@@ -1,39 +1,34 @@
-//! TLS listeners (`--bind tls:HOST:PORT`): the certificate and key loaded from PEM files, the
-//! acceptor that SIGHUP reloads, and the handshake each connection runs before its
-//! conversation.
+//! TLS for `--bind tls:HOST:PORT`: the certificate and key loaded from PEM files, the
+//! acceptor that SIGHUP reloads, and the handshake with its deadline.
 //!
-//! The handshake runs in the connection's own task after its slot is taken, bounded by
-//! `--handshake-timeout` (and by the end of the grace period), so a client that connects and
-//! never speaks holds a slot for that long at most and never blocks the accept loop. After
-//! the handshake the conversation is the plain one: `conn` serves any [`Socket`], and the TLS
-//! stream is one whose close sends close_notify before the lingering close.
+//! `admit` runs the handshake in the connection's own task after its slot and its client's
+//! share are taken, bounded by `--handshake-timeout` (and by the end of the grace period), so a
+//! client that connects and never speaks holds a slot for that long at most and never blocks
+//! the accept loop. After the handshake the conversation is the plain one: `conn` serves any
+//! [`Socket`], and the TLS stream is one whose close sends close_notify before the lingering
+//! close.
 //!
 //! A reload builds a whole new configuration from the same paths and swaps it in for new
 //! connections, as nginx does; a connection keeps the configuration it shook hands with. A
 //! reload that fails keeps the old one, and so does one whose files take longer than a few
 //! seconds to read: they are read off the runtime, which serves on meanwhile.
 
-use super::conn::{self, Peer, Socket};
-use super::listener::Listener;
-use super::metrics::Rejection;
-use super::{gate, Shared};
+use super::conn::{Peer, Socket};
 use crate::duration::{self, shown};
-use crate::fetch::tls::words;
 use crate::net::describe;
-use crate::net::tls::{crypto_provider as provider, pem_problem};
+use crate::net::tls::{crypto_provider as provider, pem_problem, words};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig};
+use std::future::Future;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
 use tokio::signal::unix::{signal, Signal, SignalKind};
-use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
@@ -158,7 +153,8 @@ impl Tls {
         })))
     }
 
-    fn acceptor(&self) -> TlsAcceptor {
+    /// The acceptor for a new connection, with the configuration loaded last.
+    pub(super) fn acceptor(&self) -> TlsAcceptor {
         let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
         TlsAcceptor::from(current.clone())
     }
@@ -307,80 +303,28 @@ fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
     })
 }
 
-impl Listener {
-    /// The same listener, its connections spoken to over TLS.
-    pub(super) fn over_tls(self, tls: Arc<Tls>) -> Listener {
-        match self {
-            Listener::Tcp(listener, endpoint) => Listener::Tls(listener, endpoint, tls),
-            other => other,
-        }
-    }
-}
-
-/// Takes a slot for a TLS client, or closes it at once when every slot is taken: an
-/// `ERR server busy` line in plaintext would only be a broken record to a TLS client.
-pub(super) fn admit(tcp: TcpStream, peer: Peer, tls: &Tls, shared: &Arc<Shared>) {
-    if super::rate::refused_at_accept(shared, &peer, None) {
-        return;
-    }
-    match shared.slots.clone().try_acquire_owned() {
-        Ok(slot) => {
-            let acceptor = tls.acceptor();
-            shared
-                .drain
-                .spawn(serve(tcp, peer, acceptor, shared.clone(), slot));
-        }
-        Err(_) => {
-            shared.reject(Rejection::Busy, &peer, ": TLS connection closed");
-        }
-    }
-}
-
-/// Shakes hands, then holds the conversation; the slot is held throughout.
-async fn serve(
-    mut tcp: TcpStream,
-    peer: Peer,
+/// Shakes hands with a client over `sock` by `deadline`, unless `shutdown` (the end of the
+/// grace period) resolves first.
+pub(super) async fn handshake<S: Socket>(
+    sock: S,
     acceptor: TlsAcceptor,
-    shared: Arc<Shared>,
-    slot: OwnedSemaphorePermit,
-) {
-    // One deadline for the PROXY header and the handshake after it.
-    let deadline = Instant::now() + shared.config.tls.handshake_timeout;
-    let Some(peer) = gate::proxied(&mut tcp, peer, &shared, deadline).await else {
-        return;
-    };
-    // The client's share before the handshake: one address holding silent connections in
-    // their handshakes must not take every slot. Over its share it is closed at once, as
-    // when the server is busy: an `ERR` line needs the handshake it is denied.
-    let Ok(share) = gate::share(&peer, &shared) else {
-        shared.metrics.rejected(Rejection::PerAddress);
-        gate::too_many_from(&peer);
-        return;
-    };
-    let shaking = tokio::time::timeout_at(deadline, acceptor.accept(tcp));
-    let outcome = tokio::select! {
+    deadline: Instant,
+    shutdown: impl Future<Output = ()>,
+) -> Result<TlsStream<S>, HandshakeFailure> {
+    let shaking = tokio::time::timeout_at(deadline, acceptor.accept(sock));
+    tokio::select! {
         shaken = shaking => match shaken {
             Ok(Ok(stream)) => Ok(stream),
-            Ok(Err(e)) => Err(Failure::Refused(e)),
-            Err(_) => Err(Failure::TimedOut),
+            Ok(Err(e)) => Err(HandshakeFailure::Refused(e)),
+            Err(_) => Err(HandshakeFailure::TimedOut),
         },
-        () = shared.drain.over(&shared.wake) => Err(Failure::ShuttingDown),
-    };
-    match outcome {
-        Ok(stream) => {
-            conn::serve(stream, peer, shared, slot).await;
-            drop(share);
-        }
-        Err(why) => {
-            shared.metrics.rejected(Rejection::TlsHandshake);
-            handshake_failed(&peer, &why);
-        }
+        () = shutdown => Err(HandshakeFailure::ShuttingDown),
     }
 }
 
 /// Why a handshake did not complete.
 #[derive(Debug)]
-pub(super) enum Failure {
+pub(super) enum HandshakeFailure {
     /// The client broke off, sent something that is not TLS, or was refused.
     Refused(io::Error),
     /// `--handshake-timeout` passed.
@@ -390,11 +334,11 @@ pub(super) enum Failure {
 }
 
 /// The one place a failed handshake is reported: one log line with the client's address.
-pub(super) fn handshake_failed(peer: &Peer, why: &Failure) {
+pub(super) fn handshake_failed(peer: &Peer, why: &HandshakeFailure) {
     let reason = match why {
-        Failure::Refused(e) => refusal(e),
-        Failure::TimedOut => "no handshake within --handshake-timeout".to_owned(),
-        Failure::ShuttingDown => "the server is shutting down".to_owned(),
+        HandshakeFailure::Refused(e) => refusal(e),
+        HandshakeFailure::TimedOut => "no handshake within --handshake-timeout".to_owned(),
+        HandshakeFailure::ShuttingDown => "the server is shutting down".to_owned(),
     };
     info!("{peer}: TLS handshake failed: {reason}");
 }
@@ -427,13 +371,14 @@ fn refusal(err: &io::Error) -> String {
     }
 }
 
-impl Socket for TlsStream<TcpStream> {
+/// A TLS stream is served like the socket under it; only closing differs.
+impl<S: Socket> Socket for TlsStream<S> {
     fn sock_ref(&self) -> socket2::SockRef<'_> {
-        socket2::SockRef::from(self.get_ref().0)
+        self.get_ref().0.sock_ref()
     }
 
     fn input_pending(&self) -> bool {
-        conn::input_pending(self.get_ref().0)
+        self.get_ref().0.input_pending()
     }
 
     fn output_buffered(&self) -> bool {
@@ -493,10 +438,13 @@ mod tests {
         socket2::SockRef::from(&server_side)
             .set_send_buffer_size(4096)
             .unwrap();
-        let shared = Arc::new(Shared::new(Default::default()));
+        let shared = Arc::new(super::super::Shared::new(Default::default()));
         let slot = shared.slots.clone().try_acquire_owned().unwrap();
         let acceptor = TlsAcceptor::from(Arc::new(server_config));
-        tokio::spawn(serve(server_side, Peer::Tcp(peer), acceptor, shared, slot));
+        tokio::spawn(async move {
+            let stream = acceptor.accept(server_side).await.unwrap();
+            super::super::conn::serve(stream, Peer::Tcp(peer), shared, slot).await
+        });
 
         let name = ServerName::try_from("localhost").unwrap();
         let connector = tokio_rustls::TlsConnector::from(Arc::new(client_config));

@@ -3,6 +3,7 @@
 mod access_log;
 mod alerting;
 mod bench;
+mod bench_merge;
 mod bench_rate;
 mod cli;
 mod client;

@@ -11,7 +11,9 @@
 //! its own server. The areas take turns, so the table keeps at most one curl or sockit
 //! process running at a time on the shared 2-core machine, beside the suite's timing tests.
 
+mod dirs;
 mod flags;
+mod forms;
 mod outputs;
 mod ranges;
 mod requests;
@@ -242,15 +244,23 @@ fn normalised(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Every file in `dir`, by name.
+/// Every file under `dir`, by its path relative to `dir`.
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.is_file())
-        .map(|path| {
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read(&path).unwrap())
-        })
-        .collect()
+    let mut found = BTreeMap::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(at) = dirs.pop() {
+        for path in std::fs::read_dir(&at).unwrap().map(|e| e.unwrap().path()) {
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.is_file() {
+                let name = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                found.insert(name, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    found
 }

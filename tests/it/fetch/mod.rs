@@ -6,6 +6,7 @@ mod compress;
 mod config;
 mod connect;
 mod curl_options;
+mod dirs;
 mod errors;
 mod framing;
 mod many;
