@@ -470,7 +470,10 @@ fn find_queues(local: SocketAddr, remote: SocketAddr) -> Option<Queues> {
         .filter_map(|line| line.split_once(": ").map(|(_, rest)| rest))
         .filter(|rest| rest.starts_with(local.as_str()))
         .map(|rest| rest.split_whitespace().collect::<Vec<_>>())
-        .find(|f| f.len() > 3 && f[0] == local && f[1] == remote)
+        .filter(|f| f.len() > 3 && f[0] == local && f[1] == remote)
+        // A socket in TIME_WAIT (state 06) with the same ports, from an earlier connection,
+        // stands for this one only when there is no other.
+        .min_by_key(|f| f[2] == "06")
         .and_then(|f| {
             let (send, receive) = f[3].split_once(':')?;
             Some(Queues {
