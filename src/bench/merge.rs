@@ -9,7 +9,8 @@
 
 use super::args::MergeArgs;
 use super::hdr::{self, HdrFile};
-use super::report::{self, Errors, Latency, Rate};
+use super::latency::Latency;
+use super::report::{self, Errors, Rate};
 use anyhow::{bail, Context};
 use serde::Serialize;
 use std::fmt::Write as _;

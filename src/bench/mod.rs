@@ -15,6 +15,7 @@ pub mod check;
 mod conn;
 pub mod dialogue;
 pub mod hdr;
+pub mod latency;
 pub mod merge;
 mod modes;
 #[cfg(feature = "plot")]

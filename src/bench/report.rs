@@ -1,6 +1,7 @@
 //! The results of a run and how they are shown: a table for people, JSON for machines.
 
 use super::args::{Framing, Mode};
+pub use super::latency::Latency;
 use super::stats::Counts;
 use super::timeline::Second;
 use hdrhistogram::Histogram;
@@ -68,23 +69,6 @@ impl std::fmt::Debug for Histograms {
     }
 }
 
-/// Latency percentiles in microseconds.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
-pub struct Latency {
-    /// Median.
-    pub p50: f64,
-    /// 90th percentile.
-    pub p90: f64,
-    /// 99th percentile.
-    pub p99: f64,
-    /// 99.9th percentile.
-    pub p999: f64,
-    /// Slowest.
-    pub max: f64,
-    /// Mean.
-    pub mean: f64,
-}
-
 /// The rate of a `--rate` run.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct Rate {
@@ -95,21 +79,6 @@ pub struct Rate {
     /// Messages that went more than 10 ms after their due time (their connection was still
     /// waiting on the server, or the generator fell behind).
     pub behind_schedule: u64,
-}
-
-impl Latency {
-    /// The percentiles of `h`, a histogram in nanoseconds.
-    pub fn of(h: &Histogram<u64>) -> Self {
-        let us = |ns: u64| ns as f64 / 1000.0;
-        Latency {
-            p50: us(h.value_at_quantile(0.5)),
-            p90: us(h.value_at_quantile(0.9)),
-            p99: us(h.value_at_quantile(0.99)),
-            p999: us(h.value_at_quantile(0.999)),
-            max: us(h.max()),
-            mean: h.mean() / 1000.0,
-        }
-    }
 }
 
 /// Error counts of a run.

@@ -5,7 +5,7 @@
 //! next one begins, so the timeline costs a few numbers per second however long the run, and
 //! a reply costs one more histogram increment.
 
-use super::report::Latency;
+use super::latency::Latency;
 use hdrhistogram::Histogram;
 use serde::Serialize;
 use std::time::Instant;
