@@ -1,10 +1,12 @@
 //! Fuzz entry points: one function per parser, each taking arbitrary bytes and panicking when
 //! a property of that parser breaks.
 //!
-//! The cargo-fuzz targets in `fuzz/` and the corpus replay test (`tests/it/corpus.rs`) call
+//! The cargo-fuzz targets in `fuzz/` and the corpus replay test at the end of this file call
 //! these same functions, so every input a fuzzer ever kept is checked again by `cargo test`
 //! on the stable toolchain. They wrap crate-internal parsers, which is why they live in the
-//! library; they are not an API (`#[doc(hidden)]`). See docs/TESTING.md for how to run them.
+//! library; they are not an API: the module is compiled only with the `fuzzing` feature
+//! (which `fuzz/Cargo.toml` turns on) and in the crate's own tests. See docs/TESTING.md for
+//! how to run them.
 //!
 //! Most targets read their first bytes as parameters (a framing, a limit, where to cut the
 //! input into reads) and the rest as the input, so a fuzzer explores both at once.
@@ -474,6 +476,32 @@ pub fn segments_sidecar(data: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
+    use std::panic::{self, AssertUnwindSafe};
+
+    /// Every input of every target's corpus (`fuzz/corpus/TARGET/*`) passes its properties,
+    /// and no target's corpus is missing: what the fuzzers found (crashes included, kept
+    /// there after their fix) stays checked by `cargo test` without cargo-fuzz.
+    #[test]
+    fn fuzz_corpora_replay_clean() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+        let mut failures = Vec::new();
+        for (target, entry) in TARGETS {
+            let dir = root.join(target);
+            let files = fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+            let mut replayed = 0;
+            for file in files {
+                let path = file.unwrap().path();
+                let data = fs::read(&path).unwrap();
+                if panic::catch_unwind(AssertUnwindSafe(|| entry(&data))).is_err() {
+                    failures.push(path.display().to_string());
+                }
+                replayed += 1;
+            }
+            assert!(replayed > 0, "{} holds no inputs", dir.display());
+        }
+        assert!(failures.is_empty(), "failing corpus inputs: {failures:#?}");
+    }
 
     /// The first byte's top three bits count the cuts; each takes two bytes.
     #[test]

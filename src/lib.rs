@@ -21,8 +21,8 @@
 //! - [`size`]: the one size syntax of every flag (`1048576`, `512KiB`, `64MiB`).
 //! - [`client`]: the hello client, one name at a time or pipelined.
 //! - [`bench`]: `sockit bench`, the load generator: modes, reply checker, report, chart.
-//! - `fuzzing` (hidden): the fuzz targets' entry points, shared by `fuzz/` and the corpus
-//!   replay test.
+//! - `fuzzing` (hidden, only with the `fuzzing` feature or in the crate's tests): the fuzz
+//!   targets' entry points, shared by `fuzz/` and the corpus replay test.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -32,6 +32,7 @@ pub mod client;
 pub mod duration;
 pub mod exit;
 pub mod fetch;
+#[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod logging;

@@ -137,9 +137,10 @@ pub struct BenchArgs {
 /// What `sockit bench` does instead of a run.
 #[derive(Debug, Clone, Subcommand)]
 pub enum BenchCommand {
-    /// Add up the --hdr-out files of several generators (or runs) into one report: latency
-    /// histograms added, counts summed, throughputs added as of generators that ran at the
-    /// same time.
+    /// Add up the --hdr-out files of several generators into one report.
+    ///
+    /// Latency histograms are added (so percentiles are those of every reply together),
+    /// counts summed, and throughputs added as of generators that ran at the same time.
     Merge(MergeArgs),
 }
 

@@ -54,6 +54,9 @@ pub enum FetchError {
         port: u16,
         /// The last connect error.
         reason: String,
+        /// The host refused the connection (ECONNREFUSED), which `--retry-connrefused`
+        /// retries.
+        refused: bool,
     },
     /// The server's reply breaks HTTP/1.1 framing (curl's 8).
     #[error("weird server reply: {0}")]

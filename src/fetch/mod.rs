@@ -61,6 +61,7 @@ pub use args::{ContinueAt, FetchArgs};
 pub use error::FetchError;
 pub use plan::DEFAULT_CONNECT_TIMEOUT;
 
+#[cfg(any(test, feature = "fuzzing"))]
 pub(crate) use plan::parse_url;
 use plan::FetchPlan;
 use pool::Pool;

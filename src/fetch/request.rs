@@ -151,7 +151,9 @@ fn valid_name(name: &str) -> Result<String, FetchError> {
 
 impl RequestSpec {
     /// A plain `method` request with `user_agent` and nothing else: no body, no user headers,
-    /// no credentials, no range. The flags add the rest (`plan.rs`).
+    /// no credentials, no range: what the tests and fuzz targets start from (the flags
+    /// build the real one in `plan.rs`).
+    #[cfg(any(test, feature = "fuzzing"))]
     pub fn plain(method: &str, user_agent: &str) -> Self {
         RequestSpec {
             method: method.into(),

@@ -7,7 +7,6 @@ mod bench_merge;
 mod bench_rate;
 mod cli;
 mod client;
-mod corpus;
 mod curl_diff;
 mod fetch;
 mod help;

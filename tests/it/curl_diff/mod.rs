@@ -8,10 +8,11 @@
 //! line that differs for a reason not yet fixed is not in the table at all.
 //!
 //! The table is split by area (`requests.rs`, `responses.rs`, ...), each area one test with
-//! its own server. The areas take turns: each line starts two processes, and four areas
-//! at once starved the suite's timing-sensitive tests on a loaded 2-core machine.
+//! its own server. The areas take turns, so the table keeps at most one curl or sockit
+//! process running at a time on the shared 2-core machine, beside the suite's timing tests.
 
 mod dirs;
+mod flags;
 mod forms;
 mod outputs;
 mod ranges;

@@ -457,10 +457,10 @@ pub fn queues(local: SocketAddr, remote: SocketAddr) -> Queues {
 }
 
 /// Every IPv4 TCP socket's queues, by (local port, remote port), from one read of
-/// `/proc/net/tcp`. Sockets in TIME_WAIT (state 06) are left out: they hold no queues, and
-/// with the tens of thousands a busy machine keeps, one with the same two port numbers as
-/// the socket a test asks about (ports are reused in the other role) replaced its entry
-/// with empty queues.
+/// `/proc/net/tcp`. A socket in TIME_WAIT (state 06) never replaces another of the same two
+/// port numbers: with the tens of thousands a busy machine keeps, one whose ports were
+/// reused in the other role replaced the live socket a test asked about with empty queues.
+/// (One still counts when it is the only one: a server that read and closed leaves it.)
 pub fn queue_table() -> std::collections::HashMap<(u16, u16), Queues> {
     let table = std::fs::read_to_string("/proc/net/tcp").expect("read /proc/net/tcp");
     let port = |field: &str| {
@@ -472,16 +472,19 @@ pub fn queue_table() -> std::collections::HashMap<(u16, u16), Queues> {
         .lines()
         .skip(1)
         .map(|line| line.split_whitespace().collect::<Vec<_>>())
-        .filter(|f| f.len() > 4 && f[3] != "06")
-        .map(|f| {
+        .filter(|f| f.len() > 4)
+        .fold(std::collections::HashMap::new(), |mut table, f| {
             let (send, receive) = f[4].split_once(':').expect("tx_queue:rx_queue");
             let queues = Queues {
                 send: parse(send),
                 receive: parse(receive),
             };
-            ((port(f[1]), port(f[2])), queues)
+            let key = (port(f[1]), port(f[2]));
+            if f[3] != "06" || !table.contains_key(&key) {
+                table.insert(key, queues);
+            }
+            table
         })
-        .collect()
 }
 
 /// The skip line names only the missing peers, with a verb that agrees (the bug: "haproxy,

@@ -356,6 +356,8 @@ fn canned(request: &Request, addr: SocketAddr) -> Reply {
         "/empty" => b"HTTP/1.1 204 No Content\r\n\r\n".to_vec(),
         "/redirect" => redirect("302 Found", "/hello"),
         "/redirect-abs" => redirect("301 Moved Permanently", &format!("http://{addr}/hello")),
+        // Another origin (host name, not address): credentials must not follow.
+        "/redirect-other" => redirect("302 Found", &format!("http://localhost:{}/hello", addr.port())),
         "/redirect-twice" => redirect("302 Found", "/redirect"),
         "/redirect-303" => redirect("303 See Other", "/hello"),
         "/redirect-307" => redirect("307 Temporary Redirect", "/hello"),
