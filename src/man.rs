@@ -1,11 +1,11 @@
 //! Owns sockit(1), the one man page `sockit man` prints: every subcommand's flags from the
 //! same clap definitions as `--help`, the exit status tables and examples.
 //!
-//! clap_mangen renders one page per command and points to `sockit-serve(1)` and the like,
-//! pages that sockit does not install; a page per subcommand would also scatter what is
-//! one small tool. So this page has a section per subcommand instead (SERVE, CLIENT, ...),
-//! written with the roff crate clap_mangen itself uses, and the help text's Markdown
-//! backticks become bold, as man pages set literal text.
+//! clap_mangen, which sockit used before, renders one page per command and points to
+//! `sockit-serve(1)` and the like, pages that sockit does not install; a page per subcommand
+//! would also scatter what is one small tool. So this page has a section per subcommand
+//! instead (SERVE, CLIENT, ...), written with the roff crate that clap_mangen is built on,
+//! and the help text's Markdown backticks become bold, as man pages set literal text.
 
 use crate::cli::Cli;
 use clap::{Arg, ArgAction, Command, CommandFactory};
