@@ -112,7 +112,8 @@ impl Close {
         Close::Error,
     ];
 
-    fn label(self) -> &'static str {
+    /// The `reason` label, also the access log's `close`.
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Close::Exit => "exit",
             Close::Eof => "eof",
@@ -246,12 +247,14 @@ impl Metrics {
         Started(at.saturating_duration_since(self.epoch).as_nanos() as u64)
     }
 
-    /// An admitted connection that began at `started` ended for `why`.
-    pub(crate) fn closed(&self, why: Close, started: Started) {
+    /// An admitted connection that began at `started` ended for `why`; returns how long it
+    /// lasted.
+    pub(crate) fn closed(&self, why: Close, started: Started) -> Duration {
         self.closed[why as usize].inc();
         self.open.dec();
         let lasted = self.started_at(Instant::now()).0.saturating_sub(started.0);
         self.durations.observe(lasted as f64 / 1e9);
+        Duration::from_nanos(lasted)
     }
 
     /// One read's worth of conversation: names answered and bytes read and written.

@@ -31,6 +31,7 @@
 //! # Ok(()) }
 //! ```
 
+mod access_log;
 mod conn;
 mod gate;
 mod listener;

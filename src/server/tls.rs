@@ -12,6 +12,7 @@
 //! connections, as nginx does; a connection keeps the configuration it shook hands with. A
 //! reload that fails keeps the old one.
 
+use super::access_log::TlsSummary;
 use super::conn::{self, Peer, Socket};
 use super::listener::Listener;
 use super::metrics::Rejection;
@@ -386,6 +387,19 @@ impl Socket for TlsStream<TcpStream> {
 
     async fn say_goodbye(&mut self, within: Duration) {
         let _ = self.close_write(within).await;
+    }
+
+    fn tls_summary(&self) -> Option<TlsSummary> {
+        let session = self.get_ref().1;
+        let client = (session.peer_certificates())
+            .and_then(|chain| chain.first())
+            .and_then(|cert| x509_parser::parse_x509_certificate(cert).ok())
+            .map(|(_, cert)| cert.subject().to_string());
+        Some(TlsSummary {
+            version: session.protocol_version().and_then(|v| v.as_str()),
+            cipher: (session.negotiated_cipher_suite()).and_then(|s| s.suite().as_str()),
+            client,
+        })
     }
 }
 
