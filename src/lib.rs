@@ -14,7 +14,8 @@
 //! - [`protocol`]: the hello protocol as a pure state machine (bytes in, replies out).
 //! - [`server`]: the hello server: builder, listeners and accept loop, one connection's life,
 //!   shutdown, `tls:` listeners (certificates, SIGHUP reload, the handshake), metrics and
-//!   readiness (`--metrics`), systemd's sockets and notifications.
+//!   readiness (`--metrics`), systemd's sockets and notifications, connection-rate limits,
+//!   the access log, and the `--config` file that SIGHUP reloads.
 //! - [`size`]: the one size syntax of every flag (`1048576`, `512KiB`, `64MiB`).
 //! - [`client`]: the hello client, one name at a time or pipelined.
 //! - [`bench`]: `sockit bench`, the load generator: modes, reply checker, report, chart.

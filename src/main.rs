@@ -14,10 +14,13 @@ use sockit::fetch::FetchError;
 use sockit::logging::{LogFormat, Logging};
 use sockit::net::tls::TlsClient;
 use sockit::protocol::Framing;
-use sockit::server::{self, Server};
+use sockit::server::config_file::{Loaded, Source};
+use sockit::server::{self, reload, Server};
+use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::signal::unix::{signal, SignalKind};
 
 fn main() -> ExitCode {
     let cli = match cli::Cli::try_parse() {
@@ -27,8 +30,14 @@ fn main() -> ExitCode {
     let mut quiet = false;
     let failures: Vec<Failure> = match cli.command {
         Command::Serve(args) => {
-            init_logging("info", args.config.log_format);
-            serve(args)
+            let (args, source) = match args.with_file() {
+                Ok(loaded) => loaded,
+                Err(e) => {
+                    return exit::finish(vec![Failure::new(e.exit_code(), e.to_string())], false)
+                }
+            };
+            let logging = init_logging("info", args.config.log_format);
+            serve(args, source, logging)
                 .err()
                 .and_then(|e| {
                     let code = server::exit_code(&e);
@@ -137,16 +146,26 @@ fn runtime(threads: Option<usize>) -> std::io::Result<tokio::runtime::Runtime> {
     }
 }
 
-fn serve(args: ServeArgs) -> anyhow::Result<()> {
+/// Runs the server; SIGHUP reloads `source`, the `--config` file, when there is one.
+fn serve(
+    args: ServeArgs,
+    source: Option<(Source, Loaded)>,
+    logging: Option<Logging>,
+) -> anyhow::Result<()> {
     // Before the runtime starts threads: taking the sockets clears LISTEN_FDS.
     let inherited = server::systemd::inherited_sockets()?;
     runtime(args.threads)?.block_on(async {
         let signals = server::shutdown::Signals::register()?;
+        let hangup = signal(SignalKind::hangup())?;
         let server = Server::builder()
             .config(args.config)
             .inherited(inherited)
             .listen()
             .await?;
+        let parse = |argv: &[OsString]| cli::parse_serve(argv).map(|args| args.config);
+        let reloading =
+            reload::on_hangup(hangup, source, server.reloader(), Box::new(parse), logging);
+        tokio::spawn(reloading);
         server.run(signals.first_then_force_exit()).await
     })
 }

@@ -7,6 +7,9 @@
 //! for `tls:` listeners, reloads them on SIGHUP and runs each connection's handshake.
 //! [`metrics`] counts what happens and serves it (`--metrics`), with readiness; [`systemd`]
 //! takes sockets passed by systemd and tells it when the server is ready and when it stops.
+//! `rate` holds the connection-rate limits, `access_log` the line each connection ends
+//! with, `rejection_log` the few-a-second lines of turned-away ones; [`config_file`] reads
+//! `--config` and [`reload`] applies it again on SIGHUP.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -32,6 +35,7 @@
 //! ```
 
 mod access_log;
+pub mod config_file;
 mod conn;
 mod gate;
 mod listener;
@@ -41,6 +45,7 @@ pub mod proxy;
 mod pulse;
 mod rate;
 mod rejection_log;
+pub mod reload;
 pub mod shutdown;
 pub mod systemd;
 mod tls;
@@ -58,12 +63,14 @@ use per_address::PerAddress;
 use proxy::ProxyConfig;
 use rate::RateLimits;
 use rejection_log::RejectionLog;
+pub use reload::Reloader;
 use shutdown::Drain;
 use std::future::{poll_fn, Future};
 use std::net::SocketAddr;
 use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -547,6 +554,10 @@ struct Shared {
     greeting: Vec<u8>,
     /// One permit per connection slot, taken before a connection is served.
     slots: Arc<Semaphore>,
+    /// The connection limit in force: `config.max_connections` until a reload changes it.
+    limit: AtomicUsize,
+    /// How many slots a lowered limit still has to take back as connections end.
+    owed: Arc<AtomicUsize>,
     /// Bounds the short-lived tasks that tell surplus clients `ERR server busy`.
     rejects: Arc<Semaphore>,
     /// Every connection task, and the end of the grace period after a shutdown.
@@ -578,6 +589,8 @@ impl Shared {
         Shared {
             greeting: protocol::greeting_bytes(&config.greeting, config.framing),
             slots: Arc::new(Semaphore::new(config.max_connections)),
+            limit: AtomicUsize::new(config.max_connections),
+            owed: Arc::new(AtomicUsize::new(0)),
             rejects: Arc::new(Semaphore::new(listener::MAX_PENDING_REJECTS)),
             drain: Drain::new(config.grace),
             per_address: config.max_connections_per_ip.map(PerAddress::new),
@@ -628,7 +641,61 @@ impl Shared {
     }
 
     fn open_connections(&self) -> usize {
-        self.config.max_connections - self.slots.available_permits()
+        (self.limit.load(Relaxed) + self.owed.load(Relaxed))
+            .saturating_sub(self.slots.available_permits())
+    }
+
+    /// Changes the connection limit for new connections (fitted to the open-file limit). A
+    /// lower one takes back free slots now and the rest as connections end: no one is
+    /// closed for it.
+    fn resize(&self, wanted: usize) {
+        let limit = listener::fit_fd_limit(wanted.max(1), 0);
+        let before = self.limit.swap(limit, Relaxed);
+        self.metrics.set_max_connections(limit);
+        if limit > before {
+            let mut more = limit - before;
+            // Slots still owed from an earlier lowering are forgiven first.
+            while more > 0 {
+                let owed = self.owed.load(Relaxed);
+                let forgiven = owed.min(more);
+                if forgiven == 0 {
+                    break;
+                }
+                if (self.owed)
+                    .compare_exchange(owed, owed - forgiven, Relaxed, Relaxed)
+                    .is_ok()
+                {
+                    more -= forgiven;
+                }
+            }
+            self.slots.add_permits(more);
+        } else if limit < before {
+            let fewer = before - limit;
+            let taken = self.slots.forget_permits(fewer);
+            if taken < fewer {
+                self.owed.fetch_add(fewer - taken, Relaxed);
+                let (slots, owed) = (self.slots.clone(), self.owed.clone());
+                tokio::spawn(take_back(slots, owed));
+            }
+        }
+    }
+}
+
+/// Takes back, one slot at a time as connections end, the slots a lowered limit still owes
+/// (until a raise forgives them).
+async fn take_back(slots: Arc<Semaphore>, owed: Arc<AtomicUsize>) {
+    while owed.load(Relaxed) > 0 {
+        let Ok(slot) = slots.acquire().await else {
+            return;
+        };
+        let still = owed.load(Relaxed);
+        if still > 0
+            && owed
+                .compare_exchange(still, still - 1, Relaxed, Relaxed)
+                .is_ok()
+        {
+            slot.forget();
+        }
     }
 }
 
@@ -674,7 +741,14 @@ impl Server {
 
     /// The connection limit in force (after fitting it to the open-file limit).
     pub fn max_connections(&self) -> usize {
-        self.shared.config.max_connections
+        self.shared.limit.load(Relaxed)
+    }
+
+    /// What a configuration reload may change while this server runs.
+    pub fn reloader(&self) -> Reloader {
+        Reloader {
+            shared: self.shared.clone(),
+        }
     }
 
     /// Where the metrics endpoint listens (with the port the OS chose for port 0), if

@@ -5,6 +5,7 @@ mod alerting;
 mod bench;
 mod cli;
 mod client;
+mod config_file;
 mod corpus;
 mod fetch;
 mod hosts;
