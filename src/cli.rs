@@ -1,9 +1,11 @@
 //! Defines sockit's command line: one subcommand per program, `///` docs are the `--help` text,
-//! and the completion scripts and man page generated from the same definitions.
+//! and the completion scripts generated from the same definitions (the man page: `man.rs`).
 
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use clap_complete::Shell;
 use sockit::addr::Address;
+use sockit::fetch::curl_options::UnsupportedCurlOption;
 use sockit::protocol::Framing;
 use sockit::server::config_file::{one_line, ConfigFileError, Loaded, Source};
 use std::ffi::OsString;
@@ -94,7 +96,7 @@ pub fn parse_serve(argv: &[OsString]) -> Result<ServeArgs, clap::Error> {
 /// Flags of `sockit client`.
 #[derive(Debug, Args)]
 pub struct ClientArgs {
-    /// The server: HOST:PORT, [V6]:PORT or unix:PATH.
+    /// The server: HOST:PORT, [V6]:PORT, unix:PATH, or tls:HOST:PORT (as `--tls`).
     #[arg(short, long, value_name = "ADDR", default_value = "127.0.0.1:9999")]
     pub addr: Address,
 
@@ -116,6 +118,24 @@ pub struct ClientArgs {
     pub names: Vec<String>,
 }
 
+/// The one-line refusal for a curl option `sockit fetch` does not take, when `err` is clap
+/// rejecting one on the command line `args` (the program name first); none for any other
+/// error, which clap's own message explains better.
+pub fn unsupported_curl_option(
+    err: &clap::Error,
+    args: impl IntoIterator<Item = OsString>,
+) -> Option<UnsupportedCurlOption> {
+    // sockit takes no flags before the subcommand but --help and --version, which are no
+    // errors, so the subcommand is the first argument.
+    if err.kind() != ErrorKind::UnknownArgument || args.into_iter().nth(1)? != "fetch" {
+        return None;
+    }
+    match err.get(ContextKind::InvalidArg)? {
+        ContextValue::String(arg) => UnsupportedCurlOption::for_arg(arg),
+        _ => None,
+    }
+}
+
 /// Flags of `sockit completions`.
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
@@ -129,20 +149,4 @@ pub fn completions(shell: Shell) -> Vec<u8> {
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "sockit", &mut script);
     script
-}
-
-/// The man page, in roff: the top-level page, then one options section per subcommand, so
-/// every flag is on the one page (`sockit man | man -l -`).
-pub fn man() -> std::io::Result<Vec<u8>> {
-    let cli = Cli::command();
-    let mut page = Vec::new();
-    clap_mangen::Man::new(cli.clone()).render(&mut page)?;
-    for sub in cli.get_subcommands() {
-        // clap wants a `'static` heading; this runs once, just before the process exits.
-        let heading: &'static str =
-            Box::leak(format!("sockit {} options", sub.get_name()).into_boxed_str());
-        let sub = sub.clone().mut_args(|arg| arg.help_heading(heading));
-        clap_mangen::Man::new(sub).render_options_section(&mut page)?;
-    }
-    Ok(page)
 }

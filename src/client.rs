@@ -38,6 +38,31 @@ pub enum ClientError {
     /// No reply arrived within the timeout.
     #[error("no reply within {0:?}")]
     Timeout(Duration),
+    /// The server accepted the connection but said nothing: a hello server greets at once,
+    /// so this is likely a server that waits for its client to speak first.
+    #[error(
+        "the server accepted the connection but sent no greeting within {0:?}; a hello server \
+         greets at once, so this is probably one that waits for its client to speak first, \
+         such as a web server (try sockit fetch http://HOST:PORT/) or a TLS one (try --tls)"
+    )]
+    NoGreeting(Duration),
+    /// Bytes arrived but no newline: likely the tutorial's chunk framing.
+    #[error(
+        "no newline within {timeout:?} after {partial:?}; the server may speak the tutorial's \
+         chunk framing (try --framing chunk)"
+    )]
+    Unframed {
+        /// How long the client waited.
+        timeout: Duration,
+        /// What arrived, lossily decoded.
+        partial: String,
+    },
+    /// The server answered with an HTTP status line.
+    #[error(
+        "the server answered {0:?}: it speaks HTTP, not the hello protocol (for a web page, \
+         use sockit fetch)"
+    )]
+    Http(String),
     /// A name cannot be sent as one line.
     #[error("a name cannot contain a newline: {0:?}")]
     BadName(String),
@@ -56,9 +81,11 @@ impl ClientError {
         match self {
             ClientError::Connect(ConnectError::Resolve { .. }) => exit::client::RESOLVE,
             ClientError::Connect(ConnectError::Connect { .. }) => exit::client::CONNECT,
-            ClientError::Connect(ConnectError::Timeout { .. }) | ClientError::Timeout(_) => {
-                exit::client::TIMEOUT
-            }
+            ClientError::Connect(ConnectError::Timeout { .. })
+            | ClientError::Timeout(_)
+            | ClientError::NoGreeting(_)
+            | ClientError::Unframed { .. } => exit::client::TIMEOUT,
+            ClientError::Http(_) => exit::client::NOT_HELLO,
             ClientError::Server(_) => exit::client::SERVER_ERR,
             ClientError::BadName(_) => exit::client::BAD_NAME,
             // TLS 1.3 lets the client finish its handshake before the server checks the
@@ -153,7 +180,10 @@ impl Client {
 
     /// Reads the server's greeting (without its newline).
     pub async fn greeting(&mut self) -> Result<Vec<u8>, ClientError> {
-        self.receive().await
+        self.receive().await.map_err(|e| match e {
+            ClientError::Timeout(timeout) => ClientError::NoGreeting(timeout),
+            e => e,
+        })
     }
 
     /// Sends one name and returns the reply (without its newline).
@@ -188,7 +218,8 @@ impl Client {
     }
 
     /// One message: a line with line framing, one read with chunk framing. An `ERR` line is
-    /// returned as [`ClientError::Server`].
+    /// returned as [`ClientError::Server`], an HTTP status line as [`ClientError::Http`], and
+    /// a timeout after part of a line as [`ClientError::Unframed`].
     async fn receive(&mut self) -> Result<Vec<u8>, ClientError> {
         let mut msg = Vec::new();
         let read = async {
@@ -207,6 +238,13 @@ impl Client {
             }
         };
         match tokio::time::timeout(self.timeout, read).await {
+            // read_until keeps what it read before the timeout cancelled it.
+            Err(_) if !msg.is_empty() => {
+                return Err(ClientError::Unframed {
+                    timeout: self.timeout,
+                    partial: String::from_utf8_lossy(&msg).into_owned(),
+                })
+            }
             Err(_) => return Err(ClientError::Timeout(self.timeout)),
             Ok(Err(e)) => return Err(e.into()),
             Ok(Ok(0)) => return Err(ClientError::Closed),
@@ -224,6 +262,11 @@ impl Client {
             return Err(ClientError::Server(
                 String::from_utf8_lossy(err).into_owned(),
             ));
+        }
+        if msg.starts_with(b"HTTP/1.") {
+            let status = msg.split(|&b| b == b'\n').next().unwrap_or_default();
+            let status = String::from_utf8_lossy(status);
+            return Err(ClientError::Http(status.trim_end().to_owned()));
         }
         Ok(msg)
     }

@@ -13,7 +13,7 @@
 //! |---|---|
 //! | every one | 0 done, 1 could not start or write its output, 2 usage (a bad flag or flag value) |
 //! | `serve` | 1 cannot listen or failed while running, 2 a configuration that cannot work (`--max-connections 0`, a `tls:` listener without a usable certificate and key), 130 a second SIGINT/SIGTERM |
-//! | `client` | curl's: 1 the server sent `ERR`, 6 cannot resolve, 7 cannot connect, 28 timed out, 35 TLS handshake failed, 56 the connection failed or closed early, 58 a bad client certificate file, 60 the server's certificate is not trusted, 77 a bad `--cacert` file |
+//! | `client` | curl's: 1 the server sent `ERR`, 6 cannot resolve, 7 cannot connect, 8 the server speaks HTTP, 28 timed out, 35 TLS handshake failed, 56 the connection failed or closed early, 58 a bad client certificate file, 60 the server's certificate is not trusted, 77 a bad `--cacert` file |
 //! | `fetch` | curl's, see [`curl`] |
 //! | `bench` | 1 a reply was wrong, missing or late, a connection failed, or the run could not start |
 //!
@@ -116,6 +116,9 @@ pub mod client {
     pub const TIMEOUT: u8 = curl::OPERATION_TIMEDOUT;
     /// The connection failed or closed before the replies came (curl's 56).
     pub const RECV: u8 = curl::RECV_ERROR;
+    /// The server is no hello server: it answered with an HTTP status line (curl's 8, a
+    /// reply it cannot parse).
+    pub const NOT_HELLO: u8 = curl::WEIRD_SERVER_REPLY;
 }
 
 /// `sockit bench`'s codes.

@@ -25,7 +25,7 @@ use std::rc::Rc;
 pub type Target = fn(&[u8]);
 
 /// The names of the targets, as directories under `fuzz/corpus/`, with their entry points.
-pub const TARGETS: [(&str, Target); 7] = [
+pub const TARGETS: [(&str, Target); 9] = [
     ("protocol", protocol),
     ("head", head),
     ("chunked", chunked),
@@ -33,6 +33,8 @@ pub const TARGETS: [(&str, Target); 7] = [
     ("url", url),
     ("remote_name", remote_name),
     ("proxy_header", proxy_header),
+    ("netrc", netrc),
+    ("config_file", config_file),
 ];
 
 /// The first byte of `data` as flags, then up to 7 read boundaries (two bytes each, taken
@@ -332,7 +334,7 @@ pub fn url(data: &[u8]) {
     check_request(&spec, &first);
     let status = [301, 302, 303, 307, 308][usize::from(status_byte % 5)];
     assert!(is_redirect(status));
-    let mut redirects = Redirects::new(5, false, &spec, &first);
+    let mut redirects = Redirects::new(5, false);
     if let Ok(next) = redirects.follow(&mut spec, &first, status, location.trim()) {
         assert!(matches!(next.scheme(), "http" | "https"), "{next}");
         check_request(&spec, &next);
@@ -399,6 +401,58 @@ pub fn proxy_header(data: &[u8]) {
     // Every prefix below 300 bytes, then every 97th: v2 headers may be 64 KiB long.
     for cut in (0..prefixes).filter(|&cut| cut < 300 || cut % 97 == 0) {
         assert_eq!(parse(&data[..cut]), Parsed::Incomplete, "cut at {cut}");
+    }
+}
+
+/// The netrc reader (`fetch::netrc::lookup`): the first line is the host, the rest the
+/// file. No panic; a found entry invents nothing: its login is the one asked for or a token
+/// of the file, and so is its password (quoted tokens aside, whose escapes change them).
+pub fn netrc(data: &[u8]) {
+    use crate::fetch::netrc::lookup;
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (host, file) = text.split_once('\n').unwrap_or(("h", text));
+    for user in [None, Some("u")] {
+        let Ok(Some(entry)) = lookup(file, host, user) else {
+            continue;
+        };
+        let quoted = file.contains('"');
+        if let Some(login) = &entry.login {
+            assert!(Some(login.as_str()) == user || file.contains(login.as_str()) || quoted);
+        }
+        if let Some(password) = &entry.password {
+            assert!(file.contains(password.as_str()) || quoted);
+        }
+    }
+}
+
+/// curl's config files (`fetch::config_file`): no panic splitting any text, no option with
+/// white space in it, and expanding it against the real fetch flags (every `-K` reading the
+/// same text again, so nesting is bounded too) either fails cleanly or yields arguments
+/// that each name a flag or come from the text (quoted values aside, whose escapes change
+/// them).
+pub fn config_file(data: &[u8]) {
+    use crate::fetch::config_file::{expand, parse, Sources};
+    use clap::Args;
+    let text = String::from_utf8_lossy(data).into_owned();
+    for line in parse(&text) {
+        assert!(!line
+            .option
+            .contains([' ', '\t', '\n', '\r', '\x0b', '\x0c']));
+    }
+    let fetch = crate::fetch::FetchArgs::augment_args(clap::Command::new("fetch"));
+    let read = |_: &Path| Ok(text.clone());
+    let sources = Sources {
+        homes: Vec::new(),
+        read: &read,
+    };
+    let args = vec!["-q".into(), "-K".into(), "cfg".into()];
+    if let Ok((expanded, _)) = expand(args, &fetch, &sources) {
+        for arg in expanded.iter().filter_map(|a| a.to_str()) {
+            let from_text = text.contains(arg) || text.contains('"');
+            assert!(arg.starts_with('-') || from_text, "{arg:?}");
+        }
     }
 }
 

@@ -5,11 +5,13 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+mod man;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use cli::{ClientArgs, Command, ServeArgs};
 use sockit::client::{Client, ClientError};
 use sockit::exit::{self, Failure};
+use sockit::fetch::config_file;
 use sockit::fetch::FetchError;
 use sockit::logging::{LogFormat, Logging};
 use sockit::net::tls::TlsClient;
@@ -23,7 +25,11 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::signal::unix::{signal, SignalKind};
 
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    let argv = match expand_config_files(std::env::args_os().collect()) {
+        Ok(argv) => argv,
+        Err(code) => return code,
+    };
+    let cli = match cli::Cli::try_parse_from(argv) {
         Ok(cli) => cli,
         Err(e) => return usage(&e),
     };
@@ -69,14 +75,46 @@ fn main() -> ExitCode {
         Command::Completions(args) => print(Ok(cli::completions(args.shell)))
             .into_iter()
             .collect(),
-        Command::Man => print(cli::man()).into_iter().collect(),
+        Command::Man => print(Ok(man::page())).into_iter().collect(),
     };
     exit::finish(failures, quiet)
 }
 
+/// `sockit fetch`'s command line with curl's config files read in (`-K FILE`, `.curlrc`),
+/// before clap parses it; their warnings on stderr, as curl prints them.
+fn expand_config_files(mut argv: Vec<OsString>) -> Result<Vec<OsString>, ExitCode> {
+    if argv.get(1).is_none_or(|sub| sub != "fetch") {
+        return Ok(argv);
+    }
+    let fetch_args = argv.split_off(2);
+    let command = cli::Cli::command();
+    let fetch = command
+        .find_subcommand("fetch")
+        .expect("the fetch subcommand is defined");
+    match config_file::expand(fetch_args, fetch, &config_file::Sources::process()) {
+        Ok((expanded, warnings)) => {
+            eprint!("{warnings}");
+            argv.extend(expanded);
+            Ok(argv)
+        }
+        Err(e) => Err(exit::finish(
+            [Failure::new(
+                e.exit_code(),
+                format!("({}) {e}", e.exit_code()),
+            )],
+            false,
+        )),
+    }
+}
+
 /// `--help` and `--version` go to stdout (a closed one is fine) with 0; a bad command line is
-/// one `sockit: ...` line and clap's usage hint on stderr, with the usage code.
+/// one `sockit: ...` line and clap's usage hint on stderr, with the usage code; a curl option
+/// fetch does not take is that one line alone.
 fn usage(err: &clap::Error) -> ExitCode {
+    if let Some(refusal) = cli::unsupported_curl_option(err, std::env::args_os()) {
+        let failure = Failure::new(refusal.exit_code(), refusal.to_string());
+        return exit::finish([failure], false);
+    }
     if !err.use_stderr() {
         let _ = err.print();
         return ExitCode::from(exit::common::OK);

@@ -149,7 +149,7 @@ impl InputBudget {
 
     /// Takes `n` bytes if they fit.
     #[must_use]
-    fn take(&self, n: usize) -> bool {
+    pub(crate) fn take(&self, n: usize) -> bool {
         let limit = self.limit;
         self.used
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |used| {
@@ -158,7 +158,8 @@ impl InputBudget {
             .is_ok()
     }
 
-    fn give_back(&self, n: usize) {
+    /// Gives back `n` bytes taken before.
+    pub(crate) fn give_back(&self, n: usize) {
         self.used.fetch_sub(n, Ordering::Relaxed);
     }
 }

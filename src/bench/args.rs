@@ -11,8 +11,8 @@ use std::time::Duration;
 /// Load generator for the hello protocol: drives a server with many connections, checks every
 /// reply byte for byte, and reports throughput and latency percentiles.
 ///
-/// Any wrong, missing or late reply, or a connection that fails, is counted and makes the exit
-/// status non-zero.
+/// Any wrong or missing reply, or a connection that fails, is counted and makes the exit status
+/// non-zero; a late reply too with --fail-on-late.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "sockit bench")]
 pub struct BenchArgs {
@@ -40,6 +40,13 @@ pub struct BenchArgs {
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = duration::parse)]
     pub warmup: Duration,
 
+    /// Open-loop load at this many messages per second over all connections (churn:
+    /// conversations per second), each sent when its fixed schedule says, whether or not the
+    /// server kept up; latency counts from when a message was due (corrected for coordinated
+    /// omission, as wrk2 does). Without it, each connection sends as fast as replies come.
+    #[arg(long, value_name = "R", value_parser = parse_rate)]
+    pub rate: Option<f64>,
+
     /// Names in flight per connection in pipeline mode.
     #[arg(long, value_name = "N", default_value_t = 32,
           value_parser = clap::value_parser!(u32).range(1..=4096))]
@@ -50,9 +57,30 @@ pub struct BenchArgs {
     #[arg(long, value_enum, value_name = "FRAMING", default_value_t = Framing::Line)]
     pub framing: Framing,
 
-    /// A correct reply slower than this counts as late, an error.
+    /// A correct reply slower than this counts as late: reported, and an error only with
+    /// --fail-on-late.
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration::parse)]
     pub late: Duration,
+
+    /// Make late replies errors, so that any of them makes the exit status non-zero.
+    #[arg(long)]
+    pub fail_on_late: bool,
+
+    /// What the server sends first (line framing adds the newline), or `none` for a server
+    /// that greets nothing.
+    #[arg(long, value_name = "TEXT|none", default_value = "Welcome!")]
+    pub greeting: String,
+
+    /// The payload of each message. `{conn}` becomes the connection's number and `{seq}` the
+    /// message's place in a short cycle, so that a reply given to the wrong message or
+    /// connection is caught; a name without them is the same every time, and such a mix-up
+    /// cannot be seen.
+    #[arg(long, value_name = "TEXT", default_value = "c{conn}n{seq}")]
+    pub name: String,
+
+    /// The reply each name must get, byte for byte; `{name}` stands for the name sent.
+    #[arg(long, value_name = "TEMPLATE", default_value = "Hello, {name}!")]
+    pub reply: String,
 
     /// Give up on a connection that has waited this long for a reply (or to connect); its
     /// outstanding replies count as missing.
@@ -70,7 +98,8 @@ pub struct BenchArgs {
           value_parser = clap::value_parser!(u32).range(1..))]
     pub sweep: Vec<u32>,
 
-    /// Draw throughput and p99 latency against connections into this SVG file.
+    /// Draw a chart into this SVG file: with --sweep, throughput and p99 latency against
+    /// connections; otherwise latency (p50, p99, max) second by second.
     #[cfg(feature = "plot")]
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
@@ -123,6 +152,16 @@ impl BenchArgs {
     }
 }
 
+/// A `--rate`: a positive number of messages per second.
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!(
+            "{text:?} is not a rate: give messages per second, e.g. 1000 or 2.5"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,5 +205,9 @@ mod tests {
             parse(&["-d", "10"]).unwrap().duration,
             Duration::from_secs(10)
         );
+        for rate in ["0", "-5", "fast", "inf", "NaN"] {
+            assert!(parse(&["--rate", rate]).is_err(), "{rate}");
+        }
+        assert_eq!(parse(&["--rate", "2.5"]).unwrap().rate, Some(2.5));
     }
 }

@@ -101,6 +101,20 @@ impl Checker {
         !matches!(self.state, CheckerState::Greeting)
     }
 
+    /// For a server that greets nothing: replies come first.
+    pub fn skip_greeting(&mut self) {
+        if self.state == CheckerState::Greeting {
+            self.state = CheckerState::Replies;
+            self.pos = 0;
+        }
+    }
+
+    /// Bytes of the greeting that have arrived intact while it is still incomplete, to tell
+    /// why it never completed.
+    pub fn greeting_so_far(&self) -> Option<usize> {
+        (self.state == CheckerState::Greeting).then_some(self.pos)
+    }
+
     /// Matches `data`, the next bytes from the server, reporting each verdict to `on`.
     pub fn feed(
         &mut self,
@@ -224,6 +238,7 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use super::super::dialogue::Dialogue;
     use super::*;
 
     /// Feeds `input` split into pieces of `step` bytes; returns the verdicts and the outcome.
@@ -242,7 +257,7 @@ mod tests {
     }
 
     fn line_script() -> Script {
-        Script::new(Framing::Line, 1, 4)
+        Script::new(&Dialogue::default(), 1, 4)
     }
 
     /// Correct replies pass however the reads split them, byte by byte included.
@@ -348,10 +363,33 @@ mod tests {
         assert_eq!(v, [Verdict::Unexpected]);
     }
 
+    /// A greeting that is only partly there says how much of it came; after skipping it,
+    /// replies are matched from the first byte.
+    #[test]
+    fn greeting_progress_and_skipping() {
+        let s = line_script();
+        let (_, c, ok) = run(&s, 1, b"Welcome!", 3);
+        assert!(ok);
+        assert_eq!(c.greeting_so_far(), Some(8));
+        let mut c = Checker::new();
+        c.skip_greeting();
+        c.sent(1);
+        let mut out = Vec::new();
+        c.feed(&s, b"Hello, c1n0!\n", &mut |v| out.push(v)).unwrap();
+        assert_eq!(out, [Verdict::Reply(0)]);
+        assert_eq!(c.greeting_so_far(), None);
+    }
+
     /// With chunk framing a wrong reply cannot be resynchronised: Wrong, then Broken.
     #[test]
     fn chunk_framing_wrong_reply_breaks() {
-        let s = Script::new(Framing::Chunk, 2, 2);
+        let chunk = Dialogue::new(
+            Framing::Chunk,
+            Some("Welcome!".into()),
+            "c{conn}n{seq}",
+            "Hello, {name}!",
+        );
+        let s = Script::new(&chunk.unwrap(), 2, 2);
         let (v, _, ok) = run(&s, 1, b"Welcome!Hello, c2n0!", 3);
         assert!(ok);
         assert_eq!(v, [Verdict::Greeted, Verdict::Reply(0)]);

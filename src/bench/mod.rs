@@ -13,13 +13,16 @@
 mod args;
 pub mod check;
 mod conn;
+pub mod dialogue;
 mod modes;
 #[cfg(feature = "plot")]
 pub mod plot;
 mod progress;
 pub mod report;
+pub mod schedule;
 pub mod script;
 mod stats;
+pub mod timeline;
 
 pub use args::{BenchArgs, Framing, Mode};
 pub use report::RunReport;
@@ -42,7 +45,8 @@ use tokio::task::JoinHandle;
 const IDLE_OPENING: usize = 100;
 
 /// Runs `sockit bench` from its flags: the runs, the table or JSON on stdout, the chart; an
-/// error if any reply was wrong, missing or late or any connection failed.
+/// error if any reply was wrong or missing, or any connection failed (or, with
+/// `--fail-on-late`, any reply was late).
 pub async fn execute(args: BenchArgs) -> anyhow::Result<()> {
     // Tens of thousands of idle connections need as many descriptors as the hard limit allows.
     rlimit::increase_nofile_limit(u64::MAX).context("cannot raise the open-file limit")?;
@@ -57,11 +61,19 @@ pub async fn execute(args: BenchArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.plot {
         let title =
             format!("sockit bench --mode {:?} against {}", args.mode, args.addr).to_lowercase();
-        plot::draw(path, &title, &reports)?;
+        if args.sweep.is_empty() {
+            plot::draw_timeline(path, &title, &reports[0])?;
+        } else {
+            plot::draw(path, &title, &reports)?;
+        }
     }
     let errors: u64 = reports.iter().map(|r| r.errors.total).sum();
     if errors > 0 {
-        bail!("{errors} errors against {} (wrong, missing or late replies, or failed connections; see the report)", args.addr);
+        let first = reports
+            .iter()
+            .find_map(|r| r.errors.first_failure.as_deref());
+        let first = first.map(|f| format!("; first: {f}")).unwrap_or_default();
+        bail!("{errors} errors against {} (wrong, missing or late replies, or failed connections; see the report){first}", args.addr);
     }
     Ok(())
 }
@@ -82,7 +94,7 @@ pub async fn execute(args: BenchArgs) -> anyhow::Result<()> {
 /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
 /// let running = tokio::spawn(server.run(async move { let _ = stopped.await; }));
 ///
-/// let args = BenchArgs::parse_from(["bench", "-a", &addr, "-m", "pipeline", "-d", "100ms"]);
+/// let args = BenchArgs::parse_from(["bench", "-a", &addr, "-m", "pipeline", "-d", "300ms"]);
 /// let reports = sockit::bench::run(&args).await?;
 /// assert_eq!(reports[0].errors.total, 0);
 /// assert!(reports[0].messages > 0);
@@ -95,6 +107,10 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<Vec<RunReport>> {
     if args.mode == Mode::Pipeline && args.framing == Framing::Chunk {
         bail!("--mode pipeline needs --framing line: with chunk framing names sent together merge into one message");
     }
+    if args.rate.is_some() && args.mode == Mode::Idle {
+        bail!("--rate applies to lockstep, pipeline and churn: idle mode sends one name per connection");
+    }
+    let dialogue = dialogue::Dialogue::from_args(args)?;
     let target = resolve(args).await?;
     let tls = conn::Secure::from_args(args)?;
     let local = tokio::task::LocalSet::new();
@@ -103,13 +119,53 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<Vec<RunReport>> {
         let setup = Rc::new(RunSetup {
             target: target.clone(),
             sources: Sources::new(args.sources, connections),
-            framing: args.framing,
+            dialogue: dialogue.clone(),
             timeout: args.timeout,
             tls: tls.clone(),
+            rate: args.rate,
+            connections,
         });
+        if let Some(rate) = args.rate {
+            let probe = modes::probe(args.mode == Mode::Churn, setup.clone());
+            if let Ok(best) = local.run_until(probe).await {
+                if let Some(warning) = too_few_connections(args, connections, rate, best) {
+                    eprintln!("sockit: warning: {warning}");
+                }
+            }
+        }
         reports.push(local.run_until(run_once(args, connections, setup)).await?);
     }
     Ok(reports)
+}
+
+/// What to say when `rate` is more than `connections` can carry, each holding at most its
+/// window of messages (lockstep one, pipeline `--depth`, churn one conversation) in flight
+/// and a round trip taking at best `best`: a paced run can only fall behind then.
+fn too_few_connections(
+    args: &BenchArgs,
+    connections: u32,
+    rate: f64,
+    best: Duration,
+) -> Option<String> {
+    let window = if args.mode == Mode::Pipeline {
+        f64::from(args.depth)
+    } else {
+        1.0
+    };
+    let per_connection = window / best.as_secs_f64().max(1e-9);
+    let capacity = per_connection * f64::from(connections);
+    if rate <= capacity {
+        return None;
+    }
+    let needed = (rate / per_connection).ceil();
+    let what = if args.mode == Mode::Churn {
+        "a conversation"
+    } else {
+        "a round trip"
+    };
+    Some(format!(
+        "--rate {rate} is more than {connections} connections can carry: {what} took at best {best:.2?}, so they carry at most {capacity:.0}/s; use -c {needed} or more"
+    ))
 }
 
 /// Pins the calling thread to CPU `cpu`.
@@ -153,6 +209,8 @@ async fn run_once(
             RunPhase::Measure
         },
         args.late,
+        args.fail_on_late,
+        args.rate.is_some(),
     ));
     let opened = Rc::new(Cell::new(0u64));
     let progress = tokio::task::spawn_local(progress::show(
@@ -169,7 +227,13 @@ async fn run_once(
     // Not awaited: it may be asleep for up to a second.
     progress.abort();
     progress::clear();
-    Ok(RunReport::new(spec, &tally.snapshot(), elapsed, held))
+    Ok(RunReport::new(
+        spec,
+        &tally.snapshot(),
+        elapsed,
+        held,
+        args.rate,
+    ))
 }
 
 /// Lockstep, pipeline and churn: warm up, measure for `-d`, stop, wait for the connections to
@@ -199,11 +263,9 @@ async fn steady(
         tally.set_phase(RunPhase::Measure);
     }
     tokio::time::sleep(args.duration).await;
-    let start = tally.measure_start().unwrap_or_else(Instant::now);
-    let elapsed = start.elapsed();
     tally.set_phase(RunPhase::Stop);
     join(tasks).await?;
-    Ok(elapsed)
+    Ok(tally.measured_time())
 }
 
 /// Idle: open every connection, hold them for `-d`, then check each one answers. Returns the

@@ -2,6 +2,8 @@
 
 use super::args::{Framing, Mode};
 use super::stats::Counts;
+use super::timeline::Second;
+use hdrhistogram::Histogram;
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -29,10 +31,19 @@ pub struct RunReport {
     /// Connections open and greeted when the hold ended (idle mode).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub held: Option<u64>,
-    /// Reply latency percentiles in microseconds (churn: connect to reply).
+    /// Reply latency percentiles in microseconds (churn: connect to reply); under `--rate`
+    /// from when each message was due, corrected for coordinated omission.
     pub latency_us: Latency,
+    /// Under `--rate`: the same replies' latency from when each message actually went.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency_uncorrected_us: Option<Latency>,
+    /// Under `--rate`: the rate asked for and the rate achieved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate: Option<Rate>,
     /// Everything that went wrong.
     pub errors: Errors,
+    /// The measured replies and errors second by second.
+    pub timeline: Vec<Second>,
 }
 
 /// Latency percentiles in microseconds.
@@ -52,6 +63,33 @@ pub struct Latency {
     pub mean: f64,
 }
 
+/// The rate of a `--rate` run.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Rate {
+    /// Messages (churn: conversations) per second asked for.
+    pub target: f64,
+    /// Correct replies per second while measuring.
+    pub achieved: f64,
+    /// Messages that went more than 10 ms after their due time (their connection was still
+    /// waiting on the server, or the generator fell behind).
+    pub behind_schedule: u64,
+}
+
+impl Latency {
+    /// The percentiles of `h`, a histogram in nanoseconds.
+    pub fn of(h: &Histogram<u64>) -> Self {
+        let us = |ns: u64| ns as f64 / 1000.0;
+        Latency {
+            p50: us(h.value_at_quantile(0.5)),
+            p90: us(h.value_at_quantile(0.9)),
+            p99: us(h.value_at_quantile(0.99)),
+            p999: us(h.value_at_quantile(0.999)),
+            max: us(h.max()),
+            mean: h.mean() / 1000.0,
+        }
+    }
+}
+
 /// Error counts of a run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Errors {
@@ -59,11 +97,11 @@ pub struct Errors {
     pub wrong: u64,
     /// Replies that never came.
     pub missing: u64,
-    /// Correct replies slower than `--late`.
+    /// Correct replies slower than `--late`, among `messages`.
     pub late: u64,
     /// Connections that could not be opened or broke.
     pub failed: u64,
-    /// The sum of the above.
+    /// The errors that fail the run: the sum of the above, `late` only with `--fail-on-late`.
     pub total: u64,
     /// The first connection failure, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -84,11 +122,20 @@ pub struct RunSpec {
 }
 
 impl RunReport {
-    /// Builds the report from a run's counts over `elapsed`.
-    pub fn new(spec: RunSpec, counts: &Counts, elapsed: Duration, held: Option<u64>) -> Self {
-        let h = &counts.latency;
-        let us = |ns: u64| ns as f64 / 1000.0;
+    /// Builds the report from a run's counts over `elapsed`; `rate` is the `--rate` asked for.
+    pub fn new(
+        spec: RunSpec,
+        counts: &Counts,
+        elapsed: Duration,
+        held: Option<u64>,
+        rate: Option<f64>,
+    ) -> Self {
         let seconds = elapsed.as_secs_f64();
+        let throughput = if seconds > 0.0 {
+            counts.measured as f64 / seconds
+        } else {
+            0.0
+        };
         RunReport {
             mode: spec.mode,
             framing: spec.framing,
@@ -97,20 +144,20 @@ impl RunReport {
             seconds,
             messages: counts.measured,
             messages_total: counts.total,
-            throughput: if seconds > 0.0 {
-                counts.measured as f64 / seconds
-            } else {
-                0.0
-            },
+            throughput,
             held,
-            latency_us: Latency {
-                p50: us(h.value_at_quantile(0.5)),
-                p90: us(h.value_at_quantile(0.9)),
-                p99: us(h.value_at_quantile(0.99)),
-                p999: us(h.value_at_quantile(0.999)),
-                max: us(h.max()),
-                mean: h.mean() / 1000.0,
-            },
+            latency_us: Latency::of(&counts.latency),
+            latency_uncorrected_us: counts.uncorrected.as_ref().map(Latency::of),
+            rate: rate.map(|target| Rate {
+                target,
+                achieved: throughput,
+                behind_schedule: counts.behind_schedule,
+            }),
+            timeline: counts
+                .timeline
+                .as_ref()
+                .map(|t| t.seconds())
+                .unwrap_or_default(),
             errors: Errors {
                 wrong: counts.wrong,
                 missing: counts.missing,
@@ -145,26 +192,23 @@ pub fn table(reports: &[RunReport]) -> String {
         "mode", "conns", "secs", "messages", unit, "p50", "p90", "p99", "p99.9", "max", "errors"
     );
     for r in reports {
-        let l = &r.latency_us;
-        let _ = writeln!(
-            out,
-            "{:<9} {:>6} {:>6.1} {:>10} {:>11.0} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7}",
-            mode_name(r),
-            r.connections,
-            r.seconds,
-            r.messages,
-            r.throughput,
-            micros(l.p50),
-            micros(l.p90),
-            micros(l.p99),
-            micros(l.p999),
-            micros(l.max),
-            r.errors.total
-        );
+        row(&mut out, &mode_name(r), r, &r.latency_us);
+        if let Some(uncorrected) = &r.latency_uncorrected_us {
+            row(&mut out, "uncorr.", r, uncorrected);
+        }
+    }
+    for r in reports {
+        if let Some(rate) = &r.rate {
+            let _ = writeln!(
+                out,
+                "{} conns: rate {:.0}/s asked, {:.0}/s achieved, {} sent behind schedule; latency counts from when each message was due (uncorr.: from when it went)",
+                r.connections, rate.target, rate.achieved, rate.behind_schedule
+            );
+        }
     }
     for r in reports
         .iter()
-        .filter(|r| r.errors.total > 0 || r.held.is_some())
+        .filter(|r| r.errors.total > 0 || r.errors.late > 0 || r.held.is_some())
     {
         let e = &r.errors;
         let _ = write!(out, "{} conns:", r.connections);
@@ -182,6 +226,25 @@ pub fn table(reports: &[RunReport]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// One row of the table: `label`, the run's counts and `latency`.
+fn row(out: &mut String, label: &str, r: &RunReport, l: &Latency) {
+    let _ = writeln!(
+        out,
+        "{:<9} {:>6} {:>6.1} {:>10} {:>11.0} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7}",
+        label,
+        r.connections,
+        r.seconds,
+        r.messages,
+        r.throughput,
+        micros(l.p50),
+        micros(l.p90),
+        micros(l.p99),
+        micros(l.p999),
+        micros(l.max),
+        r.errors.total
+    );
 }
 
 fn mode_name(r: &RunReport) -> String {
@@ -211,9 +274,9 @@ mod tests {
     use super::*;
 
     fn sample() -> RunReport {
-        let t = Tally::new(RunPhase::Measure, Duration::from_secs(1));
+        let t = Tally::new(RunPhase::Measure, Duration::from_secs(1), true, false);
         for us in 1..=1000 {
-            t.reply(Duration::from_micros(us));
+            t.reply_after(Duration::from_micros(us));
         }
         t.missing(2);
         let spec = RunSpec {
@@ -222,7 +285,7 @@ mod tests {
             connections: 50,
             depth: Some(32),
         };
-        RunReport::new(spec, &t.snapshot(), Duration::from_secs(2), None)
+        RunReport::new(spec, &t.snapshot(), Duration::from_secs(2), None, None)
     }
 
     /// Percentiles come from the histogram and throughput from the measured time.

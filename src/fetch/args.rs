@@ -2,6 +2,7 @@
 
 use super::checksum::Checksum;
 use super::data_args::DataFlags;
+use super::headings::{BEYOND, CONNECTION, MANY, OUTPUT, PROXY, REQUEST, RETRY, TLS};
 use super::targets::Targets;
 use clap::Args;
 use std::path::PathBuf;
@@ -12,105 +13,159 @@ use std::time::Duration;
 ///
 /// The body goes to stdout, or with -o/-O to a file through FILE.part, renamed to FILE only
 /// when the whole body arrived: a failed download never leaves a partial file under FILE.
+///
+/// Any flag may be given again, as curl allows (an alias plus the same flag typed by hand,
+/// or a config file and the command line): a value flag takes the last value.
 #[derive(Debug, Clone, Args)]
+#[command(args_override_self = true)]
 pub struct FetchArgs {
     /// The URLs and where each body goes.
     #[command(flatten)]
     pub targets: Targets,
 
     /// Include the response head in the output, before the body.
-    #[arg(short = 'i', long = "include")]
+    #[arg(help_heading = OUTPUT, short = 'i', long = "include")]
     pub include: bool,
 
     /// Send HEAD and print only the response head (also with -s).
-    #[arg(short = 'I', long = "head")]
+    #[arg(help_heading = OUTPUT, short = 'I', long = "head")]
     pub head: bool,
 
+    /// Put -o and -O files in DIR.
+    ///
+    /// Joined as curl joins them, `DIR/FILE`, an absolute -o included.
+    #[arg(help_heading = OUTPUT, long = "output-dir", value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+
+    /// Make the output's missing directories (mode 0750, as curl).
+    #[arg(help_heading = OUTPUT, long = "create-dirs")]
+    pub create_dirs: bool,
+
     /// Write the response head(s) to FILE (`-` for stdout).
-    #[arg(short = 'D', long = "dump-header", value_name = "FILE")]
+    #[arg(help_heading = OUTPUT, short = 'D', long = "dump-header", value_name = "FILE")]
     pub dump_header: Option<PathBuf>,
 
-    /// Add or replace a request header, `Name: value` (repeatable); `Name:` removes it and
-    /// `Name;` sends it empty.
-    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    /// Add a request header, `Name: value` (repeatable).
+    ///
+    /// Sent as typed, after the built-in headers, leaving out any built-in of that name.
+    /// `Name:` removes a header, `Name;` sends it empty, `@FILE` reads one header per line.
+    #[arg(help_heading = REQUEST, short = 'H', long = "header", value_name = "HEADER")]
     pub headers: Vec<String>,
 
-    /// Send USER:PASSWORD as Basic credentials (no `:PASSWORD`: an empty password; sockit
-    /// never prompts). Sent to the first origin only unless --location-trusted.
-    #[arg(short = 'u', long = "user", value_name = "USER:PASSWORD")]
+    /// Send USER:PASSWORD as Basic credentials.
+    ///
+    /// No `:PASSWORD`: an empty password (sockit never prompts). Sent to the first origin
+    /// only unless --location-trusted.
+    #[arg(help_heading = REQUEST, short = 'u', long = "user", value_name = "USER:PASSWORD")]
     pub user: Option<String>,
 
+    /// Take the login and password for the URL's host from ~/.netrc.
+    ///
+    /// As curl: credentials the file gives win over the URL's; a missing file gives none.
+    /// Sent to that host only, never to another after a redirect.
+    #[arg(help_heading = REQUEST, short = 'n', long = "netrc")]
+    pub netrc: bool,
+
+    /// As --netrc, but credentials in the URL win over the file's.
+    #[arg(help_heading = REQUEST, long = "netrc-optional")]
+    pub netrc_optional: bool,
+
+    /// As --netrc, reading FILE instead of ~/.netrc.
+    #[arg(help_heading = REQUEST, long = "netrc-file", value_name = "FILE")]
+    pub netrc_file: Option<PathBuf>,
+
     /// The User-Agent header [default: sockit/VERSION].
-    #[arg(short = 'A', long = "user-agent", value_name = "NAME")]
+    #[arg(help_heading = REQUEST, short = 'A', long = "user-agent", value_name = "NAME")]
     pub user_agent: Option<String>,
 
     /// The request method [default: GET, or POST with -d, HEAD with -I].
-    #[arg(short = 'X', long = "request", value_name = "METHOD")]
+    #[arg(help_heading = REQUEST, short = 'X', long = "request", value_name = "METHOD")]
     pub method: Option<String>,
 
     /// The request data, in the order typed.
     #[command(flatten)]
     pub data: DataFlags,
 
-    /// Upload FILE with PUT, streamed from disk (`-` reads stdin first); a URL ending in /
-    /// gets the file's name appended.
-    #[arg(short = 'T', long = "upload-file", value_name = "FILE", conflicts_with_all = ["data", "data_binary", "data_raw", "json"])]
+    /// Send the -d data in the URL's query, with GET (HEAD with -I).
+    #[arg(help_heading = REQUEST, short = 'G', long = "get")]
+    pub get: bool,
+
+    /// Upload FILE with PUT, streamed from disk.
+    ///
+    /// `-` reads stdin first; a URL ending in / gets the file's name appended.
+    #[arg(help_heading = REQUEST, short = 'T', long = "upload-file", value_name = "FILE", conflicts_with_all = ["data", "data_binary", "data_raw", "data_urlencode", "json"])]
     pub upload_file: Option<PathBuf>,
 
     /// Send the Referer header.
-    #[arg(short = 'e', long = "referer", value_name = "URL")]
+    #[arg(help_heading = REQUEST, short = 'e', long = "referer", value_name = "URL")]
     pub referer: Option<String>,
 
-    /// Ask for only these bytes: `0-499`, `500-`, `-500` (the last 500), or several
-    /// comma-separated; the server's 206 reply is written as it comes.
+    /// Ask for only these bytes: `0-499`, `500-`, `-500` (the last 500).
+    ///
+    /// Several ranges may be given comma-separated; the server's 206 reply is written as it
+    /// comes.
     #[arg(
+        help_heading = REQUEST,
         short = 'r',
         long = "range",
         value_name = "RANGE",
+        allow_hyphen_values = true,
         conflicts_with = "continue_at"
     )]
     pub range: Option<String>,
 
-    /// Trace the exchange on stderr: `* ` what happens (resolving, connecting, TLS),
-    /// `> ` the request head, `< ` the response heads.
-    #[arg(short = 'v', long = "verbose")]
+    /// Trace the exchange on stderr.
+    ///
+    /// `* ` what happens (resolving, connecting, TLS), `> ` the request head, `< ` the
+    /// response heads.
+    #[arg(help_heading = OUTPUT, short = 'v', long = "verbose")]
     pub verbose: bool,
 
-    /// Print FORMAT after the transfer (also after a failure): `%{http_code}`,
+    /// Print FORMAT after the transfer, e.g. `%{http_code}\n`.
+    ///
+    /// Also after a failure. The variables: `%{http_code}`,
     /// `%{size_download}`, `%{size_header}`, `%{time_total}`, `%{time_connect}`,
     /// `%{time_starttransfer}`, `%{speed_download}`, `%{url_effective}`, `%{num_redirects}`,
     /// `%{exitcode}`, `%{errormsg}`, `%{content_type}`, `%{json}` (all of them),
     /// `%{stderr}`/`%{stdout}` to switch streams, `\n`; `@FILE` reads FORMAT from FILE.
-    #[arg(short = 'w', long = "write-out", value_name = "FORMAT")]
+    #[arg(help_heading = OUTPUT, short = 'w', long = "write-out", value_name = "FORMAT")]
     pub write_out: Option<String>,
 
-    /// Silent: no head on stdout when writing a file, no progress bar, no error messages.
-    #[arg(short = 's', long = "silent")]
+    /// Silent: no progress bar, no error messages.
+    ///
+    /// Nor the head on stdout when writing the body to a file.
+    #[arg(help_heading = OUTPUT, short = 's', long = "silent")]
     pub silent: bool,
 
     /// Show the error message even with -s.
-    #[arg(short = 'S', long = "show-error")]
+    #[arg(help_heading = OUTPUT, short = 'S', long = "show-error")]
     pub show_error: bool,
 
     /// Fail on HTTP status 400 and above: exit 22 and write no body.
-    #[arg(short = 'f', long = "fail")]
+    #[arg(help_heading = OUTPUT, short = 'f', long = "fail")]
     pub fail: bool,
 
     /// Follow redirects (301, 302, 303, 307, 308).
-    #[arg(short = 'L', long = "location")]
+    #[arg(help_heading = REQUEST, short = 'L', long = "location")]
     pub location: bool,
 
-    /// Like -L, and send credentials (-u, Authorization, Cookie) to the other hosts
-    /// redirected to as well; without it they go to the first origin only.
-    #[arg(long = "location-trusted")]
+    /// Like -L, and send credentials to the hosts redirected to as well.
+    ///
+    /// Without it -u, Authorization and Cookie go to the first origin only.
+    #[arg(help_heading = REQUEST, long = "location-trusted")]
     pub location_trusted: bool,
 
-    /// The most redirects -L follows before giving up with exit 47.
-    #[arg(long = "max-redirs", value_name = "N", default_value_t = 20)]
+    /// The most redirects -L follows (exit 47 beyond).
+    ///
+    /// A redirect to the same URL counts like any other, as in curl.
+    #[arg(help_heading = REQUEST, long = "max-redirs", value_name = "N", default_value_t = 50)]
     pub max_redirs: u32,
 
-    /// Resume at byte OFFSET, or with `-` where the .part file (or an existing FILE) ends.
+    /// Resume at byte OFFSET, or with `-` where the download stopped.
+    ///
+    /// `-` resumes where the .part file (or an existing FILE) ends.
     #[arg(
+        help_heading = OUTPUT,
         short = 'C',
         long = "continue-at",
         value_name = "OFFSET",
@@ -118,109 +173,140 @@ pub struct FetchArgs {
     )]
     pub continue_at: Option<ContinueAt>,
 
-    /// Ask for a compressed body (gzip, deflate, br) and decode it (a decoded body stops at
-    /// 10 GiB unless --max-filesize says otherwise).
-    #[arg(long = "compressed")]
+    /// Ask for a compressed body (gzip, deflate, br) and decode it.
+    ///
+    /// A decoded body stops at 10 GiB unless --max-filesize says otherwise.
+    #[arg(help_heading = REQUEST, long = "compressed")]
     pub compressed: bool,
 
-    /// Write at most BYTES of body (K, M, G suffixes: 1024-based), decoded size with
-    /// --compressed; larger is curl's exit 63, before the download when the length is known.
-    #[arg(long = "max-filesize", value_name = "BYTES", value_parser = parse_size)]
+    /// Write at most BYTES of body (500K, 2G); more is exit 63.
+    ///
+    /// K, M and G are 1024-based. The decoded size with --compressed; exit 63 comes before the
+    /// download when the length is known.
+    #[arg(help_heading = OUTPUT, long = "max-filesize", value_name = "BYTES", value_parser = parse_size)]
     pub max_filesize: Option<u64>,
 
-    /// Do not verify the server's certificate (prints a warning).
-    #[arg(short = 'k', long = "insecure")]
-    pub insecure: bool,
-
-    /// Trust the CA certificates in this PEM file, in addition to the built-in roots.
-    #[arg(long = "cacert", value_name = "FILE")]
-    pub cacert: Option<PathBuf>,
-
     /// Use IPv4 addresses only.
-    #[arg(short = '4', long = "ipv4", conflicts_with = "ipv6")]
+    #[arg(help_heading = CONNECTION, short = '4', long = "ipv4", conflicts_with = "ipv6")]
     pub ipv4: bool,
 
     /// Use IPv6 addresses only.
-    #[arg(short = '6', long = "ipv6")]
+    #[arg(help_heading = CONNECTION, short = '6', long = "ipv6")]
     pub ipv6: bool,
 
-    /// Give up connecting (resolve, TCP and TLS handshake) after SECS (e.g. 2.5, 500ms);
-    /// 0 means no limit [default: 300, as curl].
-    #[arg(long = "connect-timeout", value_name = "SECS", value_parser = crate::duration::parse)]
+    /// Give up connecting after SECS [default: 300, as curl].
+    ///
+    /// SECS as 2.5 or 500ms. Connecting is resolving, TCP and the TLS handshake; 0 means no
+    /// limit.
+    #[arg(help_heading = CONNECTION, long = "connect-timeout", value_name = "SECS", value_parser = crate::duration::parse)]
     pub connect_timeout: Option<Duration>,
 
-    /// Give up on the whole transfer after SECS (e.g. 30, 1.5, 500ms, 5m); 0 means no limit.
-    #[arg(short = 'm', long = "max-time", value_name = "SECS", value_parser = crate::duration::parse)]
+    /// Give up on the whole transfer after SECS (e.g. 30, 1.5, 500ms, 5m).
+    ///
+    /// 0 means no limit.
+    #[arg(help_heading = CONNECTION, short = 'm', long = "max-time", value_name = "SECS", value_parser = crate::duration::parse)]
     pub max_time: Option<Duration>,
 
-    /// Go through the HTTP proxy `[http://][USER:PASSWORD@]HOST[:PORT]` (port 1080 when
-    /// not given): plain http as absolute-form requests, https through a CONNECT tunnel.
-    /// `""` turns proxies off, the environment's too. Without -x, curl's variables are read:
+    /// Do not verify the server's certificate (prints a warning).
+    #[arg(help_heading = TLS, short = 'k', long = "insecure")]
+    pub insecure: bool,
+
+    /// Trust the CA certificates in this PEM file, in addition to the built-in roots.
+    #[arg(help_heading = TLS, long = "cacert", value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+
+    /// Go through the HTTP proxy `[http://][USER:PASSWORD@]HOST[:PORT]`.
+    ///
+    /// Port 1080 when not given: plain http as absolute-form requests, https through a
+    /// CONNECT tunnel. `""` turns proxies off, the environment's too. Without -x, curl's variables are read:
     /// `http_proxy` (lower case only), `HTTPS_PROXY`/`https_proxy`, `ALL_PROXY`/`all_proxy`.
-    #[arg(short = 'x', long = "proxy", value_name = "[PROTOCOL://]HOST[:PORT]")]
+    #[arg(help_heading = PROXY, short = 'x', long = "proxy", value_name = "[PROTOCOL://]HOST[:PORT]")]
     pub proxy: Option<String>,
 
     /// The proxy's USER:PASSWORD (Basic), instead of those in the proxy URL.
-    #[arg(short = 'U', long = "proxy-user", value_name = "USER:PASSWORD")]
+    #[arg(help_heading = PROXY, short = 'U', long = "proxy-user", value_name = "USER:PASSWORD")]
     pub proxy_user: Option<String>,
 
-    /// Hosts to reach without the proxy, comma-separated: names (and their subdomains),
-    /// IP addresses, or `*` for all; instead of `NO_PROXY`/`no_proxy`.
-    #[arg(long = "noproxy", value_name = "LIST")]
+    /// Hosts to reach without the proxy, comma-separated.
+    ///
+    /// Names (and their subdomains), IP addresses, or `*` for all; instead of
+    /// `NO_PROXY`/`no_proxy`.
+    #[arg(help_heading = PROXY, long = "noproxy", value_name = "LIST")]
     pub noproxy: Option<String>,
 
-    /// Download at most RATE bytes per second on average (K, M, G suffixes: 500K, 1M).
-    #[arg(long = "limit-rate", value_name = "RATE", value_parser = parse_size)]
+    /// Download at most RATE bytes per second on average (1000B, 500K, 1M).
+    #[arg(help_heading = CONNECTION, long = "limit-rate", value_name = "RATE", value_parser = parse_size)]
     pub limit_rate: Option<u64>,
 
-    /// Retry up to N times on a transient error: a timeout, a name that does not resolve,
-    /// HTTP 408, 429, 500, 502, 503 or 504. Waits 1 s, doubling up to 10 minutes, or the
+    /// Retry up to N times on a transient error.
+    ///
+    /// Transient: a timeout, a name that does not resolve, HTTP 408, 429, 500, 502, 503 or
+    /// 504. Waits 1 s, doubling up to 10 minutes, or the
     /// server's Retry-After. A retried response's body is never written.
-    #[arg(long = "retry", value_name = "N", default_value_t = 0)]
+    #[arg(help_heading = RETRY, long = "retry", value_name = "N", default_value_t = 0)]
     pub retry: u32,
 
-    /// Wait SECS between retries instead of the doubling backoff (0: the backoff).
-    #[arg(long = "retry-delay", value_name = "SECS", value_parser = crate::duration::parse)]
+    /// Wait SECS between retries instead of the doubling backoff.
+    ///
+    /// 0: the backoff.
+    #[arg(help_heading = RETRY, long = "retry-delay", value_name = "SECS", value_parser = crate::duration::parse)]
     pub retry_delay: Option<Duration>,
 
     /// Start no retry after SECS since the first attempt (0: no limit).
-    #[arg(long = "retry-max-time", value_name = "SECS", value_parser = crate::duration::parse)]
+    #[arg(help_heading = RETRY, long = "retry-max-time", value_name = "SECS", value_parser = crate::duration::parse)]
     pub retry_max_time: Option<Duration>,
 
     /// With --retry, a refused connection is transient too.
-    #[arg(long = "retry-connrefused")]
+    #[arg(help_heading = RETRY, long = "retry-connrefused")]
     pub retry_connrefused: bool,
 
-    /// With --retry, every error is transient. A dropped download to a file continues with
+    /// With --retry, every error is transient.
+    ///
+    /// A dropped download to a file continues with
     /// Range and If-Range when the server offers ranges; one to stdout is not retried once
     /// body bytes were written (they cannot be taken back).
-    #[arg(long = "retry-all-errors")]
+    #[arg(help_heading = RETRY, long = "retry-all-errors")]
     pub retry_all_errors: bool,
 
     /// Fetch the URLs at once instead of one after another.
-    #[arg(short = 'Z', long = "parallel")]
+    #[arg(help_heading = MANY, short = 'Z', long = "parallel")]
     pub parallel: bool,
 
     /// With -Z, at most N fetches at a time.
-    #[arg(long = "parallel-max", value_name = "N", default_value_t = 50,
+    #[arg(help_heading = MANY, long = "parallel-max", value_name = "N", default_value_t = 50,
           value_parser = clap::value_parser!(u16).range(1..=300))]
     pub parallel_max: u16,
 
-    /// Download over N ranged connections at once into FILE.part (when the server sends a
-    /// length and Accept-Ranges; one connection otherwise). Resumable with -C - (or a retry)
-    /// through FILE.segments, removed on success. Beyond curl, as aria2c does.
-    #[arg(long = "segments", value_name = "N", default_value_t = 1,
+    /// Download over N ranged connections at once, as aria2c does.
+    ///
+    /// Into FILE.part when the server sends a length and Accept-Ranges; one connection
+    /// otherwise. Resumable with -C - (or a retry)
+    /// through FILE.segments, removed on success.
+    #[arg(help_heading = BEYOND, long = "segments", value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u16).range(1..=64))]
     pub segments: u16,
 
-    /// Verify the body against ALGO=HEX (sha256, sha512, sha1, md5) while it streams; a
-    /// mismatch deletes FILE.part, leaves FILE untouched and exits 32.
-    #[arg(long = "checksum", value_name = "ALGO=HEX")]
+    /// Verify the body against ALGO=HEX (sha256, sha512, sha1, md5).
+    ///
+    /// Checked while it streams: a mismatch deletes FILE.part, leaves FILE untouched and exits 32.
+    #[arg(help_heading = BEYOND, long = "checksum", value_name = "ALGO=HEX")]
     pub checksum: Option<Checksum>,
 
     /// Remove FILE.part when the download fails instead of keeping it for -C -.
-    #[arg(long = "no-keep-partial")]
+    #[arg(help_heading = BEYOND, long = "no-keep-partial")]
     pub no_keep_partial: bool,
+
+    /// Read more options from FILE, in curl's config syntax (repeatable).
+    ///
+    /// `-` reads stdin; the options count as if they stood here on the command line.
+    /// `~/.curlrc` (or `$CURL_HOME/.curlrc`, `$XDG_CONFIG_HOME/.curlrc`) is read first unless
+    /// -q is the first option.
+    #[arg(short = 'K', long = "config", value_name = "FILE")]
+    pub config: Vec<PathBuf>,
+
+    /// As the first option: do not read `.curlrc`.
+    #[arg(short = 'q', long = "disable")]
+    pub disable: bool,
 }
 
 impl FetchArgs {
@@ -253,12 +339,14 @@ impl FromStr for ContinueAt {
     }
 }
 
-/// Parses a byte count as curl does: digits with an optional K, M, G or T (1024-based).
+/// Parses a byte count as curl does: digits with an optional B (bytes), K, M, G or T
+/// (1024-based), either case.
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let bad = || format!("{text:?} is not a size (e.g. 5000, 500K, 1M, 2G)");
     let (digits, shift) = match text.char_indices().last() {
         Some((at, c)) if c.is_ascii_alphabetic() => {
             let shift = match c.to_ascii_uppercase() {
+                'B' => 0,
                 'K' => 10,
                 'M' => 20,
                 'G' => 30,
@@ -294,6 +382,9 @@ mod tests {
         assert_eq!(parse_size("500K"), Ok(500 << 10));
         assert_eq!(parse_size("1m"), Ok(1 << 20));
         assert_eq!(parse_size("2G"), Ok(2 << 30));
+        assert_eq!(parse_size("1000B"), Ok(1000));
+        assert_eq!(parse_size("7b"), Ok(7));
+        assert!(parse_size("B").is_err());
         assert!(parse_size("1X").is_err());
         assert!(parse_size("-1").is_err());
         assert!(parse_size("").is_err());

@@ -5,9 +5,10 @@
 //! transfer loop hands slices of its one read buffer straight to the output. The chunked
 //! decoder walks size lines and trailers a byte at a time, so it needs no line buffer and
 //! gives the same result however the input is split across reads (the property tests check
-//! this). It is as strict as llhttp: a chunk size is hex digits then CRLF or `;` and an
-//! extension, and every extension starts with a name (RFC 9112 section 7.1.1), so `a;\r\n`
-//! is refused.
+//! this). It is as strict as llhttp: a chunk size is hex digits then a line end or `;` and
+//! an extension, and every extension starts with a name (RFC 9112 section 7.1.1), so
+//! `a;\r\n` is refused. A line ends in CRLF or, as RFC 9112 section 2.2 lets a recipient
+//! accept and curl does, a bare LF; a bare CR is refused everywhere (smuggling lives there).
 
 use super::head::BodyFraming;
 use thiserror::Error;
@@ -247,28 +248,22 @@ impl Chunked {
             State::ExtensionQuoted | State::ExtensionEscape => self.quoted_byte(b)?,
             State::SizeLf => {
                 expect(b, b'\n', "bare CR in chunk size line")?;
-                self.line = 0;
-                self.state = if self.size == 0 {
-                    State::TrailerStart
-                } else {
-                    State::Data
-                };
+                self.end_size_line();
             }
-            State::DataCr => {
-                expect(b, b'\r', "chunk data longer than its size")?;
-                self.state = State::DataLf;
-            }
+            State::DataCr => match b {
+                b'\r' => self.state = State::DataLf,
+                b'\n' => self.next_chunk(),
+                _ => return Err(BodyError::Malformed("chunk data longer than its size")),
+            },
             State::DataLf => {
-                expect(b, b'\n', "chunk data not followed by CRLF")?;
-                self.size = 0;
-                self.digits = 0;
-                self.state = State::Size;
+                expect(b, b'\n', "bare CR after chunk data")?;
+                self.next_chunk();
             }
             State::TrailerStart => {
                 self.keep_trailer(b)?;
                 self.state = match b {
                     b'\r' => State::EndLf,
-                    b'\n' => return Err(BodyError::Malformed("LF-only line ending in trailers")),
+                    b'\n' => State::Done,
                     _ => State::TrailerLine,
                 };
             }
@@ -276,7 +271,7 @@ impl Chunked {
                 self.keep_trailer(b)?;
                 match b {
                     b'\r' => self.state = State::TrailerLf,
-                    b'\n' => return Err(BodyError::Malformed("LF-only line ending in trailers")),
+                    b'\n' => self.state = State::TrailerStart,
                     _ => {}
                 }
             }
@@ -295,13 +290,34 @@ impl Chunked {
         Ok(())
     }
 
+    /// After a size line: the chunk's data, or the trailers after the last chunk.
+    fn end_size_line(&mut self) {
+        self.line = 0;
+        self.state = if self.size == 0 {
+            State::TrailerStart
+        } else {
+            State::Data
+        };
+    }
+
+    /// After a chunk's data and its line end: the next size line.
+    fn next_chunk(&mut self) {
+        self.size = 0;
+        self.digits = 0;
+        self.state = State::Size;
+    }
+
     fn size_byte(&mut self, b: u8) -> Result<(), BodyError> {
         let digit = match b {
             b'0'..=b'9' => b - b'0',
             b'a'..=b'f' => b - b'a' + 10,
             b'A'..=b'F' => b - b'A' + 10,
-            b';' | b'\r' if self.digits == 0 => {
+            b';' | b'\r' | b'\n' if self.digits == 0 => {
                 return Err(BodyError::Malformed("chunk size without digits"))
+            }
+            b'\n' => {
+                self.end_size_line();
+                return Ok(());
             }
             b';' => {
                 self.state = State::ExtensionStart;
@@ -326,9 +342,11 @@ impl Chunked {
     fn extension_byte(&mut self, b: u8) -> Result<(), BodyError> {
         let start = self.state == State::ExtensionStart;
         match b {
-            b'\r' if start => return Err(BodyError::Malformed("chunk extension without a name")),
+            b'\r' | b'\n' if start => {
+                return Err(BodyError::Malformed("chunk extension without a name"))
+            }
             b'\r' => self.state = State::SizeLf,
-            b'\n' => return Err(BodyError::Malformed("LF-only line ending in chunk size")),
+            b'\n' => self.end_size_line(),
             b'\t' | b' ' => {}
             _ if start && !is_tchar(b) => {
                 return Err(BodyError::Malformed("chunk extension without a name"))
@@ -433,18 +451,38 @@ mod tests {
         assert_eq!(rest, b"EXTRA");
     }
 
+    /// RFC 9112 section 2.2: a bare LF ends a size line, a chunk and a trailer line as CRLF
+    /// does (curl takes it), mixed with CRLF too.
+    #[test]
+    fn lf_only_chunk_lines_pass() {
+        let wire = b"5\nhello\n6;a=b\r\n world\n0\nX-Sum: 1\r\nY: 2\n\nEXTRA";
+        let (body, done) = decode(BodyFraming::Chunked, wire, &[]).unwrap();
+        assert_eq!((body.as_slice(), done), (&b"hello world"[..], true));
+        let mut d = BodyDecoder::new(BodyFraming::Chunked);
+        let mut rest = &wire[..];
+        while !d.is_done() {
+            let (used, _) = d.step(rest).unwrap();
+            rest = &rest[used..];
+        }
+        assert_eq!(d.trailers(), b"X-Sum: 1\r\nY: 2\n\n");
+        assert_eq!(rest, b"EXTRA");
+    }
+
     #[test]
     fn chunked_refuses_llhttp_leniencies() {
         for bad in [
             &b"5 \r\nhello\r\n0\r\n\r\n"[..],
             b"5 ext\r\nhello\r\n0\r\n\r\n",
-            b"5\nhello\r\n0\r\n\r\n",
+            b"5\rhello\r\n0\r\n\r\n",
+            b"5\r\nhello\r0\r\n\r\n",
+            b"0\r\nX: y\rZ\r\n\r\n",
+            b";\n",
+            b"5;\nhello\n0\n\n",
             b"5\r\nhelloX\r\n0\r\n\r\n",
             b"\r\n",
             b";x\r\n",
             b"-5\r\n",
             b"11111111111111111\r\n",
-            b"0\r\nX: y\n\r\n",
             // Issue 11: `;` must be followed by an extension name.
             b"a;\r\n0123456789\r\n0\r\n\r\n",
             b"5; \r\nhello\r\n0\r\n\r\n",

@@ -1,8 +1,9 @@
-//! Defines the request-data flags, `-d`, `--data-binary`, `--data-raw` and `--json`, kept
-//! in command-line order: curl joins `-d` pieces in the order typed, whichever of the three
-//! spellings each uses, so (as with URLs and outputs in `targets.rs`) this group is read by
+//! Defines the request-data flags, `-d`, `--data-binary`, `--data-raw`, `--data-urlencode`
+//! and `--json`, kept in command-line order: curl joins `-d` pieces in the order typed,
+//! whichever of the four spellings each uses, so (as with URLs and outputs in `targets.rs`) this group is read by
 //! hand from clap's argument indices.
 
+use super::headings::REQUEST;
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 
 /// How one piece of data is read.
@@ -14,6 +15,8 @@ pub enum DataKind {
     Binary,
     /// `--data-raw`: no `@`.
     Raw,
+    /// `--data-urlencode`: `[NAME]=CONTENT` or `[NAME]@FILE`, the content URL-encoded.
+    UrlEncode,
 }
 
 /// The data flags, in command-line order.
@@ -25,10 +28,11 @@ pub struct DataFlags {
     pub json: Vec<String>,
 }
 
-const FLAGS: [(&str, DataKind); 3] = [
+const FLAGS: [(&str, DataKind); 4] = [
     ("data", DataKind::Text),
     ("data_binary", DataKind::Binary),
     ("data_raw", DataKind::Raw),
+    ("data_urlencode", DataKind::UrlEncode),
 ];
 
 impl FromArgMatches for DataFlags {
@@ -62,12 +66,20 @@ impl Args for DataFlags {
                 .value_name("DATA")
                 .action(ArgAction::Append)
                 .allow_hyphen_values(true)
+                .help_heading(REQUEST)
         };
-        cmd.arg(piece("data").short('d').long("data").help(
-            "Send DATA as the request body (POST, form content type), repeatable (joined with \
-             `&` in the order typed, with --data-binary and --data-raw too); `@FILE` sends \
-             FILE's contents without its line breaks, `@-` stdin, as curl",
-        ))
+        cmd.arg(
+            piece("data")
+                .short('d')
+                .long("data")
+                .help("Send DATA as the request body (POST, form content type)")
+                .long_help(
+                    "Send DATA as the request body (POST, form content type).\n\n\
+                     Repeatable (joined with `&` in the order typed, with --data-binary and \
+                     --data-raw too); `@FILE` sends FILE's contents without its line breaks, \
+                     `@-` stdin, as curl.",
+                ),
+        )
         .arg(
             piece("data_binary")
                 .long("data-binary")
@@ -79,12 +91,25 @@ impl Args for DataFlags {
                 .help("Like -d, but `@` has no special meaning"),
         )
         .arg(
+            piece("data_urlencode")
+                .long("data-urlencode")
+                .help("Like -d, but URL-encoded: `CONTENT`, `NAME=CONTENT`, `NAME@FILE`")
+                .long_help(
+                    "Like -d, but URL-encoded: `CONTENT`, `NAME=CONTENT`, `NAME@FILE`.\n\n\
+                     Only the content is encoded (space as `+`, all but letters, digits and \
+                     `-._~` as %XX), as curl does; `=CONTENT` sends CONTENT alone, `@FILE` \
+                     FILE's whole contents (`@-` stdin).",
+                ),
+        )
+        .arg(
             piece("json")
                 .long("json")
-                .conflicts_with_all(["data", "data_binary", "data_raw"])
-                .help(
-                    "Send DATA (or `@FILE`) as JSON: POST, Content-Type and Accept \
-                     application/json; repeated pieces are concatenated",
+                .conflicts_with_all(["data", "data_binary", "data_raw", "data_urlencode"])
+                .help("Send DATA (or `@FILE`) as JSON")
+                .long_help(
+                    "Send DATA (or `@FILE`) as JSON.\n\n\
+                     POST, Content-Type and Accept application/json; repeated pieces are \
+                     concatenated.",
                 ),
         )
     }

@@ -39,6 +39,8 @@ pub async fn dial(
     let label = url.host_str().unwrap_or_default().to_string();
     let how = &plan.connect;
     let proxy = plan.proxies.for_url(url);
+    // Which step a timeout cut short: the TLS handshake is named as curl names it.
+    let mut handshaking = false;
     let work = async {
         let mut tcp = match proxy {
             Some(p) => {
@@ -65,6 +67,7 @@ pub async fn dial(
                     proxy::tunnel(&mut tcp, p, &label, port).await?;
                     trace.info(format_args!("Tunnel to {label}:{port} established"));
                 }
+                handshaking = true;
                 let stream = tls::handshake(tcp, &host, config).await?;
                 trace.tls(stream.get_ref().1);
                 Ok(Conn::Tls(Box::new(stream)))
@@ -75,11 +78,16 @@ pub async fn dial(
     let Some(limit) = how.timeout else {
         return work.await;
     };
-    tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
-        Err(FetchError::Timeout(format!(
-            "connection to {label} port {port} timed out after {} ms",
-            limit.as_millis()
-        )))
+    let result = tokio::time::timeout(limit, work).await;
+    result.unwrap_or_else(|_| {
+        let ms = limit.as_millis();
+        Err(FetchError::Timeout(match handshaking {
+            true => format!(
+                "SSL connection timeout: the TLS handshake with {label} port {port} did not \
+                 finish within {ms} ms"
+            ),
+            false => format!("connection to {label} port {port} timed out after {ms} ms"),
+        }))
     })
 }
 

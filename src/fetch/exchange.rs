@@ -7,14 +7,14 @@ use super::decode::ContentDecoder;
 use super::dial;
 use super::error::FetchError;
 use super::head::{self, BodyFraming, Head};
-use super::heads::HeadSinks;
+use super::heads::{self, HeadSinks};
 use super::output::{self, Output, Resume};
 use super::plan::FetchPlan;
 use super::pool::Pool;
 use super::progress::{Meter, Progress};
 use super::redirect::{self, is_redirect, Redirects};
-use super::request::{Payload, RequestSpec};
-use super::retry::{self, ResumeHint};
+use super::request::RequestSpec;
+use super::retry::{self, Attempts, ResumeHint};
 use super::segments;
 use super::transfer::{self, Buffer, Conn};
 use super::upload;
@@ -25,6 +25,10 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use url::Url;
+
+/// How long an upload waits for `100 Continue` before sending its body anyway: curl's
+/// `--expect100-timeout` default.
+const CONTINUE_WAIT: Duration = Duration::from_secs(1);
 
 /// One fetch in progress: the plan, and what changes along the redirect chain.
 struct Exchange<'a> {
@@ -40,6 +44,8 @@ struct Exchange<'a> {
     tls: Option<Arc<ClientConfig>>,
     /// Where this attempt starts, and what it leaves behind (kept when it fails).
     attempt: &'a mut Attempt,
+    /// The attempts so far: asked, when a transient status arrives, whether to retry it.
+    retries: &'a Attempts<'a>,
     trace: Verbose,
 }
 
@@ -49,28 +55,32 @@ struct Exchange<'a> {
 pub struct Attempt {
     /// The byte the body resumes at (0: from the start).
     pub offset: u64,
+    /// Where the request's Range starts (see [`Resume::ask_from`]).
+    pub ask_from: u64,
     /// The validator sent as If-Range with a resumed retry's Range.
     pub if_range: Option<String>,
-    /// A transient status (503 ...) would be retried: its body is not delivered.
-    pub retry_allowed: bool,
     /// When the attempt started, for the timings.
     pub started: Instant,
     /// What `-w` reports, filled in as the attempt goes.
     pub stats: Stats,
     /// What the last response said about continuing it.
     pub hint: ResumeHint,
+    /// A transient status came with a Retry-After too long to wait: no retry, whatever
+    /// the answer turns into (`-f`'s 22 included).
+    pub retry_refused: bool,
 }
 
 impl Attempt {
-    /// An attempt starting now at `offset`.
-    pub fn new(offset: u64, if_range: Option<String>, retry_allowed: bool) -> Self {
+    /// An attempt starting now where `resume` says.
+    pub fn new(resume: &Resume, if_range: Option<String>) -> Self {
         Attempt {
-            offset,
+            offset: resume.offset,
+            ask_from: resume.ask_from,
             if_range,
-            retry_allowed,
             started: Instant::now(),
             stats: Stats::default(),
             hint: ResumeHint::default(),
+            retry_refused: false,
         }
     }
 }
@@ -115,6 +125,7 @@ pub fn prepare(plan: &FetchPlan) -> Result<Resume, FetchError> {
         (Some(ContinueAt::At(n)), None) => Resume {
             offset: n,
             copied: false,
+            ask_from: n,
         },
         (Some(ContinueAt::Auto), None) => Resume::default(),
     })
@@ -122,10 +133,11 @@ pub fn prepare(plan: &FetchPlan) -> Result<Resume, FetchError> {
 
 /// Makes one attempt at `plan`'s fetch: requests, redirects, and the body into its
 /// destination, noting in `attempt` what happened.
-pub async fn fetch(
-    plan: &FetchPlan,
-    pool: &Pool,
-    attempt: &mut Attempt,
+pub async fn fetch<'a>(
+    plan: &'a FetchPlan,
+    pool: &'a Pool,
+    attempt: &'a mut Attempt,
+    retries: &'a Attempts<'a>,
 ) -> Result<Done, FetchError> {
     let mut request = plan.request.clone();
     request.if_range = attempt.if_range.clone();
@@ -137,6 +149,7 @@ pub async fn fetch(
         pool,
         tls: None,
         attempt,
+        retries,
         trace: Verbose(plan.verbose),
     };
     match exchange.final_response().await? {
@@ -159,8 +172,6 @@ impl Exchange<'_> {
         let mut redirects = Redirects::new(
             self.plan.max_redirects.unwrap_or(0),
             self.plan.location_trusted,
-            &self.request,
-            &self.url,
         );
         let mut buf = Buffer::default();
         loop {
@@ -185,11 +196,22 @@ impl Exchange<'_> {
                 }
             }
             self.attempt.hint = ResumeHint::from_head(&head);
-            if self.attempt.retry_allowed && retry::is_transient_status(head.status) {
-                return Ok(Reply::Retry(Done::Retry {
-                    status: head.status,
-                    after: retry::retry_after(&head),
-                }));
+            if retry::is_transient_status(head.status) && self.retries.can_retry() {
+                let after = retry::retry_after(&head);
+                match self.retries.refuses_wait(after) {
+                    None => {
+                        return Ok(Reply::Retry(Done::Retry {
+                            status: head.status,
+                            after,
+                        }))
+                    }
+                    Some(why) => {
+                        self.attempt.retry_refused = true;
+                        if self.plan.heads.warn {
+                            eprintln!("sockit: warning: {why}");
+                        }
+                    }
+                }
             }
             // A 416 that says the local copy is already whole is success, -f or not.
             let complete = matches!(self.resumed_bytes(&head), Ok(Keep::AlreadyComplete));
@@ -242,11 +264,18 @@ impl Exchange<'_> {
         mut conn: Conn,
         buf: &mut Buffer,
     ) -> Result<(Conn, Vec<Head>, Head), FetchError> {
-        let request = self.request.render(&self.url, Some(self.attempt.offset));
+        let request = self.request.render(&self.url, Some(self.attempt.ask_from));
         self.trace.request(&request);
         conn.send(&request).await?;
-        if let Some(Payload::File { path, len }) = &self.request.body {
-            upload::send_file(&mut conn, path, *len).await?;
+        if let Some(body) = &self.request.body {
+            let send = !self.request.expects_continue()
+                || transfer::await_continue(&mut conn, buf, CONTINUE_WAIT).await?;
+            if send {
+                upload::send_body(&mut conn, body).await?;
+            } else {
+                // The server still waits for a body it will not get: never reuse this one.
+                self.request.keep_alive = false;
+            }
         }
         let mut first_byte = None;
         let read = transfer::read_head(&mut conn, buf, &mut first_byte).await;
@@ -342,16 +371,20 @@ impl Exchange<'_> {
         meter.finish();
         let trailers = body.trailers();
         head::check_trailers(trailers).map_err(|e| FetchError::BadReply(e.to_string()))?;
-        if trailers.len() > 2 {
-            self.trace.response(trailers);
+        let trailers = heads::trailer_lines(trailers);
+        if !trailers.is_empty() {
+            self.trace.response(&trailers);
         }
-        self.heads.show_trailers(trailers)?;
+        self.heads.show_trailers(&trailers)?;
         let mut out = sink.finish()?;
-        if self.heads.included().is_some() && trailers.len() > 2 {
+        if self.heads.included().is_some() && !trailers.is_empty() {
             // -i: the trailers follow the body, as curl prints them.
-            out.put(trailers)?;
+            out.put(&trailers)?;
         }
-        if let (Some((_, Some(total))), Some(len)) = (head.content_range(), out.file_len()) {
+        let resumed = self.attempt.offset > 0;
+        if let (Some((_, Some(total))), Some(len), true) =
+            (head.content_range(), out.file_len(), resumed)
+        {
             if head.status == 206 && len != total {
                 return Err(FetchError::Partial(format!(
                     "the resumed file has {len} bytes, the server announced {total}"
@@ -403,7 +436,14 @@ impl Exchange<'_> {
         }
         match head.status {
             206 => match head.content_range() {
-                Some((start, _)) if start == offset => Ok(Keep::Bytes(offset)),
+                Some((start, _)) if start == offset => match self.attempt.if_range.as_deref() {
+                    Some(v) if !retry::same_version(v, head) => Err(FetchError::Range(format!(
+                        "the server sent another version of the file from byte {offset} \
+                         ({}, the download started from {v})",
+                        retry::version_of(head)
+                    ))),
+                    _ => Ok(Keep::Bytes(offset)),
+                },
                 _ => Err(FetchError::Range(format!(
                     "asked for bytes from {offset}, the server sent Content-Range {:?}",
                     head.get("content-range").unwrap_or("")

@@ -3,12 +3,12 @@
 //!
 //! Parsing is pure (bytes in, [`Parsed`] out) and incremental by re-parsing: the caller
 //! appends what it read and calls [`parse`] again, which is cheap because a head is at most
-//! [`MAX_HEAD`] bytes. Where leniency would let a hostile server split or smuggle responses,
-//! we are as strict as Node's llhttp: a bare CR or an LF-only line ending in the head,
-//! conflicting Content-Length values, Content-Length together with Transfer-Encoding and an
-//! unrequested 101 are all errors.
+//! [`MAX_HEAD`] bytes. A line ends in CRLF or in a bare LF: RFC 9112 section 2.2 lets a
+//! recipient take LF alone, and curl, wget and browsers do, so servers that send it work.
+//! Where leniency would let a hostile server split or smuggle responses, we are as strict as
+//! Node's llhttp: a bare CR, conflicting Content-Length values, Content-Length together with
+//! Transfer-Encoding and an unrequested 101 are all errors.
 
-use memchr::memmem;
 use thiserror::Error;
 
 /// The largest head accepted, in bytes (status line, headers and the blank line).
@@ -25,7 +25,7 @@ pub enum HeadError {
     /// More than [`MAX_HEADERS`] fields.
     #[error("more than {MAX_HEADERS} header fields")]
     TooManyHeaders,
-    /// A line ends in LF alone, or a CR is not followed by LF.
+    /// A CR is not followed by LF.
     #[error("{0} in the response head")]
     LineEnding(&'static str),
     /// httparse refused the status line or a header.
@@ -83,18 +83,22 @@ pub enum BodyFraming {
 /// let Ok(Parsed::Complete(head, used)) = parse(wire) else { panic!() };
 /// assert_eq!((head.status, &wire[used..]), (200, &b"hello"[..]));
 /// assert_eq!(head.framing("GET"), Ok(BodyFraming::Length(5)));
-/// assert!(parse(b"HTTP/1.1 200 OK\nBare: LF\n\n").is_err());
+/// assert!(matches!(parse(b"HTTP/1.1 200 OK\nBare: LF\n\n"), Ok(Parsed::Complete(..))));
+/// assert!(parse(b"HTTP/1.1 200 OK\rBare: CR\r\n\r\n").is_err());
 /// ```
 pub fn parse(buf: &[u8]) -> Result<Parsed, HeadError> {
     let mut skip = 0;
-    while buf[skip..].starts_with(b"\r\n") {
-        skip += 2;
+    loop {
+        if buf[skip..].starts_with(b"\r\n") {
+            skip += 2;
+        } else if buf[skip..].starts_with(b"\n") {
+            skip += 1;
+        } else {
+            break;
+        }
     }
     let rest = &buf[skip..];
-    if rest.first() == Some(&b'\n') {
-        return Err(HeadError::LineEnding("an LF-only line ending"));
-    }
-    let Some(end) = memmem::find(rest, b"\r\n\r\n").map(|at| at + 4) else {
+    let Some(end) = head_end(rest) else {
         check_line_endings(rest)?;
         return if rest.len() >= MAX_HEAD {
             Err(HeadError::TooLarge)
@@ -111,18 +115,25 @@ pub fn parse(buf: &[u8]) -> Result<Parsed, HeadError> {
     Ok(Parsed::Complete(head, skip + end))
 }
 
-/// Refuses an LF not preceded by CR and a CR not followed by LF (a CR at the very end may
-/// still get its LF).
+/// Where the head that starts `bytes` ends: just past the empty line (CRLF or LF) after its
+/// last field.
+fn head_end(bytes: &[u8]) -> Option<usize> {
+    let mut line_start = 0;
+    for at in memchr::memchr_iter(b'\n', bytes) {
+        let line = &bytes[line_start..at];
+        if line_start > 0 && (line.is_empty() || line == b"\r") {
+            return Some(at + 1);
+        }
+        line_start = at + 1;
+    }
+    None
+}
+
+/// Refuses a CR not followed by LF (a CR at the very end may still get its LF).
 fn check_line_endings(bytes: &[u8]) -> Result<(), HeadError> {
-    for (i, &b) in bytes.iter().enumerate() {
-        match b {
-            b'\n' if i == 0 || bytes[i - 1] != b'\r' => {
-                return Err(HeadError::LineEnding("an LF-only line ending"))
-            }
-            b'\r' if i + 1 < bytes.len() && bytes[i + 1] != b'\n' => {
-                return Err(HeadError::LineEnding("a bare CR"))
-            }
-            _ => {}
+    for at in memchr::memchr_iter(b'\r', bytes) {
+        if at + 1 < bytes.len() && bytes[at + 1] != b'\n' {
+            return Err(HeadError::LineEnding("a bare CR"));
         }
     }
     Ok(())
@@ -354,17 +365,39 @@ mod tests {
         assert!(matches!(parse(text.as_bytes()), Ok(Parsed::Complete(_, n)) if n == text.len()));
     }
 
+    /// RFC 9112 section 2.2: LF alone ends a line, as in curl, mixed with CRLF too, and a
+    /// head's end is found whichever of them end its last lines.
     #[test]
-    fn refuses_bare_lf_and_bare_cr() {
-        assert!(matches!(
-            parse(b"HTTP/1.1 200 OK\nX: y\r\n\r\n"),
-            Err(HeadError::LineEnding(_))
-        ));
+    fn takes_lf_only_line_endings() {
+        for text in [
+            "HTTP/1.1 200 OK\nX: y\nContent-Length: 2\n\nhi",
+            "HTTP/1.1 200 OK\nX: y\r\nContent-Length: 2\r\n\nhi",
+            "\n\r\nHTTP/1.1 200 OK\r\nX: y\nContent-Length: 2\n\r\nhi",
+        ] {
+            let Ok(Parsed::Complete(h, used)) = parse(text.as_bytes()) else {
+                panic!("{text:?} did not parse");
+            };
+            assert_eq!((h.status, h.get("x")), (200, Some("y")), "{text:?}");
+            assert_eq!(&text[used..], "hi");
+            assert_eq!(h.framing("GET"), Ok(BodyFraming::Length(2)));
+        }
+        assert_eq!(parse(b"HTTP/1.1 200 OK\nX: y\n"), Ok(Parsed::Partial));
+    }
+
+    #[test]
+    fn refuses_bare_cr() {
         assert!(matches!(
             parse(b"HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n"),
             Err(HeadError::LineEnding(_))
         ));
-        assert!(matches!(parse(b"\n"), Err(HeadError::LineEnding(_))));
+        assert!(matches!(
+            parse(b"HTTP/1.1 200 OK\rX: a\n\n"),
+            Err(HeadError::LineEnding(_))
+        ));
+        assert!(matches!(
+            parse(b"HTTP/1.1 200 OK\nX: a\r\r\n\n"),
+            Err(HeadError::LineEnding(_))
+        ));
     }
 
     #[test]

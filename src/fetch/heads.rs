@@ -19,6 +19,20 @@ pub struct HeadSinks {
     include: Option<Vec<u8>>,
 }
 
+/// A trailer section as curl shows it after the body: each line ending in CRLF (also one
+/// that came with LF alone), without the blank line that ends the section.
+pub fn trailer_lines(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    for line in raw.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if !line.is_empty() {
+            out.extend_from_slice(line);
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+    out
+}
+
 impl HeadSinks {
     /// Starts the run's `-D` file empty: every URL's heads then go after one another.
     pub fn start_dump(plan: &HeadPlan) -> Result<(), FetchError> {
@@ -62,10 +76,10 @@ impl HeadSinks {
         self.include.as_deref()
     }
 
-    /// A chunked body's trailer section goes where heads are printed and dumped, as curl
-    /// does (the bare final CRLF alone means there were none).
+    /// A chunked body's trailer lines go where heads are printed and dumped, as curl
+    /// does (without the blank line that ends them: nothing when there were none).
     pub fn show_trailers(&mut self, trailers: &[u8]) -> Result<(), FetchError> {
-        if trailers.len() > 2 {
+        if !trailers.is_empty() {
             self.print(trailers)?;
         }
         Ok(())

@@ -4,6 +4,7 @@
 use super::error::FetchError;
 use super::exchange::{self, Attempt, Done};
 use super::output;
+use super::part_lock::PartLock;
 use super::plan::FetchPlan;
 use super::pool::Pool;
 use super::retry::Attempts;
@@ -30,17 +31,35 @@ pub async fn fetch(plan: &FetchPlan, pool: &Pool) -> Result<(), FetchError> {
 }
 
 /// Runs attempts until one delivers, fails for good, or `--retry` runs out; returns the
-/// outcome and the last attempt's stats.
+/// outcome and the last attempt's stats. The `.part` file is claimed for the whole run.
 async fn fetch_with_retries(plan: &FetchPlan, pool: &Pool) -> (Result<(), FetchError>, Stats) {
-    let mut attempts = Attempts::new(&plan.retry);
+    if let Some(path) = plan.output.as_deref().filter(|_| plan.create_dirs) {
+        if let Err(e) = output::create_dirs(path) {
+            return (Err(e), Stats::default());
+        }
+    }
+    let lock = match plan.output.as_deref().map(PartLock::claim).transpose() {
+        Ok(lock) => lock.flatten(),
+        Err(e) => return (Err(e), Stats::default()),
+    };
+    let mut attempts = Attempts::new(&plan.retry, plan.max_time);
     let mut next = exchange::prepare(plan).map(|resume| (resume, None));
     loop {
         let (resume, if_range) = match next {
             Ok(start) => start,
-            Err(e) => return (Err(e), Stats::default()),
+            Err(e) => {
+                if let Some(lock) = lock {
+                    lock.drop_if_unused();
+                }
+                return (Err(e), Stats::default());
+            }
         };
-        let mut attempt = Attempt::new(resume.offset, if_range, attempts.can_retry());
-        let result = within(plan.max_time, exchange::fetch(plan, pool, &mut attempt)).await;
+        let mut attempt = Attempt::new(&resume, if_range);
+        let result = within(
+            plan.max_time,
+            exchange::fetch(plan, pool, &mut attempt, &attempts),
+        )
+        .await;
         attempt.stats.time_total = attempt.started.elapsed();
         let (wait, why) = match result {
             Ok(Done::Delivered) => return (Ok(()), attempt.stats),
@@ -57,6 +76,9 @@ async fn fetch_with_retries(plan: &FetchPlan, pool: &Pool) -> (Result<(), FetchE
                     if !plan.keep_partial {
                         segments::forget(path);
                     }
+                }
+                if let Some(lock) = lock {
+                    lock.drop_if_unused();
                 }
                 return (Err(e), attempt.stats);
             }
@@ -78,22 +100,39 @@ async fn fetch_with_retries(plan: &FetchPlan, pool: &Pool) -> (Result<(), FetchE
 /// after them would corrupt the output (curl writes it anyway).
 fn retryable(plan: &FetchPlan, attempts: &Attempts, attempt: &Attempt, err: &FetchError) -> bool {
     let written_to_stdout = plan.output.is_none() && attempt.stats.size_download > 0;
-    attempts.can_retry() && attempts.is_transient(err) && !written_to_stdout
+    attempts.can_retry()
+        && attempts.is_transient(err)
+        && !written_to_stdout
+        && !attempt.retry_refused
 }
 
 /// Where the next attempt starts: continuing the `.part` file with Range and If-Range when
 /// the last response allowed it (beyond curl, which starts over), else as the first did.
+/// The If-Range is the version the `.part` file's bytes are of: the one the last attempt
+/// resumed from when it answered 206, so a server that sent another version then is asked
+/// for the old one again, never mixed in (issue 17).
 fn next_start(
     plan: &FetchPlan,
     last: &Attempt,
 ) -> Result<(output::Resume, Option<String>), FetchError> {
     let segmented = plan.output.as_deref().is_some_and(segments::in_progress);
-    if let (Some(path), Some(validator), false) = (&plan.output, last.hint.if_range(), segmented) {
+    // A range the user asked for (`-r`, `-H Range`, `-C N` with nothing local) starts over:
+    // its .part does not begin at byte 0.
+    let ranged = plan.request.range.is_some()
+        || plan.request.sends_range_header()
+        || last.ask_from != last.offset;
+    let resumed = last.offset > 0 && last.stats.http_code == 206;
+    let validator = match resumed {
+        true => last.if_range.as_deref().or(last.hint.if_range()),
+        false => last.hint.if_range(),
+    };
+    if let (Some(path), Some(validator), false) = (&plan.output, validator, segmented || ranged) {
         let have = output::part_len(path);
         if have > 0 {
             let resume = output::Resume {
                 offset: have,
                 copied: false,
+                ask_from: have,
             };
             return Ok((resume, Some(validator.to_string())));
         }

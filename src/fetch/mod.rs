@@ -4,7 +4,8 @@
 //! # Layout
 //!
 //! - Flags: `args.rs` (clap derive), `targets.rs` and `data_args.rs` (URLs, outputs and
-//!   request data, kept in typed order);
+//!   request data, kept in typed order), grouped in `--help` under `headings.rs`;
+//!   [`curl_options`] lists curl's options, for the one line that refuses one fetch lacks;
 //!   `plan.rs` turns them into one `FetchPlan` per URL, the only thing later layers read.
 //! - [`run`] fetches the URLs in turn or `-Z` at once (`parallel.rs`), sharing kept-alive
 //!   connections (`pool.rs`); `job.rs` owns one URL: attempts and `--retry` (`retry.rs`),
@@ -22,17 +23,23 @@
 mod args;
 pub mod body;
 mod checksum;
+pub mod config_file;
 mod connect;
+pub mod curl_options;
 mod data_args;
 pub mod decode;
 mod dial;
 mod error;
 mod exchange;
 pub mod head;
+mod headings;
 mod heads;
 mod job;
+pub mod netrc;
+mod noproxy;
 pub(crate) mod output;
 mod parallel;
+mod part_lock;
 mod plan;
 mod pool;
 mod progress;
@@ -41,6 +48,7 @@ pub(crate) mod redirect;
 pub(crate) mod request;
 mod retry;
 mod segments;
+pub(crate) mod sidecar;
 mod targets;
 pub(crate) mod tls;
 mod transfer;

@@ -99,6 +99,19 @@ pub fn is_special(path: &Path) -> bool {
     fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
+/// `--create-dirs`: makes `path`'s missing parent directories, mode 0750 as curl makes them.
+pub fn create_dirs(path: &Path) -> Result<(), FetchError> {
+    use std::os::unix::fs::DirBuilderExt;
+    let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o750)
+        .create(dir)
+        .map_err(|e| FetchError::write(dir, &e))
+}
+
 /// The path to write: a symbolic link is followed (the download replaces the file it points
 /// to, as curl writes through it), also when that file does not exist yet (a dangling link:
 /// its target is created, as curl does); anything else is used as given.
@@ -127,15 +140,20 @@ pub struct Resume {
     /// `FILE.part` is a fresh copy of FILE: only a copy, so it is removed again when the
     /// download fails before adding to it.
     pub copied: bool,
+    /// Where the request's Range starts: `offset`, except for `-C N` with nothing local to
+    /// continue, where it is N while the body is written from FILE's start, as curl does.
+    pub ask_from: u64,
 }
 
 /// Where to resume, preparing `FILE.part` so it holds exactly the bytes before the offset:
 /// `-C -` continues `FILE.part`, else an existing FILE (copied, so FILE stays untouched);
-/// `-C N` cuts either back to N bytes.
+/// `-C N` cuts either back to N bytes, and with neither there asks for the bytes from N
+/// and writes them as they come.
 pub fn prepare_resume(path: &Path, at: ContinueAt) -> Result<Resume, FetchError> {
     let from = |offset| Resume {
         offset,
         copied: false,
+        ask_from: offset,
     };
     if is_special(path) {
         return Ok(from(0));
@@ -147,13 +165,21 @@ pub fn prepare_resume(path: &Path, at: ContinueAt) -> Result<Resume, FetchError>
             .filter(|m| m.is_file())
             .map(|m| m.len())
     };
+    // An empty `.part` file holds nothing to continue (this run's claim may have just
+    // created it).
     let want = match at {
-        ContinueAt::Auto => match (len(&part), len(path)) {
+        ContinueAt::Auto => match (len(&part).filter(|&n| n > 0), len(path)) {
             (Some(n), _) => return Ok(from(n)),
             (None, Some(n)) => n,
             (None, None) => return Ok(from(0)),
         },
         ContinueAt::At(0) => return Ok(from(0)),
+        ContinueAt::At(n) if len(&part).is_none_or(|l| l == 0) && len(path).is_none() => {
+            return Ok(Resume {
+                ask_from: n,
+                ..from(0)
+            })
+        }
         ContinueAt::At(n) => n,
     };
     let copied = len(&part).filter(|&l| l >= want).is_none();
@@ -179,6 +205,7 @@ pub fn prepare_resume(path: &Path, at: ContinueAt) -> Result<Resume, FetchError>
     Ok(Resume {
         offset: want,
         copied,
+        ask_from: want,
     })
 }
 

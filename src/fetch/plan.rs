@@ -8,14 +8,16 @@
 use super::args::{ContinueAt, FetchArgs};
 use super::checksum::Checksum;
 use super::connect::Family;
-use super::error::FetchError;
+use super::error::{describe, FetchError};
+use super::netrc;
 use super::output;
 use super::proxy::{Proxies, ProxyFlags};
-use super::request::{self, HeaderEdit, RequestSpec};
+use super::request::{self, HeaderEdit, Payload, RequestSpec};
 use super::retry::RetryPlan;
 use super::targets::OutputFlag;
 use super::upload;
-use std::path::PathBuf;
+use percent_encoding::percent_decode_str;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use url::Url;
 
@@ -65,6 +67,8 @@ pub struct FetchPlan {
     pub segments: u16,
     /// `--checksum`: the digest the body must have.
     pub checksum: Option<Checksum>,
+    /// `--create-dirs`: the output's missing directories are made (mode 0750, as curl).
+    pub create_dirs: bool,
     /// `-Z`: the display the progress bars of all parallel fetches share.
     pub bars: Option<indicatif::MultiProgress>,
 }
@@ -87,7 +91,8 @@ pub struct ConnectPlan {
 /// Where response heads go.
 #[derive(Debug, Clone, Default)]
 pub struct HeadPlan {
-    /// Print heads on stdout: the body goes to a file (the tutorial's habit), or `-D -`.
+    /// `-D -`: print heads on stdout (with `-o FILE`, the tutorial's "print the head, save
+    /// the body"; `-o` alone prints nothing there, as curl).
     pub stdout: bool,
     /// `-D FILE`.
     pub dump: Option<PathBuf>,
@@ -109,7 +114,7 @@ impl FetchPlan {
             ));
         }
         // Read once: `-d @-` and `-w @-` consume stdin.
-        let mut request = request_spec(args)?;
+        let (mut request, query) = request_spec(args)?;
         request.keep_alive = args.targets.urls.len() > 1;
         let write_out = args
             .write_out
@@ -118,20 +123,21 @@ impl FetchPlan {
             .transpose()?;
         let mut plans = Vec::with_capacity(args.targets.urls.len());
         for (text, flag) in args.targets.pairs() {
-            let url = upload::upload_url(parse_url(text)?, args.upload_file.as_ref());
+            let mut url = upload::upload_url(parse_url(text)?, args.upload_file.as_ref());
+            if let Some(query) = &query {
+                append_query(&mut url, query);
+            }
             let output = match flag {
                 Some(OutputFlag::File(path)) if path.as_os_str() == "-" => None,
-                Some(OutputFlag::File(path)) => Some(output::resolve_link(path)),
+                Some(OutputFlag::File(path)) => {
+                    Some(output::resolve_link(&in_output_dir(args, path)))
+                }
                 Some(OutputFlag::Remote) => {
-                    Some(output::resolve_link(&output::remote_name(url.path())))
+                    let name = output::remote_name(url.path());
+                    Some(output::resolve_link(&in_output_dir(args, &name)))
                 }
                 None => None,
             };
-            if output.is_none() && args.continue_at == Some(ContinueAt::Auto) {
-                return Err(FetchError::Usage(
-                    "-C - needs a file to resume (-o FILE or -O)".into(),
-                ));
-            }
             plans.push(Self::build(
                 args,
                 request.clone(),
@@ -146,17 +152,20 @@ impl FetchPlan {
     /// The plan for `url` into `output`, with the request and `-w` format all URLs share.
     fn build(
         args: &FetchArgs,
-        request: RequestSpec,
+        mut request: RequestSpec,
         write_out: Option<String>,
         url: Url,
         output: Option<PathBuf>,
     ) -> Result<Self, FetchError> {
+        if request.user.is_none() {
+            request.user = netrc_user(args, &url)?;
+        }
         let include = args.include || args.head;
         let dump_stdout = args.dump_header.as_deref() == Some("-".as_ref());
         Ok(FetchPlan {
             request,
             heads: HeadPlan {
-                stdout: dump_stdout || (output.is_some() && !include && !args.silent),
+                stdout: dump_stdout,
                 dump: args.dump_header.clone().filter(|_| !dump_stdout),
                 include,
                 warn: !args.silent,
@@ -208,14 +217,104 @@ impl FetchPlan {
             write_out,
             segments: args.segments,
             checksum: args.checksum.clone(),
+            create_dirs: args.create_dirs,
             bars: None,
         })
     }
 }
 
-/// The request from `-X`, `-I`, `-d`, `-A`, `-H` and `--compressed`.
-fn request_spec(args: &FetchArgs) -> Result<RequestSpec, FetchError> {
-    let body = upload::payload(args)?;
+/// `-n`, `--netrc-optional`, `--netrc-file`: the netrc file's credentials for `url`'s host,
+/// as `-u` would give them (so they follow the same rule: never sent to another origin after
+/// a redirect unless --location-trusted); none without those flags, with `-u`, or where the
+/// file has no entry for the host (a missing file is no error, as in curl).
+///
+/// Where the URL names a login the file has no password for, curl 7.88 sends the password of
+/// the file's other login for the host; sockit sends the URL's own password (or none) instead.
+fn netrc_user(args: &FetchArgs, url: &Url) -> Result<Option<String>, FetchError> {
+    if !(args.netrc || args.netrc_optional || args.netrc_file.is_some()) || args.user.is_some() {
+        return Ok(None);
+    }
+    let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
+    let url_user = decode(url.username());
+    let url_password = url.password().map(decode);
+    if args.netrc_optional && (!url_user.is_empty() || url_password.is_some()) {
+        return Ok(None);
+    }
+    let path = match &args.netrc_file {
+        Some(path) => path.clone(),
+        None => match std::env::var_os("HOME") {
+            Some(home) => PathBuf::from(home).join(".netrc"),
+            None => return Ok(None),
+        },
+    };
+    let read_error = |reason: String| FetchError::Read {
+        path: path.display().to_string(),
+        reason,
+    };
+    let text = match read_limited(&path, netrc::MAX_FILE) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(read_error(describe(&e))),
+    };
+    let host = match url.host() {
+        Some(url::Host::Ipv6(addr)) => addr.to_string(),
+        _ => url.host_str().unwrap_or_default().to_owned(),
+    };
+    let named = (!url_user.is_empty()).then_some(url_user.as_str());
+    let entry = netrc::lookup(&text, &host, named).map_err(|e| read_error(e.to_string()))?;
+    Ok(entry.map(|entry| {
+        let login = entry.login.unwrap_or(url_user);
+        let password = entry.password.or(url_password).unwrap_or_default();
+        format!("{login}:{password}")
+    }))
+}
+
+/// A text file's contents, or one byte past `limit` of them (enough to tell it is too large).
+fn read_limited(path: &std::path::Path, limit: usize) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(limit as u64 + 1)
+        .read_to_string(&mut text)?;
+    Ok(text)
+}
+
+/// `--output-dir DIR`: `path` inside DIR, joined as curl joins them (`DIR/PATH`, so an
+/// absolute `-o` lands inside DIR too).
+fn in_output_dir(args: &FetchArgs, path: &Path) -> PathBuf {
+    match &args.output_dir {
+        Some(dir) => {
+            let mut joined = dir.clone().into_os_string();
+            joined.push("/");
+            joined.push(path);
+            PathBuf::from(joined)
+        }
+        None => path.to_path_buf(),
+    }
+}
+
+/// `-G`: `data` after the URL's query (`?` or `&` first, as curl joins them).
+fn append_query(url: &mut Url, data: &str) {
+    let query = match url.query() {
+        Some(q) if !q.is_empty() => format!("{q}&{data}"),
+        _ => data.to_owned(),
+    };
+    url.set_query(Some(&query));
+}
+
+/// The request from `-X`, `-I`, `-d`, `-G`, `-A`, `-H` and `--compressed`, and with `-G`
+/// the data for every URL's query instead of a body.
+fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), FetchError> {
+    let mut body = upload::payload(args)?;
+    let query = match body.take() {
+        Some(Payload::Bytes { data, .. }) if args.get => {
+            Some(String::from_utf8_lossy(&data).into_owned())
+        }
+        other => {
+            body = other;
+            None
+        }
+    };
     let method = match (&args.method, args.head, &body) {
         // Methods are case-sensitive (RFC 9110 9.1): sent as typed, as curl does.
         (Some(m), _, _) => m.clone(),
@@ -242,7 +341,7 @@ fn request_spec(args: &FetchArgs) -> Result<RequestSpec, FetchError> {
             "{r:?} is not a byte range (e.g. 0-499, 500-, -500, 0-1,5-9)"
         )));
     }
-    Ok(RequestSpec {
+    let spec = RequestSpec {
         method,
         body,
         referer: args.referer.clone(),
@@ -256,14 +355,31 @@ fn request_spec(args: &FetchArgs) -> Result<RequestSpec, FetchError> {
             .clone()
             .unwrap_or_else(|| concat!("sockit/", env!("CARGO_PKG_VERSION")).into()),
         compressed: args.compressed,
-        edits: args
-            .headers
-            .iter()
-            .map(|h| HeaderEdit::parse(h))
-            .collect::<Result<_, _>>()?,
+        edits: header_edits(&args.headers)?,
         user: args.user.clone(),
         withheld: Vec::new(),
-    })
+    };
+    Ok((spec, query))
+}
+
+/// The `-H` flags in order, `-H @FILE` standing for FILE's lines (`@-`: stdin's), one header
+/// each, as curl reads them.
+fn header_edits(flags: &[String]) -> Result<Vec<HeaderEdit>, FetchError> {
+    let mut edits = Vec::with_capacity(flags.len());
+    for flag in flags {
+        let Some(path) = flag.strip_prefix('@') else {
+            edits.push(HeaderEdit::parse(flag)?);
+            continue;
+        };
+        let bytes = upload::read_all(path)?;
+        for line in String::from_utf8_lossy(&bytes).lines() {
+            let line = line.trim_end_matches('\r');
+            if !line.trim().is_empty() {
+                edits.push(HeaderEdit::parse(line)?);
+            }
+        }
+    }
+    Ok(edits)
 }
 
 /// Parses the URL as curl does: http:// when no scheme is given; only http and https.
@@ -289,12 +405,14 @@ pub(crate) fn parse_url(text: &str) -> Result<Url, FetchError> {
     Ok(url)
 }
 
-/// `-w FORMAT`, or `-w @FILE` (`@-`: stdin) holding the format.
+/// `-w FORMAT`, or `-w @FILE` (`@-`: stdin) holding the format, its line breaks dropped as
+/// curl drops them (`\n` in the format writes one).
 fn write_out_format(text: &str) -> Result<String, FetchError> {
     let Some(path) = text.strip_prefix('@') else {
         return Ok(text.to_string());
     };
-    let bytes = upload::read_all(path)?;
+    let mut bytes = upload::read_all(path)?;
+    bytes.retain(|&b| b != b'\r' && b != b'\n');
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 

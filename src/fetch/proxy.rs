@@ -9,6 +9,7 @@
 
 use super::error::{describe, FetchError};
 use super::head::{self, Parsed};
+use super::noproxy;
 use super::request;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -33,8 +34,8 @@ pub struct Proxy {
 pub struct Proxies {
     http: Option<Proxy>,
     https: Option<Proxy>,
-    /// Hosts reached directly (`--noproxy`, `NO_PROXY`).
-    bypass: Vec<String>,
+    /// Hosts reached directly (`--noproxy`, `NO_PROXY`), as given.
+    no_proxy: String,
 }
 
 /// The flags that choose proxies.
@@ -64,7 +65,7 @@ impl Proxies {
             ),
         };
         let parse = |text: Option<String>| text.map(|t| parse(&t, flags.user)).transpose();
-        let bypass = flags
+        let no_proxy = flags
             .noproxy
             .map(str::to_string)
             .or_else(|| var(&["no_proxy", "NO_PROXY"]))
@@ -72,11 +73,7 @@ impl Proxies {
         Ok(Proxies {
             http: parse(http)?,
             https: parse(https)?,
-            bypass: bypass
-                .split(',')
-                .map(|h| h.trim().trim_start_matches('.').to_ascii_lowercase())
-                .filter(|h| !h.is_empty())
-                .collect(),
+            no_proxy,
         })
     }
 
@@ -86,15 +83,9 @@ impl Proxies {
             "https" => self.https.as_ref(),
             _ => self.http.as_ref(),
         }?;
-        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
-        let host = host.trim_start_matches('[').trim_end_matches(']');
-        let bypassed = self.bypass.iter().any(|entry| {
-            entry == "*"
-                || host == entry
-                || host
-                    .strip_suffix(entry.as_str())
-                    .is_some_and(|rest| rest.ends_with('.'))
-        });
+        let bypassed = url
+            .host()
+            .is_some_and(|host| noproxy::matches(&self.no_proxy, &host));
         (!bypassed).then_some(proxy)
     }
 }

@@ -1,12 +1,13 @@
 //! Owns `-L`: which statuses redirect, where to (relative or absolute `Location`), what the
-//! next request's method and body become, and when to stop (a loop, or `--max-redirs`).
+//! next request's method and body become, and when to stop: at `--max-redirs`, as curl
+//! (a redirect to the same URL, or a loop, is followed until then: a server may answer the
+//! same URL differently the next time, after setting state).
 //!
 //! Pure logic over [`RequestSpec`] and [`Url`]: no I/O, so every rule has a unit test.
 
 use super::error::FetchError;
 use super::head::Head;
 use super::request::RequestSpec;
-use std::collections::HashSet;
 use url::Url;
 
 /// Whether `status` is a redirect `-L` follows.
@@ -40,21 +41,15 @@ pub struct Redirects {
     /// `--location-trusted`: credentials and cookies follow the redirect to other origins.
     trusted: bool,
     followed: u32,
-    /// (method, URL) pairs already requested: asking again can only loop.
-    seen: HashSet<(String, String)>,
 }
 
 impl Redirects {
-    /// Starts a chain at `first`, allowing `max` redirects; `trusted` is
-    /// `--location-trusted`.
-    pub fn new(max: u32, trusted: bool, spec: &RequestSpec, first: &Url) -> Self {
-        let mut seen = HashSet::new();
-        seen.insert((spec.method.clone(), first.to_string()));
+    /// Starts a chain allowing `max` redirects; `trusted` is `--location-trusted`.
+    pub fn new(max: u32, trusted: bool) -> Self {
         Redirects {
             max,
             trusted,
             followed: 0,
-            seen,
         }
     }
 
@@ -87,12 +82,6 @@ impl Redirects {
             spec.body = None;
         }
         withhold_credentials(spec, from, &next, self.trusted);
-        if !self.seen.insert((spec.method.clone(), next.to_string())) {
-            return Err(FetchError::Redirects(format!(
-                "redirect loop: {} {next} was already requested",
-                spec.method
-            )));
-        }
         self.followed += 1;
         Ok(next)
     }
@@ -133,7 +122,7 @@ mod tests {
     fn relative_and_absolute_locations() {
         let from = Url::parse("http://a.test/x/y").unwrap();
         let mut s = spec("GET", None);
-        let mut r = Redirects::new(20, false, &s, &from);
+        let mut r = Redirects::new(20, false);
         assert_eq!(
             r.follow(&mut s, &from, 302, "z").unwrap().as_str(),
             "http://a.test/x/z"
@@ -161,7 +150,7 @@ mod tests {
             (303, "HEAD", "HEAD", false),
         ] {
             let mut s = spec(method, (method != "HEAD").then_some("b"));
-            let mut r = Redirects::new(20, false, &s, &from);
+            let mut r = Redirects::new(20, false);
             r.follow(&mut s, &from, status, "/next").unwrap();
             assert_eq!(s.method, want, "{status} after {method}");
             assert_eq!(s.body.is_some(), keeps_body, "{status} after {method}");
@@ -188,27 +177,31 @@ mod tests {
     fn trusted_keeps_credentials_but_not_cookies_over_http() {
         let from = Url::parse("https://a.test/").unwrap();
         let mut s = spec("GET", None);
-        let mut r = Redirects::new(20, true, &s, &from);
+        let mut r = Redirects::new(20, true);
         r.follow(&mut s, &from, 302, "https://b.test/").unwrap();
         assert_eq!(s.withheld, ["host"]);
         let mut s = spec("GET", None);
-        let mut r = Redirects::new(20, true, &s, &from);
+        let mut r = Redirects::new(20, true);
         r.follow(&mut s, &from, 302, "http://a.test/").unwrap();
         assert_eq!(s.withheld, ["host", "cookie"]);
     }
 
+    /// A redirect to the same URL is followed like any other, as curl follows it, until
+    /// the limit.
     #[test]
     fn loops_and_limits_stop() {
         let a = Url::parse("http://a.test/a").unwrap();
         let mut s = spec("GET", None);
-        let mut r = Redirects::new(20, false, &s, &a);
-        let b = r.follow(&mut s, &a, 302, "/b").unwrap();
-        assert!(r.follow(&mut s, &b, 302, "/a").is_err());
-        let mut r = Redirects::new(1, false, &s, &a);
+        let mut r = Redirects::new(3, false);
+        for _ in 0..3 {
+            assert_eq!(r.follow(&mut s, &a, 302, "/a").unwrap(), a);
+        }
+        assert_eq!(r.follow(&mut s, &a, 302, "/a").unwrap_err().exit_code(), 47);
+        let mut r = Redirects::new(1, false);
         let b = r.follow(&mut s, &a, 302, "/b").unwrap();
         let err = r.follow(&mut s, &b, 302, "/c").unwrap_err();
         assert_eq!(err.exit_code(), 47);
-        let mut r = Redirects::new(5, false, &s, &a);
+        let mut r = Redirects::new(5, false);
         let err = r.follow(&mut s, &a, 302, "ftp://x/").unwrap_err();
         assert_eq!(err.exit_code(), 1);
     }

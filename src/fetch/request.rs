@@ -1,8 +1,9 @@
 //! Owns the request: the method, headers and body from the flags, and their HTTP/1.1 bytes.
 //!
-//! Every request carries `Host` (with the port when it is not the scheme's default),
-//! `User-Agent`, `Accept: */*`, and `Connection: close` unless more URLs follow in the run
-//! (then the connection may be kept for them: `pool.rs`).
+//! The bytes are curl 7.88's, header for header and in its order (the differential test in
+//! `tests/it/curl_diff` runs both): `Host` (with the port when it is not the scheme's
+//! default), the credentials, `Range`, `User-Agent`, `Accept: */*`, `Referer`, then the
+//! user's `-H` lines exactly as typed, then the body's `Content-Length` and `Content-Type`.
 
 use super::error::FetchError;
 use url::Url;
@@ -23,7 +24,9 @@ pub struct RequestSpec {
     /// Through an http proxy: the request line names the whole URL (absolute form), and
     /// this is the proxy's `Proxy-Authorization`, if any.
     pub via_proxy: Option<Option<String>>,
-    /// Leave the connection open for another request (more URLs follow in this run).
+    /// Keep the connection for another request (more URLs follow in this run). Requests
+    /// never say `Connection: close`, as curl's do not: the run closes its connections
+    /// itself when it is done.
     pub keep_alive: bool,
     /// Sent as If-Range with a resumed Range: the server sends the rest only if the
     /// resource is unchanged (a retry continuing its `.part` file).
@@ -52,6 +55,8 @@ pub enum Payload {
         /// The Content-Type header, if any.
         content_type: Option<&'static str>,
     },
+    /// `-T -`: stdin's bytes, sent chunked as curl does (it cannot know the length first).
+    Chunked(Vec<u8>),
     /// `-T FILE`: streamed from the file (never held in memory), `len` bytes.
     File {
         /// The file.
@@ -65,6 +70,7 @@ impl Payload {
     fn len(&self) -> u64 {
         match self {
             Payload::Bytes { data, .. } => data.len() as u64,
+            Payload::Chunked(data) => data.len() as u64,
             Payload::File { len, .. } => *len,
         }
     }
@@ -73,14 +79,21 @@ impl Payload {
 /// One `-H` flag.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HeaderEdit {
-    /// `Name: value`: add it, replacing any default of the same name.
-    Set(String, String),
-    /// `Name:`: leave the header out.
+    /// `Name: value` or `Name;`: this line, sent as typed (`Name;` as `Name:`), in place of
+    /// any built-in header of the same name.
+    Send {
+        /// The header's name.
+        name: String,
+        /// The whole line, without its CRLF.
+        line: String,
+    },
+    /// `Name:`: leave the built-in header out.
     Remove(String),
 }
 
 impl HeaderEdit {
-    /// Parses curl's `-H` syntax: `Name: value`, `Name:` (remove), `Name;` (empty value).
+    /// Parses curl's `-H` syntax: `Name: value` (sent as typed, spaces included), `Name:`
+    /// (remove), `Name;` (an empty value).
     pub fn parse(text: &str) -> Result<Self, FetchError> {
         if text.contains(['\r', '\n']) {
             return Err(FetchError::Usage(format!(
@@ -89,7 +102,9 @@ impl HeaderEdit {
         }
         if let Some(name) = text.strip_suffix(';') {
             if !name.contains(':') {
-                return Ok(HeaderEdit::Set(valid_name(name)?, String::new()));
+                let name = valid_name(name)?;
+                let line = format!("{name}:");
+                return Ok(HeaderEdit::Send { name, line });
             }
         }
         let Some((name, value)) = text.split_once(':') else {
@@ -98,17 +113,19 @@ impl HeaderEdit {
             )));
         };
         let name = valid_name(name)?;
-        let value = value.trim();
-        Ok(if value.is_empty() {
+        Ok(if value.trim().is_empty() {
             HeaderEdit::Remove(name)
         } else {
-            HeaderEdit::Set(name, value.to_string())
+            HeaderEdit::Send {
+                name,
+                line: text.to_string(),
+            }
         })
     }
 
     fn name(&self) -> &str {
         match self {
-            HeaderEdit::Set(n, _) | HeaderEdit::Remove(n) => n,
+            HeaderEdit::Send { name, .. } | HeaderEdit::Remove(name) => name,
         }
     }
 }
@@ -149,8 +166,95 @@ impl RequestSpec {
     }
 
     /// The request line, headers and body for `url`, with `Range: bytes=FROM-` when
-    /// resuming.
+    /// resuming; the headers in curl's order, which `curl -v` shows: the built-in ones (each
+    /// left out when a `-H` names it), then the `-H` lines as typed, then the body's.
     pub fn render(&self, url: &Url, range_from: Option<u64>) -> Vec<u8> {
+        let mut out = self.request_line(url);
+        let line = |out: &mut String, name: &str, value: &str| {
+            if self.user_header(name).is_none() {
+                out.push_str(&format!("{name}: {value}\r\n"));
+            }
+        };
+        if let Some(HeaderEdit::Send { line: host, .. }) = self.user_header("host") {
+            out.push_str(host);
+            out.push_str("\r\n");
+        } else {
+            line(&mut out, "Host", &host_header(url));
+        }
+        if let Some(Some(auth)) = &self.via_proxy {
+            line(&mut out, "Proxy-Authorization", auth);
+        }
+        let user = self
+            .user
+            .as_deref()
+            .filter(|_| !self.is_withheld("authorization"));
+        if let Some(credentials) = user.map(basic).or_else(|| basic_auth(url)) {
+            line(&mut out, "Authorization", &credentials);
+        }
+        let range = match range_from.filter(|&f| f > 0) {
+            Some(from) => Some(format!("bytes={from}-")),
+            None => self.range.as_ref().map(|r| format!("bytes={r}")),
+        };
+        if let Some(range) = range {
+            line(&mut out, "Range", &range);
+            if let Some(validator) = &self.if_range {
+                line(&mut out, "If-Range", validator);
+            }
+        }
+        if !self.user_agent.is_empty() {
+            line(&mut out, "User-Agent", &self.user_agent);
+        }
+        if !self.accept_json {
+            line(&mut out, "Accept", "*/*");
+        }
+        if self.compressed {
+            line(&mut out, "Accept-Encoding", ACCEPT_ENCODING);
+        }
+        if let Some(referer) = &self.referer {
+            line(&mut out, "Referer", referer);
+        }
+        if self.via_proxy.is_some() && url.scheme() == "http" {
+            line(&mut out, "Proxy-Connection", "Keep-Alive");
+        }
+        for edit in self.edits.iter().filter(|e| !self.is_withheld(e.name())) {
+            if let HeaderEdit::Send { name, line } = edit {
+                if !name.eq_ignore_ascii_case("host") {
+                    out.push_str(line);
+                    out.push_str("\r\n");
+                }
+            }
+        }
+        if self.accept_json {
+            line(&mut out, "Content-Type", "application/json");
+            line(&mut out, "Accept", "application/json");
+        }
+        match &self.body {
+            Some(body @ Payload::Bytes { content_type, .. }) => {
+                line(&mut out, "Content-Length", &body.len().to_string());
+                if let (Some(kind), false) = (content_type, self.accept_json) {
+                    line(&mut out, "Content-Type", kind);
+                }
+            }
+            Some(body @ Payload::File { .. }) => {
+                line(&mut out, "Content-Length", &body.len().to_string());
+                line(&mut out, "Expect", "100-continue");
+            }
+            Some(Payload::Chunked(_)) => {
+                line(&mut out, "Transfer-Encoding", "chunked");
+                line(&mut out, "Expect", "100-continue");
+            }
+            None => {}
+        }
+        out.push_str("\r\n");
+        let mut bytes = out.into_bytes();
+        if let Some(Payload::Bytes { data, .. }) = &self.body {
+            bytes.extend_from_slice(data);
+        }
+        bytes
+    }
+
+    /// `METHOD TARGET HTTP/1.1`: the target in absolute form through an http proxy.
+    fn request_line(&self, url: &Url) -> String {
         let mut target = match &self.via_proxy {
             Some(_) => format!("{}://{}{}", url.scheme(), host_header(url), url.path()),
             None => url.path().to_string(),
@@ -159,69 +263,28 @@ impl RequestSpec {
             target.push('?');
             target.push_str(query);
         }
-        let mut headers: Vec<(String, String)> = vec![
-            ("Host".into(), host_header(url)),
-            ("User-Agent".into(), self.user_agent.clone()),
-            ("Accept".into(), accept(self.accept_json).into()),
-        ];
-        let user = self
-            .user
-            .as_deref()
-            .filter(|_| !self.is_withheld("authorization"));
-        if let Some(credentials) = user.map(basic).or_else(|| basic_auth(url)) {
-            headers.push(("Authorization".into(), credentials));
-        }
-        if self.compressed {
-            headers.push(("Accept-Encoding".into(), "gzip, deflate, br".into()));
-        }
-        let range = match range_from.filter(|&f| f > 0) {
-            Some(from) => Some(format!("bytes={from}-")),
-            None => self.range.as_ref().map(|r| format!("bytes={r}")),
-        };
-        if let Some(range) = range {
-            headers.push(("Range".into(), range));
-            if let Some(validator) = &self.if_range {
-                headers.push(("If-Range".into(), validator.clone()));
-            }
-        }
-        if let Some(referer) = &self.referer {
-            headers.push(("Referer".into(), referer.clone()));
-        }
-        if let Some(body) = &self.body {
-            if let Payload::Bytes {
-                content_type: Some(kind),
-                ..
-            } = body
-            {
-                headers.push(("Content-Type".into(), (*kind).into()));
-            }
-            headers.push(("Content-Length".into(), body.len().to_string()));
-        }
-        if let Some(Some(auth)) = &self.via_proxy {
-            headers.push(("Proxy-Authorization".into(), auth.clone()));
-        }
-        if !self.keep_alive {
-            headers.push(("Connection".into(), "close".into()));
-        }
-        for edit in self.edits.iter().filter(|e| !self.is_withheld(e.name())) {
-            headers.retain(|(n, _)| !n.eq_ignore_ascii_case(edit.name()));
-            if let HeaderEdit::Set(n, v) = edit {
-                headers.push((n.clone(), v.clone()));
-            }
-        }
-        let mut out = format!("{} {target} HTTP/1.1\r\n", self.method);
-        for (name, value) in &headers {
-            out.push_str(name);
-            out.push_str(": ");
-            out.push_str(value);
-            out.push_str("\r\n");
-        }
-        out.push_str("\r\n");
-        let mut bytes = out.into_bytes();
-        if let Some(Payload::Bytes { data, .. }) = &self.body {
-            bytes.extend_from_slice(data);
-        }
-        bytes
+        format!("{} {target} HTTP/1.1\r\n", self.method)
+    }
+
+    /// The `-H` edit of header `name` still in force (the last one given), if any.
+    fn user_header(&self, name: &str) -> Option<&HeaderEdit> {
+        self.edits
+            .iter()
+            .rev()
+            .filter(|e| !self.is_withheld(e.name()))
+            .find(|e| e.name().eq_ignore_ascii_case(name))
+    }
+
+    /// Whether the request says `Expect: 100-continue` (an upload, unless `-H Expect:`):
+    /// its body then waits for the server's 100, or a second without an answer.
+    pub fn expects_continue(&self) -> bool {
+        matches!(self.body, Some(Payload::File { .. } | Payload::Chunked(_)))
+            && self.user_header("expect").is_none()
+    }
+
+    /// Whether a `-H` sends its own `Range`.
+    pub fn sends_range_header(&self) -> bool {
+        matches!(self.user_header("range"), Some(HeaderEdit::Send { .. }))
     }
 
     fn is_withheld(&self, name: &str) -> bool {
@@ -242,13 +305,8 @@ impl RequestSpec {
     }
 }
 
-fn accept(json: bool) -> &'static str {
-    if json {
-        "application/json"
-    } else {
-        "*/*"
-    }
-}
+/// What `--compressed` asks for, in curl's words and order.
+const ACCEPT_ENCODING: &str = "deflate, gzip, br";
 
 /// `host` or `host:port` when the port is not the scheme's default; IPv6 in brackets.
 fn host_header(url: &Url) -> String {
@@ -324,7 +382,7 @@ mod tests {
         assert_eq!(
             text,
             "GET /a/b?x=1 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: sockit/test\r\n\
-             Accept: */*\r\nConnection: close\r\n\r\n"
+             Accept: */*\r\n\r\n"
         );
     }
 
@@ -383,8 +441,9 @@ mod tests {
         assert!(text.contains("accept: text/html\r\n"));
         assert!(!text.contains("Accept: */*"));
         assert!(!text.contains("User-Agent"));
-        assert!(text.contains("X-Empty: \r\n"));
+        assert!(text.contains("X-Empty:\r\n"));
         assert!(text.contains("Range: bytes=7-\r\n"));
+        assert!(text.ends_with("\r\naccept: text/html\r\nX-Empty:\r\n\r\n"));
         assert!(HeaderEdit::parse("X: a\r\nY: b").is_err());
         assert!(HeaderEdit::parse("no colon").is_err());
     }

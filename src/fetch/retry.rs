@@ -40,20 +40,43 @@ pub fn is_transient_status(status: u16) -> bool {
 #[derive(Debug)]
 pub struct Attempts<'a> {
     plan: &'a RetryPlan,
+    /// `-m`: no wait between attempts is longer than one attempt may take.
+    max_time: Option<Duration>,
     started: Instant,
     made: u32,
     backoff: Duration,
 }
 
 impl<'a> Attempts<'a> {
-    /// Starts counting at the first attempt.
-    pub fn new(plan: &'a RetryPlan) -> Self {
+    /// Starts counting at the first attempt; `max_time` is `-m`.
+    pub fn new(plan: &'a RetryPlan, max_time: Option<Duration>) -> Self {
         Attempts {
             plan,
+            max_time,
             started: Instant::now(),
             made: 0,
             backoff: FIRST_BACKOFF,
         }
+    }
+
+    /// Why a retry the server asked to delay by `retry_after` is not made, if it is not: the
+    /// wait would pass `--retry-max-time` (curl's rule and words) or `-m` (beyond curl, which
+    /// sleeps as long as a server asks: `Retry-After: 999999` is 11 days).
+    pub fn refuses_wait(&self, retry_after: Option<Duration>) -> Option<&'static str> {
+        let wait = retry_after?;
+        let elapsed = self.started.elapsed();
+        if let Some(limit) = self.plan.max_time {
+            if elapsed.checked_add(wait).is_none_or(|end| end > limit) {
+                return Some(
+                    "the Retry-After: time would make this command line exceed the maximum \
+                     allowed time for retries",
+                );
+            }
+        }
+        if self.max_time.is_some_and(|limit| wait > limit) {
+            return Some("the Retry-After: time is longer than --max-time allows; not retrying");
+        }
+        None
     }
 
     /// Whether a transient failure of the current attempt would be retried: attempts are
@@ -128,12 +151,35 @@ impl ResumeHint {
     }
 }
 
+/// Whether a ranged response is of the version of the resource a download started from:
+/// `validator` is the ETag or Last-Modified it started from. A 206 must carry the ETag
+/// a 200 would (RFC 9110 15.3.7), so a missing one counts as another version; Last-Modified
+/// is compared only when sent.
+pub fn same_version(validator: &str, head: &Head) -> bool {
+    if validator.starts_with('"') {
+        head.get("etag") == Some(validator)
+    } else {
+        head.get("last-modified")
+            .is_none_or(|date| date == validator)
+    }
+}
+
+/// How `head` names its version, for an error message.
+pub fn version_of(head: &Head) -> String {
+    match (head.get("etag"), head.get("last-modified")) {
+        (Some(etag), _) => format!("ETag {etag}"),
+        (None, Some(date)) => format!("Last-Modified {date}"),
+        (None, None) => "no ETag".to_string(),
+    }
+}
+
 /// Retry-After: delay-seconds or an HTTP date (RFC 9110 10.2.3); None when absent or
-/// unreadable. A date in the past means now.
+/// unreadable. A date in the past means now; seconds past what a u64 holds mean forever
+/// (`Duration::MAX`), so a huge value is refused, never wrapped or ignored.
 pub fn retry_after(head: &Head) -> Option<Duration> {
     let value = head.get("retry-after")?;
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(value.parse().map_or(Duration::MAX, Duration::from_secs));
     }
     let when = httpdate::parse_http_date(value).ok()?;
     Some(when.duration_since(SystemTime::now()).unwrap_or_default())
@@ -157,7 +203,7 @@ mod tests {
             count: 20,
             ..RetryPlan::default()
         };
-        let mut attempts = Attempts::new(&plan);
+        let mut attempts = Attempts::new(&plan, None);
         let waits: Vec<u64> = (0..12).map(|_| attempts.next(None).as_secs()).collect();
         assert_eq!(waits, [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 600, 600]);
         assert_eq!(attempts.next(Some(Duration::from_secs(3))).as_secs(), 3);
@@ -166,7 +212,7 @@ mod tests {
             delay: Some(Duration::from_millis(10)),
             ..RetryPlan::default()
         };
-        let mut attempts = Attempts::new(&fixed);
+        let mut attempts = Attempts::new(&fixed, None);
         assert!(attempts.can_retry());
         assert_eq!(attempts.next(None), Duration::from_millis(10));
         assert_eq!(attempts.left(), 1);
@@ -177,7 +223,7 @@ mod tests {
     #[test]
     fn transient_is_curls_meaning() {
         let plan = RetryPlan::default();
-        let attempts = Attempts::new(&plan);
+        let attempts = Attempts::new(&plan, None);
         assert!(attempts.is_transient(&FetchError::Timeout("t".into())));
         assert!(!attempts.is_transient(&FetchError::Partial("p".into())));
         let refused = FetchError::Connect {
@@ -190,13 +236,44 @@ mod tests {
             connrefused: true,
             ..RetryPlan::default()
         };
-        assert!(Attempts::new(&plan).is_transient(&refused));
+        assert!(Attempts::new(&plan, None).is_transient(&refused));
         let plan = RetryPlan {
             all_errors: true,
             ..RetryPlan::default()
         };
-        assert!(Attempts::new(&plan).is_transient(&FetchError::Partial("p".into())));
+        assert!(Attempts::new(&plan, None).is_transient(&FetchError::Partial("p".into())));
         assert!(is_transient_status(503) && !is_transient_status(404));
+    }
+
+    /// Issue 17: a Retry-After that would pass --retry-max-time or -m is refused, whatever
+    /// its size; a shorter one is waited.
+    #[test]
+    fn retry_after_is_bounded_by_the_time_limits() {
+        let plan = RetryPlan {
+            count: 2,
+            max_time: Some(Duration::from_secs(3)),
+            ..RetryPlan::default()
+        };
+        let attempts = Attempts::new(&plan, None);
+        assert!(attempts
+            .refuses_wait(Some(Duration::from_secs(999_999)))
+            .is_some());
+        assert!(attempts.refuses_wait(Some(Duration::MAX)).is_some());
+        assert!(attempts
+            .refuses_wait(Some(Duration::from_secs(1)))
+            .is_none());
+        assert!(attempts.refuses_wait(None).is_none());
+        let unbounded = RetryPlan {
+            count: 2,
+            ..RetryPlan::default()
+        };
+        let timed = Attempts::new(&unbounded, Some(Duration::from_secs(3)));
+        assert!(timed.refuses_wait(Some(Duration::from_secs(4))).is_some());
+        assert!(timed.refuses_wait(Some(Duration::from_secs(2))).is_none());
+        let free = Attempts::new(&unbounded, None);
+        assert!(free
+            .refuses_wait(Some(Duration::from_secs(999_999)))
+            .is_none());
     }
 
     #[test]
@@ -221,6 +298,10 @@ mod tests {
         let past = head("Retry-After: Wed, 21 Oct 2015 07:28:00 GMT\r\n");
         assert_eq!(retry_after(&past), Some(Duration::ZERO));
         assert_eq!(retry_after(&head("Retry-After: soon\r\n")), None);
+        let huge = head("Retry-After: 99999999999999999999999\r\n");
+        assert_eq!(retry_after(&huge), Some(Duration::MAX));
+        let far = head("Retry-After: Fri, 31 Dec 9999 23:59:59 GMT\r\n");
+        assert!(retry_after(&far).unwrap() > Duration::from_secs(200 * 365 * 86400));
         assert_eq!(retry_after(&head("")), None);
     }
 }

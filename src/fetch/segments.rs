@@ -17,7 +17,8 @@ use super::output;
 use super::plan::FetchPlan;
 use super::progress::{Meter, Progress};
 use super::request::RequestSpec;
-use super::retry::ResumeHint;
+use super::retry::{self, ResumeHint};
+use super::sidecar::{self, Sidecar};
 use super::transfer::{self, Buffer, Conn};
 use super::verbose::Verbose;
 use rustls::ClientConfig;
@@ -28,15 +29,13 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use url::Url;
 
-/// The smallest segment worth its own connection.
-pub const MIN_SEGMENT: u64 = 1 << 20;
+use super::sidecar::MIN_SEGMENT;
 /// How often the sidecar records progress while segments run.
 const SAVE_EVERY: Duration = Duration::from_millis(500);
-/// The sidecar's first line.
-const MAGIC: &str = "sockit-segments 1";
 
 /// The sidecar state file beside `path`.
 pub fn state_path(path: &Path) -> PathBuf {
@@ -84,7 +83,7 @@ struct Segment {
 
 impl Segment {
     fn next(&self) -> u64 {
-        self.start + self.done.load(Ordering::Relaxed)
+        self.start + self.done.load(Ordering::Acquire)
     }
 }
 
@@ -98,7 +97,7 @@ struct Layout {
 
 impl Layout {
     fn fresh(length: u64, validator: Option<String>, count: u64) -> Self {
-        let count = count.min(length / MIN_SEGMENT).max(1);
+        let count = count.min(sidecar::max_segments(length));
         let size = length.div_ceil(count);
         let segments = (0..count)
             .map(|i| Segment {
@@ -115,58 +114,80 @@ impl Layout {
     }
 
     /// The layout a sidecar holds, if it is for this very resource (same length and the
-    /// same strong validator).
-    fn load(state: &Path, length: u64, validator: Option<&str>) -> Option<Self> {
-        let text = std::fs::read_to_string(state).ok()?;
-        let mut lines = text.lines();
-        if lines.next()? != MAGIC {
-            return None;
-        }
-        let saved_length: u64 = lines.next()?.strip_prefix("length ")?.parse().ok()?;
-        let saved_validator = lines.next()?.strip_prefix("validator ")?;
-        if saved_length != length || Some(saved_validator) != validator {
-            return None;
-        }
-        let segments = lines
-            .map(|line| {
-                let mut n = line.split(' ').map(str::parse::<u64>);
-                let (start, end, done) = (n.next()?.ok()?, n.next()?.ok()?, n.next()?.ok()?);
-                (start <= end && done <= end - start).then(|| Segment {
-                    start,
-                    end,
-                    done: Arc::new(AtomicU64::new(done)),
-                })
-            })
-            .collect::<Option<Vec<_>>>()?;
-        let covers = segments.first().is_some_and(|s| s.start == 0)
-            && segments.windows(2).all(|w| w[0].end == w[1].start)
-            && segments.last().is_some_and(|s| s.end == length);
-        covers.then(|| Layout {
+    /// same validator) and `part` really holds the bytes it claims.
+    fn load(state: &Path, part: &File, length: u64, validator: Option<&str>) -> Option<Self> {
+        let saved = sidecar::parse(&std::fs::read_to_string(state).ok()?)?;
+        let same = saved.length == length && saved.validator.as_deref() == validator;
+        (same && saved.held_by(part)).then(|| Layout {
             length,
-            validator: validator.map(str::to_string),
-            segments,
+            validator: saved.validator,
+            segments: saved
+                .claims
+                .into_iter()
+                .map(|c| Segment {
+                    start: c.start,
+                    end: c.end,
+                    done: Arc::new(AtomicU64::new(c.done)),
+                })
+                .collect(),
         })
     }
 
-    /// Writes the sidecar (through a temporary file, so a crash leaves the old one whole).
-    fn save(&self, state: &Path) -> Result<(), FetchError> {
-        let mut text = format!(
-            "{MAGIC}\nlength {}\nvalidator {}\n",
-            self.length,
-            self.validator.as_deref().unwrap_or("")
-        );
-        for s in &self.segments {
-            text.push_str(&format!(
-                "{} {} {}\n",
-                s.start,
-                s.end,
-                s.done.load(Ordering::Relaxed)
-            ));
-        }
+    /// Syncs `part`, then records the progress it now holds in the sidecar (through a
+    /// temporary file, so a crash leaves the old sidecar whole). The progress is read
+    /// before the sync: a claim never covers bytes the disk may not have.
+    fn save(&self, files: &Files) -> Result<(), FetchError> {
+        let Files {
+            part,
+            part_path,
+            state,
+        } = files;
+        let done: Vec<u64> = self
+            .segments
+            .iter()
+            .map(|s| s.done.load(Ordering::Acquire))
+            .collect();
+        let on_part = |e: io::Error| FetchError::write(part_path, &e);
+        part.sync_data().map_err(on_part)?;
+        let claims = self
+            .segments
+            .iter()
+            .zip(done)
+            .map(|(s, done)| Sidecar::claim(part, s.start, s.end, done))
+            .collect::<io::Result<Vec<_>>>()
+            .map_err(on_part)?;
+        let text = sidecar::render(&Sidecar {
+            length: self.length,
+            validator: self.validator.clone(),
+            claims,
+        });
         let temporary = output::beside(state, ".new");
-        std::fs::write(&temporary, text)
-            .and_then(|()| std::fs::rename(&temporary, state))
-            .map_err(|e| FetchError::write(state, &e))
+        let written =
+            std::fs::write(&temporary, text).and_then(|()| std::fs::rename(&temporary, state));
+        written.map_err(|e| {
+            // Nothing to keep of a sidecar that could not be written.
+            let _ = std::fs::remove_file(&temporary);
+            FetchError::write(state, &e)
+        })
+    }
+}
+
+/// The files of a segmented download: the `.part` file the segments write into, and the
+/// sidecar that records their progress.
+struct Files {
+    part: Arc<File>,
+    part_path: PathBuf,
+    state: PathBuf,
+}
+
+impl Files {
+    /// Records `layout`'s progress on the blocking pool (the sync may take a while), so the
+    /// segments keep streaming meanwhile.
+    async fn save(self: &Arc<Self>, layout: &Arc<Layout>) -> Result<(), FetchError> {
+        let (files, layout) = (self.clone(), layout.clone());
+        tokio::task::spawn_blocking(move || layout.save(&files))
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
     }
 }
 
@@ -181,12 +202,12 @@ struct PlacedWriter {
 
 impl Write for PlacedWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let at = self.start + self.done.load(Ordering::Relaxed);
+        let at = self.start + self.done.load(Ordering::Acquire);
         if let Err(e) = self.file.write_all_at(buf, at) {
             self.failure = Some(FetchError::write(&self.part, &e));
             return Err(e);
         }
-        self.done.fetch_add(buf.len() as u64, Ordering::Relaxed);
+        self.done.fetch_add(buf.len() as u64, Ordering::Release);
         Ok(buf.len())
     }
 
@@ -211,6 +232,8 @@ struct Shared {
     part: PathBuf,
     progress: Progress,
     trace: Verbose,
+    /// One permit per open connection: `--segments` of them.
+    connections: Arc<Semaphore>,
 }
 
 impl Shared {
@@ -225,6 +248,7 @@ impl Shared {
             part: self.part.clone(),
             progress: self.progress.share(),
             trace: self.trace,
+            connections: self.connections.clone(),
         }
     }
 }
@@ -240,8 +264,9 @@ pub struct First {
 }
 
 /// Downloads the `length`-byte body of `first` into `plan`'s `.part` file over the
-/// planned segments, continuing a matching sidecar; on success the sidecar is gone and
-/// the `.part` file is whole (the caller verifies and renames it).
+/// planned segments, continuing a sidecar that the `.part` file bears out; on success the
+/// sidecar is gone and the `.part` file is whole (the caller verifies and renames it).
+/// No more than `--segments` connections are open at once, whatever the sidecar lists.
 pub async fn download(
     plan: &FetchPlan,
     url: &Url,
@@ -252,21 +277,29 @@ pub async fn download(
     progress: Progress,
 ) -> Result<(), FetchError> {
     let path = plan.output.as_deref().expect("segments write to a file");
-    let part = output::part_path(path);
+    let part_path = output::part_path(path);
     let state = state_path(path);
     let hint = ResumeHint::from_head(&first.head);
     let validator = hint.if_range().map(str::to_string);
-    let resumed = Layout::load(&state, length, validator.as_deref());
-    let layout = resumed
-        .unwrap_or_else(|| Layout::fresh(length, validator.clone(), u64::from(plan.segments)));
     let file = OpenOptions::new()
+        .read(true)
         .write(true)
         .create(true)
         .truncate(false)
-        .open(&part)
-        .and_then(|f| f.set_len(length).map(|()| f))
-        .map_err(|e| FetchError::write(&part, &e))?;
-    layout.save(&state)?;
+        .open(&part_path)
+        .map_err(|e| FetchError::write(&part_path, &e))?;
+    let resumed = Layout::load(&state, &file, length, validator.as_deref());
+    let layout = Arc::new(
+        resumed
+            .unwrap_or_else(|| Layout::fresh(length, validator.clone(), u64::from(plan.segments))),
+    );
+    reserve(&file, length).map_err(|e| FetchError::write(&part_path, &e))?;
+    let files = Arc::new(Files {
+        part: Arc::new(file),
+        part_path,
+        state,
+    });
+    files.save(&layout).await?;
     let trace = Verbose(plan.verbose);
     trace.info(format_args!(
         "{} segments of {} bytes",
@@ -277,9 +310,10 @@ pub async fn download(
         layout
             .segments
             .iter()
-            .map(|s| s.done.load(Ordering::Relaxed))
+            .map(|s| s.done.load(Ordering::Acquire))
             .sum(),
     );
+    let connections = Arc::new(Semaphore::new(usize::from(plan.segments.max(1))));
     let shared = Shared {
         plan: Arc::new(plan.clone()),
         url: url.clone(),
@@ -288,14 +322,29 @@ pub async fn download(
             ..request.clone()
         },
         tls,
-        file: Arc::new(file),
-        part,
+        file: files.part.clone(),
+        part: files.part_path.clone(),
         progress,
         trace,
+        connections: connections.clone(),
     };
+    // The first connection carries the body from byte 0: it serves the first segment when
+    // that starts from zero, and is closed before any other opens otherwise.
+    let first_segment_fresh = layout
+        .segments
+        .first()
+        .is_some_and(|s| s.done.load(Ordering::Acquire) == 0);
+    let mut first = first_segment_fresh
+        .then(|| {
+            connections
+                .clone()
+                .try_acquire_owned()
+                .ok()
+                .map(|p| (first, p))
+        })
+        .flatten();
     let mut tasks = JoinSet::new();
-    let mut first = Some(first);
-    for (i, segment) in layout.segments.iter().enumerate() {
+    for segment in &layout.segments {
         if segment.next() == segment.end {
             continue;
         }
@@ -307,25 +356,49 @@ pub async fn download(
             failure: None,
         };
         let left = segment.end - segment.next();
-        let from_zero = i == 0 && segment.done.load(Ordering::Relaxed) == 0;
-        let conn = if from_zero { first.take() } else { None };
+        let conn = if segment.start == 0 {
+            first.take()
+        } else {
+            None
+        };
         let (shared, next) = (shared.share(), segment.next());
         tasks.spawn(async move { fetch_segment(shared, conn, next, left, writer).await });
     }
-    drop(first);
-    let result = supervise(&mut tasks, &layout, &state).await;
+    let result = supervise(&mut tasks, &layout, &files).await;
     match &result {
         Ok(()) => forget(path),
-        Err(_) => layout.save(&state)?,
+        // The segment's own error says what went wrong; a sidecar that cannot be written
+        // now (the disk is full, say) only loses the chance to continue.
+        Err(_) => {
+            if let Err(e) = files.save(&layout).await {
+                tracing::debug!(error = %e, "cannot record the segments' progress");
+            }
+        }
     }
     result
 }
 
+/// Gives the `.part` file its full length with the disk space reserved where the file
+/// system can (fallocate), so a disk too small for the body fails here, naming the `.part`
+/// file, before a byte is fetched or a sidecar written (issue 17: it failed later, in the
+/// sidecar's save, and named the sidecar).
+fn reserve(file: &File, length: u64) -> io::Result<()> {
+    use rustix::fs::{fallocate, FallocateFlags};
+    use rustix::io::Errno;
+    match fallocate(file, FallocateFlags::empty(), 0, length) {
+        Ok(()) => Ok(()),
+        Err(Errno::OPNOTSUPP | Errno::NOSYS) => file.set_len(length),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Waits for every segment, saving progress as it goes; the first failure stops the rest.
+/// A sidecar that cannot be written stops the download too, but only after the segments
+/// had their chance to report a failure of their own (a full disk fails both).
 async fn supervise(
     tasks: &mut JoinSet<Result<(), FetchError>>,
-    layout: &Layout,
-    state: &Path,
+    layout: &Arc<Layout>,
+    files: &Arc<Files>,
 ) -> Result<(), FetchError> {
     let mut save = tokio::time::interval(SAVE_EVERY);
     loop {
@@ -337,7 +410,17 @@ async fn supervise(
                 // Tasks are aborted only when this function returns: a join error is a panic.
                 Some(Err(e)) => std::panic::resume_unwind(e.into_panic()),
             },
-            _ = save.tick() => layout.save(state)?,
+            _ = save.tick() => {
+                if let Err(e) = files.save(layout).await {
+                    tasks.abort_all();
+                    while let Some(joined) = tasks.join_next().await {
+                        if let Ok(Err(own)) = joined {
+                            return Err(own);
+                        }
+                    }
+                    return Err(e);
+                }
+            }
         }
     }
 }
@@ -346,6 +429,28 @@ async fn supervise(
 /// `writer`.
 async fn fetch_segment(
     shared: Shared,
+    first: Option<(First, OwnedSemaphorePermit)>,
+    next: u64,
+    left: u64,
+    writer: PlacedWriter,
+) -> Result<(), FetchError> {
+    let (first, permit) = match first {
+        Some((first, permit)) => (Some(first), permit),
+        None => {
+            let permit = shared.connections.clone().acquire_owned().await;
+            (None, permit.expect("the semaphore is never closed"))
+        }
+    };
+    let result = stream_segment(&shared, first, next, left, writer).await;
+    // The connection is closed by now: only then may another open.
+    drop(permit);
+    result
+}
+
+/// Streams the segment over `first`'s connection, or a ranged one opened for it; the
+/// connection is dropped after its segment, whatever follows on it.
+async fn stream_segment(
+    shared: &Shared,
     first: Option<First>,
     next: u64,
     left: u64,
@@ -353,7 +458,7 @@ async fn fetch_segment(
 ) -> Result<(), FetchError> {
     let (mut conn, mut buf) = match first {
         Some(first) => (first.conn, first.buf),
-        None => ranged(&shared, next, left).await?,
+        None => ranged(shared, next, left).await?,
     };
     let mut sink = ContentDecoder::new(writer, None, false, None)?;
     let rate = shared
@@ -362,7 +467,6 @@ async fn fetch_segment(
         .map(|r| r / u64::from(shared.plan.segments.max(1)));
     let mut meter = Meter::new(shared.progress.share(), rate);
     let mut body = BodyDecoder::new(BodyFraming::Length(left));
-    // The connection is dropped after its segment, whatever follows on it.
     transfer::read_body(&mut conn, &mut buf, &mut body, &mut sink, &mut meter).await?;
     sink.finish()?;
     Ok(())
@@ -383,13 +487,21 @@ async fn ranged(shared: &Shared, next: u64, left: u64) -> Result<(Conn, Buffer),
     let mut buf = Buffer::small();
     let (_, head) = transfer::read_head(&mut conn, &mut buf, &mut None).await?;
     shared.trace.response(&head.raw);
+    let asked = format!("bytes {next}-{} of {}", next + left - 1, shared.url);
     match (head.status, head.content_range()) {
-        (206, Some((start, _))) if start == next => Ok((conn, buf)),
+        (206, Some((start, _))) if start == next => {
+            let started = shared.request.if_range.as_deref();
+            match started.filter(|v| !retry::same_version(v, &head)) {
+                None => Ok((conn, buf)),
+                Some(v) => Err(FetchError::Range(format!(
+                    "asked for {asked}, the server sent another version of the file \
+                     ({}, the download started from {v})",
+                    retry::version_of(&head)
+                ))),
+            }
+        }
         (status, _) => Err(FetchError::Range(format!(
-            "asked for bytes {next}-{} of {}, the server answered {status} {} \
-             (the file may have changed)",
-            next + left - 1,
-            shared.url,
+            "asked for {asked}, the server answered {status} {} (the file may have changed)",
             head.get("content-range").unwrap_or("")
         ))),
     }
@@ -419,15 +531,39 @@ mod tests {
     #[test]
     fn sidecar_round_trips_and_must_match() {
         let dir = tempfile::tempdir().unwrap();
-        let state = dir.path().join("f.segments");
+        let files = Files {
+            part: Arc::new(tempfile::tempfile().unwrap()),
+            part_path: dir.path().join("f.part"),
+            state: dir.path().join("f.segments"),
+        };
+        files.part.write_all_at(&[7u8; 1234], 2 << 20).unwrap();
+        files.part.set_len(4 << 20).unwrap();
         let layout = Layout::fresh(4 << 20, Some("\"v1\"".into()), 2);
         layout.segments[1].done.store(1234, Ordering::Relaxed);
-        layout.save(&state).unwrap();
-        let back = Layout::load(&state, 4 << 20, Some("\"v1\"")).unwrap();
+        layout.save(&files).unwrap();
+        let load = |length, validator| Layout::load(&files.state, &files.part, length, validator);
+        let back = load(4 << 20, Some("\"v1\"")).unwrap();
         assert_eq!(back.segments[1].next(), (2 << 20) + 1234);
-        assert!(Layout::load(&state, 4 << 20, Some("\"v2\"")).is_none());
-        assert!(Layout::load(&state, 5 << 20, Some("\"v1\"")).is_none());
-        std::fs::write(&state, "garbage").unwrap();
-        assert!(Layout::load(&state, 4 << 20, Some("\"v1\"")).is_none());
+        assert!(load(4 << 20, Some("\"v2\"")).is_none());
+        assert!(load(5 << 20, Some("\"v1\"")).is_none());
+        std::fs::write(&files.state, "garbage").unwrap();
+        assert!(load(4 << 20, Some("\"v1\"")).is_none());
+    }
+
+    /// Issue 17: a sidecar that cannot be written leaves no empty `FILE.segments.new`.
+    #[test]
+    fn a_failed_save_leaves_no_temporary_sidecar() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("f.segments");
+        std::fs::create_dir(&state).unwrap();
+        std::fs::write(state.join("x"), "").unwrap();
+        let files = Files {
+            part: Arc::new(tempfile::tempfile().unwrap()),
+            part_path: dir.path().join("f.part"),
+            state: state.clone(),
+        };
+        let err = Layout::fresh(4 << 20, None, 2).save(&files).unwrap_err();
+        assert!(err.to_string().contains("f.segments"), "{err}");
+        assert!(!dir.path().join("f.segments.new").exists());
     }
 }

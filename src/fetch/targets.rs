@@ -5,6 +5,7 @@
 //! order across two different flags matters; clap's derive keeps one list per flag, so
 //! this one group is written by hand over clap's argument indices.
 
+use super::headings;
 use clap::{value_parser, Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 use std::path::PathBuf;
 
@@ -90,23 +91,18 @@ impl Args for Targets {
                 ),
         )
         .arg(
-            Arg::new(URL_FLAG)
-                .long("url")
-                .value_name("URL")
-                .action(ArgAction::Append)
-                .help("One more URL to fetch, as a flag (repeatable)"),
-        )
-        .arg(
             Arg::new(OUTPUT)
                 .short('o')
                 .long("output")
                 .value_name("FILE")
                 .value_parser(value_parser!(PathBuf))
                 .action(ArgAction::Append)
-                .help(
-                    "Write the body to FILE (through FILE.part) instead of stdout; the response \
-                     head is printed to stdout unless -s. Repeatable: the Nth -o/-O goes with \
-                     the Nth URL",
+                .help_heading(headings::OUTPUT)
+                .help("Write the body to FILE (through FILE.part) instead of stdout")
+                .long_help(
+                    "Write the body to FILE (through FILE.part) instead of stdout.\n\n\
+                     The response head is printed to stdout unless -s. Repeatable: the Nth \
+                     -o/-O goes with the Nth URL.",
                 ),
         )
         .arg(
@@ -117,16 +113,28 @@ impl Args for Targets {
                 .action(ArgAction::Append)
                 .num_args(0)
                 .default_missing_value("-O")
-                .help(
-                    "Write the body to a file in the current directory named after the URL's \
-                     last path segment (index.html when the path ends in /); repeatable",
+                .help_heading(headings::OUTPUT)
+                .help("Write the body to a file named after the URL")
+                .long_help(
+                    "Write the body to a file named after the URL.\n\n\
+                     The file is in the current directory, named after the URL's last path \
+                     segment (index.html when the path ends in /); repeatable.",
                 ),
         )
         .arg(
             Arg::new(REMOTE_ALL)
                 .long("remote-name-all")
                 .action(ArgAction::SetTrue)
+                .help_heading(headings::OUTPUT)
                 .help("Save every URL without an -o/-O of its own as -O does"),
+        )
+        .arg(
+            Arg::new(URL_FLAG)
+                .long("url")
+                .value_name("URL")
+                .action(ArgAction::Append)
+                .help_heading(headings::REQUEST)
+                .help("One more URL to fetch, as a flag (repeatable)"),
         )
     }
 

@@ -150,6 +150,36 @@ pub async fn read_head(
     }
 }
 
+/// After a head that says `Expect: 100-continue`: waits up to `wait` for the server's
+/// answer. True when the body should go out: a 1xx came, or nothing in time (curl then
+/// sends it anyway); false when a final response came instead, whose body then is not sent.
+/// What was read stays in `buf` for [`read_head`].
+pub async fn await_continue(
+    conn: &mut Conn,
+    buf: &mut Buffer,
+    wait: std::time::Duration,
+) -> Result<bool, FetchError> {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        match head::parse(&buf.bytes[buf.start..buf.end]) {
+            Ok(Parsed::Complete(h, _)) => return Ok(h.is_interim()),
+            Ok(Parsed::Partial) => {}
+            // read_head reports it.
+            Err(_) => return Ok(false),
+        }
+        buf.bytes.copy_within(buf.start..buf.end, 0);
+        buf.end -= buf.start;
+        buf.start = 0;
+        let read = conn.read(&mut buf.bytes[buf.end..]);
+        match tokio::time::timeout_at(deadline, read).await {
+            Err(_) => return Ok(true),
+            Ok(Ok(Read::Bytes(n))) => buf.end += n,
+            Ok(Ok(Read::Eof { .. })) => return Ok(false),
+            Ok(Err(e)) => return Err(e),
+        }
+    }
+}
+
 /// Streams the body: buffered bytes first, then reads until the decoder says it is complete
 /// (or, for a close-delimited body, until the server closes). True when the connection
 /// stands exactly at the body's end, so it can carry another request (keep-alive).

@@ -52,6 +52,9 @@ pub fn payload(args: &FetchArgs) -> Result<Option<Payload>, FetchError> {
 /// One data flag's bytes: the text itself, or `@FILE`'s contents (`@-`: stdin) for `-d`
 /// (without line breaks), `--data-binary` and `--json` (as they are).
 fn piece(data: &str, kind: DataKind) -> Result<Vec<u8>, FetchError> {
+    if kind == DataKind::UrlEncode {
+        return url_encoded_piece(data);
+    }
     let path = match data.strip_prefix('@') {
         Some(path) if kind != DataKind::Raw => path,
         _ => return Ok(data.as_bytes().to_vec()),
@@ -61,6 +64,37 @@ fn piece(data: &str, kind: DataKind) -> Result<Vec<u8>, FetchError> {
         bytes.retain(|&b| b != b'\r' && b != b'\n');
     }
     Ok(bytes)
+}
+
+/// `--data-urlencode`'s piece, split as curl splits it: at the first `=` (`NAME=CONTENT`,
+/// `=CONTENT`), else at the first `@` (`NAME@FILE`, `@FILE`), else all content; the name
+/// is sent as typed, the content encoded.
+fn url_encoded_piece(data: &str) -> Result<Vec<u8>, FetchError> {
+    let (name, content) = match data.find('=').or_else(|| data.find('@')) {
+        Some(at) if data.as_bytes()[at] == b'@' => (&data[..at], read_all(&data[at + 1..])?),
+        Some(at) => (&data[..at], data.as_bytes()[at + 1..].to_vec()),
+        None => ("", data.as_bytes().to_vec()),
+    };
+    let mut out = Vec::with_capacity(name.len() + 1 + content.len() * 3);
+    if !name.is_empty() {
+        out.extend_from_slice(name.as_bytes());
+        out.push(b'=');
+    }
+    form_encode(&content, &mut out);
+    Ok(out)
+}
+
+/// curl's encoding of form content: letters, digits and `-._~` as they are, space as `+`,
+/// every other byte as `%XX` (upper-case hex).
+fn form_encode(content: &[u8], out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in content {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(b),
+            b' ' => out.push(b'+'),
+            _ => out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]),
+        }
+    }
 }
 
 /// FILE's bytes, or stdin's for `-`.
@@ -77,13 +111,11 @@ pub fn read_all(path: &str) -> Result<Vec<u8>, FetchError> {
     std::fs::read(path).map_err(failed)
 }
 
-/// `-T FILE` (streamed from disk) or `-T -` (stdin, read first: its length must be known).
+/// `-T FILE` (streamed from disk) or `-T -` (stdin, read first so a retry can send it
+/// again, and sent chunked as curl does).
 fn upload(path: &Path) -> Result<Payload, FetchError> {
     if path.as_os_str() == "-" {
-        return Ok(Payload::Bytes {
-            data: read_all("-")?,
-            content_type: None,
-        });
+        return Ok(Payload::Chunked(read_all("-")?));
     }
     let meta = std::fs::metadata(path).map_err(|e| FetchError::Read {
         path: path.display().to_string(),
@@ -116,8 +148,27 @@ pub fn upload_url(mut url: Url, upload: Option<&PathBuf>) -> Url {
     url
 }
 
+/// Sends the body a head went out without (`-T`): the file from disk, or stdin's bytes as
+/// one chunk and the last, empty one.
+pub async fn send_body(conn: &mut Conn, body: &Payload) -> Result<(), FetchError> {
+    match body {
+        Payload::File { path, len } => send_file(conn, path, *len).await,
+        Payload::Chunked(data) => {
+            let mut wire = Vec::with_capacity(data.len() + 16);
+            if !data.is_empty() {
+                wire.extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
+                wire.extend_from_slice(data);
+                wire.extend_from_slice(b"\r\n");
+            }
+            wire.extend_from_slice(b"0\r\n\r\n");
+            conn.send(&wire).await
+        }
+        Payload::Bytes { .. } => Ok(()),
+    }
+}
+
 /// Sends `len` bytes of `path` on `conn`, a chunk at a time.
-pub async fn send_file(conn: &mut Conn, path: &Path, len: u64) -> Result<(), FetchError> {
+async fn send_file(conn: &mut Conn, path: &Path, len: u64) -> Result<(), FetchError> {
     let failed = |e: std::io::Error| FetchError::Read {
         path: path.display().to_string(),
         reason: describe(&e),

@@ -53,6 +53,22 @@ pub fn describe(err: &io::Error) -> String {
     }
 }
 
+/// What to try when binding `addr` failed with `err`, as a parenthesised hint to append to
+/// [`describe`]'s words (empty when there is nothing useful to say). Beside `describe`
+/// because every listener (serve's, its metrics endpoint's) words a failed bind the same way.
+pub fn bind_hint(err: &io::Error, addr: std::net::SocketAddr) -> &'static str {
+    match err.kind() {
+        io::ErrorKind::AddrInUse => " (is another server running?)",
+        io::ErrorKind::PermissionDenied if addr.port() < 1024 => {
+            " (ports below 1024 need root or the CAP_NET_BIND_SERVICE capability)"
+        }
+        io::ErrorKind::AddrNotAvailable => {
+            " (is that address on one of this machine's interfaces?)"
+        }
+        _ => "",
+    }
+}
+
 /// A connected stream: TCP (with `TCP_NODELAY` on) or a Unix socket.
 #[derive(Debug)]
 pub enum Stream {

@@ -164,11 +164,21 @@ fn identity(cert: &Path, key: &Path) -> Result<Arc<CertifiedKey>, TlsError> {
         })
 }
 
-fn pem_problem(err: &rustls::pki_types::pem::Error) -> String {
+/// A PEM file's problem in words. The parser's own text shows a section's tag and a bad line
+/// as byte arrays (`missing section end marker: [67, 69, 82, ...]`); these say `CERTIFICATE`.
+pub(crate) fn pem_problem(err: &rustls::pki_types::pem::Error) -> String {
     use rustls::pki_types::pem::Error;
     match err {
         Error::Io(e) => format!("cannot read: {}", super::describe(e)),
         Error::NoItemsFound => "nothing usable in it (PEM expected)".into(),
+        Error::MissingSectionEnd { end_marker } => {
+            let tag = String::from_utf8_lossy(end_marker);
+            format!("broken PEM: no -----END {tag}----- line after its -----BEGIN {tag}-----")
+        }
+        Error::IllegalSectionStart { line } => format!(
+            "broken PEM: a bad -----BEGIN line: {:?}",
+            String::from_utf8_lossy(line).trim_end()
+        ),
         e => format!("broken PEM: {e}"),
     }
 }

@@ -7,9 +7,10 @@
 //! header is bounded by the end of the grace period and by `--handshake-timeout`, which on a
 //! `tls:` listener covers the header and the TLS handshake after it together. On a plain
 //! listener a server with neither flag does not come through here at all: its connections
-//! go straight to `conn::serve`, as before. A TLS connection takes the header before its
-//! handshake ([`proxied`]) and its share after it ([`converse`]), so that an `ERR` line is
-//! sent encrypted.
+//! go straight to `conn::serve`, as before. A TLS connection takes the header ([`proxied`])
+//! and its share ([`share`]) before its handshake, so that one address cannot hold every
+//! slot with handshakes it never finishes; over its share it is closed without an `ERR`
+//! line, which would need the handshake.
 
 use super::conn::{self, Peer, Socket};
 use super::metrics::Rejection;
@@ -98,7 +99,7 @@ async fn client<S: Peek>(
             return Err(Refusal::Untrusted);
         }
     }
-    let reading = tokio::time::timeout_at(deadline, proxy::take_header(sock));
+    let reading = tokio::time::timeout_at(deadline, proxy::take_header(sock, &shared.input_budget));
     let header = tokio::select! {
         read = reading => read.map_err(|_| Refusal::TimedOut)??,
         () = shared.drain.over(&shared.wake) => return Err(Refusal::ShuttingDown),
@@ -115,7 +116,7 @@ async fn client<S: Peek>(
 /// The client's share of `--max-connections-per-ip`: `Ok(None)` when there is no such limit
 /// or the client has no IP address (a Unix socket peer), `Err` when its client holds the
 /// limit already.
-fn share(peer: &Peer, shared: &Shared) -> Result<Option<Share>, ()> {
+pub(super) fn share(peer: &Peer, shared: &Shared) -> Result<Option<Share>, ()> {
     match (&shared.per_address, peer) {
         (Some(table), Peer::Tcp(addr)) => table.admit(addr.ip()).map(Some).ok_or(()),
         _ => Ok(None),
@@ -129,4 +130,10 @@ fn proxy_header_refused(peer: &Peer, why: &Refusal) {
         Refusal::ShuttingDown => debug!("{peer}: {why}; closed"),
         _ => warn!("{peer}: {why}; closed without a greeting"),
     }
+}
+
+/// The one place a client over `--max-connections-per-ip` is reported
+/// (`reason="per_address"`).
+pub(super) fn too_many_from(peer: &Peer) {
+    debug!("{peer}: too many connections from this address");
 }

@@ -10,7 +10,7 @@ use super::metrics::Rejection;
 use super::proxy::Peek;
 use super::{conn, first_unless, gate, rate, tls, Shared};
 use crate::addr::{Address, Endpoint};
-use crate::net::describe;
+use crate::net::{bind_hint, describe};
 use anyhow::{anyhow, bail, Context as _};
 use socket2::{Domain, Protocol, Socket, Type};
 use std::future::Future;
@@ -90,15 +90,52 @@ impl Listener {
 /// How a TCP listening socket is set up.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct TcpOptions {
-    /// The listen(2) backlog (also used for Unix listeners).
-    pub(super) backlog: u32,
     /// SO_REUSEPORT: other processes with it set may bind the same port, and the kernel
     /// spreads new connections among them.
     pub(super) reuse_port: bool,
 }
 
-/// Binds every endpoint `address` resolves to.
-pub(super) async fn bind(address: &Address, options: TcpOptions) -> anyhow::Result<Vec<Listener>> {
+/// A socket bound to its address but not yet listening. The kernel queues no connection for
+/// it, and with SO_REUSEPORT it is not yet among the sockets the kernel spreads a port's
+/// connections over: a start that fails after binding (the `--metrics` port taken by the
+/// instance being replaced) resets no one. Before this, three such failed starts beside a
+/// running instance reset 23 conversations the kernel had queued on the new listeners.
+#[derive(Debug)]
+pub(super) struct Bound {
+    socket: Socket,
+    endpoint: Endpoint,
+    /// A Unix socket's file, removed if the start fails.
+    file: Option<SocketFile>,
+}
+
+impl Bound {
+    /// Starts listening: from here on the kernel completes connections for this socket.
+    pub(super) fn listen(self, backlog: u32) -> anyhow::Result<Listener> {
+        let Bound {
+            socket,
+            endpoint,
+            file,
+        } = self;
+        let fail = |e: io::Error| anyhow!("cannot listen on {endpoint}: {}", describe(&e));
+        socket
+            .listen(backlog.min(i32::MAX as u32) as i32)
+            .map_err(fail)?;
+        Ok(match file {
+            None => Listener::Tcp(
+                TcpListener::from_std(socket.into()).map_err(fail)?,
+                endpoint,
+            ),
+            Some(file) => {
+                let std_listener: std::os::unix::net::UnixListener = socket.into();
+                let listener = UnixListener::from_std(std_listener).map_err(fail)?;
+                Listener::Unix(listener, endpoint, file)
+            }
+        })
+    }
+}
+
+/// Binds every endpoint `address` resolves to, without listening yet (see [`Bound`]).
+pub(super) async fn bind(address: &Address, options: TcpOptions) -> anyhow::Result<Vec<Bound>> {
     let endpoints = address
         .resolve()
         .await
@@ -110,12 +147,12 @@ pub(super) async fn bind(address: &Address, options: TcpOptions) -> anyhow::Resu
         .into_iter()
         .map(|ep| match ep {
             Endpoint::Tcp(addr) => bind_tcp(addr, options),
-            Endpoint::Unix(path) => bind_unix(&path, options.backlog),
+            Endpoint::Unix(path) => bind_unix(&path),
         })
         .collect()
 }
 
-fn bind_tcp(addr: SocketAddr, options: TcpOptions) -> anyhow::Result<Listener> {
+fn bind_tcp(addr: SocketAddr, options: TcpOptions) -> anyhow::Result<Bound> {
     let fail = |e: io::Error| {
         anyhow!(
             "cannot listen on {addr}: {}{}",
@@ -136,28 +173,16 @@ fn bind_tcp(addr: SocketAddr, options: TcpOptions) -> anyhow::Result<Listener> {
     socket.set_nonblocking(true).map_err(fail)?;
     socket.set_nodelay(true).map_err(fail)?;
     socket.bind(&addr.into()).map_err(fail)?;
-    socket
-        .listen(options.backlog.min(i32::MAX as u32) as i32)
-        .map_err(fail)?;
-    let listener = TcpListener::from_std(socket.into()).map_err(fail)?;
-    let local = listener.local_addr().map_err(fail)?;
-    Ok(Listener::Tcp(listener, Endpoint::Tcp(local)))
+    let local = (socket.local_addr().map_err(fail)?.as_socket())
+        .ok_or_else(|| anyhow!("cannot listen on {addr}: bound to no IP address"))?;
+    Ok(Bound {
+        socket,
+        endpoint: Endpoint::Tcp(local),
+        file: None,
+    })
 }
 
-pub(super) fn bind_hint(err: &io::Error, addr: SocketAddr) -> &'static str {
-    match err.kind() {
-        io::ErrorKind::AddrInUse => " (is another server running?)",
-        io::ErrorKind::PermissionDenied if addr.port() < 1024 => {
-            " (ports below 1024 need root or the CAP_NET_BIND_SERVICE capability)"
-        }
-        io::ErrorKind::AddrNotAvailable => {
-            " (is that address on one of this machine's interfaces?)"
-        }
-        _ => "",
-    }
-}
-
-fn bind_unix(path: &Path, backlog: u32) -> anyhow::Result<Listener> {
+fn bind_unix(path: &Path) -> anyhow::Result<Bound> {
     let shown = format!("unix:{}", path.display());
     replace_stale_socket(path).with_context(|| format!("cannot listen on {shown}"))?;
     let fail = |e: io::Error| anyhow!("cannot listen on {shown}: {}", describe(&e));
@@ -166,17 +191,12 @@ fn bind_unix(path: &Path, backlog: u32) -> anyhow::Result<Listener> {
         .bind(&socket2::SockAddr::unix(path).map_err(fail)?)
         .map_err(fail)?;
     let file = SocketFile::created(path.to_owned());
-    socket
-        .listen(backlog.min(i32::MAX as u32) as i32)
-        .map_err(fail)?;
     socket.set_nonblocking(true).map_err(fail)?;
-    let std_listener: std::os::unix::net::UnixListener = socket.into();
-    let listener = UnixListener::from_std(std_listener).map_err(fail)?;
-    Ok(Listener::Unix(
-        listener,
-        Endpoint::Unix(path.to_owned()),
-        file,
-    ))
+    Ok(Bound {
+        socket,
+        endpoint: Endpoint::Unix(path.to_owned()),
+        file: Some(file),
+    })
 }
 
 /// A socket file left by a server that died is removed; one that a live server answers on,
@@ -441,11 +461,8 @@ mod tests {
     async fn accepted_sockets_have_nodelay_over_ipv4_and_ipv6() {
         for addr in ["127.0.0.1:0", "[::1]:0"] {
             let addr: SocketAddr = addr.parse().unwrap();
-            let options = TcpOptions {
-                backlog: 16,
-                reuse_port: false,
-            };
-            let listener = match bind_tcp(addr, options) {
+            let options = TcpOptions { reuse_port: false };
+            let listener = match bind_tcp(addr, options).and_then(|b| b.listen(16)) {
                 Ok(Listener::Tcp(listener, _)) => listener,
                 Ok(other) => panic!("bound {other:?}"),
                 // A host without IPv6 loopback has nothing to check there (CI has one).

@@ -12,9 +12,12 @@
 //!
 //! Readiness is a flag, not the listeners' state: it turns on once every listener is
 //! accepting and off at the first shutdown signal, while listeners may still accept (a
-//! balancer health-checking `/ready` stops sending before they close).
+//! balancer health-checking `/ready` stops sending before they close). A health check must
+//! get through even when the endpoint is crowded: connections past the scraper limit are
+//! still taken, up to a small reserve, for `/ready` alone; a connection that sends no request
+//! head is closed after half a second; and what was turned away is counted.
 
-use crate::net::describe;
+use crate::net::{bind_hint, describe};
 use anyhow::anyhow;
 use http_body_util::Full;
 use hyper::body::Bytes;
@@ -75,6 +78,35 @@ impl Rejection {
             Rejection::ProxyHeader => "proxy_header",
             Rejection::Rate => "rate",
             Rejection::RatePerAddress => "rate_per_address",
+        }
+    }
+}
+
+/// Why the metrics endpoint turned a connection or a request away
+/// (`sockit_metrics_turned_away_total{reason}`): what a starved endpoint looks like from the
+/// outside, so that it shows before a health check fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TurnedAway {
+    /// Every scraper slot and the `/ready` reserve were taken: closed at accept.
+    Closed,
+    /// A `/metrics` request on a reserve connection: answered 503.
+    ScrapeBusy,
+    /// No request head within the head timeout.
+    HeadTimeout,
+}
+
+impl TurnedAway {
+    const ALL: [TurnedAway; 3] = [
+        TurnedAway::Closed,
+        TurnedAway::ScrapeBusy,
+        TurnedAway::HeadTimeout,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            TurnedAway::Closed => "closed",
+            TurnedAway::ScrapeBusy => "scrape_busy",
+            TurnedAway::HeadTimeout => "head_timeout",
         }
     }
 }
@@ -142,6 +174,7 @@ pub struct Metrics {
     accepted: Counter,
     open: Gauge,
     rejected: [Counter; Rejection::ALL.len()],
+    turned_away: [Counter; TurnedAway::ALL.len()],
     closed: [Counter; Close::ALL.len()],
     durations: Histogram,
     traffic: Arc<Traffic>,
@@ -187,6 +220,12 @@ impl Metrics {
             "connections_rejected",
             "Connections turned away before their conversation, by reason",
             rejected.clone(),
+        );
+        let turned_away = Family::<Labels, Counter>::default();
+        registry.register(
+            "metrics_turned_away",
+            "Connections and requests the metrics endpoint turned away, by reason",
+            turned_away.clone(),
         );
         let closed = Family::<Labels, Counter>::default();
         registry.register(
@@ -248,6 +287,8 @@ impl Metrics {
             open,
             rejected: Rejection::ALL
                 .map(|r| rejected.get_or_create(&[("reason", r.label())]).clone()),
+            turned_away: TurnedAway::ALL
+                .map(|t| turned_away.get_or_create(&[("reason", t.label())]).clone()),
             closed: Close::ALL.map(|c| closed.get_or_create(&[("reason", c.label())]).clone()),
             durations,
             traffic,
@@ -267,6 +308,11 @@ impl Metrics {
     /// A connection was turned away for `why`.
     pub(crate) fn rejected(&self, why: Rejection) {
         self.rejected[why as usize].inc();
+    }
+
+    /// The metrics endpoint turned a connection or request away for `why`.
+    pub(crate) fn turned_away(&self, why: TurnedAway) {
+        self.turned_away[why as usize].inc();
     }
 
     /// A connection's start, at `at` (a time the connection has read anyway: the clock is
@@ -404,12 +450,21 @@ impl Collector for Traffic {
     }
 }
 
-/// How many scrapers may be connected at once; more are closed at accept, so the endpoint's
-/// cost stays bounded whatever connects to it.
+/// How many scrapers may be connected at once; past them a small reserve answers `/ready`
+/// only, and past that a connection is closed at accept, so the endpoint's cost stays bounded
+/// whatever connects to it.
 const MAX_SCRAPERS: usize = 16;
 
-/// How long a scraper may take to send its request head.
-const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections past [`MAX_SCRAPERS`] still taken, for `/ready` alone (`/metrics` gets a quick
+/// 503 there): a probe found 16 connections that never finish a head took every `/ready`
+/// answer (0 of 28), and a balancer or kubelet probe that cannot reach `/ready` takes a
+/// healthy instance out of rotation.
+const READY_RESERVE: usize = 8;
+
+/// How long a connection may take to send a request head, by default. A scraper on an internal network
+/// sends one in a round trip; a connection that sends none holds a slot for this long at most
+/// (it was 10 s, which let 16 silent connections reopened twice a second starve the port).
+pub(crate) const HEAD_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// Binds the metrics endpoint's address.
 pub(crate) async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
@@ -417,26 +472,50 @@ pub(crate) async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
         anyhow!(
             "cannot serve metrics on {addr}: {}{}",
             describe(&e),
-            super::listener::bind_hint(&e, addr)
+            bind_hint(&e, addr)
         )
     })
 }
 
+/// What a connection to the endpoint may ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Service {
+    /// Everything: a scraper slot was free.
+    Full,
+    /// `/ready` only; `/metrics` is answered 503 at once: every scraper slot was taken.
+    ReadyOnly,
+}
+
 /// Serves `/metrics` and `/ready` on `listener` until `stop` is cancelled; open scrapes are
 /// then dropped with it.
-pub(crate) async fn serve(listener: TcpListener, metrics: Arc<Metrics>, stop: CancellationToken) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    metrics: Arc<Metrics>,
+    head_timeout: Duration,
+    stop: CancellationToken,
+) {
     let mut scrapers = JoinSet::new();
+    let mut reserve = JoinSet::new();
     loop {
         let accepted = tokio::select! {
             _ = stop.cancelled() => return,
             accepted = listener.accept() => accepted,
         };
         while scrapers.try_join_next().is_some() {}
+        while reserve.try_join_next().is_some() {}
         match accepted {
             Ok((stream, peer)) if scrapers.len() < MAX_SCRAPERS => {
-                scrapers.spawn(answer(stream, peer, metrics.clone()));
+                let full = Service::Full;
+                scrapers.spawn(answer(stream, peer, metrics.clone(), full, head_timeout));
             }
-            Ok((_, peer)) => debug!("metrics: {peer}: too many scrapers, closed"),
+            Ok((stream, peer)) if reserve.len() < READY_RESERVE => {
+                let ready = Service::ReadyOnly;
+                reserve.spawn(answer(stream, peer, metrics.clone(), ready, head_timeout));
+            }
+            Ok((_, peer)) => {
+                metrics.turned_away(TurnedAway::Closed);
+                debug!("metrics: {peer}: too many connections, closed");
+            }
             Err(e) => {
                 warn!("metrics: accept failed: {}", describe(&e));
                 tokio::time::sleep(Duration::from_millis(100)).await;
@@ -445,24 +524,40 @@ pub(crate) async fn serve(listener: TcpListener, metrics: Arc<Metrics>, stop: Ca
     }
 }
 
-/// Serves one scraper's HTTP/1.1 connection.
-async fn answer(stream: tokio::net::TcpStream, peer: SocketAddr, metrics: Arc<Metrics>) {
+/// Serves one HTTP/1.1 connection to the endpoint.
+async fn answer(
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    metrics: Arc<Metrics>,
+    service: Service,
+    head_timeout: Duration,
+) {
+    let counted = metrics.clone();
     let service = hyper::service::service_fn(move |request| {
-        let response = respond(&metrics, &request);
+        let response = respond(&metrics, &request, service);
         async move { Ok::<_, Infallible>(response) }
     });
     let served = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
-        .header_read_timeout(HEAD_TIMEOUT)
+        .header_read_timeout(head_timeout)
+        // A client that half-closes after pipelining its requests still gets every answer:
+        // without it hyper dropped the last of 1,000 when it read the end of the stream.
+        .half_close(true)
         .serve_connection(TokioIo::new(stream), service)
         .await;
-    if let Err(e) = served {
-        debug!("metrics: {peer}: {e}");
+    match served {
+        Err(e) if e.is_timeout() => {
+            counted.turned_away(TurnedAway::HeadTimeout);
+            debug!("metrics: {peer}: no request head within {head_timeout:?}, closed");
+        }
+        Err(e) => debug!("metrics: {peer}: {e}"),
+        Ok(()) => {}
     }
 }
 
-/// `GET /metrics`, `GET /ready` (200 or 503), 405 for other methods on those, 404 elsewhere.
-fn respond<B>(metrics: &Metrics, request: &Request<B>) -> Response<Full<Bytes>> {
+/// `GET /metrics`, `GET /ready` (200 or 503), 405 for other methods on those, 404 elsewhere;
+/// `/metrics` is 503 on a connection from the reserve.
+fn respond<B>(metrics: &Metrics, request: &Request<B>, service: Service) -> Response<Full<Bytes>> {
     let path = request.uri().path();
     if path != "/metrics" && path != "/ready" {
         return plain(StatusCode::NOT_FOUND, "not found: try /metrics or /ready\n");
@@ -475,6 +570,13 @@ fn respond<B>(metrics: &Metrics, request: &Request<B>) -> Response<Full<Bytes>> 
         return response;
     }
     match path {
+        "/metrics" if service == Service::ReadyOnly => {
+            metrics.turned_away(TurnedAway::ScrapeBusy);
+            plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too many scrapers connected: try again\n",
+            )
+        }
         "/metrics" => {
             let mut response = Response::new(Full::new(Bytes::from(metrics.render())));
             response.headers_mut().insert(

@@ -107,8 +107,9 @@ pub const FRAMING_HINT_AFTER: Duration = Duration::from_secs(2);
 /// [`Server::builder`] or parsed by clap.
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct Config {
-    /// Address to listen on (repeatable): HOST:PORT, `[V6]:PORT` or unix:PATH. A host name
-    /// binds every address it resolves to; port 0 lets the OS choose (the port is logged).
+    /// Address to listen on (repeatable): HOST:PORT, `[V6]:PORT`, unix:PATH, or tls:HOST:PORT
+    /// (TLS with `--tls-cert` and `--tls-key`). A host name binds every address it resolves
+    /// to; port 0 lets the OS choose (the port is logged).
     #[arg(short, long = "bind", value_name = "ADDR", default_value = DEFAULT_BIND)]
     pub binds: Vec<Address>,
 
@@ -139,7 +140,8 @@ pub struct Config {
 
     /// Memory for unfinished lines, all connections together (`16MiB`, `1GiB`, bytes). A line
     /// that fits in one read needs none; a connection that needs more while it is spent is not
-    /// read until some frees (its idle timeout still runs). At least `--max-line`.
+    /// read until some frees (its idle timeout still runs). A PROXY v2 header longer than 232
+    /// bytes is charged here too, and refused when it does not fit. At least `--max-line`.
     #[arg(long, value_name = "SIZE", default_value = DEFAULT_MAX_INPUT_MEMORY,
           value_parser = crate::size::parse)]
     pub max_input_memory: usize,
@@ -216,6 +218,10 @@ pub struct Config {
     #[arg(skip = DEFAULT_LINGER)]
     pub linger: Duration,
 
+    /// How long a connection to the metrics endpoint may take to send a request head.
+    #[arg(skip = metrics::HEAD_TIMEOUT)]
+    pub metrics_head_timeout: Duration,
+
     /// Running behind a load balancer: the PROXY protocol and whom to believe.
     #[command(flatten)]
     pub proxy: ProxyConfig,
@@ -252,6 +258,7 @@ impl Default for Config {
             raise_fd_limit: true,
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
             linger: DEFAULT_LINGER,
+            metrics_head_timeout: metrics::HEAD_TIMEOUT,
             tls: TlsConfig::default(),
             proxy: ProxyConfig::default(),
         }
@@ -261,7 +268,6 @@ impl Default for Config {
 impl Config {
     fn tcp_options(&self) -> listener::TcpOptions {
         listener::TcpOptions {
-            backlog: self.backlog,
             reuse_port: self.reuse_port,
         }
     }
@@ -446,6 +452,13 @@ impl Builder {
         self
     }
 
+    /// Sets how long a connection to the metrics endpoint may take to send a request head
+    /// (default 500 ms).
+    pub fn metrics_head_timeout(mut self, timeout: Duration) -> Self {
+        self.config.metrics_head_timeout = timeout;
+        self
+    }
+
     /// Serves metrics and readiness over HTTP on `addr` (port 0: the OS chooses).
     pub fn metrics(mut self, addr: SocketAddr) -> Self {
         self.config.metrics = Some(addr);
@@ -501,8 +514,28 @@ impl Builder {
             .map(|a| a.to_string())
             .collect();
         let tls = Tls::from_config(&config.tls, &tls_binds).map_err(ConfigError::from)?;
+        // Everything that can fail comes before the service sockets listen (see
+        // `listener::Bound`): a failed start must reset no connection the kernel queued.
+        let bound = if self.inherited.is_empty() {
+            Self::bind_all(&config).await?
+        } else {
+            Vec::new()
+        };
+        let metrics_listener = match config.metrics {
+            Some(addr) => Some(metrics::bind(addr).await?),
+            None => None,
+        };
+        let reload = tls.clone().map(tls::Reload::register).transpose()?;
         let listeners = if self.inherited.is_empty() {
-            Self::bind_all(&config, tls.as_ref()).await?
+            (bound.into_iter())
+                .map(|(bound, is_tls)| {
+                    let listener = bound.listen(config.backlog)?;
+                    Ok(match (&tls, is_tls) {
+                        (Some(tls), true) => listener.over_tls(tls.clone()),
+                        _ => listener,
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?
         } else {
             info!(
                 "Socket activation: serving on {} socket(s) passed by systemd instead of --bind.",
@@ -512,11 +545,6 @@ impl Builder {
                 .map(systemd::adopt)
                 .collect::<anyhow::Result<_>>()?
         };
-        let metrics_listener = match config.metrics {
-            Some(addr) => Some(metrics::bind(addr).await?),
-            None => None,
-        };
-        let reload = tls.map(tls::Reload::register).transpose()?;
         if config.raise_fd_limit {
             config.max_connections =
                 listener::fit_fd_limit(config.max_connections, listeners.len());
@@ -531,18 +559,17 @@ impl Builder {
         })
     }
 
-    /// Binds every address of `config.binds`, `tls:` ones over `tls`.
-    async fn bind_all(config: &Config, tls: Option<&Arc<Tls>>) -> anyhow::Result<Vec<Listener>> {
-        let mut listeners = Vec::new();
+    /// Binds every address of `config.binds`, without listening yet; each says whether it is
+    /// a `tls:` one.
+    async fn bind_all(config: &Config) -> anyhow::Result<Vec<(listener::Bound, bool)>> {
+        let mut bound = Vec::new();
         for address in &config.binds {
-            for bound in listener::bind(address, config.tcp_options()).await? {
-                listeners.push(match (address, tls) {
-                    (Address::Tls { .. }, Some(tls)) => bound.over_tls(tls.clone()),
-                    _ => bound,
-                });
+            let is_tls = matches!(address, Address::Tls { .. });
+            for socket in listener::bind(address, config.tcp_options()).await? {
+                bound.push((socket, is_tls));
             }
         }
-        Ok(listeners)
+        Ok(bound)
     }
 }
 
@@ -796,6 +823,7 @@ impl Server {
             tokio::spawn(metrics::serve(
                 l,
                 shared.metrics.clone(),
+                shared.config.metrics_head_timeout,
                 stop_ticking.clone(),
             ))
         });

@@ -14,6 +14,7 @@
 //! `UNKNOWN` one, which HAProxy sends for its own health checks, leaves the connection's own
 //! address in place, as the specification asks.
 
+use crate::protocol::InputBudget;
 use ipnet::IpNet;
 use ppp::v1;
 use ppp::v2;
@@ -32,7 +33,8 @@ pub const V1_MAX: usize = 107;
 pub const V2_MAX: usize = 16 + u16::MAX as usize;
 
 /// How much is looked at first: a whole v1 header, or a v2 header with any address and no
-/// TLVs (16 + 216 bytes). A header with TLVs that do not fit is read on into a larger buffer.
+/// TLVs (16 + 216 bytes). A header with TLVs that do not fit is read on into a buffer that
+/// doubles as they arrive.
 const FIRST_LOOK: usize = 232;
 
 /// The PROXY protocol flags of `sockit serve`.
@@ -202,6 +204,9 @@ pub(super) enum Refusal {
     /// The grace period after a shutdown ended first.
     #[error("no PROXY header before the server shut down")]
     ShuttingDown,
+    /// `--max-input-memory` could not hold the rest of a long v2 header.
+    #[error("no input memory left (--max-input-memory) for its PROXY header")]
+    NoMemory,
     /// The socket failed.
     #[error("{}", crate::net::describe(.0))]
     Failed(#[from] io::Error),
@@ -242,29 +247,78 @@ fn peek_fd(fd: impl AsFd, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 /// Takes the PROXY header off the front of `sock`, leaving the bytes behind it unread.
-pub(super) async fn take_header<S: Peek>(sock: &mut S) -> Result<Header, Refusal> {
-    let mut buf = vec![0; FIRST_LOOK];
+///
+/// The buffer starts at [`FIRST_LOOK`] bytes and doubles only when the bytes that arrived fill
+/// it, so a v2 header that declares 65,535 bytes of TLVs and sends none costs 232 bytes, not
+/// 64 KiB (2,000 such connections held 146 MB). Growth past the first look is charged to
+/// `budget` (`--max-input-memory`, which unfinished lines share) and given back when the header
+/// is taken or refused; a header the budget cannot hold is refused.
+pub(super) async fn take_header<S: Peek>(
+    sock: &mut S,
+    budget: &InputBudget,
+) -> Result<Header, Refusal> {
+    let mut buf = Charged::new(budget);
     let mut taken = 0;
     loop {
         if taken == buf.len() {
             // Only a v2 header with TLVs gets this far (v1 is invalid past 107 bytes).
-            buf.resize(V2_MAX, 0);
+            buf.grow()?;
         }
-        let seen = taken + sock.peek(&mut buf[taken..]).await?;
+        let seen = taken + sock.peek(&mut buf.bytes[taken..]).await?;
         if seen == taken {
             return Err(Refusal::Closed);
         }
-        match parse(&buf[..seen]) {
+        match parse(&buf.bytes[..seen]) {
             Parsed::Done { header, len } => {
-                sock.read_exact(&mut buf[taken..len]).await?;
+                sock.read_exact(&mut buf.bytes[taken..len]).await?;
                 return Ok(header);
             }
             Parsed::Incomplete => {
-                sock.read_exact(&mut buf[taken..seen]).await?;
+                sock.read_exact(&mut buf.bytes[taken..seen]).await?;
                 taken = seen;
             }
             Parsed::Invalid(why) => return Err(Refusal::Malformed(why)),
         }
+    }
+}
+
+/// A header's buffer, whatever it holds past [`FIRST_LOOK`] charged to the input memory and
+/// given back when dropped. The first look is free, as a connection's first read is.
+struct Charged<'b> {
+    bytes: Vec<u8>,
+    budget: &'b InputBudget,
+}
+
+impl<'b> Charged<'b> {
+    fn new(budget: &'b InputBudget) -> Self {
+        Charged {
+            bytes: Vec::new(),
+            budget,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Doubles the buffer (to [`FIRST_LOOK`] first, and never past [`V2_MAX`]).
+    fn grow(&mut self) -> Result<(), Refusal> {
+        let now = self.bytes.len();
+        let next = (now * 2).clamp(FIRST_LOOK, V2_MAX);
+        let charge = next - now.max(FIRST_LOOK);
+        if charge > 0 && !self.budget.take(charge) {
+            return Err(Refusal::NoMemory);
+        }
+        self.bytes.reserve_exact(next - now);
+        self.bytes.resize(next, 0);
+        Ok(())
+    }
+}
+
+impl Drop for Charged<'_> {
+    fn drop(&mut self) {
+        self.budget
+            .give_back(self.bytes.len().saturating_sub(FIRST_LOOK));
     }
 }
 

@@ -10,7 +10,8 @@
 //!
 //! A reload builds a whole new configuration from the same paths and swaps it in for new
 //! connections, as nginx does; a connection keeps the configuration it shook hands with. A
-//! reload that fails keeps the old one.
+//! reload that fails keeps the old one, and so does one whose files take longer than a few
+//! seconds to read: they are read off the runtime, which serves on meanwhile.
 
 use super::access_log::TlsSummary;
 use super::conn::{self, Peer, Socket};
@@ -20,13 +21,14 @@ use super::{gate, Shared};
 use crate::duration::{self, shown};
 use crate::fetch::tls::words;
 use crate::net::describe;
-use crate::net::tls::crypto_provider as provider;
+use crate::net::tls::{crypto_provider as provider, pem_problem};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
@@ -37,6 +39,10 @@ use tokio::time::Instant;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 use tracing::{error, info};
+
+/// How long a SIGHUP reload may take to read the certificate files before it gives up and
+/// keeps the old ones; reading a local file takes microseconds.
+const RELOAD_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// `--handshake-timeout`'s default.
 pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -118,6 +124,8 @@ struct Files {
 pub(super) struct Tls {
     files: Files,
     current: RwLock<Arc<ServerConfig>>,
+    /// A reload's thread is reading the files.
+    reading: AtomicBool,
 }
 
 impl Tls {
@@ -144,7 +152,11 @@ impl Tls {
             return Err(TlsError::NoHandshakeTime);
         }
         let current = RwLock::new(load(&files)?);
-        Ok(Some(Arc::new(Tls { files, current })))
+        Ok(Some(Arc::new(Tls {
+            files,
+            current,
+            reading: AtomicBool::new(false),
+        })))
     }
 
     fn acceptor(&self) -> TlsAcceptor {
@@ -154,16 +166,57 @@ impl Tls {
 
     /// Loads the files again; on success new connections use them, on failure the old
     /// configuration stays and one line says why.
-    fn reload(&self) {
-        match load(&self.files) {
-            Ok(config) => {
+    ///
+    /// The files are read on a thread of their own, bounded by [`RELOAD_TIMEOUT`], while the
+    /// runtime goes on serving with the old configuration: a path that blocks (a FIFO, a hung
+    /// network mount) stopped every TLS handshake when the read ran on a runtime worker. Not
+    /// tokio's blocking pool: the runtime waits for its tasks when it shuts down, so a read
+    /// that never returns would keep the process from exiting. One read at a time: a SIGHUP
+    /// while one is still stuck says so instead of starting another thread.
+    async fn reload(self: &Arc<Self>) {
+        if self.reading.swap(true, Ordering::AcqRel) {
+            error!(
+                "TLS reload skipped: the previous one is still reading {} (a hung mount?)",
+                self.files.cert.display()
+            );
+            return;
+        }
+        let (done, loaded) = tokio::sync::oneshot::channel();
+        let tls = self.clone();
+        let reader = std::thread::Builder::new()
+            .name("tls-reload".into())
+            .spawn(move || {
+                let loaded = load(&tls.files);
+                tls.reading.store(false, Ordering::Release);
+                if done.send(loaded).is_err() {
+                    info!(
+                        "The TLS reload that gave up has finished reading {}: send SIGHUP \
+                         again to load the files",
+                        tls.files.cert.display()
+                    );
+                }
+            });
+        if let Err(e) = reader {
+            self.reading.store(false, Ordering::Release);
+            return error!("TLS reload failed, still serving the previous certificate: {e}");
+        }
+        match tokio::time::timeout(RELOAD_TIMEOUT, loaded).await {
+            Ok(Ok(Ok(config))) => {
                 *self.current.write().unwrap_or_else(PoisonError::into_inner) = config;
                 info!(
                     "TLS certificate reloaded from {}",
                     self.files.cert.display()
                 );
             }
-            Err(e) => error!("TLS reload failed, still serving the previous certificate: {e}"),
+            Ok(Ok(Err(e))) => {
+                error!("TLS reload failed, still serving the previous certificate: {e}")
+            }
+            Ok(Err(_)) => error!("TLS reload failed, still serving the previous certificate"),
+            Err(_) => error!(
+                "TLS reload failed, still serving the previous certificate: reading {} took \
+                 longer than {RELOAD_TIMEOUT:?}",
+                self.files.cert.display()
+            ),
         }
     }
 }
@@ -189,7 +242,7 @@ impl Reload {
     pub(super) async fn run(mut self) {
         while self.hangup.recv().await.is_some() {
             info!("SIGHUP received: reloading the TLS certificate");
-            self.tls.reload();
+            self.tls.reload().await;
         }
     }
 }
@@ -238,7 +291,7 @@ fn read_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsErr
     let pem = read(path)?;
     let certs = CertificateDer::pem_slice_iter(&pem)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| TlsError::file(path, format!("broken PEM: {e}")))?;
+        .map_err(|e| TlsError::file(path, pem_problem(&e)))?;
     if certs.is_empty() {
         return Err(TlsError::file(path, "no PEM certificate in it"));
     }
@@ -251,7 +304,7 @@ fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
         rustls::pki_types::pem::Error::NoItemsFound => {
             TlsError::file(path, "no private key in it (PEM: PKCS#8, RSA or SEC1 EC)")
         }
-        e => TlsError::file(path, format!("broken PEM: {e}")),
+        e => TlsError::file(path, pem_problem(&e)),
     })
 }
 
@@ -297,6 +350,14 @@ async fn serve(
     let Some(peer) = gate::proxied(&mut tcp, peer, &shared, deadline).await else {
         return;
     };
+    // The client's share before the handshake: one address holding silent connections in
+    // their handshakes must not take every slot. Over its share it is closed at once, as
+    // when the server is busy: an `ERR` line needs the handshake it is denied.
+    let Ok(share) = gate::share(&peer, &shared) else {
+        shared.metrics.rejected(Rejection::PerAddress);
+        gate::too_many_from(&peer);
+        return;
+    };
     let shaking = tokio::time::timeout_at(deadline, acceptor.accept(tcp));
     let outcome = tokio::select! {
         shaken = shaking => match shaken {
@@ -307,7 +368,10 @@ async fn serve(
         () = shared.drain.over(&shared.wake) => Err(Failure::ShuttingDown),
     };
     match outcome {
-        Ok(stream) => gate::converse(stream, peer, shared, slot).await,
+        Ok(stream) => {
+            conn::serve(stream, peer, shared, slot).await;
+            drop(share);
+        }
         Err(why) => {
             shared.metrics.rejected(Rejection::TlsHandshake);
             handshake_failed(&peer, &why);

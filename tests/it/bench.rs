@@ -23,37 +23,54 @@ enum Fault {
     SwapSecondAndThird,
 }
 
-/// A hello server on 127.0.0.1 that answers correctly except for its fault; stops on drop.
-struct Faulty {
-    addr: SocketAddr,
+/// A server on 127.0.0.1 written for one test: a thread per connection runs `serve` on it.
+/// Stops accepting on drop.
+pub(crate) struct Peer {
+    pub(crate) addr: SocketAddr,
     stop: Arc<AtomicBool>,
 }
 
-impl Faulty {
-    fn start(fault: Fault) -> Faulty {
+impl Peer {
+    pub(crate) fn start(serve: impl Fn(TcpStream) + Send + Sync + 'static) -> Peer {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();
+        let serve = Arc::new(serve);
         thread::spawn(move || {
             for stream in listener.incoming() {
                 if stopping.load(Ordering::SeqCst) {
                     break;
                 }
                 if let Ok(stream) = stream {
-                    thread::spawn(move || serve_faulty(stream, fault));
+                    let serve = serve.clone();
+                    thread::spawn(move || serve(stream));
                 }
             }
         });
-        Faulty { addr, stop }
+        Peer { addr, stop }
+    }
+
+    /// The address as `-a` takes it.
+    pub(crate) fn addr(&self) -> String {
+        self.addr.to_string()
     }
 }
 
-impl Drop for Faulty {
+impl Drop for Peer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         // Wakes the accept loop so it sees the flag.
         let _ = TcpStream::connect(self.addr);
+    }
+}
+
+/// A hello server that answers correctly except for its fault.
+struct Faulty;
+
+impl Faulty {
+    fn start(fault: Fault) -> Peer {
+        Peer::start(move |stream| serve_faulty(stream, fault))
     }
 }
 
@@ -98,14 +115,14 @@ fn serve_faulty(mut stream: TcpStream, fault: Fault) {
 }
 
 /// What a finished `sockit bench` left behind.
-struct Output {
-    status: std::process::ExitStatus,
-    stdout: Vec<u8>,
-    stderr: Vec<u8>,
+pub(crate) struct Output {
+    pub(crate) status: std::process::ExitStatus,
+    pub(crate) stdout: Vec<u8>,
+    pub(crate) stderr: Vec<u8>,
 }
 
 /// Runs the real binary to completion within the suite's bound (killed if it overstays).
-fn sockit_bench(args: &[&str]) -> Output {
+pub(crate) fn sockit_bench(args: &[&str]) -> Output {
     let mut cmd = support::sockit();
     cmd.arg("bench").args(args);
     let mut child = ChildGuard::spawn(cmd);
@@ -125,7 +142,7 @@ fn sockit_bench(args: &[&str]) -> Output {
     }
 }
 
-fn json(output: &Output) -> serde_json::Value {
+pub(crate) fn json(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
         panic!(
             "{e}: stdout {:?} stderr {:?}",
@@ -136,7 +153,7 @@ fn json(output: &Output) -> serde_json::Value {
 }
 
 /// Asserts the run failed with one `sockit: ...` line on stderr.
-fn assert_failed_with_one_line(output: &Output) {
+pub(crate) fn assert_failed_with_one_line(output: &Output) {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
@@ -230,7 +247,7 @@ fn pipeline_with_chunk_framing_is_refused() {
 }
 
 /// Runs the bench in-process with these flags and returns its one report.
-async fn bench_in_process(args: &[&str]) -> RunReport {
+pub(crate) async fn bench_in_process(args: &[&str]) -> RunReport {
     let argv = std::iter::once("bench").chain(args.iter().copied());
     let flags = <BenchArgs as clap::Parser>::parse_from(argv);
     let mut reports = sockit::bench::run(&flags).await.unwrap();
@@ -372,4 +389,186 @@ fn binary_sweep_json_and_plot() {
     assert!(runs.iter().all(|r| r["errors"]["total"] == 0), "{runs:?}");
     let chart = std::fs::read_to_string(&svg).unwrap();
     assert!(chart.starts_with("<svg") && chart.contains("p99 latency"));
+}
+
+/// Serves lines: `greeting` on accept, then `answer(line)` for each line, after `delay`.
+fn serve_lines(
+    stream: TcpStream,
+    greeting: &[u8],
+    delay: Duration,
+    answer: impl Fn(&[u8]) -> Vec<u8>,
+) {
+    let _ = stream.set_nodelay(true);
+    let mut writer = stream.try_clone().unwrap();
+    if writer.write_all(greeting).is_err() {
+        return;
+    }
+    let mut reader = BufReader::new(stream);
+    let mut line = Vec::new();
+    while matches!(reader.read_until(b'\n', &mut line), Ok(n) if n > 0) {
+        let name = line.strip_suffix(b"\n").unwrap_or(&line);
+        if name == b"exit" {
+            return;
+        }
+        thread::sleep(delay);
+        if writer.write_all(&answer(name)).is_err() {
+            return;
+        }
+        line.clear();
+    }
+}
+
+fn hello(name: &[u8]) -> Vec<u8> {
+    [b"Hello, ", name, b"!\n"].concat()
+}
+
+/// Regression (issue 22): late replies are reported and the run exits 0 unless
+/// `--fail-on-late`; and the counts add up: no more late replies than messages (a run once
+/// reported "20 messages ... 25 late", counting the drain's replies as late but not as
+/// messages).
+#[test]
+fn late_replies_are_reported_and_fail_only_when_asked() {
+    let server = Peer::start(|s| serve_lines(s, b"Welcome!\n", Duration::from_millis(120), hello));
+    let addr = server.addr();
+    let flags = [
+        "-a", &addr, "-c", "3", "-d", "700ms", "--late", "50ms", "--json",
+    ];
+    let out = sockit_bench(&flags);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let run = &json(&out)["runs"][0];
+    let (messages, late) = (
+        run["messages"].as_u64().unwrap(),
+        run["errors"]["late"].as_u64().unwrap(),
+    );
+    assert!(late > 0 && late <= messages, "{run}");
+    assert_eq!(run["errors"]["total"], 0, "{run}");
+
+    let out = sockit_bench(&[&flags[..], &["--fail-on-late"]].concat());
+    assert_failed_with_one_line(&out);
+    let run = &json(&out)["runs"][0];
+    assert_eq!(run["errors"]["total"], run["errors"]["late"], "{run}");
+}
+
+/// `--greeting`, `--name` and `--reply` load a server that speaks another dialogue of the
+/// same shape, and a server that greets nothing; a name with `{conn}` is checked per
+/// connection.
+#[test]
+fn another_dialogue_is_checked() {
+    let yo = |name: &[u8]| [b"Yo ", name, b"\n"].concat();
+    let server = Peer::start(move |s| serve_lines(s, b"", Duration::ZERO, yo));
+    let addr = server.addr();
+    let out = sockit_bench(&[
+        "-a",
+        &addr,
+        "-c",
+        "2",
+        "-d",
+        "200ms",
+        "--json",
+        "--greeting",
+        "none",
+        "--name",
+        "ann{conn}",
+        "--reply",
+        "Yo {name}",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(json(&out)["runs"][0]["messages"].as_u64().unwrap() > 0);
+
+    // The same server with the default dialogue: every reply is wrong, and it says so.
+    let out = sockit_bench(&["-a", &addr, "-c", "1", "-d", "200ms", "--greeting", "none"]);
+    assert_failed_with_one_line(&out);
+}
+
+/// Against `sockit serve --greeting 'Hi there'`, bench with `--greeting 'Hi there'` runs
+/// clean, and without it every connection fails with a hint naming the flag.
+#[tokio::test]
+async fn greeting_flag_matches_sockit_serve_greeting() {
+    let builder = Server::builder()
+        .bind("127.0.0.1:0".parse().unwrap())
+        .greeting("Hi there");
+    let server = TestServer::start(builder).await;
+    let addr = server.endpoint.to_string();
+    let r = bench_in_process(&[
+        "-a",
+        &addr,
+        "-c",
+        "2",
+        "-d",
+        "150ms",
+        "--greeting",
+        "Hi there",
+    ])
+    .await;
+    assert_clean(&r);
+    let r = bench_in_process(&["-a", &addr, "-c", "1", "-d", "150ms"]).await;
+    let why = r.errors.first_failure.clone().unwrap_or_default();
+    assert!(r.errors.failed > 0 && why.contains("--greeting"), "{r:?}");
+    server.stop().await;
+}
+
+/// Issue 23: a server that greets `Welcome!` without a newline (the tutorial's framing)
+/// gets a hint to use `--framing chunk`, not only "no reply in time".
+#[test]
+fn welcome_without_newline_hints_chunk_framing() {
+    let server = Peer::start(|mut s| {
+        let _ = s.write_all(b"Welcome!");
+        let _ = s.read(&mut [0u8; 64]);
+    });
+    let addr = server.addr();
+    let out = sockit_bench(&["-a", &addr, "-c", "1", "-d", "300ms", "--timeout", "200ms"]);
+    assert_failed_with_one_line(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("without a newline") && stderr.contains("--framing chunk"),
+        "{stderr}"
+    );
+}
+
+/// The README's command for the tutorial's own Python server (one second of sleep per
+/// message) reports what it saw with exit 0: `--framing chunk --late 2s`.
+#[test]
+fn tutorial_server_with_late_allowance_exits_0() {
+    if !support::require_tool("python3") {
+        return;
+    }
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/tutorial/echo_server.py");
+    let mut py = std::process::Command::new("python3");
+    py.arg("-u").arg(script).arg("0");
+    let mut server = ChildGuard::spawn(py);
+    // Kept open to the end: the server prints a line per connection and would die of EPIPE.
+    let mut stdout = BufReader::new(server.child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let port = first
+        .trim()
+        .strip_prefix("Waiting for connection on port ")
+        .and_then(|p| p.strip_suffix("..."))
+        .expect("the server prints its port");
+    let addr = format!("127.0.0.1:{port}");
+    let out = sockit_bench(&[
+        "-a",
+        &addr,
+        "--framing",
+        "chunk",
+        "--late",
+        "2s",
+        "-c",
+        "2",
+        "-d",
+        "2500ms",
+        "--json",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let run = &json(&out)["runs"][0];
+    assert!(run["messages"].as_u64().unwrap() >= 2, "{run}");
+    assert_eq!(run["errors"]["total"], 0, "{run}");
+    assert_eq!(run["errors"]["late"], 0, "{run}");
 }

@@ -143,52 +143,6 @@ fn completions_cover_every_subcommand() {
     }
 }
 
-/// `sockit man` is roff that `man -l` renders, with every subcommand's flags on the page.
-#[test]
-fn man_page_renders_with_every_subcommand() {
-    let out = sockit_with(&["man"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let roff = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        roff.contains("\n.TH sockit 1 "),
-        "roff with a title: {roff}"
-    );
-    if !crate::support::require_tool("man") {
-        return;
-    }
-    let mut man = Command::new("man");
-    man.args(["-l", "-"])
-        .env("MANWIDTH", "100")
-        .env("MANPAGER", "cat");
-    let mut child = ChildGuard::spawn_with_stdin(man, std::process::Stdio::piped());
-    child
-        .child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(&out.stdout)
-        .unwrap();
-    let mut page = String::new();
-    let mut stdout = child.child.stdout.take().unwrap();
-    stdout.read_to_string(&mut page).unwrap();
-    let (status, stderr) = child.wait();
-    assert!(status.success(), "{stderr}");
-    for text in [
-        "SOCKIT SERVE OPTIONS",
-        "SOCKIT CLIENT OPTIONS",
-        "SOCKIT FETCH OPTIONS",
-        "SOCKIT BENCH OPTIONS",
-        "--idle-timeout",
-        "--max-time",
-        "--json",
-    ] {
-        assert!(
-            page.contains(text),
-            "the rendered page lacks {text:?}:\n{page}"
-        );
-    }
-}
-
 /// `wait_for_stderr` gives up on a child that prints nothing instead of blocking forever.
 #[test]
 fn waiting_for_a_silent_child_has_a_deadline() {

@@ -1,6 +1,6 @@
 //! `sockit client` failures as a person meets them, and the library's `Client`.
 
-use crate::support::{loopback, quick, sockit, ChildGuard, TestServer, WAIT};
+use crate::support::{loopback, quick, sockit, spawn_server, ChildGuard, TestServer, WAIT};
 use sockit::client::{Client, ClientError};
 use sockit::protocol::Framing;
 use std::time::Duration;
@@ -25,21 +25,72 @@ fn refused_connection_exits_7() {
     );
 }
 
-/// A server that accepts but never answers runs into --timeout: exit 28.
-#[test]
-fn silent_server_times_out_with_28() {
-    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = silent.local_addr().unwrap().to_string();
+/// `sockit client -a ADDR --timeout 300ms x`: its exit code and stderr.
+fn client_of(addr: &str, extra: &[&str]) -> (Option<i32>, String) {
     let out = sockit()
-        .args(["client", "-a", &addr, "--timeout", "300ms", "x"])
+        .args(["client", "-a", addr, "--timeout", "300ms"])
+        .args(extra)
+        .arg("x")
         .output()
         .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    (out.status.code(), stderr)
+}
+
+/// A server that accepts but never says a word runs into --timeout, exit 28, and is named
+/// for what it probably is (the bug: only "no reply within 10s", which a newcomer who
+/// pointed the client at a web server could not read).
+#[test]
+fn silent_server_times_out_with_28_and_a_hint() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap().to_string();
+    let (code, stderr) = client_of(&addr, &[]);
+    assert_eq!(code, Some(28), "{stderr}");
     assert_eq!(
-        out.status.code(),
-        Some(28),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        stderr,
+        "sockit: the server accepted the connection but sent no greeting within 300ms; a \
+         hello server greets at once, so this is probably one that waits for its client to \
+         speak first, such as a web server (try sockit fetch http://HOST:PORT/) or a TLS one \
+         (try --tls)\n"
     );
+}
+
+/// A server that answers with an HTTP status line is an HTTP server: said so, exit 8
+/// (curl's weird server reply) instead of printing the status line as a greeting.
+#[test]
+fn an_http_server_is_named_and_exits_8() {
+    let http = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = http.local_addr().unwrap().to_string();
+    let serving = std::thread::spawn(move || {
+        use std::io::Write;
+        let (mut conn, _) = http.accept().unwrap();
+        let _ = conn.write_all(b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n");
+    });
+    let (code, stderr) = client_of(&addr, &[]);
+    assert_eq!(code, Some(8), "{stderr}");
+    assert_eq!(
+        stderr,
+        "sockit: the server answered \"HTTP/1.1 408 Request Timeout\": it speaks HTTP, not \
+         the hello protocol (for a web page, use sockit fetch)\n"
+    );
+    serving.join().unwrap();
+}
+
+/// A server with the tutorial's chunk framing greets `Welcome!` without a newline: a line
+/// client waits in vain, and says to try `--framing chunk`, which then works.
+#[test]
+fn a_chunk_framing_server_gets_the_framing_hint() {
+    let (_server, addr) = spawn_server(&["-q", "--framing", "chunk"]);
+    let addr = addr.to_string();
+    let (code, stderr) = client_of(&addr, &[]);
+    assert_eq!(code, Some(28), "{stderr}");
+    assert_eq!(
+        stderr,
+        "sockit: no newline within 300ms after \"Welcome!\"; the server may speak the \
+         tutorial's chunk framing (try --framing chunk)\n"
+    );
+    let (code, stderr) = client_of(&addr, &["--framing", "chunk"]);
+    assert_eq!(code, Some(0), "{stderr}");
 }
 
 /// An `ERR` line from the server goes to stderr and the exit status is non-zero.

@@ -8,7 +8,7 @@
 //! tests say so and skip, except under `CI=true`.
 
 use crate::support::balancers::{find_program, haproxy_config, nginx_config, stream_module};
-use crate::support::{require, ChildGuard, WAIT};
+use crate::support::{require, require_all, ChildGuard, WAIT};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -177,12 +177,17 @@ fn loopback_bind_stays_home_and_wildcard_is_reached() {
 /// balancer's.
 #[test]
 fn balancers_in_another_host_pass_the_client_address() {
-    let (Some(haproxy), Some(nginx), Some(stream)) = (
+    let (haproxy, nginx, stream) = (
         find_program("haproxy"),
         find_program("nginx"),
         stream_module(),
-    ) else {
-        require(false, "haproxy, nginx and libnginx-mod-stream");
+    );
+    let (Some(haproxy), Some(nginx), Some(stream)) = (&haproxy, &nginx, &stream) else {
+        require_all(&[
+            (haproxy.is_some(), "haproxy"),
+            (nginx.is_some(), "nginx"),
+            (stream.is_some(), "libnginx-mod-stream"),
+        ]);
         return;
     };
     let Some([one, two, balancer, client_host]) = hosts::<4>() else {
@@ -215,11 +220,11 @@ fn balancers_in_another_host_pass_the_client_address() {
     let servers = ["10.77.1.1:7000", "10.77.2.1:7000"];
     let config = dir.path().join("haproxy.cfg");
     std::fs::write(&config, haproxy_config("10.77.3.2:7000", &servers, None)).unwrap();
-    let mut cmd = balancer.command(&haproxy);
+    let mut cmd = balancer.command(haproxy);
     cmd.arg("-db").arg("-f").arg(&config);
     let _haproxy = ChildGuard::spawn(cmd);
-    let config = nginx_config(dir.path(), &stream, "10.77.3.2:7001", &servers);
-    let mut cmd = balancer.command(&nginx);
+    let config = nginx_config(dir.path(), stream, "10.77.3.2:7001", &servers);
+    let mut cmd = balancer.command(nginx);
     cmd.arg("-p").arg(dir.path()).arg("-c").arg(&config);
     let _nginx = ChildGuard::spawn(cmd);
 

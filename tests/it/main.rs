@@ -3,11 +3,14 @@
 mod access_log;
 mod alerting;
 mod bench;
+mod bench_rate;
 mod cli;
 mod client;
 mod config_file;
 mod corpus;
+mod curl_diff;
 mod fetch;
+mod help;
 mod hosts;
 mod lb;
 mod metrics;

@@ -441,6 +441,81 @@ async fn ready_is_503_during_the_drain_delay() {
     assert_eq!(read_to_end(&mut c).await, b"Welcome!\nHello, Tracy!\n");
 }
 
+/// Issue 17: connections that never finish a request head and hold every scraper slot
+/// (16, as the probe opened) leave `/ready` answered (200) from a reserve, where `/metrics` is
+/// a quick 503 counted as `turned_away{reason="scrape_busy"}`; past the reserve a connection
+/// is closed and counted too. Before the fix the 17th connection was closed: 0 of 28 `/ready`
+/// answers.
+#[tokio::test]
+async fn ready_is_answered_while_silent_connections_hold_every_scraper_slot() {
+    let m = start(loopback().metrics_head_timeout(WAIT * 2)).await;
+    let mut silent = Vec::new();
+    for _ in 0..16 {
+        silent.push(TcpStream::connect(m.http).await.unwrap());
+    }
+    assert_eq!(get(m.http, "/ready").await, (200, "ready\n".to_owned()));
+    assert_eq!(get(m.http, "/metrics").await.0, 503);
+    for _ in 0..8 {
+        silent.push(TcpStream::connect(m.http).await.unwrap());
+    }
+    let mut closed = TcpStream::connect(m.http).await.unwrap();
+    assert_eq!(read_to_end(&mut closed).await, b"");
+    drop(silent);
+    wait_for_sample(
+        m.http,
+        "sockit_metrics_turned_away_total{reason=\"closed\"}",
+        1.0,
+    )
+    .await;
+    let (_, body) = get(m.http, "/metrics").await;
+    let got = samples(&body);
+    assert_eq!(
+        got["sockit_metrics_turned_away_total{reason=\"scrape_busy\"}"],
+        1.0
+    );
+    m.server.stop().await;
+}
+
+/// Issue 17: a connection to the metrics endpoint that sends no request head is closed after
+/// the head timeout (500 ms by default; it was 10 s) and counted as
+/// `turned_away{reason="head_timeout"}`.
+#[tokio::test]
+async fn a_silent_metrics_connection_is_closed_after_the_head_timeout() {
+    let m = start(loopback()).await;
+    let mut silent = TcpStream::connect(m.http).await.unwrap();
+    let mut got = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), silent.read_to_end(&mut got))
+        .await
+        .expect("closed well within the old 10 s")
+        .unwrap();
+    assert_eq!(got, b"");
+    wait_for_sample(
+        m.http,
+        "sockit_metrics_turned_away_total{reason=\"head_timeout\"}",
+        1.0,
+    )
+    .await;
+    m.server.stop().await;
+}
+
+/// Issue 17: 1,000 pipelined requests followed by a half-close are all answered (the probe saw
+/// 999: the end of the client's stream cut the last one off).
+#[tokio::test]
+async fn pipelined_scrapes_are_all_answered_after_a_half_close() {
+    let m = start(loopback()).await;
+    let mut c = TcpStream::connect(m.http).await.unwrap();
+    let requests = "GET /ready HTTP/1.1\r\nHost: sockit\r\n\r\n".repeat(1000);
+    let (mut read, mut write) = c.split();
+    let sending = async {
+        write.write_all(requests.as_bytes()).await.unwrap();
+        write.shutdown().await.unwrap();
+    };
+    let (_, answers) = tokio::join!(sending, read_to_end(&mut read));
+    let answers = String::from_utf8(answers).unwrap();
+    assert_eq!(answers.matches("HTTP/1.1 200 OK\r\n").count(), 1000);
+    m.server.stop().await;
+}
+
 /// `sockit_ready` follows `/ready` (1 while serving, 0 after the stop), and
 /// `sockit_connections_max` is the connection limit in force, what the saturation alert
 /// divides by.

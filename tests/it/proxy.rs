@@ -70,6 +70,55 @@ async fn v2_header_in_pieces_with_tlvs() {
     server.stop().await;
 }
 
+/// Issue 17: a v2 header's buffer grows with the bytes that arrive and is charged to
+/// `--max-input-memory`. Of two connections each 60,000 bytes into a header that declares
+/// 65,535 bytes of TLVs, with 96 KiB of input memory, one is refused (before the fix each
+/// took 64 KiB up front, uncharged: 2,000 of them held 146 MB); the other finishes its header
+/// and is served, and the memory is given back: a third one like it is served too.
+#[tokio::test]
+async fn long_v2_headers_are_charged_to_the_input_memory() {
+    let builder = loopback()
+        .proxy_protocol(vec!["127.0.0.0/8".parse().unwrap()])
+        .max_line(1024)
+        .max_input_memory(96 << 10)
+        .handshake_timeout(WAIT * 3);
+    let server = TestServer::start(builder).await;
+    let mut tlv = vec![0x04, 0xff, 0xf0]; // a NOOP TLV filling the 65,535 bytes declared
+    tlv.resize(3 + 0xfff0, b'.');
+    let header = v2_header("192.0.2.7:4000".parse().unwrap(), server.addr(), &tlv);
+    let (start, rest) = header.split_at(16 + 12 + 60_000);
+    let mut a = server.connect().await;
+    let mut b = server.connect().await;
+    a.write_all(start).await.unwrap();
+    b.write_all(start).await.unwrap();
+    let (mut from_a, mut from_b) = ([0; 1], [0; 1]);
+    let one_closed = async {
+        tokio::select! {
+            read = a.read(&mut from_a) => (true, read),
+            read = b.read(&mut from_b) => (false, read),
+        }
+    };
+    let (a_refused, read) = tokio::time::timeout(WAIT, one_closed)
+        .await
+        .expect("one of them is refused");
+    assert!(!matches!(read, Ok(1..)), "refused without a greeting");
+    let survivor = if a_refused { b } else { a };
+    let served = |mut c: tokio::net::TcpStream| async move {
+        c.write_all(rest).await.unwrap();
+        c.write_all(b"Tracy\nexit\n").await.unwrap();
+        assert_eq!(read_to_end(&mut c).await, b"Welcome!\nHello, Tracy!\n");
+    };
+    tokio::time::timeout(WAIT, async {
+        served(survivor).await;
+        let mut third = server.connect().await;
+        third.write_all(start).await.unwrap();
+        served(third).await;
+    })
+    .await
+    .expect("served in time");
+    server.stop().await;
+}
+
 /// A LOCAL header (the balancer's health check) is served as a direct connection, and so
 /// is v1's UNKNOWN.
 #[tokio::test]

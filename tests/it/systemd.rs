@@ -129,10 +129,10 @@ fn systemd_analyze_runs() -> bool {
         .output()
         .unwrap();
     if !out.status.success() {
-        eprintln!(
-            "skipped: systemd-analyze cannot run on this machine: {}",
+        crate::support::skip(&format!(
+            "systemd-analyze cannot run on this machine: {}",
             String::from_utf8_lossy(&out.stderr).trim()
-        );
+        ));
     }
     out.status.success()
 }

@@ -61,7 +61,7 @@ fn decodes_gzip_deflate_br() {
             let asked = server.requests()[0]
                 .header("accept-encoding")
                 .map(str::to_string);
-            assert_eq!(asked.as_deref(), Some("gzip, deflate, br"));
+            assert_eq!(asked.as_deref(), Some("deflate, gzip, br"));
         }
     }
 }

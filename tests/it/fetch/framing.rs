@@ -3,7 +3,8 @@
 use super::server::{ok, pattern, reply, Server};
 use super::support::{fetch, fetch_in};
 
-/// A Content-Length body goes to stdout unchanged, and the request is the tutorial's.
+/// A Content-Length body goes to stdout unchanged, and the request is the tutorial's,
+/// without `Connection: close` (curl sends none; the connection closes when the run ends).
 #[test]
 fn content_length_body_to_stdout() {
     let body = pattern(300_000);
@@ -17,7 +18,7 @@ fn content_length_body_to_stdout() {
         ("GET", "/a/b?q=1")
     );
     assert_eq!(req.header("host"), Some(server.addr.to_string().as_str()));
-    assert_eq!(req.header("connection"), Some("close"));
+    assert_eq!(req.header("connection"), None);
     assert_eq!(req.header("accept"), Some("*/*"));
     let ua = format!("sockit/{}", env!("CARGO_PKG_VERSION"));
     assert_eq!(req.header("user-agent"), Some(ua.as_str()));
@@ -39,7 +40,7 @@ fn chunked_with_extensions_and_trailers() {
     fetch_in(dir.path(), &["-D", "head", &server.url("/")]).expect(0);
     let dumped = std::fs::read_to_string(dir.path().join("head")).unwrap();
     assert!(
-        dumped.ends_with("chunked\r\n\r\nX-Trailer: yes\r\n\r\n"),
+        dumped.ends_with("chunked\r\n\r\nX-Trailer: yes\r\n"),
         "{dumped}"
     );
 }
@@ -104,13 +105,16 @@ fn head_204_and_304_have_no_body() {
     assert_eq!(fetch(&[&server.url("/304")]).expect(0).out(), "");
 }
 
-/// -o writes the file and prints the head on stdout, -s silences that; -O names the file
-/// after the URL; -D dumps the head.
+/// -o writes the file and prints nothing on stdout, as curl; `-D - -o FILE` is the
+/// tutorial's "print the head, save the body"; -O names the file after the URL; -D dumps
+/// the head.
 #[test]
 fn output_flags() {
     let server = Server::plain(|_, s| reply(s, &ok(b"file body")));
     let dir = tempfile::tempdir().unwrap();
     let run = fetch_in(dir.path(), &["-o", "out.txt", &server.url("/x")]).expect(0);
+    assert_eq!(run.out(), "");
+    let run = fetch_in(dir.path(), &["-D", "-", "-o", "out.txt", &server.url("/x")]).expect(0);
     assert_eq!(run.out(), "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n");
     assert_eq!(
         run.stderr, "",

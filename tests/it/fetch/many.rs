@@ -129,3 +129,48 @@ fn dump_header_keeps_every_url() {
     assert_eq!(heads.matches("HTTP/1.1 200 OK").count(), 2, "{heads}");
     assert!(!heads.contains("stale"), "{heads}");
 }
+
+/// Issue 17: `-Z -o same URL1 -o same URL2` does not write both into one `same.part`: one
+/// download delivers its bytes whole, the other is refused (23, the run's exit code). The
+/// server holds each body half-way until both requests arrived (or a deadline passed), so
+/// the two would overlap if both were let through.
+#[test]
+fn parallel_downloads_to_one_file_do_not_mix() {
+    let both = std::sync::Arc::new((std::sync::Mutex::new(0), std::sync::Condvar::new()));
+    let seen = both.clone();
+    let server = Server::plain(move |req, s| {
+        let body = req.target.repeat(50_000);
+        let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
+        let _ = std::io::Write::write_all(s, head.as_bytes());
+        let _ = std::io::Write::write_all(s, &body.as_bytes()[..body.len() / 2]);
+        let (count, changed) = &*seen;
+        let mut count = count.lock().unwrap();
+        *count += 1;
+        changed.notify_all();
+        let deadline = std::time::Duration::from_millis(500);
+        let _ = changed
+            .wait_timeout_while(count, deadline, |n| *n < 2)
+            .unwrap();
+        let _ = std::io::Write::write_all(s, &body.as_bytes()[body.len() / 2..]);
+        super::server::End::Close
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "-sS",
+        "-Z",
+        "-o",
+        "same",
+        &server.url("/1"),
+        "-o",
+        "same",
+        &server.url("/2"),
+    ];
+    let run = fetch_in(dir.path(), &args).expect(23);
+    assert!(run.stderr.contains("another download"), "{}", run.stderr);
+    let got = String::from_utf8(fs::read(dir.path().join("same")).unwrap()).unwrap();
+    assert!(
+        got == "/1".repeat(50_000) || got == "/2".repeat(50_000),
+        "mixed"
+    );
+    assert_eq!(server.requests().len(), 1);
+}

@@ -3,11 +3,15 @@
 
 mod checksum;
 mod compress;
+mod config;
 mod connect;
+mod curl_options;
+mod dirs;
 mod errors;
 mod framing;
 mod many;
 mod memory;
+mod netrc;
 mod nginx;
 mod output;
 mod props;

@@ -77,7 +77,10 @@ fn resume_from_part_is_byte_exact() {
     assert_eq!(good.requests()[0].header("range"), Some("bytes=75000-"));
 }
 
-/// -C - without a .part file continues an existing FILE's length; -C N starts at byte N.
+/// -C - without a .part file continues an existing FILE's length; -C N starts at byte N;
+/// with nothing local, -C N asks for the bytes from N and writes them as they come, as
+/// curl does; a local copy shorter than N is refused (33) and left alone, where curl would
+/// append after it and leave a file with a hole.
 #[test]
 fn resume_from_file_and_offset() {
     let body = pattern(10_000);
@@ -96,11 +99,20 @@ fn resume_from_file_and_offset() {
     let reqs = server.requests();
     assert_eq!(reqs[0].header("range"), Some("bytes=4000-"));
     assert_eq!(reqs[1].header("range"), Some("bytes=5000-"));
+    fetch_in(
+        dir.path(),
+        &["-s", "-C", "9000", "-o", "h", &server.url("/")],
+    )
+    .expect(0);
+    assert_eq!(fs::read(dir.path().join("h")).unwrap(), &body[9000..]);
+    assert_eq!(server.requests()[2].header("range"), Some("bytes=9000-"));
+    fs::write(dir.path().join("short"), &body[..10]).unwrap();
     let run = fetch_in(
         dir.path(),
-        &["-s", "-S", "-C", "99999", "-o", "h", &server.url("/")],
+        &["-s", "-S", "-C", "9000", "-o", "short", &server.url("/")],
     );
     assert_eq!(run.code, 33, "{}", run.stderr);
+    assert_eq!(fs::read(dir.path().join("short")).unwrap(), &body[..10]);
 }
 
 /// A server that ignores Range (200, not 206) restarts the download from zero.
@@ -175,7 +187,7 @@ fn symlink_output_writes_through() {
     );
 }
 
-/// Issue 10: `-o f URL | head -1`: the reader of the printed head goes away, the download
+/// Issue 10: `-D - -o f URL | head -1`: the reader of the printed head goes away, the download
 /// still finishes, f is committed and the exit code is the download's.
 #[test]
 fn closed_stdout_does_not_lose_the_file() {
@@ -188,7 +200,7 @@ fn closed_stdout_does_not_lose_the_file() {
         reply(s, &super::server::ok(&sent))
     });
     let dir = tempfile::tempdir().unwrap();
-    let mut running = Running::start(dir.path(), &["-o", "f", &server.url("/")]);
+    let mut running = Running::start(dir.path(), &["-D", "-", "-o", "f", &server.url("/")]);
     drop(running.stdout.take());
     go.send(()).unwrap();
     let run = running.finish().expect(0);
@@ -289,5 +301,55 @@ fn fail_resume_of_complete_file_leaves_no_part() {
     )
     .expect(22);
     assert_eq!(fs::read(dir.path().join("f")).unwrap(), b"12345");
+    assert!(!dir.path().join("f.part").exists());
+}
+
+/// A server that sends `body` in two halves, holding the second until `release` says so;
+/// `arrived` hears of each request as it comes.
+fn held_halfway(
+    body: Vec<u8>,
+    arrived: std::sync::mpsc::Sender<String>,
+    release: std::sync::mpsc::Receiver<()>,
+) -> Server {
+    let arrived = std::sync::Mutex::new(arrived);
+    let release = std::sync::Mutex::new(release);
+    Server::plain(move |req, s| {
+        let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
+        let _ = s.write_all(head.as_bytes());
+        let _ = s.write_all(&body[..body.len() / 2]);
+        let _ = s.flush();
+        let _ = arrived.lock().unwrap().send(req.target.clone());
+        if req.target == "/held" {
+            let wait = std::time::Duration::from_secs(30);
+            let _ = release.lock().unwrap().recv_timeout(wait);
+        }
+        let _ = s.write_all(&body[body.len() / 2..]);
+        End::Close
+    })
+}
+
+/// Issue 17: two runs to one `-o FILE` at once do not share `FILE.part`: the second is
+/// refused (23) while the first writes it, and the first delivers its bytes whole (the
+/// second used to finish and rename, and the first kept writing into the delivered file).
+#[test]
+fn two_runs_to_one_file_do_not_share_the_part_file() {
+    let body = pattern(200_000);
+    let (arrived, heard) = std::sync::mpsc::channel();
+    let (release, released) = std::sync::mpsc::channel();
+    let server = held_halfway(body.clone(), arrived, released);
+    let dir = tempfile::tempdir().unwrap();
+    let first = Running::start(dir.path(), &["-sS", "-o", "f", &server.url("/held")]);
+    let wait = std::time::Duration::from_secs(30);
+    assert_eq!(heard.recv_timeout(wait).unwrap(), "/held");
+    let second = fetch_in(dir.path(), &["-sS", "-o", "f", &server.url("/other")]).expect(23);
+    assert!(second.stderr.contains("f.part"), "{}", second.stderr);
+    assert!(
+        second.stderr.contains("another download"),
+        "{}",
+        second.stderr
+    );
+    release.send(()).unwrap();
+    first.finish().expect(0);
+    assert!(fs::read(dir.path().join("f")).unwrap() == body);
     assert!(!dir.path().join("f.part").exists());
 }

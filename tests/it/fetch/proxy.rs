@@ -171,3 +171,40 @@ fn unreachable_and_refusing_proxies() {
     assert!(run.stderr.contains("403"), "{}", run.stderr);
     assert!(secure.requests().is_empty());
 }
+
+/// Issue 17: NO_PROXY as curl 7.88 reads it: a trailing dot on the entry or on the URL's
+/// host, and CIDR ranges (IPv4 and IPv6), send the request direct; each went through the
+/// proxy before. The "proxy" is an in-test server that answers everything it gets.
+#[test]
+fn noproxy_reads_trailing_dots_and_cidr_ranges_as_curl() {
+    let origin = Server::plain(|_, s| reply(s, &ok(b"direct")));
+    let proxy = Server::plain(|_, s| reply(s, &ok(b"proxied")));
+    let proxied = proxy.url("");
+    let direct = [
+        ("127.0.0.0/8", origin.url("/")),
+        ("10.0.0.0/8, 127.0.0.1/32", origin.url("/")),
+        ("localhost.", origin.url_localhost("/")),
+    ];
+    for (no_proxy, url) in direct {
+        let env = [("http_proxy", proxied.as_str()), ("NO_PROXY", no_proxy)];
+        let run = fetch_env(&env, &["-sS", &url]).expect(0);
+        assert_eq!(run.out(), "direct", "NO_PROXY={no_proxy}");
+    }
+    // `localhost.` does not resolve (nor does it for curl): what matters is that the
+    // proxy is not asked.
+    let dotted = origin.url_localhost("/").replace("localhost", "localhost.");
+    let env = [("http_proxy", proxied.as_str()), ("NO_PROXY", "localhost")];
+    fetch_env(&env, &["-sS", &dotted]).expect(6);
+    let env = [("http_proxy", proxied.as_str()), ("NO_PROXY", "::1/128")];
+    fetch_env(&env, &["-sS", &format!("http://[::1]:{}/", free_port())]).expect(7);
+    assert!(proxy.requests().is_empty(), "{:?}", proxy.requests());
+}
+
+/// A loopback port nothing listens on.
+fn free_port() -> u16 {
+    TcpListener::bind("[::1]:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

@@ -150,3 +150,132 @@ fn stdout_download_is_not_retried_after_bytes() {
     assert_eq!(run.stdout.len(), 100_000);
     assert_eq!(server.requests().len(), 1);
 }
+
+/// Issue 17: a retry that resumes the `.part` file with If-Range, answered by a server that
+/// ignores If-Range with a 206 of another version (another ETag), is refused with 33
+/// instead of appending version 2 to version 1 (it exited 0 with the mix).
+#[test]
+fn resumed_retry_of_another_version_is_refused() {
+    let v1 = pattern(300_000);
+    let v2: Vec<u8> = v1.iter().map(|b| b ^ 0xff).collect();
+    let first = Arc::new(AtomicUsize::new(0));
+    let server = Server::plain(move |req, s| {
+        let from: usize = req
+            .header("range")
+            .and_then(|r| r.strip_prefix("bytes="))
+            .and_then(|r| r.strip_suffix('-'))
+            .map_or(0, |n| n.parse().unwrap());
+        let (status, etag, body) = match from {
+            0 => ("200 OK", "\"v1\"", &v1),
+            _ => ("206 Partial Content", "\"v2\"", &v2),
+        };
+        let head = format!(
+            "HTTP/1.1 {status}\r\nETag: {etag}\r\nAccept-Ranges: bytes\r\nContent-Length: {}\r\n\
+             Content-Range: bytes {from}-{}/{}\r\n\r\n",
+            body.len() - from,
+            body.len() - 1,
+            body.len()
+        );
+        let _ = s.write_all(head.as_bytes());
+        let to = match first.fetch_add(1, Ordering::SeqCst) {
+            0 => 100_000,
+            _ => body.len(),
+        };
+        let _ = s.write_all(&body[from..to]);
+        End::Close
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let flags = [
+        "-sS",
+        "--retry",
+        "2",
+        "--retry-delay",
+        "10ms",
+        "--retry-all-errors",
+        "-o",
+        "f",
+    ];
+    let run = fetch_in(dir.path(), &[&flags[..], &[&server.url("/")]].concat()).expect(33);
+    assert!(run.stderr.contains("another version"), "{}", run.stderr);
+    assert!(!dir.path().join("f").exists());
+    assert_eq!(server.requests()[1].header("if-range"), Some("\"v1\""));
+}
+
+/// Answers every request 503 with `Retry-After: {after}` and the body "busy".
+fn busy_for(after: &'static str) -> Server {
+    Server::plain(move |_, s| {
+        let head =
+            format!("HTTP/1.1 503 Busy\r\nRetry-After: {after}\r\nContent-Length: 4\r\n\r\n");
+        reply(s, &[head.as_bytes(), b"busy"].concat())
+    })
+}
+
+/// Issue 17: a Retry-After whose wait would pass --retry-max-time is not waited (it slept
+/// 11 days): as curl 7.88, the retry is refused with curl's warning and the 503 is the
+/// answer, also for numbers past u64 and dates in the year 9999.
+#[test]
+fn retry_after_past_retry_max_time_is_refused() {
+    let far = [
+        "999999",
+        "99999999999999999999999",
+        "Fri, 31 Dec 9999 23:59:59 GMT",
+    ];
+    for after in far {
+        let server = busy_for(after);
+        let flags = ["--retry", "2", "--retry-max-time", "3", &server.url("/")];
+        let run = fetch(&flags).expect(0);
+        assert_eq!(run.out(), "busy");
+        assert!(
+            run.stderr.contains(
+                "the Retry-After: time would make this command line exceed the maximum \
+                 allowed time for retries"
+            ),
+            "{after}: {}",
+            run.stderr
+        );
+        assert_eq!(server.requests().len(), 1, "{after}");
+        let quiet = [
+            "-sf",
+            "--retry",
+            "2",
+            "--retry-max-time",
+            "3",
+            &server.url("/"),
+        ];
+        assert_eq!(fetch(&quiet).expect(22).stderr, "");
+    }
+}
+
+/// Issue 17, beyond curl (which sleeps as asked): with -m, a Retry-After longer than -m is
+/// not waited either; a short one still is.
+#[test]
+fn retry_after_longer_than_max_time_is_refused() {
+    let server = busy_for("999999");
+    let run = fetch(&["-f", "--retry", "2", "-m", "3", &server.url("/")]).expect(22);
+    assert!(run.stderr.contains("--max-time"), "{}", run.stderr);
+    assert_eq!(server.requests().len(), 1);
+    let short = busy_for("0");
+    fetch(&["-f", "--retry", "2", "-m", "3", &short.url("/")]).expect(22);
+    assert_eq!(short.requests().len(), 3);
+}
+
+/// Issue 16: whether a 503 is retried is decided when it arrives: one that comes after
+/// --retry-max-time has passed is the answer, as curl has it (the decision used to be
+/// taken before the request, and retried it once more).
+#[test]
+fn status_after_retry_max_time_is_not_retried() {
+    let server = Server::plain(|_, s| {
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        reply(s, BUSY)
+    });
+    let flags = [
+        "-f",
+        "--retry",
+        "1",
+        "--retry-max-time",
+        "1",
+        &server.url("/"),
+    ];
+    fetch(&flags).expect(22);
+    assert_eq!(server.requests().len(), 1);
+}

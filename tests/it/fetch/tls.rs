@@ -162,3 +162,20 @@ fn exact_leaf_certificate_is_trusted() {
     let run = fetch(&["--cacert", &cacert, &sibling.url_localhost("/")]).expect(60);
     assert!(run.stderr.contains("unknown issuer"), "{}", run.stderr);
 }
+
+/// Issue 17: a server that takes the connection but never answers the TLS handshake ends
+/// in 28 with the handshake named, as curl's "SSL connection timeout" (it read
+/// "connection ... timed out", as if TCP had not connected).
+#[test]
+fn stalled_handshake_is_named() {
+    // Never accepted: the kernel completes TCP, and the ClientHello waits unread.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("https://{}/", silent.local_addr().unwrap());
+    let run = fetch(&["--connect-timeout", "0.3", &url]).expect(28);
+    assert!(
+        run.stderr
+            .contains("SSL connection timeout: the TLS handshake with 127.0.0.1"),
+        "{}",
+        run.stderr
+    );
+}

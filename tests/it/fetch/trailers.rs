@@ -13,14 +13,15 @@ fn chunked_with(trailers: &'static [u8]) -> Server {
     })
 }
 
-/// -i shows the head, the body, then the trailers.
+/// -i shows the head, the body, then the trailer lines without a blank line after them,
+/// as curl does.
 #[test]
 fn include_prints_trailers_after_the_body() {
     let server = chunked_with(b"X-Sum: 42\r\n\r\n");
     let run = fetch(&["-i", &server.url("/")]).expect(0);
     assert_eq!(
         run.out(),
-        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nbodyX-Sum: 42\r\n\r\n"
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nbodyX-Sum: 42\r\n"
     );
     assert_eq!(fetch(&[&server.url("/")]).expect(0).out(), "body");
 }

@@ -6,10 +6,11 @@
 
 pub mod balancers;
 pub mod pki;
+pub mod recorder;
 
 use sockit::addr::Endpoint;
 use sockit::server::{Builder, Server};
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::process::{Child, ChildStderr, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
@@ -314,18 +315,41 @@ pub fn spawn_server(args: &[&str]) -> (ChildGuard, SocketAddr) {
 /// missing the test is skipped with a line saying so, except under `CI=true`, where .ci/run
 /// has installed every tool and a missing one fails the test instead of passing it unrun.
 pub fn require_tool(name: &str) -> bool {
+    require(on_path(name), name)
+}
+
+/// Whether `name` is a program on `PATH`.
+pub fn on_path(name: &str) -> bool {
     let path = std::env::var_os("PATH").unwrap_or_default();
-    let found = std::env::split_paths(&path).any(|dir| dir.join(name).is_file());
-    require(found, name)
+    std::env::split_paths(&path).any(|dir| dir.join(name).is_file())
 }
 
 /// [`require_tool`] for a tool found some other way: `installed` says whether it was.
 pub fn require(installed: bool, name: &str) -> bool {
+    require_all(&[(installed, name)])
+}
+
+/// [`require`] for a test that needs several peers: the skip line names the missing ones.
+pub fn require_all(peers: &[(bool, &str)]) -> bool {
+    let missing: Vec<&str> = peers
+        .iter()
+        .filter(|(installed, _)| !installed)
+        .map(|(_, name)| *name)
+        .collect();
     skip_unless(
-        installed,
-        &format!("{name} is not installed"),
-        &format!("{name} is required; .ci/run installs it"),
+        missing.is_empty(),
+        &not_installed(&missing),
+        &format!("{}; .ci/run installs them", not_installed(&missing)),
     )
+}
+
+/// "nginx is not installed", "nginx and haproxy are not installed".
+fn not_installed(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => format!("{one} is not installed"),
+        [init @ .., last] => format!("{} and {last} are not installed", init.join(", ")),
+    }
 }
 
 /// `bound`, the result of binding something to `[::1]`, when this machine has an IPv6
@@ -348,8 +372,59 @@ fn skip_unless(ok: bool, skipped: &str, required: &str) -> bool {
         std::env::var("CI").as_deref() != Ok("true"),
         "CI=true: {required}"
     );
-    eprintln!("skipped: {skipped}");
+    skip(skipped);
     false
+}
+
+/// Says that the running test checked nothing because of `why`, where the person running
+/// `cargo test` sees it: libtest captures only the `print!` family, so the line goes to the
+/// stderr file itself, and the run ends with a count of the skips (see [`skips`]).
+pub fn skip(why: &str) {
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    let line = format!("skipped: {test} - {why}\n");
+    let _ = std::io::stderr().write_all(line.as_bytes());
+    skips::record(&line);
+}
+
+/// The count of skipped tests at the end of the run. libtest has no hook at its end, so the
+/// first skip starts a small `sh` that is handed each skip line on a pipe; when the test
+/// binary exits, the pipe closes and the shell prints the count and the reasons on the same
+/// stderr, then exits itself.
+mod skips {
+    use std::io::Write;
+    use std::process::{ChildStdin, Command, Stdio};
+    use std::sync::{Mutex, OnceLock};
+
+    /// The shell's stdin, for the whole run; `None` if the shell could not start.
+    static TALLY: OnceLock<Mutex<Option<ChildStdin>>> = OnceLock::new();
+
+    /// Counts the lines, then prints the total and how many skipped for each reason.
+    const SUMMARY: &str = r#"
+        lines=$(cat)
+        [ -n "$lines" ] || exit 0
+        n=$(printf '%s\n' "$lines" | wc -l)
+        if [ "$n" = 1 ]; then tests="1 test"; else tests="$n tests"; fi
+        {
+            printf '\n%s skipped, checking nothing:\n' "$tests"
+            printf '%s\n' "$lines" | sed 's/^skipped: [^ ]* - //' | sort | uniq -c
+        } >&2
+    "#;
+
+    /// Hands one skip line to the shell that counts them.
+    pub fn record(line: &str) {
+        let tally = TALLY.get_or_init(|| {
+            let shell = Command::new("sh")
+                .args(["-c", SUMMARY])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .spawn();
+            Mutex::new(shell.ok().and_then(|mut child| child.stdin.take()))
+        });
+        if let Some(stdin) = tally.lock().unwrap().as_mut() {
+            let _ = stdin.write_all(line.as_bytes());
+        }
+    }
 }
 
 /// A loopback address whose SYNs go unanswered: a listener with a backlog of 0, its queue
@@ -409,4 +484,16 @@ pub fn queue_table() -> std::collections::HashMap<(u16, u16), Queues> {
             ((port(f[1]), port(f[2])), queues)
         })
         .collect()
+}
+
+/// The skip line names only the missing peers, with a verb that agrees (the bug: "haproxy,
+/// nginx and libnginx-mod-stream is not installed" when all three were meant, or only one
+/// was missing).
+#[test]
+fn skip_lines_name_the_missing_peers() {
+    assert_eq!(not_installed(&["nginx"]), "nginx is not installed");
+    assert_eq!(
+        not_installed(&["haproxy", "nginx", "libnginx-mod-stream"]),
+        "haproxy, nginx and libnginx-mod-stream are not installed"
+    );
 }

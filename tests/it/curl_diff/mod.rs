@@ -1,0 +1,252 @@
+//! The differential test against curl: each line of a table of command lines is run with the
+//! real `curl` (7.88) and with the real `sockit fetch` against the same recording server
+//! (`support::recorder`), and the two runs are compared on the request bytes (the default
+//! User-Agent line aside), stdout, the files left in the working directory and the exit code.
+//!
+//! A line where sockit differs on purpose names the aspects that differ and why; they must
+//! then really differ, so a note never outlives the difference it explains. A
+//! line that differs for a reason not yet fixed is not in the table at all.
+//!
+//! The table is split by area (`requests.rs`, `responses.rs`, ...), each area one test with
+//! its own server, so the areas run in parallel.
+
+mod dirs;
+mod forms;
+mod outputs;
+mod ranges;
+mod requests;
+mod responses;
+
+use crate::support::recorder::Recorder;
+use crate::support::{require_tool, sockit, ChildGuard};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The bound on one run of either tool.
+const DEADLINE: Duration = Duration::from_secs(20);
+
+/// What the two runs are compared on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aspect {
+    /// The bytes sent to the server.
+    Request,
+    /// What was written on stdout.
+    Stdout,
+    /// The files in the working directory afterwards.
+    Files,
+    /// The exit code.
+    Exit,
+}
+
+/// One command line of the table.
+pub struct Line {
+    /// The arguments after `curl` or `sockit fetch`; `{u}` stands for `http://127.0.0.1:PORT`.
+    args: Vec<&'static str>,
+    /// Files in the working directory before the run.
+    files: Vec<(&'static str, Vec<u8>)>,
+    /// What the tool reads on stdin.
+    stdin: Vec<u8>,
+    /// The aspects where sockit differs on purpose, and why.
+    differs: Option<(&'static [Aspect], &'static str)>,
+}
+
+/// A line running `args`.
+pub fn line(args: &[&'static str]) -> Line {
+    Line {
+        args: args.to_vec(),
+        files: Vec::new(),
+        stdin: Vec::new(),
+        differs: None,
+    }
+}
+
+impl Line {
+    /// With `name` holding `bytes` in the working directory before the run.
+    pub fn file(mut self, name: &'static str, bytes: &[u8]) -> Line {
+        self.files.push((name, bytes.to_vec()));
+        self
+    }
+
+    /// With `bytes` on stdin.
+    pub fn stdin(mut self, bytes: &[u8]) -> Line {
+        self.stdin = bytes.to_vec();
+        self
+    }
+
+    /// sockit differs from curl in `aspects` on purpose, for `reason`.
+    pub fn differs(mut self, aspects: &'static [Aspect], reason: &'static str) -> Line {
+        self.differs = Some((aspects, reason));
+        self
+    }
+}
+
+/// What one run of one tool did.
+#[derive(Debug, PartialEq, Eq)]
+struct Outcome {
+    request: Vec<u8>,
+    stdout: Vec<u8>,
+    files: BTreeMap<String, Vec<u8>>,
+    exit: i32,
+}
+
+impl Outcome {
+    fn aspect(&self, aspect: Aspect) -> String {
+        match aspect {
+            Aspect::Request => shown(&self.request),
+            Aspect::Stdout => shown(&self.stdout),
+            Aspect::Files => format!(
+                "{:?}",
+                self.files
+                    .iter()
+                    .map(|(name, bytes)| (name, shown(bytes)))
+                    .collect::<Vec<_>>()
+            ),
+            Aspect::Exit => self.exit.to_string(),
+        }
+    }
+}
+
+/// Bytes as an escaped string, cut short when long.
+fn shown(bytes: &[u8]) -> String {
+    let text = bytes.escape_ascii().to_string();
+    match text.char_indices().nth(600) {
+        Some((at, _)) => format!("{}...", &text[..at]),
+        None => text,
+    }
+}
+
+/// Runs every line with both tools against one recording server; panics listing every line
+/// whose runs differ where the table says they agree.
+pub fn check(table: Vec<Line>) {
+    if !require_tool("curl") {
+        return;
+    }
+    let server = Recorder::start();
+    let base = server.base();
+    let mut report = String::new();
+    for line in &table {
+        let args: Vec<String> = line.args.iter().map(|a| a.replace("{u}", &base)).collect();
+        let mut curl = Command::new("curl");
+        curl.args(&args);
+        let theirs = run(curl, line, &server);
+        let mut ours = sockit();
+        ours.arg("fetch").args(&args);
+        let mine = run(ours, line, &server);
+        for aspect in [Aspect::Request, Aspect::Stdout, Aspect::Files, Aspect::Exit] {
+            let (a, b) = (theirs.aspect(aspect), mine.aspect(aspect));
+            match line.differs {
+                Some((on, _)) if on.contains(&aspect) && a == b => {
+                    let _ = writeln!(
+                        report,
+                        "{args:?}: said to differ in {aspect:?}, but agrees: {a}"
+                    );
+                }
+                Some((on, _)) if on.contains(&aspect) => {}
+                _ if a != b => {
+                    let _ = writeln!(
+                        report,
+                        "{args:?}: {aspect:?} differs\n  curl:   {a}\n  sockit: {b}"
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(report.is_empty(), "sockit and curl differ:\n{report}");
+}
+
+/// Runs `cmd` for `line` in a fresh directory; returns what it did.
+fn run(mut cmd: Command, line: &Line, server: &Recorder) -> Outcome {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in &line.files {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    cmd.current_dir(dir.path())
+        // No ~/.curlrc, no proxies from the environment the tests run in.
+        .env("HOME", dir.path())
+        .env_remove("CURL_HOME")
+        .env_remove("XDG_CONFIG_HOME");
+    for var in [
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+        "no_proxy",
+        "NO_PROXY",
+    ] {
+        cmd.env_remove(var);
+    }
+    let mut child = ChildGuard::spawn_with_stdin(cmd, Stdio::piped());
+    let mut stdin = child.child.stdin.take().unwrap();
+    let input = line.stdin.clone();
+    let feed = thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let mut out = child.child.stdout.take().unwrap();
+    let stdout = thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = out.read_to_end(&mut bytes);
+        bytes
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(start.elapsed() < DEADLINE, "{:?} did not finish", line.args);
+        thread::sleep(Duration::from_millis(2));
+    };
+    let _ = feed.join();
+    Outcome {
+        request: normalised(&server.take(DEADLINE)),
+        stdout: stdout.join().unwrap(),
+        files: files(dir.path()),
+        exit: status.code().unwrap_or(-1),
+    }
+}
+
+/// The request bytes with each tool's default User-Agent line made the same.
+fn normalised(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while let Some(at) = rest.windows(2).position(|w| w == b"\r\n") {
+        let line = &rest[..at];
+        if line.starts_with(b"User-Agent: curl/") || line.starts_with(b"User-Agent: sockit/") {
+            out.extend_from_slice(b"User-Agent: (default)");
+        } else {
+            out.extend_from_slice(line);
+        }
+        out.extend_from_slice(b"\r\n");
+        rest = &rest[at + 2..];
+    }
+    out.extend_from_slice(rest);
+    out
+}
+
+/// Every file under `dir`, by its path relative to `dir`.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut found = BTreeMap::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(at) = dirs.pop() {
+        for path in std::fs::read_dir(&at).unwrap().map(|e| e.unwrap().path()) {
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.is_file() {
+                let name = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                found.insert(name, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    found
+}

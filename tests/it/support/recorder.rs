@@ -1,0 +1,465 @@
+//! Owns the recording HTTP server of the curl differential tests: it logs every byte a
+//! client sends and answers from a fixed set of canned responses, so curl and sockit can be
+//! run one after the other against the same server and their requests compared byte for byte.
+//!
+//! The responses are the ones that tell HTTP clients apart: LF-only heads, chunked bodies
+//! with trailers, redirects (one to the same URL), ranges and 416, gzip, deflate, br and
+//! stacked encodings, and `Expect: 100-continue` answered with 100 or with a final status.
+//! A thread per connection serves requests until the client closes; [`Recorder::take`]
+//! waits (with a deadline) until every connection has closed, so the log holds all a client
+//! sent before it is read.
+
+use flate2::write::{GzEncoder, ZlibEncoder};
+use flate2::Compression;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+/// Socket timeouts: no connection thread outlives its test by more than this.
+const IO_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The body of `/data`: 100 bytes, each position readable in the bytes themselves.
+pub const DATA: &[u8; 100] = b"0000000000111111111122222222223333333333444444444455555555556666666666777777777788888888889999999999";
+
+/// What clients sent, and how many of their connections are still open.
+#[derive(Default)]
+struct Log {
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct State {
+    bytes: Vec<u8>,
+    open: usize,
+}
+
+impl Log {
+    fn record(&self, bytes: &[u8]) {
+        self.state.lock().unwrap().bytes.extend_from_slice(bytes);
+    }
+
+    fn opened(&self) {
+        self.state.lock().unwrap().open += 1;
+    }
+
+    fn closed(&self) {
+        self.state.lock().unwrap().open -= 1;
+        self.changed.notify_all();
+    }
+}
+
+/// The recording server on 127.0.0.1, port chosen by the OS; stops when dropped.
+pub struct Recorder {
+    pub addr: SocketAddr,
+    log: Arc<Log>,
+    stop: Arc<AtomicBool>,
+    accept: Option<JoinHandle<()>>,
+}
+
+impl Recorder {
+    /// Starts the server.
+    pub fn start() -> Recorder {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let log = Arc::new(Log::default());
+        let stop = Arc::new(AtomicBool::new(false));
+        let accept = {
+            let (log, stop) = (log.clone(), stop.clone());
+            thread::spawn(move || {
+                for tcp in listener.incoming() {
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let Ok(tcp) = tcp else { continue };
+                    log.opened();
+                    let log = log.clone();
+                    thread::spawn(move || {
+                        serve(tcp, addr, &log);
+                        log.closed();
+                    });
+                }
+            })
+        };
+        Recorder {
+            addr,
+            log,
+            stop,
+            accept: Some(accept),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Everything clients sent since the last call, once all their connections have closed
+    /// (a client that exited has closed its own); panics after `bound`.
+    pub fn take(&self, bound: Duration) -> Vec<u8> {
+        let deadline = Instant::now() + bound;
+        let mut state = self.log.state.lock().unwrap();
+        while state.open > 0 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "a client connection is still open");
+            state = self.log.changed.wait_timeout(state, left).unwrap().0;
+        }
+        std::mem::take(&mut state.bytes)
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        // Wake the blocking accept so its thread sees the flag.
+        let _ = TcpStream::connect(self.addr);
+        if let Some(t) = self.accept.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// One client connection: requests answered until the client closes or a response ends it.
+fn serve(tcp: TcpStream, addr: SocketAddr, log: &Log) {
+    let _ = tcp.set_read_timeout(Some(IO_TIMEOUT));
+    let _ = tcp.set_write_timeout(Some(IO_TIMEOUT));
+    let mut conn = Conn {
+        tcp,
+        buf: Vec::new(),
+        log,
+    };
+    while let Some(head) = conn.read_head() {
+        let request = Request::parse(&head);
+        let keep = respond(&mut conn, &request, addr).is_ok_and(|keep| keep);
+        if !keep {
+            let _ = conn.tcp.shutdown(Shutdown::Write);
+            // Record (and wait out) whatever the client still sends until it closes.
+            while conn.fill().is_some() {
+                conn.buf.clear();
+            }
+            return;
+        }
+    }
+}
+
+/// A connection's socket and the bytes read from it but not yet used.
+struct Conn<'a> {
+    tcp: TcpStream,
+    buf: Vec<u8>,
+    log: &'a Log,
+}
+
+impl Conn<'_> {
+    /// Reads more bytes into the buffer (and the log); None at the end of the stream.
+    fn fill(&mut self) -> Option<()> {
+        let mut chunk = [0u8; 16 * 1024];
+        let n = self.tcp.read(&mut chunk).ok().filter(|&n| n > 0)?;
+        self.log.record(&chunk[..n]);
+        self.buf.extend_from_slice(&chunk[..n]);
+        Some(())
+    }
+
+    /// The next request head, CRLF CRLF included.
+    fn read_head(&mut self) -> Option<Vec<u8>> {
+        loop {
+            if let Some(at) = find(&self.buf, b"\r\n\r\n") {
+                return Some(self.buf.drain(..at + 4).collect());
+            }
+            self.fill()?;
+        }
+    }
+
+    /// Reads and drops a body of `len` bytes.
+    fn skip(&mut self, len: usize) -> Option<()> {
+        while self.buf.len() < len {
+            self.fill()?;
+        }
+        self.buf.drain(..len);
+        Some(())
+    }
+
+    /// Reads and drops a line ending in CRLF; returns it without the CRLF.
+    fn line(&mut self) -> Option<Vec<u8>> {
+        loop {
+            if let Some(at) = find(&self.buf, b"\r\n") {
+                let line = self.buf.drain(..at + 2).take(at).collect();
+                return Some(line);
+            }
+            self.fill()?;
+        }
+    }
+
+    /// Reads and drops a chunked body, trailers included.
+    fn skip_chunked(&mut self) -> Option<()> {
+        loop {
+            let line = self.line()?;
+            let size = String::from_utf8_lossy(&line);
+            let size = size.split(';').next().unwrap_or("").trim();
+            let size = usize::from_str_radix(size, 16).ok()?;
+            if size == 0 {
+                while !self.line()?.is_empty() {}
+                return Some(());
+            }
+            self.skip(size + 2)?;
+        }
+    }
+
+    /// Reads the request's body, as its head frames it.
+    fn read_body(&mut self, request: &Request) -> Option<()> {
+        if request.chunked {
+            self.skip_chunked()
+        } else {
+            self.skip(request.length)
+        }
+    }
+}
+
+/// What the server needs to know of a request.
+struct Request {
+    method: String,
+    path: String,
+    range: Option<String>,
+    length: usize,
+    chunked: bool,
+    expect_continue: bool,
+}
+
+impl Request {
+    fn parse(head: &[u8]) -> Request {
+        let text = String::from_utf8_lossy(head);
+        let mut lines = text.split("\r\n");
+        let mut first = lines.next().unwrap_or("").split(' ');
+        let method = first.next().unwrap_or("").to_string();
+        let target = first.next().unwrap_or("");
+        // Absolute form (through a proxy): keep only the path.
+        let target = match target.split_once("://") {
+            Some((_, rest)) => rest.find('/').map_or("/", |at| &rest[at..]),
+            None => target,
+        };
+        let path = target.split('?').next().unwrap_or("").to_string();
+        let mut request = Request {
+            method,
+            path,
+            range: None,
+            length: 0,
+            chunked: false,
+            expect_continue: false,
+        };
+        for line in lines {
+            let Some((name, value)) = line.split_once(':') else {
+                continue;
+            };
+            let value = value.trim();
+            match name.trim().to_ascii_lowercase().as_str() {
+                "content-length" => request.length = value.parse().unwrap_or(0),
+                "transfer-encoding" => request.chunked = value.contains("chunked"),
+                "expect" => request.expect_continue = value.eq_ignore_ascii_case("100-continue"),
+                "range" => request.range = Some(value.to_string()),
+                _ => {}
+            }
+        }
+        request
+    }
+}
+
+/// Answers one request; Ok(true) when the connection stays open for another.
+fn respond(conn: &mut Conn, request: &Request, addr: SocketAddr) -> io::Result<bool> {
+    if request.expect_continue {
+        if request.path == "/refuse-body" {
+            // A final status instead of 100: the client must not send the body.
+            conn.tcp
+                .write_all(&response("401 Unauthorized", &[], b"no body wanted\n"))?;
+            return Ok(false);
+        }
+        conn.tcp.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+    }
+    if conn.read_body(request).is_none() {
+        return Ok(false);
+    }
+    let reply = canned(request, addr);
+    let keep = !reply.close;
+    let bytes = if request.method == "HEAD" {
+        reply.bytes[..find(&reply.bytes, b"\r\n\r\n").map_or(reply.bytes.len(), |at| at + 4)]
+            .to_vec()
+    } else {
+        reply.bytes
+    };
+    conn.tcp.write_all(&bytes)?;
+    Ok(keep)
+}
+
+/// A response's bytes, and whether the connection closes after it.
+struct Reply {
+    bytes: Vec<u8>,
+    close: bool,
+}
+
+impl Reply {
+    fn keep(bytes: Vec<u8>) -> Reply {
+        Reply {
+            bytes,
+            close: false,
+        }
+    }
+}
+
+/// The canned response for a request, by path.
+fn canned(request: &Request, addr: SocketAddr) -> Reply {
+    let path = request.path.as_str();
+    if let Some(code) = path.strip_prefix("/status/") {
+        let status = format!("{code} {}", reason(code));
+        return Reply::keep(response(
+            &status,
+            &[],
+            format!("status {code}\n").as_bytes(),
+        ));
+    }
+    Reply::keep(match path {
+        "/hello" | "/" | "/upload/" | "/upload/hostname" | "/refuse-body" => {
+            response("200 OK", &[("Content-Type", "text/plain")], b"hello\n")
+        }
+        "/json" => response(
+            "200 OK",
+            &[("Content-Type", "application/json")],
+            b"{\"ok\":true}\n",
+        ),
+        "/lf" => b"HTTP/1.1 200 OK\nContent-Type: text/plain\nContent-Length: 6\n\nhello\n".to_vec(),
+        "/lf-chunked" => b"HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n3\nhel\n3\nlo\n\n0\nX-Sum: 6\n\n".to_vec(),
+        "/lf-redirect" => b"HTTP/1.1 302 Found\nLocation: /lf\nContent-Length: 0\n\n".to_vec(),
+        "/bare-cr" => b"HTTP/1.1 200 OK\r\nX: a\rb\r\nContent-Length: 6\r\n\r\nhello\n".to_vec(),
+        "/chunked" => b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nhel\r\n3\r\nlo\n\r\n0\r\n\r\n".to_vec(),
+        "/trailers" => b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n3\r\nhel\r\n3\r\nlo\n\r\n0\r\nX-Sum: 6\r\n\r\n".to_vec(),
+        "/close" => {
+            return Reply {
+                bytes: b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil close\n".to_vec(),
+                close: true,
+            }
+        }
+        "/truncated" => {
+            return Reply {
+                bytes: [&b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"[..], &DATA[..50]].concat(),
+                close: true,
+            }
+        }
+        "/http10" => {
+            return Reply {
+                bytes: b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nold\n".to_vec(),
+                close: true,
+            }
+        }
+        "/empty" => b"HTTP/1.1 204 No Content\r\n\r\n".to_vec(),
+        "/redirect" => redirect("302 Found", "/hello"),
+        "/redirect-abs" => redirect("301 Moved Permanently", &format!("http://{addr}/hello")),
+        "/redirect-twice" => redirect("302 Found", "/redirect"),
+        "/redirect-303" => redirect("303 See Other", "/hello"),
+        "/redirect-307" => redirect("307 Temporary Redirect", "/hello"),
+        "/redirect-308" => redirect("308 Permanent Redirect", "/hello"),
+        "/self" => redirect("302 Found", "/self"),
+        "/data" => ranged(request.range.as_deref()),
+        "/gzip" => encoded("gzip", &gzip(b"hello gzip\n")),
+        "/gzip-members" => encoded("gzip", &[gzip(b"one\n"), gzip(b"two\n")].concat()),
+        "/deflate" => encoded("deflate", &deflate(b"hello deflate\n")),
+        "/br" => encoded("br", &brotli(b"hello br\n")),
+        "/gzip-br" => encoded("gzip, br", &brotli(&gzip(b"hello stacked\n"))),
+        _ => response("404 Not Found", &[("Content-Type", "text/plain")], b"not here\n"),
+    })
+}
+
+/// A response with Content-Length.
+fn response(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    let mut out = format!("HTTP/1.1 {status}\r\n");
+    for (name, value) in headers {
+        out.push_str(&format!("{name}: {value}\r\n"));
+    }
+    out.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+fn reason(code: &str) -> &'static str {
+    match code {
+        "200" => "OK",
+        "400" => "Bad Request",
+        "401" => "Unauthorized",
+        "403" => "Forbidden",
+        "404" => "Not Found",
+        "500" => "Internal Server Error",
+        "503" => "Service Unavailable",
+        _ => "Other",
+    }
+}
+
+fn redirect(status: &str, location: &str) -> Vec<u8> {
+    response(status, &[("Location", location)], b"moved\n")
+}
+
+/// `/data`, honouring one `bytes=` range as a server does: 206 with Content-Range, or 416.
+fn ranged(range: Option<&str>) -> Vec<u8> {
+    let total = DATA.len() as u64;
+    let Some(spec) = range.and_then(|r| r.strip_prefix("bytes=")) else {
+        return response("200 OK", &[("Accept-Ranges", "bytes")], DATA);
+    };
+    let Some((first, last)) = spec.split_once('-') else {
+        return response("400 Bad Request", &[], b"bad range\n");
+    };
+    let (first, last) = match (first.parse::<u64>(), last.parse::<u64>()) {
+        (Ok(f), Ok(l)) => (f, l.min(total - 1)),
+        (Ok(f), Err(_)) => (f, total - 1),
+        (Err(_), Ok(n)) => (total.saturating_sub(n), total - 1),
+        _ => return response("400 Bad Request", &[], b"bad range\n"),
+    };
+    if first >= total || first > last {
+        let unsatisfied = format!("bytes */{total}");
+        return response(
+            "416 Range Not Satisfiable",
+            &[("Content-Range", &unsatisfied)],
+            b"",
+        );
+    }
+    let content_range = format!("bytes {first}-{last}/{total}");
+    response(
+        "206 Partial Content",
+        &[
+            ("Accept-Ranges", "bytes"),
+            ("Content-Range", &content_range),
+        ],
+        &DATA[first as usize..=last as usize],
+    )
+}
+
+fn encoded(coding: &str, body: &[u8]) -> Vec<u8> {
+    response(
+        "200 OK",
+        &[("Content-Type", "text/plain"), ("Content-Encoding", coding)],
+        body,
+    )
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e = GzEncoder::new(Vec::new(), Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// HTTP's `deflate` is the zlib format (RFC 9110 8.4.1.2).
+fn deflate(data: &[u8]) -> Vec<u8> {
+    let mut e = ZlibEncoder::new(Vec::new(), Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+fn brotli(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut e = brotli::CompressorWriter::new(&mut out, 4096, 5, 22);
+    e.write_all(data).unwrap();
+    drop(e);
+    out
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
