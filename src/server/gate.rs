@@ -22,7 +22,7 @@ use crate::protocol::ErrorLine;
 use std::sync::Arc;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
-use tracing::{debug, warn};
+use tracing::debug;
 
 /// Whether connections must pass the gate before their conversation.
 pub(super) fn needed(config: &Config) -> bool {
@@ -57,8 +57,7 @@ pub(super) async fn proxied<S: Peek>(
     match client(sock, &peer, shared, deadline).await {
         Ok(client) => Some(client),
         Err(why) => {
-            shared.metrics.rejected(Rejection::ProxyHeader);
-            proxy_header_refused(&peer, &why);
+            proxy_header_refused(shared, &peer, &why);
             None
         }
     }
@@ -125,10 +124,18 @@ pub(super) fn share(peer: &Peer, shared: &Shared) -> Result<Option<Share>, ()> {
 
 /// The one place a refused PROXY header is reported (`reason="proxy_header"`): one line with
 /// the address the connection really came from, never one a header claimed.
-fn proxy_header_refused(peer: &Peer, why: &Refusal) {
+fn proxy_header_refused(shared: &Shared, peer: &Peer, why: &Refusal) {
     match why {
-        Refusal::ShuttingDown => debug!("{peer}: {why}; closed"),
-        _ => warn!("{peer}: {why}; closed without a greeting"),
+        Refusal::ShuttingDown => {
+            shared.metrics.rejected(Rejection::ProxyHeader);
+            debug!("{peer}: {why}; closed");
+        }
+        // Through the rejection log, so that a flood of bad headers is a few lines a second.
+        _ => shared.reject(
+            Rejection::ProxyHeader,
+            peer,
+            format_args!(": {peer}: {why}; closed without a greeting"),
+        ),
     }
 }
 

@@ -372,10 +372,7 @@ async fn serve(
             conn::serve(stream, peer, shared, slot).await;
             drop(share);
         }
-        Err(why) => {
-            shared.metrics.rejected(Rejection::TlsHandshake);
-            handshake_failed(&peer, &why);
-        }
+        Err(why) => handshake_failed(&shared, &peer, &why),
     }
 }
 
@@ -391,13 +388,18 @@ pub(super) enum Failure {
 }
 
 /// The one place a failed handshake is reported: one log line with the client's address.
-pub(super) fn handshake_failed(peer: &Peer, why: &Failure) {
+/// It goes through the rejection log, so a flood of failed handshakes is a few lines a second.
+pub(super) fn handshake_failed(shared: &Shared, peer: &Peer, why: &Failure) {
     let reason = match why {
         Failure::Refused(e) => refusal(e),
         Failure::TimedOut => "no handshake within --handshake-timeout".to_owned(),
         Failure::ShuttingDown => "the server is shutting down".to_owned(),
     };
-    info!("{peer}: TLS handshake failed: {reason}");
+    shared.reject(
+        Rejection::TlsHandshake,
+        peer,
+        format_args!(": {peer}: TLS handshake failed: {reason}"),
+    );
 }
 
 /// A handshake error in words.
