@@ -176,12 +176,6 @@ pub fn finish(failures: impl IntoIterator<Item = Failure>, quiet: bool) -> ExitC
     ExitCode::from(code)
 }
 
-/// Ends the process at once with `code`, for the one place that cannot return to `main`:
-/// the second shutdown signal, which must not wait for anything.
-pub fn now(code: u8) -> ! {
-    std::process::exit(i32::from(code))
-}
-
 /// The broken-pipe rule: whether `err`, or anything in its chain of sources, is a write to a
 /// pipe whose reader went away.
 pub fn closed_stdout(err: &(dyn Error + 'static)) -> bool {

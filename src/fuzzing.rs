@@ -1,10 +1,12 @@
 //! Fuzz entry points: one function per parser, each taking arbitrary bytes and panicking when
 //! a property of that parser breaks.
 //!
-//! The cargo-fuzz targets in `fuzz/` and the corpus replay test (`tests/it/corpus.rs`) call
+//! The cargo-fuzz targets in `fuzz/` and the corpus replay test at the end of this file call
 //! these same functions, so every input a fuzzer ever kept is checked again by `cargo test`
 //! on the stable toolchain. They wrap crate-internal parsers, which is why they live in the
-//! library; they are not an API (`#[doc(hidden)]`). See docs/TESTING.md for how to run them.
+//! library; they are not an API: the module is compiled only with the `fuzzing` feature
+//! (which `fuzz/Cargo.toml` turns on) and in the crate's own tests. See docs/TESTING.md for
+//! how to run them.
 //!
 //! Most targets read their first bytes as parameters (a framing, a limit, where to cut the
 //! input into reads) and the rest as the input, so a fuzzer explores both at once.
@@ -25,7 +27,7 @@ use std::rc::Rc;
 pub type Target = fn(&[u8]);
 
 /// The names of the targets, as directories under `fuzz/corpus/`, with their entry points.
-pub const TARGETS: [(&str, Target); 9] = [
+pub const TARGETS: [(&str, Target); 10] = [
     ("protocol", protocol),
     ("head", head),
     ("chunked", chunked),
@@ -35,6 +37,7 @@ pub const TARGETS: [(&str, Target); 9] = [
     ("proxy_header", proxy_header),
     ("netrc", netrc),
     ("config_file", config_file),
+    ("segments_sidecar", segments_sidecar),
 ];
 
 /// The first byte of `data` as flags, then up to 7 read boundaries (two bytes each, taken
@@ -456,9 +459,49 @@ pub fn config_file(data: &[u8]) {
     }
 }
 
+/// The `--segments` sidecar (`FILE.segments`, `fetch::sidecar::parse`), text a previous
+/// run, a crash or another program left: no panic; what parses covers the body exactly in
+/// no more than one segment per MiB, claims no more than each segment holds, and renders
+/// back to the same sidecar.
+pub fn segments_sidecar(data: &[u8]) {
+    use crate::fetch::sidecar;
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Some(parsed) = sidecar::parse(text) {
+        sidecar::check(&parsed);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
+    use std::panic::{self, AssertUnwindSafe};
+
+    /// Every input of every target's corpus (`fuzz/corpus/TARGET/*`) passes its properties,
+    /// and no target's corpus is missing: what the fuzzers found (crashes included, kept
+    /// there after their fix) stays checked by `cargo test` without cargo-fuzz.
+    #[test]
+    fn fuzz_corpora_replay_clean() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+        let mut failures = Vec::new();
+        for (target, entry) in TARGETS {
+            let dir = root.join(target);
+            let files = fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+            let mut replayed = 0;
+            for file in files {
+                let path = file.unwrap().path();
+                let data = fs::read(&path).unwrap();
+                if panic::catch_unwind(AssertUnwindSafe(|| entry(&data))).is_err() {
+                    failures.push(path.display().to_string());
+                }
+                replayed += 1;
+            }
+            assert!(replayed > 0, "{} holds no inputs", dir.display());
+        }
+        assert!(failures.is_empty(), "failing corpus inputs: {failures:#?}");
+    }
 
     /// The first byte's top three bits count the cuts; each takes two bytes.
     #[test]

@@ -9,18 +9,21 @@
 //!   `sockit: ` line and the broken-pipe rule; each error type picks its own code.
 //! - [`fetch`]: `sockit fetch`, the HTTP/1.1 and HTTPS downloader (curl's flags and exit codes).
 //! - [`logging`]: the log subscriber, in text or JSON (`--log-format`), switchable at run time.
-//! - [`net`]: a connected TCP, Unix or TLS stream, connecting with a deadline, and the
-//!   client side of TLS for `client` and `bench` ([`net::tls`]).
+//! - [`net`]: a connected TCP, Unix or TLS stream, connecting with a deadline, and TLS for
+//!   every subcommand ([`net::tls`]: the one crypto provider, whom a client trusts, the
+//!   client handshake, one `TlsError`). It imports no subcommand.
 //! - [`protocol`]: the hello protocol as a pure state machine (bytes in, replies out).
-//! - [`server`]: the hello server: builder, listeners and accept loop, one connection's life,
-//!   shutdown, `tls:` listeners (certificates, SIGHUP reload, the handshake), metrics and
-//!   readiness (`--metrics`), systemd's sockets and notifications, connection-rate limits,
-//!   the access log, and the `--config` file that SIGHUP reloads.
+//! - [`server`]: the hello server: builder and `run` (which takes a shutdown future and never
+//!   ends the process), binding and the accept loop, one admission pipeline (slot and
+//!   connection-rate limits, PROXY header, per-address share, TLS handshake), one connection's
+//!   life and its access log line, the drain, `tls:` certificates, the `--config` file and
+//!   what SIGHUP reloads (the file, then the certificates), metrics and readiness
+//!   (`--metrics`), systemd's sockets and notifications.
 //! - [`size`]: the one size syntax of every flag (`1048576`, `512KiB`, `64MiB`).
 //! - [`client`]: the hello client, one name at a time or pipelined.
 //! - [`bench`]: `sockit bench`, the load generator: modes, reply checker, report, chart.
-//! - `fuzzing` (hidden): the fuzz targets' entry points, shared by `fuzz/` and the corpus
-//!   replay test.
+//! - `fuzzing` (hidden, only with the `fuzzing` feature or in the crate's tests): the fuzz
+//!   targets' entry points, shared by `fuzz/` and the corpus replay test.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -30,6 +33,7 @@ pub mod client;
 pub mod duration;
 pub mod exit;
 pub mod fetch;
+#[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod logging;

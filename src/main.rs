@@ -22,7 +22,7 @@ use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::signal::unix::{signal, SignalKind};
+use tokio::signal::unix::{signal, Signal, SignalKind};
 
 fn main() -> ExitCode {
     let argv = match expand_config_files(std::env::args_os().collect()) {
@@ -46,7 +46,8 @@ fn main() -> ExitCode {
             serve(args, source, logging)
                 .err()
                 .and_then(|e| {
-                    let code = server::exit_code(&e);
+                    let code = (e.downcast_ref::<Forced>())
+                        .map_or_else(|| server::exit_code(&e), Forced::exit_code);
                     Failure::unless_closed_stdout(code, format!("{e:#}"), e.as_ref())
                 })
                 .into_iter()
@@ -184,7 +185,11 @@ fn runtime(threads: Option<usize>) -> std::io::Result<tokio::runtime::Runtime> {
     }
 }
 
-/// Runs the server; SIGHUP reloads `source`, the `--config` file, when there is one.
+/// Serves until the first SIGINT/SIGTERM, then shuts down gracefully; a second signal ends
+/// the wait at once with [`Forced`]. Each SIGHUP reloads `source`, the `--config` file (when
+/// there is one), and then the TLS certificate ([`reload::on_hangup`]). The signals are this
+/// binary's, not the library's: the server takes a shutdown future and never ends the
+/// process, as in mini-redis.
 fn serve(
     args: ServeArgs,
     source: Option<(Source, Loaded)>,
@@ -193,7 +198,9 @@ fn serve(
     // Before the runtime starts threads: taking the sockets clears LISTEN_FDS.
     let inherited = server::systemd::inherited_sockets()?;
     runtime(args.threads)?.block_on(async {
-        let signals = server::shutdown::Signals::register()?;
+        // Registered before binding, so a signal during start-up is not lost to the default
+        // action (ending the process without a word).
+        let mut signals = Signals::register()?;
         let hangup = signal(SignalKind::hangup())?;
         let server = Server::builder()
             .config(args.config)
@@ -204,8 +211,59 @@ fn serve(
         let reloading =
             reload::on_hangup(hangup, source, server.reloader(), Box::new(parse), logging);
         tokio::spawn(reloading);
-        server.run(signals.first_then_force_exit()).await
+        let (start_shutdown, shutdown) = tokio::sync::oneshot::channel::<()>();
+        let running = server.run(async {
+            let _ = shutdown.await;
+        });
+        tokio::pin!(running);
+        let first = tokio::select! {
+            ran = &mut running => return ran,
+            first = signals.next() => first,
+        };
+        tracing::info!("{first} received: shutting down (send it again to exit at once)");
+        let _ = start_shutdown.send(());
+        tokio::select! {
+            ran = &mut running => ran,
+            second = signals.next() => Err(Forced(second).into()),
+        }
     })
+}
+
+/// SIGINT and SIGTERM, the signals that stop `sockit serve`.
+struct Signals {
+    interrupt: Signal,
+    terminate: Signal,
+}
+
+impl Signals {
+    /// Registers both. Needs a running tokio runtime.
+    fn register() -> std::io::Result<Self> {
+        Ok(Signals {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    /// The next one to arrive, by name.
+    async fn next(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.interrupt.recv() => "SIGINT",
+            _ = self.terminate.recv() => "SIGTERM",
+        }
+    }
+}
+
+/// A second SIGINT/SIGTERM during the graceful shutdown: the person wants the process gone
+/// now, without waiting for connections to drain.
+#[derive(Debug, thiserror::Error)]
+#[error("second {0}: stopped without waiting for open connections")]
+struct Forced(&'static str);
+
+impl Forced {
+    /// [`exit::serve::FORCED`], 130, as shells report an interrupt.
+    fn exit_code(&self) -> u8 {
+        exit::serve::FORCED
+    }
 }
 
 fn run_client(args: ClientArgs) -> Result<(), ClientError> {

@@ -3,8 +3,7 @@
 use crate::addr::Address;
 use crate::duration;
 pub use crate::protocol::Framing;
-use clap::{Parser, ValueEnum};
-#[cfg(feature = "plot")]
+use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -14,8 +13,12 @@ use std::time::Duration;
 /// Any wrong or missing reply, or a connection that fails, is counted and makes the exit status
 /// non-zero; a late reply too with --fail-on-late.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "sockit bench")]
+#[command(name = "sockit bench", args_conflicts_with_subcommands = true)]
 pub struct BenchArgs {
+    /// Instead of a run: `merge`.
+    #[command(subcommand)]
+    pub command: Option<BenchCommand>,
+
     /// Server to load: HOST:PORT, unix:/path/to.sock, or tls:HOST:PORT (as `--tls`).
     #[arg(short, long, value_name = "ADDR", default_value = "127.0.0.1:9999")]
     pub addr: Address,
@@ -108,6 +111,18 @@ pub struct BenchArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// Repeat the run this many times, and report each run and the best, worst and median
+    /// of them (by throughput; under --rate by p99 latency).
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub runs: u32,
+
+    /// Write each run's latency histogram into this file, in HdrHistogram's interval-log
+    /// format (V2 compressed, nanoseconds) with the run's counts, for HdrHistogram's tools
+    /// and `sockit bench merge`.
+    #[arg(long, value_name = "FILE")]
+    pub hdr_out: Option<PathBuf>,
+
     /// TLS: `--tls` (each connection shakes hands in full, without session resumption, so in
     /// churn mode every connection is a full handshake), the certificates to trust and the
     /// one to present.
@@ -117,6 +132,27 @@ pub struct BenchArgs {
     /// Pin the load generator to this CPU (its runtime is single-threaded).
     #[arg(long, value_name = "N")]
     pub cpu: Option<usize>,
+}
+
+/// What `sockit bench` does instead of a run.
+#[derive(Debug, Clone, Subcommand)]
+pub enum BenchCommand {
+    /// Add up the --hdr-out files of several generators (or runs) into one report: latency
+    /// histograms added, counts summed, throughputs added as of generators that ran at the
+    /// same time.
+    Merge(MergeArgs),
+}
+
+/// `sockit bench merge`'s flags.
+#[derive(Debug, Clone, clap::Args)]
+pub struct MergeArgs {
+    /// Files written by `sockit bench --hdr-out`, one per generator.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+
+    /// Print the merged report as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// What each connection does; see `--mode`.
@@ -209,5 +245,19 @@ mod tests {
             assert!(parse(&["--rate", rate]).is_err(), "{rate}");
         }
         assert_eq!(parse(&["--rate", "2.5"]).unwrap().rate, Some(2.5));
+        assert!(parse(&["--runs", "0"]).is_err());
+    }
+
+    /// `merge` takes files and `--json`, and no run flags beside it.
+    #[test]
+    fn merge_subcommand() {
+        let a = parse(&["merge", "a.hlog", "b.hlog", "--json"]).unwrap();
+        let Some(BenchCommand::Merge(m)) = a.command else {
+            panic!("{a:?}")
+        };
+        assert_eq!(m.files.len(), 2);
+        assert!(m.json);
+        assert!(parse(&["merge"]).is_err());
+        assert!(parse(&["-c", "5", "merge", "a.hlog"]).is_err());
     }
 }

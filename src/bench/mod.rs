@@ -14,6 +14,8 @@ mod args;
 pub mod check;
 mod conn;
 pub mod dialogue;
+pub mod hdr;
+pub mod merge;
 mod modes;
 #[cfg(feature = "plot")]
 pub mod plot;
@@ -48,9 +50,15 @@ const IDLE_OPENING: usize = 100;
 /// error if any reply was wrong or missing, or any connection failed (or, with
 /// `--fail-on-late`, any reply was late).
 pub async fn execute(args: BenchArgs) -> anyhow::Result<()> {
+    if let Some(args::BenchCommand::Merge(merging)) = &args.command {
+        return merge::execute(merging);
+    }
     // Tens of thousands of idle connections need as many descriptors as the hard limit allows.
     rlimit::increase_nofile_limit(u64::MAX).context("cannot raise the open-file limit")?;
     let reports = run(&args).await?;
+    if let Some(path) = &args.hdr_out {
+        hdr::write(path, &reports)?;
+    }
     let text = if args.json {
         format!("{}\n", report::json(&reports))
     } else {
@@ -62,7 +70,8 @@ pub async fn execute(args: BenchArgs) -> anyhow::Result<()> {
         let title =
             format!("sockit bench --mode {:?} against {}", args.mode, args.addr).to_lowercase();
         if args.sweep.is_empty() {
-            plot::draw_timeline(path, &title, &reports[0])?;
+            let median = report::Summary::of(&reports).map_or(0, |s| s.median.run as usize - 1);
+            plot::draw_timeline(path, &title, &reports[median])?;
         } else {
             plot::draw(path, &title, &reports)?;
         }
@@ -78,7 +87,8 @@ pub async fn execute(args: BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs the mode at each connection count (`--sweep`, or just `-c`) and returns the reports.
+/// Runs the mode at each connection count (`--sweep`, or just `-c`), `--runs` times, and
+/// returns the reports.
 ///
 /// Runs on the current thread: call it from a current-thread runtime (or `#[tokio::test]`).
 ///
@@ -107,6 +117,9 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<Vec<RunReport>> {
     if args.mode == Mode::Pipeline && args.framing == Framing::Chunk {
         bail!("--mode pipeline needs --framing line: with chunk framing names sent together merge into one message");
     }
+    if args.runs > 1 && !args.sweep.is_empty() {
+        bail!("--runs repeats one run: give -c, not --sweep");
+    }
     if args.rate.is_some() && args.mode == Mode::Idle {
         bail!("--rate applies to lockstep, pipeline and churn: idle mode sends one name per connection");
     }
@@ -133,7 +146,13 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<Vec<RunReport>> {
                 }
             }
         }
-        reports.push(local.run_until(run_once(args, connections, setup)).await?);
+        for n in 1..=args.runs {
+            let mut report = local
+                .run_until(run_once(args, connections, setup.clone()))
+                .await?;
+            report.run = (args.runs > 1).then_some(n);
+            reports.push(report);
+        }
     }
     Ok(reports)
 }

@@ -44,10 +44,32 @@ pub struct RunReport {
     pub errors: Errors,
     /// The measured replies and errors second by second.
     pub timeline: Vec<Second>,
+    /// The run's latency histograms, for `--hdr-out`.
+    #[serde(skip)]
+    pub histograms: Histograms,
+    /// Which of `--runs` this was, from 1 (absent for a single run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<u32>,
+}
+
+/// A run's latency histograms, in nanoseconds.
+#[derive(Clone)]
+pub struct Histograms {
+    /// From when each message was due (without `--rate`, from when it went).
+    pub latency: Histogram<u64>,
+    /// Under `--rate`, from when each message went.
+    pub uncorrected: Option<Histogram<u64>>,
+}
+
+impl std::fmt::Debug for Histograms {
+    /// The number of values only: the buckets would drown a test's failure message.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Histograms {{ values: {} }}", self.latency.len())
+    }
 }
 
 /// Latency percentiles in microseconds.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct Latency {
     /// Median.
     pub p50: f64,
@@ -64,7 +86,7 @@ pub struct Latency {
 }
 
 /// The rate of a `--rate` run.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct Rate {
     /// Messages (churn: conversations) per second asked for.
     pub target: f64,
@@ -91,7 +113,7 @@ impl Latency {
 }
 
 /// Error counts of a run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Errors {
     /// Replies that did not match, byte for byte, what was sent.
     pub wrong: u64,
@@ -153,6 +175,11 @@ impl RunReport {
                 achieved: throughput,
                 behind_schedule: counts.behind_schedule,
             }),
+            histograms: Histograms {
+                latency: counts.latency.clone(),
+                uncorrected: counts.uncorrected.clone(),
+            },
+            run: None,
             timeline: counts
                 .timeline
                 .as_ref()
@@ -170,13 +197,74 @@ impl RunReport {
     }
 }
 
-/// The reports as one JSON document: `{"runs": [...]}`.
+/// Best, worst and median of `--runs`, as memtier_benchmark reports them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// What ranks the runs: `throughput` (higher is better), or under `--rate`, where the
+    /// throughput is the rate asked for, `p99` latency (lower is better).
+    pub by: &'static str,
+    /// The best run.
+    pub best: Pick,
+    /// The worst run.
+    pub worst: Pick,
+    /// The run in the middle.
+    pub median: Pick,
+}
+
+/// One run, picked by the [`Summary`].
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Pick {
+    /// Which run, from 1.
+    pub run: u32,
+    /// Its messages per second.
+    pub throughput: f64,
+    /// Its latency percentiles in microseconds.
+    pub latency_us: Latency,
+    /// Its errors.
+    pub errors: u64,
+}
+
+impl Summary {
+    /// The summary of the runs of a `--runs` report; `None` for a single run or a sweep.
+    pub fn of(reports: &[RunReport]) -> Option<Summary> {
+        if reports.len() < 2 || reports.iter().any(|r| r.run.is_none()) {
+            return None;
+        }
+        let paced = reports[0].rate.is_some();
+        let mut ranked: Vec<&RunReport> = reports.iter().collect();
+        if paced {
+            ranked.sort_by(|a, b| a.latency_us.p99.total_cmp(&b.latency_us.p99));
+        } else {
+            ranked.sort_by(|a, b| b.throughput.total_cmp(&a.throughput));
+        }
+        let pick = |r: &RunReport| Pick {
+            run: r.run.unwrap_or(1),
+            throughput: r.throughput,
+            latency_us: r.latency_us,
+            errors: r.errors.total,
+        };
+        Some(Summary {
+            by: if paced { "p99" } else { "throughput" },
+            best: pick(ranked[0]),
+            worst: pick(ranked[ranked.len() - 1]),
+            median: pick(ranked[(ranked.len() - 1) / 2]),
+        })
+    }
+}
+
+/// The reports as one JSON document: `{"runs": [...]}`, and with `--runs` a `summary`.
 pub fn json(reports: &[RunReport]) -> String {
     #[derive(Serialize)]
     struct Doc<'a> {
         runs: &'a [RunReport],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        summary: Option<Summary>,
     }
-    serde_json::to_string_pretty(&Doc { runs: reports }).expect("reports serialize")
+    let doc = Doc {
+        runs: reports,
+        summary: Summary::of(reports),
+    };
+    serde_json::to_string_pretty(&doc).expect("reports serialize")
 }
 
 /// The reports as a table, one row per run, then one line per run that had errors.
@@ -192,9 +280,27 @@ pub fn table(reports: &[RunReport]) -> String {
         "mode", "conns", "secs", "messages", unit, "p50", "p90", "p99", "p99.9", "max", "errors"
     );
     for r in reports {
-        row(&mut out, &mode_name(r), r, &r.latency_us);
+        let label = match r.run {
+            Some(n) => format!("run {n}"),
+            None => mode_name(r),
+        };
+        row(&mut out, &label, r, &r.latency_us);
         if let Some(uncorrected) = &r.latency_uncorrected_us {
             row(&mut out, "uncorr.", r, uncorrected);
+        }
+    }
+    if let Some(s) = Summary::of(reports) {
+        for (name, p) in [("best", s.best), ("worst", s.worst), ("median", s.median)] {
+            let _ = writeln!(
+                out,
+                "{name:<6} (by {}): run {}, {:.0} {unit}, p50 {}, p99 {}, {} errors",
+                s.by,
+                p.run,
+                p.throughput,
+                micros(p.latency_us.p50),
+                micros(p.latency_us.p99),
+                p.errors
+            );
         }
     }
     for r in reports {
@@ -258,7 +364,7 @@ fn mode_name(r: &RunReport) -> String {
 }
 
 /// `23µs`, `1.25ms`, `2.10s`.
-fn micros(us: f64) -> String {
+pub fn micros(us: f64) -> String {
     if us < 1000.0 {
         format!("{us:.0}µs")
     } else if us < 1_000_000.0 {
@@ -319,6 +425,41 @@ mod tests {
         assert_eq!(v["runs"][0]["mode"], "pipeline");
         assert_eq!(v["runs"][0]["errors"]["missing"], 2);
         assert_eq!(v["runs"][0]["messages"], 1000);
+    }
+
+    /// `--runs`: best, worst and median by throughput, or by p99 under `--rate`; none for
+    /// a single run.
+    #[test]
+    fn summary_of_runs() {
+        let mut runs: Vec<RunReport> = [300.0, 100.0, 200.0]
+            .iter()
+            .enumerate()
+            .map(|(i, &tp)| {
+                let mut r = sample();
+                r.throughput = tp;
+                r.latency_us.p99 = tp;
+                r.run = Some(i as u32 + 1);
+                r
+            })
+            .collect();
+        assert!(Summary::of(&runs[..1]).is_none());
+        let s = Summary::of(&runs).unwrap();
+        assert_eq!(
+            (s.by, s.best.run, s.worst.run, s.median.run),
+            ("throughput", 1, 2, 3)
+        );
+        for r in &mut runs {
+            r.rate = Some(Rate::default());
+        }
+        let s = Summary::of(&runs).unwrap();
+        assert_eq!((s.by, s.best.run, s.worst.run), ("p99", 2, 1));
+        let t = table(&runs);
+        assert!(
+            t.contains("run 3") && t.contains("median (by p99): run 3"),
+            "{t}"
+        );
+        let v: serde_json::Value = serde_json::from_str(&json(&runs)).unwrap();
+        assert_eq!(v["summary"]["best"]["run"], 2);
     }
 
     /// Latencies read naturally at every scale.

@@ -123,17 +123,22 @@ pub struct FetchArgs {
 
     /// Print FORMAT after the transfer, e.g. `%{http_code}\n`.
     ///
-    /// Also after a failure. The variables: `%{http_code}`,
-    /// `%{size_download}`, `%{size_header}`, `%{time_total}`, `%{time_connect}`,
-    /// `%{time_starttransfer}`, `%{speed_download}`, `%{url_effective}`, `%{num_redirects}`,
-    /// `%{exitcode}`, `%{errormsg}`, `%{content_type}`, `%{json}` (all of them),
-    /// `%{stderr}`/`%{stdout}` to switch streams, `\n`; `@FILE` reads FORMAT from FILE.
+    /// Also after a failure. Every variable of curl 7.88: `%{http_code}`, `%{redirect_url}`,
+    /// `%{url_effective}`, `%{url}`, `%{urlnum}`, `%{method}`, `%{scheme}`,
+    /// `%{http_version}`, `%{content_type}`, `%{num_headers}`, `%{num_redirects}`,
+    /// `%{num_connects}`, `%{size_download}`, `%{size_header}`, `%{size_request}`,
+    /// `%{size_upload}`, `%{speed_download}`, `%{speed_upload}`, `%{time_namelookup}`,
+    /// `%{time_connect}`, `%{time_appconnect}`, `%{time_pretransfer}`, `%{time_redirect}`,
+    /// `%{time_starttransfer}`, `%{time_total}`, `%{local_ip}`, `%{local_port}`,
+    /// `%{remote_ip}`, `%{remote_port}`, `%{referer}`, `%{filename_effective}`,
+    /// `%{ssl_verify_result}`, `%{exitcode}`, `%{errormsg}`, `%header{NAME}`,
+    /// `%{header_json}`, `%{json}` (all of them), `%{onerror}` (the rest only after a
+    /// failure), `%{stderr}`/`%{stdout}` to switch streams, `\n`; `@FILE` reads FORMAT from
+    /// FILE.
     #[arg(help_heading = OUTPUT, short = 'w', long = "write-out", value_name = "FORMAT")]
     pub write_out: Option<String>,
 
     /// Silent: no progress bar, no error messages.
-    ///
-    /// Nor the head on stdout when writing the body to a file.
     #[arg(help_heading = OUTPUT, short = 's', long = "silent")]
     pub silent: bool,
 
@@ -186,6 +191,25 @@ pub struct FetchArgs {
     #[arg(help_heading = OUTPUT, long = "max-filesize", value_name = "BYTES", value_parser = parse_size)]
     pub max_filesize: Option<u64>,
 
+    /// Send requests as HTTP/1.0.
+    #[arg(help_heading = REQUEST, short = '0', long = "http1.0", overrides_with = "http11")]
+    pub http10: bool,
+
+    /// Send requests as HTTP/1.1 (the default; undoes an earlier -0).
+    #[arg(help_heading = REQUEST, long = "http1.1", overrides_with = "http10")]
+    pub http11: bool,
+
+    /// How long an upload waits for `100 Continue`.
+    ///
+    /// Then the body goes out anyway, as curl sends it.
+    #[arg(help_heading = CONNECTION, long = "expect100-timeout", value_name = "SECS",
+          default_value = "1", value_parser = crate::duration::parse)]
+    pub expect100_timeout: Duration,
+
+    /// No progress meter; error messages as usual.
+    #[arg(help_heading = OUTPUT, long = "no-progress-meter")]
+    pub no_progress_meter: bool,
+
     /// Use IPv4 addresses only.
     #[arg(help_heading = CONNECTION, short = '4', long = "ipv4", conflicts_with = "ipv6")]
     pub ipv4: bool,
@@ -234,7 +258,7 @@ pub struct FetchArgs {
     #[arg(help_heading = PROXY, long = "noproxy", value_name = "LIST")]
     pub noproxy: Option<String>,
 
-    /// Download at most RATE bytes per second on average (1000B, 500K, 1M).
+    /// Download at most RATE bytes a second on average (1000B, 500K, 1M).
     #[arg(help_heading = CONNECTION, long = "limit-rate", value_name = "RATE", value_parser = parse_size)]
     pub limit_rate: Option<u64>,
 

@@ -66,6 +66,7 @@ fn curl_error(err: ConnectError, label: &str, port: u16) -> FetchError {
             host: label.to_owned(),
             port,
             reason: describe(&cause),
+            refused: cause.kind() == std::io::ErrorKind::ConnectionRefused,
         },
         ConnectError::Timeout { timeout, .. } => FetchError::Timeout(format!(
             "connection to {label} port {port} timed out after {} ms",

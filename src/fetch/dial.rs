@@ -1,14 +1,16 @@
 //! Owns opening a connection for a URL: straight to its host (resolve, Happy Eyeballs), or
 //! to the proxy chosen for it (a CONNECT tunnel for https), then TLS, all within
-//! `--connect-timeout`. The exchange and `--segments` both dial through here.
+//! `--connect-timeout`. The exchange and `--segments` both dial through here. TLS itself
+//! (trust, handshake, its failures) is `net::tls`'s; fetch adds ALPN `http/1.1`, builds
+//! the configuration once per fetch, and warns once about `-k`.
 
 use super::connect;
 use super::error::FetchError;
 use super::plan::{ConnectPlan, FetchPlan};
 use super::proxy::{self, Proxy};
-use super::tls;
 use super::transfer::Conn;
 use super::verbose::Verbose;
+use crate::net::tls;
 use rustls::ClientConfig;
 use std::sync::Arc;
 use std::time::Instant;
@@ -22,14 +24,25 @@ pub fn via_proxy(plan: &FetchPlan, url: &Url) -> Option<Option<String>> {
     (url.scheme() == "http").then(|| proxy.authorization.clone())
 }
 
-/// Connects for `url`; `tls` is the configuration for https. `connected` is set when TCP
-/// is up (to the host or the proxy).
+/// When the steps of a dial were done, for `-w`'s timings.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Milestones {
+    /// The name (of the host or the proxy) resolved.
+    pub resolved: Option<Instant>,
+    /// TCP up, to the host or the proxy.
+    pub connected: Option<Instant>,
+    /// The TLS handshake with the host done (https only).
+    pub handshaken: Option<Instant>,
+}
+
+/// Connects for `url`; `tls` is the configuration for https. `times` notes when each step
+/// was done.
 pub async fn dial(
     plan: &FetchPlan,
     url: &Url,
     tls: Option<Arc<ClientConfig>>,
     trace: Verbose,
-    connected: &mut Option<Instant>,
+    times: &mut Milestones,
 ) -> Result<Conn, FetchError> {
     let host = url.host().ok_or_else(|| FetchError::BadUrl {
         url: url.to_string(),
@@ -44,17 +57,18 @@ pub async fn dial(
     let work = async {
         let mut tcp = match proxy {
             Some(p) => {
-                let tcp = dial_proxy(p, how, trace).await?;
+                let tcp = dial_proxy(p, how, trace, &mut times.resolved).await?;
                 trace.info(format_args!("Connected to proxy {}:{}", p.host, p.port));
                 tcp
             }
             None => {
                 let addrs = connect::resolve(&host, port, how.family).await?;
+                times.resolved = Some(Instant::now());
                 trace.resolved(&label, port, &addrs);
                 connect::connect(&addrs, &label, how.timeout).await?
             }
         };
-        *connected = Some(Instant::now());
+        times.connected = Some(Instant::now());
         if let (Ok(peer), None) = (tcp.peer_addr(), proxy) {
             trace.info(format_args!(
                 "Connected to {label} ({}) port {port}",
@@ -69,6 +83,7 @@ pub async fn dial(
                 }
                 handshaking = true;
                 let stream = tls::handshake(tcp, &host, config).await?;
+                times.handshaken = Some(Instant::now());
                 trace.tls(stream.get_ref().1);
                 Ok(Conn::Tls(Box::new(stream)))
             }
@@ -96,6 +111,7 @@ async fn dial_proxy(
     proxy: &Proxy,
     how: &ConnectPlan,
     trace: Verbose,
+    resolved: &mut Option<Instant>,
 ) -> Result<TcpStream, FetchError> {
     let host = url::Host::parse(&proxy.host).map_err(|e| FetchError::BadUrl {
         url: proxy.host.clone(),
@@ -109,6 +125,7 @@ async fn dial_proxy(
         }
         Err(e) => return Err(e),
     };
+    *resolved = Some(Instant::now());
     trace.resolved(&proxy.host, proxy.port, &addrs);
     connect::connect(&addrs, &proxy.host, how.timeout).await
 }
@@ -124,7 +141,11 @@ pub fn tls_config(
     if how.insecure && how.warn {
         eprintln!("sockit: warning: --insecure: the server's certificate is not verified");
     }
-    let config = tls::config(how.cacert.as_deref(), how.insecure)?;
+    let config = Arc::new(tls::client_config(
+        how.cacert.as_deref(),
+        how.insecure,
+        &[b"http/1.1"],
+    )?);
     *cached = Some(config.clone());
     Ok(config)
 }

@@ -7,6 +7,7 @@
 
 use crate::exit::{common, curl, Failure};
 pub(crate) use crate::net::describe;
+use crate::net::tls::TlsError;
 use std::io;
 use std::path::Path;
 use thiserror::Error;
@@ -53,6 +54,9 @@ pub enum FetchError {
         port: u16,
         /// The last connect error.
         reason: String,
+        /// The host refused the connection (ECONNREFUSED), which `--retry-connrefused`
+        /// retries.
+        refused: bool,
     },
     /// The server's reply breaks HTTP/1.1 framing (curl's 8).
     #[error("weird server reply: {0}")]
@@ -93,14 +97,10 @@ pub enum FetchError {
     /// A resumed download cannot continue at the requested offset (curl's 33).
     #[error("cannot resume: {0}")]
     Range(String),
-    /// The TLS handshake failed for a reason other than the certificate (curl's 35).
-    #[error("TLS handshake with {host} failed: {reason}")]
-    Tls {
-        /// The host.
-        host: String,
-        /// The TLS error.
-        reason: String,
-    },
+    /// TLS could not be set up (curl's 77), the server's certificate did not verify (60),
+    /// or the handshake failed otherwise (35): the transport's error, as it words it.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
     /// `-L` met a loop or more than `--max-redirs` redirects (curl's 47).
     #[error("{0}")]
     Redirects(String),
@@ -110,14 +110,6 @@ pub enum FetchError {
     /// Receiving from the server failed (curl's 56).
     #[error("failure receiving data: {0}")]
     Recv(String),
-    /// The server's certificate did not verify (curl's 60).
-    #[error("certificate verification failed for {host}: {reason}")]
-    Certificate {
-        /// The host.
-        host: String,
-        /// Why it failed.
-        reason: String,
-    },
     /// The body's content encoding is corrupt, unknown, or a decompression bomb (curl's 61).
     #[error("bad content encoding: {0}")]
     Encoding(String),
@@ -132,14 +124,6 @@ pub enum FetchError {
     /// ([`crate::exit::closed_stdout`]) makes this a success, as a closed pipe is not an error.
     #[error("stdout was closed")]
     StdoutClosed(#[source] io::Error),
-    /// `--cacert` does not hold usable certificates (curl's 77).
-    #[error("cannot use CA file {path}: {reason}")]
-    CaFile {
-        /// The file.
-        path: String,
-        /// What is wrong with it.
-        reason: String,
-    },
 }
 
 impl FetchError {
@@ -160,15 +144,13 @@ impl FetchError {
             FetchError::Timeout(_) => curl::OPERATION_TIMEDOUT,
             FetchError::Checksum(_) => curl::CHECKSUM,
             FetchError::Range(_) => curl::RANGE_ERROR,
-            FetchError::Tls { .. } => curl::SSL_CONNECT_ERROR,
+            FetchError::Tls(e) => e.exit_code(),
             FetchError::Redirects(_) => curl::TOO_MANY_REDIRECTS,
             FetchError::EmptyReply => curl::GOT_NOTHING,
             FetchError::Send(_) => curl::SEND_ERROR,
             FetchError::Recv(_) => curl::RECV_ERROR,
-            FetchError::Certificate { .. } => curl::PEER_FAILED_VERIFICATION,
             FetchError::Encoding(_) => curl::BAD_CONTENT_ENCODING,
             FetchError::TooLarge(_) => curl::FILESIZE_EXCEEDED,
-            FetchError::CaFile { .. } => curl::SSL_CACERT_BADFILE,
             FetchError::StdoutClosed(_) => common::OK,
         }
     }

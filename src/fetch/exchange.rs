@@ -13,7 +13,7 @@ use super::plan::FetchPlan;
 use super::pool::Pool;
 use super::progress::{Meter, Progress};
 use super::redirect::{self, is_redirect, Redirects};
-use super::request::RequestSpec;
+use super::request::{Payload, RequestSpec};
 use super::retry::{self, Attempts, ResumeHint};
 use super::segments;
 use super::transfer::{self, Buffer, Conn};
@@ -25,10 +25,6 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use url::Url;
-
-/// How long an upload waits for `100 Continue` before sending its body anyway: curl's
-/// `--expect100-timeout` default.
-const CONTINUE_WAIT: Duration = Duration::from_secs(1);
 
 /// One fetch in progress: the plan, and what changes along the redirect chain.
 struct Exchange<'a> {
@@ -141,6 +137,9 @@ pub async fn fetch<'a>(
 ) -> Result<Done, FetchError> {
     let mut request = plan.request.clone();
     request.if_range = attempt.if_range.clone();
+    attempt.stats.url = plan.url.to_string();
+    attempt.stats.urlnum = plan.urlnum;
+    attempt.stats.filename_effective = plan.output.as_ref().map(|p| p.display().to_string());
     let mut exchange = Exchange {
         plan,
         url: plan.url.clone(),
@@ -183,10 +182,10 @@ impl Exchange<'_> {
                 self.attempt.stats.size_header += h.raw.len() as u64;
                 self.heads.show(h)?;
             }
-            self.attempt.stats.http_code = head.status;
-            self.attempt.stats.content_type = head.get("content-type").map(str::to_string);
+            self.note_response(&head);
             if self.plan.max_redirects.is_some() && is_redirect(head.status) {
                 if let Some(location) = redirect::location(&head) {
+                    self.attempt.stats.redirect_url = None;
                     self.url =
                         redirects.follow(&mut self.request, &self.url, head.status, &location)?;
                     self.attempt.stats.num_redirects += 1;
@@ -265,12 +264,14 @@ impl Exchange<'_> {
         buf: &mut Buffer,
     ) -> Result<(Conn, Vec<Head>, Head), FetchError> {
         let request = self.request.render(&self.url, Some(self.attempt.ask_from));
+        self.note_request(&conn, request.len());
         self.trace.request(&request);
         conn.send(&request).await?;
         if let Some(body) = &self.request.body {
             let send = !self.request.expects_continue()
-                || transfer::await_continue(&mut conn, buf, CONTINUE_WAIT).await?;
+                || transfer::await_continue(&mut conn, buf, self.plan.expect_wait).await?;
             if send {
+                // Not counted in size_request: curl counts only what goes with the head.
                 upload::send_body(&mut conn, body).await?;
             } else {
                 // The server still waits for a body it will not get: never reuse this one.
@@ -297,10 +298,49 @@ impl Exchange<'_> {
             _ => None,
         };
         self.request.via_proxy = dial::via_proxy(self.plan, &self.url);
-        let mut connected = None;
-        let conn = dial::dial(self.plan, &self.url, tls, self.trace, &mut connected).await;
-        self.attempt.stats.time_connect = connected.map(|t| t - self.attempt.started);
+        let mut times = dial::Milestones::default();
+        let conn = dial::dial(self.plan, &self.url, tls, self.trace, &mut times).await;
+        let since = |t: Option<Instant>| t.map(|t| t - self.attempt.started);
+        let stats = &mut self.attempt.stats;
+        stats.time_namelookup = since(times.resolved);
+        stats.time_connect = since(times.connected);
+        stats.time_appconnect = since(times.handshaken);
+        stats.num_connects += u32::from(conn.is_ok());
         conn
+    }
+
+    /// Notes for `-w` a request of `len` bytes (head, and a body sent with it) about to go
+    /// out on `conn`.
+    fn note_request(&mut self, conn: &Conn, len: usize) {
+        let stats = &mut self.attempt.stats;
+        let now = self.attempt.started.elapsed();
+        if stats.num_redirects > 0 {
+            stats.time_redirect = Some(now);
+        }
+        stats.time_pretransfer = Some(now);
+        (stats.local, stats.remote) = conn.addresses();
+        stats.size_request += len as u64;
+        stats.size_upload = self.request.body.as_ref().map_or(0, Payload::len);
+        stats.method = self.request.method.clone();
+        stats.scheme = self.url.scheme().to_ascii_uppercase();
+        stats.referer = self.request.referer.clone();
+    }
+
+    /// Notes for `-w` what a response head says.
+    fn note_response(&mut self, head: &Head) {
+        let stats = &mut self.attempt.stats;
+        stats.http_code = head.status;
+        stats.http_version = Some(10 + head.version);
+        stats.content_type = head.get("content-type").map(str::to_string);
+        stats.headers = head
+            .headers
+            .iter()
+            .map(|(n, v)| (n.clone(), String::from_utf8_lossy(v).into_owned()))
+            .collect();
+        stats.redirect_url = redirect::location(head)
+            .filter(|_| is_redirect(head.status))
+            .and_then(|location| self.url.join(&location).ok())
+            .map(String::from);
     }
 
     /// Streams the final response's body into its destination and commits it.
@@ -311,7 +351,7 @@ impl Exchange<'_> {
             head,
         } = response;
         let framing = head
-            .framing(&self.request.method)
+            .framing(self.request.framing_method())
             .map_err(|e| FetchError::BadReply(e.to_string()))?;
         let keep = self.resumed_bytes(&head)?;
         if let (Some(max), BodyFraming::Length(n), Keep::Bytes(k)) =

@@ -10,12 +10,14 @@
 //! - [`run`] fetches the URLs in turn or `-Z` at once (`parallel.rs`), sharing kept-alive
 //!   connections (`pool.rs`); `job.rs` owns one URL: attempts and `--retry` (`retry.rs`),
 //!   then `-w` ([`writeout`]).
-//! - `exchange.rs` owns one attempt: it dials (`dial.rs`: `connect.rs`, `proxy.rs`,
-//!   `tls.rs`), sends the request (`request.rs`, `upload.rs`), reads heads ([`head`], shown
+//! - `exchange.rs` owns one attempt: it dials (`dial.rs`: `connect.rs`, `proxy.rs` with
+//!   `noproxy.rs`, and TLS from [`crate::net::tls`]), sends the request (`request.rs`, `upload.rs`), reads heads ([`head`], shown
 //!   by `heads.rs` and traced by `verbose.rs`), follows redirects (`redirect.rs`) and streams
 //!   the body ([`body`], [`decode`], `transfer.rs`, `progress.rs`) into its destination
-//!   (`output.rs`, `checksum.rs`), or over several connections (`segments.rs`).
-//! - `error.rs`: every failure and its curl exit code.
+//!   (`output.rs`, `checksum.rs`, the `.part` claimed by `part_lock.rs`), or over several
+//!   connections (`segments.rs`, resumable through `sidecar.rs`).
+//! - `error.rs`: every failure and its curl exit code (TLS's 35, 60 and 77 from
+//!   [`crate::net::tls::TlsError`]).
 //!
 //! The byte-level parts (head, body framing, content decoding, redirects, `-w`) are pure
 //! and tested on their own; the rest only wires them to sockets and files.
@@ -50,7 +52,6 @@ mod retry;
 mod segments;
 pub(crate) mod sidecar;
 mod targets;
-pub(crate) mod tls;
 mod transfer;
 mod upload;
 mod verbose;
@@ -60,6 +61,7 @@ pub use args::{ContinueAt, FetchArgs};
 pub use error::FetchError;
 pub use plan::DEFAULT_CONNECT_TIMEOUT;
 
+#[cfg(any(test, feature = "fuzzing"))]
 pub(crate) use plan::parse_url;
 use plan::FetchPlan;
 use pool::Pool;

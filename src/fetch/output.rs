@@ -166,15 +166,16 @@ pub fn prepare_resume(path: &Path, at: ContinueAt) -> Result<Resume, FetchError>
             .map(|m| m.len())
     };
     // An empty `.part` file holds nothing to continue (this run's claim may have just
-    // created it).
+    // created it): it counts as none.
+    let part_len = len(&part).filter(|&n| n > 0);
     let want = match at {
-        ContinueAt::Auto => match (len(&part).filter(|&n| n > 0), len(path)) {
+        ContinueAt::Auto => match (part_len, len(path)) {
             (Some(n), _) => return Ok(from(n)),
             (None, Some(n)) => n,
             (None, None) => return Ok(from(0)),
         },
         ContinueAt::At(0) => return Ok(from(0)),
-        ContinueAt::At(n) if len(&part).is_none_or(|l| l == 0) && len(path).is_none() => {
+        ContinueAt::At(n) if part_len.is_none() && len(path).is_none() => {
             return Ok(Resume {
                 ask_from: n,
                 ..from(0)
@@ -182,7 +183,7 @@ pub fn prepare_resume(path: &Path, at: ContinueAt) -> Result<Resume, FetchError>
         }
         ContinueAt::At(n) => n,
     };
-    let copied = len(&part).filter(|&l| l >= want).is_none();
+    let copied = part_len.filter(|&l| l >= want).is_none();
     if copied {
         match len(path) {
             Some(l) if l >= want => {
@@ -191,7 +192,7 @@ pub fn prepare_resume(path: &Path, at: ContinueAt) -> Result<Resume, FetchError>
             other => {
                 return Err(FetchError::Range(format!(
                     "cannot resume at byte {want}: the local copy has only {} bytes",
-                    other.or(len(&part)).unwrap_or(0)
+                    other.or(part_len).unwrap_or(0)
                 )))
             }
         }

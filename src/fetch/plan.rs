@@ -29,6 +29,8 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(300);
 pub struct FetchPlan {
     /// The URL asked for.
     pub url: Url,
+    /// Which of the run's URLs this is, from 0 (`%{urlnum}`).
+    pub urlnum: usize,
     /// The request to send (changes along a redirect chain).
     pub request: RequestSpec,
     /// The file the body goes to; None for stdout.
@@ -49,6 +51,8 @@ pub struct FetchPlan {
     pub heads: HeadPlan,
     /// Show a progress bar on a terminal (not with `-s`).
     pub progress: bool,
+    /// `--expect100-timeout`: how long an upload waits for `100 Continue`.
+    pub expect_wait: Duration,
     /// `-m`: the bound on the whole transfer.
     pub max_time: Option<Duration>,
     /// `--max-filesize`: the most body bytes written.
@@ -138,13 +142,9 @@ impl FetchPlan {
                 }
                 None => None,
             };
-            plans.push(Self::build(
-                args,
-                request.clone(),
-                write_out.clone(),
-                url,
-                output,
-            )?);
+            let mut plan = Self::build(args, request.clone(), write_out.clone(), url, output)?;
+            plan.urlnum = plans.len();
+            plans.push(plan);
         }
         Ok(plans)
     }
@@ -171,6 +171,7 @@ impl FetchPlan {
                 warn: !args.silent,
             },
             url,
+            urlnum: 0,
             output,
             resume: args.continue_at,
             keep_partial: !args.no_keep_partial,
@@ -193,7 +194,8 @@ impl FetchPlan {
             max_redirects: (args.location || args.location_trusted).then_some(args.max_redirs),
             location_trusted: args.location_trusted,
             fail: args.fail,
-            progress: !args.silent,
+            progress: !args.silent && !args.no_progress_meter,
+            expect_wait: args.expect100_timeout,
             max_time: args.max_time.filter(|limit| !limit.is_zero()),
             max_filesize: args.max_filesize,
             proxies: Proxies::choose(
@@ -355,6 +357,8 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
             .clone()
             .unwrap_or_else(|| concat!("sockit/", env!("CARGO_PKG_VERSION")).into()),
         compressed: args.compressed,
+        http10: args.http10,
+        head_only: args.head,
         edits: header_edits(&args.headers)?,
         user: args.user.clone(),
         withheld: Vec::new(),
@@ -382,9 +386,11 @@ fn header_edits(flags: &[String]) -> Result<Vec<HeaderEdit>, FetchError> {
     Ok(edits)
 }
 
-/// Parses the URL as curl does: http:// when no scheme is given; only http and https.
+/// Parses the URL as curl does: http:// when no scheme is given, `http:/host` with one
+/// slash repaired; only http and https.
 pub(crate) fn parse_url(text: &str) -> Result<Url, FetchError> {
-    let full = if text.contains("://") {
+    let lower = text.get(..6).unwrap_or(text).to_ascii_lowercase();
+    let full = if text.contains("://") || lower.starts_with("http:") || lower == "https:" {
         text.to_string()
     } else {
         format!("http://{text}")

@@ -35,6 +35,10 @@ pub struct RequestSpec {
     pub user_agent: String,
     /// Ask for gzip, deflate and br (`--compressed`).
     pub compressed: bool,
+    /// `-0`: say HTTP/1.0 in the request line.
+    pub http10: bool,
+    /// `-I`: the response has no body to read, whatever the method (`-I -X GET` too).
+    pub head_only: bool,
     /// `-H` edits, in order.
     pub edits: Vec<HeaderEdit>,
     /// `-u USER:PASSWORD`, sent as Basic credentials (before those in the URL).
@@ -67,7 +71,8 @@ pub enum Payload {
 }
 
 impl Payload {
-    fn len(&self) -> u64 {
+    /// The body's length in bytes (before chunked framing).
+    pub fn len(&self) -> u64 {
         match self {
             Payload::Bytes { data, .. } => data.len() as u64,
             Payload::Chunked(data) => data.len() as u64,
@@ -146,7 +151,9 @@ fn valid_name(name: &str) -> Result<String, FetchError> {
 
 impl RequestSpec {
     /// A plain `method` request with `user_agent` and nothing else: no body, no user headers,
-    /// no credentials, no range. The flags add the rest (`plan.rs`).
+    /// no credentials, no range: what the tests and fuzz targets start from (the flags
+    /// build the real one in `plan.rs`).
+    #[cfg(any(test, feature = "fuzzing"))]
     pub fn plain(method: &str, user_agent: &str) -> Self {
         RequestSpec {
             method: method.into(),
@@ -158,6 +165,8 @@ impl RequestSpec {
             if_range: None,
             user_agent: user_agent.into(),
             compressed: false,
+            http10: false,
+            head_only: false,
             edits: Vec::new(),
             user: None,
             withheld: Vec::new(),
@@ -263,7 +272,8 @@ impl RequestSpec {
             target.push('?');
             target.push_str(query);
         }
-        format!("{} {target} HTTP/1.1\r\n", self.method)
+        let version = if self.http10 { "1.0" } else { "1.1" };
+        format!("{} {target} HTTP/{version}\r\n", self.method)
     }
 
     /// The `-H` edit of header `name` still in force (the last one given), if any.
@@ -299,9 +309,19 @@ impl RequestSpec {
         }
     }
 
-    /// True when the request is a HEAD (its response has no body).
+    /// True when the request is a HEAD (its response has no body), or `-I` said to take it
+    /// as one.
     pub fn is_head(&self) -> bool {
-        self.method.eq_ignore_ascii_case("HEAD")
+        self.head_only || self.method.eq_ignore_ascii_case("HEAD")
+    }
+
+    /// The method the response is framed for: HEAD under `-I`, as curl reads no body then.
+    pub fn framing_method(&self) -> &str {
+        if self.head_only {
+            "HEAD"
+        } else {
+            &self.method
+        }
     }
 }
 

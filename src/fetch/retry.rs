@@ -96,11 +96,7 @@ impl<'a> Attempts<'a> {
         }
         match err {
             FetchError::Timeout(_) | FetchError::Resolve { .. } => true,
-            // The reason is io::ErrorKind::ConnectionRefused in words ("connection refused");
-            // connect.rs keeps no other trace of the kind.
-            FetchError::Connect { reason, .. } => {
-                self.plan.connrefused && reason.contains("connection refused")
-            }
+            FetchError::Connect { refused, .. } => self.plan.connrefused && *refused,
             FetchError::HttpStatus { status, .. } => is_transient_status(*status),
             _ => false,
         }
@@ -220,6 +216,9 @@ mod tests {
         assert!(!attempts.can_retry());
     }
 
+    /// Which failures are transient, as curl has it; a refused connection only with
+    /// `--retry-connrefused`, told by the error's `refused` field (issue 16: it was found
+    /// by searching the message for "connection refused").
     #[test]
     fn transient_is_curls_meaning() {
         let plan = RetryPlan::default();
@@ -229,7 +228,8 @@ mod tests {
         let refused = FetchError::Connect {
             host: "h".into(),
             port: 1,
-            reason: "connection refused".into(),
+            reason: "no route to host".into(),
+            refused: true,
         };
         assert!(!attempts.is_transient(&refused));
         let plan = RetryPlan {
@@ -237,6 +237,14 @@ mod tests {
             ..RetryPlan::default()
         };
         assert!(Attempts::new(&plan, None).is_transient(&refused));
+        // Issue 16: the refusal is a field, not words found in the message.
+        let worded = FetchError::Connect {
+            host: "h".into(),
+            port: 1,
+            reason: "connection refused".into(),
+            refused: false,
+        };
+        assert!(!Attempts::new(&plan, None).is_transient(&worded));
         let plan = RetryPlan {
             all_errors: true,
             ..RetryPlan::default()

@@ -478,9 +478,9 @@ async fn ranged(shared: &Shared, next: u64, left: u64) -> Result<(Conn, Buffer),
     let mut request = shared.request.clone();
     request.range = Some(format!("{next}-{}", next + left - 1));
     request.via_proxy = dial::via_proxy(&shared.plan, &shared.url);
-    let mut connected = None;
+    let mut times = dial::Milestones::default();
     let tls = shared.tls.clone();
-    let mut conn = dial::dial(&shared.plan, &shared.url, tls, shared.trace, &mut connected).await?;
+    let mut conn = dial::dial(&shared.plan, &shared.url, tls, shared.trace, &mut times).await?;
     let wire = request.render(&shared.url, None);
     shared.trace.request(&wire);
     conn.send(&wire).await?;

@@ -80,6 +80,9 @@ pub fn parse(text: &str) -> Option<Sidecar> {
     }
     let length: u64 = number(lines.next()?.strip_prefix("length ")?)?;
     let validator = lines.next()?.strip_prefix("validator ")?;
+    if validator.chars().any(char::is_control) {
+        return None;
+    }
     let claims = lines.map(claim).collect::<Option<Vec<_>>>()?;
     let covers = claims.first().is_some_and(|c| c.start == 0)
         && claims.windows(2).all(|w| w[0].end == w[1].start)
@@ -149,6 +152,24 @@ pub fn render(sidecar: &Sidecar) -> String {
         text.push_str(&format!("{} {} {} {tail}\n", c.start, c.end, c.done));
     }
     text
+}
+
+/// The properties every parsed sidecar has, for the fuzz target and the property tests:
+/// its segments cover `0..length` in order, no more of them than [`max_segments`], each
+/// claims no more than it holds, a digest exactly where progress is claimed, and it renders
+/// to text that reads back the same.
+#[cfg(any(test, feature = "fuzzing"))]
+pub fn check(sidecar: &Sidecar) {
+    let claims = &sidecar.claims;
+    assert!(!claims.is_empty() && claims.len() as u64 <= max_segments(sidecar.length));
+    assert_eq!(claims[0].start, 0);
+    assert_eq!(claims[claims.len() - 1].end, sidecar.length);
+    assert!(claims.windows(2).all(|w| w[0].end == w[1].start));
+    for c in claims {
+        assert!(c.start < c.end && c.done <= c.end - c.start, "{c:?}");
+        assert_eq!(c.tail.is_some(), c.done > 0, "{c:?}");
+    }
+    assert_eq!(parse(&render(sidecar)).as_ref(), Some(sidecar));
 }
 
 /// The digest of `part`'s bytes `from..to`.
@@ -234,6 +255,40 @@ mod tests {
         assert!(!sidecar.held_by(&part_with(&[], 0)));
         assert!(!sidecar.held_by(&part_with(&[], 4 << 20)));
         assert!(!sidecar.held_by(&part_with(&[8u8; 5000], 4 << 20)));
+    }
+
+    proptest::proptest! {
+        /// Any layout the download could record reads back as written.
+        #[test]
+        fn any_recorded_layout_round_trips(
+            length in 1u64..(1 << 42),
+            count in 1u64..64,
+            progress in proptest::collection::vec((0.0f64..=1.0, proptest::array::uniform16(0u8..)), 64),
+            validator in proptest::option::of("[ -~]{1,40}"),
+        ) {
+            let count = count.min(max_segments(length));
+            let size = length.div_ceil(count);
+            let claims: Vec<Claim> = (0..count)
+                .map(|i| (i * size, ((i + 1) * size).min(length)))
+                .take_while(|(start, end)| start < end)
+                .zip(&progress)
+                .map(|((start, end), (part, tail))| {
+                    let done = ((end - start) as f64 * part) as u64;
+                    Claim { start, end, done, tail: (done > 0).then_some(*tail) }
+                })
+                .collect();
+            let sidecar = Sidecar { length, validator, claims };
+            proptest::prop_assert_eq!(parse(&render(&sidecar)), Some(sidecar));
+        }
+
+        /// Whatever text a sidecar holds, a sidecar that parses covers the body exactly,
+        /// claims no more than its segments hold, and renders back to itself.
+        #[test]
+        fn any_text_parses_to_a_consistent_sidecar_or_none(text in "(sockit-segments 2\n)?(length [0-9]{1,8}\n)?(validator [ -~]{0,8}\n)?([0-9 a-f-]{0,60}\n){0,4}") {
+            if let Some(sidecar) = parse(&text) {
+                check(&sidecar);
+            }
+        }
     }
 
     #[test]

@@ -101,8 +101,8 @@ impl Args for Targets {
                 .help("Write the body to FILE (through FILE.part) instead of stdout")
                 .long_help(
                     "Write the body to FILE (through FILE.part) instead of stdout.\n\n\
-                     The response head is printed to stdout unless -s. Repeatable: the Nth \
-                     -o/-O goes with the Nth URL.",
+                     Repeatable: the Nth -o/-O goes with the Nth URL; -D - prints the \
+                     response head to stdout.",
                 ),
         )
         .arg(

@@ -40,6 +40,15 @@ enum Read {
 }
 
 impl Conn {
+    /// The local and remote addresses of the TCP connection underneath.
+    pub fn addresses(&self) -> (Option<std::net::SocketAddr>, Option<std::net::SocketAddr>) {
+        let tcp = match self {
+            Conn::Plain(s) => s,
+            Conn::Tls(s) => s.get_ref().0,
+        };
+        (tcp.local_addr().ok(), tcp.peer_addr().ok())
+    }
+
     /// Sends the whole request.
     pub async fn send(&mut self, request: &[u8]) -> Result<(), FetchError> {
         let result = match self {

@@ -147,20 +147,6 @@ pub async fn connect_first(
     within(options.timeout, || address.to_string(), work).await
 }
 
-/// Connects to `host` (a name or an IP literal) on `port` over TCP, as [`connect`] does.
-pub async fn connect_tcp(
-    host: &str,
-    port: u16,
-    options: &ConnectOptions,
-) -> Result<TcpStream, ConnectError> {
-    let address = Address::Tcp {
-        host: host.to_owned(),
-        port,
-    };
-    let work = async { Ok(happy_eyeballs(&address, options).await?.0) };
-    within(options.timeout, || address.to_string(), work).await
-}
-
 /// Connects to one endpoint that is already known, binding `options.source` first if set.
 /// The load generator's per-connection path: no lookup, no task spawned.
 pub async fn connect_endpoint(

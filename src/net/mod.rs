@@ -11,8 +11,8 @@ mod resolve;
 pub mod tls;
 
 pub use connect::{
-    connect, connect_addrs, connect_endpoint, connect_first, connect_tcp, ConnectError,
-    ConnectOptions, Family, ATTEMPT_DELAY,
+    connect, connect_addrs, connect_endpoint, connect_first, ConnectError, ConnectOptions, Family,
+    ATTEMPT_DELAY,
 };
 pub use resolve::resolve;
 

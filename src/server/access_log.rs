@@ -13,8 +13,8 @@
 //! per read on the connection's own state. With the log on, what is looked up is boxed, so
 //! the connection's future grows by one pointer, not by the record.
 
-use super::conn::{Peer, Socket};
 use super::metrics::Close;
+use std::fmt::Display;
 use std::time::Duration;
 use tracing::info;
 
@@ -63,9 +63,10 @@ pub(crate) struct Origin {
 }
 
 impl Origin {
-    /// Reads the socket's addresses and TLS parameters (two `getsockname`-like calls).
-    pub(crate) fn of<S: Socket>(sock: &S) -> Box<Origin> {
-        let sock_ref = sock.sock_ref();
+    /// Reads the socket's addresses (two `getsockname`-like calls) beside its TLS
+    /// parameters, `tls`. It takes the socket as a `SockRef` so that this module stays below
+    /// `conn`, which calls it.
+    pub(crate) fn of(sock_ref: socket2::SockRef<'_>, tls: Option<TlsSummary>) -> Box<Origin> {
         let shown = |addr: socket2::SockAddr| match addr.as_socket() {
             Some(addr) => addr.to_string(),
             None => match addr.as_pathname() {
@@ -77,14 +78,20 @@ impl Origin {
             tally: Tally::default(),
             peer: sock_ref.peer_addr().ok().map(shown),
             listener: sock_ref.local_addr().ok().map(shown),
-            tls: sock.tls_summary(),
+            tls,
         })
     }
 }
 
 /// Writes the access line of a connection from `client` (the peer, or the PROXY header's
 /// client when `proxied`) that ended for `close` after `lasted`.
-pub(crate) fn write(origin: &Origin, client: &Peer, proxied: bool, close: Close, lasted: Duration) {
+pub(crate) fn write(
+    origin: &Origin,
+    client: &impl Display,
+    proxied: bool,
+    close: Close,
+    lasted: Duration,
+) {
     let tls = origin.tls.as_ref();
     let tally = origin.tally;
     let peer = match &origin.peer {

@@ -220,7 +220,7 @@ pub(crate) fn serve<S: Socket>(
         shared.metrics.accepted();
         // Boxed, and counted into through one pointer: the connection's future grows by two
         // pointers, not by the record (measured: a tally held in the future cost 80 bytes).
-        let mut origin = (!quiet).then(|| Origin::of(&sock));
+        let mut origin = (!quiet).then(|| Origin::of(sock.sock_ref(), sock.tls_summary()));
         let mut unsent = Vec::new();
         let tally = origin.as_deref_mut().map(|o| &mut o.tally);
         let (end, started) = talk(&mut sock, &shared, &mut unsent, tally).await;

@@ -1,14 +1,18 @@
-//! Binding listeners (TCP over IPv4 and IPv6, Unix sockets) and the accept loop with its
-//! limits.
+//! Binding listeners (TCP over IPv4 and IPv6, Unix sockets) and the accept loop that hands
+//! each connection to `admit`.
 //!
-//! A connection past `--max-connections` is accepted and told `ERR server busy` rather than
-//! left in the kernel's queue, so a client learns at once that it should retry. Running out of
-//! file descriptors makes accept fail on every call; the loop then logs once and backs off
-//! instead of spinning, and resumes as soon as descriptors are free again.
+//! Binding comes in two steps: bind now, listen once the whole start has succeeded (see
+//! [`Bound`]), so a start that fails resets no connection. A `tls:` listener is a TCP one
+//! with a [`Tls`] beside it, not another kind: the accept loop is the same, and `admit` runs
+//! the handshake. A connection past `--max-connections` is accepted and told `ERR server
+//! busy` rather than left in the kernel's queue, so a client learns at once that it should
+//! retry. Running out of file descriptors makes accept fail on every call; the loop then logs
+//! once and backs off instead of spinning, and resumes as soon as descriptors are free again.
 
-use super::metrics::Rejection;
-use super::proxy::Peek;
-use super::{conn, first_unless, gate, rate, tls, Shared};
+use super::admit::admit;
+use super::conn::Peer;
+use super::tls::Tls;
+use super::{first_unless, Shared};
 use crate::addr::{Address, Endpoint};
 use crate::net::{bind_hint, describe};
 use anyhow::{anyhow, bail, Context as _};
@@ -36,13 +40,19 @@ const FD_BACKOFF: Duration = Duration::from_millis(100);
 /// rejects in flight, which are counted separately.
 pub const FD_RESERVE: u64 = 64;
 
-/// A bound listening socket.
+/// A listening socket, and the TLS its connections speak on a `tls:` listener.
 #[derive(Debug)]
-pub(super) enum Listener {
-    Tcp(TcpListener, Endpoint),
-    Unix(UnixListener, Endpoint, SocketFile),
-    /// A TCP listener whose connections speak TLS.
-    Tls(TcpListener, Endpoint, Arc<tls::Tls>),
+pub(super) struct Listener {
+    pub(super) socket: ListenSocket,
+    endpoint: Endpoint,
+    tls: Option<Arc<Tls>>,
+}
+
+/// The kernel socket a [`Listener`] accepts on.
+#[derive(Debug)]
+pub(super) enum ListenSocket {
+    Tcp(TcpListener),
+    Unix(UnixListener, SocketFile),
 }
 
 /// A Unix listener's socket file: removed when the listener is dropped if this server
@@ -80,10 +90,38 @@ impl Drop for SocketFile {
 }
 
 impl Listener {
-    pub(super) fn endpoint(&self) -> &Endpoint {
-        match self {
-            Listener::Tcp(_, ep) | Listener::Unix(_, ep, _) | Listener::Tls(_, ep, _) => ep,
+    /// A TCP listener bound to `endpoint`, speaking plain text.
+    pub(super) fn tcp(socket: TcpListener, endpoint: Endpoint) -> Self {
+        Listener {
+            socket: ListenSocket::Tcp(socket),
+            endpoint,
+            tls: None,
         }
+    }
+
+    /// A Unix listener bound to `endpoint`, whose socket file is `file`.
+    pub(super) fn unix(socket: UnixListener, endpoint: Endpoint, file: SocketFile) -> Self {
+        Listener {
+            socket: ListenSocket::Unix(socket, file),
+            endpoint,
+            tls: None,
+        }
+    }
+
+    /// The same listener, its connections spoken to over `tls`.
+    pub(super) fn with_tls(self, tls: Arc<Tls>) -> Self {
+        Listener {
+            tls: Some(tls),
+            ..self
+        }
+    }
+
+    pub(super) fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    pub(super) fn is_tls(&self) -> bool {
+        self.tls.is_some()
     }
 }
 
@@ -121,14 +159,14 @@ impl Bound {
             .listen(backlog.min(i32::MAX as u32) as i32)
             .map_err(fail)?;
         Ok(match file {
-            None => Listener::Tcp(
+            None => Listener::tcp(
                 TcpListener::from_std(socket.into()).map_err(fail)?,
                 endpoint,
             ),
             Some(file) => {
                 let std_listener: std::os::unix::net::UnixListener = socket.into();
                 let listener = UnixListener::from_std(std_listener).map_err(fail)?;
-                Listener::Unix(listener, endpoint, file)
+                Listener::unix(listener, endpoint, file)
             }
         })
     }
@@ -301,22 +339,19 @@ pub(super) async fn accept_loop(listener: Listener, shared: Arc<Shared>, stop: C
     }
 }
 
-/// Accepts one connection and hands it to a task (or turns it away when every slot is taken).
+/// Accepts one connection and hands it to [`admit`] (which turns it away when every slot is
+/// taken).
 async fn accept_one(listener: &Listener, shared: &Arc<Shared>) -> io::Result<()> {
-    match listener {
-        Listener::Tcp(l, _) => {
+    let tls = listener.tls.as_deref();
+    match &listener.socket {
+        ListenSocket::Tcp(l) => {
             let (stream, peer) = l.accept().await?;
             set_nodelay(&stream)?;
-            admit(stream, conn::Peer::Tcp(peer), shared);
+            admit(stream, Peer::Tcp(peer), tls, shared);
         }
-        Listener::Tls(l, _, tls) => {
-            let (stream, peer) = l.accept().await?;
-            set_nodelay(&stream)?;
-            tls::admit(stream, conn::Peer::Tcp(peer), tls, shared);
-        }
-        Listener::Unix(l, _, file) => {
+        ListenSocket::Unix(l, file) => {
             let (stream, _) = l.accept().await?;
-            admit(stream, conn::Peer::Unix(file.path.clone().into()), shared);
+            admit(stream, Peer::Unix(file.path.clone().into()), tls, shared);
         }
     }
     Ok(())
@@ -335,52 +370,23 @@ pub(super) fn set_nodelay(stream: &tokio::net::TcpStream) -> io::Result<()> {
     }
 }
 
-/// Takes a connection slot before any work starts for the connection.
-fn admit<S: conn::Socket + Peek>(sock: S, peer: conn::Peer, shared: &Arc<Shared>) {
-    if rate::refused_at_accept(shared, &peer, Some(sock.sock_ref())) {
-        return;
-    }
-    match shared.slots.clone().try_acquire_owned() {
-        Ok(permit) if gate::needed(&shared.config) => {
-            shared
-                .drain
-                .spawn(gate::serve(sock, peer, shared.clone(), permit));
-        }
-        Ok(permit) => {
-            shared
-                .drain
-                .spawn(Box::pin(conn::serve(sock, peer, shared.clone(), permit)));
-        }
-        Err(_) => {
-            shared.reject(Rejection::Busy, &peer, "");
-            conn::reject(sock, &peer, shared);
-        }
-    }
-}
-
 /// Accepts every connection already in the listener's queue, without waiting: closing a
 /// listener resets the connections still queued, which the kernel had completed and their
 /// clients believe accepted. Each is served like any other during the grace period.
 fn accept_queued(listener: Listener, shared: &Arc<Shared>) {
-    let queued = match listener {
-        Listener::Tcp(l, _) => drain_queue(l.into_std(), |(stream, peer)| {
+    let tls = listener.tls.as_deref();
+    let queued = match listener.socket {
+        ListenSocket::Tcp(l) => drain_queue(l.into_std(), |(stream, peer)| {
             stream.set_nonblocking(true)?;
             let stream = tokio::net::TcpStream::from_std(stream)?;
             set_nodelay(&stream)?;
-            admit(stream, conn::Peer::Tcp(peer), shared);
+            admit(stream, Peer::Tcp(peer), tls, shared);
             Ok(())
         }),
-        Listener::Tls(l, _, tls) => drain_queue(l.into_std(), |(stream, peer)| {
-            stream.set_nonblocking(true)?;
-            let stream = tokio::net::TcpStream::from_std(stream)?;
-            set_nodelay(&stream)?;
-            tls::admit(stream, conn::Peer::Tcp(peer), &tls, shared);
-            Ok(())
-        }),
-        Listener::Unix(l, _, file) => drain_queue(l.into_std(), |(stream, _)| {
+        ListenSocket::Unix(l, file) => drain_queue(l.into_std(), |(stream, _)| {
             stream.set_nonblocking(true)?;
             let stream = tokio::net::UnixStream::from_std(stream)?;
-            admit(stream, conn::Peer::Unix(file.path.clone().into()), shared);
+            admit(stream, Peer::Unix(file.path.clone().into()), tls, shared);
             Ok(())
         }),
     };
@@ -463,11 +469,16 @@ mod tests {
             let addr: SocketAddr = addr.parse().unwrap();
             let options = TcpOptions { reuse_port: false };
             let listener = match bind_tcp(addr, options).and_then(|b| b.listen(16)) {
-                Ok(Listener::Tcp(listener, _)) => listener,
+                Ok(Listener {
+                    socket: ListenSocket::Tcp(listener),
+                    ..
+                }) => listener,
                 Ok(other) => panic!("bound {other:?}"),
-                // A host without IPv6 loopback has nothing to check there (CI has one).
+                // A host without IPv6 loopback has nothing to check there; under CI=true,
+                // where every machine has one, its absence fails the test, as the
+                // integration tests' `require_ipv6_loopback` does.
                 Err(e) if addr.is_ipv6() && std::env::var("CI").as_deref() != Ok("true") => {
-                    eprintln!("skipping {addr}: {e:#}");
+                    eprintln!("skipped: {addr}: this machine has no IPv6 loopback ({e:#})");
                     continue;
                 }
                 Err(e) => panic!("{e:#}"),

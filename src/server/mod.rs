@@ -1,15 +1,26 @@
 //! The hello server: a builder for its settings, binding, and [`Server::run`], which accepts
-//! connections until a shutdown future resolves and then drains them.
+//! connections until a shutdown future resolves and then drains them. The library never ends
+//! the process: the binary owns the signals and the exit codes.
 //!
-//! The pieces live one per file: `listener` binds sockets and runs the accept loops with
-//! their limits, `conn` owns one connection's life, and [`shutdown`] owns stopping: the signals
-//! that start it and the drain with its grace period that ends it. `tls` loads certificates
-//! for `tls:` listeners, reloads them on SIGHUP and runs each connection's handshake.
-//! [`metrics`] counts what happens and serves it (`--metrics`), with readiness; [`systemd`]
-//! takes sockets passed by systemd and tells it when the server is ready and when it stops.
-//! `rate` holds the connection-rate limits, `access_log` the line each connection ends
-//! with, `rejection_log` the few-a-second lines of turned-away ones; [`config_file`] reads
-//! `--config` and [`reload`] applies it again on SIGHUP.
+//! The pieces live one per file, each importing only those below it (this file, with the
+//! settings and the state every connection shares, is the root):
+//!
+//! - `listener`: binding (listening only once the whole start has succeeded) and the accept
+//!   loop, with the TLS of a `tls:` listener as an option rather than a kind of listener.
+//! - `admit`: the one order every connection passes: a `--max-connections` slot and the
+//!   connection-rate limits (`rate`), the PROXY header, the client's per-address share, the
+//!   TLS handshake, the conversation; whom it turns away goes through `rejection_log`, the
+//!   few-a-second lines of turned-away connections.
+//! - `conn`: one connection's life, for a plain or a TLS stream alike, ending with its
+//!   `access_log` line.
+//! - `tls`: certificates, their reload and the acceptor; the handshake's deadline.
+//! - `proxy` and `per_address`: the PROXY protocol parser, and the per-address counts.
+//! - `shutdown`: the drain and its grace period; `pulse`: the server-wide wake-up.
+//! - [`config_file`] reads `--config`; [`reload`] is what SIGHUP does (the binary owns the
+//!   signal): the file read again and applied, then the TLS certificate loaded again.
+//! - [`metrics`] counts what happens and serves it (`--metrics`), with readiness;
+//!   [`systemd`] takes sockets passed by systemd and tells it when the server is ready and
+//!   when it stops.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -35,9 +46,9 @@
 //! ```
 
 mod access_log;
+mod admit;
 pub mod config_file;
 mod conn;
-mod gate;
 mod listener;
 pub mod metrics;
 mod per_address;
@@ -46,7 +57,7 @@ mod pulse;
 mod rate;
 mod rejection_log;
 pub mod reload;
-pub mod shutdown;
+mod shutdown;
 pub mod systemd;
 mod tls;
 
@@ -525,13 +536,12 @@ impl Builder {
             Some(addr) => Some(metrics::bind(addr).await?),
             None => None,
         };
-        let reload = tls.clone().map(tls::Reload::register).transpose()?;
         let listeners = if self.inherited.is_empty() {
             (bound.into_iter())
                 .map(|(bound, is_tls)| {
                     let listener = bound.listen(config.backlog)?;
                     Ok(match (&tls, is_tls) {
-                        (Some(tls), true) => listener.over_tls(tls.clone()),
+                        (Some(tls), true) => listener.with_tls(tls.clone()),
                         _ => listener,
                     })
                 })
@@ -553,7 +563,7 @@ impl Builder {
         Ok(Server {
             listeners,
             endpoints,
-            reload,
+            tls,
             metrics_listener,
             shared: Arc::new(Shared::new(config)),
         })
@@ -747,8 +757,9 @@ pub(crate) fn first_unless<'a, T>(
 pub struct Server {
     listeners: Vec<Listener>,
     endpoints: Vec<Endpoint>,
-    /// SIGHUP reloads the TLS certificate, when there is one.
-    reload: Option<tls::Reload>,
+    /// The certificate of the `tls:` listeners, when there are any: a [`Reloader`] loads it
+    /// again.
+    tls: Option<Arc<Tls>>,
     /// The metrics endpoint's socket, bound with the listeners so that a taken port fails at
     /// start.
     metrics_listener: Option<tokio::net::TcpListener>,
@@ -775,6 +786,7 @@ impl Server {
     pub fn reloader(&self) -> Reloader {
         Reloader {
             shared: self.shared.clone(),
+            tls: self.tls.clone(),
         }
     }
 
@@ -796,19 +808,13 @@ impl Server {
         let Server {
             listeners,
             shared,
-            reload,
             metrics_listener,
             ..
         } = self;
-        let reloading = reload.map(|r| tokio::spawn(r.run()));
         let stop_accepting = CancellationToken::new();
         let mut accept_loops = Vec::new();
         for l in listeners {
-            let tls = if matches!(l, Listener::Tls(..)) {
-                "tls:"
-            } else {
-                ""
-            };
+            let tls = if l.is_tls() { "tls:" } else { "" };
             info!("Waiting for connection on {tls}{}...", l.endpoint());
             let task = listener::accept_loop(l, shared.clone(), stop_accepting.clone());
             accept_loops.push(tokio::spawn(task));
@@ -840,9 +846,6 @@ impl Server {
             .await;
         stop_ticking.cancel();
         ticker.await.context("the pulse failed")?;
-        if let Some(reloading) = reloading {
-            reloading.abort();
-        }
         if let Some(endpoint) = endpoint {
             endpoint.await.context("the metrics endpoint failed")?;
         }

@@ -1,8 +1,8 @@
-//! Shutdown in one place: the signals that start it, and the drain that ends it.
+//! Shutdown's drain: the grace period that lets open connections finish, and its end.
 //!
-//! [`Signals`] turns SIGINT and SIGTERM into the future [`Server::run`](super::Server::run)
-//! waits on. The first signal starts a graceful shutdown; a second one means the person really
-//! wants the process gone, so it exits at once with status 130, as shells report an interrupt.
+//! What starts a shutdown is the future given to [`Server::run`](super::Server::run); the
+//! library never ends the process itself. The binary turns the first SIGINT/SIGTERM into that
+//! future and a second one into exit status 130, as mini-redis's binary owns its signals.
 //!
 //! `Drain` tracks every connection task, lets them finish for the grace period, then flips
 //! one flag and pulses the server-wide wake-up, so each connection sends its pending replies
@@ -10,51 +10,12 @@
 //! the idle tick) wakes them: no timer or cancellation future per connection, which keeps an
 //! idle connection under 1 KiB and the hot path free of extra work.
 
-use crate::exit;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::Notify;
 use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
-
-/// The signals that stop the server, registered up front so that a signal arriving while the
-/// server starts is not lost to the default action.
-#[derive(Debug)]
-pub struct Signals {
-    interrupt: Signal,
-    terminate: Signal,
-}
-
-impl Signals {
-    /// Registers handlers for SIGINT and SIGTERM. Needs a running tokio runtime.
-    pub fn register() -> std::io::Result<Self> {
-        Ok(Signals {
-            interrupt: signal(SignalKind::interrupt())?,
-            terminate: signal(SignalKind::terminate())?,
-        })
-    }
-
-    /// Resolves on the first signal; then watches for a second one, which exits the process
-    /// with [`exit::serve::FORCED`] without waiting for connections to drain.
-    pub async fn first_then_force_exit(mut self) {
-        let name = self.next().await;
-        info!("{name} received: shutting down (send it again to exit at once)");
-        tokio::spawn(async move {
-            let name = self.next().await;
-            warn!("second {name}: exiting now");
-            exit::now(exit::serve::FORCED);
-        });
-    }
-
-    async fn next(&mut self) -> &'static str {
-        tokio::select! {
-            _ = self.interrupt.recv() => "SIGINT",
-            _ = self.terminate.recv() => "SIGTERM",
-        }
-    }
-}
 
 /// Every connection task, and whether the grace period after a shutdown is over.
 #[derive(Debug)]

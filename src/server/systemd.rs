@@ -61,7 +61,7 @@ pub(super) fn adopt(socket: Inherited) -> anyhow::Result<Listener> {
                 .context(context)?;
             let listener = tokio::net::TcpListener::from_std(socket).context(context)?;
             let local = listener.local_addr().context(context)?;
-            Ok(Listener::Tcp(listener, Endpoint::Tcp(local)))
+            Ok(Listener::tcp(listener, Endpoint::Tcp(local)))
         }
         Inherited::Unix(socket) => {
             socket.set_nonblocking(true).context(context)?;
@@ -72,7 +72,7 @@ pub(super) fn adopt(socket: Inherited) -> anyhow::Result<Listener> {
                 .unwrap_or_else(|| PathBuf::from("(unnamed)"));
             let listener = tokio::net::UnixListener::from_std(socket).context(context)?;
             let file = SocketFile::borrowed(path.clone());
-            Ok(Listener::Unix(listener, Endpoint::Unix(path), file))
+            Ok(Listener::unix(listener, Endpoint::Unix(path), file))
         }
     }
 }
@@ -95,6 +95,7 @@ fn notify(state: sd_notify::NotifyState) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::listener::ListenSocket;
     use super::*;
 
     /// A socket systemd made knows nothing of Nagle; the server's connections on it must
@@ -103,7 +104,7 @@ mod tests {
     async fn connections_on_an_adopted_socket_have_nodelay() {
         let socket = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = socket.local_addr().unwrap();
-        let Listener::Tcp(listener, _) = adopt(Inherited::Tcp(socket)).unwrap() else {
+        let ListenSocket::Tcp(listener) = adopt(Inherited::Tcp(socket)).unwrap().socket else {
             panic!("a TCP socket adopted as something else");
         };
         let _client = tokio::net::TcpStream::connect(addr).await.unwrap();

@@ -1,12 +1,13 @@
-//! TLS listeners (`--bind tls:HOST:PORT`): the certificate and key loaded from PEM files, the
-//! acceptor that SIGHUP reloads, and the handshake each connection runs before its
-//! conversation.
+//! TLS for `--bind tls:HOST:PORT`: the certificate and key loaded from PEM files, the
+//! acceptor that a reload (`reload`, on SIGHUP) loads again, and the handshake with its
+//! deadline.
 //!
-//! The handshake runs in the connection's own task after its slot is taken, bounded by
-//! `--handshake-timeout` (and by the end of the grace period), so a client that connects and
-//! never speaks holds a slot for that long at most and never blocks the accept loop. After
-//! the handshake the conversation is the plain one: `conn` serves any [`Socket`], and the TLS
-//! stream is one whose close sends close_notify before the lingering close.
+//! `admit` runs the handshake in the connection's own task after its slot and its client's
+//! share are taken, bounded by `--handshake-timeout` (and by the end of the grace period), so a
+//! client that connects and never speaks holds a slot for that long at most and never blocks
+//! the accept loop. After the handshake the conversation is the plain one: `conn` serves any
+//! [`Socket`], and the TLS stream is one whose close sends close_notify before the lingering
+//! close.
 //!
 //! A reload builds a whole new configuration from the same paths and swaps it in for new
 //! connections, as nginx does; a connection keeps the configuration it shook hands with. A
@@ -14,27 +15,21 @@
 //! seconds to read: they are read off the runtime, which serves on meanwhile.
 
 use super::access_log::TlsSummary;
-use super::conn::{self, Peer, Socket};
-use super::listener::Listener;
-use super::metrics::Rejection;
-use super::{gate, Shared};
+use super::conn::Socket;
 use crate::duration::{self, shown};
-use crate::fetch::tls::words;
 use crate::net::describe;
-use crate::net::tls::{crypto_provider as provider, pem_problem};
+use crate::net::tls::{crypto_provider as provider, pem_problem, words};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig};
+use std::future::Future;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
-use tokio::signal::unix::{signal, Signal, SignalKind};
-use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
@@ -159,7 +154,8 @@ impl Tls {
         })))
     }
 
-    fn acceptor(&self) -> TlsAcceptor {
+    /// The acceptor for a new connection, with the configuration loaded last.
+    pub(super) fn acceptor(&self) -> TlsAcceptor {
         let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
         TlsAcceptor::from(current.clone())
     }
@@ -172,8 +168,9 @@ impl Tls {
     /// network mount) stopped every TLS handshake when the read ran on a runtime worker. Not
     /// tokio's blocking pool: the runtime waits for its tasks when it shuts down, so a read
     /// that never returns would keep the process from exiting. One read at a time: a SIGHUP
-    /// while one is still stuck says so instead of starting another thread.
-    async fn reload(self: &Arc<Self>) {
+    /// while one is still stuck says so instead of starting another thread. `reload` calls it
+    /// on each SIGHUP, after the `--config` file.
+    pub(super) async fn reload(self: &Arc<Self>) {
         if self.reading.swap(true, Ordering::AcqRel) {
             error!(
                 "TLS reload skipped: the previous one is still reading {} (a hung mount?)",
@@ -217,32 +214,6 @@ impl Tls {
                  longer than {RELOAD_TIMEOUT:?}",
                 self.files.cert.display()
             ),
-        }
-    }
-}
-
-/// SIGHUP, registered when the server binds so that one arriving early does not take the
-/// default action (ending the process).
-#[derive(Debug)]
-pub(super) struct Reload {
-    tls: Arc<Tls>,
-    hangup: Signal,
-}
-
-impl Reload {
-    /// Registers SIGHUP for `tls`. Needs a running tokio runtime.
-    pub(super) fn register(tls: Arc<Tls>) -> io::Result<Self> {
-        Ok(Reload {
-            tls,
-            hangup: signal(SignalKind::hangup())?,
-        })
-    }
-
-    /// Reloads on every SIGHUP, until dropped.
-    pub(super) async fn run(mut self) {
-        while self.hangup.recv().await.is_some() {
-            info!("SIGHUP received: reloading the TLS certificate");
-            self.tls.reload().await;
         }
     }
 }
@@ -308,77 +279,28 @@ fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
     })
 }
 
-impl Listener {
-    /// The same listener, its connections spoken to over TLS.
-    pub(super) fn over_tls(self, tls: Arc<Tls>) -> Listener {
-        match self {
-            Listener::Tcp(listener, endpoint) => Listener::Tls(listener, endpoint, tls),
-            other => other,
-        }
-    }
-}
-
-/// Takes a slot for a TLS client, or closes it at once when every slot is taken: an
-/// `ERR server busy` line in plaintext would only be a broken record to a TLS client.
-pub(super) fn admit(tcp: TcpStream, peer: Peer, tls: &Tls, shared: &Arc<Shared>) {
-    if super::rate::refused_at_accept(shared, &peer, None) {
-        return;
-    }
-    match shared.slots.clone().try_acquire_owned() {
-        Ok(slot) => {
-            let acceptor = tls.acceptor();
-            shared
-                .drain
-                .spawn(serve(tcp, peer, acceptor, shared.clone(), slot));
-        }
-        Err(_) => {
-            shared.reject(Rejection::Busy, &peer, ": TLS connection closed");
-        }
-    }
-}
-
-/// Shakes hands, then holds the conversation; the slot is held throughout.
-async fn serve(
-    mut tcp: TcpStream,
-    peer: Peer,
+/// Shakes hands with a client over `sock` by `deadline`, unless `shutdown` (the end of the
+/// grace period) resolves first.
+pub(super) async fn handshake<S: Socket>(
+    sock: S,
     acceptor: TlsAcceptor,
-    shared: Arc<Shared>,
-    slot: OwnedSemaphorePermit,
-) {
-    // One deadline for the PROXY header and the handshake after it.
-    let deadline = Instant::now() + shared.config.tls.handshake_timeout;
-    let Some(peer) = gate::proxied(&mut tcp, peer, &shared, deadline).await else {
-        return;
-    };
-    // The client's share before the handshake: one address holding silent connections in
-    // their handshakes must not take every slot. Over its share it is closed at once, as
-    // when the server is busy: an `ERR` line needs the handshake it is denied.
-    let Ok(share) = gate::share(&peer, &shared) else {
-        shared.metrics.rejected(Rejection::PerAddress);
-        gate::too_many_from(&peer);
-        return;
-    };
-    let shaking = tokio::time::timeout_at(deadline, acceptor.accept(tcp));
-    let outcome = tokio::select! {
+    deadline: Instant,
+    shutdown: impl Future<Output = ()>,
+) -> Result<TlsStream<S>, HandshakeFailure> {
+    let shaking = tokio::time::timeout_at(deadline, acceptor.accept(sock));
+    tokio::select! {
         shaken = shaking => match shaken {
             Ok(Ok(stream)) => Ok(stream),
-            Ok(Err(e)) => Err(Failure::Refused(e)),
-            Err(_) => Err(Failure::TimedOut),
+            Ok(Err(e)) => Err(HandshakeFailure::Refused(e)),
+            Err(_) => Err(HandshakeFailure::TimedOut),
         },
-        () = shared.drain.over(&shared.wake) => Err(Failure::ShuttingDown),
-    };
-    match outcome {
-        Ok(stream) => {
-            conn::serve(stream, peer, shared, slot).await;
-            drop(share);
-        }
-        Err(why) => handshake_failed(&shared, &peer, &why),
+        () = shutdown => Err(HandshakeFailure::ShuttingDown),
     }
 }
 
 /// Why a handshake did not complete.
 #[derive(Debug)]
-pub(super) enum Failure {
+pub(super) enum HandshakeFailure {
     /// The client broke off, sent something that is not TLS, or was refused.
     Refused(io::Error),
     /// `--handshake-timeout` passed.
@@ -387,19 +309,16 @@ pub(super) enum Failure {
     ShuttingDown,
 }
 
-/// The one place a failed handshake is reported: one log line with the client's address.
-/// It goes through the rejection log, so a flood of failed handshakes is a few lines a second.
-pub(super) fn handshake_failed(shared: &Shared, peer: &Peer, why: &Failure) {
-    let reason = match why {
-        Failure::Refused(e) => refusal(e),
-        Failure::TimedOut => "no handshake within --handshake-timeout".to_owned(),
-        Failure::ShuttingDown => "the server is shutting down".to_owned(),
-    };
-    shared.reject(
-        Rejection::TlsHandshake,
-        peer,
-        format_args!(": {peer}: TLS handshake failed: {reason}"),
-    );
+/// Why a handshake failed, in the words of its log line (which `admit` writes through the
+/// rejection log, so that a flood of failed handshakes is a few lines a second).
+impl std::fmt::Display for HandshakeFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HandshakeFailure::Refused(e) => f.write_str(&refusal(e)),
+            HandshakeFailure::TimedOut => f.write_str("no handshake within --handshake-timeout"),
+            HandshakeFailure::ShuttingDown => f.write_str("the server is shutting down"),
+        }
+    }
 }
 
 /// A handshake error in words.
@@ -430,13 +349,14 @@ fn refusal(err: &io::Error) -> String {
     }
 }
 
-impl Socket for TlsStream<TcpStream> {
+/// A TLS stream is served like the socket under it; only closing differs.
+impl<S: Socket> Socket for TlsStream<S> {
     fn sock_ref(&self) -> socket2::SockRef<'_> {
-        socket2::SockRef::from(self.get_ref().0)
+        self.get_ref().0.sock_ref()
     }
 
     fn input_pending(&self) -> bool {
-        conn::input_pending(self.get_ref().0)
+        self.get_ref().0.input_pending()
     }
 
     fn output_buffered(&self) -> bool {
@@ -509,10 +429,14 @@ mod tests {
         socket2::SockRef::from(&server_side)
             .set_send_buffer_size(4096)
             .unwrap();
-        let shared = Arc::new(Shared::new(Default::default()));
+        let shared = Arc::new(super::super::Shared::new(Default::default()));
         let slot = shared.slots.clone().try_acquire_owned().unwrap();
         let acceptor = TlsAcceptor::from(Arc::new(server_config));
-        tokio::spawn(serve(server_side, Peer::Tcp(peer), acceptor, shared, slot));
+        tokio::spawn(async move {
+            let stream = acceptor.accept(server_side).await.unwrap();
+            super::super::conn::serve(stream, super::super::conn::Peer::Tcp(peer), shared, slot)
+                .await
+        });
 
         let name = ServerName::try_from("localhost").unwrap();
         let connector = tokio_rustls::TlsConnector::from(Arc::new(client_config));

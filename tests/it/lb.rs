@@ -3,7 +3,7 @@
 //! with `sockit bench` churning through the balancer while every instance is replaced.
 
 use crate::support::balancers::{
-    find_program, haproxy_config, nginx_config, stream_module, wait_listening,
+    find_program, haproxy_config, nginx_config, nginx_config_text, stream_module, wait_listening,
 };
 use crate::support::{read_to_end, require, require_all, spawn_server, ChildGuard, TestServer};
 use std::io::{Read, Write};
@@ -328,4 +328,33 @@ fn rolling_restart_behind(
 fn free_addr() -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap()
+}
+
+/// docs/DEPLOY.md shows the configurations these tests run, byte for byte, so that a reader
+/// who saves them as written runs what was tested.
+#[test]
+fn deploy_doc_shows_the_tested_configurations() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/DEPLOY.md"))
+        .expect("docs/DEPLOY.md");
+    let servers = ["127.0.0.1:9001", "127.0.0.1:9002"];
+    let haproxy = haproxy_config("127.0.0.1:7000", &servers, None);
+    assert!(doc.contains(&format!("```\n{haproxy}```")), "{haproxy}");
+    let checked = haproxy_config(
+        "127.0.0.1:7000",
+        &servers,
+        Some(&["127.0.0.1:9101", "127.0.0.1:9102"]),
+    );
+    let backend: String = checked
+        .lines()
+        .skip_while(|l| *l != "backend sockit")
+        .map(|l| format!("  {l}\n"))
+        .collect();
+    assert!(doc.contains(&backend), "{backend}");
+    let nginx = nginx_config_text(
+        std::path::Path::new("/tmp/sockit-nginx"),
+        std::path::Path::new("/usr/lib/nginx/modules/ngx_stream_module.so"),
+        "127.0.0.1:7000",
+        &servers,
+    );
+    assert!(doc.contains(&format!("```nginx\n{nginx}```")), "{nginx}");
 }

@@ -3,11 +3,11 @@
 mod access_log;
 mod alerting;
 mod bench;
+mod bench_merge;
 mod bench_rate;
 mod cli;
 mod client;
 mod config_file;
-mod corpus;
 mod curl_diff;
 mod fetch;
 mod help;

@@ -2,7 +2,7 @@
 //! library API.
 
 use crate::support::{
-    loopback, queues, quick, read_exact, read_line, read_to_end, TestServer, WAIT,
+    loopback, queues, quick, read_exact, read_line, read_to_end, wait_until_read, TestServer, WAIT,
 };
 use sockit::server::Server;
 use std::time::Duration;
@@ -68,8 +68,7 @@ async fn name_split_into_single_bytes() {
     assert_eq!(read_line(&mut c).await, b"Welcome!\n");
     for b in b"Sarah\r\n" {
         c.write_all(&[*b]).await.unwrap();
-        c.flush().await.unwrap();
-        tokio::time::sleep(Duration::from_millis(2)).await;
+        wait_until_read(&c).await;
     }
     assert_eq!(read_line(&mut c).await, b"Hello, Sarah!\n");
     drop(c);
@@ -210,15 +209,19 @@ async fn idle_connections_time_out() {
     let mut busy = server.connect().await;
     let mut idle = server.connect().await;
     assert_eq!(read_line(&mut busy).await, b"Welcome!\n");
-    for _ in 0..6 {
-        busy.write_all(b"x\n").await.unwrap();
-        assert_eq!(read_line(&mut busy).await, b"Hello, x!\n");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(
-        read_to_end(&mut idle).await,
-        b"Welcome!\nERR idle timeout\n"
-    );
+    // `busy` converses without a pause until `idle` has timed out.
+    let transcript = {
+        let timed_out = read_to_end(&mut idle);
+        tokio::pin!(timed_out);
+        loop {
+            busy.write_all(b"x\n").await.unwrap();
+            assert_eq!(read_line(&mut busy).await, b"Hello, x!\n");
+            if let Some(transcript) = futures::FutureExt::now_or_never(&mut timed_out) {
+                break transcript;
+            }
+        }
+    };
+    assert_eq!(transcript, b"Welcome!\nERR idle timeout\n");
     busy.write_all(b"still here\n").await.unwrap();
     assert_eq!(read_line(&mut busy).await, b"Hello, still here!\n");
     drop((busy, idle));

@@ -8,9 +8,11 @@
 //! line that differs for a reason not yet fixed is not in the table at all.
 //!
 //! The table is split by area (`requests.rs`, `responses.rs`, ...), each area one test with
-//! its own server, so the areas run in parallel.
+//! its own server. The areas take turns, so the table keeps at most one curl or sockit
+//! process running at a time on the shared 2-core machine, beside the suite's timing tests.
 
 mod dirs;
+mod flags;
 mod forms;
 mod outputs;
 mod ranges;
@@ -26,6 +28,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
+
+/// Held while an area runs its lines (see the module docs).
+static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// The bound on one run of either tool.
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -45,7 +50,8 @@ pub enum Aspect {
 
 /// One command line of the table.
 pub struct Line {
-    /// The arguments after `curl` or `sockit fetch`; `{u}` stands for `http://127.0.0.1:PORT`.
+    /// The arguments after `curl` or `sockit fetch`; `{u}` stands for `http://127.0.0.1:PORT`
+    /// and `{a}` for `127.0.0.1:PORT`.
     args: Vec<&'static str>,
     /// Files in the working directory before the run.
     files: Vec<(&'static str, Vec<u8>)>,
@@ -126,11 +132,19 @@ pub fn check(table: Vec<Line>) {
     if !require_tool("curl") {
         return;
     }
+    let _turn = TURN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let server = Recorder::start();
     let base = server.base();
     let mut report = String::new();
     for line in &table {
-        let args: Vec<String> = line.args.iter().map(|a| a.replace("{u}", &base)).collect();
+        let addr = server.addr.to_string();
+        let args: Vec<String> = line
+            .args
+            .iter()
+            .map(|a| a.replace("{u}", &base).replace("{a}", &addr))
+            .collect();
         let mut curl = Command::new("curl");
         curl.args(&args);
         let theirs = run(curl, line, &server);

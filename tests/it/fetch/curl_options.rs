@@ -72,6 +72,16 @@ fn an_out_of_scope_option_says_why_and_exits_2() {
     }
 }
 
+/// A curl option fetch has is taken, though the table lists it too: the table is read only
+/// for arguments clap rejected, so adding a flag to fetch is all it takes.
+#[test]
+fn a_curl_option_fetch_has_is_not_refused() {
+    assert!(sockit::fetch::curl_options::find("--compressed").is_some());
+    let url = format!("http://{}/", crate::support::refusing());
+    let run = fetch(&["--compressed", "-s", "-S", &url]).expect(7);
+    assert!(!run.stderr.contains("does not support"), "{}", run.stderr);
+}
+
 /// A flag that is neither fetch's nor curl's keeps clap's message and its tips.
 #[test]
 fn a_flag_curl_lacks_too_keeps_clap_s_message() {

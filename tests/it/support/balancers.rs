@@ -53,22 +53,26 @@ pub fn haproxy_config(front: &str, servers: &[&str], metrics: Option<&[&str]>) -
 /// The nginx configuration the tests run and docs/DEPLOY.md shows: the stream module in
 /// front of `servers`, PROXY v1 to each, written into `dir`; returns its path.
 pub fn nginx_config(dir: &Path, module: &Path, front: &str, servers: &[&str]) -> PathBuf {
+    let path = dir.join("nginx.conf");
+    std::fs::write(&path, nginx_config_text(dir, module, front, servers)).unwrap();
+    path
+}
+
+/// The text of [`nginx_config`], its pid and error log in `dir`.
+pub fn nginx_config_text(dir: &Path, module: &Path, front: &str, servers: &[&str]) -> String {
     let d = dir.display();
     let upstream: String = servers
         .iter()
         .map(|s| format!("        server {s};\n"))
         .collect();
-    let config = format!(
+    format!(
         "load_module {};\ndaemon off;\nmaster_process off;\nworker_processes 1;\n\
          pid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{ worker_connections 1024; }}\n\
          stream {{\n    upstream sockit {{\n{upstream}    }}\n    server {{\n        \
          listen {front};\n        proxy_pass sockit;\n        proxy_protocol on;\n        \
          proxy_connect_timeout 2s;\n    }}\n}}\n",
         module.display()
-    );
-    let path = dir.join("nginx.conf");
-    std::fs::write(&path, config).unwrap();
-    path
+    )
 }
 
 /// Waits until something accepts connections at `addr` (a balancer that is starting).

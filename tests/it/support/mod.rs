@@ -10,7 +10,7 @@ pub mod recorder;
 
 use sockit::addr::Endpoint;
 use sockit::server::{Builder, Server};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
 use std::process::{Child, ChildStderr, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
@@ -269,26 +269,21 @@ impl ChildGuard {
         self.wait_within(WAIT)
     }
 
-    /// [`ChildGuard::wait`] with another bound.
+    /// [`ChildGuard::wait`] with another bound. The child's end is seen as the end of its
+    /// stderr (the thread reading it hangs up), then reaped.
     pub fn wait_within(&mut self, bound: Duration) -> (std::process::ExitStatus, String) {
         let deadline = Instant::now() + bound;
+        let lines = self.stderr_lines();
+        let mut rest = String::new();
         loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                let mut rest = String::new();
-                if let Some(stderr) = self.stderr.as_mut() {
-                    let _ = stderr.read_to_string(&mut rest);
-                }
-                if let Some(lines) = &self.lines {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    while let Ok(line) = lines.recv_timeout(left) {
-                        rest.push_str(&line);
-                    }
-                }
-                return (status, rest);
+            match lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(line) => rest.push_str(&line),
+                Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => panic!("process did not exit in time"),
             }
-            assert!(Instant::now() < deadline, "process did not exit in time");
-            std::thread::sleep(Duration::from_millis(20));
         }
+        let status = self.child.wait().expect("wait");
+        (status, rest)
     }
 }
 
@@ -462,7 +457,10 @@ pub fn queues(local: SocketAddr, remote: SocketAddr) -> Queues {
 }
 
 /// Every IPv4 TCP socket's queues, by (local port, remote port), from one read of
-/// `/proc/net/tcp`.
+/// `/proc/net/tcp`. Sockets in TIME_WAIT (state 06) are left out: they hold no queues, and
+/// with the tens of thousands a busy machine keeps, one with the same two port numbers as
+/// the socket a test asks about (ports are reused in the other role) replaced its entry
+/// with empty queues.
 pub fn queue_table() -> std::collections::HashMap<(u16, u16), Queues> {
     let table = std::fs::read_to_string("/proc/net/tcp").expect("read /proc/net/tcp");
     let port = |field: &str| {
@@ -474,7 +472,7 @@ pub fn queue_table() -> std::collections::HashMap<(u16, u16), Queues> {
         .lines()
         .skip(1)
         .map(|line| line.split_whitespace().collect::<Vec<_>>())
-        .filter(|f| f.len() > 4)
+        .filter(|f| f.len() > 4 && f[3] != "06")
         .map(|f| {
             let (send, receive) = f[4].split_once(':').expect("tx_queue:rx_queue");
             let queues = Queues {
@@ -496,4 +494,31 @@ fn skip_lines_name_the_missing_peers() {
         not_installed(&["haproxy", "nginx", "libnginx-mod-stream"]),
         "haproxy, nginx and libnginx-mod-stream are not installed"
     );
+}
+
+/// Waits, within [`WAIT`], until the server end of `client` (a connection over IPv4 loopback)
+/// has read every byte sent to it: its kernel receive queue is empty. On loopback a write has
+/// reached the peer's socket by the time it returns, so this is how a test makes each piece
+/// of its input arrive in a read of its own, without guessing how long the server takes. The
+/// kernel gives no notification of a peer's read, so the queue is looked at, ever less often.
+/// (The client's unacknowledged bytes are no help: delayed ACKs hold them for 30-170 ms.)
+pub async fn wait_until_read(client: &TcpStream) {
+    let local = client.local_addr().unwrap();
+    let remote = client.peer_addr().unwrap();
+    let deadline = Instant::now() + WAIT;
+    let mut pause = Duration::from_micros(50);
+    loop {
+        let unread = queue_table()
+            .get(&(remote.port(), local.port()))
+            .map(|q| q.receive);
+        if unread == Some(0) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server never read what {local} sent"
+        );
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(10));
+    }
 }

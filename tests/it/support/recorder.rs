@@ -4,7 +4,8 @@
 //!
 //! The responses are the ones that tell HTTP clients apart: LF-only heads, chunked bodies
 //! with trailers, redirects (one to the same URL), ranges and 416, gzip, deflate, br and
-//! stacked encodings, and `Expect: 100-continue` answered with 100 or with a final status.
+//! stacked encodings, and `Expect: 100-continue` answered with 100, with a final status, or
+//! not at all.
 //! A thread per connection serves requests until the client closes; [`Recorder::take`]
 //! waits (with a deadline) until every connection has closed, so the log holds all a client
 //! sent before it is read.
@@ -274,7 +275,9 @@ fn respond(conn: &mut Conn, request: &Request, addr: SocketAddr) -> io::Result<b
                 .write_all(&response("401 Unauthorized", &[], b"no body wanted\n"))?;
             return Ok(false);
         }
-        conn.tcp.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+        if request.path != "/no-continue" {
+            conn.tcp.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+        }
     }
     if conn.read_body(request).is_none() {
         return Ok(false);
@@ -318,7 +321,7 @@ fn canned(request: &Request, addr: SocketAddr) -> Reply {
         ));
     }
     Reply::keep(match path {
-        "/hello" | "/" | "/upload/" | "/upload/hostname" | "/refuse-body" => {
+        "/hello" | "/" | "/refuse-body" | "/no-continue" => {
             response("200 OK", &[("Content-Type", "text/plain")], b"hello\n")
         }
         "/json" => response(
@@ -353,6 +356,8 @@ fn canned(request: &Request, addr: SocketAddr) -> Reply {
         "/empty" => b"HTTP/1.1 204 No Content\r\n\r\n".to_vec(),
         "/redirect" => redirect("302 Found", "/hello"),
         "/redirect-abs" => redirect("301 Moved Permanently", &format!("http://{addr}/hello")),
+        // Another origin (host name, not address): credentials must not follow.
+        "/redirect-other" => redirect("302 Found", &format!("http://localhost:{}/hello", addr.port())),
         "/redirect-twice" => redirect("302 Found", "/redirect"),
         "/redirect-303" => redirect("303 See Other", "/hello"),
         "/redirect-307" => redirect("307 Temporary Redirect", "/hello"),

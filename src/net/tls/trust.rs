@@ -1,9 +1,8 @@
-//! Owns HTTPS set-up: the rustls client configuration (trust roots, `--cacert`, `-k`),
-//! the handshake with SNI and ALPN `http/1.1`, and mapping TLS failures to curl's codes.
+//! Owns whom a TLS client trusts: the rustls client configuration of `sockit fetch`,
+//! `client` and `bench` (trust roots, `--cacert`, `-k`).
 //!
-//! Trust roots are Mozilla's, compiled in through `webpki-roots`, so a download behaves the
-//! same on every machine; `--cacert` adds roots to them. Cryptography is rustls's `ring`
-//! provider (aws-lc-rs would need cmake and nasm to build).
+//! Trust roots are Mozilla's, compiled in through `webpki-roots`, so a connection behaves the
+//! same on every machine; `--cacert` adds roots to them.
 //!
 //! A certificate given to `--cacert` is also trusted as the server's own certificate when it
 //! is exactly the one presented, as curl (OpenSSL) does: rustls alone refuses a
@@ -11,10 +10,10 @@
 //! leaf without its issuer ("unknown issuer"), a common complaint against rustls clients.
 //! The host name and the validity dates are still checked. Failures are told in words.
 
-use super::error::{describe, FetchError};
+use super::{crypto_provider, TlsError};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{verify_server_name, WebPkiServerVerifier};
-use rustls::crypto::{ring, CryptoProvider};
+use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::server::ParsedCertificate;
@@ -23,21 +22,22 @@ use rustls::{
 };
 use std::path::Path;
 use std::sync::Arc;
-use tokio::net::TcpStream;
-use tokio_rustls::client::TlsStream;
-use tokio_rustls::TlsConnector;
-use url::Host;
 
-/// Builds the client configuration: built-in roots plus `cacert`, or no verification at all
-/// when `insecure`.
-pub fn config(cacert: Option<&Path>, insecure: bool) -> Result<Arc<ClientConfig>, FetchError> {
-    let provider = Arc::new(ring::default_provider());
+/// Builds a client configuration: built-in roots plus `cacert`, or no verification at all
+/// when `insecure`; offering the ALPN protocols `alpn` (none for the hello protocol).
+pub fn client_config(
+    cacert: Option<&Path>,
+    insecure: bool,
+    alpn: &[&[u8]],
+) -> Result<ClientConfig, TlsError> {
+    let provider = crypto_provider();
+    let set_up = |e: rustls::Error| TlsError::Handshake {
+        host: String::new(),
+        reason: e.to_string(),
+    };
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| FetchError::Tls {
-            host: String::new(),
-            reason: e.to_string(),
-        })?;
+        .map_err(set_up)?;
     let mut config = if insecure {
         builder
             .dangerous()
@@ -47,30 +47,27 @@ pub fn config(cacert: Option<&Path>, insecure: bool) -> Result<Arc<ClientConfig>
         let (roots, pinned) = roots(cacert)?;
         let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
             .build()
-            .map_err(|e| FetchError::Tls {
-                host: String::new(),
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| set_up(rustls::Error::General(e.to_string())))?;
         builder
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(ExactOrChain { webpki, pinned }))
             .with_no_client_auth()
     };
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Arc::new(config))
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    Ok(config)
 }
 
 /// The built-in roots plus `--cacert`'s certificates, and those certificates themselves.
 type Roots = (RootCertStore, Vec<CertificateDer<'static>>);
 
-fn roots(cacert: Option<&Path>) -> Result<Roots, FetchError> {
+fn roots(cacert: Option<&Path>) -> Result<Roots, TlsError> {
     let mut store = RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
     let Some(path) = cacert else {
         return Ok((store, Vec::new()));
     };
-    let bad = |reason: String| FetchError::CaFile {
+    let bad = |reason: String| TlsError::CaFile {
         path: path.display().to_string(),
         reason,
     };
@@ -164,112 +161,6 @@ fn only_chain_refused(e: &CertificateError) -> bool {
     }
 }
 
-/// Runs the TLS handshake over `tcp`, sending SNI for host names (not for IP literals).
-pub async fn handshake(
-    tcp: TcpStream,
-    host: &Host<&str>,
-    config: Arc<ClientConfig>,
-) -> Result<TlsStream<TcpStream>, FetchError> {
-    let name = match host {
-        Host::Domain(d) => ServerName::try_from(d.to_string()),
-        Host::Ipv4(ip) => Ok(ServerName::IpAddress((*ip).into())),
-        Host::Ipv6(ip) => Ok(ServerName::IpAddress((*ip).into())),
-    }
-    .map_err(|e| FetchError::Tls {
-        host: host.to_string(),
-        reason: e.to_string(),
-    })?;
-    TlsConnector::from(config)
-        .connect(name, tcp)
-        .await
-        .map_err(|e| handshake_error(host, &e))
-}
-
-/// Certificate problems are curl's 60, everything else in the handshake 35.
-fn handshake_error(host: &Host<&str>, err: &std::io::Error) -> FetchError {
-    let tls = err
-        .get_ref()
-        .and_then(|e| e.downcast_ref::<rustls::Error>());
-    match tls {
-        Some(rustls::Error::InvalidCertificate(e)) => FetchError::Certificate {
-            host: host.to_string(),
-            reason: certificate_problem(e, host),
-        },
-        Some(e) => FetchError::Tls {
-            host: host.to_string(),
-            reason: handshake_problem(e),
-        },
-        None => FetchError::Tls {
-            host: host.to_string(),
-            reason: describe(err),
-        },
-    }
-}
-
-/// Why a certificate was refused, in words a user can act on.
-fn certificate_problem(e: &CertificateError, host: &Host<&str>) -> String {
-    match e {
-        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-            "the certificate has expired".into()
-        }
-        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-            "the certificate is not valid yet (or the clock is wrong)".into()
-        }
-        CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-            format!("the certificate is for another name, not {host}")
-        }
-        CertificateError::UnknownIssuer => "unknown issuer: no trusted root signed the \
-            certificate (--cacert FILE trusts its CA, or the certificate itself)"
-            .into(),
-        CertificateError::BadSignature => "the certificate's signature is wrong".into(),
-        CertificateError::BadEncoding => "the certificate is malformed".into(),
-        CertificateError::Revoked => "the certificate has been revoked".into(),
-        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
-            "the certificate is not meant for a server".into()
-        }
-        CertificateError::Other(other) => match other.0.downcast_ref::<webpki::Error>() {
-            Some(webpki::Error::CaUsedAsEndEntity) => "the server presents a CA certificate \
-                (--cacert FILE with exactly this certificate trusts it)"
-                .into(),
-            Some(e) => words(&format!("{e:?}")),
-            None => other.to_string(),
-        },
-        other => words(&format!("{other:?}")),
-    }
-}
-
-/// Why a handshake failed for a reason other than the certificate.
-fn handshake_problem(e: &rustls::Error) -> String {
-    match e {
-        rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateHandshakeMessage { .. } => {
-            "the server does not speak TLS (or sent a malformed handshake)".into()
-        }
-        rustls::Error::InappropriateMessage { .. } => "the server does not speak TLS".into(),
-        rustls::Error::AlertReceived(alert) => {
-            format!("the server refused: {}", words(&format!("{alert:?}")))
-        }
-        rustls::Error::PeerIncompatible(why) => {
-            format!("no TLS settings in common: {}", words(&format!("{why:?}")))
-        }
-        rustls::Error::NoApplicationProtocol => "the server refused ALPN http/1.1".into(),
-        other => words(&other.to_string()),
-    }
-}
-
-/// `CaUsedAsEndEntity` as "ca used as end entity": a variant name as the words it spells
-/// (anything after a `(` or `{` is dropped, so no debug structure leaks through).
-pub(crate) fn words(name: &str) -> String {
-    let name = name.split(['(', '{']).next().unwrap_or(name).trim();
-    let mut out = String::with_capacity(name.len() + 8);
-    for (i, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 && !out.ends_with(' ') {
-            out.push(' ');
-        }
-        out.push(c.to_ascii_lowercase());
-    }
-    out
-}
-
 /// `-k`: accepts any certificate, but still checks that the server holds the key of the
 /// certificate it sent (the handshake signatures), as curl does.
 #[derive(Debug)]
@@ -317,17 +208,5 @@ impl ServerCertVerifier for NoVerification {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn variant_names_become_words() {
-        assert_eq!(words("CaUsedAsEndEntity"), "ca used as end entity");
-        assert_eq!(words("HandshakeFailure"), "handshake failure");
-        assert_eq!(words("Other(OtherError(x))"), "other");
     }
 }

@@ -1,14 +1,22 @@
-//! TLS for the hello protocol's client side (`sockit client --tls`, `sockit bench --tls`): the
-//! flags, the client configuration and the handshake.
+//! Owns TLS for every connection sockit makes or takes: the one crypto provider, whom a
+//! client trusts (`trust.rs`), the client handshake and its failure in words (`client.rs`),
+//! and one [`TlsError`] for all of it. `sockit fetch` maps that error to curl's 35, 60 and
+//! 77; `sockit client` and `bench` use it with their flags ([`TlsArgs`], [`TlsClient`]);
+//! serve builds its acceptor from the same provider.
 //!
-//! The server's certificate is checked exactly as `sockit fetch` checks it (built-in roots
-//! plus `--cacert`, `-k` to skip, failures told in words), by reusing fetch's configuration
-//! and handshake: the hello protocol differs only in offering no ALPN protocol and in
-//! presenting a client certificate for mutual TLS.
+//! A server's certificate is checked the same way in every subcommand (built-in roots plus
+//! `--cacert`, `-k` to skip, failures told in words): the hello protocol differs from HTTPS
+//! only in offering no ALPN protocol and in presenting a client certificate for mutual TLS.
+//! This module imports nothing above `net` (`exit`'s code tables aside).
+
+mod client;
+mod trust;
+
+pub use client::handshake;
+pub use trust::client_config;
 
 use crate::addr::Address;
 use crate::exit::{common, curl};
-use crate::fetch::{tls as fetch_tls, FetchError};
 use rustls::client::ResolvesClientCert;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
@@ -16,14 +24,18 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, SignatureScheme};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
 /// The rustls crypto provider of every TLS connection sockit makes or takes: ring (see
-/// docs/BENCHMARKS.md for how it was chosen).
+/// docs/BENCHMARKS.md for how it was chosen; aws-lc-rs would need cmake and nasm to
+/// build). Built once, here.
 pub fn crypto_provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
+    static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
+    PROVIDER
+        .get_or_init(|| Arc::new(rustls::crypto::ring::default_provider()))
+        .clone()
 }
 
 /// The TLS flags of `sockit client` and `sockit bench`.
@@ -58,9 +70,34 @@ impl TlsArgs {
     }
 }
 
-/// Why a TLS connection could not be set up or made.
+/// Why a TLS connection could not be set up or made, on either side of the hello protocol
+/// or HTTPS.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
+    /// `--cacert` does not hold usable certificates (curl's 77).
+    #[error("cannot use CA file {path}: {reason}")]
+    CaFile {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The server's certificate did not verify (curl's 60).
+    #[error("certificate verification failed for {host}: {reason}")]
+    Certificate {
+        /// The host.
+        host: String,
+        /// Why it failed.
+        reason: String,
+    },
+    /// The handshake failed for a reason other than the certificate (curl's 35).
+    #[error("TLS handshake with {host} failed: {reason}")]
+    Handshake {
+        /// The host.
+        host: String,
+        /// The TLS error.
+        reason: String,
+    },
     /// A `--tls-cert` or `--tls-key` file cannot be used (curl's 58).
     #[error("{}: {reason}", path.display())]
     ClientCertificate {
@@ -69,28 +106,38 @@ pub enum TlsError {
         /// What is wrong with it.
         reason: String,
     },
-    /// The handshake failed (35), the certificate is not trusted (60) or `--cacert` cannot
-    /// be used (77), as fetch words and numbers them.
-    #[error(transparent)]
-    Fetch(#[from] FetchError),
     /// TLS over a Unix socket is not offered.
     #[error("--tls needs a TCP address, not {0}")]
     NotTcp(String),
 }
 
 impl TlsError {
-    /// curl's code for this failure, as fetch numbers it: 58 a client certificate file that
-    /// cannot be used, 60 an untrusted server, 77 a bad `--cacert`, 35 any other handshake
-    /// failure; usage (2) for TLS over a Unix socket.
+    /// curl's code for this failure: 77 a bad `--cacert`, 60 an untrusted server, 35 any
+    /// other handshake failure, 58 a client certificate file that cannot be used; usage (2)
+    /// for TLS over a Unix socket.
     pub fn exit_code(&self) -> u8 {
         match self {
+            TlsError::CaFile { .. } => curl::SSL_CACERT_BADFILE,
+            TlsError::Certificate { .. } => curl::PEER_FAILED_VERIFICATION,
+            TlsError::Handshake { .. } => curl::SSL_CONNECT_ERROR,
             TlsError::ClientCertificate { .. } => curl::SSL_CERTPROBLEM,
-            TlsError::Fetch(FetchError::Certificate { .. }) => curl::PEER_FAILED_VERIFICATION,
-            TlsError::Fetch(FetchError::CaFile { .. }) => curl::SSL_CACERT_BADFILE,
-            TlsError::Fetch(_) => curl::SSL_CONNECT_ERROR,
             TlsError::NotTcp(_) => common::USAGE,
         }
     }
+}
+
+/// `CaUsedAsEndEntity` as "ca used as end entity": a variant name as the words it spells
+/// (anything after a `(` or `{` is dropped, so no debug structure leaks through).
+pub(crate) fn words(name: &str) -> String {
+    let name = name.split(['(', '{']).next().unwrap_or(name).trim();
+    let mut out = String::with_capacity(name.len() + 8);
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 && !out.ends_with(' ') {
+            out.push(' ');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
 }
 
 /// A client configuration made once and used for every connection.
@@ -102,9 +149,7 @@ pub struct TlsClient {
 impl TlsClient {
     /// Builds the configuration from the flags: reads `--cacert` and the client certificate.
     pub fn new(args: &TlsArgs) -> Result<Self, TlsError> {
-        let fetch_config = fetch_tls::config(args.cacert.as_deref(), args.insecure)?;
-        let mut config = ClientConfig::clone(&fetch_config);
-        config.alpn_protocols.clear();
+        let mut config = client_config(args.cacert.as_deref(), args.insecure, &[])?;
         if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
             config.client_auth_cert_resolver = Arc::new(Identity(identity(cert, key)?));
         }
@@ -128,12 +173,12 @@ impl TlsClient {
     ) -> Result<TlsStream<TcpStream>, TlsError> {
         let host = url::Host::parse(host)
             .or_else(|_| url::Host::parse(&format!("[{host}]")))
-            .map_err(|e| FetchError::Tls {
+            .map_err(|e| TlsError::Handshake {
                 host: host.to_owned(),
                 reason: e.to_string(),
             })?;
         let host = crate::net::borrow_host(&host);
-        Ok(fetch_tls::handshake(tcp, &host, self.config.clone()).await?)
+        handshake(tcp, &host, self.config.clone()).await
     }
 }
 
@@ -198,5 +243,17 @@ impl ResolvesClientCert for Identity {
 
     fn has_certs(&self) -> bool {
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variant_names_become_words() {
+        assert_eq!(words("CaUsedAsEndEntity"), "ca used as end entity");
+        assert_eq!(words("HandshakeFailure"), "handshake failure");
+        assert_eq!(words("Other(OtherError(x))"), "other");
     }
 }

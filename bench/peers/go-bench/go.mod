@@ -1,0 +1,3 @@
+module sockit/peers/gobench
+
+go 1.19
