@@ -2,12 +2,14 @@
 //! and the completion scripts generated from the same definitions (the man page: `man.rs`).
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use clap_complete::Shell;
 use sockit::addr::Address;
 use sockit::fetch::curl_options::UnsupportedCurlOption;
 use sockit::protocol::Framing;
+use sockit::server::config_file::{one_line, ConfigFileError, Loaded, Source};
 use std::ffi::OsString;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// The socket tutorial's programs, made real: a hello server, its client, a page fetcher and a
@@ -50,6 +52,45 @@ pub struct ServeArgs {
     /// thread.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+
+    /// Read settings from this TOML file: each long flag is a key (`max-connections = 5000`,
+    /// `bind = ["127.0.0.1:9999"]`, `quiet = true`); a flag on the command line wins over its
+    /// key. SIGHUP reads it again (docs/DEPLOY.md says what a reload changes).
+    #[arg(long = "config", value_name = "FILE")]
+    pub config_file: Option<PathBuf>,
+}
+
+impl ServeArgs {
+    /// These flags with the `--config` file's keys under them, and where they came from (for
+    /// SIGHUP to read again); as they are without `--config`.
+    pub fn with_file(self) -> Result<(ServeArgs, Option<(Source, Loaded)>), ConfigFileError> {
+        let Some(file) = self.config_file else {
+            return Ok((self, None));
+        };
+        let command_line: Vec<OsString> = std::env::args_os()
+            .skip_while(|arg| arg != "serve")
+            .skip(1)
+            .collect();
+        let source = Source::new(serve_command(), file, command_line);
+        let loaded = source.load()?;
+        let args = parse_serve(&loaded.argv).map_err(|e| source.error(one_line(&e)))?;
+        Ok((args, Some((source, loaded))))
+    }
+}
+
+/// `sockit serve`'s definition, as clap builds it.
+pub fn serve_command() -> clap::Command {
+    Cli::command()
+        .find_subcommand("serve")
+        .expect("serve is a subcommand")
+        .clone()
+}
+
+/// Parses `argv` (the arguments after `serve`) as `sockit serve`'s flags.
+pub fn parse_serve(argv: &[OsString]) -> Result<ServeArgs, clap::Error> {
+    let argv = std::iter::once(OsString::from("serve")).chain(argv.iter().cloned());
+    let matches = serve_command().try_get_matches_from(argv)?;
+    ServeArgs::from_arg_matches(&matches)
 }
 
 /// Flags of `sockit client`.

@@ -14,10 +14,11 @@
 //!   client handshake, one `TlsError`). It imports no subcommand.
 //! - [`protocol`]: the hello protocol as a pure state machine (bytes in, replies out).
 //! - [`server`]: the hello server: builder and `run` (which takes a shutdown future and never
-//!   ends the process), binding and the accept loop, one admission pipeline (slot, PROXY
-//!   header, per-address share, TLS handshake), one connection's life, the drain, `tls:`
-//!   certificates and their SIGHUP reload, metrics and readiness (`--metrics`), systemd's
-//!   sockets and notifications.
+//!   ends the process), binding and the accept loop, one admission pipeline (slot and
+//!   connection-rate limits, PROXY header, per-address share, TLS handshake), one connection's
+//!   life and its access log line, the drain, `tls:` certificates, the `--config` file and
+//!   what SIGHUP reloads (the file, then the certificates), metrics and readiness
+//!   (`--metrics`), systemd's sockets and notifications.
 //! - [`size`]: the one size syntax of every flag (`1048576`, `512KiB`, `64MiB`).
 //! - [`client`]: the hello client, one name at a time or pipelined.
 //! - [`bench`]: `sockit bench`, the load generator: modes, reply checker, report, chart.

@@ -16,11 +16,13 @@ use sockit::fetch::FetchError;
 use sockit::logging::{LogFormat, Logging};
 use sockit::net::tls::TlsClient;
 use sockit::protocol::Framing;
-use sockit::server::{self, Server};
+use sockit::server::config_file::{Loaded, Source};
+use sockit::server::{self, reload, Server};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::signal::unix::{signal, Signal, SignalKind};
 
 fn main() -> ExitCode {
     let argv = match expand_config_files(std::env::args_os().collect()) {
@@ -34,8 +36,14 @@ fn main() -> ExitCode {
     let mut quiet = false;
     let failures: Vec<Failure> = match cli.command {
         Command::Serve(args) => {
-            init_logging("info", args.config.log_format);
-            serve(args)
+            let (args, source) = match args.with_file() {
+                Ok(loaded) => loaded,
+                Err(e) => {
+                    return exit::finish(vec![Failure::new(e.exit_code(), e.to_string())], false)
+                }
+            };
+            let logging = init_logging("info", args.config.log_format);
+            serve(args, source, logging)
                 .err()
                 .and_then(|e| {
                     let code = (e.downcast_ref::<Forced>())
@@ -178,20 +186,31 @@ fn runtime(threads: Option<usize>) -> std::io::Result<tokio::runtime::Runtime> {
 }
 
 /// Serves until the first SIGINT/SIGTERM, then shuts down gracefully; a second signal ends
-/// the wait at once with [`Forced`]. The signals are this binary's, not the library's: the
-/// server takes a shutdown future and never ends the process, as in mini-redis.
-fn serve(args: ServeArgs) -> anyhow::Result<()> {
+/// the wait at once with [`Forced`]. Each SIGHUP reloads `source`, the `--config` file (when
+/// there is one), and then the TLS certificate ([`reload::on_hangup`]). The signals are this
+/// binary's, not the library's: the server takes a shutdown future and never ends the
+/// process, as in mini-redis.
+fn serve(
+    args: ServeArgs,
+    source: Option<(Source, Loaded)>,
+    logging: Option<Logging>,
+) -> anyhow::Result<()> {
     // Before the runtime starts threads: taking the sockets clears LISTEN_FDS.
     let inherited = server::systemd::inherited_sockets()?;
     runtime(args.threads)?.block_on(async {
         // Registered before binding, so a signal during start-up is not lost to the default
         // action (ending the process without a word).
         let mut signals = Signals::register()?;
+        let hangup = signal(SignalKind::hangup())?;
         let server = Server::builder()
             .config(args.config)
             .inherited(inherited)
             .listen()
             .await?;
+        let parse = |argv: &[OsString]| cli::parse_serve(argv).map(|args| args.config);
+        let reloading =
+            reload::on_hangup(hangup, source, server.reloader(), Box::new(parse), logging);
+        tokio::spawn(reloading);
         let (start_shutdown, shutdown) = tokio::sync::oneshot::channel::<()>();
         let running = server.run(async {
             let _ = shutdown.await;
@@ -212,14 +231,13 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
 /// SIGINT and SIGTERM, the signals that stop `sockit serve`.
 struct Signals {
-    interrupt: tokio::signal::unix::Signal,
-    terminate: tokio::signal::unix::Signal,
+    interrupt: Signal,
+    terminate: Signal,
 }
 
 impl Signals {
     /// Registers both. Needs a running tokio runtime.
     fn register() -> std::io::Result<Self> {
-        use tokio::signal::unix::{signal, SignalKind};
         Ok(Signals {
             interrupt: signal(SignalKind::interrupt())?,
             terminate: signal(SignalKind::terminate())?,

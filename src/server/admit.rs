@@ -28,7 +28,7 @@ use std::sync::Arc;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
-use tracing::{debug, warn};
+use tracing::debug;
 
 /// Takes a slot for a connection just accepted and starts its task, with `tls` when its
 /// listener is a `tls:` one; a connection past `--max-connections` is turned away at once.
@@ -85,7 +85,7 @@ async fn enter<S: Socket + Peek>(
     let deadline = Instant::now() + shared.config.tls.handshake_timeout;
     let client = match client(&mut sock, &peer, &shared, deadline).await {
         Ok(client) => client,
-        Err(why) => return proxy_header_refused(&peer, &why, &shared),
+        Err(why) => return proxy_header_refused(&shared, &peer, &why),
     };
     let Ok(share) = share(&client, &shared) else {
         shared.reject(Rejection::PerAddress, &client, "");
@@ -101,10 +101,13 @@ async fn enter<S: Socket + Peek>(
             let over = shared.drain.over(&shared.wake);
             match tls::handshake(sock, acceptor, deadline, over).await {
                 Ok(stream) => converse(stream, client, shared, slot).await,
-                Err(why) => {
-                    shared.metrics.rejected(Rejection::TlsHandshake);
-                    tls::handshake_failed(&client, &why);
-                }
+                // Through the rejection log, so that a flood of failed handshakes is a few
+                // lines a second.
+                Err(why) => shared.reject(
+                    Rejection::TlsHandshake,
+                    &client,
+                    format_args!(": {client}: TLS handshake failed: {why}"),
+                ),
             }
         }
     }
@@ -168,10 +171,17 @@ fn share(peer: &Peer, shared: &Shared) -> Result<Option<Share>, ()> {
 
 /// The one place a refused PROXY header is counted (`reason="proxy_header"`) and reported:
 /// one line with the address the connection really came from, never one a header claimed.
-fn proxy_header_refused(peer: &Peer, why: &Refusal, shared: &Shared) {
-    shared.metrics.rejected(Rejection::ProxyHeader);
+fn proxy_header_refused(shared: &Shared, peer: &Peer, why: &Refusal) {
     match why {
-        Refusal::ShuttingDown => debug!("{peer}: {why}; closed"),
-        _ => warn!("{peer}: {why}; closed without a greeting"),
+        Refusal::ShuttingDown => {
+            shared.metrics.rejected(Rejection::ProxyHeader);
+            debug!("{peer}: {why}; closed");
+        }
+        // Through the rejection log, so that a flood of bad headers is a few lines a second.
+        _ => shared.reject(
+            Rejection::ProxyHeader,
+            peer,
+            format_args!(": {peer}: {why}; closed without a greeting"),
+        ),
     }
 }

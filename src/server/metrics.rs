@@ -144,7 +144,8 @@ impl Close {
         Close::Error,
     ];
 
-    fn label(self) -> &'static str {
+    /// The `reason` label, also the access log's `close`.
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Close::Exit => "exit",
             Close::Eof => "eof",
@@ -184,6 +185,12 @@ pub struct Metrics {
     /// `sockit_connections_max`: `--max-connections` in force, what saturation is measured
     /// against.
     max_connections: Gauge,
+    /// `sockit_config_reloads_total{result="ok"|"error"}`.
+    reloads: [Counter; 2],
+    /// `sockit_config_last_reload_successful` (1 or 0) and
+    /// `sockit_config_last_reload_success_timestamp_seconds`, as Prometheus names its own.
+    last_reload_successful: Gauge,
+    last_reload_success: Gauge<f64, AtomicU64>,
     /// Where [`Metrics::clock`] counts from.
     epoch: Instant,
 }
@@ -251,7 +258,30 @@ impl Metrics {
             "Connections served at once at most (--max-connections, after fitting the open-file limit)",
             max_connections.clone(),
         );
+        let reloads = Family::<Labels, Counter>::default();
+        registry.register(
+            "config_reloads",
+            "Configuration reloads (SIGHUP), by result",
+            reloads.clone(),
+        );
+        let last_reload_successful = Gauge::default();
+        last_reload_successful.set(1);
+        registry.register(
+            "config_last_reload_successful",
+            "Whether the last configuration reload worked (1; the start counts as one)",
+            last_reload_successful.clone(),
+        );
+        let last_reload_success = Gauge::<f64, AtomicU64>::default();
+        last_reload_success.set(unix_now());
+        registry.register(
+            "config_last_reload_success_timestamp_seconds",
+            "When the configuration was last loaded successfully (at start, or a reload)",
+            last_reload_success.clone(),
+        );
         Metrics {
+            reloads: ["ok", "error"].map(|r| reloads.get_or_create(&[("result", r)]).clone()),
+            last_reload_successful,
+            last_reload_success,
             registry,
             accepted,
             open,
@@ -292,12 +322,14 @@ impl Metrics {
         Started(at.saturating_duration_since(self.epoch).as_nanos() as u64)
     }
 
-    /// An admitted connection that began at `started` ended for `why`.
-    pub(crate) fn closed(&self, why: Close, started: Started) {
+    /// An admitted connection that began at `started` ended for `why`; returns how long it
+    /// lasted.
+    pub(crate) fn closed(&self, why: Close, started: Started) -> Duration {
         self.closed[why as usize].inc();
         self.open.dec();
         let lasted = self.started_at(Instant::now()).0.saturating_sub(started.0);
         self.durations.observe(lasted as f64 / 1e9);
+        Duration::from_nanos(lasted)
     }
 
     /// One read's worth of conversation: names answered and bytes read and written.
@@ -325,6 +357,15 @@ impl Metrics {
         self.ready_gauge.set(ready.into());
     }
 
+    /// A configuration reload that worked (`ok`) or did not.
+    pub(crate) fn config_reloaded(&self, ok: bool) {
+        self.reloads[usize::from(!ok)].inc();
+        self.last_reload_successful.set(ok.into());
+        if ok {
+            self.last_reload_success.set(unix_now());
+        }
+    }
+
     /// The connection limit in force, for `sockit_connections_max`.
     pub(crate) fn set_max_connections(&self, limit: usize) {
         self.max_connections
@@ -339,6 +380,12 @@ impl Metrics {
             .expect("writing to a String cannot fail");
         text
     }
+}
+
+/// Seconds since the Unix epoch, as Prometheus's timestamps count.
+fn unix_now() -> f64 {
+    (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH))
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// How many cache lines of per-message counters there are; worker threads beyond this many

@@ -7,12 +7,17 @@
 //!
 //! - `listener`: binding (listening only once the whole start has succeeded) and the accept
 //!   loop, with the TLS of a `tls:` listener as an option rather than a kind of listener.
-//! - `admit`: the one order every connection passes: a `--max-connections` slot, the PROXY
-//!   header, the client's per-address share, the TLS handshake, the conversation.
-//! - `conn`: one connection's life, for a plain or a TLS stream alike.
-//! - `tls`: certificates, their SIGHUP reload and the acceptor; the handshake's deadline.
+//! - `admit`: the one order every connection passes: a `--max-connections` slot and the
+//!   connection-rate limits (`rate`), the PROXY header, the client's per-address share, the
+//!   TLS handshake, the conversation; whom it turns away goes through `rejection_log`, the
+//!   few-a-second lines of turned-away connections.
+//! - `conn`: one connection's life, for a plain or a TLS stream alike, ending with its
+//!   `access_log` line.
+//! - `tls`: certificates, their reload and the acceptor; the handshake's deadline.
 //! - `proxy` and `per_address`: the PROXY protocol parser, and the per-address counts.
 //! - `shutdown`: the drain and its grace period; `pulse`: the server-wide wake-up.
+//! - [`config_file`] reads `--config`; [`reload`] is what SIGHUP does (the binary owns the
+//!   signal): the file read again and applied, then the TLS certificate loaded again.
 //! - [`metrics`] counts what happens and serves it (`--metrics`), with readiness;
 //!   [`systemd`] takes sockets passed by systemd and tells it when the server is ready and
 //!   when it stops.
@@ -40,7 +45,9 @@
 //! # Ok(()) }
 //! ```
 
+mod access_log;
 mod admit;
+pub mod config_file;
 mod conn;
 mod listener;
 pub mod metrics;
@@ -49,6 +56,7 @@ pub mod proxy;
 mod pulse;
 mod rate;
 mod rejection_log;
+pub mod reload;
 mod shutdown;
 pub mod systemd;
 mod tls;
@@ -66,12 +74,14 @@ use per_address::PerAddress;
 use proxy::ProxyConfig;
 use rate::RateLimits;
 use rejection_log::RejectionLog;
+pub use reload::Reloader;
 use shutdown::Drain;
 use std::future::{poll_fn, Future};
 use std::net::SocketAddr;
 use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -526,7 +536,6 @@ impl Builder {
             Some(addr) => Some(metrics::bind(addr).await?),
             None => None,
         };
-        let reload = tls.clone().map(tls::Reload::register).transpose()?;
         let listeners = if self.inherited.is_empty() {
             (bound.into_iter())
                 .map(|(bound, is_tls)| {
@@ -554,7 +563,7 @@ impl Builder {
         Ok(Server {
             listeners,
             endpoints,
-            reload,
+            tls,
             metrics_listener,
             shared: Arc::new(Shared::new(config)),
         })
@@ -582,6 +591,10 @@ struct Shared {
     greeting: Vec<u8>,
     /// One permit per connection slot, taken before a connection is served.
     slots: Arc<Semaphore>,
+    /// The connection limit in force: `config.max_connections` until a reload changes it.
+    limit: AtomicUsize,
+    /// How many slots a lowered limit still has to take back as connections end.
+    owed: Arc<AtomicUsize>,
     /// Bounds the short-lived tasks that tell surplus clients `ERR server busy`.
     rejects: Arc<Semaphore>,
     /// Every connection task, and the end of the grace period after a shutdown.
@@ -613,6 +626,8 @@ impl Shared {
         Shared {
             greeting: protocol::greeting_bytes(&config.greeting, config.framing),
             slots: Arc::new(Semaphore::new(config.max_connections)),
+            limit: AtomicUsize::new(config.max_connections),
+            owed: Arc::new(AtomicUsize::new(0)),
             rejects: Arc::new(Semaphore::new(listener::MAX_PENDING_REJECTS)),
             drain: Drain::new(config.grace),
             per_address: config.max_connections_per_ip.map(PerAddress::new),
@@ -663,7 +678,61 @@ impl Shared {
     }
 
     fn open_connections(&self) -> usize {
-        self.config.max_connections - self.slots.available_permits()
+        (self.limit.load(Relaxed) + self.owed.load(Relaxed))
+            .saturating_sub(self.slots.available_permits())
+    }
+
+    /// Changes the connection limit for new connections (fitted to the open-file limit). A
+    /// lower one takes back free slots now and the rest as connections end: no one is
+    /// closed for it.
+    fn resize(&self, wanted: usize) {
+        let limit = listener::fit_fd_limit(wanted.max(1), 0);
+        let before = self.limit.swap(limit, Relaxed);
+        self.metrics.set_max_connections(limit);
+        if limit > before {
+            let mut more = limit - before;
+            // Slots still owed from an earlier lowering are forgiven first.
+            while more > 0 {
+                let owed = self.owed.load(Relaxed);
+                let forgiven = owed.min(more);
+                if forgiven == 0 {
+                    break;
+                }
+                if (self.owed)
+                    .compare_exchange(owed, owed - forgiven, Relaxed, Relaxed)
+                    .is_ok()
+                {
+                    more -= forgiven;
+                }
+            }
+            self.slots.add_permits(more);
+        } else if limit < before {
+            let fewer = before - limit;
+            let taken = self.slots.forget_permits(fewer);
+            if taken < fewer {
+                self.owed.fetch_add(fewer - taken, Relaxed);
+                let (slots, owed) = (self.slots.clone(), self.owed.clone());
+                tokio::spawn(take_back(slots, owed));
+            }
+        }
+    }
+}
+
+/// Takes back, one slot at a time as connections end, the slots a lowered limit still owes
+/// (until a raise forgives them).
+async fn take_back(slots: Arc<Semaphore>, owed: Arc<AtomicUsize>) {
+    while owed.load(Relaxed) > 0 {
+        let Ok(slot) = slots.acquire().await else {
+            return;
+        };
+        let still = owed.load(Relaxed);
+        if still > 0
+            && owed
+                .compare_exchange(still, still - 1, Relaxed, Relaxed)
+                .is_ok()
+        {
+            slot.forget();
+        }
     }
 }
 
@@ -688,8 +757,9 @@ pub(crate) fn first_unless<'a, T>(
 pub struct Server {
     listeners: Vec<Listener>,
     endpoints: Vec<Endpoint>,
-    /// SIGHUP reloads the TLS certificate, when there is one.
-    reload: Option<tls::Reload>,
+    /// The certificate of the `tls:` listeners, when there are any: a [`Reloader`] loads it
+    /// again.
+    tls: Option<Arc<Tls>>,
     /// The metrics endpoint's socket, bound with the listeners so that a taken port fails at
     /// start.
     metrics_listener: Option<tokio::net::TcpListener>,
@@ -709,7 +779,15 @@ impl Server {
 
     /// The connection limit in force (after fitting it to the open-file limit).
     pub fn max_connections(&self) -> usize {
-        self.shared.config.max_connections
+        self.shared.limit.load(Relaxed)
+    }
+
+    /// What a configuration reload may change while this server runs.
+    pub fn reloader(&self) -> Reloader {
+        Reloader {
+            shared: self.shared.clone(),
+            tls: self.tls.clone(),
+        }
     }
 
     /// Where the metrics endpoint listens (with the port the OS chose for port 0), if
@@ -730,11 +808,9 @@ impl Server {
         let Server {
             listeners,
             shared,
-            reload,
             metrics_listener,
             ..
         } = self;
-        let reloading = reload.map(|r| tokio::spawn(r.run()));
         let stop_accepting = CancellationToken::new();
         let mut accept_loops = Vec::new();
         for l in listeners {
@@ -770,9 +846,6 @@ impl Server {
             .await;
         stop_ticking.cancel();
         ticker.await.context("the pulse failed")?;
-        if let Some(reloading) = reloading {
-            reloading.abort();
-        }
         if let Some(endpoint) = endpoint {
             endpoint.await.context("the metrics endpoint failed")?;
         }

@@ -26,6 +26,7 @@ use socket2::SockRef;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
@@ -37,6 +38,8 @@ pub const MAX_TRACKED: usize = 16_384;
 /// One token bucket: N a second, bursts of N.
 #[derive(Debug)]
 struct Bucket {
+    /// N.
+    rate: NonZeroU32,
     /// How much one connection costs: 1/N of a second.
     cost: Duration,
     /// How far ahead of now the bucket may run: N - 1 connections' worth.
@@ -47,6 +50,7 @@ impl Bucket {
     fn new(per_second: NonZeroU32) -> Self {
         let cost = Duration::from_secs(1) / per_second.get();
         Bucket {
+            rate: per_second,
             cost,
             slack: cost * (per_second.get() - 1),
         }
@@ -64,39 +68,70 @@ impl Bucket {
     }
 }
 
-/// The server's connection-rate limits.
+/// The server's connection-rate limits, which a configuration reload may change.
 #[derive(Debug)]
 pub(super) struct RateLimits {
-    global: Option<(Bucket, Mutex<Instant>)>,
-    per_address: Option<(Bucket, Mutex<HashMap<IpAddr, Instant>>)>,
+    /// Whether either limit is set: a server without them pays one atomic load a connection.
+    on: AtomicBool,
+    global: Mutex<Option<(Bucket, Instant)>>,
+    per_address: Mutex<Option<(Bucket, HashMap<IpAddr, Instant>)>>,
 }
 
 impl RateLimits {
     pub(super) fn new(global: Option<NonZeroU32>, per_address: Option<NonZeroU32>) -> Self {
-        RateLimits {
-            global: global.map(|n| (Bucket::new(n), Mutex::new(Instant::now()))),
-            per_address: per_address.map(|n| (Bucket::new(n), Mutex::new(HashMap::new()))),
+        let limits = RateLimits {
+            on: AtomicBool::new(false),
+            global: Mutex::new(None),
+            per_address: Mutex::new(None),
+        };
+        limits.set(global, per_address);
+        limits
+    }
+
+    /// Sets both limits (`None`: off). A limit that keeps its rate keeps its buckets, so a
+    /// reload does not hand every client a fresh burst.
+    pub(super) fn set(&self, global: Option<NonZeroU32>, per_address: Option<NonZeroU32>) {
+        let mut g = self.global.lock().unwrap_or_else(PoisonError::into_inner);
+        if g.as_ref().map(|(b, _)| b.rate) != global {
+            *g = global.map(|n| (Bucket::new(n), Instant::now()));
         }
+        let mut p = self
+            .per_address
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if p.as_ref().map(|(b, _)| b.rate) != per_address {
+            *p = per_address.map(|n| (Bucket::new(n), HashMap::new()));
+        }
+        self.on.store(g.is_some() || p.is_some(), Relaxed);
     }
 
     /// Whether a connection arriving at `now` fits `--max-connection-rate`.
     fn global_allows(&self, now: Instant) -> bool {
-        let Some((bucket, full_at)) = &self.global else {
+        if !self.on.load(Relaxed) {
+            return true;
+        }
+        let mut global = self.global.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some((bucket, full_at)) = global.as_mut() else {
             return true;
         };
-        let mut full_at = full_at.lock().unwrap_or_else(PoisonError::into_inner);
-        bucket.take(&mut full_at, now)
+        bucket.take(full_at, now)
     }
 
     /// Whether a connection from `peer` arriving at `now` fits `--max-connection-rate-per-ip`.
     fn address_allows(&self, peer: IpAddr, now: Instant) -> bool {
-        let Some((bucket, table)) = &self.per_address else {
+        if !self.on.load(Relaxed) {
+            return true;
+        }
+        let mut per_address = self
+            .per_address
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let Some((bucket, table)) = per_address.as_mut() else {
             return true;
         };
-        let mut table = table.lock().unwrap_or_else(PoisonError::into_inner);
         let client = client_of(peer);
         if !table.contains_key(&client) && table.len() >= MAX_TRACKED {
-            make_room(&mut table, now);
+            make_room(table, now);
         }
         bucket.take(table.entry(client).or_insert(now), now)
     }
@@ -222,6 +257,24 @@ mod tests {
         assert!(!limits.address_allows(ip("::ffff:192.0.2.1"), t));
     }
 
+    /// A reload that changes a rate starts its buckets afresh; one that keeps it keeps them;
+    /// one that removes a limit lets everyone in.
+    #[test]
+    fn a_reload_changes_only_what_changed() {
+        let limits = RateLimits::new(n(1), n(1));
+        let t = Instant::now();
+        assert!(limits.global_allows(t));
+        assert!(!limits.global_allows(t));
+        limits.set(n(1), n(1));
+        assert!(!limits.global_allows(t));
+        limits.set(n(2), n(1));
+        assert!(limits.global_allows(t));
+        assert!(limits.address_allows(ip("192.0.2.1"), t));
+        limits.set(None, None);
+        assert!((0..10).all(|_| limits.global_allows(t)));
+        assert!((0..10).all(|_| limits.address_allows(ip("192.0.2.1"), t)));
+    }
+
     /// A flood of fresh addresses never grows the table past its bound; refilled buckets
     /// are dropped first, so an address still in debt is remembered until the flood has
     /// filled the table again with addresses seen later.
@@ -229,7 +282,7 @@ mod tests {
     fn the_table_is_bounded() {
         let limits = RateLimits::new(None, n(1));
         let t = Instant::now();
-        let table = || limits.per_address.as_ref().unwrap().1.lock().unwrap().len();
+        let table = || limits.per_address.lock().unwrap().as_ref().unwrap().1.len();
         let fresh = |i: u32| IpAddr::from(std::net::Ipv4Addr::from_bits((10u32 << 24) + i));
         for i in 0..MAX_TRACKED as u32 {
             assert!(limits.address_allows(fresh(i), t));

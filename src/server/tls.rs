@@ -1,5 +1,6 @@
 //! TLS for `--bind tls:HOST:PORT`: the certificate and key loaded from PEM files, the
-//! acceptor that SIGHUP reloads, and the handshake with its deadline.
+//! acceptor that a reload (`reload`, on SIGHUP) loads again, and the handshake with its
+//! deadline.
 //!
 //! `admit` runs the handshake in the connection's own task after its slot and its client's
 //! share are taken, bounded by `--handshake-timeout` (and by the end of the grace period), so a
@@ -13,7 +14,8 @@
 //! reload that fails keeps the old one, and so does one whose files take longer than a few
 //! seconds to read: they are read off the runtime, which serves on meanwhile.
 
-use super::conn::{Peer, Socket};
+use super::access_log::TlsSummary;
+use super::conn::Socket;
 use crate::duration::{self, shown};
 use crate::net::describe;
 use crate::net::tls::{crypto_provider as provider, pem_problem, words};
@@ -28,7 +30,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
-use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::time::Instant;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
@@ -167,8 +168,9 @@ impl Tls {
     /// network mount) stopped every TLS handshake when the read ran on a runtime worker. Not
     /// tokio's blocking pool: the runtime waits for its tasks when it shuts down, so a read
     /// that never returns would keep the process from exiting. One read at a time: a SIGHUP
-    /// while one is still stuck says so instead of starting another thread.
-    async fn reload(self: &Arc<Self>) {
+    /// while one is still stuck says so instead of starting another thread. `reload` calls it
+    /// on each SIGHUP, after the `--config` file.
+    pub(super) async fn reload(self: &Arc<Self>) {
         if self.reading.swap(true, Ordering::AcqRel) {
             error!(
                 "TLS reload skipped: the previous one is still reading {} (a hung mount?)",
@@ -212,32 +214,6 @@ impl Tls {
                  longer than {RELOAD_TIMEOUT:?}",
                 self.files.cert.display()
             ),
-        }
-    }
-}
-
-/// SIGHUP, registered when the server binds so that one arriving early does not take the
-/// default action (ending the process).
-#[derive(Debug)]
-pub(super) struct Reload {
-    tls: Arc<Tls>,
-    hangup: Signal,
-}
-
-impl Reload {
-    /// Registers SIGHUP for `tls`. Needs a running tokio runtime.
-    pub(super) fn register(tls: Arc<Tls>) -> io::Result<Self> {
-        Ok(Reload {
-            tls,
-            hangup: signal(SignalKind::hangup())?,
-        })
-    }
-
-    /// Reloads on every SIGHUP, until dropped.
-    pub(super) async fn run(mut self) {
-        while self.hangup.recv().await.is_some() {
-            info!("SIGHUP received: reloading the TLS certificate");
-            self.tls.reload().await;
         }
     }
 }
@@ -333,14 +309,16 @@ pub(super) enum HandshakeFailure {
     ShuttingDown,
 }
 
-/// The one place a failed handshake is reported: one log line with the client's address.
-pub(super) fn handshake_failed(peer: &Peer, why: &HandshakeFailure) {
-    let reason = match why {
-        HandshakeFailure::Refused(e) => refusal(e),
-        HandshakeFailure::TimedOut => "no handshake within --handshake-timeout".to_owned(),
-        HandshakeFailure::ShuttingDown => "the server is shutting down".to_owned(),
-    };
-    info!("{peer}: TLS handshake failed: {reason}");
+/// Why a handshake failed, in the words of its log line (which `admit` writes through the
+/// rejection log, so that a flood of failed handshakes is a few lines a second).
+impl std::fmt::Display for HandshakeFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HandshakeFailure::Refused(e) => f.write_str(&refusal(e)),
+            HandshakeFailure::TimedOut => f.write_str("no handshake within --handshake-timeout"),
+            HandshakeFailure::ShuttingDown => f.write_str("the server is shutting down"),
+        }
+    }
 }
 
 /// A handshake error in words.
@@ -396,6 +374,19 @@ impl<S: Socket> Socket for TlsStream<S> {
     async fn say_goodbye(&mut self, within: Duration) {
         let _ = self.close_write(within).await;
     }
+
+    fn tls_summary(&self) -> Option<TlsSummary> {
+        let session = self.get_ref().1;
+        let client = (session.peer_certificates())
+            .and_then(|chain| chain.first())
+            .and_then(|cert| x509_parser::parse_x509_certificate(cert).ok())
+            .map(|(_, cert)| cert.subject().to_string());
+        Some(TlsSummary {
+            version: session.protocol_version().and_then(|v| v.as_str()),
+            cipher: (session.negotiated_cipher_suite()).and_then(|s| s.suite().as_str()),
+            client,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -443,7 +434,8 @@ mod tests {
         let acceptor = TlsAcceptor::from(Arc::new(server_config));
         tokio::spawn(async move {
             let stream = acceptor.accept(server_side).await.unwrap();
-            super::super::conn::serve(stream, Peer::Tcp(peer), shared, slot).await
+            super::super::conn::serve(stream, super::super::conn::Peer::Tcp(peer), shared, slot)
+                .await
         });
 
         let name = ServerName::try_from("localhost").unwrap();

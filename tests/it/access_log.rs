@@ -1,7 +1,10 @@
 //! What `sockit serve` logs for log shippers: `--log-format json` makes every line one JSON
-//! object with a timestamp, a level and a message.
+//! object with a timestamp, a level and a message, and each connection ends with one access
+//! line whose fields say who, where, over what, how long, how much and why it closed.
 
+use crate::support::pki::{Key, Pki};
 use crate::support::{spawn_server, ChildGuard, WAIT};
+use crate::tls::{client_config, spawn_tls_server, tls_connect, transcript};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 
@@ -21,27 +24,106 @@ pub fn json_line(server: &mut ChildGuard, needle: &str) -> serde_json::Value {
     serde_json::from_str(&line).unwrap_or_else(|e| panic!("not one JSON object ({e}): {line}"))
 }
 
-/// `--log-format json`: the start-up line and the per-connection lines are each one JSON
-/// object with an RFC 3339 UTC `timestamp`, `level` and `message`.
+/// `--log-format json`: lines are one JSON object each with an RFC 3339 UTC `timestamp`,
+/// `level` and `message`; a connection's access line has its fields at the top level: the
+/// peer, the listener, the duration, the names answered, the bytes each way (greeting and
+/// replies out), and why it closed. With no PROXY header there is no `client`, and a plain
+/// connection has no `tls_*`.
 #[test]
-fn json_lines_have_timestamp_level_and_message() {
+fn json_access_line_has_every_field() {
     let (mut server, addr) = spawn_server(&["--log-format", "json"]);
-    assert_eq!(converse(addr, b"Bob\nexit\n"), b"Welcome!\nHello, Bob!\n");
-    let accepted = json_line(&mut server, "Accept new connection");
-    assert_eq!(accepted["level"], "INFO");
-    let timestamp = accepted["timestamp"].as_str().expect("a timestamp");
+    let mut c = TcpStream::connect(addr).unwrap();
+    let local = c.local_addr().unwrap();
+    c.write_all(b"Bob\nAnn\nexit\n").unwrap();
+    let mut heard = Vec::new();
+    c.read_to_end(&mut heard).unwrap();
+    assert_eq!(heard, b"Welcome!\nHello, Bob!\nHello, Ann!\n");
+    let line = json_line(&mut server, "closed.");
+    assert_eq!(line["level"], "INFO");
+    let timestamp = line["timestamp"].as_str().expect("a timestamp");
     assert!(
         timestamp.ends_with('Z') && humantime::parse_rfc3339(timestamp).is_ok(),
         "{timestamp}"
     );
-    let message = accepted["message"].as_str().expect("a message");
-    assert!(
-        message.starts_with("Accept new connection from 127.0.0.1:"),
-        "{message}"
-    );
+    assert_eq!(line["message"], format!("Connection from {local} closed."));
+    assert_eq!(line["peer"], local.to_string());
+    assert_eq!(line["listener"], addr.to_string());
+    assert_eq!(line["messages"], 2);
+    assert_eq!(line["bytes_in"], 13);
+    assert_eq!(line["bytes_out"], heard.len());
+    assert_eq!(line["close"], "exit");
+    assert!(line["duration_ms"].as_u64().is_some(), "{line}");
+    for absent in ["client", "tls_version", "tls_cipher", "tls_client"] {
+        assert!(line.get(absent).is_none(), "{absent} in {line}");
+    }
 }
 
-/// `--log-format text` (the default) keeps the lines people read today.
+/// The closing `ERR` line counts in `bytes_out`, and `close` gives the same reason as the
+/// metrics (`line_too_long`).
+#[test]
+fn an_err_close_is_counted_and_named() {
+    let (mut server, addr) = spawn_server(&["--log-format", "json", "--max-line", "8"]);
+    let heard = converse(addr, b"far too long a name\n");
+    assert_eq!(heard, b"Welcome!\nERR line too long\n");
+    let line = json_line(&mut server, "closed.");
+    assert_eq!(line["close"], "line_too_long");
+    assert_eq!(line["bytes_out"], heard.len());
+    assert_eq!(line["messages"], 0);
+}
+
+/// Behind a balancer, `client` is the PROXY header's client and `peer` the balancer's
+/// connection.
+#[test]
+fn proxied_connections_log_peer_and_client() {
+    let (mut server, addr) = spawn_server(&["--log-format", "json", "--proxy-protocol"]);
+    let mut c = TcpStream::connect(addr).unwrap();
+    let local = c.local_addr().unwrap();
+    c.write_all(b"PROXY TCP4 192.0.2.7 127.0.0.1 56324 9999\r\nexit\n")
+        .unwrap();
+    let mut heard = Vec::new();
+    c.read_to_end(&mut heard).unwrap();
+    let line = json_line(&mut server, "closed.");
+    assert_eq!(line["client"], "192.0.2.7:56324");
+    assert_eq!(line["peer"], local.to_string());
+    assert_eq!(line["message"], "Connection from 192.0.2.7:56324 closed.");
+}
+
+/// Over mutual TLS the line names the version, the cipher suite and the client
+/// certificate's subject.
+#[tokio::test]
+async fn tls_connections_log_version_cipher_and_client_subject() {
+    let pki = Pki::new("ca");
+    let pair = pki.server("server", Key::EcdsaP256);
+    let ca = pki.ca.to_str().unwrap();
+    let (mut server, addr) =
+        spawn_tls_server(&pair, &["--log-format", "json", "--tls-client-ca", ca]);
+    let alice = pki.client("alice");
+    let tls = tls_connect(addr, client_config(&pki.ca, Some(&alice))).await;
+    transcript(tls.unwrap()).await.unwrap();
+    let line = json_line(&mut server, "closed.");
+    assert_eq!(line["tls_version"], "TLSv1_3");
+    let cipher = line["tls_cipher"].as_str().expect("a cipher suite");
+    assert!(cipher.starts_with("TLS13_"), "{cipher}");
+    let subject = line["tls_client"].as_str().expect("a client subject");
+    assert!(subject.contains("CN=alice"), "{subject}");
+}
+
+/// `-q` leaves out the access lines (and the accept lines), in either format.
+#[test]
+fn quiet_leaves_out_the_access_lines() {
+    for format in ["json", "text"] {
+        let (mut server, addr) = spawn_server(&["--log-format", format, "-q"]);
+        converse(addr, b"exit\n");
+        server.signal("TERM");
+        let (status, log) = server.wait();
+        assert_eq!(status.code(), Some(0), "{log}");
+        assert!(!log.contains("Connection from"), "{format}: {log}");
+        assert!(!log.contains("Accept new"), "{format}: {log}");
+    }
+}
+
+/// `--log-format text` (the default) keeps the lines people read today, with the access
+/// fields after the closing line's message.
 #[test]
 fn text_is_the_default() {
     let (mut server, addr) = spawn_server(&[]);
@@ -49,4 +131,9 @@ fn text_is_the_default() {
     let line = server.wait_for_stderr("Accept new connection");
     assert!(!line.trim_start().starts_with('{'), "{line}");
     assert!(line.contains(" INFO "), "{line}");
+    let line = server.wait_for_stderr("closed.");
+    assert!(
+        line.contains(" messages=0 ") && line.contains(" close=\"exit\""),
+        "{line}"
+    );
 }

@@ -7,6 +7,7 @@ mod bench_merge;
 mod bench_rate;
 mod cli;
 mod client;
+mod config_file;
 mod curl_diff;
 mod fetch;
 mod help;

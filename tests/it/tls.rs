@@ -315,7 +315,7 @@ fn bad_tls_setups_are_one_line_and_exit_2() {
 }
 
 /// The real binary with a `tls:` listener on an ephemeral port, serving `pair`.
-fn spawn_tls_server(pair: &Pair, extra: &[&str]) -> (ChildGuard, SocketAddr) {
+pub(crate) fn spawn_tls_server(pair: &Pair, extra: &[&str]) -> (ChildGuard, SocketAddr) {
     let (cert, key) = (pair.cert.to_str().unwrap(), pair.key.to_str().unwrap());
     let args = [
         &[
