@@ -247,11 +247,14 @@ fn as_flags(
 }
 
 /// Whether clap accepts `args` alone: the value checks of the flag itself. Also the message
-/// of a clap error as one line.
+/// of a clap error as one line. A flag that requires another (`tls-cert` and `tls-key`) is
+/// not refused here for lacking it: the whole command line, file and flags together, is
+/// parsed again afterwards, and that parse says so if the other is missing everywhere.
 fn check(serve: &clap::Command, args: &[OsString]) -> Result<(), String> {
     let argv = std::iter::once(OsStr::new("serve")).chain(args.iter().map(OsString::as_os_str));
     match serve.clone().try_get_matches_from(argv) {
         Ok(_) => Ok(()),
+        Err(e) if e.kind() == clap::error::ErrorKind::MissingRequiredArgument => Ok(()),
         Err(e) => Err(one_line(&e)),
     }
 }

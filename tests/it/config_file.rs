@@ -263,3 +263,38 @@ fn a_lowered_limit_closes_no_one() {
         (b"Welcome!\n".to_vec(), b"ERR server busy\n".to_vec())
     );
 }
+
+/// A file that sets `tls-cert` and `tls-key` together starts a TLS listener (the bug: each
+/// key was checked alone, so clap's "requires --tls-key" refused the pair, which is the
+/// example docs/DEPLOY.md gives); a file with the certificate and no key anywhere is still
+/// refused.
+#[test]
+fn tls_cert_and_key_go_together_in_a_file() {
+    use crate::support::pki::{Key, Pki};
+    let pki = Pki::new("ca");
+    let pair = pki.server("localhost", Key::EcdsaP256);
+    let (cert, key) = (pair.cert.to_str().unwrap(), pair.key.to_str().unwrap());
+    let file = File::new(&format!("tls-cert = \"{cert}\"\ntls-key = \"{key}\"\n"));
+    let (_server, addr) = spawn_server(&["--config", file.arg(), "--bind", "tls:127.0.0.1:0"]);
+    let out = sockit()
+        .args([
+            "client",
+            "--tls",
+            "--cacert",
+            pki.ca.to_str().unwrap(),
+            "-a",
+        ])
+        .arg(format!("tls:localhost:{}", addr.port()))
+        .arg("Tracy")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "Welcome!\nHello, Tracy!\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let alone = File::new(&format!("tls-cert = \"{cert}\"\n"));
+    let (code, stderr) = refused(&alone.path, &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+}
