@@ -188,7 +188,7 @@ pub struct FetchArgs {
     ///
     /// K, M and G are 1024-based. The decoded size with --compressed; exit 63 comes before the
     /// download when the length is known.
-    #[arg(help_heading = OUTPUT, long = "max-filesize", value_name = "BYTES", value_parser = parse_size)]
+    #[arg(help_heading = OUTPUT, long = "max-filesize", value_name = "BYTES", value_parser = crate::size::parse_bytes)]
     pub max_filesize: Option<u64>,
 
     /// Send requests as HTTP/1.0.
@@ -259,7 +259,7 @@ pub struct FetchArgs {
     pub noproxy: Option<String>,
 
     /// Download at most RATE bytes a second on average (1000B, 500K, 1M).
-    #[arg(help_heading = CONNECTION, long = "limit-rate", value_name = "RATE", value_parser = parse_size)]
+    #[arg(help_heading = CONNECTION, long = "limit-rate", value_name = "RATE", value_parser = crate::size::parse_bytes)]
     pub limit_rate: Option<u64>,
 
     /// Retry up to N times on a transient error.
@@ -363,28 +363,6 @@ impl FromStr for ContinueAt {
     }
 }
 
-/// Parses a byte count as curl does: digits with an optional B (bytes), K, M, G or T
-/// (1024-based), either case.
-pub fn parse_size(text: &str) -> Result<u64, String> {
-    let bad = || format!("{text:?} is not a size (e.g. 5000, 500K, 1M, 2G)");
-    let (digits, shift) = match text.char_indices().last() {
-        Some((at, c)) if c.is_ascii_alphabetic() => {
-            let shift = match c.to_ascii_uppercase() {
-                'B' => 0,
-                'K' => 10,
-                'M' => 20,
-                'G' => 30,
-                'T' => 40,
-                _ => return Err(bad()),
-            };
-            (&text[..at], shift)
-        }
-        _ => (text, 0),
-    };
-    let n: u64 = digits.parse().map_err(|_| bad())?;
-    n.checked_mul(1 << shift).ok_or_else(bad)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -398,21 +376,6 @@ mod tests {
         assert_eq!(parse_secs("5m"), Ok(Duration::from_secs(300)));
         assert!(parse_secs("-1").is_err());
         assert!(parse_secs("soon").is_err());
-    }
-
-    #[test]
-    fn sizes_take_binary_suffixes() {
-        assert_eq!(parse_size("5000"), Ok(5000));
-        assert_eq!(parse_size("500K"), Ok(500 << 10));
-        assert_eq!(parse_size("1m"), Ok(1 << 20));
-        assert_eq!(parse_size("2G"), Ok(2 << 30));
-        assert_eq!(parse_size("1000B"), Ok(1000));
-        assert_eq!(parse_size("7b"), Ok(7));
-        assert!(parse_size("B").is_err());
-        assert!(parse_size("1X").is_err());
-        assert!(parse_size("-1").is_err());
-        assert!(parse_size("").is_err());
-        assert!(parse_size("99999999999T").is_err());
     }
 
     #[test]
