@@ -20,7 +20,7 @@ mod requests;
 mod responses;
 
 use crate::support::recorder::Recorder;
-use crate::support::{require_tool, sockit, ChildGuard};
+use crate::support::{require_tool, sockit, ChildGuard, PROXY_VARS};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{Read, Write};
@@ -185,16 +185,7 @@ fn run(mut cmd: Command, line: &Line, server: &Recorder) -> Outcome {
         .env("HOME", dir.path())
         .env_remove("CURL_HOME")
         .env_remove("XDG_CONFIG_HOME");
-    for var in [
-        "http_proxy",
-        "HTTP_PROXY",
-        "https_proxy",
-        "HTTPS_PROXY",
-        "all_proxy",
-        "ALL_PROXY",
-        "no_proxy",
-        "NO_PROXY",
-    ] {
+    for var in PROXY_VARS {
         cmd.env_remove(var);
     }
     let mut child = ChildGuard::spawn_with_stdin(cmd, Stdio::piped());

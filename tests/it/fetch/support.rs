@@ -1,7 +1,7 @@
 //! Runs `sockit fetch` with a deadline and collects its exit code and all of its output
 //! (read while it runs, so a large body cannot fill the pipe and stall it).
 
-use crate::support::{sockit, ChildGuard};
+use crate::support::{sockit, ChildGuard, PROXY_VARS};
 use std::io::Read;
 use std::path::Path;
 use std::process::ChildStdout;
@@ -10,18 +10,6 @@ use std::time::{Duration, Instant};
 
 /// How long any one `sockit fetch` may run before the test fails.
 const DEADLINE: Duration = Duration::from_secs(60);
-
-/// The variables curl (and sockit fetch) read proxies from.
-const PROXY_VARS: [&str; 8] = [
-    "http_proxy",
-    "HTTP_PROXY",
-    "https_proxy",
-    "HTTPS_PROXY",
-    "all_proxy",
-    "ALL_PROXY",
-    "no_proxy",
-    "NO_PROXY",
-];
 
 /// The outcome of one run.
 #[derive(Debug)]

@@ -23,6 +23,18 @@ use tokio::task::JoinHandle;
 /// The bound on any single wait in a test.
 pub const WAIT: Duration = Duration::from_secs(10);
 
+/// The variables curl (and sockit fetch) read proxies from.
+pub const PROXY_VARS: [&str; 8] = [
+    "http_proxy",
+    "HTTP_PROXY",
+    "https_proxy",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+];
+
 /// The test server's grace period: tests close their clients before stopping the server, so
 /// only a test that leaves one open on purpose waits for it.
 pub const GRACE: Duration = Duration::from_millis(500);
