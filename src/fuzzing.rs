@@ -389,21 +389,21 @@ fn check_remote_name(name: &Path) {
 /// reads the same without what follows it; every shorter prefix of a header, whole or
 /// unfinished, is unfinished, so a header split across reads is taken as if sent at once.
 pub fn proxy_header(data: &[u8]) {
-    use crate::server::proxy::{parse, Parsed, V1_MAX, V2_MAX};
+    use crate::server::proxy::{parse, HeaderParse, V1_MAX, V2_MAX};
     let parsed = parse(data);
     let prefixes = match &parsed {
-        Parsed::Done { len, .. } => {
+        HeaderParse::Done { len, .. } => {
             assert!(0 < *len && *len <= data.len(), "{len} of {}", data.len());
             assert!(*len <= if data[0] == b'P' { V1_MAX } else { V2_MAX });
             assert_eq!(parse(&data[..*len]), parsed);
             *len
         }
-        Parsed::Incomplete => data.len(),
-        Parsed::Invalid(_) => return,
+        HeaderParse::Incomplete => data.len(),
+        HeaderParse::Invalid(_) => return,
     };
     // Every prefix below 300 bytes, then every 97th: v2 headers may be 64 KiB long.
     for cut in (0..prefixes).filter(|&cut| cut < 300 || cut % 97 == 0) {
-        assert_eq!(parse(&data[..cut]), Parsed::Incomplete, "cut at {cut}");
+        assert_eq!(parse(&data[..cut]), HeaderParse::Incomplete, "cut at {cut}");
     }
 }
 

@@ -162,11 +162,11 @@ async fn within(
 fn write_out(format: &str, stats: &Stats) {
     for (stream, text) in writeout::render(format, stats) {
         let _ = match stream {
-            writeout::Stream::Stdout => {
+            writeout::Channel::Stdout => {
                 let mut out = std::io::stdout().lock();
                 out.write_all(text.as_bytes()).and_then(|()| out.flush())
             }
-            writeout::Stream::Stderr => std::io::stderr().write_all(text.as_bytes()),
+            writeout::Channel::Stderr => std::io::stderr().write_all(text.as_bytes()),
         };
     }
 }

@@ -223,7 +223,7 @@ impl Sink for PlacedWriter {
 }
 
 /// What every segment's connection needs.
-struct Shared {
+struct SegmentContext {
     plan: Arc<FetchPlan>,
     url: Url,
     request: RequestSpec,
@@ -236,10 +236,10 @@ struct Shared {
     connections: Arc<Semaphore>,
 }
 
-impl Shared {
+impl SegmentContext {
     /// A copy for one more segment (sharing the progress bar).
-    fn share(&self) -> Shared {
-        Shared {
+    fn share(&self) -> SegmentContext {
+        SegmentContext {
             plan: self.plan.clone(),
             url: self.url.clone(),
             request: self.request.clone(),
@@ -314,7 +314,7 @@ pub async fn download(
             .sum(),
     );
     let connections = Arc::new(Semaphore::new(usize::from(plan.segments.max(1))));
-    let shared = Shared {
+    let shared = SegmentContext {
         plan: Arc::new(plan.clone()),
         url: url.clone(),
         request: RequestSpec {
@@ -428,7 +428,7 @@ async fn supervise(
 /// Fetches `left` bytes from `next` on (over `first`'s connection when given) into
 /// `writer`.
 async fn fetch_segment(
-    shared: Shared,
+    shared: SegmentContext,
     first: Option<(First, OwnedSemaphorePermit)>,
     next: u64,
     left: u64,
@@ -450,7 +450,7 @@ async fn fetch_segment(
 /// Streams the segment over `first`'s connection, or a ranged one opened for it; the
 /// connection is dropped after its segment, whatever follows on it.
 async fn stream_segment(
-    shared: &Shared,
+    shared: &SegmentContext,
     first: Option<First>,
     next: u64,
     left: u64,
@@ -474,7 +474,11 @@ async fn stream_segment(
 
 /// Opens a connection asking for `left` bytes from `next` on, and checks the answer is
 /// exactly that range of the same resource.
-async fn ranged(shared: &Shared, next: u64, left: u64) -> Result<(Conn, Buffer), FetchError> {
+async fn ranged(
+    shared: &SegmentContext,
+    next: u64,
+    left: u64,
+) -> Result<(Conn, Buffer), FetchError> {
     let mut request = shared.request.clone();
     request.range = Some(format!("{next}-{}", next + left - 1));
     request.via_proxy = dial::via_proxy(&shared.plan, &shared.url);

@@ -74,7 +74,7 @@ pub struct Stats {
 
 /// Where a piece of `-w` output goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stream {
+pub enum Channel {
     /// stdout (the default).
     Stdout,
     /// stderr, after `%{stderr}`.
@@ -265,14 +265,14 @@ impl std::fmt::Display for Value {
 /// `%{onerror}` ends the output there unless the transfer failed.
 ///
 /// ```
-/// use sockit::fetch::writeout::{render, Stats, Stream};
+/// use sockit::fetch::writeout::{render, Stats, Channel};
 ///
 /// let stats = Stats { http_code: 200, size_download: 5, ..Stats::default() };
 /// let out = render("%{http_code} %{size_download}\\n%{stderr}done", &stats);
-/// assert_eq!(out, [(Stream::Stdout, "200 5\n".to_string()), (Stream::Stderr, "done".into())]);
+/// assert_eq!(out, [(Channel::Stdout, "200 5\n".to_string()), (Channel::Stderr, "done".into())]);
 /// ```
-pub fn render(format: &str, stats: &Stats) -> Vec<(Stream, String)> {
-    let mut pieces = vec![(Stream::Stdout, String::new())];
+pub fn render(format: &str, stats: &Stats) -> Vec<(Channel, String)> {
+    let mut pieces = vec![(Channel::Stdout, String::new())];
     let mut rest = format;
     while let Some(c) = rest.chars().next() {
         let out = &mut pieces.last_mut().expect("never empty").1;
@@ -296,8 +296,8 @@ pub fn render(format: &str, stats: &Stats) -> Vec<(Stream, String)> {
                 let name = &after[..end];
                 rest = &after[end + 1..];
                 let stream = match name {
-                    "stdout" => Some(Stream::Stdout),
-                    "stderr" => Some(Stream::Stderr),
+                    "stdout" => Some(Channel::Stdout),
+                    "stderr" => Some(Channel::Stderr),
                     _ => None,
                 };
                 match (stream, name, stats.value(name)) {
@@ -365,7 +365,7 @@ mod tests {
         let fine = Stats::default();
         assert_eq!(
             render("a%{onerror}b", &fine),
-            [(Stream::Stdout, "a".into())]
+            [(Channel::Stdout, "a".into())]
         );
     }
 
@@ -411,9 +411,9 @@ mod tests {
         assert_eq!(
             out,
             [
-                (Stream::Stdout, "a".to_string()),
-                (Stream::Stderr, "b".into()),
-                (Stream::Stdout, "c".into())
+                (Channel::Stdout, "a".to_string()),
+                (Channel::Stderr, "b".into()),
+                (Channel::Stdout, "c".into())
             ]
         );
     }

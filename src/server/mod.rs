@@ -86,7 +86,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tls::Tls;
-pub use tls::{TlsConfig, TlsError, DEFAULT_HANDSHAKE_TIMEOUT};
+pub use tls::{TlsConfig, TlsSetupError, DEFAULT_HANDSHAKE_TIMEOUT};
 use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tracing::info;
@@ -293,7 +293,7 @@ pub enum ConfigError {
     NoConnections,
     /// A `tls:` listener without a usable certificate, or TLS flags without one.
     #[error(transparent)]
-    Tls(#[from] TlsError),
+    Tls(#[from] TlsSetupError),
     /// The input memory could not hold one line of the longest length allowed.
     #[error("--max-input-memory ({memory} bytes) must be at least --max-line ({line} bytes)")]
     InputMemoryBelowLine {
@@ -508,7 +508,7 @@ impl Builder {
             return Err(ConfigError::NoConnections.into());
         }
         if config.proxy.proxy_protocol && config.tls.handshake_timeout.is_zero() {
-            return Err(ConfigError::Tls(TlsError::NoHandshakeTime).into());
+            return Err(ConfigError::Tls(TlsSetupError::NoHandshakeTime).into());
         }
         if config.max_input_memory < config.max_line {
             return Err(ConfigError::InputMemoryBelowLine {

@@ -91,7 +91,7 @@ pub enum Header {
 
 /// The outcome of parsing the bytes seen so far.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Parsed {
+pub enum HeaderParse {
     /// A whole header, `len` bytes long; what follows belongs to the client.
     Done {
         /// What the header says.
@@ -108,15 +108,15 @@ pub enum Parsed {
 /// Parses the start of a connection's bytes as a v1 or v2 PROXY header.
 ///
 /// ```
-/// use sockit::server::proxy::{parse, Header, Parsed};
+/// use sockit::server::proxy::{parse, Header, HeaderParse};
 ///
 /// let line = b"PROXY TCP4 192.0.2.7 198.51.100.1 56324 443\r\nMichael\n";
 /// let client = "192.0.2.7:56324".parse().unwrap();
-/// assert_eq!(parse(line), Parsed::Done { header: Header::Proxied(client), len: 45 });
-/// assert_eq!(parse(b"PROXY TCP4 192.0.2.7"), Parsed::Incomplete);
-/// assert!(matches!(parse(b"GET / HTTP/1.1\r\n"), Parsed::Invalid(_)));
+/// assert_eq!(parse(line), HeaderParse::Done { header: Header::Proxied(client), len: 45 });
+/// assert_eq!(parse(b"PROXY TCP4 192.0.2.7"), HeaderParse::Incomplete);
+/// assert!(matches!(parse(b"GET / HTTP/1.1\r\n"), HeaderParse::Invalid(_)));
 /// ```
-pub fn parse(bytes: &[u8]) -> Parsed {
+pub fn parse(bytes: &[u8]) -> HeaderParse {
     if bytes.first() == Some(&b'P') {
         return parse_v1(bytes);
     }
@@ -126,44 +126,46 @@ pub fn parse(bytes: &[u8]) -> Parsed {
 /// A v1 header is handed to the parser only once its line is whole (up to its `\n`, within
 /// 107 bytes): ppp judges a line cut short as it would a whole one, so a header split
 /// between two packets after `... 4000 ` would be refused for its empty port.
-fn parse_v1(bytes: &[u8]) -> Parsed {
+fn parse_v1(bytes: &[u8]) -> HeaderParse {
     let Some(end) = memchr::memchr(b'\n', bytes) else {
         return if bytes.len() >= V1_MAX {
-            Parsed::Invalid(format!("a v1 header longer than {V1_MAX} bytes"))
+            HeaderParse::Invalid(format!("a v1 header longer than {V1_MAX} bytes"))
         } else if b"PROXY ".starts_with(&bytes[..bytes.len().min(6)]) {
-            Parsed::Incomplete
+            HeaderParse::Incomplete
         } else {
-            Parsed::Invalid("not a PROXY header".into())
+            HeaderParse::Invalid("not a PROXY header".into())
         };
     };
     let line = &bytes[..=end];
     if line.len() > V1_MAX {
-        return Parsed::Invalid(format!("a v1 header longer than {V1_MAX} bytes"));
+        return HeaderParse::Invalid(format!("a v1 header longer than {V1_MAX} bytes"));
     }
     match parse_whole(line) {
-        Parsed::Incomplete => Parsed::Invalid("a v1 header that does not end in \\r\\n".into()),
+        HeaderParse::Incomplete => {
+            HeaderParse::Invalid("a v1 header that does not end in \\r\\n".into())
+        }
         parsed => parsed,
     }
 }
 
 /// ppp's verdict on `bytes`.
-fn parse_whole(bytes: &[u8]) -> Parsed {
+fn parse_whole(bytes: &[u8]) -> HeaderParse {
     use ppp::{HeaderResult, PartialResult};
     let result = HeaderResult::parse(bytes);
     if result.is_incomplete() {
-        return Parsed::Incomplete;
+        return HeaderParse::Incomplete;
     }
     match result {
-        HeaderResult::V1(Ok(header)) => Parsed::Done {
+        HeaderResult::V1(Ok(header)) => HeaderParse::Done {
             header: v1_header(&header.addresses),
             len: header.header.len(),
         },
-        HeaderResult::V2(Ok(header)) => Parsed::Done {
+        HeaderResult::V2(Ok(header)) => HeaderParse::Done {
             header: v2_header(&header),
             len: header.len(),
         },
-        HeaderResult::V1(Err(e)) => Parsed::Invalid(e.to_string()),
-        HeaderResult::V2(Err(e)) => Parsed::Invalid(e.to_string()),
+        HeaderResult::V1(Err(e)) => HeaderParse::Invalid(e.to_string()),
+        HeaderResult::V2(Err(e)) => HeaderParse::Invalid(e.to_string()),
     }
 }
 
@@ -269,15 +271,15 @@ pub(super) async fn take_header<S: Peek>(
             return Err(Refusal::Closed);
         }
         match parse(&buf.bytes[..seen]) {
-            Parsed::Done { header, len } => {
+            HeaderParse::Done { header, len } => {
                 sock.read_exact(&mut buf.bytes[taken..len]).await?;
                 return Ok(header);
             }
-            Parsed::Incomplete => {
+            HeaderParse::Incomplete => {
                 sock.read_exact(&mut buf.bytes[taken..seen]).await?;
                 taken = seen;
             }
-            Parsed::Invalid(why) => return Err(Refusal::Malformed(why)),
+            HeaderParse::Invalid(why) => return Err(Refusal::Malformed(why)),
         }
     }
 }
@@ -332,17 +334,17 @@ mod tests {
         let v4 = b"PROXY TCP4 255.255.255.255 255.255.255.255 65535 65535\r\n";
         assert_eq!(
             parse(v4),
-            Parsed::Done {
+            HeaderParse::Done {
                 header: Header::Proxied("255.255.255.255:65535".parse().unwrap()),
                 len: v4.len()
             }
         );
         let v6 = b"PROXY TCP6 ffff:f...f:ffff ffff:f...f:ffff 65535 65535\r\n";
-        assert!(matches!(parse(v6), Parsed::Invalid(_)));
+        assert!(matches!(parse(v6), HeaderParse::Invalid(_)));
         let unknown = b"PROXY UNKNOWN\r\n";
         assert_eq!(
             parse(unknown),
-            Parsed::Done {
+            HeaderParse::Done {
                 header: Header::Local,
                 len: 15
             }
@@ -350,7 +352,7 @@ mod tests {
         let local = b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00";
         assert_eq!(
             parse(local),
-            Parsed::Done {
+            HeaderParse::Done {
                 header: Header::Local,
                 len: 16
             }
@@ -366,7 +368,7 @@ mod tests {
         header.extend(b"Michael\n");
         assert_eq!(
             parse(&header),
-            Parsed::Done {
+            HeaderParse::Done {
                 header: Header::Proxied("192.0.2.7:8080".parse().unwrap()),
                 len: 36
             }
@@ -378,8 +380,8 @@ mod tests {
     fn v1_over_107_bytes_is_invalid() {
         let mut long = b"PROXY TCP4 ".to_vec();
         long.resize(V1_MAX, b'1');
-        assert!(matches!(parse(&long), Parsed::Invalid(_)));
-        assert_eq!(parse(&long[..V1_MAX - 1]), Parsed::Incomplete);
+        assert!(matches!(parse(&long), HeaderParse::Invalid(_)));
+        assert_eq!(parse(&long[..V1_MAX - 1]), HeaderParse::Incomplete);
     }
 
     /// Every prefix of a valid header is incomplete, never invalid or a different header.
@@ -390,7 +392,7 @@ mod tests {
         v2.extend([10, 0, 0, 1, 10, 0, 0, 2, 0, 80, 0, 81]);
         for header in [v1, &v2] {
             for cut in 0..header.len() {
-                assert_eq!(parse(&header[..cut]), Parsed::Incomplete, "{cut}");
+                assert_eq!(parse(&header[..cut]), HeaderParse::Incomplete, "{cut}");
             }
         }
     }

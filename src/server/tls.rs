@@ -77,7 +77,7 @@ impl Default for TlsConfig {
 
 /// A TLS set-up that cannot work; each names the file or flag at fault.
 #[derive(Debug, thiserror::Error)]
-pub enum TlsError {
+pub enum TlsSetupError {
     /// A `tls:` listener without a certificate.
     #[error("--bind {0} needs --tls-cert FILE and --tls-key FILE")]
     NoCertificate(String),
@@ -97,9 +97,9 @@ pub enum TlsError {
     },
 }
 
-impl TlsError {
+impl TlsSetupError {
     fn file(path: &Path, reason: impl Into<String>) -> Self {
-        TlsError::File {
+        TlsSetupError::File {
             path: path.to_owned(),
             reason: reason.into(),
         }
@@ -129,22 +129,24 @@ impl Tls {
     pub(super) fn from_config(
         config: &TlsConfig,
         tls_binds: &[String],
-    ) -> Result<Option<Arc<Tls>>, TlsError> {
+    ) -> Result<Option<Arc<Tls>>, TlsSetupError> {
         let files = match (&config.tls_cert, &config.tls_key) {
             (Some(cert), Some(key)) => Files {
                 cert: cert.clone(),
                 key: key.clone(),
                 client_ca: config.tls_client_ca.clone(),
             },
-            _ if !tls_binds.is_empty() => return Err(TlsError::NoCertificate(tls_binds.join(" "))),
-            _ if config.tls_client_ca.is_some() => return Err(TlsError::NoListener),
+            _ if !tls_binds.is_empty() => {
+                return Err(TlsSetupError::NoCertificate(tls_binds.join(" ")))
+            }
+            _ if config.tls_client_ca.is_some() => return Err(TlsSetupError::NoListener),
             _ => return Ok(None),
         };
         if tls_binds.is_empty() {
-            return Err(TlsError::NoListener);
+            return Err(TlsSetupError::NoListener);
         }
         if config.handshake_timeout.is_zero() {
-            return Err(TlsError::NoHandshakeTime);
+            return Err(TlsSetupError::NoHandshakeTime);
         }
         let current = RwLock::new(load(&files)?);
         Ok(Some(Arc::new(Tls {
@@ -219,13 +221,13 @@ impl Tls {
 }
 
 /// Builds a server configuration from the files, checking that the key fits the certificate.
-fn load(files: &Files) -> Result<Arc<ServerConfig>, TlsError> {
+fn load(files: &Files) -> Result<Arc<ServerConfig>, TlsSetupError> {
     let chain = read_certificates(&files.cert)?;
     let key = read_key(&files.key)?;
     let provider = provider();
     let builder = ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| TlsError::file(&files.cert, e.to_string()))?;
+        .map_err(|e| TlsSetupError::file(&files.cert, e.to_string()))?;
     let builder = match &files.client_ca {
         None => builder.with_no_client_auth(),
         Some(path) => {
@@ -233,49 +235,50 @@ fn load(files: &Files) -> Result<Arc<ServerConfig>, TlsError> {
             for cert in read_certificates(path)? {
                 roots
                     .add(cert)
-                    .map_err(|e| TlsError::file(path, format!("not a usable CA: {e}")))?;
+                    .map_err(|e| TlsSetupError::file(path, format!("not a usable CA: {e}")))?;
             }
             let verifier = WebPkiClientVerifier::builder_with_provider(roots.into(), provider)
                 .build()
-                .map_err(|e| TlsError::file(path, format!("not a usable CA: {e}")))?;
+                .map_err(|e| TlsSetupError::file(path, format!("not a usable CA: {e}")))?;
             builder.with_client_cert_verifier(verifier)
         }
     };
     let config = builder.with_single_cert(chain, key).map_err(|e| match e {
-        rustls::Error::InconsistentKeys(_) => TlsError::file(
+        rustls::Error::InconsistentKeys(_) => TlsSetupError::file(
             &files.key,
             format!(
                 "the key does not match the certificate in {}",
                 files.cert.display()
             ),
         ),
-        e => TlsError::file(&files.key, format!("unusable private key: {e}")),
+        e => TlsSetupError::file(&files.key, format!("unusable private key: {e}")),
     })?;
     Ok(Arc::new(config))
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, TlsError> {
-    std::fs::read(path).map_err(|e| TlsError::file(path, format!("cannot read: {}", describe(&e))))
+fn read(path: &Path) -> Result<Vec<u8>, TlsSetupError> {
+    std::fs::read(path)
+        .map_err(|e| TlsSetupError::file(path, format!("cannot read: {}", describe(&e))))
 }
 
-fn read_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+fn read_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsSetupError> {
     let pem = read(path)?;
     let certs = CertificateDer::pem_slice_iter(&pem)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| TlsError::file(path, pem_problem(&e)))?;
+        .map_err(|e| TlsSetupError::file(path, pem_problem(&e)))?;
     if certs.is_empty() {
-        return Err(TlsError::file(path, "no PEM certificate in it"));
+        return Err(TlsSetupError::file(path, "no PEM certificate in it"));
     }
     Ok(certs)
 }
 
-fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
+fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsSetupError> {
     let pem = read(path)?;
     PrivateKeyDer::from_pem_slice(&pem).map_err(|e| match e {
         rustls::pki_types::pem::Error::NoItemsFound => {
-            TlsError::file(path, "no private key in it (PEM: PKCS#8, RSA or SEC1 EC)")
+            TlsSetupError::file(path, "no private key in it (PEM: PKCS#8, RSA or SEC1 EC)")
         }
-        e => TlsError::file(path, pem_problem(&e)),
+        e => TlsSetupError::file(path, pem_problem(&e)),
     })
 }
 
