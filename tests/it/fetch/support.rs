@@ -6,7 +6,7 @@ use std::io::Read;
 use std::path::Path;
 use std::process::ChildStdout;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long any one `sockit fetch` may run before the test fails.
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -85,28 +85,23 @@ impl Running {
                 v
             })
         });
+        // stderr closes when the process ends: its reader says when, so the wait is for that
+        // event, with a deadline, not a poll.
         let mut err = self.child.stderr.take().unwrap();
-        let err = thread::spawn(move || {
+        let (done, ended) = std::sync::mpsc::channel();
+        thread::spawn(move || {
             let mut s = String::new();
             let _ = err.read_to_string(&mut s);
-            s
+            let _ = done.send(s);
         });
-        let start = Instant::now();
-        let status = loop {
-            if let Some(status) = self.child.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(
-                start.elapsed() < DEADLINE,
-                "sockit fetch {} did not finish",
-                self.label
-            );
-            thread::sleep(Duration::from_millis(5));
-        };
+        let stderr = ended
+            .recv_timeout(DEADLINE)
+            .unwrap_or_else(|_| panic!("sockit fetch {} did not finish", self.label));
+        let status = self.child.child.wait().unwrap();
         Run {
             code: status.code().unwrap_or(-1),
             stdout: out.map_or_else(Vec::new, |t| t.join().unwrap()),
-            stderr: err.join().unwrap(),
+            stderr,
         }
     }
 }
