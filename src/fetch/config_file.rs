@@ -27,6 +27,10 @@ use thiserror::Error;
 /// How deep `-K` may nest inside config files, so that a file that names itself ends.
 const MAX_DEPTH: usize = 16;
 
+/// How many config files one command line may read in all: a file that names itself twice
+/// would otherwise be read 2^16 times within the depth bound.
+const MAX_FILES: usize = 64;
+
 /// The largest config file read: curl 8.2 bounds a line at 10 MB; a whole file of that size
 /// is already far past any real one.
 const MAX_FILE: u64 = 10 << 20;
@@ -139,8 +143,9 @@ pub enum ConfigFileError {
         /// What is wrong.
         reason: String,
     },
-    /// `-K` names files inside files more than [`MAX_DEPTH`] deep (usage).
-    #[error("config files nest more than {MAX_DEPTH} deep (does {0} read itself?)")]
+    /// `-K` names files inside files more than [`MAX_DEPTH`] deep, or more than
+    /// [`MAX_FILES`] files in all (usage).
+    #[error("config files nest more than {MAX_DEPTH} deep or {MAX_FILES} in all (does {0} read itself?)")]
     TooDeep(String),
 }
 
@@ -218,6 +223,7 @@ pub fn expand(
         flags: &flags,
         sources,
         warnings: Warnings::default(),
+        files: 0,
     };
     let mut out = Vec::with_capacity(args.len());
     let disabled = args
@@ -312,6 +318,8 @@ struct Expander<'a> {
     flags: &'a Flags,
     sources: &'a Sources<'a>,
     warnings: Warnings,
+    /// Config files read so far.
+    files: usize,
 }
 
 impl Expander<'_> {
@@ -416,7 +424,8 @@ impl Expander<'_> {
         out: &mut Vec<OsString>,
     ) -> Result<(), ConfigFileError> {
         let name = path.display().to_string();
-        if depth >= MAX_DEPTH {
+        self.files += 1;
+        if depth >= MAX_DEPTH || self.files > MAX_FILES {
             return Err(ConfigFileError::TooDeep(name));
         }
         let text = (self.sources.read)(path).map_err(|e| ConfigFileError::Read {

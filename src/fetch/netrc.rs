@@ -43,6 +43,9 @@ pub enum NetrcError {
     /// A quoted token has no closing quote.
     #[error("line {0}: a quoted token has no closing quote")]
     Unterminated(usize),
+    /// A vertical tab or form feed where a token should start.
+    #[error("line {0}: a vertical tab or form feed between tokens")]
+    StrayWhiteSpace(usize),
 }
 
 /// Where the parser stands, as curl's `host_lookup_state`.
@@ -253,10 +256,15 @@ impl Iterator for Tokens<'_> {
                 self.advance(1);
                 return Some(self.quoted().map(Token::Word));
             }
+            // curl's ISSPACE ends a token; one that starts with a vertical tab or form feed
+            // (white space, but not a blank curl skips) is a syntax error there, as here.
             let end = self
                 .rest
-                .find(|c: char| c.is_ascii_whitespace())
+                .find([' ', '\t', '\n', '\r', '\x0b', '\x0c'])
                 .unwrap_or(self.rest.len());
+            if end == 0 {
+                return Some(Err(NetrcError::StrayWhiteSpace(self.line)));
+            }
             if end > MAX_TOKEN {
                 return Some(Err(NetrcError::TokenTooLong(self.line)));
             }
@@ -348,6 +356,22 @@ mod tests {
             Ok(entry(Some("u"), Some("")))
         );
         assert_eq!(lookup("machine h", "h", None), Ok(entry(None, Some(""))));
+    }
+
+    /// A form feed or vertical tab where a token starts is curl's syntax error, not a token
+    /// of no length read forever (the hang the netrc fuzz target found).
+    #[test]
+    fn stray_white_space_is_an_error_not_a_hang() {
+        for text in [
+            "machine h \x0c login u",
+            "\x0b",
+            "machine h password p\n\x0c",
+        ] {
+            assert!(matches!(
+                lookup(text, "h", None),
+                Err(NetrcError::StrayWhiteSpace(_))
+            ));
+        }
     }
 
     /// Files and tokens past curl's bounds are refused, not read without end.
