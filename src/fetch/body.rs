@@ -436,19 +436,26 @@ mod tests {
         Ok((out, decoder.is_done()))
     }
 
+    /// Steps a chunked decoder over `wire` to its end: the trailers it kept and what follows.
+    fn trailers_and_rest(wire: &[u8]) -> (Vec<u8>, &[u8]) {
+        let mut d = BodyDecoder::new(BodyFraming::Chunked);
+        let mut rest = wire;
+        while !d.is_done() {
+            let (used, _) = d.step(rest).unwrap();
+            rest = &rest[used..];
+        }
+        (d.trailers().to_vec(), rest)
+    }
+
     #[test]
     fn chunked_with_extensions_and_trailers() {
         let wire = b"5;name=value\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 1\r\n\r\nEXTRA";
         let (body, done) = decode(BodyFraming::Chunked, wire, &[]).unwrap();
         assert_eq!((body.as_slice(), done), (&b"hello world"[..], true));
-        let mut d = BodyDecoder::new(BodyFraming::Chunked);
-        let mut rest = &wire[..];
-        while !d.is_done() {
-            let (used, _) = d.step(rest).unwrap();
-            rest = &rest[used..];
-        }
-        assert_eq!(d.trailers(), b"X-Sum: 1\r\n\r\n");
-        assert_eq!(rest, b"EXTRA");
+        assert_eq!(
+            trailers_and_rest(wire),
+            (b"X-Sum: 1\r\n\r\n".to_vec(), &b"EXTRA"[..])
+        );
     }
 
     /// RFC 9112 section 2.2: a bare LF ends a size line, a chunk and a trailer line as CRLF
@@ -458,14 +465,10 @@ mod tests {
         let wire = b"5\nhello\n6;a=b\r\n world\n0\nX-Sum: 1\r\nY: 2\n\nEXTRA";
         let (body, done) = decode(BodyFraming::Chunked, wire, &[]).unwrap();
         assert_eq!((body.as_slice(), done), (&b"hello world"[..], true));
-        let mut d = BodyDecoder::new(BodyFraming::Chunked);
-        let mut rest = &wire[..];
-        while !d.is_done() {
-            let (used, _) = d.step(rest).unwrap();
-            rest = &rest[used..];
-        }
-        assert_eq!(d.trailers(), b"X-Sum: 1\r\nY: 2\n\n");
-        assert_eq!(rest, b"EXTRA");
+        assert_eq!(
+            trailers_and_rest(wire),
+            (b"X-Sum: 1\r\nY: 2\n\n".to_vec(), &b"EXTRA"[..])
+        );
     }
 
     #[test]
