@@ -234,12 +234,11 @@ impl Exchange<'_> {
         &mut self,
         buf: &mut Buffer,
     ) -> Result<(Conn, Vec<Head>, Head), FetchError> {
-        let kept = if self.direct() {
-            self.pool.take(&self.url)
-        } else {
-            None
-        };
+        let kept = self
+            .pool
+            .take(&self.url, &dial::route_key(self.plan, &self.url));
         if let Some(kept) = kept {
+            self.request.via_proxy = dial::via_proxy(self.plan, &self.url);
             self.trace
                 .info("Re-using the connection kept from the last URL");
             match self.exchange_on(kept, buf).await {
@@ -283,11 +282,6 @@ impl Exchange<'_> {
         self.attempt.stats.time_starttransfer = first_byte.map(|t| t - self.attempt.started);
         let (interim, head) = read?;
         Ok((conn, interim, head))
-    }
-
-    /// Whether the current URL is reached without a proxy (only those connections are kept).
-    fn direct(&self) -> bool {
-        self.plan.proxies.for_url(&self.url).is_none()
     }
 
     /// Opens a connection for the current URL (directly or through its proxy), noting when
@@ -407,7 +401,7 @@ impl Exchange<'_> {
         let mut body = BodyDecoder::new(framing);
         let read = transfer::read_body(&mut conn, &mut buf, &mut body, &mut sink, &mut meter).await;
         self.attempt.stats.size_download = body.received();
-        let reusable = read? && self.request.keep_alive && head.keeps_alive() && self.direct();
+        let reusable = read? && self.request.keep_alive && head.keeps_alive();
         meter.finish();
         let trailers = body.trailers();
         head::check_trailers(trailers).map_err(|e| FetchError::BadReply(e.to_string()))?;
@@ -432,7 +426,8 @@ impl Exchange<'_> {
             }
         }
         if reusable {
-            self.pool.put(&self.url, conn);
+            let route = dial::route_key(self.plan, &self.url);
+            self.pool.put(&self.url, &route, conn);
         }
         out.commit()
     }

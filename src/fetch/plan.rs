@@ -14,8 +14,11 @@ use super::output;
 use super::proxy::{Proxies, ProxyFlags};
 use super::request::{self, HeaderEdit, Payload, RequestSpec};
 use super::retry::RetryPlan;
+use super::route::Routes;
+use super::route_args::ClientCert;
 use super::targets::OutputFlag;
 use super::upload;
+use crate::net::UnixAddr;
 use percent_encoding::percent_decode_str;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -90,6 +93,18 @@ pub struct ConnectPlan {
     pub insecure: bool,
     /// Warn about `-k` on stderr (not with `-s`).
     pub warn: bool,
+    /// `--resolve` and `--connect-to`.
+    pub routes: Routes,
+    /// `--unix-socket` or `--abstract-unix-socket`: instead of the network.
+    pub unix: Option<UnixAddr>,
+    /// `--cert` and `--key`.
+    pub client_cert: Option<ClientCert>,
+    /// `-p`: CONNECT through an HTTP proxy for plain http too.
+    pub proxytunnel: bool,
+    /// `--proxy-cacert`.
+    pub proxy_cacert: Option<PathBuf>,
+    /// `--proxy-insecure`.
+    pub proxy_insecure: bool,
 }
 
 /// Where response heads go.
@@ -161,6 +176,7 @@ impl FetchPlan {
             request.user = netrc_user(args, &url)?;
         }
         let include = args.include || args.head;
+        let socks = args.route.socks_proxy();
         let dump_stdout = args.dump_header.as_deref() == Some("-".as_ref());
         Ok(FetchPlan {
             request,
@@ -190,6 +206,12 @@ impl FetchPlan {
                 cacert: args.cacert.clone(),
                 insecure: args.insecure,
                 warn: !args.silent,
+                routes: args.route.routes()?,
+                unix: args.route.unix(),
+                client_cert: args.route.client_cert(),
+                proxytunnel: args.route.proxytunnel,
+                proxy_cacert: args.route.proxy_cacert.clone(),
+                proxy_insecure: args.route.proxy_insecure,
             },
             max_redirects: (args.location || args.location_trusted).then_some(args.max_redirs),
             location_trusted: args.location_trusted,
@@ -200,7 +222,7 @@ impl FetchPlan {
             max_filesize: args.max_filesize,
             proxies: Proxies::choose(
                 &ProxyFlags {
-                    proxy: args.proxy.as_deref(),
+                    proxy: socks.as_deref().or(args.proxy.as_deref()),
                     user: args.proxy_user.as_deref(),
                     noproxy: args.noproxy.as_deref(),
                 },

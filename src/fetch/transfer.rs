@@ -10,10 +10,10 @@ use super::decode::{ContentDecoder, Sink};
 use super::error::{describe, FetchError};
 use super::head::{self, Head, Parsed};
 use super::progress::Meter;
+use crate::net::{Pipe, Transport};
 use std::io;
 use std::time::Instant;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
 /// The read buffer: large reads mean few syscalls per megabyte.
@@ -22,12 +22,13 @@ pub const BUFFER_SIZE: usize = 256 * 1024;
 /// server sending them forever must not grow memory forever.
 pub const MAX_INTERIM: usize = 32;
 
-/// A connection to the server.
+/// A connection to the server, over whatever hops the dial stacked (TCP or a Unix socket,
+/// SOCKS, TLS to a proxy, a CONNECT tunnel).
 pub enum Conn {
     /// http://
-    Plain(TcpStream),
+    Plain(Pipe),
     /// https://
-    Tls(Box<TlsStream<TcpStream>>),
+    Tls(Box<TlsStream<Pipe>>),
 }
 
 /// What a read returned.
@@ -40,19 +41,22 @@ enum Read {
 }
 
 impl Conn {
-    /// The local and remote addresses of the TCP connection underneath.
+    /// The local and remote addresses of the TCP connection underneath (none over a Unix
+    /// socket).
     pub fn addresses(&self) -> (Option<std::net::SocketAddr>, Option<std::net::SocketAddr>) {
-        let tcp = match self {
-            Conn::Plain(s) => s,
-            Conn::Tls(s) => s.get_ref().0,
-        };
-        (tcp.local_addr().ok(), tcp.peer_addr().ok())
+        match self {
+            Conn::Plain(s) => s.addresses(),
+            Conn::Tls(s) => s.addresses(),
+        }
     }
 
     /// Sends the whole request.
     pub async fn send(&mut self, request: &[u8]) -> Result<(), FetchError> {
         let result = match self {
-            Conn::Plain(s) => s.write_all(request).await,
+            Conn::Plain(s) => match s.write_all(request).await {
+                Ok(()) => s.flush().await,
+                Err(e) => Err(e),
+            },
             Conn::Tls(s) => match s.write_all(request).await {
                 Ok(()) => s.flush().await,
                 Err(e) => Err(e),

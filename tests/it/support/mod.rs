@@ -7,6 +7,7 @@
 pub mod balancers;
 pub mod pki;
 pub mod recorder;
+pub mod socks;
 
 use sockit::addr::Endpoint;
 use sockit::server::{Builder, Server};
