@@ -1,25 +1,25 @@
 //! Owns one fetch from the first request to the committed output: connecting, following
 //! redirects, `-f`, the resume decision, and streaming the final body into its destination.
 
-use super::args::ContinueAt;
-use super::body::BodyDecoder;
-use super::decode::ContentDecoder;
-use super::dial;
+use super::conn::dial;
+use super::conn::pool::Pool;
+use super::conn::transfer::{self, Buffer, Conn};
+use super::conn::upload;
 use super::error::FetchError;
-use super::head::{self, BodyFraming, Head};
-use super::heads::{self, HeadSinks};
-use super::output::{self, Output, Resume};
-use super::plan::FetchPlan;
-use super::pool::Pool;
-use super::progress::{Meter, Progress};
-use super::redirect::{self, is_redirect, Redirects};
-use super::request::{Payload, RequestSpec};
+use super::flags::args::ContinueAt;
+use super::flags::plan::FetchPlan;
+use super::http::body::BodyDecoder;
+use super::http::decode::ContentDecoder;
+use super::http::head::{self, BodyFraming, Head};
+use super::http::redirect::{self, is_redirect, Redirects};
+use super::http::request::{Payload, RequestSpec};
+use super::output::file::{self, Output, Resume};
+use super::output::heads::{self, HeadSinks};
+use super::output::progress::{Meter, Progress};
+use super::output::verbose::Verbose;
+use super::output::writeout::Stats;
 use super::retry::{self, Attempts, ResumeHint};
 use super::segments;
-use super::transfer::{self, Buffer, Conn};
-use super::upload;
-use super::verbose::Verbose;
-use super::writeout::Stats;
 use rustls::ClientConfig;
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -108,7 +108,7 @@ struct Response {
 /// replaced and prepares `-C`'s `.part` file.
 pub fn prepare(plan: &FetchPlan) -> Result<Resume, FetchError> {
     if let Some(path) = &plan.output {
-        output::check_replaceable(path)?;
+        file::check_replaceable(path)?;
         if segments::in_progress(path) {
             // The .part file is sparse, filled segment by segment: never a prefix to
             // continue; the segments continue themselves from their sidecar.
@@ -117,7 +117,7 @@ pub fn prepare(plan: &FetchPlan) -> Result<Resume, FetchError> {
     }
     Ok(match (plan.resume, &plan.output) {
         (None, _) => Resume::default(),
-        (Some(at), Some(path)) => output::prepare_resume(path, at)?,
+        (Some(at), Some(path)) => file::prepare_resume(path, at)?,
         (Some(ContinueAt::At(n)), None) => Resume {
             offset: n,
             copied: false,

@@ -22,49 +22,29 @@
 //! The byte-level parts (head, body framing, content decoding, redirects, `-w`) are pure
 //! and tested on their own; the rest only wires them to sockets and files.
 
-mod args;
-pub mod body;
-mod checksum;
-pub mod config_file;
-mod connect;
-pub mod curl_options;
-mod data_args;
-pub mod decode;
-mod dial;
+mod conn;
 mod error;
 mod exchange;
-pub mod head;
-mod headings;
-mod heads;
+mod flags;
+pub(crate) mod http;
 mod job;
-pub mod netrc;
-mod noproxy;
 pub(crate) mod output;
 mod parallel;
-mod part_lock;
-mod plan;
-mod pool;
-mod progress;
-mod proxy;
-pub(crate) mod redirect;
-pub(crate) mod request;
 mod retry;
 mod segments;
-pub(crate) mod sidecar;
-mod targets;
-mod transfer;
-mod upload;
-mod verbose;
-pub mod writeout;
 
-pub use args::{ContinueAt, FetchArgs};
+pub use flags::{config_file, curl_options, netrc};
+pub use http::{body, decode, head};
+pub use output::writeout;
+
 pub use error::FetchError;
-pub use plan::DEFAULT_CONNECT_TIMEOUT;
+pub use flags::args::{ContinueAt, FetchArgs};
+pub use flags::plan::DEFAULT_CONNECT_TIMEOUT;
 
+use conn::pool::Pool;
 #[cfg(any(test, feature = "fuzzing"))]
-pub(crate) use plan::parse_url;
-use plan::FetchPlan;
-use pool::Pool;
+pub(crate) use flags::plan::parse_url;
+use flags::plan::FetchPlan;
 use std::sync::Arc;
 
 /// Fetches every URL the flags name, one after another or `-Z` at once, and returns the
@@ -76,7 +56,7 @@ pub async fn run(args: FetchArgs) -> Vec<FetchError> {
         Err(e) => return vec![e],
     };
     if let Some(first) = plans.first() {
-        if let Err(e) = heads::HeadSinks::start_dump(&first.heads) {
+        if let Err(e) = output::heads::HeadSinks::start_dump(&first.heads) {
             return vec![e];
         }
     }

@@ -8,10 +8,10 @@
 //! can continue it. Devices, FIFOs and sockets (`-o /dev/null`) have no "complete or not"
 //! and are written in place.
 
-use super::args::ContinueAt;
 use super::checksum::{Checksum, Verifier};
-use super::decode::Sink;
-use super::error::{describe, FetchError};
+use crate::fetch::error::{describe, FetchError};
+use crate::fetch::flags::args::ContinueAt;
+use crate::fetch::http::decode::Sink;
 use std::ffi::{OsStr, OsString};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};

@@ -5,11 +5,11 @@
 //! place, and body bytes go from it to the output as borrowed slices, so the memory used is
 //! the same for a 1 KiB and a 1 TiB body and nothing is allocated per read.
 
-use super::body::{BodyDecoder, BodyStep};
-use super::decode::{ContentDecoder, Sink};
-use super::error::{describe, FetchError};
-use super::head::{self, Head, Parsed};
-use super::progress::Meter;
+use crate::fetch::error::{describe, FetchError};
+use crate::fetch::http::body::{BodyDecoder, BodyStep};
+use crate::fetch::http::decode::{ContentDecoder, Sink};
+use crate::fetch::http::head::{self, Head, Parsed};
+use crate::fetch::output::progress::Meter;
 use std::io;
 use std::time::Instant;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -4,11 +4,11 @@
 //! Form and JSON data are small and held in memory; an uploaded file is sent from disk
 //! through one buffer, so uploading a large file costs no more memory than downloading it.
 
-use super::args::FetchArgs;
-use super::data_args::DataKind;
-use super::error::{describe, FetchError};
-use super::request::Payload;
 use super::transfer::Conn;
+use crate::fetch::error::{describe, FetchError};
+use crate::fetch::flags::args::FetchArgs;
+use crate::fetch::flags::data_args::DataKind;
+use crate::fetch::http::request::Payload;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use tokio::io::AsyncReadExt;

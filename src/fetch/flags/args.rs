@@ -1,9 +1,9 @@
 //! Defines `sockit fetch`'s flags: curl's spellings, `///` docs are the `--help` text.
 
-use super::checksum::Checksum;
 use super::data_args::DataFlags;
 use super::headings::{BEYOND, CONNECTION, MANY, OUTPUT, PROXY, REQUEST, RETRY, TLS};
 use super::targets::Targets;
+use crate::fetch::output::checksum::Checksum;
 use clap::Args;
 use std::path::PathBuf;
 use std::str::FromStr;

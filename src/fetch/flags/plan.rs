@@ -6,16 +6,16 @@
 //! spec, which both asks for the encodings and decides whether to decode them).
 
 use super::args::{ContinueAt, FetchArgs};
-use super::checksum::Checksum;
-use super::connect::Family;
-use super::error::{describe, FetchError};
 use super::netrc;
-use super::output;
-use super::proxy::{Proxies, ProxyFlags};
-use super::request::{self, HeaderEdit, Payload, RequestSpec};
-use super::retry::RetryPlan;
 use super::targets::OutputFlag;
-use super::upload;
+use crate::fetch::conn::connect::Family;
+use crate::fetch::conn::proxy::{Proxies, ProxyFlags};
+use crate::fetch::conn::upload;
+use crate::fetch::error::{describe, FetchError};
+use crate::fetch::http::request::{self, HeaderEdit, Payload, RequestSpec};
+use crate::fetch::output::checksum::Checksum;
+use crate::fetch::output::file;
+use crate::fetch::retry::RetryPlan;
 use percent_encoding::percent_decode_str;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -134,11 +134,11 @@ impl FetchPlan {
             let output = match flag {
                 Some(OutputFlag::File(path)) if path.as_os_str() == "-" => None,
                 Some(OutputFlag::File(path)) => {
-                    Some(output::resolve_link(&in_output_dir(args, path)))
+                    Some(file::resolve_link(&in_output_dir(args, path)))
                 }
                 Some(OutputFlag::Remote) => {
-                    let name = output::remote_name(url.path());
-                    Some(output::resolve_link(&in_output_dir(args, &name)))
+                    let name = file::remote_name(url.path());
+                    Some(file::resolve_link(&in_output_dir(args, &name)))
                 }
                 None => None,
             };

@@ -1,10 +1,10 @@
 //! Owns showing response heads as they arrive: on stdout beside a file download, into a
 //! `-D` file, and collected for `-i`/`-I` to go before the body.
 
-use super::error::FetchError;
-use super::head::Head;
-use super::output;
-use super::plan::HeadPlan;
+use super::file;
+use crate::fetch::error::FetchError;
+use crate::fetch::flags::plan::HeadPlan;
+use crate::fetch::http::head::Head;
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Write};
 use std::path::PathBuf;
@@ -93,7 +93,7 @@ impl HeadSinks {
                 // Nobody reads the heads any more (`| head -1`): the download itself goes
                 // on, and its outcome, not the reader's, decides the exit code (issue 10).
                 Err(e) if e.kind() == ErrorKind::BrokenPipe => self.stdout = false,
-                Err(e) => return Err(output::stdout_error(&e)),
+                Err(e) => return Err(file::stdout_error(&e)),
             }
         }
         if let Some((file, path)) = &mut self.dump {

@@ -5,11 +5,11 @@
 //! the configuration once per fetch, and warns once about `-k`.
 
 use super::connect;
-use super::error::FetchError;
-use super::plan::{ConnectPlan, FetchPlan};
 use super::proxy::{self, Proxy};
 use super::transfer::Conn;
-use super::verbose::Verbose;
+use crate::fetch::error::FetchError;
+use crate::fetch::flags::plan::{ConnectPlan, FetchPlan};
+use crate::fetch::output::verbose::Verbose;
 use crate::net::tls;
 use rustls::ClientConfig;
 use std::sync::Arc;
