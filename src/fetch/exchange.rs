@@ -4,16 +4,14 @@
 use super::conn::dial;
 use super::conn::pool::Pool;
 use super::conn::transfer::{self, Buffer, Conn};
-use super::conn::upload;
 use super::error::FetchError;
-use super::flags::args::ContinueAt;
 use super::flags::plan::FetchPlan;
 use super::http::body::BodyDecoder;
 use super::http::decode::ContentDecoder;
 use super::http::head::{self, BodyFraming, Head};
 use super::http::redirect::{self, is_redirect, Redirects};
 use super::http::request::{Payload, RequestSpec};
-use super::output::file::{self, Output, Resume};
+use super::output::file::{self, ContinueAt, Output, Resume};
 use super::output::heads::{self, HeadSinks};
 use super::output::progress::{Meter, Progress};
 use super::output::verbose::Verbose;
@@ -272,7 +270,7 @@ impl Exchange<'_> {
                 || transfer::await_continue(&mut conn, buf, self.plan.expect_wait).await?;
             if send {
                 // Not counted in size_request: curl counts only what goes with the head.
-                upload::send_body(&mut conn, body).await?;
+                transfer::send_body(&mut conn, body).await?;
             } else {
                 // The server still waits for a body it will not get: never reuse this one.
                 self.request.keep_alive = false;
@@ -297,9 +295,17 @@ impl Exchange<'_> {
             "https" => Some(dial::tls_config(&mut self.tls, &self.plan.connect)?),
             _ => None,
         };
-        self.request.via_proxy = dial::via_proxy(self.plan, &self.url);
+        self.request.via_proxy = dial::via_proxy(&self.plan.proxies, &self.url);
         let mut times = dial::Milestones::default();
-        let conn = dial::dial(self.plan, &self.url, tls, self.trace, &mut times).await;
+        let conn = dial::dial(
+            &self.plan.connect,
+            &self.plan.proxies,
+            &self.url,
+            tls,
+            self.trace,
+            &mut times,
+        )
+        .await;
         let since = |t: Option<Instant>| t.map(|t| t - self.attempt.started);
         let stats = &mut self.attempt.stats;
         stats.time_namelookup = since(times.resolved);

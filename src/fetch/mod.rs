@@ -3,24 +3,29 @@
 //!
 //! # Layout
 //!
-//! - Flags: `args.rs` (clap derive), `targets.rs` and `data_args.rs` (URLs, outputs and
-//!   request data, kept in typed order), grouped in `--help` under `headings.rs`;
-//!   [`curl_options`] lists curl's options, for the one line that refuses one fetch lacks;
-//!   `plan.rs` turns them into one `FetchPlan` per URL, the only thing later layers read.
-//! - [`run`] fetches the URLs in turn or `-Z` at once (`parallel.rs`), sharing kept-alive
-//!   connections (`pool.rs`); `job.rs` owns one URL: attempts and `--retry` (`retry.rs`),
-//!   then `-w` ([`writeout`]).
-//! - `exchange.rs` owns one attempt: it dials (`dial.rs`: `connect.rs`, `proxy.rs` with
-//!   `noproxy.rs`, and TLS from [`crate::net::tls`]), sends the request (`request.rs`, `upload.rs`), reads heads ([`head`], shown
-//!   by `heads.rs` and traced by `verbose.rs`), follows redirects (`redirect.rs`) and streams
-//!   the body ([`body`], [`decode`], `transfer.rs`, `progress.rs`) into its destination
-//!   (`output.rs`, `checksum.rs`, the `.part` claimed by `part_lock.rs`), or over several
-//!   connections (`segments.rs`, resumable through `sidecar.rs`).
-//! - `error.rs`: every failure and its curl exit code (TLS's 35, 60 and 77 from
-//!   [`crate::net::tls::TlsError`]).
+//! Four layers and the story on top; each layer imports only those below it, and every
+//! layer speaks `error.rs`'s failures (each with its curl exit code; TLS's 35, 60 and 77
+//! from [`crate::net::tls::TlsError`]).
 //!
-//! The byte-level parts (head, body framing, content decoding, redirects, `-w`) are pure
-//! and tested on their own; the rest only wires them to sockets and files.
+//! - `flags/`: curl's flags (`args.rs`, grouped in `--help` under `headings.rs`, URLs and
+//!   outputs in typed order, request data and bodies, `-K` [`config_file`], [`netrc`],
+//!   [`curl_options`]), and `plan.rs`, which turns them into one `FetchPlan` per URL made of
+//!   the plain settings the layers below take. clap stops here.
+//! - `output/`: where the response goes and what the user sees: the file (`.part`, its lock,
+//!   the `--segments` sidecar), heads printed (`-i`, `-D`), progress, `-v`, [`writeout`],
+//!   `--checksum`.
+//! - `conn/`: dialing (direct, or through a proxy with `--noproxy`; TLS from
+//!   [`crate::net::tls`]), the kept-alive pool, and `transfer.rs`: one request and its
+//!   response over a connection.
+//! - `http/`: bytes and rules, no I/O: the request, the [`head`], body framing ([`body`]),
+//!   content decoding ([`decode`]), redirects.
+//! - The story: [`run`] fetches the URLs in turn or `-Z` at once (`parallel.rs`); `job.rs`
+//!   owns one URL, attempt after attempt under `--retry` (`retry.rs`), then `-w`;
+//!   `exchange.rs` owns one attempt, from the first request through redirects to the body
+//!   in its destination, or over several connections (`segments.rs`).
+//!
+//! The byte-level parts are pure and tested on their own; the rest only wires them to
+//! sockets and files.
 
 mod conn;
 mod error;
@@ -38,8 +43,9 @@ pub use http::{body, decode, head};
 pub use output::writeout;
 
 pub use error::FetchError;
-pub use flags::args::{ContinueAt, FetchArgs};
+pub use flags::args::FetchArgs;
 pub use flags::plan::DEFAULT_CONNECT_TIMEOUT;
+pub use output::file::ContinueAt;
 
 use conn::pool::Pool;
 #[cfg(any(test, feature = "fuzzing"))]

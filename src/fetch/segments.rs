@@ -478,10 +478,18 @@ async fn ranged(
 ) -> Result<(Conn, Buffer), FetchError> {
     let mut request = shared.request.clone();
     request.range = Some(format!("{next}-{}", next + left - 1));
-    request.via_proxy = dial::via_proxy(&shared.plan, &shared.url);
+    request.via_proxy = dial::via_proxy(&shared.plan.proxies, &shared.url);
     let mut times = dial::Milestones::default();
     let tls = shared.tls.clone();
-    let mut conn = dial::dial(&shared.plan, &shared.url, tls, shared.trace, &mut times).await?;
+    let mut conn = dial::dial(
+        &shared.plan.connect,
+        &shared.plan.proxies,
+        &shared.url,
+        tls,
+        shared.trace,
+        &mut times,
+    )
+    .await?;
     let wire = request.render(&shared.url, None);
     shared.trace.request(&wire);
     conn.send(&wire).await?;

@@ -11,4 +11,3 @@ pub(super) mod noproxy;
 pub(super) mod pool;
 pub(super) mod proxy;
 pub(super) mod transfer;
-pub(super) mod upload;

@@ -1,5 +1,6 @@
-//! Owns one exchange on a connection: sending the request, reading heads (skipping 1xx),
-//! and moving the body from the socket through the body decoder to the output.
+//! Owns one exchange on a connection: sending the request (and streaming a `-T` body from
+//! disk through one buffer), reading heads (skipping 1xx), and moving the body from the
+//! socket through the body decoder to the output.
 //!
 //! One read buffer of [`BUFFER_SIZE`] bytes serves the whole fetch: the head is parsed in
 //! place, and body bytes go from it to the output as borrowed slices, so the memory used is
@@ -9,13 +10,17 @@ use crate::fetch::error::{describe, FetchError};
 use crate::fetch::http::body::{BodyDecoder, BodyStep};
 use crate::fetch::http::decode::{ContentDecoder, Sink};
 use crate::fetch::http::head::{self, Head, Parsed};
+use crate::fetch::http::request::Payload;
 use crate::fetch::output::progress::Meter;
 use std::io;
+use std::path::Path;
 use std::time::Instant;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
+/// The chunk an uploaded file is read in.
+const CHUNK: usize = 64 * 1024;
 /// The read buffer: large reads mean few syscalls per megabyte.
 pub const BUFFER_SIZE: usize = 256 * 1024;
 /// The most 1xx responses accepted before the final one: each is kept (for `-i`), so a
@@ -157,6 +162,49 @@ pub async fn read_head(
             }
         }
     }
+}
+
+/// Sends the body a head went out without (`-T`): the file from disk, or stdin's bytes as
+/// one chunk and the last, empty one.
+pub async fn send_body(conn: &mut Conn, body: &Payload) -> Result<(), FetchError> {
+    match body {
+        Payload::File { path, len } => send_file(conn, path, *len).await,
+        Payload::Chunked(data) => {
+            let mut wire = Vec::with_capacity(data.len() + 16);
+            if !data.is_empty() {
+                wire.extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
+                wire.extend_from_slice(data);
+                wire.extend_from_slice(b"\r\n");
+            }
+            wire.extend_from_slice(b"0\r\n\r\n");
+            conn.send(&wire).await
+        }
+        Payload::Bytes { .. } => Ok(()),
+    }
+}
+
+/// Sends `len` bytes of `path` on `conn`, a chunk at a time.
+async fn send_file(conn: &mut Conn, path: &Path, len: u64) -> Result<(), FetchError> {
+    let failed = |e: std::io::Error| FetchError::Read {
+        path: path.display().to_string(),
+        reason: describe(&e),
+    };
+    let mut file = tokio::fs::File::open(path).await.map_err(failed)?;
+    let mut left = len;
+    let mut chunk = vec![0u8; CHUNK];
+    while left > 0 {
+        let want = usize::try_from(left).map_or(CHUNK, |l| l.min(CHUNK));
+        let n = file.read(&mut chunk[..want]).await.map_err(failed)?;
+        if n == 0 {
+            return Err(FetchError::Read {
+                path: path.display().to_string(),
+                reason: format!("the file shrank by {left} bytes during the upload"),
+            });
+        }
+        conn.send(&chunk[..n]).await?;
+        left -= n as u64;
+    }
+    Ok(())
 }
 
 /// After a head that says `Expect: 100-continue`: waits up to `wait` for the server's

@@ -3,11 +3,24 @@
 
 use super::file;
 use crate::fetch::error::FetchError;
-use crate::fetch::flags::plan::HeadPlan;
 use crate::fetch::http::head::Head;
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Write};
 use std::path::PathBuf;
+
+/// Where response heads go.
+#[derive(Debug, Clone, Default)]
+pub struct HeadPlan {
+    /// `-D -`: print heads on stdout (with `-o FILE`, the tutorial's "print the head, save
+    /// the body"; `-o` alone prints nothing there, as curl).
+    pub stdout: bool,
+    /// `-D FILE`.
+    pub dump: Option<PathBuf>,
+    /// `-i`/`-I`: heads go into the body's output, before the body.
+    pub include: bool,
+    /// Print warnings on stderr (not with `-s`).
+    pub warn: bool,
+}
 
 /// The open destinations for response heads.
 pub struct HeadSinks {
