@@ -262,24 +262,27 @@ impl Exchange<'_> {
         buf: &mut Buffer,
     ) -> Result<(Conn, Vec<Head>, Head), FetchError> {
         let request = self.request.render(&self.url, Some(self.attempt.ask_from));
+        // The head alone counts in size_request: curl counts only what goes with it.
         self.note_request(&conn, request.len());
-        self.trace.request(&request);
-        conn.send(&request).await?;
-        if let Some(body) = &self.request.body {
-            let send = !self.request.expects_continue()
-                || transfer::await_continue(&mut conn, buf, self.plan.expect_wait).await?;
-            if send {
-                // Not counted in size_request: curl counts only what goes with the head.
-                transfer::send_body(&mut conn, body).await?;
-            } else {
-                // The server still waits for a body it will not get: never reuse this one.
-                self.request.keep_alive = false;
-            }
+        let expect_wait = self.plan.expect_wait;
+        let answer = transfer::round_trip(
+            &mut conn,
+            buf,
+            &self.request,
+            &request,
+            expect_wait,
+            self.trace,
+        )
+        .await;
+        self.attempt.stats.time_starttransfer = buf.first_byte().map(|t| t - self.attempt.started);
+        let transfer::Answer {
+            interim,
+            head,
+            body_withheld,
+        } = answer?;
+        if body_withheld {
+            self.request.keep_alive = false;
         }
-        let mut first_byte = None;
-        let read = transfer::read_head(&mut conn, buf, &mut first_byte).await;
-        self.attempt.stats.time_starttransfer = first_byte.map(|t| t - self.attempt.started);
-        let (interim, head) = read?;
         Ok((conn, interim, head))
     }
 
@@ -295,24 +298,22 @@ impl Exchange<'_> {
             "https" => Some(dial::tls_config(&mut self.tls, &self.plan.connect)?),
             _ => None,
         };
-        self.request.via_proxy = dial::via_proxy(&self.plan.proxies, &self.url);
-        let mut times = dial::Milestones::default();
-        let conn = dial::dial(
+        let dialed = dial::dial(
             &self.plan.connect,
             &self.plan.proxies,
             &self.url,
             tls,
             self.trace,
-            &mut times,
         )
         .await;
         let since = |t: Option<Instant>| t.map(|t| t - self.attempt.started);
         let stats = &mut self.attempt.stats;
-        stats.time_namelookup = since(times.resolved);
-        stats.time_connect = since(times.connected);
-        stats.time_appconnect = since(times.handshaken);
-        stats.num_connects += u32::from(conn.is_ok());
-        conn
+        stats.time_namelookup = since(dialed.times.resolved);
+        stats.time_connect = since(dialed.times.connected);
+        stats.time_appconnect = since(dialed.times.handshaken);
+        stats.num_connects += u32::from(dialed.conn.is_ok());
+        self.request.via_proxy = dialed.via_proxy;
+        dialed.conn
     }
 
     /// Notes for `-w` a request of `len` bytes (head, and a body sent with it) about to go

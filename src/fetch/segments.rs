@@ -478,23 +478,16 @@ async fn ranged(
 ) -> Result<(Conn, Buffer), FetchError> {
     let mut request = shared.request.clone();
     request.range = Some(format!("{next}-{}", next + left - 1));
-    request.via_proxy = dial::via_proxy(&shared.plan.proxies, &shared.url);
-    let mut times = dial::Milestones::default();
+    let how = &shared.plan.connect;
     let tls = shared.tls.clone();
-    let mut conn = dial::dial(
-        &shared.plan.connect,
-        &shared.plan.proxies,
-        &shared.url,
-        tls,
-        shared.trace,
-        &mut times,
-    )
-    .await?;
+    let dialed = dial::dial(how, &shared.plan.proxies, &shared.url, tls, shared.trace).await;
+    let mut conn = dialed.conn?;
+    request.via_proxy = dialed.via_proxy;
     let wire = request.render(&shared.url, None);
-    shared.trace.request(&wire);
-    conn.send(&wire).await?;
     let mut buf = Buffer::small();
-    let (_, head) = transfer::read_head(&mut conn, &mut buf, &mut None).await?;
+    let wait = shared.plan.expect_wait;
+    let answer = transfer::round_trip(&mut conn, &mut buf, &request, &wire, wait, shared.trace);
+    let head = answer.await?.head;
     shared.trace.response(&head.raw);
     let asked = format!("bytes {next}-{} of {}", next + left - 1, shared.url);
     match (head.status, head.content_range()) {

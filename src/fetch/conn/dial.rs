@@ -32,9 +32,20 @@ pub struct ConnectPlan {
     pub warn: bool,
 }
 
-/// What a request to `url` needs for its proxy: Some(Proxy-Authorization) when it goes to
-/// an http proxy in absolute form, None when direct or tunnelled.
-pub fn via_proxy(proxies: &Proxies, url: &Url) -> Option<Option<String>> {
+/// A dial: the connection (or why there is none), when its steps were done, and how a
+/// request on it names its target.
+pub struct Dialed {
+    /// The connection, or why it could not be made.
+    pub conn: Result<Conn, FetchError>,
+    /// When each step was done, also of a dial that failed part-way (for `-w`).
+    pub times: Milestones,
+    /// What a request to the URL needs for its proxy: Some(Proxy-Authorization) when it
+    /// goes to an http proxy in absolute form, None when direct or tunnelled.
+    pub via_proxy: Option<Option<String>>,
+}
+
+/// What a request to `url` needs for its proxy (see [`Dialed::via_proxy`]).
+fn via_proxy(proxies: &Proxies, url: &Url) -> Option<Option<String>> {
     let proxy = proxies.for_url(url)?;
     (url.scheme() == "http").then(|| proxy.authorization.clone())
 }
@@ -51,8 +62,26 @@ pub struct Milestones {
 }
 
 /// Connects for `url` as `how` says, through the proxy `proxies` choose for it; `tls` is
-/// the configuration for https. `times` notes when each step was done.
+/// the configuration for https.
 pub async fn dial(
+    how: &ConnectPlan,
+    proxies: &Proxies,
+    url: &Url,
+    tls: Option<Arc<ClientConfig>>,
+    trace: Verbose,
+) -> Dialed {
+    let mut times = Milestones::default();
+    let conn = connect_within(how, proxies, url, tls, trace, &mut times).await;
+    Dialed {
+        conn,
+        times,
+        via_proxy: via_proxy(proxies, url),
+    }
+}
+
+/// Connects for `url` within `--connect-timeout`, noting in `times` when each step was done
+/// (outside this future, so the steps a timeout cut short still count).
+async fn connect_within(
     how: &ConnectPlan,
     proxies: &Proxies,
     url: &Url,
