@@ -18,6 +18,7 @@ use super::output::verbose::Verbose;
 use super::output::writeout::Stats;
 use super::retry::{self, Attempts, ResumeHint};
 use super::segments;
+use indicatif::MultiProgress;
 use rustls::ClientConfig;
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -32,8 +33,8 @@ struct Exchange<'a> {
     /// The request for it (method and credentials change on some redirects).
     request: RequestSpec,
     heads: HeadSinks,
-    /// Connections kept alive between the run's URLs.
-    pool: &'a Pool,
+    /// What the run's fetches share.
+    run: &'a RunState,
     /// The TLS configuration, built on the first https URL.
     tls: Option<Arc<ClientConfig>>,
     /// Where this attempt starts, and what it leaves behind (kept when it fails).
@@ -41,6 +42,17 @@ struct Exchange<'a> {
     /// The attempts so far: asked, when a transient status arrives, whether to retry it.
     retries: &'a Attempts<'a>,
     trace: Verbose,
+}
+
+/// What the fetches of one run share: the connections kept alive between its URLs, and with
+/// `-Z` the display every fetch's progress bar goes to. Kept out of the plans, which are
+/// read-only once built.
+#[derive(Default)]
+pub struct RunState {
+    /// Connections kept alive between the run's URLs.
+    pub pool: Pool,
+    /// `-Z`: the display the progress bars of all parallel fetches share.
+    pub bars: Option<MultiProgress>,
 }
 
 /// One attempt at a fetch: what it starts from, and what it leaves behind for `-w` and for
@@ -129,7 +141,7 @@ pub fn prepare(plan: &FetchPlan) -> Result<Resume, FetchError> {
 /// destination, noting in `attempt` what happened.
 pub async fn fetch<'a>(
     plan: &'a FetchPlan,
-    pool: &'a Pool,
+    run: &'a RunState,
     attempt: &'a mut Attempt,
     retries: &'a Attempts<'a>,
 ) -> Result<Done, FetchError> {
@@ -143,7 +155,7 @@ pub async fn fetch<'a>(
         url: plan.url.clone(),
         request,
         heads: HeadSinks::new(&plan.heads)?,
-        pool,
+        run,
         tls: None,
         attempt,
         retries,
@@ -233,7 +245,7 @@ impl Exchange<'_> {
         buf: &mut Buffer,
     ) -> Result<(Conn, Vec<Head>, Head), FetchError> {
         let kept = if self.direct() {
-            self.pool.take(&self.url)
+            self.run.pool.take(&self.url)
         } else {
             None
         };
@@ -408,7 +420,7 @@ impl Exchange<'_> {
         let progress = Progress::new(
             self.plan.progress && !to_terminal,
             total,
-            self.plan.bars.as_ref(),
+            self.run.bars.as_ref(),
         );
         let mut meter = Meter::new(progress, self.plan.limit_rate);
         let mut body = BodyDecoder::new(framing);
@@ -439,7 +451,7 @@ impl Exchange<'_> {
             }
         }
         if reusable {
-            self.pool.put(&self.url, conn);
+            self.run.pool.put(&self.url, conn);
         }
         out.commit()
     }
@@ -451,7 +463,7 @@ impl Exchange<'_> {
         first: segments::First,
         length: u64,
     ) -> Result<(), FetchError> {
-        let progress = Progress::new(self.plan.progress, Some(length), self.plan.bars.as_ref());
+        let progress = Progress::new(self.plan.progress, Some(length), self.run.bars.as_ref());
         let tls = self.tls.clone();
         segments::download(
             self.plan,
