@@ -3,7 +3,7 @@
 
 use super::conn::dial;
 use super::conn::pool::Pool;
-use super::conn::transfer::{self, Buffer, Conn};
+use super::conn::transfer::{self, Buffer, Conn, Response};
 use super::error::FetchError;
 use super::flags::plan::FetchPlan;
 use super::http::body::BodyDecoder;
@@ -104,14 +104,6 @@ pub enum Done {
         /// The server's Retry-After.
         after: Option<Duration>,
     },
-}
-
-/// The final response: its head, the connection its body comes on, and the body bytes
-/// already read with the head.
-struct Response {
-    conn: Conn,
-    buf: Buffer,
-    head: Head,
 }
 
 /// The local side of the work, before any traffic: refuses an output that must not be
@@ -363,42 +355,71 @@ impl Exchange<'_> {
     }
 
     /// Streams the final response's body into its destination and commits it.
-    async fn deliver(&mut self, response: Response) -> Result<(), FetchError> {
-        let Response {
-            mut conn,
-            mut buf,
-            head,
-        } = response;
-        let framing = head
+    async fn deliver(&mut self, mut response: Response) -> Result<(), FetchError> {
+        let framing = response
+            .head
             .framing(self.request.framing_method())
             .map_err(|e| FetchError::BadReply(e.to_string()))?;
-        let keep = self.resumed_bytes(&head)?;
-        if let (Some(max), BodyFraming::Length(n), Keep::Bytes(k)) =
-            (self.plan.max_filesize, framing, &keep)
-        {
-            let decoded = self.request.compressed && head.get("content-encoding").is_some();
-            if !decoded && k + n > max {
-                return Err(FetchError::TooLarge(format!(
-                    "the body ({} bytes) is larger than --max-filesize {max} bytes",
-                    k + n
-                )));
-            }
-        }
+        let keep = self.resumed_bytes(&response.head)?;
+        self.refuse_too_large(&response.head, framing, &keep)?;
         if let Keep::Bytes(0) = keep {
-            if let Some(length) = segments::length_to_split(self.plan, &self.request, &head) {
-                let first = segments::First { conn, buf, head };
-                return self.deliver_in_segments(first, length).await;
+            let split = segments::length_to_split(self.plan, &self.request, &response.head);
+            if let Some(length) = split {
+                return self.deliver_in_segments(response, length).await;
             }
             if let Some(path) = &self.plan.output {
                 segments::forget(path);
             }
         }
+        let out = match self.open_output(keep)? {
+            Opened::AlreadyComplete(out) => return out.commit(),
+            Opened::Writing(out) => out,
+        };
+        let streamed = self.stream_body(&mut response, framing, out).await?;
+        let trailers = self.show_trailers(&streamed.body)?;
+        let mut out = streamed.sink.finish()?;
+        if self.heads.included().is_some() && !trailers.is_empty() {
+            // -i: the trailers follow the body, as curl prints them.
+            out.put(&trailers)?;
+        }
+        self.check_resumed_length(&response.head, &out)?;
+        if streamed.reusable {
+            self.run.pool.put(&self.url, response.conn);
+        }
+        out.commit()
+    }
+
+    /// `--max-filesize`: a body whose length is known to pass it is refused before a byte
+    /// of it is written (a decoded body is bounded as it is decoded instead).
+    fn refuse_too_large(
+        &self,
+        head: &Head,
+        framing: BodyFraming,
+        keep: &Keep,
+    ) -> Result<(), FetchError> {
+        let (Some(max), BodyFraming::Length(n), Keep::Bytes(k)) =
+            (self.plan.max_filesize, framing, keep)
+        else {
+            return Ok(());
+        };
+        let decoded = self.request.compressed && head.get("content-encoding").is_some();
+        if !decoded && k + n > max {
+            return Err(FetchError::TooLarge(format!(
+                "the body ({} bytes) is larger than --max-filesize {max} bytes",
+                k + n
+            )));
+        }
+        Ok(())
+    }
+
+    /// Opens the body's destination (a file continuing `keep` bytes, or stdout) with
+    /// `--checksum`'s verifier, and with `-i` puts the heads first.
+    fn open_output(&mut self, keep: Keep) -> Result<Opened, FetchError> {
         let check = self.plan.checksum.clone();
         let mut out = match (&self.plan.output, keep) {
             (Some(path), Keep::AlreadyComplete) => {
-                return Output::file(path, self.attempt.offset)?
-                    .verify_with(check)?
-                    .commit()
+                let whole = Output::file(path, self.attempt.offset)?.verify_with(check)?;
+                return Ok(Opened::AlreadyComplete(whole));
             }
             (Some(path), Keep::Bytes(n)) => Output::file(path, n)?.verify_with(check)?,
             (None, _) => Output::stdout().verify_with(check)?,
@@ -406,12 +427,41 @@ impl Exchange<'_> {
         if let Some(included) = self.heads.included() {
             out.put(included)?;
         }
+        Ok(Opened::Writing(out))
+    }
+
+    /// Streams the body from the response's connection through its content decoding into
+    /// `out`, under the progress meter and `--limit-rate`.
+    async fn stream_body(
+        &mut self,
+        response: &mut Response,
+        framing: BodyFraming,
+        out: Output,
+    ) -> Result<Streamed, FetchError> {
+        let head = &response.head;
         let mut sink = ContentDecoder::new(
             out,
             head.get("content-encoding"),
             self.request.compressed,
             self.plan.max_filesize,
         )?;
+        let mut meter = self.meter(framing);
+        let mut body = BodyDecoder::new(framing);
+        let (conn, buf) = (&mut response.conn, &mut response.buf);
+        let read = transfer::read_body(conn, buf, &mut body, &mut sink, &mut meter).await;
+        self.attempt.stats.size_download = body.received();
+        let reusable = read? && self.request.keep_alive && head.keeps_alive() && self.direct();
+        meter.finish();
+        Ok(Streamed {
+            sink,
+            body,
+            reusable,
+        })
+    }
+
+    /// The progress meter for a body framed as `framing`: no bar over a body that goes to
+    /// the terminal itself.
+    fn meter(&self, framing: BodyFraming) -> Meter {
         let total = match framing {
             BodyFraming::Length(n) => Some(n),
             _ => None,
@@ -422,12 +472,12 @@ impl Exchange<'_> {
             total,
             self.run.bars.as_ref(),
         );
-        let mut meter = Meter::new(progress, self.plan.limit_rate);
-        let mut body = BodyDecoder::new(framing);
-        let read = transfer::read_body(&mut conn, &mut buf, &mut body, &mut sink, &mut meter).await;
-        self.attempt.stats.size_download = body.received();
-        let reusable = read? && self.request.keep_alive && head.keeps_alive() && self.direct();
-        meter.finish();
+        Meter::new(progress, self.plan.limit_rate)
+    }
+
+    /// Checks a chunked body's trailers, traces them with `-v` and shows them where the
+    /// heads go; returns them as curl prints them.
+    fn show_trailers(&mut self, body: &BodyDecoder) -> Result<Vec<u8>, FetchError> {
         let trailers = body.trailers();
         head::check_trailers(trailers).map_err(|e| FetchError::BadReply(e.to_string()))?;
         let trailers = heads::trailer_lines(trailers);
@@ -435,11 +485,11 @@ impl Exchange<'_> {
             self.trace.response(&trailers);
         }
         self.heads.show_trailers(&trailers)?;
-        let mut out = sink.finish()?;
-        if self.heads.included().is_some() && !trailers.is_empty() {
-            // -i: the trailers follow the body, as curl prints them.
-            out.put(&trailers)?;
-        }
+        Ok(trailers)
+    }
+
+    /// A resumed 206 must leave the file exactly as long as its Content-Range announced.
+    fn check_resumed_length(&self, head: &Head, out: &Output) -> Result<(), FetchError> {
         let resumed = self.attempt.offset > 0;
         if let (Some((_, Some(total))), Some(len), true) =
             (head.content_range(), out.file_len(), resumed)
@@ -450,17 +500,14 @@ impl Exchange<'_> {
                 )));
             }
         }
-        if reusable {
-            self.run.pool.put(&self.url, conn);
-        }
-        out.commit()
+        Ok(())
     }
 
     /// `--segments`: the body over several ranged connections, then verified and renamed
     /// like any other.
     async fn deliver_in_segments(
         &mut self,
-        first: segments::First,
+        response: Response,
         length: u64,
     ) -> Result<(), FetchError> {
         let progress = Progress::new(self.plan.progress, Some(length), self.run.bars.as_ref());
@@ -470,7 +517,7 @@ impl Exchange<'_> {
             &self.url,
             &self.request,
             tls,
-            first,
+            response,
             length,
             progress.share(),
         )
@@ -516,6 +563,24 @@ impl Exchange<'_> {
             ))),
         }
     }
+}
+
+/// The body's destination, opened.
+enum Opened {
+    /// To be written.
+    Writing(Output),
+    /// The local copy already is the whole file: only to be verified and committed.
+    AlreadyComplete(Output),
+}
+
+/// A body streamed into its destination, not yet committed.
+struct Streamed {
+    /// The destination, behind the content decoding.
+    sink: ContentDecoder<Output>,
+    /// The body's framing, with its trailers.
+    body: BodyDecoder,
+    /// The connection stands at the body's end and may carry another request.
+    reusable: bool,
 }
 
 /// How much of the `.part` file the response continues.
