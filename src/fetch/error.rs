@@ -4,6 +4,9 @@
 //! picks curl's number (`exit_code`, from the table in [`crate::exit::curl`]), and its
 //! `Display` is the one line a user sees after `sockit: (CODE) `. Messages name what failed
 //! and on what (host, port, path).
+//!
+//! It sits under every layer of fetch (each speaks these failures) and imports none of
+//! them: only the exit-code tables and `net`'s TLS and I/O wording.
 
 use crate::exit::{common, curl, Failure};
 pub(crate) use crate::net::describe;

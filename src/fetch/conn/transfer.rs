@@ -5,6 +5,9 @@
 //! One read buffer of [`BUFFER_SIZE`] bytes serves the whole fetch: the head is parsed in
 //! place, and body bytes go from it to the output as borrowed slices, so the memory used is
 //! the same for a 1 KiB and a 1 TiB body and nothing is allocated per read.
+//!
+//! It moves bytes between the socket and the http layer's state machines; from `output/` it
+//! takes only the plain tools it is handed (the progress meter, the `-v` trace).
 
 use crate::fetch::error::{describe, FetchError};
 use crate::fetch::http::body::{BodyDecoder, BodyStep};
