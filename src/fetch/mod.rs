@@ -47,11 +47,10 @@ pub use flags::args::FetchArgs;
 pub use flags::plan::DEFAULT_CONNECT_TIMEOUT;
 pub use output::file::ContinueAt;
 
-use conn::pool::Pool;
+use exchange::RunState;
 #[cfg(any(test, feature = "fuzzing"))]
 pub(crate) use flags::plan::parse_url;
 use flags::plan::FetchPlan;
-use std::sync::Arc;
 
 /// Fetches every URL the flags name, one after another or `-Z` at once, and returns the
 /// failures in URL order (none when every URL was fetched): the caller reports each, and the
@@ -66,13 +65,13 @@ pub async fn run(args: FetchArgs) -> Vec<FetchError> {
             return vec![e];
         }
     }
-    let pool = Arc::new(Pool::default());
     let results = if args.parallel && plans.len() > 1 {
-        parallel::fetch_all(plans, usize::from(args.parallel_max), pool).await
+        parallel::fetch_all(plans, usize::from(args.parallel_max)).await
     } else {
+        let run = RunState::default();
         let mut results = Vec::with_capacity(plans.len());
         for plan in &plans {
-            results.push(job::fetch(plan, &pool).await);
+            results.push(job::fetch(plan, &run).await);
         }
         results
     };

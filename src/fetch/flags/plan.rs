@@ -77,8 +77,6 @@ pub struct FetchPlan {
     pub checksum: Option<Checksum>,
     /// `--create-dirs`: the output's missing directories are made (mode 0750, as curl).
     pub create_dirs: bool,
-    /// `-Z`: the display the progress bars of all parallel fetches share.
-    pub bars: Option<indicatif::MultiProgress>,
 }
 
 impl FetchPlan {
@@ -195,7 +193,6 @@ impl FetchPlan {
             segments: args.segments,
             checksum: args.checksum.clone(),
             create_dirs: args.create_dirs,
-            bars: None,
         })
     }
 }
