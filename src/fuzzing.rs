@@ -12,7 +12,7 @@
 //! input into reads) and the rest as the input, so a fuzzer explores both at once.
 
 use crate::fetch::body::{BodyDecoder, BodyError, BodyStep};
-use crate::fetch::decode::{ContentDecoder, Sink};
+use crate::fetch::decode::{BodySink, ContentDecoder, Sink};
 use crate::fetch::head::{self, BodyFraming, Parsed};
 use crate::fetch::redirect::{is_redirect, Redirects};
 use crate::fetch::request::RequestSpec;
@@ -282,12 +282,21 @@ impl Sink for Collect {
     }
 }
 
-/// The content decoders (gzip, deflate, br): never panic, never write more than the bomb
+/// The content decoders (gzip, deflate, br, zstd, and stacks of them): never panic, never write more than the bomb
 /// guard allows for the compressed bytes seen so far, and give the same output however the
 /// body is split when both runs succeed.
 pub fn content(data: &[u8]) {
     let split = Split::new(data);
-    let coding = ["gzip", "deflate", "br", "x-gzip"][usize::from(split.flags & 3)];
+    let coding = [
+        "gzip",
+        "deflate",
+        "br",
+        "x-gzip",
+        "zstd",
+        "gzip, br",
+        "zstd, gzip",
+        "deflate, zstd",
+    ][usize::from(split.flags & 7)];
     let whole = decode_content(coding, &split.whole());
     let pieces = decode_content(coding, &split.pieces());
     if let (Ok(a), Ok(b)) = (&whole, &pieces) {

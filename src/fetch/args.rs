@@ -178,7 +178,7 @@ pub struct FetchArgs {
     )]
     pub continue_at: Option<ContinueAt>,
 
-    /// Ask for a compressed body (gzip, deflate, br) and decode it.
+    /// Ask for a compressed body (gzip, deflate, br, zstd) and decode it.
     ///
     /// A decoded body stops at 10 GiB unless --max-filesize says otherwise.
     #[arg(help_heading = REQUEST, long = "compressed")]

@@ -113,6 +113,10 @@ pub enum FetchError {
     /// The body's content encoding is corrupt, unknown, or a decompression bomb (curl's 61).
     #[error("bad content encoding: {0}")]
     Encoding(String),
+    /// Bytes after the end of a gzip or deflate stream, a second gzip member included: curl
+    /// 7.88 stops there with its write error (23), after writing what came before.
+    #[error("failed writing the received data: more bytes after the end of the {0} stream")]
+    ExcessData(&'static str),
     /// The body is larger than `--max-filesize` (or the default bound on a decoded body)
     /// (curl's 63).
     #[error("{0}")]
@@ -150,6 +154,7 @@ impl FetchError {
             FetchError::Send(_) => curl::SEND_ERROR,
             FetchError::Recv(_) => curl::RECV_ERROR,
             FetchError::Encoding(_) => curl::BAD_CONTENT_ENCODING,
+            FetchError::ExcessData(_) => curl::WRITE_ERROR,
             FetchError::TooLarge(_) => curl::FILESIZE_EXCEEDED,
             FetchError::StdoutClosed(_) => common::OK,
         }

@@ -389,7 +389,7 @@ impl Exchange<'_> {
         }
         let mut sink = ContentDecoder::new(
             out,
-            head.get("content-encoding"),
+            head.joined("content-encoding").as_deref(),
             self.request.compressed,
             self.plan.max_filesize,
         )?;

@@ -25,6 +25,7 @@
 mod args;
 pub mod body;
 mod checksum;
+mod coding;
 pub mod config_file;
 mod connect;
 pub mod curl_options;

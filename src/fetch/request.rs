@@ -33,7 +33,7 @@ pub struct RequestSpec {
     pub if_range: Option<String>,
     /// The default User-Agent, or `-A`.
     pub user_agent: String,
-    /// Ask for gzip, deflate and br (`--compressed`).
+    /// Ask for gzip, deflate, br and zstd (`--compressed`).
     pub compressed: bool,
     /// `-0`: say HTTP/1.0 in the request line.
     pub http10: bool,
@@ -326,7 +326,7 @@ impl RequestSpec {
 }
 
 /// What `--compressed` asks for, in curl's words and order.
-const ACCEPT_ENCODING: &str = "deflate, gzip, br";
+const ACCEPT_ENCODING: &str = "deflate, gzip, br, zstd";
 
 /// `host` or `host:port` when the port is not the scheme's default; IPv6 in brackets.
 fn host_header(url: &Url) -> String {

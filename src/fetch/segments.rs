@@ -9,7 +9,7 @@
 //! Where a server limits each connection's rate, N connections finish N times sooner.
 
 use super::body::BodyDecoder;
-use super::decode::{ContentDecoder, Sink};
+use super::decode::{Plain, Sink};
 use super::dial;
 use super::error::FetchError;
 use super::head::{BodyFraming, Head};
@@ -460,7 +460,7 @@ async fn stream_segment(
         Some(first) => (first.conn, first.buf),
         None => ranged(shared, next, left).await?,
     };
-    let mut sink = ContentDecoder::new(writer, None, false, None)?;
+    let mut sink = Plain(writer);
     let rate = shared
         .plan
         .limit_rate
@@ -468,7 +468,6 @@ async fn stream_segment(
     let mut meter = Meter::new(shared.progress.share(), rate);
     let mut body = BodyDecoder::new(BodyFraming::Length(left));
     transfer::read_body(&mut conn, &mut buf, &mut body, &mut sink, &mut meter).await?;
-    sink.finish()?;
     Ok(())
 }
 

@@ -6,7 +6,7 @@
 //! the same for a 1 KiB and a 1 TiB body and nothing is allocated per read.
 
 use super::body::{BodyDecoder, BodyStep};
-use super::decode::{ContentDecoder, Sink};
+use super::decode::BodySink;
 use super::error::{describe, FetchError};
 use super::head::{self, Head, Parsed};
 use super::progress::Meter;
@@ -192,11 +192,11 @@ pub async fn await_continue(
 /// Streams the body: buffered bytes first, then reads until the decoder says it is complete
 /// (or, for a close-delimited body, until the server closes). True when the connection
 /// stands exactly at the body's end, so it can carry another request (keep-alive).
-pub async fn read_body<W: Sink>(
+pub async fn read_body(
     conn: &mut Conn,
     buf: &mut Buffer,
     body: &mut BodyDecoder,
-    sink: &mut ContentDecoder<W>,
+    sink: &mut impl BodySink,
     meter: &mut Meter,
 ) -> Result<bool, FetchError> {
     let (start, end) = (buf.start, buf.end);
@@ -229,10 +229,10 @@ pub async fn read_body<W: Sink>(
 }
 
 /// Decodes `input` into `sink`; true when bytes followed the body's end.
-fn feed<W: Sink>(
+fn feed(
     body: &mut BodyDecoder,
     mut input: &[u8],
-    sink: &mut ContentDecoder<W>,
+    sink: &mut impl BodySink,
 ) -> Result<bool, FetchError> {
     while !input.is_empty() {
         let (used, step) = body
