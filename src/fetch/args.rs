@@ -96,6 +96,13 @@ pub struct FetchArgs {
     #[arg(help_heading = REQUEST, short = 'T', long = "upload-file", value_name = "FILE", conflicts_with_all = ["data", "data_binary", "data_raw", "data_urlencode", "json"])]
     pub upload_file: Option<PathBuf>,
 
+    /// Take `{}` and `[]` in URLs literally instead of as globs.
+    ///
+    /// Without it, `{a,b}`, `[1-10]`, `[001-100:5]` and `[a-z]` expand to one URL each, as
+    /// in curl, and `#N` in an -o name is the Nth glob's value.
+    #[arg(help_heading = REQUEST, short = 'g', long = "globoff")]
+    pub globoff: bool,
+
     /// Send the Referer header.
     #[arg(help_heading = REQUEST, short = 'e', long = "referer", value_name = "URL")]
     pub referer: Option<String>,

@@ -21,6 +21,9 @@ pub enum FetchError {
     /// The URL's scheme is neither http nor https (curl's 1).
     #[error("unsupported protocol {0:?}: sockit fetch speaks http and https")]
     UnsupportedProtocol(String),
+    /// A URL's `{}` or `[]` glob is malformed (curl's 3, in curl's words).
+    #[error(transparent)]
+    Glob(#[from] super::glob::GlobError),
     /// The URL does not parse (curl's 3).
     #[error("malformed URL {url:?}: {reason}")]
     BadUrl {
@@ -136,7 +139,7 @@ impl FetchError {
         match self {
             FetchError::UnsupportedProtocol(_) => curl::UNSUPPORTED_PROTOCOL,
             FetchError::Usage(_) => curl::USAGE,
-            FetchError::BadUrl { .. } => curl::URL_MALFORMAT,
+            FetchError::BadUrl { .. } | FetchError::Glob(_) => curl::URL_MALFORMAT,
             FetchError::ResolveProxy { .. } => curl::COULDNT_RESOLVE_PROXY,
             FetchError::Resolve { .. } => curl::COULDNT_RESOLVE_HOST,
             FetchError::Connect { .. } => curl::COULDNT_CONNECT,

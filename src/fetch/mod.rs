@@ -34,6 +34,7 @@ pub mod decode;
 mod dial;
 mod error;
 mod exchange;
+pub mod glob;
 pub mod head;
 mod headings;
 mod heads;
@@ -72,8 +73,8 @@ use std::sync::Arc;
 /// failures in URL order (none when every URL was fetched): the caller reports each, and the
 /// last one decides the exit code, as in curl.
 pub async fn run(args: FetchArgs) -> Vec<FetchError> {
-    let plans = match FetchPlan::for_each_url(&args) {
-        Ok(plans) => plans,
+    let (plans, stopped) = match FetchPlan::for_each_url(&args) {
+        Ok(planned) => (planned.plans, planned.stopped),
         Err(e) => return vec![e],
     };
     if let Some(first) = plans.first() {
@@ -91,5 +92,7 @@ pub async fn run(args: FetchArgs) -> Vec<FetchError> {
         }
         results
     };
-    results.into_iter().filter_map(Result::err).collect()
+    let mut failures: Vec<FetchError> = results.into_iter().filter_map(Result::err).collect();
+    failures.extend(stopped);
+    failures
 }
