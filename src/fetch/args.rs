@@ -3,6 +3,7 @@
 use super::checksum::Checksum;
 use super::data_args::DataFlags;
 use super::headings::{BEYOND, CONNECTION, MANY, OUTPUT, PROXY, REQUEST, RETRY, TLS};
+use super::negations::Negations;
 use super::targets::Targets;
 use clap::Args;
 use std::path::PathBuf;
@@ -15,7 +16,9 @@ use std::time::Duration;
 /// when the whole body arrived: a failed download never leaves a partial file under FILE.
 ///
 /// Any flag may be given again, as curl allows (an alias plus the same flag typed by hand,
-/// or a config file and the command line): a value flag takes the last value.
+/// or a config file and the command line): a value flag takes the last value. Every switch
+/// has curl's `--no-` form (`--no-include`, `--no-location`; `--progress-meter` for
+/// `--no-progress-meter`), and the last of the two wins.
 #[derive(Debug, Clone, Args)]
 #[command(args_override_self = true)]
 pub struct FetchArgs {
@@ -338,6 +341,10 @@ pub struct FetchArgs {
     /// As the first option: do not read `.curlrc`.
     #[arg(short = 'q', long = "disable")]
     pub disable: bool,
+
+    /// `--no-FLAG` for every switch above, as curl; flattened last, so it sees them all.
+    #[command(flatten)]
+    pub negations: Negations,
 }
 
 impl FetchArgs {

@@ -39,6 +39,7 @@ pub mod head;
 mod headings;
 mod heads;
 mod job;
+mod negations;
 pub mod netrc;
 mod noproxy;
 pub(crate) mod output;

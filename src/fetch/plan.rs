@@ -123,7 +123,7 @@ impl FetchPlan {
         }
         // Read once: `-d @-` and `-w @-` consume stdin.
         let (mut request, query) = request_spec(args)?;
-        request.keep_alive = targets.len() > 1;
+        request.keep_alive = true;
         let write_out = args
             .write_out
             .as_deref()

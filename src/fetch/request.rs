@@ -24,9 +24,10 @@ pub struct RequestSpec {
     /// Through an http proxy: the request line names the whole URL (absolute form), and
     /// this is the proxy's `Proxy-Authorization`, if any.
     pub via_proxy: Option<Option<String>>,
-    /// Keep the connection for another request (more URLs follow in this run). Requests
-    /// never say `Connection: close`, as curl's do not: the run closes its connections
-    /// itself when it is done.
+    /// Keep the connection for another request (a redirect's next hop, or the run's next
+    /// URL); false once a request left it in a state no other can follow. Requests never
+    /// say `Connection: close`, as curl's do not: the run closes its connections itself
+    /// when it is done.
     pub keep_alive: bool,
     /// Sent as If-Range with a resumed Range: the server sends the rest only if the
     /// resource is unchanged (a retry continuing its `.part` file).

@@ -8,8 +8,8 @@
 use super::body::{BodyDecoder, BodyStep};
 use super::decode::BodySink;
 use super::error::{describe, FetchError};
-use super::head::{self, Head, Parsed};
-use super::progress::Meter;
+use super::head::{self, BodyFraming, Head, Parsed};
+use super::progress::{Meter, Progress};
 use std::io;
 use std::time::Instant;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -226,6 +226,36 @@ pub async fn read_body(
         }
     }
     Ok(!beyond)
+}
+
+/// The largest redirect body read to keep its connection for the next hop; a larger one
+/// closes the connection instead, which costs one connect and never a wait on a big body
+/// nobody wants.
+const REDIRECT_BODY_LIMIT: u64 = 64 * 1024;
+
+/// Reads and drops a redirect's body of `framing` when it is small enough; true when the
+/// connection then stands at the body's end and can carry the next request, as curl
+/// follows a same-origin redirect on the same connection.
+pub async fn drain_small_body(conn: &mut Conn, buf: &mut Buffer, framing: BodyFraming) -> bool {
+    match framing {
+        BodyFraming::Empty => return buf.start == buf.end,
+        BodyFraming::Length(n) if n <= REDIRECT_BODY_LIMIT => {}
+        _ => return false,
+    }
+    let mut meter = Meter::new(Progress::new(false, None, None), None);
+    let mut body = BodyDecoder::new(framing);
+    read_body(conn, buf, &mut body, &mut Dropped, &mut meter)
+        .await
+        .unwrap_or(false)
+}
+
+/// A body nobody reads.
+struct Dropped;
+
+impl BodySink for Dropped {
+    fn push(&mut self, _: &[u8]) -> Result<(), FetchError> {
+        Ok(())
+    }
 }
 
 /// Decodes `input` into `sink`; true when bytes followed the body's end.
