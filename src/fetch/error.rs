@@ -21,9 +21,10 @@ pub enum FetchError {
     /// The URL's scheme is neither http nor https (curl's 1).
     #[error("unsupported protocol {0:?}: sockit fetch speaks http and https")]
     UnsupportedProtocol(String),
-    /// A URL's `{}` or `[]` glob is malformed (curl's 3, in curl's words).
-    #[error(transparent)]
-    Glob(#[from] super::glob::GlobError),
+    /// A URL's `{}` or `[]` glob is malformed (curl's 3; the message in curl's words, with
+    /// the URL and a caret under the column).
+    #[error("{0}")]
+    Glob(String),
     /// The URL does not parse (curl's 3).
     #[error("malformed URL {url:?}: {reason}")]
     BadUrl {

@@ -13,7 +13,7 @@
 //! back.
 
 use super::coding::{excess_in, Coding, Stage, MAX_STACK};
-use super::error::FetchError;
+use crate::fetch::error::FetchError;
 use std::cell::{RefCell, RefMut};
 use std::io::{self, Write};
 use std::rc::Rc;
