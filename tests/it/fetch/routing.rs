@@ -2,8 +2,8 @@
 //! a host that does not resolve, HTTP and HTTPS over a Unix socket to a real nginx (and over
 //! an abstract one), and client certificates against nginx with `ssl_verify_client on`.
 
-use super::server::{ok, reply, Server};
-use super::support::{fetch, fetch_in};
+use crate::support::fetch_run::{fetch, fetch_in};
+use crate::support::http_server::{ok, reply, Server};
 use crate::support::pki::{Key, Pki};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};

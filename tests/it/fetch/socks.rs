@@ -2,8 +2,8 @@
 //! (`socks5` here, `socks5h` the proxy), `ALL_PROXY` as curl reads it, RFC 1929 credentials,
 //! https through the proxy, and a connection through it kept for the next URL.
 
-use super::server::{ok, reply, End, Server};
-use super::support::{Run, Running};
+use crate::support::fetch_run::{Run, Running};
+use crate::support::http_server::{ok, reply, End, Server};
 use crate::support::socks::SocksProxy;
 
 /// The name a SOCKS test asks for: under `.test`, so only `--resolve` knows it.

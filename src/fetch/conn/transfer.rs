@@ -1,0 +1,396 @@
+//! Owns one exchange on a connection: sending the request (and streaming a `-T` body from
+//! disk through one buffer), reading heads (skipping 1xx), and moving the body from the
+//! socket through the body decoder to the output.
+//!
+//! One read buffer of [`BUFFER_SIZE`] bytes serves the whole fetch: the head is parsed in
+//! place, and body bytes go from it to the output as borrowed slices, so the memory used is
+//! the same for a 1 KiB and a 1 TiB body and nothing is allocated per read.
+//!
+//! It moves bytes between the socket and the http layer's state machines; from `output/` it
+//! takes only the plain tools it is handed (the progress meter, the `-v` trace).
+
+use crate::fetch::error::{describe, FetchError};
+use crate::fetch::http::body::{BodyDecoder, BodyStep};
+use crate::fetch::http::decode::BodySink;
+use crate::fetch::http::head::{self, BodyFraming, Head, Parsed};
+use crate::fetch::http::request::{Payload, RequestSpec};
+use crate::fetch::output::progress::{Meter, Progress};
+use crate::fetch::output::verbose::Verbose;
+use crate::net::{Pipe, Transport};
+use std::io;
+use std::path::Path;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_rustls::client::TlsStream;
+
+/// The chunk an uploaded file is read in.
+const CHUNK: usize = 64 * 1024;
+/// The read buffer: large reads mean few syscalls per megabyte.
+pub const BUFFER_SIZE: usize = 256 * 1024;
+/// The most 1xx responses accepted before the final one: each is kept (for `-i`), so a
+/// server sending them forever must not grow memory forever.
+pub const MAX_INTERIM: usize = 32;
+
+/// A connection to the server, over whatever hops the dial stacked (TCP or a Unix socket,
+/// SOCKS, TLS to a proxy, a CONNECT tunnel).
+pub enum Conn {
+    /// http://
+    Plain(Pipe),
+    /// https://
+    Tls(Box<TlsStream<Pipe>>),
+}
+
+/// What a read returned.
+enum Read {
+    Bytes(usize),
+    /// The peer closed; `clean` is false for TLS without close_notify.
+    Eof {
+        clean: bool,
+    },
+}
+
+impl Conn {
+    /// The local and remote addresses of the TCP connection underneath (none over a Unix
+    /// socket).
+    pub fn addresses(&self) -> (Option<std::net::SocketAddr>, Option<std::net::SocketAddr>) {
+        match self {
+            Conn::Plain(s) => s.addresses(),
+            Conn::Tls(s) => s.addresses(),
+        }
+    }
+
+    /// Sends the whole request.
+    pub async fn send(&mut self, request: &[u8]) -> Result<(), FetchError> {
+        let result = match self {
+            Conn::Plain(s) => match s.write_all(request).await {
+                Ok(()) => s.flush().await,
+                Err(e) => Err(e),
+            },
+            Conn::Tls(s) => match s.write_all(request).await {
+                Ok(()) => s.flush().await,
+                Err(e) => Err(e),
+            },
+        };
+        result.map_err(|e| FetchError::Send(describe(&e)))
+    }
+
+    async fn read(&mut self, buf: &mut [u8]) -> Result<Read, FetchError> {
+        let result = match self {
+            Conn::Plain(s) => s.read(buf).await,
+            Conn::Tls(s) => s.read(buf).await,
+        };
+        match result {
+            Ok(0) => Ok(Read::Eof { clean: true }),
+            Ok(n) => Ok(Read::Bytes(n)),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(Read::Eof { clean: false }),
+            Err(e) => Err(FetchError::Recv(describe(&e))),
+        }
+    }
+}
+
+/// The fetch's read buffer, the unconsumed bytes in it (`start..end`), and when the
+/// response being read began.
+pub struct Buffer {
+    bytes: Vec<u8>,
+    start: usize,
+    end: usize,
+    /// When the first byte of the response arrived (`-w`'s `time_starttransfer`).
+    first_byte: Option<Instant>,
+}
+
+impl Default for Buffer {
+    fn default() -> Self {
+        Buffer {
+            bytes: vec![0; BUFFER_SIZE],
+            start: 0,
+            end: 0,
+            first_byte: None,
+        }
+    }
+}
+
+impl Buffer {
+    /// A smaller buffer, for one of several connections at once (`--segments`); it still
+    /// holds the largest head accepted.
+    pub fn small() -> Self {
+        Buffer {
+            bytes: vec![0; 2 * head::MAX_HEAD],
+            start: 0,
+            end: 0,
+            first_byte: None,
+        }
+    }
+
+    /// Forgets what is buffered (before a new connection).
+    pub fn clear(&mut self) {
+        self.start = 0;
+        self.end = 0;
+    }
+
+    /// When the first byte of the last response head read arrived; also after a read that
+    /// failed part-way, so `-w` can report it for a failed transfer.
+    pub fn first_byte(&self) -> Option<Instant> {
+        self.first_byte
+    }
+}
+
+/// A response whose head was read: the connection its body comes on, the body bytes read
+/// with the head, and the head.
+pub struct Response {
+    /// The connection.
+    pub conn: Conn,
+    /// The body bytes read with the head.
+    pub buf: Buffer,
+    /// The final head.
+    pub head: Head,
+}
+
+/// The heads a request was answered with.
+pub struct Answer {
+    /// The interim (1xx) heads, in order.
+    pub interim: Vec<Head>,
+    /// The final head.
+    pub head: Head,
+    /// The server answered before asking for the request's body, which was then not sent:
+    /// the server may still wait for it, so the connection must not carry another request.
+    pub body_withheld: bool,
+}
+
+/// Sends `request`'s head (`wire`, traced with `-v`) and its body, after a `100 Continue`
+/// or `expect_wait` without an answer when it expects one, then reads the heads until the
+/// final one. Body bytes read along with the head stay in `buf`. The one way a request is
+/// made, for the exchange and for each `--segments` connection alike.
+pub async fn round_trip(
+    conn: &mut Conn,
+    buf: &mut Buffer,
+    request: &RequestSpec,
+    wire: &[u8],
+    expect_wait: Duration,
+    trace: Verbose,
+) -> Result<Answer, FetchError> {
+    trace.request(wire);
+    conn.send(wire).await?;
+    let mut body_withheld = false;
+    if let Some(body) = &request.body {
+        let send = !request.expects_continue() || await_continue(conn, buf, expect_wait).await?;
+        if send {
+            send_body(conn, body).await?;
+        } else {
+            body_withheld = true;
+        }
+    }
+    let (interim, head) = read_head(conn, buf).await?;
+    Ok(Answer {
+        interim,
+        head,
+        body_withheld,
+    })
+}
+
+/// Reads heads until a final (non-1xx) one; returns the interim heads and the final head,
+/// noting in `buf` when the response began. Body bytes read along with the head stay in
+/// `buf`.
+async fn read_head(conn: &mut Conn, buf: &mut Buffer) -> Result<(Vec<Head>, Head), FetchError> {
+    buf.first_byte = None;
+    let mut interim = Vec::new();
+    let mut received = 0usize;
+    loop {
+        match head::parse(&buf.bytes[buf.start..buf.end]) {
+            Ok(Parsed::Complete(h, used)) => {
+                buf.start += used;
+                if !h.is_interim() {
+                    return Ok((interim, h));
+                }
+                if interim.len() == MAX_INTERIM {
+                    return Err(FetchError::BadReply(format!(
+                        "more than {MAX_INTERIM} interim (1xx) responses"
+                    )));
+                }
+                interim.push(h);
+                continue;
+            }
+            Ok(Parsed::Partial) => {}
+            Err(e) => return Err(FetchError::BadReply(e.to_string())),
+        }
+        buf.bytes.copy_within(buf.start..buf.end, 0);
+        buf.end -= buf.start;
+        buf.start = 0;
+        match conn.read(&mut buf.bytes[buf.end..]).await? {
+            Read::Bytes(n) => {
+                buf.end += n;
+                received += n;
+                buf.first_byte.get_or_insert_with(Instant::now);
+            }
+            Read::Eof { .. } if received == 0 && interim.is_empty() => {
+                return Err(FetchError::EmptyReply)
+            }
+            Read::Eof { .. } => {
+                return Err(FetchError::BadReply(
+                    "connection closed before the response head was complete".into(),
+                ))
+            }
+        }
+    }
+}
+
+/// Sends the body a head went out without (`-T`): the file from disk, or stdin's bytes as
+/// one chunk and the last, empty one.
+async fn send_body(conn: &mut Conn, body: &Payload) -> Result<(), FetchError> {
+    match body {
+        Payload::File { path, len } => send_file(conn, path, *len).await,
+        Payload::Chunked(data) => {
+            let mut wire = Vec::with_capacity(data.len() + 16);
+            if !data.is_empty() {
+                wire.extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
+                wire.extend_from_slice(data);
+                wire.extend_from_slice(b"\r\n");
+            }
+            wire.extend_from_slice(b"0\r\n\r\n");
+            conn.send(&wire).await
+        }
+        Payload::Bytes { .. } => Ok(()),
+    }
+}
+
+/// Sends `len` bytes of `path` on `conn`, a chunk at a time.
+async fn send_file(conn: &mut Conn, path: &Path, len: u64) -> Result<(), FetchError> {
+    let failed = |e: std::io::Error| FetchError::Read {
+        path: path.display().to_string(),
+        reason: describe(&e),
+    };
+    let mut file = tokio::fs::File::open(path).await.map_err(failed)?;
+    let mut left = len;
+    let mut chunk = vec![0u8; CHUNK];
+    while left > 0 {
+        let want = usize::try_from(left).map_or(CHUNK, |l| l.min(CHUNK));
+        let n = file.read(&mut chunk[..want]).await.map_err(failed)?;
+        if n == 0 {
+            return Err(FetchError::Read {
+                path: path.display().to_string(),
+                reason: format!("the file shrank by {left} bytes during the upload"),
+            });
+        }
+        conn.send(&chunk[..n]).await?;
+        left -= n as u64;
+    }
+    Ok(())
+}
+
+/// After a head that says `Expect: 100-continue`: waits up to `wait` for the server's
+/// answer. True when the body should go out: a 1xx came, or nothing in time (curl then
+/// sends it anyway); false when a final response came instead, whose body then is not sent.
+/// What was read stays in `buf` for `read_head`.
+async fn await_continue(
+    conn: &mut Conn,
+    buf: &mut Buffer,
+    wait: Duration,
+) -> Result<bool, FetchError> {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        match head::parse(&buf.bytes[buf.start..buf.end]) {
+            Ok(Parsed::Complete(h, _)) => return Ok(h.is_interim()),
+            Ok(Parsed::Partial) => {}
+            // read_head reports it.
+            Err(_) => return Ok(false),
+        }
+        buf.bytes.copy_within(buf.start..buf.end, 0);
+        buf.end -= buf.start;
+        buf.start = 0;
+        let read = conn.read(&mut buf.bytes[buf.end..]);
+        match tokio::time::timeout_at(deadline, read).await {
+            Err(_) => return Ok(true),
+            Ok(Ok(Read::Bytes(n))) => buf.end += n,
+            Ok(Ok(Read::Eof { .. })) => return Ok(false),
+            Ok(Err(e)) => return Err(e),
+        }
+    }
+}
+
+/// Streams the body: buffered bytes first, then reads until the decoder says it is complete
+/// (or, for a close-delimited body, until the server closes). True when the connection
+/// stands exactly at the body's end, so it can carry another request (keep-alive).
+pub async fn read_body(
+    conn: &mut Conn,
+    buf: &mut Buffer,
+    body: &mut BodyDecoder,
+    sink: &mut impl BodySink,
+    meter: &mut Meter,
+) -> Result<bool, FetchError> {
+    let (start, end) = (buf.start, buf.end);
+    let mut beyond = feed(body, &buf.bytes[start..end], sink)?;
+    meter.received(end - start).await;
+    buf.clear();
+    let size = meter.read_size(buf.bytes.len());
+    while !body.is_done() {
+        match conn.read(&mut buf.bytes[..size]).await? {
+            Read::Bytes(n) => {
+                beyond |= feed(body, &buf.bytes[..n], sink)?;
+                meter.received(n).await;
+            }
+            Read::Eof { clean } => {
+                if !clean && body.is_close_delimited() {
+                    return Err(FetchError::Partial(format!(
+                        "the TLS connection closed without close_notify after {} bytes: \
+                         the body may be truncated",
+                        body.received()
+                    )));
+                }
+                return body
+                    .finish_at_eof()
+                    .map(|()| false)
+                    .map_err(|e| FetchError::Partial(e.to_string()));
+            }
+        }
+    }
+    Ok(!beyond)
+}
+
+/// The largest redirect body read to keep its connection for the next hop; a larger one
+/// closes the connection instead, which costs one connect and never a wait on a big body
+/// nobody wants.
+const REDIRECT_BODY_LIMIT: u64 = 64 * 1024;
+
+/// Reads and drops a redirect's body of `framing` when it is small enough; true when the
+/// connection then stands at the body's end and can carry the next request, as curl
+/// follows a same-origin redirect on the same connection.
+pub async fn drain_small_body(conn: &mut Conn, buf: &mut Buffer, framing: BodyFraming) -> bool {
+    match framing {
+        BodyFraming::Empty => return buf.start == buf.end,
+        BodyFraming::Length(n) if n <= REDIRECT_BODY_LIMIT => {}
+        _ => return false,
+    }
+    let mut meter = Meter::new(Progress::new(false, None, None), None);
+    let mut body = BodyDecoder::new(framing);
+    read_body(conn, buf, &mut body, &mut Dropped, &mut meter)
+        .await
+        .unwrap_or(false)
+}
+
+/// A body nobody reads.
+struct Dropped;
+
+impl BodySink for Dropped {
+    fn push(&mut self, _: &[u8]) -> Result<(), FetchError> {
+        Ok(())
+    }
+}
+
+/// Decodes `input` into `sink`; true when bytes followed the body's end.
+fn feed(
+    body: &mut BodyDecoder,
+    mut input: &[u8],
+    sink: &mut impl BodySink,
+) -> Result<bool, FetchError> {
+    while !input.is_empty() {
+        let (used, step) = body
+            .step(input)
+            .map_err(|e| FetchError::BadReply(e.to_string()))?;
+        match step {
+            BodyStep::Data(data) => sink.push(data)?,
+            BodyStep::Need => return Ok(false),
+            BodyStep::Done => return Ok(used < input.len()),
+        }
+        input = &input[used..];
+    }
+    Ok(false)
+}

@@ -1,0 +1,163 @@
+//! Owns request bodies as the flags ask for them: building one from `-d`, `--data-binary`,
+//! `--data-raw`, `--json` and `-T` as curl does (streaming it is `conn/transfer.rs`'s).
+//!
+//! Form and JSON data are small and held in memory; a `-T FILE` is only named here (its
+//! path and length), so uploading a large file costs no more memory than downloading it.
+
+use super::args::FetchArgs;
+use super::data_args::DataKind;
+use crate::fetch::error::{describe, FetchError};
+use crate::fetch::http::request::Payload;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use url::Url;
+
+/// The content type curl gives every `-d` flavour.
+const FORM: &str = "application/x-www-form-urlencoded";
+/// `--json`'s content type.
+const JSON: &str = "application/json";
+
+/// The request body the flags ask for, if any.
+pub fn payload(args: &FetchArgs) -> Result<Option<Payload>, FetchError> {
+    if let Some(path) = &args.upload_file {
+        return upload(path).map(Some);
+    }
+    if !args.data.json.is_empty() {
+        let pieces = args.data.json.iter().map(|d| piece(d, DataKind::Binary));
+        let data = pieces.collect::<Result<Vec<_>, _>>()?.concat();
+        return Ok(Some(Payload::Bytes {
+            data,
+            content_type: Some(JSON),
+        }));
+    }
+    let pieces = args
+        .data
+        .form
+        .iter()
+        .map(|(kind, text)| piece(text, *kind))
+        .collect::<Result<Vec<_>, _>>()?;
+    if pieces.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Payload::Bytes {
+        data: pieces.join(&b'&'),
+        content_type: Some(FORM),
+    }))
+}
+
+/// One data flag's bytes: the text itself, or `@FILE`'s contents (`@-`: stdin) for `-d`
+/// (without line breaks), `--data-binary` and `--json` (as they are).
+fn piece(data: &str, kind: DataKind) -> Result<Vec<u8>, FetchError> {
+    if kind == DataKind::UrlEncode {
+        return url_encoded_piece(data);
+    }
+    let path = match data.strip_prefix('@') {
+        Some(path) if kind != DataKind::Raw => path,
+        _ => return Ok(data.as_bytes().to_vec()),
+    };
+    let mut bytes = read_all(path)?;
+    if kind == DataKind::Text {
+        bytes.retain(|&b| b != b'\r' && b != b'\n');
+    }
+    Ok(bytes)
+}
+
+/// `--data-urlencode`'s piece, split as curl splits it: at the first `=` (`NAME=CONTENT`,
+/// `=CONTENT`), else at the first `@` (`NAME@FILE`, `@FILE`), else all content; the name
+/// is sent as typed, the content encoded.
+fn url_encoded_piece(data: &str) -> Result<Vec<u8>, FetchError> {
+    let (name, content) = match data.find('=').or_else(|| data.find('@')) {
+        Some(at) if data.as_bytes()[at] == b'@' => (&data[..at], read_all(&data[at + 1..])?),
+        Some(at) => (&data[..at], data.as_bytes()[at + 1..].to_vec()),
+        None => ("", data.as_bytes().to_vec()),
+    };
+    let mut out = Vec::with_capacity(name.len() + 1 + content.len() * 3);
+    if !name.is_empty() {
+        out.extend_from_slice(name.as_bytes());
+        out.push(b'=');
+    }
+    form_encode(&content, &mut out);
+    Ok(out)
+}
+
+/// curl's encoding of form content: letters, digits and `-._~` as they are, space as `+`,
+/// every other byte as `%XX` (upper-case hex).
+fn form_encode(content: &[u8], out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in content {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(b),
+            b' ' => out.push(b'+'),
+            _ => out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]),
+        }
+    }
+}
+
+/// FILE's bytes, or stdin's for `-`.
+pub fn read_all(path: &str) -> Result<Vec<u8>, FetchError> {
+    let failed = |e: std::io::Error| FetchError::Read {
+        path: path.to_string(),
+        reason: describe(&e),
+    };
+    if path == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes).map_err(failed)?;
+        return Ok(bytes);
+    }
+    std::fs::read(path).map_err(failed)
+}
+
+/// `-T FILE` (streamed from disk) or `-T -` (stdin, read first so a retry can send it
+/// again, and sent chunked as curl does).
+fn upload(path: &Path) -> Result<Payload, FetchError> {
+    if path.as_os_str() == "-" {
+        return Ok(Payload::Chunked(read_all("-")?));
+    }
+    let meta = std::fs::metadata(path).map_err(|e| FetchError::Read {
+        path: path.display().to_string(),
+        reason: describe(&e),
+    })?;
+    if !meta.is_file() {
+        return Err(FetchError::Read {
+            path: path.display().to_string(),
+            reason: "not a regular file".into(),
+        });
+    }
+    Ok(Payload::File {
+        path: path.to_path_buf(),
+        len: meta.len(),
+    })
+}
+
+/// `-T FILE` to a URL ending in `/` uploads to that directory under the file's name, as
+/// curl does.
+pub fn upload_url(mut url: Url, upload: Option<&PathBuf>) -> Url {
+    let name = upload
+        .filter(|p| p.as_os_str() != "-")
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str());
+    if let Some(name) = name.filter(|_| url.path().ends_with('/')) {
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments.pop_if_empty().push(name);
+        }
+    }
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upload_to_a_directory_url_appends_the_name() {
+        let url = Url::parse("http://h/dir/").unwrap();
+        let file = PathBuf::from("/tmp/report.txt");
+        assert_eq!(
+            upload_url(url.clone(), Some(&file)).as_str(),
+            "http://h/dir/report.txt"
+        );
+        let exact = Url::parse("http://h/dir/name").unwrap();
+        assert_eq!(upload_url(exact, Some(&file)).as_str(), "http://h/dir/name");
+        assert_eq!(upload_url(url, None).as_str(), "http://h/dir/");
+    }
+}

@@ -1,0 +1,471 @@
+//! Owns the request: the method, headers and body from the flags, and their HTTP/1.1 bytes.
+//!
+//! The bytes are curl 7.88's, header for header and in its order (the differential test in
+//! `tests/it/curl_diff` runs both): `Host` (with the port when it is not the scheme's
+//! default), the credentials, `Range`, `User-Agent`, `Accept: */*`, `Referer`, then the
+//! user's `-H` lines exactly as typed, then the body's `Content-Length` and `Content-Type`.
+
+use crate::fetch::error::FetchError;
+use url::Url;
+
+/// What to send, independent of the URL (which changes across redirects).
+#[derive(Debug, Clone)]
+pub struct RequestSpec {
+    /// The method, as given.
+    pub method: String,
+    /// The body (`-d` and its kin, `--json`, `-T`), if any.
+    pub body: Option<Payload>,
+    /// `-e`: the Referer header.
+    pub referer: Option<String>,
+    /// `-r`: the byte ranges asked for, as in `Range: bytes=RANGE`.
+    pub range: Option<String>,
+    /// `--json`: ask for JSON back (Accept: application/json).
+    pub accept_json: bool,
+    /// Through an http proxy: the request line names the whole URL (absolute form), and
+    /// this is the proxy's `Proxy-Authorization`, if any.
+    pub via_proxy: Option<Option<String>>,
+    /// Keep the connection for another request (a redirect's next hop, or the run's next
+    /// URL); false once a request left it in a state no other can follow. Requests never
+    /// say `Connection: close`, as curl's do not: the run closes its connections itself
+    /// when it is done.
+    pub keep_alive: bool,
+    /// Sent as If-Range with a resumed Range: the server sends the rest only if the
+    /// resource is unchanged (a retry continuing its `.part` file).
+    pub if_range: Option<String>,
+    /// The default User-Agent, or `-A`.
+    pub user_agent: String,
+    /// Ask for gzip, deflate, br and zstd (`--compressed`).
+    pub compressed: bool,
+    /// `-0`: say HTTP/1.0 in the request line.
+    pub http10: bool,
+    /// `-I`: the response has no body to read, whatever the method (`-I -X GET` too).
+    pub head_only: bool,
+    /// `-H` edits, in order.
+    pub edits: Vec<HeaderEdit>,
+    /// `-u USER:PASSWORD`, sent as Basic credentials (before those in the URL).
+    pub user: Option<String>,
+    /// The user's headers no longer sent since a redirect left the origin they were meant
+    /// for (lower-case names: `authorization`, `cookie`, `host`); the defaults stay.
+    pub withheld: Vec<&'static str>,
+}
+
+/// A request body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payload {
+    /// Bytes sent as they are, with their Content-Type (`-d`, `--data-binary`,
+    /// `--data-raw`: a form; `--json`: JSON; `-T -`: none).
+    Bytes {
+        /// The bytes.
+        data: Vec<u8>,
+        /// The Content-Type header, if any.
+        content_type: Option<&'static str>,
+    },
+    /// `-T -`: stdin's bytes, sent chunked as curl does (it cannot know the length first).
+    Chunked(Vec<u8>),
+    /// `-T FILE`: streamed from the file (never held in memory), `len` bytes.
+    File {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Its length when the upload was planned: exactly this many bytes are sent.
+        len: u64,
+    },
+}
+
+impl Payload {
+    /// The body's length in bytes (before chunked framing).
+    pub fn len(&self) -> u64 {
+        match self {
+            Payload::Bytes { data, .. } => data.len() as u64,
+            Payload::Chunked(data) => data.len() as u64,
+            Payload::File { len, .. } => *len,
+        }
+    }
+}
+
+/// One `-H` flag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderEdit {
+    /// `Name: value` or `Name;`: this line, sent as typed (`Name;` as `Name:`), in place of
+    /// any built-in header of the same name.
+    Send {
+        /// The header's name.
+        name: String,
+        /// The whole line, without its CRLF.
+        line: String,
+    },
+    /// `Name:`: leave the built-in header out.
+    Remove(String),
+}
+
+impl HeaderEdit {
+    /// Parses curl's `-H` syntax: `Name: value` (sent as typed, spaces included), `Name:`
+    /// (remove), `Name;` (an empty value).
+    pub fn parse(text: &str) -> Result<Self, FetchError> {
+        if text.contains(['\r', '\n']) {
+            return Err(FetchError::Usage(format!(
+                "header {text:?} contains a line break"
+            )));
+        }
+        if let Some(name) = text.strip_suffix(';') {
+            if !name.contains(':') {
+                let name = valid_name(name)?;
+                let line = format!("{name}:");
+                return Ok(HeaderEdit::Send { name, line });
+            }
+        }
+        let Some((name, value)) = text.split_once(':') else {
+            return Err(FetchError::Usage(format!(
+                "header {text:?} is not `Name: value`"
+            )));
+        };
+        let name = valid_name(name)?;
+        Ok(if value.trim().is_empty() {
+            HeaderEdit::Remove(name)
+        } else {
+            HeaderEdit::Send {
+                name,
+                line: text.to_string(),
+            }
+        })
+    }
+
+    fn name(&self) -> &str {
+        match self {
+            HeaderEdit::Send { name, .. } | HeaderEdit::Remove(name) => name,
+        }
+    }
+}
+
+fn valid_name(name: &str) -> Result<String, FetchError> {
+    let ok = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    if ok {
+        Ok(name.to_string())
+    } else {
+        Err(FetchError::Usage(format!(
+            "{name:?} is not a valid header name"
+        )))
+    }
+}
+
+impl RequestSpec {
+    /// A plain `method` request with `user_agent` and nothing else: no body, no user headers,
+    /// no credentials, no range: what the tests and fuzz targets start from (the flags
+    /// build the real one in `plan.rs`).
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub fn plain(method: &str, user_agent: &str) -> Self {
+        RequestSpec {
+            method: method.into(),
+            body: None,
+            referer: None,
+            range: None,
+            accept_json: false,
+            via_proxy: None,
+            if_range: None,
+            user_agent: user_agent.into(),
+            compressed: false,
+            http10: false,
+            head_only: false,
+            edits: Vec::new(),
+            user: None,
+            withheld: Vec::new(),
+            keep_alive: false,
+        }
+    }
+
+    /// The request line, headers and body for `url`, with `Range: bytes=FROM-` when
+    /// resuming; the headers in curl's order, which `curl -v` shows: the built-in ones (each
+    /// left out when a `-H` names it), then the `-H` lines as typed, then the body's.
+    pub fn render(&self, url: &Url, range_from: Option<u64>) -> Vec<u8> {
+        let mut out = self.request_line(url);
+        let line = |out: &mut String, name: &str, value: &str| {
+            if self.user_header(name).is_none() {
+                out.push_str(&format!("{name}: {value}\r\n"));
+            }
+        };
+        if let Some(HeaderEdit::Send { line: host, .. }) = self.user_header("host") {
+            out.push_str(host);
+            out.push_str("\r\n");
+        } else {
+            line(&mut out, "Host", &host_header(url));
+        }
+        if let Some(Some(auth)) = &self.via_proxy {
+            line(&mut out, "Proxy-Authorization", auth);
+        }
+        let user = self
+            .user
+            .as_deref()
+            .filter(|_| !self.is_withheld("authorization"));
+        if let Some(credentials) = user.map(basic).or_else(|| basic_auth(url)) {
+            line(&mut out, "Authorization", &credentials);
+        }
+        let range = match range_from.filter(|&f| f > 0) {
+            Some(from) => Some(format!("bytes={from}-")),
+            None => self.range.as_ref().map(|r| format!("bytes={r}")),
+        };
+        if let Some(range) = range {
+            line(&mut out, "Range", &range);
+            if let Some(validator) = &self.if_range {
+                line(&mut out, "If-Range", validator);
+            }
+        }
+        if !self.user_agent.is_empty() {
+            line(&mut out, "User-Agent", &self.user_agent);
+        }
+        if !self.accept_json {
+            line(&mut out, "Accept", "*/*");
+        }
+        if self.compressed {
+            line(&mut out, "Accept-Encoding", ACCEPT_ENCODING);
+        }
+        if let Some(referer) = &self.referer {
+            line(&mut out, "Referer", referer);
+        }
+        if self.via_proxy.is_some() && url.scheme() == "http" {
+            line(&mut out, "Proxy-Connection", "Keep-Alive");
+        }
+        for edit in self.edits.iter().filter(|e| !self.is_withheld(e.name())) {
+            if let HeaderEdit::Send { name, line } = edit {
+                if !name.eq_ignore_ascii_case("host") {
+                    out.push_str(line);
+                    out.push_str("\r\n");
+                }
+            }
+        }
+        if self.accept_json {
+            line(&mut out, "Content-Type", "application/json");
+            line(&mut out, "Accept", "application/json");
+        }
+        match &self.body {
+            Some(body @ Payload::Bytes { content_type, .. }) => {
+                line(&mut out, "Content-Length", &body.len().to_string());
+                if let (Some(kind), false) = (content_type, self.accept_json) {
+                    line(&mut out, "Content-Type", kind);
+                }
+            }
+            Some(body @ Payload::File { .. }) => {
+                line(&mut out, "Content-Length", &body.len().to_string());
+                line(&mut out, "Expect", "100-continue");
+            }
+            Some(Payload::Chunked(_)) => {
+                line(&mut out, "Transfer-Encoding", "chunked");
+                line(&mut out, "Expect", "100-continue");
+            }
+            None => {}
+        }
+        out.push_str("\r\n");
+        let mut bytes = out.into_bytes();
+        if let Some(Payload::Bytes { data, .. }) = &self.body {
+            bytes.extend_from_slice(data);
+        }
+        bytes
+    }
+
+    /// `METHOD TARGET HTTP/1.1`: the target in absolute form through an http proxy.
+    fn request_line(&self, url: &Url) -> String {
+        let mut target = match &self.via_proxy {
+            Some(_) => format!("{}://{}{}", url.scheme(), host_header(url), url.path()),
+            None => url.path().to_string(),
+        };
+        if let Some(query) = url.query() {
+            target.push('?');
+            target.push_str(query);
+        }
+        let version = if self.http10 { "1.0" } else { "1.1" };
+        format!("{} {target} HTTP/{version}\r\n", self.method)
+    }
+
+    /// The `-H` edit of header `name` still in force (the last one given), if any.
+    fn user_header(&self, name: &str) -> Option<&HeaderEdit> {
+        self.edits
+            .iter()
+            .rev()
+            .filter(|e| !self.is_withheld(e.name()))
+            .find(|e| e.name().eq_ignore_ascii_case(name))
+    }
+
+    /// Whether the request says `Expect: 100-continue` (an upload, unless `-H Expect:`):
+    /// its body then waits for the server's 100, or a second without an answer.
+    pub fn expects_continue(&self) -> bool {
+        matches!(self.body, Some(Payload::File { .. } | Payload::Chunked(_)))
+            && self.user_header("expect").is_none()
+    }
+
+    /// Whether a `-H` sends its own `Range`.
+    pub fn sends_range_header(&self) -> bool {
+        matches!(self.user_header("range"), Some(HeaderEdit::Send { .. }))
+    }
+
+    fn is_withheld(&self, name: &str) -> bool {
+        self.withheld.iter().any(|w| w.eq_ignore_ascii_case(name))
+    }
+
+    /// Stops sending the user's header `name` (lower case) from now on; for
+    /// `authorization`, the `-u` credentials too.
+    pub fn withhold(&mut self, name: &'static str) {
+        if !self.withheld.contains(&name) {
+            self.withheld.push(name);
+        }
+    }
+
+    /// True when the request is a HEAD (its response has no body), or `-I` said to take it
+    /// as one.
+    pub fn is_head(&self) -> bool {
+        self.head_only || self.method.eq_ignore_ascii_case("HEAD")
+    }
+
+    /// The method the response is framed for: HEAD under `-I`, as curl reads no body then.
+    pub fn framing_method(&self) -> &str {
+        if self.head_only {
+            "HEAD"
+        } else {
+            &self.method
+        }
+    }
+}
+
+/// What `--compressed` asks for, in curl's words and order.
+const ACCEPT_ENCODING: &str = "deflate, gzip, br, zstd";
+
+/// `host` or `host:port` when the port is not the scheme's default; IPv6 in brackets.
+fn host_header(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    }
+}
+
+/// `Basic` credentials from the URL's `user:password@`, as curl sends them.
+fn basic_auth(url: &Url) -> Option<String> {
+    if url.username().is_empty() && url.password().is_none() {
+        return None;
+    }
+    let decode = |s: &str| percent_encoding::percent_decode_str(s).collect::<Vec<u8>>();
+    let mut pair = decode(url.username());
+    pair.push(b':');
+    pair.extend(decode(url.password().unwrap_or("")));
+    Some(format!("Basic {}", base64(&pair)))
+}
+
+/// `-u USER[:PASSWORD]` as a Basic credential (no password: an empty one; sockit never
+/// prompts, so a script cannot hang on a hidden question).
+pub fn basic(user: &str) -> String {
+    let pair = if user.contains(':') {
+        user.to_string()
+    } else {
+        format!("{user}:")
+    };
+    format!("Basic {}", base64(pair.as_bytes()))
+}
+
+/// Standard base64 with padding (RFC 4648), for Basic credentials.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for group in bytes.chunks(3) {
+        let b = [
+            group[0],
+            *group.get(1).unwrap_or(&0),
+            *group.get(2).unwrap_or(&0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= group.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Whether `method` is a valid HTTP token (so it cannot break the request line).
+pub fn valid_method(method: &str) -> bool {
+    valid_name(method).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> RequestSpec {
+        RequestSpec::plain("GET", "sockit/test")
+    }
+
+    #[test]
+    fn renders_the_tutorial_request() {
+        let url = Url::parse("http://example.com/a/b?x=1#frag").unwrap();
+        let text = String::from_utf8(spec().render(&url, None)).unwrap();
+        assert_eq!(
+            text,
+            "GET /a/b?x=1 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: sockit/test\r\n\
+             Accept: */*\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn through_a_proxy_the_target_is_absolute() {
+        let mut s = spec();
+        s.via_proxy = Some(Some("Basic eA==".into()));
+        let url = Url::parse("http://u:p@h:8080/a?b#c").unwrap();
+        let text = String::from_utf8(s.render(&url, None)).unwrap();
+        assert!(text.starts_with("GET http://h:8080/a?b HTTP/1.1\r\nHost: h:8080\r\n"));
+        assert!(text.contains("Proxy-Authorization: Basic eA==\r\n"));
+    }
+
+    #[test]
+    fn host_has_port_and_brackets() {
+        let url = Url::parse("http://[::1]:8080/").unwrap();
+        assert_eq!(host_header(&url), "[::1]:8080");
+        let url = Url::parse("https://example.com:443/").unwrap();
+        assert_eq!(host_header(&url), "example.com");
+    }
+
+    #[test]
+    fn url_credentials_become_basic_auth() {
+        assert_eq!(
+            base64(b"Aladdin:open sesame"),
+            "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+        );
+        assert_eq!(base64(b"ab"), "YWI=");
+        assert_eq!(base64(b""), "");
+        let url = Url::parse("http://us%20er:p%40ss@h/").unwrap();
+        let text = String::from_utf8(spec().render(&url, None)).unwrap();
+        assert!(text.contains(&format!(
+            "Authorization: Basic {}\r\n",
+            base64(b"us er:p@ss")
+        )));
+        assert!(text.starts_with("GET / HTTP/1.1\r\nHost: h\r\n"));
+        let mut s = spec();
+        s.user = Some("me".into());
+        let url = Url::parse("http://h/").unwrap();
+        let text = String::from_utf8(s.render(&url, None)).unwrap();
+        assert!(text.contains(&format!("Authorization: Basic {}\r\n", base64(b"me:"))));
+        s.withhold("authorization");
+        let text = String::from_utf8(s.render(&url, None)).unwrap();
+        assert!(!text.contains("Authorization"));
+    }
+
+    #[test]
+    fn header_edits_replace_remove_and_empty() {
+        let mut s = spec();
+        s.edits = vec![
+            HeaderEdit::parse("accept: text/html").unwrap(),
+            HeaderEdit::parse("User-Agent:").unwrap(),
+            HeaderEdit::parse("X-Empty;").unwrap(),
+        ];
+        let text = String::from_utf8(s.render(&Url::parse("http://h/").unwrap(), Some(7))).unwrap();
+        assert!(text.contains("accept: text/html\r\n"));
+        assert!(!text.contains("Accept: */*"));
+        assert!(!text.contains("User-Agent"));
+        assert!(text.contains("X-Empty:\r\n"));
+        assert!(text.contains("Range: bytes=7-\r\n"));
+        assert!(text.ends_with("\r\naccept: text/html\r\nX-Empty:\r\n\r\n"));
+        assert!(HeaderEdit::parse("X: a\r\nY: b").is_err());
+        assert!(HeaderEdit::parse("no colon").is_err());
+    }
+}

@@ -1,0 +1,495 @@
+//! Owns where the body goes: stdout, or a file written as `FILE.part` and renamed to FILE
+//! only once the whole body arrived and was verified, plus the resume (`-C`) bookkeeping.
+//!
+//! The rename is the point: curl and wget leave a truncated file under the final name when
+//! a download fails, and a script that checks "does the file exist" then uses half a file.
+//! Here FILE appears complete or not at all, and an existing FILE is left untouched until
+//! the new one is complete. The `.part` file stays (unless `--no-keep-partial`) so `-C -`
+//! can continue it. Devices, FIFOs and sockets (`-o /dev/null`) have no "complete or not"
+//! and are written in place.
+
+use super::checksum::{Checksum, Verifier};
+use crate::fetch::error::{describe, FetchError};
+use crate::fetch::http::decode::Sink;
+use std::ffi::{OsStr, OsString};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+/// The longest file name most file systems take, in bytes.
+const NAME_MAX: usize = 255;
+/// The most symbolic links followed to find where FILE really is (Linux's own limit).
+const MAX_LINKS: usize = 40;
+
+/// The `.part` file next to `path`. A name too long for `.part` to fit is shortened for the
+/// temporary file only (issue 10): the final name stays as asked.
+pub fn part_path(path: &Path) -> PathBuf {
+    beside(path, ".part")
+}
+
+/// `path` with `suffix` added to its name, the name shortened if it would not fit.
+pub fn beside(path: &Path, suffix: &str) -> PathBuf {
+    let name = path.file_name().unwrap_or_default().as_bytes();
+    let kept = &name[..name.len().min(NAME_MAX - suffix.len())];
+    let mut sibling: OsString = OsStr::from_bytes(kept).to_owned();
+    sibling.push(suffix);
+    path.with_file_name(sibling)
+}
+
+/// Refuses, before anything is downloaded, a FILE the download must not replace: a
+/// directory, or a file the user could not write to (marked read-only, or not openable for
+/// writing), which curl would overwrite through its rename-free write (issue 10).
+pub fn check_replaceable(path: &Path) -> Result<(), FetchError> {
+    let Ok(meta) = fs::metadata(path) else {
+        return Ok(());
+    };
+    let refuse = |reason: &str| FetchError::Write {
+        path: path.display().to_string(),
+        reason: reason.into(),
+    };
+    if meta.is_dir() {
+        return Err(refuse("it is a directory"));
+    }
+    if !meta.is_file() {
+        return Ok(());
+    }
+    let read_only = meta.permissions().mode() & 0o222 == 0;
+    if read_only || OpenOptions::new().write(true).open(path).is_err() {
+        return Err(refuse("the file is read-only, so it is not replaced"));
+    }
+    Ok(())
+}
+
+/// The longest `-O` file name, in bytes: NAME_MAX on Linux and macOS. The `.part` file
+/// beside it shortens its own name to fit ([`part_path`]), so the final name keeps all 255.
+pub const MAX_REMOTE_NAME: usize = NAME_MAX;
+
+/// `-O`'s file name: the URL path's last segment, sanitised so it cannot leave the current
+/// directory, hide itself, look like a flag, or carry control characters, and cut to
+/// [`MAX_REMOTE_NAME`] bytes so it and its `.part` file can be created.
+pub fn remote_name(url_path: &str) -> PathBuf {
+    let last = url_path.rsplit('/').next().unwrap_or("");
+    let cleaned: String = last
+        .chars()
+        .filter(|c| !c.is_control())
+        .map(|c| if c == '\\' { '_' } else { c })
+        .collect();
+    let mut trimmed = cleaned.trim_start_matches(['.', '-']);
+    if trimmed.len() > MAX_REMOTE_NAME {
+        let cut = (0..=MAX_REMOTE_NAME)
+            .rev()
+            .find(|&i| trimmed.is_char_boundary(i))
+            .unwrap_or(0);
+        trimmed = &trimmed[..cut];
+    }
+    if trimmed.is_empty() {
+        PathBuf::from("index.html")
+    } else {
+        PathBuf::from(trimmed)
+    }
+}
+
+/// True for an existing file that is not a regular file or a directory: a device such as
+/// `/dev/null`, a FIFO, a socket. Those are written in place: a `.part` file renamed over
+/// them would replace the device node itself.
+pub fn is_special(path: &Path) -> bool {
+    fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
+/// `--create-dirs`: makes `path`'s missing parent directories, mode 0750 as curl makes them.
+pub fn create_dirs(path: &Path) -> Result<(), FetchError> {
+    use std::os::unix::fs::DirBuilderExt;
+    let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o750)
+        .create(dir)
+        .map_err(|e| FetchError::write(dir, &e))
+}
+
+/// The path to write: a symbolic link is followed (the download replaces the file it points
+/// to, as curl writes through it), also when that file does not exist yet (a dangling link:
+/// its target is created, as curl does); anything else is used as given.
+pub fn resolve_link(path: &Path) -> PathBuf {
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match fs::read_link(&current) {
+            // A relative target is relative to the link's directory; join keeps an absolute one.
+            Ok(target) => {
+                current = match current.parent() {
+                    Some(dir) => dir.join(target),
+                    None => target,
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    current
+}
+
+/// Where a download resumes, and how `FILE.part` came to be.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Resume {
+    /// The byte the body continues at (0: from the start).
+    pub offset: u64,
+    /// `FILE.part` is a fresh copy of FILE: only a copy, so it is removed again when the
+    /// download fails before adding to it.
+    pub copied: bool,
+    /// Where the request's Range starts: `offset`, except for `-C N` with nothing local to
+    /// continue, where it is N while the body is written from FILE's start, as curl does.
+    pub ask_from: u64,
+}
+
+/// Where `-C` resumes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContinueAt {
+    /// `-C -`: where the local file ends.
+    Auto,
+    /// `-C N`: at byte N.
+    At(u64),
+}
+
+/// Where to resume, preparing `FILE.part` so it holds exactly the bytes before the offset:
+/// `-C -` continues `FILE.part`, else an existing FILE (copied, so FILE stays untouched);
+/// `-C N` cuts either back to N bytes, and with neither there asks for the bytes from N
+/// and writes them as they come.
+pub fn prepare_resume(path: &Path, at: ContinueAt) -> Result<Resume, FetchError> {
+    let from = |offset| Resume {
+        offset,
+        copied: false,
+        ask_from: offset,
+    };
+    if is_special(path) {
+        return Ok(from(0));
+    }
+    let part = part_path(path);
+    let len = |p: &Path| {
+        fs::metadata(p)
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len())
+    };
+    // An empty `.part` file holds nothing to continue (this run's claim may have just
+    // created it): it counts as none.
+    let part_len = len(&part).filter(|&n| n > 0);
+    let want = match at {
+        ContinueAt::Auto => match (part_len, len(path)) {
+            (Some(n), _) => return Ok(from(n)),
+            (None, Some(n)) => n,
+            (None, None) => return Ok(from(0)),
+        },
+        ContinueAt::At(0) => return Ok(from(0)),
+        ContinueAt::At(n) if part_len.is_none() && len(path).is_none() => {
+            return Ok(Resume {
+                ask_from: n,
+                ..from(0)
+            })
+        }
+        ContinueAt::At(n) => n,
+    };
+    let copied = part_len.filter(|&l| l >= want).is_none();
+    if copied {
+        match len(path) {
+            Some(l) if l >= want => {
+                fs::copy(path, &part).map_err(|e| FetchError::write(&part, &e))?;
+            }
+            other => {
+                return Err(FetchError::Range(format!(
+                    "cannot resume at byte {want}: the local copy has only {} bytes",
+                    other.or(part_len).unwrap_or(0)
+                )))
+            }
+        }
+    }
+    let file = OpenOptions::new()
+        .write(true)
+        .open(&part)
+        .map_err(|e| FetchError::write(&part, &e))?;
+    file.set_len(want)
+        .map_err(|e| FetchError::write(&part, &e))?;
+    Ok(Resume {
+        offset: want,
+        copied,
+        ask_from: want,
+    })
+}
+
+/// The length of `path`'s `.part` file (0 when there is none).
+pub fn part_len(path: &Path) -> u64 {
+    fs::metadata(part_path(path)).map_or(0, |m| m.len())
+}
+
+/// After a failed download: removes `FILE.part` with `--no-keep-partial`, or when it is
+/// still only the copy of FILE that resuming made (so `-fC -` on a complete file leaves
+/// nothing behind).
+pub fn clean_up_part(path: &Path, resume: Resume, keep_partial: bool) {
+    if is_special(path) {
+        return;
+    }
+    let part = part_path(path);
+    let untouched_copy =
+        resume.copied && fs::metadata(&part).is_ok_and(|m| m.len() == resume.offset);
+    if !keep_partial || untouched_copy {
+        // Nothing to clean up when the .part file was never created.
+        let _ = fs::remove_file(part);
+    }
+}
+
+/// The body's destination.
+pub struct Output {
+    target: Target,
+    failure: Option<FetchError>,
+    /// `--checksum`: the digest of everything in the destination so far.
+    verifier: Option<Verifier>,
+}
+
+enum Target {
+    Stdout(io::StdoutLock<'static>),
+    File {
+        file: File,
+        part: PathBuf,
+        path: PathBuf,
+    },
+    /// A device, FIFO or socket, written in place (see [`is_special`]).
+    Special {
+        file: File,
+        path: PathBuf,
+    },
+}
+
+impl Output {
+    /// Writes to stdout.
+    pub fn stdout() -> Self {
+        Output {
+            target: Target::Stdout(io::stdout().lock()),
+            failure: None,
+            verifier: None,
+        }
+    }
+
+    /// Writes to `path`'s `.part` file: appending after `keep` bytes (a resumed download),
+    /// or from an empty file when `keep` is 0.
+    pub fn file(path: &Path, keep: u64) -> Result<Self, FetchError> {
+        if is_special(path) {
+            let file = OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| FetchError::write(path, &e))?;
+            return Ok(Output {
+                target: Target::Special {
+                    file,
+                    path: path.to_path_buf(),
+                },
+                failure: None,
+                verifier: None,
+            });
+        }
+        let part = part_path(path);
+        let mut options = OpenOptions::new();
+        options.create(true);
+        if keep > 0 {
+            options.append(true);
+        } else {
+            options.write(true).truncate(true);
+        }
+        let file = options
+            .open(&part)
+            .map_err(|e| FetchError::write(&part, &e))?;
+        let len = file
+            .metadata()
+            .map_err(|e| FetchError::write(&part, &e))?
+            .len();
+        if len != keep {
+            return Err(FetchError::Range(format!(
+                "{} has {len} bytes, expected {keep}",
+                part.display()
+            )));
+        }
+        Ok(Output {
+            target: Target::File {
+                file,
+                part,
+                path: path.to_path_buf(),
+            },
+            failure: None,
+            verifier: None,
+        })
+    }
+
+    /// Bytes in the destination file (None for stdout).
+    pub fn file_len(&self) -> Option<u64> {
+        match &self.target {
+            Target::Stdout(_) | Target::Special { .. } => None,
+            Target::File { file, .. } => file.metadata().ok().map(|m| m.len()),
+        }
+    }
+
+    /// The body is complete: flush stdout, or make the `.part` file durable and rename it to
+    /// its final name.
+    /// With `--checksum`, the digest must match first: a mismatch removes the `.part`
+    /// file and leaves FILE untouched.
+    pub fn commit(mut self) -> Result<(), FetchError> {
+        let verifier = self.verifier.take();
+        let verify =
+            |what: &Path| verifier.map_or(Ok(()), |v| v.verify(&what.display().to_string()));
+        match &mut self.target {
+            Target::Stdout(out) => {
+                out.flush().map_err(|e| stdout_error(&e))?;
+                verify(Path::new("the body"))
+            }
+            Target::File { file, part, path } => {
+                if let Err(e) = verify(path) {
+                    let _ = fs::remove_file(&*part);
+                    return Err(e);
+                }
+                adopt_owner_and_mode(file, path);
+                file.sync_all().map_err(|e| FetchError::write(part, &e))?;
+                fs::rename(&*part, &*path).map_err(|e| FetchError::write(path, &e))
+            }
+            Target::Special { path, .. } => verify(path),
+        }
+    }
+
+    /// Verifies what is written against `check` (`--checksum`), starting with the bytes a
+    /// resumed `.part` file already holds.
+    pub fn verify_with(mut self, check: Option<Checksum>) -> Result<Self, FetchError> {
+        let Some(check) = check else {
+            return Ok(self);
+        };
+        let mut verifier = Verifier::new(check);
+        if let Target::File { part, .. } = &self.target {
+            let mut kept = File::open(part).map_err(|e| FetchError::write(part, &e))?;
+            let mut chunk = vec![0u8; 64 * 1024];
+            loop {
+                match kept.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => verifier.update(&chunk[..n]),
+                    Err(e) => return Err(FetchError::write(part, &e)),
+                }
+            }
+        }
+        self.verifier = Some(verifier);
+        Ok(self)
+    }
+
+    /// Writes all of `bytes`, a failure as the error that says where.
+    pub fn put(&mut self, bytes: &[u8]) -> Result<(), FetchError> {
+        match self.write_all(bytes) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.take_failure().unwrap_or_else(|| stdout_error(&e))),
+        }
+    }
+
+    fn record(&mut self, err: io::Error) -> io::Error {
+        self.failure = Some(match &self.target {
+            Target::Stdout(_) => stdout_error(&err),
+            Target::File { part, .. } => FetchError::write(part, &err),
+            Target::Special { path, .. } => FetchError::write(path, &err),
+        });
+        err
+    }
+}
+
+/// Gives the new file the mode of the file it replaces, and its owner and group where
+/// permitted (owner first: chown may clear set-id bits that chmod then restores).
+fn adopt_owner_and_mode(file: &File, path: &Path) {
+    let Ok(old) = fs::metadata(path) else {
+        return;
+    };
+    if let Err(e) = std::os::unix::fs::fchown(file, Some(old.uid()), Some(old.gid())) {
+        tracing::debug!(error = %e, "cannot keep the replaced file's owner");
+    }
+    if let Err(e) = file.set_permissions(old.permissions()) {
+        tracing::debug!(error = %e, "cannot keep the replaced file's mode");
+    }
+}
+
+/// A closed stdout pipe ends the download quietly (as `head` expects); other errors are
+/// write errors.
+pub fn stdout_error(err: &io::Error) -> FetchError {
+    if err.kind() == io::ErrorKind::BrokenPipe {
+        FetchError::StdoutClosed(io::ErrorKind::BrokenPipe.into())
+    } else {
+        FetchError::Write {
+            path: "stdout".into(),
+            reason: describe(err),
+        }
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let result = match &mut self.target {
+            Target::Stdout(out) => out.write(buf),
+            Target::File { file, .. } | Target::Special { file, .. } => file.write(buf),
+        };
+        if let (Ok(n), Some(v)) = (&result, &mut self.verifier) {
+            v.update(&buf[..*n]);
+        }
+        result.map_err(|e| self.record(e))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let result = match &mut self.target {
+            Target::Stdout(out) => out.flush(),
+            Target::File { .. } | Target::Special { .. } => Ok(()),
+        };
+        result.map_err(|e| self.record(e))
+    }
+}
+
+impl Sink for Output {
+    fn take_failure(&mut self) -> Option<FetchError> {
+        self.failure.take()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_names_are_sanitised() {
+        assert_eq!(
+            remote_name("/a/b/file.tar.gz"),
+            PathBuf::from("file.tar.gz")
+        );
+        assert_eq!(remote_name("/a/b/"), PathBuf::from("index.html"));
+        assert_eq!(remote_name("/"), PathBuf::from("index.html"));
+        assert_eq!(remote_name("/.."), PathBuf::from("index.html"));
+        assert_eq!(remote_name("/.bashrc"), PathBuf::from("bashrc"));
+        assert_eq!(remote_name("/-rf"), PathBuf::from("rf"));
+        assert_eq!(remote_name("/a\u{1b}b"), PathBuf::from("ab"));
+        assert_eq!(remote_name("/x\\..\\y"), PathBuf::from("x_.._y"));
+    }
+
+    /// Found by the fuzz corpus (issue 11): a 300-byte last segment gave a name no file
+    /// system accepts; it is cut to 255 bytes (NAME_MAX), on a character boundary.
+    #[test]
+    fn remote_names_fit_a_file_system() {
+        let long = format!("/a/{}", "x".repeat(300));
+        assert_eq!(
+            remote_name(&long),
+            PathBuf::from("x".repeat(MAX_REMOTE_NAME))
+        );
+        let wide = format!("/a{}", "\u{e9}".repeat(200));
+        let name = remote_name(&wide).into_os_string().into_string().unwrap();
+        assert_eq!(name, format!("a{}", "\u{e9}".repeat(127)));
+    }
+
+    #[test]
+    fn part_is_next_to_the_file() {
+        assert_eq!(
+            part_path(Path::new("d/f.bin")),
+            PathBuf::from("d/f.bin.part")
+        );
+        let long = "x".repeat(255);
+        let part = part_path(Path::new(&long));
+        assert_eq!(part.as_os_str().len(), 255);
+        assert!(part.to_str().unwrap().ends_with("x.part"));
+    }
+}
