@@ -183,6 +183,9 @@ impl Exchange<'_> {
                 self.heads.show(h)?;
             }
             self.note_response(&head);
+            if let Some(cookies) = &self.plan.cookies {
+                cookies.take_from(&head, &self.url);
+            }
             if self.plan.max_redirects.is_some() && is_redirect(head.status) {
                 if let Some(location) = redirect::location(&head) {
                     self.attempt.stats.redirect_url = None;
@@ -263,6 +266,9 @@ impl Exchange<'_> {
         mut conn: Conn,
         buf: &mut Buffer,
     ) -> Result<(Conn, Vec<Head>, Head), FetchError> {
+        if let Some(cookies) = &self.plan.cookies {
+            self.request.jar_cookies = cookies.for_request(&self.url);
+        }
         let request = self.request.render(&self.url, Some(self.attempt.ask_from));
         self.note_request(&conn, request.len());
         self.trace.request(&request);

@@ -16,6 +16,9 @@
 //!   the body ([`body`], [`decode`], `transfer.rs`, `progress.rs`) into its destination
 //!   (`output.rs`, `checksum.rs`, the `.part` claimed by `part_lock.rs`), or over several
 //!   connections (`segments.rs`, resumable through `sidecar.rs`).
+//! - Cookies: `cookie_flags.rs` (`-b`, `-c`, `-j`) start the run's engine (`cookies.rs`),
+//!   which keeps a jar (`cookie_jar.rs`) of cookies read and matched by curl's rules
+//!   (`cookie.rs`, dates by `cookie_date.rs`), saved whole by `state_file.rs`.
 //! - `error.rs`: every failure and its curl exit code (TLS's 35, 60 and 77 from
 //!   [`crate::net::tls::TlsError`]).
 //!
@@ -27,6 +30,11 @@ pub mod body;
 mod checksum;
 pub mod config_file;
 mod connect;
+pub(crate) mod cookie;
+mod cookie_date;
+mod cookie_flags;
+pub(crate) mod cookie_jar;
+mod cookies;
 pub mod curl_options;
 mod data_args;
 pub mod decode;
@@ -51,6 +59,7 @@ pub(crate) mod request;
 mod retry;
 mod segments;
 pub(crate) mod sidecar;
+mod state_file;
 mod targets;
 mod transfer;
 mod upload;
@@ -80,6 +89,7 @@ pub async fn run(args: FetchArgs) -> Vec<FetchError> {
             return vec![e];
         }
     }
+    let cookies = plans.first().and_then(|p| p.cookies.clone());
     let pool = Arc::new(Pool::default());
     let results = if args.parallel && plans.len() > 1 {
         parallel::fetch_all(plans, usize::from(args.parallel_max), pool).await
@@ -90,5 +100,9 @@ pub async fn run(args: FetchArgs) -> Vec<FetchError> {
         }
         results
     };
-    results.into_iter().filter_map(Result::err).collect()
+    let mut failures: Vec<FetchError> = results.into_iter().filter_map(Result::err).collect();
+    if let Some(Err(e)) = cookies.map(|c| c.save()) {
+        failures.push(e);
+    }
+    failures
 }

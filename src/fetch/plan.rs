@@ -8,6 +8,7 @@
 use super::args::{ContinueAt, FetchArgs};
 use super::checksum::Checksum;
 use super::connect::Family;
+use super::cookies::Cookies;
 use super::error::{describe, FetchError};
 use super::netrc;
 use super::output;
@@ -75,6 +76,8 @@ pub struct FetchPlan {
     pub create_dirs: bool,
     /// `-Z`: the display the progress bars of all parallel fetches share.
     pub bars: Option<indicatif::MultiProgress>,
+    /// The cookie engine all the run's URLs share (`-b`, `-c`), if on.
+    pub cookies: Option<std::sync::Arc<Cookies>>,
 }
 
 /// How connections are opened.
@@ -120,6 +123,8 @@ impl FetchPlan {
         // Read once: `-d @-` and `-w @-` consume stdin.
         let (mut request, query) = request_spec(args)?;
         request.keep_alive = args.targets.urls.len() > 1;
+        let cookies = Cookies::from_flags(&args.cookies)?;
+        request.cookie_text = cookies.as_ref().and_then(|c| c.text.clone());
         let write_out = args
             .write_out
             .as_deref()
@@ -144,6 +149,7 @@ impl FetchPlan {
             };
             let mut plan = Self::build(args, request.clone(), write_out.clone(), url, output)?;
             plan.urlnum = plans.len();
+            plan.cookies = cookies.clone();
             plans.push(plan);
         }
         Ok(plans)
@@ -221,6 +227,7 @@ impl FetchPlan {
             checksum: args.checksum.clone(),
             create_dirs: args.create_dirs,
             bars: None,
+            cookies: None,
         })
     }
 }
@@ -362,6 +369,8 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         edits: header_edits(&args.headers)?,
         user: args.user.clone(),
         withheld: Vec::new(),
+        cookie_text: None,
+        jar_cookies: None,
     };
     Ok((spec, query))
 }
