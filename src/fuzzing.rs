@@ -14,9 +14,10 @@
 use crate::fetch::body::{BodyDecoder, BodyError, BodyStep};
 use crate::fetch::decode::{ContentDecoder, Sink};
 use crate::fetch::head::{self, BodyFraming, Parsed};
-use crate::fetch::redirect::{is_redirect, Redirects};
-use crate::fetch::request::RequestSpec;
-use crate::fetch::{output, parse_url, FetchError};
+use crate::fetch::http::redirect::{is_redirect, Redirects};
+use crate::fetch::http::request::RequestSpec;
+use crate::fetch::output::file;
+use crate::fetch::{parse_url, FetchError};
 use crate::protocol::{Framing, Session, Step, DEFAULT_MAX_LINE};
 use std::cell::Cell;
 use std::io::{self, Write};
@@ -342,9 +343,9 @@ pub fn url(data: &[u8]) {
     if let Ok(next) = redirects.follow(&mut spec, &first, status, location.trim()) {
         assert!(matches!(next.scheme(), "http" | "https"), "{next}");
         check_request(&spec, &next);
-        check_remote_name(&output::remote_name(next.path()));
+        check_remote_name(&file::remote_name(next.path()));
     }
-    check_remote_name(&output::remote_name(first.path()));
+    check_remote_name(&file::remote_name(first.path()));
 }
 
 /// The request for `url` parses back as exactly one request head with the URL's target.
@@ -365,7 +366,7 @@ fn check_request(spec: &RequestSpec, url: &url::Url) {
 /// `-O`'s file name from any URL path: one plain file name in the current directory.
 pub fn remote_name(data: &[u8]) {
     let path = String::from_utf8_lossy(data);
-    check_remote_name(&output::remote_name(&path));
+    check_remote_name(&file::remote_name(&path));
 }
 
 fn check_remote_name(name: &Path) {
@@ -378,11 +379,7 @@ fn check_remote_name(name: &Path) {
     assert!(!text.contains(['/', '\\', '\0']), "{text:?}");
     assert!(!text.starts_with(['.', '-']), "{text:?}");
     assert!(!text.chars().any(char::is_control), "{text:?}");
-    assert!(
-        text.len() <= output::MAX_REMOTE_NAME,
-        "{} bytes",
-        text.len()
-    );
+    assert!(text.len() <= file::MAX_REMOTE_NAME, "{} bytes", text.len());
 }
 
 /// The PROXY protocol header (`server::proxy::parse`, over the `ppp` crate): no panic; a
@@ -465,7 +462,7 @@ pub fn config_file(data: &[u8]) {
 /// no more than one segment per MiB, claims no more than each segment holds, and renders
 /// back to the same sidecar.
 pub fn segments_sidecar(data: &[u8]) {
-    use crate::fetch::sidecar;
+    use crate::fetch::output::sidecar;
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
@@ -474,14 +471,14 @@ pub fn segments_sidecar(data: &[u8]) {
     }
 }
 
-/// Cookies from hostile text (`fetch::cookie`, `fetch::cookie_jar`): the first line is a
+/// Cookies from hostile text (`fetch::http::cookie`, `fetch::http::cookie_jar`): the first line is a
 /// request URL's host and path, the rest a Netscape cookie file (`-b FILE`) and, line by
 /// line, `Set-Cookie` values. No panic; a file line that reads writes back to a line that
 /// reads to the same cookie; a `Set-Cookie` only sets cookies for the host or a parent
 /// domain of it; the jar's file reads back to the same cookies.
 pub fn cookies(data: &[u8]) {
-    use crate::fetch::cookie::{Cookie, Origin};
-    use crate::fetch::cookie_jar::CookieJar;
+    use crate::fetch::http::cookie::{Cookie, Origin};
+    use crate::fetch::http::cookie_jar::CookieJar;
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };

@@ -1,25 +1,23 @@
 //! Owns one fetch from the first request to the committed output: connecting, following
 //! redirects, `-f`, the resume decision, and streaming the final body into its destination.
 
-use super::args::ContinueAt;
-use super::body::BodyDecoder;
-use super::decode::ContentDecoder;
-use super::dial;
+use super::conn::dial;
+use super::conn::pool::Pool;
+use super::conn::transfer::{self, Buffer, Conn};
 use super::error::FetchError;
-use super::head::{self, BodyFraming, Head};
-use super::heads::{self, HeadSinks};
-use super::output::{self, Output, Resume};
-use super::plan::FetchPlan;
-use super::pool::Pool;
-use super::progress::{Meter, Progress};
-use super::redirect::{self, is_redirect, Redirects};
-use super::request::{Payload, RequestSpec};
+use super::flags::plan::FetchPlan;
+use super::http::body::BodyDecoder;
+use super::http::decode::ContentDecoder;
+use super::http::head::{self, BodyFraming, Head};
+use super::http::redirect::{self, is_redirect, Redirects};
+use super::http::request::{Payload, RequestSpec};
+use super::output::file::{self, ContinueAt, Output, Resume};
+use super::output::heads::{self, HeadSinks};
+use super::output::progress::{Meter, Progress};
+use super::output::verbose::Verbose;
+use super::output::writeout::Stats;
 use super::retry::{self, Attempts, ResumeHint};
 use super::segments;
-use super::transfer::{self, Buffer, Conn};
-use super::upload;
-use super::verbose::Verbose;
-use super::writeout::Stats;
 use rustls::ClientConfig;
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -108,7 +106,7 @@ struct Response {
 /// replaced and prepares `-C`'s `.part` file.
 pub fn prepare(plan: &FetchPlan) -> Result<Resume, FetchError> {
     if let Some(path) = &plan.output {
-        output::check_replaceable(path)?;
+        file::check_replaceable(path)?;
         if segments::in_progress(path) {
             // The .part file is sparse, filled segment by segment: never a prefix to
             // continue; the segments continue themselves from their sidecar.
@@ -117,7 +115,7 @@ pub fn prepare(plan: &FetchPlan) -> Result<Resume, FetchError> {
     }
     Ok(match (plan.resume, &plan.output) {
         (None, _) => Resume::default(),
-        (Some(at), Some(path)) => output::prepare_resume(path, at)?,
+        (Some(at), Some(path)) => file::prepare_resume(path, at)?,
         (Some(ContinueAt::At(n)), None) => Resume {
             offset: n,
             copied: false,
@@ -270,24 +268,27 @@ impl Exchange<'_> {
             self.request.jar_cookies = cookies.for_request(&self.url);
         }
         let request = self.request.render(&self.url, Some(self.attempt.ask_from));
+        // The head alone counts in size_request: curl counts only what goes with it.
         self.note_request(&conn, request.len());
-        self.trace.request(&request);
-        conn.send(&request).await?;
-        if let Some(body) = &self.request.body {
-            let send = !self.request.expects_continue()
-                || transfer::await_continue(&mut conn, buf, self.plan.expect_wait).await?;
-            if send {
-                // Not counted in size_request: curl counts only what goes with the head.
-                upload::send_body(&mut conn, body).await?;
-            } else {
-                // The server still waits for a body it will not get: never reuse this one.
-                self.request.keep_alive = false;
-            }
+        let expect_wait = self.plan.expect_wait;
+        let answer = transfer::round_trip(
+            &mut conn,
+            buf,
+            &self.request,
+            &request,
+            expect_wait,
+            self.trace,
+        )
+        .await;
+        self.attempt.stats.time_starttransfer = buf.first_byte().map(|t| t - self.attempt.started);
+        let transfer::Answer {
+            interim,
+            head,
+            body_withheld,
+        } = answer?;
+        if body_withheld {
+            self.request.keep_alive = false;
         }
-        let mut first_byte = None;
-        let read = transfer::read_head(&mut conn, buf, &mut first_byte).await;
-        self.attempt.stats.time_starttransfer = first_byte.map(|t| t - self.attempt.started);
-        let (interim, head) = read?;
         Ok((conn, interim, head))
     }
 
@@ -303,16 +304,22 @@ impl Exchange<'_> {
             "https" => Some(dial::tls_config(&mut self.tls, &self.plan.connect)?),
             _ => None,
         };
-        self.request.via_proxy = dial::via_proxy(self.plan, &self.url);
-        let mut times = dial::Milestones::default();
-        let conn = dial::dial(self.plan, &self.url, tls, self.trace, &mut times).await;
+        let dialed = dial::dial(
+            &self.plan.connect,
+            &self.plan.proxies,
+            &self.url,
+            tls,
+            self.trace,
+        )
+        .await;
         let since = |t: Option<Instant>| t.map(|t| t - self.attempt.started);
         let stats = &mut self.attempt.stats;
-        stats.time_namelookup = since(times.resolved);
-        stats.time_connect = since(times.connected);
-        stats.time_appconnect = since(times.handshaken);
-        stats.num_connects += u32::from(conn.is_ok());
-        conn
+        stats.time_namelookup = since(dialed.times.resolved);
+        stats.time_connect = since(dialed.times.connected);
+        stats.time_appconnect = since(dialed.times.handshaken);
+        stats.num_connects += u32::from(dialed.conn.is_ok());
+        self.request.via_proxy = dialed.via_proxy;
+        dialed.conn
     }
 
     /// Notes for `-w` a request of `len` bytes (head, and a body sent with it) about to go

@@ -1,15 +1,15 @@
 //! Owns one URL's whole fetch: attempts until one delivers or `--retry` gives up, the
 //! `.part` clean-up after a failure, and `-w`'s report.
 
+use super::conn::pool::Pool;
 use super::error::FetchError;
 use super::exchange::{self, Attempt, Done};
-use super::output;
-use super::part_lock::PartLock;
-use super::plan::FetchPlan;
-use super::pool::Pool;
+use super::flags::plan::FetchPlan;
+use super::output::file;
+use super::output::part_lock::PartLock;
+use super::output::writeout::{self, Stats};
 use super::retry::Attempts;
 use super::segments;
-use super::writeout::{self, Stats};
 use std::io::Write;
 
 /// Fetches `plan`'s URL (on a connection from `pool` when one is kept for its origin); a
@@ -34,7 +34,7 @@ pub async fn fetch(plan: &FetchPlan, pool: &Pool) -> Result<(), FetchError> {
 /// outcome and the last attempt's stats. The `.part` file is claimed for the whole run.
 async fn fetch_with_retries(plan: &FetchPlan, pool: &Pool) -> (Result<(), FetchError>, Stats) {
     if let Some(path) = plan.output.as_deref().filter(|_| plan.create_dirs) {
-        if let Err(e) = output::create_dirs(path) {
+        if let Err(e) = file::create_dirs(path) {
             return (Err(e), Stats::default());
         }
     }
@@ -72,7 +72,7 @@ async fn fetch_with_retries(plan: &FetchPlan, pool: &Pool) -> (Result<(), FetchE
             }
             Err(e) => {
                 if let Some(path) = &plan.output {
-                    output::clean_up_part(path, resume, plan.keep_partial);
+                    file::clean_up_part(path, resume, plan.keep_partial);
                     if !plan.keep_partial {
                         segments::forget(path);
                     }
@@ -114,7 +114,7 @@ fn retryable(plan: &FetchPlan, attempts: &Attempts, attempt: &Attempt, err: &Fet
 fn next_start(
     plan: &FetchPlan,
     last: &Attempt,
-) -> Result<(output::Resume, Option<String>), FetchError> {
+) -> Result<(file::Resume, Option<String>), FetchError> {
     let segmented = plan.output.as_deref().is_some_and(segments::in_progress);
     // A range the user asked for (`-r`, `-H Range`, `-C N` with nothing local) starts over:
     // its .part does not begin at byte 0.
@@ -127,9 +127,9 @@ fn next_start(
         false => last.hint.if_range(),
     };
     if let (Some(path), Some(validator), false) = (&plan.output, validator, segmented || ranged) {
-        let have = output::part_len(path);
+        let have = file::part_len(path);
         if have > 0 {
-            let resume = output::Resume {
+            let resume = file::Resume {
                 offset: have,
                 copied: false,
                 ask_from: have,

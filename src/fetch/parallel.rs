@@ -5,10 +5,10 @@
 //! stdout's lock across awaits, which is not Send, and one thread is all a downloader
 //! needs.
 
+use super::conn::pool::Pool;
 use super::error::FetchError;
+use super::flags::plan::FetchPlan;
 use super::job;
-use super::plan::FetchPlan;
-use super::pool::Pool;
 use indicatif::MultiProgress;
 use std::sync::Arc;
 use tokio::sync::Semaphore;

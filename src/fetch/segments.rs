@@ -8,19 +8,19 @@
 //! file that changed meanwhile is refused rather than mixed). aria2c does this; curl cannot.
 //! Where a server limits each connection's rate, N connections finish N times sooner.
 
-use super::body::BodyDecoder;
-use super::decode::{ContentDecoder, Sink};
-use super::dial;
+use super::conn::dial;
+use super::conn::transfer::{self, Buffer, Conn};
 use super::error::FetchError;
-use super::head::{BodyFraming, Head};
-use super::output;
-use super::plan::FetchPlan;
-use super::progress::{Meter, Progress};
-use super::request::RequestSpec;
+use super::flags::plan::FetchPlan;
+use super::http::body::BodyDecoder;
+use super::http::decode::{ContentDecoder, Sink};
+use super::http::head::{BodyFraming, Head};
+use super::http::request::RequestSpec;
+use super::output::file;
+use super::output::progress::{Meter, Progress};
+use super::output::sidecar::{self, Sidecar};
+use super::output::verbose::Verbose;
 use super::retry::{self, ResumeHint};
-use super::sidecar::{self, Sidecar};
-use super::transfer::{self, Buffer, Conn};
-use super::verbose::Verbose;
 use rustls::ClientConfig;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -33,13 +33,13 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use url::Url;
 
-use super::sidecar::MIN_SEGMENT;
+use super::output::sidecar::MIN_SEGMENT;
 /// How often the sidecar records progress while segments run.
 const SAVE_EVERY: Duration = Duration::from_millis(500);
 
 /// The sidecar state file beside `path`.
 pub fn state_path(path: &Path) -> PathBuf {
-    output::beside(path, ".segments")
+    file::beside(path, ".segments")
 }
 
 /// Whether a previous segmented download of `path` left its state behind.
@@ -60,10 +60,7 @@ pub fn length_to_split(plan: &FetchPlan, request: &RequestSpec, head: &Head) -> 
     };
     let decoded = request.compressed && head.get("content-encoding").is_some();
     let splittable = plan.segments > 1
-        && plan
-            .output
-            .as_deref()
-            .is_some_and(|p| !output::is_special(p))
+        && plan.output.as_deref().is_some_and(|p| !file::is_special(p))
         && head.status == 200
         && ResumeHint::from_head(head).ranges
         && request.method == "GET"
@@ -161,7 +158,7 @@ impl Layout {
             validator: self.validator.clone(),
             claims,
         });
-        let temporary = output::beside(state, ".new");
+        let temporary = file::beside(state, ".new");
         let written =
             std::fs::write(&temporary, text).and_then(|()| std::fs::rename(&temporary, state));
         written.map_err(|e| {
@@ -277,7 +274,7 @@ pub async fn download(
     progress: Progress,
 ) -> Result<(), FetchError> {
     let path = plan.output.as_deref().expect("segments write to a file");
-    let part_path = output::part_path(path);
+    let part_path = file::part_path(path);
     let state = state_path(path);
     let hint = ResumeHint::from_head(&first.head);
     let validator = hint.if_range().map(str::to_string);
@@ -481,15 +478,16 @@ async fn ranged(
 ) -> Result<(Conn, Buffer), FetchError> {
     let mut request = shared.request.clone();
     request.range = Some(format!("{next}-{}", next + left - 1));
-    request.via_proxy = dial::via_proxy(&shared.plan, &shared.url);
-    let mut times = dial::Milestones::default();
+    let how = &shared.plan.connect;
     let tls = shared.tls.clone();
-    let mut conn = dial::dial(&shared.plan, &shared.url, tls, shared.trace, &mut times).await?;
+    let dialed = dial::dial(how, &shared.plan.proxies, &shared.url, tls, shared.trace).await;
+    let mut conn = dialed.conn?;
+    request.via_proxy = dialed.via_proxy;
     let wire = request.render(&shared.url, None);
-    shared.trace.request(&wire);
-    conn.send(&wire).await?;
     let mut buf = Buffer::small();
-    let (_, head) = transfer::read_head(&mut conn, &mut buf, &mut None).await?;
+    let wait = shared.plan.expect_wait;
+    let answer = transfer::round_trip(&mut conn, &mut buf, &request, &wire, wait, shared.trace);
+    let head = answer.await?.head;
     shared.trace.response(&head.raw);
     let asked = format!("bytes {next}-{} of {}", next + left - 1, shared.url);
     match (head.status, head.content_range()) {

@@ -5,14 +5,14 @@
 //! run reads as fewer cookies. Here the text goes to a temporary file beside the target,
 //! is synced, and is renamed over it: a reader sees the old file or the new one.
 
-use super::error::FetchError;
-use super::output;
+use super::file;
+use crate::fetch::error::FetchError;
 use std::io::Write;
 use std::path::Path;
 
 /// Replaces `path`'s contents with `text` atomically.
 pub fn write(path: &Path, text: &[u8]) -> Result<(), FetchError> {
-    let temporary = output::beside(path, &format!(".{}.tmp", std::process::id()));
+    let temporary = file::beside(path, &format!(".{}.tmp", std::process::id()));
     let written = std::fs::File::create(&temporary).and_then(|mut file| {
         file.write_all(text)?;
         file.sync_all()

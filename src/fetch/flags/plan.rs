@@ -1,22 +1,26 @@
 //! Owns [`FetchPlan`]: everything one fetch needs, checked and resolved from the flags before
 //! any network traffic.
 //!
-//! The flags ([`FetchArgs`]) stop here: every later layer reads the plan alone, so each
-//! setting has one source of truth (`--compressed`, for one, lives only in the request
+//! The flags ([`FetchArgs`]) stop here: every later layer reads the plan alone, and the
+//! layers below the story take only their own plain settings from it (`ConnectPlan` is
+//! conn's, `HeadPlan` output's, `ContinueAt` the file's), so each setting has one source of
+//! truth (`--compressed`, for one, lives only in the request
 //! spec, which both asks for the encodings and decides whether to decode them).
 
-use super::args::{ContinueAt, FetchArgs};
-use super::checksum::Checksum;
-use super::connect::Family;
-use super::cookies::Cookies;
-use super::error::{describe, FetchError};
+use super::args::FetchArgs;
 use super::netrc;
-use super::output;
-use super::proxy::{Proxies, ProxyFlags};
-use super::request::{self, HeaderEdit, Payload, RequestSpec};
-use super::retry::RetryPlan;
+use super::payload;
 use super::targets::OutputFlag;
-use super::upload;
+use crate::fetch::conn::connect::Family;
+use crate::fetch::conn::dial::ConnectPlan;
+use crate::fetch::conn::proxy::{Proxies, ProxyFlags};
+use crate::fetch::error::{describe, FetchError};
+use crate::fetch::http::request::{self, HeaderEdit, Payload, RequestSpec};
+use crate::fetch::output::checksum::Checksum;
+use crate::fetch::output::cookies::Cookies;
+use crate::fetch::output::file::{self, ContinueAt};
+use crate::fetch::output::heads::HeadPlan;
+use crate::fetch::retry::RetryPlan;
 use percent_encoding::percent_decode_str;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -80,35 +84,6 @@ pub struct FetchPlan {
     pub cookies: Option<std::sync::Arc<Cookies>>,
 }
 
-/// How connections are opened.
-#[derive(Debug, Clone)]
-pub struct ConnectPlan {
-    /// `-4`/`-6`.
-    pub family: Family,
-    /// The bound on resolving, connecting and the TLS handshake.
-    pub timeout: Option<Duration>,
-    /// `--cacert`.
-    pub cacert: Option<PathBuf>,
-    /// `-k`.
-    pub insecure: bool,
-    /// Warn about `-k` on stderr (not with `-s`).
-    pub warn: bool,
-}
-
-/// Where response heads go.
-#[derive(Debug, Clone, Default)]
-pub struct HeadPlan {
-    /// `-D -`: print heads on stdout (with `-o FILE`, the tutorial's "print the head, save
-    /// the body"; `-o` alone prints nothing there, as curl).
-    pub stdout: bool,
-    /// `-D FILE`.
-    pub dump: Option<PathBuf>,
-    /// `-i`/`-I`: heads go into the body's output, before the body.
-    pub include: bool,
-    /// Print warnings on stderr (not with `-s`).
-    pub warn: bool,
-}
-
 impl FetchPlan {
     /// Resolves and checks the flags: one plan per URL, in order.
     pub fn for_each_url(args: &FetchArgs) -> Result<Vec<Self>, FetchError> {
@@ -123,7 +98,7 @@ impl FetchPlan {
         // Read once: `-d @-` and `-w @-` consume stdin.
         let (mut request, query) = request_spec(args)?;
         request.keep_alive = args.targets.urls.len() > 1;
-        let cookies = Cookies::from_flags(&args.cookies)?;
+        let cookies = args.cookies.engine()?;
         request.cookie_text = cookies.as_ref().and_then(|c| c.text.clone());
         let write_out = args
             .write_out
@@ -132,18 +107,18 @@ impl FetchPlan {
             .transpose()?;
         let mut plans = Vec::with_capacity(args.targets.urls.len());
         for (text, flag) in args.targets.pairs() {
-            let mut url = upload::upload_url(parse_url(text)?, args.upload_file.as_ref());
+            let mut url = payload::upload_url(parse_url(text)?, args.upload_file.as_ref());
             if let Some(query) = &query {
                 append_query(&mut url, query);
             }
             let output = match flag {
                 Some(OutputFlag::File(path)) if path.as_os_str() == "-" => None,
                 Some(OutputFlag::File(path)) => {
-                    Some(output::resolve_link(&in_output_dir(args, path)))
+                    Some(file::resolve_link(&in_output_dir(args, path)))
                 }
                 Some(OutputFlag::Remote) => {
-                    let name = output::remote_name(url.path());
-                    Some(output::resolve_link(&in_output_dir(args, &name)))
+                    let name = file::remote_name(url.path());
+                    Some(file::resolve_link(&in_output_dir(args, &name)))
                 }
                 None => None,
             };
@@ -314,7 +289,7 @@ fn append_query(url: &mut Url, data: &str) {
 /// The request from `-X`, `-I`, `-d`, `-G`, `-A`, `-H` and `--compressed`, and with `-G`
 /// the data for every URL's query instead of a body.
 fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), FetchError> {
-    let mut body = upload::payload(args)?;
+    let mut body = payload::payload(args)?;
     let query = match body.take() {
         Some(Payload::Bytes { data, .. }) if args.get => {
             Some(String::from_utf8_lossy(&data).into_owned())
@@ -384,7 +359,7 @@ fn header_edits(flags: &[String]) -> Result<Vec<HeaderEdit>, FetchError> {
             edits.push(HeaderEdit::parse(flag)?);
             continue;
         };
-        let bytes = upload::read_all(path)?;
+        let bytes = payload::read_all(path)?;
         for line in String::from_utf8_lossy(&bytes).lines() {
             let line = line.trim_end_matches('\r');
             if !line.trim().is_empty() {
@@ -426,7 +401,7 @@ fn write_out_format(text: &str) -> Result<String, FetchError> {
     let Some(path) = text.strip_prefix('@') else {
         return Ok(text.to_string());
     };
-    let mut bytes = upload::read_all(path)?;
+    let mut bytes = payload::read_all(path)?;
     bytes.retain(|&b| b != b'\r' && b != b'\n');
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
