@@ -185,6 +185,9 @@ impl Exchange<'_> {
                 self.heads.show(h)?;
             }
             self.note_response(&head);
+            if let Some(cookies) = &self.plan.cookies {
+                cookies.take_from(&head, &self.url);
+            }
             if self.plan.max_redirects.is_some() && is_redirect(head.status) {
                 if let Some(location) = redirect::location(&head) {
                     self.keep_for_next_hop(conn, &mut buf, &head).await;
@@ -275,6 +278,9 @@ impl Exchange<'_> {
         mut conn: Conn,
         buf: &mut Buffer,
     ) -> Result<(Conn, Vec<Head>, Head), FetchError> {
+        if let Some(cookies) = &self.plan.cookies {
+            self.request.jar_cookies = cookies.for_request(&self.url);
+        }
         let request = self.request.render(&self.url, Some(self.attempt.ask_from));
         // The head alone counts in size_request: curl counts only what goes with it.
         self.note_request(&conn, request.len());

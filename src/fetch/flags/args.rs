@@ -1,5 +1,6 @@
 //! Defines `sockit fetch`'s flags: curl's spellings, `///` docs are the `--help` text.
 
+use super::cookie_flags::CookieFlags;
 use super::data_args::DataFlags;
 use super::headings::{BEYOND, CONNECTION, MANY, OUTPUT, PROXY, REQUEST, RETRY, TLS};
 use super::negations::Negations;
@@ -90,6 +91,10 @@ pub struct FetchArgs {
     /// The request data, in the order typed.
     #[command(flatten)]
     pub data: DataFlags,
+
+    /// The cookie engine's flags.
+    #[command(flatten)]
+    pub cookies: CookieFlags,
 
     /// Send the -d data in the URL's query, with GET (HEAD with -I).
     #[arg(help_heading = REQUEST, short = 'G', long = "get")]

@@ -9,6 +9,7 @@
 
 pub(super) mod args;
 pub mod config_file;
+pub(super) mod cookie_flags;
 pub mod curl_options;
 pub(super) mod data_args;
 pub mod glob;

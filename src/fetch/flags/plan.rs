@@ -18,6 +18,7 @@ use crate::fetch::conn::proxy::{Proxies, ProxyFlags};
 use crate::fetch::error::{describe, FetchError};
 use crate::fetch::http::request::{self, HeaderEdit, Payload, RequestSpec};
 use crate::fetch::output::checksum::Checksum;
+use crate::fetch::output::cookies::Cookies;
 use crate::fetch::output::file::{self, ContinueAt};
 use crate::fetch::output::heads::HeadPlan;
 use crate::fetch::retry::RetryPlan;
@@ -78,6 +79,8 @@ pub struct FetchPlan {
     pub checksum: Option<Checksum>,
     /// `--create-dirs`: the output's missing directories are made (mode 0750, as curl).
     pub create_dirs: bool,
+    /// The cookie engine all the run's URLs share (`-b`, `-c`), if on.
+    pub cookies: Option<std::sync::Arc<Cookies>>,
 }
 
 impl FetchPlan {
@@ -97,6 +100,8 @@ impl FetchPlan {
         // Read once: `-d @-` and `-w @-` consume stdin.
         let (mut request, query) = request_spec(args)?;
         request.keep_alive = true;
+        let cookies = args.cookies.engine()?;
+        request.cookie_text = cookies.as_ref().and_then(|c| c.text.clone());
         let write_out = args
             .write_out
             .as_deref()
@@ -128,6 +133,7 @@ impl FetchPlan {
             };
             let mut plan = Self::build(args, request.clone(), write_out.clone(), url, output)?;
             plan.urlnum = target.urlnum;
+            plan.cookies = cookies.clone();
             plans.push(plan);
         }
         Ok(Planned { plans, stopped })
@@ -213,6 +219,7 @@ impl FetchPlan {
             segments: args.segments,
             checksum: args.checksum.clone(),
             create_dirs: args.create_dirs,
+            cookies: None,
         })
     }
 }
@@ -354,6 +361,8 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         edits: header_edits(&args.headers)?,
         user: args.user.clone(),
         withheld: Vec::new(),
+        cookie_text: None,
+        jar_cookies: None,
     };
     Ok((spec, query))
 }
