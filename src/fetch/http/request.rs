@@ -42,6 +42,9 @@ pub struct RequestSpec {
     pub head_only: bool,
     /// `-H` edits, in order.
     pub edits: Vec<HeaderEdit>,
+    /// `--proxy-header` lines, sent after the `-H` ones when the request goes to an HTTP
+    /// proxy in absolute form (as curl sends them; through a tunnel they go in CONNECT).
+    pub proxy_edits: Vec<HeaderEdit>,
     /// `-u USER:PASSWORD`, sent as Basic credentials (before those in the URL).
     pub user: Option<String>,
     /// The user's headers no longer sent since a redirect left the origin they were meant
@@ -174,6 +177,7 @@ impl RequestSpec {
             http10: false,
             head_only: false,
             edits: Vec::new(),
+            proxy_edits: Vec::new(),
             user: None,
             withheld: Vec::new(),
             keep_alive: false,
@@ -242,6 +246,13 @@ impl RequestSpec {
                     out.push_str(line);
                     out.push_str("\r\n");
                 }
+            }
+        }
+        let to_proxy = self.via_proxy.is_some() && url.scheme() == "http";
+        for edit in self.proxy_edits.iter().filter(|_| to_proxy) {
+            if let HeaderEdit::Send { line, .. } = edit {
+                out.push_str(line);
+                out.push_str("\r\n");
             }
         }
         if self.accept_json {
