@@ -11,6 +11,7 @@ pub mod config_file;
 pub(super) mod cookie_flags;
 pub mod curl_options;
 pub(super) mod data_args;
+pub(crate) mod form_flags;
 pub(super) mod headings;
 pub mod netrc;
 mod payload;
