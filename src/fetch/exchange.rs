@@ -3,7 +3,7 @@
 
 use super::conn::dial;
 use super::conn::pool::Pool;
-use super::conn::transfer::{self, Buffer, Conn};
+use super::conn::transfer::{self, Buffer, Conn, Response};
 use super::error::FetchError;
 use super::flags::plan::FetchPlan;
 use super::http::body::BodyDecoder;
@@ -18,6 +18,7 @@ use super::output::verbose::Verbose;
 use super::output::writeout::Stats;
 use super::retry::{self, Attempts, ResumeHint};
 use super::segments;
+use indicatif::MultiProgress;
 use rustls::ClientConfig;
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -32,8 +33,8 @@ struct Exchange<'a> {
     /// The request for it (method and credentials change on some redirects).
     request: RequestSpec,
     heads: HeadSinks,
-    /// Connections kept alive between the run's URLs.
-    pool: &'a Pool,
+    /// What the run's fetches share.
+    run: &'a RunState,
     /// The TLS configuration, built on the first https URL.
     tls: Option<Arc<ClientConfig>>,
     /// Where this attempt starts, and what it leaves behind (kept when it fails).
@@ -41,6 +42,17 @@ struct Exchange<'a> {
     /// The attempts so far: asked, when a transient status arrives, whether to retry it.
     retries: &'a Attempts<'a>,
     trace: Verbose,
+}
+
+/// What the fetches of one run share: the connections kept alive between its URLs, and with
+/// `-Z` the display every fetch's progress bar goes to. Kept out of the plans, which are
+/// read-only once built.
+#[derive(Default)]
+pub struct RunState {
+    /// Connections kept alive between the run's URLs.
+    pub pool: Pool,
+    /// `-Z`: the display the progress bars of all parallel fetches share.
+    pub bars: Option<MultiProgress>,
 }
 
 /// One attempt at a fetch: what it starts from, and what it leaves behind for `-w` and for
@@ -94,14 +106,6 @@ pub enum Done {
     },
 }
 
-/// The final response: its head, the connection its body comes on, and the body bytes
-/// already read with the head.
-struct Response {
-    conn: Conn,
-    buf: Buffer,
-    head: Head,
-}
-
 /// The local side of the work, before any traffic: refuses an output that must not be
 /// replaced and prepares `-C`'s `.part` file.
 pub fn prepare(plan: &FetchPlan) -> Result<Resume, FetchError> {
@@ -129,7 +133,7 @@ pub fn prepare(plan: &FetchPlan) -> Result<Resume, FetchError> {
 /// destination, noting in `attempt` what happened.
 pub async fn fetch<'a>(
     plan: &'a FetchPlan,
-    pool: &'a Pool,
+    run: &'a RunState,
     attempt: &'a mut Attempt,
     retries: &'a Attempts<'a>,
 ) -> Result<Done, FetchError> {
@@ -143,7 +147,7 @@ pub async fn fetch<'a>(
         url: plan.url.clone(),
         request,
         heads: HeadSinks::new(&plan.heads)?,
-        pool,
+        run,
         tls: None,
         attempt,
         retries,
@@ -186,6 +190,7 @@ impl Exchange<'_> {
             }
             if self.plan.max_redirects.is_some() && is_redirect(head.status) {
                 if let Some(location) = redirect::location(&head) {
+                    self.keep_for_next_hop(conn, &mut buf, &head).await;
                     self.attempt.stats.redirect_url = None;
                     self.url =
                         redirects.follow(&mut self.request, &self.url, head.status, &location)?;
@@ -229,6 +234,18 @@ impl Exchange<'_> {
         }
     }
 
+    /// Keeps a redirect's connection for the next request when its small body was read
+    /// to the end and the server keeps it open, as curl follows a same-origin redirect.
+    async fn keep_for_next_hop(&mut self, mut conn: Conn, buf: &mut Buffer, head: &Head) {
+        let Ok(framing) = head.framing(self.request.framing_method()) else {
+            return;
+        };
+        let kept = self.request.keep_alive && head.keeps_alive() && self.direct();
+        if kept && transfer::drain_small_body(&mut conn, buf, framing).await {
+            self.run.pool.put(&self.url, conn);
+        }
+    }
+
     /// Sends the request and reads the response head, on a kept-alive connection when the
     /// pool has one for this origin (and on a fresh one when that turns out closed).
     async fn request_head(
@@ -236,7 +253,7 @@ impl Exchange<'_> {
         buf: &mut Buffer,
     ) -> Result<(Conn, Vec<Head>, Head), FetchError> {
         let kept = if self.direct() {
-            self.pool.take(&self.url)
+            self.run.pool.take(&self.url)
         } else {
             None
         };
@@ -357,42 +374,71 @@ impl Exchange<'_> {
     }
 
     /// Streams the final response's body into its destination and commits it.
-    async fn deliver(&mut self, response: Response) -> Result<(), FetchError> {
-        let Response {
-            mut conn,
-            mut buf,
-            head,
-        } = response;
-        let framing = head
+    async fn deliver(&mut self, mut response: Response) -> Result<(), FetchError> {
+        let framing = response
+            .head
             .framing(self.request.framing_method())
             .map_err(|e| FetchError::BadReply(e.to_string()))?;
-        let keep = self.resumed_bytes(&head)?;
-        if let (Some(max), BodyFraming::Length(n), Keep::Bytes(k)) =
-            (self.plan.max_filesize, framing, &keep)
-        {
-            let decoded = self.request.compressed && head.get("content-encoding").is_some();
-            if !decoded && k + n > max {
-                return Err(FetchError::TooLarge(format!(
-                    "the body ({} bytes) is larger than --max-filesize {max} bytes",
-                    k + n
-                )));
-            }
-        }
+        let keep = self.resumed_bytes(&response.head)?;
+        self.refuse_too_large(&response.head, framing, &keep)?;
         if let Keep::Bytes(0) = keep {
-            if let Some(length) = segments::length_to_split(self.plan, &self.request, &head) {
-                let first = segments::First { conn, buf, head };
-                return self.deliver_in_segments(first, length).await;
+            let split = segments::length_to_split(self.plan, &self.request, &response.head);
+            if let Some(length) = split {
+                return self.deliver_in_segments(response, length).await;
             }
             if let Some(path) = &self.plan.output {
                 segments::forget(path);
             }
         }
+        let out = match self.open_output(keep)? {
+            Opened::AlreadyComplete(out) => return out.commit(),
+            Opened::Writing(out) => out,
+        };
+        let streamed = self.stream_body(&mut response, framing, out).await?;
+        let trailers = self.show_trailers(&streamed.body)?;
+        let mut out = streamed.sink.finish()?;
+        if self.heads.included().is_some() && !trailers.is_empty() {
+            // -i: the trailers follow the body, as curl prints them.
+            out.put(&trailers)?;
+        }
+        self.check_resumed_length(&response.head, &out)?;
+        if streamed.reusable {
+            self.run.pool.put(&self.url, response.conn);
+        }
+        out.commit()
+    }
+
+    /// `--max-filesize`: a body whose length is known to pass it is refused before a byte
+    /// of it is written (a decoded body is bounded as it is decoded instead).
+    fn refuse_too_large(
+        &self,
+        head: &Head,
+        framing: BodyFraming,
+        keep: &Keep,
+    ) -> Result<(), FetchError> {
+        let (Some(max), BodyFraming::Length(n), Keep::Bytes(k)) =
+            (self.plan.max_filesize, framing, keep)
+        else {
+            return Ok(());
+        };
+        let decoded = self.request.compressed && head.get("content-encoding").is_some();
+        if !decoded && k + n > max {
+            return Err(FetchError::TooLarge(format!(
+                "the body ({} bytes) is larger than --max-filesize {max} bytes",
+                k + n
+            )));
+        }
+        Ok(())
+    }
+
+    /// Opens the body's destination (a file continuing `keep` bytes, or stdout) with
+    /// `--checksum`'s verifier, and with `-i` puts the heads first.
+    fn open_output(&mut self, keep: Keep) -> Result<Opened, FetchError> {
         let check = self.plan.checksum.clone();
         let mut out = match (&self.plan.output, keep) {
             (Some(path), Keep::AlreadyComplete) => {
-                return Output::file(path, self.attempt.offset)?
-                    .verify_with(check)?
-                    .commit()
+                let whole = Output::file(path, self.attempt.offset)?.verify_with(check)?;
+                return Ok(Opened::AlreadyComplete(whole));
             }
             (Some(path), Keep::Bytes(n)) => Output::file(path, n)?.verify_with(check)?,
             (None, _) => Output::stdout().verify_with(check)?,
@@ -400,12 +446,41 @@ impl Exchange<'_> {
         if let Some(included) = self.heads.included() {
             out.put(included)?;
         }
+        Ok(Opened::Writing(out))
+    }
+
+    /// Streams the body from the response's connection through its content decoding into
+    /// `out`, under the progress meter and `--limit-rate`.
+    async fn stream_body(
+        &mut self,
+        response: &mut Response,
+        framing: BodyFraming,
+        out: Output,
+    ) -> Result<Streamed, FetchError> {
+        let head = &response.head;
         let mut sink = ContentDecoder::new(
             out,
-            head.get("content-encoding"),
+            head.joined("content-encoding").as_deref(),
             self.request.compressed,
             self.plan.max_filesize,
         )?;
+        let mut meter = self.meter(framing);
+        let mut body = BodyDecoder::new(framing);
+        let (conn, buf) = (&mut response.conn, &mut response.buf);
+        let read = transfer::read_body(conn, buf, &mut body, &mut sink, &mut meter).await;
+        self.attempt.stats.size_download = body.received();
+        let reusable = read? && self.request.keep_alive && head.keeps_alive() && self.direct();
+        meter.finish();
+        Ok(Streamed {
+            sink,
+            body,
+            reusable,
+        })
+    }
+
+    /// The progress meter for a body framed as `framing`: no bar over a body that goes to
+    /// the terminal itself.
+    fn meter(&self, framing: BodyFraming) -> Meter {
         let total = match framing {
             BodyFraming::Length(n) => Some(n),
             _ => None,
@@ -414,14 +489,14 @@ impl Exchange<'_> {
         let progress = Progress::new(
             self.plan.progress && !to_terminal,
             total,
-            self.plan.bars.as_ref(),
+            self.run.bars.as_ref(),
         );
-        let mut meter = Meter::new(progress, self.plan.limit_rate);
-        let mut body = BodyDecoder::new(framing);
-        let read = transfer::read_body(&mut conn, &mut buf, &mut body, &mut sink, &mut meter).await;
-        self.attempt.stats.size_download = body.received();
-        let reusable = read? && self.request.keep_alive && head.keeps_alive() && self.direct();
-        meter.finish();
+        Meter::new(progress, self.plan.limit_rate)
+    }
+
+    /// Checks a chunked body's trailers, traces them with `-v` and shows them where the
+    /// heads go; returns them as curl prints them.
+    fn show_trailers(&mut self, body: &BodyDecoder) -> Result<Vec<u8>, FetchError> {
         let trailers = body.trailers();
         head::check_trailers(trailers).map_err(|e| FetchError::BadReply(e.to_string()))?;
         let trailers = heads::trailer_lines(trailers);
@@ -429,11 +504,11 @@ impl Exchange<'_> {
             self.trace.response(&trailers);
         }
         self.heads.show_trailers(&trailers)?;
-        let mut out = sink.finish()?;
-        if self.heads.included().is_some() && !trailers.is_empty() {
-            // -i: the trailers follow the body, as curl prints them.
-            out.put(&trailers)?;
-        }
+        Ok(trailers)
+    }
+
+    /// A resumed 206 must leave the file exactly as long as its Content-Range announced.
+    fn check_resumed_length(&self, head: &Head, out: &Output) -> Result<(), FetchError> {
         let resumed = self.attempt.offset > 0;
         if let (Some((_, Some(total))), Some(len), true) =
             (head.content_range(), out.file_len(), resumed)
@@ -444,27 +519,24 @@ impl Exchange<'_> {
                 )));
             }
         }
-        if reusable {
-            self.pool.put(&self.url, conn);
-        }
-        out.commit()
+        Ok(())
     }
 
     /// `--segments`: the body over several ranged connections, then verified and renamed
     /// like any other.
     async fn deliver_in_segments(
         &mut self,
-        first: segments::First,
+        response: Response,
         length: u64,
     ) -> Result<(), FetchError> {
-        let progress = Progress::new(self.plan.progress, Some(length), self.plan.bars.as_ref());
+        let progress = Progress::new(self.plan.progress, Some(length), self.run.bars.as_ref());
         let tls = self.tls.clone();
         segments::download(
             self.plan,
             &self.url,
             &self.request,
             tls,
-            first,
+            response,
             length,
             progress.share(),
         )
@@ -510,6 +582,24 @@ impl Exchange<'_> {
             ))),
         }
     }
+}
+
+/// The body's destination, opened.
+enum Opened {
+    /// To be written.
+    Writing(Output),
+    /// The local copy already is the whole file: only to be verified and committed.
+    AlreadyComplete(Output),
+}
+
+/// A body streamed into its destination, not yet committed.
+struct Streamed {
+    /// The destination, behind the content decoding.
+    sink: ContentDecoder<Output>,
+    /// The body's framing, with its trailers.
+    body: BodyDecoder,
+    /// The connection stands at the body's end and may carry another request.
+    reusable: bool,
 }
 
 /// How much of the `.part` file the response continues.

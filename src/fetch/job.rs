@@ -1,9 +1,8 @@
 //! Owns one URL's whole fetch: attempts until one delivers or `--retry` gives up, the
 //! `.part` clean-up after a failure, and `-w`'s report.
 
-use super::conn::pool::Pool;
 use super::error::FetchError;
-use super::exchange::{self, Attempt, Done};
+use super::exchange::{self, Attempt, Done, RunState};
 use super::flags::plan::FetchPlan;
 use super::output::file;
 use super::output::part_lock::PartLock;
@@ -12,10 +11,10 @@ use super::retry::Attempts;
 use super::segments;
 use std::io::Write;
 
-/// Fetches `plan`'s URL (on a connection from `pool` when one is kept for its origin); a
-/// closed stdout pipe counts as success.
-pub async fn fetch(plan: &FetchPlan, pool: &Pool) -> Result<(), FetchError> {
-    let (result, mut stats) = fetch_with_retries(plan, pool).await;
+/// Fetches `plan`'s URL (on a connection `run` kept for its origin, if any); a closed
+/// stdout pipe counts as success.
+pub async fn fetch(plan: &FetchPlan, run: &RunState) -> Result<(), FetchError> {
+    let (result, mut stats) = fetch_with_retries(plan, run).await;
     let result = match result {
         Err(FetchError::StdoutClosed(_)) => Ok(()),
         other => other,
@@ -32,7 +31,7 @@ pub async fn fetch(plan: &FetchPlan, pool: &Pool) -> Result<(), FetchError> {
 
 /// Runs attempts until one delivers, fails for good, or `--retry` runs out; returns the
 /// outcome and the last attempt's stats. The `.part` file is claimed for the whole run.
-async fn fetch_with_retries(plan: &FetchPlan, pool: &Pool) -> (Result<(), FetchError>, Stats) {
+async fn fetch_with_retries(plan: &FetchPlan, run: &RunState) -> (Result<(), FetchError>, Stats) {
     if let Some(path) = plan.output.as_deref().filter(|_| plan.create_dirs) {
         if let Err(e) = file::create_dirs(path) {
             return (Err(e), Stats::default());
@@ -57,7 +56,7 @@ async fn fetch_with_retries(plan: &FetchPlan, pool: &Pool) -> (Result<(), FetchE
         let mut attempt = Attempt::new(&resume, if_range);
         let result = within(
             plan.max_time,
-            exchange::fetch(plan, pool, &mut attempt, &attempts),
+            exchange::fetch(plan, run, &mut attempt, &attempts),
         )
         .await;
         attempt.stats.time_total = attempt.started.elapsed();

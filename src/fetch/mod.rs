@@ -38,7 +38,7 @@ mod parallel;
 mod retry;
 mod segments;
 
-pub use flags::{config_file, curl_options, netrc};
+pub use flags::{config_file, curl_options, glob, netrc};
 pub use http::{body, decode, head};
 pub use output::writeout;
 
@@ -47,18 +47,17 @@ pub use flags::args::FetchArgs;
 pub use flags::plan::DEFAULT_CONNECT_TIMEOUT;
 pub use output::file::ContinueAt;
 
-use conn::pool::Pool;
+use exchange::RunState;
 #[cfg(any(test, feature = "fuzzing"))]
 pub(crate) use flags::plan::parse_url;
 use flags::plan::FetchPlan;
-use std::sync::Arc;
 
 /// Fetches every URL the flags name, one after another or `-Z` at once, and returns the
 /// failures in URL order (none when every URL was fetched): the caller reports each, and the
 /// last one decides the exit code, as in curl.
 pub async fn run(args: FetchArgs) -> Vec<FetchError> {
-    let plans = match FetchPlan::for_each_url(&args) {
-        Ok(plans) => plans,
+    let (plans, stopped) = match FetchPlan::for_each_url(&args) {
+        Ok(planned) => (planned.plans, planned.stopped),
         Err(e) => return vec![e],
     };
     if let Some(first) = plans.first() {
@@ -67,17 +66,18 @@ pub async fn run(args: FetchArgs) -> Vec<FetchError> {
         }
     }
     let cookies = plans.first().and_then(|p| p.cookies.clone());
-    let pool = Arc::new(Pool::default());
     let results = if args.parallel && plans.len() > 1 {
-        parallel::fetch_all(plans, usize::from(args.parallel_max), pool).await
+        parallel::fetch_all(plans, usize::from(args.parallel_max)).await
     } else {
+        let run = RunState::default();
         let mut results = Vec::with_capacity(plans.len());
         for plan in &plans {
-            results.push(job::fetch(plan, &pool).await);
+            results.push(job::fetch(plan, &run).await);
         }
         results
     };
     let mut failures: Vec<FetchError> = results.into_iter().filter_map(Result::err).collect();
+    failures.extend(stopped);
     if let Some(Err(e)) = cookies.map(|c| c.save()) {
         failures.push(e);
     }

@@ -9,11 +9,11 @@
 //! Where a server limits each connection's rate, N connections finish N times sooner.
 
 use super::conn::dial;
-use super::conn::transfer::{self, Buffer, Conn};
+use super::conn::transfer::{self, Buffer, Conn, Response};
 use super::error::FetchError;
 use super::flags::plan::FetchPlan;
 use super::http::body::BodyDecoder;
-use super::http::decode::{ContentDecoder, Sink};
+use super::http::decode::{Plain, Sink};
 use super::http::head::{BodyFraming, Head};
 use super::http::request::RequestSpec;
 use super::output::file;
@@ -250,18 +250,8 @@ impl SegmentContext {
     }
 }
 
-/// The first response, whose connection already carries the body from byte 0.
-pub struct First {
-    /// Its connection.
-    pub conn: Conn,
-    /// The body bytes read with its head.
-    pub buf: Buffer,
-    /// Its head.
-    pub head: Head,
-}
-
-/// Downloads the `length`-byte body of `first` into `plan`'s `.part` file over the
-/// planned segments, continuing a sidecar that the `.part` file bears out; on success the
+/// Downloads the `length`-byte body of `first` (the response whose connection already
+/// carries the body from byte 0) into `plan`'s `.part` file over the planned segments, continuing a sidecar that the `.part` file bears out; on success the
 /// sidecar is gone and the `.part` file is whole (the caller verifies and renames it).
 /// No more than `--segments` connections are open at once, whatever the sidecar lists.
 pub async fn download(
@@ -269,7 +259,7 @@ pub async fn download(
     url: &Url,
     request: &RequestSpec,
     tls: Option<Arc<ClientConfig>>,
-    first: First,
+    first: Response,
     length: u64,
     progress: Progress,
 ) -> Result<(), FetchError> {
@@ -426,7 +416,7 @@ async fn supervise(
 /// `writer`.
 async fn fetch_segment(
     shared: SegmentContext,
-    first: Option<(First, OwnedSemaphorePermit)>,
+    first: Option<(Response, OwnedSemaphorePermit)>,
     next: u64,
     left: u64,
     writer: PlacedWriter,
@@ -448,7 +438,7 @@ async fn fetch_segment(
 /// connection is dropped after its segment, whatever follows on it.
 async fn stream_segment(
     shared: &SegmentContext,
-    first: Option<First>,
+    first: Option<Response>,
     next: u64,
     left: u64,
     writer: PlacedWriter,
@@ -457,7 +447,7 @@ async fn stream_segment(
         Some(first) => (first.conn, first.buf),
         None => ranged(shared, next, left).await?,
     };
-    let mut sink = ContentDecoder::new(writer, None, false, None)?;
+    let mut sink = Plain(writer);
     let rate = shared
         .plan
         .limit_rate
@@ -465,7 +455,6 @@ async fn stream_segment(
     let mut meter = Meter::new(shared.progress.share(), rate);
     let mut body = BodyDecoder::new(BodyFraming::Length(left));
     transfer::read_body(&mut conn, &mut buf, &mut body, &mut sink, &mut meter).await?;
-    sink.finish()?;
     Ok(())
 }
 

@@ -224,7 +224,7 @@ impl Args for FormFlags {
     fn augment_args(cmd: Command) -> Command {
         let part = |id: &'static str| {
             Arg::new(id)
-                .value_name("NAME=CONTENT")
+                .value_name("PART")
                 .action(ArgAction::Append)
                 .allow_hyphen_values(true)
                 .help_heading(REQUEST)
@@ -241,9 +241,9 @@ impl Args for FormFlags {
             part("form")
                 .short('F')
                 .long("form")
-                .help("Add a multipart/form-data part (POST), as curl's -F")
+                .help("Add a multipart/form-data PART (POST): NAME=VALUE, =@FILE or =<FILE")
                 .long_help(
-                    "Add a multipart/form-data part (POST), as curl's -F.\n\n\
+                    "Add a multipart/form-data PART (POST): NAME=VALUE, =@FILE or =<FILE.\n\n\
                      `NAME=VALUE`, `NAME=@FILE` (the file, streamed from disk, with its name), \
                      `NAME=<FILE` (its contents as the value; `-` is stdin for both); then \
                      `;type=TYPE`, `;filename=NAME`, `;headers=HEADER`. Repeatable, in order \
@@ -253,7 +253,7 @@ impl Args for FormFlags {
         .arg(
             part("form_string")
                 .long("form-string")
-                .help("Like -F, but CONTENT is sent as it is (no @, < or ;)"),
+                .help("Like -F, but the value is sent as it is (no @, < or ;)"),
         )
     }
 

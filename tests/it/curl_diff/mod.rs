@@ -15,6 +15,7 @@ mod cookies;
 mod dirs;
 mod flags;
 mod forms;
+mod globs;
 mod multipart;
 mod outputs;
 mod ranges;

@@ -1,8 +1,8 @@
 //! The cookie flags' failures: what fetch does when the jar cannot be written or a cookie
 //! file cannot be read (the bytes on the wire are in `tests/it/curl_diff/cookies.rs`).
 
-use super::server::{ok, reply, Server};
-use super::support::fetch_in;
+use crate::support::fetch_run::fetch_in;
+use crate::support::http_server::{ok, reply, Server};
 
 /// A jar that cannot be written fails the run with curl's write error (23), the body still
 /// delivered and no temporary file left beside the jar.

@@ -2,7 +2,7 @@
 //! which pointed `--create-dirs` at `--max-redirs`), exit 2, and the README's list of them in
 //! step with the table in `src/fetch/flags/curl_options.rs` and with `fetch --help`.
 
-use super::support::fetch;
+use crate::support::fetch_run::fetch;
 use crate::support::sockit;
 use sockit::fetch::curl_options::{Scope, CURL_OPTIONS};
 

@@ -3,7 +3,7 @@
 //! from disk included. The bytes themselves are checked against curl in
 //! `tests/it/curl_diff/multipart.rs`.
 
-use super::support::fetch_in;
+use crate::support::fetch_run::fetch_in;
 use crate::support::{require_tool, ChildGuard};
 use std::process::Command;
 
