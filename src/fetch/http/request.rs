@@ -5,6 +5,7 @@
 //! default), the credentials, `Range`, `User-Agent`, `Accept: */*`, `Referer`, then the
 //! user's `-H` lines exactly as typed, then the body's `Content-Length` and `Content-Type`.
 
+use super::multipart::EXPECT_THRESHOLD;
 use crate::fetch::error::FetchError;
 use url::Url;
 
@@ -67,6 +68,8 @@ pub enum Payload {
     },
     /// `-T -`: stdin's bytes, sent chunked as curl does (it cannot know the length first).
     Chunked(Vec<u8>),
+    /// `-F`: a multipart form, its files streamed from disk.
+    Multipart(super::multipart::Multipart),
     /// `-T FILE`: streamed from the file (never held in memory), `len` bytes.
     File {
         /// The file.
@@ -83,6 +86,7 @@ impl Payload {
             Payload::Bytes { data, .. } => data.len() as u64,
             Payload::Chunked(data) => data.len() as u64,
             Payload::File { len, .. } => *len,
+            Payload::Multipart(form) => form.len(),
         }
     }
 }
@@ -259,6 +263,13 @@ impl RequestSpec {
                 line(&mut out, "Content-Length", &body.len().to_string());
                 line(&mut out, "Expect", "100-continue");
             }
+            Some(Payload::Multipart(form)) => {
+                line(&mut out, "Content-Length", &form.len().to_string());
+                line(&mut out, "Content-Type", &form.content_type());
+                if form.len() > EXPECT_THRESHOLD {
+                    line(&mut out, "Expect", "100-continue");
+                }
+            }
             Some(Payload::Chunked(_)) => {
                 line(&mut out, "Transfer-Encoding", "chunked");
                 line(&mut out, "Expect", "100-continue");
@@ -299,7 +310,9 @@ impl RequestSpec {
     /// Whether the request says `Expect: 100-continue` (an upload, unless `-H Expect:`):
     /// its body then waits for the server's 100, or a second without an answer.
     pub fn expects_continue(&self) -> bool {
-        matches!(self.body, Some(Payload::File { .. } | Payload::Chunked(_)))
+        let large_form =
+            matches!(&self.body, Some(Payload::Multipart(f)) if f.len() > EXPECT_THRESHOLD);
+        (large_form || matches!(self.body, Some(Payload::File { .. } | Payload::Chunked(_))))
             && self.user_header("expect").is_none()
     }
 

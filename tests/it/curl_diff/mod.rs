@@ -16,6 +16,7 @@ mod dirs;
 mod flags;
 mod forms;
 mod globs;
+mod multipart;
 mod outputs;
 mod ranges;
 mod requests;
@@ -197,7 +198,9 @@ pub fn check_with(table: Vec<Line>, extra: &[(&str, String)]) {
 fn run(mut cmd: Command, line: &Line, server: &Recorder) -> Outcome {
     let dir = tempfile::tempdir().unwrap();
     for (name, bytes) in &line.files {
-        std::fs::write(dir.path().join(name), bytes).unwrap();
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
     }
     cmd.current_dir(dir.path())
         // No ~/.curlrc, no proxies from the environment the tests run in.
@@ -229,7 +232,7 @@ fn run(mut cmd: Command, line: &Line, server: &Recorder) -> Outcome {
     };
     let _ = feed.join();
     Outcome {
-        request: normalised(&server.take(DEADLINE)),
+        request: without_boundaries(&normalised(&server.take(DEADLINE))),
         stdout: stdout.join().unwrap(),
         files: files(dir.path()),
         exit: status.code().unwrap_or(-1),
@@ -251,6 +254,27 @@ fn normalised(bytes: &[u8]) -> Vec<u8> {
         rest = &rest[at + 2..];
     }
     out.extend_from_slice(rest);
+    out
+}
+
+/// The bytes with the random part of every multipart boundary (curl's shape: 24 dashes and
+/// 16 hex digits, with two more dashes where it separates parts) made the same: the only part of a `-F` request that may differ.
+fn without_boundaries(bytes: &[u8]) -> Vec<u8> {
+    const DASHES: &[u8] = b"------------------------";
+    let mut out = bytes.to_vec();
+    let mut at = 0;
+    while let Some(found) = out[at..].windows(DASHES.len()).position(|w| w == DASHES) {
+        let dashes = out[at + found..].iter().take_while(|&&b| b == b'-').count();
+        let start = at + found + dashes;
+        let hex = out[start..]
+            .iter()
+            .take_while(|b| b.is_ascii_hexdigit())
+            .count();
+        if hex == 16 {
+            out[start..start + 16].copy_from_slice(b"RANDOMBOUNDARY16");
+        }
+        at = start;
+    }
     out
 }
 
