@@ -187,6 +187,7 @@ impl Exchange<'_> {
             self.note_response(&head);
             if self.plan.max_redirects.is_some() && is_redirect(head.status) {
                 if let Some(location) = redirect::location(&head) {
+                    self.keep_for_next_hop(conn, &mut buf, &head).await;
                     self.attempt.stats.redirect_url = None;
                     self.url =
                         redirects.follow(&mut self.request, &self.url, head.status, &location)?;
@@ -227,6 +228,18 @@ impl Exchange<'_> {
                 });
             }
             return Ok(Reply::Deliver(Response { conn, buf, head }));
+        }
+    }
+
+    /// Keeps a redirect's connection for the next request when its small body was read
+    /// to the end and the server keeps it open, as curl follows a same-origin redirect.
+    async fn keep_for_next_hop(&mut self, mut conn: Conn, buf: &mut Buffer, head: &Head) {
+        let Ok(framing) = head.framing(self.request.framing_method()) else {
+            return;
+        };
+        let kept = self.request.keep_alive && head.keeps_alive() && self.direct();
+        if kept && transfer::drain_small_body(&mut conn, buf, framing).await {
+            self.run.pool.put(&self.url, conn);
         }
     }
 
@@ -441,7 +454,7 @@ impl Exchange<'_> {
         let head = &response.head;
         let mut sink = ContentDecoder::new(
             out,
-            head.get("content-encoding"),
+            head.joined("content-encoding").as_deref(),
             self.request.compressed,
             self.plan.max_filesize,
         )?;

@@ -38,7 +38,7 @@ mod parallel;
 mod retry;
 mod segments;
 
-pub use flags::{config_file, curl_options, netrc};
+pub use flags::{config_file, curl_options, glob, netrc};
 pub use http::{body, decode, head};
 pub use output::writeout;
 
@@ -56,8 +56,8 @@ use flags::plan::FetchPlan;
 /// failures in URL order (none when every URL was fetched): the caller reports each, and the
 /// last one decides the exit code, as in curl.
 pub async fn run(args: FetchArgs) -> Vec<FetchError> {
-    let plans = match FetchPlan::for_each_url(&args) {
-        Ok(plans) => plans,
+    let (plans, stopped) = match FetchPlan::for_each_url(&args) {
+        Ok(planned) => (planned.plans, planned.stopped),
         Err(e) => return vec![e],
     };
     if let Some(first) = plans.first() {
@@ -75,5 +75,7 @@ pub async fn run(args: FetchArgs) -> Vec<FetchError> {
         }
         results
     };
-    results.into_iter().filter_map(Result::err).collect()
+    let mut failures: Vec<FetchError> = results.into_iter().filter_map(Result::err).collect();
+    failures.extend(stopped);
+    failures
 }
