@@ -31,7 +31,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Held while an area runs its lines (see the module docs).
 static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -217,23 +217,22 @@ fn run(mut cmd: Command, line: &Line, server: &Recorder) -> Outcome {
         let _ = stdin.write_all(&input);
     });
     let mut out = child.child.stdout.take().unwrap();
-    let stdout = thread::spawn(move || {
+    // stdout closes when the command ends: its reader says when, so the wait is for that
+    // event, with a deadline, not a poll.
+    let (done, ended) = std::sync::mpsc::channel();
+    thread::spawn(move || {
         let mut bytes = Vec::new();
         let _ = out.read_to_end(&mut bytes);
-        bytes
+        let _ = done.send(bytes);
     });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(start.elapsed() < DEADLINE, "{:?} did not finish", line.args);
-        thread::sleep(Duration::from_millis(2));
-    };
+    let stdout = ended
+        .recv_timeout(DEADLINE)
+        .unwrap_or_else(|_| panic!("{:?} did not finish", line.args));
+    let status = child.child.wait().unwrap();
     let _ = feed.join();
     Outcome {
         request: without_boundaries(&normalised(&server.take(DEADLINE))),
-        stdout: stdout.join().unwrap(),
+        stdout,
         files: files(dir.path()),
         exit: status.code().unwrap_or(-1),
     }
