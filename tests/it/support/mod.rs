@@ -267,6 +267,11 @@ impl ChildGuard {
             .unwrap_or_else(|| panic!("no address in {line:?}"))
     }
 
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends a signal with kill(1), which keeps the tests free of unsafe code.
     pub fn signal(&self, sig: &str) {
         let status = Command::new("kill")
@@ -541,23 +546,24 @@ fn skip_lines_name_the_missing_peers() {
 /// Waits, within [`WAIT`], until the server end of `client` (a connection over IPv4 loopback)
 /// has read every byte sent to it: its kernel receive queue is empty. On loopback a write has
 /// reached the peer's socket by the time it returns, so this is how a test makes each piece
-/// of its input arrive in a read of its own, without guessing how long the server takes. The
-/// kernel gives no notification of a peer's read, so the queue is looked at, ever less often.
+/// of its input arrive in a read of its own, without guessing how long the server takes.
 /// (The client's unacknowledged bytes are no help: delayed ACKs hold them for 30-170 ms.)
 pub async fn wait_until_read(client: &TcpStream) {
     let local = client.local_addr().unwrap();
     let remote = client.peer_addr().unwrap();
+    let unread = || find_queues(remote, local).map(|q| q.receive) == Some(0);
+    kernel_state(&format!("the server to read what {local} sent"), unread).await;
+}
+
+/// Waits, within [`WAIT`], until `reached` says the kernel's state has reached what a test
+/// waits for (a socket's queues, which no system call notifies a peer of). It looks again
+/// after 50 µs, then ever less often (doubling, at most every 10 ms), so a state reached at
+/// once costs nothing and a slow one no busy loop; past the deadline it fails naming `what`.
+pub async fn kernel_state(what: &str, mut reached: impl FnMut() -> bool) {
     let deadline = Instant::now() + WAIT;
     let mut pause = Duration::from_micros(50);
-    loop {
-        let unread = find_queues(remote, local).map(|q| q.receive);
-        if unread == Some(0) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the server never read what {local} sent"
-        );
+    while !reached() {
+        assert!(Instant::now() < deadline, "waited {WAIT:?} for {what}");
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_millis(10));
     }
