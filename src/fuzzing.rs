@@ -12,11 +12,13 @@
 //! input into reads) and the rest as the input, so a fuzzer explores both at once.
 
 use crate::fetch::body::{BodyDecoder, BodyError, BodyStep};
-use crate::fetch::decode::{ContentDecoder, Sink};
+use crate::fetch::decode::{BodySink, ContentDecoder, Sink};
+use crate::fetch::glob::Glob;
 use crate::fetch::head::{self, BodyFraming, Parsed};
-use crate::fetch::redirect::{is_redirect, Redirects};
-use crate::fetch::request::RequestSpec;
-use crate::fetch::{output, parse_url, FetchError};
+use crate::fetch::http::redirect::{is_redirect, Redirects};
+use crate::fetch::http::request::RequestSpec;
+use crate::fetch::output::file;
+use crate::fetch::{parse_url, FetchError};
 use crate::protocol::{Framing, Session, Step, DEFAULT_MAX_LINE};
 use std::cell::Cell;
 use std::io::{self, Write};
@@ -27,7 +29,7 @@ use std::rc::Rc;
 pub type Target = fn(&[u8]);
 
 /// The names of the targets, as directories under `fuzz/corpus/`, with their entry points.
-pub const TARGETS: [(&str, Target); 10] = [
+pub const TARGETS: [(&str, Target); 11] = [
     ("protocol", protocol),
     ("head", head),
     ("chunked", chunked),
@@ -38,6 +40,7 @@ pub const TARGETS: [(&str, Target); 10] = [
     ("netrc", netrc),
     ("config_file", config_file),
     ("segments_sidecar", segments_sidecar),
+    ("url_glob", url_glob),
 ];
 
 /// The first byte of `data` as flags, then up to 7 read boundaries (two bytes each, taken
@@ -282,12 +285,21 @@ impl Sink for Collect {
     }
 }
 
-/// The content decoders (gzip, deflate, br): never panic, never write more than the bomb
+/// The content decoders (gzip, deflate, br, zstd, and stacks of them): never panic, never write more than the bomb
 /// guard allows for the compressed bytes seen so far, and give the same output however the
 /// body is split when both runs succeed.
 pub fn content(data: &[u8]) {
     let split = Split::new(data);
-    let coding = ["gzip", "deflate", "br", "x-gzip"][usize::from(split.flags & 3)];
+    let coding = [
+        "gzip",
+        "deflate",
+        "br",
+        "x-gzip",
+        "zstd",
+        "gzip, br",
+        "zstd, gzip",
+        "deflate, zstd",
+    ][usize::from(split.flags & 7)];
     let whole = decode_content(coding, &split.whole());
     let pieces = decode_content(coding, &split.pieces());
     if let (Ok(a), Ok(b)) = (&whole, &pieces) {
@@ -318,6 +330,38 @@ fn decode_content(coding: &str, reads: &[&[u8]]) -> Result<Vec<u8>, FetchError> 
     Ok(out)
 }
 
+/// curl's URL globs: a URL (before the first `\n`) and an `-o` name (after it). A glob parses
+/// or is refused with a column inside the URL; one that parses expands at its first, middle
+/// and last index without a panic, each expansion free of unescaped glob syntax when the URL
+/// had no escapes, and names the output.
+pub fn url_glob(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (url, name) = text.split_once('\n').unwrap_or((text, "#1"));
+    match Glob::parse(url) {
+        Ok(glob) => {
+            let count = glob.count();
+            assert!(count >= 1, "{url:?} expands to nothing");
+            for index in [0, count / 2, count - 1] {
+                let expanded = glob.nth(index);
+                let _ = expanded.name(name);
+                if !url.contains('\\') {
+                    assert!(
+                        !expanded.url.contains(['{', '}']),
+                        "{url:?} left a brace in {:?}",
+                        expanded.url
+                    );
+                }
+            }
+        }
+        Err(e) => {
+            assert!(e.column <= url.len() + 1, "{url:?}: column {}", e.column);
+            assert!(e.to_string().starts_with(e.what));
+        }
+    }
+}
+
 /// URLs and redirects: the command-line URL (before the first `\n`) and a `Location` (after
 /// it), with a redirect status from the first byte. Whatever parses renders a request whose
 /// head is one well-formed HTTP/1.1 request (no header or line injection), and a followed
@@ -341,9 +385,9 @@ pub fn url(data: &[u8]) {
     if let Ok(next) = redirects.follow(&mut spec, &first, status, location.trim()) {
         assert!(matches!(next.scheme(), "http" | "https"), "{next}");
         check_request(&spec, &next);
-        check_remote_name(&output::remote_name(next.path()));
+        check_remote_name(&file::remote_name(next.path()));
     }
-    check_remote_name(&output::remote_name(first.path()));
+    check_remote_name(&file::remote_name(first.path()));
 }
 
 /// The request for `url` parses back as exactly one request head with the URL's target.
@@ -364,7 +408,7 @@ fn check_request(spec: &RequestSpec, url: &url::Url) {
 /// `-O`'s file name from any URL path: one plain file name in the current directory.
 pub fn remote_name(data: &[u8]) {
     let path = String::from_utf8_lossy(data);
-    check_remote_name(&output::remote_name(&path));
+    check_remote_name(&file::remote_name(&path));
 }
 
 fn check_remote_name(name: &Path) {
@@ -377,11 +421,7 @@ fn check_remote_name(name: &Path) {
     assert!(!text.contains(['/', '\\', '\0']), "{text:?}");
     assert!(!text.starts_with(['.', '-']), "{text:?}");
     assert!(!text.chars().any(char::is_control), "{text:?}");
-    assert!(
-        text.len() <= output::MAX_REMOTE_NAME,
-        "{} bytes",
-        text.len()
-    );
+    assert!(text.len() <= file::MAX_REMOTE_NAME, "{} bytes", text.len());
 }
 
 /// The PROXY protocol header (`server::proxy::parse`, over the `ppp` crate): no panic; a
@@ -464,7 +504,7 @@ pub fn config_file(data: &[u8]) {
 /// no more than one segment per MiB, claims no more than each segment holds, and renders
 /// back to the same sidecar.
 pub fn segments_sidecar(data: &[u8]) {
-    use crate::fetch::sidecar;
+    use crate::fetch::output::sidecar;
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };

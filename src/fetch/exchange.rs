@@ -1,25 +1,24 @@
 //! Owns one fetch from the first request to the committed output: connecting, following
 //! redirects, `-f`, the resume decision, and streaming the final body into its destination.
 
-use super::args::ContinueAt;
-use super::body::BodyDecoder;
-use super::decode::ContentDecoder;
-use super::dial;
+use super::conn::dial;
+use super::conn::pool::Pool;
+use super::conn::transfer::{self, Buffer, Conn, Response};
 use super::error::FetchError;
-use super::head::{self, BodyFraming, Head};
-use super::heads::{self, HeadSinks};
-use super::output::{self, Output, Resume};
-use super::plan::FetchPlan;
-use super::pool::Pool;
-use super::progress::{Meter, Progress};
-use super::redirect::{self, is_redirect, Redirects};
-use super::request::{Payload, RequestSpec};
+use super::flags::plan::FetchPlan;
+use super::http::body::BodyDecoder;
+use super::http::decode::ContentDecoder;
+use super::http::head::{self, BodyFraming, Head};
+use super::http::redirect::{self, is_redirect, Redirects};
+use super::http::request::{Payload, RequestSpec};
+use super::output::file::{self, ContinueAt, Output, Resume};
+use super::output::heads::{self, HeadSinks};
+use super::output::progress::{Meter, Progress};
+use super::output::verbose::Verbose;
+use super::output::writeout::Stats;
 use super::retry::{self, Attempts, ResumeHint};
 use super::segments;
-use super::transfer::{self, Buffer, Conn};
-use super::upload;
-use super::verbose::Verbose;
-use super::writeout::Stats;
+use indicatif::MultiProgress;
 use rustls::ClientConfig;
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -34,8 +33,8 @@ struct Exchange<'a> {
     /// The request for it (method and credentials change on some redirects).
     request: RequestSpec,
     heads: HeadSinks,
-    /// Connections kept alive between the run's URLs.
-    pool: &'a Pool,
+    /// What the run's fetches share.
+    run: &'a RunState,
     /// The TLS configuration, built on the first https URL.
     tls: Option<Arc<ClientConfig>>,
     /// Where this attempt starts, and what it leaves behind (kept when it fails).
@@ -43,6 +42,17 @@ struct Exchange<'a> {
     /// The attempts so far: asked, when a transient status arrives, whether to retry it.
     retries: &'a Attempts<'a>,
     trace: Verbose,
+}
+
+/// What the fetches of one run share: the connections kept alive between its URLs, and with
+/// `-Z` the display every fetch's progress bar goes to. Kept out of the plans, which are
+/// read-only once built.
+#[derive(Default)]
+pub struct RunState {
+    /// Connections kept alive between the run's URLs.
+    pub pool: Pool,
+    /// `-Z`: the display the progress bars of all parallel fetches share.
+    pub bars: Option<MultiProgress>,
 }
 
 /// One attempt at a fetch: what it starts from, and what it leaves behind for `-w` and for
@@ -96,19 +106,11 @@ pub enum Done {
     },
 }
 
-/// The final response: its head, the connection its body comes on, and the body bytes
-/// already read with the head.
-struct Response {
-    conn: Conn,
-    buf: Buffer,
-    head: Head,
-}
-
 /// The local side of the work, before any traffic: refuses an output that must not be
 /// replaced and prepares `-C`'s `.part` file.
 pub fn prepare(plan: &FetchPlan) -> Result<Resume, FetchError> {
     if let Some(path) = &plan.output {
-        output::check_replaceable(path)?;
+        file::check_replaceable(path)?;
         if segments::in_progress(path) {
             // The .part file is sparse, filled segment by segment: never a prefix to
             // continue; the segments continue themselves from their sidecar.
@@ -117,7 +119,7 @@ pub fn prepare(plan: &FetchPlan) -> Result<Resume, FetchError> {
     }
     Ok(match (plan.resume, &plan.output) {
         (None, _) => Resume::default(),
-        (Some(at), Some(path)) => output::prepare_resume(path, at)?,
+        (Some(at), Some(path)) => file::prepare_resume(path, at)?,
         (Some(ContinueAt::At(n)), None) => Resume {
             offset: n,
             copied: false,
@@ -131,7 +133,7 @@ pub fn prepare(plan: &FetchPlan) -> Result<Resume, FetchError> {
 /// destination, noting in `attempt` what happened.
 pub async fn fetch<'a>(
     plan: &'a FetchPlan,
-    pool: &'a Pool,
+    run: &'a RunState,
     attempt: &'a mut Attempt,
     retries: &'a Attempts<'a>,
 ) -> Result<Done, FetchError> {
@@ -145,7 +147,7 @@ pub async fn fetch<'a>(
         url: plan.url.clone(),
         request,
         heads: HeadSinks::new(&plan.heads)?,
-        pool,
+        run,
         tls: None,
         attempt,
         retries,
@@ -185,6 +187,7 @@ impl Exchange<'_> {
             self.note_response(&head);
             if self.plan.max_redirects.is_some() && is_redirect(head.status) {
                 if let Some(location) = redirect::location(&head) {
+                    self.keep_for_next_hop(conn, &mut buf, &head).await;
                     self.attempt.stats.redirect_url = None;
                     self.url =
                         redirects.follow(&mut self.request, &self.url, head.status, &location)?;
@@ -228,6 +231,18 @@ impl Exchange<'_> {
         }
     }
 
+    /// Keeps a redirect's connection for the next request when its small body was read
+    /// to the end and the server keeps it open, as curl follows a same-origin redirect.
+    async fn keep_for_next_hop(&mut self, mut conn: Conn, buf: &mut Buffer, head: &Head) {
+        let Ok(framing) = head.framing(self.request.framing_method()) else {
+            return;
+        };
+        let kept = self.request.keep_alive && head.keeps_alive() && self.direct();
+        if kept && transfer::drain_small_body(&mut conn, buf, framing).await {
+            self.run.pool.put(&self.url, conn);
+        }
+    }
+
     /// Sends the request and reads the response head, on a kept-alive connection when the
     /// pool has one for this origin (and on a fresh one when that turns out closed).
     async fn request_head(
@@ -235,7 +250,7 @@ impl Exchange<'_> {
         buf: &mut Buffer,
     ) -> Result<(Conn, Vec<Head>, Head), FetchError> {
         let kept = if self.direct() {
-            self.pool.take(&self.url)
+            self.run.pool.take(&self.url)
         } else {
             None
         };
@@ -264,24 +279,27 @@ impl Exchange<'_> {
         buf: &mut Buffer,
     ) -> Result<(Conn, Vec<Head>, Head), FetchError> {
         let request = self.request.render(&self.url, Some(self.attempt.ask_from));
+        // The head alone counts in size_request: curl counts only what goes with it.
         self.note_request(&conn, request.len());
-        self.trace.request(&request);
-        conn.send(&request).await?;
-        if let Some(body) = &self.request.body {
-            let send = !self.request.expects_continue()
-                || transfer::await_continue(&mut conn, buf, self.plan.expect_wait).await?;
-            if send {
-                // Not counted in size_request: curl counts only what goes with the head.
-                upload::send_body(&mut conn, body).await?;
-            } else {
-                // The server still waits for a body it will not get: never reuse this one.
-                self.request.keep_alive = false;
-            }
+        let expect_wait = self.plan.expect_wait;
+        let answer = transfer::round_trip(
+            &mut conn,
+            buf,
+            &self.request,
+            &request,
+            expect_wait,
+            self.trace,
+        )
+        .await;
+        self.attempt.stats.time_starttransfer = buf.first_byte().map(|t| t - self.attempt.started);
+        let transfer::Answer {
+            interim,
+            head,
+            body_withheld,
+        } = answer?;
+        if body_withheld {
+            self.request.keep_alive = false;
         }
-        let mut first_byte = None;
-        let read = transfer::read_head(&mut conn, buf, &mut first_byte).await;
-        self.attempt.stats.time_starttransfer = first_byte.map(|t| t - self.attempt.started);
-        let (interim, head) = read?;
         Ok((conn, interim, head))
     }
 
@@ -297,16 +315,22 @@ impl Exchange<'_> {
             "https" => Some(dial::tls_config(&mut self.tls, &self.plan.connect)?),
             _ => None,
         };
-        self.request.via_proxy = dial::via_proxy(self.plan, &self.url);
-        let mut times = dial::Milestones::default();
-        let conn = dial::dial(self.plan, &self.url, tls, self.trace, &mut times).await;
+        let dialed = dial::dial(
+            &self.plan.connect,
+            &self.plan.proxies,
+            &self.url,
+            tls,
+            self.trace,
+        )
+        .await;
         let since = |t: Option<Instant>| t.map(|t| t - self.attempt.started);
         let stats = &mut self.attempt.stats;
-        stats.time_namelookup = since(times.resolved);
-        stats.time_connect = since(times.connected);
-        stats.time_appconnect = since(times.handshaken);
-        stats.num_connects += u32::from(conn.is_ok());
-        conn
+        stats.time_namelookup = since(dialed.times.resolved);
+        stats.time_connect = since(dialed.times.connected);
+        stats.time_appconnect = since(dialed.times.handshaken);
+        stats.num_connects += u32::from(dialed.conn.is_ok());
+        self.request.via_proxy = dialed.via_proxy;
+        dialed.conn
     }
 
     /// Notes for `-w` a request of `len` bytes (head, and a body sent with it) about to go
@@ -344,42 +368,71 @@ impl Exchange<'_> {
     }
 
     /// Streams the final response's body into its destination and commits it.
-    async fn deliver(&mut self, response: Response) -> Result<(), FetchError> {
-        let Response {
-            mut conn,
-            mut buf,
-            head,
-        } = response;
-        let framing = head
+    async fn deliver(&mut self, mut response: Response) -> Result<(), FetchError> {
+        let framing = response
+            .head
             .framing(self.request.framing_method())
             .map_err(|e| FetchError::BadReply(e.to_string()))?;
-        let keep = self.resumed_bytes(&head)?;
-        if let (Some(max), BodyFraming::Length(n), Keep::Bytes(k)) =
-            (self.plan.max_filesize, framing, &keep)
-        {
-            let decoded = self.request.compressed && head.get("content-encoding").is_some();
-            if !decoded && k + n > max {
-                return Err(FetchError::TooLarge(format!(
-                    "the body ({} bytes) is larger than --max-filesize {max} bytes",
-                    k + n
-                )));
-            }
-        }
+        let keep = self.resumed_bytes(&response.head)?;
+        self.refuse_too_large(&response.head, framing, &keep)?;
         if let Keep::Bytes(0) = keep {
-            if let Some(length) = segments::length_to_split(self.plan, &self.request, &head) {
-                let first = segments::First { conn, buf, head };
-                return self.deliver_in_segments(first, length).await;
+            let split = segments::length_to_split(self.plan, &self.request, &response.head);
+            if let Some(length) = split {
+                return self.deliver_in_segments(response, length).await;
             }
             if let Some(path) = &self.plan.output {
                 segments::forget(path);
             }
         }
+        let out = match self.open_output(keep)? {
+            Opened::AlreadyComplete(out) => return out.commit(),
+            Opened::Writing(out) => out,
+        };
+        let streamed = self.stream_body(&mut response, framing, out).await?;
+        let trailers = self.show_trailers(&streamed.body)?;
+        let mut out = streamed.sink.finish()?;
+        if self.heads.included().is_some() && !trailers.is_empty() {
+            // -i: the trailers follow the body, as curl prints them.
+            out.put(&trailers)?;
+        }
+        self.check_resumed_length(&response.head, &out)?;
+        if streamed.reusable {
+            self.run.pool.put(&self.url, response.conn);
+        }
+        out.commit()
+    }
+
+    /// `--max-filesize`: a body whose length is known to pass it is refused before a byte
+    /// of it is written (a decoded body is bounded as it is decoded instead).
+    fn refuse_too_large(
+        &self,
+        head: &Head,
+        framing: BodyFraming,
+        keep: &Keep,
+    ) -> Result<(), FetchError> {
+        let (Some(max), BodyFraming::Length(n), Keep::Bytes(k)) =
+            (self.plan.max_filesize, framing, keep)
+        else {
+            return Ok(());
+        };
+        let decoded = self.request.compressed && head.get("content-encoding").is_some();
+        if !decoded && k + n > max {
+            return Err(FetchError::TooLarge(format!(
+                "the body ({} bytes) is larger than --max-filesize {max} bytes",
+                k + n
+            )));
+        }
+        Ok(())
+    }
+
+    /// Opens the body's destination (a file continuing `keep` bytes, or stdout) with
+    /// `--checksum`'s verifier, and with `-i` puts the heads first.
+    fn open_output(&mut self, keep: Keep) -> Result<Opened, FetchError> {
         let check = self.plan.checksum.clone();
         let mut out = match (&self.plan.output, keep) {
             (Some(path), Keep::AlreadyComplete) => {
-                return Output::file(path, self.attempt.offset)?
-                    .verify_with(check)?
-                    .commit()
+                let whole = Output::file(path, self.attempt.offset)?.verify_with(check)?;
+                return Ok(Opened::AlreadyComplete(whole));
             }
             (Some(path), Keep::Bytes(n)) => Output::file(path, n)?.verify_with(check)?,
             (None, _) => Output::stdout().verify_with(check)?,
@@ -387,12 +440,41 @@ impl Exchange<'_> {
         if let Some(included) = self.heads.included() {
             out.put(included)?;
         }
+        Ok(Opened::Writing(out))
+    }
+
+    /// Streams the body from the response's connection through its content decoding into
+    /// `out`, under the progress meter and `--limit-rate`.
+    async fn stream_body(
+        &mut self,
+        response: &mut Response,
+        framing: BodyFraming,
+        out: Output,
+    ) -> Result<Streamed, FetchError> {
+        let head = &response.head;
         let mut sink = ContentDecoder::new(
             out,
-            head.get("content-encoding"),
+            head.joined("content-encoding").as_deref(),
             self.request.compressed,
             self.plan.max_filesize,
         )?;
+        let mut meter = self.meter(framing);
+        let mut body = BodyDecoder::new(framing);
+        let (conn, buf) = (&mut response.conn, &mut response.buf);
+        let read = transfer::read_body(conn, buf, &mut body, &mut sink, &mut meter).await;
+        self.attempt.stats.size_download = body.received();
+        let reusable = read? && self.request.keep_alive && head.keeps_alive() && self.direct();
+        meter.finish();
+        Ok(Streamed {
+            sink,
+            body,
+            reusable,
+        })
+    }
+
+    /// The progress meter for a body framed as `framing`: no bar over a body that goes to
+    /// the terminal itself.
+    fn meter(&self, framing: BodyFraming) -> Meter {
         let total = match framing {
             BodyFraming::Length(n) => Some(n),
             _ => None,
@@ -401,14 +483,14 @@ impl Exchange<'_> {
         let progress = Progress::new(
             self.plan.progress && !to_terminal,
             total,
-            self.plan.bars.as_ref(),
+            self.run.bars.as_ref(),
         );
-        let mut meter = Meter::new(progress, self.plan.limit_rate);
-        let mut body = BodyDecoder::new(framing);
-        let read = transfer::read_body(&mut conn, &mut buf, &mut body, &mut sink, &mut meter).await;
-        self.attempt.stats.size_download = body.received();
-        let reusable = read? && self.request.keep_alive && head.keeps_alive() && self.direct();
-        meter.finish();
+        Meter::new(progress, self.plan.limit_rate)
+    }
+
+    /// Checks a chunked body's trailers, traces them with `-v` and shows them where the
+    /// heads go; returns them as curl prints them.
+    fn show_trailers(&mut self, body: &BodyDecoder) -> Result<Vec<u8>, FetchError> {
         let trailers = body.trailers();
         head::check_trailers(trailers).map_err(|e| FetchError::BadReply(e.to_string()))?;
         let trailers = heads::trailer_lines(trailers);
@@ -416,11 +498,11 @@ impl Exchange<'_> {
             self.trace.response(&trailers);
         }
         self.heads.show_trailers(&trailers)?;
-        let mut out = sink.finish()?;
-        if self.heads.included().is_some() && !trailers.is_empty() {
-            // -i: the trailers follow the body, as curl prints them.
-            out.put(&trailers)?;
-        }
+        Ok(trailers)
+    }
+
+    /// A resumed 206 must leave the file exactly as long as its Content-Range announced.
+    fn check_resumed_length(&self, head: &Head, out: &Output) -> Result<(), FetchError> {
         let resumed = self.attempt.offset > 0;
         if let (Some((_, Some(total))), Some(len), true) =
             (head.content_range(), out.file_len(), resumed)
@@ -431,27 +513,24 @@ impl Exchange<'_> {
                 )));
             }
         }
-        if reusable {
-            self.pool.put(&self.url, conn);
-        }
-        out.commit()
+        Ok(())
     }
 
     /// `--segments`: the body over several ranged connections, then verified and renamed
     /// like any other.
     async fn deliver_in_segments(
         &mut self,
-        first: segments::First,
+        response: Response,
         length: u64,
     ) -> Result<(), FetchError> {
-        let progress = Progress::new(self.plan.progress, Some(length), self.plan.bars.as_ref());
+        let progress = Progress::new(self.plan.progress, Some(length), self.run.bars.as_ref());
         let tls = self.tls.clone();
         segments::download(
             self.plan,
             &self.url,
             &self.request,
             tls,
-            first,
+            response,
             length,
             progress.share(),
         )
@@ -497,6 +576,24 @@ impl Exchange<'_> {
             ))),
         }
     }
+}
+
+/// The body's destination, opened.
+enum Opened {
+    /// To be written.
+    Writing(Output),
+    /// The local copy already is the whole file: only to be verified and committed.
+    AlreadyComplete(Output),
+}
+
+/// A body streamed into its destination, not yet committed.
+struct Streamed {
+    /// The destination, behind the content decoding.
+    sink: ContentDecoder<Output>,
+    /// The body's framing, with its trailers.
+    body: BodyDecoder,
+    /// The connection stands at the body's end and may carry another request.
+    reusable: bool,
 }
 
 /// How much of the `.part` file the response continues.

@@ -14,6 +14,7 @@
 mod dirs;
 mod flags;
 mod forms;
+mod globs;
 mod outputs;
 mod ranges;
 mod requests;

@@ -1,7 +1,7 @@
-//! `--compressed`: gzip, deflate and br decode as they stream; bombs are refused (61).
+//! `--compressed`: gzip, deflate, br and zstd decode as they stream; bombs are refused (61).
 
-use super::server::{pattern, reply, Server};
-use super::support::fetch;
+use crate::support::fetch_run::fetch;
+use crate::support::http_server::{pattern, reply, Server};
 use std::io::Write;
 
 fn encode(coding: &str, data: &[u8]) -> Vec<u8> {
@@ -22,6 +22,7 @@ fn encode(coding: &str, data: &[u8]) -> Vec<u8> {
             e.write_all(data).unwrap();
             drop(e);
         }
+        "zstd" => out = zstd::encode_all(data, 3).unwrap(),
         other => panic!("no encoder for {other}"),
     }
     out
@@ -50,10 +51,10 @@ fn compressed(coding: &'static str, body: &[u8], chunked: bool) -> Server {
 
 /// Each coding decodes to the original bytes, with Content-Length and chunked framing.
 #[test]
-fn decodes_gzip_deflate_br() {
+fn decodes_gzip_deflate_br_zstd() {
     let mut body = pattern(50_000);
     body.extend_from_slice(&b"some very repetitive text ".repeat(4000));
-    for coding in ["gzip", "deflate", "br"] {
+    for coding in ["gzip", "deflate", "br", "zstd"] {
         for chunked in [false, true] {
             let server = compressed(coding, &body, chunked);
             let run = fetch(&["--compressed", &server.url("/")]).expect(0);
@@ -61,7 +62,7 @@ fn decodes_gzip_deflate_br() {
             let asked = server.requests()[0]
                 .header("accept-encoding")
                 .map(str::to_string);
-            assert_eq!(asked.as_deref(), Some("deflate, gzip, br"));
+            assert_eq!(asked.as_deref(), Some("deflate, gzip, br, zstd"));
         }
     }
 }
@@ -85,7 +86,7 @@ fn zeros_at_gzip_9_decode() {
         reply(s, &r)
     });
     let dir = tempfile::tempdir().unwrap();
-    let run = super::support::fetch_in(
+    let run = crate::support::fetch_run::fetch_in(
         dir.path(),
         &["-s", "-S", "--compressed", "-o", "zeros", &server.url("/")],
     );
@@ -111,14 +112,14 @@ fn max_filesize_is_63() {
         "f",
         &url,
     ];
-    let run = super::support::fetch_in(dir.path(), &flags);
+    let run = crate::support::fetch_run::fetch_in(dir.path(), &flags);
     assert_eq!(run.code, 63, "{}", run.stderr);
     assert!(run.stderr.contains("--max-filesize"), "{}", run.stderr);
     assert!(!dir.path().join("f").exists());
     let part = std::fs::metadata(dir.path().join("f.part")).unwrap().len();
     assert!(part <= 1 << 20, "wrote {part} bytes past the limit");
-    let plain = Server::plain(|_, s| reply(s, &super::server::ok(&pattern(5000))));
-    let run = super::support::fetch_in(
+    let plain = Server::plain(|_, s| reply(s, &crate::support::http_server::ok(&pattern(5000))));
+    let run = crate::support::fetch_run::fetch_in(
         dir.path(),
         &[
             "-s",
@@ -132,7 +133,7 @@ fn max_filesize_is_63() {
     );
     assert_eq!(run.code, 63, "{}", run.stderr);
     assert!(!dir.path().join("g.part").exists());
-    let run = super::support::fetch_in(
+    let run = crate::support::fetch_run::fetch_in(
         dir.path(),
         &["-s", "--max-filesize", "5000", "-o", "g", &plain.url("/")],
     );

@@ -5,8 +5,8 @@
 //! never switches user), on ports picked at run time, listening on 127.0.0.1 only, with its
 //! config, pid, logs and temp paths in a temporary directory; the guard kills it at the end.
 
-use super::server::pattern;
-use super::support::fetch_in;
+use crate::support::fetch_run::fetch_in;
+use crate::support::http_server::pattern;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -3,8 +3,8 @@
 //! run one after the other against the same server and their requests compared byte for byte.
 //!
 //! The responses are the ones that tell HTTP clients apart: LF-only heads, chunked bodies
-//! with trailers, redirects (one to the same URL), ranges and 416, gzip, deflate, br and
-//! stacked encodings, and `Expect: 100-continue` answered with 100, with a final status, or
+//! with trailers, redirects (one to the same URL), ranges and 416, gzip, deflate, br, zstd
+//! and stacked encodings, and `Expect: 100-continue` answered with 100, with a final status, or
 //! not at all.
 //! A thread per connection serves requests until the client closes; [`Recorder::take`]
 //! waits (with a deadline) until every connection has closed, so the log holds all a client
@@ -369,6 +369,17 @@ fn canned(request: &Request, addr: SocketAddr) -> Reply {
         "/deflate" => encoded("deflate", &deflate(b"hello deflate\n")),
         "/br" => encoded("br", &brotli(b"hello br\n")),
         "/gzip-br" => encoded("gzip, br", &brotli(&gzip(b"hello stacked\n"))),
+        "/zstd" => encoded("zstd", &zstd(b"hello zstd\n")),
+        "/zstd-frames" => encoded("zstd", &[zstd(b"one\n"), zstd(b"two\n")].concat()),
+        "/deflate-garbage" => encoded("deflate", &[deflate(b"hello\n"), b"junk".to_vec()].concat()),
+        // Two Content-Encoding fields are one list: zstd was applied last.
+        "/gzip-then-zstd" => response(
+            "200 OK",
+            &[("Content-Encoding", "gzip"), ("Content-Encoding", "zstd")],
+            &zstd(&gzip(b"hello two fields\n")),
+        ),
+        "/gzip-5" => encoded("gzip, gzip, gzip, gzip, gzip", &gzip_times(5, b"deep\n")),
+        "/gzip-6" => encoded("gzip, gzip, gzip, gzip, gzip, gzip", &gzip_times(6, b"deep\n")),
         _ => response("404 Not Found", &[("Content-Type", "text/plain")], b"not here\n"),
     })
 }
@@ -448,6 +459,15 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     let mut e = GzEncoder::new(Vec::new(), Compression::default());
     e.write_all(data).unwrap();
     e.finish().unwrap()
+}
+
+/// `data` gzipped `times` times over.
+fn gzip_times(times: usize, data: &[u8]) -> Vec<u8> {
+    (0..times).fold(data.to_vec(), |bytes, _| gzip(&bytes))
+}
+
+fn zstd(data: &[u8]) -> Vec<u8> {
+    zstd::encode_all(data, 3).unwrap()
 }
 
 /// HTTP's `deflate` is the zlib format (RFC 9110 8.4.1.2).

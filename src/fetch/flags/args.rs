@@ -1,9 +1,11 @@
 //! Defines `sockit fetch`'s flags: curl's spellings, `///` docs are the `--help` text.
 
-use super::checksum::Checksum;
 use super::data_args::DataFlags;
 use super::headings::{BEYOND, CONNECTION, MANY, OUTPUT, PROXY, REQUEST, RETRY, TLS};
+use super::negations::Negations;
 use super::targets::Targets;
+use crate::fetch::output::checksum::Checksum;
+use crate::fetch::output::file::ContinueAt;
 use clap::Args;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -15,7 +17,9 @@ use std::time::Duration;
 /// when the whole body arrived: a failed download never leaves a partial file under FILE.
 ///
 /// Any flag may be given again, as curl allows (an alias plus the same flag typed by hand,
-/// or a config file and the command line): a value flag takes the last value.
+/// or a config file and the command line): a value flag takes the last value. Every switch
+/// has curl's `--no-` form (`--no-include`, `--no-location`; `--progress-meter` for
+/// `--no-progress-meter`), and the last of the two wins.
 #[derive(Debug, Clone, Args)]
 #[command(args_override_self = true)]
 pub struct FetchArgs {
@@ -95,6 +99,13 @@ pub struct FetchArgs {
     /// `-` reads stdin first; a URL ending in / gets the file's name appended.
     #[arg(help_heading = REQUEST, short = 'T', long = "upload-file", value_name = "FILE", conflicts_with_all = ["data", "data_binary", "data_raw", "data_urlencode", "json"])]
     pub upload_file: Option<PathBuf>,
+
+    /// Take `{}` and `[]` in URLs literally instead of as globs.
+    ///
+    /// Without it, `{a,b}`, `[1-10]`, `[001-100:5]` and `[a-z]` expand to one URL each, as
+    /// in curl, and `#N` in an -o name is the Nth glob's value.
+    #[arg(help_heading = REQUEST, short = 'g', long = "globoff")]
+    pub globoff: bool,
 
     /// Send the Referer header.
     #[arg(help_heading = REQUEST, short = 'e', long = "referer", value_name = "URL")]
@@ -178,7 +189,7 @@ pub struct FetchArgs {
     )]
     pub continue_at: Option<ContinueAt>,
 
-    /// Ask for a compressed body (gzip, deflate, br) and decode it.
+    /// Ask for a compressed body (gzip, deflate, br, zstd) and decode it.
     ///
     /// A decoded body stops at 10 GiB unless --max-filesize says otherwise.
     #[arg(help_heading = REQUEST, long = "compressed")]
@@ -331,6 +342,10 @@ pub struct FetchArgs {
     /// As the first option: do not read `.curlrc`.
     #[arg(short = 'q', long = "disable")]
     pub disable: bool,
+
+    /// `--no-FLAG` for every switch above, as curl; flattened last, so it sees them all.
+    #[command(flatten)]
+    pub negations: Negations,
 }
 
 impl FetchArgs {
@@ -339,15 +354,6 @@ impl FetchArgs {
     pub fn quiet_failures(&self) -> bool {
         self.silent && !self.show_error
     }
-}
-
-/// Where `-C` resumes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ContinueAt {
-    /// `-C -`: where the local file ends.
-    Auto,
-    /// `-C N`: at byte N.
-    At(u64),
 }
 
 impl FromStr for ContinueAt {

@@ -1,21 +1,26 @@
 //! Owns [`FetchPlan`]: everything one fetch needs, checked and resolved from the flags before
 //! any network traffic.
 //!
-//! The flags ([`FetchArgs`]) stop here: every later layer reads the plan alone, so each
-//! setting has one source of truth (`--compressed`, for one, lives only in the request
+//! The flags ([`FetchArgs`]) stop here: every later layer reads the plan alone, and the
+//! layers below the story take only their own plain settings from it (`ConnectPlan` is
+//! conn's, `HeadPlan` output's, `ContinueAt` the file's), so each setting has one source of
+//! truth (`--compressed`, for one, lives only in the request
 //! spec, which both asks for the encodings and decides whether to decode them).
 
-use super::args::{ContinueAt, FetchArgs};
-use super::checksum::Checksum;
-use super::connect::Family;
-use super::error::{describe, FetchError};
+use super::args::FetchArgs;
+use super::glob::Glob;
 use super::netrc;
-use super::output;
-use super::proxy::{Proxies, ProxyFlags};
-use super::request::{self, HeaderEdit, Payload, RequestSpec};
-use super::retry::RetryPlan;
+use super::payload;
 use super::targets::OutputFlag;
-use super::upload;
+use crate::fetch::conn::connect::Family;
+use crate::fetch::conn::dial::ConnectPlan;
+use crate::fetch::conn::proxy::{Proxies, ProxyFlags};
+use crate::fetch::error::{describe, FetchError};
+use crate::fetch::http::request::{self, HeaderEdit, Payload, RequestSpec};
+use crate::fetch::output::checksum::Checksum;
+use crate::fetch::output::file::{self, ContinueAt};
+use crate::fetch::output::heads::HeadPlan;
+use crate::fetch::retry::RetryPlan;
 use percent_encoding::percent_decode_str;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -73,80 +78,59 @@ pub struct FetchPlan {
     pub checksum: Option<Checksum>,
     /// `--create-dirs`: the output's missing directories are made (mode 0750, as curl).
     pub create_dirs: bool,
-    /// `-Z`: the display the progress bars of all parallel fetches share.
-    pub bars: Option<indicatif::MultiProgress>,
-}
-
-/// How connections are opened.
-#[derive(Debug, Clone)]
-pub struct ConnectPlan {
-    /// `-4`/`-6`.
-    pub family: Family,
-    /// The bound on resolving, connecting and the TLS handshake.
-    pub timeout: Option<Duration>,
-    /// `--cacert`.
-    pub cacert: Option<PathBuf>,
-    /// `-k`.
-    pub insecure: bool,
-    /// Warn about `-k` on stderr (not with `-s`).
-    pub warn: bool,
-}
-
-/// Where response heads go.
-#[derive(Debug, Clone, Default)]
-pub struct HeadPlan {
-    /// `-D -`: print heads on stdout (with `-o FILE`, the tutorial's "print the head, save
-    /// the body"; `-o` alone prints nothing there, as curl).
-    pub stdout: bool,
-    /// `-D FILE`.
-    pub dump: Option<PathBuf>,
-    /// `-i`/`-I`: heads go into the body's output, before the body.
-    pub include: bool,
-    /// Print warnings on stderr (not with `-s`).
-    pub warn: bool,
 }
 
 impl FetchPlan {
-    /// Resolves and checks the flags: one plan per URL, in order.
-    pub fn for_each_url(args: &FetchArgs) -> Result<Vec<Self>, FetchError> {
+    /// Resolves and checks the flags: one plan per URL (after globbing), in order. A URL
+    /// that does not glob or parse ends the list there, as curl stops at it after fetching
+    /// the URLs before it: the plans so far come with that error.
+    pub fn for_each_url(args: &FetchArgs) -> Result<Planned, FetchError> {
         if args.targets.urls.is_empty() {
             return Err(FetchError::Usage("no URL given".into()));
         }
-        if args.checksum.is_some() && args.targets.urls.len() > 1 {
+        let (targets, mut stopped) = expand_globs(args);
+        if args.checksum.is_some() && targets.len() > 1 {
             return Err(FetchError::Usage(
                 "--checksum names one body's digest: give one URL with it".into(),
             ));
         }
         // Read once: `-d @-` and `-w @-` consume stdin.
         let (mut request, query) = request_spec(args)?;
-        request.keep_alive = args.targets.urls.len() > 1;
+        request.keep_alive = true;
         let write_out = args
             .write_out
             .as_deref()
             .map(write_out_format)
             .transpose()?;
-        let mut plans = Vec::with_capacity(args.targets.urls.len());
-        for (text, flag) in args.targets.pairs() {
-            let mut url = upload::upload_url(parse_url(text)?, args.upload_file.as_ref());
+        let mut plans = Vec::with_capacity(targets.len());
+        for target in targets {
+            let url = match parse_url(&target.url) {
+                Ok(url) => url,
+                Err(e) => {
+                    stopped = Some(e);
+                    break;
+                }
+            };
+            let mut url = payload::upload_url(url, args.upload_file.as_ref());
             if let Some(query) = &query {
                 append_query(&mut url, query);
             }
-            let output = match flag {
+            let output = match target.output {
                 Some(OutputFlag::File(path)) if path.as_os_str() == "-" => None,
                 Some(OutputFlag::File(path)) => {
-                    Some(output::resolve_link(&in_output_dir(args, path)))
+                    Some(file::resolve_link(&in_output_dir(args, &path)))
                 }
                 Some(OutputFlag::Remote) => {
-                    let name = output::remote_name(url.path());
-                    Some(output::resolve_link(&in_output_dir(args, &name)))
+                    let name = file::remote_name(url.path());
+                    Some(file::resolve_link(&in_output_dir(args, &name)))
                 }
                 None => None,
             };
             let mut plan = Self::build(args, request.clone(), write_out.clone(), url, output)?;
-            plan.urlnum = plans.len();
+            plan.urlnum = target.urlnum;
             plans.push(plan);
         }
-        Ok(plans)
+        Ok(Planned { plans, stopped })
     }
 
     /// The plan for `url` into `output`, with the request and `-w` format all URLs share.
@@ -220,7 +204,6 @@ impl FetchPlan {
             segments: args.segments,
             checksum: args.checksum.clone(),
             create_dirs: args.create_dirs,
-            bars: None,
         })
     }
 }
@@ -307,7 +290,7 @@ fn append_query(url: &mut Url, data: &str) {
 /// The request from `-X`, `-I`, `-d`, `-G`, `-A`, `-H` and `--compressed`, and with `-G`
 /// the data for every URL's query instead of a body.
 fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), FetchError> {
-    let mut body = upload::payload(args)?;
+    let mut body = payload::payload(args)?;
     let query = match body.take() {
         Some(Payload::Bytes { data, .. }) if args.get => {
             Some(String::from_utf8_lossy(&data).into_owned())
@@ -375,7 +358,7 @@ fn header_edits(flags: &[String]) -> Result<Vec<HeaderEdit>, FetchError> {
             edits.push(HeaderEdit::parse(flag)?);
             continue;
         };
-        let bytes = upload::read_all(path)?;
+        let bytes = payload::read_all(path)?;
         for line in String::from_utf8_lossy(&bytes).lines() {
             let line = line.trim_end_matches('\r');
             if !line.trim().is_empty() {
@@ -411,13 +394,77 @@ pub(crate) fn parse_url(text: &str) -> Result<Url, FetchError> {
     Ok(url)
 }
 
+/// The plans of a run, and the error of the URL that ended the list early, if one did.
+pub struct Planned {
+    /// One plan per URL to fetch, in order.
+    pub plans: Vec<FetchPlan>,
+    /// The malformed URL (or glob) curl would stop at, after fetching the plans before it.
+    pub stopped: Option<FetchError>,
+}
+
+/// One URL to fetch after globbing, with its output flag (`#N` filled in) and the index of
+/// the URL it came from, which is its `%{urlnum}` (curl numbers a glob's URLs alike).
+struct Target {
+    url: String,
+    output: Option<OutputFlag>,
+    urlnum: usize,
+}
+
+/// The most URLs one run's globs may expand to: each is a plan held in memory, so a typo
+/// such as `[1-1000000000]` is refused up front instead of filling it.
+const MAX_GLOBBED: u64 = 100_000;
+
+/// Each typed URL's glob expansion (none with `-g`), in curl's order, up to the first URL
+/// whose glob is malformed or that would take the run past [`MAX_GLOBBED`]: the targets
+/// before it, and its error.
+fn expand_globs(args: &FetchArgs) -> (Vec<Target>, Option<FetchError>) {
+    let mut targets = Vec::new();
+    for (urlnum, (text, flag)) in args.targets.pairs().enumerate() {
+        if args.globoff {
+            targets.push(Target {
+                url: text.to_string(),
+                output: flag.cloned(),
+                urlnum,
+            });
+            continue;
+        }
+        let glob = match Glob::parse(text) {
+            Ok(glob) => glob,
+            Err(e) => return (targets, Some(FetchError::Glob(e.to_string()))),
+        };
+        let total = targets.len() as u64 + glob.count();
+        if total > MAX_GLOBBED {
+            let e = FetchError::Usage(format!(
+                "the URLs' globs expand to {total} URLs or more, beyond the {MAX_GLOBBED} \
+                 sockit fetches in one run: split the ranges, or -g to take [ ] {{ }} literally"
+            ));
+            return (targets, Some(e));
+        }
+        for index in 0..glob.count() {
+            let expanded = glob.nth(index);
+            let output = match flag {
+                Some(OutputFlag::File(path)) => Some(OutputFlag::File(
+                    expanded.name(&path.to_string_lossy()).into(),
+                )),
+                other => other.cloned(),
+            };
+            targets.push(Target {
+                url: expanded.url,
+                output,
+                urlnum,
+            });
+        }
+    }
+    (targets, None)
+}
+
 /// `-w FORMAT`, or `-w @FILE` (`@-`: stdin) holding the format, its line breaks dropped as
 /// curl drops them (`\n` in the format writes one).
 fn write_out_format(text: &str) -> Result<String, FetchError> {
     let Some(path) = text.strip_prefix('@') else {
         return Ok(text.to_string());
     };
-    let mut bytes = upload::read_all(path)?;
+    let mut bytes = payload::read_all(path)?;
     bytes.retain(|&b| b != b'\r' && b != b'\n');
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }

@@ -183,6 +183,16 @@ impl Head {
             .map(str::trim)
     }
 
+    /// Every value of `name` joined with `, `, as one field (RFC 9110 5.3); None when the
+    /// field is absent.
+    pub fn joined(&self, name: &str) -> Option<String> {
+        let values: Vec<String> = self
+            .values(name)
+            .map(|v| String::from_utf8_lossy(v).trim().to_string())
+            .collect();
+        (!values.is_empty()).then(|| values.join(", "))
+    }
+
     /// Whether the connection stays open after this response: HTTP/1.1 without
     /// `Connection: close` (RFC 9112 9.3).
     pub fn keeps_alive(&self) -> bool {
@@ -300,7 +310,7 @@ impl Head {
     }
 }
 
-/// Checks a chunked body's trailer section (as [`crate::fetch::body::BodyDecoder::trailers`]
+/// Checks a chunked body's trailer section (as [`crate::fetch::http::body::BodyDecoder::trailers`]
 /// keeps it, final CRLF included) like the lines of a head: token names, and values without
 /// control characters other than tab, so nothing a hostile server puts there reaches a
 /// terminal as an escape sequence.

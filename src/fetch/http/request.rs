@@ -5,7 +5,7 @@
 //! default), the credentials, `Range`, `User-Agent`, `Accept: */*`, `Referer`, then the
 //! user's `-H` lines exactly as typed, then the body's `Content-Length` and `Content-Type`.
 
-use super::error::FetchError;
+use crate::fetch::error::FetchError;
 use url::Url;
 
 /// What to send, independent of the URL (which changes across redirects).
@@ -24,16 +24,17 @@ pub struct RequestSpec {
     /// Through an http proxy: the request line names the whole URL (absolute form), and
     /// this is the proxy's `Proxy-Authorization`, if any.
     pub via_proxy: Option<Option<String>>,
-    /// Keep the connection for another request (more URLs follow in this run). Requests
-    /// never say `Connection: close`, as curl's do not: the run closes its connections
-    /// itself when it is done.
+    /// Keep the connection for another request (a redirect's next hop, or the run's next
+    /// URL); false once a request left it in a state no other can follow. Requests never
+    /// say `Connection: close`, as curl's do not: the run closes its connections itself
+    /// when it is done.
     pub keep_alive: bool,
     /// Sent as If-Range with a resumed Range: the server sends the rest only if the
     /// resource is unchanged (a retry continuing its `.part` file).
     pub if_range: Option<String>,
     /// The default User-Agent, or `-A`.
     pub user_agent: String,
-    /// Ask for gzip, deflate and br (`--compressed`).
+    /// Ask for gzip, deflate, br and zstd (`--compressed`).
     pub compressed: bool,
     /// `-0`: say HTTP/1.0 in the request line.
     pub http10: bool,
@@ -326,7 +327,7 @@ impl RequestSpec {
 }
 
 /// What `--compressed` asks for, in curl's words and order.
-const ACCEPT_ENCODING: &str = "deflate, gzip, br";
+const ACCEPT_ENCODING: &str = "deflate, gzip, br, zstd";
 
 /// `host` or `host:port` when the port is not the scheme's default; IPv6 in brackets.
 fn host_header(url: &Url) -> String {
