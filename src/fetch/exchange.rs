@@ -178,6 +178,7 @@ impl Exchange<'_> {
         loop {
             buf.clear();
             self.attempt.stats.url_effective = self.url.to_string();
+            self.check_protocol(self.attempt.stats.num_redirects > 0)?;
             let (conn, interim, head) = self.request_head(&mut buf).await?;
             for h in interim.iter().chain([&head]) {
                 self.trace.response(&h.raw);
@@ -228,6 +229,22 @@ impl Exchange<'_> {
                 });
             }
             return Ok(Reply::Deliver(Response { conn, buf, head }));
+        }
+    }
+
+    /// Refuses a URL whose scheme `--proto` (or, after a redirect, `--proto-redir`) leaves
+    /// out, before anything is sent.
+    fn check_protocol(&self, redirected: bool) -> Result<(), FetchError> {
+        let (permitted, flag) = match redirected {
+            false => (self.plan.protocols, "proto"),
+            true => (self.plan.redirect_protocols, "proto-redir"),
+        };
+        match permitted.permits(self.url.scheme()) {
+            true => Ok(()),
+            false => Err(FetchError::ProtocolDisabled {
+                scheme: self.url.scheme().to_string(),
+                flag,
+            }),
         }
     }
 

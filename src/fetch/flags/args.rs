@@ -100,6 +100,25 @@ pub struct FetchArgs {
     #[arg(help_heading = REQUEST, short = 'T', long = "upload-file", value_name = "FILE", conflicts_with_all = ["data", "data_binary", "data_raw", "data_urlencode", "json"])]
     pub upload_file: Option<PathBuf>,
 
+    /// Add DATA to the URL's query (repeatable).
+    ///
+    /// `[NAME]=CONTENT`, `[NAME]@FILE` or `+RAW`. The content is URL-encoded (lower-case hex, space as `+`) and the name sent as typed;
+    /// after `+` the piece goes as it is. With -G, curl 7.88 drops these, and so does sockit.
+    #[arg(help_heading = REQUEST, long = "url-query", value_name = "DATA", allow_hyphen_values = true)]
+    pub url_query: Vec<String>,
+
+    /// Permit only these protocols, e.g. `=https` or `all,-http`.
+    ///
+    /// curl's syntax, comma-separated, read left to right: `+NAME` permits (the default), `-NAME` denies,
+    /// `=NAME` permits only NAME; `all` is every protocol. A URL whose scheme is left out
+    /// fails with exit 1.
+    #[arg(help_heading = REQUEST, long = "proto", value_name = "PROTOCOLS", allow_hyphen_values = true)]
+    pub proto: Option<String>,
+
+    /// As --proto, for the URLs -L follows (within what --proto permits).
+    #[arg(help_heading = REQUEST, long = "proto-redir", value_name = "PROTOCOLS", allow_hyphen_values = true)]
+    pub proto_redir: Option<String>,
+
     /// Take `{}` and `[]` in URLs literally instead of as globs.
     ///
     /// Without it, `{a,b}`, `[1-10]`, `[001-100:5]` and `[a-z]` expand to one URL each, as

@@ -17,4 +17,6 @@ mod negations;
 pub mod netrc;
 mod payload;
 pub(super) mod plan;
+pub(super) mod protocols;
 pub(super) mod targets;
+mod url_query;

@@ -15,6 +15,7 @@ mod dirs;
 mod flags;
 mod forms;
 mod globs;
+mod options;
 mod outputs;
 mod ranges;
 mod requests;
