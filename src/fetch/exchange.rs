@@ -21,6 +21,7 @@ use super::segments;
 use indicatif::MultiProgress;
 use rustls::ClientConfig;
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use url::Url;
@@ -232,6 +233,20 @@ impl Exchange<'_> {
         }
     }
 
+    /// Renames the complete output to its name (a free one under `--no-clobber`, which
+    /// `%{filename_effective}` then reports); the file's name, None for stdout.
+    fn commit(&mut self, out: Output) -> Result<Option<PathBuf>, FetchError> {
+        if !self.plan.no_clobber {
+            out.commit()?;
+            return Ok(self.plan.output.clone());
+        }
+        let saved = out.commit_unclobbered()?;
+        if let Some(path) = &saved {
+            self.attempt.stats.filename_effective = Some(path.display().to_string());
+        }
+        Ok(saved)
+    }
+
     /// Refuses a URL whose scheme `--proto` (or, after a redirect, `--proto-redir`) leaves
     /// out, before anything is sent.
     fn check_protocol(&self, redirected: bool) -> Result<(), FetchError> {
@@ -416,7 +431,15 @@ impl Exchange<'_> {
         if streamed.reusable {
             self.run.pool.put(&self.url, response.conn);
         }
-        out.commit()
+        let saved = self.commit(out)?;
+        if let (true, Some(path), Some(date)) = (
+            self.plan.remote_time,
+            saved,
+            response.head.get("last-modified"),
+        ) {
+            file::set_remote_time(&path, date);
+        }
+        Ok(())
     }
 
     /// `--max-filesize`: a body whose length is known to pass it is refused before a byte

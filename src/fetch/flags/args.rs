@@ -41,6 +41,18 @@ pub struct FetchArgs {
     #[arg(help_heading = OUTPUT, long = "output-dir", value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
 
+    /// Give the -o/-O file the server's Last-Modified time.
+    #[arg(help_heading = OUTPUT, short = 'R', long = "remote-time")]
+    pub remote_time: bool,
+
+    /// Never replace a file: save as FILE.1, FILE.2 ... instead.
+    ///
+    /// As curl names them, up to FILE.100 (then exit 23); %{filename_effective} says which.
+    /// A name is taken only once the body is complete, and never over a file that appeared
+    /// meanwhile.
+    #[arg(help_heading = OUTPUT, long = "no-clobber")]
+    pub no_clobber: bool,
+
     /// Make the output's missing directories (mode 0750, as curl).
     #[arg(help_heading = OUTPUT, long = "create-dirs")]
     pub create_dirs: bool,
@@ -62,6 +74,12 @@ pub struct FetchArgs {
     /// only unless --location-trusted.
     #[arg(help_heading = REQUEST, short = 'u', long = "user", value_name = "USER:PASSWORD")]
     pub user: Option<String>,
+
+    /// Send TOKEN as `Authorization: Bearer TOKEN` (instead of -u).
+    ///
+    /// Sent to the first origin only unless --location-trusted, as -u.
+    #[arg(help_heading = REQUEST, long = "oauth2-bearer", value_name = "TOKEN")]
+    pub oauth2_bearer: Option<String>,
 
     /// Take the login and password for the URL's host from ~/.netrc.
     ///

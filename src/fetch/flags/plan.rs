@@ -50,6 +50,10 @@ pub struct FetchPlan {
     pub connect: ConnectPlan,
     /// `-L`: how many redirects to follow; None when redirects are not followed.
     pub max_redirects: Option<u32>,
+    /// `-R`: the file takes the server's `Last-Modified` time.
+    pub remote_time: bool,
+    /// `--no-clobber`: the file never replaces one; a numbered name is used instead.
+    pub no_clobber: bool,
     /// `--proto`: the schemes the URL may have.
     pub protocols: Protocols,
     /// `--proto-redir` within `--proto`: the schemes a redirect may lead to.
@@ -196,6 +200,8 @@ impl FetchPlan {
             max_redirects: (args.location || args.location_trusted).then_some(args.max_redirs),
             protocols,
             redirect_protocols: protocols.and(redirect_protocols),
+            remote_time: args.remote_time,
+            no_clobber: args.no_clobber,
             location_trusted: args.location_trusted,
             fail: args.fail,
             progress: !args.silent && !args.no_progress_meter,
@@ -334,7 +340,11 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
             "{method:?} is not a valid method"
         )));
     }
-    for (flag, value) in [("user agent", &args.user_agent), ("referer", &args.referer)] {
+    for (flag, value) in [
+        ("user agent", &args.user_agent),
+        ("referer", &args.referer),
+        ("--oauth2-bearer token", &args.oauth2_bearer),
+    ] {
         if let Some(text) = value.as_deref().filter(|t| t.contains(['\r', '\n'])) {
             return Err(FetchError::Usage(format!(
                 "{flag} {text:?} contains a line break"
@@ -365,6 +375,7 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         head_only: args.head,
         edits: header_edits(&args.headers)?,
         user: args.user.clone(),
+        bearer: args.oauth2_bearer.clone(),
         withheld: Vec::new(),
     };
     Ok((spec, query))
