@@ -535,7 +535,7 @@ impl Exchange<'_> {
         head::check_trailers(trailers).map_err(|e| FetchError::BadReply(e.to_string()))?;
         let trailers = heads::trailer_lines(trailers);
         if !trailers.is_empty() {
-            self.trace.response(&trailers);
+            self.trace.trailers(&trailers);
         }
         self.heads.show_trailers(&trailers)?;
         Ok(trailers)

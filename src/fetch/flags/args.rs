@@ -169,6 +169,24 @@ pub struct FetchArgs {
     #[arg(help_heading = OUTPUT, short = 'v', long = "verbose")]
     pub verbose: bool,
 
+    /// Write every byte sent and received to FILE, in hex and text.
+    ///
+    /// curl's format: `=> Send header`, `<= Recv data` blocks dumped 16 bytes a line, and
+    /// `== Info:` lines; `-` is stdout, `%` stderr. The last of --trace and --trace-ascii
+    /// wins.
+    #[arg(help_heading = OUTPUT, long = "trace", value_name = "FILE", overrides_with = "trace_ascii")]
+    pub trace: Option<PathBuf>,
+
+    /// As --trace, in text only.
+    ///
+    /// 64 characters a line, a new line after each CRLF, as curl.
+    #[arg(help_heading = OUTPUT, long = "trace-ascii", value_name = "FILE", overrides_with = "trace")]
+    pub trace_ascii: Option<PathBuf>,
+
+    /// Put the time of day (UTC) before each trace and -v line.
+    #[arg(help_heading = OUTPUT, long = "trace-time")]
+    pub trace_time: bool,
+
     /// Print FORMAT after the transfer, e.g. `%{http_code}\n`.
     ///
     /// Also after a failure. Every variable of curl 7.88: `%{http_code}`, `%{redirect_url}`,

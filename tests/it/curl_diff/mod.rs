@@ -20,6 +20,7 @@ mod outputs;
 mod ranges;
 mod requests;
 mod responses;
+mod trace;
 
 use crate::support::recorder::Recorder;
 use crate::support::{require_tool, sockit, ChildGuard, PROXY_VARS};

@@ -1,7 +1,7 @@
 //! Lines for the long tail of curl's request and output options (issue 26): `--url-query`,
-//! `--proto`, `--proto-redir`, and the rest as they land.
+//! `--proto`, `--proto-redir`, `--oauth2-bearer`, `-R`, `--no-clobber` and the traces.
 
-use super::{check, line, Line};
+use super::{check, line, Aspect, Line};
 
 /// The options shape the request and the output as curl's do.
 #[test]
@@ -58,5 +58,84 @@ fn table() -> Vec<Line> {
             "=https",
             "{u}/hello",
         ]),
+        line(&["-s", "--oauth2-bearer", "tok", "{u}/hello"]),
+        line(&["-s", "-u", "a:b", "--oauth2-bearer", "tok", "{u}/hello"]),
+        line(&[
+            "-s",
+            "--oauth2-bearer",
+            "tok",
+            "-H",
+            "Authorization: x",
+            "{u}/hello",
+        ]),
+        line(&[
+            "-s",
+            "--oauth2-bearer",
+            "tok",
+            "-r",
+            "1-2",
+            "-e",
+            "r",
+            "{u}/data",
+        ]),
+        line(&["-s", "-L", "--oauth2-bearer", "tok", "{u}/redirect-other"]),
+        line(&["-s", "-L", "--oauth2-bearer", "tok", "{u}/redirect"]),
+        line(&[
+            "-s",
+            "-L",
+            "--location-trusted",
+            "--oauth2-bearer",
+            "tok",
+            "{u}/redirect-other",
+        ]),
+        line(&["-s", "-R", "-o", "out", "{u}/dated"]),
+        line(&["-s", "-R", "{u}/dated"]),
+        line(&["-s", "--remote-time", "-O", "{u}/hello"]),
+        line(&["-s", "--no-clobber", "-o", "f", "{u}/hello"]),
+        line(&[
+            "-s",
+            "--no-clobber",
+            "-o",
+            "f",
+            "-w",
+            "%{filename_effective}",
+            "{u}/hello",
+        ])
+        .file("f", b"old")
+        .file("f.1", b"older"),
+        line(&["-s", "--no-clobber", "-O", "{u}/hello"]).file("hello", b"mine"),
+        line(&["-s", "--no-clobber", "--clobber", "-o", "f", "{u}/hello"]).file("f", b"old"),
+        line(&[
+            "-s",
+            "--no-clobber",
+            "-o",
+            "f",
+            "{u}/hello",
+            "-o",
+            "f",
+            "{u}/json",
+        ]),
+        line(&["-s", "--no-clobber", "-o", "-", "{u}/hello"]),
+        line(&["-s", "--trace-ascii", "/dev/null", "{u}/hello"]),
+        line(&["-s", "--trace", "/dev/null", "-d", "x=1", "{u}/json"]),
+        line(&["-s", "--trace-ascii", "t", "{u}/hello"]).differs(
+            &[Aspect::Files],
+            "the trace's `== Info:` lines are each tool's own words; every other line is \
+             curl's byte for byte (curl_diff::trace)",
+        ),
+        line(&["-s", "--trace", "-", "-o", "out", "{u}/hello"]).differs(
+            &[Aspect::Stdout],
+            "the trace's `== Info:` lines are each tool's own words; every other line is \
+             curl's byte for byte (curl_diff::trace)",
+        ),
+        line(&[
+            "-s",
+            "--trace",
+            "t",
+            "--trace-ascii",
+            "/dev/null",
+            "{u}/hello",
+        ]),
+        line(&["-s", "--trace-time", "-o", "out", "{u}/hello"]),
     ]
 }
