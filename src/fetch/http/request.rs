@@ -45,6 +45,9 @@ pub struct RequestSpec {
     pub edits: Vec<HeaderEdit>,
     /// `-u USER:PASSWORD`, sent as Basic credentials (before those in the URL).
     pub user: Option<String>,
+    /// `--oauth2-bearer TOKEN`, sent as `Authorization: Bearer TOKEN` instead of any Basic
+    /// credentials, as curl prefers it.
+    pub bearer: Option<String>,
     /// The user's headers no longer sent since a redirect left the origin they were meant
     /// for (lower-case names: `authorization`, `cookie`, `host`); the defaults stay.
     pub withheld: Vec<&'static str>,
@@ -179,6 +182,7 @@ impl RequestSpec {
             head_only: false,
             edits: Vec::new(),
             user: None,
+            bearer: None,
             withheld: Vec::new(),
             keep_alive: false,
             cookie_text: None,
@@ -205,11 +209,14 @@ impl RequestSpec {
         if let Some(Some(auth)) = &self.via_proxy {
             line(&mut out, "Proxy-Authorization", auth);
         }
-        let user = self
-            .user
-            .as_deref()
-            .filter(|_| !self.is_withheld("authorization"));
-        if let Some(credentials) = user.map(basic).or_else(|| basic_auth(url)) {
+        let withheld = self.is_withheld("authorization");
+        let bearer = self.bearer.as_deref().filter(|_| !withheld);
+        let user = self.user.as_deref().filter(|_| !withheld);
+        let credentials = match bearer {
+            Some(token) => Some(format!("Bearer {token}")),
+            None => user.map(basic).or_else(|| basic_auth(url)),
+        };
+        if let Some(credentials) = credentials {
             line(&mut out, "Authorization", &credentials);
         }
         let range = match range_from.filter(|&f| f > 0) {

@@ -17,11 +17,13 @@ mod flags;
 mod forms;
 mod globs;
 mod multipart;
+mod options;
 mod outputs;
 mod ranges;
 mod requests;
 mod responses;
 mod routing;
+mod trace;
 
 use crate::support::recorder::Recorder;
 use crate::support::{require_tool, sockit, ChildGuard, PROXY_VARS};
