@@ -25,6 +25,15 @@ pub enum FetchError {
     /// The URL's scheme is neither http nor https (curl's 1).
     #[error("unsupported protocol {0:?}: sockit fetch speaks http and https")]
     UnsupportedProtocol(String),
+    /// The URL's scheme is one `--proto` (or `--proto-redir`, after a redirect) leaves out
+    /// (curl's 1).
+    #[error("protocol {scheme:?} is disabled by --{flag}")]
+    ProtocolDisabled {
+        /// The URL's scheme.
+        scheme: String,
+        /// `proto` or `proto-redir`.
+        flag: &'static str,
+    },
     /// A URL's `{}` or `[]` glob is malformed (curl's 3; the message in curl's words, with
     /// the URL and a caret under the column).
     #[error("{0}")]
@@ -153,7 +162,9 @@ impl FetchError {
     /// The curl exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            FetchError::UnsupportedProtocol(_) => curl::UNSUPPORTED_PROTOCOL,
+            FetchError::UnsupportedProtocol(_) | FetchError::ProtocolDisabled { .. } => {
+                curl::UNSUPPORTED_PROTOCOL
+            }
             FetchError::Usage(_) => curl::USAGE,
             FetchError::BadUrl { .. } | FetchError::Glob(_) => curl::URL_MALFORMAT,
             FetchError::ResolveProxy { .. } => curl::COULDNT_RESOLVE_PROXY,

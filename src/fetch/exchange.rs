@@ -21,6 +21,7 @@ use super::segments;
 use indicatif::MultiProgress;
 use rustls::ClientConfig;
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use url::Url;
@@ -178,6 +179,7 @@ impl Exchange<'_> {
         loop {
             buf.clear();
             self.attempt.stats.url_effective = self.url.to_string();
+            self.check_protocol(self.attempt.stats.num_redirects > 0)?;
             let (conn, interim, head) = self.request_head(&mut buf).await?;
             for h in interim.iter().chain([&head]) {
                 self.trace.response(&h.raw);
@@ -231,6 +233,36 @@ impl Exchange<'_> {
                 });
             }
             return Ok(Reply::Deliver(Response { conn, buf, head }));
+        }
+    }
+
+    /// Renames the complete output to its name (a free one under `--no-clobber`, which
+    /// `%{filename_effective}` then reports); the file's name, None for stdout.
+    fn commit(&mut self, out: Output) -> Result<Option<PathBuf>, FetchError> {
+        if !self.plan.no_clobber {
+            out.commit()?;
+            return Ok(self.plan.output.clone());
+        }
+        let saved = out.commit_unclobbered()?;
+        if let Some(path) = &saved {
+            self.attempt.stats.filename_effective = Some(path.display().to_string());
+        }
+        Ok(saved)
+    }
+
+    /// Refuses a URL whose scheme `--proto` (or, after a redirect, `--proto-redir`) leaves
+    /// out, before anything is sent.
+    fn check_protocol(&self, redirected: bool) -> Result<(), FetchError> {
+        let (permitted, flag) = match redirected {
+            false => (self.plan.protocols, "proto"),
+            true => (self.plan.redirect_protocols, "proto-redir"),
+        };
+        match permitted.permits(self.url.scheme()) {
+            true => Ok(()),
+            false => Err(FetchError::ProtocolDisabled {
+                scheme: self.url.scheme().to_string(),
+                flag,
+            }),
         }
     }
 
@@ -404,7 +436,15 @@ impl Exchange<'_> {
             let route = self.route();
             self.run.pool.put(&self.url, &route, response.conn);
         }
-        out.commit()
+        let saved = self.commit(out)?;
+        if let (true, Some(path), Some(date)) = (
+            self.plan.remote_time,
+            saved,
+            response.head.get("last-modified"),
+        ) {
+            file::set_remote_time(&path, date);
+        }
+        Ok(())
     }
 
     /// `--max-filesize`: a body whose length is known to pass it is refused before a byte
@@ -500,7 +540,7 @@ impl Exchange<'_> {
         head::check_trailers(trailers).map_err(|e| FetchError::BadReply(e.to_string()))?;
         let trailers = heads::trailer_lines(trailers);
         if !trailers.is_empty() {
-            self.trace.response(&trailers);
+            self.trace.trailers(&trailers);
         }
         self.heads.show_trailers(&trailers)?;
         Ok(trailers)

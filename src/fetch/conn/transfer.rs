@@ -13,8 +13,10 @@ use crate::fetch::error::{describe, FetchError};
 use crate::fetch::http::body::{BodyDecoder, BodyStep};
 use crate::fetch::http::decode::BodySink;
 use crate::fetch::http::head::{self, BodyFraming, Head, Parsed};
+use crate::fetch::http::multipart::Piece;
 use crate::fetch::http::request::{Payload, RequestSpec};
 use crate::fetch::output::progress::{Meter, Progress};
+use crate::fetch::output::trace;
 use crate::fetch::output::verbose::Verbose;
 use crate::net::{Pipe, Transport};
 use std::io;
@@ -233,8 +235,8 @@ async fn read_head(conn: &mut Conn, buf: &mut Buffer) -> Result<(Vec<Head>, Head
     }
 }
 
-/// Sends the body a head went out without (`-T`): the file from disk, or stdin's bytes as
-/// one chunk and the last, empty one.
+/// Sends the body a head went out without (`-T`, `-F`): the file from disk, stdin's bytes
+/// as one chunk and the last, empty one, or a form's pieces with its files from disk.
 async fn send_body(conn: &mut Conn, body: &Payload) -> Result<(), FetchError> {
     match body {
         Payload::File { path, len } => send_file(conn, path, *len).await,
@@ -246,7 +248,17 @@ async fn send_body(conn: &mut Conn, body: &Payload) -> Result<(), FetchError> {
                 wire.extend_from_slice(b"\r\n");
             }
             wire.extend_from_slice(b"0\r\n\r\n");
+            trace::send_data(&wire);
             conn.send(&wire).await
+        }
+        Payload::Multipart(form) => {
+            for piece in &form.pieces {
+                match piece {
+                    Piece::Bytes(bytes) => conn.send(bytes).await?,
+                    Piece::File { path, len } => send_file(conn, path, *len).await?,
+                }
+            }
+            Ok(())
         }
         Payload::Bytes { .. } => Ok(()),
     }
@@ -270,6 +282,7 @@ async fn send_file(conn: &mut Conn, path: &Path, len: u64) -> Result<(), FetchEr
                 reason: format!("the file shrank by {left} bytes during the upload"),
             });
         }
+        trace::send_data(&chunk[..n]);
         conn.send(&chunk[..n]).await?;
         left -= n as u64;
     }
@@ -317,6 +330,9 @@ pub async fn read_body(
     meter: &mut Meter,
 ) -> Result<bool, FetchError> {
     let (start, end) = (buf.start, buf.end);
+    if end > start {
+        trace::recv_data(&buf.bytes[start..end]);
+    }
     let mut beyond = feed(body, &buf.bytes[start..end], sink)?;
     meter.received(end - start).await;
     buf.clear();
@@ -324,6 +340,7 @@ pub async fn read_body(
     while !body.is_done() {
         match conn.read(&mut buf.bytes[..size]).await? {
             Read::Bytes(n) => {
+                trace::recv_data(&buf.bytes[..n]);
                 beyond |= feed(body, &buf.bytes[..n], sink)?;
                 meter.received(n).await;
             }
