@@ -1,6 +1,7 @@
 //! The hello protocol over real loopback sockets, against the server started through the
 //! library API.
 
+use crate::support::events::Events;
 use crate::support::{
     loopback, queues, quick, read_exact, read_line, read_to_end, wait_until_read, TestServer, WAIT,
 };
@@ -231,7 +232,8 @@ async fn idle_connections_time_out() {
 /// Past --max-connections a client gets `ERR server busy` at once; a freed slot is reused.
 #[tokio::test]
 async fn connection_limit_rejects_then_reuses_slots() {
-    let server = TestServer::start(loopback().max_connections(2)).await;
+    let mut events = Events::catch();
+    let server = TestServer::start_logged(loopback().max_connections(2)).await;
     let mut a = server.connect().await;
     let mut b = server.connect().await;
     assert_eq!(read_line(&mut a).await, b"Welcome!\n");
@@ -240,9 +242,10 @@ async fn connection_limit_rejects_then_reuses_slots() {
     assert_eq!(read_to_end(&mut c).await, b"ERR server busy\n");
     a.write_all(b"exit\n").await.unwrap();
     assert_eq!(read_to_end(&mut a).await, b"");
-    // The slot is free by now: on this current-thread runtime the server's task runs from the
-    // close that sent `a` its FIN to giving back the slot in the same poll, before this task
-    // can see the end of the stream.
+    // The slot is given back before the close is logged.
+    let peer = a.local_addr().unwrap();
+    drop(a);
+    events.wait_for_close(peer).await;
     let mut d = server.connect().await;
     assert_eq!(read_line(&mut d).await, b"Welcome!\n");
     d.write_all(b"Sarah\n").await.unwrap();

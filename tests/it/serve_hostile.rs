@@ -3,8 +3,8 @@
 //! learner's trap of the tutorial's framing.
 
 use crate::support::{
-    kernel_state, loopback, queue_table, queues, read_line, read_to_end, spawn_server, TestServer,
-    WAIT,
+    loopback, queue_table, queues, read_line, read_to_end, spawn_server, wait_for_the_kernel,
+    TestServer, WAIT,
 };
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
@@ -177,15 +177,14 @@ async fn a_connection_waiting_for_input_memory_times_out() {
         c.write_all(&[b'z'; 8000]).await.unwrap();
     }
     // One of them cannot grow its line: its bytes stay in the server's receive queue.
-    let port = server.addr().port();
-    let waiting =
-        || [&first, &second].map(|c| queues(server.addr(), c.local_addr().unwrap()).receive > 0);
-    let one_starved = || waiting().iter().filter(|w| **w).count() == 1;
-    kernel_state(
-        &format!("one of port {port}'s two clients unread"),
-        one_starved,
-    )
-    .await;
+    let waiting = || {
+        [&first, &second].map(|c| {
+            let local = c.local_addr().unwrap();
+            queues(server.addr(), local).receive > 0
+        })
+    };
+    let one_waits = || waiting().iter().filter(|w| **w).count() == 1;
+    wait_for_the_kernel("one connection's bytes to wait unread", one_waits).await;
     let waiting = waiting();
     let starved = if waiting[0] { &mut first } else { &mut second };
     assert_eq!(read_to_end(starved).await, b"ERR idle timeout\n");

@@ -7,11 +7,13 @@
 #![allow(dead_code)] // each test module uses its own subset
 
 pub mod balancers;
+pub mod events;
 pub mod fetch_run;
 pub mod http_server;
 pub mod pki;
 pub mod ranges;
 pub mod recorder;
+pub mod socks;
 
 use sockit::addr::Endpoint;
 use sockit::server::{Builder, Server};
@@ -73,6 +75,13 @@ impl TestServer {
     /// Starts `builder` (with `quiet` on and 127.0.0.1:0 if no address was set).
     pub async fn start(builder: Builder) -> TestServer {
         let server = builder.quiet(true).listen().await.expect("server binds");
+        Self::run(server)
+    }
+
+    /// Starts `builder` with its log on, for a test that waits for what it logs
+    /// ([`events::Events`]).
+    pub async fn start_logged(builder: Builder) -> TestServer {
+        let server = builder.quiet(false).listen().await.expect("server binds");
         Self::run(server)
     }
 
@@ -556,18 +565,18 @@ fn skip_lines_name_the_missing_peers() {
 pub async fn wait_until_read(client: &TcpStream) {
     let local = client.local_addr().unwrap();
     let remote = client.peer_addr().unwrap();
-    let unread = || find_queues(remote, local).map(|q| q.receive) == Some(0);
-    kernel_state(&format!("the server to read what {local} sent"), unread).await;
+    let unread = || find_queues(remote, local).map(|q| q.receive);
+    let what = format!("the server to read what {local} sent");
+    wait_for_the_kernel(&what, || unread() == Some(0)).await;
 }
 
-/// Waits, within [`WAIT`], until `reached` says the kernel's state has reached what a test
-/// waits for (a socket's queues, which no system call notifies a peer of). It looks again
-/// after 50 µs, then ever less often (doubling, at most every 10 ms), so a state reached at
-/// once costs nothing and a slow one no busy loop; past the deadline it fails naming `what`.
-pub async fn kernel_state(what: &str, mut reached: impl FnMut() -> bool) {
+/// Waits, within [`WAIT`], until `done` says the kernel's sockets are as a test needs them.
+/// The kernel gives no notification of a peer's read, so its queues are looked at, ever less
+/// often (from 50 us, doubling, to 10 ms apart).
+pub async fn wait_for_the_kernel(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + WAIT;
     let mut pause = Duration::from_micros(50);
-    while !reached() {
+    while !done() {
         assert!(Instant::now() < deadline, "waited {WAIT:?} for {what}");
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_millis(10));
