@@ -1,6 +1,7 @@
-//! The connection: dialing (direct or through a proxy, with `--noproxy`), the TLS handshake's
-//! failures as curl's codes, the kept-alive pool, and moving one request and its response
-//! over a connection (`transfer.rs`, with the upload's sending).
+//! The connection: dialing (direct or through a proxy, with `--noproxy`; TLS from
+//! [`crate::net::tls`], its failures mapped to curl's codes in `error.rs`), the kept-alive
+//! pool, and moving one request and its response over a connection (`transfer.rs`, with the
+//! upload's sending).
 //!
 //! It imports the http layer (bytes and rules) and the plain types it is handed; it knows
 //! nothing of the story (attempts, retries, redirects followed) above it.
