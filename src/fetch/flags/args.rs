@@ -65,6 +65,26 @@ pub struct FetchArgs {
     #[arg(help_heading = REQUEST, short = 'u', long = "user", value_name = "USER:PASSWORD")]
     pub user: Option<String>,
 
+    /// Send -u's credentials as Basic (the default).
+    ///
+    /// With --digest: either, as the server offers.
+    #[arg(help_heading = REQUEST, long = "basic")]
+    pub basic: bool,
+
+    /// Send -u's credentials with Digest (MD5, SHA-256), when challenged.
+    ///
+    /// The first request goes without credentials; a 401 with a Digest challenge is answered
+    /// once (again when the server says the nonce is stale). The nonce is used again,
+    /// `nc` counting up, for the run's later requests to the same origin.
+    #[arg(help_heading = REQUEST, long = "digest")]
+    pub digest: bool,
+
+    /// Ask first, then use the strongest scheme offered.
+    ///
+    /// Digest before Basic.
+    #[arg(help_heading = REQUEST, long = "anyauth")]
+    pub anyauth: bool,
+
     /// Take the login and password for the URL's host from ~/.netrc.
     ///
     /// As curl: credentials the file gives win over the URL's; a missing file gives none.

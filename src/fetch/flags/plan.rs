@@ -16,6 +16,7 @@ use crate::fetch::conn::connect::Family;
 use crate::fetch::conn::dial::ConnectPlan;
 use crate::fetch::conn::proxy::{Proxies, ProxyFlags};
 use crate::fetch::error::{describe, FetchError};
+use crate::fetch::http::digest::{AuthMode, DigestState};
 use crate::fetch::http::request::{self, HeaderEdit, Payload, RequestSpec};
 use crate::fetch::output::checksum::Checksum;
 use crate::fetch::output::cookies::Cookies;
@@ -81,6 +82,10 @@ pub struct FetchPlan {
     pub create_dirs: bool,
     /// The cookie engine all the run's URLs share (`-b`, `-c`), if on.
     pub cookies: Option<std::sync::Arc<Cookies>>,
+    /// `--basic`, `--digest` or `--anyauth`.
+    pub auth: AuthMode,
+    /// The Digest challenge in use, shared by the run's URLs so its nonce is used again.
+    pub digest: std::sync::Arc<std::sync::Mutex<Option<DigestState>>>,
 }
 
 impl FetchPlan {
@@ -102,6 +107,16 @@ impl FetchPlan {
         request.keep_alive = true;
         let cookies = args.cookies.engine()?;
         request.cookie_text = cookies.as_ref().and_then(|c| c.text.clone());
+        // curl adds the schemes up: --digest with --basic asks first, as --anyauth does.
+        let auth = if args.anyauth || args.digest && args.basic {
+            AuthMode::Any
+        } else if args.digest {
+            AuthMode::Digest
+        } else {
+            AuthMode::Basic
+        };
+        request.basic = auth == AuthMode::Basic;
+        let digest = std::sync::Arc::default();
         let write_out = args
             .write_out
             .as_deref()
@@ -134,6 +149,8 @@ impl FetchPlan {
             let mut plan = Self::build(args, request.clone(), write_out.clone(), url, output)?;
             plan.urlnum = target.urlnum;
             plan.cookies = cookies.clone();
+            plan.auth = auth;
+            plan.digest = std::sync::Arc::clone(&digest);
             plans.push(plan);
         }
         Ok(Planned { plans, stopped })
@@ -211,6 +228,8 @@ impl FetchPlan {
             checksum: args.checksum.clone(),
             create_dirs: args.create_dirs,
             cookies: None,
+            auth: AuthMode::Basic,
+            digest: std::sync::Arc::default(),
         })
     }
 }
@@ -351,6 +370,9 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         head_only: args.head,
         edits: header_edits(&args.headers)?,
         user: args.user.clone(),
+        basic: true,
+        authorization: None,
+        probe: false,
         withheld: Vec::new(),
         cookie_text: None,
         jar_cookies: None,
