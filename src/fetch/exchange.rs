@@ -155,8 +155,25 @@ pub async fn fetch<'a>(
         trace: Verbose(plan.verbose),
     };
     match exchange.final_response().await? {
-        Reply::Deliver(response) => exchange.deliver(response).await.map(|()| Done::Delivered),
+        Reply::Deliver(response) => {
+            let failed = (plan.fail_with_body && response.head.status >= 400)
+                .then(|| status_error(&response.head));
+            exchange.deliver(response).await?;
+            failed.map_or(Ok(Done::Delivered), Err)
+        }
         Reply::Retry(done) => Ok(done),
+    }
+}
+
+/// `-f`'s failure for a response of status 400 or more (curl's 22).
+fn status_error(head: &Head) -> FetchError {
+    FetchError::HttpStatus {
+        status: head.status,
+        reason: if head.reason.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", head.reason)
+        },
     }
 }
 
@@ -229,14 +246,7 @@ impl Exchange<'_> {
             // A 416 that says the local copy is already whole is success, -f or not.
             let complete = matches!(self.resumed_bytes(&head), Ok(Keep::AlreadyComplete));
             if self.plan.fail && head.status >= 400 && !complete {
-                return Err(FetchError::HttpStatus {
-                    status: head.status,
-                    reason: if head.reason.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" {}", head.reason)
-                    },
-                });
+                return Err(status_error(&head));
             }
             return Ok(Reply::Deliver(Response { conn, buf, head }));
         }

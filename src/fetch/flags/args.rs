@@ -191,6 +191,10 @@ pub struct FetchArgs {
     #[arg(help_heading = OUTPUT, short = 'f', long = "fail")]
     pub fail: bool,
 
+    /// Like -f, but write the body first (exit 22 after it).
+    #[arg(help_heading = OUTPUT, long = "fail-with-body", conflicts_with = "fail")]
+    pub fail_with_body: bool,
+
     /// Follow redirects (301, 302, 303, 307, 308).
     #[arg(help_heading = REQUEST, short = 'L', long = "location")]
     pub location: bool,

@@ -54,6 +54,8 @@ pub struct FetchPlan {
     pub location_trusted: bool,
     /// `-f`: a status of 400 or more fails without writing the body.
     pub fail: bool,
+    /// `--fail-with-body`: a status of 400 or more fails after the body is written.
+    pub fail_with_body: bool,
     /// Where response heads are shown.
     pub heads: HeadPlan,
     /// Show a progress bar on a terminal (not with `-s`).
@@ -201,6 +203,7 @@ impl FetchPlan {
             max_redirects: (args.location || args.location_trusted).then_some(args.max_redirs),
             location_trusted: args.location_trusted,
             fail: args.fail,
+            fail_with_body: args.fail_with_body,
             progress: !args.silent && !args.no_progress_meter,
             expect_wait: args.expect100_timeout,
             max_time: args.max_time.filter(|limit| !limit.is_zero()),

@@ -14,6 +14,7 @@
 mod auth;
 mod cookies;
 mod dirs;
+mod fail;
 mod flags;
 mod forms;
 mod globs;
