@@ -4,9 +4,13 @@
 //! picks curl's number (`exit_code`, from the table in [`crate::exit::curl`]), and its
 //! `Display` is the one line a user sees after `sockit: (CODE) `. Messages name what failed
 //! and on what (host, port, path).
+//!
+//! It sits under every layer of fetch (each speaks these failures) and imports none of
+//! them: only the exit-code tables and `net`'s TLS and I/O wording.
 
 use crate::exit::{common, curl, Failure};
 pub(crate) use crate::net::describe;
+use crate::net::socks::SocksError;
 use crate::net::tls::TlsError;
 use std::io;
 use std::path::Path;
@@ -71,6 +75,11 @@ pub enum FetchError {
         /// retries.
         refused: bool,
     },
+    /// The proxy's scheme is none that sockit speaks (curl's 7).
+    #[error(
+        "unsupported proxy scheme for {0:?}: http, https, socks4, socks4a, socks5 and socks5h are"
+    )]
+    ProxyScheme(String),
     /// The server's reply breaks HTTP/1.1 framing (curl's 8).
     #[error("weird server reply: {0}")]
     BadReply(String),
@@ -114,6 +123,12 @@ pub enum FetchError {
     /// or the handshake failed otherwise (35): the transport's error, as it words it.
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// A SOCKS proxy's handshake failed (curl's 97).
+    #[error(transparent)]
+    Socks(#[from] SocksError),
+    /// An option's value does not parse (curl's 49): `--resolve`, `--connect-to`.
+    #[error("{0}")]
+    Option(String),
     /// `-L` met a loop or more than `--max-redirs` redirects (curl's 47).
     #[error("{0}")]
     Redirects(String),
@@ -154,7 +169,7 @@ impl FetchError {
             FetchError::BadUrl { .. } | FetchError::Glob(_) => curl::URL_MALFORMAT,
             FetchError::ResolveProxy { .. } => curl::COULDNT_RESOLVE_PROXY,
             FetchError::Resolve { .. } => curl::COULDNT_RESOLVE_HOST,
-            FetchError::Connect { .. } => curl::COULDNT_CONNECT,
+            FetchError::Connect { .. } | FetchError::ProxyScheme(_) => curl::COULDNT_CONNECT,
             FetchError::BadReply(_) => curl::WEIRD_SERVER_REPLY,
             FetchError::Partial(_) => curl::PARTIAL_FILE,
             FetchError::HttpStatus { .. } => curl::HTTP_RETURNED_ERROR,
@@ -164,6 +179,8 @@ impl FetchError {
             FetchError::Checksum(_) => curl::CHECKSUM,
             FetchError::Range(_) => curl::RANGE_ERROR,
             FetchError::Tls(e) => e.exit_code(),
+            FetchError::Socks(e) => e.exit_code(),
+            FetchError::Option(_) => curl::SETOPT_OPTION_SYNTAX,
             FetchError::Redirects(_) => curl::TOO_MANY_REDIRECTS,
             FetchError::EmptyReply => curl::GOT_NOTHING,
             FetchError::Send(_) => curl::SEND_ERROR,

@@ -187,6 +187,9 @@ impl Exchange<'_> {
                 self.heads.show(h)?;
             }
             self.note_response(&head);
+            if let Some(cookies) = &self.plan.cookies {
+                cookies.take_from(&head, &self.url);
+            }
             if self.plan.max_redirects.is_some() && is_redirect(head.status) {
                 if let Some(location) = redirect::location(&head) {
                     self.keep_for_next_hop(conn, &mut buf, &head).await;
@@ -269,9 +272,9 @@ impl Exchange<'_> {
         let Ok(framing) = head.framing(self.request.framing_method()) else {
             return;
         };
-        let kept = self.request.keep_alive && head.keeps_alive() && self.direct();
+        let kept = self.request.keep_alive && head.keeps_alive();
         if kept && transfer::drain_small_body(&mut conn, buf, framing).await {
-            self.run.pool.put(&self.url, conn);
+            self.run.pool.put(&self.url, &self.route(), conn);
         }
     }
 
@@ -281,12 +284,9 @@ impl Exchange<'_> {
         &mut self,
         buf: &mut Buffer,
     ) -> Result<(Conn, Vec<Head>, Head), FetchError> {
-        let kept = if self.direct() {
-            self.run.pool.take(&self.url)
-        } else {
-            None
-        };
-        if let Some(kept) = kept {
+        if let Some(kept) = self.run.pool.take(&self.url, &self.route()) {
+            let how = &self.plan.connect;
+            self.request.via_proxy = dial::via_proxy(how, &self.plan.proxies, &self.url);
             self.trace
                 .info("Re-using the connection kept from the last URL");
             match self.exchange_on(kept, buf).await {
@@ -310,6 +310,9 @@ impl Exchange<'_> {
         mut conn: Conn,
         buf: &mut Buffer,
     ) -> Result<(Conn, Vec<Head>, Head), FetchError> {
+        if let Some(cookies) = &self.plan.cookies {
+            self.request.jar_cookies = cookies.for_request(&self.url);
+        }
         let request = self.request.render(&self.url, Some(self.attempt.ask_from));
         // The head alone counts in size_request: curl counts only what goes with it.
         self.note_request(&conn, request.len());
@@ -335,9 +338,10 @@ impl Exchange<'_> {
         Ok((conn, interim, head))
     }
 
-    /// Whether the current URL is reached without a proxy (only those connections are kept).
-    fn direct(&self) -> bool {
-        self.plan.proxies.for_url(&self.url).is_none()
+    /// The way the current URL is reached (direct, a proxy, a Unix socket): with its origin,
+    /// what a kept connection is kept for.
+    fn route(&self) -> String {
+        dial::route_key(&self.plan.connect, &self.plan.proxies, &self.url)
     }
 
     /// Opens a connection for the current URL (directly or through its proxy), noting when
@@ -429,7 +433,8 @@ impl Exchange<'_> {
         }
         self.check_resumed_length(&response.head, &out)?;
         if streamed.reusable {
-            self.run.pool.put(&self.url, response.conn);
+            let route = self.route();
+            self.run.pool.put(&self.url, &route, response.conn);
         }
         let saved = self.commit(out)?;
         if let (true, Some(path), Some(date)) = (
@@ -503,7 +508,7 @@ impl Exchange<'_> {
         let (conn, buf) = (&mut response.conn, &mut response.buf);
         let read = transfer::read_body(conn, buf, &mut body, &mut sink, &mut meter).await;
         self.attempt.stats.size_download = body.received();
-        let reusable = read? && self.request.keep_alive && head.keeps_alive() && self.direct();
+        let reusable = read? && self.request.keep_alive && head.keeps_alive();
         meter.finish();
         Ok(Streamed {
             sink,

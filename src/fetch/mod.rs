@@ -14,11 +14,12 @@
 //! - `output/`: where the response goes and what the user sees: the file (`.part`, its lock,
 //!   the `--segments` sidecar), heads printed (`-i`, `-D`), progress, `-v`, [`writeout`],
 //!   `--checksum`.
-//! - `conn/`: dialing (direct, or through a proxy with `--noproxy`; TLS from
-//!   [`crate::net::tls`]), the kept-alive pool, and `transfer.rs`: one request and its
+//! - `conn/`: dialing as a stack of hops (`hops.rs`: TCP or a Unix socket, SOCKS, TLS to an
+//!   https proxy, CONNECT, TLS from [`crate::net::tls`] to the origin; `route.rs`:
+//!   `--resolve` and `--connect-to`; proxies with `--noproxy`), the kept-alive pool, and `transfer.rs`: one request and its
 //!   response over a connection.
 //! - `http/`: bytes and rules, no I/O: the request, the [`head`], body framing ([`body`]),
-//!   content decoding ([`decode`]), redirects.
+//!   content decoding ([`decode`]), redirects, cookies and the jar that matches them.
 //! - The story: [`run`] fetches the URLs in turn or `-Z` at once (`parallel.rs`); `job.rs`
 //!   owns one URL, attempt after attempt under `--retry` (`retry.rs`), then `-w`;
 //!   `exchange.rs` owns one attempt, from the first request through redirects to the body
@@ -82,6 +83,7 @@ pub async fn run(args: FetchArgs) -> Vec<FetchError> {
             return vec![e];
         }
     }
+    let cookies = plans.first().and_then(|p| p.cookies.clone());
     let results = if args.parallel && plans.len() > 1 {
         parallel::fetch_all(plans, usize::from(args.parallel_max)).await
     } else {
@@ -94,5 +96,8 @@ pub async fn run(args: FetchArgs) -> Vec<FetchError> {
     };
     let mut failures: Vec<FetchError> = results.into_iter().filter_map(Result::err).collect();
     failures.extend(stopped);
+    if let Some(Err(e)) = cookies.map(|c| c.save()) {
+        failures.push(e);
+    }
     failures
 }

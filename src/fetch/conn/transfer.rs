@@ -5,6 +5,9 @@
 //! One read buffer of [`BUFFER_SIZE`] bytes serves the whole fetch: the head is parsed in
 //! place, and body bytes go from it to the output as borrowed slices, so the memory used is
 //! the same for a 1 KiB and a 1 TiB body and nothing is allocated per read.
+//!
+//! It moves bytes between the socket and the http layer's state machines; from `output/` it
+//! takes only the plain tools it is handed (the progress meter, the `-v` trace).
 
 use crate::fetch::error::{describe, FetchError};
 use crate::fetch::http::body::{BodyDecoder, BodyStep};
@@ -14,11 +17,11 @@ use crate::fetch::http::request::{Payload, RequestSpec};
 use crate::fetch::output::progress::{Meter, Progress};
 use crate::fetch::output::trace;
 use crate::fetch::output::verbose::Verbose;
+use crate::net::{Pipe, Transport};
 use std::io;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
 /// The chunk an uploaded file is read in.
@@ -29,12 +32,13 @@ pub const BUFFER_SIZE: usize = 256 * 1024;
 /// server sending them forever must not grow memory forever.
 pub const MAX_INTERIM: usize = 32;
 
-/// A connection to the server.
+/// A connection to the server, over whatever hops the dial stacked (TCP or a Unix socket,
+/// SOCKS, TLS to a proxy, a CONNECT tunnel).
 pub enum Conn {
     /// http://
-    Plain(TcpStream),
+    Plain(Pipe),
     /// https://
-    Tls(Box<TlsStream<TcpStream>>),
+    Tls(Box<TlsStream<Pipe>>),
 }
 
 /// What a read returned.
@@ -47,19 +51,22 @@ enum Read {
 }
 
 impl Conn {
-    /// The local and remote addresses of the TCP connection underneath.
+    /// The local and remote addresses of the TCP connection underneath (none over a Unix
+    /// socket).
     pub fn addresses(&self) -> (Option<std::net::SocketAddr>, Option<std::net::SocketAddr>) {
-        let tcp = match self {
-            Conn::Plain(s) => s,
-            Conn::Tls(s) => s.get_ref().0,
-        };
-        (tcp.local_addr().ok(), tcp.peer_addr().ok())
+        match self {
+            Conn::Plain(s) => s.addresses(),
+            Conn::Tls(s) => s.addresses(),
+        }
     }
 
     /// Sends the whole request.
     pub async fn send(&mut self, request: &[u8]) -> Result<(), FetchError> {
         let result = match self {
-            Conn::Plain(s) => s.write_all(request).await,
+            Conn::Plain(s) => match s.write_all(request).await {
+                Ok(()) => s.flush().await,
+                Err(e) => Err(e),
+            },
             Conn::Tls(s) => match s.write_all(request).await {
                 Ok(()) => s.flush().await,
                 Err(e) => Err(e),

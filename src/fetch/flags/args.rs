@@ -1,8 +1,10 @@
 //! Defines `sockit fetch`'s flags: curl's spellings, `///` docs are the `--help` text.
 
+use super::cookie_flags::CookieFlags;
 use super::data_args::DataFlags;
 use super::headings::{BEYOND, CONNECTION, MANY, OUTPUT, PROXY, REQUEST, RETRY, TLS};
 use super::negations::Negations;
+use super::route_args::RouteFlags;
 use super::targets::Targets;
 use crate::fetch::output::checksum::Checksum;
 use crate::fetch::output::file::ContinueAt;
@@ -107,6 +109,10 @@ pub struct FetchArgs {
     /// The request data, in the order typed.
     #[command(flatten)]
     pub data: DataFlags,
+
+    /// The cookie engine's flags.
+    #[command(flatten)]
+    pub cookies: CookieFlags,
 
     /// Send the -d data in the URL's query, with GET (HEAD with -I).
     #[arg(help_heading = REQUEST, short = 'G', long = "get")]
@@ -291,9 +297,9 @@ pub struct FetchArgs {
     #[arg(help_heading = CONNECTION, long = "connect-timeout", value_name = "SECS", value_parser = crate::duration::parse)]
     pub connect_timeout: Option<Duration>,
 
-    /// Give up on the whole transfer after SECS (e.g. 30, 1.5, 500ms, 5m).
+    /// Give up on the whole transfer after SECS (30, 1.5, 500ms).
     ///
-    /// 0 means no limit.
+    /// SECS as 30, 1.5, 500ms or 5m; 0 means no limit.
     #[arg(help_heading = CONNECTION, short = 'm', long = "max-time", value_name = "SECS", value_parser = crate::duration::parse)]
     pub max_time: Option<Duration>,
 
@@ -301,21 +307,30 @@ pub struct FetchArgs {
     #[arg(help_heading = TLS, short = 'k', long = "insecure")]
     pub insecure: bool,
 
-    /// Trust the CA certificates in this PEM file, in addition to the built-in roots.
+    /// Trust the CA certificates in this PEM file, besides the built-in roots.
     #[arg(help_heading = TLS, long = "cacert", value_name = "FILE")]
     pub cacert: Option<PathBuf>,
 
-    /// Go through the HTTP proxy `[http://][USER:PASSWORD@]HOST[:PORT]`.
+    /// Use this proxy: http(s), socks4(a) or socks5(h).
     ///
-    /// Port 1080 when not given: plain http as absolute-form requests, https through a
-    /// CONNECT tunnel. `""` turns proxies off, the environment's too. Without -x, curl's variables are read:
-    /// `http_proxy` (lower case only), `HTTPS_PROXY`/`https_proxy`, `ALL_PROXY`/`all_proxy`.
-    #[arg(help_heading = PROXY, short = 'x', long = "proxy", value_name = "[PROTOCOL://]HOST[:PORT]")]
+    /// `[SCHEME://][USER:PASSWORD@]HOST[:PORT]`: SCHEME is http (the default), https (TLS to the proxy), socks4, socks4a, socks5 or
+    /// socks5h (the last two with USER:PASSWORD as RFC 1929 says). Port 1080 when not given
+    /// (443 for https): through an HTTP proxy, plain http as absolute-form requests, https
+    /// through a CONNECT tunnel. `""` turns proxies off, the environment's too. Without -x,
+    /// curl's variables are read: `http_proxy` (lower case only), `HTTPS_PROXY`/`https_proxy`,
+    /// `ALL_PROXY`/`all_proxy`.
+    #[arg(help_heading = PROXY, short = 'x', long = "proxy", value_name = "[SCHEME://]HOST[:PORT]")]
     pub proxy: Option<String>,
 
-    /// The proxy's USER:PASSWORD (Basic), instead of those in the proxy URL.
+    /// The proxy's USER:PASSWORD (instead of the proxy URL's).
+    ///
+    /// Basic for an HTTP proxy, RFC 1929 for SOCKS5, the user id for SOCKS4.
     #[arg(help_heading = PROXY, short = 'U', long = "proxy-user", value_name = "USER:PASSWORD")]
     pub proxy_user: Option<String>,
+
+    /// Where connections go and the client certificate they present.
+    #[command(flatten)]
+    pub route: RouteFlags,
 
     /// Hosts to reach without the proxy, comma-separated.
     ///
@@ -324,7 +339,7 @@ pub struct FetchArgs {
     #[arg(help_heading = PROXY, long = "noproxy", value_name = "LIST")]
     pub noproxy: Option<String>,
 
-    /// Download at most RATE bytes a second on average (1000B, 500K, 1M).
+    /// At most RATE bytes a second on average (1000B, 500K, 1M).
     #[arg(help_heading = CONNECTION, long = "limit-rate", value_name = "RATE", value_parser = crate::size::parse_bytes)]
     pub limit_rate: Option<u64>,
 

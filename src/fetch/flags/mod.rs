@@ -9,6 +9,7 @@
 
 pub(super) mod args;
 pub mod config_file;
+pub(super) mod cookie_flags;
 pub mod curl_options;
 pub(super) mod data_args;
 pub mod glob;
@@ -18,5 +19,6 @@ pub mod netrc;
 mod payload;
 pub(super) mod plan;
 pub(super) mod protocols;
+pub(super) mod route_args;
 pub(super) mod targets;
 mod url_query;

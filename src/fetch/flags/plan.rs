@@ -20,6 +20,7 @@ use crate::fetch::conn::proxy::{Proxies, ProxyFlags};
 use crate::fetch::error::{describe, FetchError};
 use crate::fetch::http::request::{self, HeaderEdit, Payload, RequestSpec};
 use crate::fetch::output::checksum::Checksum;
+use crate::fetch::output::cookies::Cookies;
 use crate::fetch::output::file::{self, ContinueAt};
 use crate::fetch::output::heads::HeadPlan;
 use crate::fetch::retry::RetryPlan;
@@ -88,6 +89,8 @@ pub struct FetchPlan {
     pub checksum: Option<Checksum>,
     /// `--create-dirs`: the output's missing directories are made (mode 0750, as curl).
     pub create_dirs: bool,
+    /// The cookie engine all the run's URLs share (`-b`, `-c`), if on.
+    pub cookies: Option<std::sync::Arc<Cookies>>,
 }
 
 impl FetchPlan {
@@ -107,6 +110,8 @@ impl FetchPlan {
         // Read once: `-d @-` and `-w @-` consume stdin.
         let (mut request, query) = request_spec(args)?;
         request.keep_alive = true;
+        let cookies = args.cookies.engine()?;
+        request.cookie_text = cookies.as_ref().and_then(|c| c.text.clone());
         let write_out = args
             .write_out
             .as_deref()
@@ -142,6 +147,7 @@ impl FetchPlan {
             };
             let mut plan = Self::build(args, request.clone(), write_out.clone(), url, output)?;
             plan.urlnum = target.urlnum;
+            plan.cookies = cookies.clone();
             plans.push(plan);
         }
         Ok(Planned { plans, stopped })
@@ -159,6 +165,8 @@ impl FetchPlan {
             request.user = netrc_user(args, &url)?;
         }
         let include = args.include || args.head;
+        let socks = args.route.socks_proxy();
+        let user_agent = request.user_agent.clone();
         let dump_stdout = args.dump_header.as_deref() == Some("-".as_ref());
         let protocols = match &args.proto {
             Some(spec) => Protocols::parse("proto", spec)?,
@@ -196,6 +204,13 @@ impl FetchPlan {
                 cacert: args.cacert.clone(),
                 insecure: args.insecure,
                 warn: !args.silent,
+                routes: args.route.routes()?,
+                unix: args.route.unix(),
+                client_cert: args.route.client_cert(),
+                proxytunnel: args.route.proxytunnel,
+                proxy_cacert: args.route.proxy_cacert.clone(),
+                proxy_insecure: args.route.proxy_insecure,
+                user_agent,
             },
             max_redirects: (args.location || args.location_trusted).then_some(args.max_redirs),
             protocols,
@@ -210,7 +225,7 @@ impl FetchPlan {
             max_filesize: args.max_filesize,
             proxies: Proxies::choose(
                 &ProxyFlags {
-                    proxy: args.proxy.as_deref(),
+                    proxy: socks.as_deref().or(args.proxy.as_deref()),
                     user: args.proxy_user.as_deref(),
                     noproxy: args.noproxy.as_deref(),
                 },
@@ -230,6 +245,7 @@ impl FetchPlan {
             segments: args.segments,
             checksum: args.checksum.clone(),
             create_dirs: args.create_dirs,
+            cookies: None,
         })
     }
 }
@@ -377,6 +393,8 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         user: args.user.clone(),
         bearer: args.oauth2_bearer.clone(),
         withheld: Vec::new(),
+        cookie_text: None,
+        jar_cookies: None,
     };
     Ok((spec, query))
 }

@@ -50,6 +50,11 @@ pub struct RequestSpec {
     /// The user's headers no longer sent since a redirect left the origin they were meant
     /// for (lower-case names: `authorization`, `cookie`, `host`); the defaults stay.
     pub withheld: Vec<&'static str>,
+    /// `-b NAME=VALUE`: sent after the jar's cookies, to the first origin only unless
+    /// `--location-trusted` (curl sends it to every host a redirect reaches).
+    pub cookie_text: Option<String>,
+    /// The cookie jar's cookies for this request's URL (set before each request).
+    pub jar_cookies: Option<String>,
 }
 
 /// A request body.
@@ -176,6 +181,8 @@ impl RequestSpec {
             bearer: None,
             withheld: Vec::new(),
             keep_alive: false,
+            cookie_text: None,
+            jar_cookies: None,
         }
     }
 
@@ -232,6 +239,9 @@ impl RequestSpec {
         }
         if self.via_proxy.is_some() && url.scheme() == "http" {
             line(&mut out, "Proxy-Connection", "Keep-Alive");
+        }
+        if let Some(cookies) = self.cookie_line() {
+            out.push_str(&format!("Cookie: {cookies}\r\n"));
         }
         for edit in self.edits.iter().filter(|e| !self.is_withheld(e.name())) {
             if let HeaderEdit::Send { name, line } = edit {
@@ -303,6 +313,21 @@ impl RequestSpec {
     /// Whether a `-H` sends its own `Range`.
     pub fn sends_range_header(&self) -> bool {
         matches!(self.user_header("range"), Some(HeaderEdit::Send { .. }))
+    }
+
+    /// The `Cookie` header's value: the jar's cookies, then the `-b` text (left out when a
+    /// `-H Cookie` replaces it, or a redirect left the origin it was meant for), as curl
+    /// joins them.
+    fn cookie_line(&self) -> Option<String> {
+        let text = self
+            .cookie_text
+            .as_deref()
+            .filter(|_| !self.is_withheld("cookie") && self.user_header("cookie").is_none());
+        match (self.jar_cookies.as_deref(), text) {
+            (Some(jar), Some(text)) => Some(format!("{jar}; {text}")),
+            (Some(one), None) | (None, Some(one)) => Some(one.to_string()),
+            (None, None) => None,
+        }
     }
 
     fn is_withheld(&self, name: &str) -> bool {

@@ -11,6 +11,7 @@
 //! its own server. The areas take turns, so the table keeps at most one curl or sockit
 //! process running at a time on the shared 2-core machine, beside the suite's timing tests.
 
+mod cookies;
 mod dirs;
 mod flags;
 mod forms;
@@ -20,6 +21,7 @@ mod outputs;
 mod ranges;
 mod requests;
 mod responses;
+mod routing;
 mod trace;
 
 use crate::support::recorder::Recorder;
@@ -53,8 +55,9 @@ pub enum Aspect {
 
 /// One command line of the table.
 pub struct Line {
-    /// The arguments after `curl` or `sockit fetch`; `{u}` stands for `http://127.0.0.1:PORT`
-    /// and `{a}` for `127.0.0.1:PORT`.
+    /// The arguments after `curl` or `sockit fetch`; `{u}` stands for `http://127.0.0.1:PORT`,
+    /// `{a}` for `127.0.0.1:PORT` and `{p}` for PORT (an area may add its own, see
+    /// [`check_with`]).
     args: Vec<&'static str>,
     /// Files in the working directory before the run.
     files: Vec<(&'static str, Vec<u8>)>,
@@ -132,6 +135,12 @@ fn shown(bytes: &[u8]) -> String {
 /// Runs every line with both tools against one recording server; panics listing every line
 /// whose runs differ where the table says they agree.
 pub fn check(table: Vec<Line>) {
+    check_with(table, &[]);
+}
+
+/// [`check`], with each `(PLACEHOLDER, VALUE)` of `extra` replaced in the arguments too (the
+/// address of a peer the area started, such as a SOCKS proxy).
+pub fn check_with(table: Vec<Line>, extra: &[(&str, String)]) {
     if !require_tool("curl") {
         return;
     }
@@ -143,10 +152,19 @@ pub fn check(table: Vec<Line>) {
     let mut report = String::new();
     for line in &table {
         let addr = server.addr.to_string();
+        let port = server.addr.port().to_string();
         let args: Vec<String> = line
             .args
             .iter()
-            .map(|a| a.replace("{u}", &base).replace("{a}", &addr))
+            .map(|a| {
+                let a = a
+                    .replace("{u}", &base)
+                    .replace("{a}", &addr)
+                    .replace("{p}", &port);
+                extra
+                    .iter()
+                    .fold(a, |a, (name, value)| a.replace(name, value))
+            })
             .collect();
         let mut curl = Command::new("curl");
         curl.args(&args);

@@ -10,7 +10,9 @@ pub mod balancers;
 pub mod fetch_run;
 pub mod http_server;
 pub mod pki;
+pub mod ranges;
 pub mod recorder;
+pub mod socks;
 
 use sockit::addr::Endpoint;
 use sockit::server::{Builder, Server};
