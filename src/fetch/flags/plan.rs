@@ -123,7 +123,7 @@ impl FetchPlan {
         };
         let mut plans = Vec::with_capacity(targets.len());
         for target in targets {
-            let url = match parse_url(&target.url) {
+            let url = match parse_url(&target.url).and_then(|url| allowed_login(args, url)) {
                 Ok(url) => url,
                 Err(e) => {
                     stopped = Some(e);
@@ -360,6 +360,7 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         ("user agent", &args.user_agent),
         ("referer", &args.referer),
         ("--oauth2-bearer token", &args.oauth2_bearer),
+        ("--request-target", &args.request_target),
     ] {
         if let Some(text) = value.as_deref().filter(|t| t.contains(['\r', '\n'])) {
             return Err(FetchError::Usage(format!(
@@ -392,6 +393,7 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         edits: header_edits(&args.headers)?,
         user: args.user.clone(),
         bearer: args.oauth2_bearer.clone(),
+        target: args.request_target.clone(),
         withheld: Vec::new(),
         cookie_text: None,
         jar_cookies: None,
@@ -450,6 +452,16 @@ pub struct Planned {
     pub plans: Vec<FetchPlan>,
     /// The malformed URL (or glob) curl would stop at, after fetching the plans before it.
     pub stopped: Option<FetchError>,
+}
+
+/// `url`, unless it names a user and `--disallow-username-in-url` forbids that (curl's 67).
+fn allowed_login(args: &FetchArgs, url: Url) -> Result<Url, FetchError> {
+    if args.disallow_username_in_url && !url.username().is_empty() {
+        return Err(FetchError::LoginDenied(
+            url.host_str().unwrap_or_default().into(),
+        ));
+    }
+    Ok(url)
 }
 
 /// One URL to fetch after globbing, with its output flag (`#N` filled in) and the index of

@@ -137,5 +137,21 @@ fn table() -> Vec<Line> {
             "{u}/hello",
         ]),
         line(&["-s", "--trace-time", "-o", "out", "{u}/hello"]),
+        line(&["-s", "--data-ascii", "a=1", "{u}/hello"]),
+        line(&["-s", "--data-ascii", "a=1", "-d", "b=2", "{u}/hello"]),
+        line(&["-s", "--disallow-username-in-url", "http://u:p@{a}/hello"]),
+        line(&["-s", "--disallow-username-in-url", "{u}/hello"]),
+        line(&[
+            "-s",
+            "--disallow-username-in-url",
+            "{u}/hello",
+            "http://u@{a}/json",
+        ]),
+        line(&["-s", "--request-target", "*", "-X", "OPTIONS", "{u}/hello"]),
+        line(&["-s", "--request-target", "/json?x", "{u}/hello"]),
+        line(&["-s", "--fail-early", "-f", "{u}/status/404", "{u}/hello"]),
+        line(&["-s", "--fail-early", "{u}/status/404", "{u}/hello"]),
+        line(&["-s", "--remove-on-error", "-o", "out", "{u}/truncated"]),
+        line(&["-s", "--remove-on-error", "-o", "out", "{u}/hello"]),
     ]
 }
