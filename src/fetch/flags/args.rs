@@ -242,6 +242,18 @@ pub struct FetchArgs {
     #[arg(help_heading = REQUEST, long = "location-trusted")]
     pub location_trusted: bool,
 
+    /// Keep a POST a POST when -L follows a 301 (curl turns it into a GET).
+    #[arg(help_heading = REQUEST, long = "post301")]
+    pub post301: bool,
+
+    /// Keep a POST a POST when -L follows a 302.
+    #[arg(help_heading = REQUEST, long = "post302")]
+    pub post302: bool,
+
+    /// Keep a POST a POST when -L follows a 303.
+    #[arg(help_heading = REQUEST, long = "post303")]
+    pub post303: bool,
+
     /// The most redirects -L follows (exit 47 beyond).
     ///
     /// A redirect to the same URL counts like any other, as in curl.

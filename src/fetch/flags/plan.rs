@@ -18,6 +18,7 @@ use crate::fetch::conn::connect::Family;
 use crate::fetch::conn::dial::ConnectPlan;
 use crate::fetch::conn::proxy::{Proxies, ProxyFlags};
 use crate::fetch::error::{describe, FetchError};
+use crate::fetch::http::redirect::KeepPost;
 use crate::fetch::http::request::{self, HeaderEdit, Payload, RequestSpec};
 use crate::fetch::output::checksum::Checksum;
 use crate::fetch::output::cookies::Cookies;
@@ -61,6 +62,8 @@ pub struct FetchPlan {
     pub redirect_protocols: Protocols,
     /// `--location-trusted`: credentials and cookies follow redirects to other origins.
     pub location_trusted: bool,
+    /// `--post301`/`--post302`/`--post303`: the redirects that keep a POST a POST.
+    pub keep_post: KeepPost,
     /// `-f`: a status of 400 or more fails without writing the body.
     pub fail: bool,
     /// Where response heads are shown.
@@ -218,6 +221,11 @@ impl FetchPlan {
             remote_time: args.remote_time,
             no_clobber: args.no_clobber,
             location_trusted: args.location_trusted,
+            keep_post: KeepPost {
+                on301: args.post301,
+                on302: args.post302,
+                on303: args.post303,
+            },
             fail: args.fail,
             progress: !args.silent && !args.no_progress_meter,
             expect_wait: args.expect100_timeout,

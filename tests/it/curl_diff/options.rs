@@ -153,5 +153,21 @@ fn table() -> Vec<Line> {
         line(&["-s", "--fail-early", "{u}/status/404", "{u}/hello"]),
         line(&["-s", "--remove-on-error", "-o", "out", "{u}/truncated"]),
         line(&["-s", "--remove-on-error", "-o", "out", "{u}/hello"]),
+        line(&["-s", "-L", "-d", "x=1", "--post301", "{u}/redirect-abs"]),
+        line(&["-s", "-L", "-d", "x=1", "--post302", "{u}/redirect-abs"]),
+        line(&["-s", "-L", "-d", "x=1", "--post302", "{u}/redirect"]),
+        line(&["-s", "-L", "-d", "x=1", "--post301", "{u}/redirect"]),
+        line(&["-s", "-L", "-d", "x=1", "--post303", "{u}/redirect-303"]),
+        line(&["-s", "-L", "-T", "f", "--post303", "{u}/redirect-303"]).file("f", b"up\n"),
+        line(&[
+            "-s",
+            "-L",
+            "-X",
+            "PUT",
+            "-d",
+            "x",
+            "--post302",
+            "{u}/redirect",
+        ]),
     ]
 }
