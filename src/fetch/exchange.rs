@@ -192,7 +192,8 @@ impl Exchange<'_> {
         let mut redirects = Redirects::new(
             self.plan.max_redirects.unwrap_or(0),
             self.plan.location_trusted,
-        );
+        )
+        .keeping_post(self.plan.keep_post);
         let mut buf = Buffer::default();
         // Whether this hop's 401 was answered with credentials already.
         let mut answered = false;
