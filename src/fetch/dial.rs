@@ -1,12 +1,12 @@
 //! Owns opening a connection for a URL: straight to its host (resolve, Happy Eyeballs), or
 //! to the proxy chosen for it (a CONNECT tunnel for https), then TLS, all within
 //! `--connect-timeout`. The exchange and `--segments` both dial through here. TLS itself
-//! (trust, handshake, its failures) is `net::tls`'s; fetch adds ALPN `http/1.1`, builds
+//! (trust, handshake, its failures) is `net::tls`'s; fetch offers ALPN `h2` and `http/1.1` (or `http/1.1` alone), builds
 //! the configuration once per fetch, and warns once about `-k`.
 
 use super::connect;
 use super::error::FetchError;
-use super::plan::{ConnectPlan, FetchPlan};
+use super::plan::{ConnectPlan, FetchPlan, HttpVersions};
 use super::proxy::{self, Proxy};
 use super::transfer::Conn;
 use super::verbose::Verbose;
@@ -141,10 +141,14 @@ pub fn tls_config(
     if how.insecure && how.warn {
         eprintln!("sockit: warning: --insecure: the server's certificate is not verified");
     }
+    let alpn: &[&[u8]] = match how.versions {
+        HttpVersions::Http1 => &[b"http/1.1"],
+        HttpVersions::Http2OverTls | HttpVersions::Http2PriorKnowledge => &[b"h2", b"http/1.1"],
+    };
     let config = Arc::new(tls::client_config(
         how.cacert.as_deref(),
         how.insecure,
-        &[b"http/1.1"],
+        alpn,
     )?);
     *cached = Some(config.clone());
     Ok(config)

@@ -6,10 +6,12 @@ use super::body::BodyDecoder;
 use super::decode::ContentDecoder;
 use super::dial;
 use super::error::FetchError;
+use super::h2::{self, Failed, H2Conn};
 use super::head::{self, BodyFraming, Head};
 use super::heads::{self, HeadSinks};
+use super::link::{self, Carrier, Link};
 use super::output::{self, Output, Resume};
-use super::plan::FetchPlan;
+use super::plan::{FetchPlan, HttpVersions};
 use super::pool::Pool;
 use super::progress::{Meter, Progress};
 use super::redirect::{self, is_redirect, Redirects};
@@ -22,6 +24,7 @@ use super::verbose::Verbose;
 use super::writeout::Stats;
 use rustls::ClientConfig;
 use std::io::IsTerminal;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use url::Url;
@@ -96,11 +99,9 @@ pub enum Done {
     },
 }
 
-/// The final response: its head, the connection its body comes on, and the body bytes
-/// already read with the head.
+/// The final response: its head, and what its body comes on.
 struct Response {
-    conn: Conn,
-    buf: Buffer,
+    carrier: Carrier,
     head: Head,
 }
 
@@ -172,11 +173,9 @@ impl Exchange<'_> {
             self.plan.max_redirects.unwrap_or(0),
             self.plan.location_trusted,
         );
-        let mut buf = Buffer::default();
         loop {
-            buf.clear();
             self.attempt.stats.url_effective = self.url.to_string();
-            let (conn, interim, head) = self.request_head(&mut buf).await?;
+            let (carrier, interim, head) = self.request_head().await?;
             for h in interim.iter().chain([&head]) {
                 self.trace.response(&h.raw);
                 self.attempt.stats.size_header += h.raw.len() as u64;
@@ -224,52 +223,117 @@ impl Exchange<'_> {
                     },
                 });
             }
-            return Ok(Reply::Deliver(Response { conn, buf, head }));
+            return Ok(Reply::Deliver(Response { carrier, head }));
         }
     }
 
-    /// Sends the request and reads the response head, on a kept-alive connection when the
-    /// pool has one for this origin (and on a fresh one when that turns out closed).
-    async fn request_head(
-        &mut self,
-        buf: &mut Buffer,
-    ) -> Result<(Conn, Vec<Head>, Head), FetchError> {
-        let kept = if self.direct() {
-            self.pool.take(&self.url)
-        } else {
-            None
-        };
-        if let Some(kept) = kept {
-            self.trace
-                .info("Re-using the connection kept from the last URL");
-            match self.exchange_on(kept, buf).await {
-                Ok(answer) => return Ok(answer),
-                // Closed while idle: nothing of this exchange happened yet.
-                Err(FetchError::EmptyReply | FetchError::Send(_) | FetchError::Recv(_)) => {
-                    self.trace
-                        .info("The kept connection was closed; opening a new one");
-                    buf.clear();
+    /// Sends the request and reads the response head: on a shared HTTP/2 connection or a
+    /// kept-alive one when the pool has one for this origin, else on a fresh one (also when
+    /// a kept one turns out closed, or the server turned the request away unseen).
+    async fn request_head(&mut self) -> Result<(Carrier, Vec<Head>, Head), FetchError> {
+        if self.direct() {
+            if let Some(shared) = self.pool.shared(&self.url) {
+                self.trace
+                    .info("Re-using the HTTP/2 connection to this origin (multiplexed)");
+                match self.exchange_h2(&shared).await {
+                    Err(Failed::Unprocessed) => self
+                        .trace
+                        .info("The server did not take the request; opening a new connection"),
+                    Err(Failed::Fetch(e)) => return Err(e),
+                    Ok(answer) => return Ok(answer),
                 }
-                Err(e) => return Err(e),
+            }
+            if let Some(kept) = self.pool.take(&self.url) {
+                self.trace
+                    .info("Re-using the connection kept from the last URL");
+                match self.exchange_on(kept).await {
+                    Ok(answer) => return Ok(answer),
+                    // Closed while idle: nothing of this exchange happened yet.
+                    Err(FetchError::EmptyReply | FetchError::Send(_) | FetchError::Recv(_)) => {
+                        self.trace
+                            .info("The kept connection was closed; opening a new one");
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        match self.open_link().await? {
+            Link::H1(conn) => self.exchange_on(conn).await,
+            Link::H2(conn) => match self.exchange_h2(&conn).await {
+                Ok(answer) => Ok(answer),
+                Err(Failed::Fetch(e)) => Err(e),
+                // Turned away unseen on a fresh connection too: once more, then give up.
+                Err(Failed::Unprocessed) => match self.open_link().await? {
+                    Link::H1(conn) => self.exchange_on(conn).await,
+                    Link::H2(conn) => self.exchange_h2(&conn).await.map_err(|e| match e {
+                        Failed::Fetch(e) => e,
+                        Failed::Unprocessed => FetchError::Http2(
+                            "the server refused the request twice (REFUSED_STREAM or GOAWAY)"
+                                .into(),
+                        ),
+                    }),
+                },
+            },
+        }
+    }
+
+    /// Opens a connection for the current URL and starts the HTTP version it speaks. A
+    /// direct connection that may turn out HTTP/2 is set up behind the origin's gate, so
+    /// that the fetches waiting there share it (see `pool.rs`).
+    async fn open_link(&mut self) -> Result<Link, FetchError> {
+        let versions = self.plan.connect.versions;
+        let may_share = self.direct()
+            && match versions {
+                HttpVersions::Http1 => false,
+                HttpVersions::Http2OverTls => self.url.scheme() == "https",
+                HttpVersions::Http2PriorKnowledge => true,
+            };
+        let gate = match may_share {
+            true => self.pool.wait_gate(&self.url).await,
+            false => None,
+        };
+        if gate.is_some() {
+            if let Some(shared) = self.pool.shared(&self.url) {
+                return Ok(Link::H2(shared));
             }
         }
         let conn = self.open().await?;
-        self.exchange_on(conn, buf).await
+        let absolute_form = self.request.via_proxy.is_some();
+        let link = link::speak(conn, versions, absolute_form, self.trace).await?;
+        match (&link, may_share) {
+            (Link::H2(conn), true) => self.pool.share(&self.url, conn.clone()),
+            (Link::H1(_), true) => self.pool.note_http1(&self.url),
+            (_, false) => {}
+        }
+        Ok(link)
+    }
+
+    /// Sends the request on a new stream of `conn` and waits for the response head.
+    async fn exchange_h2(&mut self, conn: &H2Conn) -> Result<(Carrier, Vec<Head>, Head), Failed> {
+        let rendered = self.request.render(&self.url, Some(self.attempt.ask_from));
+        let request = h2::convert(&rendered, &self.url)?;
+        self.note_request(conn.addresses(), request.shown.len());
+        let answer = conn
+            .exchange(request, self.request.body.as_ref(), self.trace)
+            .await;
+        self.attempt.stats.time_starttransfer = Some(self.attempt.started.elapsed());
+        let (head, body) = answer?;
+        Ok((Carrier::H2(body), Vec::new(), head))
     }
 
     /// Sends the request on `conn` and reads the response head.
     async fn exchange_on(
         &mut self,
         mut conn: Conn,
-        buf: &mut Buffer,
-    ) -> Result<(Conn, Vec<Head>, Head), FetchError> {
+    ) -> Result<(Carrier, Vec<Head>, Head), FetchError> {
+        let mut buf = Buffer::default();
         let request = self.request.render(&self.url, Some(self.attempt.ask_from));
-        self.note_request(&conn, request.len());
+        self.note_request(conn.addresses(), request.len());
         self.trace.request(&request);
         conn.send(&request).await?;
         if let Some(body) = &self.request.body {
             let send = !self.request.expects_continue()
-                || transfer::await_continue(&mut conn, buf, self.plan.expect_wait).await?;
+                || transfer::await_continue(&mut conn, &mut buf, self.plan.expect_wait).await?;
             if send {
                 // Not counted in size_request: curl counts only what goes with the head.
                 upload::send_body(&mut conn, body).await?;
@@ -279,10 +343,10 @@ impl Exchange<'_> {
             }
         }
         let mut first_byte = None;
-        let read = transfer::read_head(&mut conn, buf, &mut first_byte).await;
+        let read = transfer::read_head(&mut conn, &mut buf, &mut first_byte).await;
         self.attempt.stats.time_starttransfer = first_byte.map(|t| t - self.attempt.started);
         let (interim, head) = read?;
-        Ok((conn, interim, head))
+        Ok((Carrier::H1 { conn, buf }, interim, head))
     }
 
     /// Whether the current URL is reached without a proxy (only those connections are kept).
@@ -310,15 +374,15 @@ impl Exchange<'_> {
     }
 
     /// Notes for `-w` a request of `len` bytes (head, and a body sent with it) about to go
-    /// out on `conn`.
-    fn note_request(&mut self, conn: &Conn, len: usize) {
+    /// out on a connection between `addresses` (local, remote).
+    fn note_request(&mut self, addresses: (Option<SocketAddr>, Option<SocketAddr>), len: usize) {
         let stats = &mut self.attempt.stats;
         let now = self.attempt.started.elapsed();
         if stats.num_redirects > 0 {
             stats.time_redirect = Some(now);
         }
         stats.time_pretransfer = Some(now);
-        (stats.local, stats.remote) = conn.addresses();
+        (stats.local, stats.remote) = addresses;
         stats.size_request += len as u64;
         stats.size_upload = self.request.body.as_ref().map_or(0, Payload::len);
         stats.method = self.request.method.clone();
@@ -330,7 +394,10 @@ impl Exchange<'_> {
     fn note_response(&mut self, head: &Head) {
         let stats = &mut self.attempt.stats;
         stats.http_code = head.status;
-        stats.http_version = Some(10 + head.version);
+        stats.http_version = Some(match head.version {
+            2 => 20,
+            minor => 10 + minor,
+        });
         stats.content_type = head.get("content-type").map(str::to_string);
         stats.headers = head
             .headers
@@ -345,11 +412,7 @@ impl Exchange<'_> {
 
     /// Streams the final response's body into its destination and commits it.
     async fn deliver(&mut self, response: Response) -> Result<(), FetchError> {
-        let Response {
-            mut conn,
-            mut buf,
-            head,
-        } = response;
+        let Response { carrier, head } = response;
         let framing = head
             .framing(self.request.framing_method())
             .map_err(|e| FetchError::BadReply(e.to_string()))?;
@@ -365,11 +428,20 @@ impl Exchange<'_> {
                 )));
             }
         }
+        let mut carrier = carrier;
         if let Keep::Bytes(0) = keep {
-            if let Some(length) = segments::length_to_split(self.plan, &self.request, &head) {
-                let first = segments::First { conn, buf, head };
-                return self.deliver_in_segments(first, length).await;
-            }
+            let split = match carrier {
+                // Over HTTP/2 the body comes on one stream (the segments speak HTTP/1.1).
+                Carrier::H2(_) => None,
+                Carrier::H1 { .. } => segments::length_to_split(self.plan, &self.request, &head),
+            };
+            carrier = match (carrier, split) {
+                (Carrier::H1 { conn, buf }, Some(length)) => {
+                    let first = segments::First { conn, buf, head };
+                    return self.deliver_in_segments(first, length).await;
+                }
+                (carrier, _) => carrier,
+            };
             if let Some(path) = &self.plan.output {
                 segments::forget(path);
             }
@@ -405,13 +477,14 @@ impl Exchange<'_> {
         );
         let mut meter = Meter::new(progress, self.plan.limit_rate);
         let mut body = BodyDecoder::new(framing);
-        let read = transfer::read_body(&mut conn, &mut buf, &mut body, &mut sink, &mut meter).await;
+        let read = carrier.read_body(&mut body, &mut sink, &mut meter).await;
         self.attempt.stats.size_download = body.received();
-        let reusable = read? && self.request.keep_alive && head.keeps_alive() && self.direct();
+        let ended = read?;
+        let reusable =
+            ended.at_end && self.request.keep_alive && head.keeps_alive() && self.direct();
         meter.finish();
-        let trailers = body.trailers();
-        head::check_trailers(trailers).map_err(|e| FetchError::BadReply(e.to_string()))?;
-        let trailers = heads::trailer_lines(trailers);
+        head::check_trailers(&ended.trailers).map_err(|e| FetchError::BadReply(e.to_string()))?;
+        let trailers = heads::trailer_lines(&ended.trailers);
         if !trailers.is_empty() {
             self.trace.response(&trailers);
         }
@@ -431,7 +504,7 @@ impl Exchange<'_> {
                 )));
             }
         }
-        if reusable {
+        if let (true, Some(conn)) = (reusable, carrier.into_conn()) {
             self.pool.put(&self.url, conn);
         }
         out.commit()

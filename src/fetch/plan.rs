@@ -90,6 +90,35 @@ pub struct ConnectPlan {
     pub insecure: bool,
     /// Warn about `-k` on stderr (not with `-s`).
     pub warn: bool,
+    /// Which HTTP versions a connection may speak.
+    pub versions: HttpVersions,
+}
+
+/// Which HTTP versions a connection offers and speaks (`-0`, `--http1.1`, `--http2`,
+/// `--http2-prior-knowledge`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HttpVersions {
+    /// HTTP/1.x only: TLS offers ALPN `http/1.1` alone.
+    Http1,
+    /// TLS offers `h2` then `http/1.1` and speaks what the server picks; clear text is
+    /// HTTP/1.1 (curl's default).
+    #[default]
+    Http2OverTls,
+    /// HTTP/2 on every connection, clear text (h2c) included, without asking first.
+    Http2PriorKnowledge,
+}
+
+impl HttpVersions {
+    /// From the flags (the last of them given wins, clap sees to that).
+    fn from_args(args: &FetchArgs) -> Self {
+        if args.http2_prior_knowledge {
+            HttpVersions::Http2PriorKnowledge
+        } else if args.http10 || args.http11 {
+            HttpVersions::Http1
+        } else {
+            HttpVersions::Http2OverTls
+        }
+    }
 }
 
 /// Where response heads go.
@@ -190,6 +219,7 @@ impl FetchPlan {
                 cacert: args.cacert.clone(),
                 insecure: args.insecure,
                 warn: !args.silent,
+                versions: HttpVersions::from_args(args),
             },
             max_redirects: (args.location || args.location_trusted).then_some(args.max_redirs),
             location_trusted: args.location_trusted,

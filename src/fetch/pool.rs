@@ -2,12 +2,20 @@
 //! ended exactly at its body's end waits here, by origin, for the next URL to the same
 //! scheme, host and port, which then skips the connect and TLS handshake.
 //!
+//! An HTTP/2 connection is not taken but shared: every fetch to its origin opens a stream on
+//! it while the server's stream limit allows, and only then is another one dialled. While
+//! the first connection to an origin is being set up, the other fetches to it wait at the
+//! origin's gate (curl's "pipewait") rather than each dialling its own: only its ALPN
+//! answer tells whether they can share it. Once an origin answered HTTP/1.1, nobody waits.
+//!
 //! Only direct connections are kept (not through a proxy), and only while the run lasts.
 //! A kept connection the server has closed meanwhile fails on its first use; the exchange
 //! then opens a fresh one, so a stale connection costs a retry, never a failure.
 
+use super::h2::H2Conn;
 use super::transfer::Conn;
-use std::sync::Mutex;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use url::Url;
 
 /// The most idle connections kept.
@@ -17,6 +25,12 @@ const MAX_IDLE: usize = 16;
 #[derive(Default)]
 pub struct Pool {
     idle: Mutex<Vec<(String, Conn)>>,
+    /// HTTP/2 connections by origin, shared.
+    shared: Mutex<Vec<(String, H2Conn)>>,
+    /// Per origin, the gate held while a connection that may speak HTTP/2 is set up.
+    gates: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Origins whose server answered with HTTP/1.1: no waiting at their gate.
+    http1: Mutex<HashSet<String>>,
 }
 
 /// scheme://host:port: what a connection can be reused for.
@@ -45,5 +59,46 @@ impl Pool {
             idle.remove(0);
         }
         idle.push((origin(url), conn));
+    }
+
+    /// An HTTP/2 connection to `url`'s origin with room for another stream, if one is up.
+    pub fn shared(&self, url: &Url) -> Option<H2Conn> {
+        let key = origin(url);
+        let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        shared.retain(|(_, conn)| !conn.is_closed());
+        shared
+            .iter()
+            .find(|(k, conn)| *k == key && conn.has_room())
+            .map(|(_, conn)| conn.clone())
+    }
+
+    /// Shares `conn` with the fetches to `url`'s origin.
+    pub fn share(&self, url: &Url, conn: H2Conn) {
+        let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        shared.push((origin(url), conn));
+    }
+
+    /// Waits for the origin's gate (see the module docs); none for an HTTP/1.1 origin.
+    pub async fn wait_gate(&self, url: &Url) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        let key = origin(url);
+        if self
+            .http1
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&key)
+        {
+            return None;
+        }
+        let gate = {
+            let mut gates = self.gates.lock().unwrap_or_else(|e| e.into_inner());
+            gates.entry(key).or_default().clone()
+        };
+        Some(gate.lock_owned().await)
+    }
+
+    /// Notes that `url`'s origin answered with HTTP/1.1.
+    pub fn note_http1(&self, url: &Url) {
+        let mut http1 = self.http1.lock().unwrap_or_else(|e| e.into_inner());
+        http1.insert(origin(url));
     }
 }

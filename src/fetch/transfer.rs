@@ -229,7 +229,7 @@ pub async fn read_body<W: Sink>(
 }
 
 /// Decodes `input` into `sink`; true when bytes followed the body's end.
-fn feed<W: Sink>(
+pub fn feed<W: Sink>(
     body: &mut BodyDecoder,
     mut input: &[u8],
     sink: &mut ContentDecoder<W>,

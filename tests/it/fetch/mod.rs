@@ -9,6 +9,8 @@ mod curl_options;
 mod dirs;
 mod errors;
 mod framing;
+mod h2;
+mod h2_faults;
 mod many;
 mod memory;
 mod netrc;

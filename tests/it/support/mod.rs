@@ -5,6 +5,7 @@
 #![allow(dead_code)] // each test module uses its own subset
 
 pub mod balancers;
+pub mod nginx;
 pub mod pki;
 pub mod recorder;
 
