@@ -301,7 +301,18 @@ impl Exchange<'_> {
         let absolute_form = self.request.via_proxy.is_some();
         let link = link::speak(conn, versions, absolute_form, self.trace).await?;
         match (&link, may_share) {
-            (Link::H2(conn), true) => self.pool.share(&self.url, conn.clone()),
+            (Link::H2(conn), true) => {
+                self.pool.share(&self.url, conn.clone());
+                // The others wait until the server's stream limit is known, while this
+                // fetch goes on with its request.
+                if let Some(gate) = gate {
+                    let settled = conn.settled();
+                    tokio::spawn(async move {
+                        settled.await;
+                        drop(gate);
+                    });
+                }
+            }
             (Link::H1(_), true) => self.pool.note_http1(&self.url),
             (_, false) => {}
         }

@@ -51,6 +51,9 @@ pub struct H2Conn {
     open: Arc<AtomicUsize>,
     /// The connection's task has ended (closed, GOAWAY, broken): no new streams.
     closed: Arc<AtomicBool>,
+    /// Becomes true once the server's SETTINGS are known (its stream limit among them):
+    /// only then can [`H2Conn::has_room`] answer for other fetches.
+    settled: tokio::sync::watch::Receiver<bool>,
     local: Option<SocketAddr>,
     remote: Option<SocketAddr>,
 }
@@ -104,7 +107,7 @@ async fn start<T>(
 where
     T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let (send, connection) = h2::client::Builder::new()
+    let (send, mut connection) = h2::client::Builder::new()
         .initial_window_size(STREAM_WINDOW)
         .initial_connection_window_size(CONNECTION_WINDOW)
         .enable_push(false)
@@ -116,6 +119,15 @@ where
         })?;
     let closed = Arc::new(AtomicBool::new(false));
     let ended = closed.clone();
+    let (settle, settled) = tokio::sync::watch::channel(false);
+    if let Some(mut ping) = connection.ping_pong() {
+        // A server's SETTINGS is its first frame: once a PING's answer is back, its
+        // SETTINGS have been applied. The first request does not wait for this.
+        tokio::spawn(async move {
+            let _ = ping.ping(h2::Ping::opaque()).await;
+            settle.send_replace(true);
+        });
+    }
     tokio::spawn(async move {
         // Its error reaches every open stream, which reports it.
         let _ = connection.await;
@@ -125,6 +137,7 @@ where
         send,
         open: Arc::new(AtomicUsize::new(0)),
         closed,
+        settled,
         local,
         remote,
     })
@@ -203,11 +216,20 @@ pub fn convert(rendered: &[u8], url: &Url) -> Result<H2Request, FetchError> {
 }
 
 impl H2Conn {
-    /// Whether another stream may start on this connection now: it is up, and fewer
-    /// streams are open than the server allows.
+    /// Whether another stream may start on this connection now: it is up, its server's
+    /// SETTINGS are known, and fewer streams are open than they allow.
     pub fn has_room(&self) -> bool {
         !self.closed.load(Ordering::Relaxed)
+            && *self.settled.borrow()
             && self.open.load(Ordering::Relaxed) < self.send.current_max_send_streams()
+    }
+
+    /// Waits until the server's SETTINGS are known (or the connection is gone).
+    pub fn settled(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut settled = self.settled.clone();
+        async move {
+            let _ = settled.wait_for(|known| *known).await;
+        }
     }
 
     /// Whether the connection has ended.

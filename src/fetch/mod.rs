@@ -1,5 +1,5 @@
-//! `sockit fetch`: the tutorial's page fetcher made real, an HTTP/1.1 and HTTPS downloader
-//! with curl's flags and exit codes.
+//! `sockit fetch`: the tutorial's page fetcher made real, an HTTP/1.1, HTTP/2 and HTTPS
+//! downloader with curl's flags and exit codes.
 //!
 //! # Layout
 //!
@@ -11,7 +11,9 @@
 //!   connections (`pool.rs`); `job.rs` owns one URL: attempts and `--retry` (`retry.rs`),
 //!   then `-w` ([`writeout`]).
 //! - `exchange.rs` owns one attempt: it dials (`dial.rs`: `connect.rs`, `proxy.rs` with
-//!   `noproxy.rs`, and TLS from [`crate::net::tls`]), sends the request (`request.rs`, `upload.rs`), reads heads ([`head`], shown
+//!   `noproxy.rs`, and TLS from [`crate::net::tls`]), starts the HTTP version the connection
+//!   speaks (`link.rs`: HTTP/1.1, or HTTP/2 in `h2.rs`, one connection shared per origin
+//!   through `pool.rs`), sends the request (`request.rs`, `upload.rs`), reads heads ([`head`], shown
 //!   by `heads.rs` and traced by `verbose.rs`), follows redirects (`redirect.rs`) and streams
 //!   the body ([`body`], [`decode`], `transfer.rs`, `progress.rs`) into its destination
 //!   (`output.rs`, `checksum.rs`, the `.part` claimed by `part_lock.rs`), or over several

@@ -14,6 +14,7 @@
 mod dirs;
 mod flags;
 mod forms;
+mod h2;
 mod outputs;
 mod ranges;
 mod requests;

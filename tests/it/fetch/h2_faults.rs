@@ -1,6 +1,7 @@
 //! HTTP/2 faults nginx never shows on purpose, from a server in the test (the h2 crate's
 //! server, on loopback, h2c): a stream reset, a GOAWAY before the request was processed and
-//! one after, frames that break the framing (curl 7.88 says 52 there, not 16). Each case runs curl (the oracle for the exit
+//! one after, frames that break the framing (curl 7.88 says 52 there, not 16), and a stream
+//! limit that only another connection gets past. Each case runs curl (the oracle for the exit
 //! code) and sockit against the same behaviour.
 
 use super::support::fetch;
@@ -9,6 +10,7 @@ use bytes::Bytes;
 use h2::Reason;
 use std::net::SocketAddr;
 use std::process::Command;
+use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -24,6 +26,10 @@ enum Fault {
     GoAwayMidBody,
     /// Answers the preface with a DATA frame on stream 0, a connection error.
     BadFrame,
+    /// Allows `streams` streams per connection, and answers none until `total` requests
+    /// have arrived, over all connections: a client that queued requests behind the limit
+    /// instead of opening another connection would wait forever.
+    Held { streams: u32, total: usize },
 }
 
 /// A misbehaving h2c server on its own thread and runtime; stopped and joined on drop.
@@ -54,6 +60,7 @@ impl FaultServer {
                 .build()
                 .unwrap();
             runtime.block_on(async move {
+                let arrived = Arc::new(tokio::sync::watch::Sender::new(0usize));
                 let listener = tokio::net::TcpListener::from_std(listener).unwrap();
                 let mut connections = tokio::task::JoinSet::new();
                 let accepting = async {
@@ -61,7 +68,7 @@ impl FaultServer {
                         let Ok((tcp, _)) = listener.accept().await else {
                             return;
                         };
-                        connections.spawn(serve(tcp, fault, n));
+                        connections.spawn(serve(tcp, fault, n, arrived.clone()));
                     }
                 };
                 tokio::select! {
@@ -85,8 +92,14 @@ impl FaultServer {
 /// An empty SETTINGS frame.
 const SETTINGS: [u8; 9] = [0, 0, 0, 4, 0, 0, 0, 0, 0];
 
-async fn serve(mut tcp: TcpStream, fault: Fault, n: u32) {
+async fn serve(
+    mut tcp: TcpStream,
+    fault: Fault,
+    n: u32,
+    arrived: Arc<tokio::sync::watch::Sender<usize>>,
+) {
     match (fault, n) {
+        (Fault::Held { streams, total }, _) => hold(tcp, streams, total, arrived).await,
         (Fault::GoAwayUnseen, 1) => {
             let mut preface = [0u8; 24];
             let _ = tcp.read_exact(&mut preface).await;
@@ -104,6 +117,33 @@ async fn serve(mut tcp: TcpStream, fault: Fault, n: u32) {
             let _ = tcp.read_to_end(&mut Vec::new()).await;
         }
         _ => answer(tcp, fault).await,
+    }
+}
+
+/// Serves `Fault::Held`: each request waits until `total` have arrived, then gets `ok`.
+async fn hold(
+    tcp: TcpStream,
+    streams: u32,
+    total: usize,
+    arrived: Arc<tokio::sync::watch::Sender<usize>>,
+) {
+    let handshake = h2::server::Builder::new()
+        .max_concurrent_streams(streams)
+        .handshake::<_, Bytes>(tcp);
+    let Ok(mut conn) = handshake.await else {
+        return;
+    };
+    let mut answers = tokio::task::JoinSet::new();
+    while let Some(Ok((_, mut respond))) = conn.accept().await {
+        arrived.send_modify(|n| *n += 1);
+        let mut all_in = arrived.subscribe();
+        answers.spawn(async move {
+            let _ = all_in.wait_for(|n| *n >= total).await;
+            let head = http::Response::builder().status(200).body(()).unwrap();
+            if let Ok(mut body) = respond.send_response(head, false) {
+                let _ = body.send_data(Bytes::from_static(b"ok\n"), true);
+            }
+        });
     }
 }
 
@@ -206,4 +246,24 @@ fn a_framing_error_before_the_response_is_52_as_curls() {
     if let Some(code) = curl_code(&server.url()) {
         assert_eq!(code, 52);
     }
+}
+
+/// `-Z` opens no more streams on a connection than the server's
+/// SETTINGS_MAX_CONCURRENT_STREAMS, and opens another connection for the rest: 4 requests
+/// the server holds until all have arrived, 2 streams per connection, make 2 connections.
+#[test]
+fn streams_beyond_the_servers_limit_go_on_another_connection() {
+    let server = FaultServer::start(Fault::Held {
+        streams: 2,
+        total: 4,
+    });
+    let url = server.url();
+    let mut args = vec!["-sS", "-Z", "--http2-prior-knowledge"];
+    args.extend(["-w", "%{num_connects}\n"]);
+    args.extend([url.as_str(); 4]);
+    let run = fetch(&args).expect(0);
+    let out = run.out();
+    let connects: u32 = out.lines().filter_map(|l| l.parse::<u32>().ok()).sum();
+    assert_eq!(connects, 2, "{out}");
+    assert_eq!(out.matches("ok").count(), 4, "{out}");
 }
