@@ -14,9 +14,10 @@
 use crate::fetch::body::{BodyDecoder, BodyError, BodyStep};
 use crate::fetch::decode::{ContentDecoder, Sink};
 use crate::fetch::head::{self, BodyFraming, Parsed};
-use crate::fetch::redirect::{is_redirect, Redirects};
-use crate::fetch::request::RequestSpec;
-use crate::fetch::{output, parse_url, FetchError};
+use crate::fetch::http::redirect::{is_redirect, Redirects};
+use crate::fetch::http::request::RequestSpec;
+use crate::fetch::output::file;
+use crate::fetch::{parse_url, FetchError};
 use crate::protocol::{Framing, Session, Step, DEFAULT_MAX_LINE};
 use std::cell::Cell;
 use std::io::{self, Write};
@@ -341,9 +342,9 @@ pub fn url(data: &[u8]) {
     if let Ok(next) = redirects.follow(&mut spec, &first, status, location.trim()) {
         assert!(matches!(next.scheme(), "http" | "https"), "{next}");
         check_request(&spec, &next);
-        check_remote_name(&output::remote_name(next.path()));
+        check_remote_name(&file::remote_name(next.path()));
     }
-    check_remote_name(&output::remote_name(first.path()));
+    check_remote_name(&file::remote_name(first.path()));
 }
 
 /// The request for `url` parses back as exactly one request head with the URL's target.
@@ -364,7 +365,7 @@ fn check_request(spec: &RequestSpec, url: &url::Url) {
 /// `-O`'s file name from any URL path: one plain file name in the current directory.
 pub fn remote_name(data: &[u8]) {
     let path = String::from_utf8_lossy(data);
-    check_remote_name(&output::remote_name(&path));
+    check_remote_name(&file::remote_name(&path));
 }
 
 fn check_remote_name(name: &Path) {
@@ -377,11 +378,7 @@ fn check_remote_name(name: &Path) {
     assert!(!text.contains(['/', '\\', '\0']), "{text:?}");
     assert!(!text.starts_with(['.', '-']), "{text:?}");
     assert!(!text.chars().any(char::is_control), "{text:?}");
-    assert!(
-        text.len() <= output::MAX_REMOTE_NAME,
-        "{} bytes",
-        text.len()
-    );
+    assert!(text.len() <= file::MAX_REMOTE_NAME, "{} bytes", text.len());
 }
 
 /// The PROXY protocol header (`server::proxy::parse`, over the `ppp` crate): no panic; a
@@ -464,7 +461,7 @@ pub fn config_file(data: &[u8]) {
 /// no more than one segment per MiB, claims no more than each segment holds, and renders
 /// back to the same sidecar.
 pub fn segments_sidecar(data: &[u8]) {
-    use crate::fetch::sidecar;
+    use crate::fetch::output::sidecar;
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };

@@ -126,7 +126,7 @@ pub fn push_reply(out: &mut Vec<u8>, name: &[u8], framing: Framing) {
 /// back when the line ends or the session is dropped.
 #[derive(Debug)]
 pub struct InputBudget {
-    limit: usize,
+    limit: AtomicUsize,
     used: AtomicUsize,
 }
 
@@ -137,9 +137,15 @@ impl InputBudget {
     /// A budget of `limit` bytes.
     pub const fn new(limit: usize) -> Self {
         InputBudget {
-            limit,
+            limit: AtomicUsize::new(limit),
             used: AtomicUsize::new(0),
         }
+    }
+
+    /// Changes the limit (a configuration reload). Bytes taken beyond a lowered limit stay
+    /// taken until their lines end; nothing more is taken until the total is under it.
+    pub fn set_limit(&self, limit: usize) {
+        self.limit.store(limit, Ordering::Relaxed);
     }
 
     /// The bytes taken now.
@@ -150,7 +156,7 @@ impl InputBudget {
     /// Takes `n` bytes if they fit.
     #[must_use]
     pub(crate) fn take(&self, n: usize) -> bool {
-        let limit = self.limit;
+        let limit = self.limit.load(Ordering::Relaxed);
         self.used
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |used| {
                 used.checked_add(n).filter(|&after| after <= limit)

@@ -1,27 +1,26 @@
 //! Owns one fetch from the first request to the committed output: connecting, following
 //! redirects, `-f`, the resume decision, and streaming the final body into its destination.
 
-use super::args::ContinueAt;
-use super::body::BodyDecoder;
-use super::decode::ContentDecoder;
-use super::dial;
+use super::conn::dial::{self, HttpVersions};
+use super::conn::h2::{self, Failed, H2Conn};
+use super::conn::link::{self, Carrier, Link};
+use super::conn::pool::Pool;
+use super::conn::transfer::{self, Buffer, Conn, Response};
 use super::error::FetchError;
-use super::h2::{self, Failed, H2Conn};
-use super::head::{self, BodyFraming, Head};
-use super::heads::{self, HeadSinks};
-use super::link::{self, Carrier, Link};
-use super::output::{self, Output, Resume};
-use super::plan::{FetchPlan, HttpVersions};
-use super::pool::Pool;
-use super::progress::{Meter, Progress};
-use super::redirect::{self, is_redirect, Redirects};
-use super::request::{Payload, RequestSpec};
+use super::flags::plan::FetchPlan;
+use super::http::body::BodyDecoder;
+use super::http::decode::ContentDecoder;
+use super::http::head::{self, BodyFraming, Head};
+use super::http::redirect::{self, is_redirect, Redirects};
+use super::http::request::{Payload, RequestSpec};
+use super::output::file::{self, ContinueAt, Output, Resume};
+use super::output::heads::{self, HeadSinks};
+use super::output::progress::{Meter, Progress};
+use super::output::verbose::Verbose;
+use super::output::writeout::Stats;
 use super::retry::{self, Attempts, ResumeHint};
 use super::segments;
-use super::transfer::{self, Buffer, Conn};
-use super::upload;
-use super::verbose::Verbose;
-use super::writeout::Stats;
+use indicatif::MultiProgress;
 use rustls::ClientConfig;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -37,8 +36,8 @@ struct Exchange<'a> {
     /// The request for it (method and credentials change on some redirects).
     request: RequestSpec,
     heads: HeadSinks,
-    /// Connections kept alive between the run's URLs.
-    pool: &'a Pool,
+    /// What the run's fetches share.
+    run: &'a RunState,
     /// The TLS configuration, built on the first https URL.
     tls: Option<Arc<ClientConfig>>,
     /// Where this attempt starts, and what it leaves behind (kept when it fails).
@@ -46,6 +45,17 @@ struct Exchange<'a> {
     /// The attempts so far: asked, when a transient status arrives, whether to retry it.
     retries: &'a Attempts<'a>,
     trace: Verbose,
+}
+
+/// What the fetches of one run share: the connections kept alive between its URLs, and with
+/// `-Z` the display every fetch's progress bar goes to. Kept out of the plans, which are
+/// read-only once built.
+#[derive(Default)]
+pub struct RunState {
+    /// Connections kept alive between the run's URLs.
+    pub pool: Pool,
+    /// `-Z`: the display the progress bars of all parallel fetches share.
+    pub bars: Option<MultiProgress>,
 }
 
 /// One attempt at a fetch: what it starts from, and what it leaves behind for `-w` and for
@@ -99,17 +109,11 @@ pub enum Done {
     },
 }
 
-/// The final response: its head, and what its body comes on.
-struct Response {
-    carrier: Carrier,
-    head: Head,
-}
-
 /// The local side of the work, before any traffic: refuses an output that must not be
 /// replaced and prepares `-C`'s `.part` file.
 pub fn prepare(plan: &FetchPlan) -> Result<Resume, FetchError> {
     if let Some(path) = &plan.output {
-        output::check_replaceable(path)?;
+        file::check_replaceable(path)?;
         if segments::in_progress(path) {
             // The .part file is sparse, filled segment by segment: never a prefix to
             // continue; the segments continue themselves from their sidecar.
@@ -118,7 +122,7 @@ pub fn prepare(plan: &FetchPlan) -> Result<Resume, FetchError> {
     }
     Ok(match (plan.resume, &plan.output) {
         (None, _) => Resume::default(),
-        (Some(at), Some(path)) => output::prepare_resume(path, at)?,
+        (Some(at), Some(path)) => file::prepare_resume(path, at)?,
         (Some(ContinueAt::At(n)), None) => Resume {
             offset: n,
             copied: false,
@@ -132,7 +136,7 @@ pub fn prepare(plan: &FetchPlan) -> Result<Resume, FetchError> {
 /// destination, noting in `attempt` what happened.
 pub async fn fetch<'a>(
     plan: &'a FetchPlan,
-    pool: &'a Pool,
+    run: &'a RunState,
     attempt: &'a mut Attempt,
     retries: &'a Attempts<'a>,
 ) -> Result<Done, FetchError> {
@@ -146,7 +150,7 @@ pub async fn fetch<'a>(
         url: plan.url.clone(),
         request,
         heads: HeadSinks::new(&plan.heads)?,
-        pool,
+        run,
         tls: None,
         attempt,
         retries,
@@ -158,10 +162,17 @@ pub async fn fetch<'a>(
     }
 }
 
+/// The final response of a request chain: its head, and what its body comes on, whatever
+/// the HTTP version.
+struct Answered {
+    carrier: Carrier,
+    head: Head,
+}
+
 /// The response a request chain ended with.
 enum Reply {
     /// Deliver its body.
-    Deliver(Response),
+    Deliver(Answered),
     /// Drop it and try again.
     Retry(Done),
 }
@@ -223,7 +234,7 @@ impl Exchange<'_> {
                     },
                 });
             }
-            return Ok(Reply::Deliver(Response { carrier, head }));
+            return Ok(Reply::Deliver(Answered { carrier, head }));
         }
     }
 
@@ -232,7 +243,7 @@ impl Exchange<'_> {
     /// a kept one turns out closed, or the server turned the request away unseen).
     async fn request_head(&mut self) -> Result<(Carrier, Vec<Head>, Head), FetchError> {
         if self.direct() {
-            if let Some(shared) = self.pool.shared(&self.url) {
+            if let Some(shared) = self.run.pool.shared(&self.url) {
                 self.trace
                     .info("Re-using the HTTP/2 connection to this origin (multiplexed)");
                 match self.exchange_h2(&shared).await {
@@ -243,7 +254,7 @@ impl Exchange<'_> {
                     Ok(answer) => return Ok(answer),
                 }
             }
-            if let Some(kept) = self.pool.take(&self.url) {
+            if let Some(kept) = self.run.pool.take(&self.url) {
                 self.trace
                     .info("Re-using the connection kept from the last URL");
                 match self.exchange_on(kept).await {
@@ -277,9 +288,40 @@ impl Exchange<'_> {
         }
     }
 
+    /// Sends the request on `conn` (HTTP/1.x) and reads the response head.
+    async fn exchange_on(
+        &mut self,
+        mut conn: Conn,
+    ) -> Result<(Carrier, Vec<Head>, Head), FetchError> {
+        let mut buf = Buffer::default();
+        let request = self.request.render(&self.url, Some(self.attempt.ask_from));
+        // The head alone counts in size_request: curl counts only what goes with it.
+        self.note_request(conn.addresses(), request.len());
+        let expect_wait = self.plan.expect_wait;
+        let answer = transfer::round_trip(
+            &mut conn,
+            &mut buf,
+            &self.request,
+            &request,
+            expect_wait,
+            self.trace,
+        )
+        .await;
+        self.attempt.stats.time_starttransfer = buf.first_byte().map(|t| t - self.attempt.started);
+        let transfer::Answer {
+            interim,
+            head,
+            body_withheld,
+        } = answer?;
+        if body_withheld {
+            self.request.keep_alive = false;
+        }
+        Ok((Carrier::H1 { conn, buf }, interim, head))
+    }
+
     /// Opens a connection for the current URL and starts the HTTP version it speaks. A
     /// direct connection that may turn out HTTP/2 is set up behind the origin's gate, so
-    /// that the fetches waiting there share it (see `pool.rs`).
+    /// that the fetches waiting there share it (see `conn/pool.rs`).
     async fn open_link(&mut self) -> Result<Link, FetchError> {
         let versions = self.plan.connect.versions;
         let may_share = self.direct()
@@ -289,11 +331,11 @@ impl Exchange<'_> {
                 HttpVersions::Http2PriorKnowledge => true,
             };
         let gate = match may_share {
-            true => self.pool.wait_gate(&self.url).await,
+            true => self.run.pool.wait_gate(&self.url).await,
             false => None,
         };
         if gate.is_some() {
-            if let Some(shared) = self.pool.shared(&self.url) {
+            if let Some(shared) = self.run.pool.shared(&self.url) {
                 return Ok(Link::H2(shared));
             }
         }
@@ -302,7 +344,7 @@ impl Exchange<'_> {
         let link = link::speak(conn, versions, absolute_form, self.trace).await?;
         match (&link, may_share) {
             (Link::H2(conn), true) => {
-                self.pool.share(&self.url, conn.clone());
+                self.run.pool.share(&self.url, conn.clone());
                 // The others wait until the server's stream limit is known, while this
                 // fetch goes on with its request.
                 if let Some(gate) = gate {
@@ -313,7 +355,7 @@ impl Exchange<'_> {
                     });
                 }
             }
-            (Link::H1(_), true) => self.pool.note_http1(&self.url),
+            (Link::H1(_), true) => self.run.pool.note_http1(&self.url),
             (_, false) => {}
         }
         Ok(link)
@@ -332,34 +374,6 @@ impl Exchange<'_> {
         Ok((Carrier::H2(body), Vec::new(), head))
     }
 
-    /// Sends the request on `conn` and reads the response head.
-    async fn exchange_on(
-        &mut self,
-        mut conn: Conn,
-    ) -> Result<(Carrier, Vec<Head>, Head), FetchError> {
-        let mut buf = Buffer::default();
-        let request = self.request.render(&self.url, Some(self.attempt.ask_from));
-        self.note_request(conn.addresses(), request.len());
-        self.trace.request(&request);
-        conn.send(&request).await?;
-        if let Some(body) = &self.request.body {
-            let send = !self.request.expects_continue()
-                || transfer::await_continue(&mut conn, &mut buf, self.plan.expect_wait).await?;
-            if send {
-                // Not counted in size_request: curl counts only what goes with the head.
-                upload::send_body(&mut conn, body).await?;
-            } else {
-                // The server still waits for a body it will not get: never reuse this one.
-                self.request.keep_alive = false;
-            }
-        }
-        let mut first_byte = None;
-        let read = transfer::read_head(&mut conn, &mut buf, &mut first_byte).await;
-        self.attempt.stats.time_starttransfer = first_byte.map(|t| t - self.attempt.started);
-        let (interim, head) = read?;
-        Ok((Carrier::H1 { conn, buf }, interim, head))
-    }
-
     /// Whether the current URL is reached without a proxy (only those connections are kept).
     fn direct(&self) -> bool {
         self.plan.proxies.for_url(&self.url).is_none()
@@ -372,16 +386,22 @@ impl Exchange<'_> {
             "https" => Some(dial::tls_config(&mut self.tls, &self.plan.connect)?),
             _ => None,
         };
-        self.request.via_proxy = dial::via_proxy(self.plan, &self.url);
-        let mut times = dial::Milestones::default();
-        let conn = dial::dial(self.plan, &self.url, tls, self.trace, &mut times).await;
+        let dialed = dial::dial(
+            &self.plan.connect,
+            &self.plan.proxies,
+            &self.url,
+            tls,
+            self.trace,
+        )
+        .await;
         let since = |t: Option<Instant>| t.map(|t| t - self.attempt.started);
         let stats = &mut self.attempt.stats;
-        stats.time_namelookup = since(times.resolved);
-        stats.time_connect = since(times.connected);
-        stats.time_appconnect = since(times.handshaken);
-        stats.num_connects += u32::from(conn.is_ok());
-        conn
+        stats.time_namelookup = since(dialed.times.resolved);
+        stats.time_connect = since(dialed.times.connected);
+        stats.time_appconnect = since(dialed.times.handshaken);
+        stats.num_connects += u32::from(dialed.conn.is_ok());
+        self.request.via_proxy = dialed.via_proxy;
+        dialed.conn
     }
 
     /// Notes for `-w` a request of `len` bytes (head, and a body sent with it) about to go
@@ -422,24 +442,13 @@ impl Exchange<'_> {
     }
 
     /// Streams the final response's body into its destination and commits it.
-    async fn deliver(&mut self, response: Response) -> Result<(), FetchError> {
-        let Response { carrier, head } = response;
+    async fn deliver(&mut self, response: Answered) -> Result<(), FetchError> {
+        let Answered { mut carrier, head } = response;
         let framing = head
             .framing(self.request.framing_method())
             .map_err(|e| FetchError::BadReply(e.to_string()))?;
         let keep = self.resumed_bytes(&head)?;
-        if let (Some(max), BodyFraming::Length(n), Keep::Bytes(k)) =
-            (self.plan.max_filesize, framing, &keep)
-        {
-            let decoded = self.request.compressed && head.get("content-encoding").is_some();
-            if !decoded && k + n > max {
-                return Err(FetchError::TooLarge(format!(
-                    "the body ({} bytes) is larger than --max-filesize {max} bytes",
-                    k + n
-                )));
-            }
-        }
-        let mut carrier = carrier;
+        self.refuse_too_large(&head, framing, &keep)?;
         if let Keep::Bytes(0) = keep {
             let split = match carrier {
                 // Over HTTP/2 the body comes on one stream (the segments speak HTTP/1.1).
@@ -448,7 +457,7 @@ impl Exchange<'_> {
             };
             carrier = match (carrier, split) {
                 (Carrier::H1 { conn, buf }, Some(length)) => {
-                    let first = segments::First { conn, buf, head };
+                    let first = Response { conn, buf, head };
                     return self.deliver_in_segments(first, length).await;
                 }
                 (carrier, _) => carrier,
@@ -457,12 +466,55 @@ impl Exchange<'_> {
                 segments::forget(path);
             }
         }
+        let out = match self.open_output(keep)? {
+            Opened::AlreadyComplete(out) => return out.commit(),
+            Opened::Writing(out) => out,
+        };
+        let streamed = self.stream_body(&mut carrier, &head, framing, out).await?;
+        let trailers = self.show_trailers(&streamed.trailers)?;
+        let mut out = streamed.sink.finish()?;
+        if self.heads.included().is_some() && !trailers.is_empty() {
+            // -i: the trailers follow the body, as curl prints them.
+            out.put(&trailers)?;
+        }
+        self.check_resumed_length(&head, &out)?;
+        if let (true, Some(conn)) = (streamed.reusable, carrier.into_conn()) {
+            self.run.pool.put(&self.url, conn);
+        }
+        out.commit()
+    }
+
+    /// `--max-filesize`: a body whose length is known to pass it is refused before a byte
+    /// of it is written (a decoded body is bounded as it is decoded instead).
+    fn refuse_too_large(
+        &self,
+        head: &Head,
+        framing: BodyFraming,
+        keep: &Keep,
+    ) -> Result<(), FetchError> {
+        let (Some(max), BodyFraming::Length(n), Keep::Bytes(k)) =
+            (self.plan.max_filesize, framing, keep)
+        else {
+            return Ok(());
+        };
+        let decoded = self.request.compressed && head.get("content-encoding").is_some();
+        if !decoded && k + n > max {
+            return Err(FetchError::TooLarge(format!(
+                "the body ({} bytes) is larger than --max-filesize {max} bytes",
+                k + n
+            )));
+        }
+        Ok(())
+    }
+
+    /// Opens the body's destination (a file continuing `keep` bytes, or stdout) with
+    /// `--checksum`'s verifier, and with `-i` puts the heads first.
+    fn open_output(&mut self, keep: Keep) -> Result<Opened, FetchError> {
         let check = self.plan.checksum.clone();
         let mut out = match (&self.plan.output, keep) {
             (Some(path), Keep::AlreadyComplete) => {
-                return Output::file(path, self.attempt.offset)?
-                    .verify_with(check)?
-                    .commit()
+                let whole = Output::file(path, self.attempt.offset)?.verify_with(check)?;
+                return Ok(Opened::AlreadyComplete(whole));
             }
             (Some(path), Keep::Bytes(n)) => Output::file(path, n)?.verify_with(check)?,
             (None, _) => Output::stdout().verify_with(check)?,
@@ -470,12 +522,42 @@ impl Exchange<'_> {
         if let Some(included) = self.heads.included() {
             out.put(included)?;
         }
+        Ok(Opened::Writing(out))
+    }
+
+    /// Streams the body from its connection or stream through its content decoding into
+    /// `out`, under the progress meter and `--limit-rate`.
+    async fn stream_body(
+        &mut self,
+        carrier: &mut Carrier,
+        head: &Head,
+        framing: BodyFraming,
+        out: Output,
+    ) -> Result<Streamed, FetchError> {
         let mut sink = ContentDecoder::new(
             out,
             head.get("content-encoding"),
             self.request.compressed,
             self.plan.max_filesize,
         )?;
+        let mut meter = self.meter(framing);
+        let mut body = BodyDecoder::new(framing);
+        let read = carrier.read_body(&mut body, &mut sink, &mut meter).await;
+        self.attempt.stats.size_download = body.received();
+        let ended = read?;
+        let reusable =
+            ended.at_end && self.request.keep_alive && head.keeps_alive() && self.direct();
+        meter.finish();
+        Ok(Streamed {
+            sink,
+            trailers: ended.trailers,
+            reusable,
+        })
+    }
+
+    /// The progress meter for a body framed as `framing`: no bar over a body that goes to
+    /// the terminal itself.
+    fn meter(&self, framing: BodyFraming) -> Meter {
         let total = match framing {
             BodyFraming::Length(n) => Some(n),
             _ => None,
@@ -484,27 +566,25 @@ impl Exchange<'_> {
         let progress = Progress::new(
             self.plan.progress && !to_terminal,
             total,
-            self.plan.bars.as_ref(),
+            self.run.bars.as_ref(),
         );
-        let mut meter = Meter::new(progress, self.plan.limit_rate);
-        let mut body = BodyDecoder::new(framing);
-        let read = carrier.read_body(&mut body, &mut sink, &mut meter).await;
-        self.attempt.stats.size_download = body.received();
-        let ended = read?;
-        let reusable =
-            ended.at_end && self.request.keep_alive && head.keeps_alive() && self.direct();
-        meter.finish();
-        head::check_trailers(&ended.trailers).map_err(|e| FetchError::BadReply(e.to_string()))?;
-        let trailers = heads::trailer_lines(&ended.trailers);
+        Meter::new(progress, self.plan.limit_rate)
+    }
+
+    /// Checks a chunked body's trailers, traces them with `-v` and shows them where the
+    /// heads go; returns them as curl prints them.
+    fn show_trailers(&mut self, trailers: &[u8]) -> Result<Vec<u8>, FetchError> {
+        head::check_trailers(trailers).map_err(|e| FetchError::BadReply(e.to_string()))?;
+        let trailers = heads::trailer_lines(trailers);
         if !trailers.is_empty() {
             self.trace.response(&trailers);
         }
         self.heads.show_trailers(&trailers)?;
-        let mut out = sink.finish()?;
-        if self.heads.included().is_some() && !trailers.is_empty() {
-            // -i: the trailers follow the body, as curl prints them.
-            out.put(&trailers)?;
-        }
+        Ok(trailers)
+    }
+
+    /// A resumed 206 must leave the file exactly as long as its Content-Range announced.
+    fn check_resumed_length(&self, head: &Head, out: &Output) -> Result<(), FetchError> {
         let resumed = self.attempt.offset > 0;
         if let (Some((_, Some(total))), Some(len), true) =
             (head.content_range(), out.file_len(), resumed)
@@ -515,27 +595,24 @@ impl Exchange<'_> {
                 )));
             }
         }
-        if let (true, Some(conn)) = (reusable, carrier.into_conn()) {
-            self.pool.put(&self.url, conn);
-        }
-        out.commit()
+        Ok(())
     }
 
     /// `--segments`: the body over several ranged connections, then verified and renamed
     /// like any other.
     async fn deliver_in_segments(
         &mut self,
-        first: segments::First,
+        response: Response,
         length: u64,
     ) -> Result<(), FetchError> {
-        let progress = Progress::new(self.plan.progress, Some(length), self.plan.bars.as_ref());
+        let progress = Progress::new(self.plan.progress, Some(length), self.run.bars.as_ref());
         let tls = self.tls.clone();
         segments::download(
             self.plan,
             &self.url,
             &self.request,
             tls,
-            first,
+            response,
             length,
             progress.share(),
         )
@@ -581,6 +658,24 @@ impl Exchange<'_> {
             ))),
         }
     }
+}
+
+/// The body's destination, opened.
+enum Opened {
+    /// To be written.
+    Writing(Output),
+    /// The local copy already is the whole file: only to be verified and committed.
+    AlreadyComplete(Output),
+}
+
+/// A body streamed into its destination, not yet committed.
+struct Streamed {
+    /// The destination, behind the content decoding.
+    sink: ContentDecoder<Output>,
+    /// The trailer section that came after the body (empty when none).
+    trailers: Vec<u8>,
+    /// The connection stands at the body's end and may carry another request.
+    reusable: bool,
 }
 
 /// How much of the `.part` file the response continues.

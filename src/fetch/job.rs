@@ -2,20 +2,19 @@
 //! `.part` clean-up after a failure, and `-w`'s report.
 
 use super::error::FetchError;
-use super::exchange::{self, Attempt, Done};
-use super::output;
-use super::part_lock::PartLock;
-use super::plan::FetchPlan;
-use super::pool::Pool;
+use super::exchange::{self, Attempt, Done, RunState};
+use super::flags::plan::FetchPlan;
+use super::output::file;
+use super::output::part_lock::PartLock;
+use super::output::writeout::{self, Stats};
 use super::retry::Attempts;
 use super::segments;
-use super::writeout::{self, Stats};
 use std::io::Write;
 
-/// Fetches `plan`'s URL (on a connection from `pool` when one is kept for its origin); a
-/// closed stdout pipe counts as success.
-pub async fn fetch(plan: &FetchPlan, pool: &Pool) -> Result<(), FetchError> {
-    let (result, mut stats) = fetch_with_retries(plan, pool).await;
+/// Fetches `plan`'s URL (on a connection `run` kept for its origin, if any); a closed
+/// stdout pipe counts as success.
+pub async fn fetch(plan: &FetchPlan, run: &RunState) -> Result<(), FetchError> {
+    let (result, mut stats) = fetch_with_retries(plan, run).await;
     let result = match result {
         Err(FetchError::StdoutClosed(_)) => Ok(()),
         other => other,
@@ -32,9 +31,9 @@ pub async fn fetch(plan: &FetchPlan, pool: &Pool) -> Result<(), FetchError> {
 
 /// Runs attempts until one delivers, fails for good, or `--retry` runs out; returns the
 /// outcome and the last attempt's stats. The `.part` file is claimed for the whole run.
-async fn fetch_with_retries(plan: &FetchPlan, pool: &Pool) -> (Result<(), FetchError>, Stats) {
+async fn fetch_with_retries(plan: &FetchPlan, run: &RunState) -> (Result<(), FetchError>, Stats) {
     if let Some(path) = plan.output.as_deref().filter(|_| plan.create_dirs) {
-        if let Err(e) = output::create_dirs(path) {
+        if let Err(e) = file::create_dirs(path) {
             return (Err(e), Stats::default());
         }
     }
@@ -57,7 +56,7 @@ async fn fetch_with_retries(plan: &FetchPlan, pool: &Pool) -> (Result<(), FetchE
         let mut attempt = Attempt::new(&resume, if_range);
         let result = within(
             plan.max_time,
-            exchange::fetch(plan, pool, &mut attempt, &attempts),
+            exchange::fetch(plan, run, &mut attempt, &attempts),
         )
         .await;
         attempt.stats.time_total = attempt.started.elapsed();
@@ -72,7 +71,7 @@ async fn fetch_with_retries(plan: &FetchPlan, pool: &Pool) -> (Result<(), FetchE
             }
             Err(e) => {
                 if let Some(path) = &plan.output {
-                    output::clean_up_part(path, resume, plan.keep_partial);
+                    file::clean_up_part(path, resume, plan.keep_partial);
                     if !plan.keep_partial {
                         segments::forget(path);
                     }
@@ -114,7 +113,7 @@ fn retryable(plan: &FetchPlan, attempts: &Attempts, attempt: &Attempt, err: &Fet
 fn next_start(
     plan: &FetchPlan,
     last: &Attempt,
-) -> Result<(output::Resume, Option<String>), FetchError> {
+) -> Result<(file::Resume, Option<String>), FetchError> {
     let segmented = plan.output.as_deref().is_some_and(segments::in_progress);
     // A range the user asked for (`-r`, `-H Range`, `-C N` with nothing local) starts over:
     // its .part does not begin at byte 0.
@@ -127,9 +126,9 @@ fn next_start(
         false => last.hint.if_range(),
     };
     if let (Some(path), Some(validator), false) = (&plan.output, validator, segmented || ranged) {
-        let have = output::part_len(path);
+        let have = file::part_len(path);
         if have > 0 {
-            let resume = output::Resume {
+            let resume = file::Resume {
                 offset: have,
                 copied: false,
                 ask_from: have,

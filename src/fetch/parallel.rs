@@ -6,31 +6,30 @@
 //! needs.
 
 use super::error::FetchError;
+use super::exchange::RunState;
+use super::flags::plan::FetchPlan;
 use super::job;
-use super::plan::FetchPlan;
-use super::pool::Pool;
 use indicatif::MultiProgress;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tokio::task::LocalSet;
 
-/// Fetches all `plans`, `max` at a time; the results in the plans' order.
-pub async fn fetch_all(
-    plans: Vec<FetchPlan>,
-    max: usize,
-    pool: Arc<Pool>,
-) -> Vec<Result<(), FetchError>> {
+/// Fetches all `plans`, `max` at a time, sharing kept-alive connections and one display
+/// for their progress bars; the results in the plans' order.
+pub async fn fetch_all(plans: Vec<FetchPlan>, max: usize) -> Vec<Result<(), FetchError>> {
     let permits = Arc::new(Semaphore::new(max.max(1)));
-    let bars = MultiProgress::new();
+    let run = Arc::new(RunState {
+        bars: Some(MultiProgress::new()),
+        ..RunState::default()
+    });
     let local = LocalSet::new();
     let tasks: Vec<_> = plans
         .into_iter()
-        .map(|mut plan| {
-            plan.bars = Some(bars.clone());
-            let (permits, pool) = (permits.clone(), pool.clone());
+        .map(|plan| {
+            let (permits, run) = (permits.clone(), run.clone());
             local.spawn_local(async move {
                 let _permit = permits.acquire_owned().await;
-                job::fetch(&plan, &pool).await
+                job::fetch(&plan, &run).await
             })
         })
         .collect();

@@ -8,7 +8,7 @@
 //! file with Range and If-Range when the server offered ranges, instead of starting over.
 
 use super::error::FetchError;
-use super::head::Head;
+use super::http::head::Head;
 use std::time::{Duration, Instant, SystemTime};
 
 /// The first wait between attempts, doubled after each one.
@@ -187,8 +187,8 @@ mod tests {
 
     fn head(extra: &str) -> Head {
         let raw = format!("HTTP/1.1 503 Busy\r\n{extra}\r\n");
-        match crate::fetch::head::parse(raw.as_bytes()) {
-            Ok(crate::fetch::head::Parsed::Complete(h, _)) => h,
+        match crate::fetch::http::head::parse(raw.as_bytes()) {
+            Ok(crate::fetch::http::head::Parsed::Complete(h, _)) => h,
             other => panic!("{other:?}"),
         }
     }

@@ -8,19 +8,19 @@
 //! file that changed meanwhile is refused rather than mixed). aria2c does this; curl cannot.
 //! Where a server limits each connection's rate, N connections finish N times sooner.
 
-use super::body::BodyDecoder;
-use super::decode::{ContentDecoder, Sink};
-use super::dial;
+use super::conn::dial;
+use super::conn::transfer::{self, Buffer, Conn, Response};
 use super::error::FetchError;
-use super::head::{BodyFraming, Head};
-use super::output;
-use super::plan::FetchPlan;
-use super::progress::{Meter, Progress};
-use super::request::RequestSpec;
+use super::flags::plan::FetchPlan;
+use super::http::body::BodyDecoder;
+use super::http::decode::{ContentDecoder, Sink};
+use super::http::head::{BodyFraming, Head};
+use super::http::request::RequestSpec;
+use super::output::file;
+use super::output::progress::{Meter, Progress};
+use super::output::sidecar::{self, Sidecar};
+use super::output::verbose::Verbose;
 use super::retry::{self, ResumeHint};
-use super::sidecar::{self, Sidecar};
-use super::transfer::{self, Buffer, Conn};
-use super::verbose::Verbose;
 use rustls::ClientConfig;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -33,13 +33,13 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use url::Url;
 
-use super::sidecar::MIN_SEGMENT;
+use super::output::sidecar::MIN_SEGMENT;
 /// How often the sidecar records progress while segments run.
 const SAVE_EVERY: Duration = Duration::from_millis(500);
 
 /// The sidecar state file beside `path`.
 pub fn state_path(path: &Path) -> PathBuf {
-    output::beside(path, ".segments")
+    file::beside(path, ".segments")
 }
 
 /// Whether a previous segmented download of `path` left its state behind.
@@ -60,10 +60,7 @@ pub fn length_to_split(plan: &FetchPlan, request: &RequestSpec, head: &Head) -> 
     };
     let decoded = request.compressed && head.get("content-encoding").is_some();
     let splittable = plan.segments > 1
-        && plan
-            .output
-            .as_deref()
-            .is_some_and(|p| !output::is_special(p))
+        && plan.output.as_deref().is_some_and(|p| !file::is_special(p))
         && head.status == 200
         && ResumeHint::from_head(head).ranges
         && request.method == "GET"
@@ -161,7 +158,7 @@ impl Layout {
             validator: self.validator.clone(),
             claims,
         });
-        let temporary = output::beside(state, ".new");
+        let temporary = file::beside(state, ".new");
         let written =
             std::fs::write(&temporary, text).and_then(|()| std::fs::rename(&temporary, state));
         written.map_err(|e| {
@@ -253,18 +250,8 @@ impl SegmentContext {
     }
 }
 
-/// The first response, whose connection already carries the body from byte 0.
-pub struct First {
-    /// Its connection.
-    pub conn: Conn,
-    /// The body bytes read with its head.
-    pub buf: Buffer,
-    /// Its head.
-    pub head: Head,
-}
-
-/// Downloads the `length`-byte body of `first` into `plan`'s `.part` file over the
-/// planned segments, continuing a sidecar that the `.part` file bears out; on success the
+/// Downloads the `length`-byte body of `first` (the response whose connection already
+/// carries the body from byte 0) into `plan`'s `.part` file over the planned segments, continuing a sidecar that the `.part` file bears out; on success the
 /// sidecar is gone and the `.part` file is whole (the caller verifies and renames it).
 /// No more than `--segments` connections are open at once, whatever the sidecar lists.
 pub async fn download(
@@ -272,12 +259,12 @@ pub async fn download(
     url: &Url,
     request: &RequestSpec,
     tls: Option<Arc<ClientConfig>>,
-    first: First,
+    first: Response,
     length: u64,
     progress: Progress,
 ) -> Result<(), FetchError> {
     let path = plan.output.as_deref().expect("segments write to a file");
-    let part_path = output::part_path(path);
+    let part_path = file::part_path(path);
     let state = state_path(path);
     let hint = ResumeHint::from_head(&first.head);
     let validator = hint.if_range().map(str::to_string);
@@ -429,7 +416,7 @@ async fn supervise(
 /// `writer`.
 async fn fetch_segment(
     shared: SegmentContext,
-    first: Option<(First, OwnedSemaphorePermit)>,
+    first: Option<(Response, OwnedSemaphorePermit)>,
     next: u64,
     left: u64,
     writer: PlacedWriter,
@@ -451,7 +438,7 @@ async fn fetch_segment(
 /// connection is dropped after its segment, whatever follows on it.
 async fn stream_segment(
     shared: &SegmentContext,
-    first: Option<First>,
+    first: Option<Response>,
     next: u64,
     left: u64,
     writer: PlacedWriter,
@@ -481,15 +468,16 @@ async fn ranged(
 ) -> Result<(Conn, Buffer), FetchError> {
     let mut request = shared.request.clone();
     request.range = Some(format!("{next}-{}", next + left - 1));
-    request.via_proxy = dial::via_proxy(&shared.plan, &shared.url);
-    let mut times = dial::Milestones::default();
+    let how = &shared.plan.connect;
     let tls = shared.tls.clone();
-    let mut conn = dial::dial(&shared.plan, &shared.url, tls, shared.trace, &mut times).await?;
+    let dialed = dial::dial(how, &shared.plan.proxies, &shared.url, tls, shared.trace).await;
+    let mut conn = dialed.conn?;
+    request.via_proxy = dialed.via_proxy;
     let wire = request.render(&shared.url, None);
-    shared.trace.request(&wire);
-    conn.send(&wire).await?;
     let mut buf = Buffer::small();
-    let (_, head) = transfer::read_head(&mut conn, &mut buf, &mut None).await?;
+    let wait = shared.plan.expect_wait;
+    let answer = transfer::round_trip(&mut conn, &mut buf, &request, &wire, wait, shared.trace);
+    let head = answer.await?.head;
     shared.trace.response(&head.raw);
     let asked = format!("bytes {next}-{} of {}", next + left - 1, shared.url);
     match (head.status, head.content_range()) {

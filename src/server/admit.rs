@@ -3,6 +3,9 @@
 //! (`--proxy-protocol`), the client's share of `--max-connections-per-ip`, the TLS handshake
 //! (`tls:` listeners), the client's `--max-connection-rate-per-ip`, then the conversation.
 //!
+//! Each step reads the connection's own [`Settings`], taken once as it was accepted, so a
+//! reload never changes a connection halfway in.
+//!
 //! The slot is taken in the accept loop, before any work starts, as mini-redis takes its
 //! permit; everything after it runs in the connection's own task, so a balancer slow to send
 //! its header or a client slow to shake hands never holds up the accept loop. The PROXY header
@@ -21,8 +24,9 @@ use super::metrics::Rejection;
 use super::per_address::Share;
 use super::proxy::{self, Header, Peek, Refusal};
 use super::rate;
+use super::settings::Settings;
 use super::tls::{self, Tls};
-use super::{Config, Shared};
+use super::Shared;
 use crate::protocol::ErrorLine;
 use std::sync::Arc;
 use tokio::sync::OwnedSemaphorePermit;
@@ -30,13 +34,15 @@ use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 use tracing::debug;
 
-/// Takes a slot for a connection just accepted and starts its task, with `tls` when its
-/// listener is a `tls:` one; a connection past `--max-connections` is turned away at once.
+/// Takes a slot for a connection just accepted and starts its task with `settings`, with
+/// `tls` when its listener is a `tls:` one; a connection past `--max-connections` is turned
+/// away at once.
 pub(super) fn admit<S: Socket + Peek>(
     sock: S,
     peer: Peer,
     tls: Option<&Tls>,
     shared: &Arc<Shared>,
+    settings: &Arc<Settings>,
 ) {
     // Over --max-connection-rate, a plain client hears why; a TLS one cannot.
     if rate::refused_at_accept(shared, &peer, tls.is_none().then(|| sock.sock_ref())) {
@@ -52,24 +58,18 @@ pub(super) fn admit<S: Socket + Peek>(
         }
         return;
     };
+    let settings = settings.clone();
     match tls {
-        None if !steps_needed(&shared.config) => {
-            let serving = Box::pin(conn::serve(sock, peer, shared.clone(), slot));
+        None if !settings.steps_needed() => {
+            let serving = Box::pin(conn::serve(sock, peer, shared.clone(), settings, slot));
             shared.drain.spawn(serving);
         }
         tls => {
             let acceptor = tls.map(Tls::acceptor);
-            let entering = enter(sock, peer, acceptor, shared.clone(), slot);
+            let entering = enter(sock, peer, acceptor, (shared.clone(), settings), slot);
             shared.drain.spawn(entering);
         }
     }
-}
-
-/// Whether a plain connection has steps to pass between its slot and its conversation.
-fn steps_needed(config: &Config) -> bool {
-    config.proxy.proxy_protocol
-        || config.max_connections_per_ip.is_some()
-        || config.max_connection_rate_per_ip.is_some()
 }
 
 /// The steps after the slot, which is held throughout: the PROXY header, the client's share,
@@ -79,15 +79,15 @@ async fn enter<S: Socket + Peek>(
     mut sock: S,
     peer: Peer,
     acceptor: Option<TlsAcceptor>,
-    shared: Arc<Shared>,
+    (shared, settings): (Arc<Shared>, Arc<Settings>),
     slot: OwnedSemaphorePermit,
 ) {
-    let deadline = Instant::now() + shared.config.tls.handshake_timeout;
-    let client = match client(&mut sock, &peer, &shared, deadline).await {
+    let deadline = Instant::now() + settings.handshake_timeout;
+    let client = match client(&mut sock, &peer, (&shared, &settings), deadline).await {
         Ok(client) => client,
         Err(why) => return proxy_header_refused(&shared, &peer, &why),
     };
-    let Ok(share) = share(&client, &shared) else {
+    let Ok(share) = share(&client, &shared, &settings) else {
         shared.reject(Rejection::PerAddress, &client, "");
         if acceptor.is_none() {
             // The slot is held until the line is delivered, and given back on return.
@@ -96,11 +96,11 @@ async fn enter<S: Socket + Peek>(
         return;
     };
     match acceptor {
-        None => converse(sock, client, shared, slot).await,
+        None => converse(sock, client, (shared, settings), slot).await,
         Some(acceptor) => {
             let over = shared.drain.over(&shared.wake);
             match tls::handshake(sock, acceptor, deadline, over).await {
-                Ok(stream) => converse(stream, client, shared, slot).await,
+                Ok(stream) => converse(stream, client, (shared, settings), slot).await,
                 // Through the rejection log, so that a flood of failed handshakes is a few
                 // lines a second.
                 Err(why) => shared.reject(
@@ -120,11 +120,11 @@ async fn enter<S: Socket + Peek>(
 async fn converse<S: Socket>(
     sock: S,
     client: Peer,
-    shared: Arc<Shared>,
+    (shared, settings): (Arc<Shared>, Arc<Settings>),
     slot: OwnedSemaphorePermit,
 ) {
     if let Some(sock) = rate::admit_client(sock, &client, &shared).await {
-        conn::serve(sock, client, shared, slot).await;
+        conn::serve(sock, client, shared, settings, slot).await;
     }
 }
 
@@ -133,15 +133,14 @@ async fn converse<S: Socket>(
 async fn client<S: Peek>(
     sock: &mut S,
     peer: &Peer,
-    shared: &Shared,
+    (shared, settings): (&Shared, &Settings),
     deadline: Instant,
 ) -> Result<Peer, Refusal> {
-    let config = &shared.config;
-    if !config.proxy.proxy_protocol {
+    if !settings.proxy.proxy_protocol {
         return Ok(peer.clone());
     }
     if let Peer::Tcp(addr) = peer {
-        if !config.proxy.trusts(addr.ip()) {
+        if !settings.proxy.trusts(addr.ip()) {
             return Err(Refusal::Untrusted);
         }
     }
@@ -162,9 +161,11 @@ async fn client<S: Peek>(
 /// The client's share of `--max-connections-per-ip`: `Ok(None)` when there is no such limit
 /// or the client has no IP address (a Unix socket peer), `Err` when its client holds the
 /// limit already.
-fn share(peer: &Peer, shared: &Shared) -> Result<Option<Share>, ()> {
-    match (&shared.per_address, peer) {
-        (Some(table), Peer::Tcp(addr)) => table.admit(addr.ip()).map(Some).ok_or(()),
+fn share(peer: &Peer, shared: &Shared, settings: &Settings) -> Result<Option<Share>, ()> {
+    match (settings.max_connections_per_ip, peer) {
+        (Some(limit), Peer::Tcp(addr)) => (shared.per_address.admit(addr.ip(), limit))
+            .map(Some)
+            .ok_or(()),
         _ => Ok(None),
     }
 }

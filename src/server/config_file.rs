@@ -48,13 +48,34 @@ pub fn keys(serve: &clap::Command) -> Vec<String> {
 }
 
 /// The keys a reload applies to the running server (to new connections); a change to any
-/// other key is refused until a restart, with one log line naming it.
-pub const RELOADABLE: [&str; 4] = [
+/// other key (the listeners, `--threads`, the metrics address) is refused until a restart,
+/// with one log line naming it.
+pub const RELOADABLE: [&str; 20] = [
+    "framing",
+    "greeting",
+    "max-line",
+    "idle-timeout",
+    "send-timeout",
+    "max-input-memory",
     "max-connections",
+    "max-connections-per-ip",
     "max-connection-rate",
     "max-connection-rate-per-ip",
+    "drain-delay",
+    "grace",
+    "quiet",
     "log-format",
+    "proxy-protocol",
+    "proxy-from",
+    "tls-cert",
+    "tls-key",
+    "tls-client-ca",
+    "handshake-timeout",
 ];
+
+/// The keys that shape what the process is (its sockets and threads), which take effect only
+/// at a restart. Every key is in this list or in [`RELOADABLE`].
+pub const AT_RESTART: [&str; 5] = ["bind", "backlog", "reuse-port", "metrics", "threads"];
 
 /// Where `serve`'s settings come from: a file under a command line.
 #[derive(Debug, Clone)]

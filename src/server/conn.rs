@@ -22,7 +22,8 @@
 
 use super::access_log::{self, Origin, Tally, TlsSummary};
 use super::metrics::{Close, Metrics, Started};
-use super::{first_unless, Config, Shared, FRAMING_HINT_AFTER};
+use super::settings::Settings;
+use super::{first_unless, Shared, FRAMING_HINT_AFTER};
 use crate::logging::LogFormat;
 use crate::net::describe;
 use crate::protocol::{ErrorLine, Session, Step};
@@ -196,9 +197,9 @@ impl End {
     }
 }
 
-/// Serves one connection to the end: its conversation starts here (after the TLS handshake,
-/// for TLS), so this is where the metrics count it. The slot permit is held until the
-/// socket is closed.
+/// Serves one connection to the end with the `settings` it was accepted with: its
+/// conversation starts here (after the TLS handshake, for TLS), so this is where the metrics
+/// count it. The slot permit is held until the socket is closed.
 ///
 /// A plain fn around an `async move` block, not an `async fn`: an async fn copies its
 /// arguments into locals and keeps both, which cost 96 bytes in every connection's task
@@ -208,13 +209,14 @@ pub(crate) fn serve<S: Socket>(
     mut sock: S,
     peer: Peer,
     shared: Arc<Shared>,
+    settings: Arc<Settings>,
     slot: OwnedSemaphorePermit,
 ) -> impl Future<Output = ()> + Send {
     async move {
-        let quiet = shared.config.quiet;
+        let quiet = settings.quiet;
         // The access line at the close says it all for a log shipper; people reading text
         // also see the connection arrive.
-        if !quiet && shared.config.log_format == LogFormat::Text {
+        if !quiet && settings.log_format == LogFormat::Text {
             info!("Accept new connection from {peer}...");
         }
         shared.metrics.accepted();
@@ -223,7 +225,7 @@ pub(crate) fn serve<S: Socket>(
         let mut origin = (!quiet).then(|| Origin::of(sock.sock_ref(), sock.tls_summary()));
         let mut unsent = Vec::new();
         let tally = origin.as_deref_mut().map(|o| &mut o.tally);
-        let (end, started) = talk(&mut sock, &shared, &mut unsent, tally).await;
+        let (end, started) = talk(&mut sock, (&shared, &settings), &mut unsent, tally).await;
         let (reason, sent) = if closes_plainly(&mut sock, &end, &unsent).await {
             sock.say_goodbye(shared.config.close_timeout).await;
             drop(sock);
@@ -245,7 +247,7 @@ pub(crate) fn serve<S: Socket>(
         drop(slot);
         if let Some(origin) = &mut origin {
             origin.tally.bytes_out += sent as u64;
-            let proxied = shared.config.proxy.proxy_protocol;
+            let proxied = settings.proxy.proxy_protocol;
             access_log::write(origin, &peer, proxied, reason, lasted);
         }
     }
@@ -359,23 +361,22 @@ struct Answered {
 #[allow(clippy::manual_async_fn)]
 fn talk<'a, S: Socket>(
     sock: &'a mut S,
-    shared: &'a Shared,
+    (shared, config): (&'a Shared, &'a Settings),
     unsent: &'a mut Vec<u8>,
     mut tally: Option<&'a mut Tally>,
 ) -> impl Future<Output = (End, Started)> + Send + 'a {
     async move {
-        let config = &shared.config;
         // The last progress: a read, or replies taken by the socket. The idle timeout counts from
         // it while nothing is owed, the send timeout while replies wait.
         let mut progress = Instant::now();
         let started = shared.metrics.started_at(progress.into_std());
         let mut session =
             Session::with_budget(config.framing, config.max_line, &shared.input_budget);
-        match poll_fn(|cx| Poll::Ready(write_some(sock, cx, &shared.greeting))).await {
+        match poll_fn(|cx| Poll::Ready(write_some(sock, cx, &config.greeting))).await {
             Ok(n) => {
                 shared.metrics.sent(n);
                 Tally::add(&mut tally, 0, n);
-                unsent.extend_from_slice(&shared.greeting[n..]);
+                unsent.extend_from_slice(&config.greeting[n..]);
             }
             Err(e) => return (End::Failed(e), started),
         }
@@ -463,7 +464,7 @@ fn talk<'a, S: Socket>(
 
 /// The timeout that has run out since the last progress, if any: the send timeout while
 /// replies wait, the idle timeout otherwise.
-fn overdue(config: &Config, sending: bool, progress: Instant) -> Option<End> {
+fn overdue(config: &Settings, sending: bool, progress: Instant) -> Option<End> {
     let (timeout, end) = if sending {
         (config.send_timeout, End::SendTimeout)
     } else {
@@ -702,7 +703,8 @@ mod tests {
         let (sock, peer) = listener.accept().await.unwrap();
         let shared = Arc::new(Shared::new(Default::default()));
         let slot = shared.slots.clone().try_acquire_owned().unwrap();
-        let conn = serve(sock, Peer::Tcp(peer), shared.clone(), slot);
+        let settings = shared.settings.load();
+        let conn = serve(sock, Peer::Tcp(peer), shared.clone(), settings, slot);
         let size = std::mem::size_of_val(&conn);
         assert!(size <= 400, "connection future grew to {size} bytes");
     }

@@ -11,6 +11,7 @@
 
 use super::admit::admit;
 use super::conn::Peer;
+use super::settings::Cached;
 use super::tls::Tls;
 use super::{first_unless, Shared};
 use crate::addr::{Address, Endpoint};
@@ -304,10 +305,11 @@ pub(super) async fn accept_loop(listener: Listener, shared: Arc<Shared>, stop: C
     let mut out_of_fds = false;
     // Made once: a cancellation future registers its waker on its first poll and keeps it.
     let mut stopping = pin!(stop.cancelled());
+    let mut settings = Cached::new(&shared.settings);
     loop {
         // Stopping is looked at only when nothing is queued (see `first_unless`).
         let accepted = {
-            let mut accepting = pin!(accept_one(&listener, &shared));
+            let mut accepting = pin!(accept_one(&listener, &shared, &mut settings));
             first_unless(|cx| accepting.as_mut().poll(cx), stopping.as_mut()).await
         };
         let Some(accepted) = accepted else {
@@ -340,18 +342,30 @@ pub(super) async fn accept_loop(listener: Listener, shared: Arc<Shared>, stop: C
 }
 
 /// Accepts one connection and hands it to [`admit`] (which turns it away when every slot is
-/// taken).
-async fn accept_one(listener: &Listener, shared: &Arc<Shared>) -> io::Result<()> {
+/// taken) with the settings in force, read once for it.
+async fn accept_one(
+    listener: &Listener,
+    shared: &Arc<Shared>,
+    settings: &mut Cached,
+) -> io::Result<()> {
     let tls = listener.tls.as_deref();
     match &listener.socket {
         ListenSocket::Tcp(l) => {
             let (stream, peer) = l.accept().await?;
             set_nodelay(&stream)?;
-            admit(stream, Peer::Tcp(peer), tls, shared);
+            let settings = settings.get(&shared.settings);
+            admit(stream, Peer::Tcp(peer), tls, shared, settings);
         }
         ListenSocket::Unix(l, file) => {
             let (stream, _) = l.accept().await?;
-            admit(stream, Peer::Unix(file.path.clone().into()), tls, shared);
+            let settings = settings.get(&shared.settings);
+            admit(
+                stream,
+                Peer::Unix(file.path.clone().into()),
+                tls,
+                shared,
+                settings,
+            );
         }
     }
     Ok(())
@@ -375,18 +389,25 @@ pub(super) fn set_nodelay(stream: &tokio::net::TcpStream) -> io::Result<()> {
 /// clients believe accepted. Each is served like any other during the grace period.
 fn accept_queued(listener: Listener, shared: &Arc<Shared>) {
     let tls = listener.tls.as_deref();
+    let settings = &shared.settings.load();
     let queued = match listener.socket {
         ListenSocket::Tcp(l) => drain_queue(l.into_std(), |(stream, peer)| {
             stream.set_nonblocking(true)?;
             let stream = tokio::net::TcpStream::from_std(stream)?;
             set_nodelay(&stream)?;
-            admit(stream, Peer::Tcp(peer), tls, shared);
+            admit(stream, Peer::Tcp(peer), tls, shared, settings);
             Ok(())
         }),
         ListenSocket::Unix(l, file) => drain_queue(l.into_std(), |(stream, _)| {
             stream.set_nonblocking(true)?;
             let stream = tokio::net::UnixStream::from_std(stream)?;
-            admit(stream, Peer::Unix(file.path.clone().into()), tls, shared);
+            admit(
+                stream,
+                Peer::Unix(file.path.clone().into()),
+                tls,
+                shared,
+                settings,
+            );
             Ok(())
         }),
     };

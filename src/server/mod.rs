@@ -16,6 +16,8 @@
 //! - `tls`: certificates, their reload and the acceptor; the handshake's deadline.
 //! - `proxy` and `per_address`: the PROXY protocol parser, and the per-address counts.
 //! - `shutdown`: the drain and its grace period; `pulse`: the server-wide wake-up.
+//! - `settings`: what a connection is served with, read once as it is accepted, which a
+//!   reload replaces for the connections after it.
 //! - [`config_file`] reads `--config`; [`reload`] is what SIGHUP does (the binary owns the
 //!   signal): the file read again and applied, then the TLS certificate loaded again.
 //! - [`metrics`] counts what happens and serves it (`--metrics`), with readiness;
@@ -57,6 +59,7 @@ mod pulse;
 mod rate;
 mod rejection_log;
 pub mod reload;
+mod settings;
 mod shutdown;
 pub mod systemd;
 mod tls;
@@ -75,13 +78,14 @@ use proxy::ProxyConfig;
 use rate::RateLimits;
 use rejection_log::RejectionLog;
 pub use reload::Reloader;
+use settings::{Current, Settings};
 use shutdown::Drain;
 use std::future::{poll_fn, Future};
 use std::net::SocketAddr;
 use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -277,6 +281,23 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Refuses settings that cannot work together, at start and at each reload.
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.max_connections == 0 {
+            return Err(ConfigError::NoConnections);
+        }
+        if self.proxy.proxy_protocol && self.tls.handshake_timeout.is_zero() {
+            return Err(ConfigError::Tls(TlsSetupError::NoHandshakeTime));
+        }
+        if self.max_input_memory < self.max_line {
+            return Err(ConfigError::InputMemoryBelowLine {
+                memory: self.max_input_memory,
+                line: self.max_line,
+            });
+        }
+        Ok(())
+    }
+
     fn tcp_options(&self) -> listener::TcpOptions {
         listener::TcpOptions {
             reuse_port: self.reuse_port,
@@ -504,19 +525,7 @@ impl Builder {
     /// Binds every address. Fails, naming the address and what to do, if any cannot be bound.
     pub async fn listen(self) -> anyhow::Result<Server> {
         let mut config = self.config;
-        if config.max_connections == 0 {
-            return Err(ConfigError::NoConnections.into());
-        }
-        if config.proxy.proxy_protocol && config.tls.handshake_timeout.is_zero() {
-            return Err(ConfigError::Tls(TlsSetupError::NoHandshakeTime).into());
-        }
-        if config.max_input_memory < config.max_line {
-            return Err(ConfigError::InputMemoryBelowLine {
-                memory: config.max_input_memory,
-                line: config.max_line,
-            }
-            .into());
-        }
+        config.check()?;
         if config.binds.is_empty() {
             config.binds.push(DEFAULT_BIND.parse()?);
         }
@@ -586,9 +595,11 @@ impl Builder {
 /// State every connection task shares.
 #[derive(Debug)]
 struct Shared {
+    /// The settings as the server started with them: what a reload cannot change (the
+    /// listeners, the close and linger times). What can change is in `settings`.
     config: Config,
-    /// The greeting as sent on the wire, built once.
-    greeting: Vec<u8>,
+    /// The per-connection settings in force for new connections, which a reload replaces.
+    settings: Current,
     /// One permit per connection slot, taken before a connection is served.
     slots: Arc<Semaphore>,
     /// The connection limit in force: `config.max_connections` until a reload changes it.
@@ -599,8 +610,9 @@ struct Shared {
     rejects: Arc<Semaphore>,
     /// Every connection task, and the end of the grace period after a shutdown.
     drain: Drain,
-    /// Each client address's open connections, with `--max-connections-per-ip`.
-    per_address: Option<Arc<PerAddress>>,
+    /// Each client address's open connections, counted while `--max-connections-per-ip` is
+    /// set.
+    per_address: Arc<PerAddress>,
     /// `--max-connection-rate` and `--max-connection-rate-per-ip`.
     rate: RateLimits,
     /// The log lines of turned-away connections, a few a second at most.
@@ -609,10 +621,11 @@ struct Shared {
     /// on it (one `Notified` each, instead of a timer and a cancellation future each, which
     /// keeps an idle connection under 1 KiB) and then checks its idle time and `draining`.
     wake: Notify,
-    /// How often connections check their timers: a tenth of the shortest timeout, so it
-    /// fires at most 10% late, but at least every half [`FRAMING_HINT_AFTER`] (the hint comes
-    /// 2 to 3 s after the last byte) and at most every 10 ms.
-    tick: Duration,
+    /// How often connections check their timers, in nanoseconds: a tenth of the shortest
+    /// timeout, so it fires at most 10% late, but at least every half [`FRAMING_HINT_AFTER`]
+    /// (the hint comes 2 to 3 s after the last byte) and at most every 10 ms. A reload that
+    /// changes the timeouts changes it, and the pulse follows at its next beat.
+    tick: AtomicU64,
     /// The memory every connection's unfinished line is charged to.
     input_budget: InputBudget,
     /// What the connections count, and whether the server is ready.
@@ -624,33 +637,38 @@ impl Shared {
         let metrics = Arc::new(Metrics::new());
         metrics.set_max_connections(config.max_connections);
         Shared {
-            greeting: protocol::greeting_bytes(&config.greeting, config.framing),
+            settings: Current::new(Settings::of(&config)),
             slots: Arc::new(Semaphore::new(config.max_connections)),
             limit: AtomicUsize::new(config.max_connections),
             owed: Arc::new(AtomicUsize::new(0)),
             rejects: Arc::new(Semaphore::new(listener::MAX_PENDING_REJECTS)),
-            drain: Drain::new(config.grace),
-            per_address: config.max_connections_per_ip.map(PerAddress::new),
+            drain: Drain::new(),
+            per_address: PerAddress::new(),
             rate: RateLimits::new(
                 config.max_connection_rate,
                 config.max_connection_rate_per_ip,
             ),
             rejections: RejectionLog::default(),
             wake: Notify::new(),
-            tick: Self::tick(&config),
+            tick: AtomicU64::new(nanos(Self::tick_for(&config))),
             input_budget: InputBudget::new(config.max_input_memory),
             metrics,
             config,
         }
     }
 
-    fn tick(config: &Config) -> Duration {
+    fn tick_for(config: &Config) -> Duration {
         [config.idle_timeout, config.send_timeout]
             .into_iter()
             .filter(|t| !t.is_zero())
             .map(|t| t / 10)
             .fold(FRAMING_HINT_AFTER / 2, Duration::min)
             .max(Duration::from_millis(10))
+    }
+
+    /// How often the pulse beats now.
+    fn tick(&self) -> Duration {
+        Duration::from_nanos(self.tick.load(Relaxed))
     }
 
     /// Readiness, for `/ready` and systemd: on once every listener accepts, off from the
@@ -716,6 +734,11 @@ impl Shared {
             }
         }
     }
+}
+
+/// A tick in nanoseconds (ticks are at most a few seconds).
+fn nanos(tick: Duration) -> u64 {
+    u64::try_from(tick.as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// Takes back, one slot at a time as connections end, the slots a lowered limit still owes
@@ -835,14 +858,17 @@ impl Server {
         });
         shutdown.await;
         shared.announce_ready(false);
-        shared.drain.keep_accepting(shared.config.drain_delay).await;
+        let settings = shared.settings.load();
+        shared.drain.keep_accepting(settings.drain_delay).await;
         stop_accepting.cancel();
         for task in accept_loops {
             task.await.context("an accept loop failed")?;
         }
+        // Read again: a reload during the drain delay may have changed the grace period.
+        let grace = shared.settings.load().grace;
         shared
             .drain
-            .run(&shared.wake, || shared.open_connections())
+            .run(grace, &shared.wake, || shared.open_connections())
             .await;
         stop_ticking.cancel();
         ticker.await.context("the pulse failed")?;
@@ -903,7 +929,7 @@ mod tests {
     #[test]
     fn tick_follows_the_shortest_timeout() {
         let tick = |idle: u64, send: u64| {
-            Shared::tick(&Config {
+            Shared::tick_for(&Config {
                 idle_timeout: Duration::from_millis(idle),
                 send_timeout: Duration::from_millis(send),
                 ..Config::default()
@@ -913,6 +939,24 @@ mod tests {
         assert_eq!(tick(0, 500), Duration::from_millis(50));
         assert_eq!(tick(0, 0), FRAMING_HINT_AFTER / 2);
         assert_eq!(tick(300_000, 60_000), FRAMING_HINT_AFTER / 2);
+    }
+
+    /// A reload that shortens the idle timeout shortens the pulse's tick with it, so the new
+    /// timeout fires at most 10% late (the pulse re-arms at its next beat).
+    #[test]
+    fn a_reload_retunes_the_tick() {
+        let shared = Arc::new(Shared::new(Config::default()));
+        let reloader = Reloader {
+            shared: shared.clone(),
+            tls: None,
+        };
+        assert_eq!(shared.tick(), FRAMING_HINT_AFTER / 2);
+        let shorter = Config {
+            idle_timeout: Duration::from_millis(300),
+            ..Config::default()
+        };
+        reloader.apply(&shorter).unwrap();
+        assert_eq!(shared.tick(), Duration::from_millis(30));
     }
 
     /// A configuration error is usage (2) wherever it sits in the chain; a bind failure is 1.

@@ -8,17 +8,20 @@
 //!
 //! The counts sit in one map under a mutex, touched once when a connection starts and once
 //! when it ends, never per message; a client's entry goes when its last connection does, so
-//! the map holds only the addresses connected now.
+//! the map holds only the addresses connected now: at most one entry per open connection,
+//! which `--max-connections` bounds (about 64 bytes each, 640 KiB at the default 10,000).
+//!
+//! The limit is the connection's own (a reload may change it for new connections): the
+//! table is always there, and counts only the connections admitted while a limit was set.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, PoisonError};
 
-/// The open connections of every client address, against a limit.
-#[derive(Debug)]
+/// The open connections of every client address.
+#[derive(Debug, Default)]
 pub(super) struct PerAddress {
-    limit: NonZeroUsize,
     open: Mutex<HashMap<IpAddr, usize>>,
 }
 
@@ -30,20 +33,17 @@ pub(super) struct Share {
 }
 
 impl PerAddress {
-    /// A table that lets each client hold `limit` connections.
-    pub(super) fn new(limit: NonZeroUsize) -> Arc<Self> {
-        Arc::new(PerAddress {
-            limit,
-            open: Mutex::new(HashMap::new()),
-        })
+    /// An empty table.
+    pub(super) fn new() -> Arc<Self> {
+        Arc::default()
     }
 
-    /// Takes a share for a connection from `peer`, or `None` if its client holds the limit.
-    pub(super) fn admit(self: &Arc<Self>, peer: IpAddr) -> Option<Share> {
+    /// Takes a share for a connection from `peer`, or `None` if its client holds `limit`.
+    pub(super) fn admit(self: &Arc<Self>, peer: IpAddr, limit: NonZeroUsize) -> Option<Share> {
         let client = client_of(peer);
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
         let count = open.entry(client).or_insert(0);
-        if *count >= self.limit.get() {
+        if *count >= limit.get() {
             return None;
         }
         *count += 1;
@@ -88,33 +88,39 @@ mod tests {
     /// The limit holds per client, and a share given back makes room again.
     #[test]
     fn counts_each_client_up_to_the_limit() {
-        let table = PerAddress::new(NonZeroUsize::new(2).unwrap());
-        let a = table.admit(ip("192.0.2.1")).unwrap();
-        let _b = table.admit(ip("192.0.2.1")).unwrap();
-        assert!(table.admit(ip("192.0.2.1")).is_none());
-        let _other = table.admit(ip("192.0.2.2")).unwrap();
+        let table = PerAddress::new();
+        let two = NonZeroUsize::new(2).unwrap();
+        let a = table.admit(ip("192.0.2.1"), two).unwrap();
+        let _b = table.admit(ip("192.0.2.1"), two).unwrap();
+        assert!(table.admit(ip("192.0.2.1"), two).is_none());
+        let _other = table.admit(ip("192.0.2.2"), two).unwrap();
         drop(a);
-        let _c = table.admit(ip("192.0.2.1")).unwrap();
-        assert!(table.admit(ip("192.0.2.1")).is_none());
+        let _c = table.admit(ip("192.0.2.1"), two).unwrap();
+        assert!(table.admit(ip("192.0.2.1"), two).is_none());
+        // A raised limit (a reload) counts the connections already admitted.
+        let three = NonZeroUsize::new(3).unwrap();
+        let _d = table.admit(ip("192.0.2.1"), three).unwrap();
+        assert!(table.admit(ip("192.0.2.1"), three).is_none());
     }
 
     /// IPv6 clients in one /64 share a count; the next /64 is another client; an
     /// IPv4-mapped address is its IPv4 client.
     #[test]
     fn ipv6_is_grouped_by_64() {
-        let table = PerAddress::new(NonZeroUsize::new(1).unwrap());
-        let _a = table.admit(ip("2001:db8:1:2::1")).unwrap();
-        assert!(table.admit(ip("2001:db8:1:2:ffff::9")).is_none());
-        let _b = table.admit(ip("2001:db8:1:3::1")).unwrap();
-        let _c = table.admit(ip("::ffff:192.0.2.1")).unwrap();
-        assert!(table.admit(ip("192.0.2.1")).is_none());
+        let table = PerAddress::new();
+        let one = NonZeroUsize::new(1).unwrap();
+        let _a = table.admit(ip("2001:db8:1:2::1"), one).unwrap();
+        assert!(table.admit(ip("2001:db8:1:2:ffff::9"), one).is_none());
+        let _b = table.admit(ip("2001:db8:1:3::1"), one).unwrap();
+        let _c = table.admit(ip("::ffff:192.0.2.1"), one).unwrap();
+        assert!(table.admit(ip("192.0.2.1"), one).is_none());
     }
 
     /// The map forgets a client whose last connection ended.
     #[test]
     fn forgets_clients_with_no_connections() {
-        let table = PerAddress::new(NonZeroUsize::new(3).unwrap());
-        drop(table.admit(ip("192.0.2.1")));
+        let table = PerAddress::new();
+        drop(table.admit(ip("192.0.2.1"), NonZeroUsize::new(3).unwrap()));
         assert!(table.open.lock().unwrap().is_empty());
     }
 }

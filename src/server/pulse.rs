@@ -12,6 +12,9 @@
 //! the slow path of every syscall wrapper: ~185 instructions per churn connection, counted
 //! with callgrind.) Elsewhere it is a tokio interval.
 //!
+//! A reload that changes the timeouts changes the tick: the pulse looks at it after each
+//! beat (one atomic load a tick) and re-arms at the new period.
+//!
 //! Connections measure their timeouts with tokio's clock, so a test that pauses time and
 //! advances it must resume it for the pulse to come and find them overdue.
 
@@ -20,27 +23,36 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-/// Pulses `shared.wake` every `shared.tick` until `stop` is cancelled.
+/// Pulses `shared.wake` every `shared.tick()` until `stop` is cancelled.
 pub(super) async fn run(shared: Arc<Shared>, stop: CancellationToken) {
     #[cfg(target_os = "linux")]
-    match timerfd::Ticks::every(shared.tick) {
+    match timerfd::Ticks::every(shared.tick()) {
         Ok(ticks) => return ticks.pulse(&shared, &stop).await,
         Err(e) => tracing::warn!(
             "cannot start a timerfd for the pulse ({}); using a tokio interval",
             crate::net::describe(&e)
         ),
     }
-    interval(&shared, shared.tick, &stop).await;
+    interval(&shared, &stop).await;
 }
 
-/// The portable pulse: a tokio interval.
-async fn interval(shared: &Shared, tick: Duration, stop: &CancellationToken) {
-    let mut ticks = tokio::time::interval(tick);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+/// The portable pulse: a tokio interval, made again when the tick changes.
+async fn interval(shared: &Shared, stop: &CancellationToken) {
+    let every = |tick: Duration| {
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + tick, tick);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticks
+    };
+    let mut tick = shared.tick();
+    let mut ticks = every(tick);
     loop {
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = ticks.tick() => shared.pulse(),
+        }
+        if shared.tick() != tick {
+            tick = shared.tick();
+            ticks = every(tick);
         }
     }
 }
@@ -69,15 +81,7 @@ mod timerfd {
         pub(super) fn every(tick: Duration) -> io::Result<Self> {
             let flags = TimerfdFlags::NONBLOCK | TimerfdFlags::CLOEXEC;
             let fd = timerfd_create(TimerfdClockId::Monotonic, flags)?;
-            let every = Timespec {
-                tv_sec: tick.as_secs().try_into().unwrap_or(i64::MAX),
-                tv_nsec: tick.subsec_nanos().into(),
-            };
-            let period = Itimerspec {
-                it_interval: every,
-                it_value: every,
-            };
-            timerfd_settime(&fd, TimerfdTimerFlags::empty(), &period)?;
+            arm(&fd, tick)?;
             // Deprecated because an arbitrary `AsRawFd` may hand out another descriptor
             // later, which the `unsafe` replacement makes the caller rule out; an `OwnedFd`
             // owns its descriptor for its whole life, so this one is sound (and the crate
@@ -89,23 +93,32 @@ mod timerfd {
 
         /// Pulses on every expiry (ticks missed while the runtime was busy are one pulse);
         /// should reading the timer ever fail, goes on with a tokio interval.
-        pub(super) async fn pulse(self, shared: &Shared, stop: &CancellationToken) {
+        pub(super) async fn pulse(mut self, shared: &Shared, stop: &CancellationToken) {
             loop {
                 let expired = tokio::select! {
                     _ = stop.cancelled() => return,
                     expired = self.expired() => expired,
                 };
-                match expired {
+                match expired.and_then(|()| self.follow(shared.tick())) {
                     Ok(()) => shared.pulse(),
                     Err(e) => {
                         tracing::warn!(
                             "the pulse's timerfd failed ({}); using a tokio interval",
                             crate::net::describe(&e)
                         );
-                        return interval(shared, self.tick, stop).await;
+                        return interval(shared, stop).await;
                     }
                 }
             }
+        }
+
+        /// Re-arms the timer when a reload changed the tick.
+        fn follow(&mut self, tick: Duration) -> io::Result<()> {
+            if tick != self.tick {
+                arm(self.fd.get_ref(), tick)?;
+                self.tick = tick;
+            }
+            Ok(())
         }
 
         /// Waits for the timer to expire and takes its count of expiries.
@@ -119,5 +132,19 @@ mod timerfd {
                 }
             }
         }
+    }
+
+    /// Sets the timer to expire every `tick`, the first time one tick from now.
+    fn arm(fd: &OwnedFd, tick: Duration) -> io::Result<()> {
+        let every = Timespec {
+            tv_sec: tick.as_secs().try_into().unwrap_or(i64::MAX),
+            tv_nsec: tick.subsec_nanos().into(),
+        };
+        let period = Itimerspec {
+            it_interval: every,
+            it_value: every,
+        };
+        timerfd_settime(fd, TimerfdTimerFlags::empty(), &period)?;
+        Ok(())
     }
 }

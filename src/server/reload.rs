@@ -3,19 +3,27 @@
 //! certificate and key of `tls:` listeners again. The binary owns the signal (the library
 //! never installs handlers of its own) and hands it to [`on_hangup`].
 //!
-//! Applied to new connections ([`config_file::RELOADABLE`]): `--max-connections` (a lower limit
-//! is reached as connections end, never by closing one), the connection-rate limits and the
-//! log format. The certificate is read off the runtime with a timeout (`tls`), so a hung file
-//! never stalls serving. Any other changed key is refused with one log line naming it, and the rest of the
-//! reload still applies. A file that cannot be read or parsed, or whose flags clap refuses,
-//! changes nothing and is logged in one line. Each reload is counted in
-//! `sockit_config_reloads_total{result}`, as Prometheus counts its own.
+//! Applied to new connections ([`config_file::RELOADABLE`]): the greeting and framing, the
+//! line and input-memory limits, every timeout, the PROXY protocol settings, the connection
+//! limits (a lower `--max-connections` is reached as connections end, never by closing one)
+//! and rates, `--quiet`, the log format, the grace period and drain delay, and the TLS files
+//! (by their new paths when the file changed them). A connection keeps the settings it was
+//! accepted with to its end (see `settings`). The certificate is read off the runtime with a
+//! timeout (`tls`), so a hung file never stalls serving. Any other changed key (the listeners,
+//! `--threads`) is refused with one log line naming it, and the rest of the reload still
+//! applies. A file that cannot be read or parsed, whose flags clap refuses, or whose settings
+//! cannot work together, changes nothing and is logged in one line; a certificate that fails
+//! to load keeps the one in force. Each SIGHUP is counted in
+//! `sockit_config_reloads_total{result}`, as Prometheus counts its own: `ok` only when the
+//! file and the certificate both loaded.
 
 use super::config_file::{self, ConfigFileError, Loaded, Source};
-use super::tls::Tls;
-use super::{Config, Shared};
+use super::settings::Settings;
+use super::tls::{Tls, TlsConfig, TlsSetupError};
+use super::{nanos, Config, ConfigError, Shared};
 use crate::logging::Logging;
 use std::ffi::OsString;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use tokio::signal::unix::Signal;
 use tracing::{info, warn};
@@ -29,13 +37,23 @@ pub struct Reloader {
 }
 
 impl Reloader {
-    /// Applies `config`'s reloadable settings to new connections.
-    pub fn apply(&self, config: &Config) {
-        self.shared.resize(config.max_connections);
-        (self.shared.rate).set(
+    /// Applies `config`'s reloadable settings to new connections, or none of them when they
+    /// cannot work together (as the same flags would be refused at start).
+    pub fn apply(&self, config: &Config) -> Result<(), ConfigError> {
+        config.check()?;
+        if self.tls.is_some() && config.tls.handshake_timeout.is_zero() {
+            return Err(TlsSetupError::NoHandshakeTime.into());
+        }
+        let shared = &self.shared;
+        shared.settings.store(Settings::of(config));
+        shared.resize(config.max_connections);
+        (shared.rate).set(
             config.max_connection_rate,
             config.max_connection_rate_per_ip,
         );
+        shared.input_budget.set_limit(config.max_input_memory);
+        (shared.tick).store(nanos(Shared::tick_for(config)), Relaxed);
+        Ok(())
     }
 
     /// Counts a reload that worked (`ok`) or did not.
@@ -43,12 +61,16 @@ impl Reloader {
         self.shared.metrics.config_reloaded(ok);
     }
 
-    /// Loads the TLS certificate and key again, when there are `tls:` listeners; a failure
-    /// keeps the one in force and says so in one line.
-    pub async fn reload_tls(&self) {
-        if let Some(tls) = &self.tls {
-            info!("SIGHUP received: reloading the TLS certificate");
-            tls.reload().await;
+    /// Loads the TLS certificate and key again, when there are `tls:` listeners: from the
+    /// files `config` names when there is one, else from those in force. A failure keeps the
+    /// certificate in force, says so in one line, and returns false.
+    pub async fn reload_tls(&self, config: Option<&TlsConfig>) -> bool {
+        match &self.tls {
+            Some(tls) => {
+                info!("SIGHUP received: reloading the TLS certificate");
+                tls.reload(config).await
+            }
+            None => true,
         }
     }
 }
@@ -58,7 +80,8 @@ impl Reloader {
 pub type Parse = dyn Fn(&[OsString]) -> Result<Config, clap::Error> + Send + Sync;
 
 /// Reloads on every SIGHUP until the process ends: `source` read again (when there is one)
-/// and compared with what it said last, then the TLS certificate (when there is one).
+/// and compared with what it said last, then the TLS certificate (when there is one); each
+/// SIGHUP that had something to reload is counted once.
 pub async fn on_hangup(
     mut hangup: Signal,
     mut source: Option<(Source, Loaded)>,
@@ -67,48 +90,57 @@ pub async fn on_hangup(
     logging: Option<Logging>,
 ) {
     while hangup.recv().await.is_some() {
-        match &mut source {
+        let (file_ok, config) = match &mut source {
             Some((source, loaded)) => {
-                reload_file(source, loaded, &reloader, &parse, logging.as_ref());
+                let config = reload_file(source, loaded, &reloader, &parse, logging.as_ref());
+                (config.is_some(), config)
             }
             None if reloader.tls.is_none() => {
                 info!("SIGHUP received: no --config file or TLS certificate to reload");
+                continue;
             }
-            None => {}
-        }
-        reloader.reload_tls().await;
+            None => (true, None),
+        };
+        let tls_ok = reloader.reload_tls(config.as_ref().map(|c| &c.tls)).await;
+        reloader.counted(file_ok && tls_ok);
     }
 }
 
-/// One reload of the `--config` file: applied and counted, or refused in one line.
+/// One reload of the `--config` file: applied, or refused in one line. Returns the settings
+/// applied.
 fn reload_file(
     source: &Source,
     loaded: &mut Loaded,
     reloader: &Reloader,
     parse: &Parse,
     logging: Option<&Logging>,
-) {
+) -> Option<Config> {
     let file = source.file().display().to_string();
-    match reload(source, parse) {
+    let applied = reload(source, parse).and_then(|(newer, config)| {
+        reloader
+            .apply(&config)
+            .map_err(|e| source.error(e.to_string()))?;
+        Ok((newer, config))
+    });
+    match applied {
         Ok((newer, config)) => {
             let changed = loaded.changed(&newer);
             for key in changed.iter().filter(|k| !is_reloadable(k)) {
                 warn!("{file}: {key} changed, but takes effect only at a restart; kept");
             }
-            reloader.apply(&config);
             if let Some(logging) = logging {
                 logging.set_format(config.log_format);
             }
-            reloader.counted(true);
             info!(
                 "SIGHUP received: reloaded {file} ({} key(s) changed)",
                 changed.len()
             );
             *loaded = newer;
+            Some(config)
         }
         Err(e) => {
-            reloader.counted(false);
             warn!("SIGHUP received: {e}; the settings in force are kept");
+            None
         }
     }
 }

@@ -20,16 +20,14 @@ use tracing::{info, warn};
 /// Every connection task, and whether the grace period after a shutdown is over.
 #[derive(Debug)]
 pub(crate) struct Drain {
-    grace: Duration,
     tasks: TaskTracker,
     over: AtomicBool,
 }
 
 impl Drain {
-    /// A drain that gives connections `grace` to finish.
-    pub(crate) fn new(grace: Duration) -> Self {
+    /// A drain with no task yet.
+    pub(crate) fn new() -> Self {
         Drain {
-            grace,
             tasks: TaskTracker::new(),
             over: AtomicBool::new(false),
         }
@@ -70,12 +68,11 @@ impl Drain {
         }
     }
 
-    /// Waits for the open connections to finish within the grace period; then ends it,
+    /// Waits for the open connections to finish within `grace`; then ends the grace period,
     /// pulses `wake` so every connection sees [`Drain::is_over`], and waits for them to close.
     /// `open` counts the connections still open, for the log.
-    pub(crate) async fn run(&self, wake: &Notify, open: impl Fn() -> usize) {
+    pub(crate) async fn run(&self, grace: Duration, wake: &Notify, open: impl Fn() -> usize) {
         self.tasks.close();
-        let grace = self.grace;
         match open() {
             0 => info!("Shutting down: no open connections."),
             n => info!("Shutting down: {n} connection(s) draining, up to {grace:?}..."),

@@ -9,8 +9,8 @@
 //! [`Socket`], and the TLS stream is one whose close sends close_notify before the lingering
 //! close.
 //!
-//! A reload builds a whole new configuration from the same paths and swaps it in for new
-//! connections, as nginx does; a connection keeps the configuration it shook hands with. A
+//! A reload builds a whole new configuration from the paths in force (a reloaded `--config`
+//! may name new ones) and swaps it in for new connections, as nginx does; a connection keeps the configuration it shook hands with. A
 //! reload that fails keeps the old one, and so does one whose files take longer than a few
 //! seconds to read: they are read off the runtime, which serves on meanwhile.
 
@@ -27,7 +27,7 @@ use std::future::Future;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::time::Instant;
@@ -114,10 +114,22 @@ struct Files {
     client_ca: Option<PathBuf>,
 }
 
+impl Files {
+    /// The files `config` names, if it names a certificate and its key.
+    fn of(config: &TlsConfig) -> Option<Files> {
+        Some(Files {
+            cert: config.tls_cert.clone()?,
+            key: config.tls_key.clone()?,
+            client_ca: config.tls_client_ca.clone(),
+        })
+    }
+}
+
 /// The TLS side of every `tls:` listener: the files, and the acceptor for new connections.
 #[derive(Debug)]
 pub(super) struct Tls {
-    files: Files,
+    /// The files loaded last: a reload without a `--config` file loads them again.
+    files: Mutex<Files>,
     current: RwLock<Arc<ServerConfig>>,
     /// A reload's thread is reading the files.
     reading: AtomicBool,
@@ -130,12 +142,8 @@ impl Tls {
         config: &TlsConfig,
         tls_binds: &[String],
     ) -> Result<Option<Arc<Tls>>, TlsSetupError> {
-        let files = match (&config.tls_cert, &config.tls_key) {
-            (Some(cert), Some(key)) => Files {
-                cert: cert.clone(),
-                key: key.clone(),
-                client_ca: config.tls_client_ca.clone(),
-            },
+        let files = match Files::of(config) {
+            Some(files) => files,
             _ if !tls_binds.is_empty() => {
                 return Err(TlsSetupError::NoCertificate(tls_binds.join(" ")))
             }
@@ -150,7 +158,7 @@ impl Tls {
         }
         let current = RwLock::new(load(&files)?);
         Ok(Some(Arc::new(Tls {
-            files,
+            files: Mutex::new(files),
             current,
             reading: AtomicBool::new(false),
         })))
@@ -162,8 +170,9 @@ impl Tls {
         TlsAcceptor::from(current.clone())
     }
 
-    /// Loads the files again; on success new connections use them, on failure the old
-    /// configuration stays and one line says why.
+    /// Loads the files again, those `config` names when there is one (a reloaded `--config`
+    /// may name other paths), else the ones in force; on success new connections use them,
+    /// on failure the old configuration stays, one line says why, and false is returned.
     ///
     /// The files are read on a thread of their own, bounded by [`RELOAD_TIMEOUT`], while the
     /// runtime goes on serving with the old configuration: a path that blocks (a FIFO, a hung
@@ -172,40 +181,56 @@ impl Tls {
     /// that never returns would keep the process from exiting. One read at a time: a SIGHUP
     /// while one is still stuck says so instead of starting another thread. `reload` calls it
     /// on each SIGHUP, after the `--config` file.
-    pub(super) async fn reload(self: &Arc<Self>) {
+    pub(super) async fn reload(self: &Arc<Self>, config: Option<&TlsConfig>) -> bool {
+        let files = match config.map(Files::of) {
+            None => self
+                .files
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone(),
+            Some(Some(files)) => files,
+            Some(None) => {
+                error!(
+                    "TLS reload failed, still serving the previous certificate: the tls: \
+                     listeners need tls-cert and tls-key"
+                );
+                return false;
+            }
+        };
         if self.reading.swap(true, Ordering::AcqRel) {
             error!(
                 "TLS reload skipped: the previous one is still reading {} (a hung mount?)",
-                self.files.cert.display()
+                files.cert.display()
             );
-            return;
+            return false;
         }
         let (done, loaded) = tokio::sync::oneshot::channel();
         let tls = self.clone();
+        let reading = files.clone();
         let reader = std::thread::Builder::new()
             .name("tls-reload".into())
             .spawn(move || {
-                let loaded = load(&tls.files);
+                let loaded = load(&reading);
                 tls.reading.store(false, Ordering::Release);
                 if done.send(loaded).is_err() {
                     info!(
                         "The TLS reload that gave up has finished reading {}: send SIGHUP \
                          again to load the files",
-                        tls.files.cert.display()
+                        reading.cert.display()
                     );
                 }
             });
         if let Err(e) = reader {
             self.reading.store(false, Ordering::Release);
-            return error!("TLS reload failed, still serving the previous certificate: {e}");
+            error!("TLS reload failed, still serving the previous certificate: {e}");
+            return false;
         }
         match tokio::time::timeout(RELOAD_TIMEOUT, loaded).await {
             Ok(Ok(Ok(config))) => {
                 *self.current.write().unwrap_or_else(PoisonError::into_inner) = config;
-                info!(
-                    "TLS certificate reloaded from {}",
-                    self.files.cert.display()
-                );
+                info!("TLS certificate reloaded from {}", files.cert.display());
+                *self.files.lock().unwrap_or_else(PoisonError::into_inner) = files;
+                return true;
             }
             Ok(Ok(Err(e))) => {
                 error!("TLS reload failed, still serving the previous certificate: {e}")
@@ -214,9 +239,10 @@ impl Tls {
             Err(_) => error!(
                 "TLS reload failed, still serving the previous certificate: reading {} took \
                  longer than {RELOAD_TIMEOUT:?}",
-                self.files.cert.display()
+                files.cert.display()
             ),
         }
+        false
     }
 }
 
@@ -437,8 +463,9 @@ mod tests {
         let acceptor = TlsAcceptor::from(Arc::new(server_config));
         tokio::spawn(async move {
             let stream = acceptor.accept(server_side).await.unwrap();
-            super::super::conn::serve(stream, super::super::conn::Peer::Tcp(peer), shared, slot)
-                .await
+            let settings = shared.settings.load();
+            let peer = super::super::conn::Peer::Tcp(peer);
+            super::super::conn::serve(stream, peer, shared, settings, slot).await
         });
 
         let name = ServerName::try_from("localhost").unwrap();

@@ -184,10 +184,11 @@ fn start(file: &File) -> (ChildGuard, SocketAddr, SocketAddr) {
     (server, addr, http)
 }
 
-/// SIGHUP applies a changed limit to new connections (here the connection limit, lowered
-/// from 2 to 1, and the log format) and refuses a changed greeting with one line naming the
-/// key; a broken file then changes nothing and is counted as an error. The metrics count
-/// both reloads and keep the last success's time.
+/// SIGHUP applies changed settings to new connections (here the connection limit, lowered
+/// from 2 to 1, the greeting and the log format) and refuses a changed listener setting
+/// (`backlog`) with one line naming the key while the rest applies; a broken file then
+/// changes nothing and is counted as an error. The metrics count both reloads and keep the
+/// last success's time.
 #[test]
 fn sighup_applies_refuses_and_keeps() {
     if !crate::support::require_tool("curl") {
@@ -203,9 +204,11 @@ fn sighup_applies_refuses_and_keeps() {
         "{started}"
     );
 
-    file.rewrite("max-connections = 1\ngreeting = \"Hello\"\nlog-format = \"json\"\n");
+    file.rewrite(
+        "max-connections = 1\ngreeting = \"Hello\"\nlog-format = \"json\"\nbacklog = 16\n",
+    );
     server.signal("HUP");
-    let refusal = server.wait_for_stderr("greeting changed");
+    let refusal = server.wait_for_stderr("backlog changed");
     assert!(
         refusal.contains("takes effect only at a restart"),
         "{refusal}"
@@ -215,7 +218,7 @@ fn sighup_applies_refuses_and_keeps() {
     assert!(scrape(http).contains("sockit_connections_max 1\n"));
     assert_eq!(
         first_two(addr),
-        (b"Hi\n".to_vec(), b"ERR server busy\n".to_vec())
+        (b"Hello\n".to_vec(), b"ERR server busy\n".to_vec())
     );
     let json = server.wait_for_stderr("closed.");
     assert!(
@@ -232,8 +235,21 @@ fn sighup_applies_refuses_and_keeps() {
     wait_for_sample(http, "sockit_connections_open 0\n");
     assert_eq!(
         first_two(addr),
-        (b"Hi\n".to_vec(), b"ERR server busy\n".to_vec())
+        (b"Hello\n".to_vec(), b"ERR server busy\n".to_vec())
     );
+}
+
+/// Every key is either applied by a reload or named as needing a restart, so a new flag
+/// cannot be silently ignored by SIGHUP: the two lists cover `serve --help`'s flags exactly.
+#[test]
+fn every_key_is_reloadable_or_needs_a_restart() {
+    use sockit::server::config_file::{AT_RESTART, RELOADABLE};
+    let mut listed: Vec<String> = (RELOADABLE.iter().chain(&AT_RESTART))
+        .map(|k| k.to_string())
+        .collect();
+    listed.extend(["config", "help", "version"].map(String::from));
+    listed.sort();
+    assert_eq!(listed, serve_flags());
 }
 
 /// A lowered limit closes no one: connections open beyond it stay served, and the limit
@@ -297,4 +313,29 @@ fn tls_cert_and_key_go_together_in_a_file() {
     let alone = File::new(&format!("tls-cert = \"{cert}\"\n"));
     let (code, stderr) = refused(&alone.path, &[]);
     assert_eq!(code, Some(2), "{stderr}");
+}
+
+/// A reload whose file is fine but whose certificate cannot be loaded keeps the certificate
+/// in force and is counted as a failed reload, so the reload-failure alert sees it.
+#[test]
+fn a_certificate_that_fails_to_load_is_a_failed_reload() {
+    use crate::support::pki::{Key, Pki};
+    if !crate::support::require_tool("curl") {
+        return;
+    }
+    let pki = Pki::new("ca");
+    let pair = pki.server("localhost", Key::EcdsaP256);
+    let (cert, key) = (pair.cert.to_str().unwrap(), pair.key.to_str().unwrap());
+    let file = File::new(&format!("tls-cert = \"{cert}\"\ntls-key = \"{key}\"\n"));
+    let args = ["--config", file.arg(), "--metrics", "127.0.0.1:0"];
+    let (mut server, _) = spawn_server(&[&args[..], &["--bind", "tls:127.0.0.1:0"]].concat());
+    let http = server.wait_for_metrics_addr();
+    file.rewrite(&format!(
+        "tls-cert = \"{cert}.gone\"\ntls-key = \"{key}\"\n"
+    ));
+    server.signal("HUP");
+    let failed = server.wait_for_stderr("TLS reload failed");
+    assert!(failed.contains(".gone"), "{failed}");
+    wait_for_sample(http, "sockit_config_reloads_total{result=\"error\"} 1\n");
+    assert!(scrape(http).contains("sockit_config_reloads_total{result=\"ok\"} 0\n"));
 }

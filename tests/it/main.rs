@@ -17,6 +17,7 @@ mod metrics;
 mod net;
 mod proxy;
 mod rate;
+mod reload;
 mod serve;
 mod serve_bin;
 mod serve_hostile;

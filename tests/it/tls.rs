@@ -773,3 +773,39 @@ async fn one_address_cannot_hold_every_slot_with_silent_handshakes() {
     assert_eq!(transcript(tls).await.unwrap(), HELLO);
     server.stop().await;
 }
+
+/// A reload whose settings name other certificate files loads those (a `--config` file may
+/// move the certificate); one whose files cannot be loaded says so, reports the failure and
+/// keeps serving the certificate in force.
+#[tokio::test]
+async fn a_reload_loads_the_certificate_from_new_paths() {
+    let old = Pki::new("old-ca");
+    let new = Pki::new("new-ca");
+    let first = old.server("first", Key::EcdsaP256);
+    let server = (quick().bind("tls:127.0.0.1:0".parse().unwrap()))
+        .tls_cert(&first.cert, &first.key)
+        .quiet(true)
+        .listen()
+        .await
+        .unwrap();
+    let reloader = server.reloader();
+    let server = TestServer::run(server);
+
+    let moved = new.server("moved", Key::Ed25519);
+    let mut settings = sockit::server::TlsConfig {
+        tls_cert: Some(moved.cert.clone()),
+        tls_key: Some(moved.key.clone()),
+        ..Default::default()
+    };
+    assert!(reloader.reload_tls(Some(&settings)).await);
+    let fresh = tls_connect(server.addr(), client_config(&new.ca, None)).await;
+    assert_eq!(transcript(fresh.unwrap()).await.unwrap(), HELLO);
+    let stale = tls_connect(server.addr(), client_config(&old.ca, None)).await;
+    assert!(stale.is_err(), "the first certificate is still served");
+
+    settings.tls_cert = Some(moved.cert.with_file_name("missing.pem"));
+    assert!(!reloader.reload_tls(Some(&settings)).await);
+    let kept = tls_connect(server.addr(), client_config(&new.ca, None)).await;
+    assert_eq!(transcript(kept.unwrap()).await.unwrap(), HELLO);
+    server.stop().await;
+}

@@ -1,8 +1,8 @@
 //! --checksum (issue 10, beyond curl): verified while streaming, before the rename; a
 //! mismatch deletes the .part, leaves FILE untouched and exits 32.
 
-use super::server::{ok, pattern, reply, End, Server};
-use super::support::{fetch, fetch_in};
+use crate::support::fetch_run::{fetch, fetch_in};
+use crate::support::http_server::{ok, pattern, reply, End, Server};
 use std::fs;
 use std::io::Write;
 

@@ -1,7 +1,7 @@
 //! `--compressed`: gzip, deflate and br decode as they stream; bombs are refused (61).
 
-use super::server::{pattern, reply, Server};
-use super::support::fetch;
+use crate::support::fetch_run::fetch;
+use crate::support::http_server::{pattern, reply, Server};
 use std::io::Write;
 
 fn encode(coding: &str, data: &[u8]) -> Vec<u8> {
@@ -85,7 +85,7 @@ fn zeros_at_gzip_9_decode() {
         reply(s, &r)
     });
     let dir = tempfile::tempdir().unwrap();
-    let run = super::support::fetch_in(
+    let run = crate::support::fetch_run::fetch_in(
         dir.path(),
         &["-s", "-S", "--compressed", "-o", "zeros", &server.url("/")],
     );
@@ -111,14 +111,14 @@ fn max_filesize_is_63() {
         "f",
         &url,
     ];
-    let run = super::support::fetch_in(dir.path(), &flags);
+    let run = crate::support::fetch_run::fetch_in(dir.path(), &flags);
     assert_eq!(run.code, 63, "{}", run.stderr);
     assert!(run.stderr.contains("--max-filesize"), "{}", run.stderr);
     assert!(!dir.path().join("f").exists());
     let part = std::fs::metadata(dir.path().join("f.part")).unwrap().len();
     assert!(part <= 1 << 20, "wrote {part} bytes past the limit");
-    let plain = Server::plain(|_, s| reply(s, &super::server::ok(&pattern(5000))));
-    let run = super::support::fetch_in(
+    let plain = Server::plain(|_, s| reply(s, &crate::support::http_server::ok(&pattern(5000))));
+    let run = crate::support::fetch_run::fetch_in(
         dir.path(),
         &[
             "-s",
@@ -132,7 +132,7 @@ fn max_filesize_is_63() {
     );
     assert_eq!(run.code, 63, "{}", run.stderr);
     assert!(!dir.path().join("g.part").exists());
-    let run = super::support::fetch_in(
+    let run = crate::support::fetch_run::fetch_in(
         dir.path(),
         &["-s", "--max-filesize", "5000", "-o", "g", &plain.url("/")],
     );

@@ -1,8 +1,8 @@
 //! curl's config files (issue 19): `-K FILE`, `-K -`, `.curlrc` and `-q`, run through the real
 //! binary, with the real curl given the same file as the oracle for what reaches the server.
 
-use super::server::{ok, reply, Req, Server};
-use super::support::{fetch_in, Running};
+use crate::support::fetch_run::{fetch_in, Running};
+use crate::support::http_server::{ok, reply, Req, Server};
 use crate::support::require_tool;
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -2,8 +2,8 @@
 //! --connect-timeout (28). Happy Eyeballs itself is shared with the client and bench and
 //! tested in `net.rs`.
 
-use super::server::{ok, reply, Server};
-use super::support::fetch;
+use crate::support::fetch_run::fetch;
+use crate::support::http_server::{ok, reply, Server};
 use crate::support::{black_hole, require_ipv6_loopback};
 use std::net::TcpListener;
 use std::time::Duration;

@@ -1,8 +1,8 @@
 //! curl options `sockit fetch` does not take: one line that says so (instead of clap's tips,
 //! which pointed `--create-dirs` at `--max-redirs`), exit 2, and the README's list of them in
-//! step with the table in `src/fetch/curl_options.rs` and with `fetch --help`.
+//! step with the table in `src/fetch/flags/curl_options.rs` and with `fetch --help`.
 
-use super::support::fetch;
+use crate::support::fetch_run::fetch;
 use crate::support::sockit;
 use sockit::fetch::curl_options::{Scope, CURL_OPTIONS};
 
@@ -103,7 +103,7 @@ fn no_out_of_scope_option_is_a_fetch_flag() {
     for option in CURL_OPTIONS.iter().filter(|o| o.scope != Scope::Http) {
         assert!(
             !flags.iter().any(|f| f == option.long),
-            "--{} is a fetch flag and out of scope in src/fetch/curl_options.rs",
+            "--{} is a fetch flag and out of scope in src/fetch/flags/curl_options.rs",
             option.long
         );
     }

@@ -1,7 +1,7 @@
 //! `--create-dirs` beyond what the differential table sees: the mode of what it makes.
 
-use super::server::{ok, reply, Server};
-use super::support::fetch_in;
+use crate::support::fetch_run::fetch_in;
+use crate::support::http_server::{ok, reply, Server};
 
 /// The directories `--create-dirs` makes are mode 0750, as curl makes them.
 #[test]

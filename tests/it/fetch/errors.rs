@@ -1,8 +1,8 @@
 //! Every curl exit code sockit fetch promises, each from a server (or a command line) that
 //! provokes it, with its one-line message.
 
-use super::server::{reply, End, Server};
-use super::support::{fetch, fetch_in, Running};
+use crate::support::fetch_run::{fetch, fetch_in, Running};
+use crate::support::http_server::{reply, End, Server};
 use std::io::{Read, Write};
 use std::net::TcpListener;
 

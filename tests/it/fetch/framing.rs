@@ -1,7 +1,7 @@
 //! Body framing and the everyday flags: what a download looks like when the server is fine.
 
-use super::server::{ok, pattern, reply, Server};
-use super::support::{fetch, fetch_in};
+use crate::support::fetch_run::{fetch, fetch_in};
+use crate::support::http_server::{ok, pattern, reply, Server};
 
 /// A Content-Length body goes to stdout unchanged, and the request is the tutorial's,
 /// without `Connection: close` (curl sends none; the connection closes when the run ends).
@@ -260,7 +260,7 @@ fn progress_bar_only_on_a_terminal() {
             let _ = s.flush();
             std::thread::sleep(std::time::Duration::from_millis(60));
         }
-        super::server::End::Close
+        crate::support::http_server::End::Close
     });
     let dir = tempfile::tempdir().unwrap();
     let bin = env!("CARGO_BIN_EXE_sockit");

@@ -4,8 +4,8 @@
 //! connection. Fails under CI=true when nginx is missing, says it skipped otherwise.
 
 use super::nginx::{sha256, text};
-use super::server::pattern;
-use super::support::fetch_in;
+use crate::support::fetch_run::fetch_in;
+use crate::support::http_server::pattern;
 use crate::support::nginx::{find_nginx, Nginx, Port};
 
 const BIG: usize = 16 << 20;

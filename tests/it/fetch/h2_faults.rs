@@ -4,7 +4,7 @@
 //! limit that only another connection gets past. Each case runs curl (the oracle for the exit
 //! code) and sockit against the same behaviour.
 
-use super::support::fetch;
+use crate::support::fetch_run::fetch;
 use crate::support::{on_path, require_tool};
 use bytes::Bytes;
 use h2::Reason;

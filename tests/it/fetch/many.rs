@@ -1,8 +1,8 @@
 //! Many URLs in one run (issue 10): each pairs with the next -o/-O in order, --url,
 //! --remote-name-all, -Z in parallel, and the exit code of the last failure.
 
-use super::server::{ok, reply, Server};
-use super::support::{fetch, fetch_in};
+use crate::support::fetch_run::{fetch, fetch_in};
+use crate::support::http_server::{ok, reply, Server};
 use std::fs;
 
 fn named() -> Server {
@@ -90,7 +90,7 @@ fn parallel_fetches_every_url() {
 /// closed meanwhile is replaced by a fresh one, not reported.
 #[test]
 fn connections_are_kept_alive_between_urls() {
-    use super::server::End;
+    use crate::support::http_server::End;
     let keeping = Server::plain(|req, s| {
         let _ = std::io::Write::write_all(s, &ok(req.target.as_bytes()));
         End::Next
@@ -152,7 +152,7 @@ fn parallel_downloads_to_one_file_do_not_mix() {
             .wait_timeout_while(count, deadline, |n| *n < 2)
             .unwrap();
         let _ = std::io::Write::write_all(s, &body.as_bytes()[body.len() / 2..]);
-        super::server::End::Close
+        crate::support::http_server::End::Close
     });
     let dir = tempfile::tempdir().unwrap();
     let args = [

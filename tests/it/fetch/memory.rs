@@ -4,7 +4,7 @@
 //! comparing a 16 MiB and a 512 MiB body from the same server: the absolute number depends
 //! on the allocator and the build, the difference must not.
 
-use super::server::{End, Server};
+use crate::support::http_server::{End, Server};
 use crate::support::ChildGuard;
 use std::io::Write;
 use std::process::Command;

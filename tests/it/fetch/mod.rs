@@ -23,8 +23,6 @@ mod redirect;
 mod request;
 mod retry;
 mod segments;
-mod server;
-mod support;
 mod tls;
 mod trailers;
 mod writeout;

@@ -3,8 +3,8 @@
 //! sending the same command line as the oracle, except where curl 7.88 would send one login's
 //! password with another login.
 
-use super::server::{ok, reply, Server};
-use super::support::fetch_in;
+use crate::support::fetch_run::fetch_in;
+use crate::support::http_server::{ok, reply, Server};
 use crate::support::require_tool;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -172,7 +172,7 @@ fn home_netrc_and_redirects() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join(".netrc"), NETRC).unwrap();
     let home = dir.path().to_str().unwrap();
-    let run = super::support::Running::start_with_env(
+    let run = crate::support::fetch_run::Running::start_with_env(
         dir.path(),
         &["-q", "-s", "-n", "-L", &server.url("/go")],
         &[("HOME", home)],

@@ -2,8 +2,8 @@
 //! 16 MiB file, resume, checked by SHA-256. Fails under CI=true when nginx is not
 //! installed (`.ci/run` installs it), and says it skipped otherwise.
 
-use super::server::pattern;
-use super::support::fetch_in;
+use crate::support::fetch_run::fetch_in;
+use crate::support::http_server::pattern;
 use crate::support::nginx::{find_nginx, Nginx, Port};
 
 const BIG: usize = 16 << 20;

@@ -1,8 +1,8 @@
 //! Output safety: FILE appears only complete, an existing FILE survives a failed download,
 //! `.part` files are kept (or removed) and resumed byte for byte.
 
-use super::server::{pattern, reply, End, Server};
-use super::support::{fetch_in, Running};
+use crate::support::fetch_run::{fetch_in, Running};
+use crate::support::http_server::{pattern, reply, End, Server};
 use std::fs;
 use std::io::Write;
 
@@ -159,7 +159,7 @@ fn fail_creates_no_file() {
 #[test]
 fn dev_null_is_written_in_place() {
     use std::os::unix::fs::FileTypeExt;
-    let server = Server::plain(|_, s| reply(s, &super::server::ok(b"discarded")));
+    let server = Server::plain(|_, s| reply(s, &crate::support::http_server::ok(b"discarded")));
     let dir = tempfile::tempdir().unwrap();
     fetch_in(dir.path(), &["-s", "-o", "/dev/null", &server.url("/")]).expect(0);
     assert!(fs::metadata("/dev/null")
@@ -172,7 +172,7 @@ fn dev_null_is_written_in_place() {
 /// A symbolic link as FILE: the download replaces the file it points to, the link stays.
 #[test]
 fn symlink_output_writes_through() {
-    let server = Server::plain(|_, s| reply(s, &super::server::ok(b"new contents")));
+    let server = Server::plain(|_, s| reply(s, &crate::support::http_server::ok(b"new contents")));
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("target"), b"old").unwrap();
     std::os::unix::fs::symlink("target", dir.path().join("link")).unwrap();
@@ -197,7 +197,7 @@ fn closed_stdout_does_not_lose_the_file() {
     let sent = body.clone();
     let server = Server::plain(move |_, s| {
         let _ = wait.lock().unwrap().recv_timeout(crate::support::WAIT);
-        reply(s, &super::server::ok(&sent))
+        reply(s, &crate::support::http_server::ok(&sent))
     });
     let dir = tempfile::tempdir().unwrap();
     let mut running = Running::start(dir.path(), &["-D", "-", "-o", "f", &server.url("/")]);
@@ -214,7 +214,7 @@ fn closed_stdout_does_not_lose_the_file() {
 #[test]
 fn read_only_file_and_directory_are_refused() {
     use std::os::unix::fs::PermissionsExt;
-    let server = Server::plain(|_, s| reply(s, &super::server::ok(b"new")));
+    let server = Server::plain(|_, s| reply(s, &crate::support::http_server::ok(b"new")));
     let dir = tempfile::tempdir().unwrap();
     let locked = dir.path().join("locked");
     fs::write(&locked, b"keep me").unwrap();
@@ -234,7 +234,7 @@ fn read_only_file_and_directory_are_refused() {
 #[test]
 fn replacing_keeps_the_mode() {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    let server = Server::plain(|_, s| reply(s, &super::server::ok(b"#!/bin/sh\n")));
+    let server = Server::plain(|_, s| reply(s, &crate::support::http_server::ok(b"#!/bin/sh\n")));
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("run.sh");
     fs::write(&script, b"old").unwrap();
@@ -255,7 +255,7 @@ fn replacing_keeps_the_mode() {
 /// Issue 10: a dangling symbolic link as FILE: its target is created, the link stays.
 #[test]
 fn dangling_symlink_creates_its_target() {
-    let server = Server::plain(|_, s| reply(s, &super::server::ok(b"through")));
+    let server = Server::plain(|_, s| reply(s, &crate::support::http_server::ok(b"through")));
     let dir = tempfile::tempdir().unwrap();
     fs::create_dir(dir.path().join("d")).unwrap();
     std::os::unix::fs::symlink("d/new", dir.path().join("link")).unwrap();
@@ -271,7 +271,7 @@ fn dangling_symlink_creates_its_target() {
 #[test]
 fn longest_remote_name_works() {
     let name = "n".repeat(255);
-    let server = Server::plain(|_, s| reply(s, &super::server::ok(b"long")));
+    let server = Server::plain(|_, s| reply(s, &crate::support::http_server::ok(b"long")));
     let dir = tempfile::tempdir().unwrap();
     fetch_in(dir.path(), &["-s", "-O", &server.url(&format!("/{name}"))]).expect(0);
     assert_eq!(fs::read(dir.path().join(&name)).unwrap(), b"long");

@@ -5,8 +5,8 @@
 //! tinyproxy is a Debian package that .ci/run installs; without it (outside CI) the tests
 //! say they are skipped.
 
-use super::server::{ok, reply, Server};
-use super::support::{fetch, Run, Running};
+use crate::support::fetch_run::{fetch, Run, Running};
+use crate::support::http_server::{ok, reply, Server};
 use crate::support::ChildGuard;
 use std::net::{TcpListener, TcpStream};
 use std::process::Command;

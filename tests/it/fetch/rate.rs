@@ -1,7 +1,7 @@
 //! --limit-rate (issue 10): the average download rate stays under the limit.
 
-use super::server::{ok, pattern, reply, Server};
-use super::support::fetch;
+use crate::support::fetch_run::fetch;
+use crate::support::http_server::{ok, pattern, reply, Server};
 use std::time::{Duration, Instant};
 
 /// 512 KiB at --limit-rate 1M takes at least half a second, and arrives whole (a lower

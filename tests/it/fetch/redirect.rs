@@ -1,8 +1,8 @@
 //! `-L`: relative and absolute redirects, method rewriting, Authorization across hosts, and
 //! the loop and limit checks (47).
 
-use super::server::{ok, reply, Server};
-use super::support::fetch;
+use crate::support::fetch_run::fetch;
+use crate::support::http_server::{ok, reply, Server};
 
 /// Without -L a redirect is the answer; with -L relative and absolute Locations are followed.
 #[test]

@@ -1,7 +1,7 @@
 //! Request flags (issue 10): the -d family, --json, -T, -e and -r, as curl sends them.
 
-use super::server::{ok, pattern, reply, Server};
-use super::support::{fetch, fetch_in};
+use crate::support::fetch_run::{fetch, fetch_in};
+use crate::support::http_server::{ok, pattern, reply, Server};
 
 /// Echoes the request: method, content type, accept, range, referer, then the body.
 fn echo() -> Server {

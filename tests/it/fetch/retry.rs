@@ -1,8 +1,8 @@
 //! --retry and its kin (issue 10): curl's transient errors and backoff, Retry-After, no
 //! body written for a retried response, and a dropped download resumed with If-Range.
 
-use super::server::{ok, pattern, reply, End, Server};
-use super::support::{fetch, fetch_in};
+use crate::support::fetch_run::{fetch, fetch_in};
+use crate::support::http_server::{ok, pattern, reply, End, Server};
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

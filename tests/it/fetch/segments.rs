@@ -2,8 +2,8 @@
 //! file, byte-identical, resumable from its sidecar, one connection when ranges are not
 //! offered.
 
-use super::server::{pattern, End, Req, Server, Stream};
-use super::support::fetch_in;
+use crate::support::fetch_run::fetch_in;
+use crate::support::http_server::{pattern, End, Req, Server, Stream};
 use std::collections::HashSet;
 use std::fs;
 use std::io::Write;

@@ -1,8 +1,8 @@
 //! HTTPS: verification against --cacert, SNI and ALPN, -k, certificate (60) and handshake
 //! (35) failures, and truncation without close_notify.
 
-use super::server::{ok, reply, End, Server};
-use super::support::fetch;
+use crate::support::fetch_run::fetch;
+use crate::support::http_server::{ok, reply, End, Server};
 use std::io::Write;
 
 /// With the test CA in --cacert the download works, sending SNI and negotiating http/1.1.

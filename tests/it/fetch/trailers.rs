@@ -1,8 +1,8 @@
 //! Chunked trailers (issue 10): checked like header lines, never copied raw to a terminal,
 //! and printed after the body with -i, as curl does.
 
-use super::server::{reply, Server};
-use super::support::{fetch, fetch_in};
+use crate::support::fetch_run::{fetch, fetch_in};
+use crate::support::http_server::{reply, Server};
 
 fn chunked_with(trailers: &'static [u8]) -> Server {
     Server::plain(move |_, s| {

@@ -1,7 +1,7 @@
 //! -w/--write-out and -v (issue 10): the report after a transfer and the trace on stderr.
 
-use super::server::{ok, reply, Server};
-use super::support::{fetch, fetch_in};
+use crate::support::fetch_run::{fetch, fetch_in};
+use crate::support::http_server::{ok, reply, Server};
 
 /// Every listed variable, after a redirect, on stdout after the body.
 #[test]

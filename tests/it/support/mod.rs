@@ -1,10 +1,14 @@
 //! Helpers shared by the integration tests: an in-process server on a loopback port chosen by
 //! the OS, the real `sockit` binary as a child that is killed when the test ends (also on a
-//! panic), and reads that give up after a bound instead of hanging the suite.
+//! panic), and reads that give up after a bound instead of hanging the suite. For fetch:
+//! the scripted HTTP(S) server (`http_server`), and `sockit fetch` run with a deadline
+//! (`fetch_run`).
 
 #![allow(dead_code)] // each test module uses its own subset
 
 pub mod balancers;
+pub mod fetch_run;
+pub mod http_server;
 pub mod nginx;
 pub mod pki;
 pub mod recorder;

@@ -8,7 +8,7 @@
 //! 63), or [`DEFAULT_MAX_DECODED`] for a decoded body when that flag is not given. There is
 //! no ratio limit: legitimate content (a file of zeros, gzip -9) compresses 1000:1 and more.
 
-use super::error::FetchError;
+use crate::fetch::error::FetchError;
 use flate2::write::{DeflateDecoder, GzDecoder, ZlibDecoder};
 use std::io::{self, Write};
 

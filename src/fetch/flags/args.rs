@@ -1,9 +1,10 @@
 //! Defines `sockit fetch`'s flags: curl's spellings, `///` docs are the `--help` text.
 
-use super::checksum::Checksum;
 use super::data_args::DataFlags;
 use super::headings::{BEYOND, CONNECTION, MANY, OUTPUT, PROXY, REQUEST, RETRY, TLS};
 use super::targets::Targets;
+use crate::fetch::output::checksum::Checksum;
+use crate::fetch::output::file::ContinueAt;
 use clap::Args;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -353,15 +354,6 @@ impl FetchArgs {
     pub fn quiet_failures(&self) -> bool {
         self.silent && !self.show_error
     }
-}
-
-/// Where `-C` resumes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ContinueAt {
-    /// `-C -`: where the local file ends.
-    Auto,
-    /// `-C N`: at byte N.
-    At(u64),
 }
 
 impl FromStr for ContinueAt {

@@ -8,10 +8,9 @@
 //! can continue it. Devices, FIFOs and sockets (`-o /dev/null`) have no "complete or not"
 //! and are written in place.
 
-use super::args::ContinueAt;
 use super::checksum::{Checksum, Verifier};
-use super::decode::Sink;
-use super::error::{describe, FetchError};
+use crate::fetch::error::{describe, FetchError};
+use crate::fetch::http::decode::Sink;
 use std::ffi::{OsStr, OsString};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -143,6 +142,15 @@ pub struct Resume {
     /// Where the request's Range starts: `offset`, except for `-C N` with nothing local to
     /// continue, where it is N while the body is written from FILE's start, as curl does.
     pub ask_from: u64,
+}
+
+/// Where `-C` resumes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContinueAt {
+    /// `-C -`: where the local file ends.
+    Auto,
+    /// `-C N`: at byte N.
+    At(u64),
 }
 
 /// Where to resume, preparing `FILE.part` so it holds exactly the bytes before the offset:

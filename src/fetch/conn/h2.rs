@@ -14,14 +14,14 @@
 //! `SETTINGS_MAX_CONCURRENT_STREAMS` ([`H2Conn::has_room`]). A task of its own drives the
 //! frames; it ends when the last handle is dropped or the server goes away.
 
-use super::body::BodyDecoder;
-use super::decode::{ContentDecoder, Sink};
-use super::error::{describe, FetchError};
-use super::head::Head;
-use super::progress::Meter;
-use super::request::Payload;
 use super::transfer::{self, Conn};
-use super::verbose::Verbose;
+use crate::fetch::error::{describe, FetchError};
+use crate::fetch::http::body::BodyDecoder;
+use crate::fetch::http::decode::{ContentDecoder, Sink};
+use crate::fetch::http::head::Head;
+use crate::fetch::http::request::Payload;
+use crate::fetch::output::progress::Meter;
+use crate::fetch::output::verbose::Verbose;
 use bytes::Bytes;
 use h2::client::{ResponseFuture, SendRequest};
 use h2::{Reason, RecvStream, SendStream};

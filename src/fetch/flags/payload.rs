@@ -1,25 +1,21 @@
-//! Owns request bodies: building one from `-d`, `--data-binary`, `--data-raw`, `--json`
-//! and `-T` as curl does, and streaming a `-T FILE` onto the connection.
+//! Owns request bodies as the flags ask for them: building one from `-d`, `--data-binary`,
+//! `--data-raw`, `--json` and `-T` as curl does (streaming it is `conn/transfer.rs`'s).
 //!
-//! Form and JSON data are small and held in memory; an uploaded file is sent from disk
-//! through one buffer, so uploading a large file costs no more memory than downloading it.
+//! Form and JSON data are small and held in memory; a `-T FILE` is only named here (its
+//! path and length), so uploading a large file costs no more memory than downloading it.
 
 use super::args::FetchArgs;
 use super::data_args::DataKind;
-use super::error::{describe, FetchError};
-use super::request::Payload;
-use super::transfer::Conn;
+use crate::fetch::error::{describe, FetchError};
+use crate::fetch::http::request::Payload;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use tokio::io::AsyncReadExt;
 use url::Url;
 
 /// The content type curl gives every `-d` flavour.
 const FORM: &str = "application/x-www-form-urlencoded";
 /// `--json`'s content type.
 const JSON: &str = "application/json";
-/// The chunk an uploaded file is read in.
-const CHUNK: usize = 64 * 1024;
 
 /// The request body the flags ask for, if any.
 pub fn payload(args: &FetchArgs) -> Result<Option<Payload>, FetchError> {
@@ -146,49 +142,6 @@ pub fn upload_url(mut url: Url, upload: Option<&PathBuf>) -> Url {
         }
     }
     url
-}
-
-/// Sends the body a head went out without (`-T`): the file from disk, or stdin's bytes as
-/// one chunk and the last, empty one.
-pub async fn send_body(conn: &mut Conn, body: &Payload) -> Result<(), FetchError> {
-    match body {
-        Payload::File { path, len } => send_file(conn, path, *len).await,
-        Payload::Chunked(data) => {
-            let mut wire = Vec::with_capacity(data.len() + 16);
-            if !data.is_empty() {
-                wire.extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
-                wire.extend_from_slice(data);
-                wire.extend_from_slice(b"\r\n");
-            }
-            wire.extend_from_slice(b"0\r\n\r\n");
-            conn.send(&wire).await
-        }
-        Payload::Bytes { .. } => Ok(()),
-    }
-}
-
-/// Sends `len` bytes of `path` on `conn`, a chunk at a time.
-async fn send_file(conn: &mut Conn, path: &Path, len: u64) -> Result<(), FetchError> {
-    let failed = |e: std::io::Error| FetchError::Read {
-        path: path.display().to_string(),
-        reason: describe(&e),
-    };
-    let mut file = tokio::fs::File::open(path).await.map_err(failed)?;
-    let mut left = len;
-    let mut chunk = vec![0u8; CHUNK];
-    while left > 0 {
-        let want = usize::try_from(left).map_or(CHUNK, |l| l.min(CHUNK));
-        let n = file.read(&mut chunk[..want]).await.map_err(failed)?;
-        if n == 0 {
-            return Err(FetchError::Read {
-                path: path.display().to_string(),
-                reason: format!("the file shrank by {left} bytes during the upload"),
-            });
-        }
-        conn.send(&chunk[..n]).await?;
-        left -= n as u64;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@
 //! kernel when the process ends, however it ends) only says that a run is writing it now.
 //! The second run is refused at once with a clear error (curl's 23) rather than waiting.
 
-use super::error::FetchError;
-use super::output;
+use super::file;
+use crate::fetch::error::FetchError;
 use rustix::fs::{flock, FlockOperation};
 use std::fs::{self, File, OpenOptions};
 use std::os::unix::fs::MetadataExt;
@@ -33,10 +33,10 @@ impl PartLock {
     /// Claims `path`'s `.part` file, creating it empty when there is none; None for a
     /// device, FIFO or socket, which has no `.part` file.
     pub fn claim(path: &Path) -> Result<Option<Self>, FetchError> {
-        if output::is_special(path) {
+        if file::is_special(path) {
             return Ok(None);
         }
-        let part = output::part_path(path);
+        let part = file::part_path(path);
         let busy = || FetchError::Write {
             path: part.display().to_string(),
             reason: "another download is writing it (the same output twice at once?)".into(),

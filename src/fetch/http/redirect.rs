@@ -5,9 +5,9 @@
 //!
 //! Pure logic over [`RequestSpec`] and [`Url`]: no I/O, so every rule has a unit test.
 
-use super::error::FetchError;
 use super::head::Head;
 use super::request::RequestSpec;
+use crate::fetch::error::FetchError;
 use url::Url;
 
 /// Whether `status` is a redirect `-L` follows.
@@ -106,7 +106,7 @@ fn withhold_credentials(spec: &mut RequestSpec, from: &Url, next: &Url, trusted:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fetch::request::Payload;
+    use crate::fetch::http::request::Payload;
 
     fn spec(method: &str, body: Option<&str>) -> RequestSpec {
         RequestSpec {
@@ -160,8 +160,8 @@ mod tests {
 
     #[test]
     fn locations_are_percent_encoded_and_empty_is_none() {
-        let head = |raw: &[u8]| match crate::fetch::head::parse(raw) {
-            Ok(crate::fetch::head::Parsed::Complete(h, _)) => h,
+        let head = |raw: &[u8]| match crate::fetch::http::head::parse(raw) {
+            Ok(crate::fetch::http::head::Parsed::Complete(h, _)) => h,
             other => panic!("{other:?}"),
         };
         let latin1 = head(b"HTTP/1.1 302 Found\r\nLocation: /caf\xe9 x\r\n\r\n");

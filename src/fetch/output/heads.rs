@@ -1,13 +1,26 @@
 //! Owns showing response heads as they arrive: on stdout beside a file download, into a
 //! `-D` file, and collected for `-i`/`-I` to go before the body.
 
-use super::error::FetchError;
-use super::head::Head;
-use super::output;
-use super::plan::HeadPlan;
+use super::file;
+use crate::fetch::error::FetchError;
+use crate::fetch::http::head::Head;
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Write};
 use std::path::PathBuf;
+
+/// Where response heads go.
+#[derive(Debug, Clone, Default)]
+pub struct HeadPlan {
+    /// `-D -`: print heads on stdout (with `-o FILE`, the tutorial's "print the head, save
+    /// the body"; `-o` alone prints nothing there, as curl).
+    pub stdout: bool,
+    /// `-D FILE`.
+    pub dump: Option<PathBuf>,
+    /// `-i`/`-I`: heads go into the body's output, before the body.
+    pub include: bool,
+    /// Print warnings on stderr (not with `-s`).
+    pub warn: bool,
+}
 
 /// The open destinations for response heads.
 pub struct HeadSinks {
@@ -93,7 +106,7 @@ impl HeadSinks {
                 // Nobody reads the heads any more (`| head -1`): the download itself goes
                 // on, and its outcome, not the reader's, decides the exit code (issue 10).
                 Err(e) if e.kind() == ErrorKind::BrokenPipe => self.stdout = false,
-                Err(e) => return Err(output::stdout_error(&e)),
+                Err(e) => return Err(file::stdout_error(&e)),
             }
         }
         if let Some((file, path)) = &mut self.dump {

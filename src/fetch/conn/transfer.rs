@@ -1,21 +1,27 @@
-//! Owns one exchange on a connection: sending the request, reading heads (skipping 1xx),
-//! and moving the body from the socket through the body decoder to the output.
+//! Owns one exchange on a connection: sending the request (and streaming a `-T` body from
+//! disk through one buffer), reading heads (skipping 1xx), and moving the body from the
+//! socket through the body decoder to the output.
 //!
 //! One read buffer of [`BUFFER_SIZE`] bytes serves the whole fetch: the head is parsed in
 //! place, and body bytes go from it to the output as borrowed slices, so the memory used is
 //! the same for a 1 KiB and a 1 TiB body and nothing is allocated per read.
 
-use super::body::{BodyDecoder, BodyStep};
-use super::decode::{ContentDecoder, Sink};
-use super::error::{describe, FetchError};
-use super::head::{self, Head, Parsed};
-use super::progress::Meter;
+use crate::fetch::error::{describe, FetchError};
+use crate::fetch::http::body::{BodyDecoder, BodyStep};
+use crate::fetch::http::decode::{ContentDecoder, Sink};
+use crate::fetch::http::head::{self, Head, Parsed};
+use crate::fetch::http::request::{Payload, RequestSpec};
+use crate::fetch::output::progress::Meter;
+use crate::fetch::output::verbose::Verbose;
 use std::io;
-use std::time::Instant;
+use std::path::Path;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
+/// The chunk an uploaded file is read in.
+const CHUNK: usize = 64 * 1024;
 /// The read buffer: large reads mean few syscalls per megabyte.
 pub const BUFFER_SIZE: usize = 256 * 1024;
 /// The most 1xx responses accepted before the final one: each is kept (for `-i`), so a
@@ -75,11 +81,14 @@ impl Conn {
     }
 }
 
-/// The fetch's read buffer and the unconsumed bytes in it (`start..end`).
+/// The fetch's read buffer, the unconsumed bytes in it (`start..end`), and when the
+/// response being read began.
 pub struct Buffer {
     bytes: Vec<u8>,
     start: usize,
     end: usize,
+    /// When the first byte of the response arrived (`-w`'s `time_starttransfer`).
+    first_byte: Option<Instant>,
 }
 
 impl Default for Buffer {
@@ -88,6 +97,7 @@ impl Default for Buffer {
             bytes: vec![0; BUFFER_SIZE],
             start: 0,
             end: 0,
+            first_byte: None,
         }
     }
 }
@@ -100,6 +110,7 @@ impl Buffer {
             bytes: vec![0; 2 * head::MAX_HEAD],
             start: 0,
             end: 0,
+            first_byte: None,
         }
     }
 
@@ -108,16 +119,72 @@ impl Buffer {
         self.start = 0;
         self.end = 0;
     }
+
+    /// When the first byte of the last response head read arrived; also after a read that
+    /// failed part-way, so `-w` can report it for a failed transfer.
+    pub fn first_byte(&self) -> Option<Instant> {
+        self.first_byte
+    }
+}
+
+/// A response whose head was read: the connection its body comes on, the body bytes read
+/// with the head, and the head.
+pub struct Response {
+    /// The connection.
+    pub conn: Conn,
+    /// The body bytes read with the head.
+    pub buf: Buffer,
+    /// The final head.
+    pub head: Head,
+}
+
+/// The heads a request was answered with.
+pub struct Answer {
+    /// The interim (1xx) heads, in order.
+    pub interim: Vec<Head>,
+    /// The final head.
+    pub head: Head,
+    /// The server answered before asking for the request's body, which was then not sent:
+    /// the server may still wait for it, so the connection must not carry another request.
+    pub body_withheld: bool,
+}
+
+/// Sends `request`'s head (`wire`, traced with `-v`) and its body, after a `100 Continue`
+/// or `expect_wait` without an answer when it expects one, then reads the heads until the
+/// final one. Body bytes read along with the head stay in `buf`. The one way a request is
+/// made, for the exchange and for each `--segments` connection alike.
+pub async fn round_trip(
+    conn: &mut Conn,
+    buf: &mut Buffer,
+    request: &RequestSpec,
+    wire: &[u8],
+    expect_wait: Duration,
+    trace: Verbose,
+) -> Result<Answer, FetchError> {
+    trace.request(wire);
+    conn.send(wire).await?;
+    let mut body_withheld = false;
+    if let Some(body) = &request.body {
+        let send = !request.expects_continue() || await_continue(conn, buf, expect_wait).await?;
+        if send {
+            send_body(conn, body).await?;
+        } else {
+            body_withheld = true;
+        }
+    }
+    let (interim, head) = read_head(conn, buf).await?;
+    Ok(Answer {
+        interim,
+        head,
+        body_withheld,
+    })
 }
 
 /// Reads heads until a final (non-1xx) one; returns the interim heads and the final head,
-/// noting in `first_byte` when the response began. Body bytes read along with the head stay
-/// in `buf`.
-pub async fn read_head(
-    conn: &mut Conn,
-    buf: &mut Buffer,
-    first_byte: &mut Option<Instant>,
-) -> Result<(Vec<Head>, Head), FetchError> {
+/// noting in `buf` when the response began. Body bytes read along with the head stay in
+/// `buf`.
+async fn read_head(conn: &mut Conn, buf: &mut Buffer) -> Result<(Vec<Head>, Head), FetchError> {
+    buf.first_byte = None;
     let mut interim = Vec::new();
     let mut received = 0usize;
     loop {
@@ -145,7 +212,7 @@ pub async fn read_head(
             Read::Bytes(n) => {
                 buf.end += n;
                 received += n;
-                first_byte.get_or_insert_with(Instant::now);
+                buf.first_byte.get_or_insert_with(Instant::now);
             }
             Read::Eof { .. } if received == 0 && interim.is_empty() => {
                 return Err(FetchError::EmptyReply)
@@ -159,14 +226,57 @@ pub async fn read_head(
     }
 }
 
+/// Sends the body a head went out without (`-T`): the file from disk, or stdin's bytes as
+/// one chunk and the last, empty one.
+async fn send_body(conn: &mut Conn, body: &Payload) -> Result<(), FetchError> {
+    match body {
+        Payload::File { path, len } => send_file(conn, path, *len).await,
+        Payload::Chunked(data) => {
+            let mut wire = Vec::with_capacity(data.len() + 16);
+            if !data.is_empty() {
+                wire.extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
+                wire.extend_from_slice(data);
+                wire.extend_from_slice(b"\r\n");
+            }
+            wire.extend_from_slice(b"0\r\n\r\n");
+            conn.send(&wire).await
+        }
+        Payload::Bytes { .. } => Ok(()),
+    }
+}
+
+/// Sends `len` bytes of `path` on `conn`, a chunk at a time.
+async fn send_file(conn: &mut Conn, path: &Path, len: u64) -> Result<(), FetchError> {
+    let failed = |e: std::io::Error| FetchError::Read {
+        path: path.display().to_string(),
+        reason: describe(&e),
+    };
+    let mut file = tokio::fs::File::open(path).await.map_err(failed)?;
+    let mut left = len;
+    let mut chunk = vec![0u8; CHUNK];
+    while left > 0 {
+        let want = usize::try_from(left).map_or(CHUNK, |l| l.min(CHUNK));
+        let n = file.read(&mut chunk[..want]).await.map_err(failed)?;
+        if n == 0 {
+            return Err(FetchError::Read {
+                path: path.display().to_string(),
+                reason: format!("the file shrank by {left} bytes during the upload"),
+            });
+        }
+        conn.send(&chunk[..n]).await?;
+        left -= n as u64;
+    }
+    Ok(())
+}
+
 /// After a head that says `Expect: 100-continue`: waits up to `wait` for the server's
 /// answer. True when the body should go out: a 1xx came, or nothing in time (curl then
 /// sends it anyway); false when a final response came instead, whose body then is not sent.
-/// What was read stays in `buf` for [`read_head`].
-pub async fn await_continue(
+/// What was read stays in `buf` for `read_head`.
+async fn await_continue(
     conn: &mut Conn,
     buf: &mut Buffer,
-    wait: std::time::Duration,
+    wait: Duration,
 ) -> Result<bool, FetchError> {
     let deadline = tokio::time::Instant::now() + wait;
     loop {

@@ -7,8 +7,8 @@
 
 pub use crate::net::Family;
 
-use super::error::{describe, FetchError};
 use crate::addr::{Address, Endpoint};
+use crate::fetch::error::{describe, FetchError};
 use crate::net::{ConnectError, ConnectOptions};
 use std::net::SocketAddr;
 use std::time::Duration;

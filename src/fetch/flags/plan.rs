@@ -1,21 +1,25 @@
 //! Owns [`FetchPlan`]: everything one fetch needs, checked and resolved from the flags before
 //! any network traffic.
 //!
-//! The flags ([`FetchArgs`]) stop here: every later layer reads the plan alone, so each
-//! setting has one source of truth (`--compressed`, for one, lives only in the request
+//! The flags ([`FetchArgs`]) stop here: every later layer reads the plan alone, and the
+//! layers below the story take only their own plain settings from it (`ConnectPlan` is
+//! conn's, `HeadPlan` output's, `ContinueAt` the file's), so each setting has one source of
+//! truth (`--compressed`, for one, lives only in the request
 //! spec, which both asks for the encodings and decides whether to decode them).
 
-use super::args::{ContinueAt, FetchArgs};
-use super::checksum::Checksum;
-use super::connect::Family;
-use super::error::{describe, FetchError};
+use super::args::FetchArgs;
 use super::netrc;
-use super::output;
-use super::proxy::{Proxies, ProxyFlags};
-use super::request::{self, HeaderEdit, Payload, RequestSpec};
-use super::retry::RetryPlan;
+use super::payload;
 use super::targets::OutputFlag;
-use super::upload;
+use crate::fetch::conn::connect::Family;
+use crate::fetch::conn::dial::{ConnectPlan, HttpVersions};
+use crate::fetch::conn::proxy::{Proxies, ProxyFlags};
+use crate::fetch::error::{describe, FetchError};
+use crate::fetch::http::request::{self, HeaderEdit, Payload, RequestSpec};
+use crate::fetch::output::checksum::Checksum;
+use crate::fetch::output::file::{self, ContinueAt};
+use crate::fetch::output::heads::HeadPlan;
+use crate::fetch::retry::RetryPlan;
 use percent_encoding::percent_decode_str;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -73,66 +77,6 @@ pub struct FetchPlan {
     pub checksum: Option<Checksum>,
     /// `--create-dirs`: the output's missing directories are made (mode 0750, as curl).
     pub create_dirs: bool,
-    /// `-Z`: the display the progress bars of all parallel fetches share.
-    pub bars: Option<indicatif::MultiProgress>,
-}
-
-/// How connections are opened.
-#[derive(Debug, Clone)]
-pub struct ConnectPlan {
-    /// `-4`/`-6`.
-    pub family: Family,
-    /// The bound on resolving, connecting and the TLS handshake.
-    pub timeout: Option<Duration>,
-    /// `--cacert`.
-    pub cacert: Option<PathBuf>,
-    /// `-k`.
-    pub insecure: bool,
-    /// Warn about `-k` on stderr (not with `-s`).
-    pub warn: bool,
-    /// Which HTTP versions a connection may speak.
-    pub versions: HttpVersions,
-}
-
-/// Which HTTP versions a connection offers and speaks (`-0`, `--http1.1`, `--http2`,
-/// `--http2-prior-knowledge`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum HttpVersions {
-    /// HTTP/1.x only: TLS offers ALPN `http/1.1` alone.
-    Http1,
-    /// TLS offers `h2` then `http/1.1` and speaks what the server picks; clear text is
-    /// HTTP/1.1 (curl's default).
-    #[default]
-    Http2OverTls,
-    /// HTTP/2 on every connection, clear text (h2c) included, without asking first.
-    Http2PriorKnowledge,
-}
-
-impl HttpVersions {
-    /// From the flags (the last of them given wins, clap sees to that).
-    fn from_args(args: &FetchArgs) -> Self {
-        if args.http2_prior_knowledge {
-            HttpVersions::Http2PriorKnowledge
-        } else if args.http10 || args.http11 {
-            HttpVersions::Http1
-        } else {
-            HttpVersions::Http2OverTls
-        }
-    }
-}
-
-/// Where response heads go.
-#[derive(Debug, Clone, Default)]
-pub struct HeadPlan {
-    /// `-D -`: print heads on stdout (with `-o FILE`, the tutorial's "print the head, save
-    /// the body"; `-o` alone prints nothing there, as curl).
-    pub stdout: bool,
-    /// `-D FILE`.
-    pub dump: Option<PathBuf>,
-    /// `-i`/`-I`: heads go into the body's output, before the body.
-    pub include: bool,
-    /// Print warnings on stderr (not with `-s`).
-    pub warn: bool,
 }
 
 impl FetchPlan {
@@ -156,18 +100,18 @@ impl FetchPlan {
             .transpose()?;
         let mut plans = Vec::with_capacity(args.targets.urls.len());
         for (text, flag) in args.targets.pairs() {
-            let mut url = upload::upload_url(parse_url(text)?, args.upload_file.as_ref());
+            let mut url = payload::upload_url(parse_url(text)?, args.upload_file.as_ref());
             if let Some(query) = &query {
                 append_query(&mut url, query);
             }
             let output = match flag {
                 Some(OutputFlag::File(path)) if path.as_os_str() == "-" => None,
                 Some(OutputFlag::File(path)) => {
-                    Some(output::resolve_link(&in_output_dir(args, path)))
+                    Some(file::resolve_link(&in_output_dir(args, path)))
                 }
                 Some(OutputFlag::Remote) => {
-                    let name = output::remote_name(url.path());
-                    Some(output::resolve_link(&in_output_dir(args, &name)))
+                    let name = file::remote_name(url.path());
+                    Some(file::resolve_link(&in_output_dir(args, &name)))
                 }
                 None => None,
             };
@@ -219,7 +163,7 @@ impl FetchPlan {
                 cacert: args.cacert.clone(),
                 insecure: args.insecure,
                 warn: !args.silent,
-                versions: HttpVersions::from_args(args),
+                versions: http_versions(args),
             },
             max_redirects: (args.location || args.location_trusted).then_some(args.max_redirs),
             location_trusted: args.location_trusted,
@@ -250,7 +194,6 @@ impl FetchPlan {
             segments: args.segments,
             checksum: args.checksum.clone(),
             create_dirs: args.create_dirs,
-            bars: None,
         })
     }
 }
@@ -337,7 +280,7 @@ fn append_query(url: &mut Url, data: &str) {
 /// The request from `-X`, `-I`, `-d`, `-G`, `-A`, `-H` and `--compressed`, and with `-G`
 /// the data for every URL's query instead of a body.
 fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), FetchError> {
-    let mut body = upload::payload(args)?;
+    let mut body = payload::payload(args)?;
     let query = match body.take() {
         Some(Payload::Bytes { data, .. }) if args.get => {
             Some(String::from_utf8_lossy(&data).into_owned())
@@ -405,7 +348,7 @@ fn header_edits(flags: &[String]) -> Result<Vec<HeaderEdit>, FetchError> {
             edits.push(HeaderEdit::parse(flag)?);
             continue;
         };
-        let bytes = upload::read_all(path)?;
+        let bytes = payload::read_all(path)?;
         for line in String::from_utf8_lossy(&bytes).lines() {
             let line = line.trim_end_matches('\r');
             if !line.trim().is_empty() {
@@ -447,7 +390,7 @@ fn write_out_format(text: &str) -> Result<String, FetchError> {
     let Some(path) = text.strip_prefix('@') else {
         return Ok(text.to_string());
     };
-    let mut bytes = upload::read_all(path)?;
+    let mut bytes = payload::read_all(path)?;
     bytes.retain(|&b| b != b'\r' && b != b'\n');
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
@@ -461,4 +404,16 @@ fn valid_range(text: &str) -> bool {
         }
         None => false,
     })
+}
+
+/// Which HTTP versions the flags allow (the last of `-0`, `--http1.1`, `--http2` and
+/// `--http2-prior-knowledge` given wins: clap sees to that).
+fn http_versions(args: &FetchArgs) -> HttpVersions {
+    if args.http2_prior_knowledge {
+        HttpVersions::Http2PriorKnowledge
+    } else if args.http10 || args.http11 {
+        HttpVersions::Http1
+    } else {
+        HttpVersions::Http2OverTls
+    }
 }

@@ -5,7 +5,7 @@
 //! md-5, as ring does not offer it. A mismatch is exit 32, the code aria2c gives the same
 //! failure (curl has no checksum flag, and its 32 is unused).
 
-use super::error::FetchError;
+use crate::fetch::error::FetchError;
 use md5::Digest;
 use std::fmt::Write;
 use std::str::FromStr;

@@ -6,14 +6,14 @@
 //! answer (`h2`, or `http/1.1` and no answer alike) or from `--http2-prior-knowledge` in
 //! clear text; above this file the exchange reads heads and bodies the same way for both.
 
-use super::body::BodyDecoder;
-use super::decode::{ContentDecoder, Sink};
-use super::error::FetchError;
+use super::dial::HttpVersions;
 use super::h2::{self, H2Body, H2Conn};
-use super::plan::HttpVersions;
-use super::progress::Meter;
 use super::transfer::{self, Buffer, Conn};
-use super::verbose::Verbose;
+use crate::fetch::error::FetchError;
+use crate::fetch::http::body::BodyDecoder;
+use crate::fetch::http::decode::{ContentDecoder, Sink};
+use crate::fetch::output::progress::Meter;
+use crate::fetch::output::verbose::Verbose;
 
 /// A connection to send a request on.
 pub enum Link {

@@ -1,26 +1,68 @@
 //! Owns opening a connection for a URL: straight to its host (resolve, Happy Eyeballs), or
 //! to the proxy chosen for it (a CONNECT tunnel for https), then TLS, all within
 //! `--connect-timeout`. The exchange and `--segments` both dial through here. TLS itself
-//! (trust, handshake, its failures) is `net::tls`'s; fetch offers ALPN `h2` and `http/1.1` (or `http/1.1` alone), builds
-//! the configuration once per fetch, and warns once about `-k`.
+//! (trust, handshake, its failures) is `net::tls`'s; fetch offers ALPN `h2` then
+//! `http/1.1` (or `http/1.1` alone), builds the configuration once per fetch, and warns once about `-k`.
 
-use super::connect;
-use super::error::FetchError;
-use super::plan::{ConnectPlan, FetchPlan, HttpVersions};
-use super::proxy::{self, Proxy};
+use super::connect::{self, Family};
+use super::proxy::{self, Proxies, Proxy};
 use super::transfer::Conn;
-use super::verbose::Verbose;
+use crate::fetch::error::FetchError;
+use crate::fetch::output::verbose::Verbose;
 use crate::net::tls;
 use rustls::ClientConfig;
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 use url::Url;
 
-/// What a request to `url` needs for its proxy: Some(Proxy-Authorization) when it goes to
-/// an http proxy in absolute form, None when direct or tunnelled.
-pub fn via_proxy(plan: &FetchPlan, url: &Url) -> Option<Option<String>> {
-    let proxy = plan.proxies.for_url(url)?;
+/// How connections are opened.
+#[derive(Debug, Clone)]
+pub struct ConnectPlan {
+    /// `-4`/`-6`.
+    pub family: Family,
+    /// The bound on resolving, connecting and the TLS handshake.
+    pub timeout: Option<Duration>,
+    /// `--cacert`.
+    pub cacert: Option<PathBuf>,
+    /// `-k`.
+    pub insecure: bool,
+    /// Warn about `-k` on stderr (not with `-s`).
+    pub warn: bool,
+    /// Which HTTP versions a connection may speak.
+    pub versions: HttpVersions,
+}
+
+/// Which HTTP versions a connection offers and speaks (`-0`, `--http1.1`, `--http2`,
+/// `--http2-prior-knowledge`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HttpVersions {
+    /// HTTP/1.x only: TLS offers ALPN `http/1.1` alone.
+    Http1,
+    /// TLS offers `h2` then `http/1.1` and speaks what the server picks; clear text is
+    /// HTTP/1.1 (curl's default).
+    #[default]
+    Http2OverTls,
+    /// HTTP/2 on every connection, clear text (h2c) included, without asking first.
+    Http2PriorKnowledge,
+}
+
+/// A dial: the connection (or why there is none), when its steps were done, and how a
+/// request on it names its target.
+pub struct Dialed {
+    /// The connection, or why it could not be made.
+    pub conn: Result<Conn, FetchError>,
+    /// When each step was done, also of a dial that failed part-way (for `-w`).
+    pub times: Milestones,
+    /// What a request to the URL needs for its proxy: Some(Proxy-Authorization) when it
+    /// goes to an http proxy in absolute form, None when direct or tunnelled.
+    pub via_proxy: Option<Option<String>>,
+}
+
+/// What a request to `url` needs for its proxy (see [`Dialed::via_proxy`]).
+fn via_proxy(proxies: &Proxies, url: &Url) -> Option<Option<String>> {
+    let proxy = proxies.for_url(url)?;
     (url.scheme() == "http").then(|| proxy.authorization.clone())
 }
 
@@ -35,10 +77,29 @@ pub struct Milestones {
     pub handshaken: Option<Instant>,
 }
 
-/// Connects for `url`; `tls` is the configuration for https. `times` notes when each step
-/// was done.
+/// Connects for `url` as `how` says, through the proxy `proxies` choose for it; `tls` is
+/// the configuration for https.
 pub async fn dial(
-    plan: &FetchPlan,
+    how: &ConnectPlan,
+    proxies: &Proxies,
+    url: &Url,
+    tls: Option<Arc<ClientConfig>>,
+    trace: Verbose,
+) -> Dialed {
+    let mut times = Milestones::default();
+    let conn = connect_within(how, proxies, url, tls, trace, &mut times).await;
+    Dialed {
+        conn,
+        times,
+        via_proxy: via_proxy(proxies, url),
+    }
+}
+
+/// Connects for `url` within `--connect-timeout`, noting in `times` when each step was done
+/// (outside this future, so the steps a timeout cut short still count).
+async fn connect_within(
+    how: &ConnectPlan,
+    proxies: &Proxies,
     url: &Url,
     tls: Option<Arc<ClientConfig>>,
     trace: Verbose,
@@ -50,8 +111,7 @@ pub async fn dial(
     })?;
     let port = url.port_or_known_default().unwrap_or(80);
     let label = url.host_str().unwrap_or_default().to_string();
-    let how = &plan.connect;
-    let proxy = plan.proxies.for_url(url);
+    let proxy = proxies.for_url(url);
     // Which step a timeout cut short: the TLS handshake is named as curl names it.
     let mut handshaking = false;
     let work = async {

@@ -5,7 +5,7 @@
 //! default), the credentials, `Range`, `User-Agent`, `Accept: */*`, `Referer`, then the
 //! user's `-H` lines exactly as typed, then the body's `Content-Length` and `Content-Type`.
 
-use super::error::FetchError;
+use crate::fetch::error::FetchError;
 use url::Url;
 
 /// What to send, independent of the URL (which changes across redirects).

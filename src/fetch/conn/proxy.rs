@@ -7,10 +7,10 @@
 //! as if the tunnel were the network. `http_proxy` is read in lower case only because a CGI
 //! program sees a request's `Proxy:` header as `HTTP_PROXY` (httpoxy), as curl reasons.
 
-use super::error::{describe, FetchError};
-use super::head::{self, Parsed};
 use super::noproxy;
-use super::request;
+use crate::fetch::error::{describe, FetchError};
+use crate::fetch::http::head::{self, Parsed};
+use crate::fetch::http::request;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use url::Url;

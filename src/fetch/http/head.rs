@@ -300,7 +300,7 @@ impl Head {
     }
 }
 
-/// Checks a chunked body's trailer section (as [`crate::fetch::body::BodyDecoder::trailers`]
+/// Checks a chunked body's trailer section (as [`crate::fetch::http::body::BodyDecoder::trailers`]
 /// keeps it, final CRLF included) like the lines of a head: token names, and values without
 /// control characters other than tab, so nothing a hostile server puts there reaches a
 /// terminal as an escape sequence.

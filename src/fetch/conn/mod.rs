@@ -1,0 +1,16 @@
+//! The connection: dialing (direct or through a proxy, with `--noproxy`), the TLS handshake's
+//! failures as curl's codes, the kept-alive pool, and moving one request and its response
+//! over a connection (`transfer.rs`, with the upload's sending), in the HTTP version the
+//! connection speaks (`link.rs`: HTTP/1.1, or HTTP/2 in `h2.rs`).
+//!
+//! It imports the http layer (bytes and rules) and the plain types it is handed; it knows
+//! nothing of the story (attempts, retries, redirects followed) above it.
+
+pub(super) mod connect;
+pub(super) mod dial;
+pub(super) mod h2;
+pub(super) mod link;
+pub(super) mod noproxy;
+pub(super) mod pool;
+pub(super) mod proxy;
+pub(super) mod transfer;

@@ -1,0 +1,17 @@
+//! curl's flags and what they mean: the clap derive (`args.rs`, grouped under
+//! `headings.rs`), URLs and outputs in typed order, request data and the body it makes
+//! (`payload.rs`), `-K` config files, `.netrc`, the table of curl's options, and `plan.rs`,
+//! which turns them into one plan per URL.
+//!
+//! clap stops here: the layers below read the plan, never `FetchArgs`. The flags import the
+//! other layers' plain types only (a checksum, a proxy setting, a request spec).
+
+pub(super) mod args;
+pub mod config_file;
+pub mod curl_options;
+pub(super) mod data_args;
+pub(super) mod headings;
+pub mod netrc;
+mod payload;
+pub(super) mod plan;
+pub(super) mod targets;

@@ -1,0 +1,12 @@
+//! HTTP/1.1 as bytes and rules: the request's bytes, the response head, body framing,
+//! content decoding and the redirect rules.
+//!
+//! Nothing here touches a socket, a file or tokio, so each part is tested over every split of
+//! its input and fuzzed on its own. The layer imports nothing of fetch's but `error.rs`, the
+//! failure vocabulary every layer speaks (which itself imports nothing of fetch's).
+
+pub mod body;
+pub mod decode;
+pub mod head;
+pub(crate) mod redirect;
+pub(crate) mod request;
