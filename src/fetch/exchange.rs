@@ -467,7 +467,7 @@ impl Exchange<'_> {
             }
         }
         let out = match self.open_output(keep)? {
-            Opened::AlreadyComplete(out) => return out.commit(),
+            Opened::AlreadyComplete(out) => return out.commit().await,
             Opened::Writing(out) => out,
         };
         let streamed = self.stream_body(&mut carrier, &head, framing, out).await?;
@@ -481,7 +481,7 @@ impl Exchange<'_> {
         if let (true, Some(conn)) = (streamed.reusable, carrier.into_conn()) {
             self.run.pool.put(&self.url, conn);
         }
-        out.commit()
+        out.commit().await
     }
 
     /// `--max-filesize`: a body whose length is known to pass it is refused before a byte
@@ -627,6 +627,7 @@ impl Exchange<'_> {
         Output::file(path, length)?
             .verify_with(self.plan.checksum.clone())?
             .commit()
+            .await
     }
 
     /// How much of the `.part` file the response continues.

@@ -32,14 +32,17 @@ use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use url::Url;
 
-/// The receive window of each stream. h2's default (64 KiB) holds one stream to a window a
-/// round trip: 256 MiB from nginx on loopback took 1.6 s with it. With 4 MiB the same
-/// download takes as long as over HTTP/1.1 (see docs/BENCHMARKS.md), and at most this much
-/// waits in memory when the disk is slower than the network.
+/// The receive window of each stream. h2's default (64 KiB) holds one stream to a window
+/// a round trip; 4 MiB lets a single download run as fast as over HTTP/1.1 (measured in
+/// docs/BENCHMARKS.md, "HTTP/2 windows"), and at most this much waits in memory when the
+/// disk is slower than the network.
 const STREAM_WINDOW: u32 = 4 << 20;
 /// The receive window of the connection: the bytes of all its streams that may wait in
 /// memory at once.
 const CONNECTION_WINDOW: u32 = 8 << 20;
+/// The most body bytes gathered from DATA frames before they go on to the output: as much
+/// as the HTTP/1.1 path reads at once.
+const BATCH: usize = transfer::BUFFER_SIZE;
 /// The chunk a `-T` file is read and sent in.
 const UPLOAD_CHUNK: usize = 64 * 1024;
 
@@ -407,6 +410,10 @@ async fn send_file(
 /// Streams the body's DATA frames through `decoder` (which checks a Content-Length) into
 /// `sink`, then reads the trailers; returns them as a trailer section (`name: value` lines
 /// and a blank one), empty when there were none.
+///
+/// Frames are gathered into one batch of up to [`BATCH`] bytes before they go on: nginx
+/// sends 8 KiB frames, and handing each one on alone (a write to the file, a wake-up of
+/// this task) made 256 MiB take longer than over HTTP/1.1 (see docs/BENCHMARKS.md).
 pub async fn read_body<W: Sink>(
     body: &mut H2Body,
     decoder: &mut BodyDecoder,
@@ -414,17 +421,26 @@ pub async fn read_body<W: Sink>(
     meter: &mut Meter,
 ) -> Result<Vec<u8>, FetchError> {
     let id = u32::from(body.recv.stream_id());
-    while let Some(chunk) = body.recv.data().await {
-        let chunk = chunk.map_err(|e| failure(&e, Some(id)))?;
-        if transfer::feed(decoder, &chunk, sink)? {
-            return Err(FetchError::Http2Stream(format!(
-                "HTTP/2 stream {id}: more body than its Content-Length"
-            )));
+    let mut batch = Vec::new();
+    loop {
+        let more = std::future::poll_fn(|cx| gather(&mut body.recv, &mut batch, cx))
+            .await
+            .map_err(|e| failure(&e, Some(id)))?;
+        if !batch.is_empty() {
+            if transfer::feed(decoder, &batch, sink)? {
+                return Err(FetchError::Http2Stream(format!(
+                    "HTTP/2 stream {id}: more body than its Content-Length"
+                )));
+            }
+            meter.received(batch.len()).await;
+            // Handing the bytes on opens the window for more: a slow disk or --limit-rate
+            // holds the server back instead of filling memory.
+            let _ = body.recv.flow_control().release_capacity(batch.len());
+            batch.clear();
         }
-        meter.received(chunk.len()).await;
-        // Handing the bytes on opens the window for more: a slow disk or --limit-rate
-        // holds the server back instead of filling memory.
-        let _ = body.recv.flow_control().release_capacity(chunk.len());
+        if !more {
+            break;
+        }
     }
     if !decoder.is_done() {
         decoder
@@ -447,6 +463,27 @@ pub async fn read_body<W: Sink>(
         section.extend_from_slice(b"\r\n");
     }
     Ok(section)
+}
+
+/// Moves the DATA frames already received into `batch`, up to [`BATCH`] bytes; ready when
+/// the batch is full, when no more frames are waiting (and the batch has some), or at the
+/// stream's end: true while more may come.
+fn gather(
+    recv: &mut RecvStream,
+    batch: &mut Vec<u8>,
+    cx: &mut std::task::Context<'_>,
+) -> std::task::Poll<Result<bool, h2::Error>> {
+    use std::task::Poll;
+    while batch.len() < BATCH {
+        match recv.poll_data(cx) {
+            Poll::Ready(Some(Ok(chunk))) => batch.extend_from_slice(&chunk),
+            Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(e)),
+            Poll::Ready(None) => return Poll::Ready(Ok(false)),
+            Poll::Pending if batch.is_empty() => return Poll::Pending,
+            Poll::Pending => break,
+        }
+    }
+    Poll::Ready(Ok(true))
 }
 
 /// An h2 failure once the response head is in, as curl reports it: a stream the server
