@@ -12,7 +12,8 @@
 //! input into reads) and the rest as the input, so a fuzzer explores both at once.
 
 use crate::fetch::body::{BodyDecoder, BodyError, BodyStep};
-use crate::fetch::decode::{ContentDecoder, Sink};
+use crate::fetch::decode::{BodySink, ContentDecoder, Sink};
+use crate::fetch::glob::Glob;
 use crate::fetch::head::{self, BodyFraming, Parsed};
 use crate::fetch::http::redirect::{is_redirect, Redirects};
 use crate::fetch::http::request::RequestSpec;
@@ -28,7 +29,7 @@ use std::rc::Rc;
 pub type Target = fn(&[u8]);
 
 /// The names of the targets, as directories under `fuzz/corpus/`, with their entry points.
-pub const TARGETS: [(&str, Target); 10] = [
+pub const TARGETS: [(&str, Target); 12] = [
     ("protocol", protocol),
     ("head", head),
     ("chunked", chunked),
@@ -39,6 +40,8 @@ pub const TARGETS: [(&str, Target); 10] = [
     ("netrc", netrc),
     ("config_file", config_file),
     ("segments_sidecar", segments_sidecar),
+    ("url_glob", url_glob),
+    ("cookies", cookies),
 ];
 
 /// The first byte of `data` as flags, then up to 7 read boundaries (two bytes each, taken
@@ -283,12 +286,21 @@ impl Sink for Collect {
     }
 }
 
-/// The content decoders (gzip, deflate, br): never panic, never write more than the bomb
+/// The content decoders (gzip, deflate, br, zstd, and stacks of them): never panic, never write more than the bomb
 /// guard allows for the compressed bytes seen so far, and give the same output however the
 /// body is split when both runs succeed.
 pub fn content(data: &[u8]) {
     let split = Split::new(data);
-    let coding = ["gzip", "deflate", "br", "x-gzip"][usize::from(split.flags & 3)];
+    let coding = [
+        "gzip",
+        "deflate",
+        "br",
+        "x-gzip",
+        "zstd",
+        "gzip, br",
+        "zstd, gzip",
+        "deflate, zstd",
+    ][usize::from(split.flags & 7)];
     let whole = decode_content(coding, &split.whole());
     let pieces = decode_content(coding, &split.pieces());
     if let (Ok(a), Ok(b)) = (&whole, &pieces) {
@@ -317,6 +329,38 @@ fn decode_content(coding: &str, reads: &[&[u8]]) -> Result<Vec<u8>, FetchError> 
         "{coding} wrote past the limit at the end"
     );
     Ok(out)
+}
+
+/// curl's URL globs: a URL (before the first `\n`) and an `-o` name (after it). A glob parses
+/// or is refused with a column inside the URL; one that parses expands at its first, middle
+/// and last index without a panic, each expansion free of unescaped glob syntax when the URL
+/// had no escapes, and names the output.
+pub fn url_glob(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (url, name) = text.split_once('\n').unwrap_or((text, "#1"));
+    match Glob::parse(url) {
+        Ok(glob) => {
+            let count = glob.count();
+            assert!(count >= 1, "{url:?} expands to nothing");
+            for index in [0, count / 2, count - 1] {
+                let expanded = glob.nth(index);
+                let _ = expanded.name(name);
+                if !url.contains('\\') {
+                    assert!(
+                        !expanded.url.contains(['{', '}']),
+                        "{url:?} left a brace in {:?}",
+                        expanded.url
+                    );
+                }
+            }
+        }
+        Err(e) => {
+            assert!(e.column <= url.len() + 1, "{url:?}: column {}", e.column);
+            assert!(e.to_string().starts_with(e.what));
+        }
+    }
 }
 
 /// URLs and redirects: the command-line URL (before the first `\n`) and a `Location` (after
@@ -468,6 +512,53 @@ pub fn segments_sidecar(data: &[u8]) {
     if let Some(parsed) = sidecar::parse(text) {
         sidecar::check(&parsed);
     }
+}
+
+/// Cookies from hostile text (`fetch::http::cookie`, `fetch::http::cookie_jar`): the first line is a
+/// request URL's host and path, the rest a Netscape cookie file (`-b FILE`) and, line by
+/// line, `Set-Cookie` values. No panic; a file line that reads writes back to a line that
+/// reads to the same cookie; a `Set-Cookie` only sets cookies for the host or a parent
+/// domain of it; the jar's file reads back to the same cookies.
+pub fn cookies(data: &[u8]) {
+    use crate::fetch::http::cookie::{Cookie, Origin};
+    use crate::fetch::http::cookie_jar::CookieJar;
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (first, rest) = text.split_once('\n').unwrap_or(("h.test/", text));
+    let (host, path) = first.split_once('/').unwrap_or((first, ""));
+    let host = host.to_ascii_lowercase();
+    let path = format!("/{path}");
+    let origin = Origin {
+        host: &host,
+        path: &path,
+        secure: data.len() % 2 == 0,
+    };
+    const NOW: i64 = 1_800_000_000;
+    let mut jar = CookieJar::default();
+    jar.load(rest, false, NOW);
+    for line in rest.lines() {
+        if let Some(cookie) = Cookie::from_file_line(line) {
+            assert_eq!(Cookie::from_file_line(&cookie.file_line()), Some(cookie));
+        }
+        if let Some(cookie) = Cookie::from_header(line, origin, NOW) {
+            let parent = host
+                .strip_suffix(&cookie.domain)
+                .is_some_and(|r| r.is_empty() || r.ends_with('.'));
+            assert!(parent, "{host} set a cookie for {}", cookie.domain);
+        }
+        jar.set(line, origin, NOW);
+    }
+    let _ = jar.header(origin, NOW);
+    let written = jar.file_text(NOW);
+    let mut again = CookieJar::default();
+    again.load(&written, false, NOW);
+    let sorted = |t: &str| {
+        let mut lines: Vec<String> = t.lines().map(String::from).collect();
+        lines.sort();
+        lines
+    };
+    assert_eq!(sorted(&again.file_text(NOW)), sorted(&written));
 }
 
 #[cfg(test)]

@@ -4,6 +4,9 @@
 //! picks curl's number (`exit_code`, from the table in [`crate::exit::curl`]), and its
 //! `Display` is the one line a user sees after `sockit: (CODE) `. Messages name what failed
 //! and on what (host, port, path).
+//!
+//! It sits under every layer of fetch (each speaks these failures) and imports none of
+//! them: only the exit-code tables and `net`'s TLS and I/O wording.
 
 use crate::exit::{common, curl, Failure};
 pub(crate) use crate::net::describe;
@@ -21,6 +24,10 @@ pub enum FetchError {
     /// The URL's scheme is neither http nor https (curl's 1).
     #[error("unsupported protocol {0:?}: sockit fetch speaks http and https")]
     UnsupportedProtocol(String),
+    /// A URL's `{}` or `[]` glob is malformed (curl's 3; the message in curl's words, with
+    /// the URL and a caret under the column).
+    #[error("{0}")]
+    Glob(String),
     /// The URL does not parse (curl's 3).
     #[error("malformed URL {url:?}: {reason}")]
     BadUrl {
@@ -120,6 +127,10 @@ pub enum FetchError {
     /// The body's content encoding is corrupt, unknown, or a decompression bomb (curl's 61).
     #[error("bad content encoding: {0}")]
     Encoding(String),
+    /// Bytes after the end of a gzip or deflate stream, a second gzip member included: curl
+    /// 7.88 stops there with its write error (23), after writing what came before.
+    #[error("failed writing the received data: more bytes after the end of the {0} stream")]
+    ExcessData(&'static str),
     /// The body is larger than `--max-filesize` (or the default bound on a decoded body)
     /// (curl's 63).
     #[error("{0}")]
@@ -139,7 +150,7 @@ impl FetchError {
         match self {
             FetchError::UnsupportedProtocol(_) => curl::UNSUPPORTED_PROTOCOL,
             FetchError::Usage(_) => curl::USAGE,
-            FetchError::BadUrl { .. } => curl::URL_MALFORMAT,
+            FetchError::BadUrl { .. } | FetchError::Glob(_) => curl::URL_MALFORMAT,
             FetchError::ResolveProxy { .. } => curl::COULDNT_RESOLVE_PROXY,
             FetchError::Resolve { .. } => curl::COULDNT_RESOLVE_HOST,
             FetchError::Connect { .. } => curl::COULDNT_CONNECT,
@@ -159,6 +170,7 @@ impl FetchError {
             FetchError::Send(_) => curl::SEND_ERROR,
             FetchError::Recv(_) => curl::RECV_ERROR,
             FetchError::Encoding(_) => curl::BAD_CONTENT_ENCODING,
+            FetchError::ExcessData(_) => curl::WRITE_ERROR,
             FetchError::TooLarge(_) => curl::FILESIZE_EXCEEDED,
             FetchError::StdoutClosed(_) => common::OK,
         }

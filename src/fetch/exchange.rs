@@ -193,8 +193,12 @@ impl Exchange<'_> {
                 self.heads.show(h)?;
             }
             self.note_response(&head);
+            if let Some(cookies) = &self.plan.cookies {
+                cookies.take_from(&head, &self.url);
+            }
             if self.plan.max_redirects.is_some() && is_redirect(head.status) {
                 if let Some(location) = redirect::location(&head) {
+                    self.keep_for_next_hop(carrier, &head).await;
                     self.attempt.stats.redirect_url = None;
                     self.url =
                         redirects.follow(&mut self.request, &self.url, head.status, &location)?;
@@ -235,6 +239,22 @@ impl Exchange<'_> {
                 });
             }
             return Ok(Reply::Deliver(Answered { carrier, head }));
+        }
+    }
+
+    /// Keeps a redirect's HTTP/1.1 connection for the next request when its small body
+    /// was read to the end and the server keeps it open, as curl follows a same-origin
+    /// redirect (an HTTP/2 connection stays shared anyway; the stream is dropped).
+    async fn keep_for_next_hop(&mut self, carrier: Carrier, head: &Head) {
+        let Carrier::H1 { mut conn, mut buf } = carrier else {
+            return;
+        };
+        let Ok(framing) = head.framing(self.request.framing_method()) else {
+            return;
+        };
+        let kept = self.request.keep_alive && head.keeps_alive() && self.direct();
+        if kept && transfer::drain_small_body(&mut conn, &mut buf, framing).await {
+            self.run.pool.put(&self.url, conn);
         }
     }
 
@@ -294,6 +314,7 @@ impl Exchange<'_> {
         mut conn: Conn,
     ) -> Result<(Carrier, Vec<Head>, Head), FetchError> {
         let mut buf = Buffer::default();
+        self.take_jar_cookies();
         let request = self.request.render(&self.url, Some(self.attempt.ask_from));
         // The head alone counts in size_request: curl counts only what goes with it.
         self.note_request(conn.addresses(), request.len());
@@ -317,6 +338,14 @@ impl Exchange<'_> {
             self.request.keep_alive = false;
         }
         Ok((Carrier::H1 { conn, buf }, interim, head))
+    }
+
+    /// With a cookie engine (`-b`, `-c`), the cookies it holds for the current URL go with
+    /// the request.
+    fn take_jar_cookies(&mut self) {
+        if let Some(cookies) = &self.plan.cookies {
+            self.request.jar_cookies = cookies.for_request(&self.url);
+        }
     }
 
     /// Opens a connection for the current URL and starts the HTTP version it speaks. A
@@ -363,6 +392,7 @@ impl Exchange<'_> {
 
     /// Sends the request on a new stream of `conn` and waits for the response head.
     async fn exchange_h2(&mut self, conn: &H2Conn) -> Result<(Carrier, Vec<Head>, Head), Failed> {
+        self.take_jar_cookies();
         let rendered = self.request.render(&self.url, Some(self.attempt.ask_from));
         let request = h2::convert(&rendered, &self.url)?;
         self.note_request(conn.addresses(), request.shown.len());
@@ -536,7 +566,7 @@ impl Exchange<'_> {
     ) -> Result<Streamed, FetchError> {
         let mut sink = ContentDecoder::new(
             out,
-            head.get("content-encoding"),
+            head.joined("content-encoding").as_deref(),
             self.request.compressed,
             self.plan.max_filesize,
         )?;

@@ -19,7 +19,7 @@
 //!   response over a connection; `link.rs` starts the HTTP version a connection speaks,
 //!   HTTP/1.1 or HTTP/2 (`h2.rs`, a connection shared per origin through the pool).
 //! - `http/`: bytes and rules, no I/O: the request, the [`head`], body framing ([`body`]),
-//!   content decoding ([`decode`]), redirects.
+//!   content decoding ([`decode`]), redirects, cookies and the jar that matches them.
 //! - The story: [`run`] fetches the URLs in turn or `-Z` at once (`parallel.rs`); `job.rs`
 //!   owns one URL, attempt after attempt under `--retry` (`retry.rs`), then `-w`;
 //!   `exchange.rs` owns one attempt, from the first request through redirects to the body
@@ -39,7 +39,7 @@ mod parallel;
 mod retry;
 mod segments;
 
-pub use flags::{config_file, curl_options, netrc};
+pub use flags::{config_file, curl_options, glob, netrc};
 pub use http::{body, decode, head};
 pub use output::writeout;
 
@@ -57,8 +57,8 @@ use flags::plan::FetchPlan;
 /// failures in URL order (none when every URL was fetched): the caller reports each, and the
 /// last one decides the exit code, as in curl.
 pub async fn run(args: FetchArgs) -> Vec<FetchError> {
-    let plans = match FetchPlan::for_each_url(&args) {
-        Ok(plans) => plans,
+    let (plans, stopped) = match FetchPlan::for_each_url(&args) {
+        Ok(planned) => (planned.plans, planned.stopped),
         Err(e) => return vec![e],
     };
     if let Some(first) = plans.first() {
@@ -66,6 +66,7 @@ pub async fn run(args: FetchArgs) -> Vec<FetchError> {
             return vec![e];
         }
     }
+    let cookies = plans.first().and_then(|p| p.cookies.clone());
     let results = if args.parallel && plans.len() > 1 {
         parallel::fetch_all(plans, usize::from(args.parallel_max)).await
     } else {
@@ -76,5 +77,10 @@ pub async fn run(args: FetchArgs) -> Vec<FetchError> {
         }
         results
     };
-    results.into_iter().filter_map(Result::err).collect()
+    let mut failures: Vec<FetchError> = results.into_iter().filter_map(Result::err).collect();
+    failures.extend(stopped);
+    if let Some(Err(e)) = cookies.map(|c| c.save()) {
+        failures.push(e);
+    }
+    failures
 }

@@ -6,6 +6,10 @@
 //! response that is going to be retried is never written (curl writes it, then the next
 //! attempt's body after it), and a retry after a dropped connection continues the `.part`
 //! file with Range and If-Range when the server offered ranges, instead of starting over.
+//!
+//! Part of the story: the exchange asks [`Attempts`] about a transient status as its head
+//! arrives, and `job.rs` waits between attempts. [`RetryPlan`] is the plain settings the
+//! flags fill in.
 
 use super::error::FetchError;
 use super::http::head::Head;

@@ -13,7 +13,7 @@ use super::conn::transfer::{self, Buffer, Conn, Response};
 use super::error::FetchError;
 use super::flags::plan::FetchPlan;
 use super::http::body::BodyDecoder;
-use super::http::decode::{ContentDecoder, Sink};
+use super::http::decode::{Plain, Sink};
 use super::http::head::{BodyFraming, Head};
 use super::http::request::RequestSpec;
 use super::output::file;
@@ -447,7 +447,7 @@ async fn stream_segment(
         Some(first) => (first.conn, first.buf),
         None => ranged(shared, next, left).await?,
     };
-    let mut sink = ContentDecoder::new(writer, None, false, None)?;
+    let mut sink = Plain(writer);
     let rate = shared
         .plan
         .limit_rate
@@ -455,7 +455,6 @@ async fn stream_segment(
     let mut meter = Meter::new(shared.progress.share(), rate);
     let mut body = BodyDecoder::new(BodyFraming::Length(left));
     transfer::read_body(&mut conn, &mut buf, &mut body, &mut sink, &mut meter).await?;
-    sink.finish()?;
     Ok(())
 }
 

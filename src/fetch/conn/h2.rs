@@ -17,7 +17,7 @@
 use super::transfer::{self, Conn};
 use crate::fetch::error::{describe, FetchError};
 use crate::fetch::http::body::BodyDecoder;
-use crate::fetch::http::decode::{ContentDecoder, Sink};
+use crate::fetch::http::decode::BodySink;
 use crate::fetch::http::head::Head;
 use crate::fetch::http::request::Payload;
 use crate::fetch::output::progress::Meter;
@@ -414,10 +414,10 @@ async fn send_file(
 /// Frames are gathered into one batch of up to [`BATCH`] bytes before they go on: nginx
 /// sends 8 KiB frames, and handing each one on alone (a write to the file, a wake-up of
 /// this task) made 256 MiB take longer than over HTTP/1.1 (see docs/BENCHMARKS.md).
-pub async fn read_body<W: Sink>(
+pub async fn read_body(
     body: &mut H2Body,
     decoder: &mut BodyDecoder,
-    sink: &mut ContentDecoder<W>,
+    sink: &mut impl BodySink,
     meter: &mut Meter,
 ) -> Result<Vec<u8>, FetchError> {
     let id = u32::from(body.recv.stream_id());

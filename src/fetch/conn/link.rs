@@ -11,7 +11,7 @@ use super::h2::{self, H2Body, H2Conn};
 use super::transfer::{self, Buffer, Conn};
 use crate::fetch::error::FetchError;
 use crate::fetch::http::body::BodyDecoder;
-use crate::fetch::http::decode::{ContentDecoder, Sink};
+use crate::fetch::http::decode::BodySink;
 use crate::fetch::output::progress::Meter;
 use crate::fetch::output::verbose::Verbose;
 
@@ -67,10 +67,10 @@ pub struct Ended {
 impl Carrier {
     /// Streams the body through `decoder` (the framing) and `sink` (content decoding and
     /// the output), paced by `meter`.
-    pub async fn read_body<W: Sink>(
+    pub async fn read_body(
         &mut self,
         decoder: &mut BodyDecoder,
-        sink: &mut ContentDecoder<W>,
+        sink: &mut impl BodySink,
         meter: &mut Meter,
     ) -> Result<Ended, FetchError> {
         match self {

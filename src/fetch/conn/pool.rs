@@ -1,6 +1,7 @@
-//! Owns keeping connections alive between the URLs of one run: a connection whose response
-//! ended exactly at its body's end waits here, by origin, for the next URL to the same
-//! scheme, host and port, which then skips the connect and TLS handshake.
+//! Owns keeping connections alive between the requests of one run: a connection whose
+//! response ended exactly at its body's end waits here, by origin, for the next request to
+//! the same scheme, host and port (a redirect's next hop, or the next URL), which then skips
+//! the connect and TLS handshake, as curl reuses it.
 //!
 //! An HTTP/2 connection is not taken but shared: every fetch to its origin opens a stream on
 //! it while the server's stream limit allows, and only then is another one dialled. While

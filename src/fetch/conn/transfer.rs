@@ -5,13 +5,16 @@
 //! One read buffer of [`BUFFER_SIZE`] bytes serves the whole fetch: the head is parsed in
 //! place, and body bytes go from it to the output as borrowed slices, so the memory used is
 //! the same for a 1 KiB and a 1 TiB body and nothing is allocated per read.
+//!
+//! It moves bytes between the socket and the http layer's state machines; from `output/` it
+//! takes only the plain tools it is handed (the progress meter, the `-v` trace).
 
 use crate::fetch::error::{describe, FetchError};
 use crate::fetch::http::body::{BodyDecoder, BodyStep};
-use crate::fetch::http::decode::{ContentDecoder, Sink};
-use crate::fetch::http::head::{self, Head, Parsed};
+use crate::fetch::http::decode::BodySink;
+use crate::fetch::http::head::{self, BodyFraming, Head, Parsed};
 use crate::fetch::http::request::{Payload, RequestSpec};
-use crate::fetch::output::progress::Meter;
+use crate::fetch::output::progress::{Meter, Progress};
 use crate::fetch::output::verbose::Verbose;
 use std::io;
 use std::path::Path;
@@ -302,11 +305,11 @@ async fn await_continue(
 /// Streams the body: buffered bytes first, then reads until the decoder says it is complete
 /// (or, for a close-delimited body, until the server closes). True when the connection
 /// stands exactly at the body's end, so it can carry another request (keep-alive).
-pub async fn read_body<W: Sink>(
+pub async fn read_body(
     conn: &mut Conn,
     buf: &mut Buffer,
     body: &mut BodyDecoder,
-    sink: &mut ContentDecoder<W>,
+    sink: &mut impl BodySink,
     meter: &mut Meter,
 ) -> Result<bool, FetchError> {
     let (start, end) = (buf.start, buf.end);
@@ -338,11 +341,41 @@ pub async fn read_body<W: Sink>(
     Ok(!beyond)
 }
 
+/// The largest redirect body read to keep its connection for the next hop; a larger one
+/// closes the connection instead, which costs one connect and never a wait on a big body
+/// nobody wants.
+const REDIRECT_BODY_LIMIT: u64 = 64 * 1024;
+
+/// Reads and drops a redirect's body of `framing` when it is small enough; true when the
+/// connection then stands at the body's end and can carry the next request, as curl
+/// follows a same-origin redirect on the same connection.
+pub async fn drain_small_body(conn: &mut Conn, buf: &mut Buffer, framing: BodyFraming) -> bool {
+    match framing {
+        BodyFraming::Empty => return buf.start == buf.end,
+        BodyFraming::Length(n) if n <= REDIRECT_BODY_LIMIT => {}
+        _ => return false,
+    }
+    let mut meter = Meter::new(Progress::new(false, None, None), None);
+    let mut body = BodyDecoder::new(framing);
+    read_body(conn, buf, &mut body, &mut Dropped, &mut meter)
+        .await
+        .unwrap_or(false)
+}
+
+/// A body nobody reads.
+struct Dropped;
+
+impl BodySink for Dropped {
+    fn push(&mut self, _: &[u8]) -> Result<(), FetchError> {
+        Ok(())
+    }
+}
+
 /// Decodes `input` into `sink`; true when bytes followed the body's end.
-pub fn feed<W: Sink>(
+pub fn feed(
     body: &mut BodyDecoder,
     mut input: &[u8],
-    sink: &mut ContentDecoder<W>,
+    sink: &mut impl BodySink,
 ) -> Result<bool, FetchError> {
     while !input.is_empty() {
         let (used, step) = body

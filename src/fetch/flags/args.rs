@@ -1,7 +1,9 @@
 //! Defines `sockit fetch`'s flags: curl's spellings, `///` docs are the `--help` text.
 
+use super::cookie_flags::CookieFlags;
 use super::data_args::DataFlags;
 use super::headings::{BEYOND, CONNECTION, MANY, OUTPUT, PROXY, REQUEST, RETRY, TLS};
+use super::negations::Negations;
 use super::targets::Targets;
 use crate::fetch::output::checksum::Checksum;
 use crate::fetch::output::file::ContinueAt;
@@ -16,7 +18,9 @@ use std::time::Duration;
 /// when the whole body arrived: a failed download never leaves a partial file under FILE.
 ///
 /// Any flag may be given again, as curl allows (an alias plus the same flag typed by hand,
-/// or a config file and the command line): a value flag takes the last value.
+/// or a config file and the command line): a value flag takes the last value. Every switch
+/// has curl's `--no-` form (`--no-include`, `--no-location`; `--progress-meter` for
+/// `--no-progress-meter`), and the last of the two wins.
 #[derive(Debug, Clone, Args)]
 #[command(args_override_self = true)]
 pub struct FetchArgs {
@@ -87,6 +91,10 @@ pub struct FetchArgs {
     #[command(flatten)]
     pub data: DataFlags,
 
+    /// The cookie engine's flags.
+    #[command(flatten)]
+    pub cookies: CookieFlags,
+
     /// Send the -d data in the URL's query, with GET (HEAD with -I).
     #[arg(help_heading = REQUEST, short = 'G', long = "get")]
     pub get: bool,
@@ -96,6 +104,13 @@ pub struct FetchArgs {
     /// `-` reads stdin first; a URL ending in / gets the file's name appended.
     #[arg(help_heading = REQUEST, short = 'T', long = "upload-file", value_name = "FILE", conflicts_with_all = ["data", "data_binary", "data_raw", "data_urlencode", "json"])]
     pub upload_file: Option<PathBuf>,
+
+    /// Take `{}` and `[]` in URLs literally instead of as globs.
+    ///
+    /// Without it, `{a,b}`, `[1-10]`, `[001-100:5]` and `[a-z]` expand to one URL each, as
+    /// in curl, and `#N` in an -o name is the Nth glob's value.
+    #[arg(help_heading = REQUEST, short = 'g', long = "globoff")]
+    pub globoff: bool,
 
     /// Send the Referer header.
     #[arg(help_heading = REQUEST, short = 'e', long = "referer", value_name = "URL")]
@@ -179,7 +194,7 @@ pub struct FetchArgs {
     )]
     pub continue_at: Option<ContinueAt>,
 
-    /// Ask for a compressed body (gzip, deflate, br) and decode it.
+    /// Ask for a compressed body (gzip, deflate, br, zstd) and decode it.
     ///
     /// A decoded body stops at 10 GiB unless --max-filesize says otherwise.
     #[arg(help_heading = REQUEST, long = "compressed")]
@@ -346,6 +361,10 @@ pub struct FetchArgs {
     /// As the first option: do not read `.curlrc`.
     #[arg(short = 'q', long = "disable")]
     pub disable: bool,
+
+    /// `--no-FLAG` for every switch above, as curl; flattened last, so it sees them all.
+    #[command(flatten)]
+    pub negations: Negations,
 }
 
 impl FetchArgs {

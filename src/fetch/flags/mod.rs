@@ -1,5 +1,6 @@
 //! curl's flags and what they mean: the clap derive (`args.rs`, grouped under
-//! `headings.rs`), URLs and outputs in typed order, request data and the body it makes
+//! `headings.rs`, every switch's `--no-` form from `negations.rs`), URLs and outputs in typed
+//! order and their globs ([`glob`]), request data and the body it makes
 //! (`payload.rs`), `-K` config files, `.netrc`, the table of curl's options, and `plan.rs`,
 //! which turns them into one plan per URL.
 //!
@@ -8,9 +9,12 @@
 
 pub(super) mod args;
 pub mod config_file;
+pub(super) mod cookie_flags;
 pub mod curl_options;
 pub(super) mod data_args;
+pub mod glob;
 pub(super) mod headings;
+mod negations;
 pub mod netrc;
 mod payload;
 pub(super) mod plan;

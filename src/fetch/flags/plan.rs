@@ -8,6 +8,7 @@
 //! spec, which both asks for the encodings and decides whether to decode them).
 
 use super::args::FetchArgs;
+use super::glob::Glob;
 use super::netrc;
 use super::payload;
 use super::targets::OutputFlag;
@@ -17,6 +18,7 @@ use crate::fetch::conn::proxy::{Proxies, ProxyFlags};
 use crate::fetch::error::{describe, FetchError};
 use crate::fetch::http::request::{self, HeaderEdit, Payload, RequestSpec};
 use crate::fetch::output::checksum::Checksum;
+use crate::fetch::output::cookies::Cookies;
 use crate::fetch::output::file::{self, ContinueAt};
 use crate::fetch::output::heads::HeadPlan;
 use crate::fetch::retry::RetryPlan;
@@ -77,37 +79,51 @@ pub struct FetchPlan {
     pub checksum: Option<Checksum>,
     /// `--create-dirs`: the output's missing directories are made (mode 0750, as curl).
     pub create_dirs: bool,
+    /// The cookie engine all the run's URLs share (`-b`, `-c`), if on.
+    pub cookies: Option<std::sync::Arc<Cookies>>,
 }
 
 impl FetchPlan {
-    /// Resolves and checks the flags: one plan per URL, in order.
-    pub fn for_each_url(args: &FetchArgs) -> Result<Vec<Self>, FetchError> {
+    /// Resolves and checks the flags: one plan per URL (after globbing), in order. A URL
+    /// that does not glob or parse ends the list there, as curl stops at it after fetching
+    /// the URLs before it: the plans so far come with that error.
+    pub fn for_each_url(args: &FetchArgs) -> Result<Planned, FetchError> {
         if args.targets.urls.is_empty() {
             return Err(FetchError::Usage("no URL given".into()));
         }
-        if args.checksum.is_some() && args.targets.urls.len() > 1 {
+        let (targets, mut stopped) = expand_globs(args);
+        if args.checksum.is_some() && targets.len() > 1 {
             return Err(FetchError::Usage(
                 "--checksum names one body's digest: give one URL with it".into(),
             ));
         }
         // Read once: `-d @-` and `-w @-` consume stdin.
         let (mut request, query) = request_spec(args)?;
-        request.keep_alive = args.targets.urls.len() > 1;
+        request.keep_alive = true;
+        let cookies = args.cookies.engine()?;
+        request.cookie_text = cookies.as_ref().and_then(|c| c.text.clone());
         let write_out = args
             .write_out
             .as_deref()
             .map(write_out_format)
             .transpose()?;
-        let mut plans = Vec::with_capacity(args.targets.urls.len());
-        for (text, flag) in args.targets.pairs() {
-            let mut url = payload::upload_url(parse_url(text)?, args.upload_file.as_ref());
+        let mut plans = Vec::with_capacity(targets.len());
+        for target in targets {
+            let url = match parse_url(&target.url) {
+                Ok(url) => url,
+                Err(e) => {
+                    stopped = Some(e);
+                    break;
+                }
+            };
+            let mut url = payload::upload_url(url, args.upload_file.as_ref());
             if let Some(query) = &query {
                 append_query(&mut url, query);
             }
-            let output = match flag {
+            let output = match target.output {
                 Some(OutputFlag::File(path)) if path.as_os_str() == "-" => None,
                 Some(OutputFlag::File(path)) => {
-                    Some(file::resolve_link(&in_output_dir(args, path)))
+                    Some(file::resolve_link(&in_output_dir(args, &path)))
                 }
                 Some(OutputFlag::Remote) => {
                     let name = file::remote_name(url.path());
@@ -116,10 +132,11 @@ impl FetchPlan {
                 None => None,
             };
             let mut plan = Self::build(args, request.clone(), write_out.clone(), url, output)?;
-            plan.urlnum = plans.len();
+            plan.urlnum = target.urlnum;
+            plan.cookies = cookies.clone();
             plans.push(plan);
         }
-        Ok(plans)
+        Ok(Planned { plans, stopped })
     }
 
     /// The plan for `url` into `output`, with the request and `-w` format all URLs share.
@@ -194,6 +211,7 @@ impl FetchPlan {
             segments: args.segments,
             checksum: args.checksum.clone(),
             create_dirs: args.create_dirs,
+            cookies: None,
         })
     }
 }
@@ -335,6 +353,8 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         edits: header_edits(&args.headers)?,
         user: args.user.clone(),
         withheld: Vec::new(),
+        cookie_text: None,
+        jar_cookies: None,
     };
     Ok((spec, query))
 }
@@ -382,6 +402,70 @@ pub(crate) fn parse_url(text: &str) -> Result<Url, FetchError> {
         });
     }
     Ok(url)
+}
+
+/// The plans of a run, and the error of the URL that ended the list early, if one did.
+pub struct Planned {
+    /// One plan per URL to fetch, in order.
+    pub plans: Vec<FetchPlan>,
+    /// The malformed URL (or glob) curl would stop at, after fetching the plans before it.
+    pub stopped: Option<FetchError>,
+}
+
+/// One URL to fetch after globbing, with its output flag (`#N` filled in) and the index of
+/// the URL it came from, which is its `%{urlnum}` (curl numbers a glob's URLs alike).
+struct Target {
+    url: String,
+    output: Option<OutputFlag>,
+    urlnum: usize,
+}
+
+/// The most URLs one run's globs may expand to: each is a plan held in memory, so a typo
+/// such as `[1-1000000000]` is refused up front instead of filling it.
+const MAX_GLOBBED: u64 = 100_000;
+
+/// Each typed URL's glob expansion (none with `-g`), in curl's order, up to the first URL
+/// whose glob is malformed or that would take the run past [`MAX_GLOBBED`]: the targets
+/// before it, and its error.
+fn expand_globs(args: &FetchArgs) -> (Vec<Target>, Option<FetchError>) {
+    let mut targets = Vec::new();
+    for (urlnum, (text, flag)) in args.targets.pairs().enumerate() {
+        if args.globoff {
+            targets.push(Target {
+                url: text.to_string(),
+                output: flag.cloned(),
+                urlnum,
+            });
+            continue;
+        }
+        let glob = match Glob::parse(text) {
+            Ok(glob) => glob,
+            Err(e) => return (targets, Some(FetchError::Glob(e.to_string()))),
+        };
+        let total = targets.len() as u64 + glob.count();
+        if total > MAX_GLOBBED {
+            let e = FetchError::Usage(format!(
+                "the URLs' globs expand to {total} URLs or more, beyond the {MAX_GLOBBED} \
+                 sockit fetches in one run: split the ranges, or -g to take [ ] {{ }} literally"
+            ));
+            return (targets, Some(e));
+        }
+        for index in 0..glob.count() {
+            let expanded = glob.nth(index);
+            let output = match flag {
+                Some(OutputFlag::File(path)) => Some(OutputFlag::File(
+                    expanded.name(&path.to_string_lossy()).into(),
+                )),
+                other => other.cloned(),
+            };
+            targets.push(Target {
+                url: expanded.url,
+                output,
+                urlnum,
+            });
+        }
+    }
+    (targets, None)
 }
 
 /// `-w FORMAT`, or `-w @FILE` (`@-`: stdin) holding the format, its line breaks dropped as

@@ -1,22 +1,26 @@
-//! Owns `--compressed` and `--max-filesize`: decoding gzip, deflate and br bodies as they
-//! stream, and bounding how much of a body is written.
+//! Owns `--compressed` and `--max-filesize`: decoding a body's content codings as it
+//! streams, and bounding how much of a body is written.
 //!
-//! The decoders are flate2's and brotli's `Write` adapters, which decode into a fixed
-//! buffer and write it on, so memory stays constant however well a body compresses. What a
-//! decompression bomb could still do is fill the disk, so between the decoder and the output
+//! The codings (`coding.rs`) form a chain of `Write` adapters, each decoding into a fixed
+//! buffer and writing it on, so memory stays constant however well a body compresses. What
+//! a decompression bomb could still do is fill the disk, so between the chain and the output
 //! sits a [`Guard`] that refuses to pass on more than `--max-filesize` bytes (curl's exit
 //! 63), or [`DEFAULT_MAX_DECODED`] for a decoded body when that flag is not given. There is
 //! no ratio limit: legitimate content (a file of zeros, gzip -9) compresses 1000:1 and more.
+//!
+//! The guard is shared (an `Rc<RefCell<..>>`) with the chain's last stage, so the chain can
+//! be boxed stages of any order while [`ContentDecoder::finish`] still hands the typed sink
+//! back.
 
+use super::coding::{excess_in, Coding, Stage, MAX_STACK};
 use crate::fetch::error::FetchError;
-use flate2::write::{DeflateDecoder, GzDecoder, ZlibDecoder};
+use std::cell::{RefCell, RefMut};
 use std::io::{self, Write};
+use std::rc::Rc;
 
 /// The largest decoded body accepted without `--max-filesize`: 10 GiB, beyond what people
 /// fetch with `--compressed`, yet a bound on what a bomb can write.
 pub const DEFAULT_MAX_DECODED: u64 = 10 << 30;
-/// brotli's output buffer.
-const BROTLI_BUFFER: usize = 64 * 1024;
 
 /// Where decoded bytes go; remembers why a write failed, so an output error is not
 /// mistaken for bad content.
@@ -25,21 +29,35 @@ pub trait Sink: Write {
     fn take_failure(&mut self) -> Option<FetchError>;
 }
 
-/// A content decoder in front of a sink.
-pub struct ContentDecoder<W: Sink> {
-    inner: Option<Inner<W>>,
-    /// The bound on bytes written, and whether it is the default for decoded bodies.
-    limit: (u64, bool),
+/// What a body's bytes are pushed into as they arrive: a [`ContentDecoder`], or a
+/// [`Plain`] sink where no decoding can apply.
+pub trait BodySink {
+    /// Takes `data` (body bytes as received).
+    fn push(&mut self, data: &[u8]) -> Result<(), FetchError>;
 }
 
-enum Inner<W: Sink> {
-    Identity(Guard<W>),
-    Gzip(GzDecoder<Guard<W>>),
-    /// `deflate` before its first byte: servers send zlib (as RFC 9110 says) or raw deflate.
-    DeflateUnknown(Guard<W>),
-    Zlib(ZlibDecoder<Guard<W>>),
-    RawDeflate(DeflateDecoder<Guard<W>>),
-    Brotli(Box<brotli::DecompressorWriter<Guard<W>>>),
+/// A sink taking the body as it comes, unbounded: what a `--segments` part writes through,
+/// which never decodes (its ranges are of the encoded bytes) and whose size the head fixed.
+pub struct Plain<W: Sink>(pub W);
+
+impl<W: Sink> BodySink for Plain<W> {
+    fn push(&mut self, data: &[u8]) -> Result<(), FetchError> {
+        self.0.write_all(data).map_err(|e| {
+            self.0.take_failure().unwrap_or_else(|| FetchError::Write {
+                path: "the output".into(),
+                reason: e.to_string(),
+            })
+        })
+    }
+}
+
+/// A content decoder in front of a sink.
+pub struct ContentDecoder<W: Sink> {
+    /// The decoders, outermost coding first; None when the body passes unchanged.
+    chain: Option<Box<dyn Stage>>,
+    guard: Rc<RefCell<Guard<W>>>,
+    /// The bound on bytes written, and whether it is the default for decoded bodies.
+    limit: (u64, bool),
 }
 
 /// Counts the bytes written and stops them past the limit.
@@ -66,121 +84,114 @@ impl<W: Write> Write for Guard<W> {
     }
 }
 
-impl<W: Sink> ContentDecoder<W> {
-    /// A decoder for `content_encoding` when `enabled` (`--compressed`); without it, or
-    /// for `identity`, bytes pass through unchanged. At most `max_size` bytes are written
-    /// (`--max-filesize`; a decoded body gets [`DEFAULT_MAX_DECODED`] when None).
+/// The chain's last stage: writes into the shared guard.
+struct Tap<W>(Rc<RefCell<Guard<W>>>);
+
+impl<W: Write> Write for Tap<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        lock(&self.0).write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        lock(&self.0).flush()
+    }
+}
+
+impl<W: Write + 'static> Stage for Tap<W> {
+    fn finish(mut self: Box<Self>) -> io::Result<()> {
+        self.flush()
+    }
+}
+
+fn lock<W>(guard: &RefCell<Guard<W>>) -> RefMut<'_, Guard<W>> {
+    guard.borrow_mut()
+}
+
+/// The codings of a `Content-Encoding` value (its headers joined with `,`), in the order
+/// they were applied, `identity` left out.
+fn codings(content_encoding: &str) -> Result<Vec<Coding>, FetchError> {
+    let tokens: Vec<String> = content_encoding
+        .split(',')
+        .map(|c| c.trim().to_ascii_lowercase())
+        .filter(|c| !c.is_empty() && c != "identity")
+        .collect();
+    if tokens.len() > MAX_STACK {
+        return Err(FetchError::Encoding(format!(
+            "more than {MAX_STACK} content encodings: {content_encoding:?}"
+        )));
+    }
+    tokens
+        .iter()
+        .map(|t| {
+            Coding::named(t).ok_or_else(|| {
+                FetchError::Encoding(format!(
+                    "unsupported content encoding {t:?} (sockit decodes deflate, gzip, br, zstd)"
+                ))
+            })
+        })
+        .collect()
+}
+
+impl<W: Sink + 'static> ContentDecoder<W> {
+    /// A decoder for `content_encoding` (every Content-Encoding header, joined with `,`)
+    /// when `enabled` (`--compressed`); without it, or for `identity`, bytes pass through
+    /// unchanged. At most `max_size` bytes are written (`--max-filesize`; a decoded body
+    /// gets [`DEFAULT_MAX_DECODED`] when None).
     pub fn new(
         sink: W,
         content_encoding: Option<&str>,
         enabled: bool,
         max_size: Option<u64>,
     ) -> Result<Self, FetchError> {
-        let codings: Vec<String> = content_encoding
-            .unwrap_or("")
-            .split(',')
-            .map(|c| c.trim().to_ascii_lowercase())
-            .filter(|c| !c.is_empty() && c != "identity")
-            .collect();
-        let decoding = enabled && !codings.is_empty();
+        let codings = match content_encoding {
+            Some(value) if enabled => codings(value)?,
+            _ => Vec::new(),
+        };
         let limit = match max_size {
             Some(n) => (n, false),
-            None if decoding => (DEFAULT_MAX_DECODED, true),
+            None if !codings.is_empty() => (DEFAULT_MAX_DECODED, true),
             None => (u64::MAX, false),
         };
-        let guard = Guard {
+        let guard = Rc::new(RefCell::new(Guard {
             inner: sink,
             written: 0,
             allowed: limit.0,
             tripped: false,
-        };
-        let inner = match codings.as_slice() {
-            _ if !decoding => Inner::Identity(guard),
-            [one] => match one.as_str() {
-                "gzip" | "x-gzip" => Inner::Gzip(GzDecoder::new(guard)),
-                "deflate" => Inner::DeflateUnknown(guard),
-                "br" => Inner::Brotli(Box::new(brotli::DecompressorWriter::new(
-                    guard,
-                    BROTLI_BUFFER,
-                ))),
-                other => {
-                    return Err(FetchError::Encoding(format!(
-                        "unsupported content encoding {other:?}"
-                    )))
-                }
-            },
-            _ => {
-                return Err(FetchError::Encoding(format!(
-                    "stacked content encodings {codings:?} are not supported"
-                )))
+        }));
+        let mut chain = None;
+        if !codings.is_empty() {
+            let mut next: Box<dyn Stage> = Box::new(Tap(guard.clone()));
+            for coding in codings {
+                next = coding
+                    .decoder(next)
+                    .map_err(|e| FetchError::Encoding(format!("{}: {e}", coding.name())))?;
             }
-        };
+            chain = Some(next);
+        }
         Ok(ContentDecoder {
-            inner: Some(inner),
+            chain,
+            guard,
             limit,
         })
     }
 
-    /// Decodes `data` (body bytes as received) into the sink.
-    pub fn push(&mut self, data: &[u8]) -> Result<(), FetchError> {
-        if let Some(Inner::DeflateUnknown(_)) = &self.inner {
-            self.pick_deflate(data);
-        }
-        let result = match self.inner.as_mut() {
-            Some(Inner::Identity(w)) => w.write_all(data),
-            Some(Inner::Gzip(d)) => d.write_all(data),
-            Some(Inner::Zlib(d)) => d.write_all(data),
-            Some(Inner::RawDeflate(d)) => d.write_all(data),
-            Some(Inner::Brotli(d)) => d.write_all(data),
-            Some(Inner::DeflateUnknown(_)) | None => Ok(()),
-        };
-        result.map_err(|e| self.classify(&e))
-    }
-
-    /// Chooses zlib or raw deflate from the first byte: a zlib stream starts with a CMF byte
-    /// whose low nibble is 8 (deflate) and whose window size is at most 32 KiB.
-    fn pick_deflate(&mut self, data: &[u8]) {
-        let Some(&first) = data.first() else { return };
-        let Some(Inner::DeflateUnknown(guard)) = self.inner.take() else {
-            return;
-        };
-        let zlib = first & 0x0f == 8 && first >> 4 <= 7;
-        self.inner = Some(if zlib {
-            Inner::Zlib(ZlibDecoder::new(guard))
-        } else {
-            Inner::RawDeflate(DeflateDecoder::new(guard))
-        });
-    }
-
-    /// Flushes the decoder and returns the sink.
+    /// Ends the body: checks that every coding's stream is complete, and returns the sink.
     pub fn finish(mut self) -> Result<W, FetchError> {
-        let finished = match self.inner.take() {
-            Some(Inner::Identity(g)) | Some(Inner::DeflateUnknown(g)) => Ok(g),
-            Some(Inner::Gzip(d)) => d.finish(),
-            Some(Inner::Zlib(d)) => d.finish(),
-            Some(Inner::RawDeflate(d)) => d.finish(),
-            Some(Inner::Brotli(mut d)) => match d.close() {
-                Ok(()) => d.into_inner().map_err(|_| io::Error::other("brotli")),
-                Err(e) => Err(e),
-            },
-            None => Err(io::Error::other("decoder already finished")),
-        };
-        finished
-            .map(|g| g.inner)
-            .map_err(|e| FetchError::Encoding(e.to_string()))
+        if let Some(chain) = self.chain.take() {
+            chain.finish().map_err(|e| self.classify(&e))?;
+        }
+        match Rc::try_unwrap(self.guard) {
+            Ok(guard) => Ok(guard.into_inner().inner),
+            Err(_) => Err(FetchError::Encoding("decoder still in use".into())),
+        }
     }
 
-    /// Tells a body over the limit, an output failure and corrupt content apart after a
-    /// failed write.
+    /// Tells a body over the limit, an output failure, bytes after a stream's end and
+    /// corrupt content apart after a failed write.
     fn classify(&mut self, err: &io::Error) -> FetchError {
-        let (tripped, failure) = match self.inner.as_mut() {
-            Some(Inner::Identity(g)) => guard_state(g),
-            Some(Inner::Gzip(d)) => guard_state(d.get_mut()),
-            Some(Inner::Zlib(d)) => guard_state(d.get_mut()),
-            Some(Inner::RawDeflate(d)) => guard_state(d.get_mut()),
-            Some(Inner::Brotli(d)) => guard_state(d.get_mut()),
-            Some(Inner::DeflateUnknown(g)) => guard_state(g),
-            None => (false, None),
+        let (tripped, failure) = {
+            let mut guard = lock(&self.guard);
+            (guard.tripped, guard.inner.take_failure())
         };
         if let Some(failure) = failure {
             return failure;
@@ -195,12 +206,22 @@ impl<W: Sink> ContentDecoder<W> {
                 (n, false) => format!("the body is larger than --max-filesize {n} bytes"),
             });
         }
+        if let Some(coding) = excess_in(err) {
+            return FetchError::ExcessData(coding.name());
+        }
         FetchError::Encoding(format!("corrupt compressed body: {err}"))
     }
 }
 
-fn guard_state<W: Sink>(g: &mut Guard<W>) -> (bool, Option<FetchError>) {
-    (g.tripped, g.inner.take_failure())
+impl<W: Sink + 'static> BodySink for ContentDecoder<W> {
+    /// Decodes `data` into the sink.
+    fn push(&mut self, data: &[u8]) -> Result<(), FetchError> {
+        let result = match self.chain.as_mut() {
+            Some(chain) => chain.write_all(data),
+            None => lock(&self.guard).write_all(data),
+        };
+        result.map_err(|e| self.classify(&e))
+    }
 }
 
 #[cfg(test)]
@@ -257,6 +278,7 @@ mod tests {
                 e.write_all(data).unwrap();
                 e.finish().unwrap();
             }
+            "zstd" => out = zstd::encode_all(data, 3).unwrap(),
             _ => {
                 let mut e = brotli::CompressorWriter::new(&mut out, 4096, 5, 22);
                 e.write_all(data).unwrap();
@@ -274,13 +296,62 @@ mod tests {
         assert_eq!(run("deflate", &compress("zlib", &text)).unwrap(), text);
         assert_eq!(run("deflate", &compress("raw", &text)).unwrap(), text);
         assert_eq!(run("br", &compress("br", &text)).unwrap(), text);
+        assert_eq!(run("zstd", &compress("zstd", &text)).unwrap(), text);
         assert_eq!(run("identity", &text).unwrap(), text);
+    }
+
+    /// `gzip, br` was gzipped, then brotli'd: decoded brotli first, as curl does.
+    #[test]
+    fn decodes_stacked_codings_in_reverse_order() {
+        let text = b"stacked ".repeat(300);
+        let wire = compress("br", &compress("gzip", &text));
+        assert_eq!(run("gzip, br", &wire).unwrap(), text);
+        let wire = compress("gzip", &compress("zstd", &compress("zlib", &text)));
+        assert_eq!(run("deflate, identity, zstd, GZIP", &wire).unwrap(), text);
+        assert_eq!(
+            run("gzip, br", &compress("gzip", &compress("br", &text)))
+                .unwrap_err()
+                .exit_code(),
+            61,
+            "the wrong order is corrupt content"
+        );
+    }
+
+    /// curl 7.88 stops at five codings (61), the bound on how deep a chain a server builds.
+    #[test]
+    fn stacks_at_most_five_codings() {
+        let mut wire = b"deep\n".to_vec();
+        for _ in 0..5 {
+            wire = compress("gzip", &wire);
+        }
+        assert_eq!(run("gzip,gzip,gzip,gzip,gzip", &wire).unwrap(), b"deep\n");
+        let six = compress("gzip", &wire);
+        let err = run("gzip,gzip,gzip,gzip,gzip,gzip", &six).unwrap_err();
+        assert_eq!(err.exit_code(), 61, "{err}");
+    }
+
+    /// A second gzip member is curl's write error (23); zstd frames may follow each other.
+    #[test]
+    fn bytes_after_a_stream_end_as_curl() {
+        let two = [compress("gzip", b"one\n"), compress("gzip", b"two\n")].concat();
+        assert_eq!(run("gzip", &two).unwrap_err().exit_code(), 23);
+        let garbage = [compress("zlib", b"one\n"), b"junk".to_vec()].concat();
+        assert_eq!(run("deflate", &garbage).unwrap_err().exit_code(), 23);
+        let frames = [compress("zstd", b"one\n"), compress("zstd", b"two\n")].concat();
+        assert_eq!(run("zstd", &frames).unwrap(), b"one\ntwo\n");
+        let garbage = [compress("zstd", b"one\n"), b"junk".to_vec()].concat();
+        assert_eq!(run("zstd", &garbage).unwrap_err().exit_code(), 61);
     }
 
     #[test]
     fn refuses_truncated_streams() {
         let text = b"hello, compressed world! ".repeat(100);
-        for (coding, format) in [("gzip", "gzip"), ("deflate", "zlib"), ("br", "br")] {
+        for (coding, format) in [
+            ("gzip", "gzip"),
+            ("deflate", "zlib"),
+            ("br", "br"),
+            ("zstd", "zstd"),
+        ] {
             let wire = compress(format, &text);
             let cut = &wire[..wire.len() / 2];
             assert!(
@@ -306,6 +377,7 @@ mod tests {
     fn refuses_corruption_and_unknown_codings() {
         assert_eq!(run("gzip", b"not gzip at all").unwrap_err().exit_code(), 61);
         assert_eq!(run("zstd", b"x").unwrap_err().exit_code(), 61);
-        assert_eq!(run("gzip, br", b"x").unwrap_err().exit_code(), 61);
+        assert_eq!(run("compress", b"x").unwrap_err().exit_code(), 61);
+        assert_eq!(run("gzip, foo", b"x").unwrap_err().exit_code(), 61);
     }
 }

@@ -183,6 +183,16 @@ impl Head {
             .map(str::trim)
     }
 
+    /// Every value of `name` joined with `, `, as one field (RFC 9110 5.3); None when the
+    /// field is absent.
+    pub fn joined(&self, name: &str) -> Option<String> {
+        let values: Vec<String> = self
+            .values(name)
+            .map(|v| String::from_utf8_lossy(v).trim().to_string())
+            .collect();
+        (!values.is_empty()).then(|| values.join(", "))
+    }
+
     /// Whether the connection stays open after this response: HTTP/1.1 without
     /// `Connection: close` (RFC 9112 9.3).
     pub fn keeps_alive(&self) -> bool {

@@ -1,11 +1,16 @@
 //! HTTP/1.1 as bytes and rules: the request's bytes, the response head, body framing,
-//! content decoding and the redirect rules.
+//! content decoding (the chain in `decode.rs`, each coding in `coding.rs`), the redirect
+//! rules, and cookies (RFC 6265 as curl keeps them).
 //!
 //! Nothing here touches a socket, a file or tokio, so each part is tested over every split of
 //! its input and fuzzed on its own. The layer imports nothing of fetch's but `error.rs`, the
 //! failure vocabulary every layer speaks (which itself imports nothing of fetch's).
 
 pub mod body;
+mod coding;
+pub(crate) mod cookie;
+mod cookie_date;
+pub(crate) mod cookie_jar;
 pub mod decode;
 pub mod head;
 pub(crate) mod redirect;

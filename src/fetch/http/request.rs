@@ -24,16 +24,17 @@ pub struct RequestSpec {
     /// Through an http proxy: the request line names the whole URL (absolute form), and
     /// this is the proxy's `Proxy-Authorization`, if any.
     pub via_proxy: Option<Option<String>>,
-    /// Keep the connection for another request (more URLs follow in this run). Requests
-    /// never say `Connection: close`, as curl's do not: the run closes its connections
-    /// itself when it is done.
+    /// Keep the connection for another request (a redirect's next hop, or the run's next
+    /// URL); false once a request left it in a state no other can follow. Requests never
+    /// say `Connection: close`, as curl's do not: the run closes its connections itself
+    /// when it is done.
     pub keep_alive: bool,
     /// Sent as If-Range with a resumed Range: the server sends the rest only if the
     /// resource is unchanged (a retry continuing its `.part` file).
     pub if_range: Option<String>,
     /// The default User-Agent, or `-A`.
     pub user_agent: String,
-    /// Ask for gzip, deflate and br (`--compressed`).
+    /// Ask for gzip, deflate, br and zstd (`--compressed`).
     pub compressed: bool,
     /// `-0`: say HTTP/1.0 in the request line.
     pub http10: bool,
@@ -46,6 +47,11 @@ pub struct RequestSpec {
     /// The user's headers no longer sent since a redirect left the origin they were meant
     /// for (lower-case names: `authorization`, `cookie`, `host`); the defaults stay.
     pub withheld: Vec<&'static str>,
+    /// `-b NAME=VALUE`: sent after the jar's cookies, to the first origin only unless
+    /// `--location-trusted` (curl sends it to every host a redirect reaches).
+    pub cookie_text: Option<String>,
+    /// The cookie jar's cookies for this request's URL (set before each request).
+    pub jar_cookies: Option<String>,
 }
 
 /// A request body.
@@ -171,6 +177,8 @@ impl RequestSpec {
             user: None,
             withheld: Vec::new(),
             keep_alive: false,
+            cookie_text: None,
+            jar_cookies: None,
         }
     }
 
@@ -224,6 +232,9 @@ impl RequestSpec {
         }
         if self.via_proxy.is_some() && url.scheme() == "http" {
             line(&mut out, "Proxy-Connection", "Keep-Alive");
+        }
+        if let Some(cookies) = self.cookie_line() {
+            out.push_str(&format!("Cookie: {cookies}\r\n"));
         }
         for edit in self.edits.iter().filter(|e| !self.is_withheld(e.name())) {
             if let HeaderEdit::Send { name, line } = edit {
@@ -297,6 +308,21 @@ impl RequestSpec {
         matches!(self.user_header("range"), Some(HeaderEdit::Send { .. }))
     }
 
+    /// The `Cookie` header's value: the jar's cookies, then the `-b` text (left out when a
+    /// `-H Cookie` replaces it, or a redirect left the origin it was meant for), as curl
+    /// joins them.
+    fn cookie_line(&self) -> Option<String> {
+        let text = self
+            .cookie_text
+            .as_deref()
+            .filter(|_| !self.is_withheld("cookie") && self.user_header("cookie").is_none());
+        match (self.jar_cookies.as_deref(), text) {
+            (Some(jar), Some(text)) => Some(format!("{jar}; {text}")),
+            (Some(one), None) | (None, Some(one)) => Some(one.to_string()),
+            (None, None) => None,
+        }
+    }
+
     fn is_withheld(&self, name: &str) -> bool {
         self.withheld.iter().any(|w| w.eq_ignore_ascii_case(name))
     }
@@ -326,7 +352,7 @@ impl RequestSpec {
 }
 
 /// What `--compressed` asks for, in curl's words and order.
-const ACCEPT_ENCODING: &str = "deflate, gzip, br";
+const ACCEPT_ENCODING: &str = "deflate, gzip, br, zstd";
 
 /// `host` or `host:port` when the port is not the scheme's default; IPv6 in brackets.
 fn host_header(url: &Url) -> String {

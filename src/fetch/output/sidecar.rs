@@ -10,6 +10,9 @@
 //! and every digest matches what is there now. The writer syncs the `.part` file before it
 //! records progress, so a claim never runs ahead of the disk.
 //!
+//! It sits in `output/` beside the `.part` file it describes: a file format and its rule,
+//! no network; `segments.rs`, in the story above, decides when it is written.
+//!
 //! ```text
 //! sockit-segments 2
 //! length 8388608

@@ -11,9 +11,11 @@
 //! its own server. The areas take turns, so the table keeps at most one curl or sockit
 //! process running at a time on the shared 2-core machine, beside the suite's timing tests.
 
+mod cookies;
 mod dirs;
 mod flags;
 mod forms;
+mod globs;
 mod h2;
 mod outputs;
 mod ranges;

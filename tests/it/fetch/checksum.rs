@@ -2,9 +2,9 @@
 //! mismatch deletes the .part, leaves FILE untouched and exits 32.
 
 use crate::support::fetch_run::{fetch, fetch_in};
-use crate::support::http_server::{ok, pattern, reply, End, Server};
+use crate::support::http_server::{ok, pattern, reply, Server};
+use crate::support::ranges::Ranges;
 use std::fs;
-use std::io::Write;
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -51,23 +51,7 @@ fn mismatch_keeps_the_old_file() {
 #[test]
 fn resumed_download_is_verified_whole() {
     let body = pattern(100_000);
-    let sent = body.clone();
-    let server = Server::plain(move |req, s| {
-        let from: usize = req
-            .header("range")
-            .and_then(|r| r.strip_prefix("bytes="))
-            .and_then(|r| r.strip_suffix('-'))
-            .map_or(0, |n| n.parse().unwrap());
-        let head = format!(
-            "HTTP/1.1 206 Partial Content\r\nContent-Length: {}\r\nContent-Range: bytes {from}-{}/{}\r\n\r\n",
-            sent.len() - from,
-            sent.len() - 1,
-            sent.len()
-        );
-        let _ = s.write_all(head.as_bytes());
-        let _ = s.write_all(&sent[from..]);
-        End::Close
-    });
+    let server = Ranges::new(body.clone()).serve();
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("f.part"), &body[..40_000]).unwrap();
     let good = format!("sha256={}", sha256(&body));

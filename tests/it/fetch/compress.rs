@@ -1,4 +1,4 @@
-//! `--compressed`: gzip, deflate and br decode as they stream; bombs are refused (61).
+//! `--compressed`: gzip, deflate, br and zstd decode as they stream; bombs are refused (61).
 
 use crate::support::fetch_run::fetch;
 use crate::support::http_server::{pattern, reply, Server};
@@ -22,6 +22,7 @@ fn encode(coding: &str, data: &[u8]) -> Vec<u8> {
             e.write_all(data).unwrap();
             drop(e);
         }
+        "zstd" => out = zstd::encode_all(data, 3).unwrap(),
         other => panic!("no encoder for {other}"),
     }
     out
@@ -50,10 +51,10 @@ fn compressed(coding: &'static str, body: &[u8], chunked: bool) -> Server {
 
 /// Each coding decodes to the original bytes, with Content-Length and chunked framing.
 #[test]
-fn decodes_gzip_deflate_br() {
+fn decodes_gzip_deflate_br_zstd() {
     let mut body = pattern(50_000);
     body.extend_from_slice(&b"some very repetitive text ".repeat(4000));
-    for coding in ["gzip", "deflate", "br"] {
+    for coding in ["gzip", "deflate", "br", "zstd"] {
         for chunked in [false, true] {
             let server = compressed(coding, &body, chunked);
             let run = fetch(&["--compressed", &server.url("/")]).expect(0);
@@ -61,7 +62,7 @@ fn decodes_gzip_deflate_br() {
             let asked = server.requests()[0]
                 .header("accept-encoding")
                 .map(str::to_string);
-            assert_eq!(asked.as_deref(), Some("deflate, gzip, br"));
+            assert_eq!(asked.as_deref(), Some("deflate, gzip, br, zstd"));
         }
     }
 }

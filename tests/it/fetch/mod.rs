@@ -5,6 +5,7 @@ mod checksum;
 mod compress;
 mod config;
 mod connect;
+mod cookies;
 mod curl_options;
 mod dirs;
 mod errors;

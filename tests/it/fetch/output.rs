@@ -3,33 +3,16 @@
 
 use crate::support::fetch_run::{fetch_in, Running};
 use crate::support::http_server::{pattern, reply, End, Server};
+use crate::support::ranges::Ranges;
 use std::fs;
 use std::io::Write;
 
 /// Serves `body` with Range support, cutting the connection after `cut` bytes of the body
 /// when `cut` is set (a download that fails half-way).
 fn ranged(body: Vec<u8>, cut: Option<usize>) -> Server {
-    Server::plain(move |req, s| {
-        let from: usize = req
-            .header("range")
-            .and_then(|r| r.strip_prefix("bytes="))
-            .and_then(|r| r.strip_suffix('-'))
-            .map_or(0, |n| n.parse().unwrap());
-        let head = if from > 0 {
-            format!(
-                "HTTP/1.1 206 Partial Content\r\nContent-Length: {}\r\nContent-Range: bytes {from}-{}/{}\r\n\r\n",
-                body.len() - from,
-                body.len() - 1,
-                body.len()
-            )
-        } else {
-            format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len())
-        };
-        let _ = s.write_all(head.as_bytes());
-        let end = cut.map_or(body.len(), |c| c.max(from));
-        let _ = s.write_all(&body[from..end]);
-        End::Close
-    })
+    Ranges::new(body)
+        .cut(move |answer| cut.map(|c| c.max(answer.from)))
+        .serve()
 }
 
 /// A failed download leaves no FILE, keeps FILE.part, and leaves an existing FILE alone.

@@ -2,10 +2,9 @@
 //! body written for a retried response, and a dropped download resumed with If-Range.
 
 use crate::support::fetch_run::{fetch, fetch_in};
-use crate::support::http_server::{ok, pattern, reply, End, Server};
-use std::io::Write;
+use crate::support::http_server::{ok, pattern, reply, Server};
+use crate::support::ranges::Ranges;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 
 const BUSY: &[u8] = b"HTTP/1.1 503 Busy\r\nRetry-After: 0\r\nContent-Length: 11\r\n\r\nbusy, later";
 
@@ -77,38 +76,10 @@ fn connrefused_needs_its_flag() {
 /// Serves `body` with an ETag and ranges, dropping the first response after `cut` bytes;
 /// a request whose If-Range is not the current ETag gets the whole body (200).
 fn dropping_once(body: Vec<u8>, cut: usize, etag: &'static str) -> Server {
-    let first = Arc::new(AtomicUsize::new(0));
-    Server::plain(move |req, s| {
-        let from: usize = req
-            .header("range")
-            .and_then(|r| r.strip_prefix("bytes="))
-            .and_then(|r| r.strip_suffix('-'))
-            .map_or(0, |n| n.parse().unwrap());
-        let from = if req.header("if-range") == Some(etag) {
-            from
-        } else {
-            0
-        };
-        let status = if from > 0 {
-            "206 Partial Content"
-        } else {
-            "200 OK"
-        };
-        let head = format!(
-            "HTTP/1.1 {status}\r\nETag: {etag}\r\nAccept-Ranges: bytes\r\nContent-Length: {}\r\n\
-             Content-Range: bytes {from}-{}/{}\r\n\r\n",
-            body.len() - from,
-            body.len() - 1,
-            body.len()
-        );
-        let _ = s.write_all(head.as_bytes());
-        if first.fetch_add(1, Ordering::SeqCst) == 0 {
-            let _ = s.write_all(&body[..cut]);
-            return End::Close;
-        }
-        let _ = s.write_all(&body[from..]);
-        End::Close
-    })
+    Ranges::new(body)
+        .etag(etag)
+        .cut(move |answer| (answer.index == 0).then_some(cut))
+        .serve()
 }
 
 /// Beyond curl: with --retry-all-errors a dropped download continues its .part file with
@@ -158,32 +129,11 @@ fn stdout_download_is_not_retried_after_bytes() {
 fn resumed_retry_of_another_version_is_refused() {
     let v1 = pattern(300_000);
     let v2: Vec<u8> = v1.iter().map(|b| b ^ 0xff).collect();
-    let first = Arc::new(AtomicUsize::new(0));
-    let server = Server::plain(move |req, s| {
-        let from: usize = req
-            .header("range")
-            .and_then(|r| r.strip_prefix("bytes="))
-            .and_then(|r| r.strip_suffix('-'))
-            .map_or(0, |n| n.parse().unwrap());
-        let (status, etag, body) = match from {
-            0 => ("200 OK", "\"v1\"", &v1),
-            _ => ("206 Partial Content", "\"v2\"", &v2),
-        };
-        let head = format!(
-            "HTTP/1.1 {status}\r\nETag: {etag}\r\nAccept-Ranges: bytes\r\nContent-Length: {}\r\n\
-             Content-Range: bytes {from}-{}/{}\r\n\r\n",
-            body.len() - from,
-            body.len() - 1,
-            body.len()
-        );
-        let _ = s.write_all(head.as_bytes());
-        let to = match first.fetch_add(1, Ordering::SeqCst) {
-            0 => 100_000,
-            _ => body.len(),
-        };
-        let _ = s.write_all(&body[from..to]);
-        End::Close
-    });
+    let server = Ranges::new(v1)
+        .etag("\"v1\"")
+        .ranges_of_another_version(v2, "\"v2\"")
+        .cut(|answer| (answer.index == 0).then_some(100_000))
+        .serve();
     let dir = tempfile::tempdir().unwrap();
     let flags = [
         "-sS",

@@ -4,6 +4,7 @@
 
 use crate::support::fetch_run::fetch_in;
 use crate::support::http_server::{pattern, End, Req, Server, Stream};
+use crate::support::ranges::{requested, Ranges};
 use std::collections::HashSet;
 use std::fs;
 use std::io::Write;
@@ -14,54 +15,13 @@ use std::time::{Duration, Instant};
 
 const SIZE: usize = 8 << 20;
 
-/// `bytes=A-B` or `bytes=A-`.
-fn range(req: &Req, len: usize) -> Option<(usize, usize)> {
-    let spec = req.header("range")?.strip_prefix("bytes=")?;
-    let (a, b) = spec.split_once('-')?;
-    let end = if b.is_empty() {
-        len - 1
-    } else {
-        b.parse().ok()?
-    };
-    Some((a.parse().ok()?, end))
-}
-
-/// Serves `body` with ranges and an ETag; `cut(req, start)` says whether to drop this
-/// response half-way.
+/// Serves `body` with ranges and an ETag; `cut(start)` says whether to drop the answer
+/// that starts there half-way.
 fn ranged(body: Arc<Vec<u8>>, cut: impl Fn(usize) -> bool + Send + Sync + 'static) -> Server {
-    Server::plain(move |req: &Req, s: &mut Stream| answer(&body, req, s, &cut))
-}
-
-/// One answer of [`ranged`]'s server.
-fn answer(body: &[u8], req: &Req, s: &mut Stream, cut: &dyn Fn(usize) -> bool) -> End {
-    let head = match range(req, body.len()) {
-        Some((a, b)) if req.header("if-range") == Some("\"v1\"") => {
-            let head = format!(
-                "HTTP/1.1 206 Partial Content\r\nETag: \"v1\"\r\nContent-Length: {}\r\n\
-                 Content-Range: bytes {a}-{b}/{}\r\n\r\n",
-                b + 1 - a,
-                body.len()
-            );
-            (head, a, b + 1)
-        }
-        _ => {
-            let head = format!(
-                "HTTP/1.1 200 OK\r\nETag: \"v1\"\r\nAccept-Ranges: bytes\r\n\
-                 Content-Length: {}\r\n\r\n",
-                body.len()
-            );
-            (head, 0, body.len())
-        }
-    };
-    let (head, from, to) = head;
-    let _ = s.write_all(head.as_bytes());
-    let to = if cut(from) {
-        from + (to - from) / 2
-    } else {
-        to
-    };
-    let _ = s.write_all(&body[from..to]);
-    End::Close
+    Ranges::new(body)
+        .etag("\"v1\"")
+        .cut(move |a| cut(a.from).then_some(a.from + (a.to - a.from) / 2))
+        .serve()
 }
 
 /// Runs `--segments N -o f` against a server that cuts every ranged segment once, so the
@@ -155,7 +115,7 @@ fn interrupted_segments_resume() {
     let continued: Vec<usize> = good
         .requests()
         .iter()
-        .filter_map(|r| range(r, SIZE))
+        .filter_map(|r| requested(r, SIZE))
         .map(|(a, _)| a)
         .collect();
     assert!(continued.contains(&(last + SIZE / 8)), "{continued:?}");
@@ -213,7 +173,7 @@ fn retry_continues_segments() {
     let starts: Vec<usize> = server
         .requests()
         .iter()
-        .filter_map(|r| range(r, SIZE))
+        .filter_map(|r| requested(r, SIZE))
         .map(|(a, _)| a)
         .collect();
     assert!(starts.contains(&(last + SIZE / 8)), "{starts:?}");
@@ -317,15 +277,15 @@ fn a_sidecar_with_more_segments_opens_no_more_connections() {
     interrupted(dir.path(), &body, "8");
     let open = Arc::new(Open::default());
     let counted = open.clone();
-    let sent = body.clone();
+    let ranges = Ranges::new(body.clone()).etag("\"v1\"");
     // Only ranged requests are counted: the first answer's connection is closed at once
     // (its segment is done), but the server may not notice before the others arrive.
     let server = Server::plain(move |req: &Req, s: &mut Stream| {
         if req.header("range").is_none() {
-            return answer(&sent, req, s, &|_| false);
+            return ranges.answer(req, s);
         }
         counted.enter(2);
-        let end = answer(&sent, req, s, &|_| false);
+        let end = ranges.answer(req, s);
         // Open until the client closes it, after its segment.
         let _ = std::io::copy(s, &mut std::io::sink());
         counted.leave();
@@ -354,26 +314,10 @@ fn a_sidecar_with_more_segments_opens_no_more_connections() {
 fn a_segment_of_another_version_is_refused() {
     let v1 = Arc::new(pattern(SIZE));
     let v2: Vec<u8> = v1.iter().map(|b| b ^ 0xff).collect();
-    let server = Server::plain(move |req: &Req, s: &mut Stream| {
-        let head = match range(req, SIZE) {
-            Some((a, b)) => format!(
-                "HTTP/1.1 206 Partial Content\r\nETag: \"v2\"\r\nContent-Length: {}\r\n\
-                 Content-Range: bytes {a}-{b}/{SIZE}\r\n\r\n",
-                b + 1 - a
-            ),
-            None => format!(
-                "HTTP/1.1 200 OK\r\nETag: \"v1\"\r\nAccept-Ranges: bytes\r\n\
-                 Content-Length: {SIZE}\r\n\r\n"
-            ),
-        };
-        let _ = s.write_all(head.as_bytes());
-        let (from, to, bytes) = match range(req, SIZE) {
-            Some((a, b)) => (a, b + 1, &v2),
-            None => (0, SIZE, &*v1),
-        };
-        let _ = s.write_all(&bytes[from..to]);
-        End::Close
-    });
+    let server = Ranges::new(v1)
+        .etag("\"v1\"")
+        .ranges_of_another_version(v2, "\"v2\"")
+        .serve();
     let dir = tempfile::tempdir().unwrap();
     let flags = ["-s", "-S", "--segments", "4", "-o", "f"];
     let run = fetch_in(dir.path(), &[&flags[..], &[&server.url("/")]].concat()).expect(33);

@@ -4,7 +4,8 @@
 //!
 //! A thread accepts; each connection gets a thread that reads one request and calls the
 //! handler with it and the stream. Every socket has read and write timeouts, so no thread
-//! outlives its test by more than a few seconds, and dropping the [`Server`] stops accepting.
+//! outlives its test by more than a few seconds, and dropping the [`Server`] stops accepting
+//! (it wakes the blocked accept with a connection of its own: no polling).
 
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::{ServerConfig, ServerConnection, StreamOwned};
@@ -185,23 +186,21 @@ impl Server {
 
     fn start(tls: Option<Arc<ServerConfig>>, handler: Arc<Handler>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
         let stop = Arc::new(AtomicBool::new(false));
         let requests = Arc::new(Mutex::new(Vec::new()));
         let accept = {
             let (stop, requests) = (stop.clone(), requests.clone());
             let tls = tls.clone();
+            // Accept blocks; dropping the server wakes it with a connection of its own.
             thread::spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    match listener.accept() {
-                        Ok((tcp, _)) => {
-                            let (tls, handler, requests) =
-                                (tls.clone(), handler.clone(), requests.clone());
-                            thread::spawn(move || serve(tcp, tls, &*handler, &requests));
-                        }
-                        Err(_) => thread::sleep(Duration::from_millis(2)),
+                for tcp in listener.incoming() {
+                    if stop.load(Ordering::Acquire) {
+                        return;
                     }
+                    let Ok(tcp) = tcp else { continue };
+                    let (tls, handler, requests) = (tls.clone(), handler.clone(), requests.clone());
+                    thread::spawn(move || serve(tcp, tls, &*handler, &requests));
                 }
             })
         };
@@ -238,7 +237,9 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        self.stop.store(true, Ordering::Release);
+        // Wakes the accept, which then sees `stop`; it only fails when the listener is gone.
+        let _ = TcpStream::connect_timeout(&self.addr, IO_TIMEOUT);
         if let Some(t) = self.accept.take() {
             let _ = t.join();
         }
@@ -246,7 +247,6 @@ impl Drop for Server {
 }
 
 fn serve(tcp: TcpStream, tls: Option<Arc<ServerConfig>>, handler: &Handler, log: &Mutex<Vec<Req>>) {
-    tcp.set_nonblocking(false).unwrap();
     tcp.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
     tcp.set_write_timeout(Some(IO_TIMEOUT)).unwrap();
     let mut stream = match tls {

@@ -11,6 +11,7 @@ pub mod fetch_run;
 pub mod http_server;
 pub mod nginx;
 pub mod pki;
+pub mod ranges;
 pub mod recorder;
 
 use sockit::addr::Endpoint;

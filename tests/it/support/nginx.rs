@@ -58,6 +58,11 @@ impl Nginx {
     /// Starts `binary` serving `files` (name, bytes) from its root, gzip on for text, and
     /// `/moved` redirecting (302) to `/text.txt`; returns once every port accepts.
     pub fn start(binary: &Path, files: &[(&str, &[u8])]) -> Self {
+        Self::start_with(binary, files, "")
+    }
+
+    /// [`Nginx::start`] with `locations` (nginx `location` blocks) in every server.
+    pub fn start_with(binary: &Path, files: &[(&str, &[u8])], locations: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("root");
         std::fs::create_dir(&root).unwrap();
@@ -79,7 +84,7 @@ impl Nginx {
             format!(
                 " server {{ listen 127.0.0.1:{listen}; root {d}/root;\n\
                  ssl_certificate {d}/cert.pem; ssl_certificate_key {d}/key.pem;\n\
-                 location = /moved {{ return 302 /text.txt; }} }}\n"
+                 location = /moved {{ return 302 /text.txt; }}\n{locations} }}\n"
             )
         };
         let servers: String = ports

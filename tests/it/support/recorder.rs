@@ -3,8 +3,8 @@
 //! run one after the other against the same server and their requests compared byte for byte.
 //!
 //! The responses are the ones that tell HTTP clients apart: LF-only heads, chunked bodies
-//! with trailers, redirects (one to the same URL), ranges and 416, gzip, deflate, br and
-//! stacked encodings, and `Expect: 100-continue` answered with 100, with a final status, or
+//! with trailers, redirects (one to the same URL), ranges and 416, gzip, deflate, br, zstd
+//! and stacked encodings, and `Expect: 100-continue` answered with 100, with a final status, or
 //! not at all.
 //! A thread per connection serves requests until the client closes; [`Recorder::take`]
 //! waits (with a deadline) until every connection has closed, so the log holds all a client
@@ -364,14 +364,57 @@ fn canned(request: &Request, addr: SocketAddr) -> Reply {
         "/redirect-308" => redirect("308 Permanent Redirect", "/hello"),
         "/self" => redirect("302 Found", "/self"),
         "/data" => ranged(request.range.as_deref()),
+        "/cookies/set" => response("200 OK", &SET_COOKIES.map(|c| ("Set-Cookie", c)), b"set\n"),
+        "/cookies/redirect" => response(
+            "302 Found",
+            &[("Set-Cookie", "r=1; Path=/cookies"), ("Location", "/cookies/back")],
+            b"moved\n",
+        ),
+        // A cookie for this host, then another origin (host name, not address).
+        "/cookies/other" => response(
+            "302 Found",
+            &[
+                ("Set-Cookie", "o=1"),
+                ("Location", &format!("http://localhost:{}/cookies/back", addr.port())),
+            ],
+            b"moved\n",
+        ),
         "/gzip" => encoded("gzip", &gzip(b"hello gzip\n")),
         "/gzip-members" => encoded("gzip", &[gzip(b"one\n"), gzip(b"two\n")].concat()),
         "/deflate" => encoded("deflate", &deflate(b"hello deflate\n")),
         "/br" => encoded("br", &brotli(b"hello br\n")),
         "/gzip-br" => encoded("gzip, br", &brotli(&gzip(b"hello stacked\n"))),
+        "/zstd" => encoded("zstd", &zstd(b"hello zstd\n")),
+        "/zstd-frames" => encoded("zstd", &[zstd(b"one\n"), zstd(b"two\n")].concat()),
+        "/deflate-garbage" => encoded("deflate", &[deflate(b"hello\n"), b"junk".to_vec()].concat()),
+        // Two Content-Encoding fields are one list: zstd was applied last.
+        "/gzip-then-zstd" => response(
+            "200 OK",
+            &[("Content-Encoding", "gzip"), ("Content-Encoding", "zstd")],
+            &zstd(&gzip(b"hello two fields\n")),
+        ),
+        "/gzip-5" => encoded("gzip, gzip, gzip, gzip, gzip", &gzip_times(5, b"deep\n")),
+        "/gzip-6" => encoded("gzip, gzip, gzip, gzip, gzip, gzip", &gzip_times(6, b"deep\n")),
         _ => response("404 Not Found", &[("Content-Type", "text/plain")], b"not here\n"),
     })
 }
+
+/// What `/cookies/set` sets: each rule of curl's cookie engine once (host-only, a path, a
+/// domain, HttpOnly, Secure over loopback, a date, a path without a slash, a prefix without
+/// Secure, an empty value, one already expired, a public suffix).
+const SET_COOKIES: [&str; 11] = [
+    "a=1",
+    "b=2; Path=/cookies/",
+    "c=3; Domain=127.0.0.1",
+    "d=4; HttpOnly",
+    "e=5; Secure",
+    "g=7; Expires=Wed, 09-Jun-2100 10:18:14 GMT",
+    "h=8; path=nosl",
+    "__Host-j=10; Path=/",
+    "k=; Path=/x",
+    "gone=1; Expires=Thu, 01 Jan 1970 00:00:01 GMT",
+    "psl=1; Domain=com",
+];
 
 /// A response with Content-Length.
 fn response(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
@@ -448,6 +491,15 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     let mut e = GzEncoder::new(Vec::new(), Compression::default());
     e.write_all(data).unwrap();
     e.finish().unwrap()
+}
+
+/// `data` gzipped `times` times over.
+fn gzip_times(times: usize, data: &[u8]) -> Vec<u8> {
+    (0..times).fold(data.to_vec(), |bytes, _| gzip(&bytes))
+}
+
+fn zstd(data: &[u8]) -> Vec<u8> {
+    zstd::encode_all(data, 3).unwrap()
 }
 
 /// HTTP's `deflate` is the zlib format (RFC 9110 8.4.1.2).

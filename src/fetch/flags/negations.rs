@@ -1,0 +1,110 @@
+//! Owns the `--no-FLAG` form of every fetch switch, as curl 7.88 takes `--no-` before any
+//! boolean option (`--no-include`, `--no-location`, `--no-silent`, ...), and `--FLAG` for a
+//! switch spelled `--no-FLAG` (`--progress-meter` undoes `--no-progress-meter`).
+//!
+//! The negations are derived from clap's own definitions rather than typed out, so a switch
+//! added later gets its `--no-` form without anyone remembering: this group is flattened
+//! last into the fetch flags, sees every switch defined before it, and adds a hidden
+//! negation for each, the two overriding each other so the last one typed wins, as in
+//! curl. A negation sets nothing of its own: it only takes its switch out of the matches.
+
+use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
+
+/// Switches curl does not let `--no-` turn off ("used '--no-' for option that isn't a
+/// boolean"), read off curl 7.88 itself.
+const NOT_BOOLEAN: [&str; 4] = ["http1.0", "http1.1", "ipv4", "ipv6"];
+
+/// The `--no-` forms; nothing to read after parsing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Negations;
+
+/// The id of the negation of the switch `id`.
+fn negation_id(id: &str) -> String {
+    format!("negate_{id}")
+}
+
+/// The long name that turns off the switch spelled `long`.
+fn negated(long: &str) -> String {
+    match long.strip_prefix("no-") {
+        Some(positive) => positive.to_string(),
+        None => format!("no-{long}"),
+    }
+}
+
+impl Args for Negations {
+    fn augment_args(cmd: Command) -> Command {
+        let switches: Vec<(String, String)> = cmd
+            .get_arguments()
+            .filter(|a| matches!(a.get_action(), ArgAction::SetTrue))
+            .filter_map(|a| Some((a.get_id().to_string(), a.get_long()?.to_string())))
+            .filter(|(_, long)| !NOT_BOOLEAN.contains(&long.as_str()))
+            .collect();
+        let mut cmd = cmd;
+        for (id, long) in switches {
+            let negation = negation_id(&id);
+            cmd = cmd.mut_arg(&id, |a| a.overrides_with(&negation)).arg(
+                Arg::new(negation)
+                    .long(negated(&long))
+                    .action(ArgAction::SetTrue)
+                    .overrides_with(id)
+                    .hide(true),
+            );
+        }
+        cmd
+    }
+
+    fn augment_args_for_update(cmd: Command) -> Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl FromArgMatches for Negations {
+    fn from_arg_matches(_: &ArgMatches) -> Result<Self, clap::Error> {
+        Ok(Negations)
+    }
+
+    fn update_from_arg_matches(&mut self, _: &ArgMatches) -> Result<(), clap::Error> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fetch::FetchArgs;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        fetch: FetchArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<FetchArgs, clap::Error> {
+        Cli::try_parse_from([&["fetch"], args, &["http://h/"]].concat()).map(|c| c.fetch)
+    }
+
+    /// The last of a switch and its `--no-` form wins, whichever comes first.
+    #[test]
+    fn the_last_of_a_switch_and_its_negation_wins() {
+        assert!(!parse(&["-i", "--no-include"]).unwrap().include);
+        assert!(parse(&["--no-include", "-i"]).unwrap().include);
+        assert!(!parse(&["-sS", "--no-silent"]).unwrap().silent);
+        assert!(parse(&["-sS", "--no-silent"]).unwrap().show_error);
+        assert!(!parse(&["-L", "--no-location"]).unwrap().location);
+        assert!(
+            !parse(&["--no-progress-meter", "--progress-meter"])
+                .unwrap()
+                .no_progress_meter
+        );
+        assert!(!parse(&["--no-compressed"]).unwrap().compressed);
+    }
+
+    /// curl refuses `--no-` on these, so sockit has no such flag.
+    #[test]
+    fn non_booleans_have_no_negation() {
+        for long in NOT_BOOLEAN {
+            assert!(parse(&[&format!("--no-{long}")]).is_err(), "--no-{long}");
+        }
+    }
+}
