@@ -1,7 +1,7 @@
 //! HTTP/2 faults nginx never shows on purpose, from a server in the test (the h2 crate's
 //! server, on loopback, h2c): a stream reset, a GOAWAY before the request was processed and
-//! one after, frames that break the framing (curl 7.88 says 52 there, not 16), and a stream
-//! limit that only another connection gets past. Each case runs curl (the oracle for the exit
+//! one after, frames that break the framing (curl 7.88 says 52 there, not 16), a stream
+//! limit that only another connection gets past, and trailers (nginx sends none). Each case runs curl (the oracle for the exit
 //! code) and sockit against the same behaviour.
 
 use crate::support::fetch_run::fetch;
@@ -26,6 +26,8 @@ enum Fault {
     GoAwayMidBody,
     /// Answers the preface with a DATA frame on stream 0, a connection error.
     BadFrame,
+    /// Answers `hello` with a trailer field after it.
+    Trailers,
     /// Allows `streams` streams per connection, and answers none until `total` requests
     /// have arrived, over all connections: a client that queued requests behind the limit
     /// instead of opening another connection would wait forever.
@@ -157,6 +159,15 @@ async fn answer(tcp: TcpStream, fault: Fault) {
     };
     match fault {
         Fault::Reset(reason) => respond.send_reset(reason),
+        Fault::Trailers => {
+            let head = http::Response::builder().status(200).body(()).unwrap();
+            if let Ok(mut body) = respond.send_response(head, false) {
+                let _ = body.send_data(Bytes::from_static(b"hello\n"), false);
+                let mut trailers = http::HeaderMap::new();
+                trailers.insert("x-checksum", http::HeaderValue::from_static("abc"));
+                let _ = body.send_trailers(trailers);
+            }
+        }
         Fault::GoAwayMidBody => {
             let head = http::Response::builder()
                 .status(200)
@@ -266,4 +277,25 @@ fn streams_beyond_the_servers_limit_go_on_another_connection() {
     let connects: u32 = out.lines().filter_map(|l| l.parse::<u32>().ok()).sum();
     assert_eq!(connects, 2, "{out}");
     assert_eq!(out.matches("ok").count(), 4, "{out}");
+}
+
+/// HTTP/2 trailers are shown as HTTP/1.1's are, after the body with `-i`, byte for byte as
+/// curl shows them.
+#[test]
+fn trailers_follow_the_body() {
+    let server = FaultServer::start(Fault::Trailers);
+    let run = fetch(&["-sS", "-i", "--http2-prior-knowledge", &server.url()]).expect(0);
+    let out = run.out();
+    assert!(out.starts_with("HTTP/2 200 \r\n"), "{out}");
+    assert!(
+        out.ends_with("\r\n\r\nhello\nx-checksum: abc\r\n"),
+        "{out:?}"
+    );
+    if on_path("curl") {
+        let curl = Command::new("curl")
+            .args(["-s", "-i", "--http2-prior-knowledge", &server.url()])
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&curl.stdout), out, "curl's -i");
+    }
 }
