@@ -24,6 +24,7 @@ use indicatif::MultiProgress;
 use rustls::ClientConfig;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use url::Url;
@@ -186,6 +187,7 @@ impl Exchange<'_> {
         );
         loop {
             self.attempt.stats.url_effective = self.url.to_string();
+            self.check_protocol(self.attempt.stats.num_redirects > 0)?;
             let (carrier, interim, head) = self.request_head().await?;
             for h in interim.iter().chain([&head]) {
                 self.trace.response(&h.raw);
@@ -242,6 +244,36 @@ impl Exchange<'_> {
         }
     }
 
+    /// Renames the complete output to its name (a free one under `--no-clobber`, which
+    /// `%{filename_effective}` then reports); the file's name, None for stdout.
+    async fn commit(&mut self, out: Output) -> Result<Option<PathBuf>, FetchError> {
+        if !self.plan.no_clobber {
+            out.commit().await?;
+            return Ok(self.plan.output.clone());
+        }
+        let saved = out.commit_unclobbered().await?;
+        if let Some(path) = &saved {
+            self.attempt.stats.filename_effective = Some(path.display().to_string());
+        }
+        Ok(saved)
+    }
+
+    /// Refuses a URL whose scheme `--proto` (or, after a redirect, `--proto-redir`) leaves
+    /// out, before anything is sent.
+    fn check_protocol(&self, redirected: bool) -> Result<(), FetchError> {
+        let (permitted, flag) = match redirected {
+            false => (self.plan.protocols, "proto"),
+            true => (self.plan.redirect_protocols, "proto-redir"),
+        };
+        match permitted.permits(self.url.scheme()) {
+            true => Ok(()),
+            false => Err(FetchError::ProtocolDisabled {
+                scheme: self.url.scheme().to_string(),
+                flag,
+            }),
+        }
+    }
+
     /// Keeps a redirect's HTTP/1.1 connection for the next request when its small body
     /// was read to the end and the server keeps it open, as curl follows a same-origin
     /// redirect (an HTTP/2 connection stays shared anyway; the stream is dropped).
@@ -252,40 +284,40 @@ impl Exchange<'_> {
         let Ok(framing) = head.framing(self.request.framing_method()) else {
             return;
         };
-        let kept = self.request.keep_alive && head.keeps_alive() && self.direct();
+        let kept = self.request.keep_alive && head.keeps_alive();
         if kept && transfer::drain_small_body(&mut conn, &mut buf, framing).await {
-            self.run.pool.put(&self.url, conn);
+            self.run.pool.put(&self.url, &self.route(), conn);
         }
     }
 
     /// Sends the request and reads the response head: on a shared HTTP/2 connection or a
-    /// kept-alive one when the pool has one for this origin, else on a fresh one (also when
-    /// a kept one turns out closed, or the server turned the request away unseen).
+    /// kept-alive one when the pool has one for this origin and route, else on a fresh one
+    /// (also when a kept one turns out closed, or the server turned the request away unseen).
     async fn request_head(&mut self) -> Result<(Carrier, Vec<Head>, Head), FetchError> {
-        if self.direct() {
-            if let Some(shared) = self.run.pool.shared(&self.url) {
-                self.trace
-                    .info("Re-using the HTTP/2 connection to this origin (multiplexed)");
-                match self.exchange_h2(&shared).await {
-                    Err(Failed::Unprocessed) => self
-                        .trace
-                        .info("The server did not take the request; opening a new connection"),
-                    Err(Failed::Fetch(e)) => return Err(e),
-                    Ok(answer) => return Ok(answer),
-                }
+        if let Some(shared) = self.run.pool.shared(&self.url, &self.route()) {
+            self.trace
+                .info("Re-using the HTTP/2 connection to this origin (multiplexed)");
+            match self.exchange_h2(&shared).await {
+                Err(Failed::Unprocessed) => self
+                    .trace
+                    .info("The server did not take the request; opening a new connection"),
+                Err(Failed::Fetch(e)) => return Err(e),
+                Ok(answer) => return Ok(answer),
             }
-            if let Some(kept) = self.run.pool.take(&self.url) {
-                self.trace
-                    .info("Re-using the connection kept from the last URL");
-                match self.exchange_on(kept).await {
-                    Ok(answer) => return Ok(answer),
-                    // Closed while idle: nothing of this exchange happened yet.
-                    Err(FetchError::EmptyReply | FetchError::Send(_) | FetchError::Recv(_)) => {
-                        self.trace
-                            .info("The kept connection was closed; opening a new one");
-                    }
-                    Err(e) => return Err(e),
+        }
+        if let Some(kept) = self.run.pool.take(&self.url, &self.route()) {
+            let how = &self.plan.connect;
+            self.request.via_proxy = dial::via_proxy(how, &self.plan.proxies, &self.url);
+            self.trace
+                .info("Re-using the connection kept from the last URL");
+            match self.exchange_on(kept).await {
+                Ok(answer) => return Ok(answer),
+                // Closed while idle: nothing of this exchange happened yet.
+                Err(FetchError::EmptyReply | FetchError::Send(_) | FetchError::Recv(_)) => {
+                    self.trace
+                        .info("The kept connection was closed; opening a new one");
                 }
+                Err(e) => return Err(e),
             }
         }
         match self.open_link().await? {
@@ -306,6 +338,70 @@ impl Exchange<'_> {
                 },
             },
         }
+    }
+
+    /// With a cookie engine (`-b`, `-c`), the cookies it holds for the current URL go with
+    /// the request.
+    fn take_jar_cookies(&mut self) {
+        if let Some(cookies) = &self.plan.cookies {
+            self.request.jar_cookies = cookies.for_request(&self.url);
+        }
+    }
+
+    /// Opens a connection for the current URL and starts the HTTP version it speaks. A
+    /// connection that may turn out HTTP/2 is set up behind its origin's gate, so that the
+    /// fetches waiting there share it (see `conn/pool.rs`).
+    async fn open_link(&mut self) -> Result<Link, FetchError> {
+        let versions = self.plan.connect.versions;
+        let may_share = match versions {
+            HttpVersions::Http1 => false,
+            HttpVersions::Http2OverTls => self.url.scheme() == "https",
+            HttpVersions::Http2PriorKnowledge => true,
+        };
+        let route = self.route();
+        let gate = match may_share {
+            true => self.run.pool.wait_gate(&self.url, &route).await,
+            false => None,
+        };
+        if gate.is_some() {
+            if let Some(shared) = self.run.pool.shared(&self.url, &route) {
+                return Ok(Link::H2(shared));
+            }
+        }
+        let conn = self.open().await?;
+        let absolute_form = self.request.via_proxy.is_some();
+        let link = link::speak(conn, versions, absolute_form, self.trace).await?;
+        match (&link, may_share) {
+            (Link::H2(conn), true) => {
+                self.run.pool.share(&self.url, &route, conn.clone());
+                // The others wait until the server's stream limit is known, while this
+                // fetch goes on with its request.
+                if let Some(gate) = gate {
+                    let settled = conn.settled();
+                    tokio::spawn(async move {
+                        settled.await;
+                        drop(gate);
+                    });
+                }
+            }
+            (Link::H1(_), true) => self.run.pool.note_http1(&self.url, &route),
+            (_, false) => {}
+        }
+        Ok(link)
+    }
+
+    /// Sends the request on a new stream of `conn` and waits for the response head.
+    async fn exchange_h2(&mut self, conn: &H2Conn) -> Result<(Carrier, Vec<Head>, Head), Failed> {
+        self.take_jar_cookies();
+        let rendered = self.request.render(&self.url, Some(self.attempt.ask_from));
+        let request = h2::convert(&rendered, &self.url)?;
+        self.note_request(conn.addresses(), request.shown.len());
+        let answer = conn
+            .exchange(request, self.request.body.as_ref(), self.trace)
+            .await;
+        self.attempt.stats.time_starttransfer = Some(self.attempt.started.elapsed());
+        let (head, body) = answer?;
+        Ok((Carrier::H2(body), Vec::new(), head))
     }
 
     /// Sends the request on `conn` (HTTP/1.x) and reads the response head.
@@ -340,73 +436,10 @@ impl Exchange<'_> {
         Ok((Carrier::H1 { conn, buf }, interim, head))
     }
 
-    /// With a cookie engine (`-b`, `-c`), the cookies it holds for the current URL go with
-    /// the request.
-    fn take_jar_cookies(&mut self) {
-        if let Some(cookies) = &self.plan.cookies {
-            self.request.jar_cookies = cookies.for_request(&self.url);
-        }
-    }
-
-    /// Opens a connection for the current URL and starts the HTTP version it speaks. A
-    /// direct connection that may turn out HTTP/2 is set up behind the origin's gate, so
-    /// that the fetches waiting there share it (see `conn/pool.rs`).
-    async fn open_link(&mut self) -> Result<Link, FetchError> {
-        let versions = self.plan.connect.versions;
-        let may_share = self.direct()
-            && match versions {
-                HttpVersions::Http1 => false,
-                HttpVersions::Http2OverTls => self.url.scheme() == "https",
-                HttpVersions::Http2PriorKnowledge => true,
-            };
-        let gate = match may_share {
-            true => self.run.pool.wait_gate(&self.url).await,
-            false => None,
-        };
-        if gate.is_some() {
-            if let Some(shared) = self.run.pool.shared(&self.url) {
-                return Ok(Link::H2(shared));
-            }
-        }
-        let conn = self.open().await?;
-        let absolute_form = self.request.via_proxy.is_some();
-        let link = link::speak(conn, versions, absolute_form, self.trace).await?;
-        match (&link, may_share) {
-            (Link::H2(conn), true) => {
-                self.run.pool.share(&self.url, conn.clone());
-                // The others wait until the server's stream limit is known, while this
-                // fetch goes on with its request.
-                if let Some(gate) = gate {
-                    let settled = conn.settled();
-                    tokio::spawn(async move {
-                        settled.await;
-                        drop(gate);
-                    });
-                }
-            }
-            (Link::H1(_), true) => self.run.pool.note_http1(&self.url),
-            (_, false) => {}
-        }
-        Ok(link)
-    }
-
-    /// Sends the request on a new stream of `conn` and waits for the response head.
-    async fn exchange_h2(&mut self, conn: &H2Conn) -> Result<(Carrier, Vec<Head>, Head), Failed> {
-        self.take_jar_cookies();
-        let rendered = self.request.render(&self.url, Some(self.attempt.ask_from));
-        let request = h2::convert(&rendered, &self.url)?;
-        self.note_request(conn.addresses(), request.shown.len());
-        let answer = conn
-            .exchange(request, self.request.body.as_ref(), self.trace)
-            .await;
-        self.attempt.stats.time_starttransfer = Some(self.attempt.started.elapsed());
-        let (head, body) = answer?;
-        Ok((Carrier::H2(body), Vec::new(), head))
-    }
-
-    /// Whether the current URL is reached without a proxy (only those connections are kept).
-    fn direct(&self) -> bool {
-        self.plan.proxies.for_url(&self.url).is_none()
+    /// The way the current URL is reached (direct, a proxy, a Unix socket): with its origin,
+    /// what a kept connection is kept for.
+    fn route(&self) -> String {
+        dial::route_key(&self.plan.connect, &self.plan.proxies, &self.url)
     }
 
     /// Opens a connection for the current URL (directly or through its proxy), noting when
@@ -435,7 +468,7 @@ impl Exchange<'_> {
     }
 
     /// Notes for `-w` a request of `len` bytes (head, and a body sent with it) about to go
-    /// out on a connection between `addresses` (local, remote).
+    /// out on `conn`.
     fn note_request(&mut self, addresses: (Option<SocketAddr>, Option<SocketAddr>), len: usize) {
         let stats = &mut self.attempt.stats;
         let now = self.attempt.started.elapsed();
@@ -509,9 +542,16 @@ impl Exchange<'_> {
         }
         self.check_resumed_length(&head, &out)?;
         if let (true, Some(conn)) = (streamed.reusable, carrier.into_conn()) {
-            self.run.pool.put(&self.url, conn);
+            let route = self.route();
+            self.run.pool.put(&self.url, &route, conn);
         }
-        out.commit().await
+        let saved = self.commit(out).await?;
+        if let (true, Some(path), Some(date)) =
+            (self.plan.remote_time, saved, head.get("last-modified"))
+        {
+            file::set_remote_time(&path, date);
+        }
+        Ok(())
     }
 
     /// `--max-filesize`: a body whose length is known to pass it is refused before a byte
@@ -555,7 +595,7 @@ impl Exchange<'_> {
         Ok(Opened::Writing(out))
     }
 
-    /// Streams the body from its connection or stream through its content decoding into
+    /// Streams the body from the response's connection through its content decoding into
     /// `out`, under the progress meter and `--limit-rate`.
     async fn stream_body(
         &mut self,
@@ -575,8 +615,7 @@ impl Exchange<'_> {
         let read = carrier.read_body(&mut body, &mut sink, &mut meter).await;
         self.attempt.stats.size_download = body.received();
         let ended = read?;
-        let reusable =
-            ended.at_end && self.request.keep_alive && head.keeps_alive() && self.direct();
+        let reusable = ended.at_end && self.request.keep_alive && head.keeps_alive();
         meter.finish();
         Ok(Streamed {
             sink,
@@ -607,7 +646,7 @@ impl Exchange<'_> {
         head::check_trailers(trailers).map_err(|e| FetchError::BadReply(e.to_string()))?;
         let trailers = heads::trailer_lines(trailers);
         if !trailers.is_empty() {
-            self.trace.response(&trailers);
+            self.trace.trailers(&trailers);
         }
         self.heads.show_trailers(&trailers)?;
         Ok(trailers)

@@ -1,15 +1,17 @@
 //! Owns keeping connections alive between the requests of one run: a connection whose
-//! response ended exactly at its body's end waits here, by origin, for the next request to
-//! the same scheme, host and port (a redirect's next hop, or the next URL), which then skips
-//! the connect and TLS handshake, as curl reuses it.
+//! response ended exactly at its body's end waits here, by origin and route, for the next
+//! request to the same scheme, host and port by the same way (direct, a proxy, a Unix
+//! socket): a redirect's next hop, or the next URL, which then skips the connect, the
+//! proxy's handshake and TLS, as curl reuses it.
 //!
-//! An HTTP/2 connection is not taken but shared: every fetch to its origin opens a stream on
-//! it while the server's stream limit allows, and only then is another one dialled. While
-//! the first connection to an origin is being set up, the other fetches to it wait at the
-//! origin's gate (curl's "pipewait") rather than each dialling its own: only its ALPN
-//! answer tells whether they can share it. Once an origin answered HTTP/1.1, nobody waits.
+//! An HTTP/2 connection is not taken but shared: every fetch to its origin (by the same
+//! route) opens a stream on it while the server's stream limit allows, and only then is
+//! another one dialled. While the first connection to an origin is being set up, the other
+//! fetches to it wait at the origin's gate (curl's "pipewait") rather than each dialling
+//! its own: only its ALPN answer tells whether they can share it. Once an origin answered
+//! HTTP/1.1, nobody waits.
 //!
-//! Only direct connections are kept (not through a proxy), and only while the run lasts.
+//! Connections are kept only while the run lasts.
 //! A kept connection the server has closed meanwhile fails on its first use; the exchange
 //! then opens a fresh one, so a stale connection costs a retry, never a failure.
 
@@ -28,18 +30,20 @@ const MAX_IDLE: usize = 300;
 #[derive(Default)]
 pub struct Pool {
     idle: Mutex<Vec<(String, Conn)>>,
-    /// HTTP/2 connections by origin, shared.
+    /// HTTP/2 connections by origin and route, shared.
     shared: Mutex<Vec<(String, H2Conn)>>,
-    /// Per origin, the gate held while a connection that may speak HTTP/2 is set up.
+    /// Per origin and route, the gate held while a connection that may speak HTTP/2 is
+    /// set up.
     gates: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    /// Origins whose server answered with HTTP/1.1: no waiting at their gate.
+    /// Origins (and routes) whose server answered with HTTP/1.1: no waiting at their gate.
     http1: Mutex<HashSet<String>>,
 }
 
-/// scheme://host:port: what a connection can be reused for.
-fn origin(url: &Url) -> String {
+/// scheme://host:port and the route taken (empty when direct): what a connection can be
+/// reused for.
+fn origin(url: &Url, route: &str) -> String {
     format!(
-        "{}://{}:{}",
+        "{}://{}:{} {route}",
         url.scheme(),
         url.host_str().unwrap_or_default(),
         url.port_or_known_default().unwrap_or(0)
@@ -47,26 +51,27 @@ fn origin(url: &Url) -> String {
 }
 
 impl Pool {
-    /// An idle connection to `url`'s origin, if one is kept.
-    pub fn take(&self, url: &Url) -> Option<Conn> {
-        let key = origin(url);
+    /// An idle connection to `url`'s origin by `route`, if one is kept.
+    pub fn take(&self, url: &Url, route: &str) -> Option<Conn> {
+        let key = origin(url, route);
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         let at = idle.iter().position(|(k, _)| *k == key)?;
         Some(idle.swap_remove(at).1)
     }
 
-    /// Keeps `conn` for the next request to `url`'s origin.
-    pub fn put(&self, url: &Url, conn: Conn) {
+    /// Keeps `conn` for the next request to `url`'s origin by `route`.
+    pub fn put(&self, url: &Url, route: &str, conn: Conn) {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         if idle.len() == MAX_IDLE {
             idle.remove(0);
         }
-        idle.push((origin(url), conn));
+        idle.push((origin(url, route), conn));
     }
 
-    /// An HTTP/2 connection to `url`'s origin with room for another stream, if one is up.
-    pub fn shared(&self, url: &Url) -> Option<H2Conn> {
-        let key = origin(url);
+    /// An HTTP/2 connection to `url`'s origin by `route` with room for another stream, if
+    /// one is up.
+    pub fn shared(&self, url: &Url, route: &str) -> Option<H2Conn> {
+        let key = origin(url, route);
         let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
         shared.retain(|(_, conn)| !conn.is_closed());
         shared
@@ -75,15 +80,20 @@ impl Pool {
             .map(|(_, conn)| conn.clone())
     }
 
-    /// Shares `conn` with the fetches to `url`'s origin.
-    pub fn share(&self, url: &Url, conn: H2Conn) {
+    /// Shares `conn` with the fetches to `url`'s origin by `route`.
+    pub fn share(&self, url: &Url, route: &str, conn: H2Conn) {
         let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
-        shared.push((origin(url), conn));
+        shared.push((origin(url, route), conn));
     }
 
-    /// Waits for the origin's gate (see the module docs); none for an HTTP/1.1 origin.
-    pub async fn wait_gate(&self, url: &Url) -> Option<tokio::sync::OwnedMutexGuard<()>> {
-        let key = origin(url);
+    /// Waits for the gate of `url`'s origin by `route` (see the module docs); none for an
+    /// HTTP/1.1 origin.
+    pub async fn wait_gate(
+        &self,
+        url: &Url,
+        route: &str,
+    ) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        let key = origin(url, route);
         if self
             .http1
             .lock()
@@ -99,9 +109,9 @@ impl Pool {
         Some(gate.lock_owned().await)
     }
 
-    /// Notes that `url`'s origin answered with HTTP/1.1.
-    pub fn note_http1(&self, url: &Url) {
+    /// Notes that `url`'s origin by `route` answered with HTTP/1.1.
+    pub fn note_http1(&self, url: &Url, route: &str) {
         let mut http1 = self.http1.lock().unwrap_or_else(|e| e.into_inner());
-        http1.insert(origin(url));
+        http1.insert(origin(url, route));
     }
 }
