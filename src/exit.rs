@@ -53,6 +53,8 @@ pub mod curl {
     pub const COULDNT_CONNECT: u8 = 7;
     /// The server's reply cannot be parsed (`CURLE_WEIRD_SERVER_REPLY`).
     pub const WEIRD_SERVER_REPLY: u8 = 8;
+    /// An HTTP/2 framing or connection error (`CURLE_HTTP2`).
+    pub const HTTP2: u8 = 16;
     /// The body ended before its announced end (`CURLE_PARTIAL_FILE`).
     pub const PARTIAL_FILE: u8 = 18;
     /// `--fail` and a status of 400 or more (`CURLE_HTTP_RETURNED_ERROR`).
@@ -92,6 +94,8 @@ pub mod curl {
     pub const FILESIZE_EXCEEDED: u8 = 63;
     /// The CA file cannot be used (`CURLE_SSL_CACERT_BADFILE`).
     pub const SSL_CACERT_BADFILE: u8 = 77;
+    /// The server reset the HTTP/2 stream (`CURLE_HTTP2_STREAM`).
+    pub const HTTP2_STREAM: u8 = 92;
     /// The SOCKS proxy's handshake failed (`CURLE_PROXY`).
     pub const PROXY: u8 = 97;
 }

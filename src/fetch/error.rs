@@ -86,6 +86,13 @@ pub enum FetchError {
     /// The server's reply breaks HTTP/1.1 framing (curl's 8).
     #[error("weird server reply: {0}")]
     BadReply(String),
+    /// The HTTP/2 connection broke: a framing or protocol error, or a GOAWAY after the
+    /// request was taken (curl's 16).
+    #[error("HTTP/2 error: {0}")]
+    Http2(String),
+    /// The server reset the request's HTTP/2 stream (curl's 92).
+    #[error("{0}")]
+    Http2Stream(String),
     /// The server closed the connection without sending anything (curl's 52).
     #[error("empty reply from server")]
     EmptyReply,
@@ -187,6 +194,8 @@ impl FetchError {
             FetchError::Option(_) => curl::SETOPT_OPTION_SYNTAX,
             FetchError::Redirects(_) => curl::TOO_MANY_REDIRECTS,
             FetchError::EmptyReply => curl::GOT_NOTHING,
+            FetchError::Http2(_) => curl::HTTP2,
+            FetchError::Http2Stream(_) => curl::HTTP2_STREAM,
             FetchError::Send(_) => curl::SEND_ERROR,
             FetchError::Recv(_) => curl::RECV_ERROR,
             FetchError::Encoding(_) => curl::BAD_CONTENT_ENCODING,

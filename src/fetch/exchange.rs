@@ -1,7 +1,9 @@
 //! Owns one fetch from the first request to the committed output: connecting, following
 //! redirects, `-f`, the resume decision, and streaming the final body into its destination.
 
-use super::conn::dial;
+use super::conn::dial::{self, HttpVersions};
+use super::conn::h2::{self, Failed, H2Conn};
+use super::conn::link::{self, Carrier, Link};
 use super::conn::pool::Pool;
 use super::conn::transfer::{self, Buffer, Conn, Response};
 use super::error::FetchError;
@@ -22,6 +24,7 @@ use super::segments;
 use indicatif::MultiProgress;
 use rustls::ClientConfig;
 use std::io::IsTerminal;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -178,10 +181,17 @@ fn status_error(head: &Head) -> FetchError {
     }
 }
 
+/// The final response of a request chain: its head, and what its body comes on, whatever
+/// the HTTP version.
+struct Answered {
+    carrier: Carrier,
+    head: Head,
+}
+
 /// The response a request chain ended with.
 enum Reply {
     /// Deliver its body.
-    Deliver(Response),
+    Deliver(Answered),
     /// Drop it and try again.
     Retry(Done),
 }
@@ -194,14 +204,12 @@ impl Exchange<'_> {
             self.plan.location_trusted,
         )
         .keeping_post(self.plan.keep_post);
-        let mut buf = Buffer::default();
         // Whether this hop's 401 was answered with credentials already.
         let mut answered = false;
         loop {
-            buf.clear();
             self.attempt.stats.url_effective = self.url.to_string();
             self.check_protocol(self.attempt.stats.num_redirects > 0)?;
-            let (conn, interim, head) = self.request_head(&mut buf).await?;
+            let (carrier, interim, head) = self.request_head().await?;
             for h in interim.iter().chain([&head]) {
                 self.trace.response(&h.raw);
                 self.attempt.stats.size_header += h.raw.len() as u64;
@@ -212,13 +220,13 @@ impl Exchange<'_> {
                 cookies.take_from(&head, &self.url);
             }
             if head.status == 401 && self.answer_challenge(&head, &mut answered) {
-                self.keep_for_next_hop(conn, &mut buf, &head).await;
+                self.keep_for_next_hop(carrier, &head).await;
                 continue;
             }
             if self.plan.max_redirects.is_some() && is_redirect(head.status) {
                 if let Some(location) = redirect::location(&head) {
                     answered = false;
-                    self.keep_for_next_hop(conn, &mut buf, &head).await;
+                    self.keep_for_next_hop(carrier, &head).await;
                     self.attempt.stats.redirect_url = None;
                     self.url =
                         redirects.follow(&mut self.request, &self.url, head.status, &location)?;
@@ -251,18 +259,18 @@ impl Exchange<'_> {
             if self.plan.fail && head.status >= 400 && !complete {
                 return Err(status_error(&head));
             }
-            return Ok(Reply::Deliver(Response { conn, buf, head }));
+            return Ok(Reply::Deliver(Answered { carrier, head }));
         }
     }
 
     /// Renames the complete output to its name (a free one under `--no-clobber`, which
     /// `%{filename_effective}` then reports); the file's name, None for stdout.
-    fn commit(&mut self, out: Output) -> Result<Option<PathBuf>, FetchError> {
+    async fn commit(&mut self, out: Output) -> Result<Option<PathBuf>, FetchError> {
         if !self.plan.no_clobber {
-            out.commit()?;
+            out.commit().await?;
             return Ok(self.plan.output.clone());
         }
-        let saved = out.commit_unclobbered()?;
+        let saved = out.commit_unclobbered().await?;
         if let Some(path) = &saved {
             self.attempt.stats.filename_effective = Some(path.display().to_string());
         }
@@ -339,50 +347,76 @@ impl Exchange<'_> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Keeps a redirect's connection for the next request when its small body was read
-    /// to the end and the server keeps it open, as curl follows a same-origin redirect.
-    async fn keep_for_next_hop(&mut self, mut conn: Conn, buf: &mut Buffer, head: &Head) {
+    /// Keeps a redirect's HTTP/1.1 connection for the next request when its small body
+    /// was read to the end and the server keeps it open, as curl follows a same-origin
+    /// redirect (an HTTP/2 connection stays shared anyway; the stream is dropped).
+    async fn keep_for_next_hop(&mut self, carrier: Carrier, head: &Head) {
+        let Carrier::H1 { mut conn, mut buf } = carrier else {
+            return;
+        };
         let Ok(framing) = head.framing(self.request.framing_method()) else {
             return;
         };
         let kept = self.request.keep_alive && head.keeps_alive();
-        if kept && transfer::drain_small_body(&mut conn, buf, framing).await {
+        if kept && transfer::drain_small_body(&mut conn, &mut buf, framing).await {
             self.run.pool.put(&self.url, &self.route(), conn);
         }
     }
 
-    /// Sends the request and reads the response head, on a kept-alive connection when the
-    /// pool has one for this origin (and on a fresh one when that turns out closed).
-    async fn request_head(
-        &mut self,
-        buf: &mut Buffer,
-    ) -> Result<(Conn, Vec<Head>, Head), FetchError> {
+    /// Sends the request and reads the response head: on a shared HTTP/2 connection or a
+    /// kept-alive one when the pool has one for this origin and route, else on a fresh one
+    /// (also when a kept one turns out closed, or the server turned the request away unseen).
+    async fn request_head(&mut self) -> Result<(Carrier, Vec<Head>, Head), FetchError> {
+        if let Some(shared) = self.run.pool.shared(&self.url, &self.route()) {
+            self.trace
+                .info("Re-using the HTTP/2 connection to this origin (multiplexed)");
+            match self.exchange_h2(&shared).await {
+                Err(Failed::Unprocessed) => self
+                    .trace
+                    .info("The server did not take the request; opening a new connection"),
+                Err(Failed::Fetch(e)) => return Err(e),
+                Ok(answer) => return Ok(answer),
+            }
+        }
         if let Some(kept) = self.run.pool.take(&self.url, &self.route()) {
             let how = &self.plan.connect;
             self.request.via_proxy = dial::via_proxy(how, &self.plan.proxies, &self.url);
             self.trace
                 .info("Re-using the connection kept from the last URL");
-            match self.exchange_on(kept, buf).await {
+            match self.exchange_on(kept).await {
                 Ok(answer) => return Ok(answer),
                 // Closed while idle: nothing of this exchange happened yet.
                 Err(FetchError::EmptyReply | FetchError::Send(_) | FetchError::Recv(_)) => {
                     self.trace
                         .info("The kept connection was closed; opening a new one");
-                    buf.clear();
                 }
                 Err(e) => return Err(e),
             }
         }
-        let conn = self.open().await?;
-        self.exchange_on(conn, buf).await
+        match self.open_link().await? {
+            Link::H1(conn) => self.exchange_on(conn).await,
+            Link::H2(conn) => match self.exchange_h2(&conn).await {
+                Ok(answer) => Ok(answer),
+                Err(Failed::Fetch(e)) => Err(e),
+                // Turned away unseen on a fresh connection too: once more, then give up.
+                Err(Failed::Unprocessed) => match self.open_link().await? {
+                    Link::H1(conn) => self.exchange_on(conn).await,
+                    Link::H2(conn) => self.exchange_h2(&conn).await.map_err(|e| match e {
+                        Failed::Fetch(e) => e,
+                        Failed::Unprocessed => FetchError::Http2(
+                            "the server refused the request twice (REFUSED_STREAM or GOAWAY)"
+                                .into(),
+                        ),
+                    }),
+                },
+            },
+        }
     }
 
-    /// Sends the request on `conn` and reads the response head.
-    async fn exchange_on(
-        &mut self,
-        mut conn: Conn,
-        buf: &mut Buffer,
-    ) -> Result<(Conn, Vec<Head>, Head), FetchError> {
+    /// What the request carries for the current URL besides its flags: the cookie engine's
+    /// cookies (`-b`, `-c`), and Digest's `Authorization` (or a probe without credentials,
+    /// `--digest`/`--anyauth` before the challenge).
+    fn take_url_state(&mut self) {
         if let Some(cookies) = &self.plan.cookies {
             self.request.jar_cookies = cookies.for_request(&self.url);
         }
@@ -391,13 +425,78 @@ impl Exchange<'_> {
             && self.request.authorization.is_none()
             && !self.request.basic
             && self.request.credentials(&self.url).is_some();
+    }
+
+    /// Opens a connection for the current URL and starts the HTTP version it speaks. A
+    /// connection that may turn out HTTP/2 is set up behind its origin's gate, so that the
+    /// fetches waiting there share it (see `conn/pool.rs`).
+    async fn open_link(&mut self) -> Result<Link, FetchError> {
+        let versions = self.plan.connect.versions;
+        let may_share = match versions {
+            HttpVersions::Http1 => false,
+            HttpVersions::Http2OverTls => self.url.scheme() == "https",
+            HttpVersions::Http2PriorKnowledge => true,
+        };
+        let route = self.route();
+        let gate = match may_share {
+            true => self.run.pool.wait_gate(&self.url, &route).await,
+            false => None,
+        };
+        if gate.is_some() {
+            if let Some(shared) = self.run.pool.shared(&self.url, &route) {
+                return Ok(Link::H2(shared));
+            }
+        }
+        let conn = self.open().await?;
+        let absolute_form = self.request.via_proxy.is_some();
+        let link = link::speak(conn, versions, absolute_form, self.trace).await?;
+        match (&link, may_share) {
+            (Link::H2(conn), true) => {
+                self.run.pool.share(&self.url, &route, conn.clone());
+                // The others wait until the server's stream limit is known, while this
+                // fetch goes on with its request.
+                if let Some(gate) = gate {
+                    let settled = conn.settled();
+                    tokio::spawn(async move {
+                        settled.await;
+                        drop(gate);
+                    });
+                }
+            }
+            (Link::H1(_), true) => self.run.pool.note_http1(&self.url, &route),
+            (_, false) => {}
+        }
+        Ok(link)
+    }
+
+    /// Sends the request on a new stream of `conn` and waits for the response head.
+    async fn exchange_h2(&mut self, conn: &H2Conn) -> Result<(Carrier, Vec<Head>, Head), Failed> {
+        self.take_url_state();
+        let rendered = self.request.render(&self.url, Some(self.attempt.ask_from));
+        let request = h2::convert(&rendered, &self.url)?;
+        self.note_request(conn.addresses(), request.shown.len());
+        let answer = conn
+            .exchange(request, self.request.body.as_ref(), self.trace)
+            .await;
+        self.attempt.stats.time_starttransfer = Some(self.attempt.started.elapsed());
+        let (head, body) = answer?;
+        Ok((Carrier::H2(body), Vec::new(), head))
+    }
+
+    /// Sends the request on `conn` (HTTP/1.x) and reads the response head.
+    async fn exchange_on(
+        &mut self,
+        mut conn: Conn,
+    ) -> Result<(Carrier, Vec<Head>, Head), FetchError> {
+        let mut buf = Buffer::default();
+        self.take_url_state();
         let request = self.request.render(&self.url, Some(self.attempt.ask_from));
         // The head alone counts in size_request: curl counts only what goes with it.
-        self.note_request(&conn, request.len());
+        self.note_request(conn.addresses(), request.len());
         let expect_wait = self.plan.expect_wait;
         let answer = transfer::round_trip(
             &mut conn,
-            buf,
+            &mut buf,
             &self.request,
             &request,
             expect_wait,
@@ -413,7 +512,7 @@ impl Exchange<'_> {
         if body_withheld {
             self.request.keep_alive = false;
         }
-        Ok((conn, interim, head))
+        Ok((Carrier::H1 { conn, buf }, interim, head))
     }
 
     /// The way the current URL is reached (direct, a proxy, a Unix socket): with its origin,
@@ -449,14 +548,14 @@ impl Exchange<'_> {
 
     /// Notes for `-w` a request of `len` bytes (head, and a body sent with it) about to go
     /// out on `conn`.
-    fn note_request(&mut self, conn: &Conn, len: usize) {
+    fn note_request(&mut self, addresses: (Option<SocketAddr>, Option<SocketAddr>), len: usize) {
         let stats = &mut self.attempt.stats;
         let now = self.attempt.started.elapsed();
         if stats.num_redirects > 0 {
             stats.time_redirect = Some(now);
         }
         stats.time_pretransfer = Some(now);
-        (stats.local, stats.remote) = conn.addresses();
+        (stats.local, stats.remote) = addresses;
         stats.size_request += len as u64;
         stats.size_upload = self.request.body.as_ref().map_or(0, Payload::len);
         stats.method = self.request.method.clone();
@@ -468,7 +567,10 @@ impl Exchange<'_> {
     fn note_response(&mut self, head: &Head) {
         let stats = &mut self.attempt.stats;
         stats.http_code = head.status;
-        stats.http_version = Some(10 + head.version);
+        stats.http_version = Some(match head.version {
+            2 => 20,
+            minor => 10 + minor,
+        });
         stats.content_type = head.get("content-type").map(str::to_string);
         stats.headers = head
             .headers
@@ -482,44 +584,50 @@ impl Exchange<'_> {
     }
 
     /// Streams the final response's body into its destination and commits it.
-    async fn deliver(&mut self, mut response: Response) -> Result<(), FetchError> {
-        let framing = response
-            .head
+    async fn deliver(&mut self, response: Answered) -> Result<(), FetchError> {
+        let Answered { mut carrier, head } = response;
+        let framing = head
             .framing(self.request.framing_method())
             .map_err(|e| FetchError::BadReply(e.to_string()))?;
-        let keep = self.resumed_bytes(&response.head)?;
-        self.refuse_too_large(&response.head, framing, &keep)?;
+        let keep = self.resumed_bytes(&head)?;
+        self.refuse_too_large(&head, framing, &keep)?;
         if let Keep::Bytes(0) = keep {
-            let split = segments::length_to_split(self.plan, &self.request, &response.head);
-            if let Some(length) = split {
-                return self.deliver_in_segments(response, length).await;
-            }
+            let split = match carrier {
+                // Over HTTP/2 the body comes on one stream (the segments speak HTTP/1.1).
+                Carrier::H2(_) => None,
+                Carrier::H1 { .. } => segments::length_to_split(self.plan, &self.request, &head),
+            };
+            carrier = match (carrier, split) {
+                (Carrier::H1 { conn, buf }, Some(length)) => {
+                    let first = Response { conn, buf, head };
+                    return self.deliver_in_segments(first, length).await;
+                }
+                (carrier, _) => carrier,
+            };
             if let Some(path) = &self.plan.output {
                 segments::forget(path);
             }
         }
         let out = match self.open_output(keep)? {
-            Opened::AlreadyComplete(out) => return out.commit(),
+            Opened::AlreadyComplete(out) => return out.commit().await,
             Opened::Writing(out) => out,
         };
-        let streamed = self.stream_body(&mut response, framing, out).await?;
-        let trailers = self.show_trailers(&streamed.body)?;
+        let streamed = self.stream_body(&mut carrier, &head, framing, out).await?;
+        let trailers = self.show_trailers(&streamed.trailers)?;
         let mut out = streamed.sink.finish()?;
         if self.heads.included().is_some() && !trailers.is_empty() {
             // -i: the trailers follow the body, as curl prints them.
             out.put(&trailers)?;
         }
-        self.check_resumed_length(&response.head, &out)?;
-        if streamed.reusable {
+        self.check_resumed_length(&head, &out)?;
+        if let (true, Some(conn)) = (streamed.reusable, carrier.into_conn()) {
             let route = self.route();
-            self.run.pool.put(&self.url, &route, response.conn);
+            self.run.pool.put(&self.url, &route, conn);
         }
-        let saved = self.commit(out)?;
-        if let (true, Some(path), Some(date)) = (
-            self.plan.remote_time,
-            saved,
-            response.head.get("last-modified"),
-        ) {
+        let saved = self.commit(out).await?;
+        if let (true, Some(path), Some(date)) =
+            (self.plan.remote_time, saved, head.get("last-modified"))
+        {
             file::set_remote_time(&path, date);
         }
         Ok(())
@@ -570,11 +678,11 @@ impl Exchange<'_> {
     /// `out`, under the progress meter and `--limit-rate`.
     async fn stream_body(
         &mut self,
-        response: &mut Response,
+        carrier: &mut Carrier,
+        head: &Head,
         framing: BodyFraming,
         out: Output,
     ) -> Result<Streamed, FetchError> {
-        let head = &response.head;
         let mut sink = ContentDecoder::new(
             out,
             head.joined("content-encoding").as_deref(),
@@ -583,14 +691,14 @@ impl Exchange<'_> {
         )?;
         let mut meter = self.meter(framing);
         let mut body = BodyDecoder::new(framing);
-        let (conn, buf) = (&mut response.conn, &mut response.buf);
-        let read = transfer::read_body(conn, buf, &mut body, &mut sink, &mut meter).await;
+        let read = carrier.read_body(&mut body, &mut sink, &mut meter).await;
         self.attempt.stats.size_download = body.received();
-        let reusable = read? && self.request.keep_alive && head.keeps_alive();
+        let ended = read?;
+        let reusable = ended.at_end && self.request.keep_alive && head.keeps_alive();
         meter.finish();
         Ok(Streamed {
             sink,
-            body,
+            trailers: ended.trailers,
             reusable,
         })
     }
@@ -613,8 +721,7 @@ impl Exchange<'_> {
 
     /// Checks a chunked body's trailers, traces them with `-v` and shows them where the
     /// heads go; returns them as curl prints them.
-    fn show_trailers(&mut self, body: &BodyDecoder) -> Result<Vec<u8>, FetchError> {
-        let trailers = body.trailers();
+    fn show_trailers(&mut self, trailers: &[u8]) -> Result<Vec<u8>, FetchError> {
         head::check_trailers(trailers).map_err(|e| FetchError::BadReply(e.to_string()))?;
         let trailers = heads::trailer_lines(trailers);
         if !trailers.is_empty() {
@@ -668,6 +775,7 @@ impl Exchange<'_> {
         Output::file(path, length)?
             .verify_with(self.plan.checksum.clone())?
             .commit()
+            .await
     }
 
     /// How much of the `.part` file the response continues.
@@ -713,8 +821,8 @@ enum Opened {
 struct Streamed {
     /// The destination, behind the content decoding.
     sink: ContentDecoder<Output>,
-    /// The body's framing, with its trailers.
-    body: BodyDecoder,
+    /// The trailer section that came after the body (empty when none).
+    trailers: Vec<u8>,
     /// The connection stands at the body's end and may carry another request.
     reusable: bool,
 }

@@ -1,5 +1,5 @@
-//! `sockit fetch`: the tutorial's page fetcher made real, an HTTP/1.1 and HTTPS downloader
-//! with curl's flags and exit codes.
+//! `sockit fetch`: the tutorial's page fetcher made real, an HTTP/1.1, HTTP/2 and HTTPS
+//! downloader with curl's flags and exit codes.
 //!
 //! # Layout
 //!
@@ -17,7 +17,8 @@
 //! - `conn/`: dialing as a stack of hops (`hops.rs`: TCP or a Unix socket, SOCKS, TLS to an
 //!   https proxy, CONNECT, TLS from [`crate::net::tls`] to the origin; `route.rs`:
 //!   `--resolve` and `--connect-to`; proxies with `--noproxy`), the kept-alive pool, and `transfer.rs`: one request and its
-//!   response over a connection.
+//!   response over a connection; `link.rs` starts the HTTP version a connection speaks,
+//!   HTTP/1.1 or HTTP/2 (`h2.rs`, a connection shared per origin through the pool).
 //! - `http/`: bytes and rules, no I/O: the request, the [`head`], body framing ([`body`]),
 //!   content decoding ([`decode`]), redirects, cookies and their jar, multipart forms,
 //!   Digest authentication.

@@ -3,8 +3,8 @@
 //! `--connect-to` target or the proxy, or `--unix-socket`), then SOCKS, then TLS to an
 //! `https://` proxy, then CONNECT (https, or `-p`), then TLS to the origin. The exchange and
 //! `--segments` both dial through here. TLS itself (trust, handshake, its failures) is
-//! `net::tls`'s; fetch adds ALPN `http/1.1` and the client certificate, builds the
-//! configuration once per fetch, and warns once about `-k`.
+//! `net::tls`'s; fetch offers ALPN `h2` then `http/1.1` (or `http/1.1` alone) and the
+//! client certificate, builds the configuration once per fetch, and warns once about `-k`.
 
 use super::connect::Family;
 use super::hops::{self, Net};
@@ -49,6 +49,22 @@ pub struct ConnectPlan {
     /// What a CONNECT request says besides its target (`-A`, `--proxy-header`,
     /// `--proxy1.0`).
     pub connect_head: ConnectHead,
+    /// Which HTTP versions a connection may speak.
+    pub versions: HttpVersions,
+}
+
+/// Which HTTP versions a connection offers and speaks (`-0`, `--http1.1`, `--http2`,
+/// `--http2-prior-knowledge`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HttpVersions {
+    /// HTTP/1.x only: TLS offers ALPN `http/1.1` alone.
+    Http1,
+    /// TLS offers `h2` then `http/1.1` and speaks what the server picks; clear text is
+    /// HTTP/1.1 (curl's default).
+    #[default]
+    Http2OverTls,
+    /// HTTP/2 on every connection, clear text (h2c) included, without asking first.
+    Http2PriorKnowledge,
 }
 
 /// A client certificate and its key, as files.
@@ -313,7 +329,11 @@ pub fn tls_config(
     if how.insecure && how.warn {
         eprintln!("sockit: warning: --insecure: the server's certificate is not verified");
     }
-    let mut config = tls::client_config(how.cacert.as_deref(), how.insecure, &[b"http/1.1"])?;
+    let alpn: &[&[u8]] = match how.versions {
+        HttpVersions::Http1 => &[b"http/1.1"],
+        HttpVersions::Http2OverTls | HttpVersions::Http2PriorKnowledge => &[b"h2", b"http/1.1"],
+    };
+    let mut config = tls::client_config(how.cacert.as_deref(), how.insecure, alpn)?;
     if let Some(cert) = &how.client_cert {
         cert.check()?;
         tls::present_identity(&mut config, &cert.cert, &cert.key)?;

@@ -3,14 +3,17 @@
 //! is `--resolve` and `--connect-to`; a proxy is chosen with `--noproxy`), TLS from
 //! [`crate::net::tls`] with its failures mapped to curl's codes in `error.rs`, the kept-alive
 //! pool, and moving one request and its response over a connection (`transfer.rs`, with the
-//! upload's sending).
+//! upload's sending), in the HTTP version the connection speaks (`link.rs`: HTTP/1.1, or
+//! HTTP/2 in `h2.rs`).
 //!
 //! It imports the http layer (bytes and rules) and the plain types it is handed; it knows
 //! nothing of the story (attempts, retries, redirects followed) above it.
 
 pub(super) mod connect;
 pub(super) mod dial;
+pub(super) mod h2;
 pub(super) mod hops;
+pub(super) mod link;
 pub(super) mod noproxy;
 pub(super) mod pool;
 pub(super) mod proxy;

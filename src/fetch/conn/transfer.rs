@@ -393,7 +393,7 @@ impl BodySink for Dropped {
 }
 
 /// Decodes `input` into `sink`; true when bytes followed the body's end.
-fn feed(
+pub fn feed(
     body: &mut BodyDecoder,
     mut input: &[u8],
     sink: &mut impl BodySink,

@@ -315,12 +315,26 @@ pub struct FetchArgs {
     pub max_filesize: Option<u64>,
 
     /// Send requests as HTTP/1.0.
-    #[arg(help_heading = REQUEST, short = '0', long = "http1.0", overrides_with = "http11")]
+    #[arg(help_heading = REQUEST, short = '0', long = "http1.0",
+        overrides_with_all = ["http11", "http2", "http2_prior_knowledge"])]
     pub http10: bool,
 
-    /// Send requests as HTTP/1.1 (the default; undoes an earlier -0).
-    #[arg(help_heading = REQUEST, long = "http1.1", overrides_with = "http10")]
+    /// Speak HTTP/1.1 only: offer no HTTP/2 over TLS.
+    #[arg(help_heading = REQUEST, long = "http1.1",
+        overrides_with_all = ["http10", "http2", "http2_prior_knowledge"])]
     pub http11: bool,
+
+    /// Offer HTTP/2 over TLS, HTTP/1.1 as the fallback (the default).
+    ///
+    /// An http:// URL stays HTTP/1.1: sockit sends no `Upgrade: h2c`.
+    #[arg(help_heading = REQUEST, long = "http2",
+        overrides_with_all = ["http10", "http11", "http2_prior_knowledge"])]
+    pub http2: bool,
+
+    /// Speak HTTP/2 from the first byte, to http:// URLs too (h2c).
+    #[arg(help_heading = REQUEST, long = "http2-prior-knowledge",
+        overrides_with_all = ["http10", "http11", "http2"])]
+    pub http2_prior_knowledge: bool,
 
     /// How long an upload waits for `100 Continue`.
     ///

@@ -15,7 +15,7 @@ use super::protocols::Protocols;
 use super::targets::OutputFlag;
 use super::url_query;
 use crate::fetch::conn::connect::Family;
-use crate::fetch::conn::dial::ConnectPlan;
+use crate::fetch::conn::dial::{ConnectPlan, HttpVersions};
 use crate::fetch::conn::proxy::{Proxies, ProxyFlags};
 use crate::fetch::error::{describe, FetchError};
 use crate::fetch::http::digest::{AuthMode, DigestState};
@@ -234,6 +234,7 @@ impl FetchPlan {
                 proxy_cacert: args.route.proxy_cacert.clone(),
                 proxy_insecure: args.route.proxy_insecure,
                 connect_head,
+                versions: http_versions(args),
             },
             max_redirects: (args.location || args.location_trusted).then_some(args.max_redirs),
             protocols,
@@ -576,4 +577,16 @@ fn valid_range(text: &str) -> bool {
         }
         None => false,
     })
+}
+
+/// Which HTTP versions the flags allow (the last of `-0`, `--http1.1`, `--http2` and
+/// `--http2-prior-knowledge` given wins: clap sees to that).
+fn http_versions(args: &FetchArgs) -> HttpVersions {
+    if args.http2_prior_knowledge {
+        HttpVersions::Http2PriorKnowledge
+    } else if args.http10 || args.http11 {
+        HttpVersions::Http1
+    } else {
+        HttpVersions::Http2OverTls
+    }
 }

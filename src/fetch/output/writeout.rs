@@ -42,7 +42,8 @@ pub struct Stats {
     pub method: String,
     /// The last request's scheme, upper case as curl prints it.
     pub scheme: String,
-    /// The last response's HTTP version: 10 for 1.0, 11 for 1.1 (None: no response).
+    /// The last response's HTTP version: 10 for 1.0, 11 for 1.1, 20 for 2 (None: no
+    /// response).
     pub http_version: Option<u8>,
     /// Where the last response redirects to, when it was not followed.
     pub redirect_url: Option<String>,
@@ -161,6 +162,7 @@ impl Stats {
             "http_version" => Value::Text(match self.http_version {
                 Some(10) => "1".into(),
                 Some(11) => "1.1".into(),
+                Some(20) => "2".into(),
                 _ => "0".into(),
             }),
             "local_ip" => Value::Text(self.local.map(|a| a.ip().to_string()).unwrap_or_default()),

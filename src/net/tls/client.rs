@@ -98,7 +98,9 @@ fn handshake_problem(e: &rustls::Error) -> String {
         rustls::Error::PeerIncompatible(why) => {
             format!("no TLS settings in common: {}", words(&format!("{why:?}")))
         }
-        rustls::Error::NoApplicationProtocol => "the server refused ALPN http/1.1".into(),
+        rustls::Error::NoApplicationProtocol => {
+            "the server takes none of the offered ALPN protocols".into()
+        }
         other => words(&other.to_string()),
     }
 }

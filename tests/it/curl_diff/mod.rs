@@ -18,6 +18,7 @@ mod fail;
 mod flags;
 mod forms;
 mod globs;
+mod h2;
 mod multipart;
 mod options;
 mod outputs;

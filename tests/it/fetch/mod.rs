@@ -12,6 +12,8 @@ mod dirs;
 mod errors;
 mod forms;
 mod framing;
+mod h2;
+mod h2_faults;
 mod many;
 mod memory;
 mod netrc;

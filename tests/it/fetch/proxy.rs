@@ -209,6 +209,26 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// Through a CONNECT tunnel, TLS with the origin offers ALPN h2 inside it, as curl does: a
+/// real nginx behind tinyproxy answers over HTTP/2.
+#[test]
+fn http2_inside_a_connect_tunnel() {
+    let Some(nginx_bin) = crate::support::nginx::find_nginx() else {
+        crate::support::require(false, "nginx");
+        return;
+    };
+    let Some(proxy) = TinyProxy::start("") else {
+        return;
+    };
+    use crate::support::nginx::{Nginx, Port};
+    let nginx = Nginx::start(&nginx_bin, &[("f.txt", b"over h2\n")]);
+    let url = nginx.url(Port::H2, "/f.txt");
+    let ca = nginx.cacert();
+    let args = ["-sS", "-x", &proxy.addr(), "--cacert", &ca];
+    let run = fetch(&[&args[..], &["-w", "%{http_version}", &url]].concat()).expect(0);
+    assert_eq!(run.out(), "over h2\n2");
+}
+
 /// stunnel in front of tinyproxy: an `https://` proxy, stopped when dropped.
 struct TlsProxy {
     port: u16,

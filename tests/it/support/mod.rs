@@ -10,6 +10,7 @@ pub mod balancers;
 pub mod events;
 pub mod fetch_run;
 pub mod http_server;
+pub mod nginx;
 pub mod pki;
 pub mod ranges;
 pub mod recorder;
