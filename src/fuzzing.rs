@@ -29,7 +29,7 @@ use std::rc::Rc;
 pub type Target = fn(&[u8]);
 
 /// The names of the targets, as directories under `fuzz/corpus/`, with their entry points.
-pub const TARGETS: [(&str, Target); 11] = [
+pub const TARGETS: [(&str, Target); 13] = [
     ("protocol", protocol),
     ("head", head),
     ("chunked", chunked),
@@ -41,6 +41,8 @@ pub const TARGETS: [(&str, Target); 11] = [
     ("config_file", config_file),
     ("segments_sidecar", segments_sidecar),
     ("url_glob", url_glob),
+    ("cookies", cookies),
+    ("form", form),
 ];
 
 /// The first byte of `data` as flags, then up to 7 read boundaries (two bytes each, taken
@@ -511,6 +513,100 @@ pub fn segments_sidecar(data: &[u8]) {
     if let Some(parsed) = sidecar::parse(text) {
         sidecar::check(&parsed);
     }
+}
+
+/// Cookies from hostile text (`fetch::http::cookie`, `fetch::http::cookie_jar`): the first line is a
+/// request URL's host and path, the rest a Netscape cookie file (`-b FILE`) and, line by
+/// line, `Set-Cookie` values. No panic; a file line that reads writes back to a line that
+/// reads to the same cookie; a `Set-Cookie` only sets cookies for the host or a parent
+/// domain of it; the jar's file reads back to the same cookies.
+pub fn cookies(data: &[u8]) {
+    use crate::fetch::http::cookie::{Cookie, Origin};
+    use crate::fetch::http::cookie_jar::CookieJar;
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (first, rest) = text.split_once('\n').unwrap_or(("h.test/", text));
+    let (host, path) = first.split_once('/').unwrap_or((first, ""));
+    let host = host.to_ascii_lowercase();
+    let path = format!("/{path}");
+    let origin = Origin {
+        host: &host,
+        path: &path,
+        secure: data.len() % 2 == 0,
+    };
+    const NOW: i64 = 1_800_000_000;
+    let mut jar = CookieJar::default();
+    jar.load(rest, false, NOW);
+    for line in rest.lines() {
+        if let Some(cookie) = Cookie::from_file_line(line) {
+            assert_eq!(Cookie::from_file_line(&cookie.file_line()), Some(cookie));
+        }
+        if let Some(cookie) = Cookie::from_header(line, origin, NOW) {
+            let parent = host
+                .strip_suffix(&cookie.domain)
+                .is_some_and(|r| r.is_empty() || r.ends_with('.'));
+            assert!(parent, "{host} set a cookie for {}", cookie.domain);
+        }
+        jar.set(line, origin, NOW);
+    }
+    let _ = jar.header(origin, NOW);
+    let written = jar.file_text(NOW);
+    let mut again = CookieJar::default();
+    again.load(&written, false, NOW);
+    let sorted = |t: &str| {
+        let mut lines: Vec<String> = t.lines().map(String::from).collect();
+        lines.sort();
+        lines
+    };
+    assert_eq!(sorted(&again.file_text(NOW)), sorted(&written));
+}
+
+/// `-F`'s syntax (`fetch::flags::form_flags`), each line of the input one argument: no
+/// panic; what reads keeps the name typed before the first `=`; `--form-string` keeps the
+/// rest as it is; a part header never holds a line break; the multipart body built from
+/// what reads has the length it announces.
+pub fn form(data: &[u8]) {
+    use crate::fetch::flags::form_flags::{FormSpec, Source};
+    use crate::fetch::http::multipart::{self, FormPart, Multipart, PartContent, Piece};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let mut parts = Vec::new();
+    for line in text.lines() {
+        if let Ok(spec) = FormSpec::parse(line, true) {
+            assert_eq!(Some(spec.name.as_str()), line.split('=').next());
+            assert_eq!(
+                Some(spec.source),
+                line.split_once('=').map(|(_, v)| Source::Text(v.into()))
+            );
+        }
+        let Ok(spec) = FormSpec::parse(line, false) else {
+            continue;
+        };
+        assert_eq!(Some(spec.name.as_str()), line.split('=').next());
+        assert!(spec.headers.iter().all(|h| !h.contains(['\r', '\n'])));
+        let content = match spec.source {
+            Source::Text(t) | Source::File(t) | Source::Contents(t) => t.into_bytes(),
+        };
+        parts.push(FormPart {
+            name: spec.name,
+            content: PartContent::Bytes(content),
+            filename: spec.filename,
+            content_type: spec.content_type,
+            headers: spec.headers,
+        });
+    }
+    let body = Multipart::new(&parts, multipart::boundary([7; 8]));
+    let sent: usize = body
+        .pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Bytes(b) => b.len(),
+            Piece::File { .. } => unreachable!("no file parts were made"),
+        })
+        .sum();
+    assert_eq!(sent as u64, body.len());
 }
 
 #[cfg(test)]

@@ -14,11 +14,12 @@
 //! - `output/`: where the response goes and what the user sees: the file (`.part`, its lock,
 //!   the `--segments` sidecar), heads printed (`-i`, `-D`), progress, `-v`, [`writeout`],
 //!   `--checksum`.
-//! - `conn/`: dialing (direct, or through a proxy with `--noproxy`; TLS from
-//!   [`crate::net::tls`]), the kept-alive pool, and `transfer.rs`: one request and its
+//! - `conn/`: dialing as a stack of hops (`hops.rs`: TCP or a Unix socket, SOCKS, TLS to an
+//!   https proxy, CONNECT, TLS from [`crate::net::tls`] to the origin; `route.rs`:
+//!   `--resolve` and `--connect-to`; proxies with `--noproxy`), the kept-alive pool, and `transfer.rs`: one request and its
 //!   response over a connection.
 //! - `http/`: bytes and rules, no I/O: the request, the [`head`], body framing ([`body`]),
-//!   content decoding ([`decode`]), redirects.
+//!   content decoding ([`decode`]), redirects, cookies and the jar that matches them.
 //! - The story: [`run`] fetches the URLs in turn or `-Z` at once (`parallel.rs`); `job.rs`
 //!   owns one URL, attempt after attempt under `--retry` (`retry.rs`), then `-w`;
 //!   `exchange.rs` owns one attempt, from the first request through redirects to the body
@@ -30,7 +31,7 @@
 mod conn;
 mod error;
 mod exchange;
-mod flags;
+pub(crate) mod flags;
 pub(crate) mod http;
 mod job;
 pub(crate) mod output;
@@ -52,6 +53,22 @@ use exchange::RunState;
 pub(crate) use flags::plan::parse_url;
 use flags::plan::FetchPlan;
 
+/// Opens `--trace`/`--trace-ascii`'s file for the run; one that cannot be created is a
+/// warning, and the run goes on without it, as curl's does.
+fn start_trace(args: &FetchArgs) {
+    let target = match (&args.trace, &args.trace_ascii) {
+        (Some(path), _) => Some((path.as_path(), output::trace::Style::Hex)),
+        (None, Some(path)) => Some((path.as_path(), output::trace::Style::Ascii)),
+        (None, None) => None,
+    };
+    if target.is_none() && !args.trace_time {
+        return;
+    }
+    if let Err(e) = output::trace::start(target, args.trace_time) {
+        eprintln!("sockit: warning: cannot open the trace file: {e}");
+    }
+}
+
 /// Fetches every URL the flags name, one after another or `-Z` at once, and returns the
 /// failures in URL order (none when every URL was fetched): the caller reports each, and the
 /// last one decides the exit code, as in curl.
@@ -60,11 +77,13 @@ pub async fn run(args: FetchArgs) -> Vec<FetchError> {
         Ok(planned) => (planned.plans, planned.stopped),
         Err(e) => return vec![e],
     };
+    start_trace(&args);
     if let Some(first) = plans.first() {
         if let Err(e) = output::heads::HeadSinks::start_dump(&first.heads) {
             return vec![e];
         }
     }
+    let cookies = plans.first().and_then(|p| p.cookies.clone());
     let results = if args.parallel && plans.len() > 1 {
         parallel::fetch_all(plans, usize::from(args.parallel_max)).await
     } else {
@@ -77,5 +96,8 @@ pub async fn run(args: FetchArgs) -> Vec<FetchError> {
     };
     let mut failures: Vec<FetchError> = results.into_iter().filter_map(Result::err).collect();
     failures.extend(stopped);
+    if let Some(Err(e)) = cookies.map(|c| c.save()) {
+        failures.push(e);
+    }
     failures
 }

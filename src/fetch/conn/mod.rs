@@ -1,5 +1,7 @@
-//! The connection: dialing (direct or through a proxy, with `--noproxy`; TLS from
-//! [`crate::net::tls`], its failures mapped to curl's codes in `error.rs`), the kept-alive
+//! The connection: dialing as a stack of hops (`dial.rs` orders them, `hops.rs` has each:
+//! TCP or a Unix socket, SOCKS, TLS to an https proxy, CONNECT, TLS to the origin; `route.rs`
+//! is `--resolve` and `--connect-to`; a proxy is chosen with `--noproxy`; TLS itself is
+//! [`crate::net::tls`]'s, its failures mapped to curl's codes in `error.rs`), the kept-alive
 //! pool, and moving one request and its response over a connection (`transfer.rs`, with the
 //! upload's sending).
 //!
@@ -8,7 +10,9 @@
 
 pub(super) mod connect;
 pub(super) mod dial;
+pub(super) mod hops;
 pub(super) mod noproxy;
 pub(super) mod pool;
 pub(super) mod proxy;
+pub(super) mod route;
 pub(super) mod transfer;

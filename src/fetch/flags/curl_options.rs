@@ -1162,12 +1162,12 @@ mod tests {
             "fetch does not support curl's --create-dirs yet"
         );
         assert_eq!(
-            refusal("--cookie-jar=jar"),
-            "fetch does not support curl's --cookie-jar yet"
+            refusal("--speed-limit=100"),
+            "fetch does not support curl's --speed-limit yet"
         );
         assert_eq!(
-            refusal("-c"),
-            "fetch does not support curl's -c (--cookie-jar) yet"
+            refusal("-Y"),
+            "fetch does not support curl's -Y (--speed-limit) yet"
         );
     }
 

@@ -9,12 +9,17 @@
 
 pub(super) mod args;
 pub mod config_file;
+pub(super) mod cookie_flags;
 pub mod curl_options;
 pub(super) mod data_args;
+pub(crate) mod form_flags;
 pub mod glob;
 pub(super) mod headings;
 mod negations;
 pub mod netrc;
 mod payload;
 pub(super) mod plan;
+pub(super) mod protocols;
+pub(super) mod route_args;
 pub(super) mod targets;
+mod url_query;

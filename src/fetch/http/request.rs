@@ -5,6 +5,7 @@
 //! default), the credentials, `Range`, `User-Agent`, `Accept: */*`, `Referer`, then the
 //! user's `-H` lines exactly as typed, then the body's `Content-Length` and `Content-Type`.
 
+use super::multipart::EXPECT_THRESHOLD;
 use crate::fetch::error::FetchError;
 use url::Url;
 
@@ -44,9 +45,17 @@ pub struct RequestSpec {
     pub edits: Vec<HeaderEdit>,
     /// `-u USER:PASSWORD`, sent as Basic credentials (before those in the URL).
     pub user: Option<String>,
+    /// `--oauth2-bearer TOKEN`, sent as `Authorization: Bearer TOKEN` instead of any Basic
+    /// credentials, as curl prefers it.
+    pub bearer: Option<String>,
     /// The user's headers no longer sent since a redirect left the origin they were meant
     /// for (lower-case names: `authorization`, `cookie`, `host`); the defaults stay.
     pub withheld: Vec<&'static str>,
+    /// `-b NAME=VALUE`: sent after the jar's cookies, to the first origin only unless
+    /// `--location-trusted` (curl sends it to every host a redirect reaches).
+    pub cookie_text: Option<String>,
+    /// The cookie jar's cookies for this request's URL (set before each request).
+    pub jar_cookies: Option<String>,
 }
 
 /// A request body.
@@ -62,6 +71,8 @@ pub enum Payload {
     },
     /// `-T -`: stdin's bytes, sent chunked as curl does (it cannot know the length first).
     Chunked(Vec<u8>),
+    /// `-F`: a multipart form, its files streamed from disk.
+    Multipart(super::multipart::Multipart),
     /// `-T FILE`: streamed from the file (never held in memory), `len` bytes.
     File {
         /// The file.
@@ -78,6 +89,7 @@ impl Payload {
             Payload::Bytes { data, .. } => data.len() as u64,
             Payload::Chunked(data) => data.len() as u64,
             Payload::File { len, .. } => *len,
+            Payload::Multipart(form) => form.len(),
         }
     }
 }
@@ -170,8 +182,11 @@ impl RequestSpec {
             head_only: false,
             edits: Vec::new(),
             user: None,
+            bearer: None,
             withheld: Vec::new(),
             keep_alive: false,
+            cookie_text: None,
+            jar_cookies: None,
         }
     }
 
@@ -194,11 +209,14 @@ impl RequestSpec {
         if let Some(Some(auth)) = &self.via_proxy {
             line(&mut out, "Proxy-Authorization", auth);
         }
-        let user = self
-            .user
-            .as_deref()
-            .filter(|_| !self.is_withheld("authorization"));
-        if let Some(credentials) = user.map(basic).or_else(|| basic_auth(url)) {
+        let withheld = self.is_withheld("authorization");
+        let bearer = self.bearer.as_deref().filter(|_| !withheld);
+        let user = self.user.as_deref().filter(|_| !withheld);
+        let credentials = match bearer {
+            Some(token) => Some(format!("Bearer {token}")),
+            None => user.map(basic).or_else(|| basic_auth(url)),
+        };
+        if let Some(credentials) = credentials {
             line(&mut out, "Authorization", &credentials);
         }
         let range = match range_from.filter(|&f| f > 0) {
@@ -226,6 +244,9 @@ impl RequestSpec {
         if self.via_proxy.is_some() && url.scheme() == "http" {
             line(&mut out, "Proxy-Connection", "Keep-Alive");
         }
+        if let Some(cookies) = self.cookie_line() {
+            out.push_str(&format!("Cookie: {cookies}\r\n"));
+        }
         for edit in self.edits.iter().filter(|e| !self.is_withheld(e.name())) {
             if let HeaderEdit::Send { name, line } = edit {
                 if !name.eq_ignore_ascii_case("host") {
@@ -248,6 +269,13 @@ impl RequestSpec {
             Some(body @ Payload::File { .. }) => {
                 line(&mut out, "Content-Length", &body.len().to_string());
                 line(&mut out, "Expect", "100-continue");
+            }
+            Some(Payload::Multipart(form)) => {
+                line(&mut out, "Content-Length", &form.len().to_string());
+                line(&mut out, "Content-Type", &form.content_type());
+                if form.len() > EXPECT_THRESHOLD {
+                    line(&mut out, "Expect", "100-continue");
+                }
             }
             Some(Payload::Chunked(_)) => {
                 line(&mut out, "Transfer-Encoding", "chunked");
@@ -289,13 +317,30 @@ impl RequestSpec {
     /// Whether the request says `Expect: 100-continue` (an upload, unless `-H Expect:`):
     /// its body then waits for the server's 100, or a second without an answer.
     pub fn expects_continue(&self) -> bool {
-        matches!(self.body, Some(Payload::File { .. } | Payload::Chunked(_)))
+        let large_form =
+            matches!(&self.body, Some(Payload::Multipart(f)) if f.len() > EXPECT_THRESHOLD);
+        (large_form || matches!(self.body, Some(Payload::File { .. } | Payload::Chunked(_))))
             && self.user_header("expect").is_none()
     }
 
     /// Whether a `-H` sends its own `Range`.
     pub fn sends_range_header(&self) -> bool {
         matches!(self.user_header("range"), Some(HeaderEdit::Send { .. }))
+    }
+
+    /// The `Cookie` header's value: the jar's cookies, then the `-b` text (left out when a
+    /// `-H Cookie` replaces it, or a redirect left the origin it was meant for), as curl
+    /// joins them.
+    fn cookie_line(&self) -> Option<String> {
+        let text = self
+            .cookie_text
+            .as_deref()
+            .filter(|_| !self.is_withheld("cookie") && self.user_header("cookie").is_none());
+        match (self.jar_cookies.as_deref(), text) {
+            (Some(jar), Some(text)) => Some(format!("{jar}; {text}")),
+            (Some(one), None) | (None, Some(one)) => Some(one.to_string()),
+            (None, None) => None,
+        }
     }
 
     fn is_withheld(&self, name: &str) -> bool {

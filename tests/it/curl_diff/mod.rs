@@ -11,14 +11,19 @@
 //! its own server. The areas take turns, so the table keeps at most one curl or sockit
 //! process running at a time on the shared 2-core machine, beside the suite's timing tests.
 
+mod cookies;
 mod dirs;
 mod flags;
 mod forms;
 mod globs;
+mod multipart;
+mod options;
 mod outputs;
 mod ranges;
 mod requests;
 mod responses;
+mod routing;
+mod trace;
 
 use crate::support::recorder::Recorder;
 use crate::support::{require_tool, sockit, ChildGuard, PROXY_VARS};
@@ -51,8 +56,9 @@ pub enum Aspect {
 
 /// One command line of the table.
 pub struct Line {
-    /// The arguments after `curl` or `sockit fetch`; `{u}` stands for `http://127.0.0.1:PORT`
-    /// and `{a}` for `127.0.0.1:PORT`.
+    /// The arguments after `curl` or `sockit fetch`; `{u}` stands for `http://127.0.0.1:PORT`,
+    /// `{a}` for `127.0.0.1:PORT` and `{p}` for PORT (an area may add its own, see
+    /// [`check_with`]).
     args: Vec<&'static str>,
     /// Files in the working directory before the run.
     files: Vec<(&'static str, Vec<u8>)>,
@@ -130,6 +136,12 @@ fn shown(bytes: &[u8]) -> String {
 /// Runs every line with both tools against one recording server; panics listing every line
 /// whose runs differ where the table says they agree.
 pub fn check(table: Vec<Line>) {
+    check_with(table, &[]);
+}
+
+/// [`check`], with each `(PLACEHOLDER, VALUE)` of `extra` replaced in the arguments too (the
+/// address of a peer the area started, such as a SOCKS proxy).
+pub fn check_with(table: Vec<Line>, extra: &[(&str, String)]) {
     if !require_tool("curl") {
         return;
     }
@@ -141,10 +153,19 @@ pub fn check(table: Vec<Line>) {
     let mut report = String::new();
     for line in &table {
         let addr = server.addr.to_string();
+        let port = server.addr.port().to_string();
         let args: Vec<String> = line
             .args
             .iter()
-            .map(|a| a.replace("{u}", &base).replace("{a}", &addr))
+            .map(|a| {
+                let a = a
+                    .replace("{u}", &base)
+                    .replace("{a}", &addr)
+                    .replace("{p}", &port);
+                extra
+                    .iter()
+                    .fold(a, |a, (name, value)| a.replace(name, value))
+            })
             .collect();
         let mut curl = Command::new("curl");
         curl.args(&args);
@@ -179,7 +200,9 @@ pub fn check(table: Vec<Line>) {
 fn run(mut cmd: Command, line: &Line, server: &Recorder) -> Outcome {
     let dir = tempfile::tempdir().unwrap();
     for (name, bytes) in &line.files {
-        std::fs::write(dir.path().join(name), bytes).unwrap();
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
     }
     cmd.current_dir(dir.path())
         // No ~/.curlrc, no proxies from the environment the tests run in.
@@ -210,7 +233,7 @@ fn run(mut cmd: Command, line: &Line, server: &Recorder) -> Outcome {
     let status = child.child.wait().unwrap();
     let _ = feed.join();
     Outcome {
-        request: normalised(&server.take(DEADLINE)),
+        request: without_boundaries(&normalised(&server.take(DEADLINE))),
         stdout,
         files: files(dir.path()),
         exit: status.code().unwrap_or(-1),
@@ -232,6 +255,27 @@ fn normalised(bytes: &[u8]) -> Vec<u8> {
         rest = &rest[at + 2..];
     }
     out.extend_from_slice(rest);
+    out
+}
+
+/// The bytes with the random part of every multipart boundary (curl's shape: 24 dashes and
+/// 16 hex digits, with two more dashes where it separates parts) made the same: the only part of a `-F` request that may differ.
+fn without_boundaries(bytes: &[u8]) -> Vec<u8> {
+    const DASHES: &[u8] = b"------------------------";
+    let mut out = bytes.to_vec();
+    let mut at = 0;
+    while let Some(found) = out[at..].windows(DASHES.len()).position(|w| w == DASHES) {
+        let dashes = out[at + found..].iter().take_while(|&&b| b == b'-').count();
+        let start = at + found + dashes;
+        let hex = out[start..]
+            .iter()
+            .take_while(|b| b.is_ascii_hexdigit())
+            .count();
+        if hex == 16 {
+            out[start..start + 16].copy_from_slice(b"RANDOMBOUNDARY16");
+        }
+        at = start;
+    }
     out
 }
 

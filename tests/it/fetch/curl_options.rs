@@ -28,12 +28,12 @@ fn an_http_option_it_lacks_is_one_line_and_exit_2() {
             "sockit: fetch does not support curl's --xattr yet\n",
         ),
         (
-            &["-sSc", "jar.txt", "http://127.0.0.1:9/"],
-            "sockit: fetch does not support curl's -c (--cookie-jar) yet\n",
+            &["-sSY", "100", "http://127.0.0.1:9/"],
+            "sockit: fetch does not support curl's -Y (--speed-limit) yet\n",
         ),
         (
-            &["--cookie-jar=jar.txt", "http://127.0.0.1:9/"],
-            "sockit: fetch does not support curl's --cookie-jar yet\n",
+            &["--speed-limit=100", "http://127.0.0.1:9/"],
+            "sockit: fetch does not support curl's --speed-limit yet\n",
         ),
     ] {
         let run = fetch(args).expect(2);

@@ -58,6 +58,7 @@ impl Nginx {
         std::fs::write(dir.path().join("key.pem"), cert.signing_key.serialize_pem()).unwrap();
         let (plain, tls) = (free_port(), free_port());
         let d = dir.path().display();
+        let cookies = COOKIE_LOCATIONS;
         let config = format!(
             "daemon off;\nmaster_process off;\nworker_processes 1;\npid {d}/nginx.pid;\n\
              error_log {d}/error.log;\nevents {{ worker_connections 64; }}\n\
@@ -66,8 +67,8 @@ impl Nginx {
              uwsgi_temp_path {d}/uwsgi;\n scgi_temp_path {d}/scgi;\n\
              types {{ text/plain txt; application/octet-stream bin; }}\n\
              gzip on;\n gzip_types text/plain;\n gzip_min_length 1;\n\
-             server {{ listen 127.0.0.1:{plain}; root {d}/root; }}\n\
-             server {{ listen 127.0.0.1:{tls} ssl; root {d}/root;\n\
+             server {{ listen 127.0.0.1:{plain}; root {d}/root;\n{cookies} }}\n\
+             server {{ listen 127.0.0.1:{tls} ssl; root {d}/root;\n{cookies}\n\
              ssl_certificate {d}/cert.pem; ssl_certificate_key {d}/key.pem; }}\n}}\n"
         );
         std::fs::write(dir.path().join("nginx.conf"), config).unwrap();
@@ -120,6 +121,18 @@ impl Nginx {
     }
 }
 
+/// A login that sets cookies with `add_header` and redirects, and a page that echoes the
+/// Cookie header it got; in both servers, so https sets a Secure cookie as well.
+const COOKIE_LOCATIONS: &str = "\
+    location = /login { add_header Set-Cookie \"session=abc; Path=/; HttpOnly\";\n\
+      add_header Set-Cookie \"pref=dark; Max-Age=3600\";\n\
+      add_header Set-Cookie \"tls=1; Secure\";\n\
+      add_header Set-Cookie \"narrow=1; Path=/private\";\n\
+      return 302 /account; }\n\
+    location = /account { return 200 \"cookie: $http_cookie\\n\"; }\n\
+    location = /logout { add_header Set-Cookie \"session=; Max-Age=0; Path=/\";\n\
+      return 200 \"bye\\n\"; }\n";
+
 fn text() -> Vec<u8> {
     (0..40_000)
         .flat_map(|i| {
@@ -168,5 +181,51 @@ fn nginx_interop() {
     assert_eq!(
         sha256(&std::fs::read(out.path().join("resumed")).unwrap()),
         big
+    );
+}
+
+/// nginx's Set-Cookie headers are kept across a redirect and sent back on it, saved by -c,
+/// read again by -b in the next run, deleted by Max-Age=0; a Secure cookie kept from
+/// 127.0.0.1 and https, which curl both counts as secure.
+#[test]
+fn nginx_cookies() {
+    let found = find_nginx();
+    if !crate::support::require(found.is_some(), "nginx") {
+        return;
+    }
+    let nginx = Nginx::start(&found.expect("checked above"));
+    let out = tempfile::tempdir().unwrap();
+    let (login, account) = (nginx.url(false, "/login"), nginx.url(false, "/account"));
+    let run = fetch_in(out.path(), &["-sS", "-L", "-c", "jar", &login]).expect(0);
+    assert_eq!(run.out(), "cookie: session=abc; pref=dark; tls=1\n");
+    let jar = std::fs::read_to_string(out.path().join("jar")).unwrap();
+    assert!(
+        jar.contains("#HttpOnly_127.0.0.1\tFALSE\t/\tFALSE\t0\tsession\tabc"),
+        "{jar}"
+    );
+    assert!(
+        jar.contains("127.0.0.1\tFALSE\t/\tTRUE\t0\ttls\t1"),
+        "{jar}"
+    );
+    let logout = nginx.url(false, "/logout");
+    let run = fetch_in(
+        out.path(),
+        &["-sS", "-b", "jar", "-c", "jar", &account, &logout, &account],
+    )
+    .expect(0);
+    assert_eq!(
+        run.out(),
+        "cookie: session=abc; pref=dark; tls=1\nbye\ncookie: pref=dark; tls=1\n"
+    );
+    let cacert = nginx.cacert();
+    let (login, account) = (nginx.url(true, "/login"), nginx.url(true, "/account"));
+    let run = fetch_in(
+        out.path(),
+        &["-sS", "--cacert", &cacert, "-L", "-b", "", &login, &account],
+    )
+    .expect(0);
+    assert_eq!(
+        run.out(),
+        "cookie: session=abc; pref=dark; tls=1\ncookie: session=abc; pref=dark; tls=1\n"
     );
 }

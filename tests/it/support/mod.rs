@@ -13,6 +13,7 @@ pub mod http_server;
 pub mod pki;
 pub mod ranges;
 pub mod recorder;
+pub mod socks;
 
 use sockit::addr::Endpoint;
 use sockit::server::{Builder, Server};
@@ -278,6 +279,11 @@ impl ChildGuard {
             .and_then(|rest| rest.split('/').next())
             .and_then(|addr| addr.parse().ok())
             .unwrap_or_else(|| panic!("no address in {line:?}"))
+    }
+
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Sends a signal with kill(1), which keeps the tests free of unsafe code.
@@ -554,8 +560,7 @@ fn skip_lines_name_the_missing_peers() {
 /// Waits, within [`WAIT`], until the server end of `client` (a connection over IPv4 loopback)
 /// has read every byte sent to it: its kernel receive queue is empty. On loopback a write has
 /// reached the peer's socket by the time it returns, so this is how a test makes each piece
-/// of its input arrive in a read of its own, without guessing how long the server takes. The
-/// kernel gives no notification of a peer's read, so the queue is looked at, ever less often.
+/// of its input arrive in a read of its own, without guessing how long the server takes.
 /// (The client's unacknowledged bytes are no help: delayed ACKs hold them for 30-170 ms.)
 pub async fn wait_until_read(client: &TcpStream) {
     let local = client.local_addr().unwrap();

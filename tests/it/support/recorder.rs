@@ -25,6 +25,9 @@ const IO_TIMEOUT: Duration = Duration::from_secs(10);
 /// The body of `/data`: 100 bytes, each position readable in the bytes themselves.
 pub const DATA: &[u8; 100] = b"0000000000111111111122222222223333333333444444444455555555556666666666777777777788888888889999999999";
 
+/// The `Last-Modified` of `/dated`: 2001-09-09 01:46:40 UTC, Unix time 1000000000.
+pub const LAST_MODIFIED: &str = "Sun, 09 Sep 2001 01:46:40 GMT";
+
 /// What clients sent, and how many of their connections are still open.
 #[derive(Default)]
 struct Log {
@@ -324,6 +327,11 @@ fn canned(request: &Request, addr: SocketAddr) -> Reply {
         "/hello" | "/" | "/refuse-body" | "/no-continue" => {
             response("200 OK", &[("Content-Type", "text/plain")], b"hello\n")
         }
+        "/dated" => response(
+            "200 OK",
+            &[("Last-Modified", LAST_MODIFIED)],
+            b"dated\n",
+        ),
         "/json" => response(
             "200 OK",
             &[("Content-Type", "application/json")],
@@ -364,6 +372,21 @@ fn canned(request: &Request, addr: SocketAddr) -> Reply {
         "/redirect-308" => redirect("308 Permanent Redirect", "/hello"),
         "/self" => redirect("302 Found", "/self"),
         "/data" => ranged(request.range.as_deref()),
+        "/cookies/set" => response("200 OK", &SET_COOKIES.map(|c| ("Set-Cookie", c)), b"set\n"),
+        "/cookies/redirect" => response(
+            "302 Found",
+            &[("Set-Cookie", "r=1; Path=/cookies"), ("Location", "/cookies/back")],
+            b"moved\n",
+        ),
+        // A cookie for this host, then another origin (host name, not address).
+        "/cookies/other" => response(
+            "302 Found",
+            &[
+                ("Set-Cookie", "o=1"),
+                ("Location", &format!("http://localhost:{}/cookies/back", addr.port())),
+            ],
+            b"moved\n",
+        ),
         "/gzip" => encoded("gzip", &gzip(b"hello gzip\n")),
         "/gzip-members" => encoded("gzip", &[gzip(b"one\n"), gzip(b"two\n")].concat()),
         "/deflate" => encoded("deflate", &deflate(b"hello deflate\n")),
@@ -383,6 +406,23 @@ fn canned(request: &Request, addr: SocketAddr) -> Reply {
         _ => response("404 Not Found", &[("Content-Type", "text/plain")], b"not here\n"),
     })
 }
+
+/// What `/cookies/set` sets: each rule of curl's cookie engine once (host-only, a path, a
+/// domain, HttpOnly, Secure over loopback, a date, a path without a slash, a prefix without
+/// Secure, an empty value, one already expired, a public suffix).
+const SET_COOKIES: [&str; 11] = [
+    "a=1",
+    "b=2; Path=/cookies/",
+    "c=3; Domain=127.0.0.1",
+    "d=4; HttpOnly",
+    "e=5; Secure",
+    "g=7; Expires=Wed, 09-Jun-2100 10:18:14 GMT",
+    "h=8; path=nosl",
+    "__Host-j=10; Path=/",
+    "k=; Path=/x",
+    "gone=1; Expires=Thu, 01 Jan 1970 00:00:01 GMT",
+    "psl=1; Domain=com",
+];
 
 /// A response with Content-Length.
 fn response(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
