@@ -19,7 +19,8 @@
 //!   `--resolve` and `--connect-to`; proxies with `--noproxy`), the kept-alive pool, and `transfer.rs`: one request and its
 //!   response over a connection.
 //! - `http/`: bytes and rules, no I/O: the request, the [`head`], body framing ([`body`]),
-//!   content decoding ([`decode`]), redirects, cookies and the jar that matches them.
+//!   content decoding ([`decode`]), redirects, cookies and their jar, multipart forms,
+//!   Digest authentication.
 //! - The story: [`run`] fetches the URLs in turn or `-Z` at once (`parallel.rs`); `job.rs`
 //!   owns one URL, attempt after attempt under `--retry` (`retry.rs`), then `-w`;
 //!   `exchange.rs` owns one attempt, from the first request through redirects to the body

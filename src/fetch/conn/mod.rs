@@ -1,7 +1,7 @@
 //! The connection: dialing as a stack of hops (`dial.rs` orders them, `hops.rs` has each:
 //! TCP or a Unix socket, SOCKS, TLS to an https proxy, CONNECT, TLS to the origin; `route.rs`
-//! is `--resolve` and `--connect-to`; a proxy is chosen with `--noproxy`; TLS itself is
-//! [`crate::net::tls`]'s, its failures mapped to curl's codes in `error.rs`), the kept-alive
+//! is `--resolve` and `--connect-to`; a proxy is chosen with `--noproxy`), TLS from
+//! [`crate::net::tls`] with its failures mapped to curl's codes in `error.rs`, the kept-alive
 //! pool, and moving one request and its response over a connection (`transfer.rs`, with the
 //! upload's sending).
 //!
