@@ -1,8 +1,8 @@
 //! Defines the cookie flags, `-b`, `-c` and `-j`, with curl's spellings (`///` docs are the
 //! `--help` text), and starts the cookie engine they ask for.
 
+use super::file_arg::read_all;
 use super::headings::{OUTPUT, REQUEST};
-use super::payload::read_all;
 use crate::fetch::error::FetchError;
 use crate::fetch::http::cookie_jar::CookieJar;
 use crate::fetch::output::cookies::{self, Cookies};

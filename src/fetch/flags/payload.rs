@@ -6,11 +6,11 @@
 
 use super::args::FetchArgs;
 use super::data_args::DataKind;
+use super::file_arg::read_all;
 use super::form_flags::{FormFlags, FormSpec, Source};
 use crate::fetch::error::{describe, FetchError};
 use crate::fetch::http::multipart::{self, FormPart, Multipart, PartContent};
 use crate::fetch::http::request::Payload;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use url::Url;
 
@@ -147,20 +147,6 @@ fn form_encode(content: &[u8], out: &mut Vec<u8>) {
             _ => out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]),
         }
     }
-}
-
-/// FILE's bytes, or stdin's for `-`.
-pub fn read_all(path: &str) -> Result<Vec<u8>, FetchError> {
-    let failed = |e: std::io::Error| FetchError::Read {
-        path: path.to_string(),
-        reason: describe(&e),
-    };
-    if path == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes).map_err(failed)?;
-        return Ok(bytes);
-    }
-    std::fs::read(path).map_err(failed)
 }
 
 /// `-T FILE` (streamed from disk) or `-T -` (stdin, read first so a retry can send it

@@ -8,6 +8,7 @@
 //! spec, which both asks for the encodings and decides whether to decode them).
 
 use super::args::FetchArgs;
+use super::file_arg;
 use super::glob::Glob;
 use super::netrc;
 use super::payload;
@@ -447,7 +448,7 @@ fn header_edits(flags: &[String]) -> Result<Vec<HeaderEdit>, FetchError> {
             edits.push(HeaderEdit::parse(flag)?);
             continue;
         };
-        let bytes = payload::read_all(path)?;
+        let bytes = file_arg::read_all(path)?;
         for line in String::from_utf8_lossy(&bytes).lines() {
             let line = line.trim_end_matches('\r');
             if !line.trim().is_empty() {
@@ -563,7 +564,7 @@ fn write_out_format(text: &str) -> Result<String, FetchError> {
     let Some(path) = text.strip_prefix('@') else {
         return Ok(text.to_string());
     };
-    let mut bytes = payload::read_all(path)?;
+    let mut bytes = file_arg::read_all(path)?;
     bytes.retain(|&b| b != b'\r' && b != b'\n');
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }

@@ -8,7 +8,7 @@
 //! or a `+` piece) is curl's exit 3. With `-G`, curl 7.88 builds the query from the data
 //! alone and drops these pieces, and so does sockit.
 
-use super::payload::read_all;
+use super::file_arg::read_all;
 use crate::fetch::error::FetchError;
 
 /// The pieces joined with `&`; None when there are none (or all are empty).
