@@ -29,7 +29,7 @@ use std::rc::Rc;
 pub type Target = fn(&[u8]);
 
 /// The names of the targets, as directories under `fuzz/corpus/`, with their entry points.
-pub const TARGETS: [(&str, Target); 12] = [
+pub const TARGETS: [(&str, Target); 13] = [
     ("protocol", protocol),
     ("head", head),
     ("chunked", chunked),
@@ -42,6 +42,7 @@ pub const TARGETS: [(&str, Target); 12] = [
     ("segments_sidecar", segments_sidecar),
     ("url_glob", url_glob),
     ("cookies", cookies),
+    ("form", form),
 ];
 
 /// The first byte of `data` as flags, then up to 7 read boundaries (two bytes each, taken
@@ -559,6 +560,53 @@ pub fn cookies(data: &[u8]) {
         lines
     };
     assert_eq!(sorted(&again.file_text(NOW)), sorted(&written));
+}
+
+/// `-F`'s syntax (`fetch::flags::form_flags`), each line of the input one argument: no
+/// panic; what reads keeps the name typed before the first `=`; `--form-string` keeps the
+/// rest as it is; a part header never holds a line break; the multipart body built from
+/// what reads has the length it announces.
+pub fn form(data: &[u8]) {
+    use crate::fetch::flags::form_flags::{FormSpec, Source};
+    use crate::fetch::http::multipart::{self, FormPart, Multipart, PartContent, Piece};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let mut parts = Vec::new();
+    for line in text.lines() {
+        if let Ok(spec) = FormSpec::parse(line, true) {
+            assert_eq!(Some(spec.name.as_str()), line.split('=').next());
+            assert_eq!(
+                Some(spec.source),
+                line.split_once('=').map(|(_, v)| Source::Text(v.into()))
+            );
+        }
+        let Ok(spec) = FormSpec::parse(line, false) else {
+            continue;
+        };
+        assert_eq!(Some(spec.name.as_str()), line.split('=').next());
+        assert!(spec.headers.iter().all(|h| !h.contains(['\r', '\n'])));
+        let content = match spec.source {
+            Source::Text(t) | Source::File(t) | Source::Contents(t) => t.into_bytes(),
+        };
+        parts.push(FormPart {
+            name: spec.name,
+            content: PartContent::Bytes(content),
+            filename: spec.filename,
+            content_type: spec.content_type,
+            headers: spec.headers,
+        });
+    }
+    let body = Multipart::new(&parts, multipart::boundary([7; 8]));
+    let sent: usize = body
+        .pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Bytes(b) => b.len(),
+            Piece::File { .. } => unreachable!("no file parts were made"),
+        })
+        .sum();
+    assert_eq!(sent as u64, body.len());
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@
 mod conn;
 mod error;
 mod exchange;
-mod flags;
+pub(crate) mod flags;
 pub(crate) mod http;
 mod job;
 pub(crate) mod output;

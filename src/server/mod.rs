@@ -688,11 +688,13 @@ impl Shared {
         self.rejections.note(why, peer, detail);
     }
 
-    /// What the pulse does each tick: wakes every connection to check its timers, and writes
-    /// the count of rejection lines left out.
+    /// What the pulse does each tick: wakes every connection to check its timers, writes
+    /// the count of rejection lines left out, and the access lines gathered since the last
+    /// tick (at most a second's: the tick is never longer).
     fn pulse(&self) {
         self.wake.notify_waiters();
         self.rejections.flush();
+        crate::logging::flush();
     }
 
     fn open_connections(&self) -> usize {
@@ -875,6 +877,7 @@ impl Server {
         if let Some(endpoint) = endpoint {
             endpoint.await.context("the metrics endpoint failed")?;
         }
+        crate::logging::flush();
         Ok(())
     }
 }
@@ -957,6 +960,27 @@ mod tests {
         };
         reloader.apply(&shorter).unwrap();
         assert_eq!(shared.tick(), Duration::from_millis(30));
+    }
+
+    /// A reload that lowers `--max-input-memory` lowers the budget every connection's
+    /// unfinished line is charged to, for the lines that grow after it.
+    #[test]
+    fn a_reload_resizes_the_input_memory() {
+        let shared = Arc::new(Shared::new(Config::default()));
+        let reloader = Reloader {
+            shared: shared.clone(),
+            tls: None,
+        };
+        assert!(shared.input_budget.take(1 << 20));
+        shared.input_budget.give_back(1 << 20);
+        let smaller = Config {
+            max_line: 1024,
+            max_input_memory: 4096,
+            ..Config::default()
+        };
+        reloader.apply(&smaller).unwrap();
+        assert!(!shared.input_budget.take(8192));
+        assert!(shared.input_budget.take(4096));
     }
 
     /// A configuration error is usage (2) wherever it sits in the chain; a bind failure is 1.

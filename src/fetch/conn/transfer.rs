@@ -13,6 +13,7 @@ use crate::fetch::error::{describe, FetchError};
 use crate::fetch::http::body::{BodyDecoder, BodyStep};
 use crate::fetch::http::decode::BodySink;
 use crate::fetch::http::head::{self, BodyFraming, Head, Parsed};
+use crate::fetch::http::multipart::Piece;
 use crate::fetch::http::request::{Payload, RequestSpec};
 use crate::fetch::output::progress::{Meter, Progress};
 use crate::fetch::output::trace;
@@ -234,8 +235,8 @@ async fn read_head(conn: &mut Conn, buf: &mut Buffer) -> Result<(Vec<Head>, Head
     }
 }
 
-/// Sends the body a head went out without (`-T`): the file from disk, or stdin's bytes as
-/// one chunk and the last, empty one.
+/// Sends the body a head went out without (`-T`, `-F`): the file from disk, stdin's bytes
+/// as one chunk and the last, empty one, or a form's pieces with its files from disk.
 async fn send_body(conn: &mut Conn, body: &Payload) -> Result<(), FetchError> {
     match body {
         Payload::File { path, len } => send_file(conn, path, *len).await,
@@ -249,6 +250,15 @@ async fn send_body(conn: &mut Conn, body: &Payload) -> Result<(), FetchError> {
             wire.extend_from_slice(b"0\r\n\r\n");
             trace::send_data(&wire);
             conn.send(&wire).await
+        }
+        Payload::Multipart(form) => {
+            for piece in &form.pieces {
+                match piece {
+                    Piece::Bytes(bytes) => conn.send(bytes).await?,
+                    Piece::File { path, len } => send_file(conn, path, *len).await?,
+                }
+            }
+            Ok(())
         }
         Payload::Bytes { .. } => Ok(()),
     }

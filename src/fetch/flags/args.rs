@@ -2,6 +2,7 @@
 
 use super::cookie_flags::CookieFlags;
 use super::data_args::DataFlags;
+use super::form_flags::FormFlags;
 use super::headings::{BEYOND, CONNECTION, MANY, OUTPUT, PROXY, REQUEST, RETRY, TLS};
 use super::negations::Negations;
 use super::route_args::RouteFlags;
@@ -119,6 +120,10 @@ pub struct FetchArgs {
     /// The request data, in the order typed.
     #[command(flatten)]
     pub data: DataFlags,
+
+    /// The multipart form parts, in the order typed.
+    #[command(flatten)]
+    pub form: FormFlags,
 
     /// The cookie engine's flags.
     #[command(flatten)]

@@ -13,7 +13,7 @@ use std::sync::Arc;
 /// The flags that turn on the cookie engine and feed it.
 #[derive(Debug, Clone, Default, Args)]
 pub struct CookieFlags {
-    /// Send cookies: `NAME=VALUE; ...`, or those of a Netscape cookie FILE.
+    /// Send cookies: `NAME=VALUE; ...`, or a Netscape cookie FILE's.
     ///
     /// Text with `=` is sent as it is (to the first origin only, unless --location-trusted);
     /// anything else names a file to read (`-` for stdin; a missing file is none, so `-b ''`

@@ -12,6 +12,7 @@ pub mod config_file;
 pub(super) mod cookie_flags;
 pub mod curl_options;
 pub(super) mod data_args;
+pub(crate) mod form_flags;
 pub mod glob;
 pub(super) mod headings;
 mod negations;

@@ -6,7 +6,9 @@
 
 use super::args::FetchArgs;
 use super::data_args::DataKind;
+use super::form_flags::{FormFlags, FormSpec, Source};
 use crate::fetch::error::{describe, FetchError};
+use crate::fetch::http::multipart::{self, FormPart, Multipart, PartContent};
 use crate::fetch::http::request::Payload;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -21,6 +23,9 @@ const JSON: &str = "application/json";
 pub fn payload(args: &FetchArgs) -> Result<Option<Payload>, FetchError> {
     if let Some(path) = &args.upload_file {
         return upload(path).map(Some);
+    }
+    if !args.form.parts.is_empty() {
+        return form(&args.form).map(Some);
     }
     if !args.data.json.is_empty() {
         let pieces = args.data.json.iter().map(|d| piece(d, DataKind::Binary));
@@ -43,6 +48,57 @@ pub fn payload(args: &FetchArgs) -> Result<Option<Payload>, FetchError> {
         data: pieces.join(&b'&'),
         content_type: Some(FORM),
     }))
+}
+
+/// `-F` and `--form-string`: the multipart body, `<FILE` contents read now, `@FILE` files
+/// only measured (they stream from disk as the body goes out); a file that cannot be read
+/// is curl's 26 before anything is sent.
+fn form(flags: &FormFlags) -> Result<Payload, FetchError> {
+    let mut parts = Vec::with_capacity(flags.parts.len());
+    for (literal, text) in &flags.parts {
+        let spec = FormSpec::parse(text, *literal).map_err(FetchError::Usage)?;
+        parts.push(form_part(spec)?);
+    }
+    let mut random = [0u8; 8];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random)
+        .map_err(|_| FetchError::Usage("no random bytes for the form's boundary".into()))?;
+    Ok(Payload::Multipart(Multipart::new(
+        &parts,
+        multipart::boundary(random),
+    )))
+}
+
+/// One part, its content found: a file's length (stdin's bytes for `@-`, named `-` as
+/// curl names it, and so without a guessed type), `<FILE`'s bytes, or the text.
+fn form_part(spec: FormSpec) -> Result<FormPart, FetchError> {
+    let (content, filename) = match spec.source {
+        Source::Text(text) => (PartContent::Bytes(text.into_bytes()), spec.filename),
+        Source::Contents(path) => (PartContent::Bytes(read_all(&path)?), None),
+        Source::File(path) if path == "-" => (
+            PartContent::Bytes(read_all("-")?),
+            spec.filename.or(Some(path)),
+        ),
+        Source::File(path) => {
+            let len = file_len(Path::new(&path))?;
+            let base = Path::new(&path)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned());
+            (
+                PartContent::File {
+                    path: PathBuf::from(&path),
+                    len,
+                },
+                spec.filename.or(base),
+            )
+        }
+    };
+    Ok(FormPart {
+        name: spec.name,
+        content,
+        filename,
+        content_type: spec.content_type,
+        headers: spec.headers,
+    })
 }
 
 /// One data flag's bytes: the text itself, or `@FILE`'s contents (`@-`: stdin) for `-d`
@@ -113,6 +169,14 @@ fn upload(path: &Path) -> Result<Payload, FetchError> {
     if path.as_os_str() == "-" {
         return Ok(Payload::Chunked(read_all("-")?));
     }
+    Ok(Payload::File {
+        path: path.to_path_buf(),
+        len: file_len(path)?,
+    })
+}
+
+/// The length of a regular file to upload; anything else is curl's 26.
+fn file_len(path: &Path) -> Result<u64, FetchError> {
     let meta = std::fs::metadata(path).map_err(|e| FetchError::Read {
         path: path.display().to_string(),
         reason: describe(&e),
@@ -123,10 +187,7 @@ fn upload(path: &Path) -> Result<Payload, FetchError> {
             reason: "not a regular file".into(),
         });
     }
-    Ok(Payload::File {
-        path: path.to_path_buf(),
-        len: meta.len(),
-    })
+    Ok(meta.len())
 }
 
 /// `-T FILE` to a URL ending in `/` uploads to that directory under the file's name, as

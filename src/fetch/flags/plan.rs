@@ -168,8 +168,9 @@ impl FetchPlan {
             request.user = netrc_user(args, &url)?;
         }
         let include = args.include || args.head;
-        let socks = args.route.socks_proxy();
-        let user_agent = request.user_agent.clone();
+        let shorthand = args.route.proxy_shorthand();
+        let connect_head = args.route.connect_head(&request.user_agent)?;
+        request.proxy_edits = connect_head.headers.clone();
         let dump_stdout = args.dump_header.as_deref() == Some("-".as_ref());
         let protocols = match &args.proto {
             Some(spec) => Protocols::parse("proto", spec)?,
@@ -213,7 +214,7 @@ impl FetchPlan {
                 proxytunnel: args.route.proxytunnel,
                 proxy_cacert: args.route.proxy_cacert.clone(),
                 proxy_insecure: args.route.proxy_insecure,
-                user_agent,
+                connect_head,
             },
             max_redirects: (args.location || args.location_trusted).then_some(args.max_redirs),
             protocols,
@@ -233,9 +234,10 @@ impl FetchPlan {
             max_filesize: args.max_filesize,
             proxies: Proxies::choose(
                 &ProxyFlags {
-                    proxy: socks.as_deref().or(args.proxy.as_deref()),
+                    proxy: shorthand.as_deref().or(args.proxy.as_deref()),
                     user: args.proxy_user.as_deref(),
                     noproxy: args.noproxy.as_deref(),
+                    preproxy: args.route.preproxy.as_deref(),
                 },
                 |name| std::env::var(name).ok(),
             )?,
@@ -399,6 +401,7 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         http10: args.http10,
         head_only: args.head,
         edits: header_edits(&args.headers)?,
+        proxy_edits: Vec::new(),
         user: args.user.clone(),
         bearer: args.oauth2_bearer.clone(),
         target: args.request_target.clone(),

@@ -13,5 +13,6 @@ mod cookie_date;
 pub(crate) mod cookie_jar;
 pub mod decode;
 pub mod head;
+pub(crate) mod multipart;
 pub(crate) mod redirect;
 pub(crate) mod request;

@@ -5,6 +5,7 @@
 //! default), the credentials, `Range`, `User-Agent`, `Accept: */*`, `Referer`, then the
 //! user's `-H` lines exactly as typed, then the body's `Content-Length` and `Content-Type`.
 
+use super::multipart::EXPECT_THRESHOLD;
 use crate::fetch::error::FetchError;
 use url::Url;
 
@@ -42,6 +43,9 @@ pub struct RequestSpec {
     pub head_only: bool,
     /// `-H` edits, in order.
     pub edits: Vec<HeaderEdit>,
+    /// `--proxy-header` lines, sent after the `-H` ones when the request goes to an HTTP
+    /// proxy in absolute form (as curl sends them; through a tunnel they go in CONNECT).
+    pub proxy_edits: Vec<HeaderEdit>,
     /// `-u USER:PASSWORD`, sent as Basic credentials (before those in the URL).
     pub user: Option<String>,
     /// `--request-target`: sent in the request line instead of the URL's path and query.
@@ -72,6 +76,8 @@ pub enum Payload {
     },
     /// `-T -`: stdin's bytes, sent chunked as curl does (it cannot know the length first).
     Chunked(Vec<u8>),
+    /// `-F`: a multipart form, its files streamed from disk.
+    Multipart(super::multipart::Multipart),
     /// `-T FILE`: streamed from the file (never held in memory), `len` bytes.
     File {
         /// The file.
@@ -88,6 +94,7 @@ impl Payload {
             Payload::Bytes { data, .. } => data.len() as u64,
             Payload::Chunked(data) => data.len() as u64,
             Payload::File { len, .. } => *len,
+            Payload::Multipart(form) => form.len(),
         }
     }
 }
@@ -179,6 +186,7 @@ impl RequestSpec {
             http10: false,
             head_only: false,
             edits: Vec::new(),
+            proxy_edits: Vec::new(),
             user: None,
             bearer: None,
             target: None,
@@ -254,6 +262,13 @@ impl RequestSpec {
                 }
             }
         }
+        let to_proxy = self.via_proxy.is_some() && url.scheme() == "http";
+        for edit in self.proxy_edits.iter().filter(|_| to_proxy) {
+            if let HeaderEdit::Send { line, .. } = edit {
+                out.push_str(line);
+                out.push_str("\r\n");
+            }
+        }
         if self.accept_json {
             line(&mut out, "Content-Type", "application/json");
             line(&mut out, "Accept", "application/json");
@@ -268,6 +283,13 @@ impl RequestSpec {
             Some(body @ Payload::File { .. }) => {
                 line(&mut out, "Content-Length", &body.len().to_string());
                 line(&mut out, "Expect", "100-continue");
+            }
+            Some(Payload::Multipart(form)) => {
+                line(&mut out, "Content-Length", &form.len().to_string());
+                line(&mut out, "Content-Type", &form.content_type());
+                if form.len() > EXPECT_THRESHOLD {
+                    line(&mut out, "Expect", "100-continue");
+                }
             }
             Some(Payload::Chunked(_)) => {
                 line(&mut out, "Transfer-Encoding", "chunked");
@@ -313,7 +335,9 @@ impl RequestSpec {
     /// Whether the request says `Expect: 100-continue` (an upload, unless `-H Expect:`):
     /// its body then waits for the server's 100, or a second without an answer.
     pub fn expects_continue(&self) -> bool {
-        matches!(self.body, Some(Payload::File { .. } | Payload::Chunked(_)))
+        let large_form =
+            matches!(&self.body, Some(Payload::Multipart(f)) if f.len() > EXPECT_THRESHOLD);
+        (large_form || matches!(self.body, Some(Payload::File { .. } | Payload::Chunked(_))))
             && self.user_header("expect").is_none()
     }
 

@@ -9,6 +9,7 @@ mod cookies;
 mod curl_options;
 mod dirs;
 mod errors;
+mod forms;
 mod framing;
 mod many;
 mod memory;
