@@ -29,7 +29,7 @@ use std::rc::Rc;
 pub type Target = fn(&[u8]);
 
 /// The names of the targets, as directories under `fuzz/corpus/`, with their entry points.
-pub const TARGETS: [(&str, Target); 13] = [
+pub const TARGETS: [(&str, Target); 14] = [
     ("protocol", protocol),
     ("head", head),
     ("chunked", chunked),
@@ -43,6 +43,7 @@ pub const TARGETS: [(&str, Target); 13] = [
     ("url_glob", url_glob),
     ("cookies", cookies),
     ("form", form),
+    ("digest_challenge", digest_challenge),
 ];
 
 /// The first byte of `data` as flags, then up to 7 read boundaries (two bytes each, taken
@@ -607,6 +608,21 @@ pub fn form(data: &[u8]) {
         })
         .sum();
     assert_eq!(sent as u64, body.len());
+}
+
+/// `WWW-Authenticate` values from a hostile server (`fetch::http::digest`), one header a
+/// line: no panic; a challenge that reads answers with an `Authorization` value that holds
+/// no control character (no header injection into the next request) and counts `nc` up.
+pub fn digest_challenge(data: &[u8]) {
+    use crate::fetch::http::digest::{DigestState, Offers};
+    let offers = Offers::parse(data.split(|&b| b == b'\n'));
+    if let Some(challenge) = offers.digest {
+        let mut state = DigestState::new(challenge, "o".into(), "c".into());
+        let first = state.authorization("u", "p", "GET", "/");
+        let second = state.authorization("u", "p", "GET", "/");
+        assert!(!first.chars().any(char::is_control), "{first:?}");
+        assert!(!first.contains("nc=") || second.contains("nc=00000002"));
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use super::error::FetchError;
 use super::flags::plan::FetchPlan;
 use super::http::body::BodyDecoder;
 use super::http::decode::ContentDecoder;
+use super::http::digest::{cnonce, AuthMode, DigestState, Offers};
 use super::http::head::{self, BodyFraming, Head};
 use super::http::redirect::{self, is_redirect, Redirects};
 use super::http::request::{Payload, RequestSpec};
@@ -158,8 +159,25 @@ pub async fn fetch<'a>(
         trace: Verbose(plan.verbose),
     };
     match exchange.final_response().await? {
-        Reply::Deliver(response) => exchange.deliver(response).await.map(|()| Done::Delivered),
+        Reply::Deliver(response) => {
+            let failed = (plan.fail_with_body && response.head.status >= 400)
+                .then(|| status_error(&response.head));
+            exchange.deliver(response).await?;
+            failed.map_or(Ok(Done::Delivered), Err)
+        }
         Reply::Retry(done) => Ok(done),
+    }
+}
+
+/// `-f`'s failure for a response of status 400 or more (curl's 22).
+fn status_error(head: &Head) -> FetchError {
+    FetchError::HttpStatus {
+        status: head.status,
+        reason: if head.reason.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", head.reason)
+        },
     }
 }
 
@@ -185,6 +203,8 @@ impl Exchange<'_> {
             self.plan.max_redirects.unwrap_or(0),
             self.plan.location_trusted,
         );
+        // Whether this hop's 401 was answered with credentials already.
+        let mut answered = false;
         loop {
             self.attempt.stats.url_effective = self.url.to_string();
             self.check_protocol(self.attempt.stats.num_redirects > 0)?;
@@ -198,8 +218,13 @@ impl Exchange<'_> {
             if let Some(cookies) = &self.plan.cookies {
                 cookies.take_from(&head, &self.url);
             }
+            if head.status == 401 && self.answer_challenge(&head, &mut answered) {
+                self.keep_for_next_hop(carrier, &head).await;
+                continue;
+            }
             if self.plan.max_redirects.is_some() && is_redirect(head.status) {
                 if let Some(location) = redirect::location(&head) {
+                    answered = false;
                     self.keep_for_next_hop(carrier, &head).await;
                     self.attempt.stats.redirect_url = None;
                     self.url =
@@ -231,14 +256,7 @@ impl Exchange<'_> {
             // A 416 that says the local copy is already whole is success, -f or not.
             let complete = matches!(self.resumed_bytes(&head), Ok(Keep::AlreadyComplete));
             if self.plan.fail && head.status >= 400 && !complete {
-                return Err(FetchError::HttpStatus {
-                    status: head.status,
-                    reason: if head.reason.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" {}", head.reason)
-                    },
-                });
+                return Err(status_error(&head));
             }
             return Ok(Reply::Deliver(Answered { carrier, head }));
         }
@@ -274,9 +292,62 @@ impl Exchange<'_> {
         }
     }
 
-    /// Keeps a redirect's HTTP/1.1 connection for the next request when its small body
-    /// was read to the end and the server keeps it open, as curl follows a same-origin
-    /// redirect (an HTTP/2 connection stays shared anyway; the stream is dropped).
+    /// `--digest`, `--anyauth`: whether to ask again after a 401, with Digest (its challenge
+    /// kept for the run) or, with --anyauth and no Digest offered, Basic. Once per hop, and
+    /// once more when the server says the nonce was stale; never without credentials.
+    fn answer_challenge(&mut self, head: &Head, answered: &mut bool) -> bool {
+        if self.plan.auth == AuthMode::Basic || self.request.credentials(&self.url).is_none() {
+            return false;
+        }
+        let offers = Offers::parse(head.values("www-authenticate"));
+        if let Some(challenge) = offers.digest {
+            if *answered && !challenge.stale {
+                return false;
+            }
+            let mut random = [0u8; 16];
+            if ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random)
+                .is_err()
+            {
+                return false;
+            }
+            let origin = self.url.origin().ascii_serialization();
+            *self.digest_state() = Some(DigestState::new(challenge, origin, cnonce(random)));
+        } else if self.plan.auth == AuthMode::Any && offers.basic && !self.request.basic {
+            self.request.basic = true;
+        } else {
+            return false;
+        }
+        *answered = true;
+        true
+    }
+
+    /// The Digest `Authorization` for the next request, when a challenge from this origin
+    /// is in use and there are credentials to answer it with.
+    fn digest_authorization(&self) -> Option<String> {
+        if self.plan.auth == AuthMode::Basic {
+            return None;
+        }
+        let (user, password) = self.request.credentials(&self.url)?;
+        let origin = self.url.origin().ascii_serialization();
+        let mut session = self.digest_state();
+        let state = session.as_mut().filter(|s| s.origin == origin)?;
+        let mut target = self.url.path().to_string();
+        if let Some(query) = self.url.query() {
+            target.push('?');
+            target.push_str(query);
+        }
+        Some(state.authorization(&user, &password, &self.request.method, &target))
+    }
+
+    fn digest_state(&self) -> std::sync::MutexGuard<'_, Option<DigestState>> {
+        self.plan
+            .digest
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Keeps a redirect's connection for the next request when its small body was read
+    /// to the end and the server keeps it open, as curl follows a same-origin redirect.
     async fn keep_for_next_hop(&mut self, carrier: Carrier, head: &Head) {
         let Carrier::H1 { mut conn, mut buf } = carrier else {
             return;
@@ -340,14 +411,6 @@ impl Exchange<'_> {
         }
     }
 
-    /// With a cookie engine (`-b`, `-c`), the cookies it holds for the current URL go with
-    /// the request.
-    fn take_jar_cookies(&mut self) {
-        if let Some(cookies) = &self.plan.cookies {
-            self.request.jar_cookies = cookies.for_request(&self.url);
-        }
-    }
-
     /// Opens a connection for the current URL and starts the HTTP version it speaks. A
     /// connection that may turn out HTTP/2 is set up behind its origin's gate, so that the
     /// fetches waiting there share it (see `conn/pool.rs`).
@@ -392,7 +455,7 @@ impl Exchange<'_> {
 
     /// Sends the request on a new stream of `conn` and waits for the response head.
     async fn exchange_h2(&mut self, conn: &H2Conn) -> Result<(Carrier, Vec<Head>, Head), Failed> {
-        self.take_jar_cookies();
+        self.prepare_request();
         let rendered = self.request.render(&self.url, Some(self.attempt.ask_from));
         let request = h2::convert(&rendered, &self.url)?;
         self.note_request(conn.addresses(), request.shown.len());
@@ -404,13 +467,26 @@ impl Exchange<'_> {
         Ok((Carrier::H2(body), Vec::new(), head))
     }
 
+    /// The request's cookies from the jar and its credentials (Digest, or the probe that
+    /// asks for a challenge first), for the current URL, before it is rendered.
+    fn prepare_request(&mut self) {
+        if let Some(cookies) = &self.plan.cookies {
+            self.request.jar_cookies = cookies.for_request(&self.url);
+        }
+        self.request.authorization = self.digest_authorization();
+        self.request.probe = self.plan.auth != AuthMode::Basic
+            && self.request.authorization.is_none()
+            && !self.request.basic
+            && self.request.credentials(&self.url).is_some();
+    }
+
     /// Sends the request on `conn` (HTTP/1.x) and reads the response head.
     async fn exchange_on(
         &mut self,
         mut conn: Conn,
     ) -> Result<(Carrier, Vec<Head>, Head), FetchError> {
         let mut buf = Buffer::default();
-        self.take_jar_cookies();
+        self.prepare_request();
         let request = self.request.render(&self.url, Some(self.attempt.ask_from));
         // The head alone counts in size_request: curl counts only what goes with it.
         self.note_request(conn.addresses(), request.len());

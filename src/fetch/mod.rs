@@ -20,7 +20,8 @@
 //!   response over a connection; `link.rs` starts the HTTP version a connection speaks,
 //!   HTTP/1.1 or HTTP/2 (`h2.rs`, a connection shared per origin through the pool).
 //! - `http/`: bytes and rules, no I/O: the request, the [`head`], body framing ([`body`]),
-//!   content decoding ([`decode`]), redirects, cookies and the jar that matches them.
+//!   content decoding ([`decode`]), redirects, cookies and their jar, multipart forms,
+//!   Digest authentication.
 //! - The story: [`run`] fetches the URLs in turn or `-Z` at once (`parallel.rs`); `job.rs`
 //!   owns one URL, attempt after attempt under `--retry` (`retry.rs`), then `-w`;
 //!   `exchange.rs` owns one attempt, from the first request through redirects to the body

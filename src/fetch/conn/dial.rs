@@ -8,7 +8,7 @@
 
 use super::connect::Family;
 use super::hops::{self, Net};
-use super::proxy::{Proxies, Proxy, ProxyKind};
+use super::proxy::{ConnectHead, Proxies, Proxy, ProxyKind};
 use super::route::{HostPort, Routes};
 use super::transfer::Conn;
 use crate::fetch::error::FetchError;
@@ -46,8 +46,9 @@ pub struct ConnectPlan {
     pub proxy_cacert: Option<PathBuf>,
     /// `--proxy-insecure`.
     pub proxy_insecure: bool,
-    /// What CONNECT says as its User-Agent, as the request does (`-A`; empty: none).
-    pub user_agent: String,
+    /// What a CONNECT request says besides its target (`-A`, `--proxy-header`,
+    /// `--proxy1.0`).
+    pub connect_head: ConnectHead,
     /// Which HTTP versions a connection may speak.
     pub versions: HttpVersions,
 }
@@ -126,7 +127,10 @@ pub fn via_proxy(how: &ConnectPlan, proxies: &Proxies, url: &Url) -> Option<Opti
 pub fn route_key(how: &ConnectPlan, proxies: &Proxies, url: &Url) -> String {
     match (&how.unix, proxy_for(how, proxies, url)) {
         (Some(unix), _) => format!("unix:{unix}"),
-        (None, Some(proxy)) => proxy.key(),
+        (None, Some(proxy)) => match proxies.pre_for(proxy) {
+            Some(pre) => format!("{} {}", pre.key(), proxy.key()),
+            None => proxy.key(),
+        },
         (None, None) => String::new(),
     }
 }
@@ -191,13 +195,14 @@ async fn connect_within(
     // Which step a timeout cut short: the TLS handshake is named as curl names it.
     let mut handshaking = false;
     let work = async {
-        let pipe = first_hop(net, how, proxy, &target, &label, port, times).await?;
+        let pre = proxy.and_then(|p| proxies.pre_for(p));
+        let pipe = first_hop(net, how, (pre, proxy), &target, &label, port, times).await?;
         times.connected = Some(Instant::now());
         let pipe = match proxy {
             Some(p) => {
                 let tunnel = tls.is_some() || how.proxytunnel;
-                let agent = tunnel.then_some(how.user_agent.as_str());
-                through_proxy(pipe, p, &target, net, how, agent).await?
+                let head = tunnel.then_some(&how.connect_head);
+                through_proxy(pipe, p, &target, net, how, head).await?
             }
             None => pipe,
         };
@@ -232,7 +237,7 @@ async fn connect_within(
 async fn first_hop(
     net: Net<'_>,
     how: &ConnectPlan,
-    proxy: Option<&Proxy>,
+    (pre, proxy): (Option<&Proxy>, Option<&Proxy>),
     target: &HostPort,
     label: &str,
     port: u16,
@@ -243,7 +248,18 @@ async fn first_hop(
         return hops::unix(unix, label, port).await;
     }
     let (pipe, resolved) = match proxy {
-        Some(p) => net.tcp_to_proxy(p).await?,
+        Some(p) => match pre {
+            Some(pre) => {
+                let (pipe, resolved) = net.tcp_to_proxy(pre).await?;
+                let host = p.host.trim_start_matches('[').trim_end_matches(']');
+                let to = HostPort {
+                    host: host.to_owned(),
+                    port: p.port,
+                };
+                (hops::socks(pipe, pre, &to, net).await?, resolved)
+            }
+            None => net.tcp_to_proxy(p).await?,
+        },
         None => {
             if target.host != label.trim_matches(['[', ']']) || target.port != port {
                 net.trace
@@ -270,24 +286,24 @@ async fn first_hop(
 }
 
 /// The proxy's own hops over `pipe`: SOCKS, or TLS to an `https://` proxy and then CONNECT
-/// (saying `tunnel`, the User-Agent) when the origin is https or `-p` asks for it.
+/// (saying `tunnel`, the CONNECT head) when the origin is https or `-p` asks for it.
 async fn through_proxy(
     pipe: Pipe,
     proxy: &Proxy,
     target: &HostPort,
     net: Net<'_>,
     how: &ConnectPlan,
-    tunnel: Option<&str>,
+    tunnel: Option<&ConnectHead>,
 ) -> Result<Pipe, FetchError> {
     let pipe = match proxy.kind {
         ProxyKind::Socks { .. } => return hops::socks(pipe, proxy, target, net).await,
         ProxyKind::Https => hops::proxy_tls(pipe, proxy, proxy_tls_config(how)?).await?,
         ProxyKind::Http => pipe,
     };
-    let Some(user_agent) = tunnel else {
+    let Some(head) = tunnel else {
         return Ok(pipe);
     };
-    let pipe = hops::tunnel(pipe, proxy, target, user_agent).await?;
+    let pipe = hops::tunnel(pipe, proxy, target, head).await?;
     net.trace.info(format_args!(
         "Tunnel to {}:{} established",
         target.host, target.port

@@ -8,7 +8,7 @@
 //! for an HTTP proxy, 6 for a SOCKS one, as curl 7.88 says).
 
 use super::connect::{self, Family};
-use super::proxy::{self, Proxy, ProxyKind};
+use super::proxy::{self, ConnectHead, Proxy, ProxyKind};
 use super::route::{HostPort, Routes};
 use crate::fetch::error::FetchError;
 use crate::fetch::output::verbose::Verbose;
@@ -152,19 +152,18 @@ pub async fn proxy_tls(
     Ok(Box::new(stream))
 }
 
-/// A CONNECT tunnel to `to` through the HTTP proxy at the end of `pipe`, saying
-/// `user_agent` as the request does.
+/// A CONNECT tunnel to `to` through the HTTP proxy at the end of `pipe`, saying `head`.
 pub async fn tunnel(
     mut pipe: Pipe,
     proxy: &Proxy,
     to: &HostPort,
-    user_agent: &str,
+    head: &ConnectHead,
 ) -> Result<Pipe, FetchError> {
     let host = match to.host.contains(':') {
         true => format!("[{}]", to.host),
         false => to.host.clone(),
     };
-    proxy::tunnel(&mut pipe, proxy, &host, to.port, user_agent).await?;
+    proxy::tunnel(&mut pipe, proxy, &host, to.port, head).await?;
     Ok(pipe)
 }
 

@@ -14,7 +14,7 @@
 use super::noproxy;
 use crate::fetch::error::{describe, FetchError};
 use crate::fetch::http::head::{self, Parsed};
-use crate::fetch::http::request;
+use crate::fetch::http::request::{self, HeaderEdit};
 use crate::net::socks::SocksVersion;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use url::Url;
@@ -76,6 +76,8 @@ pub struct Proxies {
     https: Option<Proxy>,
     /// Hosts reached directly (`--noproxy`, `NO_PROXY`), as given.
     no_proxy: String,
+    /// `--preproxy`: the SOCKS proxy through which the HTTP proxy is reached.
+    pre: Option<Proxy>,
 }
 
 /// The flags that choose proxies.
@@ -87,6 +89,8 @@ pub struct ProxyFlags<'a> {
     pub user: Option<&'a str>,
     /// `--noproxy LIST`.
     pub noproxy: Option<&'a str>,
+    /// `--preproxy [SCHEME://]HOST[:PORT]`: a SOCKS proxy (SOCKS4 without a scheme, as curl).
+    pub preproxy: Option<&'a str>,
 }
 
 impl Proxies {
@@ -105,17 +109,36 @@ impl Proxies {
                 var(&["https_proxy", "HTTPS_PROXY"]).or(all),
             ),
         };
-        let parse = |text: Option<String>| text.map(|t| parse(&t, flags.user)).transpose();
+        let parse_one = |text: Option<String>| text.map(|t| parse(&t, flags.user)).transpose();
         let no_proxy = flags
             .noproxy
             .map(str::to_string)
             .or_else(|| var(&["no_proxy", "NO_PROXY"]))
             .unwrap_or_default();
+        let pre = flags.preproxy.filter(|p| !p.is_empty()).map(|text| {
+            let full = match text.contains("://") {
+                true => text.to_string(),
+                false => format!("socks4://{text}"),
+            };
+            match parse(&full, None)? {
+                socks @ Proxy {
+                    kind: ProxyKind::Socks { .. },
+                    ..
+                } => Ok(socks),
+                _ => Err(FetchError::ProxyScheme(text.to_string())),
+            }
+        });
         Ok(Proxies {
-            http: parse(http)?,
-            https: parse(https)?,
+            http: parse_one(http)?,
+            https: parse_one(https)?,
             no_proxy,
+            pre: pre.transpose()?,
         })
+    }
+
+    /// `--preproxy`: the SOCKS proxy to reach `proxy` through, when it is an HTTP one.
+    pub fn pre_for(&self, proxy: &Proxy) -> Option<&Proxy> {
+        self.pre.as_ref().filter(|_| proxy.speaks_http())
     }
 
     /// The proxy for `url`, or None to connect directly.
@@ -189,25 +212,69 @@ fn parse(text: &str, user: Option<&str>) -> Result<Proxy, FetchError> {
 /// The most a proxy's answer to CONNECT may take.
 const MAX_CONNECT_REPLY: usize = 16 * 1024;
 
-/// Asks `proxy` (already connected as `tcp`) for a tunnel to `host:port`, with the headers
-/// curl sends (`User-Agent` unless `user_agent` is empty, `Proxy-Connection: Keep-Alive`); on
+/// What a CONNECT request says besides its target, as curl builds it.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectHead {
+    /// The User-Agent, as the request's (`-A`); empty for none.
+    pub user_agent: String,
+    /// `--proxy-header`: sent after the built-in lines, in place of a built-in of the same
+    /// name (`Name:` leaves one out), as `-H` is to the origin.
+    pub headers: Vec<HeaderEdit>,
+    /// `--proxy1.0`: `CONNECT ... HTTP/1.0`.
+    pub http10: bool,
+}
+
+impl ConnectHead {
+    /// The CONNECT request for `target` (`host:port`), with `authorization` for the proxy:
+    /// Host, Proxy-Authorization, User-Agent and Proxy-Connection in curl's order, then the
+    /// `--proxy-header` lines.
+    pub fn render(&self, target: &str, authorization: Option<&str>) -> String {
+        let version = if self.http10 { "1.0" } else { "1.1" };
+        let mut built_in = vec![("Host", format!("Host: {target}"))];
+        if let Some(auth) = authorization {
+            built_in.push((
+                "Proxy-Authorization",
+                format!("Proxy-Authorization: {auth}"),
+            ));
+        }
+        if !self.user_agent.is_empty() {
+            built_in.push(("User-Agent", format!("User-Agent: {}", self.user_agent)));
+        }
+        built_in.push(("Proxy-Connection", "Proxy-Connection: Keep-Alive".into()));
+        let replaced = |name: &str| {
+            self.headers.iter().any(|edit| match edit {
+                HeaderEdit::Send { name: n, .. } | HeaderEdit::Remove(n) => {
+                    n.eq_ignore_ascii_case(name)
+                }
+            })
+        };
+        let mut ask = format!("CONNECT {target} HTTP/{version}\r\n");
+        for (_, line) in built_in.iter().filter(|(name, _)| !replaced(name)) {
+            ask.push_str(line);
+            ask.push_str("\r\n");
+        }
+        for edit in &self.headers {
+            if let HeaderEdit::Send { line, .. } = edit {
+                ask.push_str(line);
+                ask.push_str("\r\n");
+            }
+        }
+        ask.push_str("\r\n");
+        ask
+    }
+}
+
+/// Asks `proxy` (already connected as `tcp`) for a tunnel to `host:port`, saying `head`; on
 /// a 2xx the stream is the tunnel. A refusal is curl's 56, with the proxy's status in words.
 pub async fn tunnel<S: AsyncRead + AsyncWrite + Unpin>(
     tcp: &mut S,
     proxy: &Proxy,
     host: &str,
     port: u16,
-    user_agent: &str,
+    head: &ConnectHead,
 ) -> Result<(), FetchError> {
     let target = format!("{host}:{port}");
-    let mut ask = format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n");
-    if let Some(auth) = &proxy.authorization {
-        ask.push_str(&format!("Proxy-Authorization: {auth}\r\n"));
-    }
-    if !user_agent.is_empty() {
-        ask.push_str(&format!("User-Agent: {user_agent}\r\n"));
-    }
-    ask.push_str("Proxy-Connection: Keep-Alive\r\n\r\n");
+    let ask = head.render(&target, proxy.authorization.as_deref());
     let sent = match tcp.write_all(ask.as_bytes()).await {
         Ok(()) => tcp.flush().await,
         Err(e) => Err(e),
@@ -272,6 +339,7 @@ mod tests {
             proxy: None,
             user: None,
             noproxy: None,
+            preproxy: None,
         }
     }
 

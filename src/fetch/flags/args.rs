@@ -84,6 +84,26 @@ pub struct FetchArgs {
     #[arg(help_heading = REQUEST, long = "oauth2-bearer", value_name = "TOKEN")]
     pub oauth2_bearer: Option<String>,
 
+    /// Send -u's credentials as Basic (the default).
+    ///
+    /// With --digest: either, as the server offers.
+    #[arg(help_heading = REQUEST, long = "basic")]
+    pub basic: bool,
+
+    /// Send -u's credentials with Digest (MD5, SHA-256), when challenged.
+    ///
+    /// The first request goes without credentials; a 401 with a Digest challenge is answered
+    /// once (again when the server says the nonce is stale). The nonce is used again,
+    /// `nc` counting up, for the run's later requests to the same origin.
+    #[arg(help_heading = REQUEST, long = "digest")]
+    pub digest: bool,
+
+    /// Ask first, then use the strongest scheme offered.
+    ///
+    /// Digest before Basic.
+    #[arg(help_heading = REQUEST, long = "anyauth")]
+    pub anyauth: bool,
+
     /// Take the login and password for the URL's host from ~/.netrc.
     ///
     /// As curl: credentials the file gives win over the URL's; a missing file gives none.
@@ -226,6 +246,10 @@ pub struct FetchArgs {
     /// Fail on HTTP status 400 and above: exit 22 and write no body.
     #[arg(help_heading = OUTPUT, short = 'f', long = "fail")]
     pub fail: bool,
+
+    /// Like -f, but write the body first (exit 22 after it).
+    #[arg(help_heading = OUTPUT, long = "fail-with-body", conflicts_with = "fail")]
+    pub fail_with_body: bool,
 
     /// Follow redirects (301, 302, 303, 307, 308).
     #[arg(help_heading = REQUEST, short = 'L', long = "location")]

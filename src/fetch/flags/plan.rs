@@ -18,6 +18,7 @@ use crate::fetch::conn::connect::Family;
 use crate::fetch::conn::dial::{ConnectPlan, HttpVersions};
 use crate::fetch::conn::proxy::{Proxies, ProxyFlags};
 use crate::fetch::error::{describe, FetchError};
+use crate::fetch::http::digest::{AuthMode, DigestState};
 use crate::fetch::http::request::{self, HeaderEdit, Payload, RequestSpec};
 use crate::fetch::output::checksum::Checksum;
 use crate::fetch::output::cookies::Cookies;
@@ -63,6 +64,8 @@ pub struct FetchPlan {
     pub location_trusted: bool,
     /// `-f`: a status of 400 or more fails without writing the body.
     pub fail: bool,
+    /// `--fail-with-body`: a status of 400 or more fails after the body is written.
+    pub fail_with_body: bool,
     /// Where response heads are shown.
     pub heads: HeadPlan,
     /// Show a progress bar on a terminal (not with `-s`).
@@ -91,6 +94,10 @@ pub struct FetchPlan {
     pub create_dirs: bool,
     /// The cookie engine all the run's URLs share (`-b`, `-c`), if on.
     pub cookies: Option<std::sync::Arc<Cookies>>,
+    /// `--basic`, `--digest` or `--anyauth`.
+    pub auth: AuthMode,
+    /// The Digest challenge in use, shared by the run's URLs so its nonce is used again.
+    pub digest: std::sync::Arc<std::sync::Mutex<Option<DigestState>>>,
 }
 
 impl FetchPlan {
@@ -112,6 +119,16 @@ impl FetchPlan {
         request.keep_alive = true;
         let cookies = args.cookies.engine()?;
         request.cookie_text = cookies.as_ref().and_then(|c| c.text.clone());
+        // curl adds the schemes up: --digest with --basic asks first, as --anyauth does.
+        let auth = if args.anyauth || args.digest && args.basic {
+            AuthMode::Any
+        } else if args.digest {
+            AuthMode::Digest
+        } else {
+            AuthMode::Basic
+        };
+        request.basic = auth == AuthMode::Basic;
+        let digest = std::sync::Arc::default();
         let write_out = args
             .write_out
             .as_deref()
@@ -148,6 +165,8 @@ impl FetchPlan {
             let mut plan = Self::build(args, request.clone(), write_out.clone(), url, output)?;
             plan.urlnum = target.urlnum;
             plan.cookies = cookies.clone();
+            plan.auth = auth;
+            plan.digest = std::sync::Arc::clone(&digest);
             plans.push(plan);
         }
         Ok(Planned { plans, stopped })
@@ -165,8 +184,9 @@ impl FetchPlan {
             request.user = netrc_user(args, &url)?;
         }
         let include = args.include || args.head;
-        let socks = args.route.socks_proxy();
-        let user_agent = request.user_agent.clone();
+        let shorthand = args.route.proxy_shorthand();
+        let connect_head = args.route.connect_head(&request.user_agent)?;
+        request.proxy_edits = connect_head.headers.clone();
         let dump_stdout = args.dump_header.as_deref() == Some("-".as_ref());
         let protocols = match &args.proto {
             Some(spec) => Protocols::parse("proto", spec)?,
@@ -210,7 +230,7 @@ impl FetchPlan {
                 proxytunnel: args.route.proxytunnel,
                 proxy_cacert: args.route.proxy_cacert.clone(),
                 proxy_insecure: args.route.proxy_insecure,
-                user_agent,
+                connect_head,
                 versions: http_versions(args),
             },
             max_redirects: (args.location || args.location_trusted).then_some(args.max_redirs),
@@ -220,15 +240,17 @@ impl FetchPlan {
             no_clobber: args.no_clobber,
             location_trusted: args.location_trusted,
             fail: args.fail,
+            fail_with_body: args.fail_with_body,
             progress: !args.silent && !args.no_progress_meter,
             expect_wait: args.expect100_timeout,
             max_time: args.max_time.filter(|limit| !limit.is_zero()),
             max_filesize: args.max_filesize,
             proxies: Proxies::choose(
                 &ProxyFlags {
-                    proxy: socks.as_deref().or(args.proxy.as_deref()),
+                    proxy: shorthand.as_deref().or(args.proxy.as_deref()),
                     user: args.proxy_user.as_deref(),
                     noproxy: args.noproxy.as_deref(),
+                    preproxy: args.route.preproxy.as_deref(),
                 },
                 |name| std::env::var(name).ok(),
             )?,
@@ -247,6 +269,8 @@ impl FetchPlan {
             checksum: args.checksum.clone(),
             create_dirs: args.create_dirs,
             cookies: None,
+            auth: AuthMode::Basic,
+            digest: std::sync::Arc::default(),
         })
     }
 }
@@ -391,8 +415,12 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         http10: args.http10,
         head_only: args.head,
         edits: header_edits(&args.headers)?,
+        proxy_edits: Vec::new(),
         user: args.user.clone(),
         bearer: args.oauth2_bearer.clone(),
+        basic: true,
+        authorization: None,
+        probe: false,
         withheld: Vec::new(),
         cookie_text: None,
         jar_cookies: None,

@@ -2,7 +2,7 @@
 //! spelling: `--resolve`, `--connect-to`, `--unix-socket`, `--abstract-unix-socket`, the
 //! client certificate (`-E/--cert`, `--key`, `--cert-type`, `--key-type`), the SOCKS
 //! shorthands (`--socks4`, `--socks4a`, `--socks5`, `--socks5-hostname`, `--socks5-basic`),
-//! `-p/--proxytunnel`
+//! `--proxy1.0`, `--proxy-header`, `--preproxy`, `--proxy-basic`, `-p/--proxytunnel`
 //! and the TLS flags of an `https://` proxy; and turns them into what the plan carries.
 //!
 //! A group of its own, flattened into `FetchArgs`, so that the routing flags read together
@@ -10,8 +10,10 @@
 
 use super::headings::{CONNECTION, PROXY, TLS};
 use crate::fetch::conn::dial::ClientCert;
+use crate::fetch::conn::proxy::ConnectHead;
 use crate::fetch::conn::route::Routes;
 use crate::fetch::error::FetchError;
+use crate::fetch::http::request::HeaderEdit;
 use crate::net::UnixAddr;
 use std::path::PathBuf;
 
@@ -72,22 +74,22 @@ pub struct RouteFlags {
 
     /// Use the SOCKS4 proxy HOST[:PORT]; names resolved here.
     #[arg(help_heading = PROXY, long = "socks4", value_name = "HOST[:PORT]",
-          overrides_with_all = ["proxy", "socks4a", "socks5", "socks5_hostname"])]
+          overrides_with_all = ["proxy", "socks4a", "socks5", "socks5_hostname", "proxy1_0"])]
     pub socks4: Option<String>,
 
     /// Use the SOCKS4a proxy HOST[:PORT]; it resolves names.
     #[arg(help_heading = PROXY, long = "socks4a", value_name = "HOST[:PORT]",
-          overrides_with_all = ["proxy", "socks4", "socks5", "socks5_hostname"])]
+          overrides_with_all = ["proxy", "socks4", "socks5", "socks5_hostname", "proxy1_0"])]
     pub socks4a: Option<String>,
 
     /// Use the SOCKS5 proxy HOST[:PORT]; names resolved here.
     #[arg(help_heading = PROXY, long = "socks5", value_name = "HOST[:PORT]",
-          overrides_with_all = ["proxy", "socks4", "socks4a", "socks5_hostname"])]
+          overrides_with_all = ["proxy", "socks4", "socks4a", "socks5_hostname", "proxy1_0"])]
     pub socks5: Option<String>,
 
     /// Use the SOCKS5 proxy HOST[:PORT]; it resolves names.
     #[arg(help_heading = PROXY, long = "socks5-hostname", value_name = "HOST[:PORT]",
-          overrides_with_all = ["proxy", "socks4", "socks4a", "socks5"])]
+          overrides_with_all = ["proxy", "socks4", "socks4a", "socks5", "proxy1_0"])]
     pub socks5_hostname: Option<String>,
 
     /// Send USER:PASSWORD to SOCKS5 proxies (always done).
@@ -96,6 +98,30 @@ pub struct RouteFlags {
     /// authentication sockit speaks, and are sent whenever the proxy URL or -U gives them.
     #[arg(help_heading = PROXY, long = "socks5-basic")]
     pub socks5_basic: bool,
+
+    /// Use the HTTP proxy HOST[:PORT], CONNECT as HTTP/1.0.
+    #[arg(help_heading = PROXY, long = "proxy1.0", value_name = "HOST[:PORT]",
+          overrides_with_all = ["proxy", "socks4", "socks4a", "socks5", "socks5_hostname"])]
+    pub proxy1_0: Option<String>,
+
+    /// Send this header to the HTTP proxy (repeatable).
+    ///
+    /// In CONNECT (after its built-in lines, in place of one of the same name; `Name:` leaves
+    /// one out), or after the -H lines of a request in absolute form. Never sent to the
+    /// origin through a tunnel, as curl.
+    #[arg(help_heading = PROXY, long = "proxy-header", value_name = "HEADER")]
+    pub proxy_header: Vec<String>,
+
+    /// Reach the HTTP proxy through this SOCKS proxy first.
+    ///
+    /// `[SCHEME://][USER:PASSWORD@]HOST[:PORT]`, SCHEME one of socks4 (the default, as
+    /// curl), socks4a, socks5, socks5h.
+    #[arg(help_heading = PROXY, long = "preproxy", value_name = "[SCHEME://]HOST[:PORT]")]
+    pub preproxy: Option<String>,
+
+    /// Basic authentication to HTTP proxies (always done).
+    #[arg(help_heading = PROXY, long = "proxy-basic")]
+    pub proxy_basic: bool,
 
     /// Tunnel plain http through the HTTP proxy with CONNECT too.
     #[arg(help_heading = PROXY, short = 'p', long = "proxytunnel")]
@@ -125,17 +151,32 @@ impl RouteFlags {
         }
     }
 
-    /// A SOCKS shorthand as the proxy URL it stands for (`--socks5 h:1` is
-    /// `socks5://h:1`).
-    pub fn socks_proxy(&self) -> Option<String> {
+    /// A proxy shorthand as the proxy URL it stands for (`--socks5 h:1` is `socks5://h:1`,
+    /// `--proxy1.0 h:1` is `http://h:1`).
+    pub fn proxy_shorthand(&self) -> Option<String> {
         [
             ("socks4", &self.socks4),
             ("socks4a", &self.socks4a),
             ("socks5", &self.socks5),
             ("socks5h", &self.socks5_hostname),
+            ("http", &self.proxy1_0),
         ]
         .into_iter()
         .find_map(|(scheme, host)| host.as_ref().map(|h| format!("{scheme}://{h}")))
+    }
+
+    /// What CONNECT says besides its target: `user_agent` (the request's), `--proxy-header`,
+    /// `--proxy1.0`.
+    pub fn connect_head(&self, user_agent: &str) -> Result<ConnectHead, FetchError> {
+        Ok(ConnectHead {
+            user_agent: user_agent.to_owned(),
+            headers: self
+                .proxy_header
+                .iter()
+                .map(|h| HeaderEdit::parse(h))
+                .collect::<Result<_, _>>()?,
+            http10: self.proxy1_0.is_some(),
+        })
     }
 
     /// `--cert` and `--key` (the key in the certificate's file without `--key`).

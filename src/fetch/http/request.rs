@@ -43,6 +43,9 @@ pub struct RequestSpec {
     pub head_only: bool,
     /// `-H` edits, in order.
     pub edits: Vec<HeaderEdit>,
+    /// `--proxy-header` lines, sent after the `-H` ones when the request goes to an HTTP
+    /// proxy in absolute form (as curl sends them; through a tunnel they go in CONNECT).
+    pub proxy_edits: Vec<HeaderEdit>,
     /// `-u USER:PASSWORD`, sent as Basic credentials (before those in the URL).
     pub user: Option<String>,
     /// `--oauth2-bearer TOKEN`, sent as `Authorization: Bearer TOKEN` instead of any Basic
@@ -56,6 +59,14 @@ pub struct RequestSpec {
     pub cookie_text: Option<String>,
     /// The cookie jar's cookies for this request's URL (set before each request).
     pub jar_cookies: Option<String>,
+    /// Send the credentials as Basic (`-u` without --digest or --anyauth, or after an
+    /// --anyauth server offered only Basic).
+    pub basic: bool,
+    /// A Digest `Authorization` value for this request, in place of Basic.
+    pub authorization: Option<String>,
+    /// The request only asks for the server's challenge (`--digest`, `--anyauth` before
+    /// one came): form data goes out empty, `Content-Length: 0`, as curl sends it.
+    pub probe: bool,
 }
 
 /// A request body.
@@ -181,12 +192,16 @@ impl RequestSpec {
             http10: false,
             head_only: false,
             edits: Vec::new(),
+            proxy_edits: Vec::new(),
             user: None,
             bearer: None,
             withheld: Vec::new(),
             keep_alive: false,
             cookie_text: None,
             jar_cookies: None,
+            basic: true,
+            authorization: None,
+            probe: false,
         }
     }
 
@@ -210,14 +225,15 @@ impl RequestSpec {
             line(&mut out, "Proxy-Authorization", auth);
         }
         let withheld = self.is_withheld("authorization");
-        let bearer = self.bearer.as_deref().filter(|_| !withheld);
-        let user = self.user.as_deref().filter(|_| !withheld);
-        let credentials = match bearer {
-            Some(token) => Some(format!("Bearer {token}")),
-            None => user.map(basic).or_else(|| basic_auth(url)),
-        };
-        if let Some(credentials) = credentials {
-            line(&mut out, "Authorization", &credentials);
+        if let Some(digest) = self.authorization.as_deref().filter(|_| !withheld) {
+            line(&mut out, "Authorization", digest);
+        } else if let Some(token) = self.bearer.as_deref().filter(|_| !withheld) {
+            line(&mut out, "Authorization", &format!("Bearer {token}"));
+        } else if self.basic {
+            let user = self.user.as_deref().filter(|_| !withheld);
+            if let Some(credentials) = user.map(basic).or_else(|| basic_auth(url)) {
+                line(&mut out, "Authorization", &credentials);
+            }
         }
         let range = match range_from.filter(|&f| f > 0) {
             Some(from) => Some(format!("bytes={from}-")),
@@ -255,13 +271,21 @@ impl RequestSpec {
                 }
             }
         }
+        let to_proxy = self.via_proxy.is_some() && url.scheme() == "http";
+        for edit in self.proxy_edits.iter().filter(|_| to_proxy) {
+            if let HeaderEdit::Send { line, .. } = edit {
+                out.push_str(line);
+                out.push_str("\r\n");
+            }
+        }
         if self.accept_json {
             line(&mut out, "Content-Type", "application/json");
             line(&mut out, "Accept", "application/json");
         }
         match &self.body {
             Some(body @ Payload::Bytes { content_type, .. }) => {
-                line(&mut out, "Content-Length", &body.len().to_string());
+                let len = if self.probe { 0 } else { body.len() };
+                line(&mut out, "Content-Length", &len.to_string());
                 if let (Some(kind), false) = (content_type, self.accept_json) {
                     line(&mut out, "Content-Type", kind);
                 }
@@ -285,7 +309,7 @@ impl RequestSpec {
         }
         out.push_str("\r\n");
         let mut bytes = out.into_bytes();
-        if let Some(Payload::Bytes { data, .. }) = &self.body {
+        if let (Some(Payload::Bytes { data, .. }), false) = (&self.body, self.probe) {
             bytes.extend_from_slice(data);
         }
         bytes
@@ -341,6 +365,27 @@ impl RequestSpec {
             (Some(one), None) | (None, Some(one)) => Some(one.to_string()),
             (None, None) => None,
         }
+    }
+
+    /// The user name and password for `url` (`-u`, else the URL's own), unless a redirect
+    /// left the origin they were meant for.
+    pub fn credentials(&self, url: &Url) -> Option<(String, String)> {
+        if let Some(user) = &self.user {
+            if self.is_withheld("authorization") {
+                return None;
+            }
+            let (name, password) = user.split_once(':').unwrap_or((user, ""));
+            return Some((name.to_string(), password.to_string()));
+        }
+        if url.username().is_empty() && url.password().is_none() {
+            return None;
+        }
+        let decode = |s: &str| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        Some((decode(url.username()), decode(url.password().unwrap_or(""))))
     }
 
     fn is_withheld(&self, name: &str) -> bool {

@@ -1,8 +1,8 @@
-//! Lines for routing (issue 19): `--resolve`, `--connect-to`, `-p`, `--unix-socket` that
-//! fails, SOCKS proxies (microsocks for SOCKS5 with and without a password, danted for
+//! Lines for routing (issue 19): `--resolve`, `--connect-to`, `-p`, `--proxy-header`,
+//! `--proxy1.0`, `--unix-socket` that fails, SOCKS proxies (also as `--preproxy`) (microsocks for SOCKS5 with and without a password, danted for
 //! SOCKS4), and the exit codes curl gives when any of them fails.
 
-use super::{check, check_with, line, Line};
+use super::{check, check_with, line, Aspect, Line};
 use crate::support::socks::SocksProxy;
 
 /// `--resolve`, `--connect-to` and `-p` send what curl sends, to where curl sends it.
@@ -115,6 +115,45 @@ fn routing() -> Vec<Line> {
             "{a}",
             "http://example.com/hello",
         ]),
+        line(&[
+            "-s",
+            "-p",
+            "--proxy-header",
+            "X-Proxy: 1",
+            "-x",
+            "{a}",
+            "http://example.com/hello",
+        ]),
+        line(&[
+            "-s",
+            "-p",
+            "--proxy-header",
+            "User-Agent: via",
+            "--proxy-header",
+            "Proxy-Connection:",
+            "-x",
+            "{a}",
+            "http://example.com/hello",
+        ]),
+        line(&[
+            "-s",
+            "--proxy-header",
+            "X-Proxy: 1",
+            "-x",
+            "{a}",
+            "http://example.com/hello",
+        ]),
+        line(&["-s", "-p", "--proxy1.0", "{a}", "http://example.com/hello"]),
+        line(&["-s", "--proxy1.0", "{a}", "http://example.com/hello"]),
+        line(&[
+            "-s",
+            "--proxy-basic",
+            "-U",
+            "me:pw",
+            "-x",
+            "{a}",
+            "http://example.com/hello",
+        ]),
         line(&["-s", "--socks5", "127.0.0.1:1", "{u}/hello"]),
         line(&["-s", "-x", "socks5h://127.0.0.1:1", "{u}/hello"]),
         line(&["-s", "-x", "ftp://127.0.0.1:1", "{u}/hello"]),
@@ -175,5 +214,37 @@ fn socks() -> Vec<Line> {
         line(&["-s", "-x", "socks4a://{d}", "http://localhost:{p}/hello"]),
         line(&["-s", "--socks4a", "{d}", "{u}/hello"]),
         line(&["-s", "-x", "socks5://{d}", "{u}/json"]),
+        line(&[
+            "-s",
+            "--preproxy",
+            "socks5://{m}",
+            "-x",
+            "{a}",
+            "http://example.com/hello",
+        ]),
+        line(&[
+            "-s",
+            "-p",
+            "--preproxy",
+            "socks5h://{m}",
+            "-x",
+            "{a}",
+            "http://example.com/hello",
+        ]),
+        line(&[
+            "-s",
+            "--preproxy",
+            "{d}",
+            "-x",
+            "{a}",
+            "http://example.com/hello",
+        ])
+        .differs(
+            &[Aspect::Request, Aspect::Stdout, Aspect::Exit],
+            "curl 7.88 sends HTTP straight to a --preproxy given without a scheme (no SOCKS \
+             handshake, so danted closes: 52), against its documented SOCKS4 default, which \
+             sockit follows",
+        ),
+        line(&["-s", "--preproxy", "socks5://{m}", "{u}/hello"]),
     ]
 }

@@ -1,6 +1,7 @@
 //! Tests for `sockit fetch`: the real binary against an in-test HTTP(S) server on loopback,
 //! plus property tests of the pure parsers and an interop test against a real nginx.
 
+mod auth;
 mod checksum;
 mod compress;
 mod config;

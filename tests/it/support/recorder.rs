@@ -229,6 +229,8 @@ struct Request {
     length: usize,
     chunked: bool,
     expect_continue: bool,
+    /// The Authorization header's scheme, if one was sent.
+    auth_scheme: Option<String>,
 }
 
 impl Request {
@@ -251,6 +253,7 @@ impl Request {
             length: 0,
             chunked: false,
             expect_continue: false,
+            auth_scheme: None,
         };
         for line in lines {
             let Some((name, value)) = line.split_once(':') else {
@@ -262,6 +265,9 @@ impl Request {
                 "transfer-encoding" => request.chunked = value.contains("chunked"),
                 "expect" => request.expect_continue = value.eq_ignore_ascii_case("100-continue"),
                 "range" => request.range = Some(value.to_string()),
+                "authorization" => {
+                    request.auth_scheme = value.split(' ').next().map(str::to_ascii_lowercase)
+                }
                 _ => {}
             }
         }
@@ -372,6 +378,20 @@ fn canned(request: &Request, addr: SocketAddr) -> Reply {
         "/redirect-308" => redirect("308 Permanent Redirect", "/hello"),
         "/self" => redirect("302 Found", "/self"),
         "/data" => ranged(request.range.as_deref()),
+        // Digest (MD5 or SHA-256) or Basic asked for; any answer in that scheme is taken (the
+        // answer's arithmetic is checked against a real server in tests/it/fetch/auth.rs).
+        "/digest" | "/digest-sha" | "/basic-only" => {
+            let (scheme, challenge) = match path {
+                "/digest" => ("digest", "Digest realm=\"sockit\", nonce=\"n0nce\", qop=\"auth\", algorithm=MD5, opaque=\"op\""),
+                "/digest-sha" => ("digest", "Digest realm=\"sockit\", nonce=\"n0nce\", qop=\"auth,auth-int\", algorithm=SHA-256"),
+                _ => ("basic", "Basic realm=\"sockit\""),
+            };
+            if request.auth_scheme.as_deref() == Some(scheme) {
+                response("200 OK", &[("Content-Type", "text/plain")], b"hello\n")
+            } else {
+                response("401 Unauthorized", &[("WWW-Authenticate", challenge)], b"who?\n")
+            }
+        }
         "/cookies/set" => response("200 OK", &SET_COOKIES.map(|c| ("Set-Cookie", c)), b"set\n"),
         "/cookies/redirect" => response(
             "302 Found",

@@ -1,0 +1,64 @@
+//! Lines about `--basic`, `--digest` and `--anyauth`: what is sent before and after the
+//! server's challenge, the client nonce and the response made equal (issue 19).
+
+use super::{check, line, Aspect, Line};
+
+/// Authentication is negotiated as curl negotiates it.
+#[test]
+fn authentication_is_curls() {
+    check(table());
+}
+
+fn table() -> Vec<Line> {
+    vec![
+        line(&["-s", "--digest", "-u", "user:pass", "{u}/digest"]),
+        line(&["-s", "--digest", "-u", "us\"er:pass", "{u}/digest-sha?q=1"]),
+        line(&[
+            "-s",
+            "--digest",
+            "-u",
+            "user:pass",
+            "{u}/digest",
+            "{u}/digest",
+        ])
+        .differs(
+            &[Aspect::Request],
+            "sockit answers the second URL's request with the nonce it already has (nc=2), \
+             as issue 19 asks; curl asks for a new challenge first",
+        ),
+        line(&[
+            "-s",
+            "--digest",
+            "-u",
+            "user:pass",
+            "-d",
+            "x=1",
+            "{u}/digest",
+        ]),
+        line(&["-s", "--digest", "-u", "user:pass", "{u}/basic-only"]),
+        line(&["-s", "-f", "--digest", "-u", "user:pass", "{u}/basic-only"]),
+        line(&["-s", "--digest", "{u}/digest"]),
+        line(&["-s", "--digest", "http://user:pass@{a}/digest"]),
+        line(&["-s", "--anyauth", "-u", "user:pass", "{u}/digest"]),
+        line(&["-s", "--anyauth", "-u", "user:pass", "{u}/basic-only"]),
+        line(&["-s", "--anyauth", "-u", "user:pass", "{u}/hello"]),
+        line(&[
+            "-s",
+            "--digest",
+            "--basic",
+            "-u",
+            "user:pass",
+            "{u}/basic-only",
+        ]),
+        line(&["-s", "--basic", "-u", "user:pass", "{u}/digest"]),
+        line(&["-s", "-f", "-u", "user:pass", "{u}/digest"]),
+        line(&[
+            "-s",
+            "-L",
+            "--digest",
+            "-u",
+            "user:pass",
+            "{u}/redirect-other",
+        ]),
+    ]
+}
