@@ -86,6 +86,8 @@ pub mod curl {
     pub const SSL_CERTPROBLEM: u8 = 58;
     /// The peer's certificate did not verify (`CURLE_PEER_FAILED_VERIFICATION`).
     pub const PEER_FAILED_VERIFICATION: u8 = 60;
+    /// A URL with a user name under `--disallow-username-in-url` (`CURLE_LOGIN_DENIED`).
+    pub const LOGIN_DENIED: u8 = 67;
     /// The content encoding is corrupt or unknown (`CURLE_BAD_CONTENT_ENCODING`).
     pub const BAD_CONTENT_ENCODING: u8 = 61;
     /// The body passes `--max-filesize` (`CURLE_FILESIZE_EXCEEDED`).

@@ -38,6 +38,9 @@ pub enum FetchError {
     /// the URL and a caret under the column).
     #[error("{0}")]
     Glob(String),
+    /// The URL names a user under `--disallow-username-in-url` (curl's 67).
+    #[error("login denied: {0:?} names a user, and --disallow-username-in-url is given")]
+    LoginDenied(String),
     /// The URL does not parse (curl's 3).
     #[error("malformed URL {url:?}: {reason}")]
     BadUrl {
@@ -174,6 +177,7 @@ impl FetchError {
             }
             FetchError::Usage(_) => curl::USAGE,
             FetchError::BadUrl { .. } | FetchError::Glob(_) => curl::URL_MALFORMAT,
+            FetchError::LoginDenied(_) => curl::LOGIN_DENIED,
             FetchError::ResolveProxy { .. } => curl::COULDNT_RESOLVE_PROXY,
             FetchError::Resolve { .. } => curl::COULDNT_RESOLVE_HOST,
             FetchError::Connect { .. } | FetchError::ProxyScheme(_) => curl::COULDNT_CONNECT,

@@ -202,7 +202,8 @@ impl Exchange<'_> {
         let mut redirects = Redirects::new(
             self.plan.max_redirects.unwrap_or(0),
             self.plan.location_trusted,
-        );
+        )
+        .keeping_post(self.plan.keep_post);
         // Whether this hop's 401 was answered with credentials already.
         let mut answered = false;
         loop {
@@ -346,8 +347,9 @@ impl Exchange<'_> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Keeps a redirect's connection for the next request when its small body was read
-    /// to the end and the server keeps it open, as curl follows a same-origin redirect.
+    /// Keeps a redirect's HTTP/1.1 connection for the next request when its small body
+    /// was read to the end and the server keeps it open, as curl follows a same-origin
+    /// redirect (an HTTP/2 connection stays shared anyway; the stream is dropped).
     async fn keep_for_next_hop(&mut self, carrier: Carrier, head: &Head) {
         let Carrier::H1 { mut conn, mut buf } = carrier else {
             return;
@@ -411,6 +413,20 @@ impl Exchange<'_> {
         }
     }
 
+    /// What the request carries for the current URL besides its flags: the cookie engine's
+    /// cookies (`-b`, `-c`), and Digest's `Authorization` (or a probe without credentials,
+    /// `--digest`/`--anyauth` before the challenge).
+    fn take_url_state(&mut self) {
+        if let Some(cookies) = &self.plan.cookies {
+            self.request.jar_cookies = cookies.for_request(&self.url);
+        }
+        self.request.authorization = self.digest_authorization();
+        self.request.probe = self.plan.auth != AuthMode::Basic
+            && self.request.authorization.is_none()
+            && !self.request.basic
+            && self.request.credentials(&self.url).is_some();
+    }
+
     /// Opens a connection for the current URL and starts the HTTP version it speaks. A
     /// connection that may turn out HTTP/2 is set up behind its origin's gate, so that the
     /// fetches waiting there share it (see `conn/pool.rs`).
@@ -455,7 +471,7 @@ impl Exchange<'_> {
 
     /// Sends the request on a new stream of `conn` and waits for the response head.
     async fn exchange_h2(&mut self, conn: &H2Conn) -> Result<(Carrier, Vec<Head>, Head), Failed> {
-        self.prepare_request();
+        self.take_url_state();
         let rendered = self.request.render(&self.url, Some(self.attempt.ask_from));
         let request = h2::convert(&rendered, &self.url)?;
         self.note_request(conn.addresses(), request.shown.len());
@@ -486,7 +502,7 @@ impl Exchange<'_> {
         mut conn: Conn,
     ) -> Result<(Carrier, Vec<Head>, Head), FetchError> {
         let mut buf = Buffer::default();
-        self.prepare_request();
+        self.take_url_state();
         let request = self.request.render(&self.url, Some(self.attempt.ask_from));
         // The head alone counts in size_request: curl counts only what goes with it.
         self.note_request(conn.addresses(), request.len());

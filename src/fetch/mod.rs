@@ -92,7 +92,12 @@ pub async fn run(args: FetchArgs) -> Vec<FetchError> {
         let run = RunState::default();
         let mut results = Vec::with_capacity(plans.len());
         for plan in &plans {
-            results.push(job::fetch(plan, &run).await);
+            let result = job::fetch(plan, &run).await;
+            let failed = result.is_err();
+            results.push(result);
+            if failed && args.fail_early {
+                break;
+            }
         }
         results
     };

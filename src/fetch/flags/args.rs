@@ -78,6 +78,16 @@ pub struct FetchArgs {
     #[arg(help_heading = REQUEST, short = 'u', long = "user", value_name = "USER:PASSWORD")]
     pub user: Option<String>,
 
+    /// Refuse a URL that names a user (`http://user@host/`): exit 67.
+    #[arg(help_heading = REQUEST, long = "disallow-username-in-url")]
+    pub disallow_username_in_url: bool,
+
+    /// Send TARGET in the request line instead of the URL's path.
+    ///
+    /// As typed, e.g. `*` for `OPTIONS *`; the URL still picks the host.
+    #[arg(help_heading = REQUEST, long = "request-target", value_name = "TARGET")]
+    pub request_target: Option<String>,
+
     /// Send TOKEN as `Authorization: Bearer TOKEN` (instead of -u).
     ///
     /// Sent to the first origin only unless --location-trusted, as -u.
@@ -261,6 +271,18 @@ pub struct FetchArgs {
     #[arg(help_heading = REQUEST, long = "location-trusted")]
     pub location_trusted: bool,
 
+    /// Keep a POST a POST when -L follows a 301 (curl turns it into a GET).
+    #[arg(help_heading = REQUEST, long = "post301")]
+    pub post301: bool,
+
+    /// Keep a POST a POST when -L follows a 302.
+    #[arg(help_heading = REQUEST, long = "post302")]
+    pub post302: bool,
+
+    /// Keep a POST a POST when -L follows a 303.
+    #[arg(help_heading = REQUEST, long = "post303")]
+    pub post303: bool,
+
     /// The most redirects -L follows (exit 47 beyond).
     ///
     /// A redirect to the same URL counts like any other, as in curl.
@@ -416,6 +438,10 @@ pub struct FetchArgs {
     #[arg(help_heading = RETRY, long = "retry-all-errors")]
     pub retry_all_errors: bool,
 
+    /// Stop at the first URL that fails (its exit code is the run's).
+    #[arg(help_heading = MANY, long = "fail-early")]
+    pub fail_early: bool,
+
     /// Fetch the URLs at once instead of one after another.
     #[arg(help_heading = MANY, short = 'Z', long = "parallel")]
     pub parallel: bool,
@@ -441,7 +467,10 @@ pub struct FetchArgs {
     pub checksum: Option<Checksum>,
 
     /// Remove FILE.part when the download fails instead of keeping it for -C -.
-    #[arg(help_heading = BEYOND, long = "no-keep-partial")]
+    ///
+    /// curl's --remove-on-error is the same flag: a failed download never leaves a partial
+    /// file under FILE in sockit, with it or without.
+    #[arg(help_heading = BEYOND, long = "no-keep-partial", visible_alias = "remove-on-error")]
     pub no_keep_partial: bool,
 
     /// Read more options from FILE, in curl's config syntax (repeatable).

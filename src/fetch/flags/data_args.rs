@@ -72,6 +72,7 @@ impl Args for DataFlags {
             piece("data")
                 .short('d')
                 .long("data")
+                .visible_alias("data-ascii")
                 .help("Send DATA as the request body (POST, form content type)")
                 .long_help(
                     "Send DATA as the request body (POST, form content type).\n\n\

@@ -19,6 +19,7 @@ use crate::fetch::conn::dial::{ConnectPlan, HttpVersions};
 use crate::fetch::conn::proxy::{Proxies, ProxyFlags};
 use crate::fetch::error::{describe, FetchError};
 use crate::fetch::http::digest::{AuthMode, DigestState};
+use crate::fetch::http::redirect::KeepPost;
 use crate::fetch::http::request::{self, HeaderEdit, Payload, RequestSpec};
 use crate::fetch::output::checksum::Checksum;
 use crate::fetch::output::cookies::Cookies;
@@ -62,6 +63,8 @@ pub struct FetchPlan {
     pub redirect_protocols: Protocols,
     /// `--location-trusted`: credentials and cookies follow redirects to other origins.
     pub location_trusted: bool,
+    /// `--post301`/`--post302`/`--post303`: the redirects that keep a POST a POST.
+    pub keep_post: KeepPost,
     /// `-f`: a status of 400 or more fails without writing the body.
     pub fail: bool,
     /// `--fail-with-body`: a status of 400 or more fails after the body is written.
@@ -140,7 +143,7 @@ impl FetchPlan {
         };
         let mut plans = Vec::with_capacity(targets.len());
         for target in targets {
-            let url = match parse_url(&target.url) {
+            let url = match parse_url(&target.url).and_then(|url| allowed_login(args, url)) {
                 Ok(url) => url,
                 Err(e) => {
                     stopped = Some(e);
@@ -239,6 +242,11 @@ impl FetchPlan {
             remote_time: args.remote_time,
             no_clobber: args.no_clobber,
             location_trusted: args.location_trusted,
+            keep_post: KeepPost {
+                on301: args.post301,
+                on302: args.post302,
+                on303: args.post303,
+            },
             fail: args.fail,
             fail_with_body: args.fail_with_body,
             progress: !args.silent && !args.no_progress_meter,
@@ -385,6 +393,7 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         ("user agent", &args.user_agent),
         ("referer", &args.referer),
         ("--oauth2-bearer token", &args.oauth2_bearer),
+        ("--request-target", &args.request_target),
     ] {
         if let Some(text) = value.as_deref().filter(|t| t.contains(['\r', '\n'])) {
             return Err(FetchError::Usage(format!(
@@ -421,6 +430,7 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         basic: true,
         authorization: None,
         probe: false,
+        target: args.request_target.clone(),
         withheld: Vec::new(),
         cookie_text: None,
         jar_cookies: None,
@@ -479,6 +489,16 @@ pub struct Planned {
     pub plans: Vec<FetchPlan>,
     /// The malformed URL (or glob) curl would stop at, after fetching the plans before it.
     pub stopped: Option<FetchError>,
+}
+
+/// `url`, unless it names a user and `--disallow-username-in-url` forbids that (curl's 67).
+fn allowed_login(args: &FetchArgs, url: Url) -> Result<Url, FetchError> {
+    if args.disallow_username_in_url && !url.username().is_empty() {
+        return Err(FetchError::LoginDenied(
+            url.host_str().unwrap_or_default().into(),
+        ));
+    }
+    Ok(url)
 }
 
 /// One URL to fetch after globbing, with its output flag (`#N` filled in) and the index of

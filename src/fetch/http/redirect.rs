@@ -41,6 +41,20 @@ pub struct Redirects {
     /// `--location-trusted`: credentials and cookies follow the redirect to other origins.
     trusted: bool,
     followed: u32,
+    /// `--post301`, `--post302`, `--post303`: a POST stays a POST after that status.
+    keep_post: KeepPost,
+}
+
+/// Which redirects keep a POST a POST (`--post301`, `--post302`, `--post303`); by default
+/// each turns it into a GET, as curl does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KeepPost {
+    /// `--post301`.
+    pub on301: bool,
+    /// `--post302`.
+    pub on302: bool,
+    /// `--post303`.
+    pub on303: bool,
 }
 
 impl Redirects {
@@ -50,7 +64,14 @@ impl Redirects {
             max,
             trusted,
             followed: 0,
+            keep_post: KeepPost::default(),
         }
+    }
+
+    /// With POST kept a POST after the redirects `keep` names.
+    pub fn keeping_post(mut self, keep: KeepPost) -> Self {
+        self.keep_post = keep;
+        self
     }
 
     /// Follows a `status` redirect from `from` to `location`: returns the next URL and
@@ -75,8 +96,13 @@ impl Redirects {
         if !matches!(next.scheme(), "http" | "https") {
             return Err(FetchError::UnsupportedProtocol(next.scheme().to_string()));
         }
-        let to_get = status == 303 && !spec.is_head()
-            || matches!(status, 301 | 302) && spec.method.eq_ignore_ascii_case("POST");
+        let post = spec.method.eq_ignore_ascii_case("POST");
+        let to_get = match status {
+            303 => !(spec.is_head() || post && self.keep_post.on303),
+            301 => post && !self.keep_post.on301,
+            302 => post && !self.keep_post.on302,
+            _ => false,
+        };
         if to_get {
             spec.method = "GET".into();
             spec.body = None;

@@ -48,6 +48,8 @@ pub struct RequestSpec {
     pub proxy_edits: Vec<HeaderEdit>,
     /// `-u USER:PASSWORD`, sent as Basic credentials (before those in the URL).
     pub user: Option<String>,
+    /// `--request-target`: sent in the request line instead of the URL's path and query.
+    pub target: Option<String>,
     /// `--oauth2-bearer TOKEN`, sent as `Authorization: Bearer TOKEN` instead of any Basic
     /// credentials, as curl prefers it.
     pub bearer: Option<String>,
@@ -195,6 +197,7 @@ impl RequestSpec {
             proxy_edits: Vec::new(),
             user: None,
             bearer: None,
+            target: None,
             withheld: Vec::new(),
             keep_alive: false,
             cookie_text: None,
@@ -315,8 +318,13 @@ impl RequestSpec {
         bytes
     }
 
-    /// `METHOD TARGET HTTP/1.1`: the target in absolute form through an http proxy.
+    /// `METHOD TARGET HTTP/1.1`: the target in absolute form through an http proxy, or as
+    /// `--request-target` gives it.
     fn request_line(&self, url: &Url) -> String {
+        let version = if self.http10 { "1.0" } else { "1.1" };
+        if let Some(target) = &self.target {
+            return format!("{} {target} HTTP/{version}\r\n", self.method);
+        }
         let mut target = match &self.via_proxy {
             Some(_) => format!("{}://{}{}", url.scheme(), host_header(url), url.path()),
             None => url.path().to_string(),
@@ -325,7 +333,6 @@ impl RequestSpec {
             target.push('?');
             target.push_str(query);
         }
-        let version = if self.http10 { "1.0" } else { "1.1" };
         format!("{} {target} HTTP/{version}\r\n", self.method)
     }
 
