@@ -483,19 +483,6 @@ impl Exchange<'_> {
         Ok((Carrier::H2(body), Vec::new(), head))
     }
 
-    /// The request's cookies from the jar and its credentials (Digest, or the probe that
-    /// asks for a challenge first), for the current URL, before it is rendered.
-    fn prepare_request(&mut self) {
-        if let Some(cookies) = &self.plan.cookies {
-            self.request.jar_cookies = cookies.for_request(&self.url);
-        }
-        self.request.authorization = self.digest_authorization();
-        self.request.probe = self.plan.auth != AuthMode::Basic
-            && self.request.authorization.is_none()
-            && !self.request.basic
-            && self.request.credentials(&self.url).is_some();
-    }
-
     /// Sends the request on `conn` (HTTP/1.x) and reads the response head.
     async fn exchange_on(
         &mut self,
