@@ -71,6 +71,9 @@ pub mod curl {
     pub const SSL_CONNECT_ERROR: u8 = 35;
     /// Too many redirects, or a loop (`CURLE_TOO_MANY_REDIRECTS`).
     pub const TOO_MANY_REDIRECTS: u8 = 47;
+    /// An option's value does not parse (`CURLE_SETOPT_OPTION_SYNTAX`): `--resolve`,
+    /// `--connect-to`.
+    pub const SETOPT_OPTION_SYNTAX: u8 = 49;
     /// The server closed without a byte of reply (`CURLE_GOT_NOTHING`).
     pub const GOT_NOTHING: u8 = 52;
     /// Sending failed (`CURLE_SEND_ERROR`).
@@ -87,6 +90,8 @@ pub mod curl {
     pub const FILESIZE_EXCEEDED: u8 = 63;
     /// The CA file cannot be used (`CURLE_SSL_CACERT_BADFILE`).
     pub const SSL_CACERT_BADFILE: u8 = 77;
+    /// The SOCKS proxy's handshake failed (`CURLE_PROXY`).
+    pub const PROXY: u8 = 97;
 }
 
 /// `sockit serve`'s codes.

@@ -13,7 +13,9 @@
 //!   `-v`, `-w`, `--checksum`), `flags/` (clap and the plan; nothing below it sees a flag),
 //!   and the story on top (the run, one URL's attempts, one attempt's exchange, segments).
 //! - [`logging`]: the log subscriber, in text or JSON (`--log-format`), switchable at run time.
-//! - [`net`]: a connected TCP, Unix or TLS stream, connecting with a deadline, and TLS for
+//! - [`net`]: a connected TCP, Unix or TLS stream, connecting with a deadline, the boxed
+//!   [`net::Pipe`] a layered connection is, the SOCKS client handshake ([`net::socks`]),
+//!   Unix sockets by path or abstract name, and TLS for
 //!   every subcommand ([`net::tls`]: the one crypto provider, whom a client trusts, the
 //!   client handshake, one `TlsError`). It imports no subcommand.
 //! - [`protocol`]: the hello protocol as a pure state machine (bytes in, replies out).

@@ -3,11 +3,16 @@
 //!
 //! The format sits behind tracing-subscriber's `reload` layer so that `sockit serve` can change
 //! it when its configuration file is reloaded; the level filter stays outside it, so an event
-//! below the level costs the same as before. JSON lines are tracing-subscriber's own JSON
-//! formatter, flattened: `timestamp` (RFC 3339, UTC), `level`, `message` and the event's
+//! below the level costs the same as before. Text is tracing-subscriber's formatter; JSON
+//! lines (`json`) have `timestamp` (RFC 3339, UTC), `level`, `message` and the event's
 //! fields at the top level of one object per line, which is what Loki, Vector and Elastic's
-//! agents parse without a grok pattern.
+//! agents parse without a grok pattern. Both go to stderr through `sink`, which batches the
+//! access lines (target [`ACCESS`]) until [`flush`].
 
+mod json;
+mod sink;
+
+pub use sink::{flush, ACCESS};
 use std::io::IsTerminal;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
@@ -70,16 +75,12 @@ impl Logging {
 }
 
 fn formatter(format: LogFormat) -> Formatter {
-    let layer = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
-        .with_target(false);
     match format {
-        LogFormat::Text => layer.with_ansi(std::io::stderr().is_terminal()).boxed(),
-        LogFormat::Json => layer
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
-            .with_span_list(false)
+        LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_writer(sink::Sink)
+            .with_target(false)
+            .with_ansi(std::io::stderr().is_terminal())
             .boxed(),
+        LogFormat::Json => json::JsonLayer.boxed(),
     }
 }

@@ -43,7 +43,11 @@ fn main() -> ExitCode {
                 }
             };
             let logging = init_logging("info", args.config.log_format);
-            serve(args, source, logging)
+            let served = serve(args, source, logging);
+            // The access lines still batched, whichever way serving ended (a second signal
+            // leaves the drain before the server's own flush).
+            sockit::logging::flush();
+            served
                 .err()
                 .and_then(|e| {
                     let code = (e.downcast_ref::<Forced>())

@@ -79,13 +79,19 @@ pub const FETCH_CODES: &[(&str, &str)] = &[
     ("33", "cannot resume"),
     ("35", "TLS handshake"),
     ("47", "redirects"),
+    (
+        "49",
+        "a `--resolve` or `--connect-to` entry that does not parse",
+    ),
     ("52", "empty reply"),
     ("55", "send"),
     ("56", "receive; the proxy refused the tunnel"),
+    ("58", "a client certificate or key that cannot be used"),
     ("60", "certificate"),
     ("61", "content encoding"),
     ("63", "larger than `--max-filesize`"),
     ("77", "bad `--cacert` file"),
+    ("97", "the SOCKS proxy's handshake failed"),
 ];
 
 /// `sockit bench`'s exit statuses.

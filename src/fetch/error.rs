@@ -10,6 +10,7 @@
 
 use crate::exit::{common, curl, Failure};
 pub(crate) use crate::net::describe;
+use crate::net::socks::SocksError;
 use crate::net::tls::TlsError;
 use std::io;
 use std::path::Path;
@@ -24,6 +25,15 @@ pub enum FetchError {
     /// The URL's scheme is neither http nor https (curl's 1).
     #[error("unsupported protocol {0:?}: sockit fetch speaks http and https")]
     UnsupportedProtocol(String),
+    /// The URL's scheme is one `--proto` (or `--proto-redir`, after a redirect) leaves out
+    /// (curl's 1).
+    #[error("protocol {scheme:?} is disabled by --{flag}")]
+    ProtocolDisabled {
+        /// The URL's scheme.
+        scheme: String,
+        /// `proto` or `proto-redir`.
+        flag: &'static str,
+    },
     /// A URL's `{}` or `[]` glob is malformed (curl's 3; the message in curl's words, with
     /// the URL and a caret under the column).
     #[error("{0}")]
@@ -65,6 +75,11 @@ pub enum FetchError {
         /// retries.
         refused: bool,
     },
+    /// The proxy's scheme is none that sockit speaks (curl's 7).
+    #[error(
+        "unsupported proxy scheme for {0:?}: http, https, socks4, socks4a, socks5 and socks5h are"
+    )]
+    ProxyScheme(String),
     /// The server's reply breaks HTTP/1.1 framing (curl's 8).
     #[error("weird server reply: {0}")]
     BadReply(String),
@@ -108,6 +123,12 @@ pub enum FetchError {
     /// or the handshake failed otherwise (35): the transport's error, as it words it.
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// A SOCKS proxy's handshake failed (curl's 97).
+    #[error(transparent)]
+    Socks(#[from] SocksError),
+    /// An option's value does not parse (curl's 49): `--resolve`, `--connect-to`.
+    #[error("{0}")]
+    Option(String),
     /// `-L` met a loop or more than `--max-redirs` redirects (curl's 47).
     #[error("{0}")]
     Redirects(String),
@@ -141,12 +162,14 @@ impl FetchError {
     /// The curl exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            FetchError::UnsupportedProtocol(_) => curl::UNSUPPORTED_PROTOCOL,
+            FetchError::UnsupportedProtocol(_) | FetchError::ProtocolDisabled { .. } => {
+                curl::UNSUPPORTED_PROTOCOL
+            }
             FetchError::Usage(_) => curl::USAGE,
             FetchError::BadUrl { .. } | FetchError::Glob(_) => curl::URL_MALFORMAT,
             FetchError::ResolveProxy { .. } => curl::COULDNT_RESOLVE_PROXY,
             FetchError::Resolve { .. } => curl::COULDNT_RESOLVE_HOST,
-            FetchError::Connect { .. } => curl::COULDNT_CONNECT,
+            FetchError::Connect { .. } | FetchError::ProxyScheme(_) => curl::COULDNT_CONNECT,
             FetchError::BadReply(_) => curl::WEIRD_SERVER_REPLY,
             FetchError::Partial(_) => curl::PARTIAL_FILE,
             FetchError::HttpStatus { .. } => curl::HTTP_RETURNED_ERROR,
@@ -156,6 +179,8 @@ impl FetchError {
             FetchError::Checksum(_) => curl::CHECKSUM,
             FetchError::Range(_) => curl::RANGE_ERROR,
             FetchError::Tls(e) => e.exit_code(),
+            FetchError::Socks(e) => e.exit_code(),
+            FetchError::Option(_) => curl::SETOPT_OPTION_SYNTAX,
             FetchError::Redirects(_) => curl::TOO_MANY_REDIRECTS,
             FetchError::EmptyReply => curl::GOT_NOTHING,
             FetchError::Send(_) => curl::SEND_ERROR,

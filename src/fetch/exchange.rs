@@ -22,6 +22,7 @@ use super::segments;
 use indicatif::MultiProgress;
 use rustls::ClientConfig;
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use url::Url;
@@ -198,6 +199,7 @@ impl Exchange<'_> {
         loop {
             buf.clear();
             self.attempt.stats.url_effective = self.url.to_string();
+            self.check_protocol(self.attempt.stats.num_redirects > 0)?;
             let (conn, interim, head) = self.request_head(&mut buf).await?;
             for h in interim.iter().chain([&head]) {
                 self.trace.response(&h.raw);
@@ -306,15 +308,45 @@ impl Exchange<'_> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Renames the complete output to its name (a free one under `--no-clobber`, which
+    /// `%{filename_effective}` then reports); the file's name, None for stdout.
+    fn commit(&mut self, out: Output) -> Result<Option<PathBuf>, FetchError> {
+        if !self.plan.no_clobber {
+            out.commit()?;
+            return Ok(self.plan.output.clone());
+        }
+        let saved = out.commit_unclobbered()?;
+        if let Some(path) = &saved {
+            self.attempt.stats.filename_effective = Some(path.display().to_string());
+        }
+        Ok(saved)
+    }
+
+    /// Refuses a URL whose scheme `--proto` (or, after a redirect, `--proto-redir`) leaves
+    /// out, before anything is sent.
+    fn check_protocol(&self, redirected: bool) -> Result<(), FetchError> {
+        let (permitted, flag) = match redirected {
+            false => (self.plan.protocols, "proto"),
+            true => (self.plan.redirect_protocols, "proto-redir"),
+        };
+        match permitted.permits(self.url.scheme()) {
+            true => Ok(()),
+            false => Err(FetchError::ProtocolDisabled {
+                scheme: self.url.scheme().to_string(),
+                flag,
+            }),
+        }
+    }
+
     /// Keeps a redirect's connection for the next request when its small body was read
     /// to the end and the server keeps it open, as curl follows a same-origin redirect.
     async fn keep_for_next_hop(&mut self, mut conn: Conn, buf: &mut Buffer, head: &Head) {
         let Ok(framing) = head.framing(self.request.framing_method()) else {
             return;
         };
-        let kept = self.request.keep_alive && head.keeps_alive() && self.direct();
+        let kept = self.request.keep_alive && head.keeps_alive();
         if kept && transfer::drain_small_body(&mut conn, buf, framing).await {
-            self.run.pool.put(&self.url, conn);
+            self.run.pool.put(&self.url, &self.route(), conn);
         }
     }
 
@@ -324,12 +356,9 @@ impl Exchange<'_> {
         &mut self,
         buf: &mut Buffer,
     ) -> Result<(Conn, Vec<Head>, Head), FetchError> {
-        let kept = if self.direct() {
-            self.run.pool.take(&self.url)
-        } else {
-            None
-        };
-        if let Some(kept) = kept {
+        if let Some(kept) = self.run.pool.take(&self.url, &self.route()) {
+            let how = &self.plan.connect;
+            self.request.via_proxy = dial::via_proxy(how, &self.plan.proxies, &self.url);
             self.trace
                 .info("Re-using the connection kept from the last URL");
             match self.exchange_on(kept, buf).await {
@@ -386,9 +415,10 @@ impl Exchange<'_> {
         Ok((conn, interim, head))
     }
 
-    /// Whether the current URL is reached without a proxy (only those connections are kept).
-    fn direct(&self) -> bool {
-        self.plan.proxies.for_url(&self.url).is_none()
+    /// The way the current URL is reached (direct, a proxy, a Unix socket): with its origin,
+    /// what a kept connection is kept for.
+    fn route(&self) -> String {
+        dial::route_key(&self.plan.connect, &self.plan.proxies, &self.url)
     }
 
     /// Opens a connection for the current URL (directly or through its proxy), noting when
@@ -480,9 +510,18 @@ impl Exchange<'_> {
         }
         self.check_resumed_length(&response.head, &out)?;
         if streamed.reusable {
-            self.run.pool.put(&self.url, response.conn);
+            let route = self.route();
+            self.run.pool.put(&self.url, &route, response.conn);
         }
-        out.commit()
+        let saved = self.commit(out)?;
+        if let (true, Some(path), Some(date)) = (
+            self.plan.remote_time,
+            saved,
+            response.head.get("last-modified"),
+        ) {
+            file::set_remote_time(&path, date);
+        }
+        Ok(())
     }
 
     /// `--max-filesize`: a body whose length is known to pass it is refused before a byte
@@ -546,7 +585,7 @@ impl Exchange<'_> {
         let (conn, buf) = (&mut response.conn, &mut response.buf);
         let read = transfer::read_body(conn, buf, &mut body, &mut sink, &mut meter).await;
         self.attempt.stats.size_download = body.received();
-        let reusable = read? && self.request.keep_alive && head.keeps_alive() && self.direct();
+        let reusable = read? && self.request.keep_alive && head.keeps_alive();
         meter.finish();
         Ok(Streamed {
             sink,
@@ -578,7 +617,7 @@ impl Exchange<'_> {
         head::check_trailers(trailers).map_err(|e| FetchError::BadReply(e.to_string()))?;
         let trailers = heads::trailer_lines(trailers);
         if !trailers.is_empty() {
-            self.trace.response(&trailers);
+            self.trace.trailers(&trailers);
         }
         self.heads.show_trailers(&trailers)?;
         Ok(trailers)

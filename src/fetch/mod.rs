@@ -14,8 +14,9 @@
 //! - `output/`: where the response goes and what the user sees: the file (`.part`, its lock,
 //!   the `--segments` sidecar), heads printed (`-i`, `-D`), progress, `-v`, [`writeout`],
 //!   `--checksum`.
-//! - `conn/`: dialing (direct, or through a proxy with `--noproxy`; TLS from
-//!   [`crate::net::tls`]), the kept-alive pool, and `transfer.rs`: one request and its
+//! - `conn/`: dialing as a stack of hops (`hops.rs`: TCP or a Unix socket, SOCKS, TLS to an
+//!   https proxy, CONNECT, TLS from [`crate::net::tls`] to the origin; `route.rs`:
+//!   `--resolve` and `--connect-to`; proxies with `--noproxy`), the kept-alive pool, and `transfer.rs`: one request and its
 //!   response over a connection.
 //! - `http/`: bytes and rules, no I/O: the request, the [`head`], body framing ([`body`]),
 //!   content decoding ([`decode`]), redirects, cookies and their jar, multipart forms,
@@ -53,6 +54,22 @@ use exchange::RunState;
 pub(crate) use flags::plan::parse_url;
 use flags::plan::FetchPlan;
 
+/// Opens `--trace`/`--trace-ascii`'s file for the run; one that cannot be created is a
+/// warning, and the run goes on without it, as curl's does.
+fn start_trace(args: &FetchArgs) {
+    let target = match (&args.trace, &args.trace_ascii) {
+        (Some(path), _) => Some((path.as_path(), output::trace::Style::Hex)),
+        (None, Some(path)) => Some((path.as_path(), output::trace::Style::Ascii)),
+        (None, None) => None,
+    };
+    if target.is_none() && !args.trace_time {
+        return;
+    }
+    if let Err(e) = output::trace::start(target, args.trace_time) {
+        eprintln!("sockit: warning: cannot open the trace file: {e}");
+    }
+}
+
 /// Fetches every URL the flags name, one after another or `-Z` at once, and returns the
 /// failures in URL order (none when every URL was fetched): the caller reports each, and the
 /// last one decides the exit code, as in curl.
@@ -61,6 +78,7 @@ pub async fn run(args: FetchArgs) -> Vec<FetchError> {
         Ok(planned) => (planned.plans, planned.stopped),
         Err(e) => return vec![e],
     };
+    start_trace(&args);
     if let Some(first) = plans.first() {
         if let Err(e) = output::heads::HeadSinks::start_dump(&first.heads) {
             return vec![e];

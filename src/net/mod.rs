@@ -8,13 +8,18 @@
 
 mod connect;
 mod resolve;
+pub mod socks;
 pub mod tls;
+mod transport;
+mod unix;
 
 pub use connect::{
     connect, connect_addrs, connect_endpoint, connect_first, ConnectError, ConnectOptions, Family,
     ATTEMPT_DELAY,
 };
 pub use resolve::resolve;
+pub use transport::{Pipe, Transport};
+pub use unix::{connect_unix, UnixAddr};
 
 use std::io;
 use std::pin::Pin;

@@ -20,7 +20,7 @@
 //! shutdown) is a lingering close: half-close, then read and discard for a short while, so
 //! the kernel does not answer those bytes with a reset that would destroy replies in flight.
 
-use super::access_log::{self, Origin, Tally, TlsSummary};
+use super::access_log::{self, Origin, Shown, Tally, TlsSummary};
 use super::metrics::{Close, Metrics, Started};
 use super::settings::Settings;
 use super::{first_unless, Shared, FRAMING_HINT_AFTER};
@@ -141,7 +141,7 @@ pub(crate) enum Peer {
 impl fmt::Display for Peer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Peer::Tcp(addr) => write!(f, "{addr}"),
+            Peer::Tcp(addr) => Shown(*addr).fmt(f),
             Peer::Unix(path) => write!(f, "unix:{}", path.display()),
         }
     }
@@ -222,7 +222,14 @@ pub(crate) fn serve<S: Socket>(
         shared.metrics.accepted();
         // Boxed, and counted into through one pointer: the connection's future grows by two
         // pointers, not by the record (measured: a tally held in the future cost 80 bytes).
-        let mut origin = (!quiet).then(|| Origin::of(sock.sock_ref(), sock.tls_summary()));
+        let proxied = settings.proxy.proxy_protocol;
+        let mut origin = (!quiet).then(|| {
+            let accepted = match &peer {
+                Peer::Tcp(addr) if !proxied => Some(*addr),
+                _ => None,
+            };
+            Origin::of(sock.sock_ref(), accepted, sock.tls_summary())
+        });
         let mut unsent = Vec::new();
         let tally = origin.as_deref_mut().map(|o| &mut o.tally);
         let (end, started) = talk(&mut sock, (&shared, &settings), &mut unsent, tally).await;
@@ -247,7 +254,6 @@ pub(crate) fn serve<S: Socket>(
         drop(slot);
         if let Some(origin) = &mut origin {
             origin.tally.bytes_out += sent as u64;
-            let proxied = settings.proxy.proxy_protocol;
             access_log::write(origin, &peer, proxied, reason, lasted);
         }
     }

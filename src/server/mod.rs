@@ -688,11 +688,13 @@ impl Shared {
         self.rejections.note(why, peer, detail);
     }
 
-    /// What the pulse does each tick: wakes every connection to check its timers, and writes
-    /// the count of rejection lines left out.
+    /// What the pulse does each tick: wakes every connection to check its timers, writes
+    /// the count of rejection lines left out, and the access lines gathered since the last
+    /// tick (at most a second's: the tick is never longer).
     fn pulse(&self) {
         self.wake.notify_waiters();
         self.rejections.flush();
+        crate::logging::flush();
     }
 
     fn open_connections(&self) -> usize {
@@ -875,6 +877,7 @@ impl Server {
         if let Some(endpoint) = endpoint {
             endpoint.await.context("the metrics endpoint failed")?;
         }
+        crate::logging::flush();
         Ok(())
     }
 }

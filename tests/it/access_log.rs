@@ -137,3 +137,72 @@ fn text_is_the_default() {
         "{line}"
     );
 }
+
+/// Access lines are batched, never lost: the access line of a connection that ended during
+/// the drain is written even when a second signal then ends the process at once, while
+/// another connection is still open (the lines gathered since the last pulse were left in
+/// the batch before the exit flushed it).
+#[test]
+fn no_access_line_is_lost_at_shutdown() {
+    let (mut server, addr) = spawn_server(&["--log-format", "json", "--grace", "1h"]);
+    for _ in 0..20 {
+        assert_eq!(converse(addr, b"Bo\nexit\n"), b"Welcome!\nHello, Bo!\n");
+    }
+    let mut held = TcpStream::connect(addr).unwrap();
+    held.set_read_timeout(Some(WAIT)).unwrap();
+    let mut greeting = [0; 9];
+    held.read_exact(&mut greeting).unwrap();
+    // Keeps the drain going after `held` has ended.
+    let mut stays = TcpStream::connect(addr).unwrap();
+    stays.set_read_timeout(Some(WAIT)).unwrap();
+    stays.read_exact(&mut greeting).unwrap();
+    server.signal("TERM");
+    server.wait_for_stderr("draining");
+    held.write_all(b"exit\n").unwrap();
+    let mut rest = Vec::new();
+    held.read_to_end(&mut rest).unwrap();
+    server.signal("TERM");
+    let (status, log) = server.wait();
+    assert_eq!(status.code(), Some(130), "{log}");
+    let held_port = held.local_addr().unwrap().port();
+    let lines: Vec<serde_json::Value> = (log.lines())
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(
+        lines.iter().any(
+            |l| l["peer"].as_str() == Some(&format!("127.0.0.1:{held_port}"))
+                && l["close"] == "exit"
+        ),
+        "no access line for the connection that ended in the drain:\n{log}"
+    );
+}
+
+/// Every access line of a busy run reaches the log, each one JSON object, with the other
+/// lines in their order around them.
+#[test]
+fn a_batched_run_keeps_every_line() {
+    let (mut server, addr) = spawn_server(&["--log-format", "json"]);
+    let mut ports = Vec::new();
+    for _ in 0..50 {
+        let mut c = TcpStream::connect(addr).unwrap();
+        ports.push(c.local_addr().unwrap().to_string());
+        c.set_read_timeout(Some(WAIT)).unwrap();
+        c.write_all(b"Bo\nexit\n").unwrap();
+        let mut heard = Vec::new();
+        c.read_to_end(&mut heard).unwrap();
+    }
+    server.signal("TERM");
+    let (status, log) = server.wait();
+    assert_eq!(status.code(), Some(0), "{log}");
+    let mut logged = Vec::new();
+    for line in log.lines() {
+        let line: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        if let Some(peer) = line.get("peer") {
+            logged.push(peer.as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(logged, ports);
+    assert!(log.trim_end().ends_with("\"Server stopped.\"}"), "{log}");
+}

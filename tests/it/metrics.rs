@@ -1,6 +1,7 @@
 //! `--metrics`: every figure counted exactly after known traffic, the output accepted by
 //! Prometheus's own checker, and `/ready` turning 503 at the first shutdown signal.
 
+use crate::support::events::Events;
 use crate::support::{
     loopback, read_exact, read_to_end, require_tool, spawn_server, TestServer, WAIT,
 };
@@ -9,7 +10,7 @@ use sockit::server::Builder;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -48,25 +49,15 @@ fn samples(text: &str) -> BTreeMap<String, f64> {
         .collect()
 }
 
-/// Scrapes `/metrics` until `sample` reads `value`, within [`WAIT`]: the server counts a
-/// close only after the client has seen it.
-async fn wait_for_sample(addr: SocketAddr, sample: &str, value: f64) {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let (status, body) = get(addr, "/metrics").await;
-        assert_eq!(status, 200);
-        if samples(&body).get(sample) == Some(&value) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{sample} never reached {value}:\n{body}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+/// What `sample` reads in a scrape of `/metrics` now (0 when it is not there).
+async fn sample(addr: SocketAddr, sample: &str) -> f64 {
+    let (status, body) = get(addr, "/metrics").await;
+    assert_eq!(status, 200);
+    samples(&body).get(sample).copied().unwrap_or_default()
 }
 
-/// A server started from `builder` with metrics on 127.0.0.1:0.
+/// A server started from `builder` with metrics on 127.0.0.1:0, and its log on for the
+/// test's [`Events`] (the access line of a connection says its close is counted).
 struct Measured {
     server: TestServer,
     /// Where `/metrics` and `/ready` are served.
@@ -78,7 +69,7 @@ struct Measured {
 async fn start(builder: Builder) -> Measured {
     let server = builder
         .metrics("127.0.0.1:0".parse().unwrap())
-        .quiet(true)
+        .quiet(false)
         .listen()
         .await
         .expect("server binds");
@@ -113,6 +104,7 @@ fn assert_counts(text: &str, expected: &[(&str, f64)]) {
 /// names answered, bytes each way, one duration per connection, and the build.
 #[tokio::test]
 async fn counts_are_exact_after_known_traffic() {
+    let mut events = Events::catch();
     let m = start(
         loopback()
             .max_connections(2)
@@ -129,32 +121,28 @@ async fn counts_are_exact_after_known_traffic() {
         b"Welcome!\nHello, Michael!\nHello, Tracy!\n"
     );
     // Each step waits for its slot to be given back, so that none is taken for busy.
-    wait_for_sample(m.http, "sockit_connections_open", 0.0).await;
+    events.wait_for_close(c.local_addr().unwrap()).await;
     // end of stream with an unterminated last name: 5 in, 9 + 14 out, 1 name.
     let mut c = m.server.connect().await;
     c.write_all(b"Sarah").await.unwrap();
     c.shutdown().await.unwrap();
     assert_eq!(read_to_end(&mut c).await, b"Welcome!\nHello, Sarah!\n");
-    wait_for_sample(m.http, "sockit_connections_open", 0.0).await;
+    events.wait_for_close(c.local_addr().unwrap()).await;
     // a line past --max-line 16 (17 would be allowed for a \r): 18 in, 9 + 18 out.
     let mut c = m.server.connect().await;
     c.write_all(&[b'x'; 18]).await.unwrap();
     assert_eq!(read_to_end(&mut c).await, b"Welcome!\nERR line too long\n");
-    wait_for_sample(m.http, "sockit_connections_open", 0.0).await;
+    events.wait_for_close(c.local_addr().unwrap()).await;
     // a reset: 9 out.
     let mut c = m.server.connect().await;
     assert_eq!(read_exact(&mut c, 9).await, b"Welcome!\n");
     socket2::SockRef::from(&c)
         .set_linger(Some(Duration::ZERO))
         .unwrap();
+    let peer = c.local_addr().unwrap();
     drop(c);
-    wait_for_sample(
-        m.http,
-        "sockit_connections_closed_total{reason=\"reset\"}",
-        1.0,
-    )
-    .await;
-    wait_for_sample(m.http, "sockit_connections_open", 0.0).await;
+    let reset = events.wait_for_close(peer).await;
+    assert!(reset.contains("close=\"reset\""), "{reset}");
 
     // Both slots taken (9 out each), so the next client is told it is busy.
     let mut held = Vec::new();
@@ -163,15 +151,13 @@ async fn counts_are_exact_after_known_traffic() {
         assert_eq!(read_exact(&mut c, 9).await, b"Welcome!\n");
         held.push(c);
     }
-    wait_for_sample(m.http, "sockit_connections_open", 2.0).await;
+    // Each greeting comes after its connection is counted, and the busy line after its
+    // rejection.
+    assert_eq!(sample(m.http, "sockit_connections_open").await, 2.0);
     let mut busy = m.server.connect().await;
     assert_eq!(read_to_end(&mut busy).await, b"ERR server busy\n");
-    wait_for_sample(
-        m.http,
-        "sockit_connections_rejected_total{reason=\"busy\"}",
-        1.0,
-    )
-    .await;
+    let busy_total = "sockit_connections_rejected_total{reason=\"busy\"}";
+    assert_eq!(sample(m.http, busy_total).await, 1.0);
 
     // Shutdown with both still open: the grace period runs out, each is told (25 out).
     m.server.stop().await;
@@ -219,10 +205,11 @@ async fn counts_are_exact_after_known_traffic() {
 /// A silent client is closed by the idle timeout and counted as such.
 #[tokio::test]
 async fn idle_timeout_is_counted() {
+    let mut events = Events::catch();
     let m = start(loopback().idle_timeout(Duration::from_millis(100))).await;
     let mut c = m.server.connect().await;
     assert_eq!(read_to_end(&mut c).await, b"Welcome!\nERR idle timeout\n");
-    wait_for_sample(m.http, "sockit_connections_open", 0.0).await;
+    events.wait_for_close(c.local_addr().unwrap()).await;
     m.server.stop().await;
     assert_counts(
         &m.metrics.render(),
@@ -261,11 +248,12 @@ async fn promtool_accepts_the_output() {
     if !require_tool("promtool") {
         return;
     }
+    let mut events = Events::catch();
     let m = start(loopback()).await;
     let mut c = m.server.connect().await;
     c.write_all(b"Michael\nexit\n").await.unwrap();
     read_to_end(&mut c).await;
-    wait_for_sample(m.http, "sockit_connections_open", 0.0).await;
+    events.wait_for_close(c.local_addr().unwrap()).await;
     let (_, body) = get(m.http, "/metrics").await;
     m.server.stop().await;
     let mut check = std::process::Command::new("promtool")
@@ -335,22 +323,20 @@ async fn tls_handshakes_and_conversations_are_counted() {
     let builder = crate::support::quick()
         .bind("tls:127.0.0.1:0".parse().unwrap())
         .tls_cert(&pair.cert, &pair.key);
+    let mut events = Events::catch();
     let m = start(builder).await;
     let mut plain = m.server.connect().await;
     plain.write_all(b"Michael\nexit\n").await.unwrap();
     read_to_end(&mut plain).await;
-    wait_for_sample(
-        m.http,
-        "sockit_connections_rejected_total{reason=\"tls_handshake\"}",
-        1.0,
-    )
-    .await;
+    // The rejection is counted before it is logged.
+    let rejected = format!("peer={}", plain.local_addr().unwrap());
+    events.wait_for(&rejected).await;
     let tls = tls_connect(m.server.addr(), client_config(&pki.ca, None)).await;
     assert_eq!(
         transcript(tls.unwrap()).await.unwrap(),
         b"Welcome!\nHello, Michael!\n"
     );
-    wait_for_sample(m.http, "sockit_connections_open", 0.0).await;
+    events.wait_for(" closed.").await;
     m.server.stop().await;
     assert_counts(
         &m.metrics.render(),
@@ -376,6 +362,7 @@ async fn per_address_and_proxy_header_rejections_are_counted() {
     let builder = loopback()
         .max_connections_per_ip(std::num::NonZeroUsize::new(1).unwrap())
         .proxy_protocol(vec!["127.0.0.0/8".parse().unwrap()]);
+    let mut events = Events::catch();
     let m = start(builder).await;
     let header = b"PROXY TCP4 192.0.2.7 198.51.100.1 56324 9999\r\n";
     let mut first = m.server.connect().await;
@@ -388,6 +375,7 @@ async fn per_address_and_proxy_header_rejections_are_counted() {
         b"ERR too many connections from your address\n"
     );
     let mut garbled = m.server.connect().await;
+    let garbled_peer = format!("peer={}", garbled.local_addr().unwrap());
     garbled.write_all(b"HELLO there\r\n").await.unwrap();
     // Closed without a greeting; unread bytes may turn the close into a reset.
     let mut got = Vec::new();
@@ -395,15 +383,10 @@ async fn per_address_and_proxy_header_rejections_are_counted() {
         .await
         .expect("closed in time");
     assert_eq!(got, b"");
+    events.wait_for(&garbled_peer).await;
     first.write_all(b"exit\n").await.unwrap();
     read_to_end(&mut first).await;
-    wait_for_sample(m.http, "sockit_connections_open", 0.0).await;
-    wait_for_sample(
-        m.http,
-        "sockit_connections_rejected_total{reason=\"proxy_header\"}",
-        1.0,
-    )
-    .await;
+    events.wait_for(" closed.").await;
     m.server.stop().await;
     assert_counts(
         &m.metrics.render(),
@@ -431,11 +414,9 @@ async fn ready_is_503_during_the_drain_delay() {
     let (mut server, addr) = spawn_server(&["--metrics", "127.0.0.1:0", "--drain-delay", "1m"]);
     let http = server.wait_for_metrics_addr();
     server.signal("TERM");
-    let deadline = Instant::now() + WAIT;
-    while get(http, "/ready").await.0 != 503 {
-        assert!(Instant::now() < deadline, "/ready never turned 503");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    // Logged once /ready has turned 503.
+    server.wait_for_stderr("Still accepting for");
+    assert_eq!(get(http, "/ready").await.0, 503);
     let mut c = TcpStream::connect(addr).await.unwrap();
     c.write_all(b"Tracy\nexit\n").await.unwrap();
     assert_eq!(read_to_end(&mut c).await, b"Welcome!\nHello, Tracy!\n");
@@ -448,6 +429,7 @@ async fn ready_is_503_during_the_drain_delay() {
 /// answers.
 #[tokio::test]
 async fn ready_is_answered_while_silent_connections_hold_every_scraper_slot() {
+    let mut events = Events::catch();
     let m = start(loopback().metrics_head_timeout(WAIT * 2)).await;
     let mut silent = Vec::new();
     for _ in 0..16 {
@@ -461,13 +443,11 @@ async fn ready_is_answered_while_silent_connections_hold_every_scraper_slot() {
     let mut closed = TcpStream::connect(m.http).await.unwrap();
     assert_eq!(read_to_end(&mut closed).await, b"");
     drop(silent);
-    wait_for_sample(
-        m.http,
-        "sockit_metrics_turned_away_total{reason=\"closed\"}",
-        1.0,
-    )
-    .await;
+    // Counted before it is logged.
+    events.wait_for("too many connections, closed").await;
     let (_, body) = get(m.http, "/metrics").await;
+    let closed = "sockit_metrics_turned_away_total{reason=\"closed\"}";
+    assert_eq!(samples(&body)[closed], 1.0);
     let got = samples(&body);
     assert_eq!(
         got["sockit_metrics_turned_away_total{reason=\"scrape_busy\"}"],
@@ -481,6 +461,7 @@ async fn ready_is_answered_while_silent_connections_hold_every_scraper_slot() {
 /// `turned_away{reason="head_timeout"}`.
 #[tokio::test]
 async fn a_silent_metrics_connection_is_closed_after_the_head_timeout() {
+    let mut events = Events::catch();
     let m = start(loopback()).await;
     let mut silent = TcpStream::connect(m.http).await.unwrap();
     let mut got = Vec::new();
@@ -489,12 +470,10 @@ async fn a_silent_metrics_connection_is_closed_after_the_head_timeout() {
         .expect("closed well within the old 10 s")
         .unwrap();
     assert_eq!(got, b"");
-    wait_for_sample(
-        m.http,
-        "sockit_metrics_turned_away_total{reason=\"head_timeout\"}",
-        1.0,
-    )
-    .await;
+    // Counted before it is logged.
+    events.wait_for("no request head within").await;
+    let head_timeout = "sockit_metrics_turned_away_total{reason=\"head_timeout\"}";
+    assert_eq!(sample(m.http, head_timeout).await, 1.0);
     m.server.stop().await;
 }
 
@@ -521,9 +500,12 @@ async fn pipelined_scrapes_are_all_answered_after_a_half_close() {
 /// divides by.
 #[tokio::test]
 async fn readiness_and_the_connection_limit_are_samples() {
+    let mut events = Events::catch();
     let m = start(loopback().max_connections(7)).await;
-    wait_for_sample(m.http, "sockit_ready", 1.0).await;
-    wait_for_sample(m.http, "sockit_connections_max", 7.0).await;
+    // Logged once readiness is announced.
+    events.wait_for("Serving metrics on").await;
+    assert_eq!(sample(m.http, "sockit_ready").await, 1.0);
+    assert_eq!(sample(m.http, "sockit_connections_max").await, 7.0);
     m.server.stop().await;
     assert_counts(&m.metrics.render(), &[("sockit_ready", 0.0)]);
 }

@@ -1,6 +1,7 @@
 //! The hello protocol over real loopback sockets, against the server started through the
 //! library API.
 
+use crate::support::events::Events;
 use crate::support::{
     loopback, queues, quick, read_exact, read_line, read_to_end, wait_until_read, TestServer, WAIT,
 };
@@ -231,7 +232,8 @@ async fn idle_connections_time_out() {
 /// Past --max-connections a client gets `ERR server busy` at once; a freed slot is reused.
 #[tokio::test]
 async fn connection_limit_rejects_then_reuses_slots() {
-    let server = TestServer::start(loopback().max_connections(2)).await;
+    let mut events = Events::catch();
+    let server = TestServer::start_logged(loopback().max_connections(2)).await;
     let mut a = server.connect().await;
     let mut b = server.connect().await;
     assert_eq!(read_line(&mut a).await, b"Welcome!\n");
@@ -240,21 +242,15 @@ async fn connection_limit_rejects_then_reuses_slots() {
     assert_eq!(read_to_end(&mut c).await, b"ERR server busy\n");
     a.write_all(b"exit\n").await.unwrap();
     assert_eq!(read_to_end(&mut a).await, b"");
-    // The slot frees when the server has closed `a`; retry briefly until it has.
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let mut d = server.connect().await;
-        let first = read_line(&mut d).await;
-        if first == b"Welcome!\n" {
-            d.write_all(b"Sarah\n").await.unwrap();
-            assert_eq!(read_line(&mut d).await, b"Hello, Sarah!\n");
-            drop(d);
-            break;
-        }
-        assert_eq!(first, b"ERR server busy\n");
-        assert!(tokio::time::Instant::now() < deadline, "slot never freed");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    // The slot is given back before the close is logged.
+    let peer = a.local_addr().unwrap();
+    drop(a);
+    events.wait_for_close(peer).await;
+    let mut d = server.connect().await;
+    assert_eq!(read_line(&mut d).await, b"Welcome!\n");
+    d.write_all(b"Sarah\n").await.unwrap();
+    assert_eq!(read_line(&mut d).await, b"Hello, Sarah!\n");
+    drop(d);
     drop((b, c));
     server.stop().await;
 }

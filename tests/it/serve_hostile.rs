@@ -3,7 +3,8 @@
 //! learner's trap of the tutorial's framing.
 
 use crate::support::{
-    loopback, queue_table, queues, read_line, read_to_end, spawn_server, TestServer, WAIT,
+    loopback, queue_table, queues, read_line, read_to_end, spawn_server, wait_for_the_kernel,
+    TestServer, WAIT,
 };
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
@@ -176,19 +177,15 @@ async fn a_connection_waiting_for_input_memory_times_out() {
         c.write_all(&[b'z'; 8000]).await.unwrap();
     }
     // One of them cannot grow its line: its bytes stay in the server's receive queue.
-    let port = server.addr().port();
-    let deadline = Instant::now() + WAIT;
-    let waiting = loop {
-        let waiting = [&first, &second].map(|c| {
+    let waiting = || {
+        [&first, &second].map(|c| {
             let local = c.local_addr().unwrap();
             queues(server.addr(), local).receive > 0
-        });
-        if waiting.iter().filter(|w| **w).count() == 1 {
-            break waiting;
-        }
-        assert!(Instant::now() < deadline, "port {port}: {waiting:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        })
     };
+    let one_waits = || waiting().iter().filter(|w| **w).count() == 1;
+    wait_for_the_kernel("one connection's bytes to wait unread", one_waits).await;
+    let waiting = waiting();
     let starved = if waiting[0] { &mut first } else { &mut second };
     assert_eq!(read_to_end(starved).await, b"ERR idle timeout\n");
     drop((first, second));

@@ -2,7 +2,7 @@
 //! activation through the real `systemd-socket-activate`, readiness on a `NOTIFY_SOCKET`
 //! the test binds, and `systemd-analyze verify` on the units in deploy/systemd/.
 
-use crate::support::{require_tool, sockit, ChildGuard, WAIT};
+use crate::support::{require_tool, sockit, spawn_server, ChildGuard, WAIT};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::net::UnixDatagram;
@@ -113,6 +113,36 @@ fn systemd_units_verify() {
         out.status.success() && said.is_empty(),
         "systemd-analyze verify: {said}"
     );
+}
+
+/// `systemctl reload sockit` runs the unit's `ExecReload=` with `$MAINPID` set to the
+/// server's process id: that command, run as written (through sh, which expands `$MAINPID`
+/// as systemd does), makes the running server read its `--config` file again, and does not
+/// end it.
+#[test]
+fn the_units_reload_command_reloads_the_server() {
+    let unit = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/systemd/sockit.service");
+    let unit = std::fs::read_to_string(unit).unwrap();
+    let reload = (unit.lines())
+        .find_map(|line| line.strip_prefix("ExecReload="))
+        .expect("the unit has an ExecReload= line");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sockit.toml");
+    std::fs::write(&file, "greeting = \"Hi\"\n").unwrap();
+    let (mut server, addr) = spawn_server(&["--config", file.to_str().unwrap()]);
+    assert_eq!(transcript(addr, "Sarah"), "Hi\nHello, Sarah!\n");
+    std::fs::write(&file, "greeting = \"Hello\"\n").unwrap();
+    let status = Command::new("sh")
+        .args(["-c", reload])
+        .env("MAINPID", server.pid().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success(), "{reload}");
+    server.wait_for_stderr("reloaded");
+    assert_eq!(transcript(addr, "Sarah"), "Hello\nHello, Sarah!\n");
+    server.signal("TERM");
+    let (status, log) = server.wait();
+    assert_eq!(status.code(), Some(0), "{log}");
 }
 
 /// Whether `systemd-analyze verify` works on this machine at all, tried on a minimal unit.

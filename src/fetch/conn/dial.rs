@@ -1,20 +1,24 @@
-//! Owns opening a connection for a URL: straight to its host (resolve, Happy Eyeballs), or
-//! to the proxy chosen for it (a CONNECT tunnel for https), then TLS, all within
-//! `--connect-timeout`. The exchange and `--segments` both dial through here. TLS itself
-//! (trust, handshake, its failures) is `net::tls`'s; fetch adds ALPN `http/1.1`, builds
-//! the configuration once per fetch, and warns once about `-k`.
+//! Owns opening a connection for a URL: which hops it takes and in what order, all within
+//! `--connect-timeout`. The hops themselves are `hops.rs`'s: a socket (TCP to the host, the
+//! `--connect-to` target or the proxy, or `--unix-socket`), then SOCKS, then TLS to an
+//! `https://` proxy, then CONNECT (https, or `-p`), then TLS to the origin. The exchange and
+//! `--segments` both dial through here. TLS itself (trust, handshake, its failures) is
+//! `net::tls`'s; fetch adds ALPN `http/1.1` and the client certificate, builds the
+//! configuration once per fetch, and warns once about `-k`.
 
-use super::connect::{self, Family};
-use super::proxy::{self, Proxies, Proxy};
+use super::connect::Family;
+use super::hops::{self, Net};
+use super::proxy::{Proxies, Proxy, ProxyKind};
+use super::route::{HostPort, Routes};
 use super::transfer::Conn;
 use crate::fetch::error::FetchError;
 use crate::fetch::output::verbose::Verbose;
-use crate::net::tls;
+use crate::net::tls::{self, TlsError};
+use crate::net::{Pipe, Transport, UnixAddr};
 use rustls::ClientConfig;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::net::TcpStream;
 use url::Url;
 
 /// How connections are opened.
@@ -30,6 +34,48 @@ pub struct ConnectPlan {
     pub insecure: bool,
     /// Warn about `-k` on stderr (not with `-s`).
     pub warn: bool,
+    /// `--resolve` and `--connect-to`.
+    pub routes: Routes,
+    /// `--unix-socket` or `--abstract-unix-socket`: instead of the network.
+    pub unix: Option<UnixAddr>,
+    /// `--cert` and `--key`.
+    pub client_cert: Option<ClientCert>,
+    /// `-p`: CONNECT through an HTTP proxy for plain http too.
+    pub proxytunnel: bool,
+    /// `--proxy-cacert`.
+    pub proxy_cacert: Option<PathBuf>,
+    /// `--proxy-insecure`.
+    pub proxy_insecure: bool,
+    /// What CONNECT says as its User-Agent, as the request does (`-A`; empty: none).
+    pub user_agent: String,
+}
+
+/// A client certificate and its key, as files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientCert {
+    /// The certificate chain (PEM).
+    pub cert: PathBuf,
+    /// The private key (PEM): `--key`, or the certificate's own file.
+    pub key: PathBuf,
+    /// `--cert-type`, `--key-type`: checked only when TLS needs the files, as curl does.
+    pub types: [Option<String>; 2],
+}
+
+impl ClientCert {
+    /// Whether the files can be read as typed: a type other than PEM is curl's 58, as for a
+    /// file that cannot be used.
+    pub fn check(&self) -> Result<(), TlsError> {
+        let files = [("--cert-type", &self.cert), ("--key-type", &self.key)];
+        for ((flag, path), kind) in files.into_iter().zip(&self.types) {
+            if let Some(kind) = kind.as_deref().filter(|k| !k.eq_ignore_ascii_case("PEM")) {
+                return Err(TlsError::ClientCertificate {
+                    path: path.clone(),
+                    reason: format!("{flag} {kind}: sockit reads PEM files only"),
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A dial: the connection (or why there is none), when its steps were done, and how a
@@ -39,15 +85,34 @@ pub struct Dialed {
     pub conn: Result<Conn, FetchError>,
     /// When each step was done, also of a dial that failed part-way (for `-w`).
     pub times: Milestones,
-    /// What a request to the URL needs for its proxy: Some(Proxy-Authorization) when it
-    /// goes to an http proxy in absolute form, None when direct or tunnelled.
+    /// What a request to the URL needs for its proxy (see [`via_proxy`]).
     pub via_proxy: Option<Option<String>>,
 }
 
-/// What a request to `url` needs for its proxy (see [`Dialed::via_proxy`]).
-fn via_proxy(proxies: &Proxies, url: &Url) -> Option<Option<String>> {
-    let proxy = proxies.for_url(url)?;
-    (url.scheme() == "http").then(|| proxy.authorization.clone())
+/// The proxy a connection for `url` goes through: none over `--unix-socket` (curl does not
+/// mix the two either).
+fn proxy_for<'a>(how: &ConnectPlan, proxies: &'a Proxies, url: &Url) -> Option<&'a Proxy> {
+    match how.unix {
+        Some(_) => None,
+        None => proxies.for_url(url),
+    }
+}
+
+/// What a request to `url` needs for its proxy: Some(Proxy-Authorization) when it goes to
+/// an HTTP proxy in absolute form, None when direct, tunnelled or through SOCKS.
+pub fn via_proxy(how: &ConnectPlan, proxies: &Proxies, url: &Url) -> Option<Option<String>> {
+    let proxy = proxy_for(how, proxies, url)?;
+    let absolute = url.scheme() == "http" && proxy.speaks_http() && !how.proxytunnel;
+    absolute.then(|| proxy.authorization.clone())
+}
+
+/// What a connection for `url` can be kept for besides its origin: the route it took.
+pub fn route_key(how: &ConnectPlan, proxies: &Proxies, url: &Url) -> String {
+    match (&how.unix, proxy_for(how, proxies, url)) {
+        (Some(unix), _) => format!("unix:{unix}"),
+        (None, Some(proxy)) => proxy.key(),
+        (None, None) => String::new(),
+    }
 }
 
 /// When the steps of a dial were done, for `-w`'s timings.
@@ -75,7 +140,7 @@ pub async fn dial(
     Dialed {
         conn,
         times,
-        via_proxy: via_proxy(proxies, url),
+        via_proxy: via_proxy(how, proxies, url),
     }
 }
 
@@ -95,43 +160,39 @@ async fn connect_within(
     })?;
     let port = url.port_or_known_default().unwrap_or(80);
     let label = url.host_str().unwrap_or_default().to_string();
-    let proxy = proxies.for_url(url);
+    let origin = match &host {
+        url::Host::Ipv6(ip) => ip.to_string(),
+        _ => label.clone(),
+    };
+    let target = how.routes.connect_to(&origin, port)?;
+    let proxy = proxy_for(how, proxies, url);
+    let net = Net {
+        routes: &how.routes,
+        family: how.family,
+        timeout: how.timeout,
+        trace,
+    };
     // Which step a timeout cut short: the TLS handshake is named as curl names it.
     let mut handshaking = false;
     let work = async {
-        let mut tcp = match proxy {
-            Some(p) => {
-                let tcp = dial_proxy(p, how, trace, &mut times.resolved).await?;
-                trace.info(format_args!("Connected to proxy {}:{}", p.host, p.port));
-                tcp
-            }
-            None => {
-                let addrs = connect::resolve(&host, port, how.family).await?;
-                times.resolved = Some(Instant::now());
-                trace.resolved(&label, port, &addrs);
-                connect::connect(&addrs, &label, how.timeout).await?
-            }
-        };
+        let pipe = first_hop(net, how, proxy, &target, &label, port, times).await?;
         times.connected = Some(Instant::now());
-        if let (Ok(peer), None) = (tcp.peer_addr(), proxy) {
-            trace.info(format_args!(
-                "Connected to {label} ({}) port {port}",
-                peer.ip()
-            ));
-        }
+        let pipe = match proxy {
+            Some(p) => {
+                let tunnel = tls.is_some() || how.proxytunnel;
+                let agent = tunnel.then_some(how.user_agent.as_str());
+                through_proxy(pipe, p, &target, net, how, agent).await?
+            }
+            None => pipe,
+        };
         match tls {
             Some(config) => {
-                if let Some(p) = proxy {
-                    proxy::tunnel(&mut tcp, p, &label, port).await?;
-                    trace.info(format_args!("Tunnel to {label}:{port} established"));
-                }
                 handshaking = true;
-                let stream = tls::handshake(tcp, &host, config).await?;
-                times.handshaken = Some(Instant::now());
+                let stream = hops::origin_tls(pipe, &host, config, &mut times.handshaken).await?;
                 trace.tls(stream.get_ref().1);
-                Ok(Conn::Tls(Box::new(stream)))
+                Ok(Conn::Tls(stream))
             }
-            None => Ok(Conn::Plain(tcp)),
+            None => Ok(Conn::Plain(pipe)),
         }
     };
     let Some(limit) = how.timeout else {
@@ -150,28 +211,79 @@ async fn connect_within(
     })
 }
 
-/// Connects to `proxy`; its name not resolving is curl's 5, not 6.
-async fn dial_proxy(
-    proxy: &Proxy,
+/// The socket at the bottom: the Unix socket, the proxy, or the host (`--connect-to`'s
+/// target when one matches).
+async fn first_hop(
+    net: Net<'_>,
     how: &ConnectPlan,
-    trace: Verbose,
-    resolved: &mut Option<Instant>,
-) -> Result<TcpStream, FetchError> {
-    let host = url::Host::parse(&proxy.host).map_err(|e| FetchError::BadUrl {
-        url: proxy.host.clone(),
-        reason: e.to_string(),
-    })?;
-    let host = crate::net::borrow_host(&host);
-    let addrs = match connect::resolve(&host, proxy.port, how.family).await {
-        Ok(addrs) => addrs,
-        Err(FetchError::Resolve { host, reason }) => {
-            return Err(FetchError::ResolveProxy { host, reason })
+    proxy: Option<&Proxy>,
+    target: &HostPort,
+    label: &str,
+    port: u16,
+    times: &mut Milestones,
+) -> Result<Pipe, FetchError> {
+    if let Some(unix) = &how.unix {
+        net.trace.info(format_args!("Trying {unix}..."));
+        return hops::unix(unix, label, port).await;
+    }
+    let (pipe, resolved) = match proxy {
+        Some(p) => net.tcp_to_proxy(p).await?,
+        None => {
+            if target.host != label.trim_matches(['[', ']']) || target.port != port {
+                net.trace
+                    .info(format_args!("Connecting to hostname: {}", target.host));
+                net.trace
+                    .info(format_args!("Connecting to port: {}", target.port));
+            }
+            net.tcp(target, label).await?
         }
-        Err(e) => return Err(e),
     };
-    *resolved = Some(Instant::now());
-    trace.resolved(&proxy.host, proxy.port, &addrs);
-    connect::connect(&addrs, &proxy.host, how.timeout).await
+    times.resolved = Some(resolved);
+    match (proxy, pipe.addresses().1) {
+        (Some(p), _) => net
+            .trace
+            .info(format_args!("Connected to proxy {}:{}", p.host, p.port)),
+        (None, Some(peer)) => net.trace.info(format_args!(
+            "Connected to {label} ({}) port {}",
+            peer.ip(),
+            peer.port()
+        )),
+        (None, None) => {}
+    }
+    Ok(pipe)
+}
+
+/// The proxy's own hops over `pipe`: SOCKS, or TLS to an `https://` proxy and then CONNECT
+/// (saying `tunnel`, the User-Agent) when the origin is https or `-p` asks for it.
+async fn through_proxy(
+    pipe: Pipe,
+    proxy: &Proxy,
+    target: &HostPort,
+    net: Net<'_>,
+    how: &ConnectPlan,
+    tunnel: Option<&str>,
+) -> Result<Pipe, FetchError> {
+    let pipe = match proxy.kind {
+        ProxyKind::Socks { .. } => return hops::socks(pipe, proxy, target, net).await,
+        ProxyKind::Https => hops::proxy_tls(pipe, proxy, proxy_tls_config(how)?).await?,
+        ProxyKind::Http => pipe,
+    };
+    let Some(user_agent) = tunnel else {
+        return Ok(pipe);
+    };
+    let pipe = hops::tunnel(pipe, proxy, target, user_agent).await?;
+    net.trace.info(format_args!(
+        "Tunnel to {}:{} established",
+        target.host, target.port
+    ));
+    Ok(pipe)
+}
+
+/// The TLS configuration for an `https://` proxy: `--proxy-cacert`, `--proxy-insecure`, no
+/// ALPN (the proxy is spoken to in HTTP/1.1) and no client certificate.
+fn proxy_tls_config(how: &ConnectPlan) -> Result<Arc<ClientConfig>, FetchError> {
+    let config = tls::client_config(how.proxy_cacert.as_deref(), how.proxy_insecure, &[])?;
+    Ok(Arc::new(config))
 }
 
 /// The TLS configuration, built once per fetch (with the `-k` warning, once).
@@ -185,11 +297,12 @@ pub fn tls_config(
     if how.insecure && how.warn {
         eprintln!("sockit: warning: --insecure: the server's certificate is not verified");
     }
-    let config = Arc::new(tls::client_config(
-        how.cacert.as_deref(),
-        how.insecure,
-        &[b"http/1.1"],
-    )?);
+    let mut config = tls::client_config(how.cacert.as_deref(), how.insecure, &[b"http/1.1"])?;
+    if let Some(cert) = &how.client_cert {
+        cert.check()?;
+        tls::present_identity(&mut config, &cert.cert, &cert.key)?;
+    }
+    let config = Arc::new(config);
     *cached = Some(config.clone());
     Ok(config)
 }

@@ -1,4 +1,6 @@
-//! The connection: dialing (direct or through a proxy, with `--noproxy`), the TLS handshake's
+//! The connection: dialing as a stack of hops (`dial.rs` orders them, `hops.rs` has each:
+//! TCP or a Unix socket, SOCKS, TLS to an https proxy, CONNECT, TLS to the origin; `route.rs`
+//! is `--resolve` and `--connect-to`; a proxy is chosen with `--noproxy`), the TLS handshake's
 //! failures as curl's codes, the kept-alive pool, and moving one request and its response
 //! over a connection (`transfer.rs`, with the upload's sending).
 //!
@@ -7,7 +9,9 @@
 
 pub(super) mod connect;
 pub(super) mod dial;
+pub(super) mod hops;
 pub(super) mod noproxy;
 pub(super) mod pool;
 pub(super) mod proxy;
+pub(super) mod route;
 pub(super) mod transfer;

@@ -1,9 +1,10 @@
 //! Owns keeping connections alive between the requests of one run: a connection whose
-//! response ended exactly at its body's end waits here, by origin, for the next request to
-//! the same scheme, host and port (a redirect's next hop, or the next URL), which then skips
-//! the connect and TLS handshake, as curl reuses it.
+//! response ended exactly at its body's end waits here, by origin and route, for the next
+//! request to the same scheme, host and port by the same way (direct, a proxy, a Unix
+//! socket): a redirect's next hop, or the next URL, which then skips the connect, the
+//! proxy's handshake and TLS, as curl reuses it.
 //!
-//! Only direct connections are kept (not through a proxy), and only while the run lasts.
+//! Connections are kept only while the run lasts.
 //! A kept connection the server has closed meanwhile fails on its first use; the exchange
 //! then opens a fresh one, so a stale connection costs a retry, never a failure.
 
@@ -20,10 +21,11 @@ pub struct Pool {
     idle: Mutex<Vec<(String, Conn)>>,
 }
 
-/// scheme://host:port: what a connection can be reused for.
-fn origin(url: &Url) -> String {
+/// scheme://host:port and the route taken (empty when direct): what a connection can be
+/// reused for.
+fn origin(url: &Url, route: &str) -> String {
     format!(
-        "{}://{}:{}",
+        "{}://{}:{} {route}",
         url.scheme(),
         url.host_str().unwrap_or_default(),
         url.port_or_known_default().unwrap_or(0)
@@ -31,20 +33,20 @@ fn origin(url: &Url) -> String {
 }
 
 impl Pool {
-    /// An idle connection to `url`'s origin, if one is kept.
-    pub fn take(&self, url: &Url) -> Option<Conn> {
-        let key = origin(url);
+    /// An idle connection to `url`'s origin by `route`, if one is kept.
+    pub fn take(&self, url: &Url, route: &str) -> Option<Conn> {
+        let key = origin(url, route);
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         let at = idle.iter().position(|(k, _)| *k == key)?;
         Some(idle.swap_remove(at).1)
     }
 
-    /// Keeps `conn` for the next request to `url`'s origin.
-    pub fn put(&self, url: &Url, conn: Conn) {
+    /// Keeps `conn` for the next request to `url`'s origin by `route`.
+    pub fn put(&self, url: &Url, route: &str, conn: Conn) {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         if idle.len() == MAX_IDLE {
             idle.remove(0);
         }
-        idle.push((origin(url), conn));
+        idle.push((origin(url, route), conn));
     }
 }

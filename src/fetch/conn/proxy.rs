@@ -1,32 +1,72 @@
-//! Owns HTTP proxies: choosing one for a URL as curl does (`-x`, then the environment:
-//! `http_proxy` in lower case only, `HTTPS_PROXY`/`https_proxy`, `ALL_PROXY`/`all_proxy`;
-//! `--noproxy`, then `NO_PROXY`/`no_proxy`), and the CONNECT tunnel that carries https.
+//! Owns proxies: choosing one for a URL as curl does (`-x` or `--socks5` and its kin, then the
+//! environment: `http_proxy` in lower case only, `HTTPS_PROXY`/`https_proxy`,
+//! `ALL_PROXY`/`all_proxy`; `--noproxy`, then `NO_PROXY`/`no_proxy`), what kind of proxy it
+//! is (`http://`, `https://`, `socks4://`, `socks4a://`, `socks5://`, `socks5h://`), and the
+//! CONNECT tunnel through an HTTP proxy.
 //!
-//! Plain http goes to the proxy as an absolute-form request (`GET http://host/path`), which
-//! `request.rs` renders; https goes through `CONNECT host:port`, then TLS with the origin
-//! as if the tunnel were the network. `http_proxy` is read in lower case only because a CGI
-//! program sees a request's `Proxy:` header as `HTTP_PROXY` (httpoxy), as curl reasons.
+//! Plain http goes to an HTTP proxy as an absolute-form request (`GET http://host/path`),
+//! which `request.rs` renders; https (and plain http with `-p`) goes through
+//! `CONNECT host:port`, then TLS with the origin as if the tunnel were the network. A SOCKS
+//! proxy is a hop of the dial instead (`net::socks`). `http_proxy` is read in lower case only
+//! because a CGI program sees a request's `Proxy:` header as `HTTP_PROXY` (httpoxy), as curl
+//! reasons.
 
 use super::noproxy;
 use crate::fetch::error::{describe, FetchError};
 use crate::fetch::http::head::{self, Parsed};
 use crate::fetch::http::request;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use crate::net::socks::SocksVersion;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use url::Url;
 
 /// curl's port for a proxy given without one.
 const DEFAULT_PORT: u16 = 1080;
 
+/// curl's port for an `https://` proxy given without one.
+const DEFAULT_TLS_PORT: u16 = 443;
+
+/// What a proxy speaks, from its URL's scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyKind {
+    /// `http://` (the default without a scheme).
+    Http,
+    /// `https://`: TLS to the proxy, then HTTP as to an `http://` one.
+    Https,
+    /// `socks4://`, `socks4a://` (`resolves`: the proxy resolves the target's name),
+    /// `socks5://`, `socks5h://`.
+    Socks {
+        /// 4 or 5.
+        version: SocksVersion,
+        /// The name goes to the proxy (`4a`, `5h`) instead of an address resolved here.
+        resolves: bool,
+    },
+}
+
 /// A proxy to go through.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Proxy {
+    /// What it speaks.
+    pub kind: ProxyKind,
     /// The proxy's host (a name or an IP literal, IPv6 in brackets).
     pub host: String,
     /// Its port.
     pub port: u16,
     /// `Proxy-Authorization` (Basic), from the proxy URL's `user:pass@` or `-U`.
     pub authorization: Option<String>,
+    /// The same credentials as USER and PASSWORD, for a SOCKS proxy (RFC 1929).
+    pub credentials: Option<(String, String)>,
+}
+
+impl Proxy {
+    /// Whether requests go through it as HTTP (absolute form or CONNECT), not SOCKS.
+    pub fn speaks_http(&self) -> bool {
+        matches!(self.kind, ProxyKind::Http | ProxyKind::Https)
+    }
+
+    /// What identifies the route through it, for keeping connections: its URL.
+    pub fn key(&self) -> String {
+        format!("{:?}://{}:{}", self.kind, self.host, self.port)
+    }
 }
 
 /// The proxies of one run, chosen once from the flags and the environment.
@@ -40,7 +80,8 @@ pub struct Proxies {
 
 /// The flags that choose proxies.
 pub struct ProxyFlags<'a> {
-    /// `-x`: "" turns proxies off, the environment's included.
+    /// `-x` (or `--socks5 HOST` as `socks5://HOST` ...): "" turns proxies off, the
+    /// environment's included.
     pub proxy: Option<&'a str>,
     /// `-U USER:PASSWORD`.
     pub user: Option<&'a str>,
@@ -90,7 +131,7 @@ impl Proxies {
     }
 }
 
-/// Parses `[http://][user:pass@]host[:port]`; `-U` overrides the URL's credentials.
+/// Parses `[SCHEME://][user:pass@]host[:port]`; `-U` overrides the URL's credentials.
 fn parse(text: &str, user: Option<&str>) -> Result<Proxy, FetchError> {
     let full = if text.contains("://") {
         text.to_string()
@@ -102,12 +143,16 @@ fn parse(text: &str, user: Option<&str>) -> Result<Proxy, FetchError> {
         reason,
     };
     let url = Url::parse(&full).map_err(|e| bad(e.to_string()))?;
-    if url.scheme() != "http" {
-        return Err(FetchError::UnsupportedProtocol(format!(
-            "{} (proxy; sockit speaks to http:// proxies only)",
-            url.scheme()
-        )));
-    }
+    let socks = |version, resolves| ProxyKind::Socks { version, resolves };
+    let kind = match url.scheme() {
+        "http" => ProxyKind::Http,
+        "https" => ProxyKind::Https,
+        "socks4" => socks(SocksVersion::V4, false),
+        "socks4a" => socks(SocksVersion::V4, true),
+        "socks5" => socks(SocksVersion::V5, false),
+        "socks5h" => socks(SocksVersion::V5, true),
+        _ => return Err(FetchError::ProxyScheme(text.to_string())),
+    };
     let host = url
         .host_str()
         .filter(|h| !h.is_empty())
@@ -124,36 +169,50 @@ fn parse(text: &str, user: Option<&str>) -> Result<Proxy, FetchError> {
             decode(url.password().unwrap_or(""))
         )
     });
+    let user = user.map(str::to_string).or(from_url);
+    let credentials = user.as_deref().map(|u| {
+        let (name, password) = u.split_once(':').unwrap_or((u, ""));
+        (name.to_owned(), password.to_owned())
+    });
     Ok(Proxy {
+        kind,
         host: host.to_string(),
-        port: url.port().unwrap_or(DEFAULT_PORT),
-        authorization: user
-            .map(str::to_string)
-            .or(from_url)
-            .map(|u| request::basic(&u)),
+        port: url.port().unwrap_or(match kind {
+            ProxyKind::Https => DEFAULT_TLS_PORT,
+            _ => DEFAULT_PORT,
+        }),
+        authorization: user.map(|u| request::basic(&u)),
+        credentials,
     })
 }
 
 /// The most a proxy's answer to CONNECT may take.
 const MAX_CONNECT_REPLY: usize = 16 * 1024;
 
-/// Asks `proxy` (already connected as `tcp`) for a tunnel to `host:port`; on a 2xx the
-/// stream is the tunnel. A refusal is curl's 56, with the proxy's status in words.
-pub async fn tunnel(
-    tcp: &mut TcpStream,
+/// Asks `proxy` (already connected as `tcp`) for a tunnel to `host:port`, with the headers
+/// curl sends (`User-Agent` unless `user_agent` is empty, `Proxy-Connection: Keep-Alive`); on
+/// a 2xx the stream is the tunnel. A refusal is curl's 56, with the proxy's status in words.
+pub async fn tunnel<S: AsyncRead + AsyncWrite + Unpin>(
+    tcp: &mut S,
     proxy: &Proxy,
     host: &str,
     port: u16,
+    user_agent: &str,
 ) -> Result<(), FetchError> {
     let target = format!("{host}:{port}");
     let mut ask = format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n");
     if let Some(auth) = &proxy.authorization {
         ask.push_str(&format!("Proxy-Authorization: {auth}\r\n"));
     }
-    ask.push_str("\r\n");
-    tcp.write_all(ask.as_bytes())
-        .await
-        .map_err(|e| FetchError::Send(describe(&e)))?;
+    if !user_agent.is_empty() {
+        ask.push_str(&format!("User-Agent: {user_agent}\r\n"));
+    }
+    ask.push_str("Proxy-Connection: Keep-Alive\r\n\r\n");
+    let sent = match tcp.write_all(ask.as_bytes()).await {
+        Ok(()) => tcp.flush().await,
+        Err(e) => Err(e),
+    };
+    sent.map_err(|e| FetchError::Send(describe(&e)))?;
     let mut reply = Vec::new();
     let mut chunk = [0u8; 1024];
     let head = loop {
@@ -252,14 +311,19 @@ mod tests {
             ..none()
         };
         assert_eq!(host(&choose(off, &env), "http://a.test/"), None);
-        assert!(Proxies::choose(
+        let err = Proxies::choose(
             &ProxyFlags {
-                proxy: Some("socks5://h:1"),
+                proxy: Some("ftp://h:1"),
                 ..none()
             },
-            |_| None
+            |_| None,
         )
-        .is_err());
+        .unwrap_err();
+        assert_eq!(
+            err.exit_code(),
+            7,
+            "curl's code for a proxy scheme it does not know"
+        );
     }
 
     #[test]

@@ -16,12 +16,13 @@ use crate::fetch::http::head::{self, BodyFraming, Head, Parsed};
 use crate::fetch::http::multipart::Piece;
 use crate::fetch::http::request::{Payload, RequestSpec};
 use crate::fetch::output::progress::{Meter, Progress};
+use crate::fetch::output::trace;
 use crate::fetch::output::verbose::Verbose;
+use crate::net::{Pipe, Transport};
 use std::io;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
 /// The chunk an uploaded file is read in.
@@ -32,12 +33,13 @@ pub const BUFFER_SIZE: usize = 256 * 1024;
 /// server sending them forever must not grow memory forever.
 pub const MAX_INTERIM: usize = 32;
 
-/// A connection to the server.
+/// A connection to the server, over whatever hops the dial stacked (TCP or a Unix socket,
+/// SOCKS, TLS to a proxy, a CONNECT tunnel).
 pub enum Conn {
     /// http://
-    Plain(TcpStream),
+    Plain(Pipe),
     /// https://
-    Tls(Box<TlsStream<TcpStream>>),
+    Tls(Box<TlsStream<Pipe>>),
 }
 
 /// What a read returned.
@@ -50,19 +52,22 @@ enum Read {
 }
 
 impl Conn {
-    /// The local and remote addresses of the TCP connection underneath.
+    /// The local and remote addresses of the TCP connection underneath (none over a Unix
+    /// socket).
     pub fn addresses(&self) -> (Option<std::net::SocketAddr>, Option<std::net::SocketAddr>) {
-        let tcp = match self {
-            Conn::Plain(s) => s,
-            Conn::Tls(s) => s.get_ref().0,
-        };
-        (tcp.local_addr().ok(), tcp.peer_addr().ok())
+        match self {
+            Conn::Plain(s) => s.addresses(),
+            Conn::Tls(s) => s.addresses(),
+        }
     }
 
     /// Sends the whole request.
     pub async fn send(&mut self, request: &[u8]) -> Result<(), FetchError> {
         let result = match self {
-            Conn::Plain(s) => s.write_all(request).await,
+            Conn::Plain(s) => match s.write_all(request).await {
+                Ok(()) => s.flush().await,
+                Err(e) => Err(e),
+            },
             Conn::Tls(s) => match s.write_all(request).await {
                 Ok(()) => s.flush().await,
                 Err(e) => Err(e),
@@ -243,6 +248,7 @@ async fn send_body(conn: &mut Conn, body: &Payload) -> Result<(), FetchError> {
                 wire.extend_from_slice(b"\r\n");
             }
             wire.extend_from_slice(b"0\r\n\r\n");
+            trace::send_data(&wire);
             conn.send(&wire).await
         }
         Payload::Multipart(form) => {
@@ -276,6 +282,7 @@ async fn send_file(conn: &mut Conn, path: &Path, len: u64) -> Result<(), FetchEr
                 reason: format!("the file shrank by {left} bytes during the upload"),
             });
         }
+        trace::send_data(&chunk[..n]);
         conn.send(&chunk[..n]).await?;
         left -= n as u64;
     }
@@ -323,6 +330,9 @@ pub async fn read_body(
     meter: &mut Meter,
 ) -> Result<bool, FetchError> {
     let (start, end) = (buf.start, buf.end);
+    if end > start {
+        trace::recv_data(&buf.bytes[start..end]);
+    }
     let mut beyond = feed(body, &buf.bytes[start..end], sink)?;
     meter.received(end - start).await;
     buf.clear();
@@ -330,6 +340,7 @@ pub async fn read_body(
     while !body.is_done() {
         match conn.read(&mut buf.bytes[..size]).await? {
             Read::Bytes(n) => {
+                trace::recv_data(&buf.bytes[..n]);
                 beyond |= feed(body, &buf.bytes[..n], sink)?;
                 meter.received(n).await;
             }

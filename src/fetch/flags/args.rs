@@ -5,6 +5,7 @@ use super::data_args::DataFlags;
 use super::form_flags::FormFlags;
 use super::headings::{BEYOND, CONNECTION, MANY, OUTPUT, PROXY, REQUEST, RETRY, TLS};
 use super::negations::Negations;
+use super::route_args::RouteFlags;
 use super::targets::Targets;
 use crate::fetch::output::checksum::Checksum;
 use crate::fetch::output::file::ContinueAt;
@@ -42,6 +43,18 @@ pub struct FetchArgs {
     /// Joined as curl joins them, `DIR/FILE`, an absolute -o included.
     #[arg(help_heading = OUTPUT, long = "output-dir", value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
+
+    /// Give the -o/-O file the server's Last-Modified time.
+    #[arg(help_heading = OUTPUT, short = 'R', long = "remote-time")]
+    pub remote_time: bool,
+
+    /// Never replace a file: save as FILE.1, FILE.2 ... instead.
+    ///
+    /// As curl names them, up to FILE.100 (then exit 23); %{filename_effective} says which.
+    /// A name is taken only once the body is complete, and never over a file that appeared
+    /// meanwhile.
+    #[arg(help_heading = OUTPUT, long = "no-clobber")]
+    pub no_clobber: bool,
 
     /// Make the output's missing directories (mode 0750, as curl).
     #[arg(help_heading = OUTPUT, long = "create-dirs")]
@@ -84,6 +97,12 @@ pub struct FetchArgs {
     /// Digest before Basic.
     #[arg(help_heading = REQUEST, long = "anyauth")]
     pub anyauth: bool,
+
+    /// Send TOKEN as `Authorization: Bearer TOKEN` (instead of -u).
+    ///
+    /// Sent to the first origin only unless --location-trusted, as -u.
+    #[arg(help_heading = REQUEST, long = "oauth2-bearer", value_name = "TOKEN")]
+    pub oauth2_bearer: Option<String>,
 
     /// Take the login and password for the URL's host from ~/.netrc.
     ///
@@ -130,6 +149,25 @@ pub struct FetchArgs {
     #[arg(help_heading = REQUEST, short = 'T', long = "upload-file", value_name = "FILE", conflicts_with_all = ["data", "data_binary", "data_raw", "data_urlencode", "json"])]
     pub upload_file: Option<PathBuf>,
 
+    /// Add DATA to the URL's query (repeatable).
+    ///
+    /// `[NAME]=CONTENT`, `[NAME]@FILE` or `+RAW`. The content is URL-encoded (lower-case hex, space as `+`) and the name sent as typed;
+    /// after `+` the piece goes as it is. With -G, curl 7.88 drops these, and so does sockit.
+    #[arg(help_heading = REQUEST, long = "url-query", value_name = "DATA", allow_hyphen_values = true)]
+    pub url_query: Vec<String>,
+
+    /// Permit only these protocols, e.g. `=https` or `all,-http`.
+    ///
+    /// curl's syntax, comma-separated, read left to right: `+NAME` permits (the default), `-NAME` denies,
+    /// `=NAME` permits only NAME; `all` is every protocol. A URL whose scheme is left out
+    /// fails with exit 1.
+    #[arg(help_heading = REQUEST, long = "proto", value_name = "PROTOCOLS", allow_hyphen_values = true)]
+    pub proto: Option<String>,
+
+    /// As --proto, for the URLs -L follows (within what --proto permits).
+    #[arg(help_heading = REQUEST, long = "proto-redir", value_name = "PROTOCOLS", allow_hyphen_values = true)]
+    pub proto_redir: Option<String>,
+
     /// Take `{}` and `[]` in URLs literally instead of as globs.
     ///
     /// Without it, `{a,b}`, `[1-10]`, `[001-100:5]` and `[a-z]` expand to one URL each, as
@@ -161,6 +199,24 @@ pub struct FetchArgs {
     /// response heads.
     #[arg(help_heading = OUTPUT, short = 'v', long = "verbose")]
     pub verbose: bool,
+
+    /// Write every byte sent and received to FILE, in hex and text.
+    ///
+    /// curl's format: `=> Send header`, `<= Recv data` blocks dumped 16 bytes a line, and
+    /// `== Info:` lines; `-` is stdout, `%` stderr. The last of --trace and --trace-ascii
+    /// wins.
+    #[arg(help_heading = OUTPUT, long = "trace", value_name = "FILE", overrides_with = "trace_ascii")]
+    pub trace: Option<PathBuf>,
+
+    /// As --trace, in text only.
+    ///
+    /// 64 characters a line, a new line after each CRLF, as curl.
+    #[arg(help_heading = OUTPUT, long = "trace-ascii", value_name = "FILE", overrides_with = "trace")]
+    pub trace_ascii: Option<PathBuf>,
+
+    /// Put the time of day (UTC) before each trace and -v line.
+    #[arg(help_heading = OUTPUT, long = "trace-time")]
+    pub trace_time: bool,
 
     /// Print FORMAT after the transfer, e.g. `%{http_code}\n`.
     ///
@@ -270,9 +326,9 @@ pub struct FetchArgs {
     #[arg(help_heading = CONNECTION, long = "connect-timeout", value_name = "SECS", value_parser = crate::duration::parse)]
     pub connect_timeout: Option<Duration>,
 
-    /// Give up on the whole transfer after SECS (e.g. 30, 1.5, 500ms, 5m).
+    /// Give up on the whole transfer after SECS (30, 1.5, 500ms).
     ///
-    /// 0 means no limit.
+    /// SECS as 30, 1.5, 500ms or 5m; 0 means no limit.
     #[arg(help_heading = CONNECTION, short = 'm', long = "max-time", value_name = "SECS", value_parser = crate::duration::parse)]
     pub max_time: Option<Duration>,
 
@@ -280,21 +336,30 @@ pub struct FetchArgs {
     #[arg(help_heading = TLS, short = 'k', long = "insecure")]
     pub insecure: bool,
 
-    /// Trust the CA certificates in this PEM file, in addition to the built-in roots.
+    /// Trust the CA certificates in this PEM file, besides the built-in roots.
     #[arg(help_heading = TLS, long = "cacert", value_name = "FILE")]
     pub cacert: Option<PathBuf>,
 
-    /// Go through the HTTP proxy `[http://][USER:PASSWORD@]HOST[:PORT]`.
+    /// Use this proxy: http(s), socks4(a) or socks5(h).
     ///
-    /// Port 1080 when not given: plain http as absolute-form requests, https through a
-    /// CONNECT tunnel. `""` turns proxies off, the environment's too. Without -x, curl's variables are read:
-    /// `http_proxy` (lower case only), `HTTPS_PROXY`/`https_proxy`, `ALL_PROXY`/`all_proxy`.
-    #[arg(help_heading = PROXY, short = 'x', long = "proxy", value_name = "[PROTOCOL://]HOST[:PORT]")]
+    /// `[SCHEME://][USER:PASSWORD@]HOST[:PORT]`: SCHEME is http (the default), https (TLS to the proxy), socks4, socks4a, socks5 or
+    /// socks5h (the last two with USER:PASSWORD as RFC 1929 says). Port 1080 when not given
+    /// (443 for https): through an HTTP proxy, plain http as absolute-form requests, https
+    /// through a CONNECT tunnel. `""` turns proxies off, the environment's too. Without -x,
+    /// curl's variables are read: `http_proxy` (lower case only), `HTTPS_PROXY`/`https_proxy`,
+    /// `ALL_PROXY`/`all_proxy`.
+    #[arg(help_heading = PROXY, short = 'x', long = "proxy", value_name = "[SCHEME://]HOST[:PORT]")]
     pub proxy: Option<String>,
 
-    /// The proxy's USER:PASSWORD (Basic), instead of those in the proxy URL.
+    /// The proxy's USER:PASSWORD (instead of the proxy URL's).
+    ///
+    /// Basic for an HTTP proxy, RFC 1929 for SOCKS5, the user id for SOCKS4.
     #[arg(help_heading = PROXY, short = 'U', long = "proxy-user", value_name = "USER:PASSWORD")]
     pub proxy_user: Option<String>,
+
+    /// Where connections go and the client certificate they present.
+    #[command(flatten)]
+    pub route: RouteFlags,
 
     /// Hosts to reach without the proxy, comma-separated.
     ///
@@ -303,7 +368,7 @@ pub struct FetchArgs {
     #[arg(help_heading = PROXY, long = "noproxy", value_name = "LIST")]
     pub noproxy: Option<String>,
 
-    /// Download at most RATE bytes a second on average (1000B, 500K, 1M).
+    /// At most RATE bytes a second on average (1000B, 500K, 1M).
     #[arg(help_heading = CONNECTION, long = "limit-rate", value_name = "RATE", value_parser = crate::size::parse_bytes)]
     pub limit_rate: Option<u64>,
 

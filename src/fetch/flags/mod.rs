@@ -19,4 +19,7 @@ mod negations;
 pub mod netrc;
 mod payload;
 pub(super) mod plan;
+pub(super) mod protocols;
+pub(super) mod route_args;
 pub(super) mod targets;
+mod url_query;

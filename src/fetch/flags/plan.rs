@@ -11,7 +11,9 @@ use super::args::FetchArgs;
 use super::glob::Glob;
 use super::netrc;
 use super::payload;
+use super::protocols::Protocols;
 use super::targets::OutputFlag;
+use super::url_query;
 use crate::fetch::conn::connect::Family;
 use crate::fetch::conn::dial::ConnectPlan;
 use crate::fetch::conn::proxy::{Proxies, ProxyFlags};
@@ -50,6 +52,14 @@ pub struct FetchPlan {
     pub connect: ConnectPlan,
     /// `-L`: how many redirects to follow; None when redirects are not followed.
     pub max_redirects: Option<u32>,
+    /// `-R`: the file takes the server's `Last-Modified` time.
+    pub remote_time: bool,
+    /// `--no-clobber`: the file never replaces one; a numbered name is used instead.
+    pub no_clobber: bool,
+    /// `--proto`: the schemes the URL may have.
+    pub protocols: Protocols,
+    /// `--proto-redir` within `--proto`: the schemes a redirect may lead to.
+    pub redirect_protocols: Protocols,
     /// `--location-trusted`: credentials and cookies follow redirects to other origins.
     pub location_trusted: bool,
     /// `-f`: a status of 400 or more fails without writing the body.
@@ -124,6 +134,10 @@ impl FetchPlan {
             .as_deref()
             .map(write_out_format)
             .transpose()?;
+        let url_query = match args.get {
+            true => None,
+            false => url_query::query(&args.url_query)?,
+        };
         let mut plans = Vec::with_capacity(targets.len());
         for target in targets {
             let url = match parse_url(&target.url) {
@@ -134,7 +148,7 @@ impl FetchPlan {
                 }
             };
             let mut url = payload::upload_url(url, args.upload_file.as_ref());
-            if let Some(query) = &query {
+            for query in [&query, &url_query].into_iter().flatten() {
                 append_query(&mut url, query);
             }
             let output = match target.output {
@@ -170,7 +184,17 @@ impl FetchPlan {
             request.user = netrc_user(args, &url)?;
         }
         let include = args.include || args.head;
+        let socks = args.route.socks_proxy();
+        let user_agent = request.user_agent.clone();
         let dump_stdout = args.dump_header.as_deref() == Some("-".as_ref());
+        let protocols = match &args.proto {
+            Some(spec) => Protocols::parse("proto", spec)?,
+            None => Protocols::default(),
+        };
+        let redirect_protocols = match &args.proto_redir {
+            Some(spec) => Protocols::parse("proto-redir", spec)?,
+            None => Protocols::default(),
+        };
         Ok(FetchPlan {
             request,
             heads: HeadPlan {
@@ -199,8 +223,19 @@ impl FetchPlan {
                 cacert: args.cacert.clone(),
                 insecure: args.insecure,
                 warn: !args.silent,
+                routes: args.route.routes()?,
+                unix: args.route.unix(),
+                client_cert: args.route.client_cert(),
+                proxytunnel: args.route.proxytunnel,
+                proxy_cacert: args.route.proxy_cacert.clone(),
+                proxy_insecure: args.route.proxy_insecure,
+                user_agent,
             },
             max_redirects: (args.location || args.location_trusted).then_some(args.max_redirs),
+            protocols,
+            redirect_protocols: protocols.and(redirect_protocols),
+            remote_time: args.remote_time,
+            no_clobber: args.no_clobber,
             location_trusted: args.location_trusted,
             fail: args.fail,
             fail_with_body: args.fail_with_body,
@@ -210,7 +245,7 @@ impl FetchPlan {
             max_filesize: args.max_filesize,
             proxies: Proxies::choose(
                 &ProxyFlags {
-                    proxy: args.proxy.as_deref(),
+                    proxy: socks.as_deref().or(args.proxy.as_deref()),
                     user: args.proxy_user.as_deref(),
                     noproxy: args.noproxy.as_deref(),
                 },
@@ -307,7 +342,8 @@ fn in_output_dir(args: &FetchArgs, path: &Path) -> PathBuf {
     }
 }
 
-/// `-G`: `data` after the URL's query (`?` or `&` first, as curl joins them).
+/// `-G`'s data or `--url-query`'s pieces after the URL's query (`?` or `&` first, as curl
+/// joins them).
 fn append_query(url: &mut Url, data: &str) {
     let query = match url.query() {
         Some(q) if !q.is_empty() => format!("{q}&{data}"),
@@ -342,7 +378,11 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
             "{method:?} is not a valid method"
         )));
     }
-    for (flag, value) in [("user agent", &args.user_agent), ("referer", &args.referer)] {
+    for (flag, value) in [
+        ("user agent", &args.user_agent),
+        ("referer", &args.referer),
+        ("--oauth2-bearer token", &args.oauth2_bearer),
+    ] {
         if let Some(text) = value.as_deref().filter(|t| t.contains(['\r', '\n'])) {
             return Err(FetchError::Usage(format!(
                 "{flag} {text:?} contains a line break"
@@ -376,6 +416,7 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         basic: true,
         authorization: None,
         probe: false,
+        bearer: args.oauth2_bearer.clone(),
         withheld: Vec::new(),
         cookie_text: None,
         jar_cookies: None,

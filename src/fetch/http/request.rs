@@ -45,6 +45,9 @@ pub struct RequestSpec {
     pub edits: Vec<HeaderEdit>,
     /// `-u USER:PASSWORD`, sent as Basic credentials (before those in the URL).
     pub user: Option<String>,
+    /// `--oauth2-bearer TOKEN`, sent as `Authorization: Bearer TOKEN` instead of any Basic
+    /// credentials, as curl prefers it.
+    pub bearer: Option<String>,
     /// The user's headers no longer sent since a redirect left the origin they were meant
     /// for (lower-case names: `authorization`, `cookie`, `host`); the defaults stay.
     pub withheld: Vec<&'static str>,
@@ -187,6 +190,7 @@ impl RequestSpec {
             head_only: false,
             edits: Vec::new(),
             user: None,
+            bearer: None,
             withheld: Vec::new(),
             keep_alive: false,
             cookie_text: None,
@@ -219,9 +223,15 @@ impl RequestSpec {
         let withheld = self.is_withheld("authorization");
         if let Some(digest) = self.authorization.as_deref().filter(|_| !withheld) {
             line(&mut out, "Authorization", digest);
-        } else if self.basic {
+        } else {
+            let bearer = self.bearer.as_deref().filter(|_| !withheld);
             let user = self.user.as_deref().filter(|_| !withheld);
-            if let Some(credentials) = user.map(basic).or_else(|| basic_auth(url)) {
+            let credentials = match bearer {
+                Some(token) => Some(format!("Bearer {token}")),
+                None if self.basic => user.map(basic).or_else(|| basic_auth(url)),
+                None => None,
+            };
+            if let Some(credentials) = credentials {
                 line(&mut out, "Authorization", &credentials);
             }
         }

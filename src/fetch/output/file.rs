@@ -20,6 +20,8 @@ use std::path::{Path, PathBuf};
 
 /// The longest file name most file systems take, in bytes.
 const NAME_MAX: usize = 255;
+/// How many numbered names `--no-clobber` tries after FILE itself, as curl.
+const NO_CLOBBER_TRIES: usize = 100;
 /// The most symbolic links followed to find where FILE really is (Linux's own limit).
 const MAX_LINKS: usize = 40;
 
@@ -354,6 +356,46 @@ impl Output {
         }
     }
 
+    /// As [`Output::commit`], but never over an existing file (`--no-clobber`): FILE when
+    /// it is free, else the first free `FILE.1` ... `FILE.100`, as curl names them. Each
+    /// name is taken with a hard link, which fails where a file exists, so one that appears
+    /// meanwhile is not overwritten either. The name used, or None for stdout or a device;
+    /// no free name is curl's write error (23).
+    pub fn commit_unclobbered(mut self) -> Result<Option<PathBuf>, FetchError> {
+        let Target::File { file, part, path } = &mut self.target else {
+            return self.commit().map(|()| None);
+        };
+        if let Some(verifier) = self.verifier.take() {
+            if let Err(e) = verifier.verify(&path.display().to_string()) {
+                let _ = fs::remove_file(&*part);
+                return Err(e);
+            }
+        }
+        file.sync_all().map_err(|e| FetchError::write(part, &e))?;
+        for n in 0..=NO_CLOBBER_TRIES {
+            let name = match n {
+                0 => path.clone(),
+                n => beside(path, &format!(".{n}")),
+            };
+            match fs::hard_link(&*part, &name) {
+                Ok(()) => {
+                    let _ = fs::remove_file(&*part);
+                    return Ok(Some(name));
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(FetchError::write(&name, &e)),
+            }
+        }
+        let _ = fs::remove_file(&*part);
+        Err(FetchError::Write {
+            path: path.display().to_string(),
+            reason: format!(
+                "--no-clobber: it and {}.1 to .{NO_CLOBBER_TRIES} all exist",
+                path.display()
+            ),
+        })
+    }
+
     /// Verifies what is written against `check` (`--checksum`), starting with the bytes a
     /// resumed `.part` file already holds.
     pub fn verify_with(mut self, check: Option<Checksum>) -> Result<Self, FetchError> {
@@ -391,6 +433,19 @@ impl Output {
             Target::Special { path, .. } => FetchError::write(path, &err),
         });
         err
+    }
+}
+
+/// `-R`: gives the regular file `path` the time of `http_date` (a `Last-Modified` value), as
+/// curl does; a date that does not parse, a device, or a file whose time cannot be set is
+/// left as it is, as curl leaves it.
+pub fn set_remote_time(path: &Path, http_date: &str) {
+    let Ok(time) = httpdate::parse_http_date(http_date.trim()) else {
+        return;
+    };
+    let Ok(file) = File::open(path) else { return };
+    if file.metadata().is_ok_and(|m| m.is_file()) {
+        let _ = file.set_modified(time);
     }
 }
 

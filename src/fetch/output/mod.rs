@@ -1,6 +1,7 @@
 //! Where the response goes and what the user sees: the output file (written as `.part`,
 //! claimed by a lock, resumable through the `--segments` sidecar), the heads printed (`-i`,
-//! `-D`), the progress meter, `-v`'s trace, `-w`'s write-out, `--checksum`, and the cookie jar saved by `-c`.
+//! `-D`), the progress meter, `-v`'s trace and `--trace`'s, `-w`'s write-out, `--checksum`,
+//! and the cookie jar saved by `-c`.
 //!
 //! It imports the http layer (a head to print, a sink to fill); it never dials and never
 //! decides whether to try again.
@@ -13,5 +14,6 @@ pub(super) mod part_lock;
 pub(super) mod progress;
 pub(crate) mod sidecar;
 pub(super) mod state_file;
+pub(crate) mod trace;
 pub(super) mod verbose;
 pub mod writeout;

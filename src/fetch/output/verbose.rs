@@ -1,7 +1,11 @@
 //! Owns `-v/--verbose`: curl's trace on stderr: `* ` lines for what happens (resolving,
 //! connecting, TLS version, cipher and certificate), `> ` for the request head and `< ` for
 //! each response head. The body goes where it would without `-v`.
+//!
+//! The same events go to `--trace`/`--trace-ascii`'s file (`trace.rs`) when one is open,
+//! with or without `-v`, and `--trace-time` stamps each line.
 
+use super::trace;
 use rustls::ClientConnection;
 use std::fmt::Display;
 use std::net::SocketAddr;
@@ -11,16 +15,26 @@ use std::net::SocketAddr;
 pub struct Verbose(pub bool);
 
 impl Verbose {
-    /// A `* ` line.
+    /// Whether anyone listens: `-v`, or a trace file.
+    fn on(self) -> bool {
+        self.0 || trace::active()
+    }
+
+    /// A `* ` line (an `== Info: ` one in the trace).
     pub fn info(self, what: impl Display) {
-        if self.0 {
-            eprintln!("* {what}");
+        if !self.on() {
+            return;
         }
+        let text = what.to_string();
+        if self.0 {
+            eprintln!("{}* {text}", trace::stamp());
+        }
+        trace::info(&text);
     }
 
     /// The addresses a host resolved to.
     pub fn resolved(self, host: &str, port: u16, addrs: &[SocketAddr]) {
-        if !self.0 {
+        if !self.on() {
             return;
         }
         self.info(format_args!("Host {host}:{port} was resolved."));
@@ -38,9 +52,13 @@ impl Verbose {
 
     /// The request head, a `> ` line each (the body is not shown).
     pub fn request(self, rendered: &[u8]) {
+        let end = memchr::memmem::find(rendered, b"\r\n\r\n").map_or(rendered.len(), |e| e + 4);
         if self.0 {
-            let end = memchr::memmem::find(rendered, b"\r\n\r\n").map_or(rendered.len(), |e| e + 4);
             lines("> ", &rendered[..end]);
+        }
+        trace::send_header(&rendered[..end]);
+        if end < rendered.len() {
+            trace::send_data(&rendered[end..]);
         }
     }
 
@@ -49,11 +67,20 @@ impl Verbose {
         if self.0 {
             lines("< ", raw);
         }
+        trace::recv_header(raw);
+    }
+
+    /// A trailer section, `< ` lines as a head's; the trace file has it already, in the
+    /// body's data, as curl's has.
+    pub fn trailers(self, raw: &[u8]) {
+        if self.0 {
+            lines("< ", raw);
+        }
     }
 
     /// The TLS session: version, cipher, ALPN, and the server certificate's names.
     pub fn tls(self, session: &ClientConnection) {
-        if !self.0 {
+        if !self.on() {
             return;
         }
         let version = session.protocol_version().map(|v| match v {
@@ -92,6 +119,6 @@ impl Verbose {
 fn lines(prefix: &str, block: &[u8]) {
     let text = String::from_utf8_lossy(block);
     for line in text.split_terminator("\r\n") {
-        eprintln!("{prefix}{line}");
+        eprintln!("{}{prefix}{line}", trace::stamp());
     }
 }

@@ -5,17 +5,18 @@ use super::{words, TlsError};
 use rustls::pki_types::ServerName;
 use rustls::{CertificateError, ClientConfig};
 use std::sync::Arc;
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 use url::Host;
 
-/// Runs the TLS handshake over `tcp`, sending SNI for host names (not for IP literals).
-pub async fn handshake(
-    tcp: TcpStream,
+/// Runs the TLS handshake over `tcp` (any byte stream: a socket, a proxy's tunnel, TLS to a
+/// proxy), sending SNI for host names (not for IP literals).
+pub async fn handshake<IO: AsyncRead + AsyncWrite + Unpin>(
+    tcp: IO,
     host: &Host<&str>,
     config: Arc<ClientConfig>,
-) -> Result<TlsStream<TcpStream>, TlsError> {
+) -> Result<TlsStream<IO>, TlsError> {
     let name = match host {
         Host::Domain(d) => ServerName::try_from(d.to_string()),
         Host::Ipv4(ip) => Ok(ServerName::IpAddress((*ip).into())),

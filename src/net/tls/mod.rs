@@ -151,7 +151,7 @@ impl TlsClient {
     pub fn new(args: &TlsArgs) -> Result<Self, TlsError> {
         let mut config = client_config(args.cacert.as_deref(), args.insecure, &[])?;
         if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
-            config.client_auth_cert_resolver = Arc::new(Identity(identity(cert, key)?));
+            present_identity(&mut config, cert, key)?;
         }
         Ok(TlsClient {
             config: Arc::new(config),
@@ -182,6 +182,19 @@ impl TlsClient {
     }
 }
 
+/// Makes `config` present the certificate chain in `cert` (PEM) with the private key in `key`
+/// (PEM; the same file may hold both) to a server that asks for one: mutual TLS for
+/// `sockit client --tls-cert` and `sockit fetch --cert` alike. A file that cannot be used is
+/// [`TlsError::ClientCertificate`] (curl's 58).
+pub fn present_identity(
+    config: &mut ClientConfig,
+    cert: &Path,
+    key: &Path,
+) -> Result<(), TlsError> {
+    config.client_auth_cert_resolver = Arc::new(Identity(identity(cert, key)?));
+    Ok(())
+}
+
 /// The client certificate and its key, checked to belong together.
 fn identity(cert: &Path, key: &Path) -> Result<Arc<CertifiedKey>, TlsError> {
     let bad = |path: &Path, reason: String| TlsError::ClientCertificate {
@@ -194,7 +207,7 @@ fn identity(cert: &Path, key: &Path) -> Result<Arc<CertifiedKey>, TlsError> {
     if chain.is_empty() {
         return Err(bad(cert, "no PEM certificate in it".into()));
     }
-    let der = PrivateKeyDer::from_pem_file(key).map_err(|e| bad(key, pem_problem(&e)))?;
+    let der = PrivateKeyDer::from_pem_file(key).map_err(|e| bad(key, key_problem(key, &e)))?;
     CertifiedKey::from_der(chain, der, &crypto_provider())
         .map(Arc::new)
         .map_err(|e| match e {
@@ -226,6 +239,19 @@ pub(crate) fn pem_problem(err: &rustls::pki_types::pem::Error) -> String {
         ),
         e => format!("broken PEM: {e}"),
     }
+}
+
+/// Why `key` gave no private key: an encrypted one is named as such (sockit cannot decrypt
+/// it), anything else as [`pem_problem`] says.
+fn key_problem(key: &Path, err: &rustls::pki_types::pem::Error) -> String {
+    let text = std::fs::read(key).unwrap_or_default();
+    let encrypted = |marker: &[u8]| text.windows(marker.len()).any(|w| w == marker);
+    if encrypted(b"ENCRYPTED PRIVATE KEY") || encrypted(b"Proc-Type: 4,ENCRYPTED") {
+        return "the private key is encrypted, which sockit cannot read: decrypt it first \
+                (openssl pkey -in KEY -out PLAIN.key)"
+            .into();
+    }
+    pem_problem(err)
 }
 
 /// Presents one certificate to every server that asks.

@@ -19,10 +19,13 @@ mod flags;
 mod forms;
 mod globs;
 mod multipart;
+mod options;
 mod outputs;
 mod ranges;
 mod requests;
 mod responses;
+mod routing;
+mod trace;
 
 use crate::support::recorder::Recorder;
 use crate::support::{require_tool, sockit, ChildGuard, PROXY_VARS};
@@ -32,7 +35,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Held while an area runs its lines (see the module docs).
 static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -55,8 +58,9 @@ pub enum Aspect {
 
 /// One command line of the table.
 pub struct Line {
-    /// The arguments after `curl` or `sockit fetch`; `{u}` stands for `http://127.0.0.1:PORT`
-    /// and `{a}` for `127.0.0.1:PORT`.
+    /// The arguments after `curl` or `sockit fetch`; `{u}` stands for `http://127.0.0.1:PORT`,
+    /// `{a}` for `127.0.0.1:PORT` and `{p}` for PORT (an area may add its own, see
+    /// [`check_with`]).
     args: Vec<&'static str>,
     /// Files in the working directory before the run.
     files: Vec<(&'static str, Vec<u8>)>,
@@ -134,6 +138,12 @@ fn shown(bytes: &[u8]) -> String {
 /// Runs every line with both tools against one recording server; panics listing every line
 /// whose runs differ where the table says they agree.
 pub fn check(table: Vec<Line>) {
+    check_with(table, &[]);
+}
+
+/// [`check`], with each `(PLACEHOLDER, VALUE)` of `extra` replaced in the arguments too (the
+/// address of a peer the area started, such as a SOCKS proxy).
+pub fn check_with(table: Vec<Line>, extra: &[(&str, String)]) {
     if !require_tool("curl") {
         return;
     }
@@ -145,10 +155,19 @@ pub fn check(table: Vec<Line>) {
     let mut report = String::new();
     for line in &table {
         let addr = server.addr.to_string();
+        let port = server.addr.port().to_string();
         let args: Vec<String> = line
             .args
             .iter()
-            .map(|a| a.replace("{u}", &base).replace("{a}", &addr))
+            .map(|a| {
+                let a = a
+                    .replace("{u}", &base)
+                    .replace("{a}", &addr)
+                    .replace("{p}", &port);
+                extra
+                    .iter()
+                    .fold(a, |a, (name, value)| a.replace(name, value))
+            })
             .collect();
         let mut curl = Command::new("curl");
         curl.args(&args);
@@ -202,23 +221,22 @@ fn run(mut cmd: Command, line: &Line, server: &Recorder) -> Outcome {
         let _ = stdin.write_all(&input);
     });
     let mut out = child.child.stdout.take().unwrap();
-    let stdout = thread::spawn(move || {
+    // stdout closes when the command ends: its reader says when, so the wait is for that
+    // event, with a deadline, not a poll.
+    let (done, ended) = std::sync::mpsc::channel();
+    thread::spawn(move || {
         let mut bytes = Vec::new();
         let _ = out.read_to_end(&mut bytes);
-        bytes
+        let _ = done.send(bytes);
     });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(start.elapsed() < DEADLINE, "{:?} did not finish", line.args);
-        thread::sleep(Duration::from_millis(2));
-    };
+    let stdout = ended
+        .recv_timeout(DEADLINE)
+        .unwrap_or_else(|_| panic!("{:?} did not finish", line.args));
+    let status = child.child.wait().unwrap();
     let _ = feed.join();
     Outcome {
         request: without_boundaries(&normalised(&server.take(DEADLINE))),
-        stdout: stdout.join().unwrap(),
+        stdout,
         files: files(dir.path()),
         exit: status.code().unwrap_or(-1),
     }

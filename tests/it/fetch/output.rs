@@ -336,3 +336,24 @@ fn two_runs_to_one_file_do_not_share_the_part_file() {
     assert!(fs::read(dir.path().join("f")).unwrap() == body);
     assert!(!dir.path().join("f.part").exists());
 }
+
+/// `-R` gives the file the server's Last-Modified time, as curl does; without it the file
+/// has the time it was written.
+#[test]
+fn remote_time_sets_the_files_mtime() {
+    use crate::support::recorder::Recorder;
+    use std::time::{Duration, UNIX_EPOCH};
+    let server = Recorder::start();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("{}/dated", server.base());
+    fetch_in(dir.path(), &["-s", "-R", "-o", "r", &url]).expect(0);
+    fetch_in(dir.path(), &["-s", "-o", "plain", &url]).expect(0);
+    let mtime = |name: &str| {
+        fs::metadata(dir.path().join(name))
+            .unwrap()
+            .modified()
+            .unwrap()
+    };
+    assert_eq!(mtime("r"), UNIX_EPOCH + Duration::from_secs(1_000_000_000));
+    assert!(mtime("plain") > UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+}

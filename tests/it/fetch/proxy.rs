@@ -6,7 +6,7 @@
 //! say they are skipped.
 
 use crate::support::fetch_run::{fetch, Run, Running};
-use crate::support::http_server::{ok, reply, Server};
+use crate::support::http_server::{ok, reply, End, Server};
 use crate::support::ChildGuard;
 use std::net::{TcpListener, TcpStream};
 use std::process::Command;
@@ -207,4 +207,111 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// stunnel in front of tinyproxy: an `https://` proxy, stopped when dropped.
+struct TlsProxy {
+    port: u16,
+    _stunnel: ChildGuard,
+    _inner: TinyProxy,
+    _dir: tempfile::TempDir,
+}
+
+impl TlsProxy {
+    /// tinyproxy behind stunnel presenting `pair` (for localhost); None when either is not
+    /// installed (a failure under CI=true).
+    fn start(pair: &crate::support::pki::Pair) -> Option<TlsProxy> {
+        if !crate::support::require_all(&[
+            (crate::support::on_path("stunnel4"), "stunnel4"),
+            (crate::support::on_path("tinyproxy"), "tinyproxy"),
+        ]) {
+            return None;
+        }
+        let inner = TinyProxy::start("")?;
+        for _ in 0..5 {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let dir = tempfile::tempdir().unwrap();
+            let conf = dir.path().join("stunnel.conf");
+            std::fs::write(
+                &conf,
+                format!(
+                    "foreground = yes\npid =\n[proxy]\naccept = 127.0.0.1:{port}\n\
+                     connect = 127.0.0.1:{}\ncert = {}\nkey = {}\n",
+                    inner.port,
+                    pair.cert.display(),
+                    pair.key.display()
+                ),
+            )
+            .unwrap();
+            let mut cmd = Command::new("stunnel4");
+            cmd.arg(&conf);
+            let mut child = ChildGuard::spawn(cmd);
+            if wait_until_listening(port, &mut child) {
+                return Some(TlsProxy {
+                    port,
+                    _stunnel: child,
+                    _inner: inner,
+                    _dir: dir,
+                });
+            }
+        }
+        panic!("stunnel did not start");
+    }
+}
+
+/// `-x https://PROXY`: TLS to the proxy, verified with --proxy-cacert (or not, with
+/// --proxy-insecure), then absolute-form http or a CONNECT tunnel with TLS to the origin
+/// inside; an untrusted proxy is curl's 60.
+#[test]
+fn https_proxy_through_stunnel() {
+    let pki = crate::support::pki::Pki::new("proxy-ca");
+    let pair = pki.server("proxy", crate::support::pki::Key::EcdsaP256);
+    let Some(proxy) = TlsProxy::start(&pair) else {
+        return;
+    };
+    let url = format!("https://localhost:{}", proxy.port);
+    let ca = pki.ca.to_str().unwrap();
+    let plain = Server::plain(|_, s| reply(s, &ok(b"plain via tls proxy")));
+    let run = fetch(&["-x", &url, "--proxy-cacert", ca, &plain.url("/p")]).expect(0);
+    assert_eq!(run.out(), "plain via tls proxy");
+    assert!(plain.requests()[0].header("via").is_some(), "absolute form");
+    let secure = Server::tls(|_, s| reply(s, &ok(b"tls in tls")));
+    let cacert = secure.cert_pem().to_str().unwrap();
+    let run = fetch(&[
+        "-x",
+        &url,
+        "--proxy-cacert",
+        ca,
+        "--cacert",
+        cacert,
+        &secure.url_localhost("/s"),
+    ])
+    .expect(0);
+    assert_eq!(run.out(), "tls in tls");
+    fetch(&["-x", &url, "--proxy-insecure", &plain.url("/p")]).expect(0);
+    fetch(&["-x", &url, &plain.url("/p")]).expect(60);
+}
+
+/// `-p`: plain http through a CONNECT tunnel too (no Via from tinyproxy), and connections
+/// through the proxy kept for the next URL as direct ones are.
+#[test]
+fn proxytunnel_and_kept_tunnels() {
+    let Some(proxy) = TinyProxy::start("") else {
+        return;
+    };
+    let plain = Server::plain(|_, s| {
+        reply(s, &ok(b"t"));
+        End::Next
+    });
+    let (one, two) = (plain.url("/1"), plain.url("/2"));
+    let flags = ["-p", "-x", &proxy.addr(), "-w", "%{num_connects} "];
+    let run = fetch(&[&flags[..], &[&one, &two]].concat()).expect(0);
+    assert_eq!(run.out(), "t1 t0 ");
+    let seen = plain.requests();
+    assert!(seen.iter().all(|r| r.header("via").is_none()), "{seen:?}");
+    assert_eq!(seen[0].peer, seen[1].peer, "one tunnel for both");
 }

@@ -7,11 +7,13 @@
 #![allow(dead_code)] // each test module uses its own subset
 
 pub mod balancers;
+pub mod events;
 pub mod fetch_run;
 pub mod http_server;
 pub mod pki;
 pub mod ranges;
 pub mod recorder;
+pub mod socks;
 
 use sockit::addr::Endpoint;
 use sockit::server::{Builder, Server};
@@ -73,6 +75,13 @@ impl TestServer {
     /// Starts `builder` (with `quiet` on and 127.0.0.1:0 if no address was set).
     pub async fn start(builder: Builder) -> TestServer {
         let server = builder.quiet(true).listen().await.expect("server binds");
+        Self::run(server)
+    }
+
+    /// Starts `builder` with its log on, for a test that waits for what it logs
+    /// ([`events::Events`]).
+    pub async fn start_logged(builder: Builder) -> TestServer {
+        let server = builder.quiet(false).listen().await.expect("server binds");
         Self::run(server)
     }
 
@@ -270,6 +279,11 @@ impl ChildGuard {
             .and_then(|rest| rest.split('/').next())
             .and_then(|addr| addr.parse().ok())
             .unwrap_or_else(|| panic!("no address in {line:?}"))
+    }
+
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Sends a signal with kill(1), which keeps the tests free of unsafe code.
@@ -546,23 +560,24 @@ fn skip_lines_name_the_missing_peers() {
 /// Waits, within [`WAIT`], until the server end of `client` (a connection over IPv4 loopback)
 /// has read every byte sent to it: its kernel receive queue is empty. On loopback a write has
 /// reached the peer's socket by the time it returns, so this is how a test makes each piece
-/// of its input arrive in a read of its own, without guessing how long the server takes. The
-/// kernel gives no notification of a peer's read, so the queue is looked at, ever less often.
+/// of its input arrive in a read of its own, without guessing how long the server takes.
 /// (The client's unacknowledged bytes are no help: delayed ACKs hold them for 30-170 ms.)
 pub async fn wait_until_read(client: &TcpStream) {
     let local = client.local_addr().unwrap();
     let remote = client.peer_addr().unwrap();
+    let unread = || find_queues(remote, local).map(|q| q.receive);
+    let what = format!("the server to read what {local} sent");
+    wait_for_the_kernel(&what, || unread() == Some(0)).await;
+}
+
+/// Waits, within [`WAIT`], until `done` says the kernel's sockets are as a test needs them.
+/// The kernel gives no notification of a peer's read, so its queues are looked at, ever less
+/// often (from 50 us, doubling, to 10 ms apart).
+pub async fn wait_for_the_kernel(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + WAIT;
     let mut pause = Duration::from_micros(50);
-    loop {
-        let unread = find_queues(remote, local).map(|q| q.receive);
-        if unread == Some(0) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the server never read what {local} sent"
-        );
+    while !done() {
+        assert!(Instant::now() < deadline, "waited {WAIT:?} for {what}");
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_millis(10));
     }

@@ -25,6 +25,9 @@ const IO_TIMEOUT: Duration = Duration::from_secs(10);
 /// The body of `/data`: 100 bytes, each position readable in the bytes themselves.
 pub const DATA: &[u8; 100] = b"0000000000111111111122222222223333333333444444444455555555556666666666777777777788888888889999999999";
 
+/// The `Last-Modified` of `/dated`: 2001-09-09 01:46:40 UTC, Unix time 1000000000.
+pub const LAST_MODIFIED: &str = "Sun, 09 Sep 2001 01:46:40 GMT";
+
 /// What clients sent, and how many of their connections are still open.
 #[derive(Default)]
 struct Log {
@@ -330,6 +333,11 @@ fn canned(request: &Request, addr: SocketAddr) -> Reply {
         "/hello" | "/" | "/refuse-body" | "/no-continue" => {
             response("200 OK", &[("Content-Type", "text/plain")], b"hello\n")
         }
+        "/dated" => response(
+            "200 OK",
+            &[("Last-Modified", LAST_MODIFIED)],
+            b"dated\n",
+        ),
         "/json" => response(
             "200 OK",
             &[("Content-Type", "application/json")],

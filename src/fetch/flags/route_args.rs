@@ -1,0 +1,207 @@
+//! Defines the flags that choose where a connection goes and who it says it is, with curl's
+//! spelling: `--resolve`, `--connect-to`, `--unix-socket`, `--abstract-unix-socket`, the
+//! client certificate (`-E/--cert`, `--key`, `--cert-type`, `--key-type`), the SOCKS
+//! shorthands (`--socks4`, `--socks4a`, `--socks5`, `--socks5-hostname`, `--socks5-basic`),
+//! `-p/--proxytunnel`
+//! and the TLS flags of an `https://` proxy; and turns them into what the plan carries.
+//!
+//! A group of its own, flattened into `FetchArgs`, so that the routing flags read together
+//! and the plan takes them through one call each.
+
+use super::headings::{CONNECTION, PROXY, TLS};
+use crate::fetch::conn::dial::ClientCert;
+use crate::fetch::conn::route::Routes;
+use crate::fetch::error::FetchError;
+use crate::net::UnixAddr;
+use std::path::PathBuf;
+
+/// The routing, client-certificate and proxy-transport flags.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RouteFlags {
+    /// Use ADDR for HOST:PORT instead of asking DNS (repeatable).
+    ///
+    /// ADDR may be a comma-separated list, IPv6 in brackets or not; `*` as HOST stands for
+    /// any host (after the named ones), `-HOST:PORT` drops an earlier entry, a leading `+`
+    /// is accepted. The Host header and the TLS name stay the URL's.
+    #[arg(help_heading = CONNECTION, long = "resolve",
+          value_name = "HOST:PORT:ADDR,...", allow_hyphen_values = true)]
+    pub resolve: Vec<String>,
+
+    /// Connect to H2:P2 when the URL names H1:P1 (repeatable).
+    ///
+    /// curl spells it HOST1:PORT1:HOST2:PORT2. An empty H1 or P1 matches any; an empty H2 or
+    /// P2 keeps the URL's. The
+    /// first matching entry wins. The Host header and the TLS name stay the URL's.
+    #[arg(help_heading = CONNECTION, long = "connect-to", value_name = "H1:P1:H2:P2")]
+    pub connect_to: Vec<String>,
+
+    /// Connect through this Unix socket instead of the network.
+    ///
+    /// The URL still gives the Host header and, for https, the TLS name; proxies are not
+    /// used. For Docker: `--unix-socket /var/run/docker.sock http://localhost/version`.
+    #[arg(help_heading = CONNECTION, long = "unix-socket", value_name = "PATH",
+          overrides_with = "abstract_unix_socket")]
+    pub unix_socket: Option<PathBuf>,
+
+    /// As --unix-socket, in Linux's abstract namespace.
+    ///
+    /// NAME without the leading `@` that netstat and ss show.
+    #[arg(help_heading = CONNECTION, long = "abstract-unix-socket", value_name = "NAME",
+          overrides_with = "unix_socket")]
+    pub abstract_unix_socket: Option<String>,
+
+    /// Present this client certificate (PEM) when asked.
+    ///
+    /// CERT[:PASSWORD]. The file may hold the private key too; otherwise --key names it. `:PASSWORD` is
+    /// accepted for curl's sake, but sockit reads unencrypted keys only (`\:` is a colon in
+    /// the file name).
+    #[arg(help_heading = TLS, short = 'E', long = "cert", value_name = "CERT")]
+    pub cert: Option<String>,
+
+    /// The --cert's type: PEM, the only one sockit reads.
+    #[arg(help_heading = TLS, long = "cert-type", value_name = "TYPE")]
+    pub cert_type: Option<String>,
+
+    /// The private key of --cert (PEM: PKCS#8, RSA or SEC1 EC).
+    #[arg(help_heading = TLS, long = "key", value_name = "FILE")]
+    pub key: Option<PathBuf>,
+
+    /// The --key's type: PEM, the only one sockit reads.
+    #[arg(help_heading = TLS, long = "key-type", value_name = "TYPE")]
+    pub key_type: Option<String>,
+
+    /// Use the SOCKS4 proxy HOST[:PORT]; names resolved here.
+    #[arg(help_heading = PROXY, long = "socks4", value_name = "HOST[:PORT]",
+          overrides_with_all = ["proxy", "socks4a", "socks5", "socks5_hostname"])]
+    pub socks4: Option<String>,
+
+    /// Use the SOCKS4a proxy HOST[:PORT]; it resolves names.
+    #[arg(help_heading = PROXY, long = "socks4a", value_name = "HOST[:PORT]",
+          overrides_with_all = ["proxy", "socks4", "socks5", "socks5_hostname"])]
+    pub socks4a: Option<String>,
+
+    /// Use the SOCKS5 proxy HOST[:PORT]; names resolved here.
+    #[arg(help_heading = PROXY, long = "socks5", value_name = "HOST[:PORT]",
+          overrides_with_all = ["proxy", "socks4", "socks4a", "socks5_hostname"])]
+    pub socks5: Option<String>,
+
+    /// Use the SOCKS5 proxy HOST[:PORT]; it resolves names.
+    #[arg(help_heading = PROXY, long = "socks5-hostname", value_name = "HOST[:PORT]",
+          overrides_with_all = ["proxy", "socks4", "socks4a", "socks5"])]
+    pub socks5_hostname: Option<String>,
+
+    /// Send USER:PASSWORD to SOCKS5 proxies (always done).
+    ///
+    /// Accepted for curl's sake: RFC 1929's user name and password are the only SOCKS5
+    /// authentication sockit speaks, and are sent whenever the proxy URL or -U gives them.
+    #[arg(help_heading = PROXY, long = "socks5-basic")]
+    pub socks5_basic: bool,
+
+    /// Tunnel plain http through the HTTP proxy with CONNECT too.
+    #[arg(help_heading = PROXY, short = 'p', long = "proxytunnel")]
+    pub proxytunnel: bool,
+
+    /// Trust this PEM file's CAs for an https:// proxy.
+    #[arg(help_heading = PROXY, long = "proxy-cacert", value_name = "FILE")]
+    pub proxy_cacert: Option<PathBuf>,
+
+    /// Do not verify an https:// proxy's certificate.
+    #[arg(help_heading = PROXY, long = "proxy-insecure")]
+    pub proxy_insecure: bool,
+}
+
+impl RouteFlags {
+    /// `--resolve` and `--connect-to`, checked.
+    pub fn routes(&self) -> Result<Routes, FetchError> {
+        Routes::new(&self.resolve, &self.connect_to)
+    }
+
+    /// `--unix-socket` or `--abstract-unix-socket`.
+    pub fn unix(&self) -> Option<UnixAddr> {
+        match (&self.unix_socket, &self.abstract_unix_socket) {
+            (Some(path), _) => Some(UnixAddr::Path(path.clone())),
+            (None, Some(name)) => Some(UnixAddr::Abstract(name.as_bytes().to_vec())),
+            (None, None) => None,
+        }
+    }
+
+    /// A SOCKS shorthand as the proxy URL it stands for (`--socks5 h:1` is
+    /// `socks5://h:1`).
+    pub fn socks_proxy(&self) -> Option<String> {
+        [
+            ("socks4", &self.socks4),
+            ("socks4a", &self.socks4a),
+            ("socks5", &self.socks5),
+            ("socks5h", &self.socks5_hostname),
+        ]
+        .into_iter()
+        .find_map(|(scheme, host)| host.as_ref().map(|h| format!("{scheme}://{h}")))
+    }
+
+    /// `--cert` and `--key` (the key in the certificate's file without `--key`).
+    pub fn client_cert(&self) -> Option<ClientCert> {
+        let cert = PathBuf::from(cert_file(self.cert.as_deref()?));
+        Some(ClientCert {
+            key: self.key.clone().unwrap_or_else(|| cert.clone()),
+            cert,
+            types: [self.cert_type.clone(), self.key_type.clone()],
+        })
+    }
+}
+
+/// The file name of `--cert FILE[:PASSWORD]`: up to the first `:` that no `\` escapes, with
+/// `\:` and `\\` unescaped, as curl splits it.
+fn cert_file(given: &str) -> String {
+    let mut file = String::with_capacity(given.len());
+    let mut chars = given.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(next @ (':' | '\\')) => file.push(next),
+                Some(other) => {
+                    file.push('\\');
+                    file.push(other);
+                }
+                None => file.push('\\'),
+            },
+            ':' => break,
+            c => file.push(c),
+        }
+    }
+    file
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `--cert FILE:PASSWORD` splits at the first unescaped colon, as curl's does.
+    #[test]
+    fn cert_names_split_at_the_first_unescaped_colon() {
+        assert_eq!(cert_file("client.pem"), "client.pem");
+        assert_eq!(cert_file("client.pem:secret"), "client.pem");
+        assert_eq!(cert_file("a\\:b.pem:pw:more"), "a:b.pem");
+        assert_eq!(cert_file("dir\\\\x.pem"), "dir\\x.pem");
+        assert_eq!(cert_file("c:\\d.pem"), "c");
+    }
+
+    /// A type other than PEM is refused with curl's 58; PEM in any case is taken.
+    #[test]
+    fn only_pem_is_taken() {
+        let flags = |cert_type: &str| RouteFlags {
+            cert: Some("c.pem".into()),
+            cert_type: Some(cert_type.into()),
+            ..RouteFlags::default()
+        };
+        let refused = |kind: &str| flags(kind).client_cert().unwrap().check().unwrap_err();
+        assert_eq!(refused("DER").exit_code(), 58);
+        assert_eq!(refused("P12").exit_code(), 58);
+        let taken = flags("pem").client_cert().unwrap();
+        assert!(taken.check().is_ok());
+        assert_eq!(
+            taken.key,
+            PathBuf::from("c.pem"),
+            "the key is in the cert's file"
+        );
+    }
+}
