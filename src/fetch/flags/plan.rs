@@ -212,6 +212,7 @@ impl FetchPlan {
                 proxy_cacert: args.route.proxy_cacert.clone(),
                 proxy_insecure: args.route.proxy_insecure,
                 connect_head,
+                haproxy_protocol: args.route.haproxy_protocol,
             },
             max_redirects: (args.location || args.location_trusted).then_some(args.max_redirs),
             protocols,
