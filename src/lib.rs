@@ -12,7 +12,8 @@
 //!   proxy, pool, one request over a connection), `output/` (the file, heads, progress,
 //!   `-v`, `-w`, `--checksum`), `flags/` (clap and the plan; nothing below it sees a flag),
 //!   and the story on top (the run, one URL's attempts, one attempt's exchange, segments).
-//! - [`logging`]: the log subscriber, in text or JSON (`--log-format`), switchable at run time.
+//! - [`logging`]: the log subscriber, in text or JSON (`--log-format`), switchable at run time;
+//!   the access lines batched until the server's pulse or end flushes them.
 //! - [`net`]: a connected TCP, Unix or TLS stream, connecting with a deadline, the boxed
 //!   [`net::Pipe`] a layered connection is, the SOCKS client handshake ([`net::socks`]),
 //!   Unix sockets by path or abstract name, and TLS for

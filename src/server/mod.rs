@@ -962,6 +962,27 @@ mod tests {
         assert_eq!(shared.tick(), Duration::from_millis(30));
     }
 
+    /// A reload that lowers `--max-input-memory` lowers the budget every connection's
+    /// unfinished line is charged to, for the lines that grow after it.
+    #[test]
+    fn a_reload_resizes_the_input_memory() {
+        let shared = Arc::new(Shared::new(Config::default()));
+        let reloader = Reloader {
+            shared: shared.clone(),
+            tls: None,
+        };
+        assert!(shared.input_budget.take(1 << 20));
+        shared.input_budget.give_back(1 << 20);
+        let smaller = Config {
+            max_line: 1024,
+            max_input_memory: 4096,
+            ..Config::default()
+        };
+        reloader.apply(&smaller).unwrap();
+        assert!(!shared.input_budget.take(8192));
+        assert!(shared.input_budget.take(4096));
+    }
+
     /// A configuration error is usage (2) wherever it sits in the chain; a bind failure is 1.
     #[test]
     fn exit_codes_tell_configuration_from_listening() {

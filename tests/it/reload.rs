@@ -70,6 +70,29 @@ async fn new_connections_take_the_reload_and_open_ones_keep_theirs() {
     server.stop().await;
 }
 
+/// A reloaded `--framing chunk` greets and answers the next connection without newlines,
+/// while the one opened before still speaks in lines.
+#[tokio::test]
+async fn a_reloaded_framing_applies_to_new_connections() {
+    let (server, reloader) = start(loopback()).await;
+    let mut before = server.connect().await;
+    assert_eq!(read_line(&mut before).await, b"Welcome!\n");
+    reloader
+        .apply(&Config {
+            framing: sockit::protocol::Framing::Chunk,
+            ..reloaded()
+        })
+        .unwrap();
+    let mut after = server.connect().await;
+    after.write_all(b"Ann").await.unwrap();
+    assert_eq!(
+        crate::support::read_exact(&mut after, 19).await,
+        b"Welcome!Hello, Ann!"
+    );
+    assert_eq!(ask(&mut before, "Ann").await, b"Hello, Ann!\n");
+    server.stop().await;
+}
+
 /// `--max-connections-per-ip` turned on by a reload limits the connections accepted after
 /// it; one opened before is not counted against it.
 #[tokio::test]

@@ -1,8 +1,9 @@
 //! The connection: dialing as a stack of hops (`dial.rs` orders them, `hops.rs` has each:
 //! TCP or a Unix socket, SOCKS, TLS to an https proxy, CONNECT, TLS to the origin; `route.rs`
-//! is `--resolve` and `--connect-to`; a proxy is chosen with `--noproxy`), the TLS handshake's
-//! failures as curl's codes, the kept-alive pool, and moving one request and its response
-//! over a connection (`transfer.rs`, with the upload's sending).
+//! is `--resolve` and `--connect-to`; a proxy is chosen with `--noproxy`), TLS from
+//! [`crate::net::tls`] with its failures mapped to curl's codes in `error.rs`, the kept-alive
+//! pool, and moving one request and its response over a connection (`transfer.rs`, with the
+//! upload's sending).
 //!
 //! It imports the http layer (bytes and rules) and the plain types it is handed; it knows
 //! nothing of the story (attempts, retries, redirects followed) above it.
