@@ -49,6 +49,8 @@ pub struct ConnectPlan {
     /// What a CONNECT request says besides its target (`-A`, `--proxy-header`,
     /// `--proxy1.0`).
     pub connect_head: ConnectHead,
+    /// `--haproxy-protocol`: a PROXY v1 line before the first request.
+    pub haproxy_protocol: bool,
     /// Which HTTP versions a connection may speak.
     pub versions: HttpVersions,
 }
@@ -205,6 +207,10 @@ async fn connect_within(
                 through_proxy(pipe, p, &target, net, how, head).await?
             }
             None => pipe,
+        };
+        let pipe = match how.haproxy_protocol {
+            true => hops::haproxy(pipe).await?,
+            false => pipe,
         };
         match tls {
             Some(config) => {

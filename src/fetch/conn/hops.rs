@@ -14,11 +14,12 @@ use crate::fetch::error::FetchError;
 use crate::fetch::output::verbose::Verbose;
 use crate::net::socks::{self, SocksTarget};
 use crate::net::tls;
-use crate::net::{Pipe, UnixAddr};
+use crate::net::{Pipe, Transport, UnixAddr};
 use rustls::ClientConfig;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::io::AsyncWriteExt;
 use tokio_rustls::client::TlsStream;
 use url::Host;
 
@@ -164,6 +165,29 @@ pub async fn tunnel(
         false => to.host.clone(),
     };
     proxy::tunnel(&mut pipe, proxy, &host, to.port, head).await?;
+    Ok(pipe)
+}
+
+/// `--haproxy-protocol`: the PROXY v1 line (HAProxy's protocol) naming this connection's
+/// own addresses, written before anything else goes to the origin (through a tunnel, as
+/// curl's filter sits above the proxy's), or `PROXY UNKNOWN` over a Unix socket.
+pub async fn haproxy(mut pipe: Pipe) -> Result<Pipe, FetchError> {
+    let line = match pipe.addresses() {
+        (Some(local), Some(peer)) => format!(
+            "PROXY {} {} {} {} {}\r\n",
+            if local.is_ipv6() { "TCP6" } else { "TCP4" },
+            local.ip(),
+            peer.ip(),
+            local.port(),
+            peer.port()
+        ),
+        _ => "PROXY UNKNOWN\r\n".to_owned(),
+    };
+    let sent = match pipe.write_all(line.as_bytes()).await {
+        Ok(()) => pipe.flush().await,
+        Err(e) => Err(e),
+    };
+    sent.map_err(|e| FetchError::Send(crate::net::describe(&e)))?;
     Ok(pipe)
 }
 

@@ -236,6 +236,7 @@ impl FetchPlan {
                 proxy_insecure: args.route.proxy_insecure,
                 connect_head,
                 versions: http_versions(args),
+                haproxy_protocol: args.route.haproxy_protocol,
             },
             max_redirects: (args.location || args.location_trusted).then_some(args.max_redirs),
             protocols,

@@ -52,6 +52,13 @@ pub struct RouteFlags {
           overrides_with = "unix_socket")]
     pub abstract_unix_socket: Option<String>,
 
+    /// Send a PROXY protocol v1 line first, as HAProxy reads it.
+    ///
+    /// `PROXY TCP4 CLIENT SERVER CPORT SPORT` (TCP6 over IPv6) with this connection's
+    /// addresses, to the origin (through a tunnel) or to an HTTP proxy in absolute form.
+    #[arg(help_heading = CONNECTION, long = "haproxy-protocol")]
+    pub haproxy_protocol: bool,
+
     /// Present this client certificate (PEM) when asked.
     ///
     /// CERT[:PASSWORD]. The file may hold the private key too; otherwise --key names it. `:PASSWORD` is

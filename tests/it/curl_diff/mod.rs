@@ -243,7 +243,8 @@ fn run(mut cmd: Command, line: &Line, server: &Recorder) -> Outcome {
     }
 }
 
-/// The request bytes with each tool's default User-Agent line made the same.
+/// The request bytes with each tool's default User-Agent line made the same, and the client's
+/// port in a PROXY line (`--haproxy-protocol`), which each connection picks anew.
 fn normalised(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len());
     let mut rest = bytes;
@@ -253,6 +254,12 @@ fn normalised(bytes: &[u8]) -> Vec<u8> {
             out.extend_from_slice(b"User-Agent: (default)");
         } else if line.starts_with(b"Authorization: Digest ") {
             out.extend_from_slice(&without_random_digest(line));
+        } else if line.starts_with(b"PROXY TCP") {
+            let mut fields: Vec<&[u8]> = line.split(|b| *b == b' ').collect();
+            if let Some(port) = fields.get_mut(4) {
+                *port = b"(port)";
+            }
+            out.extend_from_slice(&fields.join(&b' '));
         } else {
             out.extend_from_slice(line);
         }

@@ -1,4 +1,5 @@
-//! Lines for routing (issue 19): `--resolve`, `--connect-to`, `-p`, `--proxy-header`,
+//! Lines for routing (issue 19): `--resolve`, `--connect-to`, `-p`, `--haproxy-protocol`,
+//! `--proxy-header`,
 //! `--proxy1.0`, `--unix-socket` that fails, SOCKS proxies (also as `--preproxy`) (microsocks for SOCKS5 with and without a password, danted for
 //! SOCKS4), and the exit codes curl gives when any of them fails.
 
@@ -154,6 +155,7 @@ fn routing() -> Vec<Line> {
             "{a}",
             "http://example.com/hello",
         ]),
+        line(&["-s", "--haproxy-protocol", "{u}/hello"]),
         line(&["-s", "--socks5", "127.0.0.1:1", "{u}/hello"]),
         line(&["-s", "-x", "socks5h://127.0.0.1:1", "{u}/hello"]),
         line(&["-s", "-x", "ftp://127.0.0.1:1", "{u}/hello"]),

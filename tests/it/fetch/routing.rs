@@ -1,6 +1,7 @@
 //! Routing (issue 19): `--resolve` and `--connect-to` to a TLS server whose certificate names
 //! a host that does not resolve, HTTP and HTTPS over a Unix socket to a real nginx (and over
-//! an abstract one), and client certificates against nginx with `ssl_verify_client on`.
+//! an abstract one), client certificates against nginx with `ssl_verify_client on`, and
+//! `--haproxy-protocol` against nginx listening with `proxy_protocol`.
 
 use crate::support::fetch_run::{fetch, fetch_in};
 use crate::support::http_server::{ok, reply, Server};
@@ -245,4 +246,34 @@ fn client_certificates_against_nginx() {
         &["--cert", "missing.pem", "http://127.0.0.1:1/"],
     )
     .expect(7);
+}
+
+/// --haproxy-protocol against nginx listening with `proxy_protocol`: nginx reads the client's
+/// address and port from the PROXY line (the port is the one `-w %{local_port}` names);
+/// without the flag nginx refuses the request.
+#[test]
+fn haproxy_protocol_line_is_what_nginx_reads() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let servers = format!(
+        "server {{ listen unix:{{d}}/ready.sock; return 204; }}\n\
+         server {{ listen 127.0.0.1:{port} proxy_protocol;\n\
+         location / {{ return 200 \"$proxy_protocol_addr $proxy_protocol_port\\n\"; }} }}"
+    );
+    let Some(_nginx) = Nginx::start(&servers, "ready.sock") else {
+        return;
+    };
+    let url = format!("http://127.0.0.1:{port}/");
+    let run = fetch(&["--haproxy-protocol", "-w", "%{local_port}", &url]).expect(0);
+    let (told, local_port) = run
+        .out()
+        .split_once('\n')
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        .unwrap();
+    assert_eq!(told, format!("127.0.0.1 {local_port}"));
+    let run = fetch(&["-sS", &url]);
+    assert_ne!(run.code, 0, "nginx wants the PROXY line: {}", run.out());
 }
