@@ -4,7 +4,7 @@
 //! are not compared (nginx records none); `date:` lines are, with the time taken out.
 
 use crate::support::nginx::{find_nginx, Nginx, Port};
-use crate::support::{require, require_tool, sockit, ChildGuard, PROXY_VARS};
+use crate::support::{require, require_tool, sockit, ChildGuard};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Read;
@@ -154,13 +154,7 @@ fn run(mut cmd: Command, before: &[(&str, &[u8])]) -> Outcome {
     for (name, bytes) in before {
         std::fs::write(dir.path().join(name), bytes).unwrap();
     }
-    cmd.current_dir(dir.path())
-        .env("HOME", dir.path())
-        .env_remove("CURL_HOME")
-        .env_remove("XDG_CONFIG_HOME");
-    for var in PROXY_VARS {
-        cmd.env_remove(var);
-    }
+    super::isolate(&mut cmd, dir.path());
     let mut child = ChildGuard::spawn(cmd);
     let mut out = child.child.stdout.take().unwrap();
     let reader = std::thread::spawn(move || {

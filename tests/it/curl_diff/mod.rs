@@ -199,6 +199,18 @@ pub fn check_with(table: Vec<Line>, extra: &[(&str, String)]) {
     assert!(report.is_empty(), "sockit and curl differ:\n{report}");
 }
 
+/// Makes `cmd` run in `dir` as a fresh user would: no ~/.curlrc (curl's or sockit's), no
+/// proxies from the environment the tests run in.
+pub fn isolate(cmd: &mut Command, dir: &Path) {
+    cmd.current_dir(dir)
+        .env("HOME", dir)
+        .env_remove("CURL_HOME")
+        .env_remove("XDG_CONFIG_HOME");
+    for var in PROXY_VARS {
+        cmd.env_remove(var);
+    }
+}
+
 /// Runs `cmd` for `line` in a fresh directory; returns what it did.
 fn run(mut cmd: Command, line: &Line, server: &Recorder) -> Outcome {
     let dir = tempfile::tempdir().unwrap();
@@ -207,14 +219,7 @@ fn run(mut cmd: Command, line: &Line, server: &Recorder) -> Outcome {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, bytes).unwrap();
     }
-    cmd.current_dir(dir.path())
-        // No ~/.curlrc, no proxies from the environment the tests run in.
-        .env("HOME", dir.path())
-        .env_remove("CURL_HOME")
-        .env_remove("XDG_CONFIG_HOME");
-    for var in PROXY_VARS {
-        cmd.env_remove(var);
-    }
+    isolate(&mut cmd, dir.path());
     let mut child = ChildGuard::spawn_with_stdin(cmd, Stdio::piped());
     let mut stdin = child.child.stdin.take().unwrap();
     let input = line.stdin.clone();
