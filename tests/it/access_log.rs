@@ -178,8 +178,8 @@ fn no_access_line_is_lost_at_shutdown() {
     );
 }
 
-/// Every access line of a busy run reaches the log, each one JSON object, with the other
-/// lines in their order around them.
+/// Every access line of a busy run reaches the log, once, each one JSON object, and the
+/// server's last line is still last.
 #[test]
 fn a_batched_run_keeps_every_line() {
     let (mut server, addr) = spawn_server(&["--log-format", "json"]);
@@ -203,6 +203,10 @@ fn a_batched_run_keeps_every_line() {
             logged.push(peer.as_str().unwrap().to_owned());
         }
     }
+    // A connection's line is written after its socket closes, so on a busy machine the next
+    // connection's line can come first: each line once is the promise, not their order.
+    logged.sort();
+    ports.sort();
     assert_eq!(logged, ports);
     assert!(log.trim_end().ends_with("\"Server stopped.\"}"), "{log}");
 }
