@@ -612,7 +612,7 @@ pub fn form(data: &[u8]) {
 
 /// `WWW-Authenticate` values from a hostile server (`fetch::http::digest`), one header a
 /// line: no panic; a challenge that reads answers with an `Authorization` value that holds
-/// no control character (no header injection into the next request) and counts `nc` up.
+/// no control character (no header injection into the next request), the second time too.
 pub fn digest_challenge(data: &[u8]) {
     use crate::fetch::http::digest::{DigestState, Offers};
     let offers = Offers::parse(data.split(|&b| b == b'\n'));
@@ -620,8 +620,9 @@ pub fn digest_challenge(data: &[u8]) {
         let mut state = DigestState::new(challenge, "o".into(), "c".into());
         let first = state.authorization("u", "p", "GET", "/");
         let second = state.authorization("u", "p", "GET", "/");
-        assert!(!first.chars().any(char::is_control), "{first:?}");
-        assert!(!first.contains("nc=") || second.contains("nc=00000002"));
+        for header in [first, second] {
+            assert!(!header.chars().any(char::is_control), "{header:?}");
+        }
     }
 }
 

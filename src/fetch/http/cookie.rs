@@ -70,6 +70,10 @@ impl Cookie {
     /// curl would drop it (no name, a domain the origin may not set, a public suffix, a
     /// `Secure` cookie from an insecure origin, a bad `__Secure-`/`__Host-` name).
     pub fn from_header(value: &str, origin: Origin, now: i64) -> Option<Cookie> {
+        // A control character (a tab above all) in what the file keeps would break its line.
+        if value.chars().any(char::is_control) || origin.host.chars().any(char::is_control) {
+            return None;
+        }
         let mut parts = value.split(';');
         let (name, value) = parts.next()?.split_once('=')?;
         let (name, value) = (name.trim_matches(BLANK), value.trim_matches(BLANK));
