@@ -44,6 +44,12 @@ fn table() -> Vec<Line> {
         line(&["-s", "-f", "-o", "out", "{u}/status/500"]),
         line(&["-s", "-o", "out", "{u}/status/404"]),
         line(&["-s", "-f", "{u}/hello"]),
+        line(&["-s", "-f", "{u}/hello", "{u}/status/404"]),
+        line(&["-s", "-f", "{u}/status/404", "{u}/hello"]).differs(
+            &[Aspect::Exit],
+            "a run fails when any of its URLs failed (22 here): curl exits with the last \
+             transfer's code, 0, though the first URL failed",
+        ),
         line(&["-s", "{u}/hello", "{u}/json"]),
         line(&["-s", "-o", "a", "{u}/hello", "-o", "b", "{u}/json"]),
         line(&["-s", "-o", "a", "{u}/hello", "{u}/json"]),
