@@ -14,6 +14,7 @@ use super::http::digest::{cnonce, AuthMode, DigestState, Offers};
 use super::http::head::{self, BodyFraming, Head};
 use super::http::redirect::{self, is_redirect, Redirects};
 use super::http::request::{Payload, RequestSpec};
+use super::output::etag;
 use super::output::file::{self, ContinueAt, Output, Resume};
 use super::output::heads::{self, HeadSinks};
 use super::output::progress::{Meter, Progress};
@@ -101,6 +102,9 @@ impl Attempt {
 pub enum Done {
     /// The body is in its destination.
     Delivered,
+    /// A 304 to a conditional request: the output file, existing or not, is left as it is,
+    /// as curl leaves it.
+    NotModified,
     /// The server answered with a transient status (its body dropped): try again, after
     /// its Retry-After if it sent one.
     Retry {
@@ -160,6 +164,12 @@ pub async fn fetch<'a>(
     };
     match exchange.final_response().await? {
         Reply::Deliver(response) => {
+            if let Some(path) = &plan.etag_save {
+                etag::save(path, &response.head)?;
+            }
+            if response.head.status == 304 && plan.output.is_some() {
+                return Ok(Done::NotModified);
+            }
             let failed = (plan.fail_with_body && response.head.status >= 400)
                 .then(|| status_error(&response.head));
             exchange.deliver(response).await?;

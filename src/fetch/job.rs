@@ -62,6 +62,12 @@ async fn fetch_with_retries(plan: &FetchPlan, run: &RunState) -> (Result<(), Fet
         attempt.stats.time_total = attempt.started.elapsed();
         let (wait, why) = match result {
             Ok(Done::Delivered) => return (Ok(()), attempt.stats),
+            Ok(Done::NotModified) => {
+                if let Some(lock) = lock {
+                    lock.drop_if_unused();
+                }
+                return (Ok(()), attempt.stats);
+            }
             Ok(Done::Retry { status, after }) => (
                 attempts.next(after),
                 format!("the server answered {status}"),

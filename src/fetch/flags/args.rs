@@ -2,6 +2,7 @@
 
 use super::cookie_flags::CookieFlags;
 use super::data_args::DataFlags;
+use super::etag_flags::EtagFlags;
 use super::form_flags::FormFlags;
 use super::headings::{BEYOND, CONNECTION, MANY, OUTPUT, PROXY, REQUEST, RETRY, TLS};
 use super::negations::Negations;
@@ -148,6 +149,10 @@ pub struct FetchArgs {
     /// The cookie engine's flags.
     #[command(flatten)]
     pub cookies: CookieFlags,
+
+    /// The ETag cache's flags.
+    #[command(flatten)]
+    pub etag: EtagFlags,
 
     /// Send the -d data in the URL's query, with GET (HEAD with -I).
     #[arg(help_heading = REQUEST, short = 'G', long = "get")]

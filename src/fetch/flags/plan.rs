@@ -70,6 +70,8 @@ pub struct FetchPlan {
     pub fail: bool,
     /// `--fail-with-body`: a status of 400 or more fails after the body is written.
     pub fail_with_body: bool,
+    /// `--etag-save`: where the final response's ETag is written.
+    pub etag_save: Option<std::path::PathBuf>,
     /// Where response heads are shown.
     pub heads: HeadPlan,
     /// Show a progress bar on a terminal (not with `-s`).
@@ -251,6 +253,7 @@ impl FetchPlan {
             },
             fail: args.fail,
             fail_with_body: args.fail_with_body,
+            etag_save: args.etag.etag_save.clone(),
             progress: !args.silent && !args.no_progress_meter,
             expect_wait: args.expect100_timeout,
             max_time: args.max_time.filter(|limit| !limit.is_zero()),
@@ -425,7 +428,10 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         compressed: args.compressed,
         http10: args.http10,
         head_only: args.head,
-        edits: header_edits(&args.headers)?,
+        edits: header_edits(&args.headers)?
+            .into_iter()
+            .chain(args.etag.if_none_match()?)
+            .collect(),
         proxy_edits: Vec::new(),
         user: args.user.clone(),
         bearer: args.oauth2_bearer.clone(),

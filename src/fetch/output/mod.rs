@@ -8,6 +8,7 @@
 
 pub(super) mod checksum;
 pub(crate) mod cookies;
+pub(super) mod etag;
 pub(crate) mod file;
 pub(super) mod heads;
 pub(super) mod part_lock;

@@ -12,6 +12,7 @@
 //! process running at a time on the shared 2-core machine, beside the suite's timing tests.
 
 mod auth;
+mod conditional;
 mod cookies;
 mod dirs;
 mod fail;

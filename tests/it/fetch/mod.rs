@@ -4,6 +4,7 @@
 mod auth;
 mod checksum;
 mod compress;
+mod conditional;
 mod config;
 mod connect;
 mod cookies;

@@ -25,6 +25,9 @@ const IO_TIMEOUT: Duration = Duration::from_secs(10);
 /// The body of `/data`: 100 bytes, each position readable in the bytes themselves.
 pub const DATA: &[u8; 100] = b"0000000000111111111122222222223333333333444444444455555555556666666666777777777788888888889999999999";
 
+/// The ETag `/etag` sends, and answers 304 to.
+pub const ETAG: &str = "\"v1\"";
+
 /// The `Last-Modified` of `/dated`: 2001-09-09 01:46:40 UTC, Unix time 1000000000.
 pub const LAST_MODIFIED: &str = "Sun, 09 Sep 2001 01:46:40 GMT";
 
@@ -231,6 +234,8 @@ struct Request {
     expect_continue: bool,
     /// The Authorization header's scheme, if one was sent.
     auth_scheme: Option<String>,
+    /// The If-None-Match header's value, if one was sent.
+    if_none_match: Option<String>,
 }
 
 impl Request {
@@ -254,6 +259,7 @@ impl Request {
             chunked: false,
             expect_continue: false,
             auth_scheme: None,
+            if_none_match: None,
         };
         for line in lines {
             let Some((name, value)) = line.split_once(':') else {
@@ -265,6 +271,7 @@ impl Request {
                 "transfer-encoding" => request.chunked = value.contains("chunked"),
                 "expect" => request.expect_continue = value.eq_ignore_ascii_case("100-continue"),
                 "range" => request.range = Some(value.to_string()),
+                "if-none-match" => request.if_none_match = Some(value.to_string()),
                 "authorization" => {
                     request.auth_scheme = value.split(' ').next().map(str::to_ascii_lowercase)
                 }
@@ -333,6 +340,11 @@ fn canned(request: &Request, addr: SocketAddr) -> Reply {
         "/hello" | "/" | "/refuse-body" | "/no-continue" => {
             response("200 OK", &[("Content-Type", "text/plain")], b"hello\n")
         }
+        // 304 to the ETag it sends, the resource in full to anything else.
+        "/etag" if request.if_none_match.as_deref() == Some(ETAG) => {
+            format!("HTTP/1.1 304 Not Modified\r\nETag: {ETAG}\r\n\r\n").into_bytes()
+        }
+        "/etag" => response("200 OK", &[("ETag", ETAG)], b"tagged\n"),
         "/dated" => response(
             "200 OK",
             &[("Last-Modified", LAST_MODIFIED)],
