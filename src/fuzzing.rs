@@ -29,7 +29,7 @@ use std::rc::Rc;
 pub type Target = fn(&[u8]);
 
 /// The names of the targets, as directories under `fuzz/corpus/`, with their entry points.
-pub const TARGETS: [(&str, Target); 14] = [
+pub const TARGETS: [(&str, Target); 15] = [
     ("protocol", protocol),
     ("head", head),
     ("chunked", chunked),
@@ -44,6 +44,7 @@ pub const TARGETS: [(&str, Target); 14] = [
     ("cookies", cookies),
     ("form", form),
     ("digest_challenge", digest_challenge),
+    ("curl_date", curl_date),
 ];
 
 /// The first byte of `data` as flags, then up to 7 read boundaries (two bytes each, taken
@@ -623,6 +624,20 @@ pub fn digest_challenge(data: &[u8]) {
         for header in [first, second] {
             assert!(!header.chars().any(char::is_control), "{header:?}");
         }
+    }
+}
+
+/// curl's date parser (`fetch::http::curl_date`), which reads a server's `Last-Modified`
+/// for `-z`: no panic, and a date it reads (after 1583, where curl's calendar starts),
+/// written back as an HTTP-date, reads as the same time.
+pub fn curl_date(data: &[u8]) {
+    use crate::fetch::http::curl_date::{http_date, parse};
+    let Some(t) = parse(&String::from_utf8_lossy(data)) else {
+        return;
+    };
+    if t >= -12_000_000_000 {
+        let written = http_date(t);
+        assert_eq!(parse(&written), Some(t), "{written:?}");
     }
 }
 

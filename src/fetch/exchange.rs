@@ -167,7 +167,9 @@ pub async fn fetch<'a>(
             if let Some(path) = &plan.etag_save {
                 etag::save(path, &response.head)?;
             }
-            if response.head.status == 304 && plan.output.is_some() {
+            if response.head.status == 304 && plan.output.is_some()
+                || fails_time_cond(plan, &response.head)
+            {
                 return Ok(Done::NotModified);
             }
             let failed = (plan.fail_with_body && response.head.status >= 400)
@@ -176,6 +178,16 @@ pub async fn fetch<'a>(
             failed.map_or(Ok(Done::Delivered), Err)
         }
         Reply::Retry(done) => Ok(done),
+    }
+}
+
+/// Whether `-z`'s condition rules out a 200 from a server that ignored it: curl then
+/// takes it as a 304 (no body), unless a range was asked for.
+fn fails_time_cond(plan: &FetchPlan, head: &Head) -> bool {
+    let ranged = plan.request.range.is_some() || plan.resume.is_some();
+    match plan.time_cond {
+        Some(cond) if head.status == 200 && !ranged => !cond.met_by(head),
+        _ => false,
     }
 }
 

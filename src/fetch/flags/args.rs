@@ -8,6 +8,7 @@ use super::headings::{BEYOND, CONNECTION, MANY, OUTPUT, PROXY, REQUEST, RETRY, T
 use super::negations::Negations;
 use super::route_args::RouteFlags;
 use super::targets::Targets;
+use super::time_cond_flag::TimeCondFlags;
 use crate::fetch::output::checksum::Checksum;
 use crate::fetch::output::file::ContinueAt;
 use clap::Args;
@@ -153,6 +154,10 @@ pub struct FetchArgs {
     /// The ETag cache's flags.
     #[command(flatten)]
     pub etag: EtagFlags,
+
+    /// The time condition's flag.
+    #[command(flatten)]
+    pub time_cond: TimeCondFlags,
 
     /// Send the -d data in the URL's query, with GET (HEAD with -I).
     #[arg(help_heading = REQUEST, short = 'G', long = "get")]

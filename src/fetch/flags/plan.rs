@@ -22,6 +22,7 @@ use crate::fetch::error::{describe, FetchError};
 use crate::fetch::http::digest::{AuthMode, DigestState};
 use crate::fetch::http::redirect::KeepPost;
 use crate::fetch::http::request::{self, HeaderEdit, Payload, RequestSpec};
+use crate::fetch::http::time_cond::TimeCond;
 use crate::fetch::output::checksum::Checksum;
 use crate::fetch::output::cookies::Cookies;
 use crate::fetch::output::file::{self, ContinueAt};
@@ -72,6 +73,8 @@ pub struct FetchPlan {
     pub fail_with_body: bool,
     /// `--etag-save`: where the final response's ETag is written.
     pub etag_save: Option<std::path::PathBuf>,
+    /// `-z`: the time condition a delivered document must meet.
+    pub time_cond: Option<TimeCond>,
     /// Where response heads are shown.
     pub heads: HeadPlan,
     /// Show a progress bar on a terminal (not with `-s`).
@@ -122,6 +125,8 @@ impl FetchPlan {
         }
         // Read once: `-d @-` and `-w @-` consume stdin.
         let (mut request, query) = request_spec(args)?;
+        let time_cond = args.time_cond.condition(args.silent);
+        request.edits.extend(time_cond.map(|c| c.header()));
         request.keep_alive = true;
         let cookies = args.cookies.engine()?;
         request.cookie_text = cookies.as_ref().and_then(|c| c.text.clone());
@@ -172,6 +177,7 @@ impl FetchPlan {
             plan.urlnum = target.urlnum;
             plan.cookies = cookies.clone();
             plan.auth = auth;
+            plan.time_cond = time_cond;
             plan.digest = std::sync::Arc::clone(&digest);
             plans.push(plan);
         }
@@ -254,6 +260,7 @@ impl FetchPlan {
             fail: args.fail,
             fail_with_body: args.fail_with_body,
             etag_save: args.etag.etag_save.clone(),
+            time_cond: None,
             progress: !args.silent && !args.no_progress_meter,
             expect_wait: args.expect100_timeout,
             max_time: args.max_time.filter(|limit| !limit.is_zero()),

@@ -1,8 +1,8 @@
-//! Conditional downloads: a 304 to `--etag-compare` leaves the existing output alone, and
-//! `--etag-save` writes the ETag whole.
+//! Conditional downloads: a 304 to `--etag-compare` leaves the existing output alone,
+//! `--etag-save` writes the ETag whole, and `-z FILE` takes FILE's mtime.
 
 use crate::support::fetch_run::fetch_in;
-use crate::support::recorder::{Recorder, ETAG};
+use crate::support::recorder::{Recorder, ETAG, LAST_MODIFIED};
 use std::fs;
 use std::time::Duration;
 
@@ -52,4 +52,31 @@ fn etag_save_replaces_the_tag_file_whole() {
         .collect();
     names.sort();
     assert_eq!(names, ["out", "tag"]);
+}
+
+/// `-z FILE` sends FILE's mtime as If-Modified-Since (`-z -FILE`: If-Unmodified-Since), and
+/// the 304 it earns leaves the output alone.
+#[test]
+fn time_cond_takes_a_files_mtime() {
+    let server = Recorder::start();
+    let dir = tempfile::tempdir().unwrap();
+    let modified = httpdate::parse_http_date(LAST_MODIFIED).unwrap();
+    let stamp = fs::File::create(dir.path().join("stamp")).unwrap();
+    stamp.set_modified(modified).unwrap();
+    fs::write(dir.path().join("out"), b"kept\n").unwrap();
+    let url = format!("{}/since", server.base());
+    fetch_in(dir.path(), &["-s", "-z", "stamp", "-o", "out", &url]).expect(0);
+    let sent = String::from_utf8(server.take(Duration::from_secs(10))).unwrap();
+    assert!(
+        sent.contains(&format!("\r\nIf-Modified-Since: {LAST_MODIFIED}\r\n")),
+        "{sent}"
+    );
+    assert_eq!(fs::read(dir.path().join("out")).unwrap(), b"kept\n");
+    let run = fetch_in(dir.path(), &["-s", "-z", "-stamp", &url]).expect(0);
+    let sent = String::from_utf8(server.take(Duration::from_secs(10))).unwrap();
+    assert!(
+        sent.contains(&format!("\r\nIf-Unmodified-Since: {LAST_MODIFIED}\r\n")),
+        "{sent}"
+    );
+    assert_eq!(run.stdout, b"dated\n");
 }

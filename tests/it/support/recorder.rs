@@ -236,6 +236,9 @@ struct Request {
     auth_scheme: Option<String>,
     /// The If-None-Match header's value, if one was sent.
     if_none_match: Option<String>,
+    /// The If-Modified-Since and If-Unmodified-Since headers' values, if sent.
+    if_modified_since: Option<String>,
+    if_unmodified_since: Option<String>,
 }
 
 impl Request {
@@ -260,6 +263,8 @@ impl Request {
             expect_continue: false,
             auth_scheme: None,
             if_none_match: None,
+            if_modified_since: None,
+            if_unmodified_since: None,
         };
         for line in lines {
             let Some((name, value)) = line.split_once(':') else {
@@ -272,6 +277,8 @@ impl Request {
                 "expect" => request.expect_continue = value.eq_ignore_ascii_case("100-continue"),
                 "range" => request.range = Some(value.to_string()),
                 "if-none-match" => request.if_none_match = Some(value.to_string()),
+                "if-modified-since" => request.if_modified_since = Some(value.to_string()),
+                "if-unmodified-since" => request.if_unmodified_since = Some(value.to_string()),
                 "authorization" => {
                     request.auth_scheme = value.split(' ').next().map(str::to_ascii_lowercase)
                 }
@@ -345,6 +352,20 @@ fn canned(request: &Request, addr: SocketAddr) -> Reply {
             format!("HTTP/1.1 304 Not Modified\r\nETag: {ETAG}\r\n\r\n").into_bytes()
         }
         "/etag" => response("200 OK", &[("ETag", ETAG)], b"tagged\n"),
+        // RFC 9110's conditions on a document last modified at LAST_MODIFIED: 304 to
+        // If-Modified-Since at or after it, 412 to If-Unmodified-Since before it.
+        "/since" if since(&request.if_modified_since, |at, modified| at >= modified) => {
+            format!("HTTP/1.1 304 Not Modified\r\nLast-Modified: {LAST_MODIFIED}\r\n\r\n")
+                .into_bytes()
+        }
+        "/since" if since(&request.if_unmodified_since, |at, modified| at < modified) => {
+            response("412 Precondition Failed", &[], b"failed\n")
+        }
+        "/since" | "/ignores-since" => response(
+            "200 OK",
+            &[("Last-Modified", LAST_MODIFIED)],
+            b"dated\n",
+        ),
         "/dated" => response(
             "200 OK",
             &[("Last-Modified", LAST_MODIFIED)],
@@ -457,6 +478,19 @@ const SET_COOKIES: [&str; 11] = [
 ];
 
 /// A response with Content-Length.
+/// Whether the date header `value`, if any and readable, holds `test` against
+/// LAST_MODIFIED.
+fn since(
+    value: &Option<String>,
+    test: fn(std::time::SystemTime, std::time::SystemTime) -> bool,
+) -> bool {
+    let modified = httpdate::parse_http_date(LAST_MODIFIED).unwrap();
+    value
+        .as_deref()
+        .and_then(|v| httpdate::parse_http_date(v).ok())
+        .is_some_and(|at| test(at, modified))
+}
+
 fn response(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
     let mut out = format!("HTTP/1.1 {status}\r\n");
     for (name, value) in headers {
