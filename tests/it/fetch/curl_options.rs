@@ -6,15 +6,29 @@ use crate::support::fetch_run::fetch;
 use crate::support::sockit;
 use sockit::fetch::curl_options::{Scope, CURL_OPTIONS};
 
-/// The long flags `sockit fetch --help` lists, without their dashes.
+/// The long flags `sockit fetch --help` lists, without their dashes: each flag's own name,
+/// and the curl names it also answers to (`[alias: --data-ascii]` under `-d`).
 fn fetch_flags() -> Vec<String> {
     let out = sockit().args(["fetch", "--help"]).output().unwrap();
     let help = String::from_utf8(out.stdout).unwrap();
-    help.lines()
+    let names = help
+        .lines()
         .filter_map(|l| l.trim_start().split_once("--"))
         .filter(|(short, _)| short.is_empty() || short.ends_with(", "))
-        .map(|(_, rest)| rest.split([' ', '=']).next().unwrap().to_owned())
-        .collect()
+        .map(|(_, rest)| rest.split([' ', '=']).next().unwrap().to_owned());
+    let aliases = help.lines().flat_map(|l| {
+        let l = l.trim();
+        let list = l
+            .strip_prefix("[alias: ")
+            .or_else(|| l.strip_prefix("[aliases: "))
+            .and_then(|rest| rest.strip_suffix(']'))
+            .unwrap_or("");
+        list.split(", ")
+            .filter_map(|a| a.strip_prefix("--"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    });
+    names.chain(aliases).collect()
 }
 
 /// An HTTP option of curl's that fetch lacks is refused with the one line, whether typed
