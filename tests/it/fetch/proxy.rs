@@ -29,11 +29,7 @@ impl TinyProxy {
         // tinyproxy needs its port in the config: take a free one from the OS, and try
         // again in the rare case another process takes it first.
         for _ in 0..5 {
-            let port = TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port();
+            let port = crate::support::free_port();
             let dir = tempfile::tempdir().unwrap();
             let conf = dir.path().join("tinyproxy.conf");
             std::fs::write(
@@ -249,11 +245,7 @@ impl TlsProxy {
         }
         let inner = TinyProxy::start("")?;
         for _ in 0..5 {
-            let port = TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port();
+            let port = crate::support::free_port();
             let dir = tempfile::tempdir().unwrap();
             let conf = dir.path().join("stunnel.conf");
             std::fs::write(

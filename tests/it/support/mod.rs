@@ -558,6 +558,17 @@ fn skip_lines_name_the_missing_peers() {
     );
 }
 
+/// A port on 127.0.0.1 that nothing listened on a moment ago, for a peer that must be told
+/// its port in a config file (nginx, tinyproxy, stunnel, SOCKS servers): a caller retries in
+/// the rare case another process takes it first.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// Waits, within [`WAIT`], until the server end of `client` (a connection over IPv4 loopback)
 /// has read every byte sent to it: its kernel receive queue is empty. On loopback a write has
 /// reached the peer's socket by the time it returns, so this is how a test makes each piece

@@ -5,7 +5,7 @@
 //! never switches user), on ports picked at run time, listening on 127.0.0.1 only, with its
 //! config, pid, logs and temp paths in a temporary directory; the guard kills it at the end.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -46,14 +46,6 @@ pub fn find_nginx() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 impl Nginx {
     /// Starts `binary` serving `files` (name, bytes) from its root, gzip on for text, and
     /// `/moved` redirecting (302) to `/text.txt`; returns once every port accepts.
@@ -74,10 +66,10 @@ impl Nginx {
         std::fs::write(dir.path().join("cert.pem"), cert.cert.pem()).unwrap();
         std::fs::write(dir.path().join("key.pem"), cert.signing_key.serialize_pem()).unwrap();
         let ports = [
-            (Port::Plain, free_port()),
-            (Port::Tls, free_port()),
-            (Port::H2, free_port()),
-            (Port::H2c, free_port()),
+            (Port::Plain, super::free_port()),
+            (Port::Tls, super::free_port()),
+            (Port::H2, super::free_port()),
+            (Port::H2c, super::free_port()),
         ];
         let d = dir.path().display();
         let server = |listen: String| {

@@ -8,7 +8,7 @@
 
 use super::balancers::wait_listening;
 use super::{require_tool, ChildGuard};
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::process::Command;
 
 /// A SOCKS proxy process on 127.0.0.1, stopped when dropped.
@@ -71,11 +71,7 @@ impl SocksProxy {
 /// Starts the proxy that `command` makes for a port and a scratch directory.
 fn start(command: impl Fn(u16, &std::path::Path) -> Command) -> SocksProxy {
     for _ in 0..5 {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = crate::support::free_port();
         let dir = tempfile::tempdir().unwrap();
         let mut child = ChildGuard::spawn(command(port, dir.path()));
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
