@@ -7,10 +7,12 @@
 //! - [`duration`]: the one duration syntax of every flag (`10`, `0.5`, `500ms`, `5m`, `1h`).
 //! - [`exit`]: what every ending shares: the exit-code tables (curl's among them), the one
 //!   `sockit: ` line and the broken-pipe rule; each error type picks its own code.
-//! - [`fetch`]: `sockit fetch`, the HTTP/1.1 and HTTPS downloader (curl's flags and exit codes),
-//!   in layers that import only downward: `http/` (bytes and rules, no I/O), `conn/` (dial,
-//!   proxy, pool, one request over a connection), `output/` (the file, heads, progress,
-//!   `-v`, `-w`, `--checksum`), `flags/` (clap and the plan; nothing below it sees a flag),
+//! - [`fetch`]: `sockit fetch`, the HTTP/1.1 and HTTP/2 downloader (curl's flags and exit
+//!   codes), in layers that import only downward: `http/` (bytes and rules, no I/O: heads,
+//!   bodies, codings, redirects, cookies, Digest), `conn/` (the dial as a chain of hops:
+//!   TCP or Unix, SOCKS, proxy TLS, CONNECT, TLS; the pool; one request over a connection in
+//!   the version it speaks), `output/` (the file, heads, progress, `-v`, `--trace`, `-w`,
+//!   `--checksum`, the cookie jar), `flags/` (clap and the plan; nothing below it sees a flag),
 //!   and the story on top (the run, one URL's attempts, one attempt's exchange, segments).
 //! - [`logging`]: the log subscriber, in text or JSON (`--log-format`), switchable at run time;
 //!   the access lines batched until the server's pulse or end flushes them.
