@@ -70,11 +70,13 @@ impl Cookie {
     /// curl would drop it (no name, a domain the origin may not set, a public suffix, a
     /// `Secure` cookie from an insecure origin, a bad `__Secure-`/`__Host-` name).
     pub fn from_header(value: &str, origin: Origin, now: i64) -> Option<Cookie> {
-        // A control character (a tab above all) in what the file keeps would break its line;
+        // A control character (a tab above all) in what the file keeps (the value, the host,
+        // the path a cookie defaults to) would break its line;
         // a cookie with no host to belong to would be a file line with an empty domain, which
         // neither curl nor the jar reads back.
-        if value.chars().any(char::is_control)
-            || origin.host.chars().any(char::is_control)
+        if [value, origin.host, origin.path]
+            .iter()
+            .any(|s| s.chars().any(char::is_control))
             || origin.host.is_empty()
         {
             return None;
