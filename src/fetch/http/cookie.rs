@@ -72,12 +72,12 @@ impl Cookie {
     pub fn from_header(value: &str, origin: Origin, now: i64) -> Option<Cookie> {
         // A control character (a tab above all) in what the file keeps (the value, the host,
         // the path a cookie defaults to) would break its line;
-        // a cookie with no host to belong to would be a file line with an empty domain, which
-        // neither curl nor the jar reads back.
+        // a cookie for no host, or for one no URL can name (`#...` reads as a comment), would be
+        // a file line that neither curl nor the jar reads back.
         if [value, origin.host, origin.path]
             .iter()
             .any(|s| s.chars().any(char::is_control))
-            || origin.host.is_empty()
+            || !is_host_name(origin.host)
         {
             return None;
         }
@@ -295,6 +295,15 @@ fn path_matches(cookie_path: &str, request_path: &str) -> bool {
 
 fn is_ip(host: &str) -> bool {
     host.parse::<std::net::IpAddr>().is_ok()
+}
+
+/// Whether `host` is a host a URL can name: letters, digits, `-`, `.`, `_`, and the `:`
+/// and brackets of an IPv6 literal; nothing a cookie file would misread.
+fn is_host_name(host: &str) -> bool {
+    !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._:[]".contains(&b))
 }
 
 #[cfg(test)]
