@@ -5,10 +5,11 @@
 
 use crate::support::fetch_run::{fetch, fetch_in};
 use crate::support::http_server::{ok, reply, Server};
+use crate::support::nginx::{find_nginx, spawn};
 use crate::support::pki::{Key, Pki};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 /// The name on the test certificate: under `.test`, so it never resolves.
@@ -70,9 +71,7 @@ impl Nginx {
     /// index.txt); None when nginx is not installed. Waits until `ready` (a path under the
     /// directory that nginx creates: a Unix socket) exists.
     fn start(servers: &str, ready: &str) -> Option<Nginx> {
-        let binary = ["/usr/sbin/nginx", "/usr/local/sbin/nginx"]
-            .into_iter()
-            .find(|p| Path::new(p).is_file());
+        let binary = find_nginx();
         if !crate::support::require(binary.is_some(), "nginx") {
             return None;
         }
@@ -87,19 +86,7 @@ impl Nginx {
              uwsgi_temp_path {d}/uwsgi;\n scgi_temp_path {d}/scgi;\n{}\n}}\n",
             servers.replace("{d}", &d)
         );
-        std::fs::write(dir.path().join("nginx.conf"), config).unwrap();
-        let child = Command::new(binary.unwrap())
-            .arg("-p")
-            .arg(dir.path())
-            .arg("-c")
-            .arg(dir.path().join("nginx.conf"))
-            .arg("-e")
-            .arg(dir.path().join("error.log"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start nginx");
+        let child = spawn(&binary.unwrap(), dir.path(), &config);
         let nginx = Nginx { child, dir };
         nginx.wait_for(&nginx.path(ready));
         Some(nginx)

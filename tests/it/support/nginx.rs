@@ -37,6 +37,24 @@ impl Drop for Nginx {
     }
 }
 
+/// Starts nginx from `dir` with `config` as its nginx.conf (its prefix, and its early errors
+/// in dir/error.log); the caller waits for it to listen and kills it.
+pub fn spawn(binary: &Path, dir: &Path, config: &str) -> Child {
+    std::fs::write(dir.join("nginx.conf"), config).unwrap();
+    Command::new(binary)
+        .arg("-p")
+        .arg(dir)
+        .arg("-c")
+        .arg(dir.join("nginx.conf"))
+        .arg("-e")
+        .arg(dir.join("error.log"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start nginx")
+}
+
 /// nginx's binary (Debian installs it in /usr/sbin, often not on a user's PATH).
 pub fn find_nginx() -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
@@ -99,19 +117,7 @@ impl Nginx {
              types {{ text/plain txt; application/octet-stream bin; }}\n\
              gzip on;\n gzip_types text/plain;\n gzip_min_length 1;\n{servers}}}\n"
         );
-        std::fs::write(dir.path().join("nginx.conf"), config).unwrap();
-        let child = Command::new(binary)
-            .arg("-p")
-            .arg(dir.path())
-            .arg("-c")
-            .arg(dir.path().join("nginx.conf"))
-            .arg("-e")
-            .arg(dir.path().join("error.log"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start nginx");
+        let child = spawn(binary, dir.path(), &config);
         let nginx = Nginx { child, ports, dir };
         nginx.wait_ready();
         nginx
