@@ -298,9 +298,13 @@ fn is_ip(host: &str) -> bool {
 }
 
 /// Whether `host` is a host a URL can name: letters, digits, `-`, `.`, `_`, and the `:`
-/// and brackets of an IPv6 literal; nothing a cookie file would misread.
+/// and brackets of an IPv6 literal; nothing a cookie file would misread. A leading dot or an
+/// empty label is refused too: the jar's domain field reads a leading dot as "and its
+/// subdomains", so `.co.uk` would come back as another cookie.
 fn is_host_name(host: &str) -> bool {
     !host.is_empty()
+        && !host.starts_with('.')
+        && !host.contains("..")
         && host
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-._:[]".contains(&b))
@@ -415,6 +419,10 @@ mod tests {
         assert!(Cookie::from_header("__Host-a=1; Secure; Path=/", secure, NOW).is_some());
         let empty = set("k=; Path=/x", "h.test", "/").unwrap();
         assert_eq!(empty.value, "");
+        // hosts whose jar line would read back as another cookie or as a comment
+        for host in ["", ".co.uk", "a..b", "#h"] {
+            assert_eq!(set("a=1", host, "/"), None, "{host:?}");
+        }
     }
 
     /// File lines read back to the cookie they were written from, HttpOnly included.
