@@ -279,6 +279,9 @@ impl Exchange<'_> {
             // A 416 that says the local copy is already whole is success, -f or not.
             let complete = matches!(self.resumed_bytes(&head), Ok(Keep::AlreadyComplete));
             if self.plan.fail && head.status >= 400 && !complete {
+                if self.plan.output.is_none() {
+                    self.heads.print_included()?;
+                }
                 return Err(status_error(&head));
             }
             return Ok(Reply::Deliver(Answered { carrier, head }));

@@ -42,6 +42,13 @@ fn table() -> Vec<Line> {
         line(&["-s", "-f", "{u}/status/404"]),
         line(&["-sS", "-f", "{u}/status/503"]),
         line(&["-s", "-f", "-o", "out", "{u}/status/500"]),
+        line(&["-s", "-i", "-f", "{u}/status/404"]),
+        line(&["-s", "-I", "-f", "{u}/status/404"]),
+        line(&["-s", "-i", "-f", "-o", "out", "{u}/status/404"]).differs(
+            &[Aspect::Files],
+            "curl leaves the head -i wrote in out though the transfer failed (22); sockit \
+             makes no file for a failed transfer",
+        ),
         line(&["-s", "-o", "out", "{u}/status/404"]),
         line(&["-s", "-f", "{u}/hello"]),
         line(&["-s", "-f", "{u}/hello", "{u}/status/404"]),
