@@ -271,6 +271,7 @@ impl FetchPlan {
                     user: args.proxy_user.as_deref(),
                     noproxy: args.noproxy.as_deref(),
                     preproxy: args.route.preproxy.as_deref(),
+                    auth: args.route.proxy_auth(),
                 },
                 |name| std::env::var(name).ok(),
             )?,

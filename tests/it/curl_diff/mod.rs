@@ -276,7 +276,9 @@ fn normalised(bytes: &[u8]) -> Vec<u8> {
         let line = &rest[..at];
         if line.starts_with(b"User-Agent: curl/") || line.starts_with(b"User-Agent: sockit/") {
             out.extend_from_slice(b"User-Agent: (default)");
-        } else if line.starts_with(b"Authorization: Digest ") {
+        } else if line.starts_with(b"Authorization: Digest ")
+            || line.starts_with(b"Proxy-Authorization: Digest ")
+        {
             out.extend_from_slice(&without_random_digest(line));
         } else if line.starts_with(b"PROXY TCP") {
             let mut fields: Vec<&[u8]> = line.split(|b| *b == b' ').collect();

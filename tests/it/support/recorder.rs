@@ -4,8 +4,8 @@
 //!
 //! The responses are the ones that tell HTTP clients apart: LF-only heads, chunked bodies
 //! with trailers, redirects (one to the same URL), ranges and 416, gzip, deflate, br, zstd
-//! and stacked encodings, and `Expect: 100-continue` answered with 100, with a final status, or
-//! not at all.
+//! and stacked encodings, `Expect: 100-continue` answered with 100, with a final status, or
+//! not at all, and a proxy's 407 asking for Digest.
 //! A thread per connection serves requests until the client closes; [`Recorder::take`]
 //! waits (with a deadline) until every connection has closed, so the log holds all a client
 //! sent before it is read. [`Recorder::start_with_unix`] serves the same on a Unix socket
@@ -301,6 +301,8 @@ struct Request {
     expect_continue: bool,
     /// The Authorization header's scheme, if one was sent.
     auth_scheme: Option<String>,
+    /// The Proxy-Authorization header's scheme, if one was sent.
+    proxy_auth_scheme: Option<String>,
     /// The If-None-Match header's value, if one was sent.
     if_none_match: Option<String>,
     /// The If-Modified-Since and If-Unmodified-Since headers' values, if sent.
@@ -329,6 +331,7 @@ impl Request {
             chunked: false,
             expect_continue: false,
             auth_scheme: None,
+            proxy_auth_scheme: None,
             if_none_match: None,
             if_modified_since: None,
             if_unmodified_since: None,
@@ -348,6 +351,9 @@ impl Request {
                 "if-unmodified-since" => request.if_unmodified_since = Some(value.to_string()),
                 "authorization" => {
                     request.auth_scheme = value.split(' ').next().map(str::to_ascii_lowercase)
+                }
+                "proxy-authorization" => {
+                    request.proxy_auth_scheme = value.split(' ').next().map(str::to_ascii_lowercase)
                 }
                 _ => {}
             }
@@ -506,6 +512,19 @@ fn canned(request: &Request, addr: SocketAddr) -> Reply {
                 response("200 OK", &[("Content-Type", "text/plain")], b"hello\n")
             } else {
                 response("401 Unauthorized", &[("WWW-Authenticate", challenge)], b"who?\n")
+            }
+        }
+        // Answering as an HTTP proxy that asks for Digest (or Basic only), and takes any
+        // answer in that scheme (Apache checks the arithmetic in tests/it/fetch/auth.rs).
+        "/proxy-digest" | "/proxy-basic-only" => {
+            let (scheme, challenge) = match path {
+                "/proxy-digest" => ("digest", "Digest realm=\"proxy\", nonce=\"pr0xy\", qop=\"auth\", algorithm=MD5"),
+                _ => ("basic", "Basic realm=\"proxy\""),
+            };
+            if request.proxy_auth_scheme.as_deref() == Some(scheme) {
+                response("200 OK", &[("Content-Type", "text/plain")], b"through\n")
+            } else {
+                response("407 Proxy Authentication Required", &[("Proxy-Authenticate", challenge)], b"who?\n")
             }
         }
         "/cookies/set" => response("200 OK", &SET_COOKIES.map(|c| ("Set-Cookie", c)), b"set\n"),
