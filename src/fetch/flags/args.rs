@@ -421,7 +421,8 @@ pub struct FetchArgs {
     /// Retry up to N times on a transient error.
     ///
     /// Transient: a timeout, a name that does not resolve, HTTP 408, 429, 500, 502, 503 or
-    /// 504. Waits 1 s, doubling up to 10 minutes, or the
+    /// 504, and a download into a file that dropped mid-body (resumed with Range and
+    /// If-Range). Waits 1 s, doubling up to 10 minutes, or the
     /// server's Retry-After. A retried response's body is never written.
     #[arg(help_heading = RETRY, long = "retry", value_name = "N", default_value_t = 0)]
     pub retry: u32,
