@@ -11,6 +11,7 @@ use super::flags::plan::FetchPlan;
 use super::http::body::BodyDecoder;
 use super::http::decode::ContentDecoder;
 use super::http::digest::{cnonce, AuthMode, DigestState, Offers};
+use super::http::disposition;
 use super::http::head::{self, BodyFraming, Head};
 use super::http::redirect::{self, is_redirect, Redirects};
 use super::http::request::{Payload, RequestSpec};
@@ -48,6 +49,10 @@ struct Exchange<'a> {
     /// The attempts so far: asked, when a transient status arrives, whether to retry it.
     retries: &'a Attempts<'a>,
     trace: Verbose,
+    /// Where the body goes: the plan's output, or with `-J` the name the response offered.
+    output: Option<PathBuf>,
+    /// `-J` named the output: it must not replace a file.
+    named_by_header: bool,
 }
 
 /// What the fetches of one run share: the connections kept alive between its URLs, and with
@@ -163,6 +168,8 @@ pub async fn fetch<'a>(
         attempt,
         retries,
         trace: Verbose(plan.verbose),
+        output: plan.output.clone(),
+        named_by_header: false,
     };
     match exchange.final_response().await? {
         Reply::Deliver(response) => {
@@ -174,9 +181,17 @@ pub async fn fetch<'a>(
             {
                 return Ok(Done::NotModified);
             }
+            exchange.take_header_name(&response.head)?;
             let failed = (plan.fail_with_body && response.head.status >= 400)
                 .then(|| status_error(&response.head));
-            exchange.deliver(response).await?;
+            let delivered = exchange.deliver(response).await;
+            if let (Err(_), true, Some(path)) =
+                (&delivered, exchange.named_by_header, &exchange.output)
+            {
+                // -J's file is never continued (-C is refused with it): no .part to keep.
+                file::clean_up_part(path, Resume::default(), false);
+            }
+            delivered?;
             failed.map_or(Ok(Done::Delivered), Err)
         }
         Reply::Retry(done) => Ok(done),
@@ -298,15 +313,48 @@ impl Exchange<'_> {
     /// Renames the complete output to its name (a free one under `--no-clobber`, which
     /// `%{filename_effective}` then reports); the file's name, None for stdout.
     async fn commit(&mut self, out: Output) -> Result<Option<PathBuf>, FetchError> {
+        if self.named_by_header {
+            out.commit_new().await?;
+            return Ok(self.output.clone());
+        }
         if !self.plan.no_clobber {
             out.commit().await?;
-            return Ok(self.plan.output.clone());
+            return Ok(self.output.clone());
         }
         let saved = out.commit_unclobbered().await?;
         if let Some(path) = &saved {
             self.attempt.stats.filename_effective = Some(path.display().to_string());
         }
         Ok(saved)
+    }
+
+    /// `-J`: the body goes under the name the response's Content-Disposition offers (in
+    /// `--output-dir`), refused at once when a file has it; -O's name when none is offered.
+    fn take_header_name(&mut self, head: &Head) -> Result<(), FetchError> {
+        let Some(dir) = &self.plan.out.header_name_dir else {
+            return Ok(());
+        };
+        let Some(offered) = head
+            .get("content-disposition")
+            .and_then(disposition::filename)
+        else {
+            return Ok(());
+        };
+        let name = file::header_name(&offered).ok_or_else(|| FetchError::Write {
+            path: format!("{offered:?}"),
+            reason: "the server's Content-Disposition name leaves no file name".into(),
+        })?;
+        let path = match dir {
+            Some(dir) => dir.join(name),
+            None => name,
+        };
+        if path.symlink_metadata().is_ok() {
+            return Err(file::refuse_existing(&path));
+        }
+        self.attempt.stats.filename_effective = Some(path.display().to_string());
+        self.output = Some(path);
+        self.named_by_header = true;
+        Ok(())
     }
 
     /// Refuses a URL whose scheme `--proto` (or, after a redirect, `--proto-redir`) leaves
@@ -661,6 +709,7 @@ impl Exchange<'_> {
             let split = match carrier {
                 // Over HTTP/2 the body comes on one stream (the segments speak HTTP/1.1).
                 Carrier::H2(_) => None,
+                Carrier::H1 { .. } if self.named_by_header => None,
                 Carrier::H1 { .. } => segments::length_to_split(self.plan, &self.request, &head),
             };
             carrier = match (carrier, split) {
@@ -670,7 +719,7 @@ impl Exchange<'_> {
                 }
                 (carrier, _) => carrier,
             };
-            if let Some(path) = &self.plan.output {
+            if let Some(path) = &self.output {
                 segments::forget(path);
             }
         }
@@ -726,7 +775,7 @@ impl Exchange<'_> {
     /// `--checksum`'s verifier, and with `-i` puts the heads first.
     fn open_output(&mut self, keep: Keep) -> Result<Opened, FetchError> {
         let check = self.plan.checksum.clone();
-        let mut out = match (&self.plan.output, keep) {
+        let mut out = match (&self.output, keep) {
             (Some(path), Keep::AlreadyComplete) => {
                 let whole = Output::file(path, self.attempt.offset)?.verify_with(check)?;
                 return Ok(Opened::AlreadyComplete(whole));
@@ -776,7 +825,7 @@ impl Exchange<'_> {
             BodyFraming::Length(n) => Some(n),
             _ => None,
         };
-        let to_terminal = self.plan.output.is_none() && std::io::stdout().is_terminal();
+        let to_terminal = self.output.is_none() && std::io::stdout().is_terminal();
         let progress = Progress::new(
             self.plan.progress && !to_terminal,
             total,
@@ -847,7 +896,7 @@ impl Exchange<'_> {
     /// How much of the `.part` file the response continues.
     fn resumed_bytes(&self, head: &Head) -> Result<Keep, FetchError> {
         let offset = self.attempt.offset;
-        if offset == 0 || self.plan.output.is_none() {
+        if offset == 0 || self.output.is_none() {
             return Ok(Keep::Bytes(0));
         }
         match head.status {

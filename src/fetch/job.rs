@@ -61,8 +61,8 @@ async fn fetch_with_retries(plan: &FetchPlan, run: &RunState) -> (Result<(), Fet
         .await;
         attempt.stats.time_total = attempt.started.elapsed();
         let (wait, why) = match result {
-            Ok(Done::Delivered) => return (Ok(()), attempt.stats),
-            Ok(Done::NotModified) => {
+            Ok(Done::Delivered | Done::NotModified) => {
+                // Unused after a 304, or when -J wrote under the server's name instead.
                 if let Some(lock) = lock {
                     lock.drop_if_unused();
                 }

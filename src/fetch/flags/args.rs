@@ -6,6 +6,7 @@ use super::etag_flags::EtagFlags;
 use super::form_flags::FormFlags;
 use super::headings::{BEYOND, CONNECTION, MANY, OUTPUT, PROXY, REQUEST, RETRY, TLS};
 use super::negations::Negations;
+use super::out_flags::OutFlags;
 use super::route_args::RouteFlags;
 use super::targets::Targets;
 use super::time_cond_flag::TimeCondFlags;
@@ -500,6 +501,10 @@ pub struct FetchArgs {
     /// As the first option: do not read `.curlrc`.
     #[arg(short = 'q', long = "disable")]
     pub disable: bool,
+
+    /// The output flags of `out_flags.rs` (`-J` ...).
+    #[command(flatten)]
+    pub out: OutFlags,
 
     /// `--no-FLAG` for every switch above, as curl; flattened last, so it sees them all.
     #[command(flatten)]

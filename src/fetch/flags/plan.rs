@@ -11,6 +11,7 @@ use super::args::FetchArgs;
 use super::file_arg;
 use super::glob::Glob;
 use super::netrc;
+use super::out_flags::OutPlan;
 use super::payload;
 use super::protocols::Protocols;
 use super::targets::OutputFlag;
@@ -108,6 +109,8 @@ pub struct FetchPlan {
     pub auth: AuthMode,
     /// The Digest challenge in use, shared by the run's URLs so its nonce is used again.
     pub digest: std::sync::Arc<std::sync::Mutex<Option<DigestState>>>,
+    /// What the output flags of `out_flags.rs` (`-J` ...) come to.
+    pub out: OutPlan,
 }
 
 impl FetchPlan {
@@ -118,6 +121,8 @@ impl FetchPlan {
         if args.targets.urls.is_empty() {
             return Err(FetchError::Usage("no URL given".into()));
         }
+        args.out
+            .check(args.include || args.head, args.continue_at.is_some())?;
         let (targets, mut stopped) = expand_globs(args);
         if args.checksum.is_some() && targets.len() > 1 {
             return Err(FetchError::Usage(
@@ -163,6 +168,7 @@ impl FetchPlan {
             for query in [&query, &url_query].into_iter().flatten() {
                 append_query(&mut url, query);
             }
+            let remote = matches!(target.output, Some(OutputFlag::Remote));
             let output = match target.output {
                 Some(OutputFlag::File(path)) if path.as_os_str() == "-" => None,
                 Some(OutputFlag::File(path)) => {
@@ -180,6 +186,7 @@ impl FetchPlan {
             plan.auth = auth;
             plan.time_cond = time_cond;
             plan.digest = std::sync::Arc::clone(&digest);
+            plan.out = args.out.plan(remote, args.output_dir.as_ref());
             plans.push(plan);
         }
         Ok(Planned { plans, stopped })
@@ -290,6 +297,7 @@ impl FetchPlan {
             cookies: None,
             auth: AuthMode::Basic,
             digest: std::sync::Arc::default(),
+            out: OutPlan::default(),
         })
     }
 }

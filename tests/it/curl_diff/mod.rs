@@ -22,6 +22,7 @@ mod globs;
 mod h2;
 mod multipart;
 mod options;
+mod out_flags;
 mod outputs;
 mod ranges;
 mod requests;

@@ -558,6 +558,7 @@ fn canned(request: &Request, addr: SocketAddr) -> Reply {
         ),
         "/gzip-5" => encoded("gzip, gzip, gzip, gzip, gzip", &gzip_times(5, b"deep\n")),
         "/gzip-6" => encoded("gzip, gzip, gzip, gzip, gzip, gzip", &gzip_times(6, b"deep\n")),
+        path if path.starts_with("/cd/") => disposition(path),
         _ => response("404 Not Found", &[("Content-Type", "text/plain")], b"not here\n"),
     })
 }
@@ -578,6 +579,22 @@ const SET_COOKIES: [&str; 11] = [
     "gone=1; Expires=Thu, 01 Jan 1970 00:00:01 GMT",
     "psl=1; Domain=com",
 ];
+
+/// `/cd/...`: a body whose Content-Disposition offers a file name (`-J`), in each form a
+/// client must read: quoted, with a path, with a backslash, RFC 6266's `filename*` alone and
+/// beside `filename`, and empty.
+fn disposition(path: &str) -> Vec<u8> {
+    let value = match path {
+        "/cd/plain" => "attachment; filename=\"name.txt\"",
+        "/cd/path" => "attachment; filename=\"../../evil.txt\"",
+        "/cd/backslash" => "attachment; filename=\"a/b\\\\c.txt\"",
+        "/cd/star" => "attachment; filename*=UTF-8''n%C3%A4me.txt",
+        "/cd/both" => "attachment; filename=plain.txt; filename*=UTF-8''star.txt",
+        "/cd/empty" => "attachment; filename=\"\"",
+        _ => "inline",
+    };
+    response("200 OK", &[("Content-Disposition", value)], b"named\n")
+}
 
 /// A response with Content-Length.
 /// Whether the date header `value`, if any and readable, holds `test` against
