@@ -1,7 +1,7 @@
 //! Owns one fetch from the first request to the committed output: connecting, following
 //! redirects, `-f`, the resume decision, and streaming the final body into its destination.
 
-use super::conn::dial::{self, HttpVersions};
+use super::conn::dial::{self, HttpVersions, TlsSessions};
 use super::conn::h2::{self, Failed, H2Conn};
 use super::conn::link::{self, Carrier, Link};
 use super::conn::pool::Pool;
@@ -59,6 +59,8 @@ pub struct RunState {
     pub pool: Pool,
     /// `-Z`: the display the progress bars of all parallel fetches share.
     pub bars: Option<MultiProgress>,
+    /// The TLS sessions a later connection of the run resumes.
+    pub tls_sessions: TlsSessions,
 }
 
 /// One attempt at a fetch: what it starts from, and what it leaves behind for `-w` and for
@@ -598,7 +600,11 @@ impl Exchange<'_> {
     /// TCP was up for `-w`.
     async fn open(&mut self) -> Result<Conn, FetchError> {
         let tls = match self.url.scheme() {
-            "https" => Some(dial::tls_config(&mut self.tls, &self.plan.connect)?),
+            "https" => Some(dial::tls_config(
+                &mut self.tls,
+                &self.plan.connect,
+                &self.run.tls_sessions.0,
+            )?),
             _ => None,
         };
         let dialed = dial::dial(

@@ -75,6 +75,10 @@ fn start_trace(args: &FetchArgs) {
 /// failures in URL order (none when every URL was fetched): the caller reports each, and the
 /// last one decides the exit code, as in curl.
 pub async fn run(args: FetchArgs) -> Vec<FetchError> {
+    if args.tls.version {
+        print!("{}", output::version::text());
+        return Vec::new();
+    }
     let (plans, stopped) = match FetchPlan::for_each_url(&args) {
         Ok(planned) => (planned.plans, planned.stopped),
         Err(e) => return vec![e],

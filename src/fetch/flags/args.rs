@@ -9,6 +9,7 @@ use super::negations::Negations;
 use super::route_args::RouteFlags;
 use super::targets::Targets;
 use super::time_cond_flag::TimeCondFlags;
+use super::tls_flags::TlsFlags;
 use crate::fetch::output::checksum::Checksum;
 use crate::fetch::output::file::ContinueAt;
 use clap::Args;
@@ -26,7 +27,7 @@ use std::time::Duration;
 /// has curl's `--no-` form (`--no-include`, `--no-location`; `--progress-meter` for
 /// `--no-progress-meter`), and the last of the two wins.
 #[derive(Debug, Clone, Args)]
-#[command(args_override_self = true)]
+#[command(args_override_self = true, disable_version_flag = true)]
 pub struct FetchArgs {
     /// The URLs and where each body goes.
     #[command(flatten)]
@@ -385,6 +386,10 @@ pub struct FetchArgs {
     /// Trust the CA certificates in this PEM file, besides the built-in roots.
     #[arg(help_heading = TLS, long = "cacert", value_name = "FILE")]
     pub cacert: Option<PathBuf>,
+
+    /// The TLS flags beyond these: trust, versions, suites.
+    #[command(flatten)]
+    pub tls: TlsFlags,
 
     /// Use this proxy: http(s), socks4(a) or socks5(h).
     ///

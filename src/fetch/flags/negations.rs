@@ -12,7 +12,10 @@ use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 
 /// Switches curl does not let `--no-` turn off ("used '--no-' for option that isn't a
 /// boolean"), read off curl 7.88 itself.
-const NOT_BOOLEAN: [&str; 4] = ["http1.0", "http1.1", "ipv4", "ipv6"];
+const NOT_BOOLEAN: [&str; 10] = [
+    "http1.0", "http1.1", "ipv4", "ipv6", "tlsv1", "tlsv1.0", "tlsv1.1", "tlsv1.2", "tlsv1.3",
+    "version",
+];
 
 /// Switches whose `--no-` form is a request mode of its own rather than an undo: curl's
 /// `--no-head` asks for GET, so with `-I` (in either order) it is "one HTTP request method"

@@ -14,6 +14,7 @@ use super::netrc;
 use super::payload;
 use super::protocols::Protocols;
 use super::targets::OutputFlag;
+use super::tls_flags;
 use super::url_query;
 use crate::fetch::conn::connect::Family;
 use crate::fetch::conn::dial::{ConnectPlan, HttpVersions};
@@ -233,15 +234,12 @@ impl FetchPlan {
                     Some(limit) => Some(limit),
                     None => Some(DEFAULT_CONNECT_TIMEOUT),
                 },
-                cacert: args.cacert.clone(),
-                insecure: args.insecure,
+                tls: tls_flags::origin(args, |name| std::env::var_os(name)),
                 warn: !args.silent,
                 routes: args.route.routes()?,
                 unix: args.route.unix(),
-                client_cert: args.route.client_cert(),
                 proxytunnel: args.route.proxytunnel,
-                proxy_cacert: args.route.proxy_cacert.clone(),
-                proxy_insecure: args.route.proxy_insecure,
+                proxy_tls: args.route.proxy_tls(),
                 connect_head,
                 versions: http_versions(args),
                 haproxy_protocol: args.route.haproxy_protocol,

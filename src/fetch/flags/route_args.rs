@@ -10,12 +10,12 @@
 //! and the plan takes them through one call each.
 
 use super::headings::{CONNECTION, PROXY, TLS};
-use crate::fetch::conn::dial::ClientCert;
 use crate::fetch::conn::proxy::ConnectHead;
 use crate::fetch::conn::route::Routes;
 use crate::fetch::error::FetchError;
 use crate::fetch::http::digest::AuthMode;
 use crate::fetch::http::request::HeaderEdit;
+use crate::net::tls::{ClientCert, TlsOptions};
 use crate::net::UnixAddr;
 use std::path::PathBuf;
 
@@ -218,7 +218,17 @@ impl RouteFlags {
             key: self.key.clone().unwrap_or_else(|| cert.clone()),
             cert,
             types: [self.cert_type.clone(), self.key_type.clone()],
+            pass: None,
         })
+    }
+
+    /// An `https://` proxy's TLS options.
+    pub fn proxy_tls(&self) -> TlsOptions {
+        TlsOptions {
+            cacert: self.proxy_cacert.clone(),
+            insecure: self.proxy_insecure,
+            ..TlsOptions::default()
+        }
     }
 }
 

@@ -28,10 +28,11 @@ mod requests;
 mod responses;
 mod routing;
 mod scripts;
+mod tls;
 mod trace;
 
 use crate::support::recorder::Recorder;
-use crate::support::{require_tool, sockit, ChildGuard, PROXY_VARS};
+use crate::support::{require_tool, sockit, ChildGuard, PROXY_VARS, TLS_VARS};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{Read, Write};
@@ -219,13 +220,13 @@ pub fn check_on(server: &Recorder, table: Vec<Line>, extra: &[(&str, String)]) {
 }
 
 /// Makes `cmd` run in `dir` as a fresh user would: no ~/.curlrc (curl's or sockit's), no
-/// proxies from the environment the tests run in.
+/// proxies or CA settings from the environment the tests run in.
 pub fn isolate(cmd: &mut Command, dir: &Path) {
     cmd.current_dir(dir)
         .env("HOME", dir)
         .env_remove("CURL_HOME")
         .env_remove("XDG_CONFIG_HOME");
-    for var in PROXY_VARS {
+    for var in PROXY_VARS.iter().chain(&TLS_VARS) {
         cmd.env_remove(var);
     }
 }

@@ -30,5 +30,6 @@ mod routing;
 mod segments;
 mod socks;
 mod tls;
+mod tls_options;
 mod trailers;
 mod writeout;
