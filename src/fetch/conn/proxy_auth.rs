@@ -44,6 +44,13 @@ impl ProxyAuth {
         self.mode == AuthMode::Basic
     }
 
+    /// Whether a request's body waits for `proxy`'s 407 (sent with Content-Length: 0 until
+    /// then): under `--proxy-digest`, whose answer takes another round trip, as curl does;
+    /// `--proxy-anyauth` sends it with the first request, as curl does too.
+    pub fn awaits_challenge(&self, proxy: &Proxy) -> bool {
+        self.mode == AuthMode::Digest && proxy.credentials.is_some()
+    }
+
     /// The `Proxy-Authorization` for a request through `proxy` of `method` on `uri` (the
     /// path and query, or `host:port` for CONNECT), once its 407 said what to answer.
     pub fn after_challenge(&self, proxy: &Proxy, method: &str, uri: &str) -> Option<String> {
