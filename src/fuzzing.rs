@@ -679,7 +679,13 @@ mod tests {
         let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/Cargo.toml");
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let out = std::process::Command::new(cargo)
-            .args(["metadata", "--locked", "--format-version", "1", "--manifest-path"])
+            .args([
+                "metadata",
+                "--locked",
+                "--format-version",
+                "1",
+                "--manifest-path",
+            ])
             .arg(&manifest)
             .stdout(std::process::Stdio::null())
             .output()
