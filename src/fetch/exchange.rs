@@ -155,7 +155,7 @@ pub async fn fetch<'a>(
 ) -> Result<Done, FetchError> {
     let mut request = plan.request.clone();
     request.if_range = attempt.if_range.clone();
-    attempt.stats.url = plan.url.to_string();
+    attempt.stats.url = plan.request.shown_url(&plan.url);
     attempt.stats.urlnum = plan.urlnum;
     attempt.stats.filename_effective = plan.output.as_ref().map(|p| p.display().to_string());
     let mut exchange = Exchange {
@@ -247,7 +247,7 @@ impl Exchange<'_> {
         let mut answered = false;
         let mut proxy_answered = false;
         loop {
-            self.attempt.stats.url_effective = self.url.to_string();
+            self.attempt.stats.url_effective = self.request.shown_url(&self.url);
             self.check_protocol(self.attempt.stats.num_redirects > 0)?;
             let (carrier, interim, head) = self.request_head().await?;
             for h in interim.iter().chain([&head]) {
@@ -428,12 +428,7 @@ impl Exchange<'_> {
 
     /// The path and query the request names, as Digest's `uri` repeats them.
     fn request_uri(&self) -> String {
-        let mut target = self.url.path().to_string();
-        if let Some(query) = self.url.query() {
-            target.push('?');
-            target.push_str(query);
-        }
-        target
+        self.request.origin_form(&self.url)
     }
 
     /// The Digest `Authorization` for the next request, when a challenge from this origin

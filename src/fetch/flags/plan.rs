@@ -24,6 +24,7 @@ use crate::fetch::error::{describe, FetchError};
 use crate::fetch::http::digest::{AuthMode, DigestState};
 use crate::fetch::http::redirect::KeepPost;
 use crate::fetch::http::request::{self, HeaderEdit, Payload, RequestSpec};
+use crate::fetch::http::target;
 use crate::fetch::http::time_cond::TimeCond;
 use crate::fetch::output::checksum::Checksum;
 use crate::fetch::output::cookies::Cookies;
@@ -181,6 +182,8 @@ impl FetchPlan {
                 None => None,
             };
             let mut plan = Self::build(args, request.clone(), write_out.clone(), url, output)?;
+            plan.request.typed = target::with_typed_braces(&with_scheme(&target.url), &plan.url)
+                .map(|typed| (plan.url.clone(), typed));
             plan.urlnum = target.urlnum;
             plan.cookies = cookies.clone();
             plan.auth = auth;
@@ -469,6 +472,7 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         authorization: None,
         probe: false,
         target: args.request_target.clone(),
+        typed: None,
         withheld: Vec::new(),
         cookie_text: None,
         jar_cookies: None,
@@ -499,13 +503,7 @@ fn header_edits(flags: &[String]) -> Result<Vec<HeaderEdit>, FetchError> {
 /// Parses the URL as curl does: http:// when no scheme is given, `http:/host` with one
 /// slash repaired; only http and https.
 pub(crate) fn parse_url(text: &str) -> Result<Url, FetchError> {
-    let lower = text.get(..6).unwrap_or(text).to_ascii_lowercase();
-    let full = if text.contains("://") || lower.starts_with("http:") || lower == "https:" {
-        text.to_string()
-    } else {
-        format!("http://{text}")
-    };
-    let url = Url::parse(&full).map_err(|e| FetchError::BadUrl {
+    let url = Url::parse(&with_scheme(text)).map_err(|e| FetchError::BadUrl {
         url: text.to_string(),
         reason: e.to_string(),
     })?;
@@ -519,6 +517,16 @@ pub(crate) fn parse_url(text: &str) -> Result<Url, FetchError> {
         });
     }
     Ok(url)
+}
+
+/// The URL as typed, with `http://` when it names no scheme.
+fn with_scheme(text: &str) -> String {
+    let lower = text.get(..6).unwrap_or(text).to_ascii_lowercase();
+    if text.contains("://") || lower.starts_with("http:") || lower == "https:" {
+        text.to_string()
+    } else {
+        format!("http://{text}")
+    }
 }
 
 /// The plans of a run, and the error of the URL that ended the list early, if one did.
