@@ -7,6 +7,7 @@ use super::form_flags::FormFlags;
 use super::headings::{BEYOND, CONNECTION, MANY, OUTPUT, PROXY, REQUEST, RETRY, TLS};
 use super::negations::Negations;
 use super::route_args::RouteFlags;
+use super::socket_args::SocketFlags;
 use super::targets::Targets;
 use super::time_cond_flag::TimeCondFlags;
 use crate::fetch::output::checksum::Checksum;
@@ -406,6 +407,10 @@ pub struct FetchArgs {
     /// Where connections go and the client certificate they present.
     #[command(flatten)]
     pub route: RouteFlags,
+
+    /// How sockets are made: interface, local port, keepalive, Nagle, Fast Open.
+    #[command(flatten)]
+    pub sockets: SocketFlags,
 
     /// Hosts to reach without the proxy, comma-separated.
     ///

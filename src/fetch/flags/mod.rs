@@ -23,6 +23,7 @@ mod payload;
 pub(super) mod plan;
 pub(super) mod protocols;
 pub(super) mod route_args;
+pub(super) mod socket_args;
 pub(super) mod targets;
 pub(super) mod time_cond_flag;
 mod url_query;

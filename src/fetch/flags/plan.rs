@@ -245,6 +245,7 @@ impl FetchPlan {
                 connect_head,
                 versions: http_versions(args),
                 haproxy_protocol: args.route.haproxy_protocol,
+                sockets: args.sockets.sockets(),
             },
             max_redirects: (args.location || args.location_trusted).then_some(args.max_redirs),
             protocols,

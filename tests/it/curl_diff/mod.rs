@@ -27,6 +27,7 @@ mod ranges;
 mod requests;
 mod responses;
 mod routing;
+mod sockets;
 mod trace;
 
 use crate::support::recorder::Recorder;

@@ -28,6 +28,7 @@ mod request;
 mod retry;
 mod routing;
 mod segments;
+mod sockets;
 mod socks;
 mod tls;
 mod trailers;
