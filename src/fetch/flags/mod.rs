@@ -19,6 +19,7 @@ pub mod glob;
 pub(super) mod headings;
 mod negations;
 pub mod netrc;
+pub(super) mod pace_args;
 mod payload;
 pub(super) mod plan;
 pub(super) mod protocols;

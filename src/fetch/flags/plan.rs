@@ -27,6 +27,7 @@ use crate::fetch::output::checksum::Checksum;
 use crate::fetch::output::cookies::Cookies;
 use crate::fetch::output::file::{self, ContinueAt};
 use crate::fetch::output::heads::HeadPlan;
+use crate::fetch::pace::Pace;
 use crate::fetch::retry::RetryPlan;
 use percent_encoding::percent_decode_str;
 use std::path::{Path, PathBuf};
@@ -107,6 +108,8 @@ pub struct FetchPlan {
     pub auth: AuthMode,
     /// The Digest challenge in use, shared by the run's URLs so its nonce is used again.
     pub digest: std::sync::Arc<std::sync::Mutex<Option<DigestState>>>,
+    /// `-Y`, `-y`, `--rate`, `--parallel-immediate`.
+    pub pace: Pace,
 }
 
 impl FetchPlan {
@@ -292,6 +295,7 @@ impl FetchPlan {
             cookies: None,
             auth: AuthMode::Basic,
             digest: std::sync::Arc::default(),
+            pace: args.pace.pace(),
         })
     }
 }

@@ -23,6 +23,7 @@ mod h2;
 mod multipart;
 mod options;
 mod outputs;
+mod pace;
 mod ranges;
 mod requests;
 mod responses;

@@ -20,6 +20,7 @@ mod memory;
 mod netrc;
 mod nginx;
 mod output;
+mod pace;
 mod props;
 mod proxy;
 mod rate;

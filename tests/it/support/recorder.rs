@@ -394,6 +394,14 @@ fn canned(request: &Request, addr: SocketAddr) -> Reply {
                 close: true,
             }
         }
+        // Half the promised body, then nothing: the connection stays open (waiting for a next
+        // request that never comes), for the speed floor (`-Y`/`-y`).
+        "/stall" => {
+            return Reply {
+                bytes: [&b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"[..], &DATA[..50]].concat(),
+                close: false,
+            }
+        }
         "/http10" => {
             return Reply {
                 bytes: b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nold\n".to_vec(),
