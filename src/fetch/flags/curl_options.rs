@@ -1162,12 +1162,12 @@ mod tests {
             "fetch does not support curl's --create-dirs yet"
         );
         assert_eq!(
-            refusal("--next=x"),
-            "fetch does not support curl's --next yet"
+            refusal("--stderr=err.txt"),
+            "fetch does not support curl's --stderr yet"
         );
         assert_eq!(
-            refusal("-:"),
-            "fetch does not support curl's -: (--next) yet"
+            refusal("-N"),
+            "fetch does not support curl's -N (--no-buffer) yet"
         );
     }
 
