@@ -414,7 +414,10 @@ impl Exchange<'_> {
         let Some(proxy) = self.plan.proxies.for_url(&self.url) else {
             return false;
         };
-        self.plan.proxies.auth.answer(proxy, head, answered)
+        self.plan
+            .proxies
+            .auth
+            .answer(&proxy.login(), head, answered)
     }
 
     /// The proxy's `Proxy-Authorization` for the next request in absolute form, once its
@@ -423,7 +426,7 @@ impl Exchange<'_> {
         self.request.via_proxy.as_ref()?;
         let proxy = self.plan.proxies.for_url(&self.url)?;
         let auth = &self.plan.proxies.auth;
-        auth.after_challenge(proxy, &self.request.method, &self.request_uri())
+        auth.after_challenge(&proxy.login(), &self.request.method, &self.request_uri())
     }
 
     /// The path and query the request names, as Digest's `uri` repeats them.
@@ -550,7 +553,7 @@ impl Exchange<'_> {
                 .plan
                 .proxies
                 .for_url(&self.url)
-                .is_some_and(|proxy| self.plan.proxies.auth.awaits_challenge(proxy))
+                .is_some_and(|proxy| self.plan.proxies.auth.awaits_challenge(&proxy.login()))
     }
 
     /// Opens a connection for the current URL and starts the HTTP version it speaks. A
