@@ -87,6 +87,8 @@ pub struct Attempt {
     /// A transient status came with a Retry-After too long to wait: no retry, whatever
     /// the answer turns into (`-f`'s 22 included).
     pub retry_refused: bool,
+    /// The body bytes received so far, counted as they arrive, for `-Y`'s watch.
+    pub moved: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Attempt {
@@ -100,6 +102,7 @@ impl Attempt {
             stats: Stats::default(),
             hint: ResumeHint::default(),
             retry_refused: false,
+            moved: std::sync::Arc::default(),
         }
     }
 }
@@ -560,10 +563,12 @@ impl Exchange<'_> {
         };
         let route = self.route();
         let gate = match may_share {
+            // --parallel-immediate: share a connection that is up, never wait for one.
+            true if self.plan.pace.parallel_immediate => None,
             true => self.run.pool.wait_gate(&self.url, &route).await,
             false => None,
         };
-        if gate.is_some() {
+        if may_share {
             if let Some(shared) = self.run.pool.shared(&self.url, &route) {
                 return Ok(Link::H2(shared));
             }
@@ -842,7 +847,7 @@ impl Exchange<'_> {
             total,
             self.run.bars.as_ref(),
         );
-        Meter::new(progress, self.plan.limit_rate)
+        Meter::new(progress, self.plan.limit_rate).counting(self.attempt.moved.clone())
     }
 
     /// Checks a chunked body's trailers, traces them with `-v` and shows them where the

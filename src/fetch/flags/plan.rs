@@ -30,6 +30,7 @@ use crate::fetch::output::checksum::Checksum;
 use crate::fetch::output::cookies::Cookies;
 use crate::fetch::output::file::{self, ContinueAt};
 use crate::fetch::output::heads::HeadPlan;
+use crate::fetch::pace::Pace;
 use crate::fetch::retry::RetryPlan;
 use percent_encoding::percent_decode_str;
 use std::path::{Path, PathBuf};
@@ -110,6 +111,8 @@ pub struct FetchPlan {
     pub auth: AuthMode,
     /// The Digest challenge in use, shared by the run's URLs so its nonce is used again.
     pub digest: std::sync::Arc<std::sync::Mutex<Option<DigestState>>>,
+    /// `-Y`, `-y`, `--rate`, `--parallel-immediate`.
+    pub pace: Pace,
     /// What the output flags of `out_flags.rs` (`-J` ...) come to.
     pub out: OutPlan,
 }
@@ -253,6 +256,7 @@ impl FetchPlan {
                 connect_head,
                 versions: http_versions(args),
                 haproxy_protocol: args.route.haproxy_protocol,
+                sockets: args.sockets.sockets(),
             },
             max_redirects: (args.location || args.location_trusted).then_some(args.max_redirs),
             protocols,
@@ -300,6 +304,7 @@ impl FetchPlan {
             cookies: None,
             auth: AuthMode::Basic,
             digest: std::sync::Arc::default(),
+            pace: args.pace.pace(),
             out: OutPlan::default(),
         })
     }
