@@ -1,7 +1,7 @@
 //! Owns one fetch from the first request to the committed output: connecting, following
 //! redirects, `-f`, the resume decision, and streaming the final body into its destination.
 
-use super::conn::dial::{self, HttpVersions};
+use super::conn::dial::{self, HttpVersions, TlsSessions};
 use super::conn::h2::{self, Failed, H2Conn};
 use super::conn::link::{self, Carrier, Link};
 use super::conn::pool::Pool;
@@ -65,6 +65,8 @@ pub struct RunState {
     pub pool: Pool,
     /// `-Z`: the display the progress bars of all parallel fetches share.
     pub bars: Option<MultiProgress>,
+    /// The TLS sessions a later connection of the run resumes.
+    pub tls_sessions: TlsSessions,
 }
 
 /// One attempt at a fetch: what it starts from, and what it leaves behind for `-w` and for
@@ -242,8 +244,9 @@ impl Exchange<'_> {
             self.plan.location_trusted,
         )
         .keeping_post(self.plan.keep_post);
-        // Whether this hop's 401 was answered with credentials already.
+        // Whether this hop's 401 was answered with credentials already; the proxy's 407 too.
         let mut answered = false;
+        let mut proxy_answered = false;
         loop {
             self.attempt.stats.url_effective = self.url.to_string();
             self.check_protocol(self.attempt.stats.num_redirects > 0)?;
@@ -258,6 +261,10 @@ impl Exchange<'_> {
                 cookies.take_from(&head, &self.url);
             }
             if head.status == 401 && self.answer_challenge(&head, &mut answered) {
+                self.keep_for_next_hop(carrier, &head).await;
+                continue;
+            }
+            if head.status == 407 && self.answer_proxy_challenge(&head, &mut proxy_answered) {
                 self.keep_for_next_hop(carrier, &head).await;
                 continue;
             }
@@ -295,6 +302,9 @@ impl Exchange<'_> {
             // A 416 that says the local copy is already whole is success, -f or not.
             let complete = matches!(self.resumed_bytes(&head), Ok(Keep::AlreadyComplete));
             if self.plan.fail && head.status >= 400 && !complete {
+                if self.plan.output.is_none() {
+                    self.heads.print_included()?;
+                }
                 return Err(status_error(&head));
             }
             return Ok(Reply::Deliver(Answered { carrier, head }));
@@ -393,6 +403,37 @@ impl Exchange<'_> {
         true
     }
 
+    /// `--proxy-digest`, `--proxy-anyauth`: whether to ask again after the HTTP proxy's 407
+    /// to a request in absolute form (a tunnel's 407 is answered in `conn/proxy.rs`).
+    fn answer_proxy_challenge(&mut self, head: &Head, answered: &mut bool) -> bool {
+        if self.request.via_proxy.is_none() {
+            return false;
+        }
+        let Some(proxy) = self.plan.proxies.for_url(&self.url) else {
+            return false;
+        };
+        self.plan.proxies.auth.answer(proxy, head, answered)
+    }
+
+    /// The proxy's `Proxy-Authorization` for the next request in absolute form, once its
+    /// 407 said what to answer.
+    fn proxy_authorization(&self) -> Option<String> {
+        self.request.via_proxy.as_ref()?;
+        let proxy = self.plan.proxies.for_url(&self.url)?;
+        let auth = &self.plan.proxies.auth;
+        auth.after_challenge(proxy, &self.request.method, &self.request_uri())
+    }
+
+    /// The path and query the request names, as Digest's `uri` repeats them.
+    fn request_uri(&self) -> String {
+        let mut target = self.url.path().to_string();
+        if let Some(query) = self.url.query() {
+            target.push('?');
+            target.push_str(query);
+        }
+        target
+    }
+
     /// The Digest `Authorization` for the next request, when a challenge from this origin
     /// is in use and there are credentials to answer it with.
     fn digest_authorization(&self) -> Option<String> {
@@ -403,11 +444,7 @@ impl Exchange<'_> {
         let origin = self.url.origin().ascii_serialization();
         let mut session = self.digest_state();
         let state = session.as_mut().filter(|s| s.origin == origin)?;
-        let mut target = self.url.path().to_string();
-        if let Some(query) = self.url.query() {
-            target.push('?');
-            target.push_str(query);
-        }
+        let target = self.request_uri();
         Some(state.authorization(&user, &password, &self.request.method, &target))
     }
 
@@ -492,6 +529,9 @@ impl Exchange<'_> {
             self.request.jar_cookies = cookies.for_request(&self.url);
         }
         self.request.authorization = self.digest_authorization();
+        if let Some(auth) = self.proxy_authorization() {
+            self.request.via_proxy = Some(Some(auth));
+        }
         self.request.probe = self.plan.auth != AuthMode::Basic
             && self.request.authorization.is_none()
             && !self.request.basic
@@ -596,7 +636,11 @@ impl Exchange<'_> {
     /// TCP was up for `-w`.
     async fn open(&mut self) -> Result<Conn, FetchError> {
         let tls = match self.url.scheme() {
-            "https" => Some(dial::tls_config(&mut self.tls, &self.plan.connect)?),
+            "https" => Some(dial::tls_config(
+                &mut self.tls,
+                &self.plan.connect,
+                &self.run.tls_sessions.0,
+            )?),
             _ => None,
         };
         let dialed = dial::dial(

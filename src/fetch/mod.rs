@@ -78,6 +78,10 @@ fn start_trace(args: &FetchArgs) {
 /// planned before the first byte is sent, so a bad option in a late group fails the run at
 /// once, as curl's parser does; a late group without a URL fails it after the groups before.
 pub async fn run(groups: Groups) -> Vec<FetchError> {
+    if groups.first().tls.version {
+        print!("{}", output::version::text());
+        return Vec::new();
+    }
     let mut plans = Vec::new();
     let mut stopped = None;
     let mut firsts = Vec::new();

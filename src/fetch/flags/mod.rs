@@ -27,4 +27,5 @@ pub(super) mod protocols;
 pub(super) mod route_args;
 pub(super) mod targets;
 pub(super) mod time_cond_flag;
+pub(super) mod tls_flags;
 mod url_query;

@@ -15,6 +15,7 @@ use super::out_flags::OutPlan;
 use super::payload;
 use super::protocols::Protocols;
 use super::targets::OutputFlag;
+use super::tls_flags;
 use super::url_query;
 use crate::fetch::conn::connect::Family;
 use crate::fetch::conn::dial::{ConnectPlan, HttpVersions};
@@ -240,15 +241,12 @@ impl FetchPlan {
                     Some(limit) => Some(limit),
                     None => Some(DEFAULT_CONNECT_TIMEOUT),
                 },
-                cacert: args.cacert.clone(),
-                insecure: args.insecure,
+                tls: tls_flags::origin(args, |name| std::env::var_os(name)),
                 warn: !args.silent,
                 routes: args.route.routes()?,
                 unix: args.route.unix(),
-                client_cert: args.route.client_cert(),
                 proxytunnel: args.route.proxytunnel,
-                proxy_cacert: args.route.proxy_cacert.clone(),
-                proxy_insecure: args.route.proxy_insecure,
+                proxy_tls: args.route.proxy_tls(),
                 connect_head,
                 versions: http_versions(args),
                 haproxy_protocol: args.route.haproxy_protocol,
@@ -278,6 +276,7 @@ impl FetchPlan {
                     user: args.proxy_user.as_deref(),
                     noproxy: args.noproxy.as_deref(),
                     preproxy: args.route.preproxy.as_deref(),
+                    auth: args.route.proxy_auth(),
                 },
                 |name| std::env::var(name).ok(),
             )?,
@@ -383,6 +382,16 @@ fn append_query(url: &mut Url, data: &str) {
     url.set_query(Some(&query));
 }
 
+/// `-I` or `--no-head`: a request mode that carries no body, which curl 7.88 will not
+/// combine with one ("You can only select one HTTP request method!").
+fn head_mode(args: &FetchArgs) -> Option<&'static str> {
+    match (args.head, args.negations.no_head) {
+        (true, _) => Some("-I/--head (HEAD)"),
+        (false, true) => Some("--no-head (GET)"),
+        (false, false) => None,
+    }
+}
+
 /// The request from `-X`, `-I`, `-d`, `-G`, `-A`, `-H` and `--compressed`, and with `-G`
 /// the data for every URL's query instead of a body.
 fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), FetchError> {
@@ -396,6 +405,12 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
             None
         }
     };
+    if let (Some(mode), Some(_)) = (head_mode(args), &body) {
+        return Err(FetchError::Usage(format!(
+            "{mode} sends no body, but -d, --json, -F or -T gives one (curl refuses the pair \
+             too)"
+        )));
+    }
     let method = match (&args.method, args.head, &body) {
         // Methods are case-sensitive (RFC 9110 9.1): sent as typed, as curl does.
         (Some(m), _, _) => m.clone(),

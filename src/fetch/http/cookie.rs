@@ -153,7 +153,9 @@ impl Cookie {
         };
         let value = fields.get(6).copied().unwrap_or_default();
         let domain = domain.trim_start_matches('.').to_ascii_lowercase();
-        if domain.is_empty() || name.is_empty() {
+        // a domain no URL can name never goes out, and `.#...` would be written back as a
+        // comment line
+        if !is_host_name(&domain) || name.is_empty() {
             return None;
         }
         Some(Cookie {
@@ -433,6 +435,7 @@ mod tests {
         assert!(c.http_only && c.tailmatch && c.secure);
         assert_eq!(c.file_line(), line);
         assert_eq!(Cookie::from_file_line("# a comment"), None);
+        assert_eq!(Cookie::from_file_line(".#h\tTRUE\t/\tFALSE\t0\tc\t2"), None);
         assert_eq!(Cookie::from_file_line("too\tfew"), None);
         let no_value = Cookie::from_file_line("h\tFALSE\t/\tFALSE\t0\tn").unwrap();
         assert_eq!(no_value.value, "");

@@ -1,5 +1,6 @@
-//! Lines about `--basic`, `--digest` and `--anyauth`: what is sent before and after the
-//! server's challenge, the client nonce and the response made equal (issue 19).
+//! Lines about `--basic`, `--digest` and `--anyauth`, and `--proxy-digest` and
+//! `--proxy-anyauth` to an HTTP proxy: what is sent before and after the server's (or the
+//! proxy's) challenge, the client nonce and the response made equal (issue 19).
 
 use super::{check, line, Aspect, Line};
 
@@ -11,6 +12,125 @@ fn authentication_is_curls() {
 
 fn table() -> Vec<Line> {
     vec![
+        line(&[
+            "-s",
+            "--proxy-digest",
+            "-U",
+            "u:p",
+            "-x",
+            "{u}",
+            "http://example.com/proxy-digest",
+        ]),
+        line(&[
+            "-s",
+            "--proxy-digest",
+            "-U",
+            "u:p",
+            "-x",
+            "{u}",
+            "http://example.com/proxy-digest?q=1",
+        ]),
+        line(&[
+            "-s",
+            "--proxy-anyauth",
+            "-U",
+            "u:p",
+            "-x",
+            "{u}",
+            "http://example.com/proxy-digest",
+        ]),
+        line(&[
+            "-s",
+            "--proxy-anyauth",
+            "-U",
+            "u:p",
+            "-x",
+            "{u}",
+            "http://example.com/proxy-basic-only",
+        ]),
+        line(&[
+            "-s",
+            "--proxy-digest",
+            "-U",
+            "u:p",
+            "-x",
+            "{u}",
+            "http://example.com/proxy-basic-only",
+        ]),
+        line(&[
+            "-s",
+            "--proxy-digest",
+            "-x",
+            "{u}",
+            "http://example.com/proxy-digest",
+        ]),
+        line(&[
+            "-s",
+            "--proxy-anyauth",
+            "--proxy-basic",
+            "-U",
+            "u:p",
+            "-x",
+            "{u}",
+            "http://example.com/proxy-digest",
+        ]),
+        line(&[
+            "-s",
+            "--proxy-digest",
+            "--proxy-basic",
+            "-U",
+            "u:p",
+            "-x",
+            "{u}",
+            "http://example.com/proxy-digest",
+        ]),
+        line(&[
+            "-s",
+            "--proxy-basic",
+            "-U",
+            "u:p",
+            "-x",
+            "{u}",
+            "http://example.com/proxy-digest",
+        ]),
+        line(&[
+            "-sf",
+            "--proxy-basic",
+            "-U",
+            "u:p",
+            "-x",
+            "{u}",
+            "http://example.com/proxy-digest",
+        ]),
+        line(&[
+            "-s",
+            "--proxy-digest",
+            "-x",
+            "http://u:p@{a}",
+            "http://example.com/proxy-digest",
+        ]),
+        line(&[
+            "-s",
+            "--proxy-digest",
+            "-U",
+            "u:p",
+            "-u",
+            "a:b",
+            "--digest",
+            "-x",
+            "{u}",
+            "http://example.com/proxy-digest",
+        ]),
+        line(&[
+            "-s",
+            "--proxy-digest",
+            "-U",
+            "u:p",
+            "-x",
+            "{u}",
+            "http://example.com/proxy-digest",
+            "http://example.com/proxy-digest",
+        ]),
         line(&["-s", "--digest", "-u", "user:pass", "{u}/digest"]),
         line(&["-s", "--digest", "-u", "us\"er:pass", "{u}/digest-sha?q=1"]),
         line(&[

@@ -143,13 +143,14 @@ fn http2_lines_are_curls() {
 
 /// What one run left: stdout (times taken out), the files, the exit code.
 #[derive(Debug, PartialEq, Eq)]
-struct Outcome {
+pub(super) struct Outcome {
     stdout: String,
     files: BTreeMap<String, Vec<u8>>,
     exit: i32,
 }
 
-fn run(mut cmd: Command, before: &[(&str, &[u8])]) -> Outcome {
+/// Runs `cmd` in a fresh directory holding `before`; what it left.
+pub(super) fn run(mut cmd: Command, before: &[(&str, &[u8])]) -> Outcome {
     let dir = tempfile::tempdir().unwrap();
     for (name, bytes) in before {
         std::fs::write(dir.path().join(name), bytes).unwrap();

@@ -31,5 +31,6 @@ mod routing;
 mod segments;
 mod socks;
 mod tls;
+mod tls_options;
 mod trailers;
 mod writeout;
