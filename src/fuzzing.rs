@@ -18,7 +18,7 @@ use crate::fetch::head::{self, BodyFraming, Parsed};
 use crate::fetch::http::redirect::{is_redirect, Redirects};
 use crate::fetch::http::request::RequestSpec;
 use crate::fetch::output::file;
-use crate::fetch::{parse_url, FetchError};
+use crate::fetch::{parse_url_with, FetchError};
 use crate::protocol::{Framing, Session, Step, DEFAULT_MAX_LINE};
 use std::cell::Cell;
 use std::io::{self, Write};
@@ -379,7 +379,7 @@ pub fn url(data: &[u8]) {
         return;
     };
     let (given, location) = text.split_once('\n').unwrap_or((text, ""));
-    let Ok(first) = parse_url(given) else {
+    let Ok(first) = parse_url_with(given, "http") else {
         return;
     };
     let mut spec = RequestSpec::plain("GET", "sockit-fuzz");

@@ -426,7 +426,7 @@ impl Exchange<'_> {
 
     /// The path and query the request names, as Digest's `uri` repeats them.
     fn request_uri(&self) -> String {
-        let mut target = self.url.path().to_string();
+        let mut target = self.request.path(&self.url).to_string();
         if let Some(query) = self.url.query() {
             target.push('?');
             target.push_str(query);

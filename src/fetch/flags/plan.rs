@@ -155,9 +155,11 @@ impl FetchPlan {
             true => None,
             false => url_query::query(&args.url_query)?,
         };
+        let scheme = args.wire.default_scheme()?;
         let mut plans = Vec::with_capacity(targets.len());
         for target in targets {
-            let url = match parse_url(&target.url).and_then(|url| allowed_login(args, url)) {
+            let parsed = parse_url_with(&target.url, &scheme);
+            let url = match parsed.and_then(|url| allowed_login(args, url)) {
                 Ok(url) => url,
                 Err(e) => {
                     stopped = Some(e);
@@ -180,7 +182,9 @@ impl FetchPlan {
                 }
                 None => None,
             };
-            let mut plan = Self::build(args, request.clone(), write_out.clone(), url, output)?;
+            let mut request = request.clone();
+            request.as_is_path = args.wire.as_is_path(&target.url);
+            let mut plan = Self::build(args, request, write_out.clone(), url, output)?;
             plan.urlnum = target.urlnum;
             plan.cookies = cookies.clone();
             plan.auth = auth;
@@ -469,6 +473,7 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         authorization: None,
         probe: false,
         target: args.request_target.clone(),
+        as_is_path: None,
         withheld: Vec::new(),
         cookie_text: None,
         jar_cookies: None,
@@ -496,14 +501,14 @@ fn header_edits(flags: &[String]) -> Result<Vec<HeaderEdit>, FetchError> {
     Ok(edits)
 }
 
-/// Parses the URL as curl does: http:// when no scheme is given, `http:/host` with one
-/// slash repaired; only http and https.
-pub(crate) fn parse_url(text: &str) -> Result<Url, FetchError> {
+/// Parses the URL as curl does: `scheme://` (`--proto-default`'s, else http) when no
+/// scheme is given, `http:/host` with one slash repaired; only http and https.
+pub(crate) fn parse_url_with(text: &str, scheme: &str) -> Result<Url, FetchError> {
     let lower = text.get(..6).unwrap_or(text).to_ascii_lowercase();
     let full = if text.contains("://") || lower.starts_with("http:") || lower == "https:" {
         text.to_string()
     } else {
-        format!("http://{text}")
+        format!("{scheme}://{text}")
     };
     let url = Url::parse(&full).map_err(|e| FetchError::BadUrl {
         url: text.to_string(),

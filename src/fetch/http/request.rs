@@ -50,6 +50,9 @@ pub struct RequestSpec {
     pub user: Option<String>,
     /// `--request-target`: sent in the request line instead of the URL's path and query.
     pub target: Option<String>,
+    /// `--path-as-is`: the first URL's path as typed, sent instead of the parsed one (whose
+    /// dot segments the url crate removed); a redirect drops it.
+    pub as_is_path: Option<String>,
     /// `--oauth2-bearer TOKEN`, sent as `Authorization: Bearer TOKEN` instead of any Basic
     /// credentials, as curl prefers it.
     pub bearer: Option<String>,
@@ -198,6 +201,7 @@ impl RequestSpec {
             user: None,
             bearer: None,
             target: None,
+            as_is_path: None,
             withheld: Vec::new(),
             keep_alive: false,
             cookie_text: None,
@@ -325,15 +329,21 @@ impl RequestSpec {
         if let Some(target) = &self.target {
             return format!("{} {target} HTTP/{version}\r\n", self.method);
         }
+        let path = self.path(url);
         let mut target = match &self.via_proxy {
-            Some(_) => format!("{}://{}{}", url.scheme(), host_header(url), url.path()),
-            None => url.path().to_string(),
+            Some(_) => format!("{}://{}{path}", url.scheme(), host_header(url)),
+            None => path.to_string(),
         };
         if let Some(query) = url.query() {
             target.push('?');
             target.push_str(query);
         }
         format!("{} {target} HTTP/{version}\r\n", self.method)
+    }
+
+    /// The path the request names for `url`: `--path-as-is`'s when it is there.
+    pub fn path<'a>(&'a self, url: &'a Url) -> &'a str {
+        self.as_is_path.as_deref().unwrap_or(url.path())
     }
 
     /// The `-H` edit of header `name` still in force (the last one given), if any.

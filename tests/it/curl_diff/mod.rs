@@ -31,6 +31,7 @@ mod routing;
 mod scripts;
 mod tls;
 mod trace;
+mod wire;
 
 use crate::support::recorder::Recorder;
 use crate::support::{require_tool, sockit, ChildGuard, PROXY_VARS, TLS_VARS};
