@@ -412,7 +412,10 @@ impl Exchange<'_> {
         let Some(proxy) = self.plan.proxies.for_url(&self.url) else {
             return false;
         };
-        self.plan.proxies.auth.answer(proxy, head, answered)
+        self.plan
+            .proxies
+            .auth
+            .answer(&proxy.login(), head, answered)
     }
 
     /// The proxy's `Proxy-Authorization` for the next request in absolute form, once its
@@ -421,7 +424,7 @@ impl Exchange<'_> {
         self.request.via_proxy.as_ref()?;
         let proxy = self.plan.proxies.for_url(&self.url)?;
         let auth = &self.plan.proxies.auth;
-        auth.after_challenge(proxy, &self.request.method, &self.request_uri())
+        auth.after_challenge(&proxy.login(), &self.request.method, &self.request_uri())
     }
 
     /// The path and query the request names, as Digest's `uri` repeats them.
@@ -522,8 +525,8 @@ impl Exchange<'_> {
     }
 
     /// What the request carries for the current URL besides its flags: the cookie engine's
-    /// cookies (`-b`, `-c`), and Digest's `Authorization` (or a probe without credentials,
-    /// `--digest`/`--anyauth` before the challenge).
+    /// cookies (`-b`, `-c`), and Digest's `Authorization` (or a probe without credentials
+    /// nor body, `--digest` before the challenge), and the proxy's alike.
     fn take_url_state(&mut self) {
         if let Some(cookies) = &self.plan.cookies {
             self.request.jar_cookies = cookies.for_request(&self.url);
@@ -532,10 +535,23 @@ impl Exchange<'_> {
         if let Some(auth) = self.proxy_authorization() {
             self.request.via_proxy = Some(Some(auth));
         }
-        self.request.probe = self.plan.auth != AuthMode::Basic
+        // Only Digest's body waits for the challenge: --anyauth sends it at once, as curl.
+        let origin_probe = self.plan.auth == AuthMode::Digest
             && self.request.authorization.is_none()
             && !self.request.basic
             && self.request.credentials(&self.url).is_some();
+        self.request.probe = origin_probe || self.proxy_probe();
+    }
+
+    /// Whether the request goes to an HTTP proxy in absolute form that is yet to send its
+    /// Digest challenge: then, as curl, its body waits for the answer to the 407.
+    fn proxy_probe(&self) -> bool {
+        matches!(self.request.via_proxy, Some(None))
+            && self
+                .plan
+                .proxies
+                .for_url(&self.url)
+                .is_some_and(|proxy| self.plan.proxies.auth.awaits_challenge(&proxy.login()))
     }
 
     /// Opens a connection for the current URL and starts the HTTP version it speaks. A

@@ -12,7 +12,7 @@
 //! reasons.
 
 use super::noproxy;
-use super::proxy_auth::ProxyAuth;
+use super::proxy_auth::{Login, ProxyAuth};
 use crate::fetch::error::{describe, FetchError};
 use crate::fetch::http::digest::AuthMode;
 use crate::fetch::http::head::{self, Parsed};
@@ -69,6 +69,14 @@ impl Proxy {
     /// What identifies the route through it, for keeping connections: its URL.
     pub fn key(&self) -> String {
         format!("{:?}://{}:{}", self.kind, self.host, self.port)
+    }
+
+    /// Who answers its challenges: its key and credentials.
+    pub fn login(&self) -> Login<'_> {
+        Login {
+            key: self.key(),
+            credentials: self.credentials.as_ref(),
+        }
     }
 }
 
@@ -291,7 +299,7 @@ pub async fn tunnel<S: AsyncRead + AsyncWrite + Unpin>(
     let mut answered = false;
     loop {
         let authorization = auth
-            .after_challenge(proxy, "CONNECT", &target)
+            .after_challenge(&proxy.login(), "CONNECT", &target)
             .or_else(|| proxy.authorization.clone());
         let ask = head.render(&target, authorization.as_deref());
         let sent = match tcp.write_all(ask.as_bytes()).await {
@@ -303,8 +311,9 @@ pub async fn tunnel<S: AsyncRead + AsyncWrite + Unpin>(
         if (200..300).contains(&reply.status) {
             return Ok(());
         }
-        let again =
-            reply.status == 407 && reply.keeps_alive() && auth.answer(proxy, &reply, &mut answered);
+        let again = reply.status == 407
+            && reply.keeps_alive()
+            && auth.answer(&proxy.login(), &reply, &mut answered);
         if !again || !skip_page(tcp, &reply, page).await {
             return Err(FetchError::Recv(format!(
                 "the proxy {}:{} refused the tunnel to {target}: {} {}",

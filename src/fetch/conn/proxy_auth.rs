@@ -7,11 +7,20 @@
 //! state sits behind an `Arc`), so later requests answer it at once with `nc` counting up,
 //! as the origin's Digest does. The Digest arithmetic is `http::digest`'s.
 
-use super::proxy::Proxy;
 use crate::fetch::http::digest::{cnonce, AuthMode, DigestState, Offers};
 use crate::fetch::http::head::Head;
 use crate::fetch::http::request;
 use std::sync::{Arc, Mutex, PoisonError};
+
+/// The proxy an answer is for: its key (`Proxy::key`, the route through it) and the
+/// credentials it was given.
+#[derive(Debug, Clone)]
+pub struct Login<'a> {
+    /// The proxy's identity.
+    pub key: String,
+    /// USER and PASSWORD, when it has them.
+    pub credentials: Option<&'a (String, String)>,
+}
 
 /// How requests authenticate to HTTP proxies, and what the proxy asked for so far.
 #[derive(Debug, Clone, Default)]
@@ -44,12 +53,19 @@ impl ProxyAuth {
         self.mode == AuthMode::Basic
     }
 
+    /// Whether a request's body waits for `proxy`'s 407 (sent with Content-Length: 0 until
+    /// then): under `--proxy-digest`, whose answer takes another round trip, as curl does;
+    /// `--proxy-anyauth` sends it with the first request, as curl does too.
+    pub fn awaits_challenge(&self, proxy: &Login<'_>) -> bool {
+        self.mode == AuthMode::Digest && proxy.credentials.is_some()
+    }
+
     /// The `Proxy-Authorization` for a request through `proxy` of `method` on `uri` (the
     /// path and query, or `host:port` for CONNECT), once its 407 said what to answer.
-    pub fn after_challenge(&self, proxy: &Proxy, method: &str, uri: &str) -> Option<String> {
-        let (user, password) = proxy.credentials.as_ref()?;
+    pub fn after_challenge(&self, proxy: &Login<'_>, method: &str, uri: &str) -> Option<String> {
+        let (user, password) = proxy.credentials?;
         let mut state = self.lock();
-        let key = proxy.key();
+        let key = proxy.key.clone();
         if state.basic_for.as_deref() == Some(key.as_str()) {
             return Some(request::basic(&format!("{user}:{password}")));
         }
@@ -61,13 +77,13 @@ impl ProxyAuth {
     /// challenge (Digest, or Basic with `--proxy-anyauth` when no Digest is offered). Once
     /// per request (`answered`), and once more when the proxy says the nonce was stale;
     /// never without credentials or under `--proxy-basic`.
-    pub fn answer(&self, proxy: &Proxy, head: &Head, answered: &mut bool) -> bool {
+    pub fn answer(&self, proxy: &Login<'_>, head: &Head, answered: &mut bool) -> bool {
         if self.mode == AuthMode::Basic || proxy.credentials.is_none() {
             return false;
         }
         let offers = Offers::parse(head.values("proxy-authenticate"));
         let mut state = self.lock();
-        let key = proxy.key();
+        let key = proxy.key.clone();
         if let Some(challenge) = offers.digest {
             if *answered && !challenge.stale {
                 return false;
@@ -96,16 +112,13 @@ impl ProxyAuth {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fetch::conn::proxy::ProxyKind;
     use crate::fetch::http::head::{parse, Parsed};
 
-    fn proxy() -> Proxy {
-        Proxy {
-            kind: ProxyKind::Http,
-            host: "proxy.test".into(),
-            port: 3128,
-            authorization: None,
-            credentials: Some(("user".into(), "secret".into())),
+    fn proxy() -> Login<'static> {
+        static USER: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+        Login {
+            key: "Http://proxy.test:3128".into(),
+            credentials: Some(USER.get_or_init(|| ("user".into(), "secret".into()))),
         }
     }
 

@@ -12,6 +12,39 @@ fn authentication_is_curls() {
 
 fn table() -> Vec<Line> {
     vec![
+        line(&["-s", "-d", "hello", "--anyauth", "-u", "u:p", "{u}/digest"]),
+        line(&[
+            "-s",
+            "-d",
+            "hello",
+            "--anyauth",
+            "-u",
+            "u:p",
+            "{u}/basic-only",
+        ]),
+        line(&["-s", "-d", "hello", "--digest", "-u", "u:p", "{u}/digest"]),
+        line(&[
+            "-s",
+            "-d",
+            "hello",
+            "--proxy-digest",
+            "-U",
+            "u:p",
+            "-x",
+            "{u}",
+            "http://example.com/proxy-digest",
+        ]),
+        line(&[
+            "-s",
+            "-d",
+            "hello",
+            "--proxy-anyauth",
+            "-U",
+            "u:p",
+            "-x",
+            "{u}",
+            "http://example.com/proxy-basic-only",
+        ]),
         line(&[
             "-s",
             "--proxy-digest",
