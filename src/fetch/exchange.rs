@@ -21,6 +21,7 @@ use super::output::heads::{self, HeadSinks};
 use super::output::progress::{Meter, Progress};
 use super::output::verbose::Verbose;
 use super::output::writeout::Stats;
+use super::output::xattr;
 use super::retry::{self, Attempts, ResumeHint};
 use super::segments;
 use indicatif::MultiProgress;
@@ -756,6 +757,17 @@ impl Exchange<'_> {
             self.run.pool.put(&self.url, &route, conn);
         }
         let saved = self.commit(out).await?;
+        if let (true, Some(path)) = (self.plan.out.xattr, &saved) {
+            let attributes = xattr::attributes(&self.url, head.get("content-type"));
+            if let Err(e) = xattr::write(path, &attributes) {
+                if self.plan.heads.warn {
+                    eprintln!(
+                        "sockit: warning: cannot set extended attributes on {}: {e}",
+                        path.display()
+                    );
+                }
+            }
+        }
         if let (true, Some(path), Some(date)) =
             (self.plan.remote_time, saved, head.get("last-modified"))
         {
@@ -797,7 +809,9 @@ impl Exchange<'_> {
                 return Ok(Opened::AlreadyComplete(whole));
             }
             (Some(path), Keep::Bytes(n)) => Output::file(path, n)?.verify_with(check)?,
-            (None, _) => Output::stdout().verify_with(check)?,
+            (None, _) => Output::stdout()
+                .unbuffered(self.plan.out.no_buffer)
+                .verify_with(check)?,
         };
         if let Some(included) = self.heads.included() {
             out.put(included)?;

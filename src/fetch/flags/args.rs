@@ -13,6 +13,7 @@ use super::socket_args::SocketFlags;
 use super::targets::Targets;
 use super::time_cond_flag::TimeCondFlags;
 use super::tls_flags::TlsFlags;
+use super::wire_flags::WireFlags;
 use crate::fetch::output::checksum::Checksum;
 use crate::fetch::output::file::ContinueAt;
 use clap::Args;
@@ -516,6 +517,10 @@ pub struct FetchArgs {
     /// The output flags of `out_flags.rs` (`-J` ...).
     #[command(flatten)]
     pub out: OutFlags,
+
+    /// The wire flags of `wire_flags.rs` (`--path-as-is` ...).
+    #[command(flatten)]
+    pub wire: WireFlags,
 
     /// `--no-FLAG` for every switch above, as curl; flattened last, so it sees them all.
     #[command(flatten)]

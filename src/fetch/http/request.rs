@@ -54,6 +54,9 @@ pub struct RequestSpec {
     /// The path and query as typed, braces and all, for the URL they were typed as (see
     /// [`super::target`]); a redirect's next URL is written as the url crate writes it.
     pub typed: Option<(Url, String)>,
+    /// `--path-as-is`: the first URL's path as typed, sent instead of the parsed one (whose
+    /// dot segments the url crate removed); a redirect drops it.
+    pub as_is_path: Option<String>,
     /// `--oauth2-bearer TOKEN`, sent as `Authorization: Bearer TOKEN` instead of any Basic
     /// credentials, as curl prefers it.
     pub bearer: Option<String>,
@@ -204,6 +207,7 @@ impl RequestSpec {
             bearer: None,
             target: None,
             typed: None,
+            as_is_path: None,
             withheld: Vec::new(),
             keep_alive: false,
             cookie_text: None,
@@ -343,8 +347,15 @@ impl RequestSpec {
         format!("{} {target} HTTP/{version}\r\n", self.method)
     }
 
-    /// The path and query the request names for `url`: as typed when typed for it.
+    /// The path and query the request names for `url`: `--path-as-is`'s path, or braces
+    /// as typed when typed for it.
     pub fn origin_form(&self, url: &Url) -> String {
+        if let Some(path) = &self.as_is_path {
+            return match url.query() {
+                Some(query) => format!("{path}?{query}"),
+                None => path.clone(),
+            };
+        }
         match &self.typed {
             Some((typed_for, target)) if typed_for == url => target.clone(),
             _ => target::origin_form(url),

@@ -33,6 +33,7 @@ mod scripts;
 mod sockets;
 mod tls;
 mod trace;
+mod wire;
 
 use crate::support::recorder::Recorder;
 use crate::support::{require_tool, sockit, ChildGuard, PROXY_VARS, TLS_VARS};

@@ -35,4 +35,5 @@ mod socks;
 mod tls;
 mod tls_options;
 mod trailers;
+mod wire;
 mod writeout;
