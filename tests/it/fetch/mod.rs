@@ -30,6 +30,7 @@ mod routing;
 mod segments;
 mod socks;
 mod tls;
+mod tls_checks;
 mod tls_options;
 mod trailers;
 mod writeout;
