@@ -9,6 +9,7 @@
 use super::connect::Family;
 use super::hops::{self, Net};
 use super::proxy::{ConnectHead, Proxies, Proxy, ProxyKind};
+use super::proxy_auth::ProxyAuth;
 use super::route::{HostPort, Routes};
 use super::transfer::Conn;
 use crate::fetch::error::FetchError;
@@ -176,7 +177,7 @@ async fn connect_within(
         let pipe = match proxy {
             Some(p) => {
                 let tunnel = tls.is_some() || how.proxytunnel;
-                let head = tunnel.then_some(&how.connect_head);
+                let head = tunnel.then_some((&how.connect_head, &proxies.auth));
                 through_proxy(pipe, p, &target, net, how, head).await?
             }
             None => pipe,
@@ -272,7 +273,7 @@ async fn through_proxy(
     target: &HostPort,
     net: Net<'_>,
     how: &ConnectPlan,
-    tunnel: Option<&ConnectHead>,
+    tunnel: Option<(&ConnectHead, &ProxyAuth)>,
 ) -> Result<Pipe, FetchError> {
     let pipe = match proxy.kind {
         ProxyKind::Socks { .. } => return hops::socks(pipe, proxy, target, net).await,

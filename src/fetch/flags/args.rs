@@ -6,6 +6,7 @@ use super::etag_flags::EtagFlags;
 use super::form_flags::FormFlags;
 use super::headings::{BEYOND, CONNECTION, MANY, OUTPUT, PROXY, REQUEST, RETRY, TLS};
 use super::negations::Negations;
+use super::out_flags::OutFlags;
 use super::route_args::RouteFlags;
 use super::targets::Targets;
 use super::time_cond_flag::TimeCondFlags;
@@ -426,7 +427,8 @@ pub struct FetchArgs {
     /// Retry up to N times on a transient error.
     ///
     /// Transient: a timeout, a name that does not resolve, HTTP 408, 429, 500, 502, 503 or
-    /// 504. Waits 1 s, doubling up to 10 minutes, or the
+    /// 504, and a download into a file that dropped mid-body (resumed with Range and
+    /// If-Range). Waits 1 s, doubling up to 10 minutes, or the
     /// server's Retry-After. A retried response's body is never written.
     #[arg(help_heading = RETRY, long = "retry", value_name = "N", default_value_t = 0)]
     pub retry: u32,
@@ -499,6 +501,10 @@ pub struct FetchArgs {
     /// As the first option: do not read `.curlrc`.
     #[arg(short = 'q', long = "disable")]
     pub disable: bool,
+
+    /// The output flags of `out_flags.rs` (`-J` ...).
+    #[command(flatten)]
+    pub out: OutFlags,
 
     /// `--no-FLAG` for every switch above, as curl; flattened last, so it sees them all.
     #[command(flatten)]

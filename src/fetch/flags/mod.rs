@@ -19,6 +19,8 @@ pub mod glob;
 pub(super) mod headings;
 mod negations;
 pub mod netrc;
+pub mod next;
+pub(super) mod out_flags;
 mod payload;
 pub(super) mod plan;
 pub(super) mod protocols;

@@ -19,6 +19,7 @@ mod many;
 mod memory;
 mod netrc;
 mod nginx;
+mod out_flags;
 mod output;
 mod props;
 mod proxy;
