@@ -35,6 +35,35 @@ fn tls_option_lines_are_curls() {
     let capath_dir = capath;
     let capath = capath_dir.path().to_str().unwrap().to_string();
     let pin = pin_of(&ca);
+    // A client certificate whose key is encrypted (PKCS#8, as OpenSSL 3 writes it), for
+    // --pass: curl loads it whether or not the server asks for one, and so does sockit.
+    let client = tempfile::tempdir().unwrap();
+    let (ccert, ckey) = (client.path().join("c.pem"), client.path().join("k.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ])
+        .args([
+            "-subj",
+            "/CN=client",
+            "-days",
+            "2",
+            "-passout",
+            "pass:s3cret",
+            "-keyout",
+        ])
+        .arg(&ckey)
+        .arg("-out")
+        .arg(&ccert)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    let (ccert, ckey) = (ccert.to_str().unwrap(), ckey.to_str().unwrap());
     let h2 = nginx.url(Port::H2, "/s.txt");
     let table: Vec<Vec<&str>> = vec![
         vec!["--cacert", "{ca}", "{url}"],
@@ -94,6 +123,21 @@ fn tls_option_lines_are_curls() {
         vec!["--cacert", "{ca}", "--crlfile", "{ca}", "{url}"],
         vec!["--cacert", "{ca}", "--cert-status", "{url}"],
         vec!["--cacert", "{ca}", "--no-sessionid", "{url}", "{url}"],
+        vec![
+            "--cacert", "{ca}", "--cert", "{ccert}", "--key", "{ckey}", "--pass", "s3cret", "{url}",
+        ],
+        vec![
+            "--cacert",
+            "{ca}",
+            "--cert",
+            "{ccert}:s3cret",
+            "--key",
+            "{ckey}",
+            "{url}",
+        ],
+        vec![
+            "--cacert", "{ca}", "--cert", "{ccert}", "--key", "{ckey}", "--pass", "bad", "{url}",
+        ],
         vec!["--cacert", "{ca}", "-w", "%{http_version}", "{h2}"],
         vec![
             "--cacert",
@@ -114,6 +158,8 @@ fn tls_option_lines_are_curls() {
                     .replace("{ca}", &ca)
                     .replace("{capath}", &capath)
                     .replace("{pin}", &pin)
+                    .replace("{ccert}", ccert)
+                    .replace("{ckey}", ckey)
             })
             .collect();
         let mut all = vec!["-s".to_string()];

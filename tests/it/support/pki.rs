@@ -191,6 +191,25 @@ impl Pki {
     }
 }
 
+impl Pki {
+    /// `pair`'s key as an encrypted PKCS#8 PEM file (what `--pass` opens), written with
+    /// `openssl pkcs8 -topk8`; callers check `require_tool("openssl")` first.
+    pub fn encrypted_key(&self, pair: &Pair, pass: &str) -> PathBuf {
+        let path = pair.key.with_extension("enc.key");
+        let out = Command::new("openssl")
+            .args(["pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in"])
+            .arg(&pair.key)
+            .arg("-out")
+            .arg(&path)
+            .arg("-passout")
+            .arg(format!("pass:{pass}"))
+            .output()
+            .expect("openssl runs");
+        assert!(out.status.success(), "openssl pkcs8: {out:?}");
+        path
+    }
+}
+
 fn generate(alg: &'static SignatureAlgorithm) -> KeyPair {
     KeyPair::generate_for(alg).unwrap()
 }
