@@ -12,6 +12,7 @@ pub mod config_file;
 pub(super) mod cookie_flags;
 pub mod curl_options;
 pub(super) mod data_args;
+mod dns_args;
 pub(super) mod etag_flags;
 mod file_arg;
 pub(crate) mod form_flags;

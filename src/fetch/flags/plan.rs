@@ -262,6 +262,7 @@ impl FetchPlan {
                 versions: http_versions(args),
                 haproxy_protocol: args.route.haproxy_protocol,
                 sockets: args.sockets.sockets(),
+                names: args.dns.names()?,
             },
             max_redirects: (args.location || args.location_trusted).then_some(args.max_redirs),
             protocols,
