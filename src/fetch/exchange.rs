@@ -852,6 +852,15 @@ impl Exchange<'_> {
         })
     }
 
+    /// The progress display for a body of `total` bytes, when `wanted`: `-#`'s bar of
+    /// hashes, or the meter.
+    fn progress(&self, wanted: bool, total: Option<u64>) -> Progress {
+        match self.plan.out.progress_bar {
+            true => Progress::hashes(wanted, total),
+            false => Progress::new(wanted, total, self.run.bars.as_ref()),
+        }
+    }
+
     /// The progress meter for a body framed as `framing`: no bar over a body that goes to
     /// the terminal itself.
     fn meter(&self, framing: BodyFraming) -> Meter {
@@ -860,11 +869,7 @@ impl Exchange<'_> {
             _ => None,
         };
         let to_terminal = self.output.is_none() && std::io::stdout().is_terminal();
-        let progress = Progress::new(
-            self.plan.progress && !to_terminal,
-            total,
-            self.run.bars.as_ref(),
-        );
+        let progress = self.progress(self.plan.progress && !to_terminal, total);
         Meter::new(progress, self.plan.limit_rate).counting(self.attempt.moved.clone())
     }
 
@@ -902,7 +907,7 @@ impl Exchange<'_> {
         response: Response,
         length: u64,
     ) -> Result<(), FetchError> {
-        let progress = Progress::new(self.plan.progress, Some(length), self.run.bars.as_ref());
+        let progress = self.progress(self.plan.progress, Some(length));
         let tls = self.tls.clone();
         segments::download(
             self.plan,
