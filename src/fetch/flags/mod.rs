@@ -24,6 +24,7 @@ pub(super) mod out_flags;
 mod payload;
 pub(super) mod plan;
 pub(super) mod protocols;
+pub(super) mod proxy_tls_flags;
 pub(super) mod route_args;
 pub(super) mod targets;
 pub(super) mod time_cond_flag;
