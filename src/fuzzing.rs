@@ -18,7 +18,7 @@ use crate::fetch::head::{self, BodyFraming, Parsed};
 use crate::fetch::http::redirect::{is_redirect, Redirects};
 use crate::fetch::http::request::RequestSpec;
 use crate::fetch::output::file;
-use crate::fetch::{parse_url, FetchError};
+use crate::fetch::{parse_url_with, FetchError};
 use crate::protocol::{Framing, Session, Step, DEFAULT_MAX_LINE};
 use std::cell::Cell;
 use std::io::{self, Write};
@@ -29,7 +29,7 @@ use std::rc::Rc;
 pub type Target = fn(&[u8]);
 
 /// The names of the targets, as directories under `fuzz/corpus/`, with their entry points.
-pub const TARGETS: [(&str, Target); 16] = [
+pub const TARGETS: [(&str, Target); 17] = [
     ("protocol", protocol),
     ("head", head),
     ("chunked", chunked),
@@ -45,6 +45,7 @@ pub const TARGETS: [(&str, Target); 16] = [
     ("form", form),
     ("digest_challenge", digest_challenge),
     ("curl_date", curl_date),
+    ("disposition", disposition),
     ("ocsp_staple", ocsp_staple),
 ];
 
@@ -379,7 +380,7 @@ pub fn url(data: &[u8]) {
         return;
     };
     let (given, location) = text.split_once('\n').unwrap_or((text, ""));
-    let Ok(first) = parse_url(given) else {
+    let Ok(first) = parse_url_with(given, "http") else {
         return;
     };
     let mut spec = RequestSpec::plain("GET", "sockit-fuzz");
@@ -414,6 +415,17 @@ fn check_request(spec: &RequestSpec, url: &url::Url) {
 pub fn remote_name(data: &[u8]) {
     let path = String::from_utf8_lossy(data);
     check_remote_name(&file::remote_name(&path));
+}
+
+/// `-J`'s name from a Content-Disposition value (`http::disposition`, then
+/// `file::header_name`): no panic, and a name offered comes out as one plain name that
+/// stays in the output directory, by the same rules as `-O`'s.
+pub fn disposition(data: &[u8]) {
+    let value = String::from_utf8_lossy(data);
+    let offered = crate::fetch::http::disposition::filename(&value);
+    if let Some(name) = offered.as_deref().and_then(file::header_name) {
+        check_remote_name(&name);
+    }
 }
 
 fn check_remote_name(name: &Path) {

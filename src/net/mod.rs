@@ -7,6 +7,7 @@
 //! same in every subcommand: `resolve.rs` orders the addresses, `connect.rs` races them.
 
 mod connect;
+mod local;
 mod resolve;
 pub mod socks;
 pub mod tls;
@@ -17,6 +18,7 @@ pub use connect::{
     connect, connect_addrs, connect_endpoint, connect_first, ConnectError, ConnectOptions, Family,
     ATTEMPT_DELAY,
 };
+pub use local::{BindError, LocalName, SocketOptions};
 pub use resolve::resolve;
 pub use transport::{Pipe, Transport};
 pub use unix::{connect_unix, UnixAddr};

@@ -6,7 +6,7 @@
 //! `net::tls`'s; fetch offers ALPN `h2` then `http/1.1` (or `http/1.1` alone) and the
 //! client certificate, builds the configuration once per fetch, and warns once about `-k`.
 
-use super::connect::Family;
+use super::connect::{Family, Sockets};
 use super::hops::{self, Net};
 use super::proxy::{ConnectHead, Proxies, Proxy, ProxyKind};
 use super::proxy_auth::ProxyAuth;
@@ -48,6 +48,8 @@ pub struct ConnectPlan {
     pub haproxy_protocol: bool,
     /// Which HTTP versions a connection may speak.
     pub versions: HttpVersions,
+    /// How sockets are made and bound.
+    pub sockets: Sockets,
 }
 
 /// Which HTTP versions a connection offers and speaks (`-0`, `--http1.1`, `--http2`,
@@ -166,6 +168,7 @@ async fn connect_within(
         routes: &how.routes,
         family: how.family,
         timeout: how.timeout,
+        sockets: &how.sockets,
         trace,
     };
     // Which step a timeout cut short: the TLS handshake is named as curl names it.

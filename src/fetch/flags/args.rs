@@ -7,10 +7,13 @@ use super::form_flags::FormFlags;
 use super::headings::{BEYOND, CONNECTION, MANY, OUTPUT, PROXY, REQUEST, RETRY, TLS};
 use super::negations::Negations;
 use super::out_flags::OutFlags;
+use super::pace_args::PaceFlags;
 use super::route_args::RouteFlags;
+use super::socket_args::SocketFlags;
 use super::targets::Targets;
 use super::time_cond_flag::TimeCondFlags;
 use super::tls_flags::TlsFlags;
+use super::wire_flags::WireFlags;
 use crate::fetch::output::checksum::Checksum;
 use crate::fetch::output::file::ContinueAt;
 use clap::Args;
@@ -413,6 +416,10 @@ pub struct FetchArgs {
     #[command(flatten)]
     pub route: RouteFlags,
 
+    /// How sockets are made: interface, local port, keepalive, Nagle, Fast Open.
+    #[command(flatten)]
+    pub sockets: SocketFlags,
+
     /// Hosts to reach without the proxy, comma-separated.
     ///
     /// Names (and their subdomains), IP addresses, or `*` for all; instead of
@@ -468,6 +475,11 @@ pub struct FetchArgs {
           value_parser = clap::value_parser!(u16).range(1..=300))]
     pub parallel_max: u16,
 
+    /// How fast transfers must go and how often they start (after the Many URLs flags, so
+    /// that clap's headings keep their order).
+    #[command(flatten)]
+    pub pace: PaceFlags,
+
     /// Download over N ranged connections at once, as aria2c does.
     ///
     /// Into FILE.part when the server sends a length and Accept-Ranges; one connection
@@ -505,6 +517,10 @@ pub struct FetchArgs {
     /// The output flags of `out_flags.rs` (`-J` ...).
     #[command(flatten)]
     pub out: OutFlags,
+
+    /// The wire flags of `wire_flags.rs` (`--path-as-is` ...).
+    #[command(flatten)]
+    pub wire: WireFlags,
 
     /// `--no-FLAG` for every switch above, as curl; flattened last, so it sees them all.
     #[command(flatten)]

@@ -24,13 +24,16 @@ mod multipart;
 mod options;
 mod out_flags;
 mod outputs;
+mod pace;
 mod ranges;
 mod requests;
 mod responses;
 mod routing;
 mod scripts;
+mod sockets;
 mod tls;
 mod trace;
+mod wire;
 
 use crate::support::recorder::Recorder;
 use crate::support::{require_tool, sockit, ChildGuard, PROXY_VARS, TLS_VARS};
