@@ -257,7 +257,7 @@ impl FetchPlan {
                 routes: args.route.routes()?,
                 unix: args.route.unix(),
                 proxytunnel: args.route.proxytunnel,
-                proxy_tls: args.route.proxy_tls(),
+                proxy_tls: args.route.proxy_tls.options(&args.tls),
                 connect_head,
                 versions: http_versions(args),
                 haproxy_protocol: args.route.haproxy_protocol,
