@@ -86,6 +86,7 @@ pub async fn run(args: FetchArgs) -> Vec<FetchError> {
         }
     }
     let cookies = plans.first().and_then(|p| p.cookies.clone());
+    let alt_svc = plans.first().and_then(|p| p.alt_svc.clone());
     let results = if args.parallel && plans.len() > 1 {
         parallel::fetch_all(plans, usize::from(args.parallel_max)).await
     } else {
@@ -104,6 +105,9 @@ pub async fn run(args: FetchArgs) -> Vec<FetchError> {
     let mut failures: Vec<FetchError> = results.into_iter().filter_map(Result::err).collect();
     failures.extend(stopped);
     if let Some(Err(e)) = cookies.map(|c| c.save()) {
+        failures.push(e);
+    }
+    if let Some(Err(e)) = alt_svc.map(|a| a.save()) {
         failures.push(e);
     }
     failures

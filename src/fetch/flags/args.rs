@@ -4,6 +4,7 @@ use super::cookie_flags::CookieFlags;
 use super::data_args::DataFlags;
 use super::etag_flags::EtagFlags;
 use super::form_flags::FormFlags;
+use super::h3_flags::H3Flags;
 use super::headings::{BEYOND, CONNECTION, MANY, OUTPUT, PROXY, REQUEST, RETRY, TLS};
 use super::negations::Negations;
 use super::route_args::RouteFlags;
@@ -494,6 +495,10 @@ pub struct FetchArgs {
     /// As the first option: do not read `.curlrc`.
     #[arg(short = 'q', long = "disable")]
     pub disable: bool,
+
+    /// `--http3`, `--http3-only`, `--alt-svc`.
+    #[command(flatten)]
+    pub h3: H3Flags,
 
     /// `--no-FLAG` for every switch above, as curl; flattened last, so it sees them all.
     #[command(flatten)]

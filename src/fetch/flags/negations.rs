@@ -12,7 +12,7 @@ use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 
 /// Switches curl does not let `--no-` turn off ("used '--no-' for option that isn't a
 /// boolean"), read off curl 7.88 itself.
-const NOT_BOOLEAN: [&str; 4] = ["http1.0", "http1.1", "ipv4", "ipv6"];
+const NOT_BOOLEAN: [&str; 6] = ["http1.0", "http1.1", "http3", "http3-only", "ipv4", "ipv6"];
 
 /// The `--no-` forms; nothing to read after parsing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -23,6 +23,7 @@ use crate::fetch::http::digest::{AuthMode, DigestState};
 use crate::fetch::http::redirect::KeepPost;
 use crate::fetch::http::request::{self, HeaderEdit, Payload, RequestSpec};
 use crate::fetch::http::time_cond::TimeCond;
+use crate::fetch::output::alt_svc::AltSvcCache;
 use crate::fetch::output::checksum::Checksum;
 use crate::fetch::output::cookies::Cookies;
 use crate::fetch::output::file::{self, ContinueAt};
@@ -103,6 +104,8 @@ pub struct FetchPlan {
     pub create_dirs: bool,
     /// The cookie engine all the run's URLs share (`-b`, `-c`), if on.
     pub cookies: Option<std::sync::Arc<Cookies>>,
+    /// `--alt-svc`: the alt-svc cache all the run's URLs share.
+    pub alt_svc: Option<std::sync::Arc<AltSvcCache>>,
     /// `--basic`, `--digest` or `--anyauth`.
     pub auth: AuthMode,
     /// The Digest challenge in use, shared by the run's URLs so its nonce is used again.
@@ -129,6 +132,7 @@ impl FetchPlan {
         request.edits.extend(time_cond.map(|c| c.header()));
         request.keep_alive = true;
         let cookies = args.cookies.engine()?;
+        let alt_svc = args.h3.alt_svc_cache()?;
         request.cookie_text = cookies.as_ref().and_then(|c| c.text.clone());
         // curl adds the schemes up: --digest with --basic asks first, as --anyauth does.
         let auth = if args.anyauth || args.digest && args.basic {
@@ -176,6 +180,7 @@ impl FetchPlan {
             let mut plan = Self::build(args, request.clone(), write_out.clone(), url, output)?;
             plan.urlnum = target.urlnum;
             plan.cookies = cookies.clone();
+            plan.alt_svc = alt_svc.clone();
             plan.auth = auth;
             plan.time_cond = time_cond;
             plan.digest = std::sync::Arc::clone(&digest);
@@ -244,6 +249,7 @@ impl FetchPlan {
                 proxy_insecure: args.route.proxy_insecure,
                 connect_head,
                 versions: http_versions(args),
+                quic: args.h3.quic_mode()?,
                 haproxy_protocol: args.route.haproxy_protocol,
             },
             max_redirects: (args.location || args.location_trusted).then_some(args.max_redirs),
@@ -289,6 +295,7 @@ impl FetchPlan {
             checksum: args.checksum.clone(),
             create_dirs: args.create_dirs,
             cookies: None,
+            alt_svc: None,
             auth: AuthMode::Basic,
             digest: std::sync::Arc::default(),
         })
