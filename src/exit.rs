@@ -84,6 +84,8 @@ pub mod curl {
     pub const RECV_ERROR: u8 = 56;
     /// A client certificate or key cannot be used (`CURLE_SSL_CERTPROBLEM`).
     pub const SSL_CERTPROBLEM: u8 = 58;
+    /// No cipher suite or key exchange group named is usable (`CURLE_SSL_CIPHER`).
+    pub const SSL_CIPHER: u8 = 59;
     /// The peer's certificate did not verify (`CURLE_PEER_FAILED_VERIFICATION`).
     pub const PEER_FAILED_VERIFICATION: u8 = 60;
     /// A URL with a user name under `--disallow-username-in-url` (`CURLE_LOGIN_DENIED`).
@@ -94,6 +96,13 @@ pub mod curl {
     pub const FILESIZE_EXCEEDED: u8 = 63;
     /// The CA file cannot be used (`CURLE_SSL_CACERT_BADFILE`).
     pub const SSL_CACERT_BADFILE: u8 = 77;
+    /// The `--crlfile` cannot be used (`CURLE_SSL_CRL_BADFILE`).
+    pub const SSL_CRL_BADFILE: u8 = 82;
+    /// The server's public key is not the pinned one (`CURLE_SSL_PINNEDPUBKEYNOTMATCH`).
+    pub const SSL_PINNEDPUBKEYNOTMATCH: u8 = 90;
+    /// No stapled OCSP response, or one that does not say "good"
+    /// (`CURLE_SSL_INVALIDCERTSTATUS`).
+    pub const SSL_INVALIDCERTSTATUS: u8 = 91;
     /// The server reset the HTTP/2 stream (`CURLE_HTTP2_STREAM`).
     pub const HTTP2_STREAM: u8 = 92;
     /// The SOCKS proxy's handshake failed (`CURLE_PROXY`).

@@ -671,6 +671,33 @@ mod tests {
         assert!(failures.is_empty(), "failing corpus inputs: {failures:#?}");
     }
 
+    /// `fuzz/Cargo.lock` holds every crate the library now depends on: a dependency added to
+    /// `Cargo.toml` alone makes `cargo fuzz build` rewrite the lock file, and CI's check for a
+    /// clean tree then fails after the whole run (it did, twice).
+    #[test]
+    fn fuzz_lock_file_is_current() {
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/Cargo.toml");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let out = std::process::Command::new(cargo)
+            .args([
+                "metadata",
+                "--locked",
+                "--format-version",
+                "1",
+                "--manifest-path",
+            ])
+            .arg(&manifest)
+            .stdout(std::process::Stdio::null())
+            .output()
+            .expect("cargo runs");
+        assert!(
+            out.status.success(),
+            "fuzz/Cargo.lock is stale: run `cargo metadata --manifest-path fuzz/Cargo.toml` \
+             and commit it\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// The first byte's top three bits count the cuts; each takes two bytes.
     #[test]
     fn split_reads_flags_cuts_and_input() {

@@ -10,8 +10,8 @@
 //! - [`fetch`]: `sockit fetch`, the HTTP/1.1 and HTTP/2 downloader (curl's flags and exit
 //!   codes), in layers that import only downward: `http/` (bytes and rules, no I/O: heads,
 //!   bodies, codings, redirects, cookies, Digest), `conn/` (the dial as a chain of hops:
-//!   TCP or Unix, SOCKS, proxy TLS, CONNECT, TLS; the pool; one request over a connection in
-//!   the version it speaks), `output/` (the file, heads, progress, `-v`, `--trace`, `-w`,
+//!   TCP or Unix, SOCKS, proxy TLS, CONNECT, TLS; a proxy's Basic or Digest; the pool; one
+//!   request over a connection in the version it speaks), `output/` (the file, heads, progress, `-v`, `--trace`, `-w`,
 //!   `--checksum`, the cookie jar), `flags/` (clap and the plan; nothing below it sees a flag),
 //!   and the story on top (the run, one URL's attempts, one attempt's exchange, segments).
 //! - [`logging`]: the log subscriber, in text or JSON (`--log-format`), switchable at run time;

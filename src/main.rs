@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         Ok(argv) => argv,
         Err(code) => return code,
     };
+    let (argv, more_groups) = split_fetch_groups(argv);
     let cli = match cli::Cli::try_parse_from(argv) {
         Ok(cli) => cli,
         Err(e) => return usage(&e),
@@ -73,9 +74,17 @@ fn main() -> ExitCode {
             .into_iter()
             .collect(),
         Command::Fetch(args) => {
+            let mut groups = vec![*args];
+            for group in more_groups {
+                match cli::parse_fetch(group) {
+                    Ok(args) => groups.push(args),
+                    Err(e) => return usage(&e),
+                }
+            }
+            let groups = sockit::fetch::Groups::new(groups);
             init_logging("warn", LogFormat::Text);
-            quiet = args.quiet_failures();
-            fetch(*args)
+            quiet = groups.first().quiet_failures();
+            fetch(groups)
         }
         Command::Completions(args) => print(Ok(cli::completions(args.shell)))
             .into_iter()
@@ -112,6 +121,23 @@ fn expand_config_files(mut argv: Vec<OsString>) -> Result<Vec<OsString>, ExitCod
     }
 }
 
+/// `sockit fetch`'s command line cut at `-:`/`--next` ([`sockit::fetch::next::split`]): the
+/// command line with the first group's arguments, for clap, and the arguments of each group
+/// after it. Any other command line as it is.
+fn split_fetch_groups(mut argv: Vec<OsString>) -> (Vec<OsString>, Vec<Vec<OsString>>) {
+    if argv.get(1).is_none_or(|sub| sub != "fetch") {
+        return (argv, Vec::new());
+    }
+    let fetch_args = argv.split_off(2);
+    let command = cli::Cli::command();
+    let fetch = command
+        .find_subcommand("fetch")
+        .expect("the fetch subcommand is defined");
+    let mut groups = sockit::fetch::next::split(fetch_args, fetch).into_iter();
+    argv.extend(groups.next().unwrap_or_default());
+    (argv, groups.collect())
+}
+
 /// `--help` and `--version` go to stdout (a closed one is fine) with 0; a bad command line is
 /// one `sockit: ...` line and clap's usage hint on stderr, with the usage code; a curl option
 /// fetch does not take is that one line alone.
@@ -143,10 +169,10 @@ fn print(text: std::io::Result<Vec<u8>>) -> Option<Failure> {
 }
 
 /// Runs `sockit fetch` on a current-thread runtime; its failures, in URL order.
-fn fetch(args: sockit::fetch::FetchArgs) -> Vec<Failure> {
+fn fetch(groups: sockit::fetch::Groups) -> Vec<Failure> {
     match runtime(Some(1)) {
         Ok(runtime) => runtime
-            .block_on(sockit::fetch::run(args))
+            .block_on(sockit::fetch::run(groups))
             .iter()
             .filter_map(FetchError::failure)
             .collect(),

@@ -87,6 +87,10 @@ pub const FETCH_CODES: &[(&str, &str)] = &[
     ("55", "send"),
     ("56", "receive; the proxy refused the tunnel"),
     ("58", "a client certificate or key that cannot be used"),
+    (
+        "59",
+        "no usable name in `--ciphers`, `--tls13-ciphers` or `--curves`",
+    ),
     ("60", "certificate"),
     ("61", "content encoding"),
     ("63", "larger than `--max-filesize`"),

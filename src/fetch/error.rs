@@ -86,6 +86,10 @@ pub enum FetchError {
     /// The server's reply breaks HTTP/1.1 framing (curl's 8).
     #[error("weird server reply: {0}")]
     BadReply(String),
+    /// A status line curl refuses: no number, or one below 100 or of four digits (curl's
+    /// 1, in curl's words).
+    #[error("{0}")]
+    UnsupportedReply(String),
     /// The HTTP/2 connection broke: a framing or protocol error, or a GOAWAY after the
     /// request was taken (curl's 16).
     #[error("HTTP/2 error: {0}")]
@@ -172,9 +176,9 @@ impl FetchError {
     /// The curl exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            FetchError::UnsupportedProtocol(_) | FetchError::ProtocolDisabled { .. } => {
-                curl::UNSUPPORTED_PROTOCOL
-            }
+            FetchError::UnsupportedProtocol(_)
+            | FetchError::ProtocolDisabled { .. }
+            | FetchError::UnsupportedReply(_) => curl::UNSUPPORTED_PROTOCOL,
             FetchError::Usage(_) => curl::USAGE,
             FetchError::BadUrl { .. } | FetchError::Glob(_) => curl::URL_MALFORMAT,
             FetchError::LoginDenied(_) => curl::LOGIN_DENIED,

@@ -5,7 +5,7 @@
 #[cfg(feature = "http3")]
 mod quic;
 
-use super::conn::dial::{self, HttpVersions};
+use super::conn::dial::{self, HttpVersions, TlsSessions};
 use super::conn::h2::{self, Failed, H2Conn};
 use super::conn::link::{self, Carrier, Link};
 use super::conn::pool::Pool;
@@ -15,6 +15,7 @@ use super::flags::plan::FetchPlan;
 use super::http::body::BodyDecoder;
 use super::http::decode::ContentDecoder;
 use super::http::digest::{cnonce, AuthMode, DigestState, Offers};
+use super::http::disposition;
 use super::http::head::{self, BodyFraming, Head};
 use super::http::redirect::{self, is_redirect, Redirects};
 use super::http::request::{Payload, RequestSpec};
@@ -53,6 +54,10 @@ struct Exchange<'a> {
     /// The attempts so far: asked, when a transient status arrives, whether to retry it.
     retries: &'a Attempts<'a>,
     trace: Verbose,
+    /// Where the body goes: the plan's output, or with `-J` the name the response offered.
+    output: Option<PathBuf>,
+    /// `-J` named the output: it must not replace a file.
+    named_by_header: bool,
 }
 
 /// What the fetches of one run share: the connections kept alive between its URLs, and with
@@ -64,6 +69,8 @@ pub struct RunState {
     pub pool: Pool,
     /// `-Z`: the display the progress bars of all parallel fetches share.
     pub bars: Option<MultiProgress>,
+    /// The TLS sessions a later connection of the run resumes.
+    pub tls_sessions: TlsSessions,
 }
 
 /// One attempt at a fetch: what it starts from, and what it leaves behind for `-w` and for
@@ -166,6 +173,8 @@ pub async fn fetch<'a>(
         attempt,
         retries,
         trace: Verbose(plan.verbose),
+        output: plan.output.clone(),
+        named_by_header: false,
     };
     match exchange.final_response().await? {
         Reply::Deliver(response) => {
@@ -177,9 +186,17 @@ pub async fn fetch<'a>(
             {
                 return Ok(Done::NotModified);
             }
+            exchange.take_header_name(&response.head)?;
             let failed = (plan.fail_with_body && response.head.status >= 400)
                 .then(|| status_error(&response.head));
-            exchange.deliver(response).await?;
+            let delivered = exchange.deliver(response).await;
+            if let (Err(_), true, Some(path)) =
+                (&delivered, exchange.named_by_header, &exchange.output)
+            {
+                // -J's file is never continued (-C is refused with it): no .part to keep.
+                file::clean_up_part(path, Resume::default(), false);
+            }
+            delivered?;
             failed.map_or(Ok(Done::Delivered), Err)
         }
         Reply::Retry(done) => Ok(done),
@@ -231,8 +248,9 @@ impl Exchange<'_> {
             self.plan.location_trusted,
         )
         .keeping_post(self.plan.keep_post);
-        // Whether this hop's 401 was answered with credentials already.
+        // Whether this hop's 401 was answered with credentials already; the proxy's 407 too.
         let mut answered = false;
+        let mut proxy_answered = false;
         loop {
             self.attempt.stats.url_effective = self.url.to_string();
             self.check_protocol(self.attempt.stats.num_redirects > 0)?;
@@ -250,6 +268,10 @@ impl Exchange<'_> {
                 alt_svc.take_from(&head, &self.url);
             }
             if head.status == 401 && self.answer_challenge(&head, &mut answered) {
+                self.keep_for_next_hop(carrier, &head).await;
+                continue;
+            }
+            if head.status == 407 && self.answer_proxy_challenge(&head, &mut proxy_answered) {
                 self.keep_for_next_hop(carrier, &head).await;
                 continue;
             }
@@ -287,6 +309,9 @@ impl Exchange<'_> {
             // A 416 that says the local copy is already whole is success, -f or not.
             let complete = matches!(self.resumed_bytes(&head), Ok(Keep::AlreadyComplete));
             if self.plan.fail && head.status >= 400 && !complete {
+                if self.plan.output.is_none() {
+                    self.heads.print_included()?;
+                }
                 return Err(status_error(&head));
             }
             return Ok(Reply::Deliver(Answered { carrier, head }));
@@ -296,15 +321,48 @@ impl Exchange<'_> {
     /// Renames the complete output to its name (a free one under `--no-clobber`, which
     /// `%{filename_effective}` then reports); the file's name, None for stdout.
     async fn commit(&mut self, out: Output) -> Result<Option<PathBuf>, FetchError> {
+        if self.named_by_header {
+            out.commit_new().await?;
+            return Ok(self.output.clone());
+        }
         if !self.plan.no_clobber {
             out.commit().await?;
-            return Ok(self.plan.output.clone());
+            return Ok(self.output.clone());
         }
         let saved = out.commit_unclobbered().await?;
         if let Some(path) = &saved {
             self.attempt.stats.filename_effective = Some(path.display().to_string());
         }
         Ok(saved)
+    }
+
+    /// `-J`: the body goes under the name the response's Content-Disposition offers (in
+    /// `--output-dir`), refused at once when a file has it; -O's name when none is offered.
+    fn take_header_name(&mut self, head: &Head) -> Result<(), FetchError> {
+        let Some(dir) = &self.plan.out.header_name_dir else {
+            return Ok(());
+        };
+        let Some(offered) = head
+            .get("content-disposition")
+            .and_then(disposition::filename)
+        else {
+            return Ok(());
+        };
+        let name = file::header_name(&offered).ok_or_else(|| FetchError::Write {
+            path: format!("{offered:?}"),
+            reason: "the server's Content-Disposition name leaves no file name".into(),
+        })?;
+        let path = match dir {
+            Some(dir) => dir.join(name),
+            None => name,
+        };
+        if path.symlink_metadata().is_ok() {
+            return Err(file::refuse_existing(&path));
+        }
+        self.attempt.stats.filename_effective = Some(path.display().to_string());
+        self.output = Some(path);
+        self.named_by_header = true;
+        Ok(())
     }
 
     /// Refuses a URL whose scheme `--proto` (or, after a redirect, `--proto-redir`) leaves
@@ -352,6 +410,40 @@ impl Exchange<'_> {
         true
     }
 
+    /// `--proxy-digest`, `--proxy-anyauth`: whether to ask again after the HTTP proxy's 407
+    /// to a request in absolute form (a tunnel's 407 is answered in `conn/proxy.rs`).
+    fn answer_proxy_challenge(&mut self, head: &Head, answered: &mut bool) -> bool {
+        if self.request.via_proxy.is_none() {
+            return false;
+        }
+        let Some(proxy) = self.plan.proxies.for_url(&self.url) else {
+            return false;
+        };
+        self.plan
+            .proxies
+            .auth
+            .answer(&proxy.login(), head, answered)
+    }
+
+    /// The proxy's `Proxy-Authorization` for the next request in absolute form, once its
+    /// 407 said what to answer.
+    fn proxy_authorization(&self) -> Option<String> {
+        self.request.via_proxy.as_ref()?;
+        let proxy = self.plan.proxies.for_url(&self.url)?;
+        let auth = &self.plan.proxies.auth;
+        auth.after_challenge(&proxy.login(), &self.request.method, &self.request_uri())
+    }
+
+    /// The path and query the request names, as Digest's `uri` repeats them.
+    fn request_uri(&self) -> String {
+        let mut target = self.url.path().to_string();
+        if let Some(query) = self.url.query() {
+            target.push('?');
+            target.push_str(query);
+        }
+        target
+    }
+
     /// The Digest `Authorization` for the next request, when a challenge from this origin
     /// is in use and there are credentials to answer it with.
     fn digest_authorization(&self) -> Option<String> {
@@ -362,11 +454,7 @@ impl Exchange<'_> {
         let origin = self.url.origin().ascii_serialization();
         let mut session = self.digest_state();
         let state = session.as_mut().filter(|s| s.origin == origin)?;
-        let mut target = self.url.path().to_string();
-        if let Some(query) = self.url.query() {
-            target.push('?');
-            target.push_str(query);
-        }
+        let target = self.request_uri();
         Some(state.authorization(&user, &password, &self.request.method, &target))
     }
 
@@ -457,17 +545,33 @@ impl Exchange<'_> {
     }
 
     /// What the request carries for the current URL besides its flags: the cookie engine's
-    /// cookies (`-b`, `-c`), and Digest's `Authorization` (or a probe without credentials,
-    /// `--digest`/`--anyauth` before the challenge).
+    /// cookies (`-b`, `-c`), and Digest's `Authorization` (or a probe without credentials
+    /// nor body, `--digest` before the challenge), and the proxy's alike.
     fn take_url_state(&mut self) {
         if let Some(cookies) = &self.plan.cookies {
             self.request.jar_cookies = cookies.for_request(&self.url);
         }
         self.request.authorization = self.digest_authorization();
-        self.request.probe = self.plan.auth != AuthMode::Basic
+        if let Some(auth) = self.proxy_authorization() {
+            self.request.via_proxy = Some(Some(auth));
+        }
+        // Only Digest's body waits for the challenge: --anyauth sends it at once, as curl.
+        let origin_probe = self.plan.auth == AuthMode::Digest
             && self.request.authorization.is_none()
             && !self.request.basic
             && self.request.credentials(&self.url).is_some();
+        self.request.probe = origin_probe || self.proxy_probe();
+    }
+
+    /// Whether the request goes to an HTTP proxy in absolute form that is yet to send its
+    /// Digest challenge: then, as curl, its body waits for the answer to the 407.
+    fn proxy_probe(&self) -> bool {
+        matches!(self.request.via_proxy, Some(None))
+            && self
+                .plan
+                .proxies
+                .for_url(&self.url)
+                .is_some_and(|proxy| self.plan.proxies.auth.awaits_challenge(&proxy.login()))
     }
 
     /// A new connection for the current URL: over QUIC first when `--http3` asks for it
@@ -609,7 +713,11 @@ impl Exchange<'_> {
     /// TCP was up for `-w`.
     async fn open(&mut self) -> Result<Conn, FetchError> {
         let tls = match self.url.scheme() {
-            "https" => Some(dial::tls_config(&mut self.tls, &self.plan.connect)?),
+            "https" => Some(dial::tls_config(
+                &mut self.tls,
+                &self.plan.connect,
+                &self.run.tls_sessions.0,
+            )?),
             _ => None,
         };
         let dialed = dial::dial(
@@ -678,6 +786,7 @@ impl Exchange<'_> {
         self.refuse_too_large(&head, framing, &keep)?;
         if let Keep::Bytes(0) = keep {
             let split = match carrier {
+                Carrier::H1 { .. } if self.named_by_header => None,
                 Carrier::H1 { .. } => segments::length_to_split(self.plan, &self.request, &head),
                 // Over HTTP/2 and HTTP/3 the body comes on one stream (the segments speak
                 // HTTP/1.1).
@@ -690,7 +799,7 @@ impl Exchange<'_> {
                 }
                 (carrier, _) => carrier,
             };
-            if let Some(path) = &self.plan.output {
+            if let Some(path) = &self.output {
                 segments::forget(path);
             }
         }
@@ -746,7 +855,7 @@ impl Exchange<'_> {
     /// `--checksum`'s verifier, and with `-i` puts the heads first.
     fn open_output(&mut self, keep: Keep) -> Result<Opened, FetchError> {
         let check = self.plan.checksum.clone();
-        let mut out = match (&self.plan.output, keep) {
+        let mut out = match (&self.output, keep) {
             (Some(path), Keep::AlreadyComplete) => {
                 let whole = Output::file(path, self.attempt.offset)?.verify_with(check)?;
                 return Ok(Opened::AlreadyComplete(whole));
@@ -796,7 +905,7 @@ impl Exchange<'_> {
             BodyFraming::Length(n) => Some(n),
             _ => None,
         };
-        let to_terminal = self.plan.output.is_none() && std::io::stdout().is_terminal();
+        let to_terminal = self.output.is_none() && std::io::stdout().is_terminal();
         let progress = Progress::new(
             self.plan.progress && !to_terminal,
             total,
@@ -867,7 +976,7 @@ impl Exchange<'_> {
     /// How much of the `.part` file the response continues.
     fn resumed_bytes(&self, head: &Head) -> Result<Keep, FetchError> {
         let offset = self.attempt.offset;
-        if offset == 0 || self.plan.output.is_none() {
+        if offset == 0 || self.output.is_none() {
             return Ok(Keep::Bytes(0));
         }
         match head.status {

@@ -61,8 +61,8 @@ async fn fetch_with_retries(plan: &FetchPlan, run: &RunState) -> (Result<(), Fet
         .await;
         attempt.stats.time_total = attempt.started.elapsed();
         let (wait, why) = match result {
-            Ok(Done::Delivered) => return (Ok(()), attempt.stats),
-            Ok(Done::NotModified) => {
+            Ok(Done::Delivered | Done::NotModified) => {
+                // Unused after a 304, or when -J wrote under the server's name instead.
                 if let Some(lock) = lock {
                     lock.drop_if_unused();
                 }
@@ -100,13 +100,16 @@ async fn fetch_with_retries(plan: &FetchPlan, run: &RunState) -> (Result<(), Fet
     }
 }
 
-/// A failed attempt is retried when the error is transient and attempts are left, but not
-/// when body bytes already went to stdout: they cannot be taken back, and a second copy
-/// after them would corrupt the output (curl writes it anyway).
+/// A failed attempt is retried when the error is transient, or a download into a file
+/// dropped after its head came (beyond curl), and attempts are left; but not when body
+/// bytes already went to stdout: they cannot be taken back, and a second copy after them
+/// would corrupt the output (curl writes it anyway).
 fn retryable(plan: &FetchPlan, attempts: &Attempts, attempt: &Attempt, err: &FetchError) -> bool {
     let written_to_stdout = plan.output.is_none() && attempt.stats.size_download > 0;
+    let dropped_file =
+        plan.output.is_some() && attempt.stats.http_code != 0 && attempts.is_dropped_download(err);
     attempts.can_retry()
-        && attempts.is_transient(err)
+        && (attempts.is_transient(err) || dropped_file)
         && !written_to_stdout
         && !attempt.retry_refused
 }

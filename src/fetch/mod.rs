@@ -41,12 +41,13 @@ mod parallel;
 mod retry;
 mod segments;
 
-pub use flags::{config_file, curl_options, glob, netrc};
+pub use flags::{config_file, curl_options, glob, netrc, next};
 pub use http::{body, decode, head};
 pub use output::writeout;
 
 pub use error::FetchError;
 pub use flags::args::FetchArgs;
+pub use flags::next::Groups;
 pub use flags::plan::DEFAULT_CONNECT_TIMEOUT;
 pub use output::file::ContinueAt;
 
@@ -71,22 +72,49 @@ fn start_trace(args: &FetchArgs) {
     }
 }
 
-/// Fetches every URL the flags name, one after another or `-Z` at once, and returns the
-/// failures in URL order (none when every URL was fetched): the caller reports each, and the
-/// last one decides the exit code, as in curl.
-pub async fn run(args: FetchArgs) -> Vec<FetchError> {
-    let (plans, stopped) = match FetchPlan::for_each_url(&args) {
-        Ok(planned) => (planned.plans, planned.stopped),
-        Err(e) => return vec![e],
-    };
-    start_trace(&args);
-    if let Some(first) = plans.first() {
+/// Fetches every URL the groups name (one group without `-:`), one after another or `-Z`
+/// at once, and returns the failures in URL order (none when every URL was fetched): the
+/// caller reports each, and the last one decides the exit code, as in curl. Every group is
+/// planned before the first byte is sent, so a bad option in a late group fails the run at
+/// once, as curl's parser does; a late group without a URL fails it after the groups before.
+pub async fn run(groups: Groups) -> Vec<FetchError> {
+    if groups.first().tls.version {
+        print!("{}", output::version::text());
+        return Vec::new();
+    }
+    let mut plans = Vec::new();
+    let mut stopped = None;
+    let mut firsts = Vec::new();
+    let mut urls_before = 0;
+    for args in groups.all() {
+        if args.targets.urls.is_empty() && groups.all().len() > 1 {
+            // A `--next` with no URL after it: curl fetches the groups before, then fails.
+            stopped = Some(FetchError::Usage("no URL given after --next".into()));
+            break;
+        }
+        let planned = match FetchPlan::for_each_url(args) {
+            Ok(planned) => planned,
+            Err(e) => return vec![e],
+        };
+        firsts.extend(planned.plans.first().cloned());
+        plans.extend(planned.plans.into_iter().map(|mut plan| {
+            // %{urlnum} counts on across the groups, as curl's does.
+            plan.urlnum += urls_before;
+            plan
+        }));
+        urls_before += args.targets.urls.len();
+        if planned.stopped.is_some() {
+            stopped = planned.stopped;
+            break;
+        }
+    }
+    let args = groups.first();
+    start_trace(args);
+    for first in &firsts {
         if let Err(e) = output::heads::HeadSinks::start_dump(&first.heads) {
             return vec![e];
         }
     }
-    let cookies = plans.first().and_then(|p| p.cookies.clone());
-    let alt_svc = plans.first().and_then(|p| p.alt_svc.clone());
     let results = if args.parallel && plans.len() > 1 {
         parallel::fetch_all(plans, usize::from(args.parallel_max)).await
     } else {
@@ -104,11 +132,15 @@ pub async fn run(args: FetchArgs) -> Vec<FetchError> {
     };
     let mut failures: Vec<FetchError> = results.into_iter().filter_map(Result::err).collect();
     failures.extend(stopped);
-    if let Some(Err(e)) = cookies.map(|c| c.save()) {
-        failures.push(e);
+    for cookies in firsts.iter().filter_map(|first| first.cookies.as_ref()) {
+        if let Err(e) = cookies.save() {
+            failures.push(e);
+        }
     }
-    if let Some(Err(e)) = alt_svc.map(|a| a.save()) {
-        failures.push(e);
+    for alt_svc in firsts.iter().filter_map(|first| first.alt_svc.as_ref()) {
+        if let Err(e) = alt_svc.save() {
+            failures.push(e);
+        }
     }
     failures
 }

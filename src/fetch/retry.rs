@@ -2,10 +2,12 @@
 //! the next attempt (1 s doubling up to 10 minutes, `--retry-delay`, or the server's
 //! Retry-After), and when to stop (`--retry`, `--retry-max-time`).
 //!
-//! Two things differ from curl, both so that no data is lost or duplicated: the body of a
+//! Three things differ from curl, all so that no data is lost or duplicated: the body of a
 //! response that is going to be retried is never written (curl writes it, then the next
-//! attempt's body after it), and a retry after a dropped connection continues the `.part`
-//! file with Range and If-Range when the server offered ranges, instead of starting over.
+//! attempt's body after it); a download into a file whose connection drops mid-body is
+//! retried by `--retry` alone (curl needs `--retry-all-errors`); and such a retry continues
+//! the `.part` file with Range and If-Range when the server offered ranges, instead of
+//! starting over.
 //!
 //! Part of the story: the exchange asks [`Attempts`] about a transient status as its head
 //! arrives, and `job.rs` waits between attempts. [`RetryPlan`] is the plain settings the
@@ -104,6 +106,15 @@ impl<'a> Attempts<'a> {
             FetchError::HttpStatus { status, .. } => is_transient_status(*status),
             _ => false,
         }
+    }
+
+    /// Beyond curl: whether `err`, met after the head of a response whose body goes to a
+    /// file, is worth another attempt: a body cut short (curl's 18) or a connection that
+    /// broke under it (56). The next attempt continues the `.part` file with Range and
+    /// If-Range where the server allows it, as wget and aria2 do; curl retries these only
+    /// with `--retry-all-errors`, and then starts over.
+    pub fn is_dropped_download(&self, err: &FetchError) -> bool {
+        matches!(err, FetchError::Partial(_) | FetchError::Recv(_))
     }
 
     /// Counts one more attempt and says how long to wait before it: the server's
@@ -255,6 +266,22 @@ mod tests {
         };
         assert!(Attempts::new(&plan, None).is_transient(&FetchError::Partial("p".into())));
         assert!(is_transient_status(503) && !is_transient_status(404));
+    }
+
+    /// A body cut short or a connection broken under it is a dropped download (retried
+    /// into a file by `--retry` alone); a refused connection or a 404 is not.
+    #[test]
+    fn dropped_downloads_are_18_and_56() {
+        let plan = RetryPlan::default();
+        let attempts = Attempts::new(&plan, None);
+        assert!(attempts.is_dropped_download(&FetchError::Partial("p".into())));
+        assert!(attempts.is_dropped_download(&FetchError::Recv("r".into())));
+        assert!(!attempts.is_dropped_download(&FetchError::EmptyReply));
+        let status = FetchError::HttpStatus {
+            status: 404,
+            reason: String::new(),
+        };
+        assert!(!attempts.is_dropped_download(&status));
     }
 
     /// Issue 17: a Retry-After that would pass --retry-max-time or -m is refused, whatever

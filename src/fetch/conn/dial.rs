@@ -9,14 +9,15 @@
 use super::connect::Family;
 use super::hops::{self, Net};
 use super::proxy::{ConnectHead, Proxies, Proxy, ProxyKind};
+use super::proxy_auth::ProxyAuth;
 use super::route::{HostPort, Routes};
 use super::transfer::Conn;
 use crate::fetch::error::FetchError;
 use crate::fetch::output::verbose::Verbose;
-use crate::net::tls::{self, TlsError};
+use crate::net::tls::{self, TlsOptions};
 use crate::net::{Pipe, Transport, UnixAddr};
+use rustls::client::{ClientSessionMemoryCache, Resumption};
 use rustls::ClientConfig;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use url::Url;
@@ -28,24 +29,19 @@ pub struct ConnectPlan {
     pub family: Family,
     /// The bound on resolving, connecting and the TLS handshake.
     pub timeout: Option<Duration>,
-    /// `--cacert`.
-    pub cacert: Option<PathBuf>,
-    /// `-k`.
-    pub insecure: bool,
+    /// The origin's TLS: trust, versions, suites, pins, the client certificate.
+    pub tls: TlsOptions,
     /// Warn about `-k` on stderr (not with `-s`).
     pub warn: bool,
     /// `--resolve` and `--connect-to`.
     pub routes: Routes,
     /// `--unix-socket` or `--abstract-unix-socket`: instead of the network.
     pub unix: Option<UnixAddr>,
-    /// `--cert` and `--key`.
-    pub client_cert: Option<ClientCert>,
     /// `-p`: CONNECT through an HTTP proxy for plain http too.
     pub proxytunnel: bool,
-    /// `--proxy-cacert`.
-    pub proxy_cacert: Option<PathBuf>,
-    /// `--proxy-insecure`.
-    pub proxy_insecure: bool,
+    /// An `https://` proxy's TLS (`--proxy-cacert`, `--proxy-insecure` and the other
+    /// `--proxy-` twins of the TLS flags).
+    pub proxy_tls: TlsOptions,
     /// What a CONNECT request says besides its target (`-A`, `--proxy-header`,
     /// `--proxy1.0`).
     pub connect_head: ConnectHead,
@@ -85,31 +81,14 @@ pub enum HttpVersions {
     Http2PriorKnowledge,
 }
 
-/// A client certificate and its key, as files.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientCert {
-    /// The certificate chain (PEM).
-    pub cert: PathBuf,
-    /// The private key (PEM): `--key`, or the certificate's own file.
-    pub key: PathBuf,
-    /// `--cert-type`, `--key-type`: checked only when TLS needs the files, as curl does.
-    pub types: [Option<String>; 2],
-}
+/// The TLS sessions of a run, kept by the servers' names so that a later connection of the
+/// run resumes one, as curl's session cache does (up to 256, rustls's usual size).
+#[derive(Debug, Clone)]
+pub struct TlsSessions(pub Arc<ClientSessionMemoryCache>);
 
-impl ClientCert {
-    /// Whether the files can be read as typed: a type other than PEM is curl's 58, as for a
-    /// file that cannot be used.
-    pub fn check(&self) -> Result<(), TlsError> {
-        let files = [("--cert-type", &self.cert), ("--key-type", &self.key)];
-        for ((flag, path), kind) in files.into_iter().zip(&self.types) {
-            if let Some(kind) = kind.as_deref().filter(|k| !k.eq_ignore_ascii_case("PEM")) {
-                return Err(TlsError::ClientCertificate {
-                    path: path.clone(),
-                    reason: format!("{flag} {kind}: sockit reads PEM files only"),
-                });
-            }
-        }
-        Ok(())
+impl Default for TlsSessions {
+    fn default() -> Self {
+        TlsSessions(Arc::new(ClientSessionMemoryCache::new(256)))
     }
 }
 
@@ -219,7 +198,7 @@ async fn connect_within(
         let pipe = match proxy {
             Some(p) => {
                 let tunnel = tls.is_some() || how.proxytunnel;
-                let head = tunnel.then_some(&how.connect_head);
+                let head = tunnel.then_some((&how.connect_head, &proxies.auth));
                 through_proxy(pipe, p, &target, net, how, head).await?
             }
             None => pipe,
@@ -315,7 +294,7 @@ async fn through_proxy(
     target: &HostPort,
     net: Net<'_>,
     how: &ConnectPlan,
-    tunnel: Option<&ConnectHead>,
+    tunnel: Option<(&ConnectHead, &ProxyAuth)>,
 ) -> Result<Pipe, FetchError> {
     let pipe = match proxy.kind {
         ProxyKind::Socks { .. } => return hops::socks(pipe, proxy, target, net).await,
@@ -333,32 +312,33 @@ async fn through_proxy(
     Ok(pipe)
 }
 
-/// The TLS configuration for an `https://` proxy: `--proxy-cacert`, `--proxy-insecure`, no
-/// ALPN (the proxy is spoken to in HTTP/1.1) and no client certificate.
+/// The TLS configuration for an `https://` proxy: the `--proxy-` TLS flags, no ALPN (the
+/// proxy is spoken to in HTTP/1.1).
 fn proxy_tls_config(how: &ConnectPlan) -> Result<Arc<ClientConfig>, FetchError> {
-    let config = tls::client_config(how.proxy_cacert.as_deref(), how.proxy_insecure, &[])?;
-    Ok(Arc::new(config))
+    Ok(Arc::new(tls::client_config(&how.proxy_tls, &[])?))
 }
 
-/// The TLS configuration, built once per fetch (with the `-k` warning, once).
+/// The TLS configuration, built once per fetch (with the `-k` warning, once); its TLS
+/// sessions are kept in `sessions`, the run's, so that a later connection of the run
+/// resumes one as curl's do (unless `--no-sessionid`).
 pub fn tls_config(
     cached: &mut Option<Arc<ClientConfig>>,
     how: &ConnectPlan,
+    sessions: &Arc<ClientSessionMemoryCache>,
 ) -> Result<Arc<ClientConfig>, FetchError> {
     if let Some(config) = cached {
         return Ok(config.clone());
     }
-    if how.insecure && how.warn {
+    if how.tls.insecure && how.warn {
         eprintln!("sockit: warning: --insecure: the server's certificate is not verified");
     }
     let alpn: &[&[u8]] = match how.versions {
         HttpVersions::Http1 => &[b"http/1.1"],
         HttpVersions::Http2OverTls | HttpVersions::Http2PriorKnowledge => &[b"h2", b"http/1.1"],
     };
-    let mut config = tls::client_config(how.cacert.as_deref(), how.insecure, alpn)?;
-    if let Some(cert) = &how.client_cert {
-        cert.check()?;
-        tls::present_identity(&mut config, &cert.cert, &cert.key)?;
+    let mut config = tls::client_config(&how.tls, alpn)?;
+    if !how.tls.no_session_id {
+        config.resumption = Resumption::store(sessions.clone());
     }
     let config = Arc::new(config);
     *cached = Some(config.clone());

@@ -9,6 +9,7 @@
 
 use super::connect::{self, Family};
 use super::proxy::{self, ConnectHead, Proxy, ProxyKind};
+use super::proxy_auth::ProxyAuth;
 use super::route::{HostPort, Routes};
 use crate::fetch::error::FetchError;
 use crate::fetch::output::verbose::Verbose;
@@ -153,18 +154,19 @@ pub async fn proxy_tls(
     Ok(Box::new(stream))
 }
 
-/// A CONNECT tunnel to `to` through the HTTP proxy at the end of `pipe`, saying `head`.
+/// A CONNECT tunnel to `to` through the HTTP proxy at the end of `pipe`, saying `head` and
+/// authenticating as `auth` says.
 pub async fn tunnel(
     mut pipe: Pipe,
     proxy: &Proxy,
     to: &HostPort,
-    head: &ConnectHead,
+    (head, auth): (&ConnectHead, &ProxyAuth),
 ) -> Result<Pipe, FetchError> {
     let host = match to.host.contains(':') {
         true => format!("[{}]", to.host),
         false => to.host.clone(),
     };
-    proxy::tunnel(&mut pipe, proxy, &host, to.port, head).await?;
+    proxy::tunnel(&mut pipe, proxy, (&host, to.port), head, auth).await?;
     Ok(pipe)
 }
 

@@ -19,5 +19,6 @@ pub(super) mod link;
 pub(super) mod noproxy;
 pub(super) mod pool;
 pub(super) mod proxy;
+pub(super) mod proxy_auth;
 pub(super) mod route;
 pub(super) mod transfer;

@@ -12,7 +12,9 @@
 //! reasons.
 
 use super::noproxy;
+use super::proxy_auth::{Login, ProxyAuth};
 use crate::fetch::error::{describe, FetchError};
+use crate::fetch::http::digest::AuthMode;
 use crate::fetch::http::head::{self, Parsed};
 use crate::fetch::http::request::{self, HeaderEdit};
 use crate::net::socks::SocksVersion;
@@ -51,7 +53,8 @@ pub struct Proxy {
     pub host: String,
     /// Its port.
     pub port: u16,
-    /// `Proxy-Authorization` (Basic), from the proxy URL's `user:pass@` or `-U`.
+    /// `Proxy-Authorization` (Basic), from the proxy URL's `user:pass@` or `-U`, sent with
+    /// the first request (`--proxy-basic`, the default; see [`ProxyAuth`] for the others).
     pub authorization: Option<String>,
     /// The same credentials as USER and PASSWORD, for a SOCKS proxy (RFC 1929).
     pub credentials: Option<(String, String)>,
@@ -67,6 +70,14 @@ impl Proxy {
     pub fn key(&self) -> String {
         format!("{:?}://{}:{}", self.kind, self.host, self.port)
     }
+
+    /// Who answers its challenges: its key and credentials.
+    pub fn login(&self) -> Login<'_> {
+        Login {
+            key: self.key(),
+            credentials: self.credentials.as_ref(),
+        }
+    }
 }
 
 /// The proxies of one run, chosen once from the flags and the environment.
@@ -78,6 +89,8 @@ pub struct Proxies {
     no_proxy: String,
     /// `--preproxy`: the SOCKS proxy through which the HTTP proxy is reached.
     pre: Option<Proxy>,
+    /// How requests authenticate to an HTTP proxy, and its challenge once it sent one.
+    pub auth: ProxyAuth,
 }
 
 /// The flags that choose proxies.
@@ -91,6 +104,8 @@ pub struct ProxyFlags<'a> {
     pub noproxy: Option<&'a str>,
     /// `--preproxy [SCHEME://]HOST[:PORT]`: a SOCKS proxy (SOCKS4 without a scheme, as curl).
     pub preproxy: Option<&'a str>,
+    /// `--proxy-basic` (the default), `--proxy-digest`, `--proxy-anyauth`.
+    pub auth: AuthMode,
 }
 
 impl Proxies {
@@ -109,7 +124,10 @@ impl Proxies {
                 var(&["https_proxy", "HTTPS_PROXY"]).or(all),
             ),
         };
-        let parse_one = |text: Option<String>| text.map(|t| parse(&t, flags.user)).transpose();
+        let auth = ProxyAuth::new(flags.auth);
+        let up_front = auth.up_front();
+        let parse_one =
+            |text: Option<String>| text.map(|t| parse(&t, flags.user, up_front)).transpose();
         let no_proxy = flags
             .noproxy
             .map(str::to_string)
@@ -120,7 +138,7 @@ impl Proxies {
                 true => text.to_string(),
                 false => format!("socks4://{text}"),
             };
-            match parse(&full, None)? {
+            match parse(&full, None, true)? {
                 socks @ Proxy {
                     kind: ProxyKind::Socks { .. },
                     ..
@@ -133,6 +151,7 @@ impl Proxies {
             https: parse_one(https)?,
             no_proxy,
             pre: pre.transpose()?,
+            auth,
         })
     }
 
@@ -154,8 +173,9 @@ impl Proxies {
     }
 }
 
-/// Parses `[SCHEME://][user:pass@]host[:port]`; `-U` overrides the URL's credentials.
-fn parse(text: &str, user: Option<&str>) -> Result<Proxy, FetchError> {
+/// Parses `[SCHEME://][user:pass@]host[:port]`; `-U` overrides the URL's credentials, which
+/// go as Basic with the first request when `up_front`.
+fn parse(text: &str, user: Option<&str>, up_front: bool) -> Result<Proxy, FetchError> {
     let full = if text.contains("://") {
         text.to_string()
     } else {
@@ -204,7 +224,7 @@ fn parse(text: &str, user: Option<&str>) -> Result<Proxy, FetchError> {
             ProxyKind::Https => DEFAULT_TLS_PORT,
             _ => DEFAULT_PORT,
         }),
-        authorization: user.map(|u| request::basic(&u)),
+        authorization: user.filter(|_| up_front).map(|u| request::basic(&u)),
         credentials,
     })
 }
@@ -265,28 +285,56 @@ impl ConnectHead {
 }
 
 /// Asks `proxy` (already connected as `tcp`) for a tunnel to `host:port`, saying `head`; on
-/// a 2xx the stream is the tunnel. A refusal is curl's 56, with the proxy's status in words.
+/// a 2xx the stream is the tunnel. A 407 whose challenge `auth` takes is asked again on the
+/// same connection, its page read first, as curl does. A refusal is curl's 56, with the
+/// proxy's status in words.
 pub async fn tunnel<S: AsyncRead + AsyncWrite + Unpin>(
     tcp: &mut S,
     proxy: &Proxy,
-    host: &str,
-    port: u16,
+    (host, port): (&str, u16),
     head: &ConnectHead,
+    auth: &ProxyAuth,
 ) -> Result<(), FetchError> {
     let target = format!("{host}:{port}");
-    let ask = head.render(&target, proxy.authorization.as_deref());
-    let sent = match tcp.write_all(ask.as_bytes()).await {
-        Ok(()) => tcp.flush().await,
-        Err(e) => Err(e),
-    };
-    sent.map_err(|e| FetchError::Send(describe(&e)))?;
+    let mut answered = false;
+    loop {
+        let authorization = auth
+            .after_challenge(&proxy.login(), "CONNECT", &target)
+            .or_else(|| proxy.authorization.clone());
+        let ask = head.render(&target, authorization.as_deref());
+        let sent = match tcp.write_all(ask.as_bytes()).await {
+            Ok(()) => tcp.flush().await,
+            Err(e) => Err(e),
+        };
+        sent.map_err(|e| FetchError::Send(describe(&e)))?;
+        let (reply, page) = connect_reply(tcp, proxy).await?;
+        if (200..300).contains(&reply.status) {
+            return Ok(());
+        }
+        let again = reply.status == 407
+            && reply.keeps_alive()
+            && auth.answer(&proxy.login(), &reply, &mut answered);
+        if !again || !skip_page(tcp, &reply, page).await {
+            return Err(FetchError::Recv(format!(
+                "the proxy {}:{} refused the tunnel to {target}: {} {}",
+                proxy.host, proxy.port, reply.status, reply.reason
+            )));
+        }
+    }
+}
+
+/// The proxy's answer to CONNECT, and the bytes of its page read with it.
+async fn connect_reply<S: AsyncRead + Unpin>(
+    tcp: &mut S,
+    proxy: &Proxy,
+) -> Result<(head::Head, Vec<u8>), FetchError> {
     let mut reply = Vec::new();
     let mut chunk = [0u8; 1024];
-    let head = loop {
+    loop {
         match head::parse(&reply).map_err(|e| FetchError::BadReply(format!("proxy: {e}")))? {
             // A refusal may come with a page; a 2xx must leave the tunnel untouched.
             Parsed::Complete(head, used) if used == reply.len() || head.status >= 300 => {
-                break head
+                return Ok((head, reply.split_off(used)))
             }
             Parsed::Complete(..) => {
                 return Err(FetchError::BadReply(
@@ -311,14 +359,28 @@ pub async fn tunnel<S: AsyncRead + AsyncWrite + Unpin>(
             )));
         }
         reply.extend_from_slice(&chunk[..n]);
-    };
-    if (200..300).contains(&head.status) {
-        return Ok(());
     }
-    Err(FetchError::Recv(format!(
-        "the proxy {}:{} refused the tunnel to {target}: {} {}",
-        proxy.host, proxy.port, head.status, head.reason
-    )))
+}
+
+/// Reads past the page of a refusal to CONNECT (`read` bytes of it came with the head), so
+/// the connection can carry the next CONNECT; false when its length is not given or is
+/// more than a refusal's page should be.
+async fn skip_page<S: AsyncRead + Unpin>(tcp: &mut S, reply: &head::Head, read: Vec<u8>) -> bool {
+    let Ok(head::BodyFraming::Length(len)) = reply.framing("CONNECT") else {
+        return false;
+    };
+    if len > MAX_CONNECT_REPLY as u64 || (read.len() as u64) > len {
+        return false;
+    }
+    let mut left = len - read.len() as u64;
+    let mut chunk = [0u8; 1024];
+    while left > 0 {
+        match tcp.read(&mut chunk).await {
+            Ok(n) if n > 0 => left = left.saturating_sub(n as u64),
+            _ => return false,
+        }
+    }
+    true
 }
 
 #[cfg(test)]
@@ -340,6 +402,7 @@ mod tests {
             user: None,
             noproxy: None,
             preproxy: None,
+            auth: AuthMode::Basic,
         }
     }
 

@@ -212,7 +212,7 @@ async fn read_head(conn: &mut Conn, buf: &mut Buffer) -> Result<(Vec<Head>, Head
                 continue;
             }
             Ok(Parsed::Partial) => {}
-            Err(e) => return Err(FetchError::BadReply(e.to_string())),
+            Err(e) => return Err(e.into()),
         }
         buf.bytes.copy_within(buf.start..buf.end, 0);
         buf.end -= buf.start;

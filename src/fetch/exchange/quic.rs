@@ -83,7 +83,7 @@ impl<'a> Exchange<'a> {
         }
         let plan: &'a FetchPlan = self.plan;
         let how = &plan.connect;
-        let tcp_tls = dial::tls_config(&mut self.tls, how)?;
+        let tcp_tls = dial::tls_config(&mut self.tls, how, &self.run.tls_sessions.0)?;
         let net = Net {
             routes: &how.routes,
             family: how.family,

@@ -7,9 +7,11 @@ use super::form_flags::FormFlags;
 use super::h3_flags::H3Flags;
 use super::headings::{BEYOND, CONNECTION, MANY, OUTPUT, PROXY, REQUEST, RETRY, TLS};
 use super::negations::Negations;
+use super::out_flags::OutFlags;
 use super::route_args::RouteFlags;
 use super::targets::Targets;
 use super::time_cond_flag::TimeCondFlags;
+use super::tls_flags::TlsFlags;
 use crate::fetch::output::checksum::Checksum;
 use crate::fetch::output::file::ContinueAt;
 use clap::Args;
@@ -27,7 +29,7 @@ use std::time::Duration;
 /// has curl's `--no-` form (`--no-include`, `--no-location`; `--progress-meter` for
 /// `--no-progress-meter`), and the last of the two wins.
 #[derive(Debug, Clone, Args)]
-#[command(args_override_self = true)]
+#[command(args_override_self = true, disable_version_flag = true)]
 pub struct FetchArgs {
     /// The URLs and where each body goes.
     #[command(flatten)]
@@ -387,6 +389,10 @@ pub struct FetchArgs {
     #[arg(help_heading = TLS, long = "cacert", value_name = "FILE")]
     pub cacert: Option<PathBuf>,
 
+    /// The TLS flags beyond these: trust, versions, suites.
+    #[command(flatten)]
+    pub tls: TlsFlags,
+
     /// Use this proxy: http(s), socks4(a) or socks5(h).
     ///
     /// `[SCHEME://][USER:PASSWORD@]HOST[:PORT]`: SCHEME is http (the default), https (TLS to the proxy), socks4, socks4a, socks5 or
@@ -422,7 +428,8 @@ pub struct FetchArgs {
     /// Retry up to N times on a transient error.
     ///
     /// Transient: a timeout, a name that does not resolve, HTTP 408, 429, 500, 502, 503 or
-    /// 504. Waits 1 s, doubling up to 10 minutes, or the
+    /// 504, and a download into a file that dropped mid-body (resumed with Range and
+    /// If-Range). Waits 1 s, doubling up to 10 minutes, or the
     /// server's Retry-After. A retried response's body is never written.
     #[arg(help_heading = RETRY, long = "retry", value_name = "N", default_value_t = 0)]
     pub retry: u32,
@@ -495,6 +502,10 @@ pub struct FetchArgs {
     /// As the first option: do not read `.curlrc`.
     #[arg(short = 'q', long = "disable")]
     pub disable: bool,
+
+    /// The output flags of `out_flags.rs` (`-J` ...).
+    #[command(flatten)]
+    pub out: OutFlags,
 
     /// `--http3`, `--http3-only`, `--alt-svc`.
     #[command(flatten)]

@@ -243,8 +243,8 @@ pub fn expand(
     Ok((out, expander.warnings))
 }
 
-/// What the expansion needs to know of the fetch flags, read off clap.
-struct Flags {
+/// What the expansion (and `-:`'s cut) needs to know of the fetch flags, read off clap.
+pub(super) struct Flags {
     /// `(short, long, takes a value)` of every flag.
     options: Vec<(Option<char>, Option<String>, bool)>,
     /// `-K`'s short and long names.
@@ -254,7 +254,7 @@ struct Flags {
 }
 
 impl Flags {
-    fn of(fetch: &clap::Command) -> Self {
+    pub(super) fn of(fetch: &clap::Command) -> Self {
         let names = |id: &str| {
             fetch
                 .get_arguments()
@@ -286,7 +286,7 @@ impl Flags {
     }
 
     /// Whether the long option `name` exists, and whether it takes a value.
-    fn long(&self, name: &str) -> Option<bool> {
+    pub(super) fn long(&self, name: &str) -> Option<bool> {
         self.options
             .iter()
             .find(|(_, long, _)| long.as_deref() == Some(name))
@@ -294,7 +294,7 @@ impl Flags {
     }
 
     /// Whether the short option `c` exists, and whether it takes a value.
-    fn short(&self, c: char) -> Option<bool> {
+    pub(super) fn short(&self, c: char) -> Option<bool> {
         self.options
             .iter()
             .find(|(short, _, _)| *short == Some(c))

@@ -384,6 +384,10 @@ impl Parser<'_> {
         if bad {
             return self.fail("bad range", self.column());
         }
+        if (last - first) / step == u64::MAX {
+            // 2^64 values: more than the count can hold (curl's count wraps to 0 here).
+            return self.fail("range overflow", self.column());
+        }
         Ok(Pattern::Numbers {
             first,
             last,
@@ -524,6 +528,10 @@ mod tests {
         );
         let huge = "/[1-4294967295][1-4294967295][1-4294967295]";
         assert_eq!(error(huge), ("range overflow", 44));
+        // One range of 2^64 numbers overflows on its own (a fuzz finding: it panicked).
+        let full = "/[0-0000000000000018446744073709551615]";
+        assert_eq!(error(full), ("range overflow", 40));
+        assert!(Glob::parse("/[0-18446744073709551614]").is_ok_and(|g| g.count() == u64::MAX));
         let sets = format!("/{}", "{a,b,c,d,e,f,g,h}".repeat(22));
         assert_eq!(error(&sets), ("range overflow", 0));
         assert_eq!(

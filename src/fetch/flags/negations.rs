@@ -12,11 +12,32 @@ use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 
 /// Switches curl does not let `--no-` turn off ("used '--no-' for option that isn't a
 /// boolean"), read off curl 7.88 itself.
-const NOT_BOOLEAN: [&str; 6] = ["http1.0", "http1.1", "http3", "http3-only", "ipv4", "ipv6"];
+const NOT_BOOLEAN: [&str; 12] = [
+    "http1.0",
+    "http1.1",
+    "http3",
+    "http3-only",
+    "ipv4",
+    "ipv6",
+    "tlsv1",
+    "tlsv1.0",
+    "tlsv1.1",
+    "tlsv1.2",
+    "tlsv1.3",
+    "version",
+];
 
-/// The `--no-` forms; nothing to read after parsing.
+/// Switches whose `--no-` form is a request mode of its own rather than an undo: curl's
+/// `--no-head` asks for GET, so with `-I` (in either order) it is "one HTTP request method"
+/// too many, read off curl 7.88 itself (exit 2).
+const MODES: [&str; 1] = ["head"];
+
+/// The `--no-` forms; of them, only a mode's is read after parsing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Negations;
+pub struct Negations {
+    /// `--no-head`: GET asked for, which a body (`-d`, `-F`, `-T`) contradicts.
+    pub no_head: bool,
+}
 
 /// The id of the negation of the switch `id`.
 fn negation_id(id: &str) -> String {
@@ -42,13 +63,18 @@ impl Args for Negations {
         let mut cmd = cmd;
         for (id, long) in switches {
             let negation = negation_id(&id);
-            cmd = cmd.mut_arg(&id, |a| a.overrides_with(&negation)).arg(
-                Arg::new(negation)
-                    .long(negated(&long))
-                    .action(ArgAction::SetTrue)
-                    .overrides_with(id)
-                    .hide(true),
-            );
+            let negating = Arg::new(negation.clone())
+                .long(negated(&long))
+                .action(ArgAction::SetTrue)
+                .hide(true);
+            cmd = match MODES.contains(&long.as_str()) {
+                true => cmd
+                    .mut_arg(&id, |a| a.conflicts_with(&negation))
+                    .arg(negating),
+                false => cmd
+                    .mut_arg(&id, |a| a.overrides_with(&negation))
+                    .arg(negating.overrides_with(id)),
+            };
         }
         cmd
     }
@@ -59,11 +85,15 @@ impl Args for Negations {
 }
 
 impl FromArgMatches for Negations {
-    fn from_arg_matches(_: &ArgMatches) -> Result<Self, clap::Error> {
-        Ok(Negations)
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let mut negations = Negations::default();
+        negations.update_from_arg_matches(matches)?;
+        Ok(negations)
     }
 
-    fn update_from_arg_matches(&mut self, _: &ArgMatches) -> Result<(), clap::Error> {
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        let id = negation_id("head");
+        self.no_head = matches.try_get_one::<bool>(&id).ok().flatten() == Some(&true);
         Ok(())
     }
 }
@@ -98,6 +128,21 @@ mod tests {
                 .no_progress_meter
         );
         assert!(!parse(&["--no-compressed"]).unwrap().compressed);
+    }
+
+    /// `--no-head` asks for GET: with `-I`, in either order, it is refused (curl's 2);
+    /// alone or twice it is read.
+    #[test]
+    fn no_head_is_a_mode_that_clashes_with_head() {
+        assert!(parse(&["-I", "--no-head"]).is_err());
+        assert!(parse(&["--no-head", "-I"]).is_err());
+        assert!(
+            parse(&["--no-head", "--no-head"])
+                .unwrap()
+                .negations
+                .no_head
+        );
+        assert!(!parse(&["-I", "-I"]).unwrap().negations.no_head);
     }
 
     /// curl refuses `--no-` on these, so sockit has no such flag.

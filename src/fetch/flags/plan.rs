@@ -11,9 +11,11 @@ use super::args::FetchArgs;
 use super::file_arg;
 use super::glob::Glob;
 use super::netrc;
+use super::out_flags::OutPlan;
 use super::payload;
 use super::protocols::Protocols;
 use super::targets::OutputFlag;
+use super::tls_flags;
 use super::url_query;
 use crate::fetch::conn::connect::Family;
 use crate::fetch::conn::dial::{ConnectPlan, HttpVersions};
@@ -110,6 +112,8 @@ pub struct FetchPlan {
     pub auth: AuthMode,
     /// The Digest challenge in use, shared by the run's URLs so its nonce is used again.
     pub digest: std::sync::Arc<std::sync::Mutex<Option<DigestState>>>,
+    /// What the output flags of `out_flags.rs` (`-J` ...) come to.
+    pub out: OutPlan,
 }
 
 impl FetchPlan {
@@ -120,6 +124,8 @@ impl FetchPlan {
         if args.targets.urls.is_empty() {
             return Err(FetchError::Usage("no URL given".into()));
         }
+        args.out
+            .check(args.include || args.head, args.continue_at.is_some())?;
         let (targets, mut stopped) = expand_globs(args);
         if args.checksum.is_some() && targets.len() > 1 {
             return Err(FetchError::Usage(
@@ -166,6 +172,7 @@ impl FetchPlan {
             for query in [&query, &url_query].into_iter().flatten() {
                 append_query(&mut url, query);
             }
+            let remote = matches!(target.output, Some(OutputFlag::Remote));
             let output = match target.output {
                 Some(OutputFlag::File(path)) if path.as_os_str() == "-" => None,
                 Some(OutputFlag::File(path)) => {
@@ -184,6 +191,7 @@ impl FetchPlan {
             plan.auth = auth;
             plan.time_cond = time_cond;
             plan.digest = std::sync::Arc::clone(&digest);
+            plan.out = args.out.plan(remote, args.output_dir.as_ref());
             plans.push(plan);
         }
         Ok(Planned { plans, stopped })
@@ -238,15 +246,12 @@ impl FetchPlan {
                     Some(limit) => Some(limit),
                     None => Some(DEFAULT_CONNECT_TIMEOUT),
                 },
-                cacert: args.cacert.clone(),
-                insecure: args.insecure,
+                tls: tls_flags::origin(args, |name| std::env::var_os(name)),
                 warn: !args.silent,
                 routes: args.route.routes()?,
                 unix: args.route.unix(),
-                client_cert: args.route.client_cert(),
                 proxytunnel: args.route.proxytunnel,
-                proxy_cacert: args.route.proxy_cacert.clone(),
-                proxy_insecure: args.route.proxy_insecure,
+                proxy_tls: args.route.proxy_tls(),
                 connect_head,
                 versions: http_versions(args),
                 quic: args.h3.quic_mode()?,
@@ -277,6 +282,7 @@ impl FetchPlan {
                     user: args.proxy_user.as_deref(),
                     noproxy: args.noproxy.as_deref(),
                     preproxy: args.route.preproxy.as_deref(),
+                    auth: args.route.proxy_auth(),
                 },
                 |name| std::env::var(name).ok(),
             )?,
@@ -298,6 +304,7 @@ impl FetchPlan {
             alt_svc: None,
             auth: AuthMode::Basic,
             digest: std::sync::Arc::default(),
+            out: OutPlan::default(),
         })
     }
 }
@@ -382,6 +389,16 @@ fn append_query(url: &mut Url, data: &str) {
     url.set_query(Some(&query));
 }
 
+/// `-I` or `--no-head`: a request mode that carries no body, which curl 7.88 will not
+/// combine with one ("You can only select one HTTP request method!").
+fn head_mode(args: &FetchArgs) -> Option<&'static str> {
+    match (args.head, args.negations.no_head) {
+        (true, _) => Some("-I/--head (HEAD)"),
+        (false, true) => Some("--no-head (GET)"),
+        (false, false) => None,
+    }
+}
+
 /// The request from `-X`, `-I`, `-d`, `-G`, `-A`, `-H` and `--compressed`, and with `-G`
 /// the data for every URL's query instead of a body.
 fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), FetchError> {
@@ -395,6 +412,12 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
             None
         }
     };
+    if let (Some(mode), Some(_)) = (head_mode(args), &body) {
+        return Err(FetchError::Usage(format!(
+            "{mode} sends no body, but -d, --json, -F or -T gives one (curl refuses the pair \
+             too)"
+        )));
+    }
     let method = match (&args.method, args.head, &body) {
         // Methods are case-sensitive (RFC 9110 9.1): sent as typed, as curl does.
         (Some(m), _, _) => m.clone(),

@@ -2,18 +2,20 @@
 //! spelling: `--resolve`, `--connect-to`, `--unix-socket`, `--abstract-unix-socket`, the
 //! client certificate (`-E/--cert`, `--key`, `--cert-type`, `--key-type`), the SOCKS
 //! shorthands (`--socks4`, `--socks4a`, `--socks5`, `--socks5-hostname`, `--socks5-basic`),
-//! `--proxy1.0`, `--proxy-header`, `--preproxy`, `--proxy-basic`, `-p/--proxytunnel`
+//! `--proxy1.0`, `--proxy-header`, `--preproxy`, `--proxy-basic`, `--proxy-digest`,
+//! `--proxy-anyauth`, `-p/--proxytunnel`
 //! and the TLS flags of an `https://` proxy; and turns them into what the plan carries.
 //!
 //! A group of its own, flattened into `FetchArgs`, so that the routing flags read together
 //! and the plan takes them through one call each.
 
 use super::headings::{CONNECTION, PROXY, TLS};
-use crate::fetch::conn::dial::ClientCert;
 use crate::fetch::conn::proxy::ConnectHead;
 use crate::fetch::conn::route::Routes;
 use crate::fetch::error::FetchError;
+use crate::fetch::http::digest::AuthMode;
 use crate::fetch::http::request::HeaderEdit;
+use crate::net::tls::{ClientCert, TlsOptions};
 use crate::net::UnixAddr;
 use std::path::PathBuf;
 
@@ -126,9 +128,22 @@ pub struct RouteFlags {
     #[arg(help_heading = PROXY, long = "preproxy", value_name = "[SCHEME://]HOST[:PORT]")]
     pub preproxy: Option<String>,
 
-    /// Basic authentication to HTTP proxies (always done).
+    /// Basic auth to HTTP proxies, sent at once (the default).
     #[arg(help_heading = PROXY, long = "proxy-basic")]
     pub proxy_basic: bool,
+
+    /// Digest auth to HTTP proxies, after their 407.
+    ///
+    /// The challenge is answered on the same connection (CONNECT too) and kept for the
+    /// run; -U or the proxy URL gives the credentials.
+    #[arg(help_heading = PROXY, long = "proxy-digest")]
+    pub proxy_digest: bool,
+
+    /// Ask the proxy first, then its strongest offer.
+    ///
+    /// Digest, else Basic, from the schemes its 407 offers.
+    #[arg(help_heading = PROXY, long = "proxy-anyauth")]
+    pub proxy_anyauth: bool,
 
     /// Tunnel plain http through the HTTP proxy with CONNECT too.
     #[arg(help_heading = PROXY, short = 'p', long = "proxytunnel")]
@@ -144,6 +159,16 @@ pub struct RouteFlags {
 }
 
 impl RouteFlags {
+    /// How to authenticate to an HTTP proxy: as curl 7.88, `--proxy-anyauth` wins over
+    /// `--proxy-digest`, which wins over `--proxy-basic`, whatever their order.
+    pub fn proxy_auth(&self) -> AuthMode {
+        match (self.proxy_anyauth, self.proxy_digest) {
+            (true, _) => AuthMode::Any,
+            (false, true) => AuthMode::Digest,
+            (false, false) => AuthMode::Basic,
+        }
+    }
+
     /// `--resolve` and `--connect-to`, checked.
     pub fn routes(&self) -> Result<Routes, FetchError> {
         Routes::new(&self.resolve, &self.connect_to)
@@ -193,7 +218,17 @@ impl RouteFlags {
             key: self.key.clone().unwrap_or_else(|| cert.clone()),
             cert,
             types: [self.cert_type.clone(), self.key_type.clone()],
+            pass: None,
         })
+    }
+
+    /// An `https://` proxy's TLS options.
+    pub fn proxy_tls(&self) -> TlsOptions {
+        TlsOptions {
+            cacert: self.proxy_cacert.clone(),
+            insecure: self.proxy_insecure,
+            ..TlsOptions::default()
+        }
     }
 }
 

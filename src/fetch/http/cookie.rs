@@ -113,7 +113,9 @@ impl Cookie {
                 "secure" => return None,
                 "httponly" => cookie.http_only = true,
                 "path" if !val.is_empty() => cookie.path = val.into(),
-                "domain" if !val.is_empty() => {
+                // `Domain=.` names the empty domain: RFC 6265 (5.3, step 6) keeps the cookie
+                // for the host alone, as if no Domain were given.
+                "domain" if !val.trim_start_matches('.').is_empty() => {
                     let named = val.trim_start_matches('.').to_ascii_lowercase();
                     cookie.tailmatch = !is_ip(&named);
                     if !may_set_domain(origin.host, &named) {
@@ -153,7 +155,9 @@ impl Cookie {
         };
         let value = fields.get(6).copied().unwrap_or_default();
         let domain = domain.trim_start_matches('.').to_ascii_lowercase();
-        if domain.is_empty() || name.is_empty() {
+        // a domain no URL can name never goes out, and `.#...` would be written back as a
+        // comment line
+        if !is_host_name(&domain) || name.is_empty() {
             return None;
         }
         Some(Cookie {
@@ -258,6 +262,9 @@ fn may_set_domain(host: &str, domain: &str) -> bool {
     let host = host.to_ascii_lowercase();
     if host == domain {
         return true;
+    }
+    if !is_host_name(domain) {
+        return false;
     }
     if is_ip(&host) || is_ip(domain) || !tail_matches(domain, &host) {
         return false;
@@ -423,6 +430,11 @@ mod tests {
         for host in ["", ".co.uk", "a..b", "#h"] {
             assert_eq!(set("a=1", host, "/"), None, "{host:?}");
         }
+        // `Domain=.` names no domain (a fuzz finding: it became a `.` jar line that read back
+        // as nothing): the cookie stays the host's own, as RFC 6265 says.
+        let dot = set("c=2; Domain=.", "127.", "/").unwrap();
+        assert_eq!((dot.domain.as_str(), dot.tailmatch), ("127.", false));
+        assert_eq!(set("c=2; Domain=a..h.test", "x.a..h.test", "/"), None);
     }
 
     /// File lines read back to the cookie they were written from, HttpOnly included.
@@ -433,6 +445,7 @@ mod tests {
         assert!(c.http_only && c.tailmatch && c.secure);
         assert_eq!(c.file_line(), line);
         assert_eq!(Cookie::from_file_line("# a comment"), None);
+        assert_eq!(Cookie::from_file_line(".#h\tTRUE\t/\tFALSE\t0\tc\t2"), None);
         assert_eq!(Cookie::from_file_line("too\tfew"), None);
         let no_value = Cookie::from_file_line("h\tFALSE\t/\tFALSE\t0\tn").unwrap();
         assert_eq!(no_value.value, "");

@@ -11,6 +11,9 @@
 
 use thiserror::Error;
 
+use super::status_line::{self, Unsupported};
+use crate::fetch::error::FetchError;
+
 /// The largest head accepted, in bytes (status line, headers and the blank line).
 pub const MAX_HEAD: usize = 64 * 1024;
 /// The most header fields accepted in one head.
@@ -34,6 +37,19 @@ pub enum HeadError {
     /// The framing headers contradict each other or are invalid.
     #[error("{0}")]
     Framing(String),
+    /// A status line curl refuses with its exit 1 (a code below 100 or of four digits).
+    #[error("{0}")]
+    Unsupported(#[from] Unsupported),
+}
+
+impl From<HeadError> for FetchError {
+    /// A status line curl refuses is its 1; any other bad head its 8.
+    fn from(e: HeadError) -> FetchError {
+        match e {
+            HeadError::Unsupported(u) => FetchError::UnsupportedReply(u.to_string()),
+            e => FetchError::BadReply(e.to_string()),
+        }
+    }
 }
 
 /// A parsed response head.
@@ -148,17 +164,47 @@ fn parse_complete(raw: &[u8]) -> Result<Head, HeadError> {
             return Err(HeadError::Malformed("incomplete head".into()))
         }
         Err(httparse::Error::TooManyHeaders) => return Err(HeadError::TooManyHeaders),
+        Err(httparse::Error::Status) => return parse_as_curl(raw),
         Err(e) => return Err(HeadError::Malformed(e.to_string())),
     }
     let (Some(version), Some(status)) = (response.version, response.code) else {
         return Err(HeadError::Malformed("no status line".into()));
     };
+    if status < 100 {
+        return Err(Unsupported::Code.into());
+    }
     Ok(Head {
         version,
         status,
         reason: response.reason.unwrap_or("").to_string(),
         headers: response
             .headers
+            .iter()
+            .map(|h| (h.name.to_string(), h.value.to_vec()))
+            .collect(),
+        raw: raw.to_vec(),
+    })
+}
+
+/// A head whose status line httparse refused, read as curl reads it: the line by
+/// [`status_line::read`], the fields by httparse.
+fn parse_as_curl(raw: &[u8]) -> Result<Head, HeadError> {
+    let line_end = memchr::memchr(b'\n', raw).map_or(raw.len(), |at| at + 1);
+    let line = status_line::read(&raw[..line_end])?;
+    let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let headers = match httparse::parse_headers(&raw[line_end..], &mut fields) {
+        Ok(httparse::Status::Complete((_, headers))) => headers,
+        Ok(httparse::Status::Partial) => {
+            return Err(HeadError::Malformed("incomplete head".into()))
+        }
+        Err(httparse::Error::TooManyHeaders) => return Err(HeadError::TooManyHeaders),
+        Err(e) => return Err(HeadError::Malformed(e.to_string())),
+    };
+    Ok(Head {
+        version: line.version,
+        status: line.status,
+        reason: line.reason,
+        headers: headers
             .iter()
             .map(|h| (h.name.to_string(), h.value.to_vec()))
             .collect(),
@@ -410,12 +456,24 @@ mod tests {
         ));
     }
 
+    /// A status line curl refuses is refused in curl's words (its exit 1); what is no HTTP
+    /// at all stays malformed (8); what curl takes despite httparse, sockit takes.
     #[test]
     fn refuses_malformed_status_line() {
-        assert!(matches!(
-            parse(b"HTTP/1.1 abc OK\r\n\r\n"),
-            Err(HeadError::Malformed(_))
-        ));
+        for (wire, why) in [
+            (&b"HTTP/1.1 abc OK\r\n\r\n"[..], Unsupported::Version),
+            (b"HTTP/1.1 1234 Odd\r\n\r\n", Unsupported::Code),
+            (b"HTTP/1.1 099 Low\nX: y\n\n", Unsupported::Code),
+        ] {
+            assert_eq!(parse(wire), Err(HeadError::Unsupported(why)));
+            let error = FetchError::from(parse(wire).unwrap_err());
+            assert_eq!(error.exit_code(), 1, "{error}");
+        }
+        let h = head("HTTP/1.1  200a\r\nContent-Length: 2\r\nX: y\r\n\r\n");
+        assert_eq!(
+            (h.status, h.reason.as_str(), h.headers.len()),
+            (200, "a", 2)
+        );
         assert!(matches!(
             parse(b"SPDY/9 200 OK\r\n\r\n"),
             Err(HeadError::Malformed(_))

@@ -66,8 +66,9 @@ pub struct RequestSpec {
     pub basic: bool,
     /// A Digest `Authorization` value for this request, in place of Basic.
     pub authorization: Option<String>,
-    /// The request only asks for the server's challenge (`--digest`, `--anyauth` before
-    /// one came): form data goes out empty, `Content-Length: 0`, as curl sends it.
+    /// The request only asks for the server's (or the proxy's) Digest challenge (`--digest`
+    /// or `--proxy-digest` before one came): form data goes out empty, `Content-Length: 0`,
+    /// as curl sends it.
     pub probe: bool,
 }
 

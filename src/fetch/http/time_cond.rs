@@ -41,7 +41,8 @@ impl TimeCond {
     }
 
     /// Whether `head`'s document meets the condition, as curl judges it: a document with
-    /// no `Last-Modified` does; one curl cannot read is taken as older than any time.
+    /// no `Last-Modified` does; one curl cannot read is taken as older than any time; one
+    /// modified exactly at the time is neither newer nor older, so it meets neither.
     pub fn met_by(&self, head: &Head) -> bool {
         let Some(text) = head.get("last-modified") else {
             return true;
@@ -52,8 +53,42 @@ impl TimeCond {
         }
         match self.kind {
             TimeKind::Modified => doc > self.at,
-            TimeKind::Unmodified => doc <= self.at,
+            TimeKind::Unmodified => doc < self.at,
             TimeKind::LastModified => true,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fetch::http::head::{parse, Parsed};
+
+    /// A head whose `Last-Modified` is `date`.
+    fn dated(date: &str) -> Head {
+        let bytes = format!("HTTP/1.1 200 OK\r\nLast-Modified: {date}\r\n\r\n");
+        let Ok(Parsed::Complete(head, _)) = parse(bytes.as_bytes()) else {
+            panic!("a complete head")
+        };
+        head
+    }
+
+    /// A document modified exactly at `-z`'s time is not older than it: curl 7.88 drops its
+    /// body for `-z -DATE` ("not old enough"), as it does for `-z DATE` ("not new enough").
+    #[test]
+    fn a_document_of_the_same_second_meets_neither_condition() {
+        let head = dated("Sun, 09 Sep 2001 01:46:40 GMT");
+        for kind in [TimeKind::Modified, TimeKind::Unmodified] {
+            let cond = TimeCond {
+                kind,
+                at: 1_000_000_000,
+            };
+            assert!(!cond.met_by(&head), "{kind:?}");
+        }
+        let later = TimeCond {
+            kind: TimeKind::Unmodified,
+            at: 1_000_000_001,
+        };
+        assert!(later.met_by(&head));
     }
 }

@@ -73,6 +73,26 @@ pub const MAX_REMOTE_NAME: usize = NAME_MAX;
 /// [`MAX_REMOTE_NAME`] bytes so it and its `.part` file can be created.
 pub fn remote_name(url_path: &str) -> PathBuf {
     let last = url_path.rsplit('/').next().unwrap_or("");
+    let name = cleaned_name(last);
+    if name.is_empty() {
+        PathBuf::from("index.html")
+    } else {
+        PathBuf::from(name)
+    }
+}
+
+/// `-J`'s file name: the name a server's Content-Disposition offers, reduced as curl reduces
+/// it to what follows its last `/` or `\`, then cleaned by [`remote_name`]'s rules, so a
+/// hostile name can never leave the output directory; none when nothing is left.
+pub fn header_name(offered: &str) -> Option<PathBuf> {
+    let last = offered.rsplit(['/', '\\']).next().unwrap_or("");
+    let name = cleaned_name(last);
+    (!name.is_empty()).then(|| PathBuf::from(name))
+}
+
+/// One path segment without control characters, a leading `.` or `-` (hidden files, flags),
+/// or a `\`, cut to [`MAX_REMOTE_NAME`] bytes; possibly empty.
+fn cleaned_name(last: &str) -> String {
     let cleaned: String = last
         .chars()
         .filter(|c| !c.is_control())
@@ -86,11 +106,7 @@ pub fn remote_name(url_path: &str) -> PathBuf {
             .unwrap_or(0);
         trimmed = &trimmed[..cut];
     }
-    if trimmed.is_empty() {
-        PathBuf::from("index.html")
-    } else {
-        PathBuf::from(trimmed)
-    }
+    trimmed.to_string()
 }
 
 /// True for an existing file that is not a regular file or a directory: a device such as
@@ -400,6 +416,30 @@ impl Output {
         })
     }
 
+    /// As [`Output::commit`], but only under a name no file has yet (`-J`: a name the
+    /// server chose never replaces a file, as curl 7.88 refuses); taken with a hard link, so
+    /// a file that appeared meanwhile is not overwritten either. An existing file is curl's
+    /// write error (23).
+    pub async fn commit_new(mut self) -> Result<(), FetchError> {
+        let Target::File { file, part, path } = &mut self.target else {
+            return self.commit().await;
+        };
+        if let Some(verifier) = self.verifier.take() {
+            if let Err(e) = verifier.verify(&path.display().to_string()) {
+                let _ = fs::remove_file(&*part);
+                return Err(e);
+            }
+        }
+        file.sync_all().map_err(|e| FetchError::write(part, &e))?;
+        let linked = fs::hard_link(&*part, &*path);
+        let _ = fs::remove_file(&*part);
+        match linked {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(refuse_existing(path)),
+            Err(e) => Err(FetchError::write(path, &e)),
+        }
+    }
+
     /// Verifies what is written against `check` (`--checksum`), starting with the bytes a
     /// resumed `.part` file already holds.
     pub fn verify_with(mut self, check: Option<Checksum>) -> Result<Self, FetchError> {
@@ -512,6 +552,14 @@ impl Write for Output {
 impl Sink for Output {
     fn take_failure(&mut self) -> Option<FetchError> {
         self.failure.take()
+    }
+}
+
+/// `-J`'s refusal of a name a file already has (curl's 23, as curl 7.88 refuses).
+pub fn refuse_existing(path: &Path) -> FetchError {
+    FetchError::Write {
+        path: path.display().to_string(),
+        reason: "the file exists, and -J never replaces one".into(),
     }
 }
 

@@ -89,6 +89,20 @@ impl HeadSinks {
         self.include.as_deref()
     }
 
+    /// With `-f` failing on the status and the body bound for stdout, the heads `-i` (or
+    /// `-I`) collected still go there: curl writes them before it looks at the status. To a
+    /// file they go nowhere, as no file is made for a failed transfer.
+    pub fn print_included(&mut self) -> Result<(), FetchError> {
+        let Some(bytes) = self.include.take() else {
+            return Ok(());
+        };
+        let mut out = std::io::stdout().lock();
+        match out.write_all(&bytes).and_then(|()| out.flush()) {
+            Err(e) if e.kind() != ErrorKind::BrokenPipe => Err(file::stdout_error(&e)),
+            _ => Ok(()),
+        }
+    }
+
     /// A chunked body's trailer lines go where heads are printed and dumped, as curl
     /// does (without the blank line that ends them: nothing when there were none).
     pub fn show_trailers(&mut self, trailers: &[u8]) -> Result<(), FetchError> {

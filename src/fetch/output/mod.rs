@@ -1,7 +1,7 @@
 //! Where the response goes and what the user sees: the output file (written as `.part`,
 //! claimed by a lock, resumable through the `--segments` sidecar), the heads printed (`-i`,
 //! `-D`), the progress meter, `-v`'s trace and `--trace`'s, `-w`'s write-out, `--checksum`,
-//! and the cookie jar saved by `-c`.
+//! the cookie jar saved by `-c`, and `-V`'s text.
 //!
 //! It imports the http layer (a head to print, a sink to fill); it never dials and never
 //! decides whether to try again.
@@ -18,4 +18,5 @@ pub(crate) mod sidecar;
 pub(super) mod state_file;
 pub(crate) mod trace;
 pub(super) mod verbose;
+pub(super) mod version;
 pub mod writeout;

@@ -1,29 +1,34 @@
-//! Owns TLS for every connection sockit makes or takes: the one crypto provider, whom a
-//! client trusts (`trust.rs`), the client handshake and its failure in words (`client.rs`),
-//! and one [`TlsError`] for all of it. `sockit fetch` maps that error to curl's 35, 60 and
-//! 77; `sockit client` and `bench` use it with their flags ([`TlsArgs`], [`TlsClient`]);
-//! serve builds its acceptor from the same provider.
+//! Owns TLS for every connection sockit makes or takes: the one crypto provider, the plain
+//! [`TlsOptions`] a client hop is made with (`options.rs`), whom a client trusts
+//! (`trust.rs`), what it offers (`suites.rs`: versions, suites, groups), what it pins
+//! (`pin.rs`), the client certificate it presents (`identity.rs`), the client handshake and
+//! its failure in words (`client.rs`), and one [`TlsError`] for all of it. `sockit fetch`
+//! fills the options from curl's flags and maps the error to curl's codes; `sockit client`
+//! and `bench` use it with their flags ([`TlsArgs`], [`TlsClient`]); serve builds its
+//! acceptor from the same provider.
 //!
-//! A server's certificate is checked the same way in every subcommand (built-in roots plus
-//! `--cacert`, `-k` to skip, failures told in words): the hello protocol differs from HTTPS
-//! only in offering no ALPN protocol and in presenting a client certificate for mutual TLS.
+//! A server's certificate is checked the same way in every subcommand (the system's roots
+//! plus `--cacert`, `-k` to skip, failures told in words): the hello protocol differs from
+//! HTTPS only in offering no ALPN protocol and in presenting a client certificate for
+//! mutual TLS.
 //! This module imports nothing above `net` (`exit`'s code tables aside).
 
 mod client;
+mod identity;
+mod options;
+mod pin;
+mod suites;
 mod trust;
 
 pub use client::handshake;
-pub use trust::client_config;
+pub use options::{ClientCert, TlsOptions, TlsVersion, VersionRange};
+pub use trust::{client_config, system_roots, SystemRoots};
 
 use crate::addr::Address;
 use crate::exit::{common, curl};
-use rustls::client::ResolvesClientCert;
 use rustls::crypto::CryptoProvider;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use rustls::sign::CertifiedKey;
-use rustls::{ClientConfig, SignatureScheme};
-use std::path::{Path, PathBuf};
+use rustls::ClientConfig;
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
@@ -42,7 +47,7 @@ pub fn crypto_provider() -> Arc<CryptoProvider> {
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct TlsArgs {
     /// Speak TLS (also implied by a `tls:HOST:PORT` address): verify the server against the
-    /// built-in roots plus `--cacert`, for the host name of `-a`.
+    /// system's roots plus `--cacert`, for the host name of `-a`.
     #[arg(long)]
     pub tls: bool,
 
@@ -109,12 +114,40 @@ pub enum TlsError {
     /// TLS over a Unix socket is not offered.
     #[error("--tls needs a TCP address, not {0}")]
     NotTcp(String),
+    /// No TLS version is left to offer (curl's 35).
+    #[error("{0}")]
+    Versions(String),
+    /// `--ciphers`, `--tls13-ciphers` or `--curves` names nothing usable (curl's 59).
+    #[error("failed setting {what}: {list} ({known})")]
+    Cipher {
+        /// Which list, as curl names it.
+        what: &'static str,
+        /// The list given.
+        list: String,
+        /// The names that would do.
+        known: &'static str,
+    },
+    /// `--crlfile` cannot be used (curl's 82).
+    #[error("error loading CRL file {}: {reason}", path.display())]
+    CrlFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The server's key is not `--pinnedpubkey`'s (curl's 90).
+    #[error("public key of {host} does not match the pinned public key (--pinnedpubkey)")]
+    PinnedKey {
+        /// The host.
+        host: String,
+    },
 }
 
 impl TlsError {
     /// curl's code for this failure: 77 a bad `--cacert`, 60 an untrusted server, 35 any
-    /// other handshake failure, 58 a client certificate file that cannot be used; usage (2)
-    /// for TLS over a Unix socket.
+    /// other handshake failure or no version to offer, 58 a client certificate file that
+    /// cannot be used, 59 no usable suite or group, 82 a bad `--crlfile`, 90 a key that is
+    /// not the pinned one; usage (2) for TLS over a Unix socket.
     pub fn exit_code(&self) -> u8 {
         match self {
             TlsError::CaFile { .. } => curl::SSL_CACERT_BADFILE,
@@ -122,6 +155,10 @@ impl TlsError {
             TlsError::Handshake { .. } => curl::SSL_CONNECT_ERROR,
             TlsError::ClientCertificate { .. } => curl::SSL_CERTPROBLEM,
             TlsError::NotTcp(_) => common::USAGE,
+            TlsError::Versions(_) => curl::SSL_CONNECT_ERROR,
+            TlsError::Cipher { .. } => curl::SSL_CIPHER,
+            TlsError::CrlFile { .. } => curl::SSL_CRL_BADFILE,
+            TlsError::PinnedKey { .. } => curl::SSL_PINNEDPUBKEYNOTMATCH,
         }
     }
 }
@@ -149,12 +186,22 @@ pub struct TlsClient {
 impl TlsClient {
     /// Builds the configuration from the flags: reads `--cacert` and the client certificate.
     pub fn new(args: &TlsArgs) -> Result<Self, TlsError> {
-        let mut config = client_config(args.cacert.as_deref(), args.insecure, &[])?;
-        if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
-            present_identity(&mut config, cert, key)?;
-        }
+        let opts = TlsOptions {
+            cacert: args.cacert.clone(),
+            insecure: args.insecure,
+            identity: match (&args.tls_cert, &args.tls_key) {
+                (Some(cert), Some(key)) => Some(ClientCert {
+                    cert: cert.clone(),
+                    key: key.clone(),
+                    types: [None, None],
+                    pass: None,
+                }),
+                _ => None,
+            },
+            ..TlsOptions::default()
+        };
         Ok(TlsClient {
-            config: Arc::new(config),
+            config: Arc::new(client_config(&opts, &[])?),
         })
     }
 
@@ -182,46 +229,6 @@ impl TlsClient {
     }
 }
 
-/// Makes `config` present the certificate chain in `cert` (PEM) with the private key in `key`
-/// (PEM; the same file may hold both) to a server that asks for one: mutual TLS for
-/// `sockit client --tls-cert` and `sockit fetch --cert` alike. A file that cannot be used is
-/// [`TlsError::ClientCertificate`] (curl's 58).
-pub fn present_identity(
-    config: &mut ClientConfig,
-    cert: &Path,
-    key: &Path,
-) -> Result<(), TlsError> {
-    config.client_auth_cert_resolver = Arc::new(Identity(identity(cert, key)?));
-    Ok(())
-}
-
-/// The client certificate and its key, checked to belong together.
-fn identity(cert: &Path, key: &Path) -> Result<Arc<CertifiedKey>, TlsError> {
-    let bad = |path: &Path, reason: String| TlsError::ClientCertificate {
-        path: path.to_owned(),
-        reason,
-    };
-    let chain = CertificateDer::pem_file_iter(cert)
-        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| bad(cert, pem_problem(&e)))?;
-    if chain.is_empty() {
-        return Err(bad(cert, "no PEM certificate in it".into()));
-    }
-    let der = PrivateKeyDer::from_pem_file(key).map_err(|e| bad(key, key_problem(key, &e)))?;
-    CertifiedKey::from_der(chain, der, &crypto_provider())
-        .map(Arc::new)
-        .map_err(|e| match e {
-            rustls::Error::InconsistentKeys(_) => bad(
-                key,
-                format!(
-                    "the key does not match the certificate in {}",
-                    cert.display()
-                ),
-            ),
-            e => bad(key, format!("unusable private key: {e}")),
-        })
-}
-
 /// A PEM file's problem in words. The parser's own text shows a section's tag and a bad line
 /// as byte arrays (`missing section end marker: [67, 69, 82, ...]`); these say `CERTIFICATE`.
 pub(crate) fn pem_problem(err: &rustls::pki_types::pem::Error) -> String {
@@ -238,37 +245,6 @@ pub(crate) fn pem_problem(err: &rustls::pki_types::pem::Error) -> String {
             String::from_utf8_lossy(line).trim_end()
         ),
         e => format!("broken PEM: {e}"),
-    }
-}
-
-/// Why `key` gave no private key: an encrypted one is named as such (sockit cannot decrypt
-/// it), anything else as [`pem_problem`] says.
-fn key_problem(key: &Path, err: &rustls::pki_types::pem::Error) -> String {
-    let text = std::fs::read(key).unwrap_or_default();
-    let encrypted = |marker: &[u8]| text.windows(marker.len()).any(|w| w == marker);
-    if encrypted(b"ENCRYPTED PRIVATE KEY") || encrypted(b"Proc-Type: 4,ENCRYPTED") {
-        return "the private key is encrypted, which sockit cannot read: decrypt it first \
-                (openssl pkey -in KEY -out PLAIN.key)"
-            .into();
-    }
-    pem_problem(err)
-}
-
-/// Presents one certificate to every server that asks.
-#[derive(Debug)]
-struct Identity(Arc<CertifiedKey>);
-
-impl ResolvesClientCert for Identity {
-    fn resolve(
-        &self,
-        _root_hint_subjects: &[&[u8]],
-        _sigschemes: &[SignatureScheme],
-    ) -> Option<Arc<CertifiedKey>> {
-        Some(self.0.clone())
-    }
-
-    fn has_certs(&self) -> bool {
-        true
     }
 }
 

@@ -1,87 +1,181 @@
 //! Owns whom a TLS client trusts: the rustls client configuration of `sockit fetch`,
-//! `client` and `bench` (trust roots, `--cacert`, `-k`).
+//! `client` and `bench` (trust roots, `--cacert`, `--capath`, `--crlfile`, `-k`).
 //!
-//! Trust roots are Mozilla's, compiled in through `webpki-roots`, so a connection behaves the
-//! same on every machine; `--cacert` adds roots to them.
+//! Trust starts from the system's store, as curl on Debian does (its bundle,
+//! `/etc/ssl/certs/ca-certificates.crt`, where an administrator's added CAs land too), and
+//! from the Mozilla roots compiled in through `webpki-roots` only where the system has no
+//! bundle. `--cacert` and `--capath` add to it, as they do to Debian curl's default CA path.
 //!
-//! A certificate given to `--cacert` is also trusted as the server's own certificate when it
-//! is exactly the one presented, as curl (OpenSSL) does: rustls alone refuses a
-//! self-signed `openssl req -x509` certificate (CA:TRUE, so "CA used as end entity") and a
-//! leaf without its issuer ("unknown issuer"), a common complaint against rustls clients.
-//! The host name and the validity dates are still checked. Failures are told in words.
+//! A certificate given to `--cacert` or `--capath` is also trusted as the server's own
+//! certificate when it is exactly the one presented, as curl (OpenSSL) does: rustls alone
+//! refuses a self-signed `openssl req -x509` certificate (CA:TRUE, so "CA used as end
+//! entity") and a leaf without its issuer ("unknown issuer"), a common complaint against
+//! rustls clients. The host name and the validity dates are still checked. Failures are
+//! told in words.
 
-use super::{crypto_provider, TlsError};
+use super::options::TlsOptions;
+use super::{identity, pin, suites, TlsError};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::{verify_server_name, WebPkiServerVerifier};
+use rustls::client::{verify_server_name, Resumption, WebPkiServerVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, ServerName, UnixTime};
 use rustls::server::ParsedCertificate;
 use rustls::{
-    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+    CertificateError, ClientConfig, DigitallySignedStruct, KeyLogFile, RootCertStore,
+    SignatureScheme,
 };
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-/// Builds a client configuration: built-in roots plus `cacert`, or no verification at all
-/// when `insecure`; offering the ALPN protocols `alpn` (none for the hello protocol).
-pub fn client_config(
-    cacert: Option<&Path>,
-    insecure: bool,
-    alpn: &[&[u8]],
-) -> Result<ClientConfig, TlsError> {
-    let provider = crypto_provider();
-    let set_up = |e: rustls::Error| TlsError::Handshake {
-        host: String::new(),
-        reason: e.to_string(),
-    };
+/// Builds a client configuration from `opts`, offering the ALPN protocols `alpn` (none for
+/// the hello protocol). TLS secrets go to `SSLKEYLOGFILE` when it is set, as curl writes
+/// them, so that a capture can be read in Wireshark.
+pub fn client_config(opts: &TlsOptions, alpn: &[&[u8]]) -> Result<ClientConfig, TlsError> {
+    let offer = suites::choose(opts)?;
+    let provider = offer.provider;
     let builder = ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(set_up)?;
-    let mut config = if insecure {
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(NoVerification(provider)))
-            .with_no_client_auth()
+        .with_protocol_versions(&offer.versions)
+        .map_err(|e| TlsError::Versions(e.to_string()))?;
+    let verifier: Arc<dyn ServerCertVerifier> = if opts.insecure {
+        Arc::new(NoVerification(provider))
     } else {
-        let (roots, pinned) = roots(cacert)?;
-        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+        let (roots, pinned) = roots(opts)?;
+        let mut webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider);
+        if let Some(path) = &opts.crlfile {
+            // OpenSSL's X509_V_FLAG_CRL_CHECK, which curl sets: the leaf's issuer must have
+            // a list, the rest of the chain is not looked up.
+            webpki = webpki
+                .with_crls(crls(path)?)
+                .only_check_end_entity_revocation();
+        }
+        let webpki = webpki
             .build()
-            .map_err(|e| set_up(rustls::Error::General(e.to_string())))?;
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(ExactOrChain { webpki, pinned }))
-            .with_no_client_auth()
+            .map_err(|e| TlsError::Versions(e.to_string()))?;
+        Arc::new(ExactOrChain { webpki, pinned })
     };
+    let verifier = pin::checked(verifier, opts)?;
+    let mut config = builder
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
     config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    config.key_log = Arc::new(KeyLogFile::new());
+    if opts.no_session_id {
+        config.resumption = Resumption::disabled();
+    }
+    if let Some(cert) = &opts.identity {
+        identity::present(&mut config, cert)?;
+    }
     Ok(config)
 }
 
-/// The built-in roots plus `--cacert`'s certificates, and those certificates themselves.
+/// Where the trust roots without `--cacert` come from: the system's bundle, or the roots
+/// compiled in.
+#[derive(Debug, Clone)]
+pub struct SystemRoots {
+    /// The bundle file read, or None for the compiled-in Mozilla roots.
+    pub bundle: Option<&'static str>,
+    /// The roots.
+    pub store: RootCertStore,
+}
+
+/// The CA bundles of the common Linux and BSD distributions, in the order OpenSSL's and
+/// Go's probes look for them: Debian and Ubuntu (where curl reads it too), Fedora and RHEL,
+/// openSUSE, Alpine, FreeBSD.
+const BUNDLES: [&str; 6] = [
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+    "/usr/local/share/certs/ca-root-nss.crt",
+];
+
+/// The system's trust roots, read once per process: the first bundle of [`BUNDLES`] that
+/// holds a certificate, else the compiled-in Mozilla roots.
+pub fn system_roots() -> &'static SystemRoots {
+    static ROOTS: OnceLock<SystemRoots> = OnceLock::new();
+    ROOTS.get_or_init(|| {
+        for bundle in BUNDLES {
+            let found = rustls_native_certs::load_certs_from_paths(Some(Path::new(bundle)), None);
+            let mut store = RootCertStore::empty();
+            let (added, _) = store.add_parsable_certificates(found.certs);
+            if added > 0 {
+                return SystemRoots {
+                    bundle: Some(bundle),
+                    store,
+                };
+            }
+        }
+        SystemRoots {
+            bundle: None,
+            store: RootCertStore {
+                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+            },
+        }
+    })
+}
+
+/// The system's roots plus `--cacert`'s and `--capath`'s certificates, and those
+/// certificates themselves.
 type Roots = (RootCertStore, Vec<CertificateDer<'static>>);
 
-fn roots(cacert: Option<&Path>) -> Result<Roots, TlsError> {
-    let mut store = RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+fn roots(opts: &TlsOptions) -> Result<Roots, TlsError> {
+    let mut store = system_roots().store.clone();
+    let mut given = match &opts.cacert {
+        Some(path) => ca_file(path)?,
+        None => Vec::new(),
     };
-    let Some(path) = cacert else {
-        return Ok((store, Vec::new()));
-    };
+    if let Some(dir) = &opts.capath {
+        // A directory that cannot be read adds nothing, as with curl: the server is then
+        // simply not trusted (60).
+        given.extend(rustls_native_certs::load_certs_from_paths(None, Some(dir)).certs);
+    }
+    for cert in &given {
+        store.add(cert.clone()).map_err(|e| TlsError::CaFile {
+            path: opts
+                .cacert
+                .as_ref()
+                .or(opts.capath.as_ref())
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            reason: e.to_string(),
+        })?;
+    }
+    Ok((store, given))
+}
+
+/// The certificates of a `--cacert` file: at least one, or curl's 77.
+fn ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let bad = |reason: String| TlsError::CaFile {
         path: path.display().to_string(),
         reason,
     };
     let certs = CertificateDer::pem_file_iter(path)
-        .map_err(|e| bad(e.to_string()))?
+        .map_err(|e| bad(super::pem_problem(&e)))?
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| bad(e.to_string()))?;
+        .map_err(|e| bad(super::pem_problem(&e)))?;
     if certs.is_empty() {
         return Err(bad("no PEM certificate in it".into()));
     }
-    for cert in &certs {
-        store.add(cert.clone()).map_err(|e| bad(e.to_string()))?;
+    Ok(certs)
+}
+
+/// The revocation lists of a `--crlfile`: at least one, or curl's 82.
+fn crls(path: &Path) -> Result<Vec<CertificateRevocationListDer<'static>>, TlsError> {
+    let bad = |reason: String| TlsError::CrlFile {
+        path: path.to_owned(),
+        reason,
+    };
+    let lists = CertificateRevocationListDer::pem_file_iter(path)
+        .map_err(|e| bad(super::pem_problem(&e)))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(super::pem_problem(&e)))?;
+    if lists.is_empty() {
+        return Err(bad("no PEM X509 CRL in it".into()));
     }
-    Ok((store, certs))
+    Ok(lists)
 }
 
 /// Verifies the chain to a trusted root (webpki), or accepts a `--cacert` certificate that

@@ -23,15 +23,18 @@ mod globs;
 mod h2;
 mod multipart;
 mod options;
+mod out_flags;
 mod outputs;
 mod ranges;
 mod requests;
 mod responses;
 mod routing;
+mod scripts;
+mod tls;
 mod trace;
 
 use crate::support::recorder::Recorder;
-use crate::support::{require_tool, sockit, ChildGuard, PROXY_VARS};
+use crate::support::{require_tool, sockit, ChildGuard, PROXY_VARS, TLS_VARS};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{Read, Write};
@@ -64,7 +67,7 @@ pub struct Line {
     /// The arguments after `curl` or `sockit fetch`; `{u}` stands for `http://127.0.0.1:PORT`,
     /// `{a}` for `127.0.0.1:PORT` and `{p}` for PORT (an area may add its own, see
     /// [`check_with`]).
-    args: Vec<&'static str>,
+    args: Vec<String>,
     /// Files in the working directory before the run.
     files: Vec<(&'static str, Vec<u8>)>,
     /// What the tool reads on stdin.
@@ -76,7 +79,19 @@ pub struct Line {
 /// A line running `args`.
 pub fn line(args: &[&'static str]) -> Line {
     Line {
-        args: args.to_vec(),
+        args: args.iter().map(|a| a.to_string()).collect(),
+        files: Vec::new(),
+        stdin: Vec::new(),
+        differs: None,
+    }
+}
+
+/// A line written as a script writes it, split into arguments as sh splits them (quotes and
+/// backslashes; no variables or globs).
+pub fn sh(command: &str) -> Line {
+    let args = shlex::split(command).unwrap_or_else(|| panic!("unbalanced quotes: {command}"));
+    Line {
+        args,
         files: Vec::new(),
         stdin: Vec::new(),
         differs: None,
@@ -150,10 +165,15 @@ pub fn check_with(table: Vec<Line>, extra: &[(&str, String)]) {
     if !require_tool("curl") {
         return;
     }
+    check_on(&Recorder::start(), table, extra);
+}
+
+/// [`check_with`] against a recording server the area started itself (one that also
+/// listens on a Unix socket, say); the caller has made sure curl is there.
+pub fn check_on(server: &Recorder, table: Vec<Line>, extra: &[(&str, String)]) {
     let _turn = TURN
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let server = Recorder::start();
     let base = server.base();
     let mut report = String::new();
     for line in &table {
@@ -174,10 +194,10 @@ pub fn check_with(table: Vec<Line>, extra: &[(&str, String)]) {
             .collect();
         let mut curl = Command::new("curl");
         curl.args(&args);
-        let theirs = run(curl, line, &server);
+        let theirs = run(curl, line, server);
         let mut ours = sockit();
         ours.arg("fetch").args(&args);
-        let mine = run(ours, line, &server);
+        let mine = run(ours, line, server);
         for aspect in [Aspect::Request, Aspect::Stdout, Aspect::Files, Aspect::Exit] {
             let (a, b) = (theirs.aspect(aspect), mine.aspect(aspect));
             match line.differs {
@@ -202,13 +222,13 @@ pub fn check_with(table: Vec<Line>, extra: &[(&str, String)]) {
 }
 
 /// Makes `cmd` run in `dir` as a fresh user would: no ~/.curlrc (curl's or sockit's), no
-/// proxies from the environment the tests run in.
+/// proxies or CA settings from the environment the tests run in.
 pub fn isolate(cmd: &mut Command, dir: &Path) {
     cmd.current_dir(dir)
         .env("HOME", dir)
         .env_remove("CURL_HOME")
         .env_remove("XDG_CONFIG_HOME");
-    for var in PROXY_VARS {
+    for var in PROXY_VARS.iter().chain(&TLS_VARS) {
         cmd.env_remove(var);
     }
 }
@@ -259,7 +279,9 @@ fn normalised(bytes: &[u8]) -> Vec<u8> {
         let line = &rest[..at];
         if line.starts_with(b"User-Agent: curl/") || line.starts_with(b"User-Agent: sockit/") {
             out.extend_from_slice(b"User-Agent: (default)");
-        } else if line.starts_with(b"Authorization: Digest ") {
+        } else if line.starts_with(b"Authorization: Digest ")
+            || line.starts_with(b"Proxy-Authorization: Digest ")
+        {
             out.extend_from_slice(&without_random_digest(line));
         } else if line.starts_with(b"PROXY TCP") {
             let mut fields: Vec<&[u8]> = line.split(|b| *b == b' ').collect();

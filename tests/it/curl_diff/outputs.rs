@@ -42,6 +42,13 @@ fn table() -> Vec<Line> {
         line(&["-s", "-f", "{u}/status/404"]),
         line(&["-sS", "-f", "{u}/status/503"]),
         line(&["-s", "-f", "-o", "out", "{u}/status/500"]),
+        line(&["-s", "-i", "-f", "{u}/status/404"]),
+        line(&["-s", "-I", "-f", "{u}/status/404"]),
+        line(&["-s", "-i", "-f", "-o", "out", "{u}/status/404"]).differs(
+            &[Aspect::Files],
+            "curl leaves the head -i wrote in out though the transfer failed (22); sockit \
+             makes no file for a failed transfer",
+        ),
         line(&["-s", "-o", "out", "{u}/status/404"]),
         line(&["-s", "-f", "{u}/hello"]),
         line(&["-s", "-f", "{u}/hello", "{u}/status/404"]),
@@ -60,6 +67,22 @@ fn table() -> Vec<Line> {
         line(&["-s", "-o", "out", "{u}/truncated"])
             .file("out", b"old contents\n")
             .differs(&[Aspect::Files], NO_PARTIAL),
+        line(&[
+            "-s",
+            "--retry",
+            "1",
+            "--retry-delay",
+            "0",
+            "-o",
+            "out",
+            "{u}/truncated",
+        ])
+        .differs(
+            &[Aspect::Request, Aspect::Files],
+            "sockit retries a download into a file that dropped mid-body (issue 19), \
+                 curl only with --retry-all-errors; and it leaves out.part, not out",
+        ),
+        line(&["-s", "--retry", "1", "--retry-delay", "0", "{u}/truncated"]),
         line(&["-s", "-o", "out", "--max-filesize", "3", "{u}/hello"]),
         line(&["-s", "-w", "%{http_code}", "{u}/hello"]),
         line(&["-s", "--limit-rate", "1000B", "{u}/hello"]),

@@ -26,6 +26,16 @@ fn table() -> Vec<Line> {
             "sockit refuses a bare CR in a head (exit 8), where response splitting and \
              smuggling live; curl takes it",
         ),
+        line(&["-sS", "{u}/status-4digit"]),
+        line(&["-s", "-i", "-w", "%{http_code}", "{u}/status-4digit"]),
+        line(&["-sS", "-o", "out", "{u}/status-low"]),
+        line(&["-s", "-i", "{u}/status-loose"]),
+        line(&[
+            "-s",
+            "-w",
+            "%{http_code} %{size_header}",
+            "{u}/status-loose",
+        ]),
         line(&["-s", "{u}/gzip"]),
         line(&["-s", "--compressed", "{u}/gzip"]),
         line(&["-s", "--compressed", "{u}/deflate"]),

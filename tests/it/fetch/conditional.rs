@@ -55,7 +55,8 @@ fn etag_save_replaces_the_tag_file_whole() {
 }
 
 /// `-z FILE` sends FILE's mtime as If-Modified-Since (`-z -FILE`: If-Unmodified-Since), and
-/// the 304 it earns leaves the output alone.
+/// the 304 it earns leaves the output alone; a 200 for a document modified in that very
+/// second is not older than FILE, so `-z -FILE` drops its body, as curl does.
 #[test]
 fn time_cond_takes_a_files_mtime() {
     let server = Recorder::start();
@@ -78,5 +79,5 @@ fn time_cond_takes_a_files_mtime() {
         sent.contains(&format!("\r\nIf-Unmodified-Since: {LAST_MODIFIED}\r\n")),
         "{sent}"
     );
-    assert_eq!(run.stdout, b"dated\n");
+    assert_eq!(run.stdout, b"");
 }

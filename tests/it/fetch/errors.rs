@@ -62,8 +62,7 @@ fn refused_is_7() {
 #[test]
 fn weird_replies_are_8() {
     for bad in [
-        &b"HTTP/1.1 abc OK\r\n\r\n"[..],
-        b"HTTP/1.1 200 OK\r\nX: a\rb\r\nContent-Length: 0\r\n\r\n",
+        &b"HTTP/1.1 200 OK\r\nX: a\rb\r\nContent-Length: 0\r\n\r\n"[..],
         b"HTTP/1.1 200 OK\nX: a\rb\nContent-Length: 0\n\n",
         b"HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n3\rabc\n0\n\n",
         b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n",
@@ -79,6 +78,37 @@ fn weird_replies_are_8() {
         assert_eq!(run.code, 8, "{:?}: {}", String::from_utf8_lossy(bad), run.stderr);
         assert!(run.stderr.starts_with("sockit: (8) weird server reply"), "{}", run.stderr);
         assert_eq!(run.stderr.lines().count(), 1);
+    }
+}
+
+/// A status line curl 7.88 refuses is its exit 1, in its words: no number, or a number of
+/// four digits or below 100 (read off curl against the same replies).
+#[test]
+fn status_lines_curl_refuses_are_1() {
+    for (bad, words) in [
+        (
+            &b"HTTP/1.1 abc OK\r\n\r\n"[..],
+            "Unsupported HTTP version in response",
+        ),
+        (
+            b"HTTP/1.1 2001 Odd\r\n\r\n",
+            "Unsupported response code in HTTP response",
+        ),
+        (
+            b"HTTP/1.1 099 Low\r\nContent-Length: 0\r\n\r\n",
+            "Unsupported response code in HTTP response",
+        ),
+    ] {
+        let server = replying(bad);
+        let run = fetch(&[&server.url("/")]);
+        assert_eq!(
+            run.code,
+            1,
+            "{:?}: {}",
+            String::from_utf8_lossy(bad),
+            run.stderr
+        );
+        assert_eq!(run.stderr.trim(), format!("sockit: (1) {words}"));
     }
 }
 

@@ -105,6 +105,32 @@ fn dropped_download_resumes_with_if_range() {
     assert_eq!(second.header("if-range"), Some("\"v1\""));
 }
 
+/// Issue 19, beyond curl: `--retry` alone retries a download into a file whose connection
+/// drops mid-body (curl's 18), continuing its .part file with Range and If-Range.
+#[test]
+fn retry_alone_resumes_a_dropped_download() {
+    let body = pattern(300_000);
+    let server = dropping_once(body.clone(), 100_000, "\"v1\"");
+    let dir = tempfile::tempdir().unwrap();
+    let flags = ["--retry", "1", "--retry-delay", "10ms", "-o", "f"];
+    fetch_in(dir.path(), &[&flags[..], &[&server.url("/")]].concat()).expect(0);
+    assert!(std::fs::read(dir.path().join("f")).unwrap() == body);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[1].header("range"), Some("bytes=100000-"));
+    assert_eq!(requests[1].header("if-range"), Some("\"v1\""));
+}
+
+/// `--retry` alone does not retry a download to stdout that dropped after its first bytes.
+#[test]
+fn retry_alone_leaves_a_dropped_stdout_download() {
+    let server = dropping_once(pattern(300_000), 100_000, "\"v1\"");
+    let flags = ["--retry", "2", "--retry-delay", "10ms"];
+    let run = fetch(&[&flags[..], &[&server.url("/")]].concat()).expect(18);
+    assert_eq!(run.stdout.len(), 100_000);
+    assert_eq!(server.requests().len(), 1);
+}
+
 /// A download to stdout that already wrote body bytes is not retried: a second copy after
 /// them would corrupt the output.
 #[test]

@@ -1,7 +1,7 @@
 //! Runs `sockit fetch` with a deadline and collects its exit code and all of its output
 //! (read while it runs, so a large body cannot fill the pipe and stall it).
 
-use crate::support::{sockit, ChildGuard, PROXY_VARS};
+use crate::support::{sockit, ChildGuard, PROXY_VARS, TLS_VARS};
 use std::io::Read;
 use std::path::Path;
 use std::process::ChildStdout;
@@ -58,12 +58,12 @@ impl Running {
         Self::start_with_env(dir, args, &[])
     }
 
-    /// Starts `sockit fetch ARGS` in `dir` with `env` set; the proxy variables of the
-    /// environment the tests run in are cleared, so only the test's own apply.
+    /// Starts `sockit fetch ARGS` in `dir` with `env` set; the proxy and TLS variables of
+    /// the environment the tests run in are cleared, so only the test's own apply.
     pub fn start_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Running {
         let mut cmd = sockit();
         cmd.arg("fetch").args(args).current_dir(dir);
-        for var in PROXY_VARS {
+        for var in PROXY_VARS.iter().chain(&TLS_VARS) {
             cmd.env_remove(var);
         }
         cmd.envs(env.iter().copied());

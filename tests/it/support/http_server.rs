@@ -30,6 +30,8 @@ pub struct Req {
     /// TLS only: the SNI name and the negotiated ALPN protocol.
     pub sni: Option<String>,
     pub alpn: Option<Vec<u8>>,
+    /// TLS only: what the connection negotiated.
+    pub tls: Option<Negotiated>,
     /// The client's address: the same for requests on one kept-alive connection.
     pub peer: Option<SocketAddr>,
 }
@@ -42,6 +44,16 @@ impl Req {
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
+}
+
+/// What a TLS connection negotiated, as rustls names it (`TLSv1_2`,
+/// `TLS13_AES_128_GCM_SHA256`, `X25519`), and whether it resumed an earlier session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Negotiated {
+    pub version: String,
+    pub suite: String,
+    pub group: String,
+    pub resumed: bool,
 }
 
 /// How the server ends a connection after the handler wrote its reply.
@@ -160,6 +172,21 @@ impl Server {
         Self::tls_with(&cert.cert, &cert.signing_key, handler)
     }
 
+    /// An HTTPS server made with `config` (any versions, suites, client authentication);
+    /// `cert_pem` is the PEM file `cert_pem()` names.
+    pub fn tls_config(
+        config: ServerConfig,
+        cert_pem: &Path,
+        handler: impl Fn(&Req, &mut Stream) -> End + Send + Sync + 'static,
+    ) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let pem = dir.path().join("cert.pem");
+        std::fs::copy(cert_pem, &pem).unwrap();
+        let mut server = Self::start(Some(Arc::new(config)), Arc::new(handler));
+        server.cert = Some((dir, pem));
+        server
+    }
+
     /// An HTTPS server presenting `cert` (its key: `key`); `cert_pem()` is that
     /// certificate.
     pub fn tls_with(
@@ -270,6 +297,7 @@ fn serve(tcp: TcpStream, tls: Option<Arc<ServerConfig>>, handler: &Handler, log:
         if let Stream::Tls(s) = &stream {
             req.sni = s.conn.server_name().map(str::to_string);
             req.alpn = s.conn.alpn_protocol().map(<[u8]>::to_vec);
+            req.tls = Some(negotiated(&s.conn));
         }
         req.peer = stream.tcp().peer_addr().ok();
         log.lock().unwrap().push(req.clone());
@@ -279,6 +307,22 @@ fn serve(tcp: TcpStream, tls: Option<Arc<ServerConfig>>, handler: &Handler, log:
             }
             end => return stream.end(end),
         }
+    }
+}
+
+fn negotiated(conn: &ServerConnection) -> Negotiated {
+    let name = |debug: Option<String>| debug.unwrap_or_default();
+    Negotiated {
+        version: name(conn.protocol_version().map(|v| format!("{v:?}"))),
+        suite: name(
+            conn.negotiated_cipher_suite()
+                .map(|s| format!("{:?}", s.suite())),
+        ),
+        group: name(
+            conn.negotiated_key_exchange_group()
+                .map(|g| format!("{:?}", g.name())),
+        ),
+        resumed: matches!(conn.handshake_kind(), Some(rustls::HandshakeKind::Resumed)),
     }
 }
 
@@ -311,6 +355,7 @@ fn read_request(stream: &mut Stream) -> Option<Req> {
                 body: buf[len..].to_vec(),
                 sni: None,
                 alpn: None,
+                tls: None,
                 peer: None,
             };
             let want: usize = req

@@ -44,6 +44,15 @@ pub const PROXY_VARS: [&str; 8] = [
     "NO_PROXY",
 ];
 
+/// The variables curl (and sockit fetch) read trust and TLS key logging from: the machine
+/// the tests run on may set them (to its own bundle), so each test sets its own.
+pub const TLS_VARS: [&str; 4] = [
+    "CURL_CA_BUNDLE",
+    "SSL_CERT_DIR",
+    "SSL_CERT_FILE",
+    "SSLKEYLOGFILE",
+];
+
 /// The test server's grace period: tests close their clients before stopping the server, so
 /// only a test that leaves one open on purpose waits for it.
 pub const GRACE: Duration = Duration::from_millis(500);

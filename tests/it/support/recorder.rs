@@ -4,16 +4,21 @@
 //!
 //! The responses are the ones that tell HTTP clients apart: LF-only heads, chunked bodies
 //! with trailers, redirects (one to the same URL), ranges and 416, gzip, deflate, br, zstd
-//! and stacked encodings, and `Expect: 100-continue` answered with 100, with a final status, or
-//! not at all.
+//! and stacked encodings, `Expect: 100-continue` answered with 100, with a final status, or
+//! not at all, and a proxy's 407 asking for Digest.
 //! A thread per connection serves requests until the client closes; [`Recorder::take`]
 //! waits (with a deadline) until every connection has closed, so the log holds all a client
-//! sent before it is read.
+//! sent before it is read. [`Recorder::start_with_unix`] serves the same on a Unix socket
+//! too (the Docker engine's shape), into the same log.
+
+mod scripts;
 
 use flate2::write::{GzEncoder, ZlibEncoder};
 use flate2::Compression;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, JoinHandle};
@@ -59,12 +64,32 @@ impl Log {
     }
 }
 
+/// A connection's stream: TCP or a Unix socket.
+trait Socket: Read + Write + Send + 'static {
+    /// Sends FIN (or the Unix socket's end of stream) and keeps reading.
+    fn close_write(&self);
+}
+
+impl Socket for TcpStream {
+    fn close_write(&self) {
+        let _ = self.shutdown(Shutdown::Write);
+    }
+}
+
+impl Socket for UnixStream {
+    fn close_write(&self) {
+        let _ = self.shutdown(Shutdown::Write);
+    }
+}
+
 /// The recording server on 127.0.0.1, port chosen by the OS; stops when dropped.
 pub struct Recorder {
     pub addr: SocketAddr,
+    /// The Unix socket it also listens on, if started with one.
+    unix: Option<std::path::PathBuf>,
     log: Arc<Log>,
     stop: Arc<AtomicBool>,
-    accept: Option<JoinHandle<()>>,
+    accept: Vec<JoinHandle<()>>,
 }
 
 impl Recorder {
@@ -74,29 +99,37 @@ impl Recorder {
         let addr = listener.local_addr().unwrap();
         let log = Arc::new(Log::default());
         let stop = Arc::new(AtomicBool::new(false));
-        let accept = {
-            let (log, stop) = (log.clone(), stop.clone());
-            thread::spawn(move || {
-                for tcp in listener.incoming() {
-                    if stop.load(Ordering::Relaxed) {
-                        return;
-                    }
-                    let Ok(tcp) = tcp else { continue };
-                    log.opened();
-                    let log = log.clone();
-                    thread::spawn(move || {
-                        serve(tcp, addr, &log);
-                        log.closed();
-                    });
-                }
-            })
-        };
+        let next = move || listener.accept().map(|(tcp, _)| tcp);
+        let accept = accepting(next, addr, &log, &stop, |tcp| {
+            let _ = tcp.set_read_timeout(Some(IO_TIMEOUT));
+            let _ = tcp.set_write_timeout(Some(IO_TIMEOUT));
+        });
         Recorder {
             addr,
+            unix: None,
             log,
             stop,
-            accept: Some(accept),
+            accept: vec![accept],
         }
+    }
+
+    /// Starts the server on 127.0.0.1 and on a Unix socket at `path` (which must not exist).
+    pub fn start_with_unix(path: &Path) -> Recorder {
+        let mut recorder = Recorder::start();
+        let listener = UnixListener::bind(path).unwrap();
+        let accept = accepting(
+            move || listener.accept().map(|(unix, _)| unix),
+            recorder.addr,
+            &recorder.log,
+            &recorder.stop,
+            |unix| {
+                let _ = unix.set_read_timeout(Some(IO_TIMEOUT));
+                let _ = unix.set_write_timeout(Some(IO_TIMEOUT));
+            },
+        );
+        recorder.accept.push(accept);
+        recorder.unix = Some(path.to_path_buf());
+        recorder
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -121,18 +154,45 @@ impl Recorder {
 impl Drop for Recorder {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        // Wake the blocking accept so its thread sees the flag.
+        // Wake the blocking accepts so their threads see the flag.
         let _ = TcpStream::connect(self.addr);
-        if let Some(t) = self.accept.take() {
+        if let Some(path) = &self.unix {
+            let _ = UnixStream::connect(path);
+        }
+        for t in self.accept.drain(..) {
             let _ = t.join();
         }
     }
 }
 
+/// A thread taking connections from `next`, each served on its own thread (after `setup`)
+/// until `stop` is set.
+fn accepting<S: Socket>(
+    mut next: impl FnMut() -> io::Result<S> + Send + 'static,
+    addr: SocketAddr,
+    log: &Arc<Log>,
+    stop: &Arc<AtomicBool>,
+    setup: fn(&S),
+) -> JoinHandle<()> {
+    let (log, stop) = (log.clone(), stop.clone());
+    thread::spawn(move || loop {
+        let stream = next();
+        if stop.load(Ordering::Relaxed) {
+            return;
+        }
+        let Ok(stream) = stream else { continue };
+        setup(&stream);
+        log.opened();
+        let log = log.clone();
+        thread::spawn(move || {
+            serve(stream, addr, &log);
+            log.closed();
+        });
+    })
+}
+
 /// One client connection: requests answered until the client closes or a response ends it.
-fn serve(tcp: TcpStream, addr: SocketAddr, log: &Log) {
-    let _ = tcp.set_read_timeout(Some(IO_TIMEOUT));
-    let _ = tcp.set_write_timeout(Some(IO_TIMEOUT));
+fn serve<S: Socket>(tcp: S, addr: SocketAddr, log: &Log) {
     let mut conn = Conn {
         tcp,
         buf: Vec::new(),
@@ -140,9 +200,16 @@ fn serve(tcp: TcpStream, addr: SocketAddr, log: &Log) {
     };
     while let Some(head) = conn.read_head() {
         let request = Request::parse(&head);
-        let keep = respond(&mut conn, &request, addr).is_ok_and(|keep| keep);
-        if !keep {
-            let _ = conn.tcp.shutdown(Shutdown::Write);
+        let after = respond(&mut conn, &request, addr).unwrap_or(After::Close);
+        if after == After::Hold {
+            // Neither more bytes nor the end of the stream: the client gives up on its own.
+            while conn.fill().is_some() {
+                conn.buf.clear();
+            }
+            return;
+        }
+        if after == After::Close {
+            conn.tcp.close_write();
             // Record (and wait out) whatever the client still sends until it closes.
             while conn.fill().is_some() {
                 conn.buf.clear();
@@ -153,13 +220,13 @@ fn serve(tcp: TcpStream, addr: SocketAddr, log: &Log) {
 }
 
 /// A connection's socket and the bytes read from it but not yet used.
-struct Conn<'a> {
-    tcp: TcpStream,
+struct Conn<'a, S: Socket> {
+    tcp: S,
     buf: Vec<u8>,
     log: &'a Log,
 }
 
-impl Conn<'_> {
+impl<S: Socket> Conn<'_, S> {
     /// Reads more bytes into the buffer (and the log); None at the end of the stream.
     fn fill(&mut self) -> Option<()> {
         let mut chunk = [0u8; 16 * 1024];
@@ -234,6 +301,8 @@ struct Request {
     expect_continue: bool,
     /// The Authorization header's scheme, if one was sent.
     auth_scheme: Option<String>,
+    /// The Proxy-Authorization header's scheme, if one was sent.
+    proxy_auth_scheme: Option<String>,
     /// The If-None-Match header's value, if one was sent.
     if_none_match: Option<String>,
     /// The If-Modified-Since and If-Unmodified-Since headers' values, if sent.
@@ -262,6 +331,7 @@ impl Request {
             chunked: false,
             expect_continue: false,
             auth_scheme: None,
+            proxy_auth_scheme: None,
             if_none_match: None,
             if_modified_since: None,
             if_unmodified_since: None,
@@ -282,6 +352,9 @@ impl Request {
                 "authorization" => {
                     request.auth_scheme = value.split(' ').next().map(str::to_ascii_lowercase)
                 }
+                "proxy-authorization" => {
+                    request.proxy_auth_scheme = value.split(' ').next().map(str::to_ascii_lowercase)
+                }
                 _ => {}
             }
         }
@@ -289,24 +362,39 @@ impl Request {
     }
 }
 
-/// Answers one request; Ok(true) when the connection stays open for another.
-fn respond(conn: &mut Conn, request: &Request, addr: SocketAddr) -> io::Result<bool> {
+/// What the server does after a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum After {
+    /// Reads the next request.
+    Keep,
+    /// Closes its side (and records what the client still sends until it closes).
+    Close,
+    /// Stalls: sends nothing more and keeps its side open until the client closes.
+    Hold,
+}
+
+/// Answers one request; says what the connection does next.
+fn respond<S: Socket>(
+    conn: &mut Conn<S>,
+    request: &Request,
+    addr: SocketAddr,
+) -> io::Result<After> {
     if request.expect_continue {
         if request.path == "/refuse-body" {
             // A final status instead of 100: the client must not send the body.
             conn.tcp
                 .write_all(&response("401 Unauthorized", &[], b"no body wanted\n"))?;
-            return Ok(false);
+            return Ok(After::Close);
         }
         if request.path != "/no-continue" {
             conn.tcp.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
         }
     }
     if conn.read_body(request).is_none() {
-        return Ok(false);
+        return Ok(After::Close);
     }
     let reply = canned(request, addr);
-    let keep = !reply.close;
+    let after = reply.after;
     let bytes = if request.method == "HEAD" {
         reply.bytes[..find(&reply.bytes, b"\r\n\r\n").map_or(reply.bytes.len(), |at| at + 4)]
             .to_vec()
@@ -314,26 +402,36 @@ fn respond(conn: &mut Conn, request: &Request, addr: SocketAddr) -> io::Result<b
         reply.bytes
     };
     conn.tcp.write_all(&bytes)?;
-    Ok(keep)
+    Ok(after)
 }
 
-/// A response's bytes, and whether the connection closes after it.
+/// A response's bytes, and what the connection does after it.
 struct Reply {
     bytes: Vec<u8>,
-    close: bool,
+    after: After,
 }
 
 impl Reply {
     fn keep(bytes: Vec<u8>) -> Reply {
         Reply {
             bytes,
-            close: false,
+            after: After::Keep,
+        }
+    }
+
+    fn close(bytes: Vec<u8>) -> Reply {
+        Reply {
+            bytes,
+            after: After::Close,
         }
     }
 }
 
 /// The canned response for a request, by path.
 fn canned(request: &Request, addr: SocketAddr) -> Reply {
+    if let Some(reply) = scripts::canned(request, addr) {
+        return reply;
+    }
     let path = request.path.as_str();
     if let Some(code) = path.strip_prefix("/status/") {
         let status = format!("{code} {}", reason(code));
@@ -379,26 +477,20 @@ fn canned(request: &Request, addr: SocketAddr) -> Reply {
         "/lf" => b"HTTP/1.1 200 OK\nContent-Type: text/plain\nContent-Length: 6\n\nhello\n".to_vec(),
         "/lf-chunked" => b"HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n3\nhel\n3\nlo\n\n0\nX-Sum: 6\n\n".to_vec(),
         "/lf-redirect" => b"HTTP/1.1 302 Found\nLocation: /lf\nContent-Length: 0\n\n".to_vec(),
+        "/status-4digit" => b"HTTP/1.1 2001 Odd\r\nContent-Length: 6\r\n\r\nhello\n".to_vec(),
+        "/status-low" => b"HTTP/1.1 099 Low\r\nContent-Length: 6\r\n\r\nhello\n".to_vec(),
+        "/status-loose" => b"HTTP/1.1  200a\r\nContent-Length: 6\r\n\r\nhello\n".to_vec(),
         "/bare-cr" => b"HTTP/1.1 200 OK\r\nX: a\rb\r\nContent-Length: 6\r\n\r\nhello\n".to_vec(),
         "/chunked" => b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nhel\r\n3\r\nlo\n\r\n0\r\n\r\n".to_vec(),
         "/trailers" => b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n3\r\nhel\r\n3\r\nlo\n\r\n0\r\nX-Sum: 6\r\n\r\n".to_vec(),
         "/close" => {
-            return Reply {
-                bytes: b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil close\n".to_vec(),
-                close: true,
-            }
+            return Reply::close(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil close\n".to_vec())
         }
         "/truncated" => {
-            return Reply {
-                bytes: [&b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"[..], &DATA[..50]].concat(),
-                close: true,
-            }
+            return Reply::close([&b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"[..], &DATA[..50]].concat())
         }
         "/http10" => {
-            return Reply {
-                bytes: b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nold\n".to_vec(),
-                close: true,
-            }
+            return Reply::close(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nold\n".to_vec())
         }
         "/empty" => b"HTTP/1.1 204 No Content\r\n\r\n".to_vec(),
         "/redirect" => redirect("302 Found", "/hello"),
@@ -423,6 +515,19 @@ fn canned(request: &Request, addr: SocketAddr) -> Reply {
                 response("200 OK", &[("Content-Type", "text/plain")], b"hello\n")
             } else {
                 response("401 Unauthorized", &[("WWW-Authenticate", challenge)], b"who?\n")
+            }
+        }
+        // Answering as an HTTP proxy that asks for Digest (or Basic only), and takes any
+        // answer in that scheme (Apache checks the arithmetic in tests/it/fetch/auth.rs).
+        "/proxy-digest" | "/proxy-basic-only" => {
+            let (scheme, challenge) = match path {
+                "/proxy-digest" => ("digest", "Digest realm=\"proxy\", nonce=\"pr0xy\", qop=\"auth\", algorithm=MD5"),
+                _ => ("basic", "Basic realm=\"proxy\""),
+            };
+            if request.proxy_auth_scheme.as_deref() == Some(scheme) {
+                response("200 OK", &[("Content-Type", "text/plain")], b"through\n")
+            } else {
+                response("407 Proxy Authentication Required", &[("Proxy-Authenticate", challenge)], b"who?\n")
             }
         }
         "/cookies/set" => response("200 OK", &SET_COOKIES.map(|c| ("Set-Cookie", c)), b"set\n"),
@@ -456,6 +561,7 @@ fn canned(request: &Request, addr: SocketAddr) -> Reply {
         ),
         "/gzip-5" => encoded("gzip, gzip, gzip, gzip, gzip", &gzip_times(5, b"deep\n")),
         "/gzip-6" => encoded("gzip, gzip, gzip, gzip, gzip, gzip", &gzip_times(6, b"deep\n")),
+        path if path.starts_with("/cd/") => disposition(path),
         _ => response("404 Not Found", &[("Content-Type", "text/plain")], b"not here\n"),
     })
 }
@@ -476,6 +582,22 @@ const SET_COOKIES: [&str; 11] = [
     "gone=1; Expires=Thu, 01 Jan 1970 00:00:01 GMT",
     "psl=1; Domain=com",
 ];
+
+/// `/cd/...`: a body whose Content-Disposition offers a file name (`-J`), in each form a
+/// client must read: quoted, with a path, with a backslash, RFC 6266's `filename*` alone and
+/// beside `filename`, and empty.
+fn disposition(path: &str) -> Vec<u8> {
+    let value = match path {
+        "/cd/plain" => "attachment; filename=\"name.txt\"",
+        "/cd/path" => "attachment; filename=\"../../evil.txt\"",
+        "/cd/backslash" => "attachment; filename=\"a/b\\\\c.txt\"",
+        "/cd/star" => "attachment; filename*=UTF-8''n%C3%A4me.txt",
+        "/cd/both" => "attachment; filename=plain.txt; filename*=UTF-8''star.txt",
+        "/cd/empty" => "attachment; filename=\"\"",
+        _ => "inline",
+    };
+    response("200 OK", &[("Content-Disposition", value)], b"named\n")
+}
 
 /// A response with Content-Length.
 /// Whether the date header `value`, if any and readable, holds `test` against
