@@ -80,7 +80,9 @@ impl ClientError {
     pub fn exit_code(&self) -> u8 {
         match self {
             ClientError::Connect(ConnectError::Resolve { .. }) => exit::client::RESOLVE,
-            ClientError::Connect(ConnectError::Connect { .. }) => exit::client::CONNECT,
+            ClientError::Connect(ConnectError::Connect { .. } | ConnectError::Bind(_)) => {
+                exit::client::CONNECT
+            }
             ClientError::Connect(ConnectError::Timeout { .. })
             | ClientError::Timeout(_)
             | ClientError::NoGreeting(_)

@@ -71,6 +71,8 @@ pub mod curl {
     pub const RANGE_ERROR: u8 = 33;
     /// The TLS handshake failed (`CURLE_SSL_CONNECT_ERROR`).
     pub const SSL_CONNECT_ERROR: u8 = 35;
+    /// `--interface` or `--local-port` could not be bound (`CURLE_INTERFACE_FAILED`).
+    pub const INTERFACE_FAILED: u8 = 45;
     /// Too many redirects, or a loop (`CURLE_TOO_MANY_REDIRECTS`).
     pub const TOO_MANY_REDIRECTS: u8 = 47;
     /// An option's value does not parse (`CURLE_SETOPT_OPTION_SYNTAX`): `--resolve`,

@@ -16,7 +16,8 @@
 //!   and the story on top (the run, one URL's attempts, one attempt's exchange, segments).
 //! - [`logging`]: the log subscriber, in text or JSON (`--log-format`), switchable at run time;
 //!   the access lines batched until the server's pulse or end flushes them.
-//! - [`net`]: a connected TCP, Unix or TLS stream, connecting with a deadline, the boxed
+//! - [`net`]: a connected TCP, Unix or TLS stream, connecting with a deadline (each socket
+//!   made and bound as its `SocketOptions` say: interface, local ports, keepalive), the boxed
 //!   [`net::Pipe`] a layered connection is, the SOCKS client handshake ([`net::socks`]),
 //!   Unix sockets by path or abstract name, and TLS for
 //!   every subcommand ([`net::tls`]: the one crypto provider, whom a client trusts, the

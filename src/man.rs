@@ -78,6 +78,7 @@ pub const FETCH_CODES: &[(&str, &str)] = &[
     ("32", "the body does not match `--checksum`"),
     ("33", "cannot resume"),
     ("35", "TLS handshake"),
+    ("45", "`--interface` or `--local-port` cannot be bound"),
     ("47", "redirects"),
     (
         "49",

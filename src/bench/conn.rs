@@ -4,7 +4,7 @@
 use super::BenchArgs;
 use crate::addr::{Address, Endpoint};
 use crate::net::tls::TlsClient;
-use crate::net::{ConnectOptions, Stream};
+use crate::net::{ConnectOptions, LocalName, Stream};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
@@ -50,10 +50,8 @@ pub async fn connect(
     index: u32,
     timeout: Duration,
 ) -> io::Result<Stream> {
-    let options = ConnectOptions {
-        source: sources.for_connection(target, index),
-        ..ConnectOptions::new(timeout)
-    };
+    let mut options = ConnectOptions::new(timeout);
+    options.socket.local = sources.for_connection(target, index).map(LocalName::Addr);
     crate::net::connect_endpoint(target, &options)
         .await
         .map_err(|e| match e {

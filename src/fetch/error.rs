@@ -65,6 +65,9 @@ pub enum FetchError {
         /// Why it did not resolve.
         reason: String,
     },
+    /// The local end could not be bound as `--interface` or `--local-port` ask (curl's 45).
+    #[error("{0}")]
+    Interface(crate::net::BindError),
     /// No address of the host accepted a connection (curl's 7).
     #[error("cannot connect to {host} port {port}: {reason}")]
     Connect {
@@ -185,6 +188,7 @@ impl FetchError {
             FetchError::ResolveProxy { .. } => curl::COULDNT_RESOLVE_PROXY,
             FetchError::Resolve { .. } => curl::COULDNT_RESOLVE_HOST,
             FetchError::Connect { .. } | FetchError::ProxyScheme(_) => curl::COULDNT_CONNECT,
+            FetchError::Interface(_) => curl::INTERFACE_FAILED,
             FetchError::BadReply(_) => curl::WEIRD_SERVER_REPLY,
             FetchError::Partial(_) => curl::PARTIAL_FILE,
             FetchError::HttpStatus { .. } => curl::HTTP_RETURNED_ERROR,

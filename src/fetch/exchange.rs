@@ -92,6 +92,8 @@ pub struct Attempt {
     /// A transient status came with a Retry-After too long to wait: no retry, whatever
     /// the answer turns into (`-f`'s 22 included).
     pub retry_refused: bool,
+    /// The body bytes received so far, counted as they arrive, for `-Y`'s watch.
+    pub moved: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Attempt {
@@ -105,6 +107,7 @@ impl Attempt {
             stats: Stats::default(),
             hint: ResumeHint::default(),
             retry_refused: false,
+            moved: std::sync::Arc::default(),
         }
     }
 }
@@ -160,7 +163,7 @@ pub async fn fetch<'a>(
 ) -> Result<Done, FetchError> {
     let mut request = plan.request.clone();
     request.if_range = attempt.if_range.clone();
-    attempt.stats.url = plan.url.to_string();
+    attempt.stats.url = plan.request.shown_url(&plan.url);
     attempt.stats.urlnum = plan.urlnum;
     attempt.stats.filename_effective = plan.output.as_ref().map(|p| p.display().to_string());
     let mut exchange = Exchange {
@@ -252,7 +255,7 @@ impl Exchange<'_> {
         let mut answered = false;
         let mut proxy_answered = false;
         loop {
-            self.attempt.stats.url_effective = self.url.to_string();
+            self.attempt.stats.url_effective = self.request.shown_url(&self.url);
             self.check_protocol(self.attempt.stats.num_redirects > 0)?;
             let (carrier, interim, head) = self.request_head().await?;
             for h in interim.iter().chain([&head]) {
@@ -436,12 +439,7 @@ impl Exchange<'_> {
 
     /// The path and query the request names, as Digest's `uri` repeats them.
     fn request_uri(&self) -> String {
-        let mut target = self.url.path().to_string();
-        if let Some(query) = self.url.query() {
-            target.push('?');
-            target.push_str(query);
-        }
-        target
+        self.request.origin_form(&self.url)
     }
 
     /// The Digest `Authorization` for the next request, when a challenge from this origin
@@ -627,10 +625,12 @@ impl Exchange<'_> {
         };
         let route = self.route();
         let gate = match may_share {
+            // --parallel-immediate: share a connection that is up, never wait for one.
+            true if self.plan.pace.parallel_immediate => None,
             true => self.run.pool.wait_gate(&self.url, &route).await,
             false => None,
         };
-        if gate.is_some() {
+        if may_share {
             if let Some(shared) = self.run.pool.shared(&self.url, &route) {
                 return Ok(Link::H2(shared));
             }
@@ -911,7 +911,7 @@ impl Exchange<'_> {
             total,
             self.run.bars.as_ref(),
         );
-        Meter::new(progress, self.plan.limit_rate)
+        Meter::new(progress, self.plan.limit_rate).counting(self.attempt.moved.clone())
     }
 
     /// Checks a chunked body's trailers, traces them with `-v` and shows them where the

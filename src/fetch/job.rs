@@ -7,9 +7,11 @@ use super::flags::plan::FetchPlan;
 use super::output::file;
 use super::output::part_lock::PartLock;
 use super::output::writeout::{self, Stats};
+use super::pace::SpeedFloor;
 use super::retry::Attempts;
 use super::segments;
 use std::io::Write;
+use std::sync::atomic::AtomicU64;
 
 /// Fetches `plan`'s URL (on a connection `run` kept for its origin, if any); a closed
 /// stdout pipe counts as success.
@@ -54,11 +56,9 @@ async fn fetch_with_retries(plan: &FetchPlan, run: &RunState) -> (Result<(), Fet
             }
         };
         let mut attempt = Attempt::new(&resume, if_range);
-        let result = within(
-            plan.max_time,
-            exchange::fetch(plan, run, &mut attempt, &attempts),
-        )
-        .await;
+        let moved = attempt.moved.clone();
+        let work = exchange::fetch(plan, run, &mut attempt, &attempts);
+        let result = within(plan.max_time, above_floor(plan.pace.floor, &moved, work)).await;
         attempt.stats.time_total = attempt.started.elapsed();
         let (wait, why) = match result {
             Ok(Done::Delivered | Done::NotModified) => {
@@ -146,6 +146,21 @@ fn next_start(
         }
     }
     exchange::prepare(plan).map(|resume| (resume, None))
+}
+
+/// Runs `fetch` while the bytes counted in `moved` keep above `-Y`/`-y`'s floor, if any.
+async fn above_floor(
+    floor: Option<SpeedFloor>,
+    moved: &AtomicU64,
+    fetch: impl std::future::Future<Output = Result<Done, FetchError>>,
+) -> Result<Done, FetchError> {
+    let Some(floor) = floor else {
+        return fetch.await;
+    };
+    tokio::select! {
+        done = fetch => done,
+        too_slow = floor.watch(moved) => Err(too_slow),
+    }
 }
 
 /// Runs `fetch` within `-m`'s limit, if any.

@@ -23,7 +23,8 @@
 //!   content decoding ([`decode`]), redirects, cookies and their jar, multipart forms,
 //!   Digest authentication.
 //! - The story: [`run`] fetches the URLs in turn or `-Z` at once (`parallel.rs`); `job.rs`
-//!   owns one URL, attempt after attempt under `--retry` (`retry.rs`), then `-w`;
+//!   owns one URL, attempt after attempt under `--retry` (`retry.rs`), each watched for
+//!   `-Y`/`-y`'s speed floor (`pace.rs`, which also spaces serial URLs for `--rate`), then `-w`;
 //!   `exchange.rs` owns one attempt, from the first request through redirects to the body
 //!   in its destination, or over several connections (`segments.rs`).
 //!
@@ -37,6 +38,7 @@ pub(crate) mod flags;
 pub(crate) mod http;
 mod job;
 pub(crate) mod output;
+mod pace;
 mod parallel;
 mod retry;
 mod segments;
@@ -120,7 +122,12 @@ pub async fn run(groups: Groups) -> Vec<FetchError> {
     } else {
         let run = RunState::default();
         let mut results = Vec::with_capacity(plans.len());
+        let mut turn = tokio::time::Instant::now();
         for plan in &plans {
+            if let Some(every) = plan.pace.every {
+                tokio::time::sleep_until(turn).await;
+                turn = tokio::time::Instant::now() + every;
+            }
             let result = job::fetch(plan, &run).await;
             let failed = result.is_err();
             results.push(result);

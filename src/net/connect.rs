@@ -2,20 +2,23 @@
 //!
 //! Every caller (the client, fetch, bench) connects through here, so a host name with a dead
 //! address costs the same everywhere: attempts alternate families (RFC 8305 section 4, see
-//! [`super::resolve`]) and each starts [`ATTEMPT_DELAY`] after the previous one unless that one
-//! has already failed; the first to connect wins and the others are dropped, which closes
-//! them. One deadline covers the lookup and every attempt.
+//! [`super::resolve`]) and each starts [`ConnectOptions::attempt_delay`] after the previous
+//! one unless that one has already failed; the first to connect wins and the others are
+//! dropped, which closes them. One deadline covers the lookup and every attempt. Each
+//! attempt's socket is made and bound as [`SocketOptions`] say (`super::local`).
 
+use super::local::{self, AttemptError, BindError, SocketOptions};
 use super::{describe, resolve, Stream};
 use crate::addr::{Address, Endpoint};
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::time::Duration;
-use tokio::net::{TcpSocket, TcpStream, UnixStream};
+use tokio::net::{TcpStream, UnixStream};
 use tokio::task::JoinSet;
 
-/// How long an attempt gets before the next address is tried alongside it (RFC 8305).
+/// How long an attempt gets before the next address is tried alongside it (RFC 8305), unless
+/// [`ConnectOptions::attempt_delay`] says otherwise.
 pub const ATTEMPT_DELAY: Duration = Duration::from_millis(250);
 
 /// Which address families a name may be connected over.
@@ -51,26 +54,30 @@ impl Family {
 ///     family: Family::V4,
 ///     ..ConnectOptions::new(Duration::from_secs(5))
 /// };
-/// assert_eq!(options.source, None);
+/// assert_eq!(options.socket.local, None);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectOptions {
     /// The deadline for the lookup and every attempt together.
     pub timeout: Duration,
     /// The address families a name may be connected over.
     pub family: Family,
-    /// The local address to bind before connecting (the port is left to the kernel); bench
-    /// spreads its connections over 127.0.0.N with it, to get past one address's ports.
-    pub source: Option<IpAddr>,
+    /// What is set on each socket before it connects, and where it is bound; bench spreads
+    /// its connections over 127.0.0.N with `socket.local`, to get past one address's ports.
+    pub socket: SocketOptions,
+    /// How long an attempt gets before the next address is tried beside it.
+    pub attempt_delay: Duration,
 }
 
 impl ConnectOptions {
-    /// Any family, no source address, and `timeout` for the whole connect.
+    /// Any family, the default socket (unbound, `TCP_NODELAY`), [`ATTEMPT_DELAY`], and
+    /// `timeout` for the whole connect.
     pub fn new(timeout: Duration) -> Self {
         ConnectOptions {
             timeout,
             family: Family::Any,
-            source: None,
+            socket: SocketOptions::default(),
+            attempt_delay: ATTEMPT_DELAY,
         }
     }
 }
@@ -94,6 +101,9 @@ pub enum ConnectError {
         /// Why it failed (part of the message, so not chained as a source too).
         cause: io::Error,
     },
+    /// The local end could not be bound as asked (an interface, address or ports).
+    #[error(transparent)]
+    Bind(BindError),
     /// The deadline passed before any address answered.
     #[error("timed out after {timeout:?} connecting to {target}")]
     Timeout {
@@ -147,7 +157,7 @@ pub async fn connect_first(
     within(options.timeout, || address.to_string(), work).await
 }
 
-/// Connects to one endpoint that is already known, binding `options.source` first if set.
+/// Connects to one endpoint that is already known, its socket as `options.socket` says.
 /// The load generator's per-connection path: no lookup, no task spawned.
 pub async fn connect_endpoint(
     endpoint: &Endpoint,
@@ -155,13 +165,10 @@ pub async fn connect_endpoint(
 ) -> Result<Stream, ConnectError> {
     let work = async {
         match endpoint {
-            Endpoint::Tcp(addr) => attempt_tcp(*addr, options.source)
+            Endpoint::Tcp(addr) => local::connect(*addr, &options.socket)
                 .await
                 .map(Stream::Tcp)
-                .map_err(|cause| ConnectError::Connect {
-                    endpoint: endpoint.clone(),
-                    cause,
-                }),
+                .map_err(|e| failed(*addr, e)),
             Endpoint::Unix(path) => attempt_unix(path).await,
         }
     };
@@ -193,7 +200,7 @@ pub async fn connect_addrs(
         let shown: Vec<String> = addrs.iter().map(ToString::to_string).collect();
         shown.join(", ")
     };
-    within(options.timeout, target, race(addrs, options.source)).await
+    within(options.timeout, target, race(addrs, options)).await
 }
 
 /// Resolves a TCP `address` and races its addresses.
@@ -209,22 +216,30 @@ async fn happy_eyeballs(
             Endpoint::Unix(_) => None,
         })
         .collect();
-    race(&addrs, options.source).await
+    race(&addrs, options).await
+}
+
+/// An attempt's failure as the error of the whole connect.
+fn failed(addr: SocketAddr, err: AttemptError) -> ConnectError {
+    match err {
+        AttemptError::Bind(e) => ConnectError::Bind(e),
+        AttemptError::Connect(cause) => ConnectError::Connect {
+            endpoint: addr.into(),
+            cause,
+        },
+    }
 }
 
 /// Happy Eyeballs over `addrs`, in order (RFC 8305): a new attempt starts every
-/// [`ATTEMPT_DELAY`], or as soon as all running ones have failed; the first to connect wins
-/// and the others are dropped. A single address is connected to directly, with no task.
+/// `options.attempt_delay`, or as soon as all running ones have failed; the first to connect
+/// wins and the others are dropped. A single address is connected to directly, with no
+/// task. A socket that cannot be bound as asked ends the race: every other would fail alike.
 async fn race(
     addrs: &[SocketAddr],
-    source: Option<IpAddr>,
+    options: &ConnectOptions,
 ) -> Result<(TcpStream, SocketAddr), ConnectError> {
-    let failed = |addr: SocketAddr, cause| ConnectError::Connect {
-        endpoint: addr.into(),
-        cause,
-    };
     if let [only] = addrs[..] {
-        let tcp = attempt_tcp(only, source)
+        let tcp = local::connect(only, &options.socket)
             .await
             .map_err(|e| failed(only, e))?;
         return Ok((tcp, only));
@@ -233,7 +248,8 @@ async fn race(
     let mut attempts = JoinSet::new();
     let start = |attempts: &mut JoinSet<_>, addr: SocketAddr| {
         tracing::debug!(%addr, "connecting");
-        attempts.spawn(async move { (addr, attempt_tcp(addr, source).await) });
+        let socket = options.socket.clone();
+        attempts.spawn(async move { (addr, local::connect(addr, &socket).await) });
     };
     let mut last = None;
     loop {
@@ -243,7 +259,7 @@ async fn race(
                     let none = io::Error::new(io::ErrorKind::NotFound, "no address to try");
                     (SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)), none)
                 });
-                return Err(failed(addr, cause));
+                return Err(failed(addr, AttemptError::Connect(cause)));
             };
             start(&mut attempts, addr);
         }
@@ -251,7 +267,8 @@ async fn race(
             Some(joined) = attempts.join_next() => {
                 match joined {
                     Ok((addr, Ok(tcp))) => return Ok((tcp, addr)),
-                    Ok((addr, Err(cause))) => {
+                    Ok((addr, Err(AttemptError::Bind(e)))) => return Err(failed(addr, AttemptError::Bind(e))),
+                    Ok((addr, Err(AttemptError::Connect(cause)))) => {
                         tracing::debug!(%addr, error = %cause, "connect attempt failed");
                         last = Some((addr, cause));
                     }
@@ -261,7 +278,7 @@ async fn race(
                     start(&mut attempts, addr);
                 }
             }
-            () = tokio::time::sleep(ATTEMPT_DELAY), if pending.len() > 0 => {
+            () = tokio::time::sleep(options.attempt_delay), if pending.len() > 0 => {
                 if let Some(addr) = pending.next() {
                     tracing::debug!(%addr, "no answer yet, also trying the next address");
                     start(&mut attempts, addr);
@@ -269,24 +286,6 @@ async fn race(
             }
         }
     }
-}
-
-/// One TCP connect, from `source` if given, with `TCP_NODELAY` on: every protocol here
-/// writes small requests and waits for the answer, which Nagle would only delay.
-async fn attempt_tcp(addr: SocketAddr, source: Option<IpAddr>) -> io::Result<TcpStream> {
-    let stream = match source {
-        Some(ip) => {
-            let socket = match ip {
-                IpAddr::V4(_) => TcpSocket::new_v4()?,
-                IpAddr::V6(_) => TcpSocket::new_v6()?,
-            };
-            socket.bind(SocketAddr::new(ip, 0))?;
-            socket.connect(addr).await?
-        }
-        None => TcpStream::connect(addr).await?,
-    };
-    stream.set_nodelay(true)?;
-    Ok(stream)
 }
 
 async fn attempt_unix(path: &Path) -> Result<Stream, ConnectError> {

@@ -8,6 +8,7 @@
 //! With the `http3` feature, `quic.rs` makes QUIC connections with the same TLS trust.
 
 mod connect;
+mod local;
 #[cfg(feature = "http3")]
 pub mod quic;
 mod resolve;
@@ -20,6 +21,7 @@ pub use connect::{
     connect, connect_addrs, connect_endpoint, connect_first, ConnectError, ConnectOptions, Family,
     ATTEMPT_DELAY,
 };
+pub use local::{BindError, LocalName, SocketOptions};
 pub use resolve::resolve;
 pub use transport::{Pipe, Transport};
 pub use unix::{connect_unix, UnixAddr};

@@ -95,10 +95,8 @@ async fn all_refused_is_a_connect_error() {
 async fn the_source_option_binds_the_local_address() {
     let (listener, live) = listener().await;
     let source = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
-    let options = ConnectOptions {
-        source: Some(source),
-        ..ConnectOptions::new(WAIT)
-    };
+    let mut options = ConnectOptions::new(WAIT);
+    options.socket.local = Some(net::LocalName::Addr(source));
     let stream = net::connect_endpoint(&Endpoint::Tcp(live), &options)
         .await
         .expect("connects from 127.0.0.2");
@@ -121,4 +119,78 @@ async fn a_name_connects_and_reports_the_endpoint() {
     };
     let (_stream, endpoint) = net::connect_first(&address, &options).await.unwrap();
     assert_eq!(endpoint, Endpoint::Tcp(live));
+}
+
+/// The socket options are on the connected socket: keepalive with its idle time and
+/// interval, TCP_NODELAY off when asked, TCP_FASTOPEN_CONNECT on when asked.
+#[tokio::test]
+async fn socket_options_are_set_on_the_connection() {
+    let (_listener, live) = listener().await;
+    let mut options = ConnectOptions::new(WAIT);
+    options.socket.keepalive = Some(Duration::from_secs(7));
+    options.socket.nodelay = false;
+    options.socket.fastopen = true;
+    let net::Stream::Tcp(stream) = net::connect_endpoint(&Endpoint::Tcp(live), &options)
+        .await
+        .unwrap()
+    else {
+        panic!("a TCP stream");
+    };
+    let socket = socket2::SockRef::from(&stream);
+    assert!(socket.keepalive().unwrap());
+    assert_eq!(socket.keepalive_time().unwrap(), Duration::from_secs(7));
+    assert_eq!(socket.keepalive_interval().unwrap(), Duration::from_secs(7));
+    assert!(!socket.nodelay().unwrap());
+    let fastopen =
+        nix::sys::socket::getsockopt(&stream, nix::sys::socket::sockopt::TcpFastOpenConnect);
+    assert!(fastopen.unwrap());
+
+    let default = net::connect_endpoint(&Endpoint::Tcp(live), &ConnectOptions::new(WAIT))
+        .await
+        .unwrap();
+    let net::Stream::Tcp(default) = default else {
+        panic!("a TCP stream");
+    };
+    let socket = socket2::SockRef::from(&default);
+    assert!(socket.nodelay().unwrap(), "TCP_NODELAY is on by default");
+    assert!(!socket.keepalive().unwrap(), "keepalive is off by default");
+}
+
+/// The attempt delay is the caller's: with a delay longer than the deadline, the address
+/// after a silent one is never tried, where the default delay would have reached it.
+#[tokio::test]
+async fn the_attempt_delay_is_the_callers() {
+    let (dead, _socket, _filler) = black_hole();
+    let (_listener, live) = listener().await;
+    let mut options = ConnectOptions::new(Duration::from_millis(800));
+    net::connect_addrs(&[dead, live], &options)
+        .await
+        .expect("the default delay reaches the second address");
+    options.attempt_delay = Duration::from_secs(60);
+    let err = net::connect_addrs(&[dead, live], &options)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ConnectError::Timeout { .. }), "{err}");
+}
+
+/// A local port range skips a taken port; a taken single port is a bind error, not a
+/// connect error (fetch's 45, not 7).
+#[tokio::test]
+async fn a_taken_local_port_is_skipped_or_a_bind_error() {
+    let (listener, live) = listener().await;
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let mut options = ConnectOptions::new(WAIT);
+    options.socket.local = Some(net::LocalName::Addr(Ipv4Addr::LOCALHOST.into()));
+    options.socket.ports = Some((port, port.saturating_add(20)));
+    let _stream = net::connect_endpoint(&Endpoint::Tcp(live), &options)
+        .await
+        .unwrap();
+    let (_accepted, peer) = listener.accept().await.unwrap();
+    assert!(peer.port() > port && peer.port() <= port + 20, "{peer}");
+    options.socket.ports = Some((port, port));
+    let err = net::connect_endpoint(&Endpoint::Tcp(live), &options)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ConnectError::Bind(_)), "{err}");
 }

@@ -9,7 +9,7 @@ pub use crate::net::Family;
 
 use crate::addr::{Address, Endpoint};
 use crate::fetch::error::{describe, FetchError};
-use crate::net::{ConnectError, ConnectOptions};
+use crate::net::{ConnectError, ConnectOptions, SocketOptions};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpStream;
@@ -40,14 +40,20 @@ pub async fn resolve(
 }
 
 /// Connects to the first of `addrs` that answers within `timeout` (`None`: no limit, as
-/// `--connect-timeout 0`); `label` is the host as written, for messages.
+/// `--connect-timeout 0`), each socket as `sockets` says; `label` is the host as written,
+/// for messages.
 pub async fn connect(
     addrs: &[SocketAddr],
     label: &str,
     timeout: Option<Duration>,
+    sockets: &Sockets,
 ) -> Result<TcpStream, FetchError> {
-    // tokio treats Duration::MAX as a deadline that never comes.
-    let options = ConnectOptions::new(timeout.unwrap_or(Duration::MAX));
+    let options = ConnectOptions {
+        socket: sockets.options.clone(),
+        attempt_delay: sockets.attempt_delay,
+        // tokio treats Duration::MAX as a deadline that never comes.
+        ..ConnectOptions::new(timeout.unwrap_or(Duration::MAX))
+    };
     let port = addrs.first().map_or(0, SocketAddr::port);
     let (stream, _) = crate::net::connect_addrs(addrs, &options)
         .await
@@ -55,7 +61,38 @@ pub async fn connect(
     Ok(stream)
 }
 
-/// A connect error in curl's terms: 6 cannot resolve, 7 cannot connect, 28 timed out.
+/// How fetch's sockets are made: what is set on them and bound (`--interface`,
+/// `--local-port`, `--keepalive-time`, `--tcp-nodelay`, `--tcp-fastopen`), and how long
+/// Happy Eyeballs gives an address before trying the next (`--happy-eyeballs-timeout-ms`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sockets {
+    /// What is set on each socket, and where it is bound.
+    pub options: SocketOptions,
+    /// How long an attempt gets before the next address is tried beside it.
+    pub attempt_delay: Duration,
+}
+
+impl Default for Sockets {
+    /// curl's: `TCP_NODELAY` on, keepalive every 60 s, 200 ms between attempts.
+    fn default() -> Self {
+        Sockets {
+            options: SocketOptions {
+                keepalive: Some(DEFAULT_KEEPALIVE),
+                ..SocketOptions::default()
+            },
+            attempt_delay: DEFAULT_ATTEMPT_DELAY,
+        }
+    }
+}
+
+/// curl's keepalive idle time and probe interval when `--keepalive-time` is not given.
+pub const DEFAULT_KEEPALIVE: Duration = Duration::from_secs(60);
+
+/// curl's `--happy-eyeballs-timeout-ms` default.
+pub const DEFAULT_ATTEMPT_DELAY: Duration = Duration::from_millis(200);
+
+/// A connect error in curl's terms: 6 cannot resolve, 7 cannot connect, 28 timed out, 45 the
+/// local end could not be bound.
 fn curl_error(err: ConnectError, label: &str, port: u16) -> FetchError {
     match err {
         ConnectError::Resolve { cause, .. } => FetchError::Resolve {
@@ -68,6 +105,7 @@ fn curl_error(err: ConnectError, label: &str, port: u16) -> FetchError {
             reason: describe(&cause),
             refused: cause.kind() == std::io::ErrorKind::ConnectionRefused,
         },
+        ConnectError::Bind(e) => FetchError::Interface(e),
         ConnectError::Timeout { timeout, .. } => FetchError::Timeout(format!(
             "connection to {label} port {port} timed out after {} ms",
             timeout.as_millis()

@@ -6,7 +6,7 @@
 //! `net::tls`'s; fetch offers ALPN `h2` then `http/1.1` (or `http/1.1` alone) and the
 //! client certificate, builds the configuration once per fetch, and warns once about `-k`.
 
-use super::connect::Family;
+use super::connect::{Family, Sockets};
 use super::hops::{self, Net};
 use super::proxy::{ConnectHead, Proxies, Proxy, ProxyKind};
 use super::proxy_auth::ProxyAuth;
@@ -53,6 +53,8 @@ pub struct ConnectPlan {
     /// without the `http3` feature, whose flags refuse the others).
     #[cfg_attr(not(feature = "http3"), allow(dead_code))]
     pub quic: QuicMode,
+    /// How sockets are made and bound.
+    pub sockets: Sockets,
 }
 
 /// Whether an https:// URL goes over QUIC (HTTP/3) first (`--http3`, `--http3-only`).
@@ -187,6 +189,7 @@ async fn connect_within(
         routes: &how.routes,
         family: how.family,
         timeout: how.timeout,
+        sockets: &how.sockets,
         trace,
     };
     // Which step a timeout cut short: the TLS handshake is named as curl names it.

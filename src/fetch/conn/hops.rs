@@ -7,7 +7,7 @@
 //! failure to curl's exit code where it happens (a proxy's name that does not resolve is 5
 //! for an HTTP proxy, 6 for a SOCKS one, as curl 7.88 says).
 
-use super::connect::{self, Family};
+use super::connect::{self, Family, Sockets};
 use super::proxy::{self, ConnectHead, Proxy, ProxyKind};
 use super::proxy_auth::ProxyAuth;
 use super::route::{HostPort, Routes};
@@ -33,6 +33,8 @@ pub struct Net<'a> {
     pub family: Family,
     /// The bound on each connect.
     pub timeout: Option<Duration>,
+    /// How sockets are made and bound.
+    pub sockets: &'a Sockets,
     /// `-v`.
     pub trace: Verbose,
 }
@@ -61,7 +63,7 @@ impl Net<'_> {
     pub async fn tcp(&self, to: &HostPort, label: &str) -> Result<(Pipe, Instant), FetchError> {
         let addrs = self.resolve(&to.host, to.port).await?;
         let resolved = Instant::now();
-        let tcp = connect::connect(&addrs, label, self.timeout).await?;
+        let tcp = connect::connect(&addrs, label, self.timeout, self.sockets).await?;
         Ok((Box::new(tcp), resolved))
     }
 

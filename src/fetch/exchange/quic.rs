@@ -88,6 +88,7 @@ impl<'a> Exchange<'a> {
             routes: &how.routes,
             family: how.family,
             timeout: how.timeout,
+            sockets: &how.sockets,
             trace: self.trace,
         };
         let limit = how.timeout.unwrap_or(Duration::MAX);

@@ -8,7 +8,9 @@ use super::h3_flags::H3Flags;
 use super::headings::{BEYOND, CONNECTION, MANY, OUTPUT, PROXY, REQUEST, RETRY, TLS};
 use super::negations::Negations;
 use super::out_flags::OutFlags;
+use super::pace_args::PaceFlags;
 use super::route_args::RouteFlags;
+use super::socket_args::SocketFlags;
 use super::targets::Targets;
 use super::time_cond_flag::TimeCondFlags;
 use super::tls_flags::TlsFlags;
@@ -414,6 +416,10 @@ pub struct FetchArgs {
     #[command(flatten)]
     pub route: RouteFlags,
 
+    /// How sockets are made: interface, local port, keepalive, Nagle, Fast Open.
+    #[command(flatten)]
+    pub sockets: SocketFlags,
+
     /// Hosts to reach without the proxy, comma-separated.
     ///
     /// Names (and their subdomains), IP addresses, or `*` for all; instead of
@@ -468,6 +474,11 @@ pub struct FetchArgs {
     #[arg(help_heading = MANY, long = "parallel-max", value_name = "N", default_value_t = 50,
           value_parser = clap::value_parser!(u16).range(1..=300))]
     pub parallel_max: u16,
+
+    /// How fast transfers must go and how often they start (after the Many URLs flags, so
+    /// that clap's headings keep their order).
+    #[command(flatten)]
+    pub pace: PaceFlags,
 
     /// Download over N ranged connections at once, as aria2c does.
     ///

@@ -1162,12 +1162,12 @@ mod tests {
             "fetch does not support curl's --create-dirs yet"
         );
         assert_eq!(
-            refusal("--speed-limit=100"),
-            "fetch does not support curl's --speed-limit yet"
+            refusal("--stderr=err.txt"),
+            "fetch does not support curl's --stderr yet"
         );
         assert_eq!(
-            refusal("-Y"),
-            "fetch does not support curl's -Y (--speed-limit) yet"
+            refusal("-N"),
+            "fetch does not support curl's -N (--no-buffer) yet"
         );
     }
 

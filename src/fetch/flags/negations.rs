@@ -54,11 +54,18 @@ fn negated(long: &str) -> String {
 
 impl Args for Negations {
     fn augment_args(cmd: Command) -> Command {
+        let longs: Vec<String> = cmd
+            .get_arguments()
+            .filter_map(|a| Some(a.get_long()?.to_string()))
+            .collect();
+        // A switch whose `--no-` form is a flag of its own (`--tcp-nodelay` and
+        // `--no-tcp-nodelay`, both in curl's list) already has its negation.
         let switches: Vec<(String, String)> = cmd
             .get_arguments()
             .filter(|a| matches!(a.get_action(), ArgAction::SetTrue))
             .filter_map(|a| Some((a.get_id().to_string(), a.get_long()?.to_string())))
             .filter(|(_, long)| !NOT_BOOLEAN.contains(&long.as_str()))
+            .filter(|(_, long)| !longs.contains(&negated(long)))
             .collect();
         let mut cmd = cmd;
         for (id, long) in switches {

@@ -24,12 +24,14 @@ use crate::fetch::error::{describe, FetchError};
 use crate::fetch::http::digest::{AuthMode, DigestState};
 use crate::fetch::http::redirect::KeepPost;
 use crate::fetch::http::request::{self, HeaderEdit, Payload, RequestSpec};
+use crate::fetch::http::target;
 use crate::fetch::http::time_cond::TimeCond;
 use crate::fetch::output::alt_svc::AltSvcCache;
 use crate::fetch::output::checksum::Checksum;
 use crate::fetch::output::cookies::Cookies;
 use crate::fetch::output::file::{self, ContinueAt};
 use crate::fetch::output::heads::HeadPlan;
+use crate::fetch::pace::Pace;
 use crate::fetch::retry::RetryPlan;
 use percent_encoding::percent_decode_str;
 use std::path::{Path, PathBuf};
@@ -112,6 +114,8 @@ pub struct FetchPlan {
     pub auth: AuthMode,
     /// The Digest challenge in use, shared by the run's URLs so its nonce is used again.
     pub digest: std::sync::Arc<std::sync::Mutex<Option<DigestState>>>,
+    /// `-Y`, `-y`, `--rate`, `--parallel-immediate`.
+    pub pace: Pace,
     /// What the output flags of `out_flags.rs` (`-J` ...) come to.
     pub out: OutPlan,
 }
@@ -185,6 +189,8 @@ impl FetchPlan {
                 None => None,
             };
             let mut plan = Self::build(args, request.clone(), write_out.clone(), url, output)?;
+            plan.request.typed = target::with_typed_braces(&with_scheme(&target.url), &plan.url)
+                .map(|typed| (plan.url.clone(), typed));
             plan.urlnum = target.urlnum;
             plan.cookies = cookies.clone();
             plan.alt_svc = alt_svc.clone();
@@ -256,6 +262,7 @@ impl FetchPlan {
                 versions: http_versions(args),
                 quic: args.h3.quic_mode()?,
                 haproxy_protocol: args.route.haproxy_protocol,
+                sockets: args.sockets.sockets(),
             },
             max_redirects: (args.location || args.location_trusted).then_some(args.max_redirs),
             protocols,
@@ -304,6 +311,7 @@ impl FetchPlan {
             alt_svc: None,
             auth: AuthMode::Basic,
             digest: std::sync::Arc::default(),
+            pace: args.pace.pace(),
             out: OutPlan::default(),
         })
     }
@@ -476,6 +484,7 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         authorization: None,
         probe: false,
         target: args.request_target.clone(),
+        typed: None,
         withheld: Vec::new(),
         cookie_text: None,
         jar_cookies: None,
@@ -506,13 +515,7 @@ fn header_edits(flags: &[String]) -> Result<Vec<HeaderEdit>, FetchError> {
 /// Parses the URL as curl does: http:// when no scheme is given, `http:/host` with one
 /// slash repaired; only http and https.
 pub(crate) fn parse_url(text: &str) -> Result<Url, FetchError> {
-    let lower = text.get(..6).unwrap_or(text).to_ascii_lowercase();
-    let full = if text.contains("://") || lower.starts_with("http:") || lower == "https:" {
-        text.to_string()
-    } else {
-        format!("http://{text}")
-    };
-    let url = Url::parse(&full).map_err(|e| FetchError::BadUrl {
+    let url = Url::parse(&with_scheme(text)).map_err(|e| FetchError::BadUrl {
         url: text.to_string(),
         reason: e.to_string(),
     })?;
@@ -526,6 +529,16 @@ pub(crate) fn parse_url(text: &str) -> Result<Url, FetchError> {
         });
     }
     Ok(url)
+}
+
+/// The URL as typed, with `http://` when it names no scheme.
+fn with_scheme(text: &str) -> String {
+    let lower = text.get(..6).unwrap_or(text).to_ascii_lowercase();
+    if text.contains("://") || lower.starts_with("http:") || lower == "https:" {
+        text.to_string()
+    } else {
+        format!("http://{text}")
+    }
 }
 
 /// The plans of a run, and the error of the URL that ended the list early, if one did.

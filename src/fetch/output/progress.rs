@@ -8,6 +8,8 @@
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -95,6 +97,8 @@ pub struct Meter {
     limit: Option<u64>,
     started: Instant,
     received: u64,
+    /// Where the bytes received are counted for a watch beside the transfer (`-Y`).
+    counted: Option<Arc<AtomicU64>>,
 }
 
 impl Meter {
@@ -105,7 +109,14 @@ impl Meter {
             limit: limit.filter(|&l| l > 0),
             started: Instant::now(),
             received: 0,
+            counted: None,
         }
+    }
+
+    /// Also counts the bytes received in `counter`, which another task may read.
+    pub fn counting(mut self, counter: Arc<AtomicU64>) -> Self {
+        self.counted = Some(counter);
+        self
     }
 
     /// The most to read at once: everything fits when unlimited, else a quarter second's
@@ -121,6 +132,9 @@ impl Meter {
     pub async fn received(&mut self, n: usize) {
         self.progress.advance(n);
         self.received += n as u64;
+        if let Some(counter) = &self.counted {
+            counter.fetch_add(n as u64, Ordering::Relaxed);
+        }
         if let Some(rate) = self.limit {
             let due = Duration::from_secs_f64(self.received as f64 / rate as f64);
             tokio::time::sleep_until(self.started + due).await;

@@ -25,11 +25,13 @@ mod multipart;
 mod options;
 mod out_flags;
 mod outputs;
+mod pace;
 mod ranges;
 mod requests;
 mod responses;
 mod routing;
 mod scripts;
+mod sockets;
 mod tls;
 mod trace;
 

@@ -42,12 +42,12 @@ fn an_http_option_it_lacks_is_one_line_and_exit_2() {
             "sockit: fetch does not support curl's --xattr yet\n",
         ),
         (
-            &["-sSY", "100", "http://127.0.0.1:9/"],
-            "sockit: fetch does not support curl's -Y (--speed-limit) yet\n",
+            &["-sSN", "http://127.0.0.1:9/"],
+            "sockit: fetch does not support curl's -N (--no-buffer) yet\n",
         ),
         (
-            &["--speed-limit=100", "http://127.0.0.1:9/"],
-            "sockit: fetch does not support curl's --speed-limit yet\n",
+            &["--stderr=err.txt", "http://127.0.0.1:9/"],
+            "sockit: fetch does not support curl's --stderr yet\n",
         ),
     ] {
         let run = fetch(args).expect(2);
