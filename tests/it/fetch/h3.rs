@@ -250,4 +250,56 @@ mod with_quic {
             assert!(!dir.path().join("s0").exists());
         }
     }
+
+    /// `--alt-svc` as curl built with HTTP/3 uses it: the first request goes over TCP and
+    /// records caddy's `h3` alternative, the next run takes it over QUIC; an `h3` entry for
+    /// a server that does not answer over UDP falls back to TCP, as `--http3` does.
+    #[test]
+    fn an_alt_svc_h3_entry_sends_the_next_request_over_quic() {
+        let Some((quic, _)) = caddy(true) else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let ca = quic.cacert();
+        let url = quic.url("/s1.bin");
+        let args = [
+            "-sS",
+            "--cacert",
+            &ca,
+            "--alt-svc",
+            "cache",
+            "-o",
+            "s1",
+            "-w",
+            "%{http_version}",
+            &url,
+        ];
+        assert_eq!(fetch_in(dir.path(), &args).expect(0).out(), "2");
+        let cache = std::fs::read_to_string(dir.path().join("cache")).unwrap();
+        assert!(cache.contains(" h3 localhost "), "{cache}");
+        assert_eq!(fetch_in(dir.path(), &args).expect(0).out(), "3");
+        assert_eq!(std::fs::read(dir.path().join("s1")).unwrap(), pattern(4097));
+
+        let Some((tcp_only, _)) = caddy(false) else {
+            return;
+        };
+        let port = tcp_only.url("").rsplit(':').next().unwrap().to_owned();
+        let stale = format!("h2 localhost {port} h3 localhost {port} \"20370101 00:00:00\" 0 0\n");
+        std::fs::write(dir.path().join("cache"), stale).unwrap();
+        let url = tcp_only.url("/s1.bin");
+        let ca = tcp_only.cacert();
+        let args = [
+            "-sS",
+            "--cacert",
+            &ca,
+            "--alt-svc",
+            "cache",
+            "-o",
+            "s1",
+            "-w",
+            "%{http_version}",
+            &url,
+        ];
+        assert_eq!(fetch_in(dir.path(), &args).expect(0).out(), "2");
+    }
 }
