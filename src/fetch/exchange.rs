@@ -1,5 +1,9 @@
 //! Owns one fetch from the first request to the committed output: connecting, following
 //! redirects, `-f`, the resume decision, and streaming the final body into its destination.
+//! HTTP/3's part of the story (QUIC first, the race with TCP) is `exchange/quic.rs`.
+
+#[cfg(feature = "http3")]
+mod quic;
 
 use super::conn::dial::{self, HttpVersions, TlsConfigs};
 use super::conn::h2::{self, Failed, H2Conn};
@@ -15,6 +19,7 @@ use super::http::disposition;
 use super::http::head::{self, BodyFraming, Head};
 use super::http::redirect::{self, is_redirect, Redirects};
 use super::http::request::{Payload, RequestSpec};
+use super::output::alt_svc::H3Alternative;
 use super::output::etag;
 use super::output::file::{self, ContinueAt, Output, Resume};
 use super::output::heads::{self, HeadSinks};
@@ -263,6 +268,9 @@ impl Exchange<'_> {
             if let Some(cookies) = &self.plan.cookies {
                 cookies.take_from(&head, &self.url);
             }
+            if let Some(alt_svc) = &self.plan.alt_svc {
+                alt_svc.take_from(&head, &self.url);
+            }
             if head.status == 401 && self.answer_challenge(&head, &mut answered) {
                 self.keep_for_next_hop(carrier, &head).await;
                 continue;
@@ -476,6 +484,10 @@ impl Exchange<'_> {
     /// kept-alive one when the pool has one for this origin and route, else on a fresh one
     /// (also when a kept one turns out closed, or the server turned the request away unseen).
     async fn request_head(&mut self) -> Result<(Carrier, Vec<Head>, Head), FetchError> {
+        #[cfg(feature = "http3")]
+        if let Some(answer) = self.on_shared_h3().await? {
+            return Ok(answer);
+        }
         if let Some(shared) = self.run.pool.shared(&self.url, &self.route()) {
             self.trace
                 .info("Re-using the HTTP/2 connection to this origin (multiplexed)");
@@ -502,14 +514,23 @@ impl Exchange<'_> {
                 Err(e) => return Err(e),
             }
         }
-        match self.open_link().await? {
+        match self.first_link().await? {
             Link::H1(conn) => self.exchange_on(conn).await,
+            #[cfg(feature = "http3")]
+            Link::H3(conn) => self.exchange_h3(&conn).await.map_err(|e| match e {
+                Failed::Fetch(e) => e,
+                Failed::Unprocessed => FetchError::Recv(
+                    "the server refused the request on a new HTTP/3 connection".into(),
+                ),
+            }),
             Link::H2(conn) => match self.exchange_h2(&conn).await {
                 Ok(answer) => Ok(answer),
                 Err(Failed::Fetch(e)) => Err(e),
                 // Turned away unseen on a fresh connection too: once more, then give up.
                 Err(Failed::Unprocessed) => match self.open_link().await? {
                     Link::H1(conn) => self.exchange_on(conn).await,
+                    #[cfg(feature = "http3")]
+                    Link::H3(_) => Err(FetchError::Recv("HTTP/3 after HTTP/2".into())),
                     Link::H2(conn) => self.exchange_h2(&conn).await.map_err(|e| match e {
                         Failed::Fetch(e) => e,
                         Failed::Unprocessed => FetchError::Http2(
@@ -552,6 +573,47 @@ impl Exchange<'_> {
                 .is_some_and(|proxy| self.plan.proxies.auth.awaits_challenge(&proxy.login()))
     }
 
+    /// A new connection for the current URL: over QUIC first when `--http3` asks for it
+    /// (see `exchange/quic.rs`), else over TCP.
+    async fn first_link(&mut self) -> Result<Link, FetchError> {
+        let alternative = self.alt_svc_h3()?;
+        #[cfg(feature = "http3")]
+        if let Some((mode, to)) = self.quic_route(alternative)? {
+            return self.quic_or_tcp(mode, to).await;
+        }
+        #[cfg(not(feature = "http3"))]
+        debug_assert!(alternative.is_none(), "an h3 alternative needs HTTP/3");
+        self.open_link().await
+    }
+
+    /// The `--alt-svc` cache's HTTP/3 alternative for the current URL, looked up as curl
+    /// looks one up before it connects (unless `--connect-to` names where to go): in every
+    /// build, since the lookup also forgets expired entries; only an `http3` build is given
+    /// an h3 one.
+    fn alt_svc_h3(&self) -> Result<Option<H3Alternative>, FetchError> {
+        let Some(cache) = &self.plan.alt_svc else {
+            return Ok(None);
+        };
+        let host = self
+            .url
+            .host_str()
+            .unwrap_or_default()
+            .trim_matches(['[', ']']);
+        let port = self.url.port_or_known_default().unwrap_or(443);
+        let routed = self.plan.connect.routes.connect_to(host, port)?;
+        if routed.host != host || routed.port != port {
+            return Ok(None);
+        }
+        let alt = cache.h3_for(&self.url, cfg!(feature = "http3"));
+        if let Some(alt) = &alt {
+            self.trace.info(format_args!(
+                "Alt-svc connecting from {host}:{port} to [h3]{}:{}",
+                alt.host, alt.port
+            ));
+        }
+        Ok(alt)
+    }
+
     /// Opens a connection for the current URL and starts the HTTP version it speaks. A
     /// connection that may turn out HTTP/2 is set up behind its origin's gate, so that the
     /// fetches waiting there share it (see `conn/pool.rs`).
@@ -591,7 +653,7 @@ impl Exchange<'_> {
                 }
             }
             (Link::H1(_), true) => self.run.pool.note_http1(&self.url, &route),
-            (_, false) => {}
+            _ => {}
         }
         Ok(link)
     }
@@ -600,7 +662,7 @@ impl Exchange<'_> {
     async fn exchange_h2(&mut self, conn: &H2Conn) -> Result<(Carrier, Vec<Head>, Head), Failed> {
         self.take_url_state();
         let rendered = self.request.render(&self.url, Some(self.attempt.ask_from));
-        let request = h2::convert(&rendered, &self.url)?;
+        let request = h2::convert(&rendered, &self.url, http::Version::HTTP_2)?;
         self.note_request(conn.addresses(), request.shown.len());
         let answer = conn
             .exchange(request, self.request.body.as_ref(), self.trace)
@@ -700,6 +762,7 @@ impl Exchange<'_> {
         stats.http_code = head.status;
         stats.http_version = Some(match head.version {
             2 => 20,
+            3 => 30,
             minor => 10 + minor,
         });
         stats.content_type = head.get("content-type").map(str::to_string);
@@ -725,10 +788,11 @@ impl Exchange<'_> {
         self.refuse_too_large(&head, framing, &keep)?;
         if let Keep::Bytes(0) = keep {
             let split = match carrier {
-                // Over HTTP/2 the body comes on one stream (the segments speak HTTP/1.1).
-                Carrier::H2(_) => None,
                 Carrier::H1 { .. } if self.named_by_header => None,
                 Carrier::H1 { .. } => segments::length_to_split(self.plan, &self.request, &head),
+                // Over HTTP/2 and HTTP/3 the body comes on one stream (the segments speak
+                // HTTP/1.1).
+                _ => None,
             };
             carrier = match (carrier, split) {
                 (Carrier::H1 { conn, buf }, Some(length)) => {

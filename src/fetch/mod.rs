@@ -144,5 +144,10 @@ pub async fn run(groups: Groups) -> Vec<FetchError> {
             failures.push(e);
         }
     }
+    for alt_svc in firsts.iter().filter_map(|first| first.alt_svc.as_ref()) {
+        if let Err(e) = alt_svc.save() {
+            failures.push(e);
+        }
+    }
     failures
 }

@@ -5,11 +5,14 @@
 //! which may be a host name with addresses of both families or a Unix socket path. Doing
 //! that in one place means a refused, unreachable or slow address behaves, and reads, the
 //! same in every subcommand: `resolve.rs` orders the addresses, `connect.rs` races them.
+//! With the `http3` feature, `quic.rs` makes QUIC connections with the same TLS trust.
 
 mod connect;
 #[cfg(feature = "dns")]
 pub mod dns;
 mod local;
+#[cfg(feature = "http3")]
+pub mod quic;
 mod resolve;
 pub mod socks;
 pub mod tls;

@@ -48,10 +48,26 @@ pub struct ConnectPlan {
     pub haproxy_protocol: bool,
     /// Which HTTP versions a connection may speak.
     pub versions: HttpVersions,
+    /// `--http3`, `--http3-only`: HTTP/3 over QUIC first (always `Off` in a build
+    /// without the `http3` feature, whose flags refuse the others).
+    #[cfg_attr(not(feature = "http3"), allow(dead_code))]
+    pub quic: QuicMode,
     /// How sockets are made and bound.
     pub sockets: Sockets,
     /// Who resolves names (`--dns-servers`, else the system).
     pub names: crate::net::Names,
+}
+
+/// Whether an https:// URL goes over QUIC (HTTP/3) first (`--http3`, `--http3-only`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QuicMode {
+    /// TCP only (the default).
+    #[default]
+    Off,
+    /// QUIC first; TCP (HTTP/2 or HTTP/1.1) when QUIC does not connect in time.
+    Try,
+    /// QUIC or nothing: its failure is the fetch's.
+    Only,
 }
 
 /// Which HTTP versions a connection offers and speaks (`-0`, `--http1.1`, `--http2`,
@@ -332,4 +348,13 @@ pub fn tls_config(
     built.push((how.tls.clone(), how.versions, config.clone()));
     *cached = Some(config.clone());
     Ok(config)
+}
+
+/// The TLS configuration for QUIC: `tcp`'s trust and client certificate, offering ALPN
+/// `h3` alone.
+#[cfg(feature = "http3")]
+pub fn quic_tls_config(tcp: &ClientConfig) -> Arc<ClientConfig> {
+    let mut config = tcp.clone();
+    config.alpn_protocols = vec![b"h3".to_vec()];
+    Arc::new(config)
 }

@@ -148,9 +148,10 @@ where
 
 /// A request converted for HTTP/2, and how `-v` shows it.
 pub struct H2Request {
-    request: http::Request<()>,
+    /// The request head.
+    pub(super) request: http::Request<()>,
     /// The body bytes rendered with the head (`-d`, `--json`).
-    inline: Bytes,
+    pub(super) inline: Bytes,
     /// curl's `-v` view: `GET /path HTTP/2`, `Host:`, then the fields in lower case.
     pub shown: Vec<u8>,
     /// The header list as sent, for `-v`'s `h2h3 [name: value]` lines.
@@ -170,11 +171,20 @@ const CONNECTION_FIELDS: [&str; 7] = [
 ];
 
 /// Converts `rendered` (an HTTP/1.1 request for `url`, as `request.rs` renders it) into
-/// an HTTP/2 request.
-pub fn convert(rendered: &[u8], url: &Url) -> Result<H2Request, FetchError> {
+/// an HTTP/2 request, or an HTTP/3 one for `version` HTTP_3 (the same fields, as curl
+/// converts for both).
+pub fn convert(
+    rendered: &[u8],
+    url: &Url,
+    version: http::Version,
+) -> Result<H2Request, FetchError> {
     let mut fields = [httparse::EMPTY_HEADER; 128];
     let mut parsed = httparse::Request::new(&mut fields);
-    let bad = |reason: String| FetchError::Usage(format!("cannot send over HTTP/2: {reason}"));
+    let label = match version {
+        http::Version::HTTP_3 => "HTTP/3",
+        _ => "HTTP/2",
+    };
+    let bad = |reason: String| FetchError::Usage(format!("cannot send over {label}: {reason}"));
     let used = match parsed.parse(rendered) {
         Ok(httparse::Status::Complete(used)) => used,
         Ok(httparse::Status::Partial) => return Err(bad("an incomplete request head".into())),
@@ -190,8 +200,8 @@ pub fn convert(rendered: &[u8], url: &Url) -> Result<H2Request, FetchError> {
     let mut builder = http::Request::builder()
         .method(method)
         .uri(format!("{}://{host}{path}", url.scheme()))
-        .version(http::Version::HTTP_2);
-    let mut shown = format!("{method} {path} HTTP/2\r\nHost: {host}\r\n");
+        .version(version);
+    let mut shown = format!("{method} {path} {label}\r\nHost: {host}\r\n");
     let mut list = vec![
         (":method".to_string(), method.to_string()),
         (":path".to_string(), path.to_string()),
@@ -302,7 +312,7 @@ async fn answer(response: ResponseFuture) -> Result<(Head, RecvStream), Failed> 
     let id = u32::from(response.stream_id());
     let response = response.await.map_err(|e| refused(&e, Some(id)))?;
     let (parts, recv) = response.into_parts();
-    Ok((head_of(&parts), recv))
+    Ok((head_of(&parts, 2), recv))
 }
 
 /// A failure before the response head, as curl 7.88 reports it: unprocessed when the server
@@ -324,11 +334,11 @@ fn refused(e: &h2::Error, id: Option<u32>) -> Failed {
     })
 }
 
-/// The response head as the exchange takes it, its raw bytes as curl shows an HTTP/2 head:
-/// `HTTP/2 200 ` and the fields with their lower-case names.
-fn head_of(parts: &http::response::Parts) -> Head {
+/// The response head as the exchange takes it, its raw bytes as curl shows an HTTP/2 (or,
+/// for `version` 3, HTTP/3) head: `HTTP/2 200 ` and the fields with their lower-case names.
+pub(super) fn head_of(parts: &http::response::Parts, version: u8) -> Head {
     let status = parts.status.as_u16();
-    let mut raw = format!("HTTP/2 {status} \r\n").into_bytes();
+    let mut raw = format!("HTTP/{version} {status} \r\n").into_bytes();
     let mut headers = Vec::with_capacity(parts.headers.len());
     for (name, value) in &parts.headers {
         raw.extend_from_slice(name.as_str().as_bytes());
@@ -339,7 +349,7 @@ fn head_of(parts: &http::response::Parts) -> Head {
     }
     raw.extend_from_slice(b"\r\n");
     Head {
-        version: 2,
+        version,
         status,
         reason: String::new(),
         headers,
@@ -532,7 +542,7 @@ mod tests {
         let rendered = b"POST /a?b=c HTTP/1.1\r\nHost: example.test:8443\r\n\
             User-Agent: sockit\r\nAccept: */*\r\nX-Foo: Bar\r\nExpect: 100-continue\r\n\
             Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\nabc";
-        let converted = convert(rendered, &url).unwrap();
+        let converted = convert(rendered, &url, http::Version::HTTP_2).unwrap();
         assert_eq!(converted.request.method(), "POST");
         assert_eq!(
             converted.request.uri().to_string(),
@@ -570,7 +580,7 @@ mod tests {
             .body(())
             .unwrap();
         let (parts, ()) = response.into_parts();
-        let head = head_of(&parts);
+        let head = head_of(&parts, 2);
         assert_eq!(
             String::from_utf8(head.raw.clone()).unwrap(),
             "HTTP/2 206 \r\ncontent-length: 3\r\netag: \"x\"\r\n\r\n"

@@ -1,6 +1,7 @@
 //! Owns what the exchange holds whatever HTTP version a connection speaks: the connection a
-//! request goes out on ([`Link`]: HTTP/1.1 bytes on a socket, or a shared HTTP/2
-//! connection), and what a response's body comes on ([`Carrier`]).
+//! request goes out on ([`Link`]: HTTP/1.1 bytes on a socket, a shared HTTP/2 connection,
+//! or with the `http3` feature a shared HTTP/3 one), and what a response's body comes on
+//! ([`Carrier`]).
 //!
 //! The version is decided here, once per dialled connection, from the TLS handshake's ALPN
 //! answer (`h2`, or `http/1.1` and no answer alike) or from `--http2-prior-knowledge` in
@@ -8,6 +9,8 @@
 
 use super::dial::HttpVersions;
 use super::h2::{self, H2Body, H2Conn};
+#[cfg(feature = "http3")]
+use super::h3::{self, H3Body, H3Conn};
 use super::transfer::{self, Buffer, Conn};
 use crate::fetch::error::FetchError;
 use crate::fetch::http::body::BodyDecoder;
@@ -21,6 +24,9 @@ pub enum Link {
     H1(Conn),
     /// HTTP/2: the request gets a stream of its own.
     H2(H2Conn),
+    /// HTTP/3: the request gets a QUIC stream of its own.
+    #[cfg(feature = "http3")]
+    H3(H3Conn),
 }
 
 /// Starts the HTTP version `versions` and the connection's ALPN answer call for on `conn`;
@@ -53,12 +59,16 @@ pub enum Carrier {
     },
     /// The response's HTTP/2 stream.
     H2(H2Body),
+    /// The response's HTTP/3 stream (boxed: h3's stream is several times the size of
+    /// the others).
+    #[cfg(feature = "http3")]
+    H3(Box<H3Body>),
 }
 
 /// How a body's reading ended.
 pub struct Ended {
     /// The HTTP/1.1 connection stands exactly at the body's end (it may carry another
-    /// request); never for HTTP/2, whose connection is shared, not handed back.
+    /// request); never for HTTP/2 or HTTP/3, whose connection is shared, not handed back.
     pub at_end: bool,
     /// The trailer section (`name: value` lines), empty when none came.
     pub trailers: Vec<u8>,
@@ -85,14 +95,19 @@ impl Carrier {
                 at_end: false,
                 trailers: h2::read_body(body, decoder, sink, meter).await?,
             }),
+            #[cfg(feature = "http3")]
+            Carrier::H3(body) => Ok(Ended {
+                at_end: false,
+                trailers: h3::read_body(body, decoder, sink, meter).await?,
+            }),
         }
     }
 
-    /// The HTTP/1.x connection, to keep for the next request; none for HTTP/2.
+    /// The HTTP/1.x connection, to keep for the next request; none for HTTP/2 or HTTP/3.
     pub fn into_conn(self) -> Option<Conn> {
         match self {
             Carrier::H1 { conn, .. } => Some(conn),
-            Carrier::H2(_) => None,
+            _ => None,
         }
     }
 }

@@ -3,8 +3,8 @@
 //! is `--resolve` and `--connect-to`; a proxy is chosen with `--noproxy`), TLS from
 //! [`crate::net::tls`] with its failures mapped to curl's codes in `error.rs`, the kept-alive
 //! pool, and moving one request and its response over a connection (`transfer.rs`, with the
-//! upload's sending), in the HTTP version the connection speaks (`link.rs`: HTTP/1.1, or
-//! HTTP/2 in `h2.rs`).
+//! upload's sending), in the HTTP version the connection speaks (`link.rs`: HTTP/1.1,
+//! HTTP/2 in `h2.rs`, or with the `http3` feature HTTP/3 over QUIC in `h3.rs`).
 //!
 //! It imports the http layer (bytes and rules) and the plain types it is handed; it knows
 //! nothing of the story (attempts, retries, redirects followed) above it.
@@ -12,6 +12,8 @@
 pub(super) mod connect;
 pub(super) mod dial;
 pub(super) mod h2;
+#[cfg(feature = "http3")]
+pub(super) mod h3;
 pub(super) mod hops;
 pub(super) mod link;
 pub(super) mod noproxy;

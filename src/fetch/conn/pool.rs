@@ -11,11 +11,16 @@
 //! its own: only its ALPN answer tells whether they can share it. Once an origin answered
 //! HTTP/1.1, nobody waits.
 //!
+//! An HTTP/3 connection (the `http3` feature) is shared the same way, by origin alone (it
+//! is always direct); QUIC makes a request wait for room itself.
+//!
 //! Connections are kept only while the run lasts.
 //! A kept connection the server has closed meanwhile fails on its first use; the exchange
 //! then opens a fresh one, so a stale connection costs a retry, never a failure.
 
 use super::h2::H2Conn;
+#[cfg(feature = "http3")]
+use super::h3::H3Conn;
 use super::transfer::Conn;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -37,6 +42,9 @@ pub struct Pool {
     gates: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Origins (and routes) whose server answered with HTTP/1.1: no waiting at their gate.
     http1: Mutex<HashSet<String>>,
+    /// HTTP/3 connections by origin, shared.
+    #[cfg(feature = "http3")]
+    quic: Mutex<Vec<(String, H3Conn)>>,
 }
 
 /// scheme://host:port and the route taken (empty when direct): what a connection can be
@@ -107,6 +115,24 @@ impl Pool {
             gates.entry(key).or_default().clone()
         };
         Some(gate.lock_owned().await)
+    }
+
+    /// An HTTP/3 connection to `url`'s origin, if one is up.
+    #[cfg(feature = "http3")]
+    pub fn shared_h3(&self, url: &Url) -> Option<H3Conn> {
+        let key = origin(url, "");
+        let mut quic = self.quic.lock().unwrap_or_else(|e| e.into_inner());
+        quic.retain(|(_, conn)| !conn.is_closed());
+        quic.iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, conn)| conn.clone())
+    }
+
+    /// Shares `conn` with the fetches to `url`'s origin.
+    #[cfg(feature = "http3")]
+    pub fn share_h3(&self, url: &Url, conn: H3Conn) {
+        let mut quic = self.quic.lock().unwrap_or_else(|e| e.into_inner());
+        quic.push((origin(url, ""), conn));
     }
 
     /// Notes that `url`'s origin by `route` answered with HTTP/1.1.

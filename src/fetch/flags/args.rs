@@ -5,6 +5,7 @@ use super::data_args::DataFlags;
 use super::dns_args::DnsFlags;
 use super::etag_flags::EtagFlags;
 use super::form_flags::FormFlags;
+use super::h3_flags::H3Flags;
 use super::headings::{BEYOND, CONNECTION, MANY, OUTPUT, PROXY, REQUEST, RETRY, TLS};
 use super::negations::Negations;
 use super::out_flags::OutFlags;
@@ -526,6 +527,9 @@ pub struct FetchArgs {
     /// The wire flags of `wire_flags.rs` (`--path-as-is` ...).
     #[command(flatten)]
     pub wire: WireFlags,
+    /// `--http3`, `--http3-only`, `--alt-svc`.
+    #[command(flatten)]
+    pub h3: H3Flags,
 
     /// `--no-FLAG` for every switch above, as curl; flattened last, so it sees them all.
     #[command(flatten)]

@@ -17,6 +17,7 @@ pub(super) mod etag_flags;
 mod file_arg;
 pub(crate) mod form_flags;
 pub mod glob;
+pub(super) mod h3_flags;
 pub(super) mod headings;
 mod negations;
 pub mod netrc;

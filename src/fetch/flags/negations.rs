@@ -12,8 +12,18 @@ use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 
 /// Switches curl does not let `--no-` turn off ("used '--no-' for option that isn't a
 /// boolean"), read off curl 7.88 itself.
-const NOT_BOOLEAN: [&str; 10] = [
-    "http1.0", "http1.1", "ipv4", "ipv6", "tlsv1", "tlsv1.0", "tlsv1.1", "tlsv1.2", "tlsv1.3",
+const NOT_BOOLEAN: [&str; 12] = [
+    "http1.0",
+    "http1.1",
+    "http3",
+    "http3-only",
+    "ipv4",
+    "ipv6",
+    "tlsv1",
+    "tlsv1.0",
+    "tlsv1.1",
+    "tlsv1.2",
+    "tlsv1.3",
     "version",
 ];
 

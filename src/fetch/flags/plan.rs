@@ -26,6 +26,7 @@ use crate::fetch::http::redirect::KeepPost;
 use crate::fetch::http::request::{self, HeaderEdit, Payload, RequestSpec};
 use crate::fetch::http::target;
 use crate::fetch::http::time_cond::TimeCond;
+use crate::fetch::output::alt_svc::AltSvcCache;
 use crate::fetch::output::checksum::Checksum;
 use crate::fetch::output::cookies::Cookies;
 use crate::fetch::output::file::{self, ContinueAt};
@@ -107,6 +108,8 @@ pub struct FetchPlan {
     pub create_dirs: bool,
     /// The cookie engine all the run's URLs share (`-b`, `-c`), if on.
     pub cookies: Option<std::sync::Arc<Cookies>>,
+    /// `--alt-svc`: the alt-svc cache all the run's URLs share.
+    pub alt_svc: Option<std::sync::Arc<AltSvcCache>>,
     /// `--basic`, `--digest` or `--anyauth`.
     pub auth: AuthMode,
     /// The Digest challenge in use, shared by the run's URLs so its nonce is used again.
@@ -139,6 +142,7 @@ impl FetchPlan {
         request.edits.extend(time_cond.map(|c| c.header()));
         request.keep_alive = true;
         let cookies = args.cookies.engine()?;
+        let alt_svc = args.h3.alt_svc_cache()?;
         request.cookie_text = cookies.as_ref().and_then(|c| c.text.clone());
         // curl adds the schemes up: --digest with --basic asks first, as --anyauth does.
         let auth = if args.anyauth || args.digest && args.basic {
@@ -194,6 +198,7 @@ impl FetchPlan {
                 .map(|braced| (plan.url.clone(), braced));
             plan.urlnum = target.urlnum;
             plan.cookies = cookies.clone();
+            plan.alt_svc = alt_svc.clone();
             plan.auth = auth;
             plan.time_cond = time_cond;
             plan.digest = std::sync::Arc::clone(&digest);
@@ -260,6 +265,7 @@ impl FetchPlan {
                 proxy_tls: args.route.proxy_tls.options(&args.tls),
                 connect_head,
                 versions: http_versions(args),
+                quic: args.h3.quic_mode()?,
                 haproxy_protocol: args.route.haproxy_protocol,
                 sockets: args.sockets.sockets(),
                 names: args.dns.names()?,
@@ -308,6 +314,7 @@ impl FetchPlan {
             checksum: args.checksum.clone(),
             create_dirs: args.create_dirs,
             cookies: None,
+            alt_svc: None,
             auth: AuthMode::Basic,
             digest: std::sync::Arc::default(),
             pace: args.pace.pace(),

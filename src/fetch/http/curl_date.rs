@@ -278,8 +278,9 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// `t` as an HTTP-date (`Sun, 06 Nov 1994 08:49:37 GMT`), any year.
-pub fn http_date(t: i64) -> String {
+/// `t` (Unix seconds) as the UTC civil date and time: year, month, day, and the seconds
+/// into the day.
+pub fn civil(t: i64) -> (i64, i64, i64, i64) {
     let days = t.div_euclid(86_400);
     let secs = t.rem_euclid(86_400);
     let z = days + 719_468;
@@ -291,7 +292,14 @@ pub fn http_date(t: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day, secs)
+}
+
+/// `t` as an HTTP-date (`Sun, 06 Nov 1994 08:49:37 GMT`), any year.
+pub fn http_date(t: i64) -> String {
+    let (year, month, day, secs) = civil(t);
     // 1970-01-01 was a Thursday.
+    let days = t.div_euclid(86_400);
     let weekday = WEEKDAYS[usize::try_from((days + 3).rem_euclid(7)).unwrap_or(0)];
     format!(
         "{}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",

@@ -6,6 +6,7 @@
 //! It imports the http layer (a head to print, a sink to fill); it never dials and never
 //! decides whether to try again.
 
+pub(crate) mod alt_svc;
 pub(super) mod checksum;
 pub(crate) mod cookies;
 pub(super) mod etag;

@@ -163,6 +163,7 @@ impl Stats {
                 Some(10) => "1".into(),
                 Some(11) => "1.1".into(),
                 Some(20) => "2".into(),
+                Some(30) => "3".into(),
                 _ => "0".into(),
             }),
             "local_ip" => Value::Text(self.local.map(|a| a.ip().to_string()).unwrap_or_default()),

@@ -144,12 +144,13 @@ fn http2_lines_are_curls() {
 /// What one run left: stdout (times taken out), the files, the exit code.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) struct Outcome {
-    stdout: String,
-    files: BTreeMap<String, Vec<u8>>,
-    exit: i32,
+    pub(super) stdout: String,
+    pub(super) files: BTreeMap<String, Vec<u8>>,
+    pub(super) exit: i32,
 }
 
-/// Runs `cmd` in a fresh directory holding `before`; what it left.
+/// Runs `cmd` in a fresh directory holding `before`, within [`DEADLINE`] (also for the
+/// other lines that need a real server: `alt_svc.rs`).
 pub(super) fn run(mut cmd: Command, before: &[(&str, &[u8])]) -> Outcome {
     let dir = tempfile::tempdir().unwrap();
     for (name, bytes) in before {

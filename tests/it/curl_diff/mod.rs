@@ -11,6 +11,7 @@
 //! its own server. The areas take turns, so the table keeps at most one curl or sockit
 //! process running at a time on the shared 2-core machine, beside the suite's timing tests.
 
+mod alt_svc;
 mod auth;
 mod conditional;
 mod cookies;

@@ -16,6 +16,7 @@ mod forms;
 mod framing;
 mod h2;
 mod h2_faults;
+mod h3;
 mod many;
 mod memory;
 mod netrc;
