@@ -1,7 +1,7 @@
 //! Owns one fetch from the first request to the committed output: connecting, following
 //! redirects, `-f`, the resume decision, and streaming the final body into its destination.
 
-use super::conn::dial::{self, HttpVersions, TlsSessions};
+use super::conn::dial::{self, HttpVersions, TlsConfigs};
 use super::conn::h2::{self, Failed, H2Conn};
 use super::conn::link::{self, Carrier, Link};
 use super::conn::pool::Pool;
@@ -65,8 +65,8 @@ pub struct RunState {
     pub pool: Pool,
     /// `-Z`: the display the progress bars of all parallel fetches share.
     pub bars: Option<MultiProgress>,
-    /// The TLS sessions a later connection of the run resumes.
-    pub tls_sessions: TlsSessions,
+    /// The TLS configurations, and so the sessions a later connection of the run resumes.
+    pub tls: TlsConfigs,
 }
 
 /// One attempt at a fetch: what it starts from, and what it leaves behind for `-w` and for
@@ -655,7 +655,7 @@ impl Exchange<'_> {
             "https" => Some(dial::tls_config(
                 &mut self.tls,
                 &self.plan.connect,
-                &self.run.tls_sessions.0,
+                &self.run.tls,
             )?),
             _ => None,
         };
@@ -887,11 +887,11 @@ impl Exchange<'_> {
 
     /// A resumed 206 must leave the file exactly as long as its Content-Range announced.
     fn check_resumed_length(&self, head: &Head, out: &Output) -> Result<(), FetchError> {
-        let resumed = self.attempt.offset > 0;
-        if let (Some((_, Some(total))), Some(len), true) =
-            (head.content_range(), out.file_len(), resumed)
-        {
-            if head.status == 206 && len != total {
+        if self.attempt.offset == 0 || head.status != 206 {
+            return Ok(());
+        }
+        if let (Some((_, Some(total))), Some(len)) = (head.content_range(), out.file_len()) {
+            if len != total {
                 return Err(FetchError::Partial(format!(
                     "the resumed file has {len} bytes, the server announced {total}"
                 )));

@@ -387,7 +387,7 @@ pub struct FetchArgs {
     #[arg(help_heading = TLS, short = 'k', long = "insecure")]
     pub insecure: bool,
 
-    /// Trust the CA certificates in this PEM file, besides the built-in roots.
+    /// Trust this PEM file's CA certificates too (besides the system's).
     #[arg(help_heading = TLS, long = "cacert", value_name = "FILE")]
     pub cacert: Option<PathBuf>,
 

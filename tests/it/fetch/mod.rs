@@ -33,6 +33,7 @@ mod segments;
 mod sockets;
 mod socks;
 mod tls;
+mod tls_checks;
 mod tls_options;
 mod trailers;
 mod wire;
