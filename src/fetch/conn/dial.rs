@@ -50,6 +50,8 @@ pub struct ConnectPlan {
     pub versions: HttpVersions,
     /// How sockets are made and bound.
     pub sockets: Sockets,
+    /// Who resolves names (`--dns-servers`, else the system).
+    pub names: crate::net::Names,
 }
 
 /// Which HTTP versions a connection offers and speaks (`-0`, `--http1.1`, `--http2`,
@@ -169,6 +171,7 @@ async fn connect_within(
         family: how.family,
         timeout: how.timeout,
         sockets: &how.sockets,
+        names: &how.names,
         trace,
     };
     // Which step a timeout cut short: the TLS handshake is named as curl names it.

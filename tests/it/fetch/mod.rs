@@ -10,6 +10,7 @@ mod connect;
 mod cookies;
 mod curl_options;
 mod dirs;
+mod dns;
 mod errors;
 mod forms;
 mod framing;
