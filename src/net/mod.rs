@@ -8,6 +8,8 @@
 //! With the `http3` feature, `quic.rs` makes QUIC connections with the same TLS trust.
 
 mod connect;
+#[cfg(feature = "dns")]
+pub mod dns;
 mod local;
 #[cfg(feature = "http3")]
 pub mod quic;
@@ -22,7 +24,7 @@ pub use connect::{
     ATTEMPT_DELAY,
 };
 pub use local::{BindError, LocalName, SocketOptions};
-pub use resolve::resolve;
+pub use resolve::{resolve, resolve_by, Names};
 pub use transport::{Pipe, Transport};
 pub use unix::{connect_unix, UnixAddr};
 

@@ -83,12 +83,13 @@ impl<'a> Exchange<'a> {
         }
         let plan: &'a FetchPlan = self.plan;
         let how = &plan.connect;
-        let tcp_tls = dial::tls_config(&mut self.tls, how, &self.run.tls_sessions.0)?;
+        let tcp_tls = dial::tls_config(&mut self.tls, how, &self.run.tls)?;
         let net = Net {
             routes: &how.routes,
             family: how.family,
             timeout: how.timeout,
             sockets: &how.sockets,
+            names: &how.names,
             trace: self.trace,
         };
         let limit = how.timeout.unwrap_or(Duration::MAX);

@@ -2,6 +2,7 @@
 
 use super::cookie_flags::CookieFlags;
 use super::data_args::DataFlags;
+use super::dns_args::DnsFlags;
 use super::etag_flags::EtagFlags;
 use super::form_flags::FormFlags;
 use super::h3_flags::H3Flags;
@@ -14,6 +15,7 @@ use super::socket_args::SocketFlags;
 use super::targets::Targets;
 use super::time_cond_flag::TimeCondFlags;
 use super::tls_flags::TlsFlags;
+use super::wire_flags::WireFlags;
 use crate::fetch::output::checksum::Checksum;
 use crate::fetch::output::file::ContinueAt;
 use clap::Args;
@@ -387,7 +389,7 @@ pub struct FetchArgs {
     #[arg(help_heading = TLS, short = 'k', long = "insecure")]
     pub insecure: bool,
 
-    /// Trust the CA certificates in this PEM file, besides the built-in roots.
+    /// Trust this PEM file's CA certificates too (besides the system's).
     #[arg(help_heading = TLS, long = "cacert", value_name = "FILE")]
     pub cacert: Option<PathBuf>,
 
@@ -419,6 +421,10 @@ pub struct FetchArgs {
     /// How sockets are made: interface, local port, keepalive, Nagle, Fast Open.
     #[command(flatten)]
     pub sockets: SocketFlags,
+
+    /// Who resolves names: the system, or DNS servers given.
+    #[command(flatten)]
+    pub dns: DnsFlags,
 
     /// Hosts to reach without the proxy, comma-separated.
     ///
@@ -517,6 +523,10 @@ pub struct FetchArgs {
     /// The output flags of `out_flags.rs` (`-J` ...).
     #[command(flatten)]
     pub out: OutFlags,
+
+    /// The wire flags of `wire_flags.rs` (`--path-as-is` ...).
+    #[command(flatten)]
+    pub wire: WireFlags,
 
     /// `--http3`, `--http3-only`, `--alt-svc`.
     #[command(flatten)]

@@ -163,9 +163,11 @@ impl FetchPlan {
             true => None,
             false => url_query::query(&args.url_query)?,
         };
+        let scheme = args.wire.default_scheme()?;
         let mut plans = Vec::with_capacity(targets.len());
         for target in targets {
-            let url = match parse_url(&target.url).and_then(|url| allowed_login(args, url)) {
+            let parsed = parse_url_with(&target.url, &scheme);
+            let url = match parsed.and_then(|url| allowed_login(args, url)) {
                 Ok(url) => url,
                 Err(e) => {
                     stopped = Some(e);
@@ -188,9 +190,12 @@ impl FetchPlan {
                 }
                 None => None,
             };
-            let mut plan = Self::build(args, request.clone(), write_out.clone(), url, output)?;
-            plan.request.typed = target::with_typed_braces(&with_scheme(&target.url), &plan.url)
-                .map(|typed| (plan.url.clone(), typed));
+            let mut request = request.clone();
+            request.as_is_path = args.wire.as_is_path(&target.url);
+            let mut plan = Self::build(args, request, write_out.clone(), url, output)?;
+            let typed = with_scheme(&target.url, &scheme);
+            plan.request.typed = target::with_typed_braces(&typed, &plan.url)
+                .map(|braced| (plan.url.clone(), braced));
             plan.urlnum = target.urlnum;
             plan.cookies = cookies.clone();
             plan.alt_svc = alt_svc.clone();
@@ -257,12 +262,13 @@ impl FetchPlan {
                 routes: args.route.routes()?,
                 unix: args.route.unix(),
                 proxytunnel: args.route.proxytunnel,
-                proxy_tls: args.route.proxy_tls(),
+                proxy_tls: args.route.proxy_tls.options(&args.tls),
                 connect_head,
                 versions: http_versions(args),
                 quic: args.h3.quic_mode()?,
                 haproxy_protocol: args.route.haproxy_protocol,
                 sockets: args.sockets.sockets(),
+                names: args.dns.names()?,
             },
             max_redirects: (args.location || args.location_trusted).then_some(args.max_redirs),
             protocols,
@@ -485,6 +491,11 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         probe: false,
         target: args.request_target.clone(),
         typed: None,
+        as_is_path: None,
+        http09: args.wire.http09,
+        raw: args.wire.raw,
+        ignore_content_length: args.wire.ignore_content_length,
+        tr_encoding: args.wire.tr_encoding,
         withheld: Vec::new(),
         cookie_text: None,
         jar_cookies: None,
@@ -512,10 +523,10 @@ fn header_edits(flags: &[String]) -> Result<Vec<HeaderEdit>, FetchError> {
     Ok(edits)
 }
 
-/// Parses the URL as curl does: http:// when no scheme is given, `http:/host` with one
-/// slash repaired; only http and https.
-pub(crate) fn parse_url(text: &str) -> Result<Url, FetchError> {
-    let url = Url::parse(&with_scheme(text)).map_err(|e| FetchError::BadUrl {
+/// Parses the URL as curl does: `scheme://` (`--proto-default`'s, else http) when no
+/// scheme is given, `http:/host` with one slash repaired; only http and https.
+pub(crate) fn parse_url_with(text: &str, scheme: &str) -> Result<Url, FetchError> {
+    let url = Url::parse(&with_scheme(text, scheme)).map_err(|e| FetchError::BadUrl {
         url: text.to_string(),
         reason: e.to_string(),
     })?;
@@ -531,13 +542,13 @@ pub(crate) fn parse_url(text: &str) -> Result<Url, FetchError> {
     Ok(url)
 }
 
-/// The URL as typed, with `http://` when it names no scheme.
-fn with_scheme(text: &str) -> String {
+/// The URL as typed, with `scheme://` when it names no scheme.
+fn with_scheme(text: &str, scheme: &str) -> String {
     let lower = text.get(..6).unwrap_or(text).to_ascii_lowercase();
     if text.contains("://") || lower.starts_with("http:") || lower == "https:" {
         text.to_string()
     } else {
-        format!("http://{text}")
+        format!("{scheme}://{text}")
     }
 }
 

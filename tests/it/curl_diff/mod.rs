@@ -16,6 +16,8 @@ mod auth;
 mod conditional;
 mod cookies;
 mod dirs;
+#[cfg(not(feature = "dns"))]
+mod dns;
 mod fail;
 mod flags;
 mod forms;
@@ -34,6 +36,7 @@ mod scripts;
 mod sockets;
 mod tls;
 mod trace;
+mod wire;
 
 use crate::support::recorder::Recorder;
 use crate::support::{require_tool, sockit, ChildGuard, PROXY_VARS, TLS_VARS};

@@ -32,22 +32,23 @@ fn fetch_flags() -> Vec<String> {
 }
 
 /// An HTTP option of curl's that fetch lacks is refused with the one line, whether typed
-/// long, with a value, or as a short option in a cluster (the bug: clap's "a similar
-/// argument exists: '--max-redirs'" and "to pass '-c' as a value, use '-- -c'").
+/// long, with a value, or after a cluster of short ones (the bug: clap's "a similar
+/// argument exists: '--max-redirs'" and "to pass '-c' as a value, use '-- -c'"); since
+/// `-#`, every short HTTP option of curl's is taken.
 #[test]
 fn an_http_option_it_lacks_is_one_line_and_exit_2() {
     for (args, line) in [
         (
-            &["--xattr", "-o", "a/b", "http://127.0.0.1:9/"][..],
-            "sockit: fetch does not support curl's --xattr yet\n",
+            &["--aws-sigv4", "aws:amz", "-o", "a/b", "http://127.0.0.1:9/"][..],
+            "sockit: fetch does not support curl's --aws-sigv4 yet\n",
         ),
         (
-            &["-sSN", "http://127.0.0.1:9/"],
-            "sockit: fetch does not support curl's -N (--no-buffer) yet\n",
+            &["-sS", "--styled-output", "http://127.0.0.1:9/"],
+            "sockit: fetch does not support curl's --styled-output yet\n",
         ),
         (
-            &["--stderr=err.txt", "http://127.0.0.1:9/"],
-            "sockit: fetch does not support curl's --stderr yet\n",
+            &["--hsts=hsts.txt", "http://127.0.0.1:9/"],
+            "sockit: fetch does not support curl's --hsts yet\n",
         ),
     ] {
         let run = fetch(args).expect(2);

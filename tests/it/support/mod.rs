@@ -8,6 +8,7 @@
 
 pub mod balancers;
 pub mod caddy;
+pub mod dns;
 pub mod events;
 pub mod fetch_run;
 pub mod http_server;
