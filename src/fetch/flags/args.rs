@@ -527,6 +527,7 @@ pub struct FetchArgs {
     /// The wire flags of `wire_flags.rs` (`--path-as-is` ...).
     #[command(flatten)]
     pub wire: WireFlags,
+
     /// `--http3`, `--http3-only`, `--alt-svc`.
     #[command(flatten)]
     pub h3: H3Flags,
