@@ -13,6 +13,7 @@ pub(crate) mod file;
 pub(super) mod heads;
 pub(super) mod part_lock;
 pub(super) mod progress;
+mod renames;
 pub(crate) mod sidecar;
 pub(super) mod state_file;
 pub(crate) mod trace;
