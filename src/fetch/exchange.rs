@@ -1,7 +1,7 @@
 //! Owns one fetch from the first request to the committed output: connecting, following
 //! redirects, `-f`, the resume decision, and streaming the final body into its destination.
 
-use super::conn::dial::{self, HttpVersions, TlsSessions};
+use super::conn::dial::{self, HttpVersions, TlsConfigs};
 use super::conn::h2::{self, Failed, H2Conn};
 use super::conn::link::{self, Carrier, Link};
 use super::conn::pool::Pool;
@@ -65,8 +65,8 @@ pub struct RunState {
     pub pool: Pool,
     /// `-Z`: the display the progress bars of all parallel fetches share.
     pub bars: Option<MultiProgress>,
-    /// The TLS sessions a later connection of the run resumes.
-    pub tls_sessions: TlsSessions,
+    /// The TLS configurations, and so the sessions a later connection of the run resumes.
+    pub tls: TlsConfigs,
 }
 
 /// One attempt at a fetch: what it starts from, and what it leaves behind for `-w` and for
@@ -463,7 +463,7 @@ impl Exchange<'_> {
         let Carrier::H1 { mut conn, mut buf } = carrier else {
             return;
         };
-        let Ok(framing) = head.framing(self.request.framing_method()) else {
+        let Ok(framing) = self.request.body_framing(head) else {
             return;
         };
         let kept = self.request.keep_alive && head.keeps_alive();
@@ -655,7 +655,7 @@ impl Exchange<'_> {
             "https" => Some(dial::tls_config(
                 &mut self.tls,
                 &self.plan.connect,
-                &self.run.tls_sessions.0,
+                &self.run.tls,
             )?),
             _ => None,
         };
@@ -717,8 +717,9 @@ impl Exchange<'_> {
     /// Streams the final response's body into its destination and commits it.
     async fn deliver(&mut self, response: Answered) -> Result<(), FetchError> {
         let Answered { mut carrier, head } = response;
-        let framing = head
-            .framing(self.request.framing_method())
+        let framing = self
+            .request
+            .body_framing(&head)
             .map_err(|e| FetchError::BadReply(e.to_string()))?;
         let keep = self.resumed_bytes(&head)?;
         self.refuse_too_large(&head, framing, &keep)?;
@@ -789,7 +790,7 @@ impl Exchange<'_> {
         else {
             return Ok(());
         };
-        let decoded = self.request.compressed && head.get("content-encoding").is_some();
+        let decoded = self.request.decodings(head).is_some();
         if !decoded && k + n > max {
             return Err(FetchError::TooLarge(format!(
                 "the body ({} bytes) is larger than --max-filesize {max} bytes",
@@ -830,12 +831,15 @@ impl Exchange<'_> {
     ) -> Result<Streamed, FetchError> {
         let mut sink = ContentDecoder::new(
             out,
-            head.joined("content-encoding").as_deref(),
-            self.request.compressed,
+            self.request.decodings(head).as_deref(),
+            true,
             self.plan.max_filesize,
         )?;
         let mut meter = self.meter(framing);
-        let mut body = BodyDecoder::new(framing);
+        let mut body = match self.request.raw {
+            true => BodyDecoder::raw(framing),
+            false => BodyDecoder::new(framing),
+        };
         let read = carrier.read_body(&mut body, &mut sink, &mut meter).await;
         self.attempt.stats.size_download = body.received();
         let ended = read?;
@@ -848,6 +852,15 @@ impl Exchange<'_> {
         })
     }
 
+    /// The progress display for a body of `total` bytes, when `wanted`: `-#`'s bar of
+    /// hashes, or the meter.
+    fn progress(&self, wanted: bool, total: Option<u64>) -> Progress {
+        match self.plan.out.progress_bar {
+            true => Progress::hashes(wanted, total),
+            false => Progress::new(wanted, total, self.run.bars.as_ref()),
+        }
+    }
+
     /// The progress meter for a body framed as `framing`: no bar over a body that goes to
     /// the terminal itself.
     fn meter(&self, framing: BodyFraming) -> Meter {
@@ -856,11 +869,7 @@ impl Exchange<'_> {
             _ => None,
         };
         let to_terminal = self.output.is_none() && std::io::stdout().is_terminal();
-        let progress = Progress::new(
-            self.plan.progress && !to_terminal,
-            total,
-            self.run.bars.as_ref(),
-        );
+        let progress = self.progress(self.plan.progress && !to_terminal, total);
         Meter::new(progress, self.plan.limit_rate).counting(self.attempt.moved.clone())
     }
 
@@ -898,7 +907,7 @@ impl Exchange<'_> {
         response: Response,
         length: u64,
     ) -> Result<(), FetchError> {
-        let progress = Progress::new(self.plan.progress, Some(length), self.run.bars.as_ref());
+        let progress = self.progress(self.plan.progress, Some(length));
         let tls = self.tls.clone();
         segments::download(
             self.plan,

@@ -7,6 +7,8 @@
 //! same in every subcommand: `resolve.rs` orders the addresses, `connect.rs` races them.
 
 mod connect;
+#[cfg(feature = "dns")]
+pub mod dns;
 mod local;
 mod resolve;
 pub mod socks;
@@ -19,7 +21,7 @@ pub use connect::{
     ATTEMPT_DELAY,
 };
 pub use local::{BindError, LocalName, SocketOptions};
-pub use resolve::resolve;
+pub use resolve::{resolve, resolve_by, Names};
 pub use transport::{Pipe, Transport};
 pub use unix::{connect_unix, UnixAddr};
 

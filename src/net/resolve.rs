@@ -9,16 +9,36 @@ use super::{ConnectError, Family};
 use crate::addr::{Address, Endpoint};
 use std::io;
 
+/// Who turns host names into addresses.
+#[derive(Debug, Clone, Default)]
+pub enum Names {
+    /// The system resolver (`getaddrinfo`, so `/etc/hosts` and `/etc/resolv.conf`).
+    #[default]
+    System,
+    /// DNS servers of the user's choosing (`--dns-servers`).
+    #[cfg(feature = "dns")]
+    Servers(super::dns::Resolver),
+}
+
 /// The endpoints of `address` that `family` allows, families interleaved.
 ///
 /// An IP literal is its own endpoint and a Unix path is one endpoint; a name is looked up
 /// through the system resolver.
 pub async fn resolve(address: &Address, family: Family) -> Result<Vec<Endpoint>, ConnectError> {
+    resolve_by(&Names::System, address, family).await
+}
+
+/// [`resolve`], a name looked up by `names`.
+pub async fn resolve_by(
+    names: &Names,
+    address: &Address,
+    family: Family,
+) -> Result<Vec<Endpoint>, ConnectError> {
     let resolve_error = |cause| ConnectError::Resolve {
         address: address.clone(),
         cause,
     };
-    let found = address.resolve().await.map_err(resolve_error)?;
+    let found = lookup(names, address).await.map_err(resolve_error)?;
     let allowed: Vec<Endpoint> = found.into_iter().filter(|e| family.allows(e)).collect();
     if allowed.is_empty() {
         let none = match family {
@@ -29,6 +49,28 @@ pub async fn resolve(address: &Address, family: Family) -> Result<Vec<Endpoint>,
         return Err(resolve_error(io::Error::new(io::ErrorKind::NotFound, none)));
     }
     Ok(interleave(allowed))
+}
+
+/// Looks `address` up with `names`; `localhost` and its subdomains are the system's
+/// (its hosts file) whoever resolves the rest, as curl never asks DNS for them.
+async fn lookup(names: &Names, address: &Address) -> io::Result<Vec<Endpoint>> {
+    match (names, address) {
+        #[cfg(feature = "dns")]
+        (Names::Servers(resolver), Address::Tcp { host, port })
+            if host.parse::<std::net::IpAddr>().is_err() && !is_localhost(host) =>
+        {
+            let found = resolver.lookup(host, *port).await?;
+            Ok(found.into_iter().map(Endpoint::Tcp).collect())
+        }
+        _ => address.resolve().await,
+    }
+}
+
+/// `localhost` or a name under it, which curl resolves to the loopback addresses itself.
+#[cfg(feature = "dns")]
+fn is_localhost(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    host == "localhost" || host.ends_with(".localhost")
 }
 
 /// Alternates address families, starting with the family of the first endpoint, keeping the

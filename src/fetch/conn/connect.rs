@@ -9,14 +9,16 @@ pub use crate::net::Family;
 
 use crate::addr::{Address, Endpoint};
 use crate::fetch::error::{describe, FetchError};
-use crate::net::{ConnectError, ConnectOptions, SocketOptions};
+use crate::net::{ConnectError, ConnectOptions, Names, SocketOptions};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpStream;
 use url::Host;
 
-/// The addresses of `host` that `family` allows, in Happy Eyeballs order.
+/// The addresses of `host` that `family` allows, looked up by `names`, in Happy Eyeballs
+/// order.
 pub async fn resolve(
+    names: &Names,
     host: &Host<&str>,
     port: u16,
     family: Family,
@@ -27,7 +29,7 @@ pub async fn resolve(
         Host::Ipv6(ip) => ip.to_string(),
     };
     let address = Address::Tcp { host: name, port };
-    let endpoints = crate::net::resolve(&address, family)
+    let endpoints = crate::net::resolve_by(names, &address, family)
         .await
         .map_err(|e| curl_error(e, &host.to_string(), port))?;
     Ok(endpoints

@@ -15,7 +15,7 @@ use crate::fetch::error::FetchError;
 use crate::fetch::output::verbose::Verbose;
 use crate::net::socks::{self, SocksTarget};
 use crate::net::tls;
-use crate::net::{Pipe, Transport, UnixAddr};
+use crate::net::{Names, Pipe, Transport, UnixAddr};
 use rustls::ClientConfig;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -35,6 +35,8 @@ pub struct Net<'a> {
     pub timeout: Option<Duration>,
     /// How sockets are made and bound.
     pub sockets: &'a Sockets,
+    /// Who resolves names (`--dns-servers`, else the system).
+    pub names: &'a Names,
     /// `-v`.
     pub trace: Verbose,
 }
@@ -53,7 +55,7 @@ impl Net<'_> {
             Ok(IpAddr::V6(ip)) => Host::Ipv6(ip),
             Err(_) => Host::Domain(host),
         };
-        let addrs = connect::resolve(&parsed, port, self.family).await?;
+        let addrs = connect::resolve(self.names, &parsed, port, self.family).await?;
         self.trace.resolved(host, port, &addrs);
         Ok(addrs)
     }

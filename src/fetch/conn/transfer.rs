@@ -196,7 +196,7 @@ pub async fn round_trip(
             body_withheld = true;
         }
     }
-    let (interim, head) = read_head(conn, buf).await?;
+    let (interim, head) = read_head(conn, buf, request.http09).await?;
     Ok(Answer {
         interim,
         head,
@@ -206,12 +206,23 @@ pub async fn round_trip(
 
 /// Reads heads until a final (non-1xx) one; returns the interim heads and the final head,
 /// noting in `buf` when the response began. Body bytes read along with the head stay in
-/// `buf`.
-async fn read_head(conn: &mut Conn, buf: &mut Buffer) -> Result<(Vec<Head>, Head), FetchError> {
+/// `buf`. A reply that cannot begin with a status line is HTTP/0.9's bare body: taken as
+/// one (a head of its own, nothing in it) when `http09` allows it, refused otherwise.
+async fn read_head(
+    conn: &mut Conn,
+    buf: &mut Buffer,
+    http09: bool,
+) -> Result<(Vec<Head>, Head), FetchError> {
     buf.first_byte = None;
     let mut interim = Vec::new();
     let mut received = 0usize;
     loop {
+        if interim.is_empty() && head::is_http09(&buf.bytes[buf.start..buf.end]) {
+            return match http09 {
+                true => Ok((interim, Head::http09())),
+                false => Err(FetchError::Http09),
+            };
+        }
         match head::parse(&buf.bytes[buf.start..buf.end]) {
             Ok(Parsed::Complete(h, used)) => {
                 buf.start += used;

@@ -2,6 +2,7 @@
 
 use super::cookie_flags::CookieFlags;
 use super::data_args::DataFlags;
+use super::dns_args::DnsFlags;
 use super::etag_flags::EtagFlags;
 use super::form_flags::FormFlags;
 use super::headings::{BEYOND, CONNECTION, MANY, OUTPUT, PROXY, REQUEST, RETRY, TLS};
@@ -387,7 +388,7 @@ pub struct FetchArgs {
     #[arg(help_heading = TLS, short = 'k', long = "insecure")]
     pub insecure: bool,
 
-    /// Trust the CA certificates in this PEM file, besides the built-in roots.
+    /// Trust this PEM file's CA certificates too (besides the system's).
     #[arg(help_heading = TLS, long = "cacert", value_name = "FILE")]
     pub cacert: Option<PathBuf>,
 
@@ -419,6 +420,10 @@ pub struct FetchArgs {
     /// How sockets are made: interface, local port, keepalive, Nagle, Fast Open.
     #[command(flatten)]
     pub sockets: SocketFlags,
+
+    /// Who resolves names: the system, or DNS servers given.
+    #[command(flatten)]
+    pub dns: DnsFlags,
 
     /// Hosts to reach without the proxy, comma-separated.
     ///

@@ -15,6 +15,8 @@ mod auth;
 mod conditional;
 mod cookies;
 mod dirs;
+#[cfg(not(feature = "dns"))]
+mod dns;
 mod fail;
 mod flags;
 mod forms;

@@ -7,6 +7,7 @@
 #![allow(dead_code)] // each test module uses its own subset
 
 pub mod balancers;
+pub mod dns;
 pub mod events;
 pub mod fetch_run;
 pub mod http_server;
