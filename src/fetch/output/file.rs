@@ -9,13 +9,14 @@
 //! and are written in place.
 
 use super::checksum::{Checksum, Verifier};
+use super::renames;
 use crate::fetch::error::{describe, FetchError};
 use crate::fetch::http::decode::Sink;
 use std::ffi::{OsStr, OsString};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 /// The longest file name most file systems take, in bytes.
@@ -366,9 +367,10 @@ impl Output {
     /// With `--checksum`, the digest must match first: a mismatch removes the `.part`
     /// file and leaves FILE untouched.
     ///
-    /// The fsync and the rename run on the blocking pool: the fetch waits for them, as the
-    /// file must be durable before it takes its name, but the run's other fetches go on
-    /// meanwhile instead of stalling behind one disk flush per file (`-Z` with many files).
+    /// The fsync and the rename run on the blocking pool, in batches ([`renames`]): the
+    /// fetch waits for them, as the file must be durable before it takes its name, but the
+    /// run's other fetches go on meanwhile instead of stalling behind one disk flush per
+    /// file (`-Z` with many files).
     pub async fn commit(mut self) -> Result<(), FetchError> {
         let verifier = self.verifier.take();
         let verify =
@@ -383,9 +385,7 @@ impl Output {
                     let _ = fs::remove_file(&part);
                     return Err(e);
                 }
-                tokio::task::spawn_blocking(move || durable_rename(&file, &part, &path))
-                    .await
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+                renames::rename(file, part, path).await
             }
             Target::Special { path, .. } => verify(&path),
         }
@@ -495,14 +495,6 @@ impl Output {
     }
 }
 
-/// Makes `part` (open as `file`) durable, then gives it its final name `path`, with the
-/// owner and mode of the file it replaces.
-fn durable_rename(file: &File, part: &Path, path: &Path) -> Result<(), FetchError> {
-    adopt_owner_and_mode(file, path);
-    file.sync_all().map_err(|e| FetchError::write(part, &e))?;
-    fs::rename(part, path).map_err(|e| FetchError::write(path, &e))
-}
-
 /// `-R`: gives the regular file `path` the time of `http_date` (a `Last-Modified` value), as
 /// curl does; a date that does not parse, a device, or a file whose time cannot be set is
 /// left as it is, as curl leaves it.
@@ -513,20 +505,6 @@ pub fn set_remote_time(path: &Path, http_date: &str) {
     let Ok(file) = File::open(path) else { return };
     if file.metadata().is_ok_and(|m| m.is_file()) {
         let _ = file.set_modified(time);
-    }
-}
-
-/// Gives the new file the mode of the file it replaces, and its owner and group where
-/// permitted (owner first: chown may clear set-id bits that chmod then restores).
-fn adopt_owner_and_mode(file: &File, path: &Path) {
-    let Ok(old) = fs::metadata(path) else {
-        return;
-    };
-    if let Err(e) = std::os::unix::fs::fchown(file, Some(old.uid()), Some(old.gid())) {
-        tracing::debug!(error = %e, "cannot keep the replaced file's owner");
-    }
-    if let Err(e) = file.set_permissions(old.permissions()) {
-        tracing::debug!(error = %e, "cannot keep the replaced file's mode");
     }
 }
 

@@ -15,6 +15,7 @@ pub(super) mod hash_bar;
 pub(super) mod heads;
 pub(super) mod part_lock;
 pub(super) mod progress;
+mod renames;
 pub(crate) mod sidecar;
 pub(super) mod state_file;
 pub(crate) mod trace;
