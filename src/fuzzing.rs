@@ -18,7 +18,7 @@ use crate::fetch::head::{self, BodyFraming, Parsed};
 use crate::fetch::http::redirect::{is_redirect, Redirects};
 use crate::fetch::http::request::RequestSpec;
 use crate::fetch::output::file;
-use crate::fetch::{parse_url, FetchError};
+use crate::fetch::{parse_url_with, FetchError};
 use crate::protocol::{Framing, Session, Step, DEFAULT_MAX_LINE};
 use std::cell::Cell;
 use std::io::{self, Write};
@@ -29,7 +29,7 @@ use std::rc::Rc;
 pub type Target = fn(&[u8]);
 
 /// The names of the targets, as directories under `fuzz/corpus/`, with their entry points.
-pub const TARGETS: [(&str, Target); 15] = [
+pub const TARGETS: [(&str, Target); 17] = [
     ("protocol", protocol),
     ("head", head),
     ("chunked", chunked),
@@ -45,6 +45,8 @@ pub const TARGETS: [(&str, Target); 15] = [
     ("form", form),
     ("digest_challenge", digest_challenge),
     ("curl_date", curl_date),
+    ("disposition", disposition),
+    ("ocsp_staple", ocsp_staple),
 ];
 
 /// The first byte of `data` as flags, then up to 7 read boundaries (two bytes each, taken
@@ -378,7 +380,7 @@ pub fn url(data: &[u8]) {
         return;
     };
     let (given, location) = text.split_once('\n').unwrap_or((text, ""));
-    let Ok(first) = parse_url(given) else {
+    let Ok(first) = parse_url_with(given, "http") else {
         return;
     };
     let mut spec = RequestSpec::plain("GET", "sockit-fuzz");
@@ -413,6 +415,17 @@ fn check_request(spec: &RequestSpec, url: &url::Url) {
 pub fn remote_name(data: &[u8]) {
     let path = String::from_utf8_lossy(data);
     check_remote_name(&file::remote_name(&path));
+}
+
+/// `-J`'s name from a Content-Disposition value (`http::disposition`, then
+/// `file::header_name`): no panic, and a name offered comes out as one plain name that
+/// stays in the output directory, by the same rules as `-O`'s.
+pub fn disposition(data: &[u8]) {
+    let value = String::from_utf8_lossy(data);
+    let offered = crate::fetch::http::disposition::filename(&value);
+    if let Some(name) = offered.as_deref().and_then(file::header_name) {
+        check_remote_name(&name);
+    }
 }
 
 fn check_remote_name(name: &Path) {
@@ -641,11 +654,81 @@ pub fn curl_date(data: &[u8]) {
     }
 }
 
+/// The CA of [`ocsp_staple`]'s certificate (made with `openssl req -x509`, P-256, valid
+/// until 2126), which signs the corpus's responses.
+const OCSP_CA: &str = "-----BEGIN CERTIFICATE-----
+MIIBiTCCAS6gAwIBAgIULajMv++zW6lV2YaF/5gf7UYMEMkwCgYIKoZIzj0EAwIw
+EjEQMA4GA1UEAwwHZnV6ei1jYTAgFw0yNjEyMDcwNjU5MzVaGA8yMTI2MTExMzA2
+NTkzNVowEjEQMA4GA1UEAwwHZnV6ei1jYTBZMBMGByqGSM49AgEGCCqGSM49AwEH
+A0IABIJVP8FXavgfr30xr6zAJeCM28Ni3NvQNxHjVPRZIU7XRAINyeBaHrr1fLyW
+woS/8hSszBcWjqvbiqJNG7Z3OOSjYDBeMB0GA1UdDgQWBBTBNK8l/IsOUYQvacFu
+BxmFcXbpuzAfBgNVHSMEGDAWgBTBNK8l/IsOUYQvacFuBxmFcXbpuzAPBgNVHRMB
+Af8EBTADAQH/MAsGA1UdDwQEAwIBBjAKBggqhkjOPQQDAgNJADBGAiEA3J3OzZ2x
+PLxR7Ti67CdmnQeucDKZMLxsBhLazva2Ff4CIQCNYrBMo8sBXMDGRKBJvaAmnUj3
+Imbu/u8+9iqWLkV5xQ==
+-----END CERTIFICATE-----
+";
+
+/// The server certificate the corpus's OCSP responses are about (serial 0x1234).
+const OCSP_LEAF: &str = "-----BEGIN CERTIFICATE-----
+MIIBEDCBtwICEjQwCgYIKoZIzj0EAwIwEjEQMA4GA1UEAwwHZnV6ei1jYTAgFw0y
+NjEyMDcwNjU5MzZaGA8yMTI2MTExMzA2NTkzNlowFDESMBAGA1UEAwwJbG9jYWxo
+b3N0MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEXttoR2+k6zjEZ5iMsHtO2NtS
+YlPrvUEXrgeLpb2T6JECvd7krlpk9pNgGjooMr6Se6RyE7lmoAdhpDmT8B6e1jAK
+BggqhkjOPQQDAgNIADBFAiEA0ARb4vTRhDxnxC3LDvTtMllgJiC0v9L2giNX7JrJ
+MI8CIBMWaavJOPhxYdQ7JVWLWuvSUzlfEKFon5QquyMLSt+e
+-----END CERTIFICATE-----
+";
+
+/// `--cert-status`'s check of a stapled OCSP response, the bytes a server sends: whatever
+/// they are, it answers without panicking; it takes a response only when it holds the
+/// certificate's serial number, and never without a known issuer to check the signature.
+pub fn ocsp_staple(data: &[u8]) {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, UnixTime};
+    let ca = CertificateDer::from_pem_slice(OCSP_CA.as_bytes()).expect("the CA parses");
+    let leaf = CertificateDer::from_pem_slice(OCSP_LEAF.as_bytes()).expect("the leaf parses");
+    let anchor = webpki::anchor_from_trusted_cert(&ca).expect("the CA is an anchor");
+    // 2026-12-08, a day into the corpus's responses' validity.
+    let now = UnixTime::since_unix_epoch(std::time::Duration::from_secs(1_796_688_000));
+    let verdict = crate::net::tls::ocsp_check(data, &leaf, &[], &[anchor], now);
+    if verdict.is_ok() {
+        // The CertID's serial number, as DER writes 0x1234.
+        assert!(data.windows(4).any(|w| w == [0x02, 0x02, 0x12, 0x34]));
+    }
+    // The same bytes as an intermediate's staple, with no anchor: never taken.
+    assert!(crate::net::tls::ocsp_check(data, &leaf, &[], &[], now).is_err());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::fs;
     use std::panic::{self, AssertUnwindSafe};
+
+    /// The corpus's OCSP responses (made by `openssl ocsp`) are read as OpenSSL reads them:
+    /// the good one is taken at a time it is valid, the revoked one is refused, and neither
+    /// a day before it was made.
+    #[test]
+    fn ocsp_corpus_responses_are_read_as_openssl_wrote_them() {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, UnixTime};
+        let ca = CertificateDer::from_pem_slice(OCSP_CA.as_bytes()).unwrap();
+        let leaf = CertificateDer::from_pem_slice(OCSP_LEAF.as_bytes()).unwrap();
+        let anchor = webpki::anchor_from_trusted_cert(&ca).unwrap();
+        let at = |secs| UnixTime::since_unix_epoch(std::time::Duration::from_secs(secs));
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/ocsp_staple");
+        let good = fs::read(root.join("good.der")).unwrap();
+        let revoked = fs::read(root.join("revoked.der")).unwrap();
+        let check = |staple: &[u8], now| {
+            crate::net::tls::ocsp_check(staple, &leaf, &[], std::slice::from_ref(&anchor), now)
+        };
+        assert_eq!(check(&good, at(1_796_688_000)), Ok(()));
+        let refused = check(&revoked, at(1_796_688_000)).unwrap_err();
+        assert!(refused.contains("revoked"), "{refused}");
+        let early = check(&good, at(1_796_688_000 - 2 * 86_400)).unwrap_err();
+        assert!(early.contains("not valid yet"), "{early}");
+    }
 
     /// Every input of every target's corpus (`fuzz/corpus/TARGET/*`) passes its properties,
     /// and no target's corpus is missing: what the fuzzers found (crashes included, kept

@@ -82,6 +82,12 @@ fn main() -> ExitCode {
                 }
             }
             let groups = sockit::fetch::Groups::new(groups);
+            if groups.first().out.manual {
+                return exit::finish(print(Ok(man::page())), false);
+            }
+            if let Some(path) = &groups.first().out.stderr {
+                redirect_stderr(path);
+            }
             init_logging("warn", LogFormat::Text);
             quiet = groups.first().quiet_failures();
             fetch(groups)
@@ -136,6 +142,25 @@ fn split_fetch_groups(mut argv: Vec<OsString>) -> (Vec<OsString>, Vec<Vec<OsStri
     let mut groups = sockit::fetch::next::split(fetch_args, fetch).into_iter();
     argv.extend(groups.next().unwrap_or_default());
     (argv, groups.collect())
+}
+
+/// `sockit fetch --stderr FILE`: from here on, whatever the process writes to stderr goes
+/// to FILE (created or emptied; `-` is stdout), as curl sends it there. A FILE that cannot
+/// be created is a warning, and stderr stays where it was, as curl's.
+fn redirect_stderr(path: &std::path::Path) {
+    let redirected = match path.as_os_str() == "-" {
+        true => rustix::stdio::dup2_stderr(std::io::stdout()).map_err(std::io::Error::from),
+        false => std::fs::File::create(path).and_then(|file| {
+            rustix::stdio::dup2_stderr(&file)?;
+            Ok(())
+        }),
+    };
+    if let Err(e) = redirected {
+        eprintln!(
+            "sockit: warning: cannot write stderr to {}: {e}",
+            path.display()
+        );
+    }
 }
 
 /// `--help` and `--version` go to stdout (a closed one is fine) with 0; a bad command line is

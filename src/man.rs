@@ -96,6 +96,9 @@ pub const FETCH_CODES: &[(&str, &str)] = &[
     ("61", "content encoding"),
     ("63", "larger than `--max-filesize`"),
     ("77", "bad `--cacert` file"),
+    ("82", "bad `--crlfile` file"),
+    ("90", "the server's public key is not `--pinnedpubkey`'s"),
+    ("91", "`--cert-status`: no good OCSP response stapled"),
     ("97", "the SOCKS proxy's handshake failed"),
 ];
 

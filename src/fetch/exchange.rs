@@ -1,7 +1,7 @@
 //! Owns one fetch from the first request to the committed output: connecting, following
 //! redirects, `-f`, the resume decision, and streaming the final body into its destination.
 
-use super::conn::dial::{self, HttpVersions, TlsSessions};
+use super::conn::dial::{self, HttpVersions, TlsConfigs};
 use super::conn::h2::{self, Failed, H2Conn};
 use super::conn::link::{self, Carrier, Link};
 use super::conn::pool::Pool;
@@ -21,6 +21,7 @@ use super::output::heads::{self, HeadSinks};
 use super::output::progress::{Meter, Progress};
 use super::output::verbose::Verbose;
 use super::output::writeout::Stats;
+use super::output::xattr;
 use super::retry::{self, Attempts, ResumeHint};
 use super::segments;
 use indicatif::MultiProgress;
@@ -64,8 +65,8 @@ pub struct RunState {
     pub pool: Pool,
     /// `-Z`: the display the progress bars of all parallel fetches share.
     pub bars: Option<MultiProgress>,
-    /// The TLS sessions a later connection of the run resumes.
-    pub tls_sessions: TlsSessions,
+    /// The TLS configurations, and so the sessions a later connection of the run resumes.
+    pub tls: TlsConfigs,
 }
 
 /// One attempt at a fetch: what it starts from, and what it leaves behind for `-w` and for
@@ -158,7 +159,7 @@ pub async fn fetch<'a>(
 ) -> Result<Done, FetchError> {
     let mut request = plan.request.clone();
     request.if_range = attempt.if_range.clone();
-    attempt.stats.url = plan.url.to_string();
+    attempt.stats.url = plan.request.shown_url(&plan.url);
     attempt.stats.urlnum = plan.urlnum;
     attempt.stats.filename_effective = plan.output.as_ref().map(|p| p.display().to_string());
     let mut exchange = Exchange {
@@ -250,7 +251,7 @@ impl Exchange<'_> {
         let mut answered = false;
         let mut proxy_answered = false;
         loop {
-            self.attempt.stats.url_effective = self.url.to_string();
+            self.attempt.stats.url_effective = self.request.shown_url(&self.url);
             self.check_protocol(self.attempt.stats.num_redirects > 0)?;
             let (carrier, interim, head) = self.request_head().await?;
             for h in interim.iter().chain([&head]) {
@@ -431,12 +432,7 @@ impl Exchange<'_> {
 
     /// The path and query the request names, as Digest's `uri` repeats them.
     fn request_uri(&self) -> String {
-        let mut target = self.url.path().to_string();
-        if let Some(query) = self.url.query() {
-            target.push('?');
-            target.push_str(query);
-        }
-        target
+        self.request.origin_form(&self.url)
     }
 
     /// The Digest `Authorization` for the next request, when a challenge from this origin
@@ -659,7 +655,7 @@ impl Exchange<'_> {
             "https" => Some(dial::tls_config(
                 &mut self.tls,
                 &self.plan.connect,
-                &self.run.tls_sessions.0,
+                &self.run.tls,
             )?),
             _ => None,
         };
@@ -761,6 +757,17 @@ impl Exchange<'_> {
             self.run.pool.put(&self.url, &route, conn);
         }
         let saved = self.commit(out).await?;
+        if let (true, Some(path)) = (self.plan.out.xattr, &saved) {
+            let attributes = xattr::attributes(&self.url, head.get("content-type"));
+            if let Err(e) = xattr::write(path, &attributes) {
+                if self.plan.heads.warn {
+                    eprintln!(
+                        "sockit: warning: cannot set extended attributes on {}: {e}",
+                        path.display()
+                    );
+                }
+            }
+        }
         if let (true, Some(path), Some(date)) =
             (self.plan.remote_time, saved, head.get("last-modified"))
         {
@@ -802,7 +809,9 @@ impl Exchange<'_> {
                 return Ok(Opened::AlreadyComplete(whole));
             }
             (Some(path), Keep::Bytes(n)) => Output::file(path, n)?.verify_with(check)?,
-            (None, _) => Output::stdout().verify_with(check)?,
+            (None, _) => Output::stdout()
+                .unbuffered(self.plan.out.no_buffer)
+                .verify_with(check)?,
         };
         if let Some(included) = self.heads.included() {
             out.put(included)?;

@@ -55,7 +55,7 @@ pub use output::file::ContinueAt;
 
 use exchange::RunState;
 #[cfg(any(test, feature = "fuzzing"))]
-pub(crate) use flags::plan::parse_url;
+pub(crate) use flags::plan::parse_url_with;
 use flags::plan::FetchPlan;
 
 /// Opens `--trace`/`--trace-ascii`'s file for the run; one that cannot be created is a

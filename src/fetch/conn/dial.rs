@@ -16,9 +16,8 @@ use crate::fetch::error::FetchError;
 use crate::fetch::output::verbose::Verbose;
 use crate::net::tls::{self, TlsOptions};
 use crate::net::{Pipe, Transport, UnixAddr};
-use rustls::client::{ClientSessionMemoryCache, Resumption};
 use rustls::ClientConfig;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use url::Url;
 
@@ -69,16 +68,12 @@ pub enum HttpVersions {
     Http2PriorKnowledge,
 }
 
-/// The TLS sessions of a run, kept by the servers' names so that a later connection of the
-/// run resumes one, as curl's session cache does (up to 256, rustls's usual size).
-#[derive(Debug, Clone)]
-pub struct TlsSessions(pub Arc<ClientSessionMemoryCache>);
-
-impl Default for TlsSessions {
-    fn default() -> Self {
-        TlsSessions(Arc::new(ClientSessionMemoryCache::new(256)))
-    }
-}
+/// The TLS configurations of a run, one per set of TLS options and HTTP versions: built
+/// once, and kept so that a later connection of the run resumes an earlier one's session,
+/// as curl's session cache lets it (rustls resumes a session only under the configuration
+/// that verified it).
+#[derive(Debug, Default)]
+pub struct TlsConfigs(Mutex<Vec<(TlsOptions, HttpVersions, Arc<ClientConfig>)>>);
 
 /// A dial: the connection (or why there is none), when its steps were done, and how a
 /// request on it names its target.
@@ -308,15 +303,22 @@ fn proxy_tls_config(how: &ConnectPlan) -> Result<Arc<ClientConfig>, FetchError> 
     Ok(Arc::new(tls::client_config(&how.proxy_tls, &[])?))
 }
 
-/// The TLS configuration, built once per fetch (with the `-k` warning, once); its TLS
-/// sessions are kept in `sessions`, the run's, so that a later connection of the run
-/// resumes one as curl's do (unless `--no-sessionid`).
+/// The TLS configuration, built once per run for `how`'s options (with the `-k` warning,
+/// once) and kept in `configs`, the run's.
 pub fn tls_config(
     cached: &mut Option<Arc<ClientConfig>>,
     how: &ConnectPlan,
-    sessions: &Arc<ClientSessionMemoryCache>,
+    configs: &TlsConfigs,
 ) -> Result<Arc<ClientConfig>, FetchError> {
     if let Some(config) = cached {
+        return Ok(config.clone());
+    }
+    let mut built = configs.0.lock().unwrap_or_else(PoisonError::into_inner);
+    let found = built
+        .iter()
+        .find(|(opts, versions, _)| *opts == how.tls && *versions == how.versions);
+    if let Some((_, _, config)) = found {
+        *cached = Some(config.clone());
         return Ok(config.clone());
     }
     if how.tls.insecure && how.warn {
@@ -326,11 +328,8 @@ pub fn tls_config(
         HttpVersions::Http1 => &[b"http/1.1"],
         HttpVersions::Http2OverTls | HttpVersions::Http2PriorKnowledge => &[b"h2", b"http/1.1"],
     };
-    let mut config = tls::client_config(&how.tls, alpn)?;
-    if !how.tls.no_session_id {
-        config.resumption = Resumption::store(sessions.clone());
-    }
-    let config = Arc::new(config);
+    let config = Arc::new(tls::client_config(&how.tls, alpn)?);
+    built.push((how.tls.clone(), how.versions, config.clone()));
     *cached = Some(config.clone());
     Ok(config)
 }

@@ -14,6 +14,7 @@ use super::socket_args::SocketFlags;
 use super::targets::Targets;
 use super::time_cond_flag::TimeCondFlags;
 use super::tls_flags::TlsFlags;
+use super::wire_flags::WireFlags;
 use crate::fetch::output::checksum::Checksum;
 use crate::fetch::output::file::ContinueAt;
 use clap::Args;
@@ -387,7 +388,7 @@ pub struct FetchArgs {
     #[arg(help_heading = TLS, short = 'k', long = "insecure")]
     pub insecure: bool,
 
-    /// Trust the CA certificates in this PEM file, besides the built-in roots.
+    /// Trust this PEM file's CA certificates too (besides the system's).
     #[arg(help_heading = TLS, long = "cacert", value_name = "FILE")]
     pub cacert: Option<PathBuf>,
 
@@ -521,6 +522,10 @@ pub struct FetchArgs {
     /// The output flags of `out_flags.rs` (`-J` ...).
     #[command(flatten)]
     pub out: OutFlags,
+
+    /// The wire flags of `wire_flags.rs` (`--path-as-is` ...).
+    #[command(flatten)]
+    pub wire: WireFlags,
 
     /// `--no-FLAG` for every switch above, as curl; flattened last, so it sees them all.
     #[command(flatten)]

@@ -32,3 +32,4 @@ pub(super) mod targets;
 pub(super) mod time_cond_flag;
 pub(super) mod tls_flags;
 mod url_query;
+pub(super) mod wire_flags;

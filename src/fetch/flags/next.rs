@@ -68,7 +68,7 @@ fn cluster_wants_next(flags: &Flags, text: &str) -> bool {
 
 /// The groups of one run, with curl's global options shared: given in any group, they
 /// hold for every group (`-v`, `--trace`, `--trace-ascii`, `--trace-time`, `-s`, `-S`,
-/// `--no-progress-meter`, `--fail-early`, `-Z`, `--parallel-max`), as curl keeps them in
+/// `--no-progress-meter`, `--fail-early`, `-Z`, `--parallel-max`, `--stderr`), as curl keeps them in
 /// one place for the whole command line; the last group that sets a value wins.
 #[derive(Debug)]
 pub struct Groups(Vec<FetchArgs>);
@@ -91,6 +91,7 @@ impl Groups {
             .rev()
             .find(|g| g.trace.is_some() || g.trace_ascii.is_some())
             .map(|g| (g.trace.clone(), g.trace_ascii.clone()));
+        let stderr = groups.iter().rev().find_map(|g| g.out.stderr.clone());
         let default_max = groups[0].parallel_max;
         let parallel_max = groups
             .iter()
@@ -112,6 +113,7 @@ impl Groups {
                 (group.trace, group.trace_ascii) = (trace.clone(), ascii.clone());
             }
             group.parallel_max = parallel_max;
+            group.out.stderr.clone_from(&stderr);
         }
         Groups(groups)
     }

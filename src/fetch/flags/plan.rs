@@ -24,6 +24,7 @@ use crate::fetch::error::{describe, FetchError};
 use crate::fetch::http::digest::{AuthMode, DigestState};
 use crate::fetch::http::redirect::KeepPost;
 use crate::fetch::http::request::{self, HeaderEdit, Payload, RequestSpec};
+use crate::fetch::http::target;
 use crate::fetch::http::time_cond::TimeCond;
 use crate::fetch::output::checksum::Checksum;
 use crate::fetch::output::cookies::Cookies;
@@ -158,9 +159,11 @@ impl FetchPlan {
             true => None,
             false => url_query::query(&args.url_query)?,
         };
+        let scheme = args.wire.default_scheme()?;
         let mut plans = Vec::with_capacity(targets.len());
         for target in targets {
-            let url = match parse_url(&target.url).and_then(|url| allowed_login(args, url)) {
+            let parsed = parse_url_with(&target.url, &scheme);
+            let url = match parsed.and_then(|url| allowed_login(args, url)) {
                 Ok(url) => url,
                 Err(e) => {
                     stopped = Some(e);
@@ -183,7 +186,12 @@ impl FetchPlan {
                 }
                 None => None,
             };
-            let mut plan = Self::build(args, request.clone(), write_out.clone(), url, output)?;
+            let mut request = request.clone();
+            request.as_is_path = args.wire.as_is_path(&target.url);
+            let mut plan = Self::build(args, request, write_out.clone(), url, output)?;
+            let typed = with_scheme(&target.url, &scheme);
+            plan.request.typed = target::with_typed_braces(&typed, &plan.url)
+                .map(|braced| (plan.url.clone(), braced));
             plan.urlnum = target.urlnum;
             plan.cookies = cookies.clone();
             plan.auth = auth;
@@ -475,6 +483,8 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         authorization: None,
         probe: false,
         target: args.request_target.clone(),
+        typed: None,
+        as_is_path: None,
         withheld: Vec::new(),
         cookie_text: None,
         jar_cookies: None,
@@ -502,16 +512,10 @@ fn header_edits(flags: &[String]) -> Result<Vec<HeaderEdit>, FetchError> {
     Ok(edits)
 }
 
-/// Parses the URL as curl does: http:// when no scheme is given, `http:/host` with one
-/// slash repaired; only http and https.
-pub(crate) fn parse_url(text: &str) -> Result<Url, FetchError> {
-    let lower = text.get(..6).unwrap_or(text).to_ascii_lowercase();
-    let full = if text.contains("://") || lower.starts_with("http:") || lower == "https:" {
-        text.to_string()
-    } else {
-        format!("http://{text}")
-    };
-    let url = Url::parse(&full).map_err(|e| FetchError::BadUrl {
+/// Parses the URL as curl does: `scheme://` (`--proto-default`'s, else http) when no
+/// scheme is given, `http:/host` with one slash repaired; only http and https.
+pub(crate) fn parse_url_with(text: &str, scheme: &str) -> Result<Url, FetchError> {
+    let url = Url::parse(&with_scheme(text, scheme)).map_err(|e| FetchError::BadUrl {
         url: text.to_string(),
         reason: e.to_string(),
     })?;
@@ -525,6 +529,16 @@ pub(crate) fn parse_url(text: &str) -> Result<Url, FetchError> {
         });
     }
     Ok(url)
+}
+
+/// The URL as typed, with `scheme://` when it names no scheme.
+fn with_scheme(text: &str, scheme: &str) -> String {
+    let lower = text.get(..6).unwrap_or(text).to_ascii_lowercase();
+    if text.contains("://") || lower.starts_with("http:") || lower == "https:" {
+        text.to_string()
+    } else {
+        format!("{scheme}://{text}")
+    }
 }
 
 /// The plans of a run, and the error of the URL that ended the list early, if one did.

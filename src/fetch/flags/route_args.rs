@@ -63,9 +63,8 @@ pub struct RouteFlags {
 
     /// Present this client certificate (PEM) when asked.
     ///
-    /// CERT[:PASSWORD]. The file may hold the private key too; otherwise --key names it. `:PASSWORD` is
-    /// accepted for curl's sake, but sockit reads unencrypted keys only (`\:` is a colon in
-    /// the file name).
+    /// CERT[:PASSWORD]. The file may hold the private key too; otherwise --key names it.
+    /// PASSWORD opens an encrypted key, as --pass does (`\:` is a colon in the file name).
     #[arg(help_heading = TLS, short = 'E', long = "cert", value_name = "CERT")]
     pub cert: Option<String>,
 
@@ -76,6 +75,13 @@ pub struct RouteFlags {
     /// The private key of --cert (PEM: PKCS#8, RSA or SEC1 EC).
     #[arg(help_heading = TLS, long = "key", value_name = "FILE")]
     pub key: Option<PathBuf>,
+
+    /// The passphrase of an encrypted --key (58 if wrong).
+    ///
+    /// An encrypted PKCS#8 key (`BEGIN ENCRYPTED PRIVATE KEY`), as `openssl pkcs8 -topk8`
+    /// and OpenSSL 3's `genpkey`/`req` write it. Wins over --cert's `:PASSWORD`.
+    #[arg(help_heading = TLS, long = "pass", value_name = "PHRASE")]
+    pub pass: Option<String>,
 
     /// The --key's type: PEM, the only one sockit reads.
     #[arg(help_heading = TLS, long = "key-type", value_name = "TYPE")]
@@ -211,15 +217,14 @@ impl RouteFlags {
         })
     }
 
-    /// `--cert` and `--key` (the key in the certificate's file without `--key`).
+    /// `--cert`, `--key` and `--pass`.
     pub fn client_cert(&self) -> Option<ClientCert> {
-        let cert = PathBuf::from(cert_file(self.cert.as_deref()?));
-        Some(ClientCert {
-            key: self.key.clone().unwrap_or_else(|| cert.clone()),
-            cert,
-            types: [self.cert_type.clone(), self.key_type.clone()],
-            pass: None,
-        })
+        Some(client_cert(
+            self.cert.as_deref()?,
+            self.key.as_ref(),
+            [self.cert_type.clone(), self.key_type.clone()],
+            self.pass.as_deref(),
+        ))
     }
 
     /// An `https://` proxy's TLS options.
@@ -232,9 +237,28 @@ impl RouteFlags {
     }
 }
 
-/// The file name of `--cert FILE[:PASSWORD]`: up to the first `:` that no `\` escapes, with
-/// `\:` and `\\` unescaped, as curl splits it.
-fn cert_file(given: &str) -> String {
+/// The client certificate of `cert` (`FILE[:PASSWORD]`, as `--cert` and `--proxy-cert` take
+/// it), its key file (the certificate's own file when `key` is none), their `types`, and
+/// `pass` (`--pass`, which wins over `:PASSWORD`).
+pub(super) fn client_cert(
+    cert: &str,
+    key: Option<&PathBuf>,
+    types: [Option<String>; 2],
+    pass: Option<&str>,
+) -> ClientCert {
+    let (file, password) = split_cert(cert);
+    let cert = PathBuf::from(file);
+    ClientCert {
+        key: key.cloned().unwrap_or_else(|| cert.clone()),
+        cert,
+        types,
+        pass: pass.map(str::to_owned).or(password),
+    }
+}
+
+/// `--cert FILE[:PASSWORD]` as curl splits it: the file up to the first `:` that no `\`
+/// escapes (with `\:` and `\\` unescaped), and the rest, if any, as the password.
+fn split_cert(given: &str) -> (String, Option<String>) {
     let mut file = String::with_capacity(given.len());
     let mut chars = given.chars();
     while let Some(c) = chars.next() {
@@ -247,25 +271,53 @@ fn cert_file(given: &str) -> String {
                 }
                 None => file.push('\\'),
             },
-            ':' => break,
+            ':' => {
+                let rest = chars.as_str();
+                return (file, (!rest.is_empty()).then(|| rest.to_owned()));
+            }
             c => file.push(c),
         }
     }
-    file
+    (file, None)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// `--cert FILE:PASSWORD` splits at the first unescaped colon, as curl's does.
+    /// `--cert FILE:PASSWORD` splits at the first unescaped colon, as curl's does, and the
+    /// rest is the password.
     #[test]
     fn cert_names_split_at_the_first_unescaped_colon() {
-        assert_eq!(cert_file("client.pem"), "client.pem");
-        assert_eq!(cert_file("client.pem:secret"), "client.pem");
-        assert_eq!(cert_file("a\\:b.pem:pw:more"), "a:b.pem");
-        assert_eq!(cert_file("dir\\\\x.pem"), "dir\\x.pem");
-        assert_eq!(cert_file("c:\\d.pem"), "c");
+        let split = |given| {
+            let (file, password) = split_cert(given);
+            (file, password.unwrap_or_default())
+        };
+        let pair = |file: &str, password: &str| (file.to_string(), password.to_string());
+        assert_eq!(split("client.pem"), pair("client.pem", ""));
+        assert_eq!(split("client.pem:secret"), pair("client.pem", "secret"));
+        assert_eq!(split("a\\:b.pem:pw:more"), pair("a:b.pem", "pw:more"));
+        assert_eq!(split("dir\\\\x.pem"), pair("dir\\x.pem", ""));
+        assert_eq!(split("c:\\d.pem"), pair("c", "\\d.pem"));
+        assert_eq!(split_cert("client.pem:").1, None);
+    }
+
+    /// --pass opens the key, and wins over --cert's `:PASSWORD`, which counts without it.
+    #[test]
+    fn pass_wins_over_the_certs_password() {
+        let flags = |cert: &str, pass: Option<&str>| RouteFlags {
+            cert: Some(cert.into()),
+            pass: pass.map(Into::into),
+            ..RouteFlags::default()
+        };
+        let pass = |f: RouteFlags| f.client_cert().unwrap().pass;
+        assert_eq!(pass(flags("c.pem:one", None)).as_deref(), Some("one"));
+        assert_eq!(
+            pass(flags("c.pem:one", Some("two"))).as_deref(),
+            Some("two")
+        );
+        assert_eq!(pass(flags("c.pem", Some("two"))).as_deref(), Some("two"));
+        assert_eq!(pass(flags("c.pem", None)), None);
     }
 
     /// A type other than PEM is refused with curl's 58; PEM in any case is taken.

@@ -1,9 +1,10 @@
 //! Defines curl's TLS flags beyond `-k`, `--cacert` and the client certificate, with curl's
 //! spelling: `--capath`, the versions (`-1/--tlsv1`, `--tlsv1.0` ... `--tlsv1.3`,
-//! `--tls-max`), the suites and groups (`--ciphers`, `--tls13-ciphers`, `--curves`), and
-//! the no-ops `--false-start` and `--no-npn`; and turns them, with curl's environment
-//! (`CURL_CA_BUNDLE`, `SSL_CERT_DIR`, `SSL_CERT_FILE`), into the plain
-//! [`TlsOptions`] of the origin's hop.
+//! `--tls-max`), the suites and groups (`--ciphers`, `--tls13-ciphers`, `--curves`), what
+//! the server must show (`--pinnedpubkey`, `--crlfile`, `--cert-status`), `--no-alpn`,
+//! `--no-sessionid`, the no-ops `--false-start` and `--no-npn`, and `-V`; and turns them,
+//! with curl's environment (`CURL_CA_BUNDLE`, `SSL_CERT_DIR`, `SSL_CERT_FILE`), into the
+//! plain [`TlsOptions`] of the origin's hop.
 //!
 //! A group of its own, flattened into `FetchArgs`, so that the TLS flags read together and
 //! the plan takes them through one call.
@@ -79,6 +80,37 @@ pub struct TlsFlags {
     #[arg(help_heading = TLS, long = "curves", value_name = "LIST")]
     pub curves: Option<String>,
 
+    /// Refuse a server whose public key is not this one (90).
+    ///
+    /// `sha256//BASE64` (the SHA-256 of the key's SubjectPublicKeyInfo; several joined by
+    /// `;`), or a PEM or DER public key file. Checked with -k too, as curl does.
+    #[arg(help_heading = TLS, long = "pinnedpubkey", value_name = "HASHES")]
+    pub pinnedpubkey: Option<String>,
+
+    /// Refuse a server certificate these CRLs (PEM) revoke (60).
+    ///
+    /// As curl with OpenSSL: the server certificate's issuer must have a list in FILE (else
+    /// 60); a FILE holding no CRL is 82.
+    #[arg(help_heading = TLS, long = "crlfile", value_name = "FILE")]
+    pub crlfile: Option<PathBuf>,
+
+    /// Require a good OCSP response stapled by the server (91).
+    ///
+    /// Signed by the certificate's issuer, current, for this certificate, saying good.
+    #[arg(help_heading = TLS, long = "cert-status")]
+    pub cert_status: bool,
+
+    /// Offer no ALPN protocol, so HTTP/1.1 over TLS.
+    #[arg(help_heading = TLS, long = "no-alpn")]
+    pub no_alpn: bool,
+
+    /// Never resume a TLS session.
+    ///
+    /// Otherwise a later connection of the run resumes the session of an earlier one to
+    /// the same server, as curl's do.
+    #[arg(help_heading = TLS, long = "no-sessionid")]
+    pub no_sessionid: bool,
+
     /// Accepted and ignored: a no-op in curl 7.88 with OpenSSL too.
     #[arg(help_heading = TLS, long = "false-start")]
     pub false_start: bool,
@@ -135,8 +167,12 @@ pub fn origin(args: &FetchArgs, env: impl Fn(&str) -> Option<OsString>) -> TlsOp
         ciphers: flags.ciphers.clone(),
         tls13_ciphers: flags.tls13_ciphers.clone(),
         curves: flags.curves.clone(),
+        pinned_pubkey: flags.pinnedpubkey.clone(),
+        crlfile: flags.crlfile.clone(),
+        cert_status: flags.cert_status,
+        no_alpn: flags.no_alpn,
+        no_session_id: flags.no_sessionid,
         identity: args.route.client_cert(),
-        ..TlsOptions::default()
     };
     if opts.cacert.is_none() && opts.capath.is_none() && !opts.insecure {
         if let Some(bundle) = env("CURL_CA_BUNDLE") {

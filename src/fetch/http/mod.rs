@@ -22,4 +22,5 @@ pub(crate) mod multipart;
 pub(crate) mod redirect;
 pub(crate) mod request;
 pub mod status_line;
+pub(crate) mod target;
 pub(crate) mod time_cond;

@@ -6,6 +6,7 @@
 //! user's `-H` lines exactly as typed, then the body's `Content-Length` and `Content-Type`.
 
 use super::multipart::EXPECT_THRESHOLD;
+use super::target;
 use crate::fetch::error::FetchError;
 use url::Url;
 
@@ -50,6 +51,12 @@ pub struct RequestSpec {
     pub user: Option<String>,
     /// `--request-target`: sent in the request line instead of the URL's path and query.
     pub target: Option<String>,
+    /// The path and query as typed, braces and all, for the URL they were typed as (see
+    /// [`super::target`]); a redirect's next URL is written as the url crate writes it.
+    pub typed: Option<(Url, String)>,
+    /// `--path-as-is`: the first URL's path as typed, sent instead of the parsed one (whose
+    /// dot segments the url crate removed); a redirect drops it.
+    pub as_is_path: Option<String>,
     /// `--oauth2-bearer TOKEN`, sent as `Authorization: Bearer TOKEN` instead of any Basic
     /// credentials, as curl prefers it.
     pub bearer: Option<String>,
@@ -199,6 +206,8 @@ impl RequestSpec {
             user: None,
             bearer: None,
             target: None,
+            typed: None,
+            as_is_path: None,
             withheld: Vec::new(),
             keep_alive: false,
             cookie_text: None,
@@ -326,15 +335,40 @@ impl RequestSpec {
         if let Some(target) = &self.target {
             return format!("{} {target} HTTP/{version}\r\n", self.method);
         }
-        let mut target = match &self.via_proxy {
-            Some(_) => format!("{}://{}{}", url.scheme(), host_header(url), url.path()),
-            None => url.path().to_string(),
+        let target = match &self.via_proxy {
+            Some(_) => format!(
+                "{}://{}{}",
+                url.scheme(),
+                host_header(url),
+                self.origin_form(url)
+            ),
+            None => self.origin_form(url),
         };
-        if let Some(query) = url.query() {
-            target.push('?');
-            target.push_str(query);
-        }
         format!("{} {target} HTTP/{version}\r\n", self.method)
+    }
+
+    /// The path and query the request names for `url`: `--path-as-is`'s path, or braces
+    /// as typed when typed for it.
+    pub fn origin_form(&self, url: &Url) -> String {
+        if let Some(path) = &self.as_is_path {
+            return match url.query() {
+                Some(query) => format!("{path}?{query}"),
+                None => path.clone(),
+            };
+        }
+        match &self.typed {
+            Some((typed_for, target)) if typed_for == url => target.clone(),
+            _ => target::origin_form(url),
+        }
+    }
+
+    /// `url` as the request names it: braces as typed when typed for it (`-w`'s
+    /// `%{url_effective}` and `%{url}`, as curl shows them).
+    pub fn shown_url(&self, url: &Url) -> String {
+        match &self.typed {
+            Some((typed_for, typed)) if typed_for == url => target::with_target(url, typed),
+            _ => url.to_string(),
+        }
     }
 
     /// The `-H` edit of header `name` still in force (the last one given), if any.

@@ -263,6 +263,8 @@ pub struct Output {
     failure: Option<FetchError>,
     /// `--checksum`: the digest of everything in the destination so far.
     verifier: Option<Verifier>,
+    /// `-N`: stdout is flushed after every write, so each byte is out as soon as it came.
+    flush_each: bool,
 }
 
 enum Target {
@@ -286,6 +288,7 @@ impl Output {
             target: Target::Stdout(io::stdout().lock()),
             failure: None,
             verifier: None,
+            flush_each: false,
         }
     }
 
@@ -304,6 +307,7 @@ impl Output {
                 },
                 failure: None,
                 verifier: None,
+                flush_each: false,
             });
         }
         let part = part_path(path);
@@ -335,7 +339,14 @@ impl Output {
             },
             failure: None,
             verifier: None,
+            flush_each: false,
         })
+    }
+
+    /// With `-N` (`on`), stdout is flushed after every write instead of in blocks.
+    pub fn unbuffered(mut self, on: bool) -> Self {
+        self.flush_each = on;
+        self
     }
 
     /// Bytes in the destination file (None for stdout).
@@ -531,6 +542,10 @@ pub fn stdout_error(err: &io::Error) -> FetchError {
 impl Write for Output {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let result = match &mut self.target {
+            Target::Stdout(out) if self.flush_each => out.write(buf).and_then(|n| {
+                out.flush()?;
+                Ok(n)
+            }),
             Target::Stdout(out) => out.write(buf),
             Target::File { file, .. } | Target::Special { file, .. } => file.write(buf),
         };

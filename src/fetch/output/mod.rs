@@ -1,7 +1,7 @@
 //! Where the response goes and what the user sees: the output file (written as `.part`,
 //! claimed by a lock, resumable through the `--segments` sidecar), the heads printed (`-i`,
 //! `-D`), the progress meter, `-v`'s trace and `--trace`'s, `-w`'s write-out, `--checksum`,
-//! the cookie jar saved by `-c`, and `-V`'s text.
+//! the cookie jar saved by `-c`, `-V`'s text, and `--xattr`'s attributes.
 //!
 //! It imports the http layer (a head to print, a sink to fill); it never dials and never
 //! decides whether to try again.
@@ -19,3 +19,4 @@ pub(crate) mod trace;
 pub(super) mod verbose;
 pub(super) mod version;
 pub mod writeout;
+pub(super) mod xattr;

@@ -1,6 +1,7 @@
 //! Owns the client side of a TLS handshake: SNI from the host, and a failure told in words
 //! a user can act on, split as curl splits them: the certificate (60) or anything else (35).
 
+use super::pin::Refusal;
 use super::{words, TlsError};
 use rustls::pki_types::ServerName;
 use rustls::{CertificateError, ClientConfig};
@@ -32,21 +33,35 @@ pub async fn handshake<IO: AsyncRead + AsyncWrite + Unpin>(
         .map_err(|e| handshake_error(host, &e))
 }
 
-/// Certificate problems are curl's 60, everything else in the handshake 35.
+/// Certificate problems are curl's 60 (a key that is not the pinned one 90, no good OCSP
+/// staple 91), everything else in the handshake 35.
 fn handshake_error(host: &Host<&str>, err: &std::io::Error) -> TlsError {
     let tls = err
         .get_ref()
         .and_then(|e| e.downcast_ref::<rustls::Error>());
-    match tls {
-        Some(rustls::Error::InvalidCertificate(e)) => TlsError::Certificate {
+    let refusal = match tls {
+        Some(rustls::Error::InvalidCertificate(CertificateError::Other(other))) => {
+            other.0.downcast_ref::<Refusal>()
+        }
+        _ => None,
+    };
+    match (refusal, tls) {
+        (Some(Refusal::Pin), _) => TlsError::PinnedKey {
+            host: host.to_string(),
+        },
+        (Some(Refusal::Status(reason)), _) => TlsError::CertStatus {
+            host: host.to_string(),
+            reason: reason.clone(),
+        },
+        (None, Some(rustls::Error::InvalidCertificate(e))) => TlsError::Certificate {
             host: host.to_string(),
             reason: certificate_problem(e, host),
         },
-        Some(e) => TlsError::Handshake {
+        (None, Some(e)) => TlsError::Handshake {
             host: host.to_string(),
             reason: handshake_problem(e),
         },
-        None => TlsError::Handshake {
+        (None, None) => TlsError::Handshake {
             host: host.to_string(),
             reason: crate::net::describe(err),
         },

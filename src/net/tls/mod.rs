@@ -15,12 +15,15 @@
 
 mod client;
 mod identity;
+mod ocsp;
 mod options;
 mod pin;
 mod suites;
 mod trust;
 
 pub use client::handshake;
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) use ocsp::check as ocsp_check;
 pub use options::{ClientCert, TlsOptions, TlsVersion, VersionRange};
 pub use trust::{client_config, system_roots, SystemRoots};
 
@@ -141,13 +144,21 @@ pub enum TlsError {
         /// The host.
         host: String,
     },
+    /// `--cert-status`: no stapled OCSP response, or one that is not good (curl's 91).
+    #[error("certificate status of {host}: {reason}")]
+    CertStatus {
+        /// The host.
+        host: String,
+        /// What is wrong with the staple.
+        reason: String,
+    },
 }
 
 impl TlsError {
     /// curl's code for this failure: 77 a bad `--cacert`, 60 an untrusted server, 35 any
     /// other handshake failure or no version to offer, 58 a client certificate file that
     /// cannot be used, 59 no usable suite or group, 82 a bad `--crlfile`, 90 a key that is
-    /// not the pinned one; usage (2) for TLS over a Unix socket.
+    /// not the pinned one, 91 no good OCSP staple; usage (2) for TLS over a Unix socket.
     pub fn exit_code(&self) -> u8 {
         match self {
             TlsError::CaFile { .. } => curl::SSL_CACERT_BADFILE,
@@ -159,6 +170,7 @@ impl TlsError {
             TlsError::Cipher { .. } => curl::SSL_CIPHER,
             TlsError::CrlFile { .. } => curl::SSL_CRL_BADFILE,
             TlsError::PinnedKey { .. } => curl::SSL_PINNEDPUBKEYNOTMATCH,
+            TlsError::CertStatus { .. } => curl::SSL_INVALIDCERTSTATUS,
         }
     }
 }

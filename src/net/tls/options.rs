@@ -30,6 +30,10 @@ pub struct TlsOptions {
     pub pinned_pubkey: Option<String>,
     /// `--crlfile`: revocation lists (PEM) for the server's certificate.
     pub crlfile: Option<PathBuf>,
+    /// `--cert-status`: a stapled OCSP response is required, and must say "good".
+    pub cert_status: bool,
+    /// `--no-alpn`: offer no ALPN protocol (so HTTP/1.1 over TLS).
+    pub no_alpn: bool,
     /// `--no-sessionid`: never resume a TLS session.
     pub no_session_id: bool,
     /// `--cert`, `--key` and `--pass`: the client certificate.

@@ -6,10 +6,10 @@
 //! chain, and fail inside the handshake as curl's do, before a byte of HTTP is sent.
 
 use super::options::TlsOptions;
-use super::TlsError;
+use super::{ocsp, TlsError};
 use base64::Engine;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, OtherError, SignatureScheme};
 use std::sync::Arc;
 
@@ -83,20 +83,29 @@ pub enum Refusal {
     /// The key is not the pinned one.
     #[error("the server's public key does not match --pinnedpubkey")]
     Pin,
+    /// No good OCSP staple.
+    #[error("{0}")]
+    Status(String),
 }
 
-/// `verifier`, with `--pinnedpubkey` and `--cert-status` checked after it; `verifier`
-/// itself when neither is given.
+/// `verifier`, with `--pinnedpubkey` and `--cert-status` checked after it (the staple's
+/// signer looked up among the server's intermediates and `anchors`); `verifier` itself
+/// when neither is given.
 pub fn checked(
     verifier: Arc<dyn ServerCertVerifier>,
     opts: &TlsOptions,
+    anchors: impl FnOnce() -> Result<Vec<TrustAnchor<'static>>, TlsError>,
 ) -> Result<Arc<dyn ServerCertVerifier>, TlsError> {
-    let Some(pin) = opts.pinned_pubkey.as_deref() else {
+    if opts.pinned_pubkey.is_none() && !opts.cert_status {
         return Ok(verifier);
-    };
+    }
     Ok(Arc::new(Checked {
         inner: verifier,
-        pin: Some(Pin::parse(pin)),
+        pin: opts.pinned_pubkey.as_deref().map(Pin::parse),
+        status: match opts.cert_status {
+            true => Some(anchors()?),
+            false => None,
+        },
     }))
 }
 
@@ -105,6 +114,8 @@ pub fn checked(
 struct Checked {
     inner: Arc<dyn ServerCertVerifier>,
     pin: Option<Pin>,
+    /// `--cert-status`, with the anchors an issuer may be among.
+    status: Option<Vec<TrustAnchor<'static>>>,
 }
 
 fn refuse(why: Refusal) -> rustls::Error {
@@ -131,6 +142,10 @@ impl ServerCertVerifier for Checked {
             if !spki_of(end_entity).is_some_and(|spki| pin.matches(&spki)) {
                 return Err(refuse(Refusal::Pin));
             }
+        }
+        if let Some(anchors) = &self.status {
+            ocsp::check(ocsp_response, end_entity, intermediates, anchors, now)
+                .map_err(|why| refuse(Refusal::Status(why)))?;
         }
         Ok(verified)
     }

@@ -29,8 +29,8 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 /// Builds a client configuration from `opts`, offering the ALPN protocols `alpn` (none for
-/// the hello protocol). TLS secrets go to `SSLKEYLOGFILE` when it is set, as curl writes
-/// them, so that a capture can be read in Wireshark.
+/// the hello protocol, nor with `--no-alpn`). TLS secrets go to `SSLKEYLOGFILE` when it
+/// is set, as curl writes them, so that a capture can be read in Wireshark.
 pub fn client_config(opts: &TlsOptions, alpn: &[&[u8]]) -> Result<ClientConfig, TlsError> {
     let offer = suites::choose(opts)?;
     let provider = offer.provider;
@@ -54,12 +54,14 @@ pub fn client_config(opts: &TlsOptions, alpn: &[&[u8]]) -> Result<ClientConfig, 
             .map_err(|e| TlsError::Versions(e.to_string()))?;
         Arc::new(ExactOrChain { webpki, pinned })
     };
-    let verifier = pin::checked(verifier, opts)?;
+    let verifier = pin::checked(verifier, opts, || Ok(roots(opts)?.0.roots))?;
     let mut config = builder
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
-    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    if !opts.no_alpn {
+        config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    }
     config.key_log = Arc::new(KeyLogFile::new());
     if opts.no_session_id {
         config.resumption = Resumption::disabled();

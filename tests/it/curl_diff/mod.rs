@@ -35,6 +35,7 @@ mod scripts;
 mod sockets;
 mod tls;
 mod trace;
+mod wire;
 
 use crate::support::recorder::Recorder;
 use crate::support::{require_tool, sockit, ChildGuard, PROXY_VARS, TLS_VARS};

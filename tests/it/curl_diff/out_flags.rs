@@ -53,5 +53,13 @@ fn table() -> Vec<Line> {
         line(&["-s", "-d", "--next", "{u}/hello", "-:", "-I", "{u}/json"]),
         line(&["--next", "-s", "{u}/hello", "-:", "-:", "{u}/json"]),
         line(&["-s", "{u}/hello", "--next"]),
+        line(&["-s", "-N", "{u}/chunked"]),
+        line(&["-s", "--no-buffer", "-o", "out", "{u}/hello"]),
+        line(&["--stderr", "err", "-sS", "-o", "out", "{u}/hello"]),
+        line(&["--stderr", "err", "-s", "{u}/hello", "-:", "{u}/json"]),
+        line(&["-s", "--xattr", "-o", "out", "{u}/hello"]),
+        line(&["-s", "--create-file-mode", "0600", "-o", "out", "{u}/hello"]),
+        line(&["-s", "--create-file-mode", "999", "{u}/hello"]),
+        line(&["-s", "--create-file-mode", "1777", "{u}/hello"]),
     ]
 }

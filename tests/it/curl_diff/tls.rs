@@ -32,7 +32,39 @@ fn tls_option_lines_are_curls() {
         .status()
         .unwrap();
     assert!(rehash.success());
-    let capath = capath.path().to_str().unwrap().to_string();
+    let capath_dir = capath;
+    let capath = capath_dir.path().to_str().unwrap().to_string();
+    let pin = pin_of(&ca);
+    // A client certificate whose key is encrypted (PKCS#8, as OpenSSL 3 writes it), for
+    // --pass: curl loads it whether or not the server asks for one, and so does sockit.
+    let client = tempfile::tempdir().unwrap();
+    let (ccert, ckey) = (client.path().join("c.pem"), client.path().join("k.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ])
+        .args([
+            "-subj",
+            "/CN=client",
+            "-days",
+            "2",
+            "-passout",
+            "pass:s3cret",
+            "-keyout",
+        ])
+        .arg(&ckey)
+        .arg("-out")
+        .arg(&ccert)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    let (ccert, ckey) = (ccert.to_str().unwrap(), ckey.to_str().unwrap());
+    let h2 = nginx.url(Port::H2, "/s.txt");
     let table: Vec<Vec<&str>> = vec![
         vec!["--cacert", "{ca}", "{url}"],
         vec!["{url}"],
@@ -64,6 +96,57 @@ fn tls_option_lines_are_curls() {
         vec!["--cacert", "{ca}", "--curves", "secp384r1", "{url}"],
         vec!["--cacert", "{ca}", "--curves", "bogus", "{url}"],
         vec!["--cacert", "{ca}", "--false-start", "--no-npn", "{url}"],
+        vec!["--cacert", "{ca}", "--pinnedpubkey", "{pin}", "{url}"],
+        vec![
+            "--cacert",
+            "{ca}",
+            "--pinnedpubkey",
+            "sha256//AAAA;{pin}",
+            "{url}",
+        ],
+        vec![
+            "--cacert",
+            "{ca}",
+            "--pinnedpubkey",
+            "sha256//AAAA",
+            "{url}",
+        ],
+        vec!["-k", "--pinnedpubkey", "sha256//AAAA", "{url}"],
+        vec![
+            "--cacert",
+            "{ca}",
+            "--pinnedpubkey",
+            "/nonexistent.pem",
+            "{url}",
+        ],
+        vec!["--cacert", "{ca}", "--crlfile", "/nonexistent.crl", "{url}"],
+        vec!["--cacert", "{ca}", "--crlfile", "{ca}", "{url}"],
+        vec!["--cacert", "{ca}", "--cert-status", "{url}"],
+        vec!["--cacert", "{ca}", "--no-sessionid", "{url}", "{url}"],
+        vec![
+            "--cacert", "{ca}", "--cert", "{ccert}", "--key", "{ckey}", "--pass", "s3cret", "{url}",
+        ],
+        vec![
+            "--cacert",
+            "{ca}",
+            "--cert",
+            "{ccert}:s3cret",
+            "--key",
+            "{ckey}",
+            "{url}",
+        ],
+        vec![
+            "--cacert", "{ca}", "--cert", "{ccert}", "--key", "{ckey}", "--pass", "bad", "{url}",
+        ],
+        vec!["--cacert", "{ca}", "-w", "%{http_version}", "{h2}"],
+        vec![
+            "--cacert",
+            "{ca}",
+            "--no-alpn",
+            "-w",
+            "%{http_version}",
+            "{h2}",
+        ],
     ];
     let mut report = String::new();
     for line in &table {
@@ -71,8 +154,12 @@ fn tls_option_lines_are_curls() {
             .iter()
             .map(|a| {
                 a.replace("{url}", &url)
+                    .replace("{h2}", &h2)
                     .replace("{ca}", &ca)
                     .replace("{capath}", &capath)
+                    .replace("{pin}", &pin)
+                    .replace("{ccert}", ccert)
+                    .replace("{ckey}", ckey)
             })
             .collect();
         let mut all = vec!["-s".to_string()];
@@ -88,4 +175,16 @@ fn tls_option_lines_are_curls() {
         }
     }
     assert!(report.is_empty(), "sockit and curl differ:\n{report}");
+}
+
+/// `sha256//BASE64` of the public key of the PEM certificate in `cert`.
+fn pin_of(cert: &str) -> String {
+    use base64::Engine;
+    let pem = std::fs::read(cert).unwrap();
+    let (_, pem) = x509_parser::pem::parse_x509_pem(&pem).unwrap();
+    let parsed = pem.parse_x509().unwrap();
+    let spki = parsed.tbs_certificate.subject_pki.raw;
+    let hash = ring::digest::digest(&ring::digest::SHA256, spki);
+    let b64 = base64::engine::general_purpose::STANDARD.encode(hash.as_ref());
+    format!("sha256//{b64}")
 }

@@ -38,16 +38,16 @@ fn fetch_flags() -> Vec<String> {
 fn an_http_option_it_lacks_is_one_line_and_exit_2() {
     for (args, line) in [
         (
-            &["--xattr", "-o", "a/b", "http://127.0.0.1:9/"][..],
-            "sockit: fetch does not support curl's --xattr yet\n",
+            &["--aws-sigv4", "aws:amz", "-o", "a/b", "http://127.0.0.1:9/"][..],
+            "sockit: fetch does not support curl's --aws-sigv4 yet\n",
         ),
         (
-            &["-sSN", "http://127.0.0.1:9/"],
-            "sockit: fetch does not support curl's -N (--no-buffer) yet\n",
+            &["-sS#", "http://127.0.0.1:9/"],
+            "sockit: fetch does not support curl's -# (--progress-bar) yet\n",
         ),
         (
-            &["--stderr=err.txt", "http://127.0.0.1:9/"],
-            "sockit: fetch does not support curl's --stderr yet\n",
+            &["--hsts=hsts.txt", "http://127.0.0.1:9/"],
+            "sockit: fetch does not support curl's --hsts yet\n",
         ),
     ] {
         let run = fetch(args).expect(2);

@@ -34,6 +34,8 @@ mod segments;
 mod sockets;
 mod socks;
 mod tls;
+mod tls_checks;
 mod tls_options;
 mod trailers;
+mod wire;
 mod writeout;

@@ -1,9 +1,17 @@
-//! The output flags of `out_flags.rs` against the in-test server: `-J`'s names, and `-:`'s
-//! groups each with their own options.
+//! The output flags of `out_flags.rs` against the in-test server: `-J`'s names, `-:`'s
+//! groups each with their own options, `-N`, `--stderr`, `--xattr` and `-M`.
 
-use crate::support::fetch_run::fetch_in;
+use crate::support::fetch_run::{fetch_in, Running};
 use crate::support::http_server::{ok, reply, Server};
+use crate::support::{refusing, skip, sockit};
 use std::fs;
+use std::io::{Read, Write};
+use std::sync::mpsc;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// The bound on waiting for output a fetch should already have written.
+const WAIT: Duration = Duration::from_secs(10);
 
 /// A server whose every reply offers `disposition` as its Content-Disposition.
 fn offering(disposition: &'static str) -> Server {
@@ -96,4 +104,84 @@ fn next_without_a_url_after_it_is_a_usage_error() {
     let run = fetch_in(dir.path(), &["-s", &server.url("/x"), "--next"]).expect(2);
     assert_eq!(run.out(), "ok\n");
     assert_eq!(server.requests().len(), 1);
+}
+
+/// `-N`: a body's first bytes (no newline in them) reach stdout while the rest is still
+/// on its way; without it they wait in the buffer until the body ends.
+#[test]
+fn no_buffer_writes_each_piece_at_once() {
+    let (go_on, wait) = mpsc::channel::<()>();
+    let wait = Mutex::new(wait);
+    let server = Server::plain(move |_, stream| {
+        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nfirst");
+        let _ = stream.flush();
+        let _ = wait.lock().unwrap().recv_timeout(WAIT);
+        reply(stream, b"end")
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut running = Running::start(dir.path(), &["-s", "-N", &server.url("/slow")]);
+    let mut stdout = running.stdout.take().unwrap();
+    let (got, first) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut piece = [0u8; 5];
+        let _ = got.send(stdout.read_exact(&mut piece).map(|()| piece));
+    });
+    let piece = first
+        .recv_timeout(WAIT)
+        .expect("the first bytes reached stdout");
+    assert_eq!(&piece.unwrap(), b"first");
+    go_on.send(()).unwrap();
+    running.finish().expect(0);
+}
+
+/// `--stderr FILE` puts the error line in FILE and nothing on stderr; `--stderr -` puts it
+/// on stdout.
+#[test]
+fn stderr_goes_where_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("http://{}/", refusing());
+    let run = fetch_in(dir.path(), &["--stderr", "err.txt", "-sS", &url]).expect(7);
+    assert_eq!(run.stderr, "");
+    let written = fs::read_to_string(dir.path().join("err.txt")).unwrap();
+    assert!(written.starts_with("sockit: (7) "), "{written}");
+    let run = fetch_in(dir.path(), &["--stderr", "-", "-sS", &url]).expect(7);
+    assert_eq!(run.stderr, "");
+    assert!(run.out().starts_with("sockit: (7) "), "{}", run.out());
+}
+
+/// `--xattr` gives the file `user.xdg.origin.url` (without the URL's credentials) and
+/// `user.mime_type`, as curl names them.
+#[test]
+fn xattr_records_the_origin_and_type() {
+    let server = Server::plain(|_, stream| {
+        reply(
+            stream,
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nhi\n",
+        )
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let probe = dir.path().join("probe");
+    fs::write(&probe, b"").unwrap();
+    let set = rustix::fs::setxattr(&probe, "user.probe", b"1", rustix::fs::XattrFlags::empty());
+    if set.is_err() {
+        return skip("the temporary directory's file system takes no user.* extended attributes");
+    }
+    let url = server.url("/f.txt").replace("http://", "http://me:secret@");
+    fetch_in(dir.path(), &["-s", "--xattr", "-o", "f.txt", &url]).expect(0);
+    let read = |name: &str| {
+        let mut value = vec![0u8; 256];
+        let n = rustix::fs::getxattr(dir.path().join("f.txt"), name, &mut value).unwrap();
+        String::from_utf8(value[..n].to_vec()).unwrap()
+    };
+    assert_eq!(read("user.xdg.origin.url"), server.url("/f.txt"));
+    assert_eq!(read("user.mime_type"), "text/plain");
+}
+
+/// `-M` prints the manual, the same page as `sockit man`.
+#[test]
+fn manual_is_sockit_man() {
+    let run = fetch_in(tempfile::tempdir().unwrap().path(), &["-M"]).expect(0);
+    let man = sockit().arg("man").output().unwrap();
+    assert!(man.status.success());
+    assert_eq!(run.stdout, man.stdout);
 }

@@ -170,8 +170,9 @@ fn http_over_an_abstract_unix_socket() {
 }
 
 /// --cert/--key against nginx with `ssl_verify_client on`: the page with the certificate,
-/// nginx's 400 without; a file that cannot be used (missing, not PEM, a key that does not
-/// match, an encrypted key) is curl's 58 before any request.
+/// nginx's 400 without; an encrypted key opened by --pass or --cert's `:PASSWORD`; a file
+/// that cannot be used (missing, not PEM, a key that does not match, an encrypted key with
+/// a wrong or no passphrase) is curl's 58 before any request.
 #[test]
 fn client_certificates_against_nginx() {
     let pki = Pki::new("mtls-ca");
@@ -227,6 +228,18 @@ fn client_certificates_against_nginx() {
     .unwrap();
     let said = refused(&["--cert", cert, "--key", encrypted.to_str().unwrap()]);
     assert!(said.contains("encrypted"), "{said}");
+    if crate::support::require_tool("openssl") {
+        let locked = pki.encrypted_key(&client, "s3cret");
+        let locked = locked.to_str().unwrap();
+        let opened = |extra: &[&str]| fetch(&[&base[..], extra, &[url]].concat()).expect(0);
+        let run = opened(&["--cert", cert, "--key", locked, "--pass", "s3cret"]);
+        assert_eq!(run.out(), "from nginx\n");
+        opened(&["--cert", &format!("{cert}:s3cret"), "--key", locked]);
+        let said = refused(&["--cert", cert, "--key", locked, "--pass", "wrong"]);
+        assert!(said.contains("wrong passphrase"), "{said}");
+        let said = refused(&["--cert", cert, "--key", locked]);
+        assert!(said.contains("--pass"), "{said}");
+    }
     let dir = tempfile::tempdir().unwrap();
     fetch_in(
         dir.path(),

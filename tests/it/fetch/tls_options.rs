@@ -3,7 +3,7 @@
 
 use crate::support::fetch_run::{fetch, Running};
 use crate::support::http_server::{ok, reply, Server};
-use crate::support::pki::{Key, Pki};
+use crate::support::pki::{Key, Pair, Pki};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::{ServerConfig, SupportedProtocolVersion};
@@ -17,6 +17,17 @@ fn server(
     tweak: impl FnOnce(&mut ServerConfig),
 ) -> Server {
     let pair = pki.server("origin", Key::EcdsaP256);
+    serving(&pair, versions, &[], tweak)
+}
+
+/// An HTTPS server presenting `pair`, speaking `versions`, stapling `ocsp` (if not empty),
+/// with `tweak` applied to its configuration.
+pub(super) fn serving(
+    pair: &Pair,
+    versions: &[&'static SupportedProtocolVersion],
+    ocsp: &[u8],
+    tweak: impl FnOnce(&mut ServerConfig),
+) -> Server {
     let chain = CertificateDer::pem_file_iter(&pair.cert)
         .unwrap()
         .collect::<Result<Vec<_>, _>>()
@@ -27,7 +38,7 @@ fn server(
         .with_protocol_versions(versions)
         .unwrap()
         .with_no_client_auth()
-        .with_single_cert(chain, key)
+        .with_single_cert_with_ocsp(chain, key, ocsp.to_vec())
         .unwrap();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     tweak(&mut config);

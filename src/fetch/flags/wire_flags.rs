@@ -1,0 +1,120 @@
+//! Defines the request flags of curl 7.88 that change how a URL turns into bytes on the wire
+//! and how the reply's bytes are taken: `--path-as-is`, `--proto-default`; and what they come
+//! to once checked.
+//!
+//! One group of their own, flattened into the fetch flags, so the flags and what they feed
+//! live together instead of spread through `args.rs` and `plan.rs`.
+
+use super::headings::REQUEST;
+use crate::fetch::error::FetchError;
+use clap::Args;
+
+/// The wire flags: the request target and the URL's scheme.
+#[derive(Debug, Clone, Default, Args)]
+pub struct WireFlags {
+    /// Send the URL's path as typed: no `/../` or `/./` squashed.
+    ///
+    /// Bytes outside printable ASCII are %-encoded, as curl sends them; the query is the
+    /// URL's. After a redirect, the Location's path is resolved as usual.
+    #[arg(help_heading = REQUEST, long = "path-as-is")]
+    pub path_as_is: bool,
+
+    /// The scheme of a URL typed without one [default: http].
+    ///
+    /// Any protocol curl knows is taken; sockit fetches only http and https, so another
+    /// fails its URL with exit 1, and an unknown name is exit 1 at once, as curl.
+    #[arg(help_heading = REQUEST, long = "proto-default", value_name = "PROTOCOL")]
+    pub proto_default: Option<String>,
+}
+
+/// The protocols curl 7.88 knows by name (`curl -V`'s list, every build option on): what
+/// `--proto-default` takes.
+const CURL_PROTOCOLS: [&str; 28] = [
+    "dict", "file", "ftp", "ftps", "gopher", "gophers", "http", "https", "imap", "imaps", "ldap",
+    "ldaps", "mqtt", "pop3", "pop3s", "rtmp", "rtmpe", "rtmps", "rtmpt", "rtsp", "scp", "sftp",
+    "smb", "smbs", "smtp", "smtps", "telnet", "tftp",
+];
+
+impl WireFlags {
+    /// The scheme for a URL typed without one: `--proto-default`'s (lower case), else http;
+    /// a name curl does not know is curl's 1.
+    pub fn default_scheme(&self) -> Result<String, FetchError> {
+        let Some(name) = &self.proto_default else {
+            return Ok("http".into());
+        };
+        let lower = name.to_ascii_lowercase();
+        if CURL_PROTOCOLS.contains(&lower.as_str()) {
+            Ok(lower)
+        } else {
+            Err(FetchError::UnsupportedProtocol(name.clone()))
+        }
+    }
+
+    /// `--path-as-is`: the path of `typed` (a URL as typed, after globbing) to send, none
+    /// without the flag.
+    pub fn as_is_path(&self, typed: &str) -> Option<String> {
+        self.path_as_is.then(|| typed_path(typed))
+    }
+}
+
+/// The path of the URL `typed` as it was typed: after the authority, up to `?` or `#`
+/// (`/` when empty), bytes outside printable ASCII %-encoded in lower case as curl does.
+fn typed_path(typed: &str) -> String {
+    let after_scheme = match typed.find("://") {
+        Some(at) => &typed[at + 3..],
+        // `http:/host` (one slash, which curl repairs) or no scheme at all.
+        None => typed
+            .split_once(':')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("http"))
+            .map_or(typed, |(_, rest)| rest.trim_start_matches('/')),
+    };
+    let start = after_scheme
+        .find(['/', '?', '#'])
+        .unwrap_or(after_scheme.len());
+    let rest = &after_scheme[start..];
+    let path = &rest[..rest.find(['?', '#']).unwrap_or(rest.len())];
+    if path.is_empty() {
+        return "/".into();
+    }
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if (0x21..0x7f).contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02x}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The typed path keeps its dot segments, `%2e` and backslashes, and ends at `?` or `#`.
+    #[test]
+    fn typed_paths_keep_their_dots() {
+        assert_eq!(
+            typed_path("http://h:8/a/../b/./c/%2e%2e/d?x/../y"),
+            "/a/../b/./c/%2e%2e/d"
+        );
+        assert_eq!(typed_path("h/x/..#f"), "/x/..");
+        assert_eq!(typed_path("http:/h/../x"), "/../x");
+        assert_eq!(typed_path("https://u:p@h"), "/");
+        assert_eq!(typed_path("http://h?q"), "/");
+        assert_eq!(typed_path("http://h/ä/..\\x"), "/%c3%a4/..\\x");
+    }
+
+    /// `--proto-default` takes curl's names in any case and refuses others with exit 1.
+    #[test]
+    fn default_schemes_are_curls_protocols() {
+        let flags = |name: &str| WireFlags {
+            proto_default: Some(name.into()),
+            ..WireFlags::default()
+        };
+        assert_eq!(WireFlags::default().default_scheme().unwrap(), "http");
+        assert_eq!(flags("HTTPS").default_scheme().unwrap(), "https");
+        assert_eq!(flags("ftp").default_scheme().unwrap(), "ftp");
+        assert_eq!(flags("foo").default_scheme().unwrap_err().exit_code(), 1);
+    }
+}
