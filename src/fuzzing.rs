@@ -612,7 +612,11 @@ pub fn form(data: &[u8]) {
             headers: spec.headers,
         });
     }
-    let body = Multipart::new(&parts, multipart::boundary([7; 8]));
+    let body = Multipart::new(
+        &parts,
+        multipart::boundary([7; 8]),
+        multipart::NameEscape::Percent,
+    );
     let sent: usize = body
         .pieces
         .iter()

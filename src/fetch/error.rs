@@ -103,6 +103,10 @@ pub enum FetchError {
     /// The server closed the connection without sending anything (curl's 52).
     #[error("empty reply from server")]
     EmptyReply,
+    /// The reply has no status line (HTTP/0.9's bare body) and `--http0.9` was not given
+    /// (curl's 1, in its words).
+    #[error("Received HTTP/0.9 when not allowed")]
+    Http09,
     /// The body ended before its announced end (curl's 18).
     #[error("partial file: {0}")]
     Partial(String),
@@ -202,6 +206,7 @@ impl FetchError {
             FetchError::Option(_) => curl::SETOPT_OPTION_SYNTAX,
             FetchError::Redirects(_) => curl::TOO_MANY_REDIRECTS,
             FetchError::EmptyReply => curl::GOT_NOTHING,
+            FetchError::Http09 => curl::UNSUPPORTED_PROTOCOL,
             FetchError::Http2(_) => curl::HTTP2,
             FetchError::Http2Stream(_) => curl::HTTP2_STREAM,
             FetchError::Send(_) => curl::SEND_ERROR,

@@ -463,7 +463,7 @@ impl Exchange<'_> {
         let Carrier::H1 { mut conn, mut buf } = carrier else {
             return;
         };
-        let Ok(framing) = head.framing(self.request.framing_method()) else {
+        let Ok(framing) = self.request.body_framing(head) else {
             return;
         };
         let kept = self.request.keep_alive && head.keeps_alive();
@@ -717,8 +717,9 @@ impl Exchange<'_> {
     /// Streams the final response's body into its destination and commits it.
     async fn deliver(&mut self, response: Answered) -> Result<(), FetchError> {
         let Answered { mut carrier, head } = response;
-        let framing = head
-            .framing(self.request.framing_method())
+        let framing = self
+            .request
+            .body_framing(&head)
             .map_err(|e| FetchError::BadReply(e.to_string()))?;
         let keep = self.resumed_bytes(&head)?;
         self.refuse_too_large(&head, framing, &keep)?;
@@ -789,7 +790,7 @@ impl Exchange<'_> {
         else {
             return Ok(());
         };
-        let decoded = self.request.compressed && head.get("content-encoding").is_some();
+        let decoded = self.request.decodings(head).is_some();
         if !decoded && k + n > max {
             return Err(FetchError::TooLarge(format!(
                 "the body ({} bytes) is larger than --max-filesize {max} bytes",
@@ -830,12 +831,15 @@ impl Exchange<'_> {
     ) -> Result<Streamed, FetchError> {
         let mut sink = ContentDecoder::new(
             out,
-            head.joined("content-encoding").as_deref(),
-            self.request.compressed,
+            self.request.decodings(head).as_deref(),
+            true,
             self.plan.max_filesize,
         )?;
         let mut meter = self.meter(framing);
-        let mut body = BodyDecoder::new(framing);
+        let mut body = match self.request.raw {
+            true => BodyDecoder::raw(framing),
+            false => BodyDecoder::new(framing),
+        };
         let read = carrier.read_body(&mut body, &mut sink, &mut meter).await;
         self.attempt.stats.size_download = body.received();
         let ended = read?;
@@ -848,6 +852,15 @@ impl Exchange<'_> {
         })
     }
 
+    /// The progress display for a body of `total` bytes, when `wanted`: `-#`'s bar of
+    /// hashes, or the meter.
+    fn progress(&self, wanted: bool, total: Option<u64>) -> Progress {
+        match self.plan.out.progress_bar {
+            true => Progress::hashes(wanted, total),
+            false => Progress::new(wanted, total, self.run.bars.as_ref()),
+        }
+    }
+
     /// The progress meter for a body framed as `framing`: no bar over a body that goes to
     /// the terminal itself.
     fn meter(&self, framing: BodyFraming) -> Meter {
@@ -856,11 +869,7 @@ impl Exchange<'_> {
             _ => None,
         };
         let to_terminal = self.output.is_none() && std::io::stdout().is_terminal();
-        let progress = Progress::new(
-            self.plan.progress && !to_terminal,
-            total,
-            self.run.bars.as_ref(),
-        );
+        let progress = self.progress(self.plan.progress && !to_terminal, total);
         Meter::new(progress, self.plan.limit_rate).counting(self.attempt.moved.clone())
     }
 
@@ -878,11 +887,11 @@ impl Exchange<'_> {
 
     /// A resumed 206 must leave the file exactly as long as its Content-Range announced.
     fn check_resumed_length(&self, head: &Head, out: &Output) -> Result<(), FetchError> {
-        let resumed = self.attempt.offset > 0;
-        if let (Some((_, Some(total))), Some(len), true) =
-            (head.content_range(), out.file_len(), resumed)
-        {
-            if head.status == 206 && len != total {
+        if self.attempt.offset == 0 || head.status != 206 {
+            return Ok(());
+        }
+        if let (Some((_, Some(total))), Some(len)) = (head.content_range(), out.file_len()) {
+            if len != total {
                 return Err(FetchError::Partial(format!(
                     "the resumed file has {len} bytes, the server announced {total}"
                 )));
@@ -898,7 +907,7 @@ impl Exchange<'_> {
         response: Response,
         length: u64,
     ) -> Result<(), FetchError> {
-        let progress = Progress::new(self.plan.progress, Some(length), self.run.bars.as_ref());
+        let progress = self.progress(self.plan.progress, Some(length));
         let tls = self.tls.clone();
         segments::download(
             self.plan,

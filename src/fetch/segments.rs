@@ -55,10 +55,10 @@ pub fn forget(path: &Path) {
 
 /// The body length to split, when `plan` asks for segments and the response allows them.
 pub fn length_to_split(plan: &FetchPlan, request: &RequestSpec, head: &Head) -> Option<u64> {
-    let BodyFraming::Length(length) = head.framing(&request.method).ok()? else {
+    let BodyFraming::Length(length) = request.body_framing(head).ok()? else {
         return None;
     };
-    let decoded = request.compressed && head.get("content-encoding").is_some();
+    let decoded = request.decodings(head).is_some();
     let splittable = plan.segments > 1
         && plan.output.as_deref().is_some_and(|p| !file::is_special(p))
         && head.status == 200

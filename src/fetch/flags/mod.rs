@@ -26,6 +26,7 @@ pub(super) mod pace_args;
 mod payload;
 pub(super) mod plan;
 pub(super) mod protocols;
+pub(super) mod proxy_tls_flags;
 pub(super) mod route_args;
 pub(super) mod socket_args;
 pub(super) mod targets;

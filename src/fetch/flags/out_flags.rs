@@ -1,5 +1,5 @@
 //! Defines the output flags of curl 7.88 that decide a file's name and how it is written
-//! (`-J`, `-N`, `--xattr`, `--create-file-mode`), where messages go (`--stderr`), `-M`, and
+//! (`-J`, `-N`, `--xattr`, `--create-file-mode`), where messages go (`--stderr`), `-#`, `-M`, and
 //! `-:` that groups the URLs; and [`OutPlan`], what they come to once checked.
 //!
 //! One group of their own, flattened into the fetch flags, so the flags and the plan fields
@@ -62,6 +62,13 @@ pub struct OutFlags {
     #[arg(help_heading = REQUEST, long = "create-file-mode", value_name = "MODE", value_parser = octal_mode)]
     pub create_file_mode: Option<u32>,
 
+    /// Show curl's bar of hashes as the progress meter.
+    ///
+    /// `######   42.0%` on stderr when it is a terminal, as wide as `COLUMNS` (or the
+    /// terminal) less 7, as curl 7.88 draws it; a body of unknown length shows no bar.
+    #[arg(help_heading = OUTPUT, short = '#', long = "progress-bar")]
+    pub progress_bar: bool,
+
     /// Print the manual (as `sockit man` does) and exit.
     #[arg(help_heading = OUTPUT, short = 'M', long = "manual")]
     pub manual: bool,
@@ -88,6 +95,8 @@ pub struct OutPlan {
     pub no_buffer: bool,
     /// `--xattr`: the file gets the URL and the MIME type as extended attributes.
     pub xattr: bool,
+    /// `-#`: the progress meter is curl's bar of hashes.
+    pub progress_bar: bool,
 }
 
 impl OutFlags {
@@ -114,6 +123,7 @@ impl OutFlags {
             header_name_dir: (self.remote_header_name && remote).then(|| output_dir.cloned()),
             no_buffer: self.no_buffer,
             xattr: self.xattr,
+            progress_bar: self.progress_bar,
         }
     }
 }

@@ -9,7 +9,7 @@ use super::data_args::DataKind;
 use super::file_arg::read_all;
 use super::form_flags::{FormFlags, FormSpec, Source};
 use crate::fetch::error::{describe, FetchError};
-use crate::fetch::http::multipart::{self, FormPart, Multipart, PartContent};
+use crate::fetch::http::multipart::{self, FormPart, Multipart, NameEscape, PartContent};
 use crate::fetch::http::request::Payload;
 use std::path::{Path, PathBuf};
 use url::Url;
@@ -25,7 +25,7 @@ pub fn payload(args: &FetchArgs) -> Result<Option<Payload>, FetchError> {
         return upload(path).map(Some);
     }
     if !args.form.parts.is_empty() {
-        return form(&args.form).map(Some);
+        return form(&args.form, args.wire.name_escape()).map(Some);
     }
     if !args.data.json.is_empty() {
         let pieces = args.data.json.iter().map(|d| piece(d, DataKind::Binary));
@@ -53,7 +53,7 @@ pub fn payload(args: &FetchArgs) -> Result<Option<Payload>, FetchError> {
 /// `-F` and `--form-string`: the multipart body, `<FILE` contents read now, `@FILE` files
 /// only measured (they stream from disk as the body goes out); a file that cannot be read
 /// is curl's 26 before anything is sent.
-fn form(flags: &FormFlags) -> Result<Payload, FetchError> {
+fn form(flags: &FormFlags, escape: NameEscape) -> Result<Payload, FetchError> {
     let mut parts = Vec::with_capacity(flags.parts.len());
     for (literal, text) in &flags.parts {
         let spec = FormSpec::parse(text, *literal).map_err(FetchError::Usage)?;
@@ -65,6 +65,7 @@ fn form(flags: &FormFlags) -> Result<Payload, FetchError> {
     Ok(Payload::Multipart(Multipart::new(
         &parts,
         multipart::boundary(random),
+        escape,
     )))
 }
 

@@ -3,19 +3,20 @@
 //! client certificate (`-E/--cert`, `--key`, `--cert-type`, `--key-type`), the SOCKS
 //! shorthands (`--socks4`, `--socks4a`, `--socks5`, `--socks5-hostname`, `--socks5-basic`),
 //! `--proxy1.0`, `--proxy-header`, `--preproxy`, `--proxy-basic`, `--proxy-digest`,
-//! `--proxy-anyauth`, `-p/--proxytunnel`
-//! and the TLS flags of an `https://` proxy; and turns them into what the plan carries.
+//! `--proxy-anyauth`, `-p/--proxytunnel`, and the TLS flags of an `https://` proxy (from
+//! `proxy_tls_flags.rs`); and turns them into what the plan carries.
 //!
 //! A group of its own, flattened into `FetchArgs`, so that the routing flags read together
 //! and the plan takes them through one call each.
 
 use super::headings::{CONNECTION, PROXY, TLS};
+use super::proxy_tls_flags::ProxyTlsFlags;
 use crate::fetch::conn::proxy::ConnectHead;
 use crate::fetch::conn::route::Routes;
 use crate::fetch::error::FetchError;
 use crate::fetch::http::digest::AuthMode;
 use crate::fetch::http::request::HeaderEdit;
-use crate::net::tls::{ClientCert, TlsOptions};
+use crate::net::tls::ClientCert;
 use crate::net::UnixAddr;
 use std::path::PathBuf;
 
@@ -155,13 +156,9 @@ pub struct RouteFlags {
     #[arg(help_heading = PROXY, short = 'p', long = "proxytunnel")]
     pub proxytunnel: bool,
 
-    /// Trust this PEM file's CAs for an https:// proxy.
-    #[arg(help_heading = PROXY, long = "proxy-cacert", value_name = "FILE")]
-    pub proxy_cacert: Option<PathBuf>,
-
-    /// Do not verify an https:// proxy's certificate.
-    #[arg(help_heading = PROXY, long = "proxy-insecure")]
-    pub proxy_insecure: bool,
+    /// The TLS flags of an https:// proxy.
+    #[command(flatten)]
+    pub proxy_tls: ProxyTlsFlags,
 }
 
 impl RouteFlags {
@@ -225,15 +222,6 @@ impl RouteFlags {
             [self.cert_type.clone(), self.key_type.clone()],
             self.pass.as_deref(),
         ))
-    }
-
-    /// An `https://` proxy's TLS options.
-    pub fn proxy_tls(&self) -> TlsOptions {
-        TlsOptions {
-            cacert: self.proxy_cacert.clone(),
-            insecure: self.proxy_insecure,
-            ..TlsOptions::default()
-        }
     }
 }
 

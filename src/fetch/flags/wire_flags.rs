@@ -1,12 +1,14 @@
 //! Defines the request flags of curl 7.88 that change how a URL turns into bytes on the wire
-//! and how the reply's bytes are taken: `--path-as-is`, `--proto-default`; and what they come
-//! to once checked.
+//! and how the reply's bytes are taken: `--path-as-is`, `--proto-default`, `--http0.9`,
+//! `--raw`, `--ignore-content-length`, `--tr-encoding`, and -F's names (`--form-escape`);
+//! and what they come to once checked.
 //!
 //! One group of their own, flattened into the fetch flags, so the flags and what they feed
 //! live together instead of spread through `args.rs` and `plan.rs`.
 
-use super::headings::REQUEST;
+use super::headings::{OUTPUT, REQUEST};
 use crate::fetch::error::FetchError;
+use crate::fetch::http::multipart::NameEscape;
 use clap::Args;
 
 /// The wire flags: the request target and the URL's scheme.
@@ -25,6 +27,41 @@ pub struct WireFlags {
     /// fails its URL with exit 1, and an unknown name is exit 1 at once, as curl.
     #[arg(help_heading = REQUEST, long = "proto-default", value_name = "PROTOCOL")]
     pub proto_default: Option<String>,
+
+    /// Take a reply without a status line as an HTTP/0.9 body.
+    ///
+    /// Its bytes until the server closes are the body (`%{http_code}` 000). Without it such a
+    /// reply is exit 1, as curl 7.88 refuses it.
+    #[arg(help_heading = REQUEST, long = "http0.9")]
+    pub http09: bool,
+
+    /// Write the body as received: no chunked framing or codings taken off.
+    ///
+    /// Not the content codings (even with --compressed), not a gzip Transfer-Encoding, not
+    /// the chunk sizes and trailers of a chunked body.
+    #[arg(help_heading = OUTPUT, long = "raw")]
+    pub raw: bool,
+
+    /// Ignore the Content-Length: the body runs until the server closes.
+    ///
+    /// For servers that send a wrong one (Apache 1.x past 2 GiB); a chunked body still ends
+    /// at its last chunk.
+    #[arg(help_heading = REQUEST, long = "ignore-content-length")]
+    pub ignore_content_length: bool,
+
+    /// Ask for a gzip Transfer-Encoding (`TE: gzip`), decoded as it comes.
+    ///
+    /// A gzip Transfer-Encoding is decoded without it too, as curl does; a `-H Connection`
+    /// value joins `TE` in one Connection line, and a `-H TE` of your own replaces both.
+    #[arg(help_heading = REQUEST, long = "tr-encoding")]
+    pub tr_encoding: bool,
+
+    /// Escape -F names and file names with backslashes, not %-codes.
+    ///
+    /// `\` and `"` get a backslash before them and line breaks pass, where by default `"`,
+    /// CR and LF are sent as `%22`, `%0D` and `%0A` (as browsers do); as curl 7.88.
+    #[arg(help_heading = REQUEST, long = "form-escape")]
+    pub form_escape: bool,
 }
 
 /// The protocols curl 7.88 knows by name (`curl -V`'s list, every build option on): what
@@ -47,6 +84,15 @@ impl WireFlags {
             Ok(lower)
         } else {
             Err(FetchError::UnsupportedProtocol(name.clone()))
+        }
+    }
+
+    /// How -F names and file names are escaped: `--form-escape`'s backslashes, else
+    /// %-codes.
+    pub fn name_escape(&self) -> NameEscape {
+        match self.form_escape {
+            true => NameEscape::Backslash,
+            false => NameEscape::Percent,
         }
     }
 

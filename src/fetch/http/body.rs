@@ -44,6 +44,8 @@ pub struct BodyDecoder {
     kind: Kind,
     /// Body bytes produced so far.
     received: u64,
+    /// `--raw`: the bytes are handed on as received, framing included.
+    raw: bool,
 }
 
 #[derive(Debug)]
@@ -62,7 +64,20 @@ impl BodyDecoder {
             BodyFraming::Chunked => Kind::Chunked(Chunked::default()),
             BodyFraming::Close => Kind::Close,
         };
-        BodyDecoder { kind, received: 0 }
+        BodyDecoder {
+            kind,
+            received: 0,
+            raw: false,
+        }
+    }
+
+    /// A decoder that finds the body's end as [`BodyDecoder::new`]'s does, but hands on
+    /// every byte it used as received, chunk sizes and trailers included (`--raw`).
+    pub fn raw(framing: BodyFraming) -> Self {
+        BodyDecoder {
+            raw: true,
+            ..Self::new(framing)
+        }
     }
 
     /// Body bytes produced so far.
@@ -105,6 +120,11 @@ impl BodyDecoder {
     /// assert!(body.is_done());
     /// ```
     pub fn step<'a>(&mut self, input: &'a [u8]) -> Result<(usize, BodyStep<'a>), BodyError> {
+        // A raw decoder hands on the bytes that ended the body as data, so it is asked
+        // once more, after the end.
+        if self.is_done() {
+            return Ok((0, BodyStep::Done));
+        }
         let (used, step) = match &mut self.kind {
             Kind::Length { remaining: 0 } => (0, BodyStep::Done),
             Kind::Length { remaining } => {
@@ -116,6 +136,12 @@ impl BodyDecoder {
             }
             Kind::Chunked(chunked) => chunked.step(input)?,
             Kind::Close => data_or_need(input, input.len()),
+        };
+        // Raw, whatever was used is data: framing read with `Need` or `Done` too (a step
+        // that used nothing says so again on the next call).
+        let step = match step {
+            _ if self.raw && used > 0 => BodyStep::Data(&input[..used]),
+            step => step,
         };
         if let BodyStep::Data(d) = step {
             self.received += d.len() as u64;
@@ -137,10 +163,11 @@ impl BodyDecoder {
         }
     }
 
-    /// The trailer section of a chunked body, as received (empty when none).
+    /// The trailer section of a chunked body, as received (empty when none, and when raw:
+    /// they were handed on with the body).
     pub fn trailers(&self) -> &[u8] {
         match &self.kind {
-            Kind::Chunked(c) => &c.trailers,
+            Kind::Chunked(c) if !self.raw => &c.trailers,
             _ => &[],
         }
     }
@@ -414,7 +441,39 @@ mod tests {
         input: &[u8],
         cuts: &[usize],
     ) -> Result<(Vec<u8>, bool), BodyError> {
-        let mut decoder = BodyDecoder::new(framing);
+        decode_with(BodyDecoder::new(framing), input, cuts)
+    }
+
+    /// `--raw`: a chunked body comes out byte for byte as sent, trailers included, however
+    /// it is split, and ends where the decoded one ends (what follows is not taken).
+    #[test]
+    fn raw_hands_on_the_framing_too() {
+        let body = b"3;x=1\r\nabc\r\n2\nde\n0\r\nX-Sum: 5\r\n\r\n";
+        let input = [&body[..], b"HTTP/1.1 200 OK"].concat();
+        for cut in 0..input.len() {
+            let raw = decode_with(BodyDecoder::raw(BodyFraming::Chunked), &input, &[cut]);
+            assert_eq!(raw, Ok((body.to_vec(), true)), "cut at {cut}");
+        }
+        let mut decoder = BodyDecoder::raw(BodyFraming::Chunked);
+        let mut rest = &body[..];
+        while !rest.is_empty() {
+            let (used, _) = decoder.step(rest).unwrap();
+            rest = &rest[used..];
+        }
+        assert!(decoder.is_done());
+        assert_eq!(
+            decoder.trailers(),
+            b"",
+            "the trailers went out with the body"
+        );
+    }
+
+    /// Feeds `input` to `decoder` in pieces at `cuts`.
+    fn decode_with(
+        mut decoder: BodyDecoder,
+        input: &[u8],
+        cuts: &[usize],
+    ) -> Result<(Vec<u8>, bool), BodyError> {
         let mut out = Vec::new();
         let mut start = 0;
         let mut bounds: Vec<usize> = cuts.iter().map(|&c| c.min(input.len())).collect();

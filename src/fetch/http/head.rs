@@ -55,7 +55,7 @@ impl From<HeadError> for FetchError {
 /// A parsed response head.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Head {
-    /// 0 for HTTP/1.0, 1 for HTTP/1.1.
+    /// 0 for HTTP/1.0, 1 for HTTP/1.1, 9 for HTTP/0.9 (a reply with no head at all).
     pub version: u8,
     /// The status code.
     pub status: u16,
@@ -129,6 +129,14 @@ pub fn parse(buf: &[u8]) -> Result<Parsed, HeadError> {
     check_line_endings(raw)?;
     let head = parse_complete(raw)?;
     Ok(Parsed::Complete(head, skip + end))
+}
+
+/// Whether `bytes`, the first a server sent, cannot begin a status line: they do not start
+/// with `HTTP/` (any case) or a piece of it, as curl 7.88 tells an HTTP/0.9 reply (its bare
+/// body, no head) apart. Nothing yet is no answer either way.
+pub fn is_http09(bytes: &[u8]) -> bool {
+    let n = bytes.len().min(5);
+    n > 0 && !bytes[..n].eq_ignore_ascii_case(&b"HTTP/"[..n])
 }
 
 /// Where the head that starts `bytes` ends: just past the empty line (CRLF or LF) after its
@@ -213,6 +221,18 @@ fn parse_as_curl(raw: &[u8]) -> Result<Head, HeadError> {
 }
 
 impl Head {
+    /// The head of an HTTP/0.9 reply, which has none: no status (`%{http_code}` 000), no
+    /// fields, nothing to print, and a body that runs until the server closes.
+    pub fn http09() -> Head {
+        Head {
+            version: 9,
+            status: 0,
+            reason: String::new(),
+            headers: Vec::new(),
+            raw: Vec::new(),
+        }
+    }
+
     /// The values of every field called `name` (case-insensitive), in order.
     pub fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
         self.headers
@@ -239,6 +259,22 @@ impl Head {
         (!values.is_empty()).then(|| values.join(", "))
     }
 
+    /// The transfer codings applied to the body other than chunked (`gzip` of
+    /// `Transfer-Encoding: gzip, chunked`), as a list in the order applied; None when there
+    /// are none.
+    pub fn transfer_codings_applied(&self) -> Option<String> {
+        let mut codings = Vec::new();
+        for value in self.values("transfer-encoding") {
+            for coding in String::from_utf8_lossy(value).split(',') {
+                let coding = coding.trim();
+                if !coding.is_empty() && !coding.eq_ignore_ascii_case("chunked") {
+                    codings.push(coding.to_string());
+                }
+            }
+        }
+        (!codings.is_empty()).then(|| codings.join(", "))
+    }
+
     /// Whether the connection stays open after this response: HTTP/1.1 without
     /// `Connection: close` (RFC 9112 9.3).
     pub fn keeps_alive(&self) -> bool {
@@ -256,6 +292,16 @@ impl Head {
 
     /// How the body after this head is framed, for a request with `method`.
     pub fn framing(&self, method: &str) -> Result<BodyFraming, HeadError> {
+        self.framing_with(method, false)
+    }
+
+    /// [`Head::framing`]; with `ignore_length` (`--ignore-content-length`) as if there were
+    /// no Content-Length, so a body not chunked runs until the server closes.
+    pub fn framing_with(
+        &self,
+        method: &str,
+        ignore_length: bool,
+    ) -> Result<BodyFraming, HeadError> {
         if self.status == 101 {
             return Err(HeadError::Framing(
                 "server switched protocols (101) without being asked".into(),
@@ -268,7 +314,10 @@ impl Head {
         {
             return Ok(BodyFraming::Empty);
         }
-        let length = self.content_length()?;
+        let length = match ignore_length {
+            true => None,
+            false => self.content_length()?,
+        };
         let codings = self.transfer_codings()?;
         match (codings, length) {
             (Some(_), Some(_)) => Err(HeadError::Framing(
@@ -486,6 +535,19 @@ mod tests {
         assert_eq!(parse(endless.as_bytes()), Err(HeadError::TooLarge));
         let many = format!("HTTP/1.1 200 OK\r\n{}\r\n", "X: y\r\n".repeat(101));
         assert_eq!(parse(many.as_bytes()), Err(HeadError::TooManyHeaders));
+    }
+
+    /// A reply is HTTP/0.9 as soon as its first bytes cannot grow into `HTTP/` (any case),
+    /// a leading blank line included, as curl tells them apart.
+    #[test]
+    fn http09_is_told_by_the_first_bytes() {
+        assert!(!is_http09(b""));
+        assert!(!is_http09(b"H"));
+        assert!(!is_http09(b"http/1.1 200 OK\r\n"));
+        assert!(!is_http09(b"HTTP/2 200\r\n"));
+        assert!(is_http09(b"hello\n"));
+        assert!(is_http09(b"HTX"));
+        assert!(is_http09(b"\r\nHTTP/1.1 200 OK\r\n"));
     }
 
     #[test]

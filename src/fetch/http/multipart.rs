@@ -63,14 +63,37 @@ pub struct Multipart {
     pub pieces: Vec<Piece>,
 }
 
+/// How a part's name and file name are escaped inside their quotes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameEscape {
+    /// curl 7.88's default, the HTML5 way: `"` as `%22`, CR as `%0D`, LF as `%0A`.
+    Percent,
+    /// `--form-escape`: `\` and `"` after a backslash, the rest as it is (RFC 2046's way,
+    /// as curl does it for mail).
+    Backslash,
+}
+
+impl NameEscape {
+    /// `text` escaped this way.
+    fn apply(self, text: &str) -> String {
+        match self {
+            NameEscape::Percent => text
+                .replace('"', "%22")
+                .replace('\r', "%0D")
+                .replace('\n', "%0A"),
+            NameEscape::Backslash => text.replace('\\', "\\\\").replace('"', "\\\""),
+        }
+    }
+}
+
 impl Multipart {
-    /// The body of `parts`, separated by `boundary`.
-    pub fn new(parts: &[FormPart], boundary: String) -> Self {
+    /// The body of `parts`, separated by `boundary`, names escaped by `escape`.
+    pub fn new(parts: &[FormPart], boundary: String, escape: NameEscape) -> Self {
         let mut pieces = Vec::with_capacity(parts.len() * 2 + 1);
         let mut text = Vec::new();
         for part in parts {
             text.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-            text.extend_from_slice(part_head(part).as_bytes());
+            text.extend_from_slice(part_head(part, escape).as_bytes());
             match &part.content {
                 PartContent::Bytes(bytes) => text.extend_from_slice(bytes),
                 PartContent::File { path, len } => {
@@ -112,13 +135,13 @@ pub fn boundary(random: [u8; 8]) -> String {
 }
 
 /// A part's headers and the blank line after them.
-fn part_head(part: &FormPart) -> String {
+fn part_head(part: &FormPart, escape: NameEscape) -> String {
     let mut head = String::from("Content-Disposition: form-data");
     if !part.name.is_empty() {
-        head.push_str(&format!("; name=\"{}\"", escape(&part.name)));
+        head.push_str(&format!("; name=\"{}\"", escape.apply(&part.name)));
     }
     if let Some(filename) = &part.filename {
-        head.push_str(&format!("; filename=\"{}\"", escape(filename)));
+        head.push_str(&format!("; filename=\"{}\"", escape.apply(filename)));
     }
     head.push_str("\r\n");
     if let Some(kind) = content_type(part) {
@@ -167,14 +190,6 @@ fn guess_by_extension(filename: &str) -> Option<&'static str> {
         .map(|(_, kind)| *kind)
 }
 
-/// A name or file name in Content-Disposition, escaped as curl 7.88 does for forms (the
-/// HTML5 way): `"` as `%22`, CR as `%0D`, LF as `%0A`.
-fn escape(text: &str) -> String {
-    text.replace('"', "%22")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,7 +215,11 @@ mod tests {
             },
             ..text("f", "")
         };
-        let body = Multipart::new(&[text("name", "value"), file], boundary([0xab; 8]));
+        let body = Multipart::new(
+            &[text("name", "value"), file],
+            boundary([0xab; 8]),
+            NameEscape::Percent,
+        );
         let b = "------------------------abababababababab";
         let head = format!(
             "--{b}\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nvalue\r\n\
@@ -261,12 +280,26 @@ mod tests {
             ..text("n\"", "v")
         };
         assert_eq!(
-            part_head(&part),
+            part_head(&part, NameEscape::Percent),
             "Content-Disposition: form-data; name=\"n%22\"; filename=\"a%22%0D%0Ab\"\r\n\r\n"
         );
         assert_eq!(
-            part_head(&text("", "v")),
+            part_head(&text("", "v"), NameEscape::Percent),
             "Content-Disposition: form-data\r\n\r\n"
+        );
+    }
+
+    /// `--form-escape`: a backslash before `\` and `"`, as curl 7.88 sends them (read off
+    /// the recording server); line breaks pass.
+    #[test]
+    fn names_are_backslash_escaped_with_form_escape() {
+        let part = FormPart {
+            filename: Some("x\"y\\z".into()),
+            ..text("n\"a\\b\r", "v")
+        };
+        assert_eq!(
+            part_head(&part, NameEscape::Backslash),
+            "Content-Disposition: form-data; name=\"n\\\"a\\\\b\r\"; filename=\"x\\\"y\\\\z\"\r\n\r\n"
         );
     }
 }

@@ -5,6 +5,7 @@
 //! default), the credentials, `Range`, `User-Agent`, `Accept: */*`, `Referer`, then the
 //! user's `-H` lines exactly as typed, then the body's `Content-Length` and `Content-Type`.
 
+use super::head::{BodyFraming, Head, HeadError};
 use super::multipart::EXPECT_THRESHOLD;
 use super::target;
 use crate::fetch::error::FetchError;
@@ -57,6 +58,17 @@ pub struct RequestSpec {
     /// `--path-as-is`: the first URL's path as typed, sent instead of the parsed one (whose
     /// dot segments the url crate removed); a redirect drops it.
     pub as_is_path: Option<String>,
+    /// `--http0.9`: a reply without a status line is taken as HTTP/0.9's bare body instead
+    /// of refused.
+    pub http09: bool,
+    /// `--raw`: the body is written as received, its chunked framing and every coding left
+    /// in.
+    pub raw: bool,
+    /// `--ignore-content-length`: the body runs until the server closes, whatever its
+    /// Content-Length says.
+    pub ignore_content_length: bool,
+    /// `--tr-encoding`: ask for a gzip Transfer-Encoding (`TE: gzip`).
+    pub tr_encoding: bool,
     /// `--oauth2-bearer TOKEN`, sent as `Authorization: Bearer TOKEN` instead of any Basic
     /// credentials, as curl prefers it.
     pub bearer: Option<String>,
@@ -208,6 +220,10 @@ impl RequestSpec {
             target: None,
             typed: None,
             as_is_path: None,
+            http09: false,
+            raw: false,
+            ignore_content_length: false,
+            tr_encoding: false,
             withheld: Vec::new(),
             keep_alive: false,
             cookie_text: None,
@@ -264,6 +280,10 @@ impl RequestSpec {
         if !self.accept_json {
             line(&mut out, "Accept", "*/*");
         }
+        let asks_te = self.asks_transfer_coding();
+        if asks_te {
+            out.push_str(&self.connection_te());
+        }
         if self.compressed {
             line(&mut out, "Accept-Encoding", ACCEPT_ENCODING);
         }
@@ -278,7 +298,9 @@ impl RequestSpec {
         }
         for edit in self.edits.iter().filter(|e| !self.is_withheld(e.name())) {
             if let HeaderEdit::Send { name, line } = edit {
-                if !name.eq_ignore_ascii_case("host") {
+                // `--tr-encoding` said the user's Connection in its own line already.
+                let merged = asks_te && name.eq_ignore_ascii_case("connection");
+                if !name.eq_ignore_ascii_case("host") && !merged {
                     out.push_str(line);
                     out.push_str("\r\n");
                 }
@@ -369,6 +391,46 @@ impl RequestSpec {
             Some((typed_for, typed)) if typed_for == url => target::with_target(url, typed),
             _ => url.to_string(),
         }
+    }
+
+    /// `--tr-encoding` without a `-H TE` of the user's own: the request asks for a gzip
+    /// Transfer-Encoding.
+    fn asks_transfer_coding(&self) -> bool {
+        self.tr_encoding && self.user_header("te").is_none()
+    }
+
+    /// The `Connection: TE` and `TE: gzip` lines `--tr-encoding` sends, a `-H Connection`
+    /// value put first in the one Connection line, as curl merges them.
+    fn connection_te(&self) -> String {
+        let connection = match self.user_header("connection") {
+            Some(HeaderEdit::Send { line, .. }) => {
+                let value = line.split_once(':').map_or("", |(_, v)| v.trim());
+                format!("{value}, TE")
+            }
+            _ => "TE".into(),
+        };
+        format!("Connection: {connection}\r\nTE: gzip\r\n")
+    }
+
+    /// How the reply's body is framed for this request: as a HEAD's under `-I`, and with no
+    /// regard to Content-Length under `--ignore-content-length`.
+    pub fn body_framing(&self, head: &Head) -> Result<BodyFraming, HeadError> {
+        head.framing_with(self.framing_method(), self.ignore_content_length)
+    }
+
+    /// The codings the body is decoded through, as one Content-Encoding list in the order
+    /// applied: with `--compressed` the content codings, then any transfer coding but
+    /// chunked (curl decodes a gzip Transfer-Encoding, asked for or not); none with `--raw`.
+    pub fn decodings(&self, head: &Head) -> Option<String> {
+        if self.raw {
+            return None;
+        }
+        let content = head.joined("content-encoding").filter(|_| self.compressed);
+        let codings: Vec<String> = content
+            .into_iter()
+            .chain(head.transfer_codings_applied())
+            .collect();
+        (!codings.is_empty()).then(|| codings.join(", "))
     }
 
     /// The `-H` edit of header `name` still in force (the last one given), if any.

@@ -10,6 +10,7 @@ pub(super) mod checksum;
 pub(crate) mod cookies;
 pub(super) mod etag;
 pub(crate) mod file;
+pub(super) mod hash_bar;
 pub(super) mod heads;
 pub(super) mod part_lock;
 pub(super) mod progress;

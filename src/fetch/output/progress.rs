@@ -1,11 +1,12 @@
 //! Owns watching the body arrive: the progress display (an indicatif bar with bytes, rate
-//! and ETA when the length is known, a spinner when it is not, nothing unless stderr is a
-//! terminal and `-s` is off) and `--limit-rate`'s pacing.
+//! and ETA when the length is known, a spinner when it is not, or with `-#` curl's bar of
+//! hashes; nothing unless stderr is a terminal and `-s` is off) and `--limit-rate`'s pacing.
 //!
 //! Pacing sleeps after a read until the average since the start is back under the limit,
 //! and reads at most a quarter second's worth at a time, so the kernel's receive window,
 //! not a burst into our buffer, is what slows the server down.
 
+use super::hash_bar::HashBar;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,6 +21,8 @@ const SPINNER: &str = "{spinner} {bytes} {binary_bytes_per_sec} {elapsed}";
 /// shares (one per `--segments` connection) only advance it.
 pub struct Progress {
     bar: Option<ProgressBar>,
+    /// `-#`: curl's bar of hashes instead.
+    hashes: Option<Arc<HashBar>>,
     owner: bool,
 }
 
@@ -30,6 +33,7 @@ impl Progress {
         if !wanted || !std::io::stderr().is_terminal() {
             return Progress {
                 bar: None,
+                hashes: None,
                 owner: true,
             };
         }
@@ -49,6 +53,18 @@ impl Progress {
         }
         Progress {
             bar: Some(bar),
+            hashes: None,
+            owner: true,
+        }
+    }
+
+    /// `-#`: curl's bar of hashes for a body of `total` bytes, shown only when `wanted` and
+    /// stderr is a terminal.
+    pub fn hashes(wanted: bool, total: Option<u64>) -> Self {
+        let shown = wanted && std::io::stderr().is_terminal();
+        Progress {
+            bar: None,
+            hashes: shown.then(|| Arc::new(HashBar::new(total))),
             owner: true,
         }
     }
@@ -58,6 +74,9 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.inc(n as u64);
         }
+        if let Some(hashes) = &self.hashes {
+            hashes.advance(n as u64);
+        }
     }
 
     /// Starts the count at `n` bytes (a resumed body).
@@ -65,12 +84,16 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.set_position(n);
         }
+        if let Some(hashes) = &self.hashes {
+            hashes.set(n);
+        }
     }
 
     /// Another handle on the same bar, which does not clear it when dropped.
     pub fn share(&self) -> Progress {
         Progress {
             bar: self.bar.clone(),
+            hashes: self.hashes.clone(),
             owner: false,
         }
     }
@@ -79,6 +102,9 @@ impl Progress {
     pub fn finish(&self) {
         if let Some(bar) = self.bar.as_ref().filter(|_| self.owner) {
             bar.finish_and_clear();
+        }
+        if let Some(hashes) = self.hashes.as_ref().filter(|_| self.owner) {
+            hashes.finish();
         }
     }
 }

@@ -54,6 +54,8 @@ fn table() -> Vec<Line> {
         line(&["--next", "-s", "{u}/hello", "-:", "-:", "{u}/json"]),
         line(&["-s", "{u}/hello", "--next"]),
         line(&["-s", "-N", "{u}/chunked"]),
+        line(&["-#", "-o", "out", "{u}/data"]),
+        line(&["--progress-bar", "{u}/hello"]),
         line(&["-s", "--no-buffer", "-o", "out", "{u}/hello"]),
         line(&["--stderr", "err", "-sS", "-o", "out", "{u}/hello"]),
         line(&["--stderr", "err", "-s", "{u}/hello", "-:", "{u}/json"]),

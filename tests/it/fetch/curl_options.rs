@@ -32,8 +32,9 @@ fn fetch_flags() -> Vec<String> {
 }
 
 /// An HTTP option of curl's that fetch lacks is refused with the one line, whether typed
-/// long, with a value, or as a short option in a cluster (the bug: clap's "a similar
-/// argument exists: '--max-redirs'" and "to pass '-c' as a value, use '-- -c'").
+/// long, with a value, or after a cluster of short ones (the bug: clap's "a similar
+/// argument exists: '--max-redirs'" and "to pass '-c' as a value, use '-- -c'"); since
+/// `-#`, every short HTTP option of curl's is taken.
 #[test]
 fn an_http_option_it_lacks_is_one_line_and_exit_2() {
     for (args, line) in [
@@ -42,8 +43,8 @@ fn an_http_option_it_lacks_is_one_line_and_exit_2() {
             "sockit: fetch does not support curl's --aws-sigv4 yet\n",
         ),
         (
-            &["-sS#", "http://127.0.0.1:9/"],
-            "sockit: fetch does not support curl's -# (--progress-bar) yet\n",
+            &["-sS", "--styled-output", "http://127.0.0.1:9/"],
+            "sockit: fetch does not support curl's --styled-output yet\n",
         ),
         (
             &["--hsts=hsts.txt", "http://127.0.0.1:9/"],

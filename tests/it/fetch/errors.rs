@@ -71,7 +71,6 @@ fn weird_replies_are_8() {
         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3 \r\nabc\r\n0\r\n\r\n",
         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3 ext\r\nabc\r\n0\r\n\r\n",
         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
-        b"garbage\r\n\r\n",
     ] {
         let server = replying(bad);
         let run = fetch(&[&server.url("/")]);
@@ -90,6 +89,8 @@ fn status_lines_curl_refuses_are_1() {
             &b"HTTP/1.1 abc OK\r\n\r\n"[..],
             "Unsupported HTTP version in response",
         ),
+        // No status line at all: curl's HTTP/0.9, refused without --http0.9.
+        (b"garbage\r\n\r\n", "Received HTTP/0.9 when not allowed"),
         (
             b"HTTP/1.1 2001 Odd\r\n\r\n",
             "Unsupported response code in HTTP response",

@@ -185,3 +185,65 @@ fn manual_is_sockit_man() {
     assert!(man.status.success());
     assert_eq!(run.stdout, man.stdout);
 }
+
+/// Runs `sockit ARGS` on a pty (python3's pty module) with `COLUMNS=60`: what the terminal
+/// showed, or None when python3 is missing (the test then says it skipped).
+fn on_a_terminal(args: &[&str]) -> Option<Vec<u8>> {
+    if !crate::support::require_tool("python3") {
+        return None;
+    }
+    const SCRIPT: &str = "import os, pty, subprocess, sys
+main, side = pty.openpty()
+child = subprocess.Popen(sys.argv[2:], stdin=side, stdout=side, stderr=side)
+os.close(side)
+shown = b''
+while True:
+    try:
+        data = os.read(main, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    shown += data
+child.wait()
+open(sys.argv[1], 'wb').write(shown)
+sys.exit(child.returncode)
+";
+    let dir = tempfile::tempdir().unwrap();
+    let shown = dir.path().join("shown");
+    let mut cmd = std::process::Command::new("python3");
+    cmd.args(["-c", SCRIPT])
+        .arg(&shown)
+        .arg(env!("CARGO_BIN_EXE_sockit"))
+        .args(args)
+        .env("COLUMNS", "60")
+        .current_dir(dir.path());
+    let (status, stderr) =
+        crate::support::ChildGuard::spawn(cmd).wait_within(Duration::from_secs(30));
+    assert!(status.success(), "{status}: {stderr}");
+    Some(fs::read(&shown).unwrap())
+}
+
+/// `-#` draws curl's bar on a terminal: at COLUMNS=60, 53 `#` and ` 100.0%` after a `\r`,
+/// then the line break (the pty shows it as CRLF), as curl 7.88 draws it.
+#[test]
+fn progress_bar_draws_curls_hashes_on_a_terminal() {
+    let server = Server::plain(|_, s| reply(s, &ok(&vec![b'x'; 100_000])));
+    let url = server.url("/");
+    let Some(shown) = on_a_terminal(&["fetch", "-#", "-o", "out", &url]) else {
+        return;
+    };
+    let done = format!("\r{} 100.0%\r\n", "#".repeat(53));
+    assert!(
+        shown.ends_with(done.as_bytes()),
+        "{:?}",
+        String::from_utf8_lossy(&shown)
+    );
+    let Some(meter) = on_a_terminal(&["fetch", "-o", "out", &url]) else {
+        return;
+    };
+    assert!(
+        !meter.windows(3).any(|w| w == b"###"),
+        "no hashes without -#"
+    );
+}

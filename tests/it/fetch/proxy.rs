@@ -237,6 +237,11 @@ impl TlsProxy {
     /// tinyproxy behind stunnel presenting `pair` (for localhost); None when either is not
     /// installed (a failure under CI=true).
     fn start(pair: &crate::support::pki::Pair) -> Option<TlsProxy> {
+        Self::start_with(pair, "")
+    }
+
+    /// As [`TlsProxy::start`], with `extra` lines in stunnel's service section.
+    fn start_with(pair: &crate::support::pki::Pair, extra: &str) -> Option<TlsProxy> {
         if !crate::support::require_all(&[
             (crate::support::on_path("stunnel4"), "stunnel4"),
             (crate::support::on_path("tinyproxy"), "tinyproxy"),
@@ -252,7 +257,7 @@ impl TlsProxy {
                 &conf,
                 format!(
                     "foreground = yes\npid =\n[proxy]\naccept = 127.0.0.1:{port}\n\
-                     connect = 127.0.0.1:{}\ncert = {}\nkey = {}\n",
+                     connect = 127.0.0.1:{}\ncert = {}\nkey = {}\n{extra}\n",
                     inner.port,
                     pair.cert.display(),
                     pair.key.display()
@@ -326,4 +331,220 @@ fn proxytunnel_and_kept_tunnels() {
     let seen = plain.requests();
     assert!(seen.iter().all(|r| r.header("via").is_none()), "{seen:?}");
     assert_eq!(seen[0].peer, seen[1].peer, "one tunnel for both");
+}
+
+/// `head`, then `extra`, then `tail`: one command line.
+fn joined(head: &[&str], extra: &[&str], tail: &str) -> Vec<String> {
+    let all = head.iter().chain(extra).chain([&tail]);
+    all.map(|arg| arg.to_string()).collect()
+}
+
+/// Runs `sockit fetch ARGS`.
+fn fetch_line(args: &[String]) -> Run {
+    fetch(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// Runs `curl -q -s ARGS` (no .curlrc, bounded by -m 30, without the environment's proxy
+/// and CA variables) and returns its exit code and stdout.
+fn curl(args: &[String]) -> (i32, Vec<u8>) {
+    let mut cmd = Command::new("curl");
+    cmd.args(["-q", "-s", "-m", "30"]).args(args);
+    for var in crate::support::PROXY_VARS
+        .iter()
+        .chain(&crate::support::TLS_VARS)
+    {
+        cmd.env_remove(var);
+    }
+    let out = cmd.output().expect("curl runs");
+    (out.status.code().unwrap_or(-1), out.stdout)
+}
+
+/// Runs ARGS with sockit, which must exit with `code`, and, where curl is installed, with
+/// curl, which must exit the same and print the same: the differential line of an option
+/// that needs an https:// proxy.
+#[track_caller]
+fn as_curl(args: &[String], code: i32) -> Run {
+    let run = fetch_line(args).expect(code);
+    if crate::support::require_tool("curl") {
+        let (theirs, out) = curl(args);
+        assert_eq!((theirs, out), (code, run.stdout.clone()), "curl {args:?}");
+    }
+    run
+}
+
+/// The --proxy-* TLS twins against stunnel's https:// proxy, each exiting as curl 7.88
+/// does: trust by --proxy-capath (or the origin's --capath, which curl passes on),
+/// --proxy-crlfile (60 revoked; --crlfile counts too), --proxy-ciphers and
+/// --proxy-tls13-ciphers (59 when none is known), --proxy-tlsv1; --proxy-pinnedpubkey (90).
+#[test]
+fn https_proxy_tls_options() {
+    use crate::support::pki::{Key, Pki};
+    if !crate::support::require_tool("openssl") {
+        return;
+    }
+    let pki = Pki::new("proxy-tls-ca");
+    let pair = pki.server("proxy", Key::EcdsaP256);
+    let Some(proxy) = TlsProxy::start(&pair) else {
+        return;
+    };
+    let plain = Server::plain(|_, s| reply(s, &ok(b"via the proxy")));
+    let proxy_url = format!("https://localhost:{}", proxy.port);
+    let target = plain.url("/p");
+    let ca = pki.ca.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // The CA under OpenSSL's hashed name, as curl's --capath needs it.
+    std::fs::copy(&pki.ca, dir.path().join("ca.pem")).unwrap();
+    let rehashed = Command::new("openssl")
+        .arg("rehash")
+        .arg(dir.path())
+        .status();
+    assert!(rehashed.is_ok_and(|s| s.success()), "openssl rehash");
+    let capath = dir.path().to_str().unwrap();
+    let revoking = pki.crl("revoking", &[&pair]);
+    let sparing = pki.crl("sparing", &[]);
+    let (revoking, sparing) = (revoking.to_str().unwrap(), sparing.to_str().unwrap());
+    let head = ["-x", proxy_url.as_str()];
+    let line = |extra: &[&str]| joined(&head, extra, &target);
+    let run = as_curl(&line(&["--proxy-capath", capath]), 0);
+    assert_eq!(run.out(), "via the proxy");
+    as_curl(&line(&["--capath", capath]), 0);
+    as_curl(&line(&["--cacert", ca]), 60);
+    let trusted = ["--proxy-cacert", ca];
+    as_curl(
+        &line(&[&trusted[..], &["--proxy-crlfile", sparing]].concat()),
+        0,
+    );
+    as_curl(
+        &line(&[&trusted[..], &["--proxy-crlfile", revoking]].concat()),
+        60,
+    );
+    as_curl(
+        &line(&[&trusted[..], &["--crlfile", revoking]].concat()),
+        60,
+    );
+    as_curl(
+        &line(&[&trusted[..], &["--proxy-crlfile", ca]].concat()),
+        82,
+    );
+    as_curl(&line(&[&trusted[..], &["--proxy-tlsv1"]].concat()), 0);
+    let suite = ["--proxy-tls13-ciphers", "TLS_AES_128_GCM_SHA256"];
+    as_curl(&line(&[&trusted[..], &suite].concat()), 0);
+    as_curl(
+        &line(&[&trusted[..], &["--proxy-tls13-ciphers", "bogus"]].concat()),
+        59,
+    );
+    as_curl(
+        &line(&[&trusted[..], &["--proxy-ciphers", "bogus"]].concat()),
+        59,
+    );
+    // curl 7.88 never checks --proxy-pinnedpubkey (its tool does not pass it to libcurl), so
+    // these are sockit's alone: the pin is enforced, as curl's manual says.
+    let pem = std::fs::read(&pair.cert).unwrap();
+    let (_, pem) = x509_parser::pem::parse_x509_pem(&pem).unwrap();
+    let spki = pem
+        .parse_x509()
+        .unwrap()
+        .tbs_certificate
+        .subject_pki
+        .raw
+        .to_vec();
+    use base64::Engine;
+    let hash = ring::digest::digest(&ring::digest::SHA256, &spki);
+    let pin = format!(
+        "sha256//{}",
+        base64::engine::general_purpose::STANDARD.encode(hash)
+    );
+    let pinned = |pin: &str| {
+        fetch_line(&line(
+            &[&trusted[..], &["--proxy-pinnedpubkey", pin]].concat(),
+        ))
+    };
+    assert_eq!(pinned(&pin).expect(0).out(), "via the proxy");
+    let run = pinned("sha256//AAAA").expect(90);
+    assert!(run.stderr.contains("pinned"), "{}", run.stderr);
+    fetch_line(&line(&[
+        "--proxy-insecure",
+        "--proxy-pinnedpubkey",
+        "sha256//AAAA",
+    ]))
+    .expect(90);
+}
+
+/// An https:// proxy that requires a client certificate (stunnel's requireCert): the one
+/// --proxy-cert/--proxy-key present, an encrypted key opened with --proxy-pass, and curl's
+/// 58 for a wrong passphrase or a type other than PEM; none presented is a failed handshake.
+#[test]
+fn https_proxy_client_certificates() {
+    use crate::support::pki::{Key, Pki};
+    if !crate::support::require_tool("openssl") {
+        return;
+    }
+    let pki = Pki::new("proxy-mtls-ca");
+    let pair = pki.server("proxy", Key::EcdsaP256);
+    let verify = format!(
+        "verifyChain = yes\nrequireCert = yes\nCAfile = {}",
+        pki.ca.display()
+    );
+    let Some(proxy) = TlsProxy::start_with(&pair, &verify) else {
+        return;
+    };
+    let plain = Server::plain(|_, s| reply(s, &ok(b"client known")));
+    let proxy_url = format!("https://localhost:{}", proxy.port);
+    let target = plain.url("/c");
+    let client = pki.client("proxy-client");
+    let (cert, key) = (client.cert.to_str().unwrap(), client.key.to_str().unwrap());
+    let locked = pki.encrypted_key(&client, "s3cret");
+    let locked = locked.to_str().unwrap();
+    let ca = pki.ca.to_str().unwrap();
+    let head = ["-x", proxy_url.as_str(), "--proxy-cacert", ca];
+    let line = |extra: &[&str]| joined(&head, extra, &target);
+    let run = as_curl(&line(&["--proxy-cert", cert, "--proxy-key", key]), 0);
+    assert_eq!(run.out(), "client known");
+    let opened = [
+        "--proxy-cert",
+        cert,
+        "--proxy-key",
+        locked,
+        "--proxy-pass",
+        "s3cret",
+    ];
+    as_curl(&line(&opened), 0);
+    as_curl(
+        &line(&[
+            "--proxy-cert",
+            &format!("{cert}:s3cret"),
+            "--proxy-key",
+            locked,
+        ]),
+        0,
+    );
+    let wrong = [
+        "--proxy-cert",
+        cert,
+        "--proxy-key",
+        locked,
+        "--proxy-pass",
+        "bad",
+    ];
+    let run = as_curl(&line(&wrong), 58);
+    assert!(run.stderr.contains("wrong passphrase"), "{}", run.stderr);
+    let typed = [
+        "--proxy-cert",
+        cert,
+        "--proxy-key",
+        key,
+        "--proxy-cert-type",
+        "P12",
+    ];
+    fetch_line(&line(&typed)).expect(58);
+    let typed = [
+        "--proxy-cert",
+        cert,
+        "--proxy-key",
+        key,
+        "--proxy-key-type",
+        "DER",
+    ];
+    fetch_line(&line(&typed)).expect(58);
+    assert_ne!(fetch_line(&line(&[])).code, 0, "no client certificate");
 }

@@ -493,6 +493,28 @@ fn canned(request: &Request, addr: SocketAddr) -> Reply {
             return Reply::close(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nold\n".to_vec())
         }
         "/empty" => b"HTTP/1.1 204 No Content\r\n\r\n".to_vec(),
+        // No status line: HTTP/0.9's bare body, until close (`--http0.9`).
+        "/http09" => return Reply::close(b"hello there\n".to_vec()),
+        // A gzip Transfer-Encoding under the chunks (`--tr-encoding`, `--raw`).
+        "/te-gzip" => {
+            let packed = gzip(b"hello te\n");
+            let mut wire = format!(
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n{:x}\r\n",
+                packed.len()
+            )
+            .into_bytes();
+            wire.extend_from_slice(&packed);
+            wire.extend_from_slice(b"\r\n0\r\n\r\n");
+            wire
+        }
+        // More body than the Content-Length says, then close (`--ignore-content-length`).
+        "/long-body" => {
+            return Reply::close(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcdef".to_vec())
+        }
+        // A blank line before the status line, which curl takes for HTTP/0.9.
+        "/blank-first" => {
+            return Reply::close(b"\r\nHTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nhello\n".to_vec())
+        }
         "/redirect" => redirect("302 Found", "/hello"),
         "/redirect-abs" => redirect("301 Moved Permanently", &format!("http://{addr}/hello")),
         // Another origin (host name, not address): credentials must not follow.
