@@ -878,11 +878,11 @@ impl Exchange<'_> {
 
     /// A resumed 206 must leave the file exactly as long as its Content-Range announced.
     fn check_resumed_length(&self, head: &Head, out: &Output) -> Result<(), FetchError> {
-        let resumed = self.attempt.offset > 0;
-        if let (Some((_, Some(total))), Some(len), true) =
-            (head.content_range(), out.file_len(), resumed)
-        {
-            if head.status == 206 && len != total {
+        if self.attempt.offset == 0 || head.status != 206 {
+            return Ok(());
+        }
+        if let (Some((_, Some(total))), Some(len)) = (head.content_range(), out.file_len()) {
+            if len != total {
                 return Err(FetchError::Partial(format!(
                     "the resumed file has {len} bytes, the server announced {total}"
                 )));

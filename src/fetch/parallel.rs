@@ -16,6 +16,10 @@ use tokio::task::LocalSet;
 
 /// Fetches all `plans`, `max` at a time, sharing kept-alive connections and one display
 /// for their progress bars; the results in the plans' order.
+///
+/// A fetch's task is spawned only once it holds its permit: its future holds the whole
+/// exchange's state, and spawning every URL's task up front allocated all of them (500 for
+/// 500 URLs) while only `max` could run.
 pub async fn fetch_all(plans: Vec<FetchPlan>, max: usize) -> Vec<Result<(), FetchError>> {
     let permits = Arc::new(Semaphore::new(max.max(1)));
     let run = Arc::new(RunState {
@@ -23,18 +27,18 @@ pub async fn fetch_all(plans: Vec<FetchPlan>, max: usize) -> Vec<Result<(), Fetc
         ..RunState::default()
     });
     let local = LocalSet::new();
-    let tasks: Vec<_> = plans
-        .into_iter()
-        .map(|plan| {
-            let (permits, run) = (permits.clone(), run.clone());
-            local.spawn_local(async move {
-                let _permit = permits.acquire_owned().await;
-                job::fetch(&plan, &run).await
-            })
-        })
-        .collect();
     local
         .run_until(async {
+            let mut tasks = Vec::with_capacity(plans.len());
+            for plan in plans {
+                // The semaphore is never closed, so a permit always comes.
+                let permit = permits.clone().acquire_owned().await.ok();
+                let run = run.clone();
+                tasks.push(tokio::task::spawn_local(async move {
+                    let _permit = permit;
+                    job::fetch(&plan, &run).await
+                }));
+            }
             let mut results = Vec::with_capacity(tasks.len());
             for task in tasks {
                 // Tasks are never aborted, so a join error is a panic: let it go on.

@@ -2,9 +2,13 @@
 //! disk through one buffer), reading heads (skipping 1xx), and moving the body from the
 //! socket through the body decoder to the output.
 //!
-//! One read buffer of [`BUFFER_SIZE`] bytes serves the whole fetch: the head is parsed in
-//! place, and body bytes go from it to the output as borrowed slices, so the memory used is
-//! the same for a 1 KiB and a 1 TiB body and nothing is allocated per read.
+//! One read buffer serves the whole fetch: the head is parsed in place, and body bytes go
+//! from it to the output as borrowed slices, so nothing is allocated per read. It starts at
+//! [`FIRST_SIZE`] and doubles whenever a read fills it, up to [`BUFFER_SIZE`]: a 4 KiB file
+//! never touches more, a 1 TiB one reaches the full size after five reads and stays there,
+//! so the memory used is bounded whatever the body's size. (A fixed 256 KiB buffer per
+//! fetch cost `-Z` with 500 small files a zeroed 256 KiB and its page faults per file, and
+//! 50 parallel fetches 34 MiB of peak RSS: docs/BENCHMARKS.md.)
 //!
 //! It moves bytes between the socket and the http layer's state machines; from `output/` it
 //! takes only the plain tools it is handed (the progress meter, the `-v` trace).
@@ -27,8 +31,10 @@ use tokio_rustls::client::TlsStream;
 
 /// The chunk an uploaded file is read in.
 const CHUNK: usize = 64 * 1024;
-/// The read buffer: large reads mean few syscalls per megabyte.
+/// The read buffer's largest size: large reads mean few syscalls per megabyte.
 pub const BUFFER_SIZE: usize = 256 * 1024;
+/// The read buffer's first size: a response head and a small body arrive in one read.
+pub const FIRST_SIZE: usize = 16 * 1024;
 /// The most 1xx responses accepted before the final one: each is kept (for `-i`), so a
 /// server sending them forever must not grow memory forever.
 pub const MAX_INTERIM: usize = 32;
@@ -96,18 +102,15 @@ pub struct Buffer {
     bytes: Vec<u8>,
     start: usize,
     end: usize,
+    /// The size `bytes` may grow to.
+    most: usize,
     /// When the first byte of the response arrived (`-w`'s `time_starttransfer`).
     first_byte: Option<Instant>,
 }
 
 impl Default for Buffer {
     fn default() -> Self {
-        Buffer {
-            bytes: vec![0; BUFFER_SIZE],
-            start: 0,
-            end: 0,
-            first_byte: None,
-        }
+        Buffer::growing_to(BUFFER_SIZE)
     }
 }
 
@@ -115,11 +118,23 @@ impl Buffer {
     /// A smaller buffer, for one of several connections at once (`--segments`); it still
     /// holds the largest head accepted.
     pub fn small() -> Self {
+        Buffer::growing_to(2 * head::MAX_HEAD)
+    }
+
+    fn growing_to(most: usize) -> Self {
         Buffer {
-            bytes: vec![0; 2 * head::MAX_HEAD],
+            bytes: vec![0; FIRST_SIZE],
             start: 0,
             end: 0,
+            most,
             first_byte: None,
+        }
+    }
+
+    /// Doubles the buffer, up to its largest size, when `filled` bytes filled it.
+    fn grow_if_full(&mut self, filled: usize) {
+        if filled == self.bytes.len() && filled < self.most {
+            self.bytes.resize((2 * filled).min(self.most), 0);
         }
     }
 
@@ -217,6 +232,7 @@ async fn read_head(conn: &mut Conn, buf: &mut Buffer) -> Result<(Vec<Head>, Head
         buf.bytes.copy_within(buf.start..buf.end, 0);
         buf.end -= buf.start;
         buf.start = 0;
+        buf.grow_if_full(buf.end);
         match conn.read(&mut buf.bytes[buf.end..]).await? {
             Read::Bytes(n) => {
                 buf.end += n;
@@ -309,6 +325,7 @@ async fn await_continue(
         buf.bytes.copy_within(buf.start..buf.end, 0);
         buf.end -= buf.start;
         buf.start = 0;
+        buf.grow_if_full(buf.end);
         let read = conn.read(&mut buf.bytes[buf.end..]);
         match tokio::time::timeout_at(deadline, read).await {
             Err(_) => return Ok(true),
@@ -336,13 +353,14 @@ pub async fn read_body(
     let mut beyond = feed(body, &buf.bytes[start..end], sink)?;
     meter.received(end - start).await;
     buf.clear();
-    let size = meter.read_size(buf.bytes.len());
     while !body.is_done() {
+        let size = meter.read_size(buf.bytes.len());
         match conn.read(&mut buf.bytes[..size]).await? {
             Read::Bytes(n) => {
                 trace::recv_data(&buf.bytes[..n]);
                 beyond |= feed(body, &buf.bytes[..n], sink)?;
                 meter.received(n).await;
+                buf.grow_if_full(n);
             }
             Read::Eof { clean } => {
                 if !clean && body.is_close_delimited() {
@@ -410,4 +428,34 @@ pub fn feed(
         input = &input[used..];
     }
     Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The read buffer starts small, doubles only when a read filled it, and stops at its
+    /// largest size: a small body never costs the full 256 KiB, a large one reaches it.
+    #[test]
+    fn the_read_buffer_grows_only_when_filled() {
+        let mut buf = Buffer::default();
+        assert_eq!(buf.bytes.len(), FIRST_SIZE);
+        buf.grow_if_full(FIRST_SIZE - 1);
+        assert_eq!(
+            buf.bytes.len(),
+            FIRST_SIZE,
+            "a short read leaves it as it is"
+        );
+        for _ in 0..10 {
+            let filled = buf.bytes.len();
+            buf.grow_if_full(filled);
+        }
+        assert_eq!(buf.bytes.len(), BUFFER_SIZE);
+        let mut small = Buffer::small();
+        for _ in 0..10 {
+            let filled = small.bytes.len();
+            small.grow_if_full(filled);
+        }
+        assert_eq!(small.bytes.len(), 2 * head::MAX_HEAD);
+    }
 }

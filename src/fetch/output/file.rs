@@ -321,10 +321,14 @@ impl Output {
         let file = options
             .open(&part)
             .map_err(|e| FetchError::write(&part, &e))?;
-        let len = file
-            .metadata()
-            .map_err(|e| FetchError::write(&part, &e))?
-            .len();
+        // Truncated on opening when nothing is kept: no need to ask its length then.
+        let len = match keep {
+            0 => 0,
+            _ => file
+                .metadata()
+                .map_err(|e| FetchError::write(&part, &e))?
+                .len(),
+        };
         if len != keep {
             return Err(FetchError::Range(format!(
                 "{} has {len} bytes, expected {keep}",

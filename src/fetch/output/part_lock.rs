@@ -42,14 +42,8 @@ impl PartLock {
             reason: "another download is writing it (the same output twice at once?)".into(),
         };
         for _ in 0..TRIES {
-            let created = fs::symlink_metadata(&part).is_err();
-            let file = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(&part)
-                .map_err(|e| FetchError::write(&part, &e))?;
+            let (file, created) =
+                open_or_create(&part).map_err(|e| FetchError::write(&part, &e))?;
             match flock(&file, FlockOperation::NonBlockingLockExclusive) {
                 Ok(()) => {}
                 Err(rustix::io::Errno::WOULDBLOCK) => return Err(busy()),
@@ -74,6 +68,24 @@ impl PartLock {
             // Gone already is as good.
             let _ = fs::remove_file(&self.part);
         }
+    }
+}
+
+/// Opens `part` for reading and writing, creating it if there is none; true when this call
+/// created it. One `open` in the usual case, where the name is free: the exclusive create
+/// both makes the file and says that it was not there (no `stat` before it).
+fn open_or_create(part: &Path) -> std::io::Result<(File, bool)> {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true);
+    match options.clone().create_new(true).open(part) {
+        Ok(file) => Ok((file, true)),
+        // Something has the name (a .part file to continue, or a link to follow).
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => options
+            .create(true)
+            .truncate(false)
+            .open(part)
+            .map(|file| (file, false)),
+        Err(e) => Err(e),
     }
 }
 
