@@ -15,7 +15,6 @@ use super::out_flags::OutPlan;
 use super::payload;
 use super::protocols::Protocols;
 use super::targets::OutputFlag;
-use super::tls_flags;
 use super::url_query;
 use crate::fetch::conn::connect::Family;
 use crate::fetch::conn::dial::{ConnectPlan, HttpVersions};
@@ -33,6 +32,7 @@ use crate::fetch::output::file::{self, ContinueAt};
 use crate::fetch::output::heads::HeadPlan;
 use crate::fetch::pace::Pace;
 use crate::fetch::retry::RetryPlan;
+use crate::net::tls::TlsOptions;
 use percent_encoding::percent_decode_str;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -257,7 +257,15 @@ impl FetchPlan {
                     Some(limit) => Some(limit),
                     None => Some(DEFAULT_CONNECT_TIMEOUT),
                 },
-                tls: tls_flags::origin(args, |name| std::env::var_os(name)),
+                tls: args.tls.origin(
+                    TlsOptions {
+                        cacert: args.cacert.clone(),
+                        insecure: args.insecure,
+                        identity: args.route.client_cert(),
+                        ..TlsOptions::default()
+                    },
+                    |name| std::env::var_os(name),
+                ),
                 warn: !args.silent,
                 routes: args.route.routes()?,
                 unix: args.route.unix(),

@@ -11,8 +11,7 @@
 //! on; `--cacert` and curl's CA variables do not.
 
 use super::headings::PROXY;
-use super::route_args::client_cert;
-use super::tls_flags::TlsFlags;
+use super::tls_flags::{client_cert, TlsFlags};
 use crate::net::tls::{TlsOptions, TlsVersion, VersionRange};
 use std::path::PathBuf;
 

@@ -11,6 +11,7 @@
 
 use super::headings::{CONNECTION, PROXY, TLS};
 use super::proxy_tls_flags::ProxyTlsFlags;
+use super::tls_flags::client_cert;
 use crate::fetch::conn::proxy::ConnectHead;
 use crate::fetch::conn::route::Routes;
 use crate::fetch::error::FetchError;
@@ -225,70 +226,9 @@ impl RouteFlags {
     }
 }
 
-/// The client certificate of `cert` (`FILE[:PASSWORD]`, as `--cert` and `--proxy-cert` take
-/// it), its key file (the certificate's own file when `key` is none), their `types`, and
-/// `pass` (`--pass`, which wins over `:PASSWORD`).
-pub(super) fn client_cert(
-    cert: &str,
-    key: Option<&PathBuf>,
-    types: [Option<String>; 2],
-    pass: Option<&str>,
-) -> ClientCert {
-    let (file, password) = split_cert(cert);
-    let cert = PathBuf::from(file);
-    ClientCert {
-        key: key.cloned().unwrap_or_else(|| cert.clone()),
-        cert,
-        types,
-        pass: pass.map(str::to_owned).or(password),
-    }
-}
-
-/// `--cert FILE[:PASSWORD]` as curl splits it: the file up to the first `:` that no `\`
-/// escapes (with `\:` and `\\` unescaped), and the rest, if any, as the password.
-fn split_cert(given: &str) -> (String, Option<String>) {
-    let mut file = String::with_capacity(given.len());
-    let mut chars = given.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some(next @ (':' | '\\')) => file.push(next),
-                Some(other) => {
-                    file.push('\\');
-                    file.push(other);
-                }
-                None => file.push('\\'),
-            },
-            ':' => {
-                let rest = chars.as_str();
-                return (file, (!rest.is_empty()).then(|| rest.to_owned()));
-            }
-            c => file.push(c),
-        }
-    }
-    (file, None)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// `--cert FILE:PASSWORD` splits at the first unescaped colon, as curl's does, and the
-    /// rest is the password.
-    #[test]
-    fn cert_names_split_at_the_first_unescaped_colon() {
-        let split = |given| {
-            let (file, password) = split_cert(given);
-            (file, password.unwrap_or_default())
-        };
-        let pair = |file: &str, password: &str| (file.to_string(), password.to_string());
-        assert_eq!(split("client.pem"), pair("client.pem", ""));
-        assert_eq!(split("client.pem:secret"), pair("client.pem", "secret"));
-        assert_eq!(split("a\\:b.pem:pw:more"), pair("a:b.pem", "pw:more"));
-        assert_eq!(split("dir\\\\x.pem"), pair("dir\\x.pem", ""));
-        assert_eq!(split("c:\\d.pem"), pair("c", "\\d.pem"));
-        assert_eq!(split_cert("client.pem:").1, None);
-    }
 
     /// --pass opens the key, and wins over --cert's `:PASSWORD`, which counts without it.
     #[test]

@@ -2,16 +2,16 @@
 //! spelling: `--capath`, the versions (`-1/--tlsv1`, `--tlsv1.0` ... `--tlsv1.3`,
 //! `--tls-max`), the suites and groups (`--ciphers`, `--tls13-ciphers`, `--curves`), what
 //! the server must show (`--pinnedpubkey`, `--crlfile`, `--cert-status`), `--no-alpn`,
-//! `--no-sessionid`, the no-ops `--false-start` and `--no-npn`, and `-V`; and turns them,
-//! with curl's environment (`CURL_CA_BUNDLE`, `SSL_CERT_DIR`, `SSL_CERT_FILE`), into the
-//! plain [`TlsOptions`] of the origin's hop.
+//! `--no-sessionid`, the no-ops `--false-start` and `--no-npn`, and `-V`; reads a client
+//! certificate's `FILE[:PASSWORD]` as curl does (for `--cert` and `--proxy-cert` alike); and
+//! turns them, with curl's environment (`CURL_CA_BUNDLE`, `SSL_CERT_DIR`, `SSL_CERT_FILE`),
+//! into the plain [`TlsOptions`] of the origin's hop.
 //!
 //! A group of its own, flattened into `FetchArgs`, so that the TLS flags read together and
-//! the plan takes them through one call.
+//! the plan takes them through one call (it imports nothing of the flags layer above it).
 
-use super::args::FetchArgs;
 use super::headings::TLS;
-use crate::net::tls::{TlsOptions, TlsVersion, VersionRange};
+use crate::net::tls::{ClientCert, TlsOptions, TlsVersion, VersionRange};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -149,41 +149,84 @@ impl TlsFlags {
         .into_iter()
         .find_map(|(set, version)| set.then_some(version))
     }
+
+    /// The origin's TLS options: `given`'s (`--cacert`, `-k` and the client certificate,
+    /// which live with the flags the proxy shares) with these flags, and where neither
+    /// `--cacert` nor `--capath` nor `-k` is given, curl's environment, read as curl 7.88
+    /// reads it: `CURL_CA_BUNDLE` as `--cacert`, else `SSL_CERT_DIR` as `--capath`, else
+    /// `SSL_CERT_FILE` as `--cacert`.
+    pub fn origin(&self, given: TlsOptions, env: impl Fn(&str) -> Option<OsString>) -> TlsOptions {
+        let mut opts = TlsOptions {
+            capath: self.capath.clone(),
+            versions: VersionRange {
+                min: self.min_version(),
+                max: self.tls_max.and_then(|m| m.0),
+            },
+            ciphers: self.ciphers.clone(),
+            tls13_ciphers: self.tls13_ciphers.clone(),
+            curves: self.curves.clone(),
+            pinned_pubkey: self.pinnedpubkey.clone(),
+            crlfile: self.crlfile.clone(),
+            cert_status: self.cert_status,
+            no_alpn: self.no_alpn,
+            no_session_id: self.no_sessionid,
+            ..given
+        };
+        if opts.cacert.is_none() && opts.capath.is_none() && !opts.insecure {
+            if let Some(bundle) = env("CURL_CA_BUNDLE") {
+                opts.cacert = Some(bundle.into());
+            } else if let Some(dir) = env("SSL_CERT_DIR") {
+                opts.capath = Some(dir.into());
+            } else if let Some(file) = env("SSL_CERT_FILE") {
+                opts.cacert = Some(file.into());
+            }
+        }
+        opts
+    }
 }
 
-/// The origin's TLS options: the flags, and where neither `--cacert` nor `--capath` nor
-/// `-k` is given, curl's environment, read as curl 7.88 reads it: `CURL_CA_BUNDLE` as
-/// `--cacert`, else `SSL_CERT_DIR` as `--capath`, else `SSL_CERT_FILE` as `--cacert`.
-pub fn origin(args: &FetchArgs, env: impl Fn(&str) -> Option<OsString>) -> TlsOptions {
-    let flags = &args.tls;
-    let mut opts = TlsOptions {
-        cacert: args.cacert.clone(),
-        capath: flags.capath.clone(),
-        insecure: args.insecure,
-        versions: VersionRange {
-            min: flags.min_version(),
-            max: flags.tls_max.and_then(|m| m.0),
-        },
-        ciphers: flags.ciphers.clone(),
-        tls13_ciphers: flags.tls13_ciphers.clone(),
-        curves: flags.curves.clone(),
-        pinned_pubkey: flags.pinnedpubkey.clone(),
-        crlfile: flags.crlfile.clone(),
-        cert_status: flags.cert_status,
-        no_alpn: flags.no_alpn,
-        no_session_id: flags.no_sessionid,
-        identity: args.route.client_cert(),
-    };
-    if opts.cacert.is_none() && opts.capath.is_none() && !opts.insecure {
-        if let Some(bundle) = env("CURL_CA_BUNDLE") {
-            opts.cacert = Some(bundle.into());
-        } else if let Some(dir) = env("SSL_CERT_DIR") {
-            opts.capath = Some(dir.into());
-        } else if let Some(file) = env("SSL_CERT_FILE") {
-            opts.cacert = Some(file.into());
+/// The client certificate of `cert` (`FILE[:PASSWORD]`, as `--cert` and `--proxy-cert` take
+/// it), its key file (the certificate's own file when `key` is none), their `types`, and
+/// `pass` (`--pass`, which wins over `:PASSWORD`).
+pub(super) fn client_cert(
+    cert: &str,
+    key: Option<&PathBuf>,
+    types: [Option<String>; 2],
+    pass: Option<&str>,
+) -> ClientCert {
+    let (file, password) = split_cert(cert);
+    let cert = PathBuf::from(file);
+    ClientCert {
+        key: key.cloned().unwrap_or_else(|| cert.clone()),
+        cert,
+        types,
+        pass: pass.map(str::to_owned).or(password),
+    }
+}
+
+/// `--cert FILE[:PASSWORD]` as curl splits it: the file up to the first `:` that no `\`
+/// escapes (with `\:` and `\\` unescaped), and the rest, if any, as the password.
+fn split_cert(given: &str) -> (String, Option<String>) {
+    let mut file = String::with_capacity(given.len());
+    let mut chars = given.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(next @ (':' | '\\')) => file.push(next),
+                Some(other) => {
+                    file.push('\\');
+                    file.push(other);
+                }
+                None => file.push('\\'),
+            },
+            ':' => {
+                let rest = chars.as_str();
+                return (file, (!rest.is_empty()).then(|| rest.to_owned()));
+            }
+            c => file.push(c),
         }
     }
-    opts
+    (file, None)
 }
 
 #[cfg(test)]
@@ -191,16 +234,28 @@ mod tests {
     use super::*;
     use clap::Parser;
 
+    /// The TLS group with the two flags of another group that `origin` is given.
     #[derive(Parser)]
     struct Cli {
         #[command(flatten)]
-        fetch: FetchArgs,
+        tls: TlsFlags,
+        #[arg(long)]
+        cacert: Option<PathBuf>,
+        #[arg(short = 'k')]
+        insecure: bool,
     }
 
-    fn parse(args: &[&str]) -> FetchArgs {
-        Cli::try_parse_from([&["fetch"], args, &["https://h/"]].concat())
-            .unwrap()
-            .fetch
+    fn origin(cli: &Cli, env: impl Fn(&str) -> Option<OsString>) -> TlsOptions {
+        let given = TlsOptions {
+            cacert: cli.cacert.clone(),
+            insecure: cli.insecure,
+            ..TlsOptions::default()
+        };
+        cli.tls.origin(given, env)
+    }
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::try_parse_from([&["fetch"], args].concat()).unwrap()
     }
 
     /// curl's order: CURL_CA_BUNDLE, else SSL_CERT_DIR, else SSL_CERT_FILE; none of them
@@ -241,5 +296,22 @@ mod tests {
         assert_eq!(range(&["-1", "--tlsv1.3"]).min, Some(TlsVersion::V1_3));
         assert_eq!(range(&["--tls-max", "1.2"]).max, Some(TlsVersion::V1_2));
         assert_eq!(range(&["--tls-max", "default"]).max, None);
+    }
+
+    /// `--cert FILE:PASSWORD` splits at the first unescaped colon, as curl's does, and the
+    /// rest is the password.
+    #[test]
+    fn cert_names_split_at_the_first_unescaped_colon() {
+        let split = |given| {
+            let (file, password) = split_cert(given);
+            (file, password.unwrap_or_default())
+        };
+        let pair = |file: &str, password: &str| (file.to_string(), password.to_string());
+        assert_eq!(split("client.pem"), pair("client.pem", ""));
+        assert_eq!(split("client.pem:secret"), pair("client.pem", "secret"));
+        assert_eq!(split("a\\:b.pem:pw:more"), pair("a:b.pem", "pw:more"));
+        assert_eq!(split("dir\\\\x.pem"), pair("dir\\x.pem", ""));
+        assert_eq!(split("c:\\d.pem"), pair("c", "\\d.pem"));
+        assert_eq!(split_cert("client.pem:").1, None);
     }
 }
