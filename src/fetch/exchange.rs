@@ -14,7 +14,7 @@ use super::error::FetchError;
 use super::flags::plan::FetchPlan;
 use super::http::body::BodyDecoder;
 use super::http::decode::ContentDecoder;
-use super::http::digest::{cnonce, AuthMode, DigestState, Offers};
+use super::http::digest::{fresh_cnonce, AuthMode, DigestState, Offers};
 use super::http::disposition;
 use super::http::head::{self, BodyFraming, Head};
 use super::http::redirect::{self, is_redirect, Redirects};
@@ -397,14 +397,11 @@ impl Exchange<'_> {
             if *answered && !challenge.stale {
                 return false;
             }
-            let mut random = [0u8; 16];
-            if ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random)
-                .is_err()
-            {
+            let Some(cnonce) = fresh_cnonce() else {
                 return false;
-            }
+            };
             let origin = self.url.origin().ascii_serialization();
-            *self.digest_state() = Some(DigestState::new(challenge, origin, cnonce(random)));
+            *self.digest_state() = Some(DigestState::new(challenge, origin, cnonce));
         } else if self.plan.auth == AuthMode::Any && offers.basic && !self.request.basic {
             self.request.basic = true;
         } else {

@@ -58,6 +58,21 @@ pub struct ConnectPlan {
     pub names: crate::net::Names,
 }
 
+impl ConnectPlan {
+    /// The network a connection is made over: routes, family, the connect's bound, sockets
+    /// and resolver, reporting to `trace`; for TCP and QUIC alike.
+    pub fn net(&self, trace: Verbose) -> Net<'_> {
+        Net {
+            routes: &self.routes,
+            family: self.family,
+            timeout: self.timeout,
+            sockets: &self.sockets,
+            names: &self.names,
+            trace,
+        }
+    }
+}
+
 /// Whether an https:// URL goes over QUIC (HTTP/3) first (`--http3`, `--http3-only`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum QuicMode {
@@ -182,14 +197,7 @@ async fn connect_within(
     };
     let target = how.routes.connect_to(&origin, port)?;
     let proxy = proxy_for(how, proxies, url);
-    let net = Net {
-        routes: &how.routes,
-        family: how.family,
-        timeout: how.timeout,
-        sockets: &how.sockets,
-        names: &how.names,
-        trace,
-    };
+    let net = how.net(trace);
     // Which step a timeout cut short: the TLS handshake is named as curl names it.
     let mut handshaking = false;
     let work = async {

@@ -7,7 +7,7 @@
 //! state sits behind an `Arc`), so later requests answer it at once with `nc` counting up,
 //! as the origin's Digest does. The Digest arithmetic is `http::digest`'s.
 
-use crate::fetch::http::digest::{cnonce, AuthMode, DigestState, Offers};
+use crate::fetch::http::digest::{fresh_cnonce, AuthMode, DigestState, Offers};
 use crate::fetch::http::head::Head;
 use crate::fetch::http::request;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -88,13 +88,10 @@ impl ProxyAuth {
             if *answered && !challenge.stale {
                 return false;
             }
-            let mut random = [0u8; 16];
-            if ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random)
-                .is_err()
-            {
+            let Some(cnonce) = fresh_cnonce() else {
                 return false;
-            }
-            state.digest = Some(DigestState::new(challenge, key, cnonce(random)));
+            };
+            state.digest = Some(DigestState::new(challenge, key, cnonce));
         } else if self.mode == AuthMode::Any && offers.basic && !*answered {
             state.basic_for = Some(key);
         } else {

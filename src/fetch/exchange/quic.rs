@@ -12,7 +12,6 @@ use super::Exchange;
 use crate::fetch::conn::dial::{self, QuicMode};
 use crate::fetch::conn::h2::{self, Failed};
 use crate::fetch::conn::h3::{self, H3Conn};
-use crate::fetch::conn::hops::Net;
 use crate::fetch::conn::link::{Carrier, Link};
 use crate::fetch::conn::route::HostPort;
 use crate::fetch::error::FetchError;
@@ -84,14 +83,7 @@ impl<'a> Exchange<'a> {
         let plan: &'a FetchPlan = self.plan;
         let how = &plan.connect;
         let tcp_tls = dial::tls_config(&mut self.tls, how, &self.run.tls)?;
-        let net = Net {
-            routes: &how.routes,
-            family: how.family,
-            timeout: how.timeout,
-            sockets: &how.sockets,
-            names: &how.names,
-            trace: self.trace,
-        };
+        let net = how.net(self.trace);
         let limit = how.timeout.unwrap_or(Duration::MAX);
         let url = self.url.clone();
         let quic = h3::dial(

@@ -200,6 +200,13 @@ impl DigestState {
     }
 }
 
+/// A fresh client nonce from the system's randomness, or None when it has none to give.
+pub fn fresh_cnonce() -> Option<String> {
+    let mut random = [0u8; 16];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random).ok()?;
+    Some(cnonce(random))
+}
+
 /// A client nonce of curl's shape: 32 random hex digits, base64-encoded.
 pub fn cnonce(random: [u8; 16]) -> String {
     use base64::Engine as _;
