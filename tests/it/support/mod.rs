@@ -569,15 +569,24 @@ fn skip_lines_name_the_missing_peers() {
     );
 }
 
-/// A port on 127.0.0.1 that nothing listened on a moment ago, for a peer that must be told
-/// its port in a config file (nginx, tinyproxy, stunnel, SOCKS servers): a caller retries in
-/// the rare case another process takes it first.
+/// A port on 127.0.0.1 that nothing listened on (TCP or UDP) a moment ago and that this
+/// process never handed out before, for a peer that must be told its port in a config file
+/// (nginx, tinyproxy, stunnel, SOCKS servers, caddy): a caller retries in the rare case
+/// another process takes it first. The kernel may give the same ephemeral port to two
+/// tests running side by side; peers that bind with SO_REUSEPORT (caddy does) would then
+/// share it silently and answer each other's clients, hence the process-wide record.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    loop {
+        let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = tcp.local_addr().unwrap().port();
+        let udp_free = std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok();
+        let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+        if udp_free && !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// Waits, within [`WAIT`], until the server end of `client` (a connection over IPv4 loopback)
