@@ -152,7 +152,8 @@ impl FetchPlan {
         } else {
             AuthMode::Basic
         };
-        request.basic = auth == AuthMode::Basic;
+        // --aws-sigv4 signs in place of Basic, as curl sends one or the other.
+        request.basic = auth == AuthMode::Basic && request.aws_sigv4.is_none();
         let digest = std::sync::Arc::default();
         let write_out = args
             .write_out
@@ -471,6 +472,14 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
             "{r:?} is not a byte range (e.g. 0-499, 500-, -500, 0-1,5-9)"
         )));
     }
+    let headers = header_lines(&args.headers)?;
+    let post_fields = match &body {
+        Some(Payload::Bytes { data, .. }) => Some(data.as_slice()),
+        _ => None,
+    };
+    let aws_sigv4 = args
+        .sigv4
+        .setting(&headers, post_fields, !args.data.json.is_empty());
     let spec = RequestSpec {
         method,
         body,
@@ -487,10 +496,11 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         compressed: args.compressed,
         http10: args.http10,
         head_only: args.head,
-        edits: header_edits(&args.headers)?
-            .into_iter()
-            .chain(args.etag.if_none_match()?)
-            .collect(),
+        edits: headers
+            .iter()
+            .map(|line| HeaderEdit::parse(line))
+            .chain(args.etag.if_none_match().transpose())
+            .collect::<Result<_, _>>()?,
         proxy_edits: Vec::new(),
         user: args.user.clone(),
         bearer: args.oauth2_bearer.clone(),
@@ -507,28 +517,29 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         withheld: Vec::new(),
         cookie_text: None,
         jar_cookies: None,
+        aws_sigv4,
     };
     Ok((spec, query))
 }
 
-/// The `-H` flags in order, `-H @FILE` standing for FILE's lines (`@-`: stdin's), one header
-/// each, as curl reads them.
-fn header_edits(flags: &[String]) -> Result<Vec<HeaderEdit>, FetchError> {
-    let mut edits = Vec::with_capacity(flags.len());
+/// The `-H` flags' lines in order, `-H @FILE` standing for FILE's lines (`@-`: stdin's), one
+/// header each, as curl reads them.
+fn header_lines(flags: &[String]) -> Result<Vec<String>, FetchError> {
+    let mut lines = Vec::with_capacity(flags.len());
     for flag in flags {
         let Some(path) = flag.strip_prefix('@') else {
-            edits.push(HeaderEdit::parse(flag)?);
+            lines.push(flag.clone());
             continue;
         };
         let bytes = file_arg::read_all(path)?;
         for line in String::from_utf8_lossy(&bytes).lines() {
             let line = line.trim_end_matches('\r');
             if !line.trim().is_empty() {
-                edits.push(HeaderEdit::parse(line)?);
+                lines.push(line.to_string());
             }
         }
     }
-    Ok(edits)
+    Ok(lines)
 }
 
 /// Parses the URL as curl does: `scheme://` (`--proto-default`'s, else http) when no
