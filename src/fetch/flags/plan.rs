@@ -141,7 +141,8 @@ impl FetchPlan {
         // Read once: `-d @-` and `-w @-` consume stdin.
         let (mut request, query) = request_spec(args)?;
         let time_cond = args.time_cond.condition(args.silent);
-        request.edits.extend(time_cond.map(|c| c.header()));
+        // -z's header goes before the -H lines (after the cookies), as curl 7.88 sends it.
+        request.edits.splice(0..0, time_cond.map(|c| c.header()));
         request.keep_alive = true;
         let cookies = args.cookies.engine()?;
         let alt_svc = args.h3.alt_svc_cache()?;
@@ -490,7 +491,18 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
             "{r:?} is not a byte range (e.g. 0-499, 500-, -500, 0-1,5-9)"
         )));
     }
-    let headers = header_lines(&args.headers)?;
+    let mut headers = header_lines(&args.headers)?;
+    let mut edits = headers
+        .iter()
+        .map(|line| HeaderEdit::parse(line))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(etag) = args.etag.if_none_match()? {
+        // curl adds it to the -H lines, and so signs it with --aws-sigv4 (-z's it does not).
+        if let HeaderEdit::Send { line, .. } = &etag {
+            headers.push(line.clone());
+        }
+        edits.push(etag);
+    }
     let post_fields = match &body {
         Some(Payload::Bytes { data, .. }) => Some(data.as_slice()),
         _ => None,
@@ -514,11 +526,7 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         compressed: args.compressed,
         http10: args.http10,
         head_only: args.head,
-        edits: headers
-            .iter()
-            .map(|line| HeaderEdit::parse(line))
-            .chain(args.etag.if_none_match().transpose())
-            .collect::<Result<_, _>>()?,
+        edits,
         proxy_edits: Vec::new(),
         user: args.user.clone(),
         bearer: args.oauth2_bearer.clone(),

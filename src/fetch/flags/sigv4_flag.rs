@@ -11,13 +11,13 @@ use clap::Args;
 pub struct SigV4Flags {
     /// Sign requests with AWS Signature Version 4, -u KEY:SECRET.
     ///
-    /// Byte for byte as curl 7.88 signs them. REGION and SERVICE default to the host name's
-    /// first labels (SERVICE.REGION.amazonaws.com); the time is the clock's, or that of a
-    /// `-H "X-Amz-Date: 20230102T030405Z"`. Signed: Host, every -H line, the date, and the
+    /// PROVIDER1[:PROVIDER2[:REGION[:SERVICE]]], e.g. `aws:amz:us-east-1:s3`, signed byte for
+    /// byte as curl 7.88 signs. REGION and SERVICE default to the host name's first labels
+    /// (SERVICE.REGION.amazonaws.com); the time is the clock's, or that of a `-H
+    /// "X-Amz-Date: 20230102T030405Z"`. Signed: Host, every -H line, the date, and the
     /// SHA-256 of the -d data (of nothing for -T and -F, as curl 7.88). Never sent to
     /// another host after a redirect unless --location-trusted.
-    #[arg(help_heading = REQUEST, long = "aws-sigv4",
-          value_name = "PROVIDER1[:PROVIDER2[:REGION[:SERVICE]]]")]
+    #[arg(help_heading = REQUEST, long = "aws-sigv4", value_name = "PROVIDER")]
     pub aws_sigv4: Option<String>,
 }
 

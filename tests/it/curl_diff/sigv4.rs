@@ -118,6 +118,13 @@ fn table() -> Vec<Line> {
             "aws:amz:eu-west-1:s3",
             &["-H", "Host: example.com", "{u}/hello"],
         ),
+        // --etag-compare's If-None-Match is one of them, -z's If-Modified-Since is not.
+        signed("aws:amz:r:s", &["--etag-compare", "etag.txt", "{u}/hello"])
+            .file("etag.txt", b"\"abc\"\n"),
+        signed(
+            "aws:amz:r:s",
+            &["-z", "Mon, 02 Jan 2023 03:04:05 GMT", "{u}/hello"],
+        ),
         // A Date header gives the time when no X-Amz-Date does, a lower-case one as typed.
         line(&[
             "-s",
