@@ -164,7 +164,7 @@ pub async fn fetch<'a>(
 ) -> Result<Done, FetchError> {
     let mut request = plan.request.clone();
     request.if_range = attempt.if_range.clone();
-    attempt.stats.url = plan.request.shown_url(&plan.url);
+    attempt.stats.url = plan.given.clone();
     attempt.stats.urlnum = plan.urlnum;
     attempt.stats.filename_effective = plan.output.as_ref().map(|p| p.display().to_string());
     let mut exchange = Exchange {

@@ -7,7 +7,7 @@
 
 use super::head::{BodyFraming, Head, HeadError};
 use super::multipart::EXPECT_THRESHOLD;
-use super::target;
+use super::target::{self, Typed};
 use crate::fetch::error::FetchError;
 use url::Url;
 
@@ -52,12 +52,10 @@ pub struct RequestSpec {
     pub user: Option<String>,
     /// `--request-target`: sent in the request line instead of the URL's path and query.
     pub target: Option<String>,
-    /// The path and query as typed, braces and all, for the URL they were typed as (see
-    /// [`super::target`]); a redirect's next URL is written as the url crate writes it.
-    pub typed: Option<(Url, String)>,
-    /// `--path-as-is`: the first URL's path as typed, sent instead of the parsed one (whose
-    /// dot segments the url crate removed); a redirect drops it.
-    pub as_is_path: Option<String>,
+    /// The URL as typed, for the URL it was parsed into: its path and query are sent as
+    /// curl sends them (see [`super::target`]), `--path-as-is` keeping the dot segments; a
+    /// redirect drops it, its next URL written as the url crate writes it.
+    pub typed: Option<Typed>,
     /// `--http0.9`: a reply without a status line is taken as HTTP/0.9's bare body instead
     /// of refused.
     pub http09: bool,
@@ -219,7 +217,6 @@ impl RequestSpec {
             bearer: None,
             target: None,
             typed: None,
-            as_is_path: None,
             http09: false,
             raw: false,
             ignore_content_length: false,
@@ -369,26 +366,19 @@ impl RequestSpec {
         format!("{} {target} HTTP/{version}\r\n", self.method)
     }
 
-    /// The path and query the request names for `url`: `--path-as-is`'s path, or braces
-    /// as typed when typed for it.
+    /// The path and query the request names for `url`: as typed when typed for it.
     pub fn origin_form(&self, url: &Url) -> String {
-        if let Some(path) = &self.as_is_path {
-            return match url.query() {
-                Some(query) => format!("{path}?{query}"),
-                None => path.clone(),
-            };
-        }
         match &self.typed {
-            Some((typed_for, target)) if typed_for == url => target.clone(),
+            Some(typed) if typed.url == *url => typed.origin_form(url),
             _ => target::origin_form(url),
         }
     }
 
-    /// `url` as the request names it: braces as typed when typed for it (`-w`'s
-    /// `%{url_effective}` and `%{url}`, as curl shows them).
+    /// `url` as the request names it, for `-w`'s `%{url_effective}`: as curl prints it
+    /// when typed for it.
     pub fn shown_url(&self, url: &Url) -> String {
         match &self.typed {
-            Some((typed_for, typed)) if typed_for == url => target::with_target(url, typed),
+            Some(typed) if typed.url == *url => typed.effective(),
             _ => url.to_string(),
         }
     }
