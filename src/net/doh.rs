@@ -326,6 +326,46 @@ async fn body(response: hyper::Response<hyper::body::Incoming>) -> Result<Bytes,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// An answer holding `ips`, in that order, for x.test.
+    fn answer_with(ips: &[IpAddr]) -> Message {
+        let mut reply = Message::new();
+        reply.set_message_type(MessageType::Response);
+        let name = Name::from_ascii("x.test.").unwrap();
+        for ip in ips {
+            let data = match ip {
+                IpAddr::V4(v4) => RData::A((*v4).into()),
+                IpAddr::V6(v6) => RData::AAAA((*v6).into()),
+            };
+            reply.add_answer(hickory_resolver::proto::rr::Record::from_rdata(
+                name.clone(),
+                60,
+                data,
+            ));
+        }
+        reply
+    }
+
+    proptest! {
+        /// Whatever bytes a DoH server sends back, they are addresses or a refusal in
+        /// words, never a panic: whole answers cut short or with a byte changed included.
+        #[test]
+        fn any_answer_is_addresses_or_refused(
+            ips in proptest::collection::vec(any::<IpAddr>(), 0..8),
+            noise in proptest::collection::vec(any::<u8>(), 0..300),
+            cut in any::<prop::sample::Index>(),
+            flip in any::<(prop::sample::Index, u8)>(),
+        ) {
+            let _ = addresses(&noise);
+            let whole = answer_with(&ips).to_vec().unwrap();
+            let _ = addresses(&whole[..cut.index(whole.len() + 1)]);
+            let mut changed = whole.clone();
+            changed[flip.0.index(whole.len())] ^= flip.1;
+            let _ = addresses(&changed);
+            prop_assert_eq!(addresses(&whole).unwrap(), ips);
+        }
+    }
 
     /// The query is curl's byte for byte (lib/doh.c's doh_encode): ID 0, only RD, one
     /// question, no EDNS record.
@@ -346,28 +386,12 @@ mod tests {
     /// bytes that are no DNS message are refused.
     #[test]
     fn answers_give_their_addresses() {
-        let mut reply = Message::new();
-        reply.set_message_type(MessageType::Response);
-        let name = Name::from_ascii("x.test.").unwrap();
-        for ip in ["127.0.0.1", "::1"] {
-            let data = match ip.parse::<IpAddr>().unwrap() {
-                IpAddr::V4(v4) => RData::A(v4.into()),
-                IpAddr::V6(v6) => RData::AAAA(v6.into()),
-            };
-            reply.add_answer(hickory_resolver::proto::rr::Record::from_rdata(
-                name.clone(),
-                60,
-                data,
-            ));
-        }
-        let ips = addresses(&reply.to_vec().unwrap()).unwrap();
-        assert_eq!(
-            ips,
-            [
-                "127.0.0.1".parse::<IpAddr>().unwrap(),
-                "::1".parse().unwrap()
-            ]
-        );
+        let want = [
+            "127.0.0.1".parse::<IpAddr>().unwrap(),
+            "::1".parse().unwrap(),
+        ];
+        let mut reply = answer_with(&want);
+        assert_eq!(addresses(&reply.to_vec().unwrap()).unwrap(), want);
         reply.set_response_code(ResponseCode::NXDomain);
         assert_eq!(
             addresses(&reply.to_vec().unwrap()).unwrap(),

@@ -242,7 +242,7 @@ fn doh_cert_status_needs_a_staple() {
 
 /// The DoH requests are curl's, read off a DoH server that speaks HTTP/1.1 (unbound speaks
 /// only HTTP/2, whose bytes are compressed): the same method, target, headers (names, case
-/// and order) and DNS query bytes, one request for A and one for AAAA.
+/// and order) and DNS query bytes, one request for A and one for AAAA (for A alone with -4).
 #[cfg(feature = "dns")]
 #[test]
 fn doh_requests_are_curls() {
@@ -261,20 +261,9 @@ fn doh_requests_are_curls() {
     let url = format!("http://doh-only.test:{}/", port(&web));
     let doh_url = doh.url("/dns-query");
     let cacert = doh.cert_pem().to_str().unwrap();
-    let args = ["-sS", "--doh-url", &doh_url, "--cacert", cacert, &url];
-    assert_eq!(fetch(&args).expect(0).out(), "same");
-    let ours = doh.requests();
-    if !crate::support::require_tool("curl") {
-        return;
-    }
-    assert_eq!(curl_code(&args), Some(0), "curl");
-    let mut theirs = doh.requests().split_off(ours.len());
-    let mut ours = ours;
-    for requests in [&mut ours, &mut theirs] {
+    let shape = |reqs: &mut Vec<crate::support::http_server::Req>| -> Vec<_> {
         // curl's two connections answer in either order.
-        requests.sort_by(|a, b| a.body.cmp(&b.body));
-    }
-    let shape = |reqs: &[crate::support::http_server::Req]| -> Vec<_> {
+        reqs.sort_by(|a, b| a.body.cmp(&b.body));
         reqs.iter()
             .map(|r| {
                 (
@@ -286,8 +275,28 @@ fn doh_requests_are_curls() {
             })
             .collect()
     };
-    assert_eq!(shape(&ours), shape(&theirs));
-    assert_eq!(ours.len(), 2);
+    // -4 asks for A alone, as curl does.
+    for (family, queries) in [("-sS", 2), ("-4", 1)] {
+        let args = [
+            "-sS",
+            family,
+            "--doh-url",
+            &doh_url,
+            "--cacert",
+            cacert,
+            &url,
+        ];
+        let before = doh.requests().len();
+        assert_eq!(fetch(&args).expect(0).out(), "same");
+        let mut ours = doh.requests().split_off(before);
+        assert_eq!(ours.len(), queries, "{family}");
+        if !crate::support::require_tool("curl") {
+            return;
+        }
+        assert_eq!(curl_code(&args), Some(0), "curl {family}");
+        let mut theirs = doh.requests().split_off(before + queries);
+        assert_eq!(shape(&mut ours), shape(&mut theirs), "{family}");
+    }
 }
 
 /// Without the `dns` feature each resolver flag is refused in one line, exit 2.
