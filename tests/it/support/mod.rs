@@ -17,6 +17,7 @@ pub mod pki;
 pub mod ranges;
 pub mod recorder;
 pub mod socks;
+pub mod unbound;
 
 use sockit::addr::Endpoint;
 use sockit::server::{Builder, Server};
