@@ -36,6 +36,7 @@ mod scripts;
 mod sockets;
 mod tls;
 mod trace;
+mod tunnel;
 mod wire;
 
 use crate::support::recorder::Recorder;

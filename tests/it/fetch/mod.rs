@@ -34,6 +34,7 @@ mod routing;
 mod segments;
 mod sockets;
 mod socks;
+mod styled;
 mod tls;
 mod tls_checks;
 mod tls_options;
