@@ -17,6 +17,7 @@ use crate::fetch::glob::Glob;
 use crate::fetch::head::{self, BodyFraming, Parsed};
 use crate::fetch::http::redirect::{is_redirect, Redirects};
 use crate::fetch::http::request::RequestSpec;
+use crate::fetch::http::target::Typed;
 use crate::fetch::output::file;
 use crate::fetch::{parse_url_with, FetchError};
 use crate::protocol::{Framing, Session, Step, DEFAULT_MAX_LINE};
@@ -371,8 +372,9 @@ pub fn url_glob(data: &[u8]) {
 
 /// URLs and redirects: the command-line URL (before the first `\n`) and a `Location` (after
 /// it), with a redirect status from the first byte. Whatever parses renders a request whose
-/// head is one well-formed HTTP/1.1 request (no header or line injection), and a followed
-/// redirect only ever leads to http or https.
+/// head is one well-formed HTTP/1.1 request (no header or line injection), also with the
+/// target as typed (`http::target`), and a followed redirect only ever leads to http or
+/// https.
 pub fn url(data: &[u8]) {
     let Some((&status_byte, rest)) = data.split_first() else {
         return;
@@ -386,6 +388,13 @@ pub fn url(data: &[u8]) {
     };
     let mut spec = RequestSpec::plain("GET", "sockit-fuzz");
     check_request(&spec, &first);
+    if given.contains("://") {
+        for as_is in [false, true] {
+            let mut typed = spec.clone();
+            typed.typed = Some(Typed::new(given, &first, as_is));
+            check_head(&typed, &first);
+        }
+    }
     let status = [301, 302, 303, 307, 308][usize::from(status_byte % 5)];
     assert!(is_redirect(status));
     let mut redirects = Redirects::new(5, false);
@@ -399,6 +408,12 @@ pub fn url(data: &[u8]) {
 
 /// The request for `url` parses back as exactly one request head with the URL's target.
 fn check_request(spec: &RequestSpec, url: &url::Url) {
+    let target = check_head(spec, url);
+    assert!(target.starts_with('/') && url.as_str().contains(target.split('?').next().unwrap()));
+}
+
+/// The request for `url` parses back as exactly one request head; its target.
+fn check_head(spec: &RequestSpec, url: &url::Url) -> String {
     let wire = spec.render(url, None);
     let mut fields = [httparse::EMPTY_HEADER; 16];
     let mut request = httparse::Request::new(&mut fields);
@@ -409,7 +424,8 @@ fn check_request(spec: &RequestSpec, url: &url::Url) {
         String::from_utf8_lossy(&wire)
     );
     let target = request.path.unwrap_or_default();
-    assert!(target.starts_with('/') && url.as_str().contains(target.split('?').next().unwrap()));
+    assert!(target.starts_with('/'), "{target:?}");
+    target.to_string()
 }
 
 /// `-O`'s file name from any URL path: one plain file name in the current directory.

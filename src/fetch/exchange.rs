@@ -164,7 +164,7 @@ pub async fn fetch<'a>(
 ) -> Result<Done, FetchError> {
     let mut request = plan.request.clone();
     request.if_range = attempt.if_range.clone();
-    attempt.stats.url = plan.request.shown_url(&plan.url);
+    attempt.stats.url = plan.given.clone();
     attempt.stats.urlnum = plan.urlnum;
     attempt.stats.filename_effective = plan.output.as_ref().map(|p| p.display().to_string());
     let mut exchange = Exchange {
@@ -541,9 +541,10 @@ impl Exchange<'_> {
     }
 
     /// What the request carries for the current URL besides its flags: the cookie engine's
-    /// cookies (`-b`, `-c`), and Digest's `Authorization` (or a probe without credentials
-    /// nor body, `--digest` before the challenge), and the proxy's alike.
-    fn take_url_state(&mut self) {
+    /// cookies (`-b`, `-c`), Digest's `Authorization` (or a probe without credentials nor
+    /// body, `--digest` before the challenge), and the proxy's alike, or `--aws-sigv4`'s
+    /// signature (curl's 3 or 43 when the host name or the argument cannot be signed with).
+    fn take_url_state(&mut self) -> Result<(), FetchError> {
         if let Some(cookies) = &self.plan.cookies {
             self.request.jar_cookies = cookies.for_request(&self.url);
         }
@@ -557,6 +558,12 @@ impl Exchange<'_> {
             && !self.request.basic
             && self.request.credentials(&self.url).is_some();
         self.request.probe = origin_probe || self.proxy_probe();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| {
+                i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+            });
+        self.request.sign_aws(&self.url, now)
     }
 
     /// Whether the request goes to an HTTP proxy in absolute form that is yet to send its
@@ -657,7 +664,7 @@ impl Exchange<'_> {
 
     /// Sends the request on a new stream of `conn` and waits for the response head.
     async fn exchange_h2(&mut self, conn: &H2Conn) -> Result<(Carrier, Vec<Head>, Head), Failed> {
-        self.take_url_state();
+        self.take_url_state()?;
         let rendered = self.request.render(&self.url, Some(self.attempt.ask_from));
         let request = h2::convert(&rendered, &self.url, http::Version::HTTP_2)?;
         self.note_request(conn.addresses(), request.shown.len());
@@ -675,7 +682,7 @@ impl Exchange<'_> {
         mut conn: Conn,
     ) -> Result<(Carrier, Vec<Head>, Head), FetchError> {
         let mut buf = Buffer::default();
-        self.take_url_state();
+        self.take_url_state()?;
         let request = self.request.render(&self.url, Some(self.attempt.ask_from));
         // The head alone counts in size_request: curl counts only what goes with it.
         self.note_request(conn.addresses(), request.len());

@@ -23,7 +23,7 @@ use crate::fetch::error::{describe, FetchError};
 use crate::fetch::http::digest::{AuthMode, DigestState};
 use crate::fetch::http::redirect::KeepPost;
 use crate::fetch::http::request::{self, HeaderEdit, Payload, RequestSpec};
-use crate::fetch::http::target;
+use crate::fetch::http::target::{self, Typed};
 use crate::fetch::http::time_cond::TimeCond;
 use crate::fetch::output::alt_svc::AltSvcCache;
 use crate::fetch::output::checksum::Checksum;
@@ -46,6 +46,8 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(300);
 pub struct FetchPlan {
     /// The URL asked for.
     pub url: Url,
+    /// The URL exactly as given (after globbing), for `-w`'s `%{url}`.
+    pub given: String,
     /// Which of the run's URLs this is, from 0 (`%{urlnum}`).
     pub urlnum: usize,
     /// The request to send (changes along a redirect chain).
@@ -139,7 +141,8 @@ impl FetchPlan {
         // Read once: `-d @-` and `-w @-` consume stdin.
         let (mut request, query) = request_spec(args)?;
         let time_cond = args.time_cond.condition(args.silent);
-        request.edits.extend(time_cond.map(|c| c.header()));
+        // -z's header goes before the -H lines (after the cookies), as curl 7.88 sends it.
+        request.edits.splice(0..0, time_cond.map(|c| c.header()));
         request.keep_alive = true;
         let cookies = args.cookies.engine()?;
         let alt_svc = args.h3.alt_svc_cache()?;
@@ -152,7 +155,8 @@ impl FetchPlan {
         } else {
             AuthMode::Basic
         };
-        request.basic = auth == AuthMode::Basic;
+        // --aws-sigv4 signs in place of Basic, as curl sends one or the other.
+        request.basic = auth == AuthMode::Basic && request.aws_sigv4.is_none();
         let digest = std::sync::Arc::default();
         let write_out = args
             .write_out
@@ -175,8 +179,10 @@ impl FetchPlan {
                 }
             };
             let mut url = payload::upload_url(url, args.upload_file.as_ref());
+            let mut typed = with_scheme(&target.url, &scheme);
             for query in [&query, &url_query].into_iter().flatten() {
                 append_query(&mut url, query);
+                typed = append_typed_query(&typed, query);
             }
             let remote = matches!(target.output, Some(OutputFlag::Remote));
             let output = match target.output {
@@ -190,12 +196,10 @@ impl FetchPlan {
                 }
                 None => None,
             };
-            let mut request = request.clone();
-            request.as_is_path = args.wire.as_is_path(&target.url);
-            let mut plan = Self::build(args, request, write_out.clone(), url, output)?;
-            let typed = with_scheme(&target.url, &scheme);
-            plan.request.typed = target::with_typed_braces(&typed, &plan.url)
-                .map(|braced| (plan.url.clone(), braced));
+            let mut plan = Self::build(args, request.clone(), write_out.clone(), url, output)?;
+            let as_is = args.wire.path_as_is;
+            plan.request.typed = Some(Typed::new(&typed, &plan.url, as_is));
+            plan.given = target.url.clone();
             plan.urlnum = target.urlnum;
             plan.cookies = cookies.clone();
             plan.alt_svc = alt_svc.clone();
@@ -243,6 +247,7 @@ impl FetchPlan {
                 styled: include && output.is_none() && args.heads.styled(),
                 suppress_connect: args.heads.suppress_connect_headers,
             },
+            given: url.to_string(),
             url,
             urlnum: 0,
             output,
@@ -414,6 +419,21 @@ fn append_query(url: &mut Url, data: &str) {
     url.set_query(Some(&query));
 }
 
+/// `typed` (a URL as typed) with `data` added to its query as [`append_query`] adds it,
+/// the bytes as given: curl sends `-G`'s data raw.
+fn append_typed_query(typed: &str, data: &str) -> String {
+    let (before, fragment) = match typed.find('#') {
+        Some(at) => typed.split_at(at),
+        None => (typed, ""),
+    };
+    let joined = match before.split_once('?') {
+        Some((_, query)) if !query.is_empty() => format!("{before}&{data}"),
+        Some((start, _)) => format!("{start}?{data}"),
+        None => format!("{before}?{data}"),
+    };
+    joined + fragment
+}
+
 /// `-I` or `--no-head`: a request mode that carries no body, which curl 7.88 will not
 /// combine with one ("You can only select one HTTP request method!").
 fn head_mode(args: &FetchArgs) -> Option<&'static str> {
@@ -474,6 +494,25 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
             "{r:?} is not a byte range (e.g. 0-499, 500-, -500, 0-1,5-9)"
         )));
     }
+    let mut headers = header_lines(&args.headers)?;
+    let mut edits = headers
+        .iter()
+        .map(|line| HeaderEdit::parse(line))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(etag) = args.etag.if_none_match()? {
+        // curl adds it to the -H lines, and so signs it with --aws-sigv4 (-z's it does not).
+        if let HeaderEdit::Send { line, .. } = &etag {
+            headers.push(line.clone());
+        }
+        edits.push(etag);
+    }
+    let post_fields = match &body {
+        Some(Payload::Bytes { data, .. }) => Some(data.as_slice()),
+        _ => None,
+    };
+    let aws_sigv4 = args
+        .sigv4
+        .setting(&headers, post_fields, !args.data.json.is_empty());
     let spec = RequestSpec {
         method,
         body,
@@ -490,10 +529,7 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         compressed: args.compressed,
         http10: args.http10,
         head_only: args.head,
-        edits: header_edits(&args.headers)?
-            .into_iter()
-            .chain(args.etag.if_none_match()?)
-            .collect(),
+        edits,
         proxy_edits: Vec::new(),
         user: args.user.clone(),
         bearer: args.oauth2_bearer.clone(),
@@ -502,7 +538,6 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         probe: false,
         target: args.request_target.clone(),
         typed: None,
-        as_is_path: None,
         http09: args.wire.http09,
         raw: args.wire.raw,
         ignore_content_length: args.wire.ignore_content_length,
@@ -510,33 +545,43 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         withheld: Vec::new(),
         cookie_text: None,
         jar_cookies: None,
+        aws_sigv4,
     };
     Ok((spec, query))
 }
 
-/// The `-H` flags in order, `-H @FILE` standing for FILE's lines (`@-`: stdin's), one header
-/// each, as curl reads them.
-fn header_edits(flags: &[String]) -> Result<Vec<HeaderEdit>, FetchError> {
-    let mut edits = Vec::with_capacity(flags.len());
+/// The `-H` flags' lines in order, `-H @FILE` standing for FILE's lines (`@-`: stdin's), one
+/// header each, as curl reads them.
+fn header_lines(flags: &[String]) -> Result<Vec<String>, FetchError> {
+    let mut lines = Vec::with_capacity(flags.len());
     for flag in flags {
         let Some(path) = flag.strip_prefix('@') else {
-            edits.push(HeaderEdit::parse(flag)?);
+            lines.push(flag.clone());
             continue;
         };
         let bytes = file_arg::read_all(path)?;
         for line in String::from_utf8_lossy(&bytes).lines() {
             let line = line.trim_end_matches('\r');
             if !line.trim().is_empty() {
-                edits.push(HeaderEdit::parse(line)?);
+                lines.push(line.to_string());
             }
         }
     }
-    Ok(edits)
+    Ok(lines)
 }
 
 /// Parses the URL as curl does: `scheme://` (`--proto-default`'s, else http) when no
 /// scheme is given, `http:/host` with one slash repaired; only http and https.
 pub(crate) fn parse_url_with(text: &str, scheme: &str) -> Result<Url, FetchError> {
+    if let Some(byte) = target::refused_byte(text) {
+        return Err(FetchError::BadUrl {
+            url: text.to_string(),
+            reason: match byte {
+                b' ' => "a space in it (curl refuses one too: write it as %20)".into(),
+                _ => format!("control character {byte:#04x} in it (curl refuses it too)"),
+            },
+        });
+    }
     let url = Url::parse(&with_scheme(text, scheme)).map_err(|e| FetchError::BadUrl {
         url: text.to_string(),
         reason: e.to_string(),
@@ -668,5 +713,23 @@ fn http_versions(args: &FetchArgs) -> HttpVersions {
         HttpVersions::Http1
     } else {
         HttpVersions::Http2OverTls
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `-G`'s data joins the typed query as [`append_query`] joins the parsed one, the
+    /// fragment kept last.
+    #[test]
+    fn typed_queries_grow_as_parsed_ones() {
+        assert_eq!(append_typed_query("http://h/a", "x=\""), "http://h/a?x=\"");
+        assert_eq!(append_typed_query("http://h/a?", "x"), "http://h/a?x");
+        assert_eq!(
+            append_typed_query("http://h/a?q#f", "x"),
+            "http://h/a?q&x#f"
+        );
+        assert_eq!(append_typed_query("http://h/#f?g", "x"), "http://h/?x#f?g");
     }
 }

@@ -95,61 +95,11 @@ impl WireFlags {
             false => NameEscape::Percent,
         }
     }
-
-    /// `--path-as-is`: the path of `typed` (a URL as typed, after globbing) to send, none
-    /// without the flag.
-    pub fn as_is_path(&self, typed: &str) -> Option<String> {
-        self.path_as_is.then(|| typed_path(typed))
-    }
-}
-
-/// The path of the URL `typed` as it was typed: after the authority, up to `?` or `#`
-/// (`/` when empty), bytes outside printable ASCII %-encoded in lower case as curl does.
-fn typed_path(typed: &str) -> String {
-    let after_scheme = match typed.find("://") {
-        Some(at) => &typed[at + 3..],
-        // `http:/host` (one slash, which curl repairs) or no scheme at all.
-        None => typed
-            .split_once(':')
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("http"))
-            .map_or(typed, |(_, rest)| rest.trim_start_matches('/')),
-    };
-    let start = after_scheme
-        .find(['/', '?', '#'])
-        .unwrap_or(after_scheme.len());
-    let rest = &after_scheme[start..];
-    let path = &rest[..rest.find(['?', '#']).unwrap_or(rest.len())];
-    if path.is_empty() {
-        return "/".into();
-    }
-    let mut out = String::with_capacity(path.len());
-    for byte in path.bytes() {
-        if (0x21..0x7f).contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02x}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The typed path keeps its dot segments, `%2e` and backslashes, and ends at `?` or `#`.
-    #[test]
-    fn typed_paths_keep_their_dots() {
-        assert_eq!(
-            typed_path("http://h:8/a/../b/./c/%2e%2e/d?x/../y"),
-            "/a/../b/./c/%2e%2e/d"
-        );
-        assert_eq!(typed_path("h/x/..#f"), "/x/..");
-        assert_eq!(typed_path("http:/h/../x"), "/../x");
-        assert_eq!(typed_path("https://u:p@h"), "/");
-        assert_eq!(typed_path("http://h?q"), "/");
-        assert_eq!(typed_path("http://h/ä/..\\x"), "/%c3%a4/..\\x");
-    }
 
     /// `--proto-default` takes curl's names in any case and refuses others with exit 1.
     #[test]

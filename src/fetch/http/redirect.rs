@@ -108,7 +108,7 @@ impl Redirects {
         if !matches!(next.scheme(), "http" | "https") {
             return Err(FetchError::UnsupportedProtocol(next.scheme().to_string()));
         }
-        spec.as_is_path = None;
+        spec.typed = None;
         let post = spec.method.eq_ignore_ascii_case("POST");
         let to_get = match status {
             303 => !(spec.is_head() || post && self.keep_post.on303),

@@ -33,6 +33,7 @@ mod requests;
 mod responses;
 mod routing;
 mod scripts;
+mod sigv4;
 mod sockets;
 mod tls;
 mod trace;

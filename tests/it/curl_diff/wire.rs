@@ -1,4 +1,5 @@
-//! Lines about the wire flags: the request target as typed (`--path-as-is`), the scheme of a
+//! Lines about the wire flags: the request target as typed (`--path-as-is`, and the bytes
+//! curl sends raw where the url crate encodes them; a space refused), the scheme of a
 //! URL typed without one (`--proto-default`), a reply without a status line (`--http0.9`),
 //! the body's framing and codings (`--raw`, `--tr-encoding`, `--ignore-content-length`), and
 //! -F's names (`--form-escape`).
@@ -17,6 +18,23 @@ fn table() -> Vec<Line> {
         line(&["-s", "--path-as-is", "{u}/x/./../%2e%2e/hello?q=./.."]),
         line(&["-s", "--path-as-is", "{u}"]),
         line(&["-s", "--path-as-is", "{u}/a\\b/.."]),
+        line(&["-s", "{u}/a\\b?c\\d"]),
+        line(&["-s", "{u}/a\\..\\b/../c"]),
+        line(&["-s", "{u}/a\"b<>`^|?q=\"<>`'"]),
+        line(&["-s", "-w", "%{url_effective} %{url}", "{u}/ä/x?ä#ä"]),
+        line(&[
+            "-s",
+            "-w",
+            "%{url_effective} %{url}",
+            "{u}/a/%2e%2e/b/./c/..",
+        ]),
+        line(&["-s", "-w", "%{url_effective} %{url}", "{u}/a/../hello"]),
+        line(&["-s", "-G", "-d", "x=\"", "{u}/a\"b"]),
+        line(&["-s", "http://LocalHost:{p}/hello"]),
+        line(&["-s", "-x", "{u}", "http://Example.COM/"]),
+        line(&["-s", "{u}/a b"]),
+        line(&["-s", "{u}/a\tb"]),
+        line(&["-s", "{u}/#a b"]),
         line(&["-s", "--proto-default", "http", "{a}/hello"]),
         line(&["-s", "--proto-default", "HTTP", "{a}/hello"]),
         line(&["-s", "--proto-default", "foo", "{a}/hello"]),
