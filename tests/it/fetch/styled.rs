@@ -6,9 +6,9 @@
 use crate::curl_diff::isolate;
 use crate::support::fetch_run::fetch;
 use crate::support::http_server::{reply, End, Server, Stream};
-use crate::support::pty::run_on_tty;
+use crate::support::pty::{self, run_on_tty};
 use crate::support::tinyproxy::TinyProxy;
-use crate::support::{require_tool, sockit};
+use crate::support::{require, require_tool, sockit};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -102,7 +102,7 @@ const LINK: &str = "\\x1b]8;;";
 /// byte.
 #[test]
 fn styled_heads_are_curls_byte_for_byte() {
-    if !require_tool("curl") {
+    if !require_tool("curl") || !require(pty::available(), "a pseudo terminal") {
         return;
     }
     let server = server();
@@ -124,7 +124,7 @@ fn styled_heads_are_curls_byte_for_byte() {
 /// pipe never gets an escape.
 #[test]
 fn heads_are_as_received_where_curl_does_not_style_them() {
-    if !require_tool("curl") {
+    if !require_tool("curl") || !require(pty::available(), "a pseudo terminal") {
         return;
     }
     let server = server();
@@ -155,7 +155,7 @@ fn heads_are_as_received_where_curl_does_not_style_them() {
 /// A proxy's answer to CONNECT is styled as the origin's head is, as curl styles it.
 #[test]
 fn a_tunnels_connect_answer_is_styled_too() {
-    if !require_tool("curl") {
+    if !require_tool("curl") || !require(pty::available(), "a pseudo terminal") {
         return;
     }
     let Some(proxy) = TinyProxy::start("") else {

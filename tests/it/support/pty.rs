@@ -28,6 +28,11 @@ pub struct TtyRun {
     pub stdout: Vec<u8>,
 }
 
+/// Whether this machine gives pseudo terminals (a container may have no /dev/ptmx).
+pub fn available() -> bool {
+    openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC).is_ok()
+}
+
 /// Runs `cmd` with stdout on a new pseudo terminal in raw mode (stdin from /dev/null,
 /// stderr dropped), within [`DEADLINE`]; the process is killed if the test fails first.
 pub fn run_on_tty(mut cmd: Command) -> TtyRun {
