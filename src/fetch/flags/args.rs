@@ -8,6 +8,7 @@ use super::form_flags::FormFlags;
 use super::h3_flags::H3Flags;
 use super::head_flags::HeadFlags;
 use super::headings::{BEYOND, CONNECTION, MANY, OUTPUT, PROXY, REQUEST, RETRY, TLS};
+use super::hsts_flag::HstsFlags;
 use super::negations::Negations;
 use super::out_flags::OutFlags;
 use super::pace_args::PaceFlags;
@@ -541,6 +542,10 @@ pub struct FetchArgs {
     /// `--styled-output`, `--no-styled-output`, `--suppress-connect-headers`.
     #[command(flatten)]
     pub heads: HeadFlags,
+
+    /// `--hsts`.
+    #[command(flatten)]
+    pub hsts: HstsFlags,
 
     /// `--no-FLAG` for every switch above, as curl; flattened last, so it sees them all.
     #[command(flatten)]

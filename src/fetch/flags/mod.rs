@@ -20,6 +20,7 @@ pub mod glob;
 pub(super) mod h3_flags;
 pub(super) mod head_flags;
 pub(super) mod headings;
+pub(super) mod hsts_flag;
 mod negations;
 pub mod netrc;
 pub mod next;
