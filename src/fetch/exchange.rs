@@ -764,9 +764,10 @@ impl Exchange<'_> {
     }
 
     /// Shows the proxy's answers to CONNECT where the heads go and counts them for `-w`, as
-    /// curl does; when the tunnel was `refused`, `-i`'s heads go to stdout before the error,
-    /// as curl has written them by then (to a file, nothing: no file is made for a failure).
-    fn show_proxy_answers(&mut self, answers: &[Head], refused: bool) -> Result<(), FetchError> {
+    /// curl does; when the dial then `failed` (the tunnel refused, or TLS with the origin),
+    /// `-i`'s heads go to stdout before the error, as curl has written them by then (to a
+    /// file, nothing: no file is made for a failure).
+    fn show_proxy_answers(&mut self, answers: &[Head], failed: bool) -> Result<(), FetchError> {
         let Some(last) = answers.last() else {
             return Ok(());
         };
@@ -775,7 +776,7 @@ impl Exchange<'_> {
         }
         self.attempt.stats.http_connect = last.status;
         self.heads.show_tunnel(answers, &self.url)?;
-        if refused && self.output.is_none() {
+        if failed && self.output.is_none() {
             self.heads.print_included()?;
         }
         Ok(())
