@@ -251,7 +251,7 @@ impl RequestSpec {
             out.push_str(host);
             out.push_str("\r\n");
         } else {
-            line(&mut out, "Host", &host_header(url));
+            line(&mut out, "Host", &self.host_header(url));
         }
         if let Some(Some(auth)) = &self.via_proxy {
             line(&mut out, "Proxy-Authorization", auth);
@@ -371,7 +371,7 @@ impl RequestSpec {
             Some(_) => format!(
                 "{}://{}{}",
                 url.scheme(),
-                host_header(url),
+                self.host_header(url),
                 self.origin_form(url)
             ),
             None => self.origin_form(url),
@@ -384,6 +384,14 @@ impl RequestSpec {
         match &self.typed {
             Some(typed) if typed.url == *url => typed.origin_form(url),
             _ => target::origin_form(url),
+        }
+    }
+
+    /// `Host:` for `url`: the host in the case typed when typed for it.
+    fn host_header(&self, url: &Url) -> String {
+        match &self.typed {
+            Some(typed) if typed.url == *url => typed.host_header(url),
+            _ => target::host_header(url),
         }
     }
 
@@ -508,7 +516,7 @@ impl RequestSpec {
             Some((user, secret)) => {
                 let target = self.origin_form(url);
                 let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-                let host = host_header(url);
+                let host = self.host_header(url);
                 let own_host = aws_sigv4::find_header(&aws.headers, "host").is_some();
                 let request = Unsigned {
                     method: &self.method,
@@ -562,15 +570,6 @@ impl RequestSpec {
 
 /// What `--compressed` asks for, in curl's words and order.
 const ACCEPT_ENCODING: &str = "deflate, gzip, br, zstd";
-
-/// `host` or `host:port` when the port is not the scheme's default; IPv6 in brackets.
-fn host_header(url: &Url) -> String {
-    let host = url.host_str().unwrap_or_default();
-    match url.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_string(),
-    }
-}
 
 /// A signature's failure as curl reports it: the URL's (3) when its host name gives no
 /// service or region, the argument's (43) otherwise.
@@ -666,9 +665,9 @@ mod tests {
     #[test]
     fn host_has_port_and_brackets() {
         let url = Url::parse("http://[::1]:8080/").unwrap();
-        assert_eq!(host_header(&url), "[::1]:8080");
+        assert_eq!(target::host_header(&url), "[::1]:8080");
         let url = Url::parse("https://example.com:443/").unwrap();
-        assert_eq!(host_header(&url), "example.com");
+        assert_eq!(target::host_header(&url), "example.com");
     }
 
     #[test]
