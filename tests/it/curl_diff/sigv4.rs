@@ -68,6 +68,15 @@ fn table() -> Vec<Line> {
                 "http://s3.eu-west-1.amazonaws.com:{p}/bucket/key",
             ],
         ),
+        // The host name in the case typed, as curl keeps it.
+        signed(
+            "aws:amz",
+            &[
+                "--resolve",
+                "S3.EU-west-1.amazonaws.com:{p}:127.0.0.1",
+                "http://S3.EU-west-1.amazonaws.com:{p}/hello",
+            ],
+        ),
         signed(
             "aws:amz:us-east-2",
             &[
