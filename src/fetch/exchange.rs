@@ -256,6 +256,7 @@ impl Exchange<'_> {
         let mut answered = false;
         let mut proxy_answered = false;
         loop {
+            self.upgrade_by_hsts();
             self.attempt.stats.url_effective = self.request.shown_url(&self.url);
             self.check_protocol(self.attempt.stats.num_redirects > 0)?;
             let (carrier, interim, head) = self.request_head().await?;
@@ -270,6 +271,11 @@ impl Exchange<'_> {
             }
             if let Some(alt_svc) = &self.plan.alt_svc {
                 alt_svc.take_from(&head, &self.url);
+            }
+            if let Some(hsts) = &self.plan.hsts {
+                if !hsts.take_from(&head, &self.url) {
+                    self.trace.info(format_args!("Illegal STS header skipped"));
+                }
             }
             if head.status == 401 && self.answer_challenge(&head, &mut answered) {
                 self.keep_for_next_hop(carrier, &head).await;
@@ -382,6 +388,19 @@ impl Exchange<'_> {
                 scheme: self.url.scheme().to_string(),
                 flag,
             }),
+        }
+    }
+
+    /// `--hsts`: an http URL whose host the cache names goes to https instead, before any
+    /// connection is made, as curl switches it (and says so under `-v`).
+    fn upgrade_by_hsts(&mut self) {
+        if let Some(hsts) = &self.plan.hsts {
+            if hsts.upgrade(&mut self.url) {
+                self.trace.info(format_args!(
+                    "Switched from HTTP to HTTPS due to HSTS => {}",
+                    self.url
+                ));
+            }
         }
     }
 

@@ -149,5 +149,8 @@ pub async fn run(groups: Groups) -> Vec<FetchError> {
             failures.push(e);
         }
     }
+    for hsts in firsts.iter().filter_map(|first| first.hsts.as_ref()) {
+        hsts.save();
+    }
     failures
 }

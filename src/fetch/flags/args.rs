@@ -7,6 +7,7 @@ use super::etag_flags::EtagFlags;
 use super::form_flags::FormFlags;
 use super::h3_flags::H3Flags;
 use super::headings::{BEYOND, CONNECTION, MANY, OUTPUT, PROXY, REQUEST, RETRY, TLS};
+use super::hsts_flag::HstsFlags;
 use super::negations::Negations;
 use super::out_flags::OutFlags;
 use super::pace_args::PaceFlags;
@@ -536,6 +537,10 @@ pub struct FetchArgs {
     /// `--http3`, `--http3-only`, `--alt-svc`.
     #[command(flatten)]
     pub h3: H3Flags,
+
+    /// `--hsts`.
+    #[command(flatten)]
+    pub hsts: HstsFlags,
 
     /// `--no-FLAG` for every switch above, as curl; flattened last, so it sees them all.
     #[command(flatten)]

@@ -19,6 +19,7 @@ pub(crate) mod form_flags;
 pub mod glob;
 pub(super) mod h3_flags;
 pub(super) mod headings;
+pub(super) mod hsts_flag;
 mod negations;
 pub mod netrc;
 pub mod next;

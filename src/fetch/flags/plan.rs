@@ -30,6 +30,7 @@ use crate::fetch::output::checksum::Checksum;
 use crate::fetch::output::cookies::Cookies;
 use crate::fetch::output::file::{self, ContinueAt};
 use crate::fetch::output::heads::HeadPlan;
+use crate::fetch::output::hsts::HstsCache;
 use crate::fetch::pace::Pace;
 use crate::fetch::retry::RetryPlan;
 use crate::net::tls::TlsOptions;
@@ -112,6 +113,8 @@ pub struct FetchPlan {
     pub cookies: Option<std::sync::Arc<Cookies>>,
     /// `--alt-svc`: the alt-svc cache all the run's URLs share.
     pub alt_svc: Option<std::sync::Arc<AltSvcCache>>,
+    /// `--hsts`: the HSTS cache all the run's URLs share.
+    pub hsts: Option<std::sync::Arc<HstsCache>>,
     /// `--basic`, `--digest` or `--anyauth`.
     pub auth: AuthMode,
     /// The Digest challenge in use, shared by the run's URLs so its nonce is used again.
@@ -146,6 +149,7 @@ impl FetchPlan {
         request.keep_alive = true;
         let cookies = args.cookies.engine()?;
         let alt_svc = args.h3.alt_svc_cache()?;
+        let hsts = args.hsts.cache(!args.silent);
         request.cookie_text = cookies.as_ref().and_then(|c| c.text.clone());
         // curl adds the schemes up: --digest with --basic asks first, as --anyauth does.
         let auth = if args.anyauth || args.digest && args.basic {
@@ -203,6 +207,7 @@ impl FetchPlan {
             plan.urlnum = target.urlnum;
             plan.cookies = cookies.clone();
             plan.alt_svc = alt_svc.clone();
+            plan.hsts = hsts.clone();
             plan.auth = auth;
             plan.time_cond = time_cond;
             plan.digest = std::sync::Arc::clone(&digest);
@@ -328,6 +333,7 @@ impl FetchPlan {
             create_dirs: args.create_dirs,
             cookies: None,
             alt_svc: None,
+            hsts: None,
             auth: AuthMode::Basic,
             digest: std::sync::Arc::default(),
             pace: args.pace.pace(),

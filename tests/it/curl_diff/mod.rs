@@ -23,6 +23,7 @@ mod flags;
 mod forms;
 mod globs;
 mod h2;
+mod hsts;
 mod multipart;
 mod options;
 mod out_flags;

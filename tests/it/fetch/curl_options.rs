@@ -53,8 +53,8 @@ fn an_http_option_it_lacks_is_one_line_and_exit_2() {
             "sockit: fetch does not support curl's --styled-output yet\n",
         ),
         (
-            &["--hsts=hsts.txt", "http://127.0.0.1:9/"],
-            "sockit: fetch does not support curl's --hsts yet\n",
+            &["--dns-interface=lo", "http://127.0.0.1:9/"],
+            "sockit: fetch does not support curl's --dns-interface yet\n",
         ),
     ] {
         let run = fetch(args).expect(2);

@@ -17,6 +17,7 @@ mod framing;
 mod h2;
 mod h2_faults;
 mod h3;
+mod hsts;
 mod many;
 mod memory;
 mod netrc;
