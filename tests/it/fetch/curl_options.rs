@@ -166,7 +166,10 @@ fn readme_block(flags: &[String]) -> String {
             .collect()
     };
     let mut block = String::from("Not yet (HTTP and HTTPS options of curl 7.88):\n");
-    block += &wrap(&names(Scope::Http).join(", "), "");
+    block += &match names(Scope::Http).join(", ") {
+        lacking if lacking.is_empty() => "none.\n".to_owned(),
+        lacking => wrap(&lacking, ""),
+    };
     block += "\nOut of scope:\n\n";
     for scope in Scope::OUT {
         let head = format!(

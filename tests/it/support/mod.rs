@@ -19,6 +19,7 @@ pub mod ranges;
 pub mod recorder;
 pub mod socks;
 pub mod tinyproxy;
+pub mod unbound;
 
 use sockit::addr::Endpoint;
 use sockit::server::{Builder, Server};
