@@ -40,21 +40,16 @@ fn an_http_option_it_lacks_is_one_line_and_exit_2() {
     for (args, line) in [
         (
             &[
-                "--doh-url",
-                "https://127.0.0.1:9/",
+                "--suppress-connect-headers",
                 "-o",
                 "a/b",
                 "http://127.0.0.1:9/",
             ][..],
-            "sockit: fetch does not support curl's --doh-url yet\n",
+            "sockit: fetch does not support curl's --suppress-connect-headers yet\n",
         ),
         (
             &["-sS", "--styled-output", "http://127.0.0.1:9/"],
             "sockit: fetch does not support curl's --styled-output yet\n",
-        ),
-        (
-            &["--dns-interface=lo", "http://127.0.0.1:9/"],
-            "sockit: fetch does not support curl's --dns-interface yet\n",
         ),
     ] {
         let run = fetch(args).expect(2);
