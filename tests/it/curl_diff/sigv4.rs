@@ -100,7 +100,11 @@ fn table() -> Vec<Line> {
             "http://api.eu-west-2.outscale.com:{p}/hello",
         ]),
         signed("AwS:aMz:r:s", &["{u}/hello"]),
-        signed("a:b:c:d:e", &["{u}/hello"]),
+        // Provider b dates with X-B-Date: given, or each tool would sign its own second.
+        signed(
+            "a:b:c:d:e",
+            &["-H", "X-B-Date: 20230102T030405Z", "{u}/hello"],
+        ),
         // The -H lines are signed as curl lists them: removals, empty ones, squeezed blanks,
         // sorted as whole lines.
         signed(
