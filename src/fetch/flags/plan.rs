@@ -259,6 +259,9 @@ impl FetchPlan {
                 dump: args.dump_header.clone().filter(|_| !dump_stdout),
                 include,
                 warn: !args.silent,
+                // -i's heads go where the body goes: styled only on stdout.
+                styled: include && output.is_none() && args.heads.styled(),
+                suppress_connect: args.heads.suppress_connect_headers,
             },
             given: url.to_string(),
             url,
