@@ -184,6 +184,16 @@ fn routing() -> Vec<Line> {
             "DER",
             "{u}/hello",
         ]),
+        line(&[
+            "-s",
+            "--cert",
+            "missing.pem",
+            "--key",
+            "missing.key",
+            "--key-type",
+            "PEM",
+            "{u}/hello",
+        ]),
     ]
 }
 
@@ -210,6 +220,14 @@ fn socks() -> Vec<Line> {
         line(&["-s", "-x", "socks5://me:secret@{ma}", "{u}/hello"]),
         line(&["-s", "-U", "me:secret", "-x", "socks5h://{ma}", "{u}/hello"]),
         line(&["-s", "-x", "socks5://me:bad@{ma}", "{u}/hello"]),
+        line(&[
+            "-s",
+            "--socks5-basic",
+            "-x",
+            "socks5://me:secret@{ma}",
+            "{u}/hello",
+        ]),
+        line(&["-s", "--socks5-basic", "-x", "socks5://{ma}", "{u}/hello"]),
         line(&["-s", "-x", "socks5://{ma}", "{u}/hello"]),
         line(&["-s", "-x", "socks4://{d}", "{u}/hello"]),
         line(&["-s", "--socks4", "{d}", "http://localhost:{p}/hello"]),

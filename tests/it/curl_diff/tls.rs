@@ -71,6 +71,7 @@ fn tls_option_lines_are_curls() {
         vec!["--capath", "{capath}", "{url}"],
         vec!["--capath", "/nonexistent", "{url}"],
         vec!["--cacert", "{ca}", "--tlsv1.2", "{url}"],
+        vec!["--cacert", "{ca}", "--tlsv1.1", "{url}"],
         vec!["--cacert", "{ca}", "-1", "--tls-max", "1.2", "{url}"],
         vec!["--cacert", "{ca}", "--tlsv1.3", "--tls-max", "1.2", "{url}"],
         vec!["--cacert", "{ca}", "--tls-max", "default", "{url}"],
