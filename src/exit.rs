@@ -71,6 +71,8 @@ pub mod curl {
     pub const RANGE_ERROR: u8 = 33;
     /// The TLS handshake failed (`CURLE_SSL_CONNECT_ERROR`).
     pub const SSL_CONNECT_ERROR: u8 = 35;
+    /// An option's argument refused when it is used (`CURLE_BAD_FUNCTION_ARGUMENT`).
+    pub const BAD_FUNCTION_ARGUMENT: u8 = 43;
     /// `--interface` or `--local-port` could not be bound (`CURLE_INTERFACE_FAILED`).
     pub const INTERFACE_FAILED: u8 = 45;
     /// Too many redirects, or a loop (`CURLE_TOO_MANY_REDIRECTS`).

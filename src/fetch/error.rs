@@ -147,6 +147,10 @@ pub enum FetchError {
     /// A SOCKS proxy's handshake failed (curl's 97).
     #[error(transparent)]
     Socks(#[from] SocksError),
+    /// An option's value cannot be acted on when the request is made (curl's 43): an
+    /// `--aws-sigv4` argument without a provider.
+    #[error("{0}")]
+    BadArgument(String),
     /// An option's value does not parse (curl's 49): `--resolve`, `--connect-to`.
     #[error("{0}")]
     Option(String),
@@ -204,6 +208,7 @@ impl FetchError {
             FetchError::Tls(e) => e.exit_code(),
             FetchError::Socks(e) => e.exit_code(),
             FetchError::Option(_) => curl::SETOPT_OPTION_SYNTAX,
+            FetchError::BadArgument(_) => curl::BAD_FUNCTION_ARGUMENT,
             FetchError::Redirects(_) => curl::TOO_MANY_REDIRECTS,
             FetchError::EmptyReply => curl::GOT_NOTHING,
             FetchError::Http09 => curl::UNSUPPORTED_PROTOCOL,

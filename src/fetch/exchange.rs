@@ -565,9 +565,10 @@ impl Exchange<'_> {
     }
 
     /// What the request carries for the current URL besides its flags: the cookie engine's
-    /// cookies (`-b`, `-c`), and Digest's `Authorization` (or a probe without credentials
-    /// nor body, `--digest` before the challenge), and the proxy's alike.
-    fn take_url_state(&mut self) {
+    /// cookies (`-b`, `-c`), Digest's `Authorization` (or a probe without credentials nor
+    /// body, `--digest` before the challenge), and the proxy's alike, or `--aws-sigv4`'s
+    /// signature (curl's 3 or 43 when the host name or the argument cannot be signed with).
+    fn take_url_state(&mut self) -> Result<(), FetchError> {
         if let Some(cookies) = &self.plan.cookies {
             self.request.jar_cookies = cookies.for_request(&self.url);
         }
@@ -581,6 +582,12 @@ impl Exchange<'_> {
             && !self.request.basic
             && self.request.credentials(&self.url).is_some();
         self.request.probe = origin_probe || self.proxy_probe();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| {
+                i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+            });
+        self.request.sign_aws(&self.url, now)
     }
 
     /// Whether the request goes to an HTTP proxy in absolute form that is yet to send its
@@ -681,7 +688,7 @@ impl Exchange<'_> {
 
     /// Sends the request on a new stream of `conn` and waits for the response head.
     async fn exchange_h2(&mut self, conn: &H2Conn) -> Result<(Carrier, Vec<Head>, Head), Failed> {
-        self.take_url_state();
+        self.take_url_state()?;
         let rendered = self.request.render(&self.url, Some(self.attempt.ask_from));
         let request = h2::convert(&rendered, &self.url, http::Version::HTTP_2)?;
         self.note_request(conn.addresses(), request.shown.len());
@@ -699,7 +706,7 @@ impl Exchange<'_> {
         mut conn: Conn,
     ) -> Result<(Carrier, Vec<Head>, Head), FetchError> {
         let mut buf = Buffer::default();
-        self.take_url_state();
+        self.take_url_state()?;
         let request = self.request.render(&self.url, Some(self.attempt.ask_from));
         // The head alone counts in size_request: curl counts only what goes with it.
         self.note_request(conn.addresses(), request.len());

@@ -12,6 +12,7 @@ use super::negations::Negations;
 use super::out_flags::OutFlags;
 use super::pace_args::PaceFlags;
 use super::route_args::RouteFlags;
+use super::sigv4_flag::SigV4Flags;
 use super::socket_args::SocketFlags;
 use super::targets::Targets;
 use super::time_cond_flag::TimeCondFlags;
@@ -123,6 +124,10 @@ pub struct FetchArgs {
     /// Digest before Basic.
     #[arg(help_heading = REQUEST, long = "anyauth")]
     pub anyauth: bool,
+
+    /// `--aws-sigv4`.
+    #[command(flatten)]
+    pub sigv4: SigV4Flags,
 
     /// Take the login and password for the URL's host from ~/.netrc.
     ///

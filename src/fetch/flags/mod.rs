@@ -30,6 +30,7 @@ pub(super) mod plan;
 pub(super) mod protocols;
 pub(super) mod proxy_tls_flags;
 pub(super) mod route_args;
+pub(super) mod sigv4_flag;
 pub(super) mod socket_args;
 pub(super) mod targets;
 pub(super) mod time_cond_flag;

@@ -144,7 +144,8 @@ impl FetchPlan {
         // Read once: `-d @-` and `-w @-` consume stdin.
         let (mut request, query) = request_spec(args)?;
         let time_cond = args.time_cond.condition(args.silent);
-        request.edits.extend(time_cond.map(|c| c.header()));
+        // -z's header goes before the -H lines (after the cookies), as curl 7.88 sends it.
+        request.edits.splice(0..0, time_cond.map(|c| c.header()));
         request.keep_alive = true;
         let cookies = args.cookies.engine()?;
         let alt_svc = args.h3.alt_svc_cache()?;
@@ -158,7 +159,8 @@ impl FetchPlan {
         } else {
             AuthMode::Basic
         };
-        request.basic = auth == AuthMode::Basic;
+        // --aws-sigv4 signs in place of Basic, as curl sends one or the other.
+        request.basic = auth == AuthMode::Basic && request.aws_sigv4.is_none();
         let digest = std::sync::Arc::default();
         let write_out = args
             .write_out
@@ -495,6 +497,25 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
             "{r:?} is not a byte range (e.g. 0-499, 500-, -500, 0-1,5-9)"
         )));
     }
+    let mut headers = header_lines(&args.headers)?;
+    let mut edits = headers
+        .iter()
+        .map(|line| HeaderEdit::parse(line))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(etag) = args.etag.if_none_match()? {
+        // curl adds it to the -H lines, and so signs it with --aws-sigv4 (-z's it does not).
+        if let HeaderEdit::Send { line, .. } = &etag {
+            headers.push(line.clone());
+        }
+        edits.push(etag);
+    }
+    let post_fields = match &body {
+        Some(Payload::Bytes { data, .. }) => Some(data.as_slice()),
+        _ => None,
+    };
+    let aws_sigv4 = args
+        .sigv4
+        .setting(&headers, post_fields, !args.data.json.is_empty());
     let spec = RequestSpec {
         method,
         body,
@@ -511,10 +532,7 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         compressed: args.compressed,
         http10: args.http10,
         head_only: args.head,
-        edits: header_edits(&args.headers)?
-            .into_iter()
-            .chain(args.etag.if_none_match()?)
-            .collect(),
+        edits,
         proxy_edits: Vec::new(),
         user: args.user.clone(),
         bearer: args.oauth2_bearer.clone(),
@@ -530,28 +548,29 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         withheld: Vec::new(),
         cookie_text: None,
         jar_cookies: None,
+        aws_sigv4,
     };
     Ok((spec, query))
 }
 
-/// The `-H` flags in order, `-H @FILE` standing for FILE's lines (`@-`: stdin's), one header
-/// each, as curl reads them.
-fn header_edits(flags: &[String]) -> Result<Vec<HeaderEdit>, FetchError> {
-    let mut edits = Vec::with_capacity(flags.len());
+/// The `-H` flags' lines in order, `-H @FILE` standing for FILE's lines (`@-`: stdin's), one
+/// header each, as curl reads them.
+fn header_lines(flags: &[String]) -> Result<Vec<String>, FetchError> {
+    let mut lines = Vec::with_capacity(flags.len());
     for flag in flags {
         let Some(path) = flag.strip_prefix('@') else {
-            edits.push(HeaderEdit::parse(flag)?);
+            lines.push(flag.clone());
             continue;
         };
         let bytes = file_arg::read_all(path)?;
         for line in String::from_utf8_lossy(&bytes).lines() {
             let line = line.trim_end_matches('\r');
             if !line.trim().is_empty() {
-                edits.push(HeaderEdit::parse(line)?);
+                lines.push(line.to_string());
             }
         }
     }
-    Ok(edits)
+    Ok(lines)
 }
 
 /// Parses the URL as curl does: `scheme://` (`--proto-default`'s, else http) when no

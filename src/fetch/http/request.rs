@@ -2,9 +2,11 @@
 //!
 //! The bytes are curl 7.88's, header for header and in its order (the differential test in
 //! `tests/it/curl_diff` runs both): `Host` (with the port when it is not the scheme's
-//! default), the credentials, `Range`, `User-Agent`, `Accept: */*`, `Referer`, then the
-//! user's `-H` lines exactly as typed, then the body's `Content-Length` and `Content-Type`.
+//! default), the credentials (or `--aws-sigv4`'s signature and its date line), `Range`,
+//! `User-Agent`, `Accept: */*`, `Referer`, then the user's `-H` lines exactly as typed, then
+//! the body's `Content-Length` and `Content-Type`.
 
+use super::aws_sigv4::{self, AwsSigV4, SigningError, Unsigned};
 use super::head::{BodyFraming, Head, HeadError};
 use super::multipart::EXPECT_THRESHOLD;
 use super::target::{self, Typed};
@@ -87,6 +89,9 @@ pub struct RequestSpec {
     /// or `--proxy-digest` before one came): form data goes out empty, `Content-Length: 0`,
     /// as curl sends it.
     pub probe: bool,
+    /// `--aws-sigv4`: the request is signed (see [`RequestSpec::sign_aws`]) instead of
+    /// carrying Basic credentials.
+    pub aws_sigv4: Option<AwsSigV4>,
 }
 
 /// A request body.
@@ -228,6 +233,7 @@ impl RequestSpec {
             basic: true,
             authorization: None,
             probe: false,
+            aws_sigv4: None,
         }
     }
 
@@ -245,13 +251,19 @@ impl RequestSpec {
             out.push_str(host);
             out.push_str("\r\n");
         } else {
-            line(&mut out, "Host", &host_header(url));
+            line(&mut out, "Host", &self.host_header(url));
         }
         if let Some(Some(auth)) = &self.via_proxy {
             line(&mut out, "Proxy-Authorization", auth);
         }
         let withheld = self.is_withheld("authorization");
-        if let Some(digest) = self.authorization.as_deref().filter(|_| !withheld) {
+        if let Some(signed) = self.aws_sigv4.as_ref().and_then(|aws| aws.signed.as_ref()) {
+            // curl 7.88 puts its date line right after the signature, a user's own again.
+            out.push_str(&format!(
+                "Authorization: {}\r\n{}\r\n",
+                signed.authorization, signed.date_line
+            ));
+        } else if let Some(digest) = self.authorization.as_deref().filter(|_| !withheld) {
             line(&mut out, "Authorization", digest);
         } else if let Some(token) = self.bearer.as_deref().filter(|_| !withheld) {
             line(&mut out, "Authorization", &format!("Bearer {token}"));
@@ -289,6 +301,10 @@ impl RequestSpec {
         }
         if self.via_proxy.is_some() && url.scheme() == "http" {
             line(&mut out, "Proxy-Connection", "Keep-Alive");
+        }
+        if let Some(Payload::Chunked(_)) = &self.body {
+            // Before the cookies and the -H lines, where curl 7.88 puts it.
+            line(&mut out, "Transfer-Encoding", "chunked");
         }
         if let Some(cookies) = self.cookie_line() {
             out.push_str(&format!("Cookie: {cookies}\r\n"));
@@ -333,10 +349,7 @@ impl RequestSpec {
                     line(&mut out, "Expect", "100-continue");
                 }
             }
-            Some(Payload::Chunked(_)) => {
-                line(&mut out, "Transfer-Encoding", "chunked");
-                line(&mut out, "Expect", "100-continue");
-            }
+            Some(Payload::Chunked(_)) => line(&mut out, "Expect", "100-continue"),
             None => {}
         }
         out.push_str("\r\n");
@@ -358,7 +371,7 @@ impl RequestSpec {
             Some(_) => format!(
                 "{}://{}{}",
                 url.scheme(),
-                host_header(url),
+                self.host_header(url),
                 self.origin_form(url)
             ),
             None => self.origin_form(url),
@@ -371,6 +384,14 @@ impl RequestSpec {
         match &self.typed {
             Some(typed) if typed.url == *url => typed.origin_form(url),
             _ => target::origin_form(url),
+        }
+    }
+
+    /// `Host:` for `url`: the host in the case typed when typed for it.
+    fn host_header(&self, url: &Url) -> String {
+        match &self.typed {
+            Some(typed) if typed.url == *url => typed.host_header(url),
+            _ => target::host_header(url),
         }
     }
 
@@ -482,6 +503,43 @@ impl RequestSpec {
         Some((decode(url.username()), decode(url.password().unwrap_or(""))))
     }
 
+    /// `--aws-sigv4`: signs the request for `url` at `now` (Unix seconds) as curl 7.88 does,
+    /// or leaves it unsigned where curl does: without credentials (no `-u`, none in the URL,
+    /// or a redirect left the origin they were for), or with a `-H Authorization` line.
+    pub fn sign_aws(&mut self, url: &Url, now: i64) -> Result<(), FetchError> {
+        let Some(aws) = &self.aws_sigv4 else {
+            return Ok(());
+        };
+        let own_authorization = aws_sigv4::find_header(&aws.headers, "authorization").is_some();
+        let signed = match self.credentials(url).filter(|_| !own_authorization) {
+            None => None,
+            Some((user, secret)) => {
+                let target = self.origin_form(url);
+                let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+                let host = self.host_header(url);
+                let own_host = aws_sigv4::find_header(&aws.headers, "host").is_some();
+                let request = Unsigned {
+                    method: &self.method,
+                    path,
+                    query,
+                    host_name: url.host_str().unwrap_or_default(),
+                    host: (!own_host).then_some(host.as_str()),
+                    headers: &aws.headers,
+                    payload_hash: &aws.payload_hash,
+                    user: &user,
+                    secret: &secret,
+                    now,
+                };
+                let signed = aws_sigv4::sign(&aws.arg, &request);
+                Some(signed.map_err(|e| signing_failure(e, url))?)
+            }
+        };
+        if let Some(aws) = &mut self.aws_sigv4 {
+            aws.signed = signed;
+        }
+        Ok(())
+    }
+
     fn is_withheld(&self, name: &str) -> bool {
         self.withheld.iter().any(|w| w.eq_ignore_ascii_case(name))
     }
@@ -513,12 +571,15 @@ impl RequestSpec {
 /// What `--compressed` asks for, in curl's words and order.
 const ACCEPT_ENCODING: &str = "deflate, gzip, br, zstd";
 
-/// `host` or `host:port` when the port is not the scheme's default; IPv6 in brackets.
-fn host_header(url: &Url) -> String {
-    let host = url.host_str().unwrap_or_default();
-    match url.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_string(),
+/// A signature's failure as curl reports it: the URL's (3) when its host name gives no
+/// service or region, the argument's (43) otherwise.
+fn signing_failure(e: SigningError, url: &Url) -> FetchError {
+    match e.in_host_name() {
+        true => FetchError::BadUrl {
+            url: url.to_string(),
+            reason: e.to_string(),
+        },
+        false => FetchError::BadArgument(e.to_string()),
     }
 }
 
@@ -604,9 +665,9 @@ mod tests {
     #[test]
     fn host_has_port_and_brackets() {
         let url = Url::parse("http://[::1]:8080/").unwrap();
-        assert_eq!(host_header(&url), "[::1]:8080");
+        assert_eq!(target::host_header(&url), "[::1]:8080");
         let url = Url::parse("https://example.com:443/").unwrap();
-        assert_eq!(host_header(&url), "example.com");
+        assert_eq!(target::host_header(&url), "example.com");
     }
 
     #[test]
@@ -651,5 +712,22 @@ mod tests {
         assert!(text.ends_with("\r\naccept: text/html\r\nX-Empty:\r\n\r\n"));
         assert!(HeaderEdit::parse("X: a\r\nY: b").is_err());
         assert!(HeaderEdit::parse("no colon").is_err());
+    }
+
+    /// `-T -`'s Transfer-Encoding goes before the `-H` lines and Expect after them, as curl
+    /// 7.88 orders them (the bug: both came after the `-H` lines).
+    #[test]
+    fn chunked_upload_says_so_before_the_user_headers() {
+        let mut s = spec();
+        s.method = "PUT".into();
+        s.body = Some(Payload::Chunked(b"data".to_vec()));
+        s.edits = vec![HeaderEdit::parse("X-A: b").unwrap()];
+        let text = String::from_utf8(s.render(&Url::parse("http://h/").unwrap(), None)).unwrap();
+        assert!(
+            text.ends_with(
+                "Accept: */*\r\nTransfer-Encoding: chunked\r\nX-A: b\r\nExpect: 100-continue\r\n\r\n"
+            ),
+            "{text}"
+        );
     }
 }

@@ -25,6 +25,8 @@ pub struct Typed {
     query: Option<String>,
     /// The fragment as typed, without its `#`, for `%{url_effective}`.
     fragment: Option<String>,
+    /// The host name in the case typed (`Host: LocalHost`, as curl sends it).
+    host: Option<String>,
 }
 
 impl Typed {
@@ -46,11 +48,24 @@ impl Typed {
         let query = query
             .filter(|q| same(&format!("/?{q}"), Url::query))
             .map(str::to_string);
+        let host = typed_host(typed)
+            .filter(|host| url.host_str().is_some_and(|h| h.eq_ignore_ascii_case(host)))
+            .map(str::to_string);
         Typed {
             url: url.clone(),
             path,
             query,
             fragment: fragment.map(str::to_string),
+            host,
+        }
+    }
+
+    /// The host as `Host:` names it: in the case typed, with the port when it is not the
+    /// scheme's default.
+    pub fn host_header(&self, url: &Url) -> String {
+        match &self.host {
+            Some(host) => with_port(host, url),
+            None => host_header(url),
         }
     }
 
@@ -95,6 +110,19 @@ pub fn origin_form(url: &Url) -> String {
     target
 }
 
+/// `host` or `host:port` when the port is not the scheme's default; IPv6 in brackets.
+pub fn host_header(url: &Url) -> String {
+    with_port(url.host_str().unwrap_or_default(), url)
+}
+
+/// `host`, with `url`'s port when it is not the scheme's default.
+fn with_port(host: &str, url: &Url) -> String {
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    }
+}
+
 /// Whether `typed` holds a byte curl 7.88 refuses in a URL (exit 3): a space or a control
 /// character. The url crate would drop tabs and newlines and encode the rest.
 pub fn refused_byte(typed: &str) -> Option<u8> {
@@ -123,6 +151,19 @@ fn split_tail(typed: &str) -> (&str, Option<&str>, Option<&str>) {
         None => (rest, None),
     };
     (if path.is_empty() { "/" } else { path }, query, fragment)
+}
+
+/// The host of `typed` as typed: the authority without user information or port.
+fn typed_host(typed: &str) -> Option<&str> {
+    let after_scheme = &typed[typed.find("://")? + 3..];
+    let authority = &after_scheme[..after_scheme
+        .find(['/', '?', '#', '\\'])
+        .unwrap_or(after_scheme.len())];
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+    match host_port.strip_prefix('[') {
+        Some(v6) => Some(&host_port[..v6.find(']')? + 2]),
+        None => host_port.split(':').next(),
+    }
 }
 
 /// RFC 3986 section 5.2.4 on the literal `.` and `..` segments, as curl's `dedotdotify`.
@@ -258,6 +299,17 @@ mod tests {
         assert_eq!(path("https://u:p@h"), "/");
         assert_eq!(path("http://h?q"), "/");
         assert_eq!(escape_path(path("http://h/ä/..\\x")), "/%c3%a4/..\\x");
+    }
+
+    /// `Host:` keeps the host's case as typed, and drops a default port as curl does.
+    #[test]
+    fn hosts_keep_their_case() {
+        let host = |text: &str| typed(text).host_header(&Url::parse(text).unwrap());
+        assert_eq!(host("http://LocalHost:80/a"), "LocalHost");
+        assert_eq!(host("http://u:p@Example.COM:8080"), "Example.COM:8080");
+        assert_eq!(host("https://[::1]:443/"), "[::1]");
+        assert_eq!(host("http://bücher.de/"), "xn--bcher-kva.de");
+        assert_eq!(typed_host("http://h\\x"), Some("h"));
     }
 
     /// Spaces and control characters are what curl refuses.

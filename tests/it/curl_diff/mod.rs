@@ -34,6 +34,7 @@ mod requests;
 mod responses;
 mod routing;
 mod scripts;
+mod sigv4;
 mod sockets;
 mod tls;
 mod trace;

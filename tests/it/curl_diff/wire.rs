@@ -30,6 +30,8 @@ fn table() -> Vec<Line> {
         ]),
         line(&["-s", "-w", "%{url_effective} %{url}", "{u}/a/../hello"]),
         line(&["-s", "-G", "-d", "x=\"", "{u}/a\"b"]),
+        line(&["-s", "http://LocalHost:{p}/hello"]),
+        line(&["-s", "-x", "{u}", "http://Example.COM/"]),
         line(&["-s", "{u}/a b"]),
         line(&["-s", "{u}/a\tb"]),
         line(&["-s", "{u}/#a b"]),

@@ -39,8 +39,14 @@ fn fetch_flags() -> Vec<String> {
 fn an_http_option_it_lacks_is_one_line_and_exit_2() {
     for (args, line) in [
         (
-            &["--aws-sigv4", "aws:amz", "-o", "a/b", "http://127.0.0.1:9/"][..],
-            "sockit: fetch does not support curl's --aws-sigv4 yet\n",
+            &[
+                "--doh-url",
+                "https://127.0.0.1:9/",
+                "-o",
+                "a/b",
+                "http://127.0.0.1:9/",
+            ][..],
+            "sockit: fetch does not support curl's --doh-url yet\n",
         ),
         (
             &["-sS", "--styled-output", "http://127.0.0.1:9/"],

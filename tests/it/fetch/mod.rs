@@ -33,6 +33,7 @@ mod request;
 mod retry;
 mod routing;
 mod segments;
+mod sigv4;
 mod sockets;
 mod socks;
 mod tls;
