@@ -263,7 +263,7 @@ impl Exchange<'_> {
             for h in interim.iter().chain([&head]) {
                 self.trace.response(&h.raw);
                 self.attempt.stats.size_header += h.raw.len() as u64;
-                self.heads.show(h)?;
+                self.heads.show(h, &self.url)?;
             }
             self.note_response(&head);
             if let Some(cookies) = &self.plan.cookies {
@@ -764,7 +764,27 @@ impl Exchange<'_> {
         stats.time_appconnect = since(dialed.times.handshaken);
         stats.num_connects += u32::from(dialed.conn.is_ok());
         self.request.via_proxy = dialed.via_proxy;
+        self.show_proxy_answers(&dialed.proxy_answers, dialed.conn.is_err())?;
         dialed.conn
+    }
+
+    /// Shows the proxy's answers to CONNECT where the heads go and counts them for `-w`, as
+    /// curl does; when the dial then `failed` (the tunnel refused, or TLS with the origin),
+    /// `-i`'s heads go to stdout before the error, as curl has written them by then (to a
+    /// file, nothing: no file is made for a failure).
+    fn show_proxy_answers(&mut self, answers: &[Head], failed: bool) -> Result<(), FetchError> {
+        let Some(last) = answers.last() else {
+            return Ok(());
+        };
+        for answer in answers {
+            self.attempt.stats.size_header += answer.raw.len() as u64;
+        }
+        self.attempt.stats.http_connect = last.status;
+        self.heads.show_tunnel(answers, &self.url)?;
+        if failed && self.output.is_none() {
+            self.heads.print_included()?;
+        }
+        Ok(())
     }
 
     /// Notes for `-w` a request of `len` bytes (head, and a body sent with it) about to go
@@ -840,7 +860,7 @@ impl Exchange<'_> {
         let streamed = self.stream_body(&mut carrier, &head, framing, out).await?;
         let trailers = self.show_trailers(&streamed.trailers)?;
         let mut out = streamed.sink.finish()?;
-        if self.heads.included().is_some() && !trailers.is_empty() {
+        if let Some(trailers) = trailers.filter(|t| !t.is_empty()) {
             // -i: the trailers follow the body, as curl prints them.
             out.put(&trailers)?;
         }
@@ -966,15 +986,14 @@ impl Exchange<'_> {
     }
 
     /// Checks a chunked body's trailers, traces them with `-v` and shows them where the
-    /// heads go; returns them as curl prints them.
-    fn show_trailers(&mut self, trailers: &[u8]) -> Result<Vec<u8>, FetchError> {
+    /// heads go; returns what `-i` puts after the body (None without `-i`).
+    fn show_trailers(&mut self, trailers: &[u8]) -> Result<Option<Vec<u8>>, FetchError> {
         head::check_trailers(trailers).map_err(|e| FetchError::BadReply(e.to_string()))?;
         let trailers = heads::trailer_lines(trailers);
         if !trailers.is_empty() {
             self.trace.trailers(&trailers);
         }
-        self.heads.show_trailers(&trailers)?;
-        Ok(trailers)
+        self.heads.show_trailers(&trailers, &self.url)
     }
 
     /// A resumed 206 must leave the file exactly as long as its Content-Range announced.

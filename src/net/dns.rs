@@ -1,17 +1,39 @@
 //! Owns looking names up with DNS servers of the user's choosing instead of the system
 //! resolver: curl's `--dns-servers` (with `--dns-ipv4-addr`/`--dns-ipv6-addr` for the local
-//! address the queries leave from), through hickory-resolver.
+//! address the queries leave from, `--dns-interface` for the device), through
+//! hickory-resolver.
+//!
+//! `--dns-interface` binds every query socket to the device (SO_BINDTODEVICE), as c-ares
+//! does for curl; hickory has no such setting, so its tokio runtime is wrapped by one that
+//! makes the sockets ([`DeviceSockets`]). Where c-ares goes on from an interface it cannot
+//! bind to, and sends the queries from whatever interface routes them, the failure here is
+//! the query's: DNS never leaves from an interface the user did not ask for.
 //!
 //! Built only with the `dns` cargo feature: the resolver and its protocol crate add to the
 //! binary (see the README's size note), and the system resolver stays the default either way.
 //! Happy Eyeballs applies on top of what it finds, as on top of the system's answer.
 
 use hickory_resolver::config::{LookupIpStrategy, NameServerConfig, ResolverConfig, ResolverOpts};
-use hickory_resolver::name_server::TokioConnectionProvider;
+use hickory_resolver::name_server::GenericConnector;
+use hickory_resolver::proto::runtime::iocompat::AsyncIoTokioAsStd;
+use hickory_resolver::proto::runtime::{
+    RuntimeProvider, TokioHandle, TokioRuntimeProvider, TokioTime,
+};
 use hickory_resolver::proto::xfer::Protocol;
-use hickory_resolver::TokioResolver;
+use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::{TcpSocket, TcpStream, UdpSocket};
+
+/// How long a query over TCP may take to connect when hickory gives no bound (its own
+/// default, which it keeps private).
+const TCP_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// hickory's resolver over [`DeviceSockets`].
+type DeviceResolver = hickory_resolver::Resolver<GenericConnector<DeviceSockets>>;
 
 /// Where queries go and leave from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -22,6 +44,8 @@ pub struct DnsServers {
     pub bind_v4: Option<Ipv4Addr>,
     /// `--dns-ipv6-addr`: the local address of queries to IPv6 servers.
     pub bind_v6: Option<Ipv6Addr>,
+    /// `--dns-interface`: the network device every query leaves from.
+    pub device: Option<String>,
 }
 
 impl DnsServers {
@@ -42,7 +66,11 @@ impl DnsServers {
         }
         let mut options = ResolverOpts::default();
         options.ip_strategy = LookupIpStrategy::Ipv4AndIpv6;
-        let inner = TokioResolver::builder_with_config(config, TokioConnectionProvider::default())
+        let sockets = DeviceSockets {
+            tokio: TokioRuntimeProvider::default(),
+            device: self.device.as_deref().map(Arc::from),
+        };
+        let inner = DeviceResolver::builder_with_config(config, GenericConnector::new(sockets))
             .with_options(options)
             .build();
         Resolver {
@@ -55,7 +83,7 @@ impl DnsServers {
 #[derive(Clone)]
 pub struct Resolver {
     /// Behind an `Arc`: hickory's resolver is large, and a plan holds one per URL.
-    inner: std::sync::Arc<TokioResolver>,
+    inner: Arc<DeviceResolver>,
 }
 
 impl std::fmt::Debug for Resolver {
@@ -74,4 +102,79 @@ impl Resolver {
             .map_err(|e| io::Error::new(io::ErrorKind::NotFound, e.to_string()))?;
         Ok(found.iter().map(|ip| SocketAddr::new(ip, port)).collect())
     }
+}
+
+/// hickory's tokio runtime, with every query socket bound to `device` when there is one.
+#[derive(Clone)]
+struct DeviceSockets {
+    /// The runtime whose handle and timer are used, and whose sockets are without a device.
+    tokio: TokioRuntimeProvider,
+    /// `--dns-interface`.
+    device: Option<Arc<str>>,
+}
+
+impl RuntimeProvider for DeviceSockets {
+    type Handle = TokioHandle;
+    type Timer = TokioTime;
+    type Udp = UdpSocket;
+    type Tcp = AsyncIoTokioAsStd<TcpStream>;
+
+    fn create_handle(&self) -> Self::Handle {
+        self.tokio.create_handle()
+    }
+
+    fn connect_tcp(
+        &self,
+        server_addr: SocketAddr,
+        bind_addr: Option<SocketAddr>,
+        timeout: Option<Duration>,
+    ) -> Pin<Box<dyn Send + Future<Output = io::Result<Self::Tcp>>>> {
+        let Some(device) = self.device.clone() else {
+            return self.tokio.connect_tcp(server_addr, bind_addr, timeout);
+        };
+        Box::pin(async move {
+            let socket = match server_addr {
+                SocketAddr::V4(_) => TcpSocket::new_v4(),
+                SocketAddr::V6(_) => TcpSocket::new_v6(),
+            }?;
+            bind_device(socket.bind_device(Some(device.as_bytes())), &device)?;
+            if let Some(local) = bind_addr {
+                socket.bind(local)?;
+            }
+            socket.set_nodelay(true)?;
+            let wait = timeout.unwrap_or(TCP_CONNECT_TIMEOUT);
+            let stream = tokio::time::timeout(wait, socket.connect(server_addr))
+                .await
+                .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "DNS over TCP timed out"))??;
+            Ok(AsyncIoTokioAsStd(stream))
+        })
+    }
+
+    fn bind_udp(
+        &self,
+        local_addr: SocketAddr,
+        _server_addr: SocketAddr,
+    ) -> Pin<Box<dyn Send + Future<Output = io::Result<Self::Udp>>>> {
+        let device = self.device.clone();
+        Box::pin(async move {
+            let socket = UdpSocket::bind(local_addr).await?;
+            if let Some(device) = device {
+                bind_device(socket.bind_device(Some(device.as_bytes())), &device)?;
+            }
+            Ok(socket)
+        })
+    }
+}
+
+/// SO_BINDTODEVICE's outcome, its failure naming the device.
+fn bind_device(result: io::Result<()>, device: &str) -> io::Result<()> {
+    result.map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!(
+                "cannot send DNS queries from interface '{device}': {}",
+                super::describe(&e)
+            ),
+        )
+    })
 }

@@ -10,6 +10,8 @@
 mod connect;
 #[cfg(feature = "dns")]
 pub mod dns;
+#[cfg(feature = "dns")]
+pub mod doh;
 mod local;
 #[cfg(feature = "http3")]
 pub mod quic;

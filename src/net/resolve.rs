@@ -18,6 +18,9 @@ pub enum Names {
     /// DNS servers of the user's choosing (`--dns-servers`).
     #[cfg(feature = "dns")]
     Servers(super::dns::Resolver),
+    /// A DNS-over-HTTPS server (`--doh-url`).
+    #[cfg(feature = "dns")]
+    Doh(super::doh::DohResolver),
 }
 
 /// The endpoints of `address` that `family` allows, families interleaved.
@@ -38,7 +41,9 @@ pub async fn resolve_by(
         address: address.clone(),
         cause,
     };
-    let found = lookup(names, address).await.map_err(resolve_error)?;
+    let found = lookup(names, address, family)
+        .await
+        .map_err(resolve_error)?;
     let allowed: Vec<Endpoint> = found.into_iter().filter(|e| family.allows(e)).collect();
     if allowed.is_empty() {
         let none = match family {
@@ -52,14 +57,24 @@ pub async fn resolve_by(
 }
 
 /// Looks `address` up with `names`; `localhost` and its subdomains are the system's
-/// (its hosts file) whoever resolves the rest, as curl never asks DNS for them.
-async fn lookup(names: &Names, address: &Address) -> io::Result<Vec<Endpoint>> {
+/// (its hosts file) whoever resolves the rest, as curl never asks DNS for them. DoH asks
+/// only for the families `family` allows, as curl does.
+async fn lookup(names: &Names, address: &Address, family: Family) -> io::Result<Vec<Endpoint>> {
+    #[cfg(not(feature = "dns"))]
+    let _ = family;
     match (names, address) {
         #[cfg(feature = "dns")]
         (Names::Servers(resolver), Address::Tcp { host, port })
             if host.parse::<std::net::IpAddr>().is_err() && !is_localhost(host) =>
         {
             let found = resolver.lookup(host, *port).await?;
+            Ok(found.into_iter().map(Endpoint::Tcp).collect())
+        }
+        #[cfg(feature = "dns")]
+        (Names::Doh(resolver), Address::Tcp { host, port })
+            if host.parse::<std::net::IpAddr>().is_err() && !is_localhost(host) =>
+        {
+            let found = resolver.lookup(host, *port, family).await?;
             Ok(found.into_iter().map(Endpoint::Tcp).collect())
         }
         _ => address.resolve().await,

@@ -13,6 +13,7 @@ use super::proxy_auth::ProxyAuth;
 use super::route::{HostPort, Routes};
 use super::transfer::Conn;
 use crate::fetch::error::FetchError;
+use crate::fetch::http::head::Head;
 use crate::fetch::output::verbose::Verbose;
 use crate::net::tls::{self, TlsOptions};
 use crate::net::{Pipe, Transport, UnixAddr};
@@ -115,6 +116,9 @@ pub struct Dialed {
     pub times: Milestones,
     /// What a request to the URL needs for its proxy (see [`via_proxy`]).
     pub via_proxy: Option<Option<String>>,
+    /// The proxy's answers to CONNECT, in order (a 407 before the 200, or the refusal),
+    /// also of a dial that failed after them: curl shows them with `-i` and `-D`.
+    pub proxy_answers: Vec<Head>,
 }
 
 /// The proxy a connection for `url` goes through: none over `--unix-socket` (curl does not
@@ -167,23 +171,27 @@ pub async fn dial(
     trace: Verbose,
 ) -> Dialed {
     let mut times = Milestones::default();
-    let conn = connect_within(how, proxies, url, tls, trace, &mut times).await;
+    let mut proxy_answers = Vec::new();
+    let noted = (&mut times, &mut proxy_answers);
+    let conn = connect_within(how, proxies, url, tls, trace, noted).await;
     Dialed {
         conn,
         times,
         via_proxy: via_proxy(how, proxies, url),
+        proxy_answers,
     }
 }
 
 /// Connects for `url` within `--connect-timeout`, noting in `times` when each step was done
-/// (outside this future, so the steps a timeout cut short still count).
+/// and in `answers` what the proxy answered to CONNECT (outside this future, so what came
+/// before a timeout or a refusal still counts).
 async fn connect_within(
     how: &ConnectPlan,
     proxies: &Proxies,
     url: &Url,
     tls: Option<Arc<ClientConfig>>,
     trace: Verbose,
-    times: &mut Milestones,
+    (times, answers): (&mut Milestones, &mut Vec<Head>),
 ) -> Result<Conn, FetchError> {
     let host = url.host().ok_or_else(|| FetchError::BadUrl {
         url: url.to_string(),
@@ -208,7 +216,7 @@ async fn connect_within(
             Some(p) => {
                 let tunnel = tls.is_some() || how.proxytunnel;
                 let head = tunnel.then_some((&how.connect_head, &proxies.auth));
-                through_proxy(pipe, p, &target, net, how, head).await?
+                through_proxy(pipe, p, &target, net, how, head, answers).await?
             }
             None => pipe,
         };
@@ -296,7 +304,8 @@ async fn first_hop(
 }
 
 /// The proxy's own hops over `pipe`: SOCKS, or TLS to an `https://` proxy and then CONNECT
-/// (saying `tunnel`, the CONNECT head) when the origin is https or `-p` asks for it.
+/// (saying `tunnel`, the CONNECT head, its answers added to `answers`) when the origin is
+/// https or `-p` asks for it.
 async fn through_proxy(
     pipe: Pipe,
     proxy: &Proxy,
@@ -304,6 +313,7 @@ async fn through_proxy(
     net: Net<'_>,
     how: &ConnectPlan,
     tunnel: Option<(&ConnectHead, &ProxyAuth)>,
+    answers: &mut Vec<Head>,
 ) -> Result<Pipe, FetchError> {
     let pipe = match proxy.kind {
         ProxyKind::Socks { .. } => return hops::socks(pipe, proxy, target, net).await,
@@ -313,7 +323,7 @@ async fn through_proxy(
     let Some(head) = tunnel else {
         return Ok(pipe);
     };
-    let pipe = hops::tunnel(pipe, proxy, target, head).await?;
+    let pipe = hops::tunnel(pipe, proxy, target, head, answers).await?;
     net.trace.info(format_args!(
         "Tunnel to {}:{} established",
         target.host, target.port

@@ -12,6 +12,7 @@ use super::proxy::{self, ConnectHead, Proxy, ProxyKind};
 use super::proxy_auth::ProxyAuth;
 use super::route::{HostPort, Routes};
 use crate::fetch::error::FetchError;
+use crate::fetch::http::head::Head;
 use crate::fetch::output::verbose::Verbose;
 use crate::net::socks::{self, SocksTarget};
 use crate::net::tls;
@@ -159,18 +160,19 @@ pub async fn proxy_tls(
 }
 
 /// A CONNECT tunnel to `to` through the HTTP proxy at the end of `pipe`, saying `head` and
-/// authenticating as `auth` says.
+/// authenticating as `auth` says; the proxy's answers are added to `answers`.
 pub async fn tunnel(
     mut pipe: Pipe,
     proxy: &Proxy,
     to: &HostPort,
-    (head, auth): (&ConnectHead, &ProxyAuth),
+    asking: (&ConnectHead, &ProxyAuth),
+    answers: &mut Vec<Head>,
 ) -> Result<Pipe, FetchError> {
     let host = match to.host.contains(':') {
         true => format!("[{}]", to.host),
         false => to.host.clone(),
     };
-    proxy::tunnel(&mut pipe, proxy, (&host, to.port), head, auth).await?;
+    proxy::tunnel(&mut pipe, proxy, (&host, to.port), asking, answers).await?;
     Ok(pipe)
 }
 

@@ -287,13 +287,14 @@ impl ConnectHead {
 /// Asks `proxy` (already connected as `tcp`) for a tunnel to `host:port`, saying `head`; on
 /// a 2xx the stream is the tunnel. A 407 whose challenge `auth` takes is asked again on the
 /// same connection, its page read first, as curl does. A refusal is curl's 56, with the
-/// proxy's status in words.
+/// proxy's status in words. Each answer's head is added to `answers` as it arrives, for
+/// `-i` and `-D` to show (also when the tunnel is refused, as curl shows it).
 pub async fn tunnel<S: AsyncRead + AsyncWrite + Unpin>(
     tcp: &mut S,
     proxy: &Proxy,
     (host, port): (&str, u16),
-    head: &ConnectHead,
-    auth: &ProxyAuth,
+    (head, auth): (&ConnectHead, &ProxyAuth),
+    answers: &mut Vec<head::Head>,
 ) -> Result<(), FetchError> {
     let target = format!("{host}:{port}");
     let mut answered = false;
@@ -308,6 +309,7 @@ pub async fn tunnel<S: AsyncRead + AsyncWrite + Unpin>(
         };
         sent.map_err(|e| FetchError::Send(describe(&e)))?;
         let (reply, page) = connect_reply(tcp, proxy).await?;
+        answers.push(reply.clone());
         if (200..300).contains(&reply.status) {
             return Ok(());
         }

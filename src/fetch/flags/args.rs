@@ -6,6 +6,7 @@ use super::dns_args::DnsFlags;
 use super::etag_flags::EtagFlags;
 use super::form_flags::FormFlags;
 use super::h3_flags::H3Flags;
+use super::head_flags::HeadFlags;
 use super::headings::{BEYOND, CONNECTION, MANY, OUTPUT, PROXY, REQUEST, RETRY, TLS};
 use super::hsts_flag::HstsFlags;
 use super::negations::Negations;
@@ -537,6 +538,10 @@ pub struct FetchArgs {
     /// `--http3`, `--http3-only`, `--alt-svc`.
     #[command(flatten)]
     pub h3: H3Flags,
+
+    /// `--styled-output`, `--no-styled-output`, `--suppress-connect-headers`.
+    #[command(flatten)]
+    pub heads: HeadFlags,
 
     /// `--hsts`.
     #[command(flatten)]

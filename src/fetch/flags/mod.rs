@@ -18,6 +18,7 @@ mod file_arg;
 pub(crate) mod form_flags;
 pub mod glob;
 pub(super) mod h3_flags;
+pub(super) mod head_flags;
 pub(super) mod headings;
 pub(super) mod hsts_flag;
 mod negations;

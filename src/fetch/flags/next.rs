@@ -68,7 +68,8 @@ fn cluster_wants_next(flags: &Flags, text: &str) -> bool {
 
 /// The groups of one run, with curl's global options shared: given in any group, they
 /// hold for every group (`-v`, `--trace`, `--trace-ascii`, `--trace-time`, `-s`, `-S`,
-/// `--no-progress-meter`, `--fail-early`, `-Z`, `--parallel-max`, `--stderr`), as curl keeps them in
+/// `--no-progress-meter`, `--fail-early`, `-Z`, `--parallel-max`, `--stderr`,
+/// `--styled-output`/`--no-styled-output`), as curl keeps them in
 /// one place for the whole command line; the last group that sets a value wins.
 #[derive(Debug)]
 pub struct Groups(Vec<FetchArgs>);
@@ -92,6 +93,11 @@ impl Groups {
             .find(|g| g.trace.is_some() || g.trace_ascii.is_some())
             .map(|g| (g.trace.clone(), g.trace_ascii.clone()));
         let stderr = groups.iter().rev().find_map(|g| g.out.stderr.clone());
+        let styled = groups
+            .iter()
+            .rev()
+            .map(|g| (g.heads.styled_output, g.heads.no_styled_output))
+            .find(|&(on, off)| on || off);
         let default_max = groups[0].parallel_max;
         let parallel_max = groups
             .iter()
@@ -114,6 +120,9 @@ impl Groups {
             }
             group.parallel_max = parallel_max;
             group.out.stderr.clone_from(&stderr);
+            if let Some((on, off)) = styled {
+                (group.heads.styled_output, group.heads.no_styled_output) = (on, off);
+            }
         }
         Groups(groups)
     }
@@ -178,12 +187,13 @@ mod tests {
     fn global_options_hold_for_every_group() {
         let groups = Groups::new(vec![
             parse(&["-i", "a"]),
-            parse(&["-v", "--trace", "t", "-s", "b"]),
+            parse(&["-v", "--trace", "t", "-s", "--no-styled-output", "b"]),
         ]);
         let [one, two] = groups.all() else {
             panic!("two groups")
         };
         assert!(one.verbose && one.silent && one.trace.is_some());
+        assert!(!one.heads.styled());
         assert!(one.include && !two.include);
     }
 }

@@ -241,6 +241,17 @@ impl FetchPlan {
             Some(spec) => Protocols::parse("proto-redir", spec)?,
             None => Protocols::default(),
         };
+        let tls = args.tls.origin(
+            TlsOptions {
+                cacert: args.cacert.clone(),
+                insecure: args.insecure,
+                identity: args.route.client_cert(),
+                ..TlsOptions::default()
+            },
+            |name| std::env::var_os(name),
+        );
+        // After the origin's TLS: DoH trusts what the origin does (--cacert, --capath, ...).
+        let names = args.dns.names(&tls)?;
         Ok(FetchPlan {
             request,
             heads: HeadPlan {
@@ -248,6 +259,9 @@ impl FetchPlan {
                 dump: args.dump_header.clone().filter(|_| !dump_stdout),
                 include,
                 warn: !args.silent,
+                // -i's heads go where the body goes: styled only on stdout.
+                styled: include && output.is_none() && args.heads.styled(),
+                suppress_connect: args.heads.suppress_connect_headers,
             },
             given: url.to_string(),
             url,
@@ -267,15 +281,7 @@ impl FetchPlan {
                     Some(limit) => Some(limit),
                     None => Some(DEFAULT_CONNECT_TIMEOUT),
                 },
-                tls: args.tls.origin(
-                    TlsOptions {
-                        cacert: args.cacert.clone(),
-                        insecure: args.insecure,
-                        identity: args.route.client_cert(),
-                        ..TlsOptions::default()
-                    },
-                    |name| std::env::var_os(name),
-                ),
+                tls,
                 warn: !args.silent,
                 routes: args.route.routes()?,
                 unix: args.route.unix(),
@@ -286,7 +292,7 @@ impl FetchPlan {
                 quic: args.h3.quic_mode()?,
                 haproxy_protocol: args.route.haproxy_protocol,
                 sockets: args.sockets.sockets(),
-                names: args.dns.names()?,
+                names,
             },
             max_redirects: (args.location || args.location_trusted).then_some(args.max_redirs),
             protocols,

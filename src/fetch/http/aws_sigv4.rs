@@ -11,14 +11,15 @@
 //! - SERVICE and REGION, when not given, are the host name's first two labels.
 //! - The canonical query is the query as sent, not sorted or re-encoded.
 //! - The signed headers are the Host line, every `-H` line as typed (`Name:` and `Name;`
-//!   included, lower-cased up to the colon, blanks squeezed) and the date, sorted as whole
+//!   included, lower-cased up to the colon, blanks squeezed; `--json`'s and
+//!   `--etag-compare`'s lines too, which curl adds to them) and the date, sorted as whole
 //!   `name:value` lines byte by byte, duplicates kept apart.
 //! - The timestamp is the first 16 bytes of a `-H X-PROVIDER2-Date` (else `-H Date`) value,
 //!   and that header's line is sent a second time after `Authorization`; without either,
 //!   `X-Provider2-Date` with the clock's time goes there.
 //! - The payload hash is that of the `-d`/`--json` data, or of nothing (`-T`, `-F`, no
 //!   body), and stays so after a redirect turned the POST into a GET.
-//! - No `x-amz-content-sha256` header, for S3 or not (curl 8.1 added it).
+//! - No `x-amz-content-sha256` header, for S3 or not (later curls send one).
 
 use super::curl_date;
 use ring::{digest, hmac};

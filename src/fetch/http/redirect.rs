@@ -19,7 +19,13 @@ pub fn is_redirect(status: u16) -> bool {
 /// ASCII (a Location in Latin-1, raw UTF-8, spaces) percent-encoded as browsers and curl do.
 /// None when there is no Location or it is empty: the response is then the answer.
 pub fn location(head: &Head) -> Option<String> {
-    let value = head.values("location").next()?.trim_ascii();
+    encoded(head.values("location").next()?)
+}
+
+/// A Location value (surrounding blanks aside) with its bytes that are not printable ASCII
+/// percent-encoded; None when it is empty.
+fn encoded(value: &[u8]) -> Option<String> {
+    let value = value.trim_ascii();
     if value.is_empty() {
         return None;
     }
@@ -32,6 +38,12 @@ pub fn location(head: &Head) -> Option<String> {
         }
     }
     Some(text)
+}
+
+/// Where a Location `value` leads from `from`, as `-L` would follow it; None when it is
+/// empty or no URL.
+pub fn target(from: &Url, value: &[u8]) -> Option<Url> {
+    from.join(&encoded(value)?).ok()
 }
 
 /// The redirects followed so far in one fetch.

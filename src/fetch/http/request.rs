@@ -517,12 +517,15 @@ impl RequestSpec {
                 let target = self.origin_form(url);
                 let (path, query) = target.split_once('?').unwrap_or((&target, ""));
                 let host = self.host_header(url);
+                // SERVICE and REGION come from the host name in the case typed, as curl's.
+                let port = url.port().map(|port| format!(":{port}"));
+                let host_name = port.and_then(|p| host.strip_suffix(&p)).unwrap_or(&host);
                 let own_host = aws_sigv4::find_header(&aws.headers, "host").is_some();
                 let request = Unsigned {
                     method: &self.method,
                     path,
                     query,
-                    host_name: url.host_str().unwrap_or_default(),
+                    host_name,
                     host: (!own_host).then_some(host.as_str()),
                     headers: &aws.headers,
                     payload_hash: &aws.payload_hash,

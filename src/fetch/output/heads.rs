@@ -1,12 +1,18 @@
 //! Owns showing response heads as they arrive: on stdout beside a file download, into a
-//! `-D` file, and collected for `-i`/`-I` to go before the body.
+//! `-D` file, and collected for `-i`/`-I` to go before the body; a proxy's answers to
+//! CONNECT among them unless `--suppress-connect-headers`.
+//!
+//! `-i`'s heads are styled (`styled.rs`) when they go to a terminal, as curl's are; what `-D`
+//! writes never is, wherever it goes, as in curl.
 
-use super::file;
+use super::{file, styled};
 use crate::fetch::error::FetchError;
 use crate::fetch::http::head::Head;
+use std::borrow::Cow;
 use std::fs::{File, OpenOptions};
-use std::io::{ErrorKind, Write};
+use std::io::{ErrorKind, IsTerminal, Write};
 use std::path::PathBuf;
+use url::Url;
 
 /// Where response heads go.
 #[derive(Debug, Clone, Default)]
@@ -20,6 +26,12 @@ pub struct HeadPlan {
     pub include: bool,
     /// Print warnings on stderr (not with `-s`).
     pub warn: bool,
+    /// `--styled-output` (curl's default) with `-i`'s heads bound for stdout: styled there
+    /// when stdout is a terminal.
+    pub styled: bool,
+    /// `--suppress-connect-headers`: a proxy's answers to CONNECT are not shown (`-w`
+    /// still counts them, as curl does).
+    pub suppress_connect: bool,
 }
 
 /// The open destinations for response heads.
@@ -30,6 +42,10 @@ pub struct HeadSinks {
     dump: Option<(File, PathBuf)>,
     /// `-i`/`-I`: heads collected for the body output.
     include: Option<Vec<u8>>,
+    /// `-i`'s heads are styled: they go to a terminal, and `--no-styled-output` was not given.
+    styled: bool,
+    /// A proxy's answers to CONNECT are shown too.
+    connect: bool,
 }
 
 /// A trailer section as curl shows it after the body: each line ending in CRLF (also one
@@ -44,6 +60,14 @@ pub fn trailer_lines(raw: &[u8]) -> Vec<u8> {
         }
     }
     out
+}
+
+/// Head `lines` of the response to `url` as `-i` shows them: `styled` on a terminal.
+fn as_included<'a>(styled: bool, lines: &'a [u8], url: &Url) -> Cow<'a, [u8]> {
+    match styled {
+        true => Cow::Owned(styled::styled(lines, url)),
+        false => Cow::Borrowed(lines),
+    }
 }
 
 impl HeadSinks {
@@ -72,14 +96,29 @@ impl HeadSinks {
             stdout: plan.stdout,
             dump,
             include: plan.include.then(Vec::new),
+            // Asked once per fetch, as curl asks once per transfer.
+            styled: plan.styled && std::io::stdout().is_terminal(),
+            connect: !plan.suppress_connect,
         })
     }
 
-    /// Shows one head (interim or final).
-    pub fn show(&mut self, head: &Head) -> Result<(), FetchError> {
+    /// Shows one head (interim or final) of the response to `url`.
+    pub fn show(&mut self, head: &Head, url: &Url) -> Result<(), FetchError> {
         self.print(&head.raw)?;
+        let styled = self.styled;
         if let Some(buf) = &mut self.include {
-            buf.extend_from_slice(&head.raw);
+            buf.extend_from_slice(&as_included(styled, &head.raw, url));
+        }
+        Ok(())
+    }
+
+    /// Shows a proxy's answers to CONNECT for a tunnel to `url`, in order, unless
+    /// `--suppress-connect-headers`.
+    pub fn show_tunnel(&mut self, heads: &[Head], url: &Url) -> Result<(), FetchError> {
+        if self.connect {
+            for head in heads {
+                self.show(head, url)?;
+            }
         }
         Ok(())
     }
@@ -104,12 +143,22 @@ impl HeadSinks {
     }
 
     /// A chunked body's trailer lines go where heads are printed and dumped, as curl
-    /// does (without the blank line that ends them: nothing when there were none).
-    pub fn show_trailers(&mut self, trailers: &[u8]) -> Result<(), FetchError> {
-        if !trailers.is_empty() {
-            self.print(trailers)?;
+    /// does (without the blank line that ends them: nothing when there were none); returns
+    /// what `-i` puts after the body (styled as the heads are), None without `-i`.
+    pub fn show_trailers(
+        &mut self,
+        trailers: &[u8],
+        url: &Url,
+    ) -> Result<Option<Vec<u8>>, FetchError> {
+        if trailers.is_empty() {
+            return Ok(self.include.as_ref().map(|_| Vec::new()));
         }
-        Ok(())
+        self.print(trailers)?;
+        let styled = self.styled;
+        Ok(self
+            .include
+            .as_ref()
+            .map(|_| as_included(styled, trailers, url).into_owned()))
     }
 
     fn print(&mut self, bytes: &[u8]) -> Result<(), FetchError> {

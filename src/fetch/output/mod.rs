@@ -1,7 +1,8 @@
 //! Where the response goes and what the user sees: the output file (written as `.part`,
 //! claimed by a lock, resumable through the `--segments` sidecar), the heads printed (`-i`,
-//! `-D`), the progress meter, `-v`'s trace and `--trace`'s, `-w`'s write-out, `--checksum`,
-//! the cookie jar saved by `-c`, the `--hsts` cache, `-V`'s text, and `--xattr`'s attributes.
+//! `-D`; styled on a terminal), the progress meter, `-v`'s trace and `--trace`'s, `-w`'s
+//! write-out, `--checksum`, the cookie jar saved by `-c`, the `--hsts` cache, `-V`'s text,
+//! and `--xattr`'s attributes.
 //!
 //! It imports the http layer (a head to print, a sink to fill); it never dials and never
 //! decides whether to try again.
@@ -19,6 +20,7 @@ pub(super) mod progress;
 mod renames;
 pub(crate) mod sidecar;
 pub(super) mod state_file;
+mod styled;
 pub(crate) mod trace;
 pub(super) mod verbose;
 pub(super) mod version;

@@ -14,9 +14,12 @@ use std::time::Duration;
 pub struct Stats {
     /// The last response's status (0 when none arrived).
     pub http_code: u16,
+    /// The proxy's last answer to CONNECT (0 when none was asked).
+    pub http_connect: u16,
     /// Body bytes received, as they came over the wire (before `--compressed` decoding).
     pub size_download: u64,
-    /// Bytes of every response head received (redirects and 1xx included).
+    /// Bytes of every response head received (redirects, 1xx and a proxy's answers to
+    /// CONNECT included).
     pub size_header: u64,
     /// From the start until the TCP connection was up.
     pub time_connect: Option<Duration>,
@@ -131,7 +134,7 @@ impl Stats {
         let int = |n: usize| Value::Int(n as u64);
         Some(match name {
             "http_code" | "response_code" => Value::Code(self.http_code),
-            "http_connect" => Value::Code(0),
+            "http_connect" => Value::Code(self.http_connect),
             "size_download" => Value::Int(self.size_download),
             "size_header" => Value::Int(self.size_header),
             "size_request" => Value::Int(self.size_request),

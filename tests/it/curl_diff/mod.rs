@@ -38,6 +38,7 @@ mod sigv4;
 mod sockets;
 mod tls;
 mod trace;
+mod tunnel;
 mod wire;
 
 use crate::support::recorder::Recorder;

@@ -68,6 +68,15 @@ fn table() -> Vec<Line> {
                 "http://s3.eu-west-1.amazonaws.com:{p}/bucket/key",
             ],
         ),
+        // The host name in the case typed, as curl keeps it.
+        signed(
+            "aws:amz",
+            &[
+                "--resolve",
+                "S3.EU-west-1.amazonaws.com:{p}:127.0.0.1",
+                "http://S3.EU-west-1.amazonaws.com:{p}/hello",
+            ],
+        ),
         signed(
             "aws:amz:us-east-2",
             &[
@@ -91,7 +100,11 @@ fn table() -> Vec<Line> {
             "http://api.eu-west-2.outscale.com:{p}/hello",
         ]),
         signed("AwS:aMz:r:s", &["{u}/hello"]),
-        signed("a:b:c:d:e", &["{u}/hello"]),
+        // Provider b dates with X-B-Date: given, or each tool would sign its own second.
+        signed(
+            "a:b:c:d:e",
+            &["-H", "X-B-Date: 20230102T030405Z", "{u}/hello"],
+        ),
         // The -H lines are signed as curl lists them: removals, empty ones, squeezed blanks,
         // sorted as whole lines.
         signed(
@@ -125,6 +138,26 @@ fn table() -> Vec<Line> {
             "aws:amz:r:s",
             &["-z", "Mon, 02 Jan 2023 03:04:05 GMT", "{u}/hello"],
         ),
+        // Repeated names stay apart, -H @FILE's lines are -H lines, and through an HTTP
+        // proxy the URL's path is signed, not the absolute target.
+        signed(
+            "aws:amz:r:s",
+            &["-H", "X-A: 2", "-H", "x-a: 1", "{u}/hello"],
+        ),
+        signed("aws:amz:r:s", &["-H", "@headers.txt", "{u}/hello"])
+            .file("headers.txt", b"X-One: 1\r\nX-Two:  two  \n"),
+        signed(
+            "aws:amz",
+            &[
+                "-x",
+                "{u}",
+                "http://s3.eu-west-1.amazonaws.com/bucket/key?acl",
+            ],
+        ),
+        // The path and query as curl sends them, and the data's hash as it goes.
+        signed("aws:amz:r:s", &["{u}/a%20b/./c/../d?x=%41&y=a+b"]),
+        signed("aws:amz:r:s", &["--data-urlencode", "q=a b&c", "{u}/hello"]),
+        signed("aws:amz:r:s", &["-X", "POST", "{u}/hello"]),
         // A Date header gives the time when no X-Amz-Date does, a lower-case one as typed.
         line(&[
             "-s",

@@ -36,6 +36,7 @@ mod segments;
 mod sigv4;
 mod sockets;
 mod socks;
+mod styled;
 mod tls;
 mod tls_checks;
 mod tls_options;

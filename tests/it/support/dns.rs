@@ -50,6 +50,17 @@ impl Drop for Dns {
     }
 }
 
+/// The reply to `query` (a DNS message) of a server knowing `names`: what this server sends
+/// over UDP, for a test's own DNS-over-HTTPS server to send over HTTPS.
+pub fn reply_to(query: &[u8], names: &[(&str, IpAddr)]) -> Option<Vec<u8>> {
+    let names: HashMap<String, Vec<IpAddr>> =
+        names.iter().fold(HashMap::new(), |mut map, (name, ip)| {
+            map.entry(name.to_string()).or_default().push(*ip);
+            map
+        });
+    answer(query, &names)
+}
+
 /// Answers queries until an empty datagram arrives.
 fn serve(socket: &UdpSocket, names: &HashMap<String, Vec<IpAddr>>, from: &Mutex<Vec<SocketAddr>>) {
     let mut buf = [0u8; 512];

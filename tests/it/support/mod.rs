@@ -14,9 +14,12 @@ pub mod fetch_run;
 pub mod http_server;
 pub mod nginx;
 pub mod pki;
+pub mod pty;
 pub mod ranges;
 pub mod recorder;
 pub mod socks;
+pub mod tinyproxy;
+pub mod unbound;
 
 use sockit::addr::Endpoint;
 use sockit::server::{Builder, Server};
