@@ -393,9 +393,14 @@ impl Exchange<'_> {
 
     /// `--hsts`: an http URL whose host the cache names goes to https instead, before any
     /// connection is made, as curl switches it (and says so under `-v`).
+    /// The path and query as typed stay, as in curl, where only the scheme changes.
     fn upgrade_by_hsts(&mut self) {
         if let Some(hsts) = &self.plan.hsts {
+            let before = self.url.clone();
             if hsts.upgrade(&mut self.url) {
+                if let Some(typed) = self.request.typed.as_mut().filter(|t| t.url == before) {
+                    typed.url = self.url.clone();
+                }
                 self.trace.info(format_args!(
                     "Switched from HTTP to HTTPS due to HSTS => {}",
                     self.url

@@ -91,6 +91,19 @@ fn hsts_lines_are_curls() {
         (
             vec![
                 "-s",
+                "--hsts",
+                "cache",
+                "-w",
+                url_effective,
+                "-o",
+                "f",
+                "http://localhost:{tlsport}/./s.txt?q=\"a|b\"#frag",
+            ],
+            vec![("cache", KEPT)],
+        ),
+        (
+            vec![
+                "-s",
                 "-L",
                 "--hsts",
                 "cache",
