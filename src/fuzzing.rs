@@ -754,11 +754,14 @@ pub fn hsts(data: &[u8]) {
     let _ = cache.upgrades(host, NOW);
     // A date curl cannot read back (a year past 9999) is -1, written `19691231 23:59:59`,
     // which reads as 0 (curl never answers -1 for a date that parsed): two rounds settle it.
+    // A host ending in dots loses one a read, as in curl, so only dot-free ends settle.
     let mut settled = Hsts::parse_file(rest, NOW);
     for _ in 0..2 {
         settled = Hsts::parse_file(&settled.file_text(), NOW);
     }
-    assert_eq!(Hsts::parse_file(&settled.file_text(), NOW), settled);
+    if settled.entries.iter().all(|e| !e.host.ends_with('.')) {
+        assert_eq!(Hsts::parse_file(&settled.file_text(), NOW), settled);
+    }
 }
 
 /// The CA of [`ocsp_staple`]'s certificate (made with `openssl req -x509`, P-256, valid

@@ -531,14 +531,26 @@ mod tests {
 
         /// Whatever a file holds, reading it never panics, and two rounds of writing and
         /// reading settle it: a date curl cannot read back is -1, written as
-        /// `19691231 23:59:59`, which reads as 0 (curl never answers -1 for a date).
+        /// `19691231 23:59:59`, which reads as 0 (curl never answers -1 for a date). A host
+        /// ending in dots loses one a read, as in curl (the fuzzer's find), so only hosts
+        /// with a dot-free end settle.
         #[test]
         fn any_file_settles_after_two_rounds(text in "\\PC{0,200}") {
             let mut settled = Hsts::parse_file(&text, NOW);
             for _ in 0..2 {
                 settled = Hsts::parse_file(&settled.file_text(), NOW);
             }
-            prop_assert_eq!(Hsts::parse_file(&settled.file_text(), NOW), settled);
+            if settled.entries.iter().all(|e| !e.host.ends_with('.')) {
+                prop_assert_eq!(Hsts::parse_file(&settled.file_text(), NOW), settled);
+            }
+        }
+
+        /// The fuzzer's find: each read strips one trailing dot, as curl's does.
+        #[test]
+        fn trailing_dots_go_one_a_read(dots in 1usize..6) {
+            let text = format!("a.test{} \"unlimited\"\n", ".".repeat(dots));
+            let once = Hsts::parse_file(&text, NOW);
+            prop_assert_eq!(&once.entries[0].host, &format!("a.test{}", ".".repeat(dots - 1)));
         }
     }
 }

@@ -8,11 +8,9 @@
 //! alternative for the server, so both tools speak HTTP/2 to it (an http3 build of sockit
 //! would take an h3 entry to QUIC, which this curl cannot).
 
-use super::h2::{run, Outcome};
+use super::h2::{check_cache_lines, CacheLine, Outcome};
 use crate::support::caddy::{find_caddy, Caddy};
-use crate::support::{require, require_tool, sockit};
-use std::fmt::Write as _;
-use std::process::Command;
+use crate::support::{require, require_tool};
 
 /// A line: the arguments (`{url}` for the server's file) and the files it starts with.
 type Line<'a> = (Vec<&'a str>, Vec<(&'a str, &'a [u8])>);
@@ -74,44 +72,14 @@ fn alt_svc_lines_are_curls() {
         ),
         (vec!["-s", "--alt-svc", "", "-o", "f", "{url}"], vec![]),
     ];
-    let mut report = String::new();
-    for (args, before) in &table {
-        let args: Vec<String> = args.iter().map(|a| a.replace("{url}", &url)).collect();
-        let mut all = vec!["--cacert".to_string(), caddy.cacert()];
-        all.extend(args.iter().cloned());
-        let mut curl = Command::new("curl");
-        curl.args(&all);
-        let theirs = without_expiry(run(curl, before));
-        let mut ours = sockit();
-        ours.arg("fetch").args(&all);
-        let mine = without_expiry(run(ours, before));
-        assert!(theirs.files.contains_key("f"), "{args:?}: {theirs:?}");
-        if theirs != mine {
-            let _ = writeln!(
-                report,
-                "{args:?}\n  curl:   {}\n  sockit: {}",
-                summary(&theirs),
-                summary(&mine)
-            );
-        }
-    }
-    assert!(report.is_empty(), "sockit and curl differ:\n{report}");
-}
-
-/// An outcome in a few lines: the exit code, stdout, each file's size and the cache's text.
-fn summary(outcome: &Outcome) -> String {
-    let files: Vec<String> = outcome
-        .files
-        .iter()
-        .map(|(name, bytes)| match name.as_str() {
-            "cache" => format!("cache: {:?}", String::from_utf8_lossy(bytes)),
-            _ => format!("{name}: {} bytes", bytes.len()),
+    let lines: Vec<CacheLine> = table
+        .into_iter()
+        .map(|(args, before)| {
+            let args = args.iter().map(|a| a.replace("{url}", &url)).collect();
+            (args, before)
         })
         .collect();
-    format!(
-        "exit {} stdout {:?} {files:?}",
-        outcome.exit, outcome.stdout
-    )
+    check_cache_lines(&caddy.cacert(), &lines, without_expiry);
 }
 
 /// `outcome` with the expiry dates of its `cache` file taken out, where they are the run's

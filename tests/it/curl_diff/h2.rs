@@ -179,6 +179,53 @@ pub(super) fn run(mut cmd: Command, before: &[(&str, &[u8])]) -> Outcome {
     }
 }
 
+/// A line of the cache-file tables (`alt_svc.rs`, `hsts.rs`): the arguments, and the files
+/// the run's directory starts with.
+pub(super) type CacheLine<'a> = (Vec<String>, Vec<(&'a str, &'a [u8])>);
+
+/// Runs each of `lines` with curl and with sockit (`--cacert CA` first), `mask` taking the
+/// run's own times out of both outcomes, and fails with every line that differs; each line's
+/// curl run must have written `f`.
+pub(super) fn check_cache_lines(ca: &str, lines: &[CacheLine], mask: fn(Outcome) -> Outcome) {
+    let mut report = String::new();
+    for (args, before) in lines {
+        let mut all = vec!["--cacert".to_string(), ca.to_string()];
+        all.extend(args.iter().cloned());
+        let mut curl = Command::new("curl");
+        curl.args(&all);
+        let theirs = mask(run(curl, before));
+        let mut ours = sockit();
+        ours.arg("fetch").args(&all);
+        let mine = mask(run(ours, before));
+        assert!(theirs.files.contains_key("f"), "{args:?}: {theirs:?}");
+        if theirs != mine {
+            let _ = writeln!(
+                report,
+                "{args:?}\n  curl:   {}\n  sockit: {}",
+                summary(&theirs),
+                summary(&mine)
+            );
+        }
+    }
+    assert!(report.is_empty(), "sockit and curl differ:\n{report}");
+}
+
+/// An outcome in a few lines: the exit code, stdout, each file's size and the cache's text.
+fn summary(outcome: &Outcome) -> String {
+    let files: Vec<String> = outcome
+        .files
+        .iter()
+        .map(|(name, bytes)| match name.as_str() {
+            "cache" => format!("cache: {:?}", String::from_utf8_lossy(bytes)),
+            _ => format!("{name}: {} bytes", bytes.len()),
+        })
+        .collect();
+    format!(
+        "exit {} stdout {:?} {files:?}",
+        outcome.exit, outcome.stdout
+    )
+}
+
 /// `stdout` with each `date:` line's value taken out (the two runs straddle a second now
 /// and then).
 fn without_times(stdout: &str) -> String {

@@ -5,11 +5,9 @@
 //! the expiry dates the run computed taken out: the runs straddle a second now and then)
 //! and the exit code.
 
-use super::h2::{run, Outcome};
+use super::h2::{check_cache_lines, CacheLine, Outcome};
 use crate::support::nginx::{find_nginx, Nginx, Port};
-use crate::support::{require, require_tool, sockit};
-use std::fmt::Write as _;
-use std::process::Command;
+use crate::support::{require, require_tool};
 
 /// The headers the lines meet: one to learn, one to forget, one curl ignores (a directive
 /// twice), and a redirect to an http URL.
@@ -159,52 +157,22 @@ fn hsts_lines_are_curls() {
             vec![],
         ),
     ];
-    let mut report = String::new();
-    for (args, before) in &table {
-        let args: Vec<String> = args
-            .iter()
-            .map(|a| {
-                a.replace("{tls}", tls.trim_end_matches('/'))
-                    .replace("{tlsport}", &tls_port)
-                    .replace("{plainport}", &plain_port)
-                    .replace("{route}", &route)
-            })
-            .collect();
-        let mut all = vec!["--cacert".to_string(), nginx.cacert()];
-        all.extend(args.iter().cloned());
-        let mut curl = Command::new("curl");
-        curl.args(&all);
-        let theirs = without_expiry(run(curl, before));
-        let mut ours = sockit();
-        ours.arg("fetch").args(&all);
-        let mine = without_expiry(run(ours, before));
-        assert!(theirs.files.contains_key("f"), "{args:?}: {theirs:?}");
-        if theirs != mine {
-            let _ = writeln!(
-                report,
-                "{args:?}\n  curl:   {}\n  sockit: {}",
-                summary(&theirs),
-                summary(&mine)
-            );
-        }
-    }
-    assert!(report.is_empty(), "sockit and curl differ:\n{report}");
-}
-
-/// An outcome in a few lines: the exit code, stdout, each file's size and the cache's text.
-fn summary(outcome: &Outcome) -> String {
-    let files: Vec<String> = outcome
-        .files
-        .iter()
-        .map(|(name, bytes)| match name.as_str() {
-            "cache" => format!("cache: {:?}", String::from_utf8_lossy(bytes)),
-            _ => format!("{name}: {} bytes", bytes.len()),
+    let lines: Vec<CacheLine> = table
+        .into_iter()
+        .map(|(args, before)| {
+            let args = args
+                .iter()
+                .map(|a| {
+                    a.replace("{tls}", tls.trim_end_matches('/'))
+                        .replace("{tlsport}", &tls_port)
+                        .replace("{plainport}", &plain_port)
+                        .replace("{route}", &route)
+                })
+                .collect();
+            (args, before)
         })
         .collect();
-    format!(
-        "exit {} stdout {:?} {files:?}",
-        outcome.exit, outcome.stdout
-    )
+    check_cache_lines(&nginx.cacert(), &lines, without_expiry);
 }
 
 /// `outcome` with the expiry dates of its `cache` file taken out where the run computed
