@@ -751,7 +751,17 @@ pub fn hsts(data: &[u8]) {
             // it back from the file (its `%256s`): it is lost at the next run, as in curl.
             && e.host.len() <= 256
     };
-    if cache.entries.iter().all(sayable) {
+    // curl looks a host up before it drops its trailing dot, so a 256-byte host typed with
+    // one (257 bytes) is never found and each header adds it again; reading the file merges
+    // a host's lines into one entry: only caches of distinct hosts read back the same.
+    let distinct = cache
+        .entries
+        .iter()
+        .map(|e| e.host.to_ascii_lowercase())
+        .collect::<std::collections::HashSet<_>>()
+        .len()
+        == cache.entries.len();
+    if distinct && cache.entries.iter().all(sayable) {
         assert_eq!(Hsts::parse_file(&written, NOW), cache, "{written:?}");
     }
     let _ = cache.upgrades(host, NOW);
