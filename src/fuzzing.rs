@@ -339,6 +339,16 @@ fn decode_content(coding: &str, reads: &[&[u8]]) -> Result<Vec<u8>, FetchError> 
     Ok(out)
 }
 
+/// Whether a `[x-y]` range of `url` may end at or past `{`: curl takes any range of at
+/// most 26 characters from a letter, so `[e-~:2]` expands to `}` among others (the fuzzer's
+/// find), and that brace is the glob's output, not syntax left over.
+fn range_reaches_braces(url: &str) -> bool {
+    url.split('[').skip(1).any(|after| {
+        let inside = after.split(']').next().unwrap_or(after);
+        inside.bytes().any(|b| b >= b'{')
+    })
+}
+
 /// curl's URL globs: a URL (before the first `\n`) and an `-o` name (after it). A glob parses
 /// or is refused with a column inside the URL; one that parses expands at its first, middle
 /// and last index without a panic, each expansion free of unescaped glob syntax when the URL
@@ -355,7 +365,7 @@ pub fn url_glob(data: &[u8]) {
             for index in [0, count / 2, count - 1] {
                 let expanded = glob.nth(index);
                 let _ = expanded.name(name);
-                if !url.contains('\\') {
+                if !url.contains('\\') && !range_reaches_braces(url) {
                     assert!(
                         !expanded.url.contains(['{', '}']),
                         "{url:?} left a brace in {:?}",
