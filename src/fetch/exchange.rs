@@ -582,12 +582,8 @@ impl Exchange<'_> {
             && !self.request.basic
             && self.request.credentials(&self.url).is_some();
         self.request.probe = origin_probe || self.proxy_probe();
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |since| {
-                i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
-            });
-        self.request.sign_aws(&self.url, now)
+        self.request
+            .sign_aws(&self.url, super::output::cookies::now())
     }
 
     /// Whether the request goes to an HTTP proxy in absolute form that is yet to send its
