@@ -93,12 +93,12 @@ pub fn parse_serve(argv: &[OsString]) -> Result<ServeArgs, clap::Error> {
     ServeArgs::from_arg_matches(&matches)
 }
 
-/// Parses `argv` (one `-:` group's arguments) as `sockit fetch`'s flags.
-pub fn parse_fetch(argv: Vec<OsString>) -> Result<sockit::fetch::FetchArgs, clap::Error> {
-    let fetch = Cli::command()
-        .find_subcommand("fetch")
-        .expect("fetch is a subcommand")
-        .clone();
+/// Parses `argv` (one `-:` group's arguments) as `sockit fetch`'s flags, with `fetch`
+/// (the `fetch` subcommand of [`Cli::command`]).
+pub fn parse_fetch(
+    fetch: clap::Command,
+    argv: Vec<OsString>,
+) -> Result<sockit::fetch::FetchArgs, clap::Error> {
     let argv = std::iter::once(OsString::from("fetch")).chain(argv);
     sockit::fetch::FetchArgs::from_arg_matches(&fetch.try_get_matches_from(argv)?)
 }

@@ -7,7 +7,7 @@
 mod cli;
 mod man;
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 use cli::{ClientArgs, Command, ServeArgs};
 use sockit::client::{Client, ClientError};
 use sockit::exit::{self, Failure};
@@ -25,12 +25,17 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
 fn main() -> ExitCode {
-    let argv = match expand_config_files(std::env::args_os().collect()) {
+    // Built once: with fetch's 300 flags, building the command tree is a good part of a
+    // small fetch's start-up (docs/BENCHMARKS.md, "One small request"), and the config
+    // files, the `--next` split and the parse all read the same tree.
+    let mut command = cli::Cli::command();
+    let argv = match expand_config_files(std::env::args_os().collect(), &command) {
         Ok(argv) => argv,
         Err(code) => return code,
     };
-    let (argv, more_groups) = split_fetch_groups(argv);
-    let cli = match cli::Cli::try_parse_from(argv) {
+    let (argv, more_groups) = split_fetch_groups(argv, &command);
+    let group_command = (!more_groups.is_empty()).then(|| fetch_command(&command).clone());
+    let cli = match parse(&mut command, argv) {
         Ok(cli) => cli,
         Err(e) => return usage(&e),
     };
@@ -76,7 +81,8 @@ fn main() -> ExitCode {
         Command::Fetch(args) => {
             let mut groups = vec![*args];
             for group in more_groups {
-                match cli::parse_fetch(group) {
+                let command = group_command.clone().expect("cloned when there are groups");
+                match cli::parse_fetch(command, group) {
                     Ok(args) => groups.push(args),
                     Err(e) => return usage(&e),
                 }
@@ -102,15 +108,15 @@ fn main() -> ExitCode {
 
 /// `sockit fetch`'s command line with curl's config files read in (`-K FILE`, `.curlrc`),
 /// before clap parses it; their warnings on stderr, as curl prints them.
-fn expand_config_files(mut argv: Vec<OsString>) -> Result<Vec<OsString>, ExitCode> {
+fn expand_config_files(
+    mut argv: Vec<OsString>,
+    command: &clap::Command,
+) -> Result<Vec<OsString>, ExitCode> {
     if argv.get(1).is_none_or(|sub| sub != "fetch") {
         return Ok(argv);
     }
     let fetch_args = argv.split_off(2);
-    let command = cli::Cli::command();
-    let fetch = command
-        .find_subcommand("fetch")
-        .expect("the fetch subcommand is defined");
+    let fetch = fetch_command(command);
     match config_file::expand(fetch_args, fetch, &config_file::Sources::process()) {
         Ok((expanded, warnings)) => {
             eprint!("{warnings}");
@@ -130,18 +136,30 @@ fn expand_config_files(mut argv: Vec<OsString>) -> Result<Vec<OsString>, ExitCod
 /// `sockit fetch`'s command line cut at `-:`/`--next` ([`sockit::fetch::next::split`]): the
 /// command line with the first group's arguments, for clap, and the arguments of each group
 /// after it. Any other command line as it is.
-fn split_fetch_groups(mut argv: Vec<OsString>) -> (Vec<OsString>, Vec<Vec<OsString>>) {
+fn split_fetch_groups(
+    mut argv: Vec<OsString>,
+    command: &clap::Command,
+) -> (Vec<OsString>, Vec<Vec<OsString>>) {
     if argv.get(1).is_none_or(|sub| sub != "fetch") {
         return (argv, Vec::new());
     }
     let fetch_args = argv.split_off(2);
-    let command = cli::Cli::command();
-    let fetch = command
-        .find_subcommand("fetch")
-        .expect("the fetch subcommand is defined");
-    let mut groups = sockit::fetch::next::split(fetch_args, fetch).into_iter();
+    let mut groups = sockit::fetch::next::split(fetch_args, fetch_command(command)).into_iter();
     argv.extend(groups.next().unwrap_or_default());
     (argv, groups.collect())
+}
+
+/// The `fetch` subcommand of `command`.
+fn fetch_command(command: &clap::Command) -> &clap::Command {
+    command
+        .find_subcommand("fetch")
+        .expect("the fetch subcommand is defined")
+}
+
+/// Parses `argv` with `command`, as `Cli::try_parse_from` does with a tree of its own.
+fn parse(command: &mut clap::Command, argv: Vec<OsString>) -> Result<cli::Cli, clap::Error> {
+    let mut matches = command.try_get_matches_from_mut(argv)?;
+    cli::Cli::from_arg_matches_mut(&mut matches)
 }
 
 /// `sockit fetch --stderr FILE`: from here on, whatever the process writes to stderr goes
