@@ -27,7 +27,7 @@ pub use connect::{
 };
 pub use local::{BindError, LocalName, SocketOptions};
 pub use resolve::{resolve, resolve_by, Names};
-pub use transport::{Pipe, Transport};
+pub use transport::{Pipe, Tcp, Transport};
 pub use unix::{connect_unix, UnixAddr};
 
 use std::io;

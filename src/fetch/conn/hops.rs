@@ -67,7 +67,7 @@ impl Net<'_> {
         let addrs = self.resolve(&to.host, to.port).await?;
         let resolved = Instant::now();
         let tcp = connect::connect(&addrs, label, self.timeout, self.sockets).await?;
-        Ok((Box::new(tcp), resolved))
+        Ok((Box::new(crate::net::Tcp::from(tcp)), resolved))
     }
 
     /// TCP to `proxy`; its name not resolving is curl's 5 for an HTTP proxy and 6 for a

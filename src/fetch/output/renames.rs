@@ -6,13 +6,28 @@
 //! `-Z` with 500 small files about four context switches a file (docs/BENCHMARKS.md): here
 //! a file that finishes while a batch is being renamed joins the queue, and the task already
 //! running takes it next, so the hand-over to the pool is per batch, not per file.
+//!
+//! Where the syncs are measured to be quick (tmpfs, a disk cache that acknowledges at
+//! once), even a batched hand-over costs more than the sync itself: on one CPU, 500 small
+//! files over HTTP/2 took 47 ms of CPU with the pool and 40 ms without it, curl 36 ms
+//! (docs/BENCHMARKS.md). So once [`QUICK_IN_A_ROW`] renames in a row each took at most
+//! [`QUICK`], the next ones run where the fetch is, and the first that takes longer sends
+//! the rest back to the pool: a slow disk holds the other transfers up once, not per file.
 
 use crate::fetch::error::FetchError;
 use std::fs::{self, File};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
+
+/// A sync and rename this quick costs the fetch's thread less than handing it over to the
+/// blocking pool and back (two context switches and a wake-up).
+const QUICK: Duration = Duration::from_micros(100);
+/// How many quick renames in a row, measured on the pool, before they are done in place.
+const QUICK_IN_A_ROW: u32 = 8;
 
 /// A finished `.part` file waiting for its name, and where to say how it went.
 struct Job {
@@ -38,9 +53,58 @@ fn queue() -> MutexGuard<'static, Queue> {
     QUEUE.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Whether renames run in place or on the pool, from how long the last ones took.
+struct Mode {
+    in_place: AtomicBool,
+    quick_in_a_row: AtomicU32,
+}
+
+impl Mode {
+    /// On the pool, until renames there show they are quick.
+    const fn new() -> Self {
+        Mode {
+            in_place: AtomicBool::new(false),
+            quick_in_a_row: AtomicU32::new(0),
+        }
+    }
+
+    fn in_place(&self) -> bool {
+        self.in_place.load(Ordering::Relaxed)
+    }
+
+    /// Records that a rename took `took`.
+    fn took(&self, took: Duration) {
+        if took > QUICK {
+            self.quick_in_a_row.store(0, Ordering::Relaxed);
+            self.in_place.store(false, Ordering::Relaxed);
+        } else if self.quick_in_a_row.fetch_add(1, Ordering::Relaxed) + 1 >= QUICK_IN_A_ROW {
+            self.in_place.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Runs one rename, timed.
+    fn run(&self, file: &File, part: &Path, path: &Path) -> Result<(), FetchError> {
+        let started = Instant::now();
+        let outcome = durable_rename(file, part, path);
+        self.took(started.elapsed());
+        outcome
+    }
+}
+
+/// One for the process: the renames of a run go mostly to one file system.
+static MODE: Mode = Mode::new();
+
 /// Makes `part` (open as `file`) durable, then renames it to `path` with the owner and
 /// mode of the file it replaces; returns once that is done.
 pub async fn rename(file: File, part: PathBuf, path: PathBuf) -> Result<(), FetchError> {
+    if MODE.in_place() {
+        return MODE.run(&file, &part, &path);
+    }
+    on_pool(file, part, path).await
+}
+
+/// As [`rename`], on the blocking pool: queued, and a task started when none is draining.
+async fn on_pool(file: File, part: PathBuf, path: PathBuf) -> Result<(), FetchError> {
     let (done, outcome) = oneshot::channel();
     let start = {
         let mut queue = queue();
@@ -85,9 +149,7 @@ fn drain() {
             std::mem::take(&mut queue.jobs)
         };
         for job in jobs {
-            let _ = job
-                .done
-                .send(durable_rename(&job.file, &job.part, &job.path));
+            let _ = job.done.send(MODE.run(&job.file, &job.part, &job.path));
         }
     }
 }
@@ -118,6 +180,34 @@ fn adopt_owner_and_mode(file: &File, path: &Path) {
 mod tests {
     use super::*;
 
+    /// Renames move in place only after enough quick ones in a row, and the first slow one
+    /// sends them back to the pool, counting again from nothing.
+    #[test]
+    fn quick_renames_move_in_place_and_a_slow_one_moves_them_back() {
+        let mode = Mode::new();
+        let quick = QUICK / 2;
+        let slow = QUICK * 2;
+        for _ in 1..QUICK_IN_A_ROW {
+            mode.took(quick);
+        }
+        mode.took(slow);
+        for _ in 1..QUICK_IN_A_ROW {
+            mode.took(quick);
+        }
+        assert!(
+            !mode.in_place(),
+            "a slow one in between starts the count again"
+        );
+        mode.took(quick);
+        assert!(mode.in_place());
+        mode.took(quick);
+        assert!(mode.in_place());
+        mode.took(slow);
+        assert!(!mode.in_place());
+        mode.took(quick);
+        assert!(!mode.in_place());
+    }
+
     /// Files finishing at once all get their names and their bytes, whichever batch takes
     /// them, and a failed rename fails only its own file.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -132,7 +222,7 @@ mod tests {
                 7 => dir.path().join("no such dir").join("f7"),
                 n => dir.path().join(format!("f{n}")),
             };
-            tasks.push(tokio::spawn(rename(file, part, path)));
+            tasks.push(tokio::spawn(on_pool(file, part, path)));
         }
         for (n, task) in tasks.into_iter().enumerate() {
             let outcome = task.await.unwrap();
@@ -148,7 +238,7 @@ mod tests {
         // A file finishing after the queue ran dry still gets a task to rename it.
         let part = dir.path().join("late.part");
         std::fs::write(&part, "late").unwrap();
-        let late = rename(File::open(&part).unwrap(), part, dir.path().join("late"));
+        let late = on_pool(File::open(&part).unwrap(), part, dir.path().join("late"));
         let outcome = tokio::time::timeout(std::time::Duration::from_secs(10), late).await;
         outcome.expect("a late file is renamed").unwrap();
     }
