@@ -131,12 +131,11 @@ pub enum Done {
     },
 }
 
-/// The local side of the work, before any traffic: refuses an output that must not be
-/// replaced and prepares `-C`'s `.part` file.
+/// The local side of the work, before any traffic, once the `.part` file is claimed
+/// (which refused an output that must not be replaced): prepares `-C`'s `.part` file.
 pub fn prepare(plan: &FetchPlan) -> Result<Resume, FetchError> {
     if let Some(path) = &plan.output {
-        file::check_replaceable(path)?;
-        if segments::in_progress(path) {
+        if segments::concerns(plan) && segments::in_progress(path) {
             // The .part file is sparse, filled segment by segment: never a prefix to
             // continue; the segments continue themselves from their sidecar.
             return Ok(Resume::default());
@@ -845,7 +844,11 @@ impl Exchange<'_> {
                 }
                 (carrier, _) => carrier,
             };
-            if let Some(path) = &self.output {
+            if let Some(path) = self
+                .output
+                .as_ref()
+                .filter(|_| segments::concerns(self.plan))
+            {
                 segments::forget(path);
             }
         }

@@ -42,6 +42,14 @@ pub fn state_path(path: &Path) -> PathBuf {
     file::beside(path, ".segments")
 }
 
+/// Whether `plan` has anything to do with a sidecar: only `--segments` writes one, and
+/// only `--segments` and `-C` read one. Without either, a stale sidecar beside FILE changes
+/// nothing, so the run neither looks for it nor removes it: a `stat` and an `unlink` per
+/// file that `-Z` with 500 small files paid 500 times each.
+pub fn concerns(plan: &FetchPlan) -> bool {
+    plan.segments > 1 || plan.resume.is_some()
+}
+
 /// Whether a previous segmented download of `path` left its state behind.
 pub fn in_progress(path: &Path) -> bool {
     state_path(path).exists()

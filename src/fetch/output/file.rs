@@ -41,12 +41,22 @@ pub fn beside(path: &Path, suffix: &str) -> PathBuf {
     path.with_file_name(sibling)
 }
 
+/// What stands at FILE before a download, as far as replacing it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// Nothing, or a regular file the download may replace.
+    Replaceable,
+    /// A device, FIFO or socket: written in place ([`is_special`]).
+    Special,
+}
+
 /// Refuses, before anything is downloaded, a FILE the download must not replace: a
 /// directory, or a file the user could not write to (marked read-only, or not openable for
-/// writing), which curl would overwrite through its rename-free write (issue 10).
-pub fn check_replaceable(path: &Path) -> Result<(), FetchError> {
+/// writing), which curl would overwrite through its rename-free write (issue 10). One
+/// `stat` also says whether FILE is [`Found::Special`], which the part lock asks next.
+pub fn check_replaceable(path: &Path) -> Result<Found, FetchError> {
     let Ok(meta) = fs::metadata(path) else {
-        return Ok(());
+        return Ok(Found::Replaceable);
     };
     let refuse = |reason: &str| FetchError::Write {
         path: path.display().to_string(),
@@ -56,13 +66,13 @@ pub fn check_replaceable(path: &Path) -> Result<(), FetchError> {
         return Err(refuse("it is a directory"));
     }
     if !meta.is_file() {
-        return Ok(());
+        return Ok(Found::Special);
     }
     let read_only = meta.permissions().mode() & 0o222 == 0;
     if read_only || OpenOptions::new().write(true).open(path).is_err() {
         return Err(refuse("the file is read-only, so it is not replaced"));
     }
-    Ok(())
+    Ok(Found::Replaceable)
 }
 
 /// The longest `-O` file name, in bytes: NAME_MAX on Linux and macOS. The `.part` file

@@ -31,9 +31,10 @@ pub struct PartLock {
 
 impl PartLock {
     /// Claims `path`'s `.part` file, creating it empty when there is none; None for a
-    /// device, FIFO or socket, which has no `.part` file.
+    /// device, FIFO or socket, which has no `.part` file. A FILE the download must not
+    /// replace is refused first ([`file::check_replaceable`]), before a `.part` is made.
     pub fn claim(path: &Path) -> Result<Option<Self>, FetchError> {
-        if file::is_special(path) {
+        if file::check_replaceable(path)? == file::Found::Special {
             return Ok(None);
         }
         let part = file::part_path(path);
