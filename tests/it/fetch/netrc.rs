@@ -147,6 +147,29 @@ fn netrc_credentials_as_curl_sends_them() {
     }
 }
 
+/// Several URLs on one command line each get their own host's login from the file, in
+/// either order, as curl sends them: a login found for one URL never goes to the next.
+#[test]
+fn each_url_gets_its_own_hosts_login() {
+    if !require_tool("curl") {
+        return;
+    }
+    let server = recorder(None);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("netrc"), NETRC).unwrap();
+    let (listed, unlisted) = (server.url("/listed"), server.url_localhost("/unlisted"));
+    for urls in [[&listed, &unlisted], [&unlisted, &listed]] {
+        let args = ["--netrc-file", "netrc", urls[0], "-o", "/dev/null", urls[1]];
+        assert_eq!(curl_in(dir.path(), &args), 0, "curl {args:?}");
+        fetch_in(dir.path(), &[&["-q", "-s"][..], &args].concat()).expect(0);
+        let seen = authorizations(&server);
+        let (by_curl, by_sockit) = seen[seen.len() - 4..].split_at(2);
+        assert_eq!(by_sockit, by_curl, "{args:?}");
+        let login = |url: &String| (url == &listed).then(|| basic("nu:n p")).flatten();
+        assert_eq!(by_sockit, [login(urls[0]), login(urls[1])], "{args:?}");
+    }
+}
+
 /// Where the URL names a login the file has no password for, curl 7.88 sends the file's
 /// other login's password with it; sockit sends the URL's own password instead (a
 /// difference on purpose: a password goes only with the login it was written for).
