@@ -3,9 +3,10 @@
 //! (`--proxy-digest`) or the strongest scheme its `Proxy-Authenticate` offers
 //! (`--proxy-anyauth`: Digest, else Basic).
 //!
-//! The proxy's challenge is kept for the run, shared by every connection through it (the
-//! state sits behind an `Arc`), so later requests answer it at once with `nc` counting up,
-//! as the origin's Digest does. The Digest arithmetic is `http::digest`'s.
+//! The proxy's challenge is kept for one URL's transfer, shared by every connection it makes
+//! through the proxy (the state sits behind an `Arc`), so later requests answer it at once
+//! with `nc` counting up, as the origin's Digest does; the next URL starts anew
+//! ([`ProxyAuth::fresh`]), as curl's does. The Digest arithmetic is `http::digest`'s.
 
 use crate::fetch::http::digest::{fresh_cnonce, AuthMode, DigestState, Offers};
 use crate::fetch::http::head::Head;
@@ -46,6 +47,13 @@ impl ProxyAuth {
             mode,
             state: Arc::default(),
         }
+    }
+
+    /// The same mode with nothing asked for yet: each URL of a command line answers its
+    /// proxy's challenges anew, as curl 7.88 does (its first request through a Digest
+    /// proxy goes without credentials).
+    pub fn fresh(&self) -> Self {
+        ProxyAuth::new(self.mode)
     }
 
     /// Whether the credentials go with the first request, as Basic.

@@ -222,7 +222,8 @@ impl FetchPlan {
 
     /// The plan for another URL of the same command line, `url` into `output`, from `self`
     /// (the first URL's): what depends on the URL (its netrc login, whether `-i` styles the
-    /// heads) is made anew from `request`, the rest is the same for every URL and copied.
+    /// heads, what its proxy asked for) is made anew, the rest is the same for every URL and
+    /// copied.
     /// Building it all anew (TLS options, proxies and DNS from the environment, routes)
     /// cost `-Z` with 500 URLs a twentieth of its CPU.
     fn again(
@@ -238,6 +239,7 @@ impl FetchPlan {
             plan.request.user = netrc_user(args, &url)?;
         }
         plan.request.proxy_edits = self.request.proxy_edits.clone();
+        plan.proxies.auth = self.proxies.auth.fresh();
         plan.heads.styled = Self::styled(args, output.as_deref());
         plan.given = url.to_string();
         plan.url = url;
