@@ -95,6 +95,9 @@ pub struct Attempt {
     pub retry_refused: bool,
     /// The body bytes received so far, counted as they arrive, for `-Y`'s watch.
     pub moved: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// A handle on the output's `.part` file as the part lock claimed it, for the body to
+    /// be written through (see [`Output::claimed`]); None without a claim.
+    pub part: Option<std::fs::File>,
 }
 
 impl Attempt {
@@ -109,6 +112,7 @@ impl Attempt {
             hint: ResumeHint::default(),
             retry_refused: false,
             moved: std::sync::Arc::default(),
+            part: None,
         }
     }
 }
@@ -915,13 +919,13 @@ impl Exchange<'_> {
     /// `--checksum`'s verifier, and with `-i` puts the heads first.
     fn open_output(&mut self, keep: Keep) -> Result<Opened, FetchError> {
         let check = self.plan.checksum.clone();
-        let mut out = match (&self.output, keep) {
-            (Some(path), Keep::AlreadyComplete) => {
-                let whole = Output::file(path, self.attempt.offset)?.verify_with(check)?;
-                return Ok(Opened::AlreadyComplete(whole));
+        let mut out = match (self.output.is_some(), keep) {
+            (true, Keep::AlreadyComplete) => {
+                let whole = self.output_file(self.attempt.offset)?;
+                return Ok(Opened::AlreadyComplete(whole.verify_with(check)?));
             }
-            (Some(path), Keep::Bytes(n)) => Output::file(path, n)?.verify_with(check)?,
-            (None, _) => Output::stdout()
+            (true, Keep::Bytes(n)) => self.output_file(n)?.verify_with(check)?,
+            (false, _) => Output::stdout()
                 .unbuffered(self.plan.out.no_buffer)
                 .verify_with(check)?,
         };
@@ -929,6 +933,20 @@ impl Exchange<'_> {
             out.put(included)?;
         }
         Ok(Opened::Writing(out))
+    }
+
+    /// The output file's `.part` file, keeping `keep` bytes: through the handle the part
+    /// lock claimed when the output is the planned one (not a `-J` name), else opened anew.
+    fn output_file(&mut self, keep: u64) -> Result<Output, FetchError> {
+        let path = self.output.as_deref().expect("asked with an output file");
+        let claimed = match self.plan.output.as_deref() == Some(path) {
+            true => self.attempt.part.take(),
+            false => None,
+        };
+        match claimed {
+            Some(part) => Output::claimed(part, path, keep),
+            None => Output::file(path, keep),
+        }
     }
 
     /// Streams the body from the response's connection through its content decoding into

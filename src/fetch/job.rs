@@ -56,6 +56,7 @@ async fn fetch_with_retries(plan: &FetchPlan, run: &RunState) -> (Result<(), Fet
             }
         };
         let mut attempt = Attempt::new(&resume, if_range);
+        attempt.part = lock.as_ref().and_then(PartLock::handle);
         let moved = attempt.moved.clone();
         let work = exchange::fetch(plan, run, &mut attempt, &attempts);
         let result = within(plan.max_time, above_floor(plan.pace.floor, &moved, work)).await;

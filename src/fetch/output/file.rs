@@ -14,7 +14,7 @@ use crate::fetch::error::{describe, FetchError};
 use crate::fetch::http::decode::Sink;
 use std::ffi::{OsStr, OsString};
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -340,6 +340,36 @@ impl Output {
                 .map_err(|e| FetchError::write(&part, &e))?
                 .len(),
         };
+        Self::part_file(file, part, path, len, keep)
+    }
+
+    /// As [`Output::file`], through `file`: a handle on `path`'s `.part` file as the part
+    /// lock claimed it (so FILE is no device). Emptied when nothing is kept, else written on
+    /// after its `keep` bytes. Two cheap calls on the handle, where opening the file by name
+    /// again cost a path walk and a `stat` of FILE for each of `-Z`'s 500 small files.
+    pub fn claimed(mut file: File, path: &Path, keep: u64) -> Result<Self, FetchError> {
+        let part = part_path(path);
+        let moved = |e: io::Error| FetchError::write(&part, &e);
+        // Every handle on the file shares one offset: set it, whatever an earlier attempt
+        // left it at.
+        let len = match keep {
+            0 => {
+                file.set_len(0).map_err(moved)?;
+                file.seek(SeekFrom::Start(0)).map_err(moved)?
+            }
+            _ => file.seek(SeekFrom::End(0)).map_err(moved)?,
+        };
+        Self::part_file(file, part, path, len, keep)
+    }
+
+    /// Writes to `file`, `path`'s `.part` file, which must hold `keep` bytes and holds `len`.
+    fn part_file(
+        file: File,
+        part: PathBuf,
+        path: &Path,
+        len: u64,
+        keep: u64,
+    ) -> Result<Self, FetchError> {
         if len != keep {
             return Err(FetchError::Range(format!(
                 "{} has {len} bytes, expected {keep}",

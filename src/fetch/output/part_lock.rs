@@ -61,6 +61,12 @@ impl PartLock {
         Err(busy())
     }
 
+    /// A second handle on the claimed `.part` file, for the body to be written through
+    /// (`Output::claimed`); None where the system has no descriptor to spare.
+    pub fn handle(&self) -> Option<File> {
+        self.file.try_clone().ok()
+    }
+
     /// After a failed run: removes `FILE.part` when this run created it and left nothing
     /// in it, so a failure before any byte arrived leaves no empty file behind.
     pub fn drop_if_unused(self) {
