@@ -40,19 +40,21 @@ pub fn client_config(opts: &TlsOptions, alpn: &[&[u8]]) -> Result<ClientConfig, 
     let verifier: Arc<dyn ServerCertVerifier> = if opts.insecure {
         Arc::new(NoVerification(provider))
     } else {
-        let (roots, pinned) = roots(opts)?;
-        let mut webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider);
-        if let Some(path) = &opts.crlfile {
-            // OpenSSL's X509_V_FLAG_CRL_CHECK, which curl sets: the leaf's issuer must have
-            // a list, the rest of the chain is not looked up.
-            webpki = webpki
-                .with_crls(crls(path)?)
-                .only_check_end_entity_revocation();
-        }
-        let webpki = webpki
-            .build()
-            .map_err(|e| TlsError::Versions(e.to_string()))?;
-        Arc::new(ExactOrChain { webpki, pinned })
+        let pinned = given(opts)?;
+        let crls = opts.crlfile.as_deref().map(crls).transpose()?;
+        let mut given_only = RootCertStore::empty();
+        add_given(&mut given_only, &pinned, opts)?;
+        let webpki = match pinned.is_empty() {
+            true => webpki(roots(opts)?.0, &provider, crls.as_ref())?,
+            false => webpki(given_only, &provider, crls.as_ref())?,
+        };
+        Arc::new(ExactOrChain {
+            webpki,
+            pinned,
+            system: OnceLock::new(),
+            provider,
+            crls,
+        })
     };
     let verifier = pin::checked(verifier, opts, || Ok(roots(opts)?.0.roots))?;
     let mut config = builder
@@ -125,6 +127,13 @@ type Roots = (RootCertStore, Vec<CertificateDer<'static>>);
 
 fn roots(opts: &TlsOptions) -> Result<Roots, TlsError> {
     let mut store = system_roots().store.clone();
+    let given = given(opts)?;
+    add_given(&mut store, &given, opts)?;
+    Ok((store, given))
+}
+
+/// The certificates of `--cacert` and `--capath`.
+fn given(opts: &TlsOptions) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let mut given = match &opts.cacert {
         Some(path) => ca_file(path)?,
         None => Vec::new(),
@@ -134,7 +143,17 @@ fn roots(opts: &TlsOptions) -> Result<Roots, TlsError> {
         // simply not trusted (60).
         given.extend(rustls_native_certs::load_certs_from_paths(None, Some(dir)).certs);
     }
-    for cert in &given {
+    Ok(given)
+}
+
+/// Adds `given` (from `opts`' `--cacert` and `--capath`) to `store`; one that is no CA
+/// certificate webpki can take is curl's 77.
+fn add_given(
+    store: &mut RootCertStore,
+    given: &[CertificateDer<'static>],
+    opts: &TlsOptions,
+) -> Result<(), TlsError> {
+    for cert in given {
         store.add(cert.clone()).map_err(|e| TlsError::CaFile {
             path: opts
                 .cacert
@@ -145,7 +164,26 @@ fn roots(opts: &TlsOptions) -> Result<Roots, TlsError> {
             reason: e.to_string(),
         })?;
     }
-    Ok((store, given))
+    Ok(())
+}
+
+/// A chain verifier trusting `roots`, checking the leaf against `crls` (`--crlfile`).
+fn webpki(
+    roots: RootCertStore,
+    provider: &Arc<CryptoProvider>,
+    crls: Option<&Vec<CertificateRevocationListDer<'static>>>,
+) -> Result<Arc<WebPkiServerVerifier>, TlsError> {
+    let mut webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone());
+    if let Some(crls) = crls {
+        // OpenSSL's X509_V_FLAG_CRL_CHECK, which curl sets: the leaf's issuer must have
+        // a list, the rest of the chain is not looked up.
+        webpki = webpki
+            .with_crls(crls.clone())
+            .only_check_end_entity_revocation();
+    }
+    webpki
+        .build()
+        .map_err(|e| TlsError::Versions(e.to_string()))
 }
 
 /// The certificates of a `--cacert` file: at least one, or curl's 77.
@@ -182,11 +220,67 @@ fn crls(path: &Path) -> Result<Vec<CertificateRevocationListDer<'static>>, TlsEr
 
 /// Verifies the chain to a trusted root (webpki), or accepts a `--cacert` certificate that
 /// is exactly the server's, when the only objection is that it has no issuer to chain to.
+///
+/// With `--cacert` or `--capath`, the chain is first built to their certificates alone,
+/// and the system's store is read only when that fails, as OpenSSL looks a CA up in curl's
+/// CA path only when it needs one: parsing the system bundle's 140 certificates was a
+/// ninth of a small `--cacert` download's CPU (docs/BENCHMARKS.md).
 #[derive(Debug)]
 struct ExactOrChain {
+    /// The system's roots and the given certificates, or the given ones alone when there
+    /// are any.
     webpki: Arc<WebPkiServerVerifier>,
-    /// The certificates in `--cacert`.
+    /// The certificates of `--cacert` and `--capath`.
     pinned: Vec<CertificateDer<'static>>,
+    /// With given certificates: the system's roots and them, once a chain needed them.
+    system: OnceLock<Result<Arc<WebPkiServerVerifier>, String>>,
+    provider: Arc<CryptoProvider>,
+    crls: Option<Vec<CertificateRevocationListDer<'static>>>,
+}
+
+impl ExactOrChain {
+    /// The chain's verdict: to the given certificates first (when there are any), then to
+    /// the system's roots and them; not for a server certificate that is itself given, which
+    /// [`ExactOrChain`] takes whatever chain it lacks.
+    fn chain(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let verify = |webpki: &WebPkiServerVerifier| {
+            webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        };
+        let verdict = verify(&self.webpki);
+        match verdict {
+            Err(rustls::Error::InvalidCertificate(e))
+                if !self.pinned.is_empty()
+                    && only_chain_refused(&e)
+                    && !self.pinned.iter().any(|c| c == end_entity) =>
+            {
+                verify(self.with_system()?)
+            }
+            other => other,
+        }
+    }
+
+    /// The verifier with the system's roots, built the first time it is asked for.
+    fn with_system(&self) -> Result<&WebPkiServerVerifier, rustls::Error> {
+        let built = self.system.get_or_init(|| {
+            let mut store = system_roots().store.clone();
+            for cert in &self.pinned {
+                // Each was added to the given-only store already, so each is taken.
+                let _ = store.add(cert.clone());
+            }
+            webpki(store, &self.provider, self.crls.as_ref()).map_err(|e| e.to_string())
+        });
+        match built {
+            Ok(webpki) => Ok(webpki),
+            Err(e) => Err(rustls::Error::General(e.clone())),
+        }
+    }
 }
 
 impl ServerCertVerifier for ExactOrChain {
@@ -198,13 +292,7 @@ impl ServerCertVerifier for ExactOrChain {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let verdict = self.webpki.verify_server_cert(
-            end_entity,
-            intermediates,
-            server_name,
-            ocsp_response,
-            now,
-        );
+        let verdict = self.chain(end_entity, intermediates, server_name, ocsp_response, now);
         match verdict {
             Err(rustls::Error::InvalidCertificate(e))
                 if only_chain_refused(&e) && self.pinned.iter().any(|c| c == end_entity) =>
@@ -304,5 +392,83 @@ impl ServerCertVerifier for NoVerification {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+
+    /// A CA named `name`, and a certificate for `localhost` it signed.
+    fn ca_and_leaf(name: &str) -> (CertificateDer<'static>, CertificateDer<'static>) {
+        let mut params = CertificateParams::new(Vec::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.distinguished_name.push(DnType::CommonName, name);
+        let key = KeyPair::generate().unwrap();
+        let ca = params.self_signed(&key).unwrap();
+        let issuer = Issuer::new(params, key);
+        let leaf = CertificateParams::new(vec!["localhost".into()])
+            .unwrap()
+            .signed_by(&KeyPair::generate().unwrap(), &issuer)
+            .unwrap();
+        (ca.der().clone(), leaf.der().clone())
+    }
+
+    /// A verifier given `given` (as `--cacert`), whose system store holds `system` alone.
+    fn verifier(given: &CertificateDer<'static>, system: &CertificateDer<'static>) -> ExactOrChain {
+        let provider = crate::net::tls::crypto_provider();
+        let store = |certs: &[&CertificateDer<'static>]| {
+            let mut store = RootCertStore::empty();
+            for cert in certs {
+                store.add((*cert).clone()).unwrap();
+            }
+            store
+        };
+        let system_verifier = webpki(store(&[system, given]), &provider, None);
+        ExactOrChain {
+            webpki: webpki(store(&[given]), &provider, None).unwrap(),
+            pinned: vec![given.clone()],
+            system: OnceLock::from(system_verifier.map_err(|e| e.to_string())),
+            provider,
+            crls: None,
+        }
+    }
+
+    fn verify(
+        v: &ExactOrChain,
+        leaf: &CertificateDer<'_>,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let name = ServerName::try_from("localhost").unwrap();
+        v.verify_server_cert(leaf, &[], &name, &[], UnixTime::now())
+    }
+
+    /// With `--cacert`, a server chaining to the system's roots is still trusted: the
+    /// system's store is read when the given CA does not sign the chain.
+    #[test]
+    fn a_given_ca_adds_to_the_systems_roots() {
+        let (given, given_leaf) = ca_and_leaf("given");
+        let (system, system_leaf) = ca_and_leaf("system");
+        let (_, stranger_leaf) = ca_and_leaf("stranger");
+        let v = verifier(&given, &system);
+        assert!(verify(&v, &given_leaf).is_ok());
+        assert!(verify(&v, &system_leaf).is_ok());
+        assert!(verify(&v, &stranger_leaf).is_err());
+    }
+
+    /// The system's store is not read for a chain the given CA signs.
+    #[test]
+    fn the_systems_roots_are_read_only_when_needed() {
+        let (given, given_leaf) = ca_and_leaf("given");
+        let (system, system_leaf) = ca_and_leaf("system");
+        let mut v = verifier(&given, &system);
+        let prepared = v.system.take();
+        assert!(verify(&v, &given_leaf).is_ok());
+        assert!(
+            v.system.get().is_none(),
+            "built for a chain the given CA signs"
+        );
+        v.system = OnceLock::from(prepared.unwrap());
+        assert!(verify(&v, &system_leaf).is_ok());
     }
 }
