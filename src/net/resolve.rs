@@ -56,23 +56,29 @@ pub async fn resolve_by(
     Ok(interleave(allowed))
 }
 
-/// Looks `address` up with `names`; `localhost` and its subdomains are the system's
-/// (its hosts file) whoever resolves the rest, as curl never asks DNS for them. DoH asks
-/// only for the families `family` allows, as curl does.
+/// Looks `address` up with `names`. `localhost` and the names under it are the loopback
+/// addresses, 127.0.0.1 then ::1, asking no one (RFC 6761 section 6.3), as curl 7.88
+/// resolves them: `foo.localhost` works without a hosts-file entry, and a fetch from a local
+/// server starts no resolver thread. DoH asks only for the families `family` allows, as
+/// curl does.
 async fn lookup(names: &Names, address: &Address, family: Family) -> io::Result<Vec<Endpoint>> {
     #[cfg(not(feature = "dns"))]
     let _ = family;
     match (names, address) {
+        (_, Address::Tcp { host, port }) if is_localhost(host) => Ok(vec![
+            Endpoint::Tcp((std::net::Ipv4Addr::LOCALHOST, *port).into()),
+            Endpoint::Tcp((std::net::Ipv6Addr::LOCALHOST, *port).into()),
+        ]),
         #[cfg(feature = "dns")]
         (Names::Servers(resolver), Address::Tcp { host, port })
-            if host.parse::<std::net::IpAddr>().is_err() && !is_localhost(host) =>
+            if host.parse::<std::net::IpAddr>().is_err() =>
         {
             let found = resolver.lookup(host, *port).await?;
             Ok(found.into_iter().map(Endpoint::Tcp).collect())
         }
         #[cfg(feature = "dns")]
         (Names::Doh(resolver), Address::Tcp { host, port })
-            if host.parse::<std::net::IpAddr>().is_err() && !is_localhost(host) =>
+            if host.parse::<std::net::IpAddr>().is_err() =>
         {
             let found = resolver.lookup(host, *port, family).await?;
             Ok(found.into_iter().map(Endpoint::Tcp).collect())
@@ -81,10 +87,11 @@ async fn lookup(names: &Names, address: &Address, family: Family) -> io::Result<
     }
 }
 
-/// `localhost` or a name under it, which curl resolves to the loopback addresses itself.
-#[cfg(feature = "dns")]
+/// `localhost` or a name under it, in any case, which curl resolves to the loopback
+/// addresses itself; not with a trailing dot (`localhost.`), which curl 7.88 asks the
+/// resolver for.
 fn is_localhost(host: &str) -> bool {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let host = host.to_ascii_lowercase();
     host == "localhost" || host.ends_with(".localhost")
 }
 
@@ -131,6 +138,28 @@ mod tests {
             got,
             ["[::1]:1", "1.0.0.1:1", "[::2]:1", "1.0.0.2:1", "1.0.0.3:1"]
         );
+    }
+
+    /// `localhost` and the names under it are 127.0.0.1 then ::1, as curl 7.88 has them,
+    /// with no hosts-file entry needed; `-6` keeps ::1; a name that only ends in
+    /// "localhost", or has a trailing dot, is not one of them.
+    #[tokio::test]
+    async fn localhost_names_are_the_loopback_addresses() {
+        for name in ["localhost", "LocalHost", "foo.localhost", "a.b.LOCALHOST"] {
+            let address: Address = format!("{name}:8080").parse().unwrap();
+            let got: Vec<String> = resolve(&address, Family::Any)
+                .await
+                .unwrap()
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            assert_eq!(got, ["127.0.0.1:8080", "[::1]:8080"], "{name}");
+            let v6 = resolve(&address, Family::V6).await.unwrap();
+            assert_eq!(v6, [tcp("[::1]:8080")], "{name}");
+        }
+        assert!(!is_localhost("notlocalhost"));
+        assert!(!is_localhost("localhost."));
+        assert!(!is_localhost("localhost.example"));
     }
 
     #[tokio::test]

@@ -1,4 +1,5 @@
-//! Lines for routing (issue 19): `--resolve`, `--connect-to`, `-p`, `--haproxy-protocol`,
+//! Lines for routing (issue 19): `localhost` names, `--resolve`, `--connect-to`, `-p`,
+//! `--haproxy-protocol`,
 //! `--proxy-header`,
 //! `--proxy1.0`, `--unix-socket` that fails, SOCKS proxies (also as `--preproxy`) (microsocks for SOCKS5 with and without a password, danted for
 //! SOCKS4), and the exit codes curl gives when any of them fails.
@@ -34,6 +35,17 @@ fn socks_is_curls() {
 
 fn routing() -> Vec<Line> {
     vec![
+        // localhost and the names under it are the loopback addresses, whatever the hosts
+        // file says (it names localhost alone here).
+        line(&["-s", "-w", "%{remote_ip}", "http://foo.localhost:{p}/hello"]),
+        line(&["-s", "-w", "%{remote_ip}", "http://A.b.LocalHost:{p}/hello"]),
+        line(&[
+            "-s",
+            "-4",
+            "-w",
+            "%{remote_ip}",
+            "http://localhost:{p}/hello",
+        ]),
         line(&[
             "-s",
             "--resolve",
