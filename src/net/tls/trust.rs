@@ -239,33 +239,6 @@ struct ExactOrChain {
 }
 
 impl ExactOrChain {
-    /// The chain's verdict: to the given certificates first (when there are any), then to
-    /// the system's roots and them; not for a server certificate that is itself given, which
-    /// [`ExactOrChain`] takes whatever chain it lacks.
-    fn chain(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        let verify = |webpki: &WebPkiServerVerifier| {
-            webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-        };
-        let verdict = verify(&self.webpki);
-        match verdict {
-            Err(rustls::Error::InvalidCertificate(e))
-                if !self.pinned.is_empty()
-                    && only_chain_refused(&e)
-                    && !self.pinned.iter().any(|c| c == end_entity) =>
-            {
-                verify(self.with_system()?)
-            }
-            other => other,
-        }
-    }
-
     /// The verifier with the system's roots, built the first time it is asked for.
     fn with_system(&self) -> Result<&WebPkiServerVerifier, rustls::Error> {
         let built = self.system.get_or_init(|| {
@@ -292,11 +265,20 @@ impl ServerCertVerifier for ExactOrChain {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let verdict = self.chain(end_entity, intermediates, server_name, ocsp_response, now);
+        let verify = |webpki: &WebPkiServerVerifier| {
+            webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        };
+        let given_leaf = self.pinned.iter().any(|c| c == end_entity);
+        let mut verdict = verify(&self.webpki);
+        // The given certificates did not sign the chain: the system's roots may, unless the
+        // server's certificate is itself given, which is taken below whatever chain it lacks.
+        if let Err(rustls::Error::InvalidCertificate(e)) = &verdict {
+            if !self.pinned.is_empty() && only_chain_refused(e) && !given_leaf {
+                verdict = verify(self.with_system()?);
+            }
+        }
         match verdict {
-            Err(rustls::Error::InvalidCertificate(e))
-                if only_chain_refused(&e) && self.pinned.iter().any(|c| c == end_entity) =>
-            {
+            Err(rustls::Error::InvalidCertificate(e)) if only_chain_refused(&e) && given_leaf => {
                 // webpki checked the validity dates before it looked for an issuer; the
                 // name is left, as webpki checks it only after the chain.
                 let parsed = ParsedCertificate::try_from(end_entity)?;
