@@ -761,7 +761,7 @@ impl Exchange<'_> {
         stats.time_namelookup = since(dialed.times.resolved);
         stats.time_connect = since(dialed.times.connected);
         stats.time_appconnect = since(dialed.times.handshaken);
-        stats.num_connects += u32::from(dialed.conn.is_ok());
+        stats.num_connects += dialed.times.connects;
         self.request.via_proxy = dialed.via_proxy;
         self.show_proxy_answers(&dialed.proxy_answers, dialed.conn.is_err())?;
         dialed.conn

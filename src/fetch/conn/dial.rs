@@ -159,6 +159,10 @@ pub struct Milestones {
     pub connected: Option<Instant>,
     /// The TLS handshake with the host done (https only).
     pub handshaken: Option<Instant>,
+    /// TCP connections made (to the host or the proxy), counted as curl's
+    /// `%{num_connects}` counts them: also when what follows fails (TLS, the tunnel), and
+    /// twice when a proxy closes on its challenge.
+    pub connects: u32,
 }
 
 /// Connects for `url` as `how` says, through the proxy `proxies` choose for it; `tls` is
@@ -210,15 +214,21 @@ async fn connect_within(
     let mut handshaking = false;
     let work = async {
         let pre = proxy.and_then(|p| proxies.pre_for(p));
-        let pipe = first_hop(net, how, (pre, proxy), &target, &label, port, times).await?;
-        times.connected = Some(Instant::now());
-        let pipe = match proxy {
-            Some(p) => {
-                let tunnel = tls.is_some() || how.proxytunnel;
-                let head = tunnel.then_some((&how.connect_head, &proxies.auth));
-                through_proxy(pipe, p, &target, net, how, head, answers).await?
+        // A proxy that closes on its challenge is dialled again for the answer, as curl
+        // does; `answered` keeps a refused answer from going round for ever.
+        let mut answered = false;
+        let pipe = loop {
+            let pipe = first_hop(net, how, (pre, proxy), &target, &label, port, times).await?;
+            times.connected = Some(Instant::now());
+            times.connects += 1;
+            let Some(p) = proxy else { break pipe };
+            let tunnel = tls.is_some() || how.proxytunnel;
+            let head = tunnel.then_some((&how.connect_head, &proxies.auth));
+            let noted = (&mut *answers, &mut answered);
+            match through_proxy(pipe, p, &target, net, how, head, noted).await? {
+                Some(pipe) => break pipe,
+                None => trace.info("Connect me again please"),
             }
-            None => pipe,
         };
         let pipe = match how.haproxy_protocol {
             true => hops::haproxy(pipe).await?,
@@ -304,8 +314,9 @@ async fn first_hop(
 }
 
 /// The proxy's own hops over `pipe`: SOCKS, or TLS to an `https://` proxy and then CONNECT
-/// (saying `tunnel`, the CONNECT head, its answers added to `answers`) when the origin is
-/// https or `-p` asks for it.
+/// (saying `tunnel`, the CONNECT head, its answers added to `noted`'s list) when the origin
+/// is https or `-p` asks for it. None when the proxy closed on a challenge to be answered
+/// on a new connection.
 async fn through_proxy(
     pipe: Pipe,
     proxy: &Proxy,
@@ -313,22 +324,17 @@ async fn through_proxy(
     net: Net<'_>,
     how: &ConnectPlan,
     tunnel: Option<(&ConnectHead, &ProxyAuth)>,
-    answers: &mut Vec<Head>,
-) -> Result<Pipe, FetchError> {
+    noted: (&mut Vec<Head>, &mut bool),
+) -> Result<Option<Pipe>, FetchError> {
     let pipe = match proxy.kind {
-        ProxyKind::Socks { .. } => return hops::socks(pipe, proxy, target, net).await,
+        ProxyKind::Socks { .. } => return hops::socks(pipe, proxy, target, net).await.map(Some),
         ProxyKind::Https => hops::proxy_tls(pipe, proxy, proxy_tls_config(how)?).await?,
         ProxyKind::Http => pipe,
     };
     let Some(head) = tunnel else {
-        return Ok(pipe);
+        return Ok(Some(pipe));
     };
-    let pipe = hops::tunnel(pipe, proxy, target, head, answers).await?;
-    net.trace.info(format_args!(
-        "Tunnel to {}:{} established",
-        target.host, target.port
-    ));
-    Ok(pipe)
+    hops::tunnel(pipe, proxy, target, head, net.trace, noted).await
 }
 
 /// The TLS configuration for an `https://` proxy: the `--proxy-` TLS flags, no ALPN (the

@@ -160,20 +160,23 @@ pub async fn proxy_tls(
 }
 
 /// A CONNECT tunnel to `to` through the HTTP proxy at the end of `pipe`, saying `head` and
-/// authenticating as `auth` says; the proxy's answers are added to `answers`.
+/// authenticating as `auth` says; the proxy's answers are added to `answers`. None when the
+/// proxy closed the connection on a challenge that is answered on a new one (`answered`
+/// carries that across them).
 pub async fn tunnel(
     mut pipe: Pipe,
     proxy: &Proxy,
     to: &HostPort,
     asking: (&ConnectHead, &ProxyAuth),
-    answers: &mut Vec<Head>,
-) -> Result<Pipe, FetchError> {
+    trace: Verbose,
+    noted: (&mut Vec<Head>, &mut bool),
+) -> Result<Option<Pipe>, FetchError> {
     let host = match to.host.contains(':') {
         true => format!("[{}]", to.host),
         false => to.host.clone(),
     };
-    proxy::tunnel(&mut pipe, proxy, (&host, to.port), asking, answers).await?;
-    Ok(pipe)
+    let tunnel = proxy::tunnel(&mut pipe, proxy, (&host, to.port), asking, trace, noted).await?;
+    Ok((tunnel == proxy::Tunnel::Open).then_some(pipe))
 }
 
 /// `--haproxy-protocol`: the PROXY v1 line (HAProxy's protocol) naming this connection's

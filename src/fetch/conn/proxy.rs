@@ -17,6 +17,7 @@ use crate::fetch::error::{describe, FetchError};
 use crate::fetch::http::digest::AuthMode;
 use crate::fetch::http::head::{self, Parsed};
 use crate::fetch::http::request::{self, HeaderEdit};
+use crate::fetch::output::verbose::Verbose;
 use crate::net::socks::SocksVersion;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use url::Url;
@@ -284,44 +285,74 @@ impl ConnectHead {
     }
 }
 
+/// What came of asking a proxy for a tunnel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tunnel {
+    /// The proxy said 2xx: the stream is the tunnel.
+    Open,
+    /// The proxy challenged (407) and closed the connection, or left no way to read past
+    /// its page: the answer goes on a new connection ("Connect me again please", as curl).
+    Again,
+}
+
 /// Asks `proxy` (already connected as `tcp`) for a tunnel to `host:port`, saying `head`; on
 /// a 2xx the stream is the tunnel. A 407 whose challenge `auth` takes is asked again on the
-/// same connection, its page read first, as curl does. A refusal is curl's 56, with the
-/// proxy's status in words. Each answer's head is added to `answers` as it arrives, for
-/// `-i` and `-D` to show (also when the tunnel is refused, as curl shows it).
+/// same connection, its page read first, as curl does, or on a new one when the proxy
+/// closes this one ([`Tunnel::Again`]; `answered` says a challenge was taken, across the
+/// connections of one dial, so a refused answer is not sent forever). A refusal is curl's
+/// 56, with the proxy's status in words. Each answer's head is added to `answers` as it
+/// arrives, for `-i` and `-D` to show (also when the tunnel is refused, as curl shows it);
+/// `-v` and `--trace` see the exchange as curl shows it.
 pub async fn tunnel<S: AsyncRead + AsyncWrite + Unpin>(
     tcp: &mut S,
     proxy: &Proxy,
     (host, port): (&str, u16),
     (head, auth): (&ConnectHead, &ProxyAuth),
-    answers: &mut Vec<head::Head>,
-) -> Result<(), FetchError> {
+    trace: Verbose,
+    (answers, answered): (&mut Vec<head::Head>, &mut bool),
+) -> Result<Tunnel, FetchError> {
     let target = format!("{host}:{port}");
-    let mut answered = false;
     loop {
+        trace.info(format_args!("Establish HTTP proxy tunnel to {target}"));
         let authorization = auth
             .after_challenge(&proxy.login(), "CONNECT", &target)
             .or_else(|| proxy.authorization.clone());
+        if let (Some(value), Some((user, _))) = (&authorization, &proxy.credentials) {
+            let scheme = value.split(' ').next().unwrap_or_default();
+            trace.info(format_args!("Proxy auth using {scheme} with user '{user}'"));
+        }
         let ask = head.render(&target, authorization.as_deref());
+        trace.request(ask.as_bytes());
         let sent = match tcp.write_all(ask.as_bytes()).await {
             Ok(()) => tcp.flush().await,
             Err(e) => Err(e),
         };
         sent.map_err(|e| FetchError::Send(describe(&e)))?;
         let (reply, page) = connect_reply(tcp, proxy).await?;
+        trace.response(&reply.raw);
         answers.push(reply.clone());
         if (200..300).contains(&reply.status) {
-            return Ok(());
+            trace.info("CONNECT phase completed");
+            trace.info(format_args!(
+                "CONNECT tunnel established, response {}",
+                reply.status
+            ));
+            return Ok(Tunnel::Open);
         }
-        let again = reply.status == 407
-            && reply.keeps_alive()
-            && auth.answer(&proxy.login(), &reply, &mut answered);
-        if !again || !skip_page(tcp, &reply, page).await {
-            return Err(FetchError::Recv(format!(
-                "the proxy {}:{} refused the tunnel to {target}: {} {}",
-                proxy.host, proxy.port, reply.status, reply.reason
-            )));
+        if reply.status == 407 && auth.answer(&proxy.login(), &reply, answered) {
+            if reply.keeps_alive() && skip_page(tcp, &reply, page).await {
+                continue;
+            }
+            return Ok(Tunnel::Again);
         }
+        trace.info(format_args!(
+            "CONNECT tunnel failed, response {}",
+            reply.status
+        ));
+        return Err(FetchError::Recv(format!(
+            "the proxy {}:{} refused the tunnel to {target}: {} {}",
+            proxy.host, proxy.port, reply.status, reply.reason
+        )));
     }
 }
 

@@ -4,14 +4,23 @@
 
 use super::TURN;
 use crate::support::recorder::Recorder;
+use crate::support::tinyproxy::TinyProxy;
 use crate::support::{require_tool, sockit, PROXY_VARS};
 use std::process::{Command, Stdio};
 
 /// The trace `tool` writes for `args` (`{u}` the server's base URL), Info lines dropped.
-fn trace_of(mut tool: Command, args: &[&str], server: &Recorder) -> String {
+fn trace_of(tool: Command, args: &[&str], server: &Recorder) -> String {
+    trace_through(tool, args, server, "")
+}
+
+/// [`trace_of`], with `{x}` standing for `proxy` (`HOST:PORT`).
+fn trace_through(mut tool: Command, args: &[&str], server: &Recorder, proxy: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let base = server.base();
-    let args: Vec<String> = args.iter().map(|a| a.replace("{u}", &base)).collect();
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| a.replace("{u}", &base).replace("{x}", proxy))
+        .collect();
     tool.args(&args)
         .current_dir(dir.path())
         .env("HOME", dir.path())
@@ -57,5 +66,39 @@ fn traces_are_curls() {
             let mine = trace_of(ours, &args, &server);
             assert_eq!(mine, theirs, "{args:?}");
         }
+    }
+}
+
+/// The CONNECT exchange is in the trace as curl puts it there: the request as one block, the
+/// answer a block per line, also the 407 of a proxy that closes on its challenge and the
+/// second connection's CONNECT that answers it.
+#[test]
+fn tunnel_traces_are_curls() {
+    if !require_tool("curl") {
+        return;
+    }
+    let Some(proxy) = TinyProxy::start("BasicAuth me secret") else {
+        return;
+    };
+    let _turn = TURN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let server = Recorder::start();
+    for login in [
+        &["-U", "me:secret"][..],
+        &["--proxy-anyauth", "-U", "me:secret"],
+    ] {
+        let args = [
+            &["-s", "--trace-ascii", "t", "-A", "x", "-p"][..],
+            login,
+            &["-x", "{x}", "{u}/hello"],
+        ]
+        .concat();
+        let mut ours = sockit();
+        ours.arg("fetch");
+        let theirs = trace_through(Command::new("curl"), &args, &server, &proxy.addr());
+        let mine = trace_through(ours, &args, &server, &proxy.addr());
+        assert!(theirs.contains("CONNECT 127.0.0.1:"), "{theirs}");
+        assert_eq!(mine, theirs, "{args:?}");
     }
 }

@@ -1,9 +1,11 @@
 //! Lines for a proxy's answers to CONNECT (`-p`) through a real tinyproxy: `-i`, `-I` and
 //! `-D` show them before the origin's head, as curl does (`HTTP/1.0 200 Connection
 //! established`, tinyproxy's `Proxy-agent`, a blank line), also a refusal (403, exit 56) and
-//! a challenge answered; `--suppress-connect-headers` leaves them out of all three, and `-w`
-//! counts them either way (`%{size_header}`, `%{http_connect}`). A refused tunnel leaves no
-//! `-o` file, where curl leaves one holding the refusal's head.
+//! a challenge (407). tinyproxy closes on its 407, so `--proxy-anyauth` answers it on a
+//! second connection, which `%{num_connects}` counts as curl's does.
+//! `--suppress-connect-headers` leaves the answers out of all three, and `-w` counts them
+//! either way (`%{size_header}`, `%{http_connect}`). A refused tunnel leaves no `-o` file,
+//! where curl leaves one holding the refusal's head.
 
 use super::{check_with, line, Aspect, Line};
 use crate::support::tinyproxy::TinyProxy;
@@ -85,6 +87,41 @@ fn tunnel() -> Vec<Line> {
                 "{u}/hello",
             ]),
             with(&["-s", "-i", "-p", "-x", "{xa}", "{u}/hello"]),
+            // tinyproxy closes on its 407: the answer goes on a second connection.
+            with(&[
+                "-s",
+                "-i",
+                "-p",
+                "--proxy-anyauth",
+                "-U",
+                "me:secret",
+                "-x",
+                "{xa}",
+                "{u}/hello",
+            ]),
+            with(&[
+                "-s",
+                "-o",
+                "b.txt",
+                "-w",
+                "%{num_connects} %{http_connect} %{size_header}",
+                "-p",
+                "--proxy-anyauth",
+                "-U",
+                "me:wrong",
+                "-x",
+                "{xa}",
+                "{u}/hello",
+            ]),
+            with(&[
+                "-s",
+                "-w",
+                "%{num_connects} %{http_connect}",
+                "-p",
+                "-x",
+                "{xr}",
+                "{u}/hello",
+            ]),
         ]);
     }
     lines.extend([
