@@ -22,7 +22,7 @@ use tokio::task::JoinSet;
 pub const ATTEMPT_DELAY: Duration = Duration::from_millis(250);
 
 /// Which address families a name may be connected over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Family {
     /// Both (the default).
     #[default]

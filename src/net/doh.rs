@@ -11,7 +11,8 @@
 //! [`TlsOptions`] (`--doh-insecure`, `--doh-cert-status`). The wire format is hickory-proto's
 //! (already in the build for `--dns-servers`); HTTP is hyper's client connection over
 //! `net`'s own TCP and TLS. Every failure is an `io::Error` naming the DoH server, which the
-//! caller reports as a name that could not be resolved (curl's 6).
+//! caller reports as a name that could not be resolved (curl's 6). Answers are kept for the
+//! run, 60 s each, as curl's DNS cache keeps them.
 
 use super::tls::{self, TlsOptions};
 use super::{ConnectError, ConnectOptions, Family};
@@ -23,10 +24,11 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::client::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::ClientConfig;
+use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 use url::Url;
@@ -34,6 +36,14 @@ use url::Url;
 /// The longest DNS message there is (its length is 16 bits on TCP): a longer answer is
 /// refused before it is read whole.
 const MAX_ANSWER: usize = 65_535;
+
+/// How long an answer is kept: curl's DNS cache timeout (`CURLOPT_DNS_CACHE_TIMEOUT`, 60 s
+/// unless an application sets it; the curl tool does not).
+const KEEP: Duration = Duration::from_secs(60);
+
+/// Answers already had, keyed as curl's DNS cache keys them (the name and the port, so a
+/// second port asks again, as curl does) and by the families asked for.
+type Answers = HashMap<(String, u16, Family), (Instant, Vec<SocketAddr>)>;
 
 /// A DoH server and how to reach it; one per run, shared by the run's URLs.
 #[derive(Clone)]
@@ -45,6 +55,9 @@ pub struct DohResolver {
     tls: Arc<ClientConfig>,
     /// The bound on one lookup: connecting, the TLS handshake and both answers.
     timeout: Duration,
+    /// What was found, for [`KEEP`]: the run's later connections to a name ask no one, as
+    /// curl's DNS cache holds DoH answers too (each lookup costs a TLS connection).
+    answers: Arc<Mutex<Answers>>,
 }
 
 impl std::fmt::Debug for DohResolver {
@@ -62,25 +75,41 @@ impl DohResolver {
             url: url.into(),
             tls: Arc::new(config),
             timeout,
+            answers: Arc::default(),
         })
     }
 
-    /// The addresses of `host` that `family` may use, IPv4 first, each with `port`.
+    /// The addresses of `host` that `family` may use, IPv4 first, each with `port`; asked
+    /// of the DoH server once per name and port in [`KEEP`].
     pub async fn lookup(
         &self,
         host: &str,
         port: u16,
         family: Family,
     ) -> io::Result<Vec<SocketAddr>> {
+        let key = (host.to_ascii_lowercase(), port, family);
+        if let Some(found) = self.kept(&key) {
+            return Ok(found);
+        }
         let found = tokio::time::timeout(self.timeout, self.ask(host, family))
             .await
             .map_err(|_| {
                 self.failure(format!("no answer within {} ms", self.timeout.as_millis()))
             })??;
-        Ok(found
+        let found: Vec<SocketAddr> = found
             .into_iter()
             .map(|ip| SocketAddr::new(ip, port))
-            .collect())
+            .collect();
+        let mut answers = self.answers.lock().unwrap_or_else(PoisonError::into_inner);
+        answers.insert(key, (Instant::now(), found.clone()));
+        Ok(found)
+    }
+
+    /// An answer for `key` younger than [`KEEP`].
+    fn kept(&self, key: &(String, u16, Family)) -> Option<Vec<SocketAddr>> {
+        let mut answers = self.answers.lock().unwrap_or_else(PoisonError::into_inner);
+        answers.retain(|_, (at, _)| at.elapsed() < KEEP);
+        answers.get(key).map(|(_, found)| found.clone())
     }
 
     /// Sends the queries for `host` and gathers the addresses of the answers.

@@ -240,14 +240,11 @@ fn doh_cert_status_needs_a_staple() {
     }
 }
 
-/// The DoH requests are curl's, read off a DoH server that speaks HTTP/1.1 (unbound speaks
-/// only HTTP/2, whose bytes are compressed): the same method, target, headers (names, case
-/// and order) and DNS query bytes, one request for A and one for AAAA (for A alone with -4).
+/// A DoH server speaking HTTP/1.1 that knows `doh-only.test` (127.0.0.1) and records every
+/// query.
 #[cfg(feature = "dns")]
-#[test]
-fn doh_requests_are_curls() {
-    let web = Server::plain(|_, stream| reply(stream, &ok(b"same")));
-    let doh = Server::tls(|req, stream| {
+fn recording_doh() -> Server {
+    Server::tls(|req, stream| {
         let names = [("doh-only.test", "127.0.0.1".parse().unwrap())];
         let answer = crate::support::dns::reply_to(&req.body, &names).unwrap_or_default();
         let mut out = format!(
@@ -257,7 +254,51 @@ fn doh_requests_are_curls() {
         .into_bytes();
         out.extend_from_slice(&answer);
         reply(stream, &out)
-    });
+    })
+}
+
+/// A name's DoH answer is kept for the run, per name and port, as curl's DNS cache keeps
+/// it: a second connection to the same host and port (the web server closes each one) asks
+/// the DoH server nothing, another port asks again; curl asks as often.
+#[cfg(feature = "dns")]
+#[test]
+fn doh_answers_are_kept_for_the_run() {
+    let web = Server::plain(|_, stream| reply(stream, &ok(b"kept")));
+    let other = Server::plain(|_, stream| reply(stream, &ok(b"kept")));
+    let doh = recording_doh();
+    let url = format!("http://doh-only.test:{}/", port(&web));
+    let second = format!("http://doh-only.test:{}/", port(&other));
+    let doh_url = doh.url("/dns-query");
+    let cacert = doh.cert_pem().to_str().unwrap();
+    let args = [
+        "-sS",
+        "--doh-url",
+        &doh_url,
+        "--cacert",
+        cacert,
+        &url,
+        &url,
+        &second,
+    ];
+    assert_eq!(fetch(&args).expect(0).out(), "keptkeptkept");
+    assert_eq!(web.requests().len(), 2, "two connections to the first port");
+    let ours = doh.requests().len();
+    assert_eq!(ours, 4, "A and AAAA for each of the two ports");
+    if !crate::support::require_tool("curl") {
+        return;
+    }
+    assert_eq!(curl_code(&args), Some(0));
+    assert_eq!(doh.requests().len() - ours, ours, "curl asks as often");
+}
+
+/// The DoH requests are curl's, read off a DoH server that speaks HTTP/1.1 (unbound speaks
+/// only HTTP/2, whose bytes are compressed): the same method, target, headers (names, case
+/// and order) and DNS query bytes, one request for A and one for AAAA (for A alone with -4).
+#[cfg(feature = "dns")]
+#[test]
+fn doh_requests_are_curls() {
+    let web = Server::plain(|_, stream| reply(stream, &ok(b"same")));
+    let doh = recording_doh();
     let url = format!("http://doh-only.test:{}/", port(&web));
     let doh_url = doh.url("/dns-query");
     let cacert = doh.cert_pem().to_str().unwrap();
