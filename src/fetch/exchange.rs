@@ -685,10 +685,47 @@ impl Exchange<'_> {
         Ok(link)
     }
 
+    /// The request for the current URL as HTTP/1.1 bytes (HTTP/2 and HTTP/3 convert them),
+    /// resuming where the attempt starts; `-v` says first whose credentials go with it.
+    pub(crate) fn render(&self) -> Vec<u8> {
+        self.show_credentials();
+        self.request.render(&self.url, Some(self.attempt.ask_from))
+    }
+
+    /// `-v`'s lines naming the proxy's and the server's authentication, as curl's: `Proxy
+    /// auth using SCHEME with user 'USER'` for a request in absolute form, then `Server
+    /// auth using ...`. `--digest` names Digest from its first request, the probe before
+    /// the challenge included, as curl does.
+    fn show_credentials(&self) {
+        let proxy = self.plan.proxies.for_url(&self.url);
+        if let (Some(proxy), Some(sent)) = (proxy, &self.request.via_proxy) {
+            let sent = sent
+                .as_deref()
+                .filter(|_| !self.request.overrides("proxy-authorization"));
+            if let Some(line) = self.plan.proxies.auth.shown(&proxy.login(), sent) {
+                self.trace.info(line);
+            }
+        }
+        let digest = self.plan.auth == AuthMode::Digest && !self.request.basic;
+        let shown = match self.request.credential(&self.url) {
+            Some(credential) => Some((credential.scheme, credential.user)),
+            None if digest => self
+                .request
+                .credentials(&self.url)
+                .map(|(u, _)| ("Digest", u)),
+            None => None,
+        };
+        if let Some((scheme, user)) = shown {
+            self.trace.info(format_args!(
+                "Server auth using {scheme} with user '{user}'"
+            ));
+        }
+    }
+
     /// Sends the request on a new stream of `conn` and waits for the response head.
     async fn exchange_h2(&mut self, conn: &H2Conn) -> Result<(Carrier, Vec<Head>, Head), Failed> {
         self.take_url_state()?;
-        let rendered = self.request.render(&self.url, Some(self.attempt.ask_from));
+        let rendered = self.render();
         let request = h2::convert(&rendered, &self.url, http::Version::HTTP_2)?;
         self.note_request(conn.addresses(), request.shown.len());
         let answer = conn
@@ -706,7 +743,7 @@ impl Exchange<'_> {
     ) -> Result<(Carrier, Vec<Head>, Head), FetchError> {
         let mut buf = Buffer::default();
         self.take_url_state()?;
-        let request = self.request.render(&self.url, Some(self.attempt.ask_from));
+        let request = self.render();
         // The head alone counts in size_request: curl counts only what goes with it.
         self.note_request(conn.addresses(), request.len());
         let expect_wait = self.plan.expect_wait;

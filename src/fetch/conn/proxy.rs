@@ -317,9 +317,8 @@ pub async fn tunnel<S: AsyncRead + AsyncWrite + Unpin>(
         let authorization = auth
             .after_challenge(&proxy.login(), "CONNECT", &target)
             .or_else(|| proxy.authorization.clone());
-        if let (Some(value), Some((user, _))) = (&authorization, &proxy.credentials) {
-            let scheme = value.split(' ').next().unwrap_or_default();
-            trace.info(format_args!("Proxy auth using {scheme} with user '{user}'"));
+        if let Some(line) = auth.shown(&proxy.login(), authorization.as_deref()) {
+            trace.info(line);
         }
         let ask = head.render(&target, authorization.as_deref());
         trace.request(ask.as_bytes());

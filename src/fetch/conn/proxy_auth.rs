@@ -68,6 +68,19 @@ impl ProxyAuth {
         self.mode == AuthMode::Digest && proxy.credentials.is_some()
     }
 
+    /// What `-v` says of a request through `proxy` that carries `authorization` (or none
+    /// yet), as curl says it: `Proxy auth using SCHEME with user 'USER'`. `--proxy-digest`
+    /// names Digest from the first request on, before the proxy's challenge, as curl does.
+    pub fn shown(&self, proxy: &Login<'_>, authorization: Option<&str>) -> Option<String> {
+        let (user, _) = proxy.credentials?;
+        let scheme = match authorization {
+            Some(value) => value.split(' ').next().unwrap_or_default(),
+            None if self.awaits_challenge(proxy) => "Digest",
+            None => return None,
+        };
+        Some(format!("Proxy auth using {scheme} with user '{user}'"))
+    }
+
     /// The `Proxy-Authorization` for a request through `proxy` of `method` on `uri` (the
     /// path and query, or `host:port` for CONNECT), once its 407 said what to answer.
     pub fn after_challenge(&self, proxy: &Login<'_>, method: &str, uri: &str) -> Option<String> {

@@ -158,7 +158,7 @@ impl<'a> Exchange<'a> {
     /// Sends the request on a new stream of `conn` and waits for the response head.
     pub(super) async fn exchange_h3(&mut self, conn: &H3Conn) -> Result<Answer, Failed> {
         self.take_url_state()?;
-        let rendered = self.request.render(&self.url, Some(self.attempt.ask_from));
+        let rendered = self.render();
         let request = h2::convert(&rendered, &self.url, http::Version::HTTP_3)?;
         self.note_request(conn.addresses(), request.shown.len());
         let answer = conn

@@ -256,21 +256,11 @@ impl RequestSpec {
         if let Some(Some(auth)) = &self.via_proxy {
             line(&mut out, "Proxy-Authorization", auth);
         }
-        let withheld = self.is_withheld("authorization");
-        if let Some(signed) = self.aws_sigv4.as_ref().and_then(|aws| aws.signed.as_ref()) {
-            // curl 7.88 puts its date line right after the signature, a user's own again.
-            out.push_str(&format!(
-                "Authorization: {}\r\n{}\r\n",
-                signed.authorization, signed.date_line
-            ));
-        } else if let Some(digest) = self.authorization.as_deref().filter(|_| !withheld) {
-            line(&mut out, "Authorization", digest);
-        } else if let Some(token) = self.bearer.as_deref().filter(|_| !withheld) {
-            line(&mut out, "Authorization", &format!("Bearer {token}"));
-        } else if self.basic {
-            let user = self.user.as_deref().filter(|_| !withheld);
-            if let Some(credentials) = user.map(basic).or_else(|| basic_auth(url)) {
-                line(&mut out, "Authorization", &credentials);
+        if let Some(credential) = self.credential(url) {
+            out.push_str(&format!("Authorization: {}\r\n", credential.value));
+            if let Some(signed) = self.aws_sigv4.as_ref().and_then(|aws| aws.signed.as_ref()) {
+                // curl 7.88 puts its date line right after the signature, a user's own again.
+                out.push_str(&format!("{}\r\n", signed.date_line));
             }
         }
         let range = match range_from.filter(|&f| f > 0) {
@@ -453,6 +443,12 @@ impl RequestSpec {
             .find(|e| e.name().eq_ignore_ascii_case(name))
     }
 
+    /// Whether a `-H` line sends (or removes) the header `name` in place of the request's
+    /// own.
+    pub fn overrides(&self, name: &str) -> bool {
+        self.user_header(name).is_some()
+    }
+
     /// Whether the request says `Expect: 100-continue` (an upload, unless `-H Expect:`):
     /// its body then waits for the server's 100, or a second without an answer.
     pub fn expects_continue(&self) -> bool {
@@ -501,6 +497,55 @@ impl RequestSpec {
                 .into_owned()
         };
         Some((decode(url.username()), decode(url.password().unwrap_or(""))))
+    }
+
+    /// The `Authorization` the request sends of its own for `url` (none when a `-H` line
+    /// replaces or removes it): an AWS signature, a Digest answer, a Bearer token or Basic
+    /// credentials, in curl's order of preference.
+    pub fn credential(&self, url: &Url) -> Option<Credential> {
+        let user = || {
+            self.credentials(url)
+                .map(|(user, _)| user)
+                .unwrap_or_default()
+        };
+        let credential = |scheme, user, value| {
+            Some(Credential {
+                scheme,
+                user,
+                value,
+            })
+        };
+        if let Some(signed) = self.aws_sigv4.as_ref().and_then(|aws| aws.signed.as_ref()) {
+            return credential("AWS_SIGV4", user(), signed.authorization.clone());
+        }
+        if self.overrides("authorization") {
+            return None;
+        }
+        // A redirect to another origin withholds -u's credentials, not those of its URL.
+        let withheld = self.is_withheld("authorization");
+        if let Some(digest) = self.authorization.as_ref().filter(|_| !withheld) {
+            return credential("Digest", user(), digest.clone());
+        }
+        if let Some(token) = self.bearer.as_ref().filter(|_| !withheld) {
+            return credential("Bearer", user(), format!("Bearer {token}"));
+        }
+        if !self.basic {
+            return None;
+        }
+        match self.user.as_deref().filter(|_| !withheld) {
+            Some(pair) => {
+                let name = pair.split_once(':').map_or(pair, |(name, _)| name);
+                credential("Basic", name.to_owned(), basic(pair))
+            }
+            None => {
+                let name = percent_encoding::percent_decode_str(url.username());
+                credential(
+                    "Basic",
+                    name.decode_utf8_lossy().into_owned(),
+                    basic_auth(url)?,
+                )
+            }
+        }
     }
 
     /// `--aws-sigv4`: signs the request for `url` at `now` (Unix seconds) as curl 7.88 does,
@@ -596,6 +641,18 @@ fn basic_auth(url: &Url) -> Option<String> {
     pair.push(b':');
     pair.extend(decode(url.password().unwrap_or("")));
     Some(format!("Basic {}", base64(&pair)))
+}
+
+/// The `Authorization` a request sends of its own, and what `-v` says of it, as curl does:
+/// `Server auth using SCHEME with user 'USER'`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credential {
+    /// curl's name for the scheme: `Basic`, `Digest`, `Bearer` or `AWS_SIGV4`.
+    pub scheme: &'static str,
+    /// The user it authenticates (empty for a Bearer token without `-u`).
+    pub user: String,
+    /// The header's value.
+    pub value: String,
 }
 
 /// `-u USER[:PASSWORD]` as a Basic credential (no password: an empty one; sockit never

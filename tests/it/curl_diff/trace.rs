@@ -1,6 +1,7 @@
 //! `--trace` and `--trace-ascii` against curl's own trace of the same exchange: every block
-//! and dump line must be curl's, byte for byte; only the `== Info:` lines, which are each
-//! tool's own words about what it does, are left out of the comparison.
+//! and dump line must be curl's, byte for byte; the `== Info:` lines, which are mostly each
+//! tool's own words about what it does, are left out of the comparison, except those naming
+//! the authentication a request carries, which scripts grep `-v` for and which are curl's.
 
 use super::TURN;
 use crate::support::recorder::Recorder;
@@ -101,4 +102,77 @@ fn tunnel_traces_are_curls() {
         assert!(theirs.contains("CONNECT 127.0.0.1:"), "{theirs}");
         assert_eq!(mine, theirs, "{args:?}");
     }
+}
+
+/// `-v`'s lines naming each request's authentication (`* Server auth using Basic with user
+/// 'u'`, `* Proxy auth using Digest with user 'pu'`) are curl's: for each scheme, a user from
+/// `-u` or from the URL, the probe of `--digest`, and the cases where curl says nothing
+/// (`--anyauth` before a challenge, a `-H Authorization` line, `--aws-sigv4` without a key).
+#[test]
+fn verbose_names_authentication_as_curl() {
+    if !require_tool("curl") {
+        return;
+    }
+    let _turn = TURN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let server = Recorder::start();
+    let sigv4 = ["--aws-sigv4", "aws:amz:us-east-1:s3"];
+    let through = ["-x", "{u}", "-U", "pu:pp"];
+    let lines: [&[&[&str]]; 13] = [
+        &[&["-u", "u:p", "{u}/hello"]],
+        &[&["http://me%20x:pw@{a}/hello"]],
+        &[&["--digest", "-u", "u:p", "{u}/digest"]],
+        &[&["--anyauth", "-u", "u:p", "{u}/digest"]],
+        &[&["--anyauth", "-u", "u:p", "{u}/hello"]],
+        &[&["--oauth2-bearer", "T", "-u", "me:pw", "{u}/hello"]],
+        &[&sigv4, &["-u", "AKID:SECRET", "{u}/hello"]],
+        &[&sigv4, &["{u}/hello"]],
+        &[&["-H", "Authorization: X", "-u", "u:p", "{u}/hello"]],
+        &[&through, &["-u", "u:p", "http://example.com/hello"]],
+        &[
+            &through,
+            &["--proxy-digest", "http://example.com/proxy-digest"],
+        ],
+        &[
+            &through,
+            &["--proxy-anyauth", "http://example.com/proxy-basic-only"],
+        ],
+        &[
+            &through,
+            &["--proxy-anyauth", "http://example.com/proxy-digest"],
+        ],
+    ];
+    let mut named = 0;
+    for parts in lines {
+        let args = [&["-sv"][..], &parts.concat()].concat();
+        let theirs = auth_lines(Command::new("curl"), &args, &server);
+        let mut ours = sockit();
+        ours.arg("fetch");
+        let mine = auth_lines(ours, &args, &server);
+        assert_eq!(mine, theirs, "{args:?}");
+        named += theirs.len();
+    }
+    assert!(named >= 12, "curl named authentication {named} times");
+}
+
+/// The `-v` lines of `tool` run with `args` that name authentication.
+fn auth_lines(mut tool: Command, args: &[&str], server: &Recorder) -> Vec<String> {
+    let base = server.base();
+    let authority = base.trim_start_matches("http://");
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| a.replace("{u}", &base).replace("{a}", authority))
+        .collect();
+    tool.args(&args).stdin(Stdio::null()).stdout(Stdio::null());
+    for var in PROXY_VARS {
+        tool.env_remove(var);
+    }
+    let out = tool.output().unwrap();
+    server.take(std::time::Duration::from_secs(10));
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| l.contains(" auth using "))
+        .map(str::to_owned)
+        .collect()
 }
