@@ -9,7 +9,7 @@ use super::conn::dial::{self, HttpVersions, TlsConfigs};
 use super::conn::h2::{self, Failed, H2Conn};
 use super::conn::link::{self, Carrier, Link};
 use super::conn::pool::Pool;
-use super::conn::transfer::{self, Buffer, Conn, Response};
+use super::conn::transfer::{self, Buffer, Conn};
 use super::error::FetchError;
 use super::flags::plan::FetchPlan;
 use super::http::body::BodyDecoder;
@@ -872,16 +872,22 @@ impl Exchange<'_> {
         self.refuse_too_large(&head, framing, &keep)?;
         if let Keep::Bytes(0) = keep {
             let split = match carrier {
-                Carrier::H1 { .. } if self.named_by_header => None,
-                Carrier::H1 { .. } => segments::length_to_split(self.plan, &self.request, &head),
-                // Over HTTP/2 and HTTP/3 the body comes on one stream (the segments speak
-                // HTTP/1.1).
-                _ => None,
+                _ if self.named_by_header => None,
+                Carrier::H1 { .. } | Carrier::H2(_) => {
+                    segments::length_to_split(self.plan, &self.request, &head)
+                }
+                // Over HTTP/3 the body comes on one stream.
+                #[cfg(feature = "http3")]
+                Carrier::H3(_) => None,
             };
             carrier = match (carrier, split) {
                 (Carrier::H1 { conn, buf }, Some(length)) => {
-                    let first = Response { conn, buf, head };
-                    return self.deliver_in_segments(first, length).await;
+                    let first = segments::Source::H1 { conn, buf };
+                    return self.deliver_in_segments((first, &head), length).await;
+                }
+                (Carrier::H2(body), Some(length)) => {
+                    let first = segments::Source::H2(body);
+                    return self.deliver_in_segments((first, &head), length).await;
                 }
                 (carrier, _) => carrier,
             };
@@ -1069,7 +1075,7 @@ impl Exchange<'_> {
     /// like any other.
     async fn deliver_in_segments(
         &mut self,
-        response: Response,
+        first: (segments::Source, &Head),
         length: u64,
     ) -> Result<(), FetchError> {
         let progress = self.progress(self.plan.progress, Some(length));
@@ -1079,7 +1085,7 @@ impl Exchange<'_> {
             &self.url,
             &self.request,
             tls,
-            response,
+            first,
             length,
             progress.share(),
         )

@@ -4,12 +4,15 @@
 //!
 //! It applies when the server answers 200 with a length and `Accept-Ranges: bytes`; the
 //! first connection, already carrying the body from byte 0, keeps the first segment, and
-//! N-1 more ask for the others with Range (and If-Range on the ETag or Last-Modified, so a
+//! N-1 more ask for the others with Range (over HTTP/2, N-1 more streams of the same
+//! connection: a server limits each request's rate, as nginx's `limit_rate` does, more
+//! often than each connection's; the first stream is reset once its segment is in) (and If-Range on the ETag or Last-Modified, so a
 //! file that changed meanwhile is refused rather than mixed). aria2c does this; curl cannot.
 //! Where a server limits each connection's rate, N connections finish N times sooner.
 
 use super::conn::dial;
-use super::conn::transfer::{self, Buffer, Conn, Response};
+use super::conn::h2::{self, Failed, H2Body, H2Conn};
+use super::conn::transfer::{self, Buffer, Conn};
 use super::error::FetchError;
 use super::flags::plan::FetchPlan;
 use super::http::body::BodyDecoder;
@@ -239,6 +242,41 @@ struct SegmentContext {
     trace: Verbose,
     /// One permit per open connection: `--segments` of them.
     connections: Arc<Semaphore>,
+    /// The HTTP/2 connection the first response came on: the other segments are streams of
+    /// it. None over HTTP/1.1, where each segment dials its own connection.
+    h2: Option<H2Conn>,
+}
+
+/// What a segment's bytes come on.
+pub enum Source {
+    /// An HTTP/1.1 connection, and the body bytes read with the head.
+    H1 {
+        /// The connection.
+        conn: Conn,
+        /// The body bytes read with the head.
+        buf: Buffer,
+    },
+    /// An HTTP/2 stream.
+    H2(H2Body),
+}
+
+impl Source {
+    /// Reads the segment's `left` bytes into `sink`, paced by `meter`.
+    async fn read(
+        &mut self,
+        left: u64,
+        sink: &mut impl crate::fetch::http::decode::BodySink,
+        meter: &mut Meter,
+    ) -> Result<(), FetchError> {
+        let mut decoder = BodyDecoder::new(BodyFraming::Length(left));
+        match self {
+            Source::H1 { conn, buf } => {
+                transfer::read_body(conn, buf, &mut decoder, sink, meter).await?;
+            }
+            Source::H2(body) => h2::read_prefix(body, &mut decoder, sink, meter).await?,
+        }
+        Ok(())
+    }
 }
 
 impl SegmentContext {
@@ -254,27 +292,30 @@ impl SegmentContext {
             progress: self.progress.share(),
             trace: self.trace,
             connections: self.connections.clone(),
+            h2: self.h2.clone(),
         }
     }
 }
 
-/// Downloads the `length`-byte body of `first` (the response whose connection already
-/// carries the body from byte 0) into `plan`'s `.part` file over the planned segments, continuing a sidecar that the `.part` file bears out; on success the
-/// sidecar is gone and the `.part` file is whole (the caller verifies and renames it).
-/// No more than `--segments` connections are open at once, whatever the sidecar lists.
+/// Downloads the `length`-byte body of `first` (the response, answered with `head`, whose
+/// connection or stream already carries the body from byte 0) into `plan`'s `.part` file
+/// over the planned segments, continuing a sidecar that the `.part` file bears out; on
+/// success the sidecar is gone and the `.part` file is whole (the caller verifies and
+/// renames it). No more than `--segments` connections (or streams) are open at once,
+/// whatever the sidecar lists.
 pub async fn download(
     plan: &FetchPlan,
     url: &Url,
     request: &RequestSpec,
     tls: Option<Arc<ClientConfig>>,
-    first: Response,
+    (first, head): (Source, &Head),
     length: u64,
     progress: Progress,
 ) -> Result<(), FetchError> {
     let path = plan.output.as_deref().expect("segments write to a file");
     let part_path = file::part_path(path);
     let state = state_path(path);
-    let hint = ResumeHint::from_head(&first.head);
+    let hint = ResumeHint::from_head(head);
     let validator = hint.if_range().map(str::to_string);
     let file = OpenOptions::new()
         .read(true)
@@ -322,6 +363,10 @@ pub async fn download(
         progress,
         trace,
         connections: connections.clone(),
+        h2: match &first {
+            Source::H2(body) => Some(body.conn().clone()),
+            Source::H1 { .. } => None,
+        },
     };
     // The first connection carries the body from byte 0: it serves the first segment when
     // that starts from zero, and is closed before any other opens otherwise.
@@ -424,7 +469,7 @@ async fn supervise(
 /// `writer`.
 async fn fetch_segment(
     shared: SegmentContext,
-    first: Option<(Response, OwnedSemaphorePermit)>,
+    first: Option<(Source, OwnedSemaphorePermit)>,
     next: u64,
     left: u64,
     writer: PlacedWriter,
@@ -442,17 +487,17 @@ async fn fetch_segment(
     result
 }
 
-/// Streams the segment over `first`'s connection, or a ranged one opened for it; the
-/// connection is dropped after its segment, whatever follows on it.
+/// Streams the segment over `first`'s connection (or stream), or a ranged one opened for
+/// it; the connection is dropped after its segment, whatever follows on it.
 async fn stream_segment(
     shared: &SegmentContext,
-    first: Option<Response>,
+    first: Option<Source>,
     next: u64,
     left: u64,
     writer: PlacedWriter,
 ) -> Result<(), FetchError> {
-    let (mut conn, mut buf) = match first {
-        Some(first) => (first.conn, first.buf),
+    let mut source = match first {
+        Some(first) => first,
         None => ranged(shared, next, left).await?,
     };
     let mut sink = Plain(writer);
@@ -461,37 +506,50 @@ async fn stream_segment(
         .limit_rate
         .map(|r| r / u64::from(shared.plan.segments.max(1)));
     let mut meter = Meter::new(shared.progress.share(), rate);
-    let mut body = BodyDecoder::new(BodyFraming::Length(left));
-    transfer::read_body(&mut conn, &mut buf, &mut body, &mut sink, &mut meter).await?;
-    Ok(())
+    source.read(left, &mut sink, &mut meter).await
 }
 
-/// Opens a connection asking for `left` bytes from `next` on, and checks the answer is
-/// exactly that range of the same resource.
-async fn ranged(
-    shared: &SegmentContext,
-    next: u64,
-    left: u64,
-) -> Result<(Conn, Buffer), FetchError> {
+/// Asks for `left` bytes from `next` on, on a new stream of the first response's HTTP/2
+/// connection or a connection of its own, and checks the answer is exactly that range of
+/// the same resource.
+async fn ranged(shared: &SegmentContext, next: u64, left: u64) -> Result<Source, FetchError> {
     let mut request = shared.request.clone();
     request.range = Some(format!("{next}-{}", next + left - 1));
-    let how = &shared.plan.connect;
-    let tls = shared.tls.clone();
-    let dialed = dial::dial(how, &shared.plan.proxies, &shared.url, tls, shared.trace).await;
-    let mut conn = dialed.conn?;
-    request.via_proxy = dialed.via_proxy;
-    let wire = request.render(&shared.url, None);
-    let mut buf = Buffer::small();
-    let wait = shared.plan.expect_wait;
-    let answer = transfer::round_trip(&mut conn, &mut buf, &request, &wire, wait, shared.trace);
-    let head = answer.await?.head;
+    let (head, source) = match &shared.h2 {
+        Some(conn) => {
+            let wire = request.render(&shared.url, None);
+            let asking = h2::convert(&wire, &shared.url, http::Version::HTTP_2)?;
+            let answer = conn.exchange(asking, None, shared.trace).await;
+            let (head, body) = answer.map_err(|e| match e {
+                Failed::Fetch(e) => e,
+                Failed::Unprocessed => FetchError::Http2(
+                    "the server refused a segment's stream (REFUSED_STREAM or GOAWAY)".into(),
+                ),
+            })?;
+            (head, Source::H2(body))
+        }
+        None => {
+            let how = &shared.plan.connect;
+            let tls = shared.tls.clone();
+            let dialed =
+                dial::dial(how, &shared.plan.proxies, &shared.url, tls, shared.trace).await;
+            let mut conn = dialed.conn?;
+            request.via_proxy = dialed.via_proxy;
+            let wire = request.render(&shared.url, None);
+            let mut buf = Buffer::small();
+            let wait = shared.plan.expect_wait;
+            let answer =
+                transfer::round_trip(&mut conn, &mut buf, &request, &wire, wait, shared.trace);
+            (answer.await?.head, Source::H1 { conn, buf })
+        }
+    };
     shared.trace.response(&head.raw);
     let asked = format!("bytes {next}-{} of {}", next + left - 1, shared.url);
     match (head.status, head.content_range()) {
         (206, Some((start, _))) if start == next => {
             let started = shared.request.if_range.as_deref();
             match started.filter(|v| !retry::same_version(v, &head)) {
-                None => Ok((conn, buf)),
+                None => Ok(source),
                 Some(v) => Err(FetchError::Range(format!(
                     "asked for {asked}, the server sent another version of the file \
                      ({}, the download started from {v})",

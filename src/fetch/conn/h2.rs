@@ -74,6 +74,15 @@ impl Drop for Slot {
 pub struct H2Body {
     recv: RecvStream,
     _slot: Slot,
+    /// The connection it comes on, for more streams beside it (`--segments`).
+    conn: H2Conn,
+}
+
+impl H2Body {
+    /// The connection the body comes on.
+    pub fn conn(&self) -> &H2Conn {
+        &self.conn
+    }
 }
 
 /// Why a request on a connection failed.
@@ -300,10 +309,26 @@ impl H2Conn {
                     return Err(Failed::Fetch(e));
                 }
             }
-            return Ok((head, H2Body { recv, _slot: slot }));
+            let conn = self.clone();
+            return Ok((
+                head,
+                H2Body {
+                    recv,
+                    _slot: slot,
+                    conn,
+                },
+            ));
         }
         let (head, recv) = answer(response).await?;
-        Ok((head, H2Body { recv, _slot: slot }))
+        let conn = self.clone();
+        Ok((
+            head,
+            H2Body {
+                recv,
+                _slot: slot,
+                conn,
+            },
+        ))
     }
 }
 
@@ -417,6 +442,15 @@ async fn send_file(
     Ok(())
 }
 
+/// How far a stream's DATA frames are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Until {
+    /// To the stream's end: more than the decoder takes is the server's error.
+    End,
+    /// Until the decoder has what it wants (a `--segments` part of a longer stream).
+    Decoded,
+}
+
 /// Streams the body's DATA frames through `decoder` (which checks a Content-Length) into
 /// `sink`, then reads the trailers; returns them as a trailer section (`name: value` lines
 /// and a blank one), empty when there were none.
@@ -431,27 +465,7 @@ pub async fn read_body(
     meter: &mut Meter,
 ) -> Result<Vec<u8>, FetchError> {
     let id = u32::from(body.recv.stream_id());
-    let mut batch = Vec::new();
-    loop {
-        let more = std::future::poll_fn(|cx| gather(&mut body.recv, &mut batch, cx))
-            .await
-            .map_err(|e| failure(&e, Some(id)))?;
-        if !batch.is_empty() {
-            if transfer::feed(decoder, &batch, sink)? {
-                return Err(FetchError::Http2Stream(format!(
-                    "HTTP/2 stream {id}: more body than its Content-Length"
-                )));
-            }
-            meter.received(batch.len()).await;
-            // Handing the bytes on opens the window for more: a slow disk or --limit-rate
-            // holds the server back instead of filling memory.
-            let _ = body.recv.flow_control().release_capacity(batch.len());
-            batch.clear();
-        }
-        if !more {
-            break;
-        }
-    }
+    pump(body, decoder, sink, meter, Until::End).await?;
     if !decoder.is_done() {
         decoder
             .finish_at_eof()
@@ -477,6 +491,62 @@ pub async fn read_body(
 
 /// Moves the DATA frames already received into `batch`, up to [`BATCH`] bytes; ready when
 /// the batch is full, when no more frames are waiting (and the batch has some), or at the
+/// Reads the first bytes of the body that `decoder` asks for (its `Length`) into `sink`,
+/// and no more: a `--segments` part at the start of a stream that goes on with the rest of
+/// the file. The stream is reset (CANCEL) when the body is dropped.
+pub async fn read_prefix(
+    body: &mut H2Body,
+    decoder: &mut BodyDecoder,
+    sink: &mut impl BodySink,
+    meter: &mut Meter,
+) -> Result<(), FetchError> {
+    pump(body, decoder, sink, meter, Until::Decoded).await?;
+    match decoder.is_done() {
+        true => Ok(()),
+        false => decoder
+            .finish_at_eof()
+            .map_err(|e| FetchError::Partial(e.to_string())),
+    }
+}
+
+/// Hands the stream's DATA on to `decoder` and `sink` in batches, `until` its end or until
+/// the decoder is done, releasing flow-control window as the bytes go on.
+async fn pump(
+    body: &mut H2Body,
+    decoder: &mut BodyDecoder,
+    sink: &mut impl BodySink,
+    meter: &mut Meter,
+    until: Until,
+) -> Result<(), FetchError> {
+    let id = u32::from(body.recv.stream_id());
+    let mut batch = Vec::new();
+    loop {
+        let more = std::future::poll_fn(|cx| gather(&mut body.recv, &mut batch, cx))
+            .await
+            .map_err(|e| failure(&e, Some(id)))?;
+        if !batch.is_empty() {
+            let before = decoder.received();
+            if transfer::feed(decoder, &batch, sink)? && until == Until::End {
+                return Err(FetchError::Http2Stream(format!(
+                    "HTTP/2 stream {id}: more body than its Content-Length"
+                )));
+            }
+            let used = match until {
+                Until::End => batch.len(),
+                Until::Decoded => usize::try_from(decoder.received() - before).unwrap_or(0),
+            };
+            meter.received(used).await;
+            // Handing the bytes on opens the window for more: a slow disk or --limit-rate
+            // holds the server back instead of filling memory.
+            let _ = body.recv.flow_control().release_capacity(batch.len());
+            batch.clear();
+        }
+        if !more || (until == Until::Decoded && decoder.is_done()) {
+            return Ok(());
+        }
+    }
+}
+
 /// stream's end: true while more may come.
 fn gather(
     recv: &mut RecvStream,

@@ -151,17 +151,6 @@ impl Buffer {
     }
 }
 
-/// A response whose head was read: the connection its body comes on, the body bytes read
-/// with the head, and the head.
-pub struct Response {
-    /// The connection.
-    pub conn: Conn,
-    /// The body bytes read with the head.
-    pub buf: Buffer,
-    /// The final head.
-    pub head: Head,
-}
-
 /// The heads a request was answered with.
 pub struct Answer {
     /// The interim (1xx) heads, in order.

@@ -66,7 +66,8 @@ fn http2_is_spoken_where_alpn_or_prior_knowledge_says() {
 
 /// Over HTTP/2 the HTTP/1.1 path's guarantees hold: a resumed `.part`, gzip decoded,
 /// `--max-filesize` refused before the body with no file left, redirects followed, `-I`
-/// and `-i` in curl's HTTP/2 form, `--segments` (on the one stream), `-f`, and an upload
+/// and `-i` in curl's HTTP/2 form, `--segments` (a stream a segment, on one connection),
+/// `-f`, and an upload
 /// answered by nginx's 405.
 #[test]
 fn output_guarantees_hold_over_http2() {
@@ -116,13 +117,26 @@ fn output_guarantees_hold_over_http2() {
     assert!(included.stdout.starts_with(b"HTTP/2 200 \r\n"));
     assert!(included.stdout.ends_with(&pattern(4096)));
 
-    run(&["--segments", "4", "-o", "split", &url("/big.bin")]).expect(0);
+    let segmented = run(&[
+        "-v",
+        "--segments",
+        "4",
+        "-w",
+        "%{num_connects}",
+        "-o",
+        "split",
+        &url("/big.bin"),
+    ]);
+    let segmented = segmented.expect(0);
     let split = std::fs::read(dir.path().join("split")).unwrap();
-    assert_eq!(
-        sha256(&split),
-        sha256(&big),
-        "--segments over HTTP/2: one stream"
-    );
+    assert_eq!(sha256(&split), sha256(&big), "--segments over HTTP/2");
+    assert_eq!(segmented.out(), "1", "the segments share one connection");
+    let streams = segmented
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("* Using Stream ID: "))
+        .count();
+    assert_eq!(streams, 4, "a stream a segment:\n{}", segmented.stderr);
 
     run(&["-f", &url("/missing")]).expect(22);
     std::fs::write(dir.path().join("up"), b"payload").unwrap();
