@@ -59,6 +59,9 @@ struct Exchange<'a> {
     output: Option<PathBuf>,
     /// `-J` named the output: it must not replace a file.
     named_by_header: bool,
+    /// With `--segments`, the HTTP/2 connection the response came on: the other segments
+    /// go as streams of it.
+    segments_h2: Option<H2Conn>,
 }
 
 /// What the fetches of one run share: the connections kept alive between its URLs, and with
@@ -182,6 +185,7 @@ pub async fn fetch<'a>(
         trace: Verbose(plan.verbose),
         output: plan.output.clone(),
         named_by_header: false,
+        segments_h2: None,
     };
     match exchange.final_response().await? {
         Reply::Deliver(response) => {
@@ -725,6 +729,9 @@ impl Exchange<'_> {
     /// Sends the request on a new stream of `conn` and waits for the response head.
     async fn exchange_h2(&mut self, conn: &H2Conn) -> Result<(Carrier, Vec<Head>, Head), Failed> {
         self.take_url_state()?;
+        if self.plan.segments > 1 {
+            self.segments_h2 = Some(conn.clone());
+        }
         let rendered = self.render();
         let request = h2::convert(&rendered, &self.url, http::Version::HTTP_2)?;
         self.note_request(conn.addresses(), request.shown.len());
@@ -885,8 +892,9 @@ impl Exchange<'_> {
                     let first = segments::Source::H1 { conn, buf };
                     return self.deliver_in_segments((first, &head), length).await;
                 }
-                (Carrier::H2(body), Some(length)) => {
-                    let first = segments::Source::H2(body);
+                (Carrier::H2(body), Some(length)) if self.segments_h2.is_some() => {
+                    let conn = self.segments_h2.take().expect("checked above");
+                    let first = segments::Source::H2(body, conn);
                     return self.deliver_in_segments((first, &head), length).await;
                 }
                 (carrier, _) => carrier,

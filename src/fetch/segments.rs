@@ -256,8 +256,8 @@ pub enum Source {
         /// The body bytes read with the head.
         buf: Buffer,
     },
-    /// An HTTP/2 stream.
-    H2(H2Body),
+    /// An HTTP/2 stream, and its connection (for the other segments' streams).
+    H2(H2Body, H2Conn),
 }
 
 impl Source {
@@ -273,7 +273,7 @@ impl Source {
             Source::H1 { conn, buf } => {
                 transfer::read_body(conn, buf, &mut decoder, sink, meter).await?;
             }
-            Source::H2(body) => h2::read_prefix(body, &mut decoder, sink, meter).await?,
+            Source::H2(body, _) => h2::read_prefix(body, &mut decoder, sink, meter).await?,
         }
         Ok(())
     }
@@ -364,7 +364,7 @@ pub async fn download(
         trace,
         connections: connections.clone(),
         h2: match &first {
-            Source::H2(body) => Some(body.conn().clone()),
+            Source::H2(_, conn) => Some(conn.clone()),
             Source::H1 { .. } => None,
         },
     };
@@ -526,7 +526,7 @@ async fn ranged(shared: &SegmentContext, next: u64, left: u64) -> Result<Source,
                     "the server refused a segment's stream (REFUSED_STREAM or GOAWAY)".into(),
                 ),
             })?;
-            (head, Source::H2(body))
+            (head, Source::H2(body, conn.clone()))
         }
         None => {
             let how = &shared.plan.connect;

@@ -74,15 +74,6 @@ impl Drop for Slot {
 pub struct H2Body {
     recv: RecvStream,
     _slot: Slot,
-    /// The connection it comes on, for more streams beside it (`--segments`).
-    conn: H2Conn,
-}
-
-impl H2Body {
-    /// The connection the body comes on.
-    pub fn conn(&self) -> &H2Conn {
-        &self.conn
-    }
 }
 
 /// Why a request on a connection failed.
@@ -309,26 +300,10 @@ impl H2Conn {
                     return Err(Failed::Fetch(e));
                 }
             }
-            let conn = self.clone();
-            return Ok((
-                head,
-                H2Body {
-                    recv,
-                    _slot: slot,
-                    conn,
-                },
-            ));
+            return Ok((head, H2Body { recv, _slot: slot }));
         }
         let (head, recv) = answer(response).await?;
-        let conn = self.clone();
-        Ok((
-            head,
-            H2Body {
-                recv,
-                _slot: slot,
-                conn,
-            },
-        ))
+        Ok((head, H2Body { recv, _slot: slot }))
     }
 }
 
