@@ -24,7 +24,6 @@
 use std::error::Error;
 use std::fmt;
 use std::io;
-use std::process::ExitCode;
 
 /// Codes every subcommand shares.
 pub mod common {
@@ -189,7 +188,7 @@ impl fmt::Display for Failure {
 /// How a subcommand ended: each failure's line on stderr, unless `quiet` (`fetch -s`), in
 /// the order they happened, and the exit status of the last one (0 when there is none), as
 /// curl reports the last failed transfer of several.
-pub fn finish(failures: impl IntoIterator<Item = Failure>, quiet: bool) -> ExitCode {
+pub fn finish(failures: impl IntoIterator<Item = Failure>, quiet: bool) -> u8 {
     let mut code = common::OK;
     for failure in failures {
         if !quiet {
@@ -197,7 +196,7 @@ pub fn finish(failures: impl IntoIterator<Item = Failure>, quiet: bool) -> ExitC
         }
         code = failure.code;
     }
-    ExitCode::from(code)
+    code
 }
 
 /// The broken-pipe rule: whether `err`, or anything in its chain of sources, is a write to a

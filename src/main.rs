@@ -2,7 +2,10 @@
 //! ended to [`sockit::exit::finish`]; each error type decides its own exit code. Everything
 //! else lives in the library.
 
-#![forbid(unsafe_code)]
+// Denied, not forbidden: `leave` is the one exception, `_exit` at the very end of a run, whose
+// need is measured in docs/BENCHMARKS.md ("One small request, stop 31"). The library
+// forbids unsafe code outright.
+#![deny(unsafe_code)]
 
 mod cli;
 mod man;
@@ -20,11 +23,30 @@ use sockit::server::config_file::{Loaded, Source};
 use sockit::server::{self, reload, Server};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
-use std::process::ExitCode;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
-fn main() -> ExitCode {
+fn main() {
+    let code = run();
+    // Rust flushes stdout at a normal exit; this exit skips that with the rest.
+    let _ = std::io::stdout().flush();
+    // Everything is written and closed by now. libc's exit() would run mimalloc's exit
+    // handler, which hands its segments back to the kernel one madvise(MADV_DONTNEED) at a
+    // time (60 calls for one small fetch) just before the kernel frees them all anyway;
+    // `_exit` skips the handlers (docs/BENCHMARKS.md, "One small request, stop 31").
+    leave(code)
+}
+
+/// Ends the process with `code` at once: `_exit`, not `exit`.
+#[allow(unsafe_code)]
+fn leave(code: u8) -> ! {
+    // SAFETY: `_exit` takes any status and does not return; nothing runs after it in this
+    // process, so no Rust invariant can be observed broken.
+    unsafe { libc::_exit(i32::from(code)) }
+}
+
+/// The subcommand's run, to its exit code.
+fn run() -> u8 {
     // Built once: with fetch's 300 flags, building the command tree is a good part of a
     // small fetch's start-up (docs/BENCHMARKS.md, "One small request"), and the config
     // files, the `--next` split and the parse all read the same tree.
@@ -111,7 +133,7 @@ fn main() -> ExitCode {
 fn expand_config_files(
     mut argv: Vec<OsString>,
     command: &clap::Command,
-) -> Result<Vec<OsString>, ExitCode> {
+) -> Result<Vec<OsString>, u8> {
     if argv.get(1).is_none_or(|sub| sub != "fetch") {
         return Ok(argv);
     }
@@ -184,23 +206,23 @@ fn redirect_stderr(path: &std::path::Path) {
 /// `--help` and `--version` go to stdout (a closed one is fine) with 0; a bad command line is
 /// one `sockit: ...` line and clap's usage hint on stderr, with the usage code; a curl option
 /// fetch does not take is that one line alone.
-fn usage(err: &clap::Error) -> ExitCode {
+fn usage(err: &clap::Error) -> u8 {
     if let Some(refusal) = cli::unsupported_curl_option(err, std::env::args_os()) {
         let failure = Failure::new(refusal.exit_code(), refusal.to_string());
         return exit::finish([failure], false);
     }
     if !err.use_stderr() {
         let _ = err.print();
-        return ExitCode::from(exit::common::OK);
+        return exit::common::OK;
     }
     if err.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
         // `sockit` alone: the help is the message.
         let _ = err.print();
-        return ExitCode::from(exit::common::USAGE);
+        return exit::common::USAGE;
     }
     let text = err.render().to_string();
     eprint!("sockit: {}", text.strip_prefix("error: ").unwrap_or(&text));
-    ExitCode::from(exit::common::USAGE)
+    exit::common::USAGE
 }
 
 /// Prints generated text (completions, the man page) to stdout.
