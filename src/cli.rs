@@ -30,7 +30,7 @@ pub enum Command {
     Serve(ServeArgs),
     /// Talk to a hello server: send NAMEs (or stdin lines) and print the replies.
     Client(ClientArgs),
-    /// Download a URL over HTTP/1.1 or HTTPS, with curl's flags and exit codes.
+    #[command(about = FETCH_ABOUT, long_about = None)]
     Fetch(Box<sockit::fetch::FetchArgs>),
     /// Load a hello server: lockstep, pipeline, churn or idle connections, every reply checked.
     Bench(sockit::bench::BenchArgs),
@@ -38,6 +38,36 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff), every subcommand's flags included: `sockit man | man -l -`.
     Man,
+}
+
+/// `sockit fetch`'s line in `sockit --help`, and the head of its own `--help`.
+const FETCH_ABOUT: &str = "Download a URL over HTTP/1.1 or HTTPS, with curl's flags and exit codes";
+
+/// The command line when it starts `sockit fetch`: [`Cli`]'s root with the `fetch`
+/// subcommand alone. Building the other subcommands' flags cost a small fetch 4% of its
+/// start-up (docs/BENCHMARKS.md, "One small request, stop 31"); its matches are read by
+/// [`Cli`] as the whole tree's are.
+#[derive(Debug, Parser)]
+#[command(name = "sockit", version, about, propagate_version = true)]
+struct FetchCli {
+    #[command(subcommand)]
+    command: FetchOnly,
+}
+
+/// [`Command`]'s `fetch`, alone.
+#[derive(Debug, Subcommand)]
+enum FetchOnly {
+    #[command(about = FETCH_ABOUT, long_about = None)]
+    Fetch(Box<sockit::fetch::FetchArgs>),
+}
+
+/// The command tree to parse `argv` with: [`FetchCli`]'s for `sockit fetch ...`, else the
+/// whole [`Cli`].
+pub fn command_for(argv: &[OsString]) -> clap::Command {
+    match argv.get(1).is_some_and(|sub| sub == "fetch") {
+        true => FetchCli::command(),
+        false => Cli::command(),
+    }
 }
 
 /// Flags of `sockit serve`: the server's own settings, defined next to what they configure,

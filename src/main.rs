@@ -10,7 +10,7 @@
 mod cli;
 mod man;
 
-use clap::{CommandFactory, FromArgMatches};
+use clap::FromArgMatches;
 use cli::{ClientArgs, Command, ServeArgs};
 use sockit::client::{Client, ClientError};
 use sockit::exit::{self, Failure};
@@ -50,8 +50,9 @@ fn run() -> u8 {
     // Built once: with fetch's 300 flags, building the command tree is a good part of a
     // small fetch's start-up (docs/BENCHMARKS.md, "One small request"), and the config
     // files, the `--next` split and the parse all read the same tree.
-    let mut command = cli::Cli::command();
-    let argv = match expand_config_files(std::env::args_os().collect(), &command) {
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    let mut command = cli::command_for(&argv);
+    let argv = match expand_config_files(argv, &command) {
         Ok(argv) => argv,
         Err(code) => return code,
     };
