@@ -41,17 +41,25 @@ fn trace_through(mut tool: Command, args: &[&str], server: &Recorder, proxy: &st
         .collect()
 }
 
+/// What each comparison here needs: curl (None, after `require_tool`'s verdict, without
+/// it), the differential tables' turn, and a recording server.
+fn oracle() -> Option<(std::sync::MutexGuard<'static, ()>, Recorder)> {
+    if !require_tool("curl") {
+        return None;
+    }
+    let turn = TURN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    Some((turn, Recorder::start()))
+}
+
 /// Both trace styles of a GET, a POST with a body and a chunked response with trailers are
 /// curl's, block for block.
 #[test]
 fn traces_are_curls() {
-    if !require_tool("curl") {
+    let Some((_turn, server)) = oracle() else {
         return;
-    }
-    let _turn = TURN
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let server = Recorder::start();
+    };
     for style in ["--trace-ascii", "--trace"] {
         for request in [
             &["-A", "x", "{u}/hello"][..],
@@ -75,16 +83,12 @@ fn traces_are_curls() {
 /// second connection's CONNECT that answers it.
 #[test]
 fn tunnel_traces_are_curls() {
-    if !require_tool("curl") {
+    let Some((_turn, server)) = oracle() else {
         return;
-    }
+    };
     let Some(proxy) = TinyProxy::start("BasicAuth me secret") else {
         return;
     };
-    let _turn = TURN
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let server = Recorder::start();
     for login in [
         &["-U", "me:secret"][..],
         &["--proxy-anyauth", "-U", "me:secret"],
@@ -110,13 +114,9 @@ fn tunnel_traces_are_curls() {
 /// (`--anyauth` before a challenge, a `-H Authorization` line, `--aws-sigv4` without a key).
 #[test]
 fn verbose_names_authentication_as_curl() {
-    if !require_tool("curl") {
+    let Some((_turn, server)) = oracle() else {
         return;
-    }
-    let _turn = TURN
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let server = Recorder::start();
+    };
     let sigv4 = ["--aws-sigv4", "aws:amz:us-east-1:s3"];
     let through = ["-x", "{u}", "-U", "pu:pp"];
     let lines: [&[&[&str]]; 13] = [
