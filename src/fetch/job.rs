@@ -58,7 +58,10 @@ async fn fetch_with_retries(plan: &FetchPlan, run: &RunState) -> (Result<(), Fet
         let mut attempt = Attempt::new(&resume, if_range);
         attempt.part = lock.as_ref().and_then(PartLock::handle);
         let moved = attempt.moved.clone();
-        let work = exchange::fetch(plan, run, &mut attempt, &attempts);
+        // Boxed: the exchange's future is large, and the two wrappers below moved it by
+        // value, a memcpy of all of it each time (2% of a 500-file run's samples in
+        // job::fetch alone; docs/BENCHMARKS.md, stop 31).
+        let work = Box::pin(exchange::fetch(plan, run, &mut attempt, &attempts));
         let result = within(plan.max_time, above_floor(plan.pace.floor, &moved, work)).await;
         attempt.stats.time_total = attempt.started.elapsed();
         let (wait, why) = match result {
