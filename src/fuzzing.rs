@@ -759,7 +759,8 @@ pub fn hsts(data: &[u8]) {
             && !e.host.starts_with('.')
             // curl learns a host past 256 bytes from a header but neither finds nor reads
             // it back from the file (its `%256s`): it is lost at the next run, as in curl.
-            && e.host.len() <= 256
+            // The includeSubDomains dot counts: a 256-byte host is written as 257 bytes.
+            && e.host.len() + usize::from(e.subdomains) <= 256
     };
     // curl looks a host up before it drops its trailing dot, so a 256-byte host typed with
     // one (257 bytes) is never found and each header adds it again; reading the file merges
