@@ -42,12 +42,17 @@ pub fn client_config(opts: &TlsOptions, alpn: &[&[u8]]) -> Result<ClientConfig, 
     } else {
         let pinned = given(opts)?;
         let crls = opts.crlfile.as_deref().map(crls).transpose()?;
-        let mut given_only = RootCertStore::empty();
-        add_given(&mut given_only, &pinned, opts)?;
-        let webpki = match pinned.is_empty() {
-            true => webpki(roots(opts)?.0, &provider, crls.as_ref())?,
-            false => webpki(given_only, &provider, crls.as_ref())?,
+        // The system's roots up front only when nothing is given (reading --cacert and
+        // --capath once, not again through `roots`).
+        let trusted = match pinned.is_empty() {
+            true => system_roots().store.clone(),
+            false => {
+                let mut given_only = RootCertStore::empty();
+                add_given(&mut given_only, &pinned, opts)?;
+                given_only
+            }
         };
+        let webpki = webpki(trusted, &provider, crls.as_ref())?;
         Arc::new(ExactOrChain {
             webpki,
             pinned,
