@@ -701,6 +701,10 @@ impl Exchange<'_> {
     /// auth using ...`. `--digest` names Digest from its first request, the probe before
     /// the challenge included, as curl does.
     fn show_credentials(&self) {
+        // Not worked out on every request when nobody listens.
+        if !self.trace.on() {
+            return;
+        }
         let proxy = self.plan.proxies.for_url(&self.url);
         if let (Some(proxy), Some(sent)) = (proxy, &self.request.via_proxy) {
             let sent = sent

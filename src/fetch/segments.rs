@@ -4,11 +4,12 @@
 //!
 //! It applies when the server answers 200 with a length and `Accept-Ranges: bytes`; the
 //! first connection, already carrying the body from byte 0, keeps the first segment, and
-//! N-1 more ask for the others with Range (over HTTP/2, N-1 more streams of the same
-//! connection: a server limits each request's rate, as nginx's `limit_rate` does, more
-//! often than each connection's; the first stream is reset once its segment is in) (and If-Range on the ETag or Last-Modified, so a
+//! N-1 more ask for the others with Range (and If-Range on the ETag or Last-Modified, so a
 //! file that changed meanwhile is refused rather than mixed). aria2c does this; curl cannot.
 //! Where a server limits each connection's rate, N connections finish N times sooner.
+//! Over HTTP/2 the N-1 are streams of the first response's connection, since servers limit
+//! each request's rate (nginx's `limit_rate`) more often than each connection's; the first
+//! stream is reset once its segment is in.
 
 use super::conn::dial;
 use super::conn::h2::{self, Failed, H2Body, H2Conn};

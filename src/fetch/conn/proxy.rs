@@ -312,12 +312,13 @@ pub async fn tunnel<S: AsyncRead + AsyncWrite + Unpin>(
     (answers, answered): (&mut Vec<head::Head>, &mut bool),
 ) -> Result<Tunnel, FetchError> {
     let target = format!("{host}:{port}");
+    let login = proxy.login();
     loop {
         trace.info(format_args!("Establish HTTP proxy tunnel to {target}"));
         let authorization = auth
-            .after_challenge(&proxy.login(), "CONNECT", &target)
+            .after_challenge(&login, "CONNECT", &target)
             .or_else(|| proxy.authorization.clone());
-        if let Some(line) = auth.shown(&proxy.login(), authorization.as_deref()) {
+        if let Some(line) = auth.shown(&login, authorization.as_deref()) {
             trace.info(line);
         }
         let ask = head.render(&target, authorization.as_deref());
@@ -338,7 +339,7 @@ pub async fn tunnel<S: AsyncRead + AsyncWrite + Unpin>(
             ));
             return Ok(Tunnel::Open);
         }
-        if reply.status == 407 && auth.answer(&proxy.login(), &reply, answered) {
+        if reply.status == 407 && auth.answer(&login, &reply, answered) {
             if reply.keeps_alive() && skip_page(tcp, &reply, page).await {
                 continue;
             }

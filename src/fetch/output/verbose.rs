@@ -16,7 +16,7 @@ pub struct Verbose(pub bool);
 
 impl Verbose {
     /// Whether anyone listens: `-v`, or a trace file.
-    fn on(self) -> bool {
+    pub fn on(self) -> bool {
         self.0 || trace::active()
     }
 
