@@ -420,11 +420,19 @@ impl Exchange<'_> {
     /// kept for the run) or, with --anyauth and no Digest offered, Basic. Once per hop, and
     /// once more when the server says the nonce was stale; never without credentials.
     fn answer_challenge(&mut self, head: &Head, answered: &mut bool) -> bool {
+        let offers = Offers::parse(head.values("www-authenticate"));
+        if self.request.bearer_waits {
+            return self.pick_with_bearer(offers, answered);
+        }
         if self.plan.auth == AuthMode::Basic || self.request.credentials(&self.url).is_none() {
             return false;
         }
-        let offers = Offers::parse(head.values("www-authenticate"));
-        if let Some(challenge) = offers.digest {
+        self.answer_offers(offers, answered)
+    }
+
+    /// Answers with Digest or (--anyauth) Basic, when offered.
+    fn answer_offers(&mut self, offers: Offers, answered: &mut bool) -> bool {
+        if let Some(challenge) = offers.digest.filter(|_| self.plan.auth != AuthMode::Basic) {
             if *answered && !challenge.stale {
                 return false;
             }
@@ -433,13 +441,37 @@ impl Exchange<'_> {
             };
             let origin = self.url.origin().ascii_serialization();
             *self.digest_state() = Some(DigestState::new(challenge, origin, cnonce));
-        } else if self.plan.auth == AuthMode::Any && offers.basic && !self.request.basic {
+        } else if self.plan.auth != AuthMode::Digest && offers.basic && !self.request.basic {
             self.request.basic = true;
         } else {
             return false;
         }
         *answered = true;
         true
+    }
+
+    /// `--oauth2-bearer` beside `--basic`, `--digest` or `--anyauth`: the first 401 picks
+    /// among the schemes wanted, in curl's order (Bearer, Digest, Basic). As curl, a pick
+    /// without `-u` credentials still asks once more, without any.
+    fn pick_with_bearer(&mut self, offers: Offers, answered: &mut bool) -> bool {
+        if *answered {
+            return false;
+        }
+        if offers.bearer {
+            self.request.bearer_waits = false;
+            *answered = true;
+            return true;
+        }
+        let digest = offers.digest.is_some() && self.plan.auth != AuthMode::Basic;
+        let basic = offers.basic && self.plan.auth != AuthMode::Digest;
+        if !digest && !basic {
+            return false;
+        }
+        if self.request.credentials(&self.url).is_none() {
+            *answered = true;
+            return true;
+        }
+        self.answer_offers(offers, answered)
     }
 
     /// `--proxy-digest`, `--proxy-anyauth`: whether to ask again after the HTTP proxy's 407
@@ -584,7 +616,9 @@ impl Exchange<'_> {
             self.request.via_proxy = Some(Some(auth));
         }
         // Only Digest's body waits for the challenge: --anyauth sends it at once, as curl.
+        // With --oauth2-bearer, the first request is not Digest's alone: its body goes too.
         let origin_probe = self.plan.auth == AuthMode::Digest
+            && self.request.bearer.is_none()
             && self.request.authorization.is_none()
             && !self.request.basic
             && self.request.credentials(&self.url).is_some();
@@ -714,7 +748,8 @@ impl Exchange<'_> {
                 self.trace.info(line);
             }
         }
-        let digest = self.plan.auth == AuthMode::Digest && !self.request.basic;
+        let digest =
+            self.plan.auth == AuthMode::Digest && !self.request.basic && !self.request.bearer_waits;
         let shown = match self.request.credential(&self.url) {
             Some(credential) => Some((credential.scheme, credential.user)),
             None if digest => self

@@ -159,8 +159,13 @@ impl FetchPlan {
         } else {
             AuthMode::Basic
         };
+        // curl adds Bearer to the schemes --basic, --digest or --anyauth name: more than one
+        // scheme means a first request without credentials, then the server's 401 picks.
+        request.bearer_waits =
+            request.bearer.is_some() && (args.basic || args.digest || args.anyauth);
         // --aws-sigv4 signs in place of Basic, as curl sends one or the other.
-        request.basic = auth == AuthMode::Basic && request.aws_sigv4.is_none();
+        request.basic =
+            auth == AuthMode::Basic && request.aws_sigv4.is_none() && !request.bearer_waits;
         let digest = std::sync::Arc::default();
         let write_out = args
             .write_out
@@ -576,6 +581,7 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         proxy_edits: Vec::new(),
         user: args.user.clone(),
         bearer: args.oauth2_bearer.clone(),
+        bearer_waits: false,
         basic: true,
         authorization: None,
         probe: false,

@@ -44,13 +44,15 @@ pub struct Challenge {
 }
 
 /// The schemes a response offers, from its `WWW-Authenticate` headers: the first Digest
-/// challenge curl would take, and whether Basic is offered.
+/// challenge curl would take, and whether Basic and Bearer are offered.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Offers {
     /// The first usable Digest challenge.
     pub digest: Option<Challenge>,
     /// Basic is offered.
     pub basic: bool,
+    /// Bearer (OAuth 2.0) is offered.
+    pub bearer: bool,
 }
 
 impl Offers {
@@ -63,6 +65,8 @@ impl Offers {
             let (scheme, rest) = text.split_once([' ', '\t']).unwrap_or((text, ""));
             if scheme.eq_ignore_ascii_case("basic") {
                 offers.basic = true;
+            } else if scheme.eq_ignore_ascii_case("bearer") {
+                offers.bearer = true;
             } else if scheme.eq_ignore_ascii_case("digest") && offers.digest.is_none() {
                 offers.digest = Challenge::parse(rest);
             }
@@ -310,7 +314,7 @@ mod tests {
         );
     }
 
-    /// The first Digest challenge is taken; Basic is noted; unknown algorithms and
+    /// The first Digest challenge is taken; Basic and Bearer are noted; unknown algorithms and
     /// challenges without a nonce are not usable.
     #[test]
     fn offers_are_read_as_curl() {
@@ -321,7 +325,10 @@ mod tests {
         ];
         let offers = Offers::parse(headers.into_iter());
         assert!(offers.basic);
+        assert!(!offers.bearer);
         assert_eq!(offers.digest.unwrap().realm, "a");
+        let bearer: [&[u8]; 1] = [b"bearer realm=\"x\", error=\"invalid_token\""];
+        assert!(Offers::parse(bearer.into_iter()).bearer);
         assert_eq!(
             Challenge::parse("realm=\"a\", nonce=\"1\", algorithm=SHA-512-256"),
             None

@@ -72,6 +72,9 @@ pub struct RequestSpec {
     /// `--oauth2-bearer TOKEN`, sent as `Authorization: Bearer TOKEN` instead of any Basic
     /// credentials, as curl prefers it.
     pub bearer: Option<String>,
+    /// The token waits for a 401 that offers Bearer: with `--basic`, `--digest` or
+    /// `--anyauth` beside `--oauth2-bearer`, curl wants several schemes and so asks first.
+    pub bearer_waits: bool,
     /// The user's headers no longer sent since a redirect left the origin they were meant
     /// for (lower-case names: `authorization`, `cookie`, `host`); the defaults stay.
     pub withheld: Vec<&'static str>,
@@ -220,6 +223,7 @@ impl RequestSpec {
             proxy_edits: Vec::new(),
             user: None,
             bearer: None,
+            bearer_waits: false,
             target: None,
             typed: None,
             http09: false,
@@ -526,7 +530,11 @@ impl RequestSpec {
         if let Some(digest) = self.authorization.as_ref().filter(|_| !withheld) {
             return credential("Digest", user(), digest.clone());
         }
-        if let Some(token) = self.bearer.as_ref().filter(|_| !withheld) {
+        if let Some(token) = self
+            .bearer
+            .as_ref()
+            .filter(|_| !withheld && !self.bearer_waits)
+        {
             return credential("Bearer", user(), format!("Bearer {token}"));
         }
         if !self.basic {

@@ -1,8 +1,9 @@
 //! Lines about `--basic`, `--digest` and `--anyauth`, and `--proxy-digest` and
 //! `--proxy-anyauth` to an HTTP proxy: what is sent before and after the server's (or the
-//! proxy's) challenge, the client nonce and the response made equal (issue 19).
+//! proxy's) challenge, the client nonce and the response made equal (issue 19); and
+//! `--oauth2-bearer` beside them, where the 401 picks the scheme (issue 26).
 
-use super::{check, line, Aspect, Line};
+use super::{check, line, sh, Aspect, Line};
 
 /// Authentication is negotiated as curl negotiates it.
 #[test]
@@ -213,5 +214,17 @@ fn table() -> Vec<Line> {
             "user:pass",
             "{u}/redirect-other",
         ]),
+        sh("-s --oauth2-bearer tok --basic -u u:p {u}/bearer-or-basic"),
+        sh("-s --oauth2-bearer tok --basic -u u:p {u}/basic-only"),
+        sh("-s --oauth2-bearer tok --basic {u}/basic-only"),
+        sh("-s --basic --oauth2-bearer tok -d x=1 {u}/bearer-or-digest"),
+        sh("-s --oauth2-bearer tok --digest -u u:p -d x=1 {u}/bearer-or-digest"),
+        sh("-s --oauth2-bearer tok --digest -u u:p {u}/digest"),
+        sh("-s --oauth2-bearer tok --digest -u u:p {u}/basic-only"),
+        sh("-s --oauth2-bearer tok --anyauth -u u:p {u}/digest"),
+        sh("-s --oauth2-bearer tok --anyauth {u}/bearer-or-basic"),
+        sh("-s --oauth2-bearer tok --anyauth -u u:p {u}/hello"),
+        sh("-s --oauth2-bearer tok -u u:p {u}/basic-only"),
+        sh("-s -L --oauth2-bearer tok --anyauth {u}/redirect-other"),
     ]
 }

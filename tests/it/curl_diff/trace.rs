@@ -111,7 +111,7 @@ fn tunnel_traces_are_curls() {
 /// `-v`'s lines naming each request's authentication (`* Server auth using Basic with user
 /// 'u'`, `* Proxy auth using Digest with user 'pu'`) are curl's: for each scheme, a user from
 /// `-u` or from the URL, the probe of `--digest`, and the cases where curl says nothing
-/// (`--anyauth` before a challenge, a `-H Authorization` line, `--aws-sigv4` without a key).
+/// (`--anyauth` or `--oauth2-bearer` with `--digest` before a challenge, a `-H Authorization` line, `--aws-sigv4` without a key).
 #[test]
 fn verbose_names_authentication_as_curl() {
     let Some((_turn, server)) = oracle() else {
@@ -119,13 +119,22 @@ fn verbose_names_authentication_as_curl() {
     };
     let sigv4 = ["--aws-sigv4", "aws:amz:us-east-1:s3"];
     let through = ["-x", "{u}", "-U", "pu:pp"];
-    let lines: [&[&[&str]]; 13] = [
+    let lines: [&[&[&str]]; 15] = [
         &[&["-u", "u:p", "{u}/hello"]],
         &[&["http://me%20x:pw@{a}/hello"]],
         &[&["--digest", "-u", "u:p", "{u}/digest"]],
         &[&["--anyauth", "-u", "u:p", "{u}/digest"]],
         &[&["--anyauth", "-u", "u:p", "{u}/hello"]],
         &[&["--oauth2-bearer", "T", "-u", "me:pw", "{u}/hello"]],
+        &[&[
+            "--oauth2-bearer",
+            "T",
+            "--digest",
+            "-u",
+            "me:pw",
+            "{u}/digest",
+        ]],
+        &[&["--oauth2-bearer", "T", "--basic", "{u}/bearer-or-basic"]],
         &[&sigv4, &["-u", "AKID:SECRET", "{u}/hello"]],
         &[&sigv4, &["{u}/hello"]],
         &[&["-H", "Authorization: X", "-u", "u:p", "{u}/hello"]],
@@ -153,7 +162,7 @@ fn verbose_names_authentication_as_curl() {
         assert_eq!(mine, theirs, "{args:?}");
         named += theirs.len();
     }
-    assert!(named >= 12, "curl named authentication {named} times");
+    assert!(named >= 14, "curl named authentication {named} times");
 }
 
 /// The `-v` lines of `tool` run with `args` that name authentication.

@@ -539,6 +539,24 @@ fn canned(request: &Request, addr: SocketAddr) -> Reply {
                 response("401 Unauthorized", &[("WWW-Authenticate", challenge)], b"who?\n")
             }
         }
+        // Bearer offered beside Basic or Digest (`--oauth2-bearer` with `--basic`, `--digest`
+        // or `--anyauth` picks from the 401); an answer in either scheme is taken.
+        "/bearer-or-basic" | "/bearer-or-digest" => {
+            let (scheme, challenge) = match path {
+                "/bearer-or-basic" => ("basic", "Basic realm=\"sockit\""),
+                _ => ("digest", "Digest realm=\"sockit\", nonce=\"n0nce\", qop=\"auth\""),
+            };
+            match request.auth_scheme.as_deref() {
+                Some(given) if given == scheme || given == "bearer" => {
+                    response("200 OK", &[("Content-Type", "text/plain")], b"hello\n")
+                }
+                _ => response(
+                    "401 Unauthorized",
+                    &[("WWW-Authenticate", challenge), ("WWW-Authenticate", "Bearer realm=\"sockit\"")],
+                    b"who?\n",
+                ),
+            }
+        }
         // Answering as an HTTP proxy that asks for Digest (or Basic only), and takes any
         // answer in that scheme (Apache checks the arithmetic in tests/it/fetch/auth.rs).
         "/proxy-digest" | "/proxy-basic-only" => {
