@@ -82,12 +82,18 @@ impl Typed {
         target
     }
 
-    /// `%{url_effective}` as curl prints it: the path dot-free and raw, the query and the
-    /// fragment as typed.
+    /// `%{url_effective}` as curl prints it: the host in the case typed, the path dot-free
+    /// and raw, the query and the fragment as typed.
     pub fn effective(&self) -> String {
         let url = &self.url;
         let path = self.path.as_deref().unwrap_or(url.path());
-        let mut shown = format!("{}{path}", &url[..Position::BeforePath]);
+        let host =
+            (self.host.as_deref()).unwrap_or(&url[Position::BeforeHost..Position::AfterHost]);
+        let mut shown = format!(
+            "{}{host}{}{path}",
+            &url[..Position::BeforeHost],
+            &url[Position::AfterHost..Position::BeforePath]
+        );
         if let Some(query) = self.query.as_deref().or(url.query()) {
             shown.push('?');
             shown.push_str(query);
@@ -267,6 +273,10 @@ mod tests {
         assert_eq!(typed("http://h/a\\b").effective(), "http://h/a\\b");
         assert_eq!(typed("http://h/%c3%a4").effective(), "http://h/%c3%a4");
         assert_eq!(typed("http://h/%C3%A4").effective(), "http://h/%C3%A4");
+        let cased = "http://u:p@LocalHost:8080/x";
+        assert_eq!(typed(cased).effective(), cased);
+        assert_eq!(typed("http://A.123/").effective(), "http://A.123/");
+        assert_eq!(typed("http://[::1]:8/").effective(), "http://[::1]:8/");
     }
 
     /// A typed part is dropped where the URL no longer names it: a query added by -G, a

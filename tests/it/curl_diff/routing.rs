@@ -4,7 +4,7 @@
 //! `--proxy1.0`, `--unix-socket` that fails, SOCKS proxies (also as `--preproxy`) (microsocks for SOCKS5 with and without a password, danted for
 //! SOCKS4), and the exit codes curl gives when any of them fails.
 
-use super::{check, check_with, line, Aspect, Line};
+use super::{check, check_with, line, sh, Aspect, Line};
 use crate::support::socks::SocksProxy;
 
 /// `--resolve`, `--connect-to` and `-p` send what curl sends, to where curl sends it.
@@ -39,6 +39,15 @@ fn routing() -> Vec<Line> {
         // file says (it names localhost alone here).
         line(&["-s", "-w", "%{remote_ip}", "http://foo.localhost:{p}/hello"]),
         line(&["-s", "-w", "%{remote_ip}", "http://A.b.LocalHost:{p}/hello"]),
+        // A last label that is a number, in a name that is no IPv4 address (issue 18), and
+        // the IPv4 forms curl writes as the address; the host in the case typed.
+        sh("-s -w '%{url_effective} %{http_code}' --resolve a.123:{p}:127.0.0.1 http://a.123:{p}/hello"),
+        sh("-s -w %{url_effective} --resolve A.0x10:{p}:127.0.0.1 http://A.0x10:{p}/hello"),
+        sh("-s -w %{url_effective} --resolve 1.2.3.256:{p}:127.0.0.1 http://1.2.3.256:{p}/hello"),
+        sh("-s -w %{url_effective} -x {u} http://build.7/hello"),
+        sh("-s -w %{url_effective} http://0x7f.1:{p}/hello"),
+        sh("-s -w %{url_effective} http://127.1:{p}/hello"),
+        sh("-s -w %{url_effective} http://LocalHost:{p}/hello?q#f"),
         line(&[
             "-s",
             "-4",
