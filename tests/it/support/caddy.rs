@@ -42,6 +42,19 @@ impl Caddy {
     /// Starts `binary` serving `files` (name, bytes) over h1, h2 and, with `h3`, HTTP/3;
     /// returns once it listens on TCP (and UDP).
     pub fn start(binary: &std::path::Path, files: &[(&str, &[u8])], h3: bool) -> Self {
+        // A port from free_port() can be taken by another test before caddy binds it;
+        // then caddy exits, and a new port is tried.
+        for _ in 0..5 {
+            let mut caddy = Self::spawn(binary, files, h3);
+            if caddy.wait_ready() {
+                return caddy;
+            }
+        }
+        panic!("caddy did not start on any of 5 ports");
+    }
+
+    /// caddy started on a free port, serving `files`.
+    fn spawn(binary: &std::path::Path, files: &[(&str, &[u8])], h3: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("root");
         std::fs::create_dir(&root).unwrap();
@@ -77,36 +90,43 @@ impl Caddy {
             .stderr(log)
             .spawn()
             .expect("start caddy");
-        let caddy = Caddy {
+        Caddy {
             child,
             port,
             h3,
             dir,
             pki,
-        };
-        caddy.wait_ready();
-        caddy
+        }
     }
 
-    /// Waits until the TCP port accepts and, for HTTP/3, the UDP port is bound (as
-    /// /proc/net/udp lists it): caddy gives no readiness signal of its own.
-    fn wait_ready(&self) {
+    /// Waits until caddy logs that it serves its configuration, its TCP port accepts and,
+    /// for HTTP/3, its UDP port is bound (as /proc/net/udp lists it); false when caddy
+    /// exited instead (its port was taken). A port that accepts is not enough alone: it
+    /// may be another test's listener on the same port.
+    fn wait_ready(&mut self) -> bool {
         let start = Instant::now();
         let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
         let udp = format!("0100007F:{:04X} ", self.port);
-        let ready = || {
-            TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_ok()
+        let log_path = self.dir.path().join("caddy.log");
+        loop {
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            if self.child.try_wait().unwrap().is_some() {
+                eprintln!("caddy exited on port {}: {log}", self.port);
+                return false;
+            }
+            let ready = log.contains("serving initial configuration")
+                && TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_ok()
                 && (!self.h3
                     || std::fs::read_to_string("/proc/net/udp")
-                        .is_ok_and(|table| table.contains(&udp)))
-        };
-        while !ready() {
-            let log = std::fs::read_to_string(self.dir.path().join("caddy.log"));
+                        .is_ok_and(|table| table.contains(&udp)));
+            if ready {
+                return true;
+            }
             assert!(
                 start.elapsed() < Duration::from_secs(10),
                 "caddy did not start: {log:?}"
             );
-            // No readiness signal to wait on: a try every 50 ms, bounded above.
+            // The log is a file caddy writes: polled every 50 ms, bounded above.
             std::thread::sleep(Duration::from_millis(50));
         }
     }
