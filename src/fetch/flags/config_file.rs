@@ -265,7 +265,9 @@ impl Flags {
         };
         let mut options = Vec::new();
         for arg in fetch.get_arguments().filter(|a| !a.is_positional()) {
-            let takes = arg.get_action().takes_values();
+            // A `--no-` negation is a Set of no values (negations.rs).
+            let takes = arg.get_action().takes_values()
+                && arg.get_num_args().is_none_or(|n| n.takes_values());
             let mut longs: Vec<String> = arg.get_long().into_iter().map(str::to_owned).collect();
             longs.extend(
                 arg.get_all_aliases()
