@@ -51,6 +51,9 @@ fn table() -> Vec<Line> {
             b"header = \"X-Cfg: 1\"\nuser-agent = \"from-config\"\n",
         ),
         line(&["-s", "-K", "cfg"]).file("cfg", b"url = \"http://127.0.0.1:1/\"\n"),
+        // A negation in a config file is a switch too: no value taken from the next line.
+        line(&["-s", "-K", "cfg", "{u}/redirect"]).file("cfg", b"location\nno-location\ninclude\n"),
+        line(&["-s", "-K", "cfg", "{u}/redirect"]).file("cfg", b"--no-location\n-L\n"),
         line(&["-s", "--netrc-file", "n", "{u}/hello"])
             .file("n", b"machine 127.0.0.1 login nu password np\n"),
         line(&["-s", "-4", "-w", "%{remote_ip}", "-o", "out", "{u}/hello"]),
