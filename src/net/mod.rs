@@ -6,6 +6,7 @@
 //! that in one place means a refused, unreachable or slow address behaves, and reads, the
 //! same in every subcommand: `resolve.rs` orders the addresses, `connect.rs` races them.
 //! With the `http3` feature, `quic.rs` makes QUIC connections with the same TLS trust.
+//! `splice.rs` moves a plain socket's bytes into a file without a copy through user space.
 
 mod connect;
 #[cfg(feature = "dns")]
@@ -17,6 +18,7 @@ mod local;
 pub mod quic;
 mod resolve;
 pub mod socks;
+pub mod splice;
 pub mod tls;
 mod transport;
 mod unix;

@@ -20,6 +20,12 @@ pub trait Transport: AsyncRead + AsyncWrite + Unpin + Send + Sync + std::fmt::De
     /// The local and the remote address of the TCP connection underneath; None for each over
     /// a Unix socket.
     fn addresses(&self) -> (Option<SocketAddr>, Option<SocketAddr>);
+
+    /// The TCP socket itself, when this stream is one with nothing stacked on it: its
+    /// bytes are then the body's bytes, and can be spliced (`splice.rs`).
+    fn tcp(&self) -> Option<&TcpStream> {
+        None
+    }
 }
 
 /// A connection's stream, whatever the layers under it.
@@ -48,6 +54,10 @@ impl From<TcpStream> for Tcp {
 impl Transport for Tcp {
     fn addresses(&self) -> (Option<SocketAddr>, Option<SocketAddr>) {
         (self.local, self.remote)
+    }
+
+    fn tcp(&self) -> Option<&TcpStream> {
+        Some(&self.stream)
     }
 }
 
@@ -106,5 +116,9 @@ impl<T: Transport> Transport for TlsStream<T> {
 impl Transport for Pipe {
     fn addresses(&self) -> (Option<SocketAddr>, Option<SocketAddr>) {
         self.as_ref().addresses()
+    }
+
+    fn tcp(&self) -> Option<&TcpStream> {
+        self.as_ref().tcp()
     }
 }

@@ -22,9 +22,11 @@ use crate::fetch::http::request::{Payload, RequestSpec};
 use crate::fetch::output::progress::{Meter, Progress};
 use crate::fetch::output::trace;
 use crate::fetch::output::verbose::Verbose;
+use crate::net::splice::{Failed, Splicer};
 use crate::net::{Pipe, Transport};
+use std::fs::File;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_rustls::client::TlsStream;
@@ -353,7 +355,18 @@ pub async fn read_body(
     let mut beyond = feed(body, &buf.bytes[start..end], sink)?;
     meter.received(end - start).await;
     buf.clear();
+    let mut direct = Direct::Untried;
     while !body.is_done() {
+        match direct.next(conn, body, sink, meter).await? {
+            Some(0) => return at_eof(body, true),
+            Some(n) => {
+                body.skip(n as u64);
+                sink.moved(n as u64);
+                meter.received(n).await;
+                continue;
+            }
+            None => {}
+        }
         let size = meter.read_size(buf.bytes.len());
         match conn.read(&mut buf.bytes[..size]).await? {
             Read::Bytes(n) => {
@@ -362,22 +375,77 @@ pub async fn read_body(
                 meter.received(n).await;
                 buf.grow_if_full(n);
             }
-            Read::Eof { clean } => {
-                if !clean && body.is_close_delimited() {
-                    return Err(FetchError::Partial(format!(
-                        "the TLS connection closed without close_notify after {} bytes: \
-                         the body may be truncated",
-                        body.received()
-                    )));
-                }
-                return body
-                    .finish_at_eof()
-                    .map(|()| false)
-                    .map_err(|e| FetchError::Partial(e.to_string()));
-            }
+            Read::Eof { clean } => return at_eof(body, clean),
         }
     }
     Ok(!beyond)
+}
+
+/// The connection closed under `body`: its end for a close-delimited body, else (or for
+/// TLS without close_notify) a truncation. False: the connection carries nothing more.
+fn at_eof(body: &BodyDecoder, clean: bool) -> Result<bool, FetchError> {
+    if !clean && body.is_close_delimited() {
+        return Err(FetchError::Partial(format!(
+            "the TLS connection closed without close_notify after {} bytes: \
+             the body may be truncated",
+            body.received()
+        )));
+    }
+    body.finish_at_eof()
+        .map(|()| false)
+        .map_err(|e| FetchError::Partial(e.to_string()))
+}
+
+/// The smallest rest of a body moved straight into its file: below it, a pipe and its
+/// system calls cost more than the copy they save.
+const DIRECT_FROM: u64 = BUFFER_SIZE as u64;
+
+/// A body's way straight from a plain TCP socket into its output file (`net/splice.rs`),
+/// for a Content-Length body the output writes unchanged, with no trace of its data: once
+/// asked for, there is one or there is none.
+enum Direct {
+    Untried,
+    Open(Splicer, File, PathBuf),
+    None,
+}
+
+impl Direct {
+    /// Moves the next bytes of `body` into the file (0: the server closed); None where
+    /// they are to be read the ordinary way.
+    async fn next(
+        &mut self,
+        conn: &Conn,
+        body: &BodyDecoder,
+        sink: &mut impl BodySink,
+        meter: &Meter,
+    ) -> Result<Option<usize>, FetchError> {
+        let (Some(remaining), Conn::Plain(pipe)) = (body.remaining(), conn) else {
+            return Ok(None);
+        };
+        if let Direct::Untried = self {
+            *self = Self::open(pipe.tcp().is_some(), remaining, sink);
+        }
+        let (Direct::Open(splicer, file, part), Some(tcp)) = (&*self, pipe.tcp()) else {
+            return Ok(None);
+        };
+        let most = meter.read_size(splicer.size());
+        let most = most.min(usize::try_from(remaining).unwrap_or(usize::MAX));
+        match splicer.move_into(tcp, file, most).await {
+            Ok(n) => Ok(Some(n)),
+            Err(Failed::Recv(e)) => Err(FetchError::Recv(describe(&e))),
+            Err(Failed::Write(e)) => Err(FetchError::write(part, &e)),
+        }
+    }
+
+    fn open(tcp: bool, remaining: u64, sink: &mut impl BodySink) -> Self {
+        if !tcp || remaining < DIRECT_FROM || trace::active() {
+            return Direct::None;
+        }
+        match (sink.direct_file(remaining), Splicer::new()) {
+            (Some((file, part)), Ok(splicer)) => Direct::Open(splicer, file, part),
+            _ => Direct::None,
+        }
+    }
 }
 
 /// The largest redirect body read to keep its connection for the next hop; a larger one

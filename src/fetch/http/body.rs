@@ -85,6 +85,24 @@ impl BodyDecoder {
         self.received
     }
 
+    /// The body bytes still to come, where its length is known (Content-Length).
+    pub fn remaining(&self) -> Option<u64> {
+        match self.kind {
+            Kind::Length { remaining } => Some(remaining),
+            _ => None,
+        }
+    }
+
+    /// Counts `n` of [`BodyDecoder::remaining`]'s bytes as received: bytes moved to the
+    /// output past the decoder, unchanged (they are the body as received either way).
+    pub fn skip(&mut self, n: u64) {
+        if let Kind::Length { remaining } = &mut self.kind {
+            let n = n.min(*remaining);
+            *remaining -= n;
+            self.received += n;
+        }
+    }
+
     /// True once the body is complete (never for a close-delimited body).
     pub fn is_done(&self) -> bool {
         match &self.kind {

@@ -27,6 +27,13 @@ pub const DEFAULT_MAX_DECODED: u64 = 10 << 30;
 pub trait Sink: Write {
     /// The error behind the last failed write, if the sink recorded one.
     fn take_failure(&mut self) -> Option<FetchError>;
+
+    /// A handle on the file this sink writes every byte to unchanged, at the offset the
+    /// next write would take, for bytes moved there without passing through it
+    /// (`net/splice.rs`); None where the sink does more than write (a digest, stdout).
+    fn raw_file(&self) -> Option<(std::fs::File, std::path::PathBuf)> {
+        None
+    }
 }
 
 /// What a body's bytes are pushed into as they arrive: a [`ContentDecoder`], or a
@@ -34,6 +41,16 @@ pub trait Sink: Write {
 pub trait BodySink {
     /// Takes `data` (body bytes as received).
     fn push(&mut self, data: &[u8]) -> Result<(), FetchError>;
+
+    /// The file the next `most` body bytes may be moved into directly, where this sink
+    /// would write them there unchanged and within its bounds, with the file's path; the
+    /// mover then reports them with [`BodySink::moved`].
+    fn direct_file(&mut self, _most: u64) -> Option<(std::fs::File, std::path::PathBuf)> {
+        None
+    }
+
+    /// Counts `n` bytes moved into [`BodySink::direct_file`]'s file as written.
+    fn moved(&mut self, _n: u64) {}
 }
 
 /// A sink taking the body as it comes, unbounded: what a `--segments` part writes through,
@@ -221,6 +238,17 @@ impl<W: Sink + 'static> BodySink for ContentDecoder<W> {
             None => lock(&self.guard).write_all(data),
         };
         result.map_err(|e| self.classify(&e))
+    }
+
+    /// Only a body no coding changes, and only bytes the bound allows.
+    fn direct_file(&mut self, most: u64) -> Option<(std::fs::File, std::path::PathBuf)> {
+        let guard = self.guard.borrow();
+        let within = guard.written.checked_add(most)? <= guard.allowed;
+        (self.chain.is_none() && within).then(|| guard.inner.raw_file())?
+    }
+
+    fn moved(&mut self, n: u64) {
+        lock(&self.guard).written += n;
     }
 }
 

@@ -590,6 +590,17 @@ impl Sink for Output {
     fn take_failure(&mut self) -> Option<FetchError> {
         self.failure.take()
     }
+
+    /// The `.part` file, unless a digest is kept of what is written or the file appends
+    /// (splice(2) refuses a file opened to append).
+    fn raw_file(&self) -> Option<(File, PathBuf)> {
+        let Target::File { file, part, .. } = &self.target else {
+            return None;
+        };
+        let flags = rustix::fs::fcntl_getfl(file).ok()?;
+        let plain = self.verifier.is_none() && !flags.contains(rustix::fs::OFlags::APPEND);
+        plain.then(|| Some((file.try_clone().ok()?, part.clone())))?
+    }
 }
 
 /// `-J`'s refusal of a name a file already has (curl's 23, as curl 7.88 refuses).

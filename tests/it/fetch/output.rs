@@ -32,6 +32,37 @@ fn failure_leaves_no_final_file() {
     assert_eq!(fs::read(dir.path().join("old.bin")).unwrap(), b"precious");
 }
 
+/// A body large enough to be spliced from the socket into FILE (src/net/splice.rs) arrives
+/// byte for byte: cut off, FILE.part holds exactly the bytes that came (18); continued with
+/// `-C -`, FILE is whole, and `%{size_download}` counts the bytes as read ones are counted.
+#[test]
+fn large_bodies_moved_straight_to_the_file_are_exact() {
+    let body = pattern(3 << 20);
+    let cut = (3 << 20) / 2 + 12_345;
+    let dir = tempfile::tempdir().unwrap();
+    let broken = ranged(body.clone(), Some(cut));
+    fetch_in(dir.path(), &["-s", "-o", "f", &broken.url("/")]).expect(18);
+    assert_eq!(fs::read(dir.path().join("f.part")).unwrap(), &body[..cut]);
+    let good = ranged(body.clone(), None);
+    let args = [
+        "-s",
+        "-C",
+        "-",
+        "-o",
+        "f",
+        "-w",
+        "%{size_download}",
+        &good.url("/"),
+    ];
+    let out = fetch_in(dir.path(), &args).expect(0);
+    assert_eq!(out.out(), (body.len() - cut).to_string());
+    assert_eq!(fs::read(dir.path().join("f")).unwrap(), body);
+    let whole = ["-s", "-o", "g", "-w", "%{size_download}", &good.url("/")];
+    let out = fetch_in(dir.path(), &whole).expect(0);
+    assert_eq!(out.out(), body.len().to_string());
+    assert_eq!(fs::read(dir.path().join("g")).unwrap(), body);
+}
+
 /// --no-keep-partial removes the .part file after a failure.
 #[test]
 fn no_keep_partial_removes_part() {
