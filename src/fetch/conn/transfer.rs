@@ -26,7 +26,7 @@ use crate::net::splice::{Failed, Splicer};
 use crate::net::{Pipe, Transport};
 use std::fs::File;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_rustls::client::TlsStream;
@@ -400,12 +400,13 @@ fn at_eof(body: &BodyDecoder, clean: bool) -> Result<bool, FetchError> {
 /// system calls cost more than the copy they save.
 const DIRECT_FROM: u64 = BUFFER_SIZE as u64;
 
-/// A body's way straight from a plain TCP socket into its output file (`net/splice.rs`),
-/// for a Content-Length body the output writes unchanged, with no trace of its data: once
-/// asked for, there is one or there is none.
+/// A body's way straight from a plain TCP socket into its output (`net/splice.rs`): the
+/// `.part` file, or stdout when it is a pipe or a regular file, for a Content-Length body
+/// the output writes unchanged, with no trace of its data. Once asked for, there is one or
+/// there is none.
 enum Direct {
     Untried,
-    Open(Splicer, File, PathBuf),
+    Open(Splicer, File),
     None,
 }
 
@@ -425,7 +426,7 @@ impl Direct {
         if let Direct::Untried = self {
             *self = Self::open(pipe.tcp().is_some(), remaining, sink);
         }
-        let (Direct::Open(splicer, file, part), Some(tcp)) = (&*self, pipe.tcp()) else {
+        let (Direct::Open(splicer, file), Some(tcp)) = (&*self, pipe.tcp()) else {
             return Ok(None);
         };
         let most = meter.read_size(splicer.size());
@@ -433,7 +434,7 @@ impl Direct {
         match splicer.move_into(tcp, file, most).await {
             Ok(n) => Ok(Some(n)),
             Err(Failed::Recv(e)) => Err(FetchError::Recv(describe(&e))),
-            Err(Failed::Write(e)) => Err(FetchError::write(part, &e)),
+            Err(Failed::Write(e)) => Err(sink.direct_failed(e)),
         }
     }
 
@@ -442,7 +443,7 @@ impl Direct {
             return Direct::None;
         }
         match (sink.direct_file(remaining), Splicer::new()) {
-            (Some((file, part)), Ok(splicer)) => Direct::Open(splicer, file, part),
+            (Some(file), Ok(splicer)) => Direct::Open(splicer, file),
             _ => Direct::None,
         }
     }

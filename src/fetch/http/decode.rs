@@ -13,7 +13,7 @@
 //! back.
 
 use super::coding::{excess_in, Coding, Stage, MAX_STACK};
-use crate::fetch::error::FetchError;
+use crate::fetch::error::{describe, FetchError};
 use std::cell::{RefCell, RefMut};
 use std::io::{self, Write};
 use std::rc::Rc;
@@ -30,9 +30,17 @@ pub trait Sink: Write {
 
     /// A handle on the file this sink writes every byte to unchanged, at the offset the
     /// next write would take, for bytes moved there without passing through it
-    /// (`net/splice.rs`); None where the sink does more than write (a digest, stdout).
-    fn raw_file(&self) -> Option<(std::fs::File, std::path::PathBuf)> {
+    /// (`net/splice.rs`); None where the sink does more than write (a digest, a terminal).
+    fn raw_file(&mut self) -> Option<std::fs::File> {
         None
+    }
+
+    /// The failure to report for `err`, met writing to [`Sink::raw_file`]'s file.
+    fn raw_failure(&mut self, err: io::Error) -> FetchError {
+        FetchError::Write {
+            path: "the output".into(),
+            reason: describe(&err),
+        }
     }
 }
 
@@ -43,14 +51,22 @@ pub trait BodySink {
     fn push(&mut self, data: &[u8]) -> Result<(), FetchError>;
 
     /// The file the next `most` body bytes may be moved into directly, where this sink
-    /// would write them there unchanged and within its bounds, with the file's path; the
-    /// mover then reports them with [`BodySink::moved`].
-    fn direct_file(&mut self, _most: u64) -> Option<(std::fs::File, std::path::PathBuf)> {
+    /// would write them there unchanged and within its bounds; the mover then reports
+    /// them with [`BodySink::moved`].
+    fn direct_file(&mut self, _most: u64) -> Option<std::fs::File> {
         None
     }
 
     /// Counts `n` bytes moved into [`BodySink::direct_file`]'s file as written.
     fn moved(&mut self, _n: u64) {}
+
+    /// The failure to report for `err`, met moving bytes into the direct file.
+    fn direct_failed(&mut self, err: io::Error) -> FetchError {
+        FetchError::Write {
+            path: "the output".into(),
+            reason: describe(&err),
+        }
+    }
 }
 
 /// A sink taking the body as it comes, unbounded: what a `--segments` part writes through,
@@ -241,14 +257,18 @@ impl<W: Sink + 'static> BodySink for ContentDecoder<W> {
     }
 
     /// Only a body no coding changes, and only bytes the bound allows.
-    fn direct_file(&mut self, most: u64) -> Option<(std::fs::File, std::path::PathBuf)> {
-        let guard = self.guard.borrow();
+    fn direct_file(&mut self, most: u64) -> Option<std::fs::File> {
+        let mut guard = lock(&self.guard);
         let within = guard.written.checked_add(most)? <= guard.allowed;
         (self.chain.is_none() && within).then(|| guard.inner.raw_file())?
     }
 
     fn moved(&mut self, n: u64) {
         lock(&self.guard).written += n;
+    }
+
+    fn direct_failed(&mut self, err: io::Error) -> FetchError {
+        lock(&self.guard).inner.raw_failure(err)
     }
 }
 

@@ -12,9 +12,11 @@ use super::checksum::{Checksum, Verifier};
 use super::renames;
 use crate::fetch::error::{describe, FetchError};
 use crate::fetch::http::decode::Sink;
+use rustix::fs::FileType;
 use std::ffi::{OsStr, OsString};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -591,15 +593,34 @@ impl Sink for Output {
         self.failure.take()
     }
 
-    /// The `.part` file, unless a digest is kept of what is written or the file appends
-    /// (splice(2) refuses a file opened to append).
-    fn raw_file(&self) -> Option<(File, PathBuf)> {
-        let Target::File { file, part, .. } = &self.target else {
+    /// The `.part` file, or stdout when it is a pipe or a regular file (flushed first, so
+    /// what it holds goes out before the bytes moved past it); none where a digest is kept
+    /// of what is written, or where the file appends (splice(2) refuses such a file).
+    fn raw_file(&mut self) -> Option<File> {
+        if self.verifier.is_some() {
             return None;
+        }
+        let file = match &mut self.target {
+            Target::File { file, .. } => file.try_clone().ok()?,
+            Target::Stdout(out) => {
+                out.flush().ok()?;
+                let file = File::from(out.as_fd().try_clone_to_owned().ok()?);
+                let mode = rustix::fs::fstat(&file).ok()?.st_mode;
+                let kind = rustix::fs::FileType::from_raw_mode(mode);
+                if !matches!(kind, FileType::Fifo | FileType::RegularFile) {
+                    return None;
+                }
+                file
+            }
+            Target::Special { .. } => return None,
         };
-        let flags = rustix::fs::fcntl_getfl(file).ok()?;
-        let plain = self.verifier.is_none() && !flags.contains(rustix::fs::OFlags::APPEND);
-        plain.then(|| Some((file.try_clone().ok()?, part.clone())))?
+        let flags = rustix::fs::fcntl_getfl(&file).ok()?;
+        (!flags.contains(rustix::fs::OFlags::APPEND)).then_some(file)
+    }
+
+    fn raw_failure(&mut self, err: io::Error) -> FetchError {
+        self.record(err);
+        self.failure.take().expect("record sets the failure")
     }
 }
 

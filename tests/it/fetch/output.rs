@@ -63,6 +63,43 @@ fn large_bodies_moved_straight_to_the_file_are_exact() {
     assert_eq!(fs::read(dir.path().join("g")).unwrap(), body);
 }
 
+/// The same body to stdout: into a pipe (the test reads it) and into a regular file (as
+/// `> FILE` gives it), after `-i`'s head, and appended to (`>> FILE`, which splice(2)
+/// refuses, so the bytes are written the ordinary way): every byte, in order.
+#[test]
+fn large_bodies_to_stdout_are_exact() {
+    let body = pattern(3 << 20);
+    let server = ranged(body.clone(), None);
+    let dir = tempfile::tempdir().unwrap();
+    let piped = fetch_in(dir.path(), &["-s", &server.url("/")]).expect(0);
+    assert!(piped.stdout == body, "the body through a pipe differs");
+    let to_file = |name: &str, append: bool, args: &[&str]| {
+        let path = dir.path().join(name);
+        let out = fs::OpenOptions::new()
+            .create(true)
+            .append(append)
+            .write(!append)
+            .open(&path)
+            .unwrap();
+        let status = crate::support::sockit()
+            .arg("fetch")
+            .args(args)
+            .arg(server.url("/"))
+            .stdout(out)
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(0));
+        fs::read(&path).unwrap()
+    };
+    let headed = to_file("headed", false, &["-s", "-i"]);
+    let end = headed.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    assert!(headed.starts_with(b"HTTP/1.1 200"));
+    assert!(headed[end..] == body, "the body after -i's head differs");
+    fs::write(dir.path().join("appended"), b"before\n").unwrap();
+    let appended = to_file("appended", true, &["-s"]);
+    assert!(appended[..7] == *b"before\n" && appended[7..] == body);
+}
+
 /// --no-keep-partial removes the .part file after a failure.
 #[test]
 fn no_keep_partial_removes_part() {
