@@ -1,5 +1,6 @@
-//! Owns moving bytes from a TCP socket into a file without copying them through user
-//! space: splice(2) from the socket into a pipe, then from the pipe into the file.
+//! Owns moving bytes from a TCP socket into a file (a regular file, or a pipe such as
+//! stdout's) without copying them through user space: splice(2) from the socket into a
+//! pipe of our own, then from that pipe into the file.
 //!
 //! A plain-HTTP download read and written the ordinary way copies every byte twice, from
 //! the socket into a buffer and from the buffer into the file's pages; spliced, the socket's
