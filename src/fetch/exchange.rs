@@ -99,8 +99,9 @@ pub struct Attempt {
     /// The body bytes received so far, counted as they arrive, for `-Y`'s watch.
     pub moved: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// A handle on the output's `.part` file as the part lock claimed it, for the body to
-    /// be written through (see [`Output::claimed`]); None without a claim.
-    pub part: Option<std::fs::File>,
+    /// be written through (see [`Output::claimed`]), and whether the file is new and
+    /// untouched; None without a claim.
+    pub part: Option<(std::fs::File, bool)>,
 }
 
 impl Attempt {
@@ -1034,7 +1035,7 @@ impl Exchange<'_> {
             false => None,
         };
         match claimed {
-            Some(part) => Output::claimed(part, path, keep),
+            Some((part, fresh)) => Output::claimed(part, path, keep, fresh),
             None => Output::file(path, keep),
         }
     }

@@ -27,6 +27,8 @@ pub struct PartLock {
     part: PathBuf,
     /// `FILE.part` did not exist before this run claimed it.
     created: bool,
+    /// No handle for writing has been given out yet.
+    untouched: std::cell::Cell<bool>,
 }
 
 impl PartLock {
@@ -55,6 +57,7 @@ impl PartLock {
                     file,
                     part,
                     created,
+                    untouched: std::cell::Cell::new(true),
                 }));
             }
         }
@@ -62,9 +65,11 @@ impl PartLock {
     }
 
     /// A second handle on the claimed `.part` file, for the body to be written through
-    /// (`Output::claimed`); None where the system has no descriptor to spare.
-    pub fn handle(&self) -> Option<File> {
-        self.file.try_clone().ok()
+    /// (`Output::claimed`), and whether the file is new and no handle was given out before
+    /// (so it is empty, at offset 0); None where the system has no descriptor to spare.
+    pub fn handle(&self) -> Option<(File, bool)> {
+        let file = self.file.try_clone().ok()?;
+        Some((file, self.created && self.untouched.replace(false)))
     }
 
     /// After a failed run: removes `FILE.part` when this run created it and left nothing
