@@ -56,7 +56,7 @@ pub fn split(args: Vec<OsString>, fetch: &clap::Command) -> Vec<Vec<OsString>> {
 
 /// Whether a cluster of short flags (`-sSo`) ends with one that takes its value from the
 /// next argument (`-so file`; not `-ofile`).
-fn cluster_wants_next(flags: &Flags, text: &str) -> bool {
+fn cluster_wants_next(flags: &Flags<'_>, text: &str) -> bool {
     let cluster = &text[1..];
     for (at, c) in cluster.char_indices() {
         if flags.short(c) == Some(true) {
