@@ -54,18 +54,19 @@ fn negated(long: &str) -> String {
 
 impl Args for Negations {
     fn augment_args(cmd: Command) -> Command {
-        let longs: Vec<String> = cmd
-            .get_arguments()
-            .filter_map(|a| Some(a.get_long()?.to_string()))
-            .collect();
+        // Run on every start: the names are looked up in a set borrowed from clap, and
+        // only the switches' own are copied.
+        let longs: std::collections::HashSet<&str> =
+            cmd.get_arguments().filter_map(Arg::get_long).collect();
         // A switch whose `--no-` form is a flag of its own (`--tcp-nodelay` and
         // `--no-tcp-nodelay`, both in curl's list) already has its negation.
         let switches: Vec<(String, String)> = cmd
             .get_arguments()
             .filter(|a| matches!(a.get_action(), ArgAction::SetTrue))
-            .filter_map(|a| Some((a.get_id().to_string(), a.get_long()?.to_string())))
-            .filter(|(_, long)| !NOT_BOOLEAN.contains(&long.as_str()))
-            .filter(|(_, long)| !longs.contains(&negated(long)))
+            .filter_map(|a| Some((a.get_id().as_str(), a.get_long()?)))
+            .filter(|(_, long)| !NOT_BOOLEAN.contains(long))
+            .filter(|(_, long)| !longs.contains(negated(long).as_str()))
+            .map(|(id, long)| (id.to_owned(), long.to_owned()))
             .collect();
         let mut cmd = cmd;
         for (id, long) in switches {
