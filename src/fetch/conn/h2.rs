@@ -464,8 +464,6 @@ pub async fn read_body(
     Ok(section)
 }
 
-/// Moves the DATA frames already received into `batch`, up to [`BATCH`] bytes; ready when
-/// the batch is full, when no more frames are waiting (and the batch has some), or at the
 /// Reads the first bytes of the body that `decoder` asks for (its `Length`) into `sink`,
 /// and no more: a `--segments` part at the start of a stream that goes on with the rest of
 /// the file. The stream is reset (CANCEL) when the body is dropped.
@@ -522,6 +520,8 @@ async fn pump(
     }
 }
 
+/// Moves the DATA frames already received into `batch`, up to [`BATCH`] bytes; ready when
+/// the batch is full, when no more frames are waiting (and the batch has some), or at the
 /// stream's end: true while more may come.
 fn gather(
     recv: &mut RecvStream,
