@@ -81,13 +81,14 @@ impl Args for Negations {
                 .default_missing_value("true")
                 .value_parser(clap::value_parser!(bool))
                 .hide(true);
+            // clap reads an override both ways (the last of the two wins, whichever names
+            // the other), so the negation alone names its switch: changing each switch as
+            // well cost every start a hundred searches of the command's flags.
             cmd = match MODES.contains(&long.as_str()) {
                 true => cmd
                     .mut_arg(&id, |a| a.conflicts_with(&negation))
                     .arg(negating),
-                false => cmd
-                    .mut_arg(&id, |a| a.overrides_with(&negation))
-                    .arg(negating.overrides_with(id)),
+                false => cmd.arg(negating.overrides_with(id)),
             };
         }
         cmd
