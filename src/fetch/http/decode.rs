@@ -37,10 +37,7 @@ pub trait Sink: Write {
 
     /// The failure to report for `err`, met writing to [`Sink::raw_file`]'s file.
     fn raw_failure(&mut self, err: io::Error) -> FetchError {
-        FetchError::Write {
-            path: "the output".into(),
-            reason: describe(&err),
-        }
+        unnamed_failure(&err)
     }
 }
 
@@ -62,10 +59,16 @@ pub trait BodySink {
 
     /// The failure to report for `err`, met moving bytes into the direct file.
     fn direct_failed(&mut self, err: io::Error) -> FetchError {
-        FetchError::Write {
-            path: "the output".into(),
-            reason: describe(&err),
-        }
+        unnamed_failure(&err)
+    }
+}
+
+/// A write failure of an output that cannot name itself (the defaults above; only a sink
+/// with a [`Sink::raw_file`] is ever asked, and it names its file).
+fn unnamed_failure(err: &io::Error) -> FetchError {
+    FetchError::Write {
+        path: "the output".into(),
+        reason: describe(err),
     }
 }
 

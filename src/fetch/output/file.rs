@@ -614,7 +614,7 @@ impl Sink for Output {
                 out.flush().ok()?;
                 let file = File::from(out.as_fd().try_clone_to_owned().ok()?);
                 let mode = rustix::fs::fstat(&file).ok()?.st_mode;
-                let kind = rustix::fs::FileType::from_raw_mode(mode);
+                let kind = FileType::from_raw_mode(mode);
                 if !matches!(kind, FileType::Fifo | FileType::RegularFile) {
                     return None;
                 }
