@@ -492,27 +492,41 @@ async fn pump(
     until: Until,
 ) -> Result<(), FetchError> {
     let id = u32::from(body.recv.stream_id());
+    let mut frames = Frames::default();
     let mut batch = Vec::new();
+    let mut direct = Direct::Untried;
     loop {
-        let more = std::future::poll_fn(|cx| gather(&mut body.recv, &mut batch, cx))
+        let more = std::future::poll_fn(|cx| gather(&mut body.recv, &mut frames, cx))
             .await
             .map_err(|e| failure(&e, Some(id)))?;
-        if !batch.is_empty() {
-            let before = decoder.received();
-            if transfer::feed(decoder, &batch, sink)? && until == Until::End {
-                return Err(FetchError::Http2Stream(format!(
-                    "HTTP/2 stream {id}: more body than its Content-Length"
-                )));
-            }
-            let used = match until {
-                Until::End => batch.len(),
-                Until::Decoded => usize::try_from(decoder.received() - before).unwrap_or(0),
+        if frames.len > 0 {
+            let used = match direct.file(decoder, sink, until, frames.len) {
+                Some(file) => {
+                    write_frames(file, &frames.list).map_err(|e| sink.direct_failed(e))?;
+                    decoder.skip(frames.len as u64);
+                    sink.moved(frames.len as u64);
+                    frames.len
+                }
+                None => {
+                    batch.clear();
+                    frames.list.iter().for_each(|f| batch.extend_from_slice(f));
+                    let before = decoder.received();
+                    if transfer::feed(decoder, &batch, sink)? && until == Until::End {
+                        return Err(FetchError::Http2Stream(format!(
+                            "HTTP/2 stream {id}: more body than its Content-Length"
+                        )));
+                    }
+                    match until {
+                        Until::End => batch.len(),
+                        Until::Decoded => usize::try_from(decoder.received() - before).unwrap_or(0),
+                    }
+                }
             };
             meter.received(used).await;
             // Handing the bytes on opens the window for more: a slow disk or --limit-rate
             // holds the server back instead of filling memory.
-            let _ = body.recv.flow_control().release_capacity(batch.len());
-            batch.clear();
+            let _ = body.recv.flow_control().release_capacity(frames.len);
+            frames.clear();
         }
         if !more || (until == Until::Decoded && decoder.is_done()) {
             return Ok(());
@@ -520,35 +534,110 @@ async fn pump(
     }
 }
 
-/// Moves the DATA frames already received into `batch`, up to [`BATCH`] bytes; ready when
+/// DATA frames received and not yet handed on: the frames as h2 gave them (no copy yet)
+/// and their length in bytes.
+#[derive(Default)]
+struct Frames {
+    list: Vec<Bytes>,
+    len: usize,
+}
+
+impl Frames {
+    fn clear(&mut self) {
+        self.list.clear();
+        self.len = 0;
+    }
+}
+
+/// Moves the DATA frames already received into `frames`, up to [`BATCH`] bytes; ready when
 /// the batch is full, when no more frames are waiting (and the batch has some), or at the
 /// stream's end: true while more may come.
 fn gather(
     recv: &mut RecvStream,
-    batch: &mut Vec<u8>,
+    frames: &mut Frames,
     cx: &mut std::task::Context<'_>,
 ) -> std::task::Poll<Result<bool, h2::Error>> {
     use std::task::Poll;
-    while batch.len() < BATCH {
+    while frames.len < BATCH {
         match recv.poll_data(cx) {
-            Poll::Ready(Some(Ok(chunk))) => batch.extend_from_slice(&chunk),
+            Poll::Ready(Some(Ok(chunk))) if chunk.is_empty() => {}
+            Poll::Ready(Some(Ok(chunk))) => {
+                frames.len += chunk.len();
+                frames.list.push(chunk);
+            }
             Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(e)),
             Poll::Ready(None) => return Poll::Ready(Ok(false)),
-            Poll::Pending if batch.is_empty() => return Poll::Pending,
+            Poll::Pending if frames.len == 0 => return Poll::Pending,
             Poll::Pending => break,
         }
     }
     Poll::Ready(Ok(true))
 }
 
+/// The output file a stream's DATA frames are written straight into, a batch of frames by
+/// one writev(2): for a Content-Length body the output takes unchanged
+/// ([`transfer::direct_file`]), this saves copying every frame into one buffer first, the
+/// largest user-space cost of a large HTTP/2 download after decryption (a profile in
+/// docs/BENCHMARKS.md). Asked for once; a batch that runs past the Content-Length goes the
+/// ordinary way, which refuses it.
+enum Direct {
+    Untried,
+    Open(std::fs::File),
+    None,
+}
+
+impl Direct {
+    fn file(
+        &mut self,
+        decoder: &BodyDecoder,
+        sink: &mut impl BodySink,
+        until: Until,
+        len: usize,
+    ) -> Option<&std::fs::File> {
+        let remaining = decoder.remaining()?;
+        if until != Until::End || len as u64 > remaining {
+            return None;
+        }
+        if let Direct::Untried = self {
+            *self = transfer::direct_file(remaining, sink).map_or(Direct::None, Direct::Open);
+        }
+        match self {
+            Direct::Open(file) => Some(file),
+            _ => None,
+        }
+    }
+}
+
+/// Writes every byte of `frames` to `file`, in as few writev(2) calls as it takes.
+fn write_frames(mut file: &std::fs::File, frames: &[Bytes]) -> std::io::Result<()> {
+    use std::io::{IoSlice, Write};
+    let mut slices: Vec<IoSlice<'_>> = frames.iter().map(|f| IoSlice::new(f)).collect();
+    let mut rest = &mut slices[..];
+    while !rest.is_empty() {
+        match file.write_vectored(rest) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut rest, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 /// An h2 failure once the response head is in, as curl reports it: a stream the server
-/// reset is 92 with the error code in words; the connection going away or closing under
-/// the body is a partial file (18); a framing error 16, a socket error 56.
+/// reset is 92 with the error code in words, and so is one reset here for what the server
+/// sent on it (more DATA than its Content-Length: curl 7.88 says the stream "was not closed
+/// cleanly"); the connection going away or closing under the body is a partial file (18);
+/// a framing error 16, a socket error 56.
 fn failure(e: &h2::Error, stream: Option<u32>) -> FetchError {
     let id = stream.map_or(String::new(), |id| format!(" {id}"));
     match e.reason() {
         Some(reason) if e.is_reset() && e.is_remote() => FetchError::Http2Stream(format!(
             "HTTP/2 stream{id} was reset by the server: {}",
+            words(reason)
+        )),
+        Some(reason) if e.is_reset() => FetchError::Http2Stream(format!(
+            "HTTP/2 stream{id} was not closed cleanly: {}",
             words(reason)
         )),
         Some(reason) if e.is_go_away() && e.is_remote() => FetchError::Partial(format!(

@@ -465,14 +465,28 @@ impl Direct {
     }
 
     fn open(tcp: bool, remaining: u64, sink: &mut impl BodySink) -> Self {
-        if !tcp || remaining < DIRECT_FROM || trace::active() {
-            return Direct::None;
-        }
-        match (sink.direct_file(remaining), Splicer::new()) {
+        let file = if tcp {
+            direct_file(remaining, sink)
+        } else {
+            None
+        };
+        match (file, Splicer::new()) {
             (Some(file), Ok(splicer)) => Direct::Open(splicer, file),
             _ => Direct::None,
         }
     }
+}
+
+/// The file the `remaining` bytes of a Content-Length body may be written straight into,
+/// past the decoder and the sink's own writes (the sink then counts them with
+/// [`BodySink::moved`]): none for a short rest, under `--trace` (which shows the data), or
+/// where the sink changes or bounds the bytes. Used by the splice path here and by HTTP/2's
+/// writes of whole DATA frames (`h2.rs`).
+pub fn direct_file(remaining: u64, sink: &mut impl BodySink) -> Option<File> {
+    if remaining < DIRECT_FROM || trace::active() {
+        return None;
+    }
+    sink.direct_file(remaining)
 }
 
 /// The largest redirect body read to keep its connection for the next hop; a larger one
