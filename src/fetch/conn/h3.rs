@@ -263,6 +263,10 @@ async fn send_file(
 
 /// Streams the body through `decoder` (which checks a Content-Length) into `sink`, then
 /// reads the trailers; returns them as a trailer section, empty when there were none.
+///
+/// The DATA arrives a QUIC packet's worth at a time (about 1,200 bytes): handed on one by
+/// one, each was a write to the file, 200,000 of them for 256 MiB. Whatever has arrived
+/// is gathered into one batch of up to [`BATCH`] bytes first, as over HTTP/2.
 pub async fn read_body(
     body: &mut H3Body,
     decoder: &mut BodyDecoder,
@@ -271,27 +275,24 @@ pub async fn read_body(
 ) -> Result<Vec<u8>, FetchError> {
     let id = body.id;
     let broken = |e: StreamError| FetchError::Partial(words(&e, Some(id)));
+    let mut batch = Vec::new();
+    let mut after_empty = false;
     loop {
-        let mut chunk = match body.stream.recv_data().await.map_err(broken)? {
-            Some(chunk) => chunk,
-            // h3 0.0.8 reads an empty DATA frame (legal, and caddy's gzip sends one before
-            // the gzip trailer) as the body's end; the true end, or trailers, reads as the
-            // end again, while an empty frame is followed by the rest of the body.
-            None => match body.stream.recv_data().await.map_err(broken)? {
-                Some(chunk) => chunk,
-                None => break,
-            },
-        };
-        while chunk.has_remaining() {
-            let piece = chunk.chunk();
-            let len = piece.len();
-            if transfer::feed(decoder, piece, sink)? {
+        let more =
+            std::future::poll_fn(|cx| gather(&mut body.stream, &mut batch, &mut after_empty, cx))
+                .await
+                .map_err(broken)?;
+        if !batch.is_empty() {
+            if transfer::feed(decoder, &batch, sink)? {
                 return Err(FetchError::Partial(format!(
                     "HTTP/3 stream {id}: more body than its Content-Length"
                 )));
             }
-            meter.received(len).await;
-            chunk.advance(len);
+            meter.received(batch.len()).await;
+            batch.clear();
+        }
+        if !more {
+            break;
         }
     }
     if !decoder.is_done() {
@@ -311,4 +312,44 @@ pub async fn read_body(
         section.extend_from_slice(b"\r\n");
     }
     Ok(section)
+}
+
+/// The most body bytes gathered before they go on to the output: as much as the HTTP/1.1
+/// path reads at once.
+const BATCH: usize = transfer::BUFFER_SIZE;
+
+/// Moves the DATA already received into `batch`, up to [`BATCH`] bytes; ready when the
+/// batch is full, when nothing more is waiting (and the batch has some), or at the body's
+/// end: true while more may come.
+///
+/// h3 0.0.8 reads an empty DATA frame (legal, and caddy's gzip sends one before the gzip
+/// trailer) as the body's end; the true end, or trailers, reads as the end again, while an
+/// empty frame is followed by the rest of the body. `after_empty` carries the first such
+/// end over from one call to the next.
+fn gather(
+    stream: &mut H3Stream,
+    batch: &mut Vec<u8>,
+    after_empty: &mut bool,
+    cx: &mut std::task::Context<'_>,
+) -> std::task::Poll<Result<bool, StreamError>> {
+    use std::task::Poll;
+    while batch.len() < BATCH {
+        match stream.poll_recv_data(cx) {
+            Poll::Ready(Ok(Some(mut chunk))) => {
+                *after_empty = false;
+                while chunk.has_remaining() {
+                    let piece = chunk.chunk();
+                    batch.extend_from_slice(piece);
+                    let len = piece.len();
+                    chunk.advance(len);
+                }
+            }
+            Poll::Ready(Ok(None)) if !*after_empty => *after_empty = true,
+            Poll::Ready(Ok(None)) => return Poll::Ready(Ok(false)),
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            Poll::Pending if batch.is_empty() => return Poll::Pending,
+            Poll::Pending => break,
+        }
+    }
+    Poll::Ready(Ok(true))
 }
