@@ -21,6 +21,7 @@ use crate::fetch::http::decode::BodySink;
 use crate::fetch::http::head::Head;
 use crate::fetch::http::request::Payload;
 use crate::fetch::output::progress::Meter;
+use crate::fetch::output::trace;
 use crate::fetch::output::verbose::Verbose;
 use bytes::Bytes;
 use h2::client::{ResponseFuture, SendRequest};
@@ -509,7 +510,11 @@ async fn pump(
                 }
                 None => {
                     batch.clear();
-                    frames.list.iter().for_each(|f| batch.extend_from_slice(f));
+                    for frame in &frames.list {
+                        // `--trace` shows the body a DATA frame at a time, as curl does.
+                        trace::recv_data(frame);
+                        batch.extend_from_slice(frame);
+                    }
                     let before = decoder.received();
                     if transfer::feed(decoder, &batch, sink)? && until == Until::End {
                         return Err(FetchError::Http2Stream(format!(

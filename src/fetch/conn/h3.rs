@@ -24,6 +24,7 @@ use crate::fetch::http::decode::BodySink;
 use crate::fetch::http::head::Head;
 use crate::fetch::http::request::Payload;
 use crate::fetch::output::progress::Meter;
+use crate::fetch::output::trace;
 use crate::fetch::output::verbose::Verbose;
 use crate::net::quic::{self, QuicError};
 use bytes::{Buf, Bytes};
@@ -339,6 +340,7 @@ fn gather(
                 *after_empty = false;
                 while chunk.has_remaining() {
                     let piece = chunk.chunk();
+                    trace::recv_data(piece);
                     batch.extend_from_slice(piece);
                     let len = piece.len();
                     chunk.advance(len);

@@ -167,7 +167,8 @@ pub fn dump(stamp: &str, what: &str, bytes: &[u8], style: Style) -> String {
                 break;
             }
             let b = bytes[i + c];
-            out.push(if (0x20..0x80).contains(&b) {
+            // Printable ASCII; DEL (0x7f) is a dot too, as curl 7.88 writes it.
+            out.push(if (0x20..0x7f).contains(&b) {
                 char::from(b)
             } else {
                 '.'
@@ -200,6 +201,10 @@ mod tests {
         assert_eq!(
             dump("", "<= Recv data", data, Style::Ascii),
             "<= Recv data, 24 bytes (0x18)\n0000: (./..XY..hello zstd.lW.Q\n"
+        );
+        assert_eq!(
+            dump("", "<= Recv data", b"~\x7f\x80 ", Style::Ascii),
+            "<= Recv data, 4 bytes (0x4)\n0000: ~.. \n"
         );
     }
 

@@ -195,3 +195,60 @@ fn many_urls_share_one_http2_connection() {
         }
     }
 }
+
+/// `--trace-ascii` over HTTP/2 shows the response as curl 7.88 shows it: each header line
+/// received, then the body as `<= Recv data` blocks, byte for byte (curl's TLS record lines,
+/// `Send SSL data` and the like, are curl's own and left out of the comparison).
+#[test]
+fn the_trace_of_an_http2_response_is_curls() {
+    let Some((nginx, _, _)) = nginx() else {
+        return;
+    };
+    if !crate::support::on_path("curl") {
+        crate::support::require_tool("curl");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ca = nginx.cacert();
+    let url = nginx.url(Port::H2, "/s3.bin");
+    let received = |tool: &str| {
+        let trace = dir.path().join(tool);
+        let trace = trace.to_str().unwrap();
+        let args = [
+            "-s",
+            "--cacert",
+            &ca,
+            "--trace-ascii",
+            trace,
+            "-o",
+            "/dev/null",
+            &url,
+        ];
+        let status = match tool {
+            "curl" => std::process::Command::new("curl").args(args).status(),
+            _ => crate::support::sockit().arg("fetch").args(args).status(),
+        };
+        assert!(status.unwrap().success(), "{tool}");
+        let text = std::fs::read_to_string(trace).unwrap();
+        // A block is its title line and the dump lines under it, up to the next title.
+        let mut blocks: Vec<String> = Vec::new();
+        for line in text.lines() {
+            match line.chars().next() {
+                Some('=' | '<') => blocks.push(format!("{line}\n")),
+                _ => blocks.last_mut().map_or((), |b| b.push_str(line)),
+            }
+        }
+        blocks.retain(|b| b.starts_with("<= Recv header") || b.starts_with("<= Recv data"));
+        // nginx's Date line is the one that differs between two runs.
+        blocks.retain(|b| !b.contains("date: "));
+        blocks
+    };
+    let sockit = received("sockit");
+    assert!(
+        sockit
+            .iter()
+            .any(|b| b.starts_with("<= Recv data, 4099 bytes")),
+        "{sockit:?}"
+    );
+    assert_eq!(sockit, received("curl"));
+}
