@@ -16,6 +16,7 @@ use super::http::body::BodyDecoder;
 use super::http::decode::ContentDecoder;
 use super::http::digest::{fresh_cnonce, AuthMode, DigestState, Offers};
 use super::http::disposition;
+use super::http::h2c;
 use super::http::head::{self, BodyFraming, Head};
 use super::http::redirect::{self, is_redirect, Redirects};
 use super::http::request::{Payload, RequestSpec};
@@ -269,9 +270,17 @@ impl Exchange<'_> {
             self.check_protocol(self.attempt.stats.num_redirects > 0)?;
             let (carrier, interim, head) = self.request_head().await?;
             for h in interim.iter().chain([&head]) {
-                self.trace.response(&h.raw);
                 self.attempt.stats.size_header += h.raw.len() as u64;
                 self.heads.show(h, &self.url)?;
+                if h.status == 101 {
+                    // curl 7.88 switches before the 101's blank line reaches -v.
+                    let raw = &h.raw[..];
+                    self.trace
+                        .response(raw.strip_suffix(b"\r\n").unwrap_or(raw));
+                    self.trace.info("Received 101, Switching to HTTP/2");
+                } else {
+                    self.trace.response(&h.raw);
+                }
             }
             self.note_response(&head);
             if let Some(cookies) = &self.plan.cookies {
@@ -812,7 +821,27 @@ impl Exchange<'_> {
         if body_withheld {
             self.request.keep_alive = false;
         }
+        if self.request.offers_h2c(&self.url) && h2c::switches_to_h2c(&head) {
+            return self.upgraded(conn, &buf, &request, interim, head).await;
+        }
         Ok((Carrier::H1 { conn, buf }, interim, head))
+    }
+
+    /// The server took `request` in HTTP/1.1 and answered `switch`, a `101` to h2c: the
+    /// response comes on stream 1 of the HTTP/2 connection the socket has become
+    /// (`conn/upgrade.rs`), the `101` going before it as an interim head, as curl shows it.
+    async fn upgraded(
+        &mut self,
+        conn: Conn,
+        buf: &Buffer,
+        request: &[u8],
+        mut interim: Vec<Head>,
+        switch: Head,
+    ) -> Result<(Carrier, Vec<Head>, Head), FetchError> {
+        let converted = h2::convert(request, &self.url, http::Version::HTTP_2)?;
+        let (head, body) = h2::answer_upgraded(conn, buf.unread().to_vec(), converted).await?;
+        interim.push(switch);
+        Ok((Carrier::H2(body), interim, head))
     }
 
     /// The way the current URL is reached (direct, a proxy, a Unix socket): with its origin,

@@ -15,9 +15,11 @@
 //! frames; it ends when the last handle is dropped or the server goes away.
 
 use super::transfer::{self, Conn};
+use super::upgrade::Upgraded;
 use crate::fetch::error::{describe, FetchError};
 use crate::fetch::http::body::BodyDecoder;
 use crate::fetch::http::decode::BodySink;
+use crate::fetch::http::h2c;
 use crate::fetch::http::head::Head;
 use crate::fetch::http::request::Payload;
 use crate::fetch::output::progress::Meter;
@@ -97,13 +99,65 @@ impl From<FetchError> for Failed {
 /// spawns the task that drives the connection.
 pub async fn handshake(conn: Conn) -> Result<H2Conn, FetchError> {
     let (local, remote) = conn.addresses();
+    let mut builder = h2::client::Builder::new();
+    builder.initial_window_size(STREAM_WINDOW);
     match conn {
-        Conn::Plain(tcp) => start(tcp, local, remote).await,
-        Conn::Tls(tls) => start(*tls, local, remote).await,
+        Conn::Plain(tcp) => start(builder, tcp, local, remote).await,
+        Conn::Tls(tls) => start(builder, *tls, local, remote).await,
     }
 }
 
+/// The response to the request the server took in HTTP/1.1 before its `101` to h2c
+/// (`upgrade.rs`): HTTP/2 goes on over `conn`, `early` being the bytes read past the 101's
+/// head, with the SETTINGS the upgrade offered; `request` goes out as the client's stream
+/// 1, kept off the wire (the server has it), and stream 1's response comes back. The
+/// connection carries nothing else.
+pub async fn answer_upgraded(
+    conn: Conn,
+    early: Vec<u8>,
+    request: H2Request,
+) -> Result<(Head, H2Body), FetchError> {
+    let (local, remote) = conn.addresses();
+    let mut builder = h2::client::Builder::new();
+    for (id, value) in h2c::SETTINGS {
+        match id {
+            3 => builder.max_concurrent_streams(value),
+            4 => builder.initial_window_size(value),
+            _ => &mut builder,
+        };
+    }
+    let h2 = match conn {
+        Conn::Plain(tcp) => {
+            let io = Upgraded::new(tcp, early);
+            start(builder, io, local, remote).await?
+        }
+        Conn::Tls(tls) => {
+            let io = Upgraded::new(*tls, early);
+            start(builder, io, local, remote).await?
+        }
+    };
+    let failed = |e: Failed| match e {
+        Failed::Fetch(e) => e,
+        Failed::Unprocessed => FetchError::EmptyReply,
+    };
+    h2.open.fetch_add(1, Ordering::Relaxed);
+    let slot = Slot(h2.open.clone());
+    let mut send = h2
+        .send
+        .clone()
+        .ready()
+        .await
+        .map_err(|e| failed(refused(&e, None)))?;
+    // Its body, if any, went with the HTTP/1.1 request.
+    let (response, _) = send
+        .send_request(request.request, true)
+        .map_err(|e| failed(refused(&e, None)))?;
+    let (head, recv) = answer(response).await.map_err(failed)?;
+    Ok((head, H2Body { recv, _slot: slot }))
+}
+
 async fn start<T>(
+    mut builder: h2::client::Builder,
     io: T,
     local: Option<SocketAddr>,
     remote: Option<SocketAddr>,
@@ -111,8 +165,7 @@ async fn start<T>(
 where
     T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let (send, mut connection) = h2::client::Builder::new()
-        .initial_window_size(STREAM_WINDOW)
+    let (send, mut connection) = builder
         .initial_connection_window_size(CONNECTION_WINDOW)
         .enable_push(false)
         .handshake::<T, Bytes>(io)

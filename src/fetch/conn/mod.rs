@@ -4,7 +4,8 @@
 //! [`crate::net::tls`] with its failures mapped to curl's codes in `error.rs`, the kept-alive
 //! pool, and moving one request and its response over a connection (`transfer.rs`, with the
 //! upload's sending), in the HTTP version the connection speaks (`link.rs`: HTTP/1.1,
-//! HTTP/2 in `h2.rs`, or with the `http3` feature HTTP/3 over QUIC in `h3.rs`).
+//! HTTP/2 in `h2.rs`, reached from HTTP/1.1 by `upgrade.rs`, or with the `http3` feature HTTP/3
+//! over QUIC in `h3.rs`).
 //!
 //! It imports the http layer (bytes and rules) and the plain types it is handed; it knows
 //! nothing of the story (attempts, retries, redirects followed) above it.
@@ -22,3 +23,4 @@ pub(super) mod proxy;
 pub(super) mod proxy_auth;
 pub(super) mod route;
 pub(super) mod transfer;
+pub(super) mod upgrade;

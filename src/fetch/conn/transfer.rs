@@ -148,6 +148,11 @@ impl Buffer {
         self.end = 0;
     }
 
+    /// The bytes read past the last head and not yet taken.
+    pub fn unread(&self) -> &[u8] {
+        &self.bytes[self.start..self.end]
+    }
+
     /// When the first byte of the last response head read arrived; also after a read that
     /// failed part-way, so `-w` can report it for a failed transfer.
     pub fn first_byte(&self) -> Option<Instant> {

@@ -350,7 +350,8 @@ pub struct FetchArgs {
 
     /// Offer HTTP/2 over TLS, HTTP/1.1 as the fallback (the default).
     ///
-    /// An http:// URL stays HTTP/1.1: sockit sends no `Upgrade: h2c`.
+    /// To an http:// URL, offer to upgrade to HTTP/2 (`Upgrade: h2c`), as curl does; a
+    /// server that switches (101) answers over HTTP/2 on that connection.
     #[arg(help_heading = REQUEST, long = "http2",
         overrides_with_all = ["http10", "http11", "http2_prior_knowledge"])]
     pub http2: bool,

@@ -595,6 +595,7 @@ fn request_spec(args: &FetchArgs) -> Result<(RequestSpec, Option<String>), Fetch
         cookie_text: None,
         jar_cookies: None,
         aws_sigv4,
+        h2c_upgrade: args.http2,
     };
     Ok((spec, query))
 }

@@ -20,6 +20,7 @@ pub(crate) mod curl_date;
 pub mod decode;
 pub(crate) mod digest;
 pub(crate) mod disposition;
+pub(crate) mod h2c;
 pub mod head;
 pub(crate) mod hsts;
 pub(crate) mod multipart;

@@ -95,6 +95,9 @@ pub struct RequestSpec {
     /// `--aws-sigv4`: the request is signed (see [`RequestSpec::sign_aws`]) instead of
     /// carrying Basic credentials.
     pub aws_sigv4: Option<AwsSigV4>,
+    /// `--http2`: a request to an `http://` URL offers to upgrade to h2c, as curl's does
+    /// ([`super::h2c`]).
+    pub h2c_upgrade: bool,
 }
 
 /// A request body.
@@ -238,7 +241,13 @@ impl RequestSpec {
             authorization: None,
             probe: false,
             aws_sigv4: None,
+            h2c_upgrade: false,
         }
+    }
+
+    /// Whether a request for `url` offers to upgrade to h2c: `--http2` and `http://`.
+    pub fn offers_h2c(&self, url: &Url) -> bool {
+        self.h2c_upgrade && url.scheme() == "http"
     }
 
     /// The request line, headers and body for `url`, with `Range: bytes=FROM-` when
@@ -299,6 +308,11 @@ impl RequestSpec {
         if let Some(Payload::Chunked(_)) = &self.body {
             // Before the cookies and the -H lines, where curl 7.88 puts it.
             line(&mut out, "Transfer-Encoding", "chunked");
+        }
+        if self.offers_h2c(url) {
+            // Before the cookies, unconditionally (a `-H Connection:` is sent as well),
+            // where curl 7.88 puts it.
+            out.push_str(&super::h2c::request_lines());
         }
         if let Some(cookies) = self.cookie_line() {
             out.push_str(&format!("Cookie: {cookies}\r\n"));

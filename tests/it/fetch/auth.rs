@@ -9,14 +9,9 @@
 use crate::support::fetch_run::fetch_in;
 use crate::support::recorder::Recorder;
 use crate::support::{require, ChildGuard};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
 
-const APACHE: &str = "/usr/sbin/apache2";
-const MODULES: &str = "/usr/lib/apache2/modules";
+use crate::support::apache::{self, APACHE};
 
 /// Apache serving `/private/` behind Digest for `user:secret` in realm `sockit`.
 fn start_apache(dir: &Path) -> (ChildGuard, u16) {
@@ -61,18 +56,10 @@ fn digest_required(dir: &Path) -> String {
     )
 }
 
-/// Starts Apache from `dir` with the Digest modules, `extra` ones, and `site`'s lines, on a
-/// port of its own; returns it (killed when dropped) and its port once it listens.
+/// Starts Apache from `dir` with the Digest modules, `extra` ones, and `site`'s lines
+/// (`support::apache`).
 fn run_apache(dir: &Path, extra: &[(&str, &str)], site: &str) -> (ChildGuard, u16) {
-    // Apache's children run as www-data: the files must be readable by it.
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let d = dir.display();
-    let modules: String = [
+    let modules: Vec<(&str, &str)> = [
         ("mpm_prefork_module", "mod_mpm_prefork.so"),
         ("authn_core_module", "mod_authn_core.so"),
         ("authn_file_module", "mod_authn_file.so"),
@@ -80,31 +67,10 @@ fn run_apache(dir: &Path, extra: &[(&str, &str)], site: &str) -> (ChildGuard, u1
         ("authz_user_module", "mod_authz_user.so"),
         ("auth_digest_module", "mod_auth_digest.so"),
     ]
-    .iter()
-    .chain(extra)
-    .map(|(name, file)| format!("LoadModule {name} {MODULES}/{file}\n"))
+    .into_iter()
+    .chain(extra.iter().copied())
     .collect();
-    let config = format!(
-        "{modules}ServerRoot {d}\nServerName localhost\nListen 127.0.0.1:{port}\n\
-         PidFile {d}/apache.pid\nErrorLog {d}/error.log\nUser www-data\nGroup www-data\n\
-         StartServers 1\n{site}"
-    );
-    std::fs::write(dir.join("apache.conf"), config).unwrap();
-    let mut cmd = Command::new(APACHE);
-    // -X: one process, no children, so killing it (the guard's drop) leaves nothing behind.
-    cmd.args(["-f", &format!("{d}/apache.conf"), "-X"]);
-    let guard = ChildGuard::spawn(cmd);
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let start = Instant::now();
-    while TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_err() {
-        let log = std::fs::read_to_string(dir.join("error.log"));
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "apache did not start: {log:?}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    (guard, port)
+    apache::run(dir, &modules, site)
 }
 
 use md5::Digest as _;

@@ -16,6 +16,7 @@ mod forms;
 mod framing;
 mod h2;
 mod h2_faults;
+mod h2c;
 mod h3;
 mod hsts;
 mod many;

@@ -6,6 +6,7 @@
 
 #![allow(dead_code)] // each test module uses its own subset
 
+pub mod apache;
 pub mod balancers;
 pub mod caddy;
 pub mod dns;
