@@ -140,14 +140,7 @@ pub async fn answer_upgraded(
         Failed::Fetch(e) => e,
         Failed::Unprocessed => FetchError::EmptyReply,
     };
-    h2.open.fetch_add(1, Ordering::Relaxed);
-    let slot = Slot(h2.open.clone());
-    let mut send = h2
-        .send
-        .clone()
-        .ready()
-        .await
-        .map_err(|e| failed(refused(&e, None)))?;
+    let (slot, mut send) = h2.new_stream().await.map_err(failed)?;
     // Its body, if any, went with the HTTP/1.1 request.
     let (response, _) = send
         .send_request(request.request, true)
@@ -309,6 +302,15 @@ impl H2Conn {
         (self.local, self.remote)
     }
 
+    /// A stream counted as open, and the handle to send its request on once the
+    /// connection can take one more.
+    async fn new_stream(&self) -> Result<(Slot, SendRequest<Bytes>), Failed> {
+        self.open.fetch_add(1, Ordering::Relaxed);
+        let slot = Slot(self.open.clone());
+        let send = self.send.clone().ready().await;
+        Ok((slot, send.map_err(|e| refused(&e, None))?))
+    }
+
     /// Sends `request` (with `body` after its head when it is a `-T` upload) on a new
     /// stream and waits for the response head.
     pub async fn exchange(
@@ -317,14 +319,7 @@ impl H2Conn {
         body: Option<&Payload>,
         trace: Verbose,
     ) -> Result<(Head, H2Body), Failed> {
-        self.open.fetch_add(1, Ordering::Relaxed);
-        let slot = Slot(self.open.clone());
-        let mut send = self
-            .send
-            .clone()
-            .ready()
-            .await
-            .map_err(|e| refused(&e, None))?;
+        let (slot, mut send) = self.new_stream().await?;
         let streamed = matches!(body, Some(Payload::File { .. } | Payload::Chunked(_)));
         let ends = request.inline.is_empty() && !streamed;
         let H2Request {
