@@ -25,6 +25,7 @@ use crate::fetch::http::request::Payload;
 use crate::fetch::output::progress::Meter;
 use crate::fetch::output::trace;
 use crate::fetch::output::verbose::Verbose;
+use crate::net::Pipe;
 use bytes::Bytes;
 use h2::client::{ResponseFuture, SendRequest};
 use h2::{Reason, RecvStream, SendStream};
@@ -32,7 +33,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
+use tokio::io::AsyncReadExt;
 use url::Url;
 
 /// The receive window of each stream. h2's default (64 KiB) holds one stream to a window
@@ -101,9 +102,16 @@ pub async fn handshake(conn: Conn) -> Result<H2Conn, FetchError> {
     let (local, remote) = conn.addresses();
     let mut builder = h2::client::Builder::new();
     builder.initial_window_size(STREAM_WINDOW);
+    start(builder, piped(conn), local, remote).await
+}
+
+/// `conn` as one [`Pipe`], TLS or not: h2's client is compiled for that one type, where a
+/// copy for each kind of connection made the binary 100 KB larger apiece; the box costs
+/// one indirect call per read or write of a TLS record.
+fn piped(conn: Conn) -> Pipe {
     match conn {
-        Conn::Plain(tcp) => start(builder, tcp, local, remote).await,
-        Conn::Tls(tls) => start(builder, *tls, local, remote).await,
+        Conn::Plain(pipe) => pipe,
+        Conn::Tls(tls) => tls,
     }
 }
 
@@ -126,16 +134,8 @@ pub async fn answer_upgraded(
             _ => &mut builder,
         };
     }
-    let h2 = match conn {
-        Conn::Plain(tcp) => {
-            let io = Upgraded::new(tcp, early);
-            start(builder, io, local, remote).await?
-        }
-        Conn::Tls(tls) => {
-            let io = Upgraded::new(*tls, early);
-            start(builder, io, local, remote).await?
-        }
-    };
+    let io: Pipe = Box::new(Upgraded::new(piped(conn), early));
+    let h2 = start(builder, io, local, remote).await?;
     let failed = |e: Failed| match e {
         Failed::Fetch(e) => e,
         Failed::Unprocessed => FetchError::EmptyReply,
@@ -149,19 +149,16 @@ pub async fn answer_upgraded(
     Ok((head, H2Body { recv, _slot: slot }))
 }
 
-async fn start<T>(
+async fn start(
     mut builder: h2::client::Builder,
-    io: T,
+    io: Pipe,
     local: Option<SocketAddr>,
     remote: Option<SocketAddr>,
-) -> Result<H2Conn, FetchError>
-where
-    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
+) -> Result<H2Conn, FetchError> {
     let (send, mut connection) = builder
         .initial_connection_window_size(CONNECTION_WINDOW)
         .enable_push(false)
-        .handshake::<T, Bytes>(io)
+        .handshake::<Pipe, Bytes>(io)
         .await
         .map_err(|e| match refused(&e, None) {
             Failed::Fetch(e) => e,
