@@ -12,14 +12,17 @@ use super::job;
 use indicatif::MultiProgress;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
-use tokio::task::LocalSet;
+use tokio::task::{JoinSet, LocalSet};
 
 /// Fetches all `plans`, `max` at a time, sharing kept-alive connections and one display
 /// for their progress bars; the results in the plans' order.
 ///
 /// A fetch's task is spawned only once it holds its permit: its future holds the whole
 /// exchange's state, and spawning every URL's task up front allocated all of them (500 for
-/// 500 URLs) while only `max` could run.
+/// 500 URLs) while only `max` could run. A finished task is taken off as soon as the next
+/// one is spawned: a task's memory (its future's room, 7 KB) stays allocated until its
+/// result is taken, and holding them all to the end kept 3.5 MB for 500 URLs, each page of
+/// it a page fault.
 pub async fn fetch_all(plans: Vec<FetchPlan>, max: usize) -> Vec<Result<(), FetchError>> {
     let permits = Arc::new(Semaphore::new(max.max(1)));
     let run = Arc::new(RunState {
@@ -29,25 +32,38 @@ pub async fn fetch_all(plans: Vec<FetchPlan>, max: usize) -> Vec<Result<(), Fetc
     let local = LocalSet::new();
     local
         .run_until(async {
-            let mut tasks = Vec::with_capacity(plans.len());
-            for plan in plans {
+            let mut results: Vec<Option<Result<(), FetchError>>> =
+                std::iter::repeat_with(|| None).take(plans.len()).collect();
+            let mut tasks = JoinSet::new();
+            for (i, plan) in plans.into_iter().enumerate() {
                 // The semaphore is never closed, so a permit always comes.
                 let permit = permits.clone().acquire_owned().await.ok();
                 let run = run.clone();
-                tasks.push(tokio::task::spawn_local(async move {
+                tasks.spawn_local(async move {
                     let _permit = permit;
-                    job::fetch(&plan, &run).await
-                }));
+                    (i, job::fetch(&plan, &run).await)
+                });
+                while let Some(done) = tasks.try_join_next() {
+                    take(done, &mut results);
+                }
             }
-            let mut results = Vec::with_capacity(tasks.len());
-            for task in tasks {
-                // Tasks are never aborted, so a join error is a panic: let it go on.
-                results.push(
-                    task.await
-                        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic())),
-                );
+            while let Some(done) = tasks.join_next().await {
+                take(done, &mut results);
             }
             results
+                .into_iter()
+                .map(|r| r.expect("every task gives its result"))
+                .collect()
         })
         .await
+}
+
+/// Puts a finished task's result in its URL's place.
+fn take(
+    done: Result<(usize, Result<(), FetchError>), tokio::task::JoinError>,
+    results: &mut [Option<Result<(), FetchError>>],
+) {
+    // Tasks are never aborted, so a join error is a panic: let it go on.
+    let (i, result) = done.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+    results[i] = Some(result);
 }

@@ -59,8 +59,9 @@ pub struct FetchPlan {
     pub resume: Option<ContinueAt>,
     /// Keep `FILE.part` after a failure (for `-C -`); off with `--no-keep-partial`.
     pub keep_partial: bool,
-    /// How to reach the server.
-    pub connect: ConnectPlan,
+    /// How to reach the server: the same for every URL of a command line, so shared (a
+    /// copy a URL was 1 KB and more of every `-Z` run's memory).
+    pub connect: std::sync::Arc<ConnectPlan>,
     /// `-L`: how many redirects to follow; None when redirects are not followed.
     pub max_redirects: Option<u32>,
     /// `-R`: the file takes the server's `Last-Modified` time.
@@ -308,7 +309,7 @@ impl FetchPlan {
             output,
             resume: args.continue_at,
             keep_partial: !args.no_keep_partial,
-            connect: ConnectPlan {
+            connect: std::sync::Arc::new(ConnectPlan {
                 family: match (args.ipv4, args.ipv6) {
                     (true, _) => Family::V4,
                     (_, true) => Family::V6,
@@ -332,7 +333,7 @@ impl FetchPlan {
                 haproxy_protocol: args.route.haproxy_protocol,
                 sockets: args.sockets.sockets(),
                 names,
-            },
+            }),
             max_redirects: (args.location || args.location_trusted).then_some(args.max_redirs),
             protocols,
             redirect_protocols: protocols.and(redirect_protocols),
