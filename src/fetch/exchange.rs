@@ -272,7 +272,7 @@ impl Exchange<'_> {
             for h in interim.iter().chain([&head]) {
                 self.attempt.stats.size_header += h.raw.len() as u64;
                 self.heads.show(h, &self.url)?;
-                if h.status == 101 {
+                if self.request.offers_h2c(&self.url) && h2c::switches_to_h2c(h) {
                     // curl 7.88 switches before the 101's blank line reaches -v.
                     let raw = &h.raw[..];
                     self.trace
