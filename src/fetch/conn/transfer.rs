@@ -469,15 +469,16 @@ impl Direct {
         }
     }
 
+    /// The pipe is made only for a body that will use it: a 1 MiB pipe for every plain
+    /// body past its first read, spliced or not, was two system calls and a pipe buffer
+    /// for nothing.
     fn open(tcp: bool, remaining: u64, sink: &mut impl BodySink) -> Self {
-        let file = if tcp {
-            direct_file(remaining, sink)
-        } else {
-            None
+        let Some(file) = tcp.then(|| direct_file(remaining, sink)).flatten() else {
+            return Direct::None;
         };
-        match (file, Splicer::new()) {
-            (Some(file), Ok(splicer)) => Direct::Open(splicer, file),
-            _ => Direct::None,
+        match Splicer::new() {
+            Ok(splicer) => Direct::Open(splicer, file),
+            Err(_) => Direct::None,
         }
     }
 }
