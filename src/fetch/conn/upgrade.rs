@@ -21,7 +21,7 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll, Waker};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-/// The preface every HTTP/2 client sends first.
+/// The preface every HTTP/2 client sends first: passed on as a frame's payload is.
 const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 /// An HTTP/2 frame header's length.
 const FRAME_HEAD: usize = 9;
@@ -32,15 +32,21 @@ const CONTINUATION: u8 = 0x9;
 /// Where the outgoing byte stream stands.
 #[derive(Debug)]
 enum Out {
-    /// Within the preface: this many of its bytes are still to pass.
-    Preface(usize),
     /// Gathering a frame's header.
     Head {
         bytes: [u8; FRAME_HEAD],
         have: usize,
     },
-    /// Within a frame's payload: this many bytes, dropped or passed.
+    /// Within the preface or a frame's payload: this many bytes, dropped or passed.
     Payload { left: usize, drop: bool },
+}
+
+impl Out {
+    /// Before the next frame's header.
+    const NEXT: Out = Out::Head {
+        bytes: [0; FRAME_HEAD],
+        have: 0,
+    };
 }
 
 /// An upgraded connection as the h2 client sees it: once the client has opened its stream
@@ -73,19 +79,14 @@ impl Upgraded {
             reader: None,
             early,
             taken: 0,
-            out: Out::Preface(PREFACE.len()),
+            out: Out::Payload {
+                left: PREFACE.len(),
+                drop: false,
+            },
             pending: Vec::new(),
         }
     }
-}
 
-impl Transport for Upgraded {
-    fn addresses(&self) -> (Option<SocketAddr>, Option<SocketAddr>) {
-        self.inner.addresses()
-    }
-}
-
-impl Upgraded {
     /// Writes out a passing frame's held header.
     fn poll_pending(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         while !self.pending.is_empty() {
@@ -96,6 +97,12 @@ impl Upgraded {
             self.pending.drain(..n);
         }
         Poll::Ready(Ok(()))
+    }
+}
+
+impl Transport for Upgraded {
+    fn addresses(&self) -> (Option<SocketAddr>, Option<SocketAddr>) {
+        self.inner.addresses()
     }
 }
 
@@ -129,26 +136,15 @@ impl AsyncWrite for Upgraded {
         let me = &mut *self;
         ready!(me.poll_pending(cx))?;
         match &mut me.out {
-            Out::Preface(left) | Out::Payload { left, drop: false } => {
+            Out::Payload { left, drop } => {
                 let most = (*left).min(buf.len());
-                let n = ready!(Pin::new(&mut me.inner).poll_write(cx, &buf[..most]))?;
+                let n = match drop {
+                    true => most,
+                    false => ready!(Pin::new(&mut me.inner).poll_write(cx, &buf[..most]))?,
+                };
                 *left -= n;
                 if *left == 0 {
-                    me.out = Out::Head {
-                        bytes: [0; FRAME_HEAD],
-                        have: 0,
-                    };
-                }
-                Poll::Ready(Ok(n))
-            }
-            Out::Payload { left, drop: true } => {
-                let n = (*left).min(buf.len());
-                *left -= n;
-                if *left == 0 {
-                    me.out = Out::Head {
-                        bytes: [0; FRAME_HEAD],
-                        have: 0,
-                    };
+                    me.out = Out::NEXT;
                 }
                 Poll::Ready(Ok(n))
             }
@@ -173,10 +169,7 @@ impl AsyncWrite for Upgraded {
                         }
                     }
                     me.out = match left {
-                        0 => Out::Head {
-                            bytes: [0; FRAME_HEAD],
-                            have: 0,
-                        },
+                        0 => Out::NEXT,
                         _ => Out::Payload { left, drop },
                     };
                 }
