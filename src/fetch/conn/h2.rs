@@ -127,13 +127,9 @@ pub async fn answer_upgraded(
 ) -> Result<(Head, H2Body), FetchError> {
     let (local, remote) = conn.addresses();
     let mut builder = h2::client::Builder::new();
-    for (id, value) in h2c::SETTINGS {
-        match id {
-            3 => builder.max_concurrent_streams(value),
-            4 => builder.initial_window_size(value),
-            _ => &mut builder,
-        };
-    }
+    builder
+        .max_concurrent_streams(h2c::MAX_STREAMS)
+        .initial_window_size(h2c::STREAM_WINDOW);
     let io: Pipe = Box::new(Upgraded::new(piped(conn), early));
     let h2 = start(builder, io, local, remote).await?;
     let failed = |e: Failed| match e {

@@ -6,10 +6,16 @@
 
 use super::head::Head;
 
-/// The SETTINGS offered in `HTTP2-Settings` and sent again after the preface: curl 7.88's
-/// (at most 100 streams from the server, 32 MiB stream windows, no server push). The
+/// The most streams the server may open (SETTINGS_MAX_CONCURRENT_STREAMS), as curl 7.88
+/// offers it.
+pub const MAX_STREAMS: u32 = 100;
+/// Each stream's receive window (SETTINGS_INITIAL_WINDOW_SIZE), as curl 7.88 offers it. The
 /// connection's window stays 8 MiB, which bounds what waits in memory.
-pub const SETTINGS: [(u16, u32); 3] = [(3, 100), (4, 32 << 20), (2, 0)];
+pub const STREAM_WINDOW: u32 = 32 << 20;
+
+/// The SETTINGS offered in `HTTP2-Settings` (identifier, value), in curl 7.88's order, and
+/// sent again after the preface: the two above and no server push (SETTINGS_ENABLE_PUSH 0).
+const SETTINGS: [(u16, u32); 3] = [(3, MAX_STREAMS), (4, STREAM_WINDOW), (2, 0)];
 
 /// The upgrade's lines of an HTTP/1.1 request, as curl 7.88 writes them.
 pub fn request_lines() -> String {
