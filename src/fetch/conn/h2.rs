@@ -493,6 +493,12 @@ pub async fn read_body(
         .trailers()
         .await
         .map_err(|e| failure(&e, Some(id)))?;
+    Ok(trailer_section(trailers))
+}
+
+/// The trailer fields of an HTTP/2 or HTTP/3 response as an HTTP/1.1 trailer section
+/// (`name: value` lines and a blank one), as `-i` shows them; empty when none came.
+pub fn trailer_section(trailers: Option<http::HeaderMap>) -> Vec<u8> {
     let mut section = Vec::new();
     if let Some(fields) = trailers {
         for (name, value) in &fields {
@@ -503,7 +509,7 @@ pub async fn read_body(
         }
         section.extend_from_slice(b"\r\n");
     }
-    Ok(section)
+    section
 }
 
 /// Reads the first bytes of the body that `decoder` asks for (its `Length`) into `sink`,

@@ -302,17 +302,7 @@ pub async fn read_body(
             .map_err(|e| FetchError::Partial(e.to_string()))?;
     }
     let trailers = body.stream.recv_trailers().await.map_err(broken)?;
-    let mut section = Vec::new();
-    if let Some(fields) = trailers {
-        for (name, value) in &fields {
-            section.extend_from_slice(name.as_str().as_bytes());
-            section.extend_from_slice(b": ");
-            section.extend_from_slice(value.as_bytes());
-            section.extend_from_slice(b"\r\n");
-        }
-        section.extend_from_slice(b"\r\n");
-    }
-    Ok(section)
+    Ok(h2::trailer_section(trailers))
 }
 
 /// The most body bytes gathered before they go on to the output: as much as the HTTP/1.1
